@@ -1,0 +1,2552 @@
+"""AWS credentials from an AWS console sign-in, the way ``aws login`` does it.
+
+One vendorable, standard-library-only module: the AWS Sign-In service model
+(``signin`` 2023-01-01) as dataclasses with client-side validation, PKCE, a
+pure-Python ES256 DPoP signer, the ``CreateOAuth2Token`` call over ``urllib``,
+login sessions shared with the AWS CLI and SDKs, and a command line
+(``python -m signin_token``) usable as a ``credential_process``.
+
+Usage::
+
+    import signin_token
+    key = signin_token.DPoPKey.generate()
+    body = signin_token.CreateOAuth2TokenRequestBody(
+        client_id=signin_token.SAME_DEVICE_CLIENT_ID, grant_type="refresh_token",
+        refresh_token=token)
+    out = signin_token.SigninClient(region="us-east-1").create_oauth2_token(
+        signin_token.CreateOAuth2TokenRequest(body), key)
+
+Implements RFC 7636 (PKCE), RFC 9449 (DPoP), RFC 7515/7518 (JWS, ES256),
+RFC 7638 (JWK thumbprint), RFC 6979 (deterministic ECDSA nonces) and RFC 5915 /
+SEC 1 and PKCS #8 (EC private keys in PEM).
+
+Caveat: the P-256 arithmetic is plain Python integers and is not constant
+time.  Timing can leak information about the DPoP key to an attacker who can
+measure many signatures precisely on the same machine; the key only binds a
+refresh token that is itself stored beside it in a 0600 file, so such an
+attacker could read the key anyway.  Use a native library where that matters.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import datetime
+import enum
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
+import sys
+import time
+import uuid
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover - typing only, costs no import time
+    from collections.abc import Callable, Iterator, Mapping, Sequence
+    from typing import Any, Final, TextIO
+
+__all__ = [
+    "API_VERSION",
+    "CROSS_DEVICE_CLIENT_ID",
+    "ENDPOINT_PREFIX",
+    "PROTOCOL",
+    "SAME_DEVICE_CLIENT_ID",
+    "SERVICE_FULL_NAME",
+    "SERVICE_ID",
+    "SIGNATURE_VERSION",
+    "SIGNING_NAME",
+    "UID",
+    "AccessDeniedException",
+    "AccessToken",
+    "CreateOAuth2TokenRequest",
+    "CreateOAuth2TokenRequestBody",
+    "CreateOAuth2TokenResponse",
+    "CreateOAuth2TokenResponseBody",
+    "DPoPKey",
+    "InternalServerException",
+    "InvalidKeyError",
+    "InvalidResponseError",
+    "OAuth2ErrorCode",
+    "PKCEPair",
+    "ParamValidationError",
+    "ServiceError",
+    "SigninClient",
+    "SigninTokenError",
+    "TooManyRequestsError",
+    "TransportError",
+    "ValidationException",
+    "authorization_url",
+    "generate_pkce",
+    "jwk_thumbprint",
+    "main",
+    "pkce_challenge",
+    "resolve_endpoint",
+]
+
+__version__ = "0.1.0"
+
+# --------------------------------------------------------------------------
+# Constants
+# --------------------------------------------------------------------------
+
+# Service metadata, verbatim from service-2.json.
+API_VERSION: Final = "2023-01-01"
+ENDPOINT_PREFIX: Final = "signin"
+SIGNING_NAME: Final = "signin"
+SERVICE_ID: Final = "Signin"
+SERVICE_FULL_NAME: Final = "AWS Sign-In Service"
+PROTOCOL: Final = "rest-json"
+SIGNATURE_VERSION: Final = "v4"
+UID: Final = "signin-2023-01-01"
+
+# The two public OAuth clients of the AWS developer tools (PROTOCOL.md §2).
+SAME_DEVICE_CLIENT_ID: Final = "arn:aws:signin:::devtools/same-device"
+CROSS_DEVICE_CLIENT_ID: Final = "arn:aws:signin:::devtools/cross-device"
+
+# The model's string and integer shapes: shape -> (min, max, full-match pattern).
+# min/max bound a string's length or an integer's value.
+_SHAPES: Final[dict[str, tuple[int | None, int | None, str | None]]] = {
+    "AuthorizationCode": (1, 512, None),
+    "ClientId": (None, None, r"arn:aws:signin:::devtools/(cross-device|same-device)"),
+    "CodeVerifier": (43, 128, r"[A-Za-z0-9\-._~]+"),
+    "ExpiresIn": (1, 900, None),
+    "GrantType": (None, None, r"(authorization_code|refresh_token)"),
+    "IdToken": (1, 4096, None),
+    "RedirectUri": (1, 2048, None),
+    "RefreshToken": (1, 2048, None),
+    # The model says "aws_sigv4"; real caches hold a URN.  Kept verbatim (§5).
+    "TokenType": (1, None, None),
+    # Credentials: the model leaves them unconstrained; empty ones are useless.
+    "Credential": (1, None, None),
+}
+
+# Request members: attribute, JSON wire name, OAuth form name, shape.
+_REQUEST_MEMBERS: Final = (
+    ("client_id", "clientId", "client_id", "ClientId"),
+    ("grant_type", "grantType", "grant_type", "GrantType"),
+    ("code", "code", "code", "AuthorizationCode"),
+    ("redirect_uri", "redirectUri", "redirect_uri", "RedirectUri"),
+    ("code_verifier", "codeVerifier", "code_verifier", "CodeVerifier"),
+    ("refresh_token", "refreshToken", "refresh_token", "RefreshToken"),
+)
+# Which optional members each grant type requires; the others it forbids.
+_GRANT_MEMBERS: Final = {
+    "authorization_code": ("code", "redirect_uri", "code_verifier"),
+    "refresh_token": ("refresh_token",),
+}
+_ACCESS_TOKEN_MEMBERS: Final = (
+    ("access_key_id", "accessKeyId", "access_key_id"),
+    ("secret_access_key", "secretAccessKey", "secret_access_key"),
+    ("session_token", "sessionToken", "session_token"),
+)
+
+# Endpoints (PROTOCOL.md §1): partition -> (region prefix, base, DNS, dual-stack DNS).
+_PARTITIONS: Final = (
+    ("aws-cn", "cn-", "https://{region}.signin.amazonaws.cn", "amazonaws.com.cn",
+     "api.amazonwebservices.com.cn"),
+    ("aws-us-gov", "us-gov-", "https://{region}.signin.amazonaws-us-gov.com",
+     "amazonaws.com", "api.aws"),
+    ("aws", "", "https://{region}.signin.aws.amazon.com", "amazonaws.com", "api.aws"),
+)
+_REGION_RE: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_TOKEN_PATH: Final = "/v1/token"
+_AUTHORIZE_PATH: Final = "/v1/authorize"
+_CONFIRMATION_PATH: Final = "/v1/sessions/confirmation"
+_CALLBACK_PATH: Final = "/oauth/callback"
+
+# Transport: a token response is a few KiB; anything past 1 MiB is hostile.
+_MAX_RESPONSE_BYTES: Final = 1 << 20
+_DEFAULT_TIMEOUT: Final = 30.0
+_DEFAULT_MAX_ATTEMPTS: Final = 3
+_BACKOFF_BASE: Final = 0.5  # seconds; full jitter over base * 2**(attempt-1)
+_BACKOFF_CAP: Final = 20.0  # no single wait longer, Retry-After included
+_CLOCK_SKEW_TOLERANCE: Final = 60  # seconds before a server Date counts as skew
+
+# --------------------------------------------------------------------------
+# Exceptions
+# --------------------------------------------------------------------------
+
+
+class SigninTokenError(Exception):
+    """Root of every error this module raises on purpose."""
+
+
+class ParamValidationError(SigninTokenError, ValueError):
+    """A value broke a rule of the service model; raised before any I/O.
+
+    ``field`` names the member (wire name) and ``rule`` the broken rule.  The
+    offending value is never part of the message: it may be a secret.
+    """
+
+    def __init__(self, field: str, rule: str) -> None:
+        super().__init__(f"Invalid parameter {field}: {rule}")
+        self.field = field
+        self.rule = rule
+
+
+class InvalidKeyError(SigninTokenError, ValueError):
+    """A key, point, PEM document or JWK is malformed or not on P-256."""
+
+
+class InvalidResponseError(SigninTokenError):
+    """The service answered with something that is not a valid response."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class TransportError(SigninTokenError):
+    """The request did not complete: refused, reset, DNS, TLS or timeout.
+
+    The underlying exception is chained as ``__cause__``.
+    """
+
+
+class ServiceError(SigninTokenError):
+    """The service refused the request with an HTTP error status.
+
+    ``error`` is an :class:`OAuth2ErrorCode` when the code is known, else the
+    raw string (or ``None``); ``message`` is the service's text, ``status``
+    the HTTP status and ``request_id`` the ``x-amzn-RequestId`` header.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error: OAuth2ErrorCode | str | None = None,
+        status: int | None = None,
+        request_id: str | None = None,
+        error_type: str | None = None,
+    ) -> None:
+        self.error = error
+        self.message = message
+        self.status = status
+        self.request_id = request_id
+        self.error_type = error_type or type(self).__name__
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        code = self.error.value if isinstance(self.error, OAuth2ErrorCode) else self.error
+        parts = [p for p in (code, f"HTTP {self.status}" if self.status else None) if p]
+        text = f"{self.error_type} ({', '.join(parts)})" if parts else self.error_type
+        if self.message:
+            text += f": {self.message}"
+        if self.request_id:
+            text += f" [request id {self.request_id}]"
+        return text
+
+
+class AccessDeniedException(ServiceError):
+    """401 TOKEN_EXPIRED / AUTHCODE_EXPIRED, 403 USER_CREDENTIALS_CHANGED /
+    INSUFFICIENT_PERMISSIONS (PROTOCOL.md §11)."""
+
+
+class ValidationException(ServiceError):
+    """400 INVALID_REQUEST: malformed request or an invalid or expired grant."""
+
+
+class TooManyRequestsError(ServiceError):
+    """429: rate limited; back off and retry."""
+
+
+class InternalServerException(ServiceError):
+    """500 server_error: a service fault; retry later or in another region."""
+
+
+class LoginRequiredError(SigninTokenError):
+    """A new login is needed: no session, session expired or revoked, or an
+    unusable cache entry.  ``command`` is the command that fixes it."""
+
+    def __init__(self, message: str, command: str = "") -> None:
+        super().__init__(message)
+        self.command = command
+
+
+class ConfigError(SigninTokenError):
+    """The AWS config file or a profile in it cannot be used as asked."""
+
+
+# The modeled errors, chosen by error type (explicit) or HTTP status (fallback).
+_ERROR_TYPES: Final[dict[str, type[ServiceError]]] = {
+    "AccessDeniedException": AccessDeniedException,
+    "ValidationException": ValidationException,
+    "TooManyRequestsError": TooManyRequestsError,
+    "InternalServerException": InternalServerException,
+}
+_STATUS_ERRORS: Final[dict[int, type[ServiceError]]] = {
+    400: ValidationException,
+    401: AccessDeniedException,
+    403: AccessDeniedException,
+    429: TooManyRequestsError,
+    500: InternalServerException,
+}
+
+# --------------------------------------------------------------------------
+# Service model
+# --------------------------------------------------------------------------
+
+
+class OAuth2ErrorCode(str, enum.Enum):
+    """The model's ``OAuth2ErrorCode`` enum."""
+
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    USER_CREDENTIALS_CHANGED = "USER_CREDENTIALS_CHANGED"
+    INSUFFICIENT_PERMISSIONS = "INSUFFICIENT_PERMISSIONS"
+    AUTHCODE_EXPIRED = "AUTHCODE_EXPIRED"
+    SERVER_ERROR = "server_error"
+    INVALID_REQUEST = "INVALID_REQUEST"
+
+
+def _check(field: str, value: object, shape: str, *, optional: bool = False) -> None:
+    """Check one member against its shape in ``_SHAPES``; ``None`` means absent."""
+    if value is None:
+        if optional:
+            return
+        raise ParamValidationError(field, "is required")
+    low, high, pattern = _SHAPES[shape]
+    if shape == "ExpiresIn":
+        if type(value) is not int:
+            raise TypeError(f"{field} must be int, not {type(value).__name__}")
+        size = value
+        what = "value"
+    else:
+        if not isinstance(value, str):
+            raise TypeError(f"{field} must be str, not {type(value).__name__}")
+        size = len(value)
+        what = "length"
+    if low is not None and size < low:
+        raise ParamValidationError(field, f"{what} must be at least {low}")
+    if high is not None and size > high:
+        raise ParamValidationError(field, f"{what} must be at most {high}")
+    if pattern is not None and re.fullmatch(pattern, value) is None:  # type: ignore[arg-type]
+        raise ParamValidationError(field, f"must match {pattern}")
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class AccessToken:
+    """Temporary AWS credentials (the model's sensitive ``AccessToken``).
+
+    All three members are secret-bearing: ``repr()`` shows none of them.
+    """
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+
+    def __post_init__(self) -> None:
+        for attr, wire, _ in _ACCESS_TOKEN_MEMBERS:
+            _check(f"accessToken.{wire}", getattr(self, attr), "Credential")
+
+    def __repr__(self) -> str:
+        return "AccessToken(<sensitive>)"
+
+    def to_dict(self) -> dict[str, str]:
+        """The wire form: ``{"accessKeyId", "secretAccessKey", "sessionToken"}``."""
+        return {wire: getattr(self, attr) for attr, wire, _ in _ACCESS_TOKEN_MEMBERS}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AccessToken:
+        """Read the wire form, or the OAuth snake_case spelling of it."""
+        _require_mapping("accessToken", data)
+        return cls(**{a: _member(data, w, o) for a, w, o in _ACCESS_TOKEN_MEMBERS})
+
+
+@dataclasses.dataclass(frozen=True)
+class CreateOAuth2TokenRequestBody:
+    """The token request (HTTP payload of ``CreateOAuth2Token``), validated on
+    construction: every model constraint plus the grant-type rules.
+
+    ``authorization_code`` needs ``code``, ``redirect_uri`` and
+    ``code_verifier`` and no ``refresh_token``; ``refresh_token`` needs
+    ``refresh_token`` and none of the other three.
+    """
+
+    client_id: str
+    grant_type: str
+    code: str | None = dataclasses.field(default=None, repr=False)
+    redirect_uri: str | None = None
+    code_verifier: str | None = dataclasses.field(default=None, repr=False)
+    refresh_token: str | None = dataclasses.field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        for attr, wire, _, shape in _REQUEST_MEMBERS:
+            _check(wire, getattr(self, attr), shape, optional=attr not in ("client_id", "grant_type"))
+        wanted = _GRANT_MEMBERS[self.grant_type]
+        for attr, wire, _, _ in _REQUEST_MEMBERS[2:]:
+            present = getattr(self, attr) is not None
+            if attr in wanted and not present:
+                raise ParamValidationError(wire, f"is required when grantType is {self.grant_type}")
+            if attr not in wanted and present:
+                raise ParamValidationError(wire, f"is not allowed when grantType is {self.grant_type}")
+
+    def to_dict(self) -> dict[str, str]:
+        """The JSON wire body (camelCase names), absent members left out."""
+        return {w: v for a, w, _, _ in _REQUEST_MEMBERS if (v := getattr(self, a)) is not None}
+
+    def to_form(self) -> dict[str, str]:
+        """The form-encoded body (OAuth snake_case names), absent members left out."""
+        return {o: v for a, _, o, _ in _REQUEST_MEMBERS if (v := getattr(self, a)) is not None}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CreateOAuth2TokenRequestBody:
+        """Read a wire body (camelCase, or the OAuth snake_case names)."""
+        _require_mapping("tokenInput", data)
+        known = {w for _, w, _, _ in _REQUEST_MEMBERS} | {o for _, _, o, _ in _REQUEST_MEMBERS}
+        unknown = sorted(str(k) for k in data if k not in known)
+        if unknown:
+            raise ParamValidationError(unknown[0], "is not a member of CreateOAuth2TokenRequestBody")
+        return cls(**{a: _member(data, w, o) for a, w, o, _ in _REQUEST_MEMBERS})
+
+
+@dataclasses.dataclass(frozen=True)
+class CreateOAuth2TokenRequest:
+    """Input of ``CreateOAuth2Token``; ``token_input`` is the HTTP payload."""
+
+    token_input: CreateOAuth2TokenRequestBody
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.token_input, CreateOAuth2TokenRequestBody):
+            raise TypeError("token_input must be CreateOAuth2TokenRequestBody, "
+                            f"not {type(self.token_input).__name__}")
+
+    def to_dict(self) -> dict[str, dict[str, str]]:
+        """``{"tokenInput": {...}}`` with wire names."""
+        return {"tokenInput": self.token_input.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CreateOAuth2TokenRequest:
+        """Read ``{"tokenInput": {...}}``."""
+        _require_mapping("CreateOAuth2TokenRequest", data)
+        if "tokenInput" not in data:
+            raise ParamValidationError("tokenInput", "is required")
+        return cls(CreateOAuth2TokenRequestBody.from_dict(data["tokenInput"]))
+
+
+@dataclasses.dataclass(frozen=True)
+class CreateOAuth2TokenResponseBody:
+    """The token response.  ``refresh_token`` may be ``None`` after a refresh
+    (keep the old one); ``id_token`` comes only from a code redemption;
+    ``token_type`` is kept verbatim, whatever the server sends (§5)."""
+
+    access_token: AccessToken
+    token_type: str
+    expires_in: int
+    refresh_token: str | None = dataclasses.field(default=None, repr=False)
+    id_token: str | None = dataclasses.field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.access_token, AccessToken):
+            raise TypeError("access_token must be AccessToken, "
+                            f"not {type(self.access_token).__name__}")
+        _check("tokenType", self.token_type, "TokenType")
+        _check("expiresIn", self.expires_in, "ExpiresIn")
+        _check("refreshToken", self.refresh_token, "RefreshToken", optional=True)
+        _check("idToken", self.id_token, "IdToken", optional=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire body (camelCase), absent members left out."""
+        out: dict[str, Any] = {
+            "accessToken": self.access_token.to_dict(),
+            "tokenType": self.token_type,
+            "expiresIn": self.expires_in,
+        }
+        if self.refresh_token is not None:
+            out["refreshToken"] = self.refresh_token
+        if self.id_token is not None:
+            out["idToken"] = self.id_token
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CreateOAuth2TokenResponseBody:
+        """Read a wire body, camelCase or OAuth snake_case."""
+        _require_mapping("tokenOutput", data)
+        access = _member(data, "accessToken", "access_token")
+        if access is None:
+            raise ParamValidationError("accessToken", "is required")
+        return cls(
+            access_token=AccessToken.from_dict(access),
+            token_type=_member(data, "tokenType", "token_type"),
+            expires_in=_member(data, "expiresIn", "expires_in"),
+            refresh_token=_member(data, "refreshToken", "refresh_token"),
+            id_token=_member(data, "idToken", "id_token"),
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class CreateOAuth2TokenResponse:
+    """Output of ``CreateOAuth2Token``; ``token_output`` is the HTTP payload."""
+
+    token_output: CreateOAuth2TokenResponseBody
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.token_output, CreateOAuth2TokenResponseBody):
+            raise TypeError("token_output must be CreateOAuth2TokenResponseBody, "
+                            f"not {type(self.token_output).__name__}")
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        """``{"tokenOutput": {...}}`` with wire names."""
+        return {"tokenOutput": self.token_output.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CreateOAuth2TokenResponse:
+        """Read ``{"tokenOutput": {...}}``."""
+        _require_mapping("CreateOAuth2TokenResponse", data)
+        if "tokenOutput" not in data:
+            raise ParamValidationError("tokenOutput", "is required")
+        return cls(CreateOAuth2TokenResponseBody.from_dict(data["tokenOutput"]))
+
+
+def _require_mapping(field: str, data: object) -> None:
+    if not isinstance(data, dict):
+        raise TypeError(f"{field} must be a JSON object (dict), not {type(data).__name__}")
+
+
+def _member(data: Mapping[str, Any], wire: str, oauth: str) -> Any:
+    """A member by its wire name, else its OAuth name; ``None`` when absent."""
+    value = data.get(wire)
+    return data.get(oauth) if value is None and oauth != wire else value
+
+
+# --------------------------------------------------------------------------
+# Encoding helpers (base64url without padding, compact JSON for JOSE)
+# --------------------------------------------------------------------------
+
+_B64URL_RE: Final = re.compile(r"[A-Za-z0-9_-]*")
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64url_decode(text: str, field: str) -> bytes:
+    """Strict unpadded base64url (RFC 7515 §2): no padding, no other characters."""
+    if not isinstance(text, str):
+        raise TypeError(f"{field} must be str, not {type(text).__name__}")
+    if _B64URL_RE.fullmatch(text) is None or len(text) % 4 == 1:
+        raise InvalidKeyError(f"{field} is not unpadded base64url")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _jose_json(obj: Mapping[str, Any]) -> bytes:
+    """The one JSON encoding used for JOSE: compact, in the given member order."""
+    return json.dumps(obj, separators=(",", ":")).encode("utf-8")
+
+
+def _load_json_object(raw: bytes | str, what: str) -> dict[str, Any]:
+    """Parse outside JSON that must be one object; any failure is ``ValueError``."""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        value = json.loads(text)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ValueError(f"{what} is not valid JSON") from exc
+    if not isinstance(value, dict):
+        raise ValueError(f"{what} is not a JSON object")
+    return value
+
+
+# --------------------------------------------------------------------------
+# P-256 and ECDSA (FIPS 186-4 D.1.2.3, RFC 6979)
+# --------------------------------------------------------------------------
+
+# Curve P-256: y^2 = x^3 - 3x + b over GF(p), base point G of prime order n.
+_P: Final = 0xFFFFFFFF00000001000000000000000000000000FFFFFFFFFFFFFFFFFFFFFFFF
+_N: Final = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+_B: Final = 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B
+_GX: Final = 0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296
+_GY: Final = 0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5
+# Fixed-base table: signed base-16 digits of k, one row per digit position i
+# holding the affine points j * 16**i * G for j = 1..8.  65 rows, 520 points:
+# built once per process in a few ms; a signature then costs ~64 additions.
+_WINDOW: Final = 4
+_G_TABLE: list[list[tuple[int, int]]] = []
+
+
+def _on_curve(x: int, y: int) -> bool:
+    return 0 <= x < _P and 0 <= y < _P and (y * y - x * x * x + 3 * x - _B) % _P == 0
+
+
+def _batch_inverse(values: list[int]) -> list[int]:
+    """Inverses mod p of non-zero values with one modular inversion (Montgomery)."""
+    prefix = []
+    acc = 1
+    for v in values:
+        prefix.append(acc)
+        acc = acc * v % _P
+    inv = pow(acc, -1, _P)
+    out = [0] * len(values)
+    for i in range(len(values) - 1, -1, -1):
+        out[i] = prefix[i] * inv % _P
+        inv = inv * values[i] % _P
+    return out
+
+
+def _g_table() -> list[list[tuple[int, int]]]:
+    """Build (once) the fixed-base table for G."""
+    if _G_TABLE:
+        return _G_TABLE
+    rows = (256 + _WINDOW) // _WINDOW  # one more row for the recoding carry
+    # Step 1: B_i = 16**i * G by repeated Jacobian doubling (a = -3), then all
+    # converted to affine with one inversion.
+    jacobian = []
+    x, y, z = _GX, _GY, 1
+    for i in range(rows):
+        jacobian.append((x, y, z))
+        for _ in range(_WINDOW if i < rows - 1 else 0):
+            delta = z * z % _P
+            gamma = y * y % _P
+            beta = x * gamma % _P
+            alpha = 3 * (x - delta) * (x + delta) % _P
+            x3 = (alpha * alpha - 8 * beta) % _P
+            z = ((y + z) * (y + z) - gamma - delta) % _P
+            y = (alpha * (4 * beta - x3) - 8 * gamma * gamma) % _P
+            x = x3
+    bases = []
+    for (x, y, z), iz in zip(jacobian, _batch_inverse([j[2] for j in jacobian])):
+        iz2 = iz * iz % _P
+        bases.append((x * iz2 % _P, y * iz2 * iz % _P))
+    table = [[b] for b in bases]
+    # Step 2: 2*B_i by affine doubling, all rows sharing one inversion.
+    for row, (x, y), inv in zip(table, bases, _batch_inverse([2 * y for _, y in bases])):
+        lam = 3 * (x * x - 1) * inv % _P
+        x3 = (lam * lam - 2 * x) % _P
+        row.append((x3, (lam * (x - x3) - y) % _P))
+    # Step 3: j*B_i = (j-1)*B_i + B_i by affine addition, one inversion per j.
+    for _ in range(3, (1 << (_WINDOW - 1)) + 1):
+        dens = [(row[-1][0] - b[0]) % _P for row, b in zip(table, bases)]
+        for row, (x2, y2), inv in zip(table, bases, _batch_inverse(dens)):
+            x1, y1 = row[-1]
+            lam = (y1 - y2) * inv % _P
+            x3 = (lam * lam - x1 - x2) % _P
+            row.append((x3, (lam * (x1 - x3) - y1) % _P))
+    _G_TABLE[:] = table
+    return _G_TABLE
+
+
+def _mul_g(k: int) -> tuple[int, int, int, int]:
+    """k*G for 1 <= k < n, as XYZZ coordinates (x = X/ZZ, y = Y/ZZZ).
+
+    Signed base-16 recoding, one mixed addition (add-2008-s) per non-zero
+    digit.  No partial sum can equal +-the point being added, because the
+    partial sums stay below 16**i in absolute value, so the formula never
+    meets its exceptional cases.
+    """
+    table = _g_table()
+    mask = (1 << _WINDOW) - 1
+    half = 1 << (_WINDOW - 1)
+    p = _P
+    X = Y = ZZ = ZZZ = 0
+    started = False
+    for row in table:
+        d = k & mask
+        k >>= _WINDOW
+        if d > half or (d == half and k & 1):
+            d -= mask + 1
+            k += 1
+        if d == 0:
+            continue
+        if d > 0:
+            x2, y2 = row[d - 1]
+        else:
+            x2, y2 = row[-d - 1]
+            y2 = p - y2
+        if not started:
+            X, Y, ZZ, ZZZ = x2, y2, 1, 1
+            started = True
+            continue
+        h = x2 * ZZ % p - X
+        r = y2 * ZZZ % p - Y
+        hh = h * h % p
+        hhh = h * hh % p
+        q = X * hh % p
+        X = (r * r - hhh - 2 * q) % p
+        Y = (r * (q - X) - Y * hhh) % p
+        ZZ = ZZ * hh % p
+        ZZZ = ZZZ * hhh % p
+    if not started or ZZ == 0:  # unreachable for 1 <= k < n
+        raise InvalidKeyError("scalar is not in [1, n-1]")
+    return X, Y, ZZ, ZZZ
+
+
+def _public_point(d: int) -> tuple[int, int]:
+    X, Y, ZZ, ZZZ = _mul_g(d)
+    inv = pow(ZZ * ZZZ % _P, -1, _P)  # one inversion gives both 1/ZZ and 1/ZZZ
+    return X * ZZZ * inv % _P, Y * ZZ * inv % _P
+
+
+def _rfc6979_nonces(d: int, h1: bytes) -> Iterator[int]:
+    """RFC 6979 §3.2 candidate nonces k for P-256 with HMAC-SHA-256 (qlen = hlen)."""
+    x = d.to_bytes(32, "big")
+    h = (int.from_bytes(h1, "big") % _N).to_bytes(32, "big")  # bits2octets
+    v = b"\x01" * 32  # Step b
+    k = b"\x00" * 32  # Step c
+    k = hmac.digest(k, v + b"\x00" + x + h, "sha256")  # Step d
+    v = hmac.digest(k, v, "sha256")  # Step e
+    k = hmac.digest(k, v + b"\x01" + x + h, "sha256")  # Step f
+    v = hmac.digest(k, v, "sha256")  # Step g
+    while True:  # Step h
+        v = hmac.digest(k, v, "sha256")
+        candidate = int.from_bytes(v, "big")
+        if 1 <= candidate < _N:
+            yield candidate
+        k = hmac.digest(k, v + b"\x00", "sha256")
+        v = hmac.digest(k, v, "sha256")
+
+
+def _ecdsa_sign(d: int, message: bytes) -> bytes:
+    """ES256: deterministic ECDSA over SHA-256(message), raw r || s (64 bytes)."""
+    h1 = hashlib.sha256(message).digest()
+    e = int.from_bytes(h1, "big")
+    for k in _rfc6979_nonces(d, h1):
+        X, _, ZZ, _ = _mul_g(k)
+        r = X * pow(ZZ, -1, _P) % _P % _N
+        if r == 0:
+            continue
+        s = pow(k, -1, _N) * (e + r * d) % _N
+        if s != 0:
+            return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# --------------------------------------------------------------------------
+# Keys at rest: SEC 1 / RFC 5915 and PKCS #8 DER in PEM, and JWK
+# --------------------------------------------------------------------------
+
+_OID_EC_PUBLIC_KEY: Final = bytes.fromhex("2a8648ce3d0201")  # 1.2.840.10045.2.1
+_OID_P256: Final = bytes.fromhex("2a8648ce3d030107")  # 1.2.840.10045.3.1.7
+# RFC 5915 ECPrivateKey for P-256 with curve and public key: always 121 bytes.
+_SEC1_PREFIX: Final = bytes.fromhex("307702010104 20".replace(" ", ""))
+_SEC1_MIDDLE: Final = bytes.fromhex("a00a06082a8648ce3d030107a144034200 04".replace(" ", ""))
+_PEM_RE: Final = re.compile(
+    r"-----BEGIN ([A-Z ]+)-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?-----END \1-----\s*\Z"
+)
+
+
+def _der_read(data: bytes, pos: int, tag: int, what: str) -> tuple[bytes, int]:
+    """One DER TLV with the expected tag at ``pos``: (contents, next position)."""
+    if pos + 2 > len(data) or data[pos] != tag:
+        raise InvalidKeyError(f"{what}: expected DER tag 0x{tag:02x}")
+    length = data[pos + 1]
+    pos += 2
+    if length & 0x80:
+        count = length & 0x7F
+        if count == 0 or count > 2 or pos + count > len(data):
+            raise InvalidKeyError(f"{what}: bad DER length")
+        length = int.from_bytes(data[pos:pos + count], "big")
+        pos += count
+    if pos + length > len(data):
+        raise InvalidKeyError(f"{what}: DER value runs past the end")
+    return data[pos:pos + length], pos + length
+
+
+def _parse_sec1(der: bytes, what: str) -> tuple[int, tuple[int, int] | None]:
+    """RFC 5915 ECPrivateKey -> (d, public point or None)."""
+    body, end = _der_read(der, 0, 0x30, what)
+    if end != len(der):
+        raise InvalidKeyError(f"{what}: trailing data after the key")
+    version, pos = _der_read(body, 0, 0x02, what)
+    if version != b"\x01":
+        raise InvalidKeyError(f"{what}: ECPrivateKey version must be 1")
+    secret, pos = _der_read(body, pos, 0x04, what)
+    if not 1 <= len(secret) <= 32:
+        raise InvalidKeyError(f"{what}: private key must be 32 bytes")
+    public = None
+    if pos < len(body) and body[pos] == 0xA0:
+        params, pos = _der_read(body, pos, 0xA0, what)
+        oid, rest = _der_read(params, 0, 0x06, what)
+        if oid != _OID_P256 or rest != len(params):
+            raise InvalidKeyError(f"{what}: curve is not P-256")
+    if pos < len(body) and body[pos] == 0xA1:
+        wrapped, pos = _der_read(body, pos, 0xA1, what)
+        bits, rest = _der_read(wrapped, 0, 0x03, what)
+        if rest != len(wrapped) or len(bits) != 66 or bits[:2] != b"\x00\x04":
+            raise InvalidKeyError(f"{what}: public key must be an uncompressed P-256 point")
+        public = (int.from_bytes(bits[2:34], "big"), int.from_bytes(bits[34:], "big"))
+    if pos != len(body):
+        raise InvalidKeyError(f"{what}: unexpected data in ECPrivateKey")
+    return int.from_bytes(secret, "big"), public
+
+
+def _parse_pkcs8(der: bytes, what: str) -> tuple[int, tuple[int, int] | None]:
+    """PKCS #8 PrivateKeyInfo holding an EC P-256 key -> (d, public point or None)."""
+    body, end = _der_read(der, 0, 0x30, what)
+    if end != len(der):
+        raise InvalidKeyError(f"{what}: trailing data after the key")
+    version, pos = _der_read(body, 0, 0x02, what)
+    if version not in (b"\x00", b"\x01"):
+        raise InvalidKeyError(f"{what}: unsupported PKCS #8 version")
+    algorithm, pos = _der_read(body, pos, 0x30, what)
+    oid, apos = _der_read(algorithm, 0, 0x06, what)
+    if oid != _OID_EC_PUBLIC_KEY:
+        raise InvalidKeyError(f"{what}: not an EC key")
+    curve, apos = _der_read(algorithm, apos, 0x06, what)
+    if curve != _OID_P256 or apos != len(algorithm):
+        raise InvalidKeyError(f"{what}: curve is not P-256")
+    inner, pos = _der_read(body, pos, 0x04, what)
+    return _parse_sec1(inner, what)
+
+
+def _pem_decode(pem: str, what: str) -> tuple[str, bytes]:
+    """(label, DER) of a single PEM block; strict base64."""
+    match = _PEM_RE.match(pem.strip() + "\n")
+    if match is None:
+        raise InvalidKeyError(f"{what} is not a PEM document")
+    try:
+        der = base64.b64decode("".join(match.group(2).split()), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidKeyError(f"{what}: PEM body is not valid base64") from exc
+    return match.group(1), der
+
+
+def _pem_encode(label: str, der: bytes) -> str:
+    body = base64.b64encode(der).decode("ascii")
+    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+    return f"-----BEGIN {label}-----\n" + "\n".join(lines) + f"\n-----END {label}-----\n"
+
+
+def _jwk_ec_point(jwk: Mapping[str, Any]) -> tuple[int, int]:
+    """The validated P-256 point of an EC public JWK."""
+    if not isinstance(jwk, dict):
+        raise TypeError(f"jwk must be a dict, not {type(jwk).__name__}")
+    if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
+        raise InvalidKeyError("jwk: kty must be EC and crv P-256")
+    coords = []
+    for name in ("x", "y"):
+        raw = _b64url_decode(jwk.get(name, ""), f"jwk.{name}")
+        if len(raw) != 32:
+            raise InvalidKeyError(f"jwk.{name} must be 32 bytes")
+        coords.append(int.from_bytes(raw, "big"))
+    if not _on_curve(coords[0], coords[1]):
+        raise InvalidKeyError("jwk: point is not on P-256")
+    return coords[0], coords[1]
+
+
+def jwk_thumbprint(jwk: Mapping[str, Any]) -> str:
+    """RFC 7638 SHA-256 thumbprint (base64url) of a public JWK.
+
+    EC keys must be valid P-256 points; RSA keys (``e``, ``n``) are hashed
+    as given.  Raises :class:`InvalidKeyError` for anything else.
+    """
+    if not isinstance(jwk, dict):
+        raise TypeError(f"jwk must be a dict, not {type(jwk).__name__}")
+    kty = jwk.get("kty")
+    if kty == "EC":
+        _jwk_ec_point(jwk)
+        required: tuple[str, ...] = ("crv", "kty", "x", "y")
+    elif kty == "RSA":
+        required = ("e", "kty", "n")
+        if not all(isinstance(jwk.get(m), str) and jwk[m] for m in required):
+            raise InvalidKeyError("jwk: RSA keys need string e and n")
+    else:
+        raise InvalidKeyError("jwk: kty must be EC or RSA")
+    canonical = json.dumps({m: jwk[m] for m in required}, separators=(",", ":"), sort_keys=True)
+    return _b64url(hashlib.sha256(canonical.encode("utf-8")).digest())
+
+
+# --------------------------------------------------------------------------
+# PKCE and the authorize URL (RFC 7636, PROTOCOL.md §2)
+# --------------------------------------------------------------------------
+
+_UNRESERVED: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+_PKCE_METHOD: Final = "SHA-256"  # the service's spelling, not S256
+
+
+@dataclasses.dataclass(frozen=True)
+class PKCEPair:
+    """A PKCE verifier (secret, hidden from ``repr``), its challenge and method,
+    and the OAuth ``state`` that goes with the same authorization request."""
+
+    code_verifier: str = dataclasses.field(repr=False)
+    code_challenge: str
+    code_challenge_method: str
+    state: str
+
+    def to_dict(self) -> dict[str, str]:
+        """``{"code_verifier", "code_challenge", "code_challenge_method", "state"}``."""
+        return dataclasses.asdict(self)
+
+
+def pkce_challenge(code_verifier: str) -> str:
+    """base64url(SHA-256(verifier)) without padding; validates the verifier."""
+    _check("codeVerifier", code_verifier, "CodeVerifier")
+    return _b64url(hashlib.sha256(code_verifier.encode("ascii")).digest())
+
+
+def generate_pkce() -> PKCEPair:
+    """A fresh 64-character verifier from ``secrets``, its challenge, and a uuid4 state."""
+    verifier = "".join(secrets.choice(_UNRESERVED) for _ in range(64))
+    return PKCEPair(verifier, pkce_challenge(verifier), _PKCE_METHOD, str(uuid.uuid4()))
+
+
+def _quote(value: str) -> str:
+    """Percent-encode everything but ``A-Za-z0-9-._~`` (UTF-8)."""
+    return "".join(
+        c if c in _UNRESERVED else "".join(f"%{b:02X}" for b in c.encode("utf-8")) for c in value
+    )
+
+
+def _origin(endpoint: str) -> str:
+    """scheme://host[:port] of an endpoint URL."""
+    scheme, _, rest = endpoint.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}"
+
+
+def authorization_url(
+    *,
+    code_challenge: str,
+    state: str,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    remote: bool = False,
+    redirect_uri: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> str:
+    """The ``/v1/authorize`` URL of PROTOCOL.md §2, parameters in its order.
+
+    ``remote`` selects the cross-device client, whose redirect URI defaults
+    to the service's confirmation page; the same-device client needs the
+    loopback ``redirect_uri`` of the local callback server.
+    """
+    for name, value in (("code_challenge", code_challenge), ("state", state)):
+        if not isinstance(value, str):
+            raise TypeError(f"{name} must be str, not {type(value).__name__}")
+        if not value or len(value) > 512:
+            raise ParamValidationError(name, "length must be between 1 and 512")
+    origin = _origin(resolve_endpoint(region, endpoint_url=endpoint_url, environ=environ))
+    if redirect_uri is None:
+        if not remote:
+            raise ParamValidationError("redirect_uri", "is required for the same-device client")
+        redirect_uri = origin + _CONFIRMATION_PATH
+    _check("redirectUri", redirect_uri, "RedirectUri")
+    query = [
+        ("response_type", "code"),
+        ("client_id", CROSS_DEVICE_CLIENT_ID if remote else SAME_DEVICE_CLIENT_ID),
+        ("state", state),
+        ("code_challenge_method", _PKCE_METHOD),
+        ("scope", "openid"),
+        ("redirect_uri", redirect_uri),
+        ("code_challenge", code_challenge),
+    ]
+    return origin + _AUTHORIZE_PATH + "?" + "&".join(f"{k}={_quote(v)}" for k, v in query)
+
+
+# --------------------------------------------------------------------------
+# DPoP (RFC 9449)
+# --------------------------------------------------------------------------
+
+
+class DPoPKey:
+    """A P-256 key that signs DPoP proofs (ES256, RFC 6979 nonces).
+
+    Create with :meth:`generate`, :meth:`from_pem` or :meth:`from_private_value`.
+    The private value never appears in ``repr()``.
+    """
+
+    __slots__ = ("_d", "_x", "_y", "_header")
+
+    def __init__(self, d: int, *, _public: tuple[int, int] | None = None) -> None:
+        if type(d) is not int:
+            raise TypeError(f"private value must be int, not {type(d).__name__}")
+        if not 1 <= d < _N:
+            raise InvalidKeyError("private key scalar must be in [1, n-1]")
+        x, y = _public_point(d)
+        if _public is not None and _public != (x, y):
+            raise InvalidKeyError("public key does not match the private key")
+        self._d = d
+        self._x = x
+        self._y = y
+        self._header = _b64url(_jose_json({"typ": "dpop+jwt", "alg": "ES256", "jwk": self.public_jwk}))
+
+    @classmethod
+    def generate(cls) -> DPoPKey:
+        """A new key from ``secrets``."""
+        return cls(secrets.randbelow(_N - 1) + 1)
+
+    @classmethod
+    def from_private_value(cls, d: int) -> DPoPKey:
+        """The key with private scalar ``d`` (1 <= d < n)."""
+        return cls(d)
+
+    @classmethod
+    def from_pem(cls, pem: str | bytes) -> DPoPKey:
+        """Read ``EC PRIVATE KEY`` (SEC 1) or ``PRIVATE KEY`` (PKCS #8) PEM.
+
+        A public key in the file must be on the curve and match the private one.
+        """
+        if isinstance(pem, bytes):
+            try:
+                pem = pem.decode("ascii")
+            except UnicodeDecodeError as exc:
+                raise InvalidKeyError("DPoP key PEM is not ASCII") from exc
+        if not isinstance(pem, str):
+            raise TypeError(f"pem must be str or bytes, not {type(pem).__name__}")
+        label, der = _pem_decode(pem, "DPoP key")
+        if label == "EC PRIVATE KEY":
+            d, public = _parse_sec1(der, "DPoP key")
+        elif label == "PRIVATE KEY":
+            d, public = _parse_pkcs8(der, "DPoP key")
+        else:
+            raise InvalidKeyError(f"DPoP key: unsupported PEM type {label!r}")
+        if public is not None and not _on_curve(*public):
+            raise InvalidKeyError("DPoP key: public key is not on P-256")
+        return cls(d, _public=public)
+
+    def __repr__(self) -> str:
+        return f"DPoPKey(thumbprint={self.thumbprint()!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DPoPKey):
+            return NotImplemented
+        return hmac.compare_digest(self._d.to_bytes(32, "big"), other._d.to_bytes(32, "big"))
+
+    def __hash__(self) -> int:
+        return hash((self._x, self._y))
+
+    def to_pem(self) -> str:
+        """SEC 1 ``EC PRIVATE KEY`` PEM, byte-exact per PROTOCOL.md §7 (121-byte DER)."""
+        der = (
+            _SEC1_PREFIX + self._d.to_bytes(32, "big") + _SEC1_MIDDLE
+            + self._x.to_bytes(32, "big") + self._y.to_bytes(32, "big")
+        )
+        return _pem_encode("EC PRIVATE KEY", der)
+
+    @property
+    def public_jwk(self) -> dict[str, str]:
+        """The public JWK ``{"kty","x","y","crv"}``; coordinates always 32 bytes."""
+        return {
+            "kty": "EC",
+            "x": _b64url(self._x.to_bytes(32, "big")),
+            "y": _b64url(self._y.to_bytes(32, "big")),
+            "crv": "P-256",
+        }
+
+    def thumbprint(self) -> str:
+        """RFC 7638 thumbprint of the public key (the refresh token's ``cnf.jkt``)."""
+        return jwk_thumbprint(self.public_jwk)
+
+    def sign(self, message: bytes) -> bytes:
+        """ES256 signature of ``message``: raw r || s, 64 bytes, RFC 6979 nonce."""
+        if not isinstance(message, (bytes, bytearray)):
+            raise TypeError(f"message must be bytes, not {type(message).__name__}")
+        return _ecdsa_sign(self._d, bytes(message))
+
+    def proof(
+        self, htu: str, htm: str = "POST", *, iat: int | None = None, jti: str | None = None
+    ) -> str:
+        """A DPoP proof JWT for one HTTP request (fresh uuid4 ``jti``, ``iat`` now).
+
+        ``htu`` is the exact request URL without query or fragment.
+        """
+        if not isinstance(htu, str) or not isinstance(htm, str):
+            raise TypeError("htu and htm must be str")
+        if not htu.startswith(("https://", "http://")) or "?" in htu or "#" in htu:
+            raise ParamValidationError("htu", "must be an http(s) URL without query or fragment")
+        if not htm or not htm.isalpha() or not htm.isupper():
+            raise ParamValidationError("htm", "must be an upper-case HTTP method")
+        claims = {
+            "htm": htm,
+            "htu": htu,
+            "iat": int(time.time()) if iat is None else int(iat),
+            "jti": str(uuid.uuid4()) if jti is None else jti,
+        }
+        signing_input = self._header + "." + _b64url(_jose_json(claims))
+        return signing_input + "." + _b64url(_ecdsa_sign(self._d, signing_input.encode("ascii")))
+
+
+# --------------------------------------------------------------------------
+# Endpoints (PROTOCOL.md §1)
+# --------------------------------------------------------------------------
+
+_LOOPBACK_HOST_RE: Final = re.compile(r"(?:127(?:\.\d{1,3}){3}|\[::1\]|localhost)(?::\d{1,5})?")
+_HTTPS_URL_RE: Final = re.compile(r"https://[A-Za-z0-9.-]+(?::\d{1,5})?(?:/[^\s?#]*)?")
+
+
+def _check_endpoint_url(url: str, source: str) -> str:
+    """An explicit endpoint: https, or http to loopback only; no query/fragment."""
+    if not isinstance(url, str):
+        raise TypeError(f"{source} must be str, not {type(url).__name__}")
+    if url.startswith("http://"):
+        host = url[7:].split("/", 1)[0]
+        if _LOOPBACK_HOST_RE.fullmatch(host) is None:
+            raise ParamValidationError(
+                source, "http is allowed only to loopback (127.0.0.0/8, ::1, localhost); use https"
+            )
+        if any(c in url for c in "?# \t\r\n"):
+            raise ParamValidationError(source, "must not contain a query, fragment or space")
+    elif _HTTPS_URL_RE.fullmatch(url) is None:
+        raise ParamValidationError(source, "must be an https:// URL without query or fragment")
+    return url.rstrip("/")
+
+
+def resolve_endpoint(
+    region: str | None = None,
+    *,
+    endpoint_url: str | None = None,
+    use_fips: bool = False,
+    use_dualstack: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> str:
+    """The Sign-In base URL.
+
+    Order: ``endpoint_url``, then ``$AWS_ENDPOINT_URL_SIGNIN``, then
+    ``$AWS_ENDPOINT_URL``, then the partition's URL for ``region`` (aws,
+    aws-cn, aws-us-gov; FIPS and dual-stack variants).  Raises
+    :class:`ParamValidationError` for a missing or malformed region and for
+    any URL that is not https (http is allowed to loopback only).
+    """
+    env = os.environ if environ is None else environ
+    for source, url in (
+        ("endpoint_url", endpoint_url),
+        ("AWS_ENDPOINT_URL_SIGNIN", env.get("AWS_ENDPOINT_URL_SIGNIN")),
+        ("AWS_ENDPOINT_URL", env.get("AWS_ENDPOINT_URL")),
+    ):
+        if url:
+            return _check_endpoint_url(url, source)
+    if region is None or region == "":
+        raise ParamValidationError("region", "Missing Region: set --region, AWS_REGION or a profile region")
+    if not isinstance(region, str):
+        raise TypeError(f"region must be str, not {type(region).__name__}")
+    if _REGION_RE.fullmatch(region) is None:
+        raise ParamValidationError("region", "must be a region name such as us-east-1")
+    for _, prefix, base, dns, dual in _PARTITIONS:
+        if region.startswith(prefix):
+            if use_fips or use_dualstack:
+                host = "signin-fips" if use_fips else "signin"
+                return f"https://{host}.{region}.{dual if use_dualstack else dns}"
+            return base.format(region=region)
+    raise AssertionError("unreachable: the aws partition matches every region")  # pragma: no cover
+
+
+# --------------------------------------------------------------------------
+# HTTP transport (urllib, one function)
+# --------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _Response:
+    status: int
+    headers: dict[str, str]  # lower-case names
+    body: bytes = dataclasses.field(repr=False)
+
+
+def _http_post(
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    timeout: float,
+    ca_bundle: str | None,
+) -> _Response:
+    """POST once; returns any HTTP status.  Never follows a redirect, caps the
+    body at 1 MiB, bounds the whole exchange by ``timeout`` and raises
+    :class:`TransportError` for network failures."""
+    import http.client
+    import socket
+    import urllib.error
+    import urllib.request
+
+    class _NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None  # urllib then raises HTTPError with the 3xx status
+
+    handlers: list[Any] = [_NoRedirect()]
+    host = url.split("://", 1)[1].split("/", 1)[0]
+    if _LOOPBACK_HOST_RE.fullmatch(host):
+        handlers.append(urllib.request.ProxyHandler({}))  # never proxy loopback
+    if url.startswith("https://"):
+        import ssl
+
+        context = ssl.create_default_context(cafile=ca_bundle)  # verification always on
+        handlers.append(urllib.request.HTTPSHandler(context=context))
+    opener = urllib.request.build_opener(*handlers)
+    request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
+    deadline = time.monotonic() + timeout
+    try:
+        try:
+            response = opener.open(request, timeout=timeout)
+        except urllib.error.HTTPError as exc:
+            response = exc  # an error status still carries headers and a body
+        with response:
+            chunks = []
+            size = 0
+            while True:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("response not complete within the timeout")
+                chunk = response.read(65536)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > _MAX_RESPONSE_BYTES:
+                    raise InvalidResponseError(
+                        f"response body exceeds {_MAX_RESPONSE_BYTES} bytes", response.status
+                    )
+                chunks.append(chunk)
+            status = response.status
+            names = {k.lower(): v for k, v in response.headers.items()}
+    except (urllib.error.URLError, http.client.HTTPException, OSError, socket.timeout) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        kind = "timed out" if isinstance(reason, (socket.timeout, TimeoutError)) else "failed"
+        raise TransportError(f"request to {_origin(url)} {kind}: {_one_line(str(reason))}") from exc
+    return _Response(status if status is not None else 0, names, b"".join(chunks))
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """Outside text made safe for one line of output: no control characters, bounded."""
+    text = "".join(c if c.isprintable() else " " for c in text).strip()
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _redact(text: str, secrets_: Sequence[str | None]) -> str:
+    for value in secrets_:
+        if value and len(value) >= 4:
+            text = text.replace(value, "***")
+    return text
+
+
+def _service_error(response: _Response, secrets_: Sequence[str | None]) -> ServiceError:
+    """Classify an error response (PROTOCOL.md §11) into a :class:`ServiceError`."""
+    try:
+        data: dict[str, Any] = _load_json_object(response.body, "error body")
+    except ValueError:
+        data = {}
+    header = response.headers.get("x-amzn-errortype", "")
+    error_type = header.split(":", 1)[0].strip()
+    if not error_type:
+        raw = data.get("__type") or data.get("code")
+        error_type = raw.rsplit("#", 1)[-1] if isinstance(raw, str) else ""
+    cls = _ERROR_TYPES.get(error_type) or _STATUS_ERRORS.get(response.status, ServiceError)
+    code = data.get("error")
+    error: OAuth2ErrorCode | str | None = None
+    if isinstance(code, str):
+        try:
+            error = OAuth2ErrorCode(code)
+        except ValueError:
+            error = _one_line(code, 64)
+    message = data.get("message") or data.get("Message") or data.get("error_description")
+    if not isinstance(message, str):
+        message = "" if data else f"HTTP {response.status} with a non-JSON body"
+    request_id = response.headers.get("x-amzn-requestid")
+    return cls(
+        _redact(_one_line(message), secrets_),
+        error=error,
+        status=response.status,
+        request_id=_one_line(request_id, 80) if request_id else None,
+        error_type=error_type if error_type and cls is ServiceError else None,
+    )
+
+
+def _retry_after(response: _Response) -> float | None:
+    value = response.headers.get("retry-after", "").strip()
+    if value.isdigit():
+        return float(value)
+    if value:
+        server = _http_date(value)
+        if server is not None:
+            return max(0.0, server - time.time())
+    return None
+
+
+def _http_date(value: str) -> float | None:
+    """An HTTP-date as a POSIX timestamp, or ``None`` when it is not one."""
+    import email.utils
+
+    try:
+        parsed = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if parsed is None or parsed.tzinfo is None:
+        return None
+    return parsed.timestamp()
+
+
+# --------------------------------------------------------------------------
+# The client
+# --------------------------------------------------------------------------
+
+
+class SigninClient:
+    """A client of the Sign-In service's one operation, ``CreateOAuth2Token``.
+
+    ``region`` / ``endpoint_url`` are resolved by :func:`resolve_endpoint`.
+    Every request has a ``timeout`` (seconds, for the whole exchange), TLS
+    verification on (``ca_bundle``, else ``$AWS_CA_BUNDLE``, else the system
+    store) and proxies from the standard environment variables.
+
+    A refresh is retried up to ``max_attempts`` times on 429, 5xx and
+    transport errors (exponential backoff, full jitter, ``Retry-After`` up to
+    20 s), each attempt with a new proof; a code redemption is never retried.
+    When the server refuses a proof or token as expired and its ``Date`` is
+    more than 60 s from our clock, the call is retried once with ``iat``
+    corrected; the offset stays in :attr:`clock_offset` and is reported
+    through ``on_clock_skew``.
+    """
+
+    def __init__(
+        self,
+        region: str | None = None,
+        *,
+        endpoint_url: str | None = None,
+        timeout: float = _DEFAULT_TIMEOUT,
+        ca_bundle: str | None = None,
+        max_attempts: int = _DEFAULT_MAX_ATTEMPTS,
+        use_fips: bool = False,
+        use_dualstack: bool = False,
+        environ: Mapping[str, str] | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        on_clock_skew: Callable[[float], None] | None = None,
+    ) -> None:
+        env = os.environ if environ is None else environ
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+            raise TypeError(f"timeout must be a number, not {type(timeout).__name__}")
+        if not 0 < timeout <= 3600:
+            raise ParamValidationError("timeout", "must be between 0 and 3600 seconds")
+        if type(max_attempts) is not int:
+            raise TypeError(f"max_attempts must be int, not {type(max_attempts).__name__}")
+        if not 1 <= max_attempts <= 10:
+            raise ParamValidationError("max_attempts", "must be between 1 and 10")
+        self.endpoint = resolve_endpoint(
+            region, endpoint_url=endpoint_url, use_fips=use_fips,
+            use_dualstack=use_dualstack, environ=env,
+        )
+        self.token_url = self.endpoint + _TOKEN_PATH
+        self.timeout = float(timeout)
+        self.ca_bundle = ca_bundle or env.get("AWS_CA_BUNDLE") or None
+        self.max_attempts = max_attempts
+        self.clock_offset = 0.0
+        self._clock = clock
+        self._sleep = sleep
+        self._on_clock_skew = on_clock_skew
+
+    def __repr__(self) -> str:
+        return f"SigninClient(endpoint={self.endpoint!r})"
+
+    def now(self) -> float:
+        """The current time, corrected by any measured server clock offset."""
+        return self._clock() + self.clock_offset
+
+    def create_oauth2_token(
+        self,
+        request: CreateOAuth2TokenRequest,
+        dpop_key: DPoPKey,
+        *,
+        body_format: str = "json",
+    ) -> CreateOAuth2TokenResponse:
+        """Call ``CreateOAuth2Token``: redeem a code or refresh a session.
+
+        ``body_format`` is ``"json"`` (as the AWS tools send) or ``"form"``.
+        Raises a :class:`ServiceError` subclass for an error status,
+        :class:`TransportError`, or :class:`InvalidResponseError`.
+        """
+        if not isinstance(request, CreateOAuth2TokenRequest):
+            raise TypeError(f"request must be CreateOAuth2TokenRequest, not {type(request).__name__}")
+        if not isinstance(dpop_key, DPoPKey):
+            raise TypeError(f"dpop_key must be DPoPKey, not {type(dpop_key).__name__}")
+        body = request.token_input
+        if body_format == "json":
+            payload = json.dumps(body.to_dict()).encode("utf-8")
+            content_type = "application/json"
+        elif body_format == "form":
+            payload = "&".join(f"{k}={_quote(v)}" for k, v in body.to_form().items()).encode("ascii")
+            content_type = "application/x-www-form-urlencoded"
+        else:
+            raise ParamValidationError("body_format", "must be json or form")
+        secrets_ = (body.refresh_token, body.code, body.code_verifier)
+        retryable = body.grant_type == "refresh_token"
+        attempts = self.max_attempts if retryable else 1
+        attempt = 0
+        skew_retried = False
+        while True:
+            attempt += 1
+            headers = {
+                "Content-Type": content_type,
+                "Accept": "application/json",
+                "User-Agent": _USER_AGENT,
+                "DPoP": dpop_key.proof(self.token_url, iat=int(self.now())),
+            }
+            try:
+                response = _http_post(
+                    self.token_url, payload, headers, timeout=self.timeout, ca_bundle=self.ca_bundle
+                )
+            except TransportError:
+                if attempt >= attempts:
+                    raise
+                self._sleep(self._backoff(attempt))
+                continue
+            if response.status == 200:
+                return self._parse(response)
+            if 300 <= response.status < 400:
+                raise InvalidResponseError(
+                    f"the token endpoint answered HTTP {response.status} (a redirect); "
+                    "redirects are never followed", response.status,
+                )
+            error = _service_error(response, secrets_)
+            if not skew_retried and self._measure_skew(response, error):
+                skew_retried = True
+                attempt -= 1  # a corrected proof, not a repeat of the same one
+                continue
+            transient = response.status == 429 or response.status >= 500
+            if not transient or attempt >= attempts:
+                raise error
+            after = _retry_after(response)
+            wait = self._backoff(attempt) if after is None else after
+            if wait > _BACKOFF_CAP:
+                raise error  # the server asks for longer than we will block
+            self._sleep(wait)
+
+    def _backoff(self, attempt: int) -> float:
+        """Full jitter: uniform in [0, min(cap, base * 2**(attempt-1))]."""
+        return secrets.SystemRandom().uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2 ** (attempt - 1)))
+
+    def _measure_skew(self, response: _Response, error: ServiceError) -> bool:
+        """True when the refusal looks like an expiry caused by our clock being off."""
+        if not isinstance(error, (AccessDeniedException, ValidationException)):
+            return False
+        text = f"{error.error} {error.message}".lower()
+        if "expired" not in text and "iat" not in text and "time" not in text:
+            return False
+        server = _http_date(response.headers.get("date", ""))
+        if server is None:
+            return False
+        offset = server - self._clock()
+        if abs(offset) <= _CLOCK_SKEW_TOLERANCE:
+            return False
+        self.clock_offset = offset
+        if self._on_clock_skew is not None:
+            self._on_clock_skew(offset)
+        return True
+
+    @staticmethod
+    def _parse(response: _Response) -> CreateOAuth2TokenResponse:
+        try:
+            data = _load_json_object(response.body, "token response")
+            return CreateOAuth2TokenResponse(CreateOAuth2TokenResponseBody.from_dict(data))
+        except (ValueError, TypeError) as exc:  # ParamValidationError is a ValueError
+            raise InvalidResponseError(f"malformed token response: {exc}", response.status) from exc
+
+
+_USER_AGENT: Final = (
+    f"signin-token/{__version__} python/{sys.version_info[0]}.{sys.version_info[1]}"
+    f".{sys.version_info[2]} {sys.platform}"
+)
+
+
+# --------------------------------------------------------------------------
+# Login flows (PROTOCOL.md §3-4, §8)
+# --------------------------------------------------------------------------
+
+_ARN_RE: Final = re.compile(r"arn:aws[a-z-]*:(?:iam|sts)::\d{12}:[\x21-\x7e]{1,1900}")
+_CALLBACK_WAIT: Final = 600.0  # seconds the AWS CLI waits for the browser
+_PAGE: Final = (
+    "<!doctype html><html><head><meta charset=utf-8><title>AWS sign-in</title></head>"
+    "<body style='font-family:sans-serif;margin:3em'><h1>{title}</h1><p>{text}</p></body></html>"
+)
+
+
+def _id_token_claims(id_token: str) -> dict[str, Any]:
+    """The payload of a JWT, decoded without verifying it (PROTOCOL.md §8)."""
+    if not isinstance(id_token, str):
+        raise TypeError(f"idToken must be str, not {type(id_token).__name__}")
+    parts = id_token.split(".")
+    if len(parts) != 3:
+        raise InvalidResponseError("idToken is not a JWT (header.payload.signature)")
+    try:
+        return _load_json_object(_b64url_decode(parts[1], "idToken payload"), "idToken payload")
+    except (ValueError, InvalidKeyError) as exc:
+        raise InvalidResponseError(f"idToken payload is unreadable: {exc}") from exc
+
+
+def _session_from_id_token(id_token: str) -> tuple[str, str]:
+    """(login_session, account id) from the idToken's ``sub`` claim."""
+    sub = _id_token_claims(id_token).get("sub")
+    if not isinstance(sub, str) or _ARN_RE.fullmatch(sub) is None:
+        raise InvalidResponseError("idToken sub claim is not an IAM or STS ARN")
+    return sub, sub.split(":")[4]
+
+
+def _decode_remote_code(pasted: str, state: str) -> str:
+    """The authorization code from the text the confirmation page shows (§4).
+
+    It is standard base64 of ``state=...&code=...``; the state must match.
+    """
+    import urllib.parse
+
+    text = "".join(pasted.split())
+    try:
+        raw = base64.b64decode(text + "=" * (-len(text) % 4), validate=True).decode("utf-8")
+        query = urllib.parse.parse_qs(raw, strict_parsing=True, max_num_fields=10)
+    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+        raise ParamValidationError("code", "the pasted text is not a sign-in code") from exc
+    codes, states = query.get("code", []), query.get("state", [])
+    if len(codes) != 1 or len(states) != 1:
+        raise ParamValidationError("code", "the pasted text is not a sign-in code")
+    if not hmac.compare_digest(states[0].encode("utf-8"), state.encode("utf-8")):
+        raise ParamValidationError("state", "does not match this login; paste the code of this login")
+    return codes[0]
+
+
+class _CallbackServer:
+    """The loopback listener for the same-device redirect (127.0.0.1 only).
+
+    Threaded, so slow or junk connections cannot hold up the real callback;
+    only ``GET /oauth/callback`` with the expected state ends the wait.
+    """
+
+    def __init__(self, state: str, port: int = 0) -> None:
+        import http.server
+        import threading
+        import urllib.parse
+
+        self.result: dict[str, str] | None = None
+        self._done = threading.Event()
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            timeout = 10  # per connection: a silent client is dropped
+
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                path, _, query = self.path.partition("?")
+                if path != _CALLBACK_PATH or outer._done.is_set():
+                    self._answer(404, "Not found", "This is the AWS sign-in callback.")
+                    return
+                try:
+                    params = urllib.parse.parse_qs(query, strict_parsing=True, max_num_fields=20)
+                except ValueError:
+                    params = {}
+                got = params.get("state", [""])[0]
+                if not hmac.compare_digest(got.encode("utf-8"), state.encode("utf-8")):
+                    self._answer(400, "Sign-in failed", "This response does not belong to this login.")
+                    return
+                if "error" in params:
+                    error = _one_line(params["error"][0], 100)
+                    text = _one_line(params.get("error_description", [""])[0], 300)
+                    outer.result = {"error": error, "error_description": text}
+                    self._answer(400, "Sign-in failed", f"{error}: {text}")
+                elif len(params.get("code", [])) == 1 and params["code"][0]:
+                    outer.result = {"code": params["code"][0]}
+                    self._answer(200, "Signed in", "You can close this tab and return to the terminal.")
+                else:
+                    self._answer(400, "Sign-in failed", "The response carried no code.")
+                    return
+                outer._done.set()
+
+            def _answer(self, status: int, title: str, text: str) -> None:
+                import html
+
+                page = _PAGE.format(title=html.escape(title), text=html.escape(text)).encode("utf-8")
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.send_header("Cache-Control", "no-store")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass  # the query holds the code: never log requests
+
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+            allow_reuse_address = False
+
+        try:
+            self._server = Server(("127.0.0.1", port), Handler)
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from exc
+        self.port: int = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.1,), daemon=True)
+        self._thread.start()
+
+    @property
+    def redirect_uri(self) -> str:
+        """The exact redirect URI, sent again in the token request."""
+        return f"http://127.0.0.1:{self.port}{_CALLBACK_PATH}"
+
+    def wait(self, timeout: float) -> dict[str, str] | None:
+        """The callback's parameters, or ``None`` when ``timeout`` passes first."""
+        deadline = time.monotonic() + timeout
+        while not self._done.wait(0.2):  # short waits keep Ctrl-C responsive
+            if time.monotonic() > deadline:
+                return None
+        return self.result
+
+    def close(self) -> None:
+        """Stop listening; safe to call more than once."""
+        self._server.shutdown()
+        self._server.server_close()
+
+
+# --------------------------------------------------------------------------
+# Cache and config files shared with the AWS CLI and SDKs (PROTOCOL.md §9-10)
+# --------------------------------------------------------------------------
+
+_REFRESH_WINDOW: Final = 300  # refresh when this many seconds or fewer remain
+_LOCK_WAIT: Final = 120.0  # seconds to wait for another process's refresh
+_CACHE_REQUIRED: Final = ("accessToken", "refreshToken", "dpopKey", "clientId")
+_OTHER_CREDENTIAL_KEYS: Final = (
+    "role_arn", "credential_process", "aws_access_key_id", "web_identity_token_file",
+)
+_TIMESTAMP_RE: Final = re.compile(
+    r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d\d):?(\d\d))?"
+)
+_SECTION_RE: Final = re.compile(r"\[\s*([^\]]*?)\s*\]\s*(?:[#;].*)?")
+_KEY_RE: Final = re.compile(r"([^\s=#;\[][^=]*?)\s*=\s*(.*)")
+
+
+def _parse_timestamp(value: object, field: str) -> datetime.datetime:
+    """An ISO 8601 timestamp as written by any SDK (Z, offsets, fractions) in UTC."""
+    if not isinstance(value, str):
+        raise ValueError(f"{field} is not a timestamp string")
+    m = _TIMESTAMP_RE.fullmatch(value.strip())
+    if m is None:
+        raise ValueError(f"{field} is not an ISO 8601 timestamp")
+    year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
+    micro = int((m.group(7) or "0").ljust(6, "0")[:6])
+    tz = datetime.timezone.utc
+    if m.group(9):
+        delta = datetime.timedelta(hours=int(m.group(10)), minutes=int(m.group(11)))
+        tz = datetime.timezone(-delta if m.group(9) == "-" else delta)
+    try:
+        stamp = datetime.datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
+    except ValueError as exc:
+        raise ValueError(f"{field} is not a valid date and time") from exc
+    return stamp.astimezone(datetime.timezone.utc)
+
+
+def _format_timestamp(stamp: datetime.datetime) -> str:
+    """The AWS CLI's cache format: UTC, whole seconds, ``Z``."""
+    return stamp.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _expand(path: str) -> str:
+    return os.path.expanduser(os.path.expandvars(path))
+
+
+def _config_path(environ: Mapping[str, str]) -> str:
+    return _expand(environ.get("AWS_CONFIG_FILE") or os.path.join("~", ".aws", "config"))
+
+
+def _cache_dir(environ: Mapping[str, str]) -> str:
+    configured = environ.get("AWS_LOGIN_CACHE_DIRECTORY")
+    return _expand(configured) if configured else _expand(os.path.join("~", ".aws", "login", "cache"))
+
+
+def _cache_path(cache_dir: str, login_session: str) -> str:
+    name = hashlib.sha256(login_session.encode("utf-8")).hexdigest()
+    return os.path.join(cache_dir, name + ".json")
+
+
+class _ConfigFile:
+    """The AWS config file as lines, edited in place so that every other line,
+    comment and section stays exactly as it was."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        try:
+            with open(path, "rb") as f:
+                raw = f.read()
+        except FileNotFoundError:
+            raw = b""
+        except OSError as exc:
+            raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from exc
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"config file {path} is not UTF-8") from exc
+        self.newline = "\r\n" if "\r\n" in text else "\n"
+        self.lines = text.splitlines()
+        self.exists = bool(raw) or os.path.exists(path)
+
+    @staticmethod
+    def _section_names(profile: str) -> tuple[str, ...]:
+        return ("default", "profile default") if profile == "default" else (f"profile {profile}",)
+
+    def _find(self, profile: str) -> tuple[int, int] | None:
+        """(header index, end index) of the profile's section, or ``None``."""
+        names = self._section_names(profile)
+        start = None
+        for i, line in enumerate(self.lines):
+            m = _SECTION_RE.fullmatch(line.strip()) if line[:1] not in (" ", "\t") else None
+            if m is None:
+                continue
+            if start is not None:
+                return start, i
+            if " ".join(m.group(1).split()) in names:
+                start = i
+        return None if start is None else (start, len(self.lines))
+
+    def profile(self, profile: str) -> dict[str, str] | None:
+        """The profile's top-level keys, or ``None`` when there is no such section."""
+        span = self._find(profile)
+        if span is None:
+            return None
+        values: dict[str, str] = {}
+        for line in self.lines[span[0] + 1:span[1]]:
+            m = _KEY_RE.fullmatch(line) if line[:1] not in (" ", "\t") else None
+            if m is not None:
+                values[m.group(1).strip()] = m.group(2).strip()
+        return values
+
+    def set(self, profile: str, key: str, value: str) -> None:
+        """Set ``key = value`` in the profile's section, creating it if needed."""
+        line = f"{key} = {value}"
+        span = self._find(profile)
+        if span is None:
+            if self.lines and self.lines[-1].strip():
+                self.lines.append("")
+            header = "default" if profile == "default" else f"profile {profile}"
+            self.lines += [f"[{header}]", line]
+            return
+        start, end = span
+        for i in range(start + 1, end):
+            m = _KEY_RE.fullmatch(self.lines[i]) if self.lines[i][:1] not in (" ", "\t") else None
+            if m is not None and m.group(1).strip() == key:
+                self.lines[i] = line
+                return
+        insert = end
+        while insert > start + 1 and not self.lines[insert - 1].strip():
+            insert -= 1
+        self.lines.insert(insert, line)
+
+    def save(self) -> None:
+        """Write the file atomically, keeping its mode (new files: 0600)."""
+        text = self.newline.join(self.lines) + self.newline
+        target = os.path.realpath(self.path)
+        try:
+            mode = os.stat(target).st_mode & 0o7777
+        except FileNotFoundError:
+            mode = 0o600
+            _make_private_dir(os.path.dirname(target))
+        _atomic_write(target, text.encode("utf-8"), mode)
+
+
+def _make_private_dir(path: str) -> None:
+    """Create a directory (and parents) as 0700 when it does not exist."""
+    if path and not os.path.isdir(path):
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        os.chmod(path, 0o700)
+
+
+def _atomic_write(path: str, data: bytes, mode: int = 0o600) -> None:
+    """Replace ``path`` with ``data``: temp file beside it, fsync, os.replace.
+
+    Readers see the old file or the new one, never a torn one.  The temp file
+    has a fixed name, so a process killed mid-write leaves at most one, which
+    the next write reuses.
+    """
+    tmp = path + ".tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
+    try:
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, mode)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.replace(tmp, path)
+    except OSError:
+        _unlink_quietly(tmp)
+        raise
+    if os.name == "posix":  # make the rename itself durable
+        dir_fd = os.open(os.path.dirname(path) or ".", os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def _unlink_quietly(path: str) -> bool:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+class _FileLock:
+    """An exclusive advisory lock on ``path`` (fcntl on POSIX, msvcrt on Windows)."""
+
+    def __init__(self, path: str, timeout: float = _LOCK_WAIT) -> None:
+        self.path = path
+        self.timeout = timeout
+        self._fd = -1
+
+    def __enter__(self) -> _FileLock:
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                if os.name == "nt":  # pragma: no cover - exercised on Windows only
+                    import msvcrt
+
+                    msvcrt.locking(self._fd, msvcrt.LK_NBLCK, 1)
+                else:
+                    import fcntl
+
+                    fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return self
+            except OSError as exc:
+                if time.monotonic() > deadline:
+                    os.close(self._fd)
+                    raise SigninTokenError(
+                        f"another process has held {self.path} for {self.timeout:.0f} s"
+                    ) from exc
+                time.sleep(0.01 + secrets.randbelow(20) / 1000)
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if os.name == "nt":  # pragma: no cover
+                import msvcrt
+
+                os.lseek(self._fd, 0, 0)
+                msvcrt.locking(self._fd, msvcrt.LK_UNLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            os.close(self._fd)
+
+
+def _read_entry(path: str, login_command: str) -> dict[str, Any]:
+    """A cache entry, checked; raises :class:`LoginRequiredError` when unusable."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(_MAX_RESPONSE_BYTES + 1)
+    except FileNotFoundError:
+        raise LoginRequiredError(
+            f"no cached login session ({path} does not exist)", login_command
+        ) from None
+    except OSError as exc:
+        raise LoginRequiredError(f"cannot read cache file {path}: {exc.strerror or exc}",
+                                 login_command) from exc
+    try:
+        if len(raw) > _MAX_RESPONSE_BYTES:
+            raise ValueError("it is larger than 1 MiB")
+        entry = _load_json_object(raw, "it")
+        missing = [k for k in _CACHE_REQUIRED if k not in entry]
+        if missing:
+            raise ValueError(f"it lacks {', '.join(missing)}")
+        access = entry["accessToken"]
+        if not isinstance(access, dict):
+            raise ValueError("its accessToken is not an object")
+        for name in ("accessKeyId", "secretAccessKey", "sessionToken"):
+            if not isinstance(access.get(name), str) or not access[name]:
+                raise ValueError(f"its accessToken.{name} is missing or empty")
+        _parse_timestamp(access.get("expiresAt"), "its accessToken.expiresAt")
+        for name in ("refreshToken", "dpopKey", "clientId"):
+            if not isinstance(entry[name], str) or not entry[name]:
+                raise ValueError(f"its {name} is not a non-empty string")
+    except ValueError as exc:
+        raise LoginRequiredError(f"unusable cache entry {path}: {exc}", login_command) from exc
+    return entry
+
+
+@dataclasses.dataclass(frozen=True)
+class Credentials:
+    """Temporary AWS credentials of a login session; secrets hidden from ``repr``."""
+
+    access_key_id: str = dataclasses.field(repr=False)
+    secret_access_key: str = dataclasses.field(repr=False)
+    session_token: str = dataclasses.field(repr=False)
+    expiration: datetime.datetime
+    account_id: str | None = None
+    login_session: str | None = None
+
+    @classmethod
+    def _from_entry(cls, entry: Mapping[str, Any], login_session: str) -> Credentials:
+        access = entry["accessToken"]
+        account = access.get("accountId")
+        return cls(
+            access["accessKeyId"],
+            access["secretAccessKey"],
+            access["sessionToken"],
+            _parse_timestamp(access["expiresAt"], "expiresAt"),
+            account if isinstance(account, str) else None,
+            login_session,
+        )
+
+    def seconds_left(self, now: float | None = None) -> float:
+        """Seconds until the credentials expire (negative once they have)."""
+        return self.expiration.timestamp() - (time.time() if now is None else now)
+
+
+class _Profile:
+    """Where a profile's settings, session and cache live (resolved once)."""
+
+    def __init__(self, profile: str | None, environ: Mapping[str, str] | None) -> None:
+        self.environ: Mapping[str, str] = os.environ if environ is None else environ
+        self.name = profile or self.environ.get("AWS_PROFILE") or "default"
+        if not isinstance(self.name, str) or any(c in self.name for c in "[]\r\n") \
+                or self.name != self.name.strip():
+            raise ParamValidationError("profile", "must be a profile name without brackets, "
+                                       "newlines or surrounding spaces")
+        self.config = _ConfigFile(_config_path(self.environ))
+        self.settings = self.config.profile(self.name) or {}
+        self.cache_dir = _cache_dir(self.environ)
+        self.login_command = f"{_program()} login --profile {self.name}"
+
+    def region(self, explicit: str | None = None) -> str | None:
+        return (explicit or self.settings.get("region") or self.environ.get("AWS_REGION")
+                or self.environ.get("AWS_DEFAULT_REGION") or None)
+
+    def session(self) -> str:
+        session = self.settings.get("login_session")
+        if not session:
+            raise LoginRequiredError(f"profile {self.name!r} has no login session",
+                                     self.login_command)
+        return session
+
+    def cache_path(self) -> str:
+        return _cache_path(self.cache_dir, self.session())
+
+
+def _program() -> str:
+    """How the user invoked us, for the commands we suggest."""
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return "signin-token" if name.startswith("signin-token") else "python3 -m signin_token"
+
+
+def _refresh_error(exc: ServiceError, profile: _Profile) -> SigninTokenError:
+    """What a refused refresh means for the user (PROTOCOL.md §11)."""
+    if exc.error == OAuth2ErrorCode.INSUFFICIENT_PERMISSIONS:
+        return SigninTokenError(
+            f"{exc}. The signed-in identity needs signin:CreateOAuth2Token, for example "
+            "through the AWS managed policy SignInLocalDevelopmentAccess"
+        )
+    expired = exc.error in (OAuth2ErrorCode.TOKEN_EXPIRED, OAuth2ErrorCode.USER_CREDENTIALS_CHANGED)
+    if expired or isinstance(exc, ValidationException):
+        return LoginRequiredError(f"the login session can no longer be refreshed: {exc}",
+                                  profile.login_command)
+    return exc
+
+
+def _refresh_locked(
+    path: str, session: str, client: SigninClient, profile: _Profile, force: bool
+) -> dict[str, Any]:
+    """Refresh one cache entry under its lock; returns the entry now on disk.
+
+    The entry is re-read after the lock is taken and the service is called
+    only when that entry still needs it, so concurrent processes cause one
+    refresh.  Any failure leaves the file exactly as it was.
+    """
+    with _FileLock(path + ".lock"):
+        entry = _read_entry(path, profile.login_command)
+        current = Credentials._from_entry(entry, session)
+        if not force and current.seconds_left(client.now()) > _REFRESH_WINDOW:
+            return entry
+        try:
+            key = DPoPKey.from_pem(entry["dpopKey"])
+            request = CreateOAuth2TokenRequest(CreateOAuth2TokenRequestBody(
+                client_id=entry["clientId"], grant_type="refresh_token",
+                refresh_token=entry["refreshToken"],
+            ))
+        except (InvalidKeyError, ParamValidationError) as exc:
+            raise LoginRequiredError(f"unusable cache entry {path}: {exc}",
+                                     profile.login_command) from exc
+        try:
+            out = client.create_oauth2_token(request, key).token_output
+        except ServiceError as exc:
+            raise _refresh_error(exc, profile) from exc
+        expires = datetime.datetime.fromtimestamp(client.now() + out.expires_in, datetime.timezone.utc)
+        updated = dict(entry)
+        updated["accessToken"] = {
+            "accessKeyId": out.access_token.access_key_id,
+            "secretAccessKey": out.access_token.secret_access_key,
+            "sessionToken": out.access_token.session_token,
+            "accountId": entry["accessToken"].get("accountId"),
+            "expiresAt": _format_timestamp(expires),
+        }
+        if out.refresh_token is not None:  # absent: keep the old one (§5)
+            updated["refreshToken"] = out.refresh_token
+        _atomic_write(path, json.dumps(updated).encode("utf-8"))
+        return updated
+
+
+def _client_for(
+    profile: _Profile, region: str | None, endpoint_url: str | None, timeout: float,
+    on_clock_skew: Callable[[float], None] | None,
+) -> SigninClient:
+    return SigninClient(
+        profile.region(region), endpoint_url=endpoint_url, timeout=timeout,
+        environ=profile.environ, on_clock_skew=on_clock_skew,
+    )
+
+
+def get_credentials(
+    profile: str | None = None,
+    *,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    timeout: float = _DEFAULT_TIMEOUT,
+    force_refresh: bool = False,
+    environ: Mapping[str, str] | None = None,
+    on_clock_skew: Callable[[float], None] | None = None,
+) -> Credentials:
+    """The profile's credentials, refreshed first when 5 minutes or less remain.
+
+    Reads the config and cache files the AWS CLI uses.  A valid entry costs
+    no network and no TLS import.  Raises :class:`LoginRequiredError` when a
+    new login is needed.
+    """
+    prof = _Profile(profile, environ)
+    session = prof.session()
+    path = _cache_path(prof.cache_dir, session)
+    if not force_refresh:
+        current = Credentials._from_entry(_read_entry(path, prof.login_command), session)
+        if current.seconds_left() > _REFRESH_WINDOW:
+            return current
+    client = _client_for(prof, region, endpoint_url, timeout, on_clock_skew)
+    entry = _refresh_locked(path, session, client, prof, force_refresh)
+    return Credentials._from_entry(entry, session)
+
+
+def session_status(
+    profile: str | None = None, *, environ: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """The profile's session as a dict, from local files only (no network).
+
+    Keys: ``profile``, ``login_session``, ``account_id``, ``expiration``,
+    ``seconds_left``, ``valid`` (more than 5 minutes left), ``cache_file``.
+    """
+    prof = _Profile(profile, environ)
+    path = prof.cache_path()
+    creds = Credentials._from_entry(_read_entry(path, prof.login_command), prof.session())
+    left = int(creds.seconds_left())
+    return {
+        "profile": prof.name,
+        "login_session": creds.login_session,
+        "account_id": creds.account_id,
+        "expiration": _format_timestamp(creds.expiration),
+        "seconds_left": left,
+        "valid": left > _REFRESH_WINDOW,
+        "cache_file": path,
+    }
+
+
+def logout(
+    profile: str | None = None, *, all_sessions: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> list[str]:
+    """Delete the profile's cache file (``all_sessions``: every login cache file).
+
+    The config file is left alone.  Returns the removed paths.  Credentials
+    already issued stay valid until they expire.
+    """
+    prof = _Profile(profile, environ)
+    if all_sessions:
+        try:
+            names = sorted(os.listdir(prof.cache_dir))
+        except FileNotFoundError:
+            names = []
+        paths = []
+        for name in names:
+            path = os.path.join(prof.cache_dir, name)
+            if not name.endswith(".json") or not os.path.isfile(path):
+                continue
+            try:
+                with open(path, "rb") as f:
+                    entry = _load_json_object(f.read(_MAX_RESPONSE_BYTES), name)
+            except (OSError, ValueError):
+                continue
+            access = entry.get("accessToken")
+            if isinstance(access, dict) and "accessKeyId" in access:
+                paths.append(path)
+    else:
+        paths = [prof.cache_path()]
+    removed = []
+    for path in paths:
+        if _unlink_quietly(path):
+            removed.append(path)
+        _unlink_quietly(path + ".lock")
+        _unlink_quietly(path + ".tmp")
+    return removed
+
+
+def login(
+    profile: str | None = None,
+    *,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    remote: bool = False,
+    open_browser: bool = True,
+    redirect_port: int = 0,
+    callback_timeout: float = _CALLBACK_WAIT,
+    timeout: float = _DEFAULT_TIMEOUT,
+    replace: bool | None = None,
+    environ: Mapping[str, str] | None = None,
+    stdin: TextIO | None = None,
+    stderr: TextIO | None = None,
+    on_clock_skew: Callable[[float], None] | None = None,
+) -> Credentials:
+    """Sign in through a browser and store the session like ``aws login``.
+
+    Same-device (default): a loopback callback on 127.0.0.1; ``remote``: the
+    cross-device flow, the code pasted on ``stdin``.  The authorize URL is
+    written to ``stderr``.  Writes the cache entry, then ``login_session``
+    (and ``region`` when the profile had none) to the config.  Replacing a
+    different ``login_session`` needs ``replace=True``, or a "y" on a
+    terminal when ``replace`` is ``None``.
+    """
+    err = sys.stderr if stderr is None else stderr
+    inp = sys.stdin if stdin is None else stdin
+    prof = _Profile(profile, environ)
+    others = [k for k in prof.settings if k in _OTHER_CREDENTIAL_KEYS or k.startswith("sso_")]
+    if others:
+        raise ConfigError(f"profile {prof.name!r} already uses other credentials ({', '.join(others)}); "
+                          "choose another profile")
+    if type(redirect_port) is not int or not 0 <= redirect_port <= 65535:
+        raise ParamValidationError("redirect_port", "must be a port number 0-65535")
+    chosen_region = prof.region(region)
+    client = _client_for(prof, region, endpoint_url, timeout, on_clock_skew)
+    pkce = generate_pkce()
+    key = DPoPKey.generate()
+    if remote:
+        redirect_uri = _origin(client.endpoint) + _CONFIRMATION_PATH
+        url = authorization_url(code_challenge=pkce.code_challenge, state=pkce.state, remote=True,
+                                endpoint_url=client.endpoint, redirect_uri=redirect_uri)
+        err.write(f"Open this URL on any device, sign in, then paste the code it shows:\n{url}\n")
+        err.write("Code: ")
+        err.flush()
+        pasted = inp.readline()
+        if not pasted.strip():
+            raise ParamValidationError("code", "no code was pasted")
+        code = _decode_remote_code(pasted, pkce.state)
+        client_id = CROSS_DEVICE_CLIENT_ID
+    else:
+        server = _CallbackServer(pkce.state, redirect_port)
+        try:
+            redirect_uri = server.redirect_uri
+            url = authorization_url(code_challenge=pkce.code_challenge, state=pkce.state,
+                                    endpoint_url=client.endpoint, redirect_uri=redirect_uri)
+            err.write(f"Sign in with your browser at:\n{url}\n")
+            err.flush()
+            if open_browser:
+                import webbrowser
+
+                try:
+                    webbrowser.open(url)
+                except Exception:  # noqa: BLE001 - a missing browser is not fatal
+                    pass
+            result = server.wait(callback_timeout)
+        finally:
+            server.close()
+        if result is None:
+            raise SigninTokenError(f"no sign-in arrived within {callback_timeout:.0f} s")
+        if "error" in result:
+            raise SigninTokenError(f"sign-in failed: {result['error']}: {result['error_description']}")
+        code = result["code"]
+        client_id = SAME_DEVICE_CLIENT_ID
+    request = CreateOAuth2TokenRequest(CreateOAuth2TokenRequestBody(
+        client_id=client_id, grant_type="authorization_code", code=code,
+        redirect_uri=redirect_uri, code_verifier=pkce.code_verifier,
+    ))
+    out = client.create_oauth2_token(request, key).token_output
+    if out.id_token is None or out.refresh_token is None:
+        raise InvalidResponseError("the code redemption returned no idToken or refreshToken")
+    session, account = _session_from_id_token(out.id_token)
+    previous = prof.settings.get("login_session")
+    if previous and previous != session and not _confirm(
+        replace, f"Profile {prof.name!r} is signed in as {previous}. Replace it with {session}?",
+        inp, err,
+    ):
+        raise ConfigError(f"profile {prof.name!r} keeps its login session {previous}; "
+                          "pass --yes to replace it")
+    expires = datetime.datetime.fromtimestamp(client.now() + out.expires_in, datetime.timezone.utc)
+    entry = {
+        "accessToken": {
+            "accessKeyId": out.access_token.access_key_id,
+            "secretAccessKey": out.access_token.secret_access_key,
+            "sessionToken": out.access_token.session_token,
+            "accountId": account,
+            "expiresAt": _format_timestamp(expires),
+        },
+        "tokenType": out.token_type,
+        "clientId": client_id,
+        "refreshToken": out.refresh_token,
+        "idToken": out.id_token,
+        "dpopKey": key.to_pem(),
+    }
+    _make_private_dir(prof.cache_dir)
+    path = _cache_path(prof.cache_dir, session)
+    with _FileLock(path + ".lock"):
+        _atomic_write(path, json.dumps(entry).encode("utf-8"))
+    if previous != session:
+        prof.config.set(prof.name, "login_session", session)
+    if "region" not in prof.settings and chosen_region:
+        prof.config.set(prof.name, "region", chosen_region)
+    if previous != session or ("region" not in prof.settings and chosen_region):
+        prof.config.save()
+    return Credentials._from_entry(entry, session)
+
+
+def _confirm(answer: bool | None, question: str, inp: TextIO, err: TextIO) -> bool:
+    """``answer`` if given, else ask on a terminal; without one, no."""
+    if answer is not None:
+        return answer
+    if not (hasattr(inp, "isatty") and inp.isatty()):
+        return False
+    err.write(f"{question} [y/N] ")
+    err.flush()
+    return inp.readline().strip().lower() in ("y", "yes")
+
+
+# --------------------------------------------------------------------------
+# Credential export (PROTOCOL.md §12)
+# --------------------------------------------------------------------------
+
+_EXPORT_FORMATS: Final = ("process", "env", "env-no-export", "powershell", "windows-cmd", "fish", "json")
+_CMD_UNSAFE: Final = re.compile(r'[\s&|<>^%"!()]')
+
+
+def _export(creds: Credentials, fmt: str) -> str:
+    """Credentials in one of ``aws configure export-credentials``'s formats."""
+    expiration = _format_timestamp(creds.expiration)
+    if fmt in ("process", "json"):
+        doc: dict[str, Any] = {
+            "Version": 1,
+            "AccessKeyId": creds.access_key_id,
+            "SecretAccessKey": creds.secret_access_key,
+            "SessionToken": creds.session_token,
+            "Expiration": expiration,
+        }
+        if fmt == "json":
+            doc["AccountId"] = creds.account_id
+            doc["LoginSession"] = creds.login_session
+        return json.dumps(doc, indent=None if fmt == "process" else 2) + "\n"
+    values = (
+        ("AWS_ACCESS_KEY_ID", creds.access_key_id),
+        ("AWS_SECRET_ACCESS_KEY", creds.secret_access_key),
+        ("AWS_SESSION_TOKEN", creds.session_token),
+        ("AWS_CREDENTIAL_EXPIRATION", expiration),
+    )
+    if fmt == "windows-cmd" and any(_CMD_UNSAFE.search(v) for _, v in values):
+        raise SigninTokenError("credentials hold characters cmd.exe cannot take safely")
+    line = {
+        "env": "export {name}={sh}",
+        "env-no-export": "{name}={sh}",
+        "fish": "set -gx {name} {sh}",
+        "powershell": "$Env:{name}={ps}",
+        "windows-cmd": "set {name}={raw}",
+    }[fmt]
+    return "".join(
+        line.format(name=n, raw=v, sh=_sh_quote(v), ps="'" + v.replace("'", "''") + "'") + "\n"
+        for n, v in values
+    )
+
+
+def _sh_quote(value: str) -> str:
+    """POSIX and fish quoting; plain when the value needs none."""
+    if re.fullmatch(r"[A-Za-z0-9+/=_.:@%-]+", value):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "'\\''") + "'"
+
+
+# --------------------------------------------------------------------------
+# Command line: python -m signin_token
+# --------------------------------------------------------------------------
+
+# Exit codes.
+_EXIT_OK: Final = 0
+_EXIT_ERROR: Final = 1
+_EXIT_USAGE: Final = 2
+_EXIT_LOGIN: Final = 3
+
+_DESCRIPTION: Final = """\
+AWS credentials from an AWS console sign-in, like `aws login`, with no AWS CLI,
+botocore or awscrt.  Shares ~/.aws/config and ~/.aws/login/cache with them.
+
+exit codes: 0 success, 1 error, 2 usage or invalid input, 3 a new login is needed
+"""
+
+
+def _build_parser() -> Any:
+    import argparse
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--profile", help="profile name (default: $AWS_PROFILE, else default)")
+    common.add_argument("--region", help="region (default: profile region, $AWS_REGION, "
+                                         "$AWS_DEFAULT_REGION)")
+    common.add_argument("--endpoint-url", help="Sign-In endpoint (default: $AWS_ENDPOINT_URL_SIGNIN, "
+                                               "$AWS_ENDPOINT_URL, the region's)")
+    common.add_argument("--timeout", type=float, default=_DEFAULT_TIMEOUT,
+                        help="seconds for each HTTP exchange (default: %(default)s)")
+    common.add_argument("--debug", action="store_true", help="show tracebacks and request details")
+
+    parser = argparse.ArgumentParser(
+        prog=_program(), description=_DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"signin-token {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    def command(name: str, text: str, **kw: Any) -> Any:
+        return sub.add_parser(name, parents=[common], help=text, description=text, **kw)
+
+    p = command("login", "sign in with a browser and store the session")
+    p.add_argument("--remote", action="store_true",
+                   help="browser on another device: paste the code it shows")
+    p.add_argument("--no-browser", action="store_true", help="print the URL but do not open it")
+    p.add_argument("--redirect-port", type=int, default=0,
+                   help="fixed loopback port for the callback (default: any free port)")
+    p.add_argument("--callback-timeout", type=float, default=_CALLBACK_WAIT,
+                   help="seconds to wait for the browser (default: %(default)s)")
+    p.add_argument("--skip-if-valid", action="store_true",
+                   help="do nothing if the session is valid or can be refreshed")
+    p.add_argument("--yes", action="store_true", help="replace a different login_session without asking")
+
+    for name, aliases in (("credentials", ["export-credentials"]),):
+        p = command(name, "print the profile's credentials, refreshing them when needed",
+                    aliases=aliases)
+        p.add_argument("--format", choices=_EXPORT_FORMATS, default="process",
+                       help="output format (default: process, the credential_process JSON)")
+
+    p = command("refresh", "refresh the session's credentials when needed")
+    p.add_argument("--force", action="store_true", help="refresh even if still valid")
+
+    p = command("status", "show the session from local files (no network)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("logout", "delete the profile's cached session")
+    p.add_argument("--all", action="store_true", help="delete every cached login session")
+
+    p = command("exec", "run a command with the profile's credentials in its environment")
+    p.add_argument("argv", nargs="+", metavar="-- CMD [ARGS...]", help="the command to run")
+
+    p = command("pkce", "print a new PKCE verifier, challenge, method and state as JSON")
+
+    p = command("authorize-url", "print the authorize URL")
+    p.add_argument("--remote", action="store_true", help="cross-device client")
+    p.add_argument("--redirect-uri", help="redirect URI (default for --remote: the confirmation page)")
+    p.add_argument("--code-challenge", required=True)
+    p.add_argument("--state", required=True)
+
+    p = command("dpop-key", "print or write a new DPoP key (SEC 1 PEM)")
+    p.add_argument("--output", help="file to create with mode 0600 (default: stdout)")
+
+    p = command("token", "make one CreateOAuth2Token call and print the response body")
+    p.add_argument("--dpop-key", required=True, help="PEM file of the DPoP key")
+    p.add_argument("--form", action="store_true", help="send a form-encoded body")
+    p.add_argument("--input-json", help="wire-format request body: a file, or - for stdin")
+    p.add_argument("--grant-type", choices=("authorization_code", "refresh_token"))
+    p.add_argument("--client-id")
+    p.add_argument("--code")
+    p.add_argument("--redirect-uri")
+    p.add_argument("--code-verifier")
+    p.add_argument("--refresh-token")
+    return parser
+
+
+def _cmd_token(args: Any, stdin: TextIO, stdout: TextIO, log: Callable[[str], None]) -> int:
+    flags = (args.grant_type, args.client_id, args.code, args.redirect_uri, args.code_verifier,
+             args.refresh_token)
+    if args.input_json is not None:
+        if any(v is not None for v in flags):
+            raise ParamValidationError("--input-json", "cannot be combined with the body flags")
+        if args.input_json == "-":
+            raw = stdin.read(_MAX_RESPONSE_BYTES + 1)
+        else:
+            with open(args.input_json, encoding="utf-8") as f:
+                raw = f.read(_MAX_RESPONSE_BYTES + 1)
+        try:
+            data = _load_json_object(raw, "--input-json")
+        except ValueError as exc:
+            raise ParamValidationError("--input-json", str(exc)) from exc
+        body = CreateOAuth2TokenRequestBody.from_dict(data)
+    else:
+        if args.grant_type is None or args.client_id is None:
+            raise ParamValidationError("--grant-type/--client-id", "are required without --input-json")
+        body = CreateOAuth2TokenRequestBody(
+            client_id=args.client_id, grant_type=args.grant_type, code=args.code,
+            redirect_uri=args.redirect_uri, code_verifier=args.code_verifier,
+            refresh_token=args.refresh_token,
+        )
+    with open(args.dpop_key, "rb") as f:
+        key = DPoPKey.from_pem(f.read(65536))
+    client = SigninClient(args.region, endpoint_url=args.endpoint_url, timeout=args.timeout,
+                          on_clock_skew=_skew_warning)
+    log(f"POST {client.token_url} grantType={body.grant_type} jkt={key.thumbprint()}")
+    out = client.create_oauth2_token(CreateOAuth2TokenRequest(body), key,
+                                     body_format="form" if args.form else "json")
+    stdout.write(json.dumps(out.token_output.to_dict()) + "\n")
+    return _EXIT_OK
+
+
+def _skew_warning(offset: float) -> None:
+    sys.stderr.write(
+        f"warning: this computer's clock is off by {abs(offset):.0f} seconds "
+        f"({'behind' if offset > 0 else 'ahead of'} the server); using the server's time. "
+        "Fix the clock to avoid failed sign-ins.\n"
+    )
+
+
+def _summary(prefix: str, creds: Credentials, now: float | None = None) -> str:
+    left = int(creds.seconds_left(now))
+    return (f"{prefix}: session {creds.login_session}, account {creds.account_id}, "
+            f"credentials expire {_format_timestamp(creds.expiration)} "
+            f"(in {max(left, 0) // 60} min)\n")
+
+
+def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+    def log(text: str) -> None:
+        if args.debug:
+            stderr.write(f"debug: {text}\n")
+
+    common = {"region": args.region, "endpoint_url": args.endpoint_url, "timeout": args.timeout}
+    cmd = args.command
+    if cmd == "pkce":
+        stdout.write(json.dumps(generate_pkce().to_dict()) + "\n")
+    elif cmd == "authorize-url":
+        stdout.write(authorization_url(
+            code_challenge=args.code_challenge, state=args.state, region=args.region,
+            endpoint_url=args.endpoint_url, remote=args.remote, redirect_uri=args.redirect_uri,
+        ) + "\n")
+    elif cmd == "dpop-key":
+        pem = DPoPKey.generate().to_pem()
+        if args.output:
+            fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="ascii") as f:
+                f.write(pem)
+            stderr.write(f"wrote {args.output}\n")
+        else:
+            stdout.write(pem)
+    elif cmd == "token":
+        return _cmd_token(args, stdin, stdout, log)
+    elif cmd == "login":
+        if args.skip_if_valid:
+            try:
+                creds = get_credentials(args.profile, on_clock_skew=_skew_warning, **common)
+            except LoginRequiredError as exc:
+                log(f"session not reusable: {exc}")
+            else:
+                stderr.write(_summary("already signed in", creds))
+                return _EXIT_OK
+        creds = login(
+            args.profile, remote=args.remote, open_browser=not args.no_browser,
+            redirect_port=args.redirect_port, callback_timeout=args.callback_timeout,
+            replace=True if args.yes else None, stdin=stdin, stderr=stderr,
+            on_clock_skew=_skew_warning, **common,
+        )
+        stderr.write(_summary(f"signed in profile {_Profile(args.profile, None).name}", creds))
+    elif cmd in ("credentials", "export-credentials"):
+        creds = get_credentials(args.profile, on_clock_skew=_skew_warning, **common)
+        stdout.write(_export(creds, args.format))
+    elif cmd == "refresh":
+        creds = get_credentials(args.profile, force_refresh=args.force,
+                                on_clock_skew=_skew_warning, **common)
+        stderr.write(_summary("refreshed" if args.force else "credentials", creds))
+    elif cmd == "status":
+        info = session_status(args.profile)
+        if args.json:
+            stdout.write(json.dumps(info) + "\n")
+        else:
+            left = info["seconds_left"]
+            stdout.write(
+                f"profile: {info['profile']}\nsession: {info['login_session']}\n"
+                f"account: {info['account_id']}\nexpires: {info['expiration']}\n"
+                f"time left: {max(left, 0) // 60} min {max(left, 0) % 60} s"
+                f"{'' if info['valid'] else ' (refresh or login needed)'}\n"
+            )
+        return _EXIT_OK if info["valid"] else _EXIT_LOGIN
+    elif cmd == "logout":
+        removed = logout(args.profile, all_sessions=args.all)
+        for path in removed:
+            stderr.write(f"removed {path}\n")
+        if not removed:
+            stderr.write("no cached login session to remove\n")
+        stderr.write("Credentials already issued stay valid until they expire (at most 15 "
+                     "minutes); the config file is unchanged.\n")
+    elif cmd == "exec":
+        return _cmd_exec(args, stderr)
+    return _EXIT_OK
+
+
+def _cmd_exec(args: Any, stderr: TextIO) -> int:
+    import subprocess
+
+    argv = list(args.argv)
+    if argv and argv[0] == "--":
+        argv = argv[1:]
+    if not argv:
+        raise ParamValidationError("CMD", "is required after --")
+    creds = get_credentials(args.profile, region=args.region, endpoint_url=args.endpoint_url,
+                            timeout=args.timeout, on_clock_skew=_skew_warning)
+    env = dict(os.environ)
+    env.update({
+        "AWS_ACCESS_KEY_ID": creds.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
+        "AWS_SESSION_TOKEN": creds.session_token,
+        "AWS_CREDENTIAL_EXPIRATION": _format_timestamp(creds.expiration),
+    })
+    region = _Profile(args.profile, None).region(args.region)
+    if region:
+        env["AWS_REGION"] = region
+        env["AWS_DEFAULT_REGION"] = region
+    try:
+        child = subprocess.run(argv, env=env, check=False)
+    except FileNotFoundError:
+        stderr.write(f"error: command not found: {argv[0]}\n")
+        return 127
+    except PermissionError:
+        stderr.write(f"error: command not executable: {argv[0]}\n")
+        return 126
+    return child.returncode if child.returncode >= 0 else 128 - child.returncode
+
+
+def _exit_code(exc: BaseException) -> int:
+    if isinstance(exc, LoginRequiredError):
+        return _EXIT_LOGIN
+    if isinstance(exc, (ParamValidationError, InvalidKeyError, ConfigError, TypeError)):
+        return _EXIT_USAGE
+    return _EXIT_ERROR
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run the command line; returns the exit code (0 ok, 1 error, 2 usage or
+    invalid input, 3 a new login is needed).  Machine output goes to
+    ``stdout``; URLs, prompts, progress and errors go to ``stderr``."""
+    out = sys.stdout if stdout is None else stdout
+    err = sys.stderr if stderr is None else stderr
+    inp = sys.stdin if stdin is None else stdin
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 0 for --help, 2 for usage errors
+        return int(exc.code) if isinstance(exc.code, int) else _EXIT_USAGE
+    try:
+        return _run(args, inp, out, err)
+    except KeyboardInterrupt:
+        err.write("interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return _EXIT_ERROR
+    except (SigninTokenError, OSError, TypeError, ValueError) as exc:
+        if args.debug:
+            import traceback
+
+            traceback.print_exception(type(exc), exc, exc.__traceback__, file=err)
+        message = str(exc) if not isinstance(exc, OSError) or not exc.filename \
+            else f"{exc.strerror}: {exc.filename}"
+        err.write(f"error: {_one_line(message, 2000)}\n")
+        if isinstance(exc, LoginRequiredError) and exc.command:
+            err.write(f"To sign in again, run: {exc.command}\n")
+        return _exit_code(exc)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
