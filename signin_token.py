@@ -146,10 +146,14 @@ _ACCESS_TOKEN_MEMBERS: Final = (
 
 # Endpoints (PROTOCOL.md §1): partition -> (region prefix, base, DNS, dual-stack DNS).
 _PARTITIONS: Final = (
-    ("aws-cn", "cn-", "https://{region}.signin.amazonaws.cn", "amazonaws.com.cn",
-     "api.amazonwebservices.com.cn"),
-    ("aws-us-gov", "us-gov-", "https://{region}.signin.amazonaws-us-gov.com",
-     "amazonaws.com", "api.aws"),
+    (
+        "aws-cn",
+        "cn-",
+        "https://{region}.signin.amazonaws.cn",
+        "amazonaws.com.cn",
+        "api.amazonwebservices.com.cn",
+    ),
+    ("aws-us-gov", "us-gov-", "https://{region}.signin.amazonaws-us-gov.com", "amazonaws.com", "api.aws"),
     ("aws", "", "https://{region}.signin.aws.amazon.com", "amazonaws.com", "api.aws"),
 )
 _REGION_RE: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
@@ -412,8 +416,9 @@ class CreateOAuth2TokenRequest:
 
     def __post_init__(self) -> None:
         if not isinstance(self.token_input, CreateOAuth2TokenRequestBody):
-            raise TypeError("token_input must be CreateOAuth2TokenRequestBody, "
-                            f"not {type(self.token_input).__name__}")
+            raise TypeError(
+                f"token_input must be CreateOAuth2TokenRequestBody, not {type(self.token_input).__name__}"
+            )
 
     def to_dict(self) -> dict[str, dict[str, str]]:
         """``{"tokenInput": {...}}`` with wire names."""
@@ -442,8 +447,7 @@ class CreateOAuth2TokenResponseBody:
 
     def __post_init__(self) -> None:
         if not isinstance(self.access_token, AccessToken):
-            raise TypeError("access_token must be AccessToken, "
-                            f"not {type(self.access_token).__name__}")
+            raise TypeError(f"access_token must be AccessToken, not {type(self.access_token).__name__}")
         _check("tokenType", self.token_type, "TokenType")
         _check("expiresIn", self.expires_in, "ExpiresIn")
         _check("refreshToken", self.refresh_token, "RefreshToken", optional=True)
@@ -486,8 +490,9 @@ class CreateOAuth2TokenResponse:
 
     def __post_init__(self) -> None:
         if not isinstance(self.token_output, CreateOAuth2TokenResponseBody):
-            raise TypeError("token_output must be CreateOAuth2TokenResponseBody, "
-                            f"not {type(self.token_output).__name__}")
+            raise TypeError(
+                f"token_output must be CreateOAuth2TokenResponseBody, not {type(self.token_output).__name__}"
+            )
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """``{"tokenOutput": {...}}`` with wire names."""
@@ -607,7 +612,7 @@ def _g_table() -> list[list[tuple[int, int]]]:
             y = (alpha * (4 * beta - x3) - 8 * gamma * gamma) % _P
             x = x3
     bases = []
-    for (x, y, z), iz in zip(jacobian, _batch_inverse([j[2] for j in jacobian])):
+    for (x, y, _), iz in zip(jacobian, _batch_inverse([j[2] for j in jacobian])):
         iz2 = iz * iz % _P
         bases.append((x * iz2 % _P, y * iz2 * iz % _P))
     table = [[b] for b in bases]
@@ -737,11 +742,11 @@ def _der_read(data: bytes, pos: int, tag: int, what: str) -> tuple[bytes, int]:
         count = length & 0x7F
         if count == 0 or count > 2 or pos + count > len(data):
             raise InvalidKeyError(f"{what}: bad DER length")
-        length = int.from_bytes(data[pos:pos + count], "big")
+        length = int.from_bytes(data[pos : pos + count], "big")
         pos += count
     if pos + length > len(data):
         raise InvalidKeyError(f"{what}: DER value runs past the end")
-    return data[pos:pos + length], pos + length
+    return data[pos : pos + length], pos + length
 
 
 def _parse_sec1(der: bytes, what: str) -> tuple[int, tuple[int, int] | None]:
@@ -805,7 +810,7 @@ def _pem_decode(pem: str, what: str) -> tuple[str, bytes]:
 
 def _pem_encode(label: str, der: bytes) -> str:
     body = base64.b64encode(der).decode("ascii")
-    lines = [body[i:i + 64] for i in range(0, len(body), 64)]
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
     return f"-----BEGIN {label}-----\n" + "\n".join(lines) + f"\n-----END {label}-----\n"
 
 
@@ -885,9 +890,7 @@ def generate_pkce() -> PKCEPair:
 
 def _quote(value: str) -> str:
     """Percent-encode everything but ``A-Za-z0-9-._~`` (UTF-8)."""
-    return "".join(
-        c if c in _UNRESERVED else "".join(f"%{b:02X}" for b in c.encode("utf-8")) for c in value
-    )
+    return "".join(c if c in _UNRESERVED else "".join(f"%{b:02X}" for b in c.encode("utf-8")) for c in value)
 
 
 def _origin(endpoint: str) -> str:
@@ -947,7 +950,7 @@ class DPoPKey:
     The private value never appears in ``repr()``.
     """
 
-    __slots__ = ("_d", "_x", "_y", "_header")
+    __slots__ = ("_d", "_header", "_x", "_y")
 
     def __init__(self, d: int, *, _public: tuple[int, int] | None = None) -> None:
         if type(d) is not int:
@@ -1010,8 +1013,11 @@ class DPoPKey:
     def to_pem(self) -> str:
         """SEC 1 ``EC PRIVATE KEY`` PEM, byte-exact per PROTOCOL.md §7 (121-byte DER)."""
         der = (
-            _SEC1_PREFIX + self._d.to_bytes(32, "big") + _SEC1_MIDDLE
-            + self._x.to_bytes(32, "big") + self._y.to_bytes(32, "big")
+            _SEC1_PREFIX
+            + self._d.to_bytes(32, "big")
+            + _SEC1_MIDDLE
+            + self._x.to_bytes(32, "big")
+            + self._y.to_bytes(32, "big")
         )
         return _pem_encode("EC PRIVATE KEY", der)
 
@@ -1035,9 +1041,7 @@ class DPoPKey:
             raise TypeError(f"message must be bytes, not {type(message).__name__}")
         return _ecdsa_sign(self._d, bytes(message))
 
-    def proof(
-        self, htu: str, htm: str = "POST", *, iat: int | None = None, jti: str | None = None
-    ) -> str:
+    def proof(self, htu: str, htm: str = "POST", *, iat: int | None = None, jti: str | None = None) -> str:
         """A DPoP proof JWT for one HTTP request (fresh uuid4 ``jti``, ``iat`` now).
 
         ``htu`` is the exact request URL without query or fragment.
@@ -1311,8 +1315,11 @@ class SigninClient:
         if not 1 <= max_attempts <= 10:
             raise ParamValidationError("max_attempts", "must be between 1 and 10")
         self.endpoint = resolve_endpoint(
-            region, endpoint_url=endpoint_url, use_fips=use_fips,
-            use_dualstack=use_dualstack, environ=env,
+            region,
+            endpoint_url=endpoint_url,
+            use_fips=use_fips,
+            use_dualstack=use_dualstack,
+            environ=env,
         )
         self.token_url = self.endpoint + _TOKEN_PATH
         self.timeout = float(timeout)
@@ -1383,7 +1390,8 @@ class SigninClient:
             if 300 <= response.status < 400:
                 raise InvalidResponseError(
                     f"the token endpoint answered HTTP {response.status} (a redirect); "
-                    "redirects are never followed", response.status,
+                    "redirects are never followed",
+                    response.status,
                 )
             error = _service_error(response, secrets_)
             if not skew_retried and self._measure_skew(response, error):
@@ -1509,7 +1517,7 @@ class _CallbackServer:
         class Handler(http.server.BaseHTTPRequestHandler):
             timeout = 10  # per connection: a silent client is dropped
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 path, _, query = self.path.partition("?")
                 if path != _CALLBACK_PATH or outer._done.is_set():
                     self._answer(404, "Not found", "This is the AWS sign-in callback.")
@@ -1589,7 +1597,10 @@ _REFRESH_WINDOW: Final = 300  # refresh when this many seconds or fewer remain
 _LOCK_WAIT: Final = 120.0  # seconds to wait for another process's refresh
 _CACHE_REQUIRED: Final = ("accessToken", "refreshToken", "dpopKey", "clientId")
 _OTHER_CREDENTIAL_KEYS: Final = (
-    "role_arn", "credential_process", "aws_access_key_id", "web_identity_token_file",
+    "role_arn",
+    "credential_process",
+    "aws_access_key_id",
+    "web_identity_token_file",
 )
 _TIMESTAMP_RE: Final = re.compile(
     r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d\d):?(\d\d))?"
@@ -1686,7 +1697,7 @@ class _ConfigFile:
         if span is None:
             return None
         values: dict[str, str] = {}
-        for line in self.lines[span[0] + 1:span[1]]:
+        for line in self.lines[span[0] + 1 : span[1]]:
             m = _KEY_RE.fullmatch(line) if line[:1] not in (" ", "\t") else None
             if m is not None:
                 values[m.group(1).strip()] = m.group(2).strip()
@@ -1746,7 +1757,7 @@ def _atomic_write(path: str, data: bytes, mode: int = 0o600) -> None:
             os.fchmod(fd, mode)
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view):]
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -1784,7 +1795,7 @@ class _FileLock:
         deadline = time.monotonic() + self.timeout
         while True:
             try:
-                if os.name == "nt":  # pragma: no cover - exercised on Windows only
+                if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
                     import msvcrt
 
                     msvcrt.locking(self._fd, msvcrt.LK_NBLCK, 1)
@@ -1803,7 +1814,7 @@ class _FileLock:
 
     def __exit__(self, *exc: object) -> None:
         try:
-            if os.name == "nt":  # pragma: no cover
+            if sys.platform == "win32":  # pragma: no cover
                 import msvcrt
 
                 os.lseek(self._fd, 0, 0)
@@ -1822,12 +1833,11 @@ def _read_entry(path: str, login_command: str) -> dict[str, Any]:
         with open(path, "rb") as f:
             raw = f.read(_MAX_RESPONSE_BYTES + 1)
     except FileNotFoundError:
-        raise LoginRequiredError(
-            f"no cached login session ({path} does not exist)", login_command
-        ) from None
+        raise LoginRequiredError(f"no cached login session ({path} does not exist)", login_command) from None
     except OSError as exc:
-        raise LoginRequiredError(f"cannot read cache file {path}: {exc.strerror or exc}",
-                                 login_command) from exc
+        raise LoginRequiredError(
+            f"cannot read cache file {path}: {exc.strerror or exc}", login_command
+        ) from exc
     try:
         if len(raw) > _MAX_RESPONSE_BYTES:
             raise ValueError("it is larger than 1 MiB")
@@ -1885,24 +1895,32 @@ class _Profile:
     def __init__(self, profile: str | None, environ: Mapping[str, str] | None) -> None:
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
         self.name = profile or self.environ.get("AWS_PROFILE") or "default"
-        if not isinstance(self.name, str) or any(c in self.name for c in "[]\r\n") \
-                or self.name != self.name.strip():
-            raise ParamValidationError("profile", "must be a profile name without brackets, "
-                                       "newlines or surrounding spaces")
+        if (
+            not isinstance(self.name, str)
+            or any(c in self.name for c in "[]\r\n")
+            or self.name != self.name.strip()
+        ):
+            raise ParamValidationError(
+                "profile", "must be a profile name without brackets, newlines or surrounding spaces"
+            )
         self.config = _ConfigFile(_config_path(self.environ))
         self.settings = self.config.profile(self.name) or {}
         self.cache_dir = _cache_dir(self.environ)
         self.login_command = f"{_program()} login --profile {self.name}"
 
     def region(self, explicit: str | None = None) -> str | None:
-        return (explicit or self.settings.get("region") or self.environ.get("AWS_REGION")
-                or self.environ.get("AWS_DEFAULT_REGION") or None)
+        return (
+            explicit
+            or self.settings.get("region")
+            or self.environ.get("AWS_REGION")
+            or self.environ.get("AWS_DEFAULT_REGION")
+            or None
+        )
 
     def session(self) -> str:
         session = self.settings.get("login_session")
         if not session:
-            raise LoginRequiredError(f"profile {self.name!r} has no login session",
-                                     self.login_command)
+            raise LoginRequiredError(f"profile {self.name!r} has no login session", self.login_command)
         return session
 
     def cache_path(self) -> str:
@@ -1924,8 +1942,9 @@ def _refresh_error(exc: ServiceError, profile: _Profile) -> SigninTokenError:
         )
     expired = exc.error in (OAuth2ErrorCode.TOKEN_EXPIRED, OAuth2ErrorCode.USER_CREDENTIALS_CHANGED)
     if expired or isinstance(exc, ValidationException):
-        return LoginRequiredError(f"the login session can no longer be refreshed: {exc}",
-                                  profile.login_command)
+        return LoginRequiredError(
+            f"the login session can no longer be refreshed: {exc}", profile.login_command
+        )
     return exc
 
 
@@ -1945,13 +1964,15 @@ def _refresh_locked(
             return entry
         try:
             key = DPoPKey.from_pem(entry["dpopKey"])
-            request = CreateOAuth2TokenRequest(CreateOAuth2TokenRequestBody(
-                client_id=entry["clientId"], grant_type="refresh_token",
-                refresh_token=entry["refreshToken"],
-            ))
+            request = CreateOAuth2TokenRequest(
+                CreateOAuth2TokenRequestBody(
+                    client_id=entry["clientId"],
+                    grant_type="refresh_token",
+                    refresh_token=entry["refreshToken"],
+                )
+            )
         except (InvalidKeyError, ParamValidationError) as exc:
-            raise LoginRequiredError(f"unusable cache entry {path}: {exc}",
-                                     profile.login_command) from exc
+            raise LoginRequiredError(f"unusable cache entry {path}: {exc}", profile.login_command) from exc
         try:
             out = client.create_oauth2_token(request, key).token_output
         except ServiceError as exc:
@@ -1972,12 +1993,18 @@ def _refresh_locked(
 
 
 def _client_for(
-    profile: _Profile, region: str | None, endpoint_url: str | None, timeout: float,
+    profile: _Profile,
+    region: str | None,
+    endpoint_url: str | None,
+    timeout: float,
     on_clock_skew: Callable[[float], None] | None,
 ) -> SigninClient:
     return SigninClient(
-        profile.region(region), endpoint_url=endpoint_url, timeout=timeout,
-        environ=profile.environ, on_clock_skew=on_clock_skew,
+        profile.region(region),
+        endpoint_url=endpoint_url,
+        timeout=timeout,
+        environ=profile.environ,
+        on_clock_skew=on_clock_skew,
     )
 
 
@@ -2009,9 +2036,7 @@ def get_credentials(
     return Credentials._from_entry(entry, session)
 
 
-def session_status(
-    profile: str | None = None, *, environ: Mapping[str, str] | None = None
-) -> dict[str, Any]:
+def session_status(profile: str | None = None, *, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """The profile's session as a dict, from local files only (no network).
 
     Keys: ``profile``, ``login_session``, ``account_id``, ``expiration``,
@@ -2033,7 +2058,9 @@ def session_status(
 
 
 def logout(
-    profile: str | None = None, *, all_sessions: bool = False,
+    profile: str | None = None,
+    *,
+    all_sessions: bool = False,
     environ: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Delete the profile's cache file (``all_sessions``: every login cache file).
@@ -2101,8 +2128,10 @@ def login(
     prof = _Profile(profile, environ)
     others = [k for k in prof.settings if k in _OTHER_CREDENTIAL_KEYS or k.startswith("sso_")]
     if others:
-        raise ConfigError(f"profile {prof.name!r} already uses other credentials ({', '.join(others)}); "
-                          "choose another profile")
+        raise ConfigError(
+            f"profile {prof.name!r} already uses other credentials ({', '.join(others)}); "
+            "choose another profile"
+        )
     if type(redirect_port) is not int or not 0 <= redirect_port <= 65535:
         raise ParamValidationError("redirect_port", "must be a port number 0-65535")
     chosen_region = prof.region(region)
@@ -2111,8 +2140,13 @@ def login(
     key = DPoPKey.generate()
     if remote:
         redirect_uri = _origin(client.endpoint) + _CONFIRMATION_PATH
-        url = authorization_url(code_challenge=pkce.code_challenge, state=pkce.state, remote=True,
-                                endpoint_url=client.endpoint, redirect_uri=redirect_uri)
+        url = authorization_url(
+            code_challenge=pkce.code_challenge,
+            state=pkce.state,
+            remote=True,
+            endpoint_url=client.endpoint,
+            redirect_uri=redirect_uri,
+        )
         err.write(f"Open this URL on any device, sign in, then paste the code it shows:\n{url}\n")
         err.write("Code: ")
         err.flush()
@@ -2125,17 +2159,20 @@ def login(
         server = _CallbackServer(pkce.state, redirect_port)
         try:
             redirect_uri = server.redirect_uri
-            url = authorization_url(code_challenge=pkce.code_challenge, state=pkce.state,
-                                    endpoint_url=client.endpoint, redirect_uri=redirect_uri)
+            url = authorization_url(
+                code_challenge=pkce.code_challenge,
+                state=pkce.state,
+                endpoint_url=client.endpoint,
+                redirect_uri=redirect_uri,
+            )
             err.write(f"Sign in with your browser at:\n{url}\n")
             err.flush()
             if open_browser:
+                import contextlib
                 import webbrowser
 
-                try:
+                with contextlib.suppress(Exception):  # a missing browser is not fatal
                     webbrowser.open(url)
-                except Exception:  # noqa: BLE001 - a missing browser is not fatal
-                    pass
             result = server.wait(callback_timeout)
         finally:
             server.close()
@@ -2145,21 +2182,33 @@ def login(
             raise SigninTokenError(f"sign-in failed: {result['error']}: {result['error_description']}")
         code = result["code"]
         client_id = SAME_DEVICE_CLIENT_ID
-    request = CreateOAuth2TokenRequest(CreateOAuth2TokenRequestBody(
-        client_id=client_id, grant_type="authorization_code", code=code,
-        redirect_uri=redirect_uri, code_verifier=pkce.code_verifier,
-    ))
+    request = CreateOAuth2TokenRequest(
+        CreateOAuth2TokenRequestBody(
+            client_id=client_id,
+            grant_type="authorization_code",
+            code=code,
+            redirect_uri=redirect_uri,
+            code_verifier=pkce.code_verifier,
+        )
+    )
     out = client.create_oauth2_token(request, key).token_output
     if out.id_token is None or out.refresh_token is None:
         raise InvalidResponseError("the code redemption returned no idToken or refreshToken")
     session, account = _session_from_id_token(out.id_token)
     previous = prof.settings.get("login_session")
-    if previous and previous != session and not _confirm(
-        replace, f"Profile {prof.name!r} is signed in as {previous}. Replace it with {session}?",
-        inp, err,
+    if (
+        previous
+        and previous != session
+        and not _confirm(
+            replace,
+            f"Profile {prof.name!r} is signed in as {previous}. Replace it with {session}?",
+            inp,
+            err,
+        )
     ):
-        raise ConfigError(f"profile {prof.name!r} keeps its login session {previous}; "
-                          "pass --yes to replace it")
+        raise ConfigError(
+            f"profile {prof.name!r} keeps its login session {previous}; pass --yes to replace it"
+        )
     expires = datetime.datetime.fromtimestamp(client.now() + out.expires_in, datetime.timezone.utc)
     entry = {
         "accessToken": {
@@ -2273,16 +2322,22 @@ def _build_parser() -> Any:
 
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--profile", help="profile name (default: $AWS_PROFILE, else default)")
-    common.add_argument("--region", help="region (default: profile region, $AWS_REGION, "
-                                         "$AWS_DEFAULT_REGION)")
-    common.add_argument("--endpoint-url", help="Sign-In endpoint (default: $AWS_ENDPOINT_URL_SIGNIN, "
-                                               "$AWS_ENDPOINT_URL, the region's)")
-    common.add_argument("--timeout", type=float, default=_DEFAULT_TIMEOUT,
-                        help="seconds for each HTTP exchange (default: %(default)s)")
+    common.add_argument("--region", help="region (default: profile region, $AWS_REGION, $AWS_DEFAULT_REGION)")
+    common.add_argument(
+        "--endpoint-url",
+        help="Sign-In endpoint (default: $AWS_ENDPOINT_URL_SIGNIN, $AWS_ENDPOINT_URL, the region's)",
+    )
+    common.add_argument(
+        "--timeout",
+        type=float,
+        default=_DEFAULT_TIMEOUT,
+        help="seconds for each HTTP exchange (default: %(default)s)",
+    )
     common.add_argument("--debug", action="store_true", help="show tracebacks and request details")
 
     parser = argparse.ArgumentParser(
-        prog=_program(), description=_DESCRIPTION,
+        prog=_program(),
+        description=_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"signin-token {__version__}")
@@ -2293,22 +2348,33 @@ def _build_parser() -> Any:
         return sub.add_parser(name, parents=[common], help=text, description=text, **kw)
 
     p = command("login", "sign in with a browser and store the session")
-    p.add_argument("--remote", action="store_true",
-                   help="browser on another device: paste the code it shows")
+    p.add_argument("--remote", action="store_true", help="browser on another device: paste the code it shows")
     p.add_argument("--no-browser", action="store_true", help="print the URL but do not open it")
-    p.add_argument("--redirect-port", type=int, default=0,
-                   help="fixed loopback port for the callback (default: any free port)")
-    p.add_argument("--callback-timeout", type=float, default=_CALLBACK_WAIT,
-                   help="seconds to wait for the browser (default: %(default)s)")
-    p.add_argument("--skip-if-valid", action="store_true",
-                   help="do nothing if the session is valid or can be refreshed")
+    p.add_argument(
+        "--redirect-port",
+        type=int,
+        default=0,
+        help="fixed loopback port for the callback (default: any free port)",
+    )
+    p.add_argument(
+        "--callback-timeout",
+        type=float,
+        default=_CALLBACK_WAIT,
+        help="seconds to wait for the browser (default: %(default)s)",
+    )
+    p.add_argument(
+        "--skip-if-valid", action="store_true", help="do nothing if the session is valid or can be refreshed"
+    )
     p.add_argument("--yes", action="store_true", help="replace a different login_session without asking")
 
     for name, aliases in (("credentials", ["export-credentials"]),):
-        p = command(name, "print the profile's credentials, refreshing them when needed",
-                    aliases=aliases)
-        p.add_argument("--format", choices=_EXPORT_FORMATS, default="process",
-                       help="output format (default: process, the credential_process JSON)")
+        p = command(name, "print the profile's credentials, refreshing them when needed", aliases=aliases)
+        p.add_argument(
+            "--format",
+            choices=_EXPORT_FORMATS,
+            default="process",
+            help="output format (default: process, the credential_process JSON)",
+        )
 
     p = command("refresh", "refresh the session's credentials when needed")
     p.add_argument("--force", action="store_true", help="refresh even if still valid")
@@ -2347,8 +2413,14 @@ def _build_parser() -> Any:
 
 
 def _cmd_token(args: Any, stdin: TextIO, stdout: TextIO, log: Callable[[str], None]) -> int:
-    flags = (args.grant_type, args.client_id, args.code, args.redirect_uri, args.code_verifier,
-             args.refresh_token)
+    flags = (
+        args.grant_type,
+        args.client_id,
+        args.code,
+        args.redirect_uri,
+        args.code_verifier,
+        args.refresh_token,
+    )
     if args.input_json is not None:
         if any(v is not None for v in flags):
             raise ParamValidationError("--input-json", "cannot be combined with the body flags")
@@ -2366,17 +2438,22 @@ def _cmd_token(args: Any, stdin: TextIO, stdout: TextIO, log: Callable[[str], No
         if args.grant_type is None or args.client_id is None:
             raise ParamValidationError("--grant-type/--client-id", "are required without --input-json")
         body = CreateOAuth2TokenRequestBody(
-            client_id=args.client_id, grant_type=args.grant_type, code=args.code,
-            redirect_uri=args.redirect_uri, code_verifier=args.code_verifier,
+            client_id=args.client_id,
+            grant_type=args.grant_type,
+            code=args.code,
+            redirect_uri=args.redirect_uri,
+            code_verifier=args.code_verifier,
             refresh_token=args.refresh_token,
         )
     with open(args.dpop_key, "rb") as f:
         key = DPoPKey.from_pem(f.read(65536))
-    client = SigninClient(args.region, endpoint_url=args.endpoint_url, timeout=args.timeout,
-                          on_clock_skew=_skew_warning)
+    client = SigninClient(
+        args.region, endpoint_url=args.endpoint_url, timeout=args.timeout, on_clock_skew=_skew_warning
+    )
     log(f"POST {client.token_url} grantType={body.grant_type} jkt={key.thumbprint()}")
-    out = client.create_oauth2_token(CreateOAuth2TokenRequest(body), key,
-                                     body_format="form" if args.form else "json")
+    out = client.create_oauth2_token(
+        CreateOAuth2TokenRequest(body), key, body_format="form" if args.form else "json"
+    )
     stdout.write(json.dumps(out.token_output.to_dict()) + "\n")
     return _EXIT_OK
 
@@ -2391,9 +2468,11 @@ def _skew_warning(offset: float) -> None:
 
 def _summary(prefix: str, creds: Credentials, now: float | None = None) -> str:
     left = int(creds.seconds_left(now))
-    return (f"{prefix}: session {creds.login_session}, account {creds.account_id}, "
-            f"credentials expire {_format_timestamp(creds.expiration)} "
-            f"(in {max(left, 0) // 60} min)\n")
+    return (
+        f"{prefix}: session {creds.login_session}, account {creds.account_id}, "
+        f"credentials expire {_format_timestamp(creds.expiration)} "
+        f"(in {max(left, 0) // 60} min)\n"
+    )
 
 
 def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
@@ -2406,10 +2485,17 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     if cmd == "pkce":
         stdout.write(json.dumps(generate_pkce().to_dict()) + "\n")
     elif cmd == "authorize-url":
-        stdout.write(authorization_url(
-            code_challenge=args.code_challenge, state=args.state, region=args.region,
-            endpoint_url=args.endpoint_url, remote=args.remote, redirect_uri=args.redirect_uri,
-        ) + "\n")
+        stdout.write(
+            authorization_url(
+                code_challenge=args.code_challenge,
+                state=args.state,
+                region=args.region,
+                endpoint_url=args.endpoint_url,
+                remote=args.remote,
+                redirect_uri=args.redirect_uri,
+            )
+            + "\n"
+        )
     elif cmd == "dpop-key":
         pem = DPoPKey.generate().to_pem()
         if args.output:
@@ -2431,18 +2517,23 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
                 stderr.write(_summary("already signed in", creds))
                 return _EXIT_OK
         creds = login(
-            args.profile, remote=args.remote, open_browser=not args.no_browser,
-            redirect_port=args.redirect_port, callback_timeout=args.callback_timeout,
-            replace=True if args.yes else None, stdin=stdin, stderr=stderr,
-            on_clock_skew=_skew_warning, **common,
+            args.profile,
+            remote=args.remote,
+            open_browser=not args.no_browser,
+            redirect_port=args.redirect_port,
+            callback_timeout=args.callback_timeout,
+            replace=True if args.yes else None,
+            stdin=stdin,
+            stderr=stderr,
+            on_clock_skew=_skew_warning,
+            **common,
         )
         stderr.write(_summary(f"signed in profile {_Profile(args.profile, None).name}", creds))
     elif cmd in ("credentials", "export-credentials"):
         creds = get_credentials(args.profile, on_clock_skew=_skew_warning, **common)
         stdout.write(_export(creds, args.format))
     elif cmd == "refresh":
-        creds = get_credentials(args.profile, force_refresh=args.force,
-                                on_clock_skew=_skew_warning, **common)
+        creds = get_credentials(args.profile, force_refresh=args.force, on_clock_skew=_skew_warning, **common)
         stderr.write(_summary("refreshed" if args.force else "credentials", creds))
     elif cmd == "status":
         info = session_status(args.profile)
@@ -2463,8 +2554,10 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
             stderr.write(f"removed {path}\n")
         if not removed:
             stderr.write("no cached login session to remove\n")
-        stderr.write("Credentials already issued stay valid until they expire (at most 15 "
-                     "minutes); the config file is unchanged.\n")
+        stderr.write(
+            "Credentials already issued stay valid until they expire (at most 15 "
+            "minutes); the config file is unchanged.\n"
+        )
     elif cmd == "exec":
         return _cmd_exec(args, stderr)
     return _EXIT_OK
@@ -2478,15 +2571,22 @@ def _cmd_exec(args: Any, stderr: TextIO) -> int:
         argv = argv[1:]
     if not argv:
         raise ParamValidationError("CMD", "is required after --")
-    creds = get_credentials(args.profile, region=args.region, endpoint_url=args.endpoint_url,
-                            timeout=args.timeout, on_clock_skew=_skew_warning)
+    creds = get_credentials(
+        args.profile,
+        region=args.region,
+        endpoint_url=args.endpoint_url,
+        timeout=args.timeout,
+        on_clock_skew=_skew_warning,
+    )
     env = dict(os.environ)
-    env.update({
-        "AWS_ACCESS_KEY_ID": creds.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
-        "AWS_SESSION_TOKEN": creds.session_token,
-        "AWS_CREDENTIAL_EXPIRATION": _format_timestamp(creds.expiration),
-    })
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": creds.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
+            "AWS_SESSION_TOKEN": creds.session_token,
+            "AWS_CREDENTIAL_EXPIRATION": _format_timestamp(creds.expiration),
+        }
+    )
     region = _Profile(args.profile, None).region(args.region)
     if region:
         env["AWS_REGION"] = region
@@ -2540,8 +2640,11 @@ def main(
             import traceback
 
             traceback.print_exception(type(exc), exc, exc.__traceback__, file=err)
-        message = str(exc) if not isinstance(exc, OSError) or not exc.filename \
+        message = (
+            str(exc)
+            if not isinstance(exc, OSError) or not exc.filename
             else f"{exc.strerror}: {exc.filename}"
+        )
         err.write(f"error: {_one_line(message, 2000)}\n")
         if isinstance(exc, LoginRequiredError) and exc.command:
             err.write(f"To sign in again, run: {exc.command}\n")

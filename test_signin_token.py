@@ -99,7 +99,7 @@ def es256_verify(jwk: dict[str, str], message: bytes, signature: bytes) -> bool:
 
 def thumbprint(jwk: dict[str, str]) -> str:
     """RFC 7638 for EC keys, written out by hand."""
-    canonical = '{"crv":"%s","kty":"%s","x":"%s","y":"%s"}' % (jwk["crv"], jwk["kty"], jwk["x"], jwk["y"])
+    canonical = json.dumps({m: jwk[m] for m in ("crv", "kty", "x", "y")}, separators=(",", ":"))
     return b64url(hashlib.sha256(canonical.encode()).digest())
 
 
@@ -173,8 +173,12 @@ class FakeSignin:
     def issue_code(self, *, client_id: str, redirect_uri: str, challenge: str, state: str) -> str:
         code = "code-" + uuid.uuid4().hex
         with self.lock:
-            self.codes[code] = {"client_id": client_id, "redirect_uri": redirect_uri,
-                                "challenge": challenge, "state": state}
+            self.codes[code] = {
+                "client_id": client_id,
+                "redirect_uri": redirect_uri,
+                "challenge": challenge,
+                "state": state,
+            }
         return code
 
     def seed_session(self, key: st.DPoPKey, *, client_id: str = st.SAME_DEVICE_CLIENT_ID) -> str:
@@ -186,8 +190,14 @@ class FakeSignin:
 
     # -- HTTP ----------------------------------------------------------------
 
-    def _send(self, h: http.server.BaseHTTPRequestHandler, status: int, body: bytes,
-              headers: dict[str, str] | None = None, content_type: str = "application/json") -> None:
+    def _send(
+        self,
+        h: http.server.BaseHTTPRequestHandler,
+        status: int,
+        body: bytes,
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/json",
+    ) -> None:
         h.send_response(status)
         h.send_header("Content-Type", content_type)
         h.send_header("Content-Length", str(len(body)))
@@ -206,16 +216,33 @@ class FakeSignin:
         path, _, query = h.path.partition("?")
         params = {k: v[0] for k, v in urllib.parse.parse_qs(query).items()}
         if path == "/v1/authorize":
-            expected = ["response_type", "client_id", "state", "code_challenge_method", "scope",
-                        "redirect_uri", "code_challenge"]
-            if [k for k, _ in urllib.parse.parse_qsl(query)] != expected \
-                    or params["code_challenge_method"] != "SHA-256" or params["scope"] != "openid":
+            expected = [
+                "response_type",
+                "client_id",
+                "state",
+                "code_challenge_method",
+                "scope",
+                "redirect_uri",
+                "code_challenge",
+            ]
+            if (
+                [k for k, _ in urllib.parse.parse_qsl(query)] != expected
+                or params["code_challenge_method"] != "SHA-256"
+                or params["scope"] != "openid"
+            ):
                 self._send(h, 400, b"bad authorize request", content_type="text/plain")
                 return
-            code = self.issue_code(client_id=params["client_id"], redirect_uri=params["redirect_uri"],
-                                   challenge=params["code_challenge"], state=params["state"])
-            target = params["redirect_uri"] + "?" + urllib.parse.urlencode(
-                {"code": code, "state": params["state"]})
+            code = self.issue_code(
+                client_id=params["client_id"],
+                redirect_uri=params["redirect_uri"],
+                challenge=params["code_challenge"],
+                state=params["state"],
+            )
+            target = (
+                params["redirect_uri"]
+                + "?"
+                + urllib.parse.urlencode({"code": code, "state": params["state"]})
+            )
             self._send(h, 302, b"", {"Location": target}, content_type="text/plain")
         elif path == "/v1/sessions/confirmation":
             pasted = base64.b64encode(f"state={params['state']}&code={params['code']}".encode())
@@ -243,8 +270,14 @@ class FakeSignin:
                 get = body.get
             elif ctype == "application/x-www-form-urlencoded":
                 form = {k: v[0] for k, v in urllib.parse.parse_qs(raw.decode(), strict_parsing=True).items()}
-                names = {"client_id": "clientId", "grant_type": "grantType", "redirect_uri": "redirectUri",
-                         "code_verifier": "codeVerifier", "refresh_token": "refreshToken", "code": "code"}
+                names = {
+                    "client_id": "clientId",
+                    "grant_type": "grantType",
+                    "redirect_uri": "redirectUri",
+                    "code_verifier": "codeVerifier",
+                    "refresh_token": "refreshToken",
+                    "code": "code",
+                }
                 body = {names[k]: v for k, v in form.items()}
                 get = body.get
             else:
@@ -258,8 +291,9 @@ class FakeSignin:
         problem = self._check_proof(h.headers.get("DPoP"), record)
         if problem:
             status, code, message = problem
-            self._error(h, status, "ValidationException" if status == 400 else "AccessDeniedException",
-                        code, message)
+            self._error(
+                h, status, "ValidationException" if status == 400 else "AccessDeniedException", code, message
+            )
             return
         # 3. The grant.
         if get("grantType") == "authorization_code":
@@ -283,8 +317,11 @@ class FakeSignin:
         jwk = header.get("jwk", {})
         if header.get("typ") != "dpop+jwt" or header.get("alg") != "ES256" or "d" in jwk:
             return 400, "INVALID_REQUEST", "bad DPoP header"
-        if set(jwk) != {"kty", "crv", "x", "y"} or len(b64url_decode(jwk["x"])) != 32 \
-                or len(b64url_decode(jwk["y"])) != 32:
+        if (
+            set(jwk) != {"kty", "crv", "x", "y"}
+            or len(b64url_decode(jwk["x"])) != 32
+            or len(b64url_decode(jwk["y"])) != 32
+        ):
             return 400, "INVALID_REQUEST", "bad DPoP jwk"
         if not es256_verify(jwk, f"{head_b64}.{claims_b64}".encode(), signature):
             return 400, "INVALID_REQUEST", "DPoP signature does not verify"
@@ -306,9 +343,11 @@ class FakeSignin:
         with self.lock:
             self.refresh_tokens[refresh] = {"jkt": jkt, "client_id": client_id}
         out: dict[str, Any] = {
-            "accessToken": {"accessKeyId": "ASIA" + uuid.uuid4().hex[:16].upper(),
-                            "secretAccessKey": "sk-" + uuid.uuid4().hex,
-                            "sessionToken": "st-" + uuid.uuid4().hex},
+            "accessToken": {
+                "accessKeyId": "ASIA" + uuid.uuid4().hex[:16].upper(),
+                "secretAccessKey": "sk-" + uuid.uuid4().hex,
+                "sessionToken": "st-" + uuid.uuid4().hex,
+            },
             "tokenType": "urn:aws:params:oauth:token-type:access_token_sigv4",
             "expiresIn": self.expires_in,
         }
@@ -316,8 +355,16 @@ class FakeSignin:
             out["refreshToken"] = refresh
         if id_token:
             now = int(self.now())
-            out["idToken"] = fake_jwt({"sub": self.subject, "aud": client_id, "iss": self.url,
-                                       "session_arn": self.subject, "iat": now, "exp": now + 43200})
+            out["idToken"] = fake_jwt(
+                {
+                    "sub": self.subject,
+                    "aud": client_id,
+                    "iss": self.url,
+                    "session_arn": self.subject,
+                    "iat": now,
+                    "exp": now + 43200,
+                }
+            )
         return out
 
     def _redeem(self, h: Any, get: Any, record: dict[str, Any]) -> None:
@@ -325,11 +372,19 @@ class FakeSignin:
             grant = self.codes.pop(get("code"), None)  # single use, consumed even on failure
         verifier = get("codeVerifier") or ""
         if grant is None:
-            self._error(h, 400, "ValidationException", "INVALID_REQUEST",
-                        "The provided authorization grant is invalid, expired, revoked, or malformed")
-        elif grant["client_id"] != get("clientId") or grant["redirect_uri"] != get("redirectUri") \
-                or b64url(hashlib.sha256(verifier.encode()).digest()) != grant["challenge"] \
-                or get("refreshToken") is not None:
+            self._error(
+                h,
+                400,
+                "ValidationException",
+                "INVALID_REQUEST",
+                "The provided authorization grant is invalid, expired, revoked, or malformed",
+            )
+        elif (
+            grant["client_id"] != get("clientId")
+            or grant["redirect_uri"] != get("redirectUri")
+            or b64url(hashlib.sha256(verifier.encode()).digest()) != grant["challenge"]
+            or get("refreshToken") is not None
+        ):
             self._error(h, 400, "ValidationException", "INVALID_REQUEST", "grant does not match")
         else:
             self._send(h, 200, json.dumps(self._tokens(record["jkt"], grant["client_id"], True)).encode())
@@ -341,8 +396,13 @@ class FakeSignin:
             if bound is not None and self.rotate and not self.omit_refresh_token:
                 del self.refresh_tokens[token]
         if bound is None:
-            self._error(h, 400, "ValidationException", "INVALID_REQUEST",
-                        "The provided authorization grant is invalid, expired, revoked, or malformed")
+            self._error(
+                h,
+                400,
+                "ValidationException",
+                "INVALID_REQUEST",
+                "The provided authorization grant is invalid, expired, revoked, or malformed",
+            )
         elif bound["jkt"] != record["jkt"] or bound["client_id"] != get("clientId"):
             self._error(h, 400, "ValidationException", "INVALID_REQUEST", "token is bound to another key")
         else:
@@ -399,15 +459,20 @@ def fake() -> Iterator[FakeSignin]:
 @pytest.fixture
 def aws_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """An isolated AWS environment: HOME, config and cache in tmp_path, no proxies."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("AWS_") and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
-    env.update({
-        "HOME": str(tmp_path / "home"),
-        "AWS_CONFIG_FILE": str(tmp_path / "home" / ".aws" / "config"),
-        "AWS_LOGIN_CACHE_DIRECTORY": str(tmp_path / "home" / ".aws" / "login" / "cache"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "home" / ".aws" / "credentials"),
-        "PYTHONPATH": str(HERE),
-    })
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AWS_") and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")
+    }
+    env.update(
+        {
+            "HOME": str(tmp_path / "home"),
+            "AWS_CONFIG_FILE": str(tmp_path / "home" / ".aws" / "config"),
+            "AWS_LOGIN_CACHE_DIRECTORY": str(tmp_path / "home" / ".aws" / "login" / "cache"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "home" / ".aws" / "credentials"),
+            "PYTHONPATH": str(HERE),
+        }
+    )
     (tmp_path / "home").mkdir()
     for key in list(os.environ):
         if key.startswith("AWS_") or key.lower() in ("http_proxy", "https_proxy", "all_proxy"):
@@ -419,11 +484,20 @@ def aws_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return env
 
 
-def run_cli(args: list[str], env: dict[str, str], *, input: str | None = None,
-            timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    args: list[str], env: dict[str, str], *, stdin_text: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     """``python -m signin_token ARGS`` as a real process."""
-    return subprocess.run([sys.executable, "-m", "signin_token", *args], env=env, input=input,
-                          capture_output=True, text=True, timeout=timeout, cwd=str(HERE), check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "signin_token", *args],
+        env=env,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=str(HERE),
+        check=False,
+    )
 
 
 def browser_follow(url: str, *, timeout: float = 10) -> tuple[int, str]:
@@ -439,16 +513,28 @@ def browser_follow(url: str, *, timeout: float = 10) -> tuple[int, str]:
         return exc.code, exc.read().decode()
 
 
-def write_session(env: dict[str, str], fake: FakeSignin, *, profile: str = "default",
-                  expires_in: float = 3600, key: st.DPoPKey | None = None,
-                  extra: dict[str, Any] | None = None, region: str = "us-east-1") -> Path:
+def write_session(
+    env: dict[str, str],
+    fake: FakeSignin,
+    *,
+    profile: str = "default",
+    expires_in: float = 3600,
+    key: st.DPoPKey | None = None,
+    extra: dict[str, Any] | None = None,
+    region: str = "us-east-1",
+) -> Path:
     """A cache entry and config as ``aws login`` writes them, bound to ``fake``."""
     key = key or st.DPoPKey.generate()
     refresh = fake.seed_session(key)
     expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + expires_in))
     entry = {
-        "accessToken": {"accessKeyId": "ASIAOLD", "secretAccessKey": "old-secret",
-                        "sessionToken": "old-session", "accountId": ACCOUNT, "expiresAt": expires},
+        "accessToken": {
+            "accessKeyId": "ASIAOLD",
+            "secretAccessKey": "old-secret",
+            "sessionToken": "old-session",
+            "accountId": ACCOUNT,
+            "expiresAt": expires,
+        },
         "tokenType": "urn:aws:params:oauth:token-type:access_token_sigv4",
         "clientId": st.SAME_DEVICE_CLIENT_ID,
         "refreshToken": refresh,
@@ -481,8 +567,14 @@ class TestSmoke:
     def test_login_then_refresh(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
         env = dict(aws_env, AWS_ENDPOINT_URL_SIGNIN=fake.url, AWS_REGION="us-east-1")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "signin_token", "login", "--no-browser"], env=env, cwd=str(HERE),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [sys.executable, "-m", "signin_token", "login", "--no-browser"],
+            env=env,
+            cwd=str(HERE),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         assert proc.stderr is not None
         url = ""
         while not url.startswith("http"):
