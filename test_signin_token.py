@@ -491,7 +491,7 @@ def run_cli(
     return subprocess.run(
         [sys.executable, "-m", "signin_token", *args],
         env=env,
-        input=input,
+        input=stdin_text,
         capture_output=True,
         text=True,
         timeout=timeout,
