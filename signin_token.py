@@ -39,12 +39,9 @@ import hmac
 import json
 import os
 import re
-import secrets
 import sys
 import time
-import uuid
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (5 ms)
 if TYPE_CHECKING:  # pragma: no cover - typing only, costs no import time
     from collections.abc import Callable, Iterator, Mapping, Sequence
     from typing import Any, Final, TextIO
@@ -156,7 +153,7 @@ _PARTITIONS: Final = (
     ("aws-us-gov", "us-gov-", "https://{region}.signin.amazonaws-us-gov.com", "amazonaws.com", "api.aws"),
     ("aws", "", "https://{region}.signin.aws.amazon.com", "amazonaws.com", "api.aws"),
 )
-_REGION_RE: Final = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_REGION_RE: Final = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _TOKEN_PATH: Final = "/v1/token"
 _AUTHORIZE_PATH: Final = "/v1/authorize"
 _CONFIRMATION_PATH: Final = "/v1/sessions/confirmation"
@@ -522,7 +519,7 @@ def _member(data: Mapping[str, Any], wire: str, oauth: str) -> Any:
 # Encoding helpers (base64url without padding, compact JSON for JOSE)
 # --------------------------------------------------------------------------
 
-_B64URL_RE: Final = re.compile(r"[A-Za-z0-9_-]*")
+_B64URL_RE: Final = r"[A-Za-z0-9_-]*"
 
 
 def _b64url(data: bytes) -> str:
@@ -533,9 +530,18 @@ def _b64url_decode(text: str, field: str) -> bytes:
     """Strict unpadded base64url (RFC 7515 §2): no padding, no other characters."""
     if not isinstance(text, str):
         raise TypeError(f"{field} must be str, not {type(text).__name__}")
-    if _B64URL_RE.fullmatch(text) is None or len(text) % 4 == 1:
+    if re.fullmatch(_B64URL_RE, text) is None or len(text) % 4 == 1:
         raise InvalidKeyError(f"{field} is not unpadded base64url")
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _uuid4() -> str:
+    """A random (version 4) UUID string; the uuid module would import platform."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40
+    raw[8] = raw[8] & 0x3F | 0x80
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _jose_json(obj: Mapping[str, Any]) -> bytes:
@@ -727,9 +733,7 @@ _OID_P256: Final = bytes.fromhex("2a8648ce3d030107")  # 1.2.840.10045.3.1.7
 # RFC 5915 ECPrivateKey for P-256 with curve and public key: always 121 bytes.
 _SEC1_PREFIX: Final = bytes.fromhex("307702010104 20".replace(" ", ""))
 _SEC1_MIDDLE: Final = bytes.fromhex("a00a06082a8648ce3d030107a144034200 04".replace(" ", ""))
-_PEM_RE: Final = re.compile(
-    r"-----BEGIN ([A-Z ]+)-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?-----END \1-----\s*\Z"
-)
+_PEM_RE: Final = r"-----BEGIN ([A-Z ]+)-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?-----END \1-----\s*\Z"
 
 
 def _der_read(data: bytes, pos: int, tag: int, what: str) -> tuple[bytes, int]:
@@ -798,7 +802,7 @@ def _parse_pkcs8(der: bytes, what: str) -> tuple[int, tuple[int, int] | None]:
 
 def _pem_decode(pem: str, what: str) -> tuple[str, bytes]:
     """(label, DER) of a single PEM block; strict base64."""
-    match = _PEM_RE.match(pem.strip() + "\n")
+    match = re.match(_PEM_RE, pem.strip() + "\n")
     if match is None:
         raise InvalidKeyError(f"{what} is not a PEM document")
     try:
@@ -884,8 +888,10 @@ def pkce_challenge(code_verifier: str) -> str:
 
 def generate_pkce() -> PKCEPair:
     """A fresh 64-character verifier from ``secrets``, its challenge, and a uuid4 state."""
+    import secrets
+
     verifier = "".join(secrets.choice(_UNRESERVED) for _ in range(64))
-    return PKCEPair(verifier, pkce_challenge(verifier), _PKCE_METHOD, str(uuid.uuid4()))
+    return PKCEPair(verifier, pkce_challenge(verifier), _PKCE_METHOD, _uuid4())
 
 
 def _quote(value: str) -> str:
@@ -968,6 +974,8 @@ class DPoPKey:
     @classmethod
     def generate(cls) -> DPoPKey:
         """A new key from ``secrets``."""
+        import secrets
+
         return cls(secrets.randbelow(_N - 1) + 1)
 
     @classmethod
@@ -1056,7 +1064,7 @@ class DPoPKey:
             "htm": htm,
             "htu": htu,
             "iat": int(time.time()) if iat is None else int(iat),
-            "jti": str(uuid.uuid4()) if jti is None else jti,
+            "jti": _uuid4() if jti is None else jti,
         }
         signing_input = self._header + "." + _b64url(_jose_json(claims))
         return signing_input + "." + _b64url(_ecdsa_sign(self._d, signing_input.encode("ascii")))
@@ -1066,8 +1074,8 @@ class DPoPKey:
 # Endpoints (PROTOCOL.md §1)
 # --------------------------------------------------------------------------
 
-_LOOPBACK_HOST_RE: Final = re.compile(r"(?:127(?:\.\d{1,3}){3}|\[::1\]|localhost)(?::\d{1,5})?")
-_HTTPS_URL_RE: Final = re.compile(r"https://[A-Za-z0-9.-]+(?::\d{1,5})?(?:/[^\s?#]*)?")
+_LOOPBACK_HOST_RE: Final = r"(?:127(?:\.\d{1,3}){3}|\[::1\]|localhost)(?::\d{1,5})?"
+_HTTPS_URL_RE: Final = r"https://[A-Za-z0-9.-]+(?::\d{1,5})?(?:/[^\s?#]*)?"
 
 
 def _check_endpoint_url(url: str, source: str) -> str:
@@ -1076,13 +1084,13 @@ def _check_endpoint_url(url: str, source: str) -> str:
         raise TypeError(f"{source} must be str, not {type(url).__name__}")
     if url.startswith("http://"):
         host = url[7:].split("/", 1)[0]
-        if _LOOPBACK_HOST_RE.fullmatch(host) is None:
+        if re.fullmatch(_LOOPBACK_HOST_RE, host) is None:
             raise ParamValidationError(
                 source, "http is allowed only to loopback (127.0.0.0/8, ::1, localhost); use https"
             )
         if any(c in url for c in "?# \t\r\n"):
             raise ParamValidationError(source, "must not contain a query, fragment or space")
-    elif _HTTPS_URL_RE.fullmatch(url) is None:
+    elif re.fullmatch(_HTTPS_URL_RE, url) is None:
         raise ParamValidationError(source, "must be an https:// URL without query or fragment")
     return url.rstrip("/")
 
@@ -1115,7 +1123,7 @@ def resolve_endpoint(
         raise ParamValidationError("region", "Missing Region: set --region, AWS_REGION or a profile region")
     if not isinstance(region, str):
         raise TypeError(f"region must be str, not {type(region).__name__}")
-    if _REGION_RE.fullmatch(region) is None:
+    if re.fullmatch(_REGION_RE, region) is None:
         raise ParamValidationError("region", "must be a region name such as us-east-1")
     for _, prefix, base, dns, dual in _PARTITIONS:
         if region.startswith(prefix):
@@ -1160,7 +1168,7 @@ def _http_post(
 
     handlers: list[Any] = [_NoRedirect()]
     host = url.split("://", 1)[1].split("/", 1)[0]
-    if _LOOPBACK_HOST_RE.fullmatch(host):
+    if re.fullmatch(_LOOPBACK_HOST_RE, host):
         handlers.append(urllib.request.ProxyHandler({}))  # never proxy loopback
     if url.startswith("https://"):
         import ssl
@@ -1409,6 +1417,8 @@ class SigninClient:
 
     def _backoff(self, attempt: int) -> float:
         """Full jitter: uniform in [0, min(cap, base * 2**(attempt-1))]."""
+        import secrets
+
         return secrets.SystemRandom().uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2 ** (attempt - 1)))
 
     def _measure_skew(self, response: _Response, error: ServiceError) -> bool:
@@ -1448,7 +1458,7 @@ _USER_AGENT: Final = (
 # Login flows (PROTOCOL.md §3-4, §8)
 # --------------------------------------------------------------------------
 
-_ARN_RE: Final = re.compile(r"arn:aws[a-z-]*:(?:iam|sts)::\d{12}:[\x21-\x7e]{1,1900}")
+_ARN_RE: Final = r"arn:aws[a-z-]*:(?:iam|sts)::\d{12}:[\x21-\x7e]{1,1900}"
 _CALLBACK_WAIT: Final = 600.0  # seconds the AWS CLI waits for the browser
 _PAGE: Final = (
     "<!doctype html><html><head><meta charset=utf-8><title>AWS sign-in</title></head>"
@@ -1472,7 +1482,7 @@ def _id_token_claims(id_token: str) -> dict[str, Any]:
 def _session_from_id_token(id_token: str) -> tuple[str, str]:
     """(login_session, account id) from the idToken's ``sub`` claim."""
     sub = _id_token_claims(id_token).get("sub")
-    if not isinstance(sub, str) or _ARN_RE.fullmatch(sub) is None:
+    if not isinstance(sub, str) or re.fullmatch(_ARN_RE, sub) is None:
         raise InvalidResponseError("idToken sub claim is not an IAM or STS ARN")
     return sub, sub.split(":")[4]
 
@@ -1602,18 +1612,18 @@ _OTHER_CREDENTIAL_KEYS: Final = (
     "aws_access_key_id",
     "web_identity_token_file",
 )
-_TIMESTAMP_RE: Final = re.compile(
+_TIMESTAMP_RE: Final = (
     r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d\d):?(\d\d))?"
 )
-_SECTION_RE: Final = re.compile(r"\[\s*([^\]]*?)\s*\]\s*(?:[#;].*)?")
-_KEY_RE: Final = re.compile(r"([^\s=#;\[][^=]*?)\s*=\s*(.*)")
+_SECTION_RE: Final = r"\[\s*([^\]]*?)\s*\]\s*(?:[#;].*)?"
+_KEY_RE: Final = r"([^\s=#;\[][^=]*?)\s*=\s*(.*)"
 
 
 def _parse_timestamp(value: object, field: str) -> datetime.datetime:
     """An ISO 8601 timestamp as written by any SDK (Z, offsets, fractions) in UTC."""
     if not isinstance(value, str):
         raise ValueError(f"{field} is not a timestamp string")
-    m = _TIMESTAMP_RE.fullmatch(value.strip())
+    m = re.fullmatch(_TIMESTAMP_RE, value.strip())
     if m is None:
         raise ValueError(f"{field} is not an ISO 8601 timestamp")
     year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
@@ -1682,7 +1692,7 @@ class _ConfigFile:
         names = self._section_names(profile)
         start = None
         for i, line in enumerate(self.lines):
-            m = _SECTION_RE.fullmatch(line.strip()) if line[:1] not in (" ", "\t") else None
+            m = re.fullmatch(_SECTION_RE, line.strip()) if line[:1] not in (" ", "\t") else None
             if m is None:
                 continue
             if start is not None:
@@ -1698,7 +1708,7 @@ class _ConfigFile:
             return None
         values: dict[str, str] = {}
         for line in self.lines[span[0] + 1 : span[1]]:
-            m = _KEY_RE.fullmatch(line) if line[:1] not in (" ", "\t") else None
+            m = re.fullmatch(_KEY_RE, line) if line[:1] not in (" ", "\t") else None
             if m is not None:
                 values[m.group(1).strip()] = m.group(2).strip()
         return values
@@ -1715,7 +1725,7 @@ class _ConfigFile:
             return
         start, end = span
         for i in range(start + 1, end):
-            m = _KEY_RE.fullmatch(self.lines[i]) if self.lines[i][:1] not in (" ", "\t") else None
+            m = re.fullmatch(_KEY_RE, self.lines[i]) if self.lines[i][:1] not in (" ", "\t") else None
             if m is not None and m.group(1).strip() == key:
                 self.lines[i] = line
                 return
@@ -1810,7 +1820,7 @@ class _FileLock:
                     raise SigninTokenError(
                         f"another process has held {self.path} for {self.timeout:.0f} s"
                     ) from exc
-                time.sleep(0.01 + secrets.randbelow(20) / 1000)
+                time.sleep(0.01 + os.urandom(1)[0] % 20 / 1000)
 
     def __exit__(self, *exc: object) -> None:
         try:
@@ -2253,7 +2263,7 @@ def _confirm(answer: bool | None, question: str, inp: TextIO, err: TextIO) -> bo
 # --------------------------------------------------------------------------
 
 _EXPORT_FORMATS: Final = ("process", "env", "env-no-export", "powershell", "windows-cmd", "fish", "json")
-_CMD_UNSAFE: Final = re.compile(r'[\s&|<>^%"!()]')
+_CMD_UNSAFE: Final = r'[\s&|<>^%"!()]'
 
 
 def _export(creds: Credentials, fmt: str) -> str:
@@ -2277,7 +2287,7 @@ def _export(creds: Credentials, fmt: str) -> str:
         ("AWS_SESSION_TOKEN", creds.session_token),
         ("AWS_CREDENTIAL_EXPIRATION", expiration),
     )
-    if fmt == "windows-cmd" and any(_CMD_UNSAFE.search(v) for _, v in values):
+    if fmt == "windows-cmd" and any(re.search(_CMD_UNSAFE, v) for _, v in values):
         raise SigninTokenError("credentials hold characters cmd.exe cannot take safely")
     line = {
         "env": "export {name}={sh}",

@@ -1,0 +1,254 @@
+"""Benchmarks for signin_token: prints medians of repeated runs, asserts nothing.
+
+    python bench_signin_token.py [--quick]
+
+Measures, on this machine:
+  1. a DPoP proof (ES256 signature included), warm;
+  2. the first proof in a fresh process (key from PEM, table build, proof);
+  3. ``import signin_token`` above ``python -c pass``;
+  4. ``credentials --format process`` on a valid cache entry, whole process,
+     against botocore resolving the same ``login_session`` profile;
+  5. a one-shot refresh against a loopback server, whole process, against
+     botocore + awscrt doing the same refresh.
+For scale it also times python-ecdsa and cryptography ES256 signatures when
+they are importable.  Comparisons with botocore are skipped without botocore
+and awscrt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import timeit
+import uuid
+from pathlib import Path
+from typing import Any
+
+import signin_token as st
+
+HERE = Path(__file__).resolve().parent
+SESSION = "arn:aws:sts::123456789012:assumed-role/Bench/bench"
+
+
+def median_us(fn: Any, number: int, repeat: int) -> float:
+    """Median over ``repeat`` rounds of the mean time per call, in µs."""
+    return statistics.median(t / number * 1e6 for t in timeit.repeat(fn, number=number, repeat=repeat))
+
+
+def process_ms(argv: list[str], runs: int, env: dict[str, str] | None = None, setup: Any = None) -> float:
+    """Median wall time of a whole process, in ms."""
+    times = []
+    for _ in range(runs):
+        if setup is not None:
+            setup()
+        start = time.perf_counter()
+        subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+class TokenServer:
+    """A minimal loopback /v1/token that answers every refresh (no checks, so
+    that it costs both clients the same)."""
+
+    def __init__(self) -> None:
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = json.dumps(
+                    {
+                        "accessToken": {
+                            "accessKeyId": "ASIABENCH",
+                            "secretAccessKey": "s" * 40,
+                            "sessionToken": "t" * 400,
+                        },
+                        "tokenType": "urn:aws:params:oauth:token-type:access_token_sigv4",
+                        "expiresIn": 900,
+                        "refreshToken": "rt-" + uuid.uuid4().hex,
+                    }
+                ).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def write_profile(root: Path, key: st.DPoPKey, seconds_left: float) -> tuple[dict[str, str], Any]:
+    """Config + cache for profile ``bench``; returns (env, function that rewrites the entry)."""
+    cache = root / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    (root / "config").write_text(f"[profile bench]\nregion = us-east-1\nlogin_session = {SESSION}\n")
+    path = cache / (hashlib.sha256(SESSION.encode()).hexdigest() + ".json")
+
+    def reset() -> None:
+        expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + seconds_left))
+        path.write_text(
+            json.dumps(
+                {
+                    "accessToken": {
+                        "accessKeyId": "ASIAOLD",
+                        "secretAccessKey": "old",
+                        "sessionToken": "old",
+                        "accountId": "123456789012",
+                        "expiresAt": expires,
+                    },
+                    "tokenType": "urn:aws:params:oauth:token-type:access_token_sigv4",
+                    "clientId": st.SAME_DEVICE_CLIENT_ID,
+                    "refreshToken": "rt-0",
+                    "idToken": "x.e30.y",
+                    "dpopKey": key.to_pem(),
+                }
+            )
+        )
+
+    reset()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        {
+            "AWS_CONFIG_FILE": str(root / "config"),
+            "AWS_LOGIN_CACHE_DIRECTORY": str(cache),
+            "AWS_PROFILE": "bench",
+            "AWS_SHARED_CREDENTIALS_FILE": str(root / "none"),
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "PYTHONPATH": str(HERE),
+        }
+    )
+    return env, reset
+
+
+BOTOCORE = (
+    "import botocore.session; s = botocore.session.Session(profile='bench'); "
+    "c = s.get_credentials().get_frozen_credentials(); assert c.access_key"
+)
+
+
+def main() -> int:
+    quick = "--quick" in sys.argv
+    runs = 5 if quick else 21
+    py = sys.executable
+    rows: list[tuple[str, str]] = []
+
+    # 1. Warm proof.
+    key = st.DPoPKey.generate()
+    url = "https://us-east-1.signin.aws.amazon.com/v1/token"
+    key.proof(url)
+    warm = median_us(lambda: key.proof(url), number=50 if quick else 200, repeat=5 if quick else 9)
+    rows.append(("DPoP proof, warm (median)", f"{warm:8.1f} µs"))
+    msg = b"x" * 300
+    try:
+        import ecdsa  # type: ignore[import-not-found]
+
+        sk = ecdsa.SigningKey.generate(curve=ecdsa.NIST256p)
+        sk.sign_deterministic(msg, hashfunc=hashlib.sha256)
+        ref = median_us(lambda: sk.sign_deterministic(msg, hashfunc=hashlib.sha256), 50, 5 if quick else 9)
+        rows.append(
+            ("  python-ecdsa ES256 sign, for scale", f"{ref:8.1f} µs  (ours/ecdsa = {warm / ref:.2f})")
+        )
+    except ImportError:
+        rows.append(("  python-ecdsa ES256 sign, for scale", "     n/a (not installed)"))
+    try:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        ck = ec.generate_private_key(ec.SECP256R1())
+        ref = median_us(lambda: ck.sign(msg, ec.ECDSA(hashes.SHA256())), 200, 5 if quick else 9)
+        rows.append(("  cryptography ES256 sign, for scale", f"{ref:8.1f} µs"))
+    except ImportError:
+        rows.append(("  cryptography ES256 sign, for scale", "     n/a (not installed)"))
+
+    # 2. First proof in a fresh process: PEM load (table build) + proof.
+    pem = key.to_pem()
+    probe = (
+        "import time, sys; import signin_token as st; pem = sys.stdin.read(); t = time.perf_counter(); "
+        "k = st.DPoPKey.from_pem(pem); k.proof('https://x.example/v1/token'); "
+        "print((time.perf_counter() - t) * 1000)"
+    )
+    firsts = [
+        float(
+            subprocess.run(
+                [py, "-c", probe], input=pem, capture_output=True, text=True, check=True, cwd=str(HERE)
+            ).stdout
+        )
+        for _ in range(runs)
+    ]
+    rows.append(("first proof in a fresh process (median)", f"{statistics.median(firsts):8.2f} ms"))
+
+    # 3. Import time above an empty interpreter (interleaved runs).
+    env0 = dict(os.environ, PYTHONPATH=str(HERE))
+    base, imp = [], []
+    for _ in range(runs * 2):
+        base.append(process_ms([py, "-c", "pass"], 1, env0))
+        imp.append(process_ms([py, "-c", "import signin_token"], 1, env0))
+    rows.append(
+        (
+            "import signin_token above python -c pass",
+            f"{statistics.median(imp) - statistics.median(base):8.2f} ms",
+        )
+    )
+
+    # 4 and 5. Whole processes against botocore.
+    try:
+        import awscrt  # type: ignore[import-untyped]  # noqa: F401
+        import botocore  # type: ignore[import-untyped]  # noqa: F401
+
+        have_botocore = True
+    except ImportError:
+        have_botocore = False
+    with tempfile.TemporaryDirectory() as tmp:
+        env, reset = write_profile(Path(tmp) / "valid", key, 3600)
+        ours = process_ms([py, "-m", "signin_token", "credentials", "--format", "process"], runs, env)
+        line = f"{ours:8.1f} ms"
+        if have_botocore:
+            theirs = process_ms([py, "-c", BOTOCORE], runs, env)
+            line += f"  botocore {theirs:.1f} ms  ratio {ours / theirs:.3f} (target <= 0.10)"
+        rows.append(("credentials, valid cache, whole process", line))
+
+        server = TokenServer()
+        try:
+            env, reset = write_profile(Path(tmp) / "stale", key, 200)
+            env["AWS_ENDPOINT_URL_SIGNIN"] = server.url
+            ours = process_ms([py, "-m", "signin_token", "credentials"], runs, env, reset)
+            line = f"{ours:8.1f} ms"
+            if have_botocore:
+                theirs = process_ms([py, "-c", BOTOCORE], runs, env, reset)
+                line += f"  botocore+awscrt {theirs:.1f} ms  ratio {ours / theirs:.3f} (target <= 0.30)"
+            rows.append(("one refresh on loopback, whole process", line))
+        finally:
+            server.close()
+    if not have_botocore:
+        rows.append(("botocore comparisons", "skipped (botocore and awscrt not importable)"))
+
+    print(
+        f"signin_token {st.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+        f"{runs} runs per process figure"
+    )
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name.ljust(width)}  {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
