@@ -41,6 +41,7 @@ import os
 import re
 import sys
 import time
+
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (5 ms)
 if TYPE_CHECKING:  # pragma: no cover - typing only, costs no import time
     from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -59,14 +60,17 @@ __all__ = [
     "UID",
     "AccessDeniedException",
     "AccessToken",
+    "ConfigError",
     "CreateOAuth2TokenRequest",
     "CreateOAuth2TokenRequestBody",
     "CreateOAuth2TokenResponse",
     "CreateOAuth2TokenResponseBody",
+    "Credentials",
     "DPoPKey",
     "InternalServerException",
     "InvalidKeyError",
     "InvalidResponseError",
+    "LoginRequiredError",
     "OAuth2ErrorCode",
     "PKCEPair",
     "ParamValidationError",
@@ -78,10 +82,14 @@ __all__ = [
     "ValidationException",
     "authorization_url",
     "generate_pkce",
+    "get_credentials",
     "jwk_thumbprint",
+    "login",
+    "logout",
     "main",
     "pkce_challenge",
     "resolve_endpoint",
+    "session_status",
 ]
 
 __version__ = "0.1.0"
@@ -1570,7 +1578,9 @@ class _CallbackServer:
 
         class Server(http.server.ThreadingHTTPServer):
             daemon_threads = True
-            allow_reuse_address = False
+            # POSIX SO_REUSEADDR only skips TIME_WAIT (a fixed --redirect-port can be
+            # reused at once); on Windows it would let another process steal the port.
+            allow_reuse_address = sys.platform != "win32"
 
         try:
             self._server = Server(("127.0.0.1", port), Handler)
@@ -1743,7 +1753,7 @@ class _ConfigFile:
         except FileNotFoundError:
             mode = 0o600
             _make_private_dir(os.path.dirname(target))
-        _atomic_write(target, text.encode("utf-8"), mode)
+        _atomic_write(target, text.encode("utf-8"), mode, locked=False)
 
 
 def _make_private_dir(path: str) -> None:
@@ -1753,14 +1763,15 @@ def _make_private_dir(path: str) -> None:
         os.chmod(path, 0o700)
 
 
-def _atomic_write(path: str, data: bytes, mode: int = 0o600) -> None:
+def _atomic_write(path: str, data: bytes, mode: int = 0o600, *, locked: bool = True) -> None:
     """Replace ``path`` with ``data``: temp file beside it, fsync, os.replace.
 
-    Readers see the old file or the new one, never a torn one.  The temp file
-    has a fixed name, so a process killed mid-write leaves at most one, which
-    the next write reuses.
+    Readers see the old file or the new one, never a torn one.  Under the
+    file's lock (``locked``) the temp file has a fixed name, so a process
+    killed mid-write leaves at most one, which the next write reuses;
+    otherwise the name is random.
     """
-    tmp = path + ".tmp"
+    tmp = path + (".tmp" if locked else f".{_uuid4()[:8]}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
     try:
         if hasattr(os, "fchmod"):
