@@ -579,11 +579,16 @@ _N: Final = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 _B: Final = 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B
 _GX: Final = 0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296
 _GY: Final = 0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5
-# Fixed-base table: signed base-16 digits of k, one row per digit position i
-# holding the affine points j * 16**i * G for j = 1..8.  65 rows, 520 points:
-# built once per process in a few ms; a signature then costs ~64 additions.
-_WINDOW: Final = 4
-_G_TABLE: list[list[tuple[int, int]]] = []
+# Fixed-base tables for G: signed base-2**w digits of k, one row per digit
+# position i holding the affine points j * 2**(w*i) * G for j = 1..2**(w-1).
+# w=4 (65 rows, 520 points, a few ms to build) serves short-lived processes
+# such as the CLI; a process that keeps signing builds w=8 (33 rows, 4224
+# points) once and then needs 33 additions per signature instead of 65.
+_SMALL_WINDOW: Final = 4
+_LARGE_WINDOW: Final = 8
+_LARGE_AFTER: Final = 16  # multiplications before the large table pays for itself
+_G_TABLES: dict[int, list[list[tuple[int, int]]]] = {}
+_MULTIPLICATIONS = [0]  # scalar multiplications by G in this process
 
 
 def _on_curve(x: int, y: int) -> bool:
@@ -605,18 +610,19 @@ def _batch_inverse(values: list[int]) -> list[int]:
     return out
 
 
-def _g_table() -> list[list[tuple[int, int]]]:
-    """Build (once) the fixed-base table for G."""
-    if _G_TABLE:
-        return _G_TABLE
-    rows = (256 + _WINDOW) // _WINDOW  # one more row for the recoding carry
-    # Step 1: B_i = 16**i * G by repeated Jacobian doubling (a = -3), then all
-    # converted to affine with one inversion.
+def _g_table(window: int) -> list[list[tuple[int, int]]]:
+    """The fixed-base table for G with ``window``-bit digits, built once."""
+    table = _G_TABLES.get(window)
+    if table is not None:
+        return table
+    rows = (256 + window) // window  # one more row for the recoding carry
+    # Step 1: B_i = 2**(w*i) * G by repeated Jacobian doubling (a = -3), then
+    # all converted to affine with one inversion.
     jacobian = []
     x, y, z = _GX, _GY, 1
     for i in range(rows):
         jacobian.append((x, y, z))
-        for _ in range(_WINDOW if i < rows - 1 else 0):
+        for _ in range(window if i < rows - 1 else 0):
             delta = z * z % _P
             gamma = y * y % _P
             beta = x * gamma % _P
@@ -636,34 +642,36 @@ def _g_table() -> list[list[tuple[int, int]]]:
         x3 = (lam * lam - 2 * x) % _P
         row.append((x3, (lam * (x - x3) - y) % _P))
     # Step 3: j*B_i = (j-1)*B_i + B_i by affine addition, one inversion per j.
-    for _ in range(3, (1 << (_WINDOW - 1)) + 1):
+    for _ in range(3, (1 << (window - 1)) + 1):
         dens = [(row[-1][0] - b[0]) % _P for row, b in zip(table, bases)]
         for row, (x2, y2), inv in zip(table, bases, _batch_inverse(dens)):
             x1, y1 = row[-1]
             lam = (y1 - y2) * inv % _P
             x3 = (lam * lam - x1 - x2) % _P
             row.append((x3, (lam * (x1 - x3) - y1) % _P))
-    _G_TABLE[:] = table
-    return _G_TABLE
+    _G_TABLES[window] = table  # concurrent builders produce equal tables
+    return table
 
 
 def _mul_g(k: int) -> tuple[int, int, int, int]:
     """k*G for 1 <= k < n, as XYZZ coordinates (x = X/ZZ, y = Y/ZZZ).
 
-    Signed base-16 recoding, one mixed addition (add-2008-s) per non-zero
+    Signed base-2**w recoding, one mixed addition (add-2008-s) per non-zero
     digit.  No partial sum can equal +-the point being added, because the
-    partial sums stay below 16**i in absolute value, so the formula never
+    partial sums stay below 2**(w*i) in absolute value, so the formula never
     meets its exceptional cases.
     """
-    table = _g_table()
-    mask = (1 << _WINDOW) - 1
-    half = 1 << (_WINDOW - 1)
+    _MULTIPLICATIONS[0] += 1
+    window = _LARGE_WINDOW if _MULTIPLICATIONS[0] > _LARGE_AFTER else _SMALL_WINDOW
+    table = _g_table(window)
+    mask = (1 << window) - 1
+    half = 1 << (window - 1)
     p = _P
     X = Y = ZZ = ZZZ = 0
     started = False
     for row in table:
         d = k & mask
-        k >>= _WINDOW
+        k >>= window
         if d > half or (d == half and k & 1):
             d -= mask + 1
             k += 1
