@@ -296,6 +296,15 @@ _STATUS_ERRORS: Final[dict[int, type[ServiceError]]] = {
     500: InternalServerException,
 }
 
+
+def _require_type(field: str, value: object, expected: type | tuple[type, ...]) -> None:
+    """``TypeError`` naming ``field`` unless ``value`` is an ``expected`` (a bool is no int)."""
+    kinds = expected if isinstance(expected, tuple) else (expected,)
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
+        wanted = " or ".join(k.__name__ for k in kinds)
+        raise TypeError(f"{field} must be {wanted}, not {type(value).__name__}")
+
+
 # --------------------------------------------------------------------------
 # Service model
 # --------------------------------------------------------------------------
@@ -319,21 +328,14 @@ def _check(field: str, value: object, shape: str, *, optional: bool = False) -> 
             return
         raise ParamValidationError(field, "is required")
     low, high, pattern = _SHAPES[shape]
-    if shape == "ExpiresIn":
-        if type(value) is not int:
-            raise TypeError(f"{field} must be int, not {type(value).__name__}")
-        size = value
-        what = "value"
-    else:
-        if not isinstance(value, str):
-            raise TypeError(f"{field} must be str, not {type(value).__name__}")
-        size = len(value)
-        what = "length"
+    _require_type(field, value, int if shape == "ExpiresIn" else str)
+    size = value if isinstance(value, int) else len(str(value))
+    what = "value" if isinstance(value, int) else "length"
     if low is not None and size < low:
         raise ParamValidationError(field, f"{what} must be at least {low}")
     if high is not None and size > high:
         raise ParamValidationError(field, f"{what} must be at most {high}")
-    if pattern is not None and re.fullmatch(pattern, value) is None:  # type: ignore[arg-type]
+    if pattern is not None and re.fullmatch(pattern, str(value)) is None:
         raise ParamValidationError(field, f"must match {pattern}")
 
 
@@ -362,7 +364,7 @@ class AccessToken:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AccessToken:
         """Read the wire form, or the OAuth snake_case spelling of it."""
-        _require_mapping("accessToken", data)
+        _require_type("accessToken", data, dict)
         return cls(**{a: _member(data, w, o) for a, w, o in _ACCESS_TOKEN_MEMBERS})
 
 
@@ -405,7 +407,7 @@ class CreateOAuth2TokenRequestBody:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateOAuth2TokenRequestBody:
         """Read a wire body (camelCase, or the OAuth snake_case names)."""
-        _require_mapping("tokenInput", data)
+        _require_type("tokenInput", data, dict)
         known = {w for _, w, _, _ in _REQUEST_MEMBERS} | {o for _, _, o, _ in _REQUEST_MEMBERS}
         unknown = sorted(str(k) for k in data if k not in known)
         if unknown:
@@ -420,10 +422,7 @@ class CreateOAuth2TokenRequest:
     token_input: CreateOAuth2TokenRequestBody
 
     def __post_init__(self) -> None:
-        if not isinstance(self.token_input, CreateOAuth2TokenRequestBody):
-            raise TypeError(
-                f"token_input must be CreateOAuth2TokenRequestBody, not {type(self.token_input).__name__}"
-            )
+        _require_type("token_input", self.token_input, CreateOAuth2TokenRequestBody)
 
     def to_dict(self) -> dict[str, dict[str, str]]:
         """``{"tokenInput": {...}}`` with wire names."""
@@ -432,7 +431,7 @@ class CreateOAuth2TokenRequest:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateOAuth2TokenRequest:
         """Read ``{"tokenInput": {...}}``."""
-        _require_mapping("CreateOAuth2TokenRequest", data)
+        _require_type("CreateOAuth2TokenRequest", data, dict)
         if "tokenInput" not in data:
             raise ParamValidationError("tokenInput", "is required")
         return cls(CreateOAuth2TokenRequestBody.from_dict(data["tokenInput"]))
@@ -451,8 +450,7 @@ class CreateOAuth2TokenResponseBody:
     id_token: str | None = dataclasses.field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.access_token, AccessToken):
-            raise TypeError(f"access_token must be AccessToken, not {type(self.access_token).__name__}")
+        _require_type("access_token", self.access_token, AccessToken)
         _check("tokenType", self.token_type, "TokenType")
         _check("expiresIn", self.expires_in, "ExpiresIn")
         _check("refreshToken", self.refresh_token, "RefreshToken", optional=True)
@@ -474,7 +472,7 @@ class CreateOAuth2TokenResponseBody:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateOAuth2TokenResponseBody:
         """Read a wire body, camelCase or OAuth snake_case."""
-        _require_mapping("tokenOutput", data)
+        _require_type("tokenOutput", data, dict)
         access = _member(data, "accessToken", "access_token")
         if access is None:
             raise ParamValidationError("accessToken", "is required")
@@ -494,10 +492,7 @@ class CreateOAuth2TokenResponse:
     token_output: CreateOAuth2TokenResponseBody
 
     def __post_init__(self) -> None:
-        if not isinstance(self.token_output, CreateOAuth2TokenResponseBody):
-            raise TypeError(
-                f"token_output must be CreateOAuth2TokenResponseBody, not {type(self.token_output).__name__}"
-            )
+        _require_type("token_output", self.token_output, CreateOAuth2TokenResponseBody)
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """``{"tokenOutput": {...}}`` with wire names."""
@@ -506,15 +501,10 @@ class CreateOAuth2TokenResponse:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateOAuth2TokenResponse:
         """Read ``{"tokenOutput": {...}}``."""
-        _require_mapping("CreateOAuth2TokenResponse", data)
+        _require_type("CreateOAuth2TokenResponse", data, dict)
         if "tokenOutput" not in data:
             raise ParamValidationError("tokenOutput", "is required")
         return cls(CreateOAuth2TokenResponseBody.from_dict(data["tokenOutput"]))
-
-
-def _require_mapping(field: str, data: object) -> None:
-    if not isinstance(data, dict):
-        raise TypeError(f"{field} must be a JSON object (dict), not {type(data).__name__}")
 
 
 def _member(data: Mapping[str, Any], wire: str, oauth: str) -> Any:
@@ -536,8 +526,7 @@ def _b64url(data: bytes) -> str:
 
 def _b64url_decode(text: str, field: str) -> bytes:
     """Strict unpadded base64url (RFC 7515 §2): no padding, no other characters."""
-    if not isinstance(text, str):
-        raise TypeError(f"{field} must be str, not {type(text).__name__}")
+    _require_type(field, text, str)
     if re.fullmatch(_B64URL_RE, text) is None or len(text) % 4 == 1:
         raise InvalidKeyError(f"{field} is not unpadded base64url")
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
@@ -836,8 +825,7 @@ def _pem_encode(label: str, der: bytes) -> str:
 
 def _jwk_ec_point(jwk: Mapping[str, Any]) -> tuple[int, int]:
     """The validated P-256 point of an EC public JWK."""
-    if not isinstance(jwk, dict):
-        raise TypeError(f"jwk must be a dict, not {type(jwk).__name__}")
+    _require_type("jwk", jwk, dict)
     if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
         raise InvalidKeyError("jwk: kty must be EC and crv P-256")
     coords = []
@@ -857,8 +845,7 @@ def jwk_thumbprint(jwk: Mapping[str, Any]) -> str:
     EC keys must be valid P-256 points; RSA keys (``e``, ``n``) are hashed
     as given.  Raises :class:`InvalidKeyError` for anything else.
     """
-    if not isinstance(jwk, dict):
-        raise TypeError(f"jwk must be a dict, not {type(jwk).__name__}")
+    _require_type("jwk", jwk, dict)
     kty = jwk.get("kty")
     if kty == "EC":
         _jwk_ec_point(jwk)
@@ -938,8 +925,7 @@ def authorization_url(
     loopback ``redirect_uri`` of the local callback server.
     """
     for name, value in (("code_challenge", code_challenge), ("state", state)):
-        if not isinstance(value, str):
-            raise TypeError(f"{name} must be str, not {type(value).__name__}")
+        _require_type(name, value, str)
         if not value or len(value) > 512:
             raise ParamValidationError(name, "length must be between 1 and 512")
     origin = _origin(resolve_endpoint(region, endpoint_url=endpoint_url, environ=environ))
@@ -975,8 +961,7 @@ class DPoPKey:
     __slots__ = ("_d", "_header", "_x", "_y")
 
     def __init__(self, d: int, *, _public: tuple[int, int] | None = None) -> None:
-        if type(d) is not int:
-            raise TypeError(f"private value must be int, not {type(d).__name__}")
+        _require_type("private value", d, int)
         if not 1 <= d < _N:
             raise InvalidKeyError("private key scalar must be in [1, n-1]")
         x, y = _public_point(d)
@@ -1005,13 +990,12 @@ class DPoPKey:
 
         A public key in the file must be on the curve and match the private one.
         """
+        _require_type("pem", pem, (str, bytes))
         if isinstance(pem, bytes):
             try:
                 pem = pem.decode("ascii")
             except UnicodeDecodeError as exc:
                 raise InvalidKeyError("DPoP key PEM is not ASCII") from exc
-        if not isinstance(pem, str):
-            raise TypeError(f"pem must be str or bytes, not {type(pem).__name__}")
         label, der = _pem_decode(pem, "DPoP key")
         if label == "EC PRIVATE KEY":
             d, public = _parse_sec1(der, "DPoP key")
@@ -1061,8 +1045,7 @@ class DPoPKey:
 
     def sign(self, message: bytes) -> bytes:
         """ES256 signature of ``message``: raw r || s, 64 bytes, RFC 6979 nonce."""
-        if not isinstance(message, (bytes, bytearray)):
-            raise TypeError(f"message must be bytes, not {type(message).__name__}")
+        _require_type("message", message, (bytes, bytearray))
         return _ecdsa_sign(self._d, bytes(message))
 
     def proof(self, htu: str, htm: str = "POST", *, iat: int | None = None, jti: str | None = None) -> str:
@@ -1070,8 +1053,8 @@ class DPoPKey:
 
         ``htu`` is the exact request URL without query or fragment.
         """
-        if not isinstance(htu, str) or not isinstance(htm, str):
-            raise TypeError("htu and htm must be str")
+        _require_type("htu", htu, str)
+        _require_type("htm", htm, str)
         if not htu.startswith(("https://", "http://")) or "?" in htu or "#" in htu:
             raise ParamValidationError("htu", "must be an http(s) URL without query or fragment")
         if not htm or not htm.isalpha() or not htm.isupper():
@@ -1096,8 +1079,7 @@ _HTTPS_URL_RE: Final = r"https://[A-Za-z0-9.-]+(?::\d{1,5})?(?:/[^\s?#]*)?"
 
 def _check_endpoint_url(url: str, source: str) -> str:
     """An explicit endpoint: https, or http to loopback only; no query/fragment."""
-    if not isinstance(url, str):
-        raise TypeError(f"{source} must be str, not {type(url).__name__}")
+    _require_type(source, url, str)
     if url.startswith("http://"):
         host = url[7:].split("/", 1)[0]
         if re.fullmatch(_LOOPBACK_HOST_RE, host) is None:
@@ -1137,8 +1119,7 @@ def resolve_endpoint(
             return _check_endpoint_url(url, source)
     if region is None or region == "":
         raise ParamValidationError("region", "Missing Region: set --region, AWS_REGION or a profile region")
-    if not isinstance(region, str):
-        raise TypeError(f"region must be str, not {type(region).__name__}")
+    _require_type("region", region, str)
     if re.fullmatch(_REGION_RE, region) is None:
         raise ParamValidationError("region", "must be a region name such as us-east-1")
     for _, prefix, base, dns, dual in _PARTITIONS:
@@ -1330,12 +1311,10 @@ class SigninClient:
         on_clock_skew: Callable[[float], None] | None = None,
     ) -> None:
         env = os.environ if environ is None else environ
-        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-            raise TypeError(f"timeout must be a number, not {type(timeout).__name__}")
+        _require_type("timeout", timeout, (int, float))
         if not 0 < timeout <= 3600:
             raise ParamValidationError("timeout", "must be between 0 and 3600 seconds")
-        if type(max_attempts) is not int:
-            raise TypeError(f"max_attempts must be int, not {type(max_attempts).__name__}")
+        _require_type("max_attempts", max_attempts, int)
         if not 1 <= max_attempts <= 10:
             raise ParamValidationError("max_attempts", "must be between 1 and 10")
         self.endpoint = resolve_endpoint(
@@ -1374,10 +1353,8 @@ class SigninClient:
         Raises a :class:`ServiceError` subclass for an error status,
         :class:`TransportError`, or :class:`InvalidResponseError`.
         """
-        if not isinstance(request, CreateOAuth2TokenRequest):
-            raise TypeError(f"request must be CreateOAuth2TokenRequest, not {type(request).__name__}")
-        if not isinstance(dpop_key, DPoPKey):
-            raise TypeError(f"dpop_key must be DPoPKey, not {type(dpop_key).__name__}")
+        _require_type("request", request, CreateOAuth2TokenRequest)
+        _require_type("dpop_key", dpop_key, DPoPKey)
         body = request.token_input
         if body_format == "json":
             payload = json.dumps(body.to_dict()).encode("utf-8")
@@ -1484,8 +1461,7 @@ _PAGE: Final = (
 
 def _id_token_claims(id_token: str) -> dict[str, Any]:
     """The payload of a JWT, decoded without verifying it (PROTOCOL.md §8)."""
-    if not isinstance(id_token, str):
-        raise TypeError(f"idToken must be str, not {type(id_token).__name__}")
+    _require_type("idToken", id_token, str)
     parts = id_token.split(".")
     if len(parts) != 3:
         raise InvalidResponseError("idToken is not a JWT (header.payload.signature)")
