@@ -43,8 +43,19 @@ def median_us(fn: Any, number: int, repeat: int) -> float:
     return statistics.median(t / number * 1e6 for t in timeit.repeat(fn, number=number, repeat=repeat))
 
 
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment of a normal install: bytecode caching on, no AWS settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = str(HERE)
+    env.update(extra)
+    return env
+
+
 def process_ms(argv: list[str], runs: int, env: dict[str, str] | None = None, setup: Any = None) -> float:
-    """Median wall time of a whole process, in ms."""
+    """Median wall time of a whole process, in ms (after one untimed warm-up run)."""
+    if setup is not None:
+        setup()
+    subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     times = []
     for _ in range(runs):
         if setup is not None:

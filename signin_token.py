@@ -35,7 +35,6 @@ import dataclasses
 import datetime
 import enum
 import hashlib
-import hmac
 import json
 import os
 import re
@@ -697,6 +696,8 @@ def _public_point(d: int) -> tuple[int, int]:
 
 def _rfc6979_nonces(d: int, h1: bytes) -> Iterator[int]:
     """RFC 6979 §3.2 candidate nonces k for P-256 with HMAC-SHA-256 (qlen = hlen)."""
+    import hmac
+
     x = d.to_bytes(32, "big")
     h = (int.from_bytes(h1, "big") % _N).to_bytes(32, "big")  # bits2octets
     v = b"\x01" * 32  # Step b
@@ -1013,6 +1014,8 @@ class DPoPKey:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, DPoPKey):
             return NotImplemented
+        import hmac
+
         return hmac.compare_digest(self._d.to_bytes(32, "big"), other._d.to_bytes(32, "big"))
 
     def __hash__(self) -> int:
@@ -1136,11 +1139,15 @@ def resolve_endpoint(
 # --------------------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
 class _Response:
-    status: int
-    headers: dict[str, str]  # lower-case names
-    body: bytes = dataclasses.field(repr=False)
+    """One HTTP response: status, lower-case header names, body (capped)."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
 
 
 def _http_post(
@@ -1495,6 +1502,8 @@ def _decode_remote_code(pasted: str, state: str) -> str:
     codes, states = query.get("code", []), query.get("state", [])
     if len(codes) != 1 or len(states) != 1:
         raise ParamValidationError("code", "the pasted text is not a sign-in code")
+    import hmac
+
     if not hmac.compare_digest(states[0].encode("utf-8"), state.encode("utf-8")):
         raise ParamValidationError("state", "does not match this login; paste the code of this login")
     return codes[0]
@@ -1508,6 +1517,7 @@ class _CallbackServer:
     """
 
     def __init__(self, state: str, port: int = 0) -> None:
+        import hmac
         import http.server
         import threading
         import urllib.parse
