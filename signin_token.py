@@ -2332,98 +2332,140 @@ exit codes: 0 success, 1 error, 2 usage or invalid input, 3 a new login is neede
 """
 
 
-def _build_parser() -> Any:
+# The command line as data: shared options, then each command's name, aliases,
+# help and options.  Only the command being run gets a full parser (a parser
+# costs milliseconds at every start-up); the others are listed by name and help.
+_COMMON_OPTIONS: Final[tuple[tuple[tuple[str, ...], dict[str, Any]], ...]] = (
+    (("--profile",), {"help": "profile name (default: $AWS_PROFILE, else default)"}),
+    (("--region",), {"help": "region (default: profile region, $AWS_REGION, $AWS_DEFAULT_REGION)"}),
+    (
+        ("--endpoint-url",),
+        {"help": "Sign-In endpoint (default: $AWS_ENDPOINT_URL_SIGNIN, $AWS_ENDPOINT_URL)"},
+    ),
+    (("--timeout",), {"type": float, "default": _DEFAULT_TIMEOUT, "help": "seconds per HTTP exchange"}),
+    (("--debug",), {"action": "store_true", "help": "show tracebacks and request details"}),
+)
+_FLAG: Final[dict[str, Any]] = {"action": "store_true"}
+_COMMANDS: Final[
+    tuple[tuple[str, tuple[str, ...], str, tuple[tuple[tuple[str, ...], dict[str, Any]], ...]], ...]
+] = (
+    (
+        "login",
+        (),
+        "sign in with a browser and store the session",
+        (
+            (("--remote",), {**_FLAG, "help": "browser on another device: paste the code it shows"}),
+            (("--no-browser",), {**_FLAG, "help": "print the URL but do not open it"}),
+            (("--redirect-port",), {"type": int, "default": 0, "help": "fixed loopback port (default: any)"}),
+            (
+                ("--callback-timeout",),
+                {
+                    "type": float,
+                    "default": _CALLBACK_WAIT,
+                    "help": "seconds to wait for the browser (default: %(default)s)",
+                },
+            ),
+            (
+                ("--skip-if-valid",),
+                {**_FLAG, "help": "do nothing if the session is valid or can be refreshed"},
+            ),
+            (("--yes",), {**_FLAG, "help": "replace a different login_session without asking"}),
+        ),
+    ),
+    (
+        "credentials",
+        ("export-credentials",),
+        "print the profile's credentials, refreshing them when needed",
+        (
+            (
+                ("--format",),
+                {
+                    "choices": _EXPORT_FORMATS,
+                    "default": "process",
+                    "help": "output format (default: process, the credential_process JSON)",
+                },
+            ),
+        ),
+    ),
+    (
+        "refresh",
+        (),
+        "refresh the session's credentials when needed",
+        ((("--force",), {**_FLAG, "help": "refresh even if still valid"}),),
+    ),
+    (
+        "status",
+        (),
+        "show the session from local files (no network)",
+        ((("--json",), {**_FLAG, "help": "print JSON"}),),
+    ),
+    (
+        "logout",
+        (),
+        "delete the profile's cached session",
+        ((("--all",), {**_FLAG, "help": "delete every cached login session"}),),
+    ),
+    (
+        "exec",
+        (),
+        "run a command with the profile's credentials in its environment",
+        ((("argv",), {"nargs": "+", "metavar": "-- CMD [ARGS...]", "help": "the command to run"}),),
+    ),
+    ("pkce", (), "print a new PKCE verifier, challenge, method and state as JSON", ()),
+    (
+        "authorize-url",
+        (),
+        "print the authorize URL",
+        (
+            (("--remote",), {**_FLAG, "help": "cross-device client"}),
+            (("--redirect-uri",), {"help": "redirect URI (default for --remote: the confirmation page)"}),
+            (("--code-challenge",), {"required": True}),
+            (("--state",), {"required": True}),
+        ),
+    ),
+    (
+        "dpop-key",
+        (),
+        "print or write a new DPoP key (SEC 1 PEM)",
+        ((("--output",), {"help": "file to create with mode 0600 (default: stdout)"}),),
+    ),
+    (
+        "token",
+        (),
+        "make one CreateOAuth2Token call and print the response body",
+        (
+            (("--dpop-key",), {"required": True, "help": "PEM file of the DPoP key"}),
+            (("--form",), {**_FLAG, "help": "send a form-encoded body"}),
+            (("--input-json",), {"help": "wire-format request body: a file, or - for stdin"}),
+            (("--grant-type",), {"choices": ("authorization_code", "refresh_token")}),
+            (("--client-id",), {}),
+            (("--code",), {}),
+            (("--redirect-uri",), {}),
+            (("--code-verifier",), {}),
+            (("--refresh-token",), {}),
+        ),
+    ),
+)
+
+
+def _build_parser(argv: Sequence[str]) -> Any:
+    """The argparse parser, complete for the command named in ``argv``."""
     import argparse
 
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--profile", help="profile name (default: $AWS_PROFILE, else default)")
-    common.add_argument("--region", help="region (default: profile region, $AWS_REGION, $AWS_DEFAULT_REGION)")
-    common.add_argument(
-        "--endpoint-url",
-        help="Sign-In endpoint (default: $AWS_ENDPOINT_URL_SIGNIN, $AWS_ENDPOINT_URL, the region's)",
-    )
-    common.add_argument(
-        "--timeout",
-        type=float,
-        default=_DEFAULT_TIMEOUT,
-        help="seconds for each HTTP exchange (default: %(default)s)",
-    )
-    common.add_argument("--debug", action="store_true", help="show tracebacks and request details")
-
+    chosen = next((a for a in argv if not a.startswith("-")), None)
     parser = argparse.ArgumentParser(
-        prog=_program(),
-        description=_DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog=_program(), description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--version", action="version", version=f"signin-token {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-
-    def command(name: str, text: str, **kw: Any) -> Any:
-        return sub.add_parser(name, parents=[common], help=text, description=text, **kw)
-
-    p = command("login", "sign in with a browser and store the session")
-    p.add_argument("--remote", action="store_true", help="browser on another device: paste the code it shows")
-    p.add_argument("--no-browser", action="store_true", help="print the URL but do not open it")
-    p.add_argument(
-        "--redirect-port",
-        type=int,
-        default=0,
-        help="fixed loopback port for the callback (default: any free port)",
-    )
-    p.add_argument(
-        "--callback-timeout",
-        type=float,
-        default=_CALLBACK_WAIT,
-        help="seconds to wait for the browser (default: %(default)s)",
-    )
-    p.add_argument(
-        "--skip-if-valid", action="store_true", help="do nothing if the session is valid or can be refreshed"
-    )
-    p.add_argument("--yes", action="store_true", help="replace a different login_session without asking")
-
-    for name, aliases in (("credentials", ["export-credentials"]),):
-        p = command(name, "print the profile's credentials, refreshing them when needed", aliases=aliases)
-        p.add_argument(
-            "--format",
-            choices=_EXPORT_FORMATS,
-            default="process",
-            help="output format (default: process, the credential_process JSON)",
-        )
-
-    p = command("refresh", "refresh the session's credentials when needed")
-    p.add_argument("--force", action="store_true", help="refresh even if still valid")
-
-    p = command("status", "show the session from local files (no network)")
-    p.add_argument("--json", action="store_true", help="print JSON")
-
-    p = command("logout", "delete the profile's cached session")
-    p.add_argument("--all", action="store_true", help="delete every cached login session")
-
-    p = command("exec", "run a command with the profile's credentials in its environment")
-    p.add_argument("argv", nargs="+", metavar="-- CMD [ARGS...]", help="the command to run")
-
-    p = command("pkce", "print a new PKCE verifier, challenge, method and state as JSON")
-
-    p = command("authorize-url", "print the authorize URL")
-    p.add_argument("--remote", action="store_true", help="cross-device client")
-    p.add_argument("--redirect-uri", help="redirect URI (default for --remote: the confirmation page)")
-    p.add_argument("--code-challenge", required=True)
-    p.add_argument("--state", required=True)
-
-    p = command("dpop-key", "print or write a new DPoP key (SEC 1 PEM)")
-    p.add_argument("--output", help="file to create with mode 0600 (default: stdout)")
-
-    p = command("token", "make one CreateOAuth2Token call and print the response body")
-    p.add_argument("--dpop-key", required=True, help="PEM file of the DPoP key")
-    p.add_argument("--form", action="store_true", help="send a form-encoded body")
-    p.add_argument("--input-json", help="wire-format request body: a file, or - for stdin")
-    p.add_argument("--grant-type", choices=("authorization_code", "refresh_token"))
-    p.add_argument("--client-id")
-    p.add_argument("--code")
-    p.add_argument("--redirect-uri")
-    p.add_argument("--code-verifier")
-    p.add_argument("--refresh-token")
+    for name, aliases, text, options in _COMMANDS:
+        if chosen is not None and chosen != name and chosen not in aliases:
+            sub.add_parser(name, aliases=list(aliases), help=text, add_help=False)
+            continue
+        command = sub.add_parser(name, aliases=list(aliases), help=text, description=text)
+        for flags, kwargs in _COMMON_OPTIONS + options:
+            command.add_argument(*flags, **kwargs)
     return parser
 
 
@@ -2638,9 +2680,10 @@ def main(
     out = sys.stdout if stdout is None else stdout
     err = sys.stderr if stderr is None else stderr
     inp = sys.stdin if stdin is None else stdin
-    parser = _build_parser()
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = _build_parser(arguments)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
     except SystemExit as exc:  # argparse exits 0 for --help, 2 for usage errors
         return int(exc.code) if isinstance(exc.code, int) else _EXIT_USAGE
     try:
