@@ -2210,7 +2210,9 @@ def login(
     if out.id_token is None or out.refresh_token is None:
         raise InvalidResponseError("the code redemption returned no idToken or refreshToken")
     session, account = _session_from_id_token(out.id_token)
-    previous = prof.settings.get("login_session")
+    config = _ConfigFile(prof.config.path)  # re-read: the browser step may have taken minutes
+    settings = config.profile(prof.name) or {}
+    previous = settings.get("login_session")
     if (
         previous
         and previous != session
@@ -2243,12 +2245,13 @@ def login(
     path = _cache_path(prof.cache_dir, session)
     with _FileLock(path + ".lock"):
         _atomic_write(path, json.dumps(entry).encode("utf-8"))
+    add_region = "region" not in settings and chosen_region is not None
     if previous != session:
-        prof.config.set(prof.name, "login_session", session)
-    if "region" not in prof.settings and chosen_region:
-        prof.config.set(prof.name, "region", chosen_region)
-    if previous != session or ("region" not in prof.settings and chosen_region):
-        prof.config.save()
+        config.set(prof.name, "login_session", session)
+    if add_region:
+        config.set(prof.name, "region", str(chosen_region))
+    if previous != session or add_region:
+        config.save()
     return Credentials._from_entry(entry, session)
 
 
