@@ -1076,8 +1076,29 @@ class DPoPKey:
 # Endpoints (PROTOCOL.md §1)
 # --------------------------------------------------------------------------
 
-_LOOPBACK_HOST_RE: Final = r"(?:127(?:\.\d{1,3}){3}|\[::1\]|localhost)(?::\d{1,5})?"
 _HTTPS_URL_RE: Final = r"https://[A-Za-z0-9.-]+(?::\d{1,5})?(?:/[^\s?#]*)?"
+
+
+def _is_loopback(netloc: str) -> bool:
+    """True for ``host[:port]`` naming a loopback address (127.0.0.0/8, ::1) or localhost."""
+    import ipaddress
+
+    host, port = netloc, ""
+    if netloc.startswith("["):
+        host, _, port = netloc[1:].partition("]")
+        if port and not port.startswith(":"):
+            return False
+        port = port[1:]
+    elif netloc.count(":") == 1:
+        host, port = netloc.split(":")
+    if port and not (port.isdigit() and int(port) <= 65535):
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback and (netloc.startswith("[") or ":" not in host)
+    except ValueError:
+        return False
 
 
 def _check_endpoint_url(url: str, source: str) -> str:
@@ -1085,7 +1106,7 @@ def _check_endpoint_url(url: str, source: str) -> str:
     _require_type(source, url, str)
     if url.startswith("http://"):
         host = url[7:].split("/", 1)[0]
-        if re.fullmatch(_LOOPBACK_HOST_RE, host) is None:
+        if not _is_loopback(host):
             raise ParamValidationError(
                 source, "http is allowed only to loopback (127.0.0.0/8, ::1, localhost); use https"
             )
@@ -1161,27 +1182,59 @@ def _http_post(
     """POST once; returns any HTTP status.  Never follows a redirect, caps the
     body at 1 MiB, bounds the whole exchange by ``timeout`` and raises
     :class:`TransportError` for network failures."""
+    import contextlib
     import http.client
     import socket
+    import threading
     import urllib.error
     import urllib.request
+
+    # Socket timeouts bound each read; a server trickling bytes could still hold
+    # the exchange forever.  A watchdog shuts the socket down at the deadline.
+    expired = threading.Event()
+    sockets: list[socket.socket] = []
+
+    def watchdog() -> None:
+        expired.set()
+        for sock in sockets:
+            with contextlib.suppress(OSError):  # already closed
+                sock.shutdown(socket.SHUT_RDWR)
+
+    class _Connection(http.client.HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            sockets.append(self.sock)
+
+    class _TLSConnection(http.client.HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            sockets.append(self.sock)
+
+    class _Handler(urllib.request.HTTPHandler):
+        def http_open(self, req: Any) -> Any:
+            return self.do_open(_Connection, req)
+
+    class _TLSHandler(urllib.request.HTTPSHandler):
+        def https_open(self, req: Any) -> Any:
+            return self.do_open(_TLSConnection, req, context=self._context)  # type: ignore[attr-defined]
 
     class _NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args: Any, **kwargs: Any) -> None:
             return None  # urllib then raises HTTPError with the 3xx status
 
-    handlers: list[Any] = [_NoRedirect()]
-    host = url.split("://", 1)[1].split("/", 1)[0]
-    if re.fullmatch(_LOOPBACK_HOST_RE, host):
+    handlers: list[Any] = [_NoRedirect(), _Handler()]
+    if _is_loopback(url.split("://", 1)[1].split("/", 1)[0]):
         handlers.append(urllib.request.ProxyHandler({}))  # never proxy loopback
     if url.startswith("https://"):
         import ssl
 
         context = ssl.create_default_context(cafile=ca_bundle)  # verification always on
-        handlers.append(urllib.request.HTTPSHandler(context=context))
+        handlers.append(_TLSHandler(context=context))
     opener = urllib.request.build_opener(*handlers)
     request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
-    deadline = time.monotonic() + timeout
+    timer = threading.Timer(timeout, watchdog)
+    timer.daemon = True
+    timer.start()
     try:
         try:
             response = opener.open(request, timeout=timeout)
@@ -1191,8 +1244,6 @@ def _http_post(
             chunks = []
             size = 0
             while True:
-                if time.monotonic() > deadline:
-                    raise TimeoutError("response not complete within the timeout")
                 chunk = response.read(65536)
                 if not chunk:
                     break
@@ -1202,12 +1253,17 @@ def _http_post(
                         f"response body exceeds {_MAX_RESPONSE_BYTES} bytes", response.status
                     )
                 chunks.append(chunk)
+            if expired.is_set():
+                raise TimeoutError("response not complete within the timeout")
             status = response.status
             names = {k.lower(): v for k, v in response.headers.items()}
-    except (urllib.error.URLError, http.client.HTTPException, OSError, socket.timeout) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
         reason = getattr(exc, "reason", None) or exc
-        kind = "timed out" if isinstance(reason, (socket.timeout, TimeoutError)) else "failed"
-        raise TransportError(f"request to {_origin(url)} {kind}: {_one_line(str(reason))}") from exc
+        timed_out = expired.is_set() or isinstance(reason, (socket.timeout, TimeoutError))
+        what = f"timed out after {timeout:g} s" if timed_out else f"failed: {_one_line(str(reason))}"
+        raise TransportError(f"request to {_origin(url)} {what}") from exc
+    finally:
+        timer.cancel()
     return _Response(status if status is not None else 0, names, b"".join(chunks))
 
 

@@ -13,11 +13,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import http.server
+import io
 import json
 import os
 import socket
+import stat
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 import urllib.parse
@@ -593,3 +596,2437 @@ class TestSmoke:
         doc = json.loads(creds.stdout)
         assert set(doc) == {"Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}
         assert len(fake.token_calls("refresh_token")) == 1
+
+
+# RFC 6979 A.2.5, P-256.
+CORE_D = 0xC9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721
+CORE_UX = 0x60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6
+CORE_UY = 0x7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299
+# The model's constrained shapes (service-2.json), checked against the file below.
+CORE_SHAPES: dict[str, tuple[int | None, int | None, str | None]] = {
+    "AuthorizationCode": (1, 512, None),
+    "ClientId": (None, None, "arn:aws:signin:::devtools/(cross-device|same-device)"),
+    "CodeVerifier": (43, 128, "[A-Za-z0-9\\-._~]+"),
+    "ExpiresIn": (1, 900, None),
+    "GrantType": (None, None, "(authorization_code|refresh_token)"),
+    "IdToken": (1, 4096, None),
+    "RedirectUri": (1, 2048, None),
+    "RefreshToken": (1, 2048, None),
+}
+CORE_URN = "urn:aws:params:oauth:token-type:access_token_sigv4"
+CORE_REDIRECT = "http://127.0.0.1:4321/oauth/callback"
+CORE_AUTH = {
+    "client_id": st.SAME_DEVICE_CLIENT_ID,
+    "grant_type": "authorization_code",
+    "code": "code-1",
+    "redirect_uri": CORE_REDIRECT,
+    "code_verifier": "v" * 43,
+}
+CORE_REFRESH = {
+    "client_id": st.SAME_DEVICE_CLIENT_ID,
+    "grant_type": "refresh_token",
+    "refresh_token": "rt-1",
+}
+CORE_OID_P256 = "2a8648ce3d030107"
+CORE_OID_EC = "2a8648ce3d0201"
+
+
+def core_der(tag: int, content: bytes) -> bytes:
+    """One DER TLV (definite length, short or long form)."""
+    n = len(content)
+    if n < 0x80:
+        length = bytes([n])
+    elif n < 0x100:
+        length = bytes([0x81, n])
+    else:
+        length = bytes([0x82]) + n.to_bytes(2, "big")
+    return bytes([tag]) + length + content
+
+
+def core_i2b(value: int, size: int = 32) -> bytes:
+    return value.to_bytes(size, "big")
+
+
+def core_sec1(
+    *,
+    d: bytes | None = None,
+    version: bytes = b"\x01",
+    oid: str | None = CORE_OID_P256,
+    point: bytes | None = None,
+    public: bool = True,
+) -> bytes:
+    """RFC 5915 ECPrivateKey built from its parts (defaults: the RFC 6979 key)."""
+    d = core_i2b(CORE_D) if d is None else d
+    point = b"\x04" + core_i2b(CORE_UX) + core_i2b(CORE_UY) if point is None else point
+    body = core_der(0x02, version) + core_der(0x04, d)
+    if oid is not None:
+        body += core_der(0xA0, core_der(0x06, bytes.fromhex(oid)))
+    if public:
+        body += core_der(0xA1, core_der(0x03, b"\x00" + point))
+    return core_der(0x30, body)
+
+
+def core_pkcs8(inner: bytes, *, alg_oid: str = CORE_OID_EC, curve: str = CORE_OID_P256) -> bytes:
+    """RFC 5208 PrivateKeyInfo wrapping an ECPrivateKey (RFC 5915 §2)."""
+    algorithm = core_der(0x30, core_der(0x06, bytes.fromhex(alg_oid)) + core_der(0x06, bytes.fromhex(curve)))
+    return core_der(0x30, core_der(0x02, b"\x00") + algorithm + core_der(0x04, inner))
+
+
+def core_pem(label: str, der: bytes) -> str:
+    body = "\n".join(textwrap.wrap(base64.b64encode(der).decode(), 64))
+    return f"-----BEGIN {label}-----\n{body}\n-----END {label}-----\n"
+
+
+def core_header(record: dict[str, Any], name: str) -> str | None:
+    """A request header recorded by the fake, by case-insensitive name."""
+    for key, value in record["headers"].items():
+        if key.lower() == name.lower():
+            return str(value)
+    return None
+
+
+def core_proof_parts(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    proof = core_header(record, "DPoP")
+    assert proof is not None
+    head, claims, _ = proof.split(".")
+    return json.loads(b64url_decode(head)), json.loads(b64url_decode(claims))
+
+
+def core_refresh(fake: FakeSignin, key: st.DPoPKey) -> st.CreateOAuth2TokenRequest:
+    token = fake.seed_session(key)
+    return st.CreateOAuth2TokenRequest(
+        st.CreateOAuth2TokenRequestBody(
+            client_id=st.SAME_DEVICE_CLIENT_ID, grant_type="refresh_token", refresh_token=token
+        )
+    )
+
+
+def core_redeem(fake: FakeSignin, *, redirect_uri: str = CORE_REDIRECT) -> st.CreateOAuth2TokenRequest:
+    pkce = st.generate_pkce()
+    code = fake.issue_code(
+        client_id=st.SAME_DEVICE_CLIENT_ID,
+        redirect_uri=redirect_uri,
+        challenge=pkce.code_challenge,
+        state=pkce.state,
+    )
+    return st.CreateOAuth2TokenRequest(
+        st.CreateOAuth2TokenRequestBody(
+            client_id=st.SAME_DEVICE_CLIENT_ID,
+            grant_type="authorization_code",
+            code=code,
+            redirect_uri=redirect_uri,
+            code_verifier=pkce.code_verifier,
+        )
+    )
+
+
+def core_client(fake: FakeSignin, waits: list[float] | None = None, **kw: Any) -> st.SigninClient:
+    sleep = waits.append if waits is not None else (lambda _s: None)
+    return st.SigninClient(endpoint_url=fake.url, environ={}, sleep=sleep, **kw)
+
+
+def core_closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def core_response_body(**over: Any) -> st.CreateOAuth2TokenResponseBody:
+    values: dict[str, Any] = {
+        "access_token": st.AccessToken("ASIAKEYID", "SECRETKEY", "SESSIONTOK"),
+        "token_type": CORE_URN,
+        "expires_in": 900,
+        "refresh_token": "rt-2",
+        "id_token": "id-tok",
+    }
+    values.update(over)
+    return st.CreateOAuth2TokenResponseBody(**values)
+
+
+def core_boundary_cases() -> list[Any]:
+    """min-1, min, max, max+1 for every length/value-constrained member."""
+    where = {
+        "AuthorizationCode": [("auth", "code", "code")],
+        "RedirectUri": [("auth", "redirect_uri", "redirectUri")],
+        "CodeVerifier": [("auth", "code_verifier", "codeVerifier")],
+        "RefreshToken": [
+            ("refresh", "refresh_token", "refreshToken"),
+            ("response", "refresh_token", "refreshToken"),
+        ],
+        "IdToken": [("response", "id_token", "idToken")],
+        "ExpiresIn": [("response", "expires_in", "expiresIn")],
+    }
+    cases = []
+    for shape, targets in where.items():
+        low, high, _ = CORE_SHAPES[shape]
+        assert low is not None and high is not None
+        for target, attr, wire in targets:
+            for size, ok in ((low - 1, False), (low, True), (high, True), (high + 1, False)):
+                cases.append(pytest.param(shape, target, attr, wire, size, ok, id=f"{target}-{wire}-{size}"))
+    return cases
+
+
+def core_run(argv: list[str], stdin: str = "") -> tuple[int, str, str]:  # main() with in-memory streams
+    out, err = io.StringIO(), io.StringIO()
+    code = st.main(argv, stdin=io.StringIO(stdin), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def core_service_model() -> dict[str, Any]:
+    path = HERE.parent / "shared" / "service-2.json"
+    if not path.exists():
+        pytest.skip(f"{path} is not available")
+    return dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+# --------------------------------------------------------------------------
+# Tests
+# --------------------------------------------------------------------------
+
+
+class TestServiceMetadata:
+    """Service metadata and enums equal the model file (service-2.json ``metadata``, PROTOCOL.md §5)."""
+
+    @pytest.mark.parametrize(
+        ("constant", "key"),
+        [
+            ("API_VERSION", "apiVersion"),
+            ("ENDPOINT_PREFIX", "endpointPrefix"),
+            ("SIGNING_NAME", "signingName"),
+            ("SERVICE_ID", "serviceId"),
+            ("SERVICE_FULL_NAME", "serviceFullName"),
+            ("PROTOCOL", "protocol"),
+            ("SIGNATURE_VERSION", "signatureVersion"),
+            ("UID", "uid"),
+        ],
+    )
+    def test_constant_matches_model(self, constant: str, key: str) -> None:
+        assert getattr(st, constant) == core_service_model()["metadata"][key]
+
+    @pytest.mark.parametrize(
+        ("constant", "value"),
+        [
+            ("API_VERSION", "2023-01-01"),
+            ("ENDPOINT_PREFIX", "signin"),
+            ("SIGNING_NAME", "signin"),
+            ("SERVICE_ID", "Signin"),
+            ("SERVICE_FULL_NAME", "AWS Sign-In Service"),
+            ("PROTOCOL", "rest-json"),
+            ("SIGNATURE_VERSION", "v4"),
+            ("UID", "signin-2023-01-01"),
+        ],
+    )
+    def test_constant_literal(self, constant: str, value: str) -> None:
+        assert getattr(st, constant) == value
+
+    def test_operation_http_binding(self) -> None:
+        op = core_service_model()["operations"]["CreateOAuth2Token"]
+        assert op["http"] == {"method": "POST", "requestUri": "/v1/token", "responseCode": 200}
+        assert {e["shape"] for e in op["errors"]} == {
+            "TooManyRequestsError",
+            "InternalServerException",
+            "ValidationException",
+            "AccessDeniedException",
+        }
+        for name in ("TooManyRequestsError", "InternalServerException", "ValidationException"):
+            cls = getattr(st, name)
+            assert issubclass(cls, st.ServiceError) and issubclass(cls, st.SigninTokenError)
+        assert issubclass(st.AccessDeniedException, st.ServiceError)
+
+    def test_error_code_enum_matches_model(self) -> None:
+        values = core_service_model()["shapes"]["OAuth2ErrorCode"]["enum"]
+        assert [m.value for m in st.OAuth2ErrorCode] == values
+        for value in values:
+            member = st.OAuth2ErrorCode(value)
+            assert isinstance(member, str) and member == value
+
+    def test_error_code_enum_literal(self) -> None:
+        assert {m.value for m in st.OAuth2ErrorCode} == {
+            "TOKEN_EXPIRED",
+            "USER_CREDENTIALS_CHANGED",
+            "INSUFFICIENT_PERMISSIONS",
+            "AUTHCODE_EXPIRED",
+            "server_error",
+            "INVALID_REQUEST",
+        }
+        with pytest.raises(ValueError):
+            st.OAuth2ErrorCode("SERVER_ERROR")  # the model spells it lower-case
+
+    def test_constraint_table_is_the_model(self) -> None:
+        """The tables below cover every constrained shape of the model, TokenType
+        excepted (its pattern is not enforced: PROTOCOL.md §5)."""
+        shapes = core_service_model()["shapes"]
+        constrained = {
+            name: (s.get("min"), s.get("max"), s.get("pattern"))
+            for name, s in shapes.items()
+            if s["type"] in ("string", "integer") and {"min", "max", "pattern"} & set(s)
+        }
+        assert constrained.pop("TokenType") == (None, None, "aws_sigv4")
+        assert constrained == CORE_SHAPES
+
+    def test_required_members_match_model(self) -> None:
+        shapes = core_service_model()["shapes"]
+        assert shapes["CreateOAuth2TokenRequestBody"]["required"] == ["clientId", "grantType"]
+        assert set(shapes["AccessToken"]["required"]) == set(st.AccessToken("a", "b", "c").to_dict())
+        assert shapes["AccessToken"]["sensitive"] is True
+        assert shapes["RefreshToken"]["sensitive"] is True
+        assert set(shapes["CreateOAuth2TokenRequestBody"]["members"]) == set(
+            st.CreateOAuth2TokenRequestBody(**CORE_AUTH).to_dict()
+        ) | {"refreshToken"}
+        assert set(shapes["CreateOAuth2TokenResponseBody"]["members"]) == set(core_response_body().to_dict())
+
+
+class TestModelRoundTrip:
+    """The model's structures (service-2.json shapes) to and from the wire; OAuth
+    snake_case accepted on input (PROTOCOL.md §5)."""
+
+    def test_access_token_round_trip(self) -> None:
+        token = st.AccessToken("ASIAKEYID", "SECRETKEY", "SESSIONTOK")
+        wire = {"accessKeyId": "ASIAKEYID", "secretAccessKey": "SECRETKEY", "sessionToken": "SESSIONTOK"}
+        assert token.to_dict() == wire
+        assert st.AccessToken.from_dict(wire) == token
+        snake = {
+            "access_key_id": "ASIAKEYID",
+            "secret_access_key": "SECRETKEY",
+            "session_token": "SESSIONTOK",
+        }
+        assert st.AccessToken.from_dict(snake) == token
+
+    @pytest.mark.parametrize(
+        ("values", "wire", "form"),
+        [
+            (
+                CORE_AUTH,
+                {
+                    "clientId": st.SAME_DEVICE_CLIENT_ID,
+                    "grantType": "authorization_code",
+                    "code": "code-1",
+                    "redirectUri": CORE_REDIRECT,
+                    "codeVerifier": "v" * 43,
+                },
+                {
+                    "client_id": st.SAME_DEVICE_CLIENT_ID,
+                    "grant_type": "authorization_code",
+                    "code": "code-1",
+                    "redirect_uri": CORE_REDIRECT,
+                    "code_verifier": "v" * 43,
+                },
+            ),
+            (
+                CORE_REFRESH,
+                {"clientId": st.SAME_DEVICE_CLIENT_ID, "grantType": "refresh_token", "refreshToken": "rt-1"},
+                {
+                    "client_id": st.SAME_DEVICE_CLIENT_ID,
+                    "grant_type": "refresh_token",
+                    "refresh_token": "rt-1",
+                },
+            ),
+        ],
+        ids=["authorization_code", "refresh_token"],
+    )
+    def test_request_body_round_trip(
+        self, values: dict[str, str], wire: dict[str, str], form: dict[str, str]
+    ) -> None:
+        body = st.CreateOAuth2TokenRequestBody(**values)
+        assert body.to_dict() == wire
+        assert body.to_form() == form
+        assert st.CreateOAuth2TokenRequestBody.from_dict(wire) == body
+        assert st.CreateOAuth2TokenRequestBody.from_dict(form) == body
+        request = st.CreateOAuth2TokenRequest(body)
+        assert request.token_input is body
+        assert request.to_dict() == {"tokenInput": wire}
+        assert st.CreateOAuth2TokenRequest.from_dict({"tokenInput": wire}) == request
+
+    def test_request_from_dict_rejects_unknown_member(self) -> None:
+        wire = dict(st.CreateOAuth2TokenRequestBody(**CORE_REFRESH).to_dict(), scope="openid")
+        with pytest.raises(st.ParamValidationError) as info:
+            st.CreateOAuth2TokenRequestBody.from_dict(wire)
+        assert info.value.field == "scope"
+
+    @pytest.mark.parametrize("cls", [st.CreateOAuth2TokenRequest, st.CreateOAuth2TokenResponse])
+    def test_wrapper_requires_payload(self, cls: Any) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            cls.from_dict({})
+        assert info.value.field in ("tokenInput", "tokenOutput")
+
+    @pytest.mark.parametrize("with_optional", [True, False], ids=["code-redemption", "refresh"])
+    def test_response_round_trip(self, with_optional: bool) -> None:
+        over = {} if with_optional else {"refresh_token": None, "id_token": None}
+        body = core_response_body(**over)
+        wire: dict[str, Any] = {
+            "accessToken": {
+                "accessKeyId": "ASIAKEYID",
+                "secretAccessKey": "SECRETKEY",
+                "sessionToken": "SESSIONTOK",
+            },
+            "tokenType": CORE_URN,
+            "expiresIn": 900,
+        }
+        if with_optional:
+            wire.update(refreshToken="rt-2", idToken="id-tok")
+        assert body.to_dict() == wire
+        assert st.CreateOAuth2TokenResponseBody.from_dict(wire) == body
+        response = st.CreateOAuth2TokenResponse(body)
+        assert response.to_dict() == {"tokenOutput": wire}
+        assert st.CreateOAuth2TokenResponse.from_dict({"tokenOutput": wire}) == response
+
+    def test_response_from_snake_case(self) -> None:
+        snake = {
+            "access_token": {
+                "access_key_id": "ASIAKEYID",
+                "secret_access_key": "SECRETKEY",
+                "session_token": "SESSIONTOK",
+            },
+            "token_type": CORE_URN,
+            "expires_in": 900,
+            "refresh_token": "rt-2",
+            "id_token": "id-tok",
+        }
+        assert st.CreateOAuth2TokenResponseBody.from_dict(snake) == core_response_body()
+
+    @pytest.mark.parametrize("token_type", [CORE_URN, "aws_sigv4", "Bearer"])
+    def test_token_type_kept_verbatim(self, token_type: str) -> None:
+        wire = dict(core_response_body().to_dict(), tokenType=token_type)
+        assert st.CreateOAuth2TokenResponseBody.from_dict(wire).token_type == token_type
+
+    def test_refresh_response_without_refresh_token(self) -> None:
+        wire = core_response_body().to_dict()
+        del wire["refreshToken"], wire["idToken"]
+        body = st.CreateOAuth2TokenResponseBody.from_dict(wire)
+        assert body.refresh_token is None and body.id_token is None
+        assert "refreshToken" not in body.to_dict()
+
+    def test_frozen(self) -> None:
+        body = st.CreateOAuth2TokenRequestBody(**CORE_REFRESH)
+        with pytest.raises(AttributeError):
+            body.refresh_token = "other"  # type: ignore[misc]
+
+
+class TestModelSecrets:
+    """Sensitive members (service-2.json ``sensitive``: AccessToken, RefreshToken;
+    also the code and PKCE verifier) never appear in repr()/str()."""
+
+    def test_access_token(self) -> None:
+        token = st.AccessToken("ASIAKEYID", "SECRETKEY", "SESSIONTOK")
+        for text in (repr(token), str(token), repr(core_response_body()), str(core_response_body())):
+            for secret in ("ASIAKEYID", "SECRETKEY", "SESSIONTOK", "rt-2", "id-tok"):
+                assert secret not in text
+
+    def test_request_body(self) -> None:
+        auth = st.CreateOAuth2TokenRequestBody(
+            **dict(CORE_AUTH, code="CODESECRET", code_verifier="VERIFIERSECRET" * 4)
+        )
+        refresh = st.CreateOAuth2TokenRequestBody(**dict(CORE_REFRESH, refresh_token="REFRESHSECRET"))
+        texts = [repr(auth), str(auth), repr(refresh), repr(st.CreateOAuth2TokenRequest(refresh))]
+        for text in texts:
+            for secret in ("CODESECRET", "VERIFIERSECRET", "REFRESHSECRET"):
+                assert secret not in text
+        assert st.SAME_DEVICE_CLIENT_ID in repr(auth)  # not secret: still shown
+
+    def test_response_wrapper(self) -> None:
+        response = st.CreateOAuth2TokenResponse(core_response_body(refresh_token="REFRESHSECRET"))
+        assert "REFRESHSECRET" not in repr(response) and "SECRETKEY" not in str(response)
+
+    def test_pkce_pair_and_key(self) -> None:
+        pair = st.generate_pkce()
+        assert pair.code_verifier not in repr(pair)
+        key = st.DPoPKey.from_private_value(CORE_D)
+        for text in (repr(key), str(key)):
+            assert f"{CORE_D:x}" not in text.lower() and str(CORE_D) not in text
+            assert key.to_pem() not in text
+
+
+class TestValidationBoundaries:
+    """Every length and value constraint of service-2.json at min-1, min, max, max+1."""
+
+    @staticmethod
+    def build(target: str, **over: Any) -> Any:
+        if target == "response":
+            return core_response_body(**over)
+        base = CORE_AUTH if target == "auth" else CORE_REFRESH
+        return st.CreateOAuth2TokenRequestBody(**dict(base, **over))
+
+    @pytest.mark.parametrize(("shape", "target", "attr", "wire", "size", "ok"), core_boundary_cases())
+    def test_boundary(self, shape: str, target: str, attr: str, wire: str, size: int, ok: bool) -> None:
+        value: Any = size if shape == "ExpiresIn" else "Z" * size
+        if ok:
+            assert getattr(self.build(target, **{attr: value}), attr) == value
+            return
+        with pytest.raises(st.ParamValidationError) as info:
+            self.build(target, **{attr: value})
+        exc = info.value
+        assert isinstance(exc, ValueError) and isinstance(exc, st.SigninTokenError)
+        assert exc.field == wire and exc.rule
+        if isinstance(value, str) and len(value) >= 4:
+            assert value not in str(exc) and value not in repr(exc)
+        # The same rule applies when reading the wire form.
+        wire_body = self.build(target).to_dict()
+        wire_body[wire] = value
+        cls = st.CreateOAuth2TokenResponseBody if target == "response" else st.CreateOAuth2TokenRequestBody
+        with pytest.raises(st.ParamValidationError) as again:
+            cls.from_dict(wire_body)
+        assert again.value.field == wire
+
+    @pytest.mark.parametrize("value", [-1, -900, 10**9])
+    def test_expires_in_out_of_range(self, value: int) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            core_response_body(expires_in=value)
+        assert info.value.field == "expiresIn"
+
+
+class TestValidationPatterns:
+    """Full-match patterns of ClientId, GrantType and CodeVerifier (service-2.json,
+    RFC 7636 §4.1 unreserved characters)."""
+
+    @pytest.mark.parametrize(
+        ("client_id", "ok"),
+        [
+            ("arn:aws:signin:::devtools/same-device", True),
+            ("arn:aws:signin:::devtools/cross-device", True),
+            ("arn:aws:signin:::devtools/same-device ", False),
+            (" arn:aws:signin:::devtools/same-device", False),
+            ("arn:aws:signin:::devtools/same-device\n", False),
+            ("xarn:aws:signin:::devtools/same-device", False),
+            ("arn:aws:signin:::devtools/same-devicex", False),
+            ("arn:aws:signin:::devtools/other-device", False),
+            ("arn:aws:signin:::devtools/", False),
+            ("ARN:AWS:SIGNIN:::DEVTOOLS/SAME-DEVICE", False),
+            ("", False),
+        ],
+    )
+    def test_client_id(self, client_id: str, ok: bool) -> None:
+        if ok:
+            assert (
+                st.CreateOAuth2TokenRequestBody(**dict(CORE_REFRESH, client_id=client_id)).client_id
+                == client_id
+            )
+            return
+        with pytest.raises(st.ParamValidationError) as info:
+            st.CreateOAuth2TokenRequestBody(**dict(CORE_REFRESH, client_id=client_id))
+        assert info.value.field == "clientId"
+
+    @pytest.mark.parametrize(
+        "grant_type",
+        [
+            "client_credentials",
+            "refresh_token ",
+            "REFRESH_TOKEN",
+            "authorization_code\n",
+            "refresh",
+            "",
+            "password",
+        ],
+    )
+    def test_grant_type_refused(self, grant_type: str) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            st.CreateOAuth2TokenRequestBody(**dict(CORE_REFRESH, grant_type=grant_type))
+        assert info.value.field == "grantType"
+
+    @pytest.mark.parametrize(
+        ("verifier", "ok"),
+        [
+            ("A" * 43, True),
+            ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~", True),
+            ("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", True),
+            ("a" * 42 + "+", False),
+            ("a" * 42 + "/", False),
+            ("a" * 42 + "=", False),
+            ("a" * 42 + " ", False),
+            ("a" * 42 + "\u00e9", False),
+            ("a" * 43 + "\n", False),
+            ("a" * 20 + "%20" + "a" * 20, False),
+        ],
+    )
+    def test_code_verifier_charset(self, verifier: str, ok: bool) -> None:
+        if ok:
+            st.CreateOAuth2TokenRequestBody(**dict(CORE_AUTH, code_verifier=verifier))
+            assert st.pkce_challenge(verifier)
+            return
+        for build in (
+            lambda: st.CreateOAuth2TokenRequestBody(**dict(CORE_AUTH, code_verifier=verifier)),
+            lambda: st.pkce_challenge(verifier),
+        ):
+            with pytest.raises(st.ParamValidationError) as info:
+                build()
+            assert info.value.field == "codeVerifier"
+            assert verifier not in str(info.value)
+
+
+class TestValidationGrantRules:
+    """authorization_code needs code, redirect_uri, code_verifier and no
+    refresh_token; refresh_token needs refresh_token only (service-2.json
+    CreateOAuth2TokenRequestBody documentation, PROTOCOL.md §5)."""
+
+    @pytest.mark.parametrize(
+        ("base", "over", "field", "word"),
+        [
+            (CORE_AUTH, {"code": None}, "code", "required"),
+            (CORE_AUTH, {"redirect_uri": None}, "redirectUri", "required"),
+            (CORE_AUTH, {"code_verifier": None}, "codeVerifier", "required"),
+            (CORE_AUTH, {"refresh_token": "rt-SECRET"}, "refreshToken", "not allowed"),
+            (CORE_REFRESH, {"refresh_token": None}, "refreshToken", "required"),
+            (CORE_REFRESH, {"code": "code-SECRET"}, "code", "not allowed"),
+            (CORE_REFRESH, {"redirect_uri": CORE_REDIRECT}, "redirectUri", "not allowed"),
+            (CORE_REFRESH, {"code_verifier": "SECRET" * 8}, "codeVerifier", "not allowed"),
+            (CORE_REFRESH, {"client_id": None}, "clientId", "required"),
+            (CORE_REFRESH, {"grant_type": None}, "grantType", "required"),
+        ],
+    )
+    def test_rule(self, base: dict[str, str], over: dict[str, Any], field: str, word: str) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            st.CreateOAuth2TokenRequestBody(**dict(base, **over))
+        assert info.value.field == field
+        assert word in info.value.rule
+        assert "SECRET" not in str(info.value)
+
+    def test_rule_applies_to_wire_input(self) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            st.CreateOAuth2TokenRequestBody.from_dict(
+                {"clientId": st.SAME_DEVICE_CLIENT_ID, "grantType": "refresh_token", "code": "c"}
+            )
+        assert info.value.field in ("code", "refreshToken")
+
+
+class TestValidationTypes:
+    """Wrong Python types are TypeError, not ParamValidationError (bool is not an int here)."""
+
+    @pytest.mark.parametrize(
+        "build",
+        [
+            lambda: st.CreateOAuth2TokenRequestBody(**dict(CORE_REFRESH, client_id=123)),
+            lambda: st.CreateOAuth2TokenRequestBody(**dict(CORE_REFRESH, refresh_token=b"rt")),
+            lambda: st.CreateOAuth2TokenRequestBody(**dict(CORE_AUTH, code=["c"])),
+            lambda: core_response_body(expires_in="900"),
+            lambda: core_response_body(expires_in=900.0),
+            lambda: core_response_body(expires_in=True),
+            lambda: core_response_body(token_type=1),
+            lambda: core_response_body(access_token={"accessKeyId": "a"}),
+            lambda: st.AccessToken(1, "b", "c"),  # type: ignore[arg-type]
+            lambda: st.CreateOAuth2TokenRequest({"clientId": "x"}),  # type: ignore[arg-type]
+            lambda: st.CreateOAuth2TokenResponse({}),  # type: ignore[arg-type]
+            lambda: st.CreateOAuth2TokenRequestBody.from_dict([]),  # type: ignore[arg-type]
+            lambda: st.CreateOAuth2TokenResponseBody.from_dict({"accessToken": "x"}),
+        ],
+    )
+    def test_type_error(self, build: Any) -> None:
+        with pytest.raises(TypeError):
+            build()
+
+    def test_bool_expires_in_is_type_error_even_when_in_range(self) -> None:
+        with pytest.raises(TypeError):
+            st.CreateOAuth2TokenResponseBody.from_dict(dict(core_response_body().to_dict(), expiresIn=True))
+
+
+class TestPKCE:
+    """RFC 7636 §4.1-4.2 and App. B; PROTOCOL.md §2 (method literal SHA-256, uuid4 state)."""
+
+    @pytest.mark.parametrize(
+        ("verifier", "challenge"),
+        [
+            ("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+            ("a" * 64, "_-BU_nrgy23GXDr5th1SCfQ5hR20PQulmXM33xVGaOs"),
+        ],
+        ids=["rfc7636-appendix-b", "protocol-a64"],
+    )
+    def test_vectors(self, verifier: str, challenge: str) -> None:
+        assert st.pkce_challenge(verifier) == challenge
+
+    def test_generate(self) -> None:
+        pairs = [st.generate_pkce() for _ in range(20)]
+        for pair in pairs:
+            assert len(pair.code_verifier) == 64
+            assert set(pair.code_verifier) <= set(
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+            )
+            assert pair.code_challenge_method == "SHA-256"
+            assert pair.code_challenge == b64url(hashlib.sha256(pair.code_verifier.encode()).digest())
+            assert "=" not in pair.code_challenge and len(pair.code_challenge) == 43
+            assert uuid.UUID(pair.state).version == 4 and str(uuid.UUID(pair.state)) == pair.state
+            assert pair.to_dict() == {
+                "code_verifier": pair.code_verifier,
+                "code_challenge": pair.code_challenge,
+                "code_challenge_method": "SHA-256",
+                "state": pair.state,
+            }
+        assert len({p.code_verifier for p in pairs}) == 20
+        assert len({p.state for p in pairs}) == 20
+
+
+class TestECDSA:
+    """ES256 signing with RFC 6979 deterministic nonces: RFC 6979 A.2.5 (P-256, SHA-256)."""
+
+    @pytest.mark.parametrize(
+        ("message", "r", "s"),
+        [
+            (
+                b"sample",
+                "EFD48B2AACB6A8FD1140DD9CD45E81D69D2C877B56AAF991C34D0EA84EAF3716",
+                "F7CB1C942D657C41D436C7A1B6E29F65F3E900DBB9AFF4064DC4AB2F843ACDA8",
+            ),
+            (
+                b"test",
+                "F1ABB023518351CD71D881567B1EA663ED3EFCF6C5132B354F28D3B0B7D38367",
+                "019F4113742A2B14BD25926B49C649155F267E60D3814B4C0CC84250E46F0083",
+            ),
+        ],
+    )
+    def test_rfc6979_vector(self, message: bytes, r: str, s: str) -> None:
+        key = st.DPoPKey.from_private_value(CORE_D)
+        signature = key.sign(message)
+        assert signature == bytes.fromhex(r + s)
+        assert es256_verify(key.public_jwk, message, signature)
+        assert not es256_verify(key.public_jwk, message + b"x", signature)
+
+    def test_public_key(self) -> None:
+        jwk = st.DPoPKey.from_private_value(CORE_D).public_jwk
+        assert jwk == {
+            "kty": "EC",
+            "x": b64url(core_i2b(CORE_UX)),
+            "y": b64url(core_i2b(CORE_UY)),
+            "crv": "P-256",
+        }
+        assert affine_mul(CORE_D, P256_G) == (CORE_UX, CORE_UY)
+
+    @pytest.mark.parametrize("d", [1, 2, 3, 43, 379, P256_N - 1, P256_N // 2, 2**255])
+    def test_public_point_matches_independent_arithmetic(self, d: int) -> None:
+        jwk = st.DPoPKey.from_private_value(d).public_jwk
+        point = affine_mul(d, P256_G)
+        assert point is not None
+        assert jwk["x"] == b64url(core_i2b(point[0])) and jwk["y"] == b64url(core_i2b(point[1]))
+        assert len(b64url_decode(jwk["x"])) == 32 and len(b64url_decode(jwk["y"])) == 32
+
+    @pytest.mark.parametrize("d", [1, 43, 379, P256_N - 1])
+    def test_signatures_verify_independently(self, d: int) -> None:
+        key = st.DPoPKey.from_private_value(d)
+        for message in (b"", b"sample", bytes(range(256))):
+            signature = key.sign(message)
+            assert len(signature) == 64
+            assert es256_verify(key.public_jwk, message, signature)
+            assert key.sign(message) == signature  # deterministic
+
+    @pytest.mark.parametrize("message", ["text", None, 123])
+    def test_sign_requires_bytes(self, message: Any) -> None:
+        with pytest.raises(TypeError):
+            st.DPoPKey.from_private_value(CORE_D).sign(message)
+
+    def test_cryptography_verifies(self) -> None:
+        pytest.importorskip("cryptography")
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+        key = st.DPoPKey.generate()
+        jwk = key.public_jwk
+        public = ec.EllipticCurvePublicNumbers(
+            int.from_bytes(b64url_decode(jwk["x"]), "big"),
+            int.from_bytes(b64url_decode(jwk["y"]), "big"),
+            ec.SECP256R1(),
+        ).public_key()
+        signature = key.sign(b"message")
+        der = encode_dss_signature(
+            int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+        )
+        public.verify(der, b"message", ec.ECDSA(hashes.SHA256()))
+
+    @pytest.mark.parametrize("d", [0, -1, P256_N, P256_N + 1, 2**256])
+    def test_scalar_out_of_range(self, d: int) -> None:
+        with pytest.raises(st.InvalidKeyError):
+            st.DPoPKey.from_private_value(d)
+
+    @pytest.mark.parametrize("d", [1.0, "1", True, None])
+    def test_scalar_type(self, d: Any) -> None:
+        with pytest.raises(TypeError):
+            st.DPoPKey.from_private_value(d)
+
+    def test_key_equality(self) -> None:
+        a, b = st.DPoPKey.from_private_value(CORE_D), st.DPoPKey.from_private_value(CORE_D)
+        assert a == b and hash(a) == hash(b)
+        assert a != st.DPoPKey.from_private_value(CORE_D - 1)
+        assert st.DPoPKey.generate() != st.DPoPKey.generate()
+
+
+class TestJwkThumbprint:
+    """RFC 7638 §3.1 (RSA example) and RFC 9449 §4.1 / Figure 2 example key."""
+
+    RSA_N = (
+        "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3"
+        "oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgd"
+        "AZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur"
+        "-kEgU8awapJzKnqDKgw"
+    )
+    RFC9449_JWK = (
+        ("kty", "EC"),
+        ("x", "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs"),
+        ("y", "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA"),
+        ("crv", "P-256"),
+    )
+    # RFC 9449 §4.1, Figure 2 (line wrapping removed).
+    RFC9449_PROOF = (
+        "eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2IiwiandrIjp7Imt0eSI6Ik"
+        "VDIiwieCI6Imw4dEZyaHgtMzR0VjNoUklDUkRZOXpDa0RscEJoRjQyVVFVZldWQVdCR"
+        "nMiLCJ5IjoiOVZFNGpmX09rX282NHpiVFRsY3VOSmFqSG10NnY5VERWclUwQ2R2R1JE"
+        "QSIsImNydiI6IlAtMjU2In19.eyJqdGkiOiItQndDM0VTYzZhY2MybFRjIiwiaHRtIj"
+        "oiUE9TVCIsImh0dSI6Imh0dHBzOi8vc2VydmVyLmV4YW1wbGUuY29tL3Rva2VuIiwia"
+        "WF0IjoxNTYyMjYyNjE2fQ.2-GxA6T8lP4vfrg8v-FdWP0A0zdrj8igiMLvqRMUvwnQg"
+        "4PtFLbdLXiOSsX0x7NVY-FNyJK70nfbV37xRZT3Lg"
+    )
+
+    def test_rfc7638_rsa_example(self) -> None:
+        jwk = {"kty": "RSA", "n": self.RSA_N, "e": "AQAB", "alg": "RS256", "kid": "2011-04-29"}
+        assert st.jwk_thumbprint(jwk) == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+
+    def test_rfc9449_example_key(self) -> None:
+        jwk = dict(self.RFC9449_JWK)
+        assert st.jwk_thumbprint(jwk) == "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
+        assert thumbprint(jwk) == "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
+        # Member order and extra members do not matter (RFC 7638 §3.3).
+        assert st.jwk_thumbprint(dict(reversed(self.RFC9449_JWK), kid="k", use="sig")) == st.jwk_thumbprint(
+            jwk
+        )
+
+    def test_independent_verifier_accepts_rfc9449_figure2(self) -> None:
+        """Sanity of the test's own verifier on the RFC's example proof."""
+        head, claims, sig = self.RFC9449_PROOF.split(".")
+        header = json.loads(b64url_decode(head))
+        assert header == {"typ": "dpop+jwt", "alg": "ES256", "jwk": dict(self.RFC9449_JWK)}
+        assert json.loads(b64url_decode(claims)) == {
+            "jti": "-BwC3ESc6acc2lTc",
+            "htm": "POST",
+            "htu": "https://server.example.com/token",
+            "iat": 1562262616,
+        }
+        assert es256_verify(header["jwk"], f"{head}.{claims}".encode(), b64url_decode(sig))
+        assert not es256_verify(header["jwk"], f"{head}.{claims}x".encode(), b64url_decode(sig))
+
+    def test_key_thumbprint_matches_independent(self) -> None:
+        for key in (
+            st.DPoPKey.from_private_value(CORE_D),
+            st.DPoPKey.from_private_value(43),
+            st.DPoPKey.generate(),
+        ):
+            assert key.thumbprint() == thumbprint(key.public_jwk) == st.jwk_thumbprint(key.public_jwk)
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"y": b64url(core_i2b(CORE_UY + 1))},  # off the curve
+            {"x": b64url(core_i2b(CORE_UX)[1:])},  # 31 bytes
+            {"y": b64url(b"\x00" + core_i2b(CORE_UY))},  # 33 bytes
+            {"x": b64url(core_i2b(CORE_UX)) + "="},  # padded
+            {"x": base64.b64encode(core_i2b(CORE_UX)).decode()},  # standard alphabet
+            {"x": b64url(core_i2b(P256_P + 0, 33))},
+            {"crv": "P-384"},
+            {"kty": "OKP"},
+            {"kty": None},
+            {"x": ""},
+        ],
+    )
+    def test_rejects(self, change: dict[str, Any]) -> None:
+        jwk: dict[str, Any] = dict(st.DPoPKey.from_private_value(CORE_D).public_jwk)
+        for name, value in change.items():
+            if value is None:
+                del jwk[name]
+            else:
+                jwk[name] = value
+        with pytest.raises(st.InvalidKeyError):
+            st.jwk_thumbprint(jwk)
+
+    def test_rejects_rsa_without_modulus(self) -> None:
+        with pytest.raises(st.InvalidKeyError):
+            st.jwk_thumbprint({"kty": "RSA", "e": "AQAB"})
+
+    def test_rejects_non_mapping(self) -> None:
+        with pytest.raises(TypeError):
+            st.jwk_thumbprint("not a jwk")  # type: ignore[arg-type]
+
+
+class TestPEM:
+    """The DPoP key at rest (PROTOCOL.md §7): SEC 1 / RFC 5915 written byte-exactly;
+    SEC 1 and PKCS #8 (RFC 5208, RFC 5915 §2) read."""
+
+    @staticmethod
+    def spec_der(d: int, x: int, y: int) -> bytes:
+        """The 121-byte layout, spelled out as PROTOCOL.md §7 gives it."""
+        return (
+            bytes.fromhex("30 77 02 01 01 04 20")
+            + core_i2b(d)
+            + bytes.fromhex("a0 0a 06 08 2a 86 48 ce 3d 03 01 07 a1 44 03 42 00 04")
+            + core_i2b(x)
+            + core_i2b(y)
+        )
+
+    def test_to_pem_rfc6979_key(self) -> None:
+        der = self.spec_der(CORE_D, CORE_UX, CORE_UY)
+        assert len(der) == 121
+        b64 = base64.b64encode(der).decode()
+        expected = (
+            "-----BEGIN EC PRIVATE KEY-----\n"
+            + "\n".join([b64[:64], b64[64:128], b64[128:]])
+            + "\n-----END EC PRIVATE KEY-----\n"
+        )
+        pem = st.DPoPKey.from_private_value(CORE_D).to_pem()
+        assert pem == expected
+        assert all(len(line) <= 64 for line in pem.splitlines())
+        assert pem.endswith("-----\n") and not pem.endswith("\n\n")
+        assert core_sec1() == der  # the test's DER builder agrees with the spec layout
+
+    @pytest.mark.parametrize("d", [1, 43, 379, P256_N - 1])
+    def test_to_pem_pads_coordinates(self, d: int) -> None:
+        point = affine_mul(d, P256_G)
+        assert point is not None
+        pem = st.DPoPKey.from_private_value(d).to_pem()
+        assert pem == core_pem("EC PRIVATE KEY", self.spec_der(d, point[0], point[1]))
+        assert st.DPoPKey.from_pem(pem) == st.DPoPKey.from_private_value(d)
+
+    def test_leading_zero_premise(self) -> None:
+        """d = 43 and d = 379 have a y / x coordinate below 2**248 (a leading zero byte)."""
+        y43, x379 = affine_mul(43, P256_G), affine_mul(379, P256_G)
+        assert y43 is not None and x379 is not None
+        assert y43[1] < 2**248 and x379[0] < 2**248
+
+    def test_round_trip_generated(self) -> None:
+        key = st.DPoPKey.generate()
+        again = st.DPoPKey.from_pem(key.to_pem())
+        assert again == key and again.public_jwk == key.public_jwk
+        assert len(base64.b64decode("".join(key.to_pem().splitlines()[1:-1]))) == 121
+
+    @pytest.mark.parametrize(
+        "transform",
+        [
+            lambda pem: pem,
+            lambda pem: pem.encode("ascii"),
+            lambda pem: pem.replace("\n", "\r\n"),
+            lambda pem: pem.rstrip("\n"),
+            lambda pem: "\n\n" + pem + "\n\n",
+        ],
+        ids=["str", "bytes", "crlf", "no-final-newline", "surrounding-blank-lines"],
+    )
+    def test_from_pem_spellings(self, transform: Any) -> None:
+        pem = core_pem("EC PRIVATE KEY", core_sec1())
+        assert st.DPoPKey.from_pem(transform(pem)) == st.DPoPKey.from_private_value(CORE_D)
+
+    @pytest.mark.parametrize(
+        "der",
+        [
+            core_sec1(oid=None),
+            core_sec1(public=False),
+            core_sec1(oid=None, public=False),
+        ],
+        ids=["no-params", "no-public-key", "bare"],
+    )
+    def test_from_pem_sec1_optional_members(self, der: bytes) -> None:
+        key = st.DPoPKey.from_pem(core_pem("EC PRIVATE KEY", der))
+        assert key == st.DPoPKey.from_private_value(CORE_D)
+        assert key.public_jwk["x"] == b64url(core_i2b(CORE_UX))
+
+    @pytest.mark.parametrize(
+        "inner",
+        [core_sec1(oid=None), core_sec1(), core_sec1(oid=None, public=False)],
+        ids=["openssl-style", "with-params", "no-public-key"],
+    )
+    def test_from_pem_pkcs8(self, inner: bytes) -> None:
+        pem = core_pem("PRIVATE KEY", core_pkcs8(inner))
+        assert st.DPoPKey.from_pem(pem) == st.DPoPKey.from_private_value(CORE_D)
+
+    def test_pkcs8_matches_cryptography(self) -> None:
+        pytest.importorskip("cryptography")
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        private = ec.derive_private_key(CORE_D, ec.SECP256R1())
+        pkcs8 = private.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        assert pkcs8 == core_pkcs8(core_sec1(oid=None))  # the hand-built DER is what OpenSSL writes
+        pem = private.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        assert st.DPoPKey.from_pem(pem) == st.DPoPKey.from_private_value(CORE_D)
+
+    @pytest.mark.parametrize("d", [CORE_D, 43, 379])
+    def test_sec1_matches_cryptography(self, d: int) -> None:
+        pytest.importorskip("cryptography")
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        private = ec.derive_private_key(d, ec.SECP256R1())
+        ours = st.DPoPKey.from_private_value(d).to_pem()
+        theirs = private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        ).decode()
+        assert ours == theirs
+        loaded = serialization.load_pem_private_key(ours.encode(), password=None)
+        assert isinstance(loaded, ec.EllipticCurvePrivateKey)
+        assert loaded.private_numbers().private_value == d
+
+    @pytest.mark.parametrize(
+        "pem",
+        [
+            pytest.param(core_pem("EC PRIVATE KEY", core_sec1(d=bytes(32), public=False)), id="scalar-zero"),
+            pytest.param(
+                core_pem("EC PRIVATE KEY", core_sec1(d=core_i2b(P256_N), public=False)), id="scalar-n"
+            ),
+            pytest.param(
+                core_pem("EC PRIVATE KEY", core_sec1(d=core_i2b(2**256 - 1), public=False)), id="scalar-max"
+            ),
+            pytest.param(
+                core_pem(
+                    "EC PRIVATE KEY", core_sec1(point=b"\x04" + core_i2b(CORE_UX) + core_i2b(CORE_UY + 1))
+                ),
+                id="public-off-curve",
+            ),
+            pytest.param(
+                core_pem(
+                    "EC PRIVATE KEY", core_sec1(point=b"\x04" + core_i2b(P256_G[0]) + core_i2b(P256_G[1]))
+                ),
+                id="public-not-matching",
+            ),
+            pytest.param(
+                core_pem("EC PRIVATE KEY", core_sec1(point=b"\x04" + core_i2b(P256_P) + core_i2b(CORE_UY))),
+                id="public-x-not-reduced",
+            ),
+            pytest.param(core_pem("EC PRIVATE KEY", core_sec1(oid="2b8104000a")), id="curve-secp256k1"),
+            pytest.param(core_pem("EC PRIVATE KEY", core_sec1(oid="2b81040022")), id="curve-p384"),
+            pytest.param(core_pem("EC PRIVATE KEY", core_sec1(version=b"\x00")), id="version-0"),
+            pytest.param(
+                core_pem("EC PRIVATE KEY", core_sec1(d=b"\x00" + core_i2b(CORE_D))), id="d-33-bytes"
+            ),
+            pytest.param(core_pem("EC PRIVATE KEY", core_sec1(d=b"", public=False)), id="d-empty"),
+            pytest.param(
+                core_pem(
+                    "EC PRIVATE KEY", core_sec1(point=b"\x04" + core_i2b(CORE_UX) + core_i2b(CORE_UY)[:31])
+                ),
+                id="point-short",
+            ),
+            pytest.param(
+                core_pem("EC PRIVATE KEY", core_sec1(point=b"\x02" + core_i2b(CORE_UX))),
+                id="point-compressed",
+            ),
+            pytest.param(core_pem("EC PRIVATE KEY", core_sec1() + b"\x00"), id="trailing-data"),
+            pytest.param(core_pem("EC PRIVATE KEY", core_sec1()[:-1]), id="truncated"),
+            pytest.param(core_pem("EC PRIVATE KEY", core_sec1()[:40]), id="truncated-more"),
+            pytest.param(core_pem("EC PRIVATE KEY", b""), id="empty-der"),
+            pytest.param(
+                core_pem("EC PRIVATE KEY", core_der(0x30, core_sec1()[2:] + core_der(0xA2, b"\x05\x00"))),
+                id="unknown-member",
+            ),
+            pytest.param(core_pem("RSA PRIVATE KEY", core_sec1()), id="label-rsa"),
+            pytest.param(core_pem("PUBLIC KEY", core_sec1()), id="label-public"),
+            pytest.param(core_pem("PRIVATE KEY", core_sec1()), id="sec1-labelled-pkcs8"),
+            pytest.param(core_pem("EC PRIVATE KEY", core_pkcs8(core_sec1())), id="pkcs8-labelled-sec1"),
+            pytest.param(
+                core_pem("EC PRIVATE KEY", core_sec1()).replace("END EC", "END RSA"), id="label-mismatch"
+            ),
+            pytest.param(
+                core_pem("PRIVATE KEY", core_pkcs8(core_sec1(), alg_oid="2a864886f70d010101")), id="pkcs8-rsa"
+            ),
+            pytest.param(
+                core_pem("PRIVATE KEY", core_pkcs8(core_sec1(), curve="2b81040022")), id="pkcs8-p384"
+            ),
+            pytest.param(
+                core_pem("PRIVATE KEY", core_pkcs8(core_sec1() + b"\x00")), id="pkcs8-inner-trailing"
+            ),
+            pytest.param(core_pem("PRIVATE KEY", core_pkcs8(core_sec1()) + b"\x00"), id="pkcs8-trailing"),
+            pytest.param(
+                core_pem("PRIVATE KEY", core_pkcs8(core_sec1(d=bytes(32), public=False))),
+                id="pkcs8-scalar-zero",
+            ),
+            pytest.param(core_pem("EC PRIVATE KEY", core_sec1()).replace("A", "!", 1), id="bad-base64-char"),
+            pytest.param(
+                "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE=ABC\n-----END EC PRIVATE KEY-----\n",
+                id="bad-padding",
+            ),
+            pytest.param("-----BEGIN EC PRIVATE KEY-----\n" + "A" * 10 + "\n", id="no-end-line"),
+            pytest.param("", id="empty"),
+            pytest.param("not a key", id="not-pem"),
+            pytest.param(core_pem("EC PRIVATE KEY", core_sec1()) * 2, id="two-blocks"),
+            pytest.param(
+                core_pem("EC PRIVATE KEY", core_sec1()).replace(
+                    "-----\n",
+                    "-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDD\n\n",
+                    1,
+                ),
+                id="encrypted",
+            ),
+        ],
+    )
+    def test_rejects(self, pem: str) -> None:
+        with pytest.raises(st.InvalidKeyError) as info:
+            st.DPoPKey.from_pem(pem)
+        assert isinstance(info.value, ValueError)
+        assert f"{CORE_D:064x}" not in str(info.value).lower()
+
+    def test_rejects_non_ascii_bytes(self) -> None:
+        with pytest.raises(st.InvalidKeyError):
+            st.DPoPKey.from_pem(b"\xff\xfe-----BEGIN EC PRIVATE KEY-----")
+
+    def test_rejects_wrong_type(self) -> None:
+        with pytest.raises(TypeError):
+            st.DPoPKey.from_pem(12345)  # type: ignore[arg-type]
+
+
+class TestDPoPProof:
+    """DPoP proofs (RFC 9449 §4.2-4.3, PROTOCOL.md §6)."""
+
+    HTU = "https://us-east-1.signin.aws.amazon.com/v1/token"
+
+    @staticmethod
+    def split(proof: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
+        head, claims, sig = proof.split(".")
+        return (
+            json.loads(b64url_decode(head)),
+            json.loads(b64url_decode(claims)),
+            f"{head}.{claims}".encode(),
+            b64url_decode(sig),
+        )
+
+    @pytest.mark.parametrize("d", [CORE_D, 43, 379])
+    def test_structure(self, d: int) -> None:
+        key = st.DPoPKey.from_private_value(d)
+        proof = key.proof(self.HTU, iat=1700000000, jti="jti-1")
+        parts = proof.split(".")
+        assert len(parts) == 3 and "=" not in proof
+        assert all(
+            set(p) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") for p in parts
+        )
+        header, claims, signing_input, signature = self.split(proof)
+        point = affine_mul(d, P256_G)
+        assert point is not None
+        assert header == {
+            "typ": "dpop+jwt",
+            "alg": "ES256",
+            "jwk": {
+                "kty": "EC",
+                "x": b64url(core_i2b(point[0])),
+                "y": b64url(core_i2b(point[1])),
+                "crv": "P-256",
+            },
+        }
+        assert len(b64url_decode(header["jwk"]["x"])) == 32 and len(b64url_decode(header["jwk"]["y"])) == 32
+        assert claims == {"htm": "POST", "htu": self.HTU, "iat": 1700000000, "jti": "jti-1"}
+        assert len(signature) == 64
+        assert es256_verify(header["jwk"], signing_input, signature)
+        # RFC 6979: the same input gives the same proof.
+        assert key.proof(self.HTU, iat=1700000000, jti="jti-1") == proof
+
+    def test_defaults(self) -> None:
+        key = st.DPoPKey.generate()
+        before = int(time.time())
+        proofs = [key.proof(self.HTU) for _ in range(5)]
+        after = int(time.time())
+        jtis = set()
+        for proof in proofs:
+            header, claims, signing_input, signature = self.split(proof)
+            assert claims["htm"] == "POST" and claims["htu"] == self.HTU
+            assert type(claims["iat"]) is int and before <= claims["iat"] <= after
+            assert uuid.UUID(claims["jti"]).version == 4
+            jtis.add(claims["jti"])
+            assert es256_verify(header["jwk"], signing_input, signature)
+            assert "d" not in header["jwk"]
+        assert len(jtis) == 5
+
+    def test_htm(self) -> None:
+        _, claims, _, _ = self.split(st.DPoPKey.generate().proof(self.HTU, "GET", iat=1))
+        assert claims["htm"] == "GET" and claims["iat"] == 1
+
+    def test_verified_by_cryptography(self) -> None:
+        pytest.importorskip("cryptography")
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+        header, _, signing_input, signature = self.split(st.DPoPKey.generate().proof(self.HTU))
+        public = ec.EllipticCurvePublicNumbers(
+            int.from_bytes(b64url_decode(header["jwk"]["x"]), "big"),
+            int.from_bytes(b64url_decode(header["jwk"]["y"]), "big"),
+            ec.SECP256R1(),
+        ).public_key()
+        der = encode_dss_signature(
+            int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+        )
+        public.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
+
+    @pytest.mark.parametrize(
+        ("htu", "htm"),
+        [
+            ("https://signin.example.com/v1/token?x=1", "POST"),
+            ("https://signin.example.com/v1/token#frag", "POST"),
+            ("https://signin.example.com/v1/token?", "POST"),
+            ("ftp://signin.example.com/v1/token", "POST"),
+            ("signin.example.com/v1/token", "POST"),
+            ("", "POST"),
+            (HTU, "post"),
+            (HTU, ""),
+            (HTU, "PO ST"),
+        ],
+    )
+    def test_refused(self, htu: str, htm: str) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            st.DPoPKey.generate().proof(htu, htm)
+        assert info.value.field in ("htu", "htm")
+
+    def test_type_errors(self) -> None:
+        with pytest.raises(TypeError):
+            st.DPoPKey.generate().proof(b"https://x/v1/token")  # type: ignore[arg-type]
+
+
+class TestEndpoints:
+    """Endpoint resolution (PROTOCOL.md §1): partitions, FIPS, dual-stack, overrides, loopback-only http."""
+
+    @pytest.mark.parametrize(
+        ("region", "fips", "dual", "url"),
+        [
+            ("us-east-1", False, False, "https://us-east-1.signin.aws.amazon.com"),
+            ("eu-west-1", False, False, "https://eu-west-1.signin.aws.amazon.com"),
+            ("ap-southeast-2", False, False, "https://ap-southeast-2.signin.aws.amazon.com"),
+            ("cn-north-1", False, False, "https://cn-north-1.signin.amazonaws.cn"),
+            ("cn-northwest-1", False, False, "https://cn-northwest-1.signin.amazonaws.cn"),
+            ("us-gov-west-1", False, False, "https://us-gov-west-1.signin.amazonaws-us-gov.com"),
+            ("us-east-1", True, False, "https://signin-fips.us-east-1.amazonaws.com"),
+            ("cn-north-1", True, False, "https://signin-fips.cn-north-1.amazonaws.com.cn"),
+            ("us-gov-west-1", True, False, "https://signin-fips.us-gov-west-1.amazonaws.com"),
+            ("us-east-1", False, True, "https://signin.us-east-1.api.aws"),
+            ("cn-north-1", False, True, "https://signin.cn-north-1.api.amazonwebservices.com.cn"),
+            ("us-east-1", True, True, "https://signin-fips.us-east-1.api.aws"),
+        ],
+    )
+    def test_region(self, region: str, fips: bool, dual: bool, url: str) -> None:
+        assert st.resolve_endpoint(region, use_fips=fips, use_dualstack=dual, environ={}) == url
+
+    @pytest.mark.parametrize(
+        ("endpoint_url", "environ", "url"),
+        [
+            (
+                "https://explicit.example.com",
+                {
+                    "AWS_ENDPOINT_URL_SIGNIN": "https://svc.example.com",
+                    "AWS_ENDPOINT_URL": "https://all.example.com",
+                },
+                "https://explicit.example.com",
+            ),
+            (
+                None,
+                {
+                    "AWS_ENDPOINT_URL_SIGNIN": "https://svc.example.com",
+                    "AWS_ENDPOINT_URL": "https://all.example.com",
+                },
+                "https://svc.example.com",
+            ),
+            (None, {"AWS_ENDPOINT_URL": "https://all.example.com"}, "https://all.example.com"),
+            (
+                None,
+                {"AWS_ENDPOINT_URL_SIGNIN": "", "AWS_ENDPOINT_URL": "https://all.example.com"},
+                "https://all.example.com",
+            ),
+            (None, {"AWS_ENDPOINT_URL_SIGNIN": ""}, "https://eu-west-1.signin.aws.amazon.com"),
+            ("https://proxy.example.com:8443/signin/", {}, "https://proxy.example.com:8443/signin"),
+        ],
+    )
+    def test_overrides(self, endpoint_url: str | None, environ: dict[str, str], url: str) -> None:
+        assert st.resolve_endpoint("eu-west-1", endpoint_url=endpoint_url, environ=environ) == url
+
+    def test_override_needs_no_region(self) -> None:
+        assert (
+            st.resolve_endpoint(None, environ={"AWS_ENDPOINT_URL": "https://x.example"})
+            == "https://x.example"
+        )
+
+    @pytest.mark.parametrize("region", [None, ""])
+    def test_missing_region(self, region: str | None) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            st.resolve_endpoint(region, environ={})
+        assert "Missing Region" in str(info.value)
+
+    @pytest.mark.parametrize(
+        "region",
+        [
+            "US-EAST-1",
+            "us_east_1",
+            "-us-east-1",
+            "us-east-1-",
+            "us-east-1.evil.com",
+            "us-east-1/",
+            "us-east-1 ",
+            "evil.com#",
+            "a" * 64,
+            "us-east-1\n",
+        ],
+    )
+    def test_malformed_region(self, region: str) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            st.resolve_endpoint(region, environ={})
+        assert info.value.field == "region"
+
+    def test_region_type(self) -> None:
+        with pytest.raises(TypeError):
+            st.resolve_endpoint(1, environ={})  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "http://127.0.0.1",
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3:1/base",
+            "http://[::1]:9000",
+            "http://localhost:1234",
+            "https://example.com",
+            "https://signin.example.com:8443/prefix",
+        ],
+    )
+    def test_url_accepted(self, url: str) -> None:
+        assert st.resolve_endpoint(None, endpoint_url=url, environ={}) == url
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "http://example.com",
+            "http://10.0.0.1",
+            "http://127.0.0.1.evil.com",
+            "http://localhost.evil.com",
+            "http://user@127.0.0.1",
+            "http://128.0.0.1",
+            "ftp://127.0.0.1",
+            "file:///etc/passwd",
+            "127.0.0.1:8080",
+            "https://example.com/path?query=1",
+            "https://example.com/#frag",
+            "https://exa mple.com",
+            "http://127.0.0.1/a?b",
+        ],
+    )
+    @pytest.mark.parametrize("via", ["endpoint_url", "AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"])
+    def test_url_refused(self, url: str, via: str) -> None:
+        kwargs: dict[str, Any] = {"environ": {}}
+        if via == "endpoint_url":
+            kwargs["endpoint_url"] = url
+        else:
+            kwargs["environ"] = {via: url}
+        with pytest.raises(st.ParamValidationError) as info:
+            st.resolve_endpoint("us-east-1", **kwargs)
+        assert info.value.field == via
+
+    @pytest.mark.parametrize("url", ["http://127.999.999.999", "http://127.0.0.256:8080"])
+    def test_http_to_non_address_127_name_refused(self, url: str) -> None:
+        """Not an address in 127.0.0.0/8: a host name that DNS could point anywhere."""
+        with pytest.raises(st.ParamValidationError):
+            st.resolve_endpoint(None, endpoint_url=url, environ={})
+
+    def test_client_uses_resolution(self) -> None:
+        client = st.SigninClient("cn-north-1", environ={})
+        assert client.endpoint == "https://cn-north-1.signin.amazonaws.cn"
+        assert client.token_url == "https://cn-north-1.signin.amazonaws.cn/v1/token"
+        with pytest.raises(st.ParamValidationError):
+            st.SigninClient(None, environ={})
+
+
+class TestAuthorizationUrl:
+    """The authorize URL (PROTOCOL.md §2, §4): parameter order, percent-encoding, origin."""
+
+    CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    STATE = "6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f"
+
+    def test_same_device_exact(self) -> None:
+        url = st.authorization_url(
+            code_challenge=self.CHALLENGE,
+            state=self.STATE,
+            region="us-east-1",
+            redirect_uri="http://127.0.0.1:4321/oauth/callback",
+            environ={},
+        )
+        assert url == (
+            "https://us-east-1.signin.aws.amazon.com/v1/authorize?response_type=code"
+            "&client_id=arn%3Aaws%3Asignin%3A%3A%3Adevtools%2Fsame-device"
+            "&state=6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f"
+            "&code_challenge_method=SHA-256&scope=openid"
+            "&redirect_uri=http%3A%2F%2F127.0.0.1%3A4321%2Foauth%2Fcallback"
+            "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        )
+
+    def test_cross_device_exact(self) -> None:
+        url = st.authorization_url(
+            code_challenge=self.CHALLENGE, state=self.STATE, region="cn-north-1", remote=True, environ={}
+        )
+        assert url == (
+            "https://cn-north-1.signin.amazonaws.cn/v1/authorize?response_type=code"
+            "&client_id=arn%3Aaws%3Asignin%3A%3A%3Adevtools%2Fcross-device"
+            "&state=6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f"
+            "&code_challenge_method=SHA-256&scope=openid"
+            "&redirect_uri=https%3A%2F%2Fcn-north-1.signin.amazonaws.cn%2Fv1%2Fsessions%2Fconfirmation"
+            "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        )
+
+    @pytest.mark.parametrize(
+        ("endpoint", "origin"),
+        [
+            ("https://custom.example.com/some/path", "https://custom.example.com"),
+            ("https://custom.example.com:8443/x/", "https://custom.example.com:8443"),
+            ("http://127.0.0.1:8080/base", "http://127.0.0.1:8080"),
+            ("http://[::1]:9000", "http://[::1]:9000"),
+        ],
+    )
+    def test_origin_of_custom_endpoint(self, endpoint: str, origin: str) -> None:
+        url = st.authorization_url(
+            code_challenge=self.CHALLENGE, state=self.STATE, endpoint_url=endpoint, remote=True, environ={}
+        )
+        assert url.startswith(origin + "/v1/authorize?")
+        params = dict(urllib.parse.parse_qsl(url.split("?", 1)[1]))
+        assert params["redirect_uri"] == origin + "/v1/sessions/confirmation"
+        assert params["client_id"] == st.CROSS_DEVICE_CLIENT_ID
+
+    def test_endpoint_from_environment(self) -> None:
+        url = st.authorization_url(
+            code_challenge="c",
+            state="s",
+            region="us-east-1",
+            redirect_uri=CORE_REDIRECT,
+            environ={"AWS_ENDPOINT_URL_SIGNIN": "https://env.example.com/p"},
+        )
+        assert url.startswith("https://env.example.com/v1/authorize?")
+
+    def test_parameter_order_and_encoding(self) -> None:
+        odd = "".join(chr(c) for c in range(0x20, 0x7F)) + "\u00e9\u20ac"
+        url = st.authorization_url(
+            code_challenge=odd, state=odd, region="eu-west-1", redirect_uri=odd, environ={}
+        )
+        query = url.split("?", 1)[1]
+        names = [pair.split("=", 1)[0] for pair in query.split("&")]
+        assert names == [
+            "response_type",
+            "client_id",
+            "state",
+            "code_challenge_method",
+            "scope",
+            "redirect_uri",
+            "code_challenge",
+        ]
+        encoded = urllib.parse.quote(odd, safe="")  # leaves only A-Za-z0-9-._~
+        values = dict(pair.split("=", 1) for pair in query.split("&"))
+        assert values["state"] == values["redirect_uri"] == values["code_challenge"] == encoded
+        assert values["code_challenge_method"] == "SHA-256" and values["scope"] == "openid"
+        assert values["response_type"] == "code"
+        unescaped = set(query.replace("%", "").replace("&", "").replace("=", ""))
+        assert unescaped <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    def test_same_device_needs_redirect(self) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            st.authorization_url(code_challenge="c", state="s", region="us-east-1", environ={})
+        assert info.value.field == "redirect_uri"
+
+    @pytest.mark.parametrize(
+        ("kwargs", "exc"),
+        [
+            ({"code_challenge": "", "state": "s"}, st.ParamValidationError),
+            ({"code_challenge": "c", "state": ""}, st.ParamValidationError),
+            ({"code_challenge": "c", "state": "s" * 513}, st.ParamValidationError),
+            ({"code_challenge": "c", "state": "s", "redirect_uri": "r" * 2049}, st.ParamValidationError),
+            ({"code_challenge": None, "state": "s"}, TypeError),
+        ],
+    )
+    def test_refused(self, kwargs: dict[str, Any], exc: type[Exception]) -> None:
+        kwargs.setdefault("redirect_uri", CORE_REDIRECT)
+        with pytest.raises(exc):
+            st.authorization_url(region="us-east-1", environ={}, **kwargs)
+
+    def test_missing_region(self) -> None:
+        with pytest.raises(st.ParamValidationError, match="Missing Region"):
+            st.authorization_url(code_challenge="c", state="s", remote=True, environ={})
+
+
+class TestClientRequest:
+    """The CreateOAuth2Token request on the wire (service-2.json operation; PROTOCOL.md §5-6),
+    checked by the strict fake."""
+
+    def test_refresh_json(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        request = core_refresh(fake, key)
+        out = core_client(fake).create_oauth2_token(request, key)
+        assert isinstance(out, st.CreateOAuth2TokenResponse)
+        body = out.token_output
+        assert body.token_type == CORE_URN
+        assert body.expires_in == 900 and body.id_token is None
+        assert body.access_token.access_key_id.startswith("ASIA")
+        assert body.refresh_token in fake.refresh_tokens  # the rotated token, bound to this key
+        assert fake.refresh_tokens[body.refresh_token]["jkt"] == key.thumbprint()
+        (record,) = fake.requests
+        assert record["grant"] == "refresh_token"
+        assert json.loads(record["body"]) == {
+            "clientId": st.SAME_DEVICE_CLIENT_ID,
+            "grantType": "refresh_token",
+            "refreshToken": request.token_input.refresh_token,
+        }
+        assert core_header(record, "Content-Type") == "application/json"
+        ua = core_header(record, "User-Agent") or ""
+        assert f"signin-token/{st.__version__}" in ua
+        assert core_header(record, "Authorization") is None  # unsigned (no SigV4)
+        assert record["proof_claims"]["htu"] == fake.token_url
+        assert record["proof_claims"]["htm"] == "POST"
+        assert record["jkt"] == key.thumbprint() == thumbprint(key.public_jwk)
+
+    def test_refresh_chain_rotates(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        client = core_client(fake)
+        first = client.create_oauth2_token(core_refresh(fake, key), key)
+        token = first.token_output.refresh_token
+        assert token is not None
+        again = st.CreateOAuth2TokenRequest(
+            st.CreateOAuth2TokenRequestBody(**dict(CORE_REFRESH, refresh_token=token))
+        )
+        second = client.create_oauth2_token(again, key)
+        assert second.token_output.refresh_token not in (None, token)
+        with pytest.raises(st.ValidationException):  # the old one was rotated away
+            client.create_oauth2_token(again, key)
+
+    def test_refresh_with_another_key_refused(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        with pytest.raises(st.ValidationException) as info:
+            core_client(fake).create_oauth2_token(core_refresh(fake, key), st.DPoPKey.generate())
+        assert info.value.status == 400 and info.value.error is st.OAuth2ErrorCode.INVALID_REQUEST
+        assert len(fake.requests) == 1
+
+    def test_code_redemption(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        request = core_redeem(fake)
+        out = core_client(fake).create_oauth2_token(request, key).token_output
+        assert out.id_token is not None and out.refresh_token is not None
+        payload = json.loads(b64url_decode(out.id_token.split(".")[1]))
+        assert payload["sub"] == fake.subject
+        (record,) = fake.requests
+        sent = json.loads(record["body"])
+        assert sent == {
+            "clientId": st.SAME_DEVICE_CLIENT_ID,
+            "grantType": "authorization_code",
+            "code": request.token_input.code,
+            "redirectUri": CORE_REDIRECT,
+            "codeVerifier": request.token_input.code_verifier,
+        }
+        assert "tokenInput" not in sent
+        assert fake.refresh_tokens[out.refresh_token]["jkt"] == key.thumbprint()
+
+    def test_code_is_single_use(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        request = core_redeem(fake)
+        client = core_client(fake)
+        client.create_oauth2_token(request, key)
+        with pytest.raises(st.ValidationException):
+            client.create_oauth2_token(request, key)
+
+    @pytest.mark.parametrize("grant", ["refresh_token", "authorization_code"])
+    def test_form(self, fake: FakeSignin, grant: str) -> None:
+        key = st.DPoPKey.generate()
+        request = core_refresh(fake, key) if grant == "refresh_token" else core_redeem(fake)
+        out = core_client(fake).create_oauth2_token(request, key, body_format="form")
+        assert out.token_output.refresh_token
+        (record,) = fake.requests
+        assert core_header(record, "Content-Type") == "application/x-www-form-urlencoded"
+        expected = "&".join(
+            f"{k}={urllib.parse.quote(v, safe='')}" for k, v in request.token_input.to_form().items()
+        )
+        assert record["body"] == expected.encode()
+        form = dict(urllib.parse.parse_qsl(record["body"].decode(), strict_parsing=True))
+        assert form["grant_type"] == grant and form["client_id"] == st.SAME_DEVICE_CLIENT_ID
+
+    def test_fresh_proof_per_call(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        client = core_client(fake)
+        for _ in range(3):
+            client.create_oauth2_token(core_refresh(fake, key), key)
+        jtis = {r["proof_claims"]["jti"] for r in fake.requests}
+        assert len(jtis) == 3
+
+    def test_bad_body_format_sends_nothing(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        with pytest.raises(st.ParamValidationError):
+            core_client(fake).create_oauth2_token(core_refresh(fake, key), key, body_format="xml")
+        assert fake.requests == []
+
+    @pytest.mark.parametrize("which", ["request", "key"])
+    def test_argument_types(self, fake: FakeSignin, which: str) -> None:
+        key = st.DPoPKey.generate()
+        request: Any = core_refresh(fake, key)
+        with pytest.raises(TypeError):
+            if which == "request":
+                core_client(fake).create_oauth2_token(request.token_input, key)
+            else:
+                core_client(fake).create_oauth2_token(request, key.to_pem())  # type: ignore[arg-type]
+        assert fake.requests == []
+
+    @pytest.mark.parametrize(
+        ("kwargs", "exc"),
+        [
+            ({"max_attempts": 0}, st.ParamValidationError),
+            ({"max_attempts": 11}, st.ParamValidationError),
+            ({"max_attempts": True}, TypeError),
+            ({"max_attempts": 2.0}, TypeError),
+            ({"timeout": 0}, st.ParamValidationError),
+            ({"timeout": -1}, st.ParamValidationError),
+            ({"timeout": "5"}, TypeError),
+        ],
+    )
+    def test_client_arguments(self, kwargs: dict[str, Any], exc: type[Exception]) -> None:
+        with pytest.raises(exc):
+            st.SigninClient("us-east-1", environ={}, **kwargs)
+
+    def test_clock_skew_corrected_once(self, fake: FakeSignin) -> None:
+        """A refused iat with a server Date 10 minutes ahead: one corrected retry."""
+        fake.clock_offset = 600
+        key = st.DPoPKey.generate()
+        skews: list[float] = []
+        waits: list[float] = []
+        client = core_client(fake, waits, on_clock_skew=skews.append)
+        client.create_oauth2_token(core_refresh(fake, key), key)
+        assert len(fake.requests) == 2 and waits == []
+        assert len(skews) == 1 and 590 < skews[0] < 610
+        assert 590 < client.clock_offset < 610
+        assert abs(fake.requests[1]["proof_claims"]["iat"] - fake.now()) <= 60
+
+    def test_clock_skew_on_code_redemption(self, fake: FakeSignin) -> None:
+        """A proof refused for its iat was never a use of the code: one corrected retry."""
+        fake.clock_offset = -600
+        skews: list[float] = []
+        client = core_client(fake, on_clock_skew=skews.append)
+        out = client.create_oauth2_token(core_redeem(fake), st.DPoPKey.generate())
+        assert out.token_output.id_token is not None
+        assert len(fake.requests) == 2 and len(skews) == 1 and -610 < skews[0] < -590
+
+
+class TestClientErrors:
+    """Error responses mapped per PROTOCOL.md §11: x-amzn-ErrorType, then body
+    __type/code, then HTTP status; OAuth2ErrorCode when known."""
+
+    @staticmethod
+    def call(fake: FakeSignin, *faults: tuple[Any, ...]) -> st.ServiceError:
+        fake.faults.extend(faults)
+        key = st.DPoPKey.generate()
+        with pytest.raises(st.ServiceError) as info:
+            core_client(fake, max_attempts=1).create_oauth2_token(core_refresh(fake, key), key)
+        assert len(fake.requests) == 1
+        return info.value
+
+    @pytest.mark.parametrize(
+        ("status", "header", "code", "cls"),
+        [
+            (
+                400,
+                "ValidationException:http://internal.amazon.com/",
+                "INVALID_REQUEST",
+                st.ValidationException,
+            ),
+            (
+                401,
+                "AccessDeniedException:http://internal.amazon.com/",
+                "TOKEN_EXPIRED",
+                st.AccessDeniedException,
+            ),
+            (401, "AccessDeniedException", "AUTHCODE_EXPIRED", st.AccessDeniedException),
+            (403, "AccessDeniedException", "USER_CREDENTIALS_CHANGED", st.AccessDeniedException),
+            (403, "AccessDeniedException", "INSUFFICIENT_PERMISSIONS", st.AccessDeniedException),
+            (429, "TooManyRequestsError", "INVALID_REQUEST", st.TooManyRequestsError),
+            (500, "InternalServerException", "server_error", st.InternalServerException),
+            # The header wins over the status.
+            (400, "AccessDeniedException:x", "TOKEN_EXPIRED", st.AccessDeniedException),
+            (403, "ValidationException", "INVALID_REQUEST", st.ValidationException),
+        ],
+    )
+    def test_header(
+        self, fake: FakeSignin, status: int, header: str, code: str, cls: type[Exception]
+    ) -> None:
+        exc = self.call(fake, ("status", status, header, code))
+        assert type(exc) is cls
+        assert exc.error is st.OAuth2ErrorCode(code)
+        assert isinstance(exc.error, st.OAuth2ErrorCode)
+        assert exc.status == status
+        assert exc.message == f"injected {status}"
+        assert exc.request_id is not None and uuid.UUID(exc.request_id)
+        text = str(exc)
+        assert code in text and exc.request_id in text and f"injected {status}" in text
+
+    @pytest.mark.parametrize(
+        ("status", "cls"),
+        [
+            (400, st.ValidationException),
+            (401, st.AccessDeniedException),
+            (403, st.AccessDeniedException),
+            (429, st.TooManyRequestsError),
+            (500, st.InternalServerException),
+            (502, st.ServiceError),
+            (503, st.ServiceError),
+            (404, st.ServiceError),
+        ],
+    )
+    def test_status_fallback(self, fake: FakeSignin, status: int, cls: type[Exception]) -> None:
+        exc = self.call(fake, ("status", status, "", "INVALID_REQUEST"))
+        assert type(exc) is cls
+        assert exc.status == status
+        assert str(status) in str(exc)
+
+    @pytest.mark.parametrize(
+        ("status", "body", "cls"),
+        [
+            (
+                400,
+                {"__type": "com.amazon.signin#AccessDeniedException", "error": "TOKEN_EXPIRED"},
+                st.AccessDeniedException,
+            ),
+            (400, {"__type": "TooManyRequestsError", "error": "INVALID_REQUEST"}, st.TooManyRequestsError),
+            (400, {"code": "InternalServerException", "error": "server_error"}, st.InternalServerException),
+            (500, {"code": "ValidationException", "error": "INVALID_REQUEST"}, st.ValidationException),
+        ],
+    )
+    def test_body_type_fallback(
+        self, fake: FakeSignin, status: int, body: dict[str, str], cls: type[Exception]
+    ) -> None:
+        exc = self.call(
+            fake, ("raw", status, json.dumps(dict(body, message="m")).encode(), "application/json")
+        )
+        assert type(exc) is cls and exc.status == status and exc.message == "m"
+
+    def test_unknown_error_code_kept_raw(self, fake: FakeSignin) -> None:
+        exc = self.call(fake, ("status", 400, "ValidationException", "invalid_grant"))
+        assert exc.error == "invalid_grant" and not isinstance(exc.error, st.OAuth2ErrorCode)
+
+    def test_non_json_error_body(self, fake: FakeSignin) -> None:
+        exc = self.call(fake, ("raw", 502, b"<html><body>Bad Gateway</body></html>", "text/html"))
+        assert type(exc) is st.ServiceError and exc.status == 502 and exc.error is None
+        assert "\n" not in str(exc)
+
+    def test_secret_in_server_message_redacted(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        request = core_refresh(fake, key)
+        token = request.token_input.refresh_token
+        assert token is not None
+        body = json.dumps({"error": "INVALID_REQUEST", "message": f"bad token {token}"}).encode()
+        fake.faults.append(("raw", 400, body, "application/json"))
+        with pytest.raises(st.ValidationException) as info:
+            core_client(fake).create_oauth2_token(request, key)
+        assert token not in str(info.value) and token not in info.value.message
+        assert token not in repr(info.value)
+
+    def test_control_characters_flattened(self, fake: FakeSignin) -> None:
+        body = json.dumps({"error": "INVALID_REQUEST", "message": "line1\nline2\x1b[31m"}).encode()
+        exc = self.call(fake, ("raw", 400, body, "application/json"))
+        assert "\n" not in str(exc) and "\x1b" not in str(exc)
+
+
+class TestClientRetries:
+    """Refresh is idempotent and retried on 429/5xx/transport errors with full-jitter
+    backoff and Retry-After (<= 20 s); code redemption never is (service-2.json
+    documentation, PROTOCOL.md §5-6)."""
+
+    @staticmethod
+    def jtis(fake: FakeSignin) -> list[str]:
+        return [core_proof_parts(r)[1]["jti"] for r in fake.requests]
+
+    @pytest.mark.parametrize(
+        "fault",
+        [
+            ("status", 429, "TooManyRequestsError", "INVALID_REQUEST"),
+            ("status", 500, "InternalServerException", "server_error"),
+            ("status", 503, "", "server_error"),
+            ("status", 502, "", "server_error"),
+            ("reset",),
+            ("reset-mid",),
+        ],
+        ids=["429", "500", "503", "502", "reset", "reset-mid"],
+    )
+    def test_retry_then_success(self, fake: FakeSignin, fault: tuple[Any, ...]) -> None:
+        fake.faults.append(fault)
+        key = st.DPoPKey.generate()
+        waits: list[float] = []
+        out = core_client(fake, waits).create_oauth2_token(core_refresh(fake, key), key)
+        assert out.token_output.refresh_token
+        assert len(fake.requests) == 2
+        assert len(waits) == 1 and 0 <= waits[0] <= 0.5
+        jtis = self.jtis(fake)
+        assert len(set(jtis)) == 2 and all(uuid.UUID(j).version == 4 for j in jtis)
+
+    def test_backoff_full_jitter_bounds(self, fake: FakeSignin) -> None:
+        """Full jitter: each wait uniform in [0, min(20, 0.5 * 2**(attempt-1))]."""
+        runs = []
+        for _ in range(2):
+            fake.faults.extend([("status", 503, "", "server_error")] * 9)
+            key = st.DPoPKey.generate()
+            waits: list[float] = []
+            core_client(fake, waits, max_attempts=10).create_oauth2_token(core_refresh(fake, key), key)
+            assert len(waits) == 9
+            for attempt, wait in enumerate(waits, start=1):
+                assert 0 <= wait <= min(20.0, 0.5 * 2 ** (attempt - 1))
+            runs.append(waits)
+        assert len(fake.requests) == 20
+        assert len(set(self.jtis(fake))) == 20
+        caps = [min(20.0, 0.5 * 2 ** (attempt - 1)) for attempt in range(1, 10)]
+        assert runs[0] != runs[1] and caps not in runs  # random, not a fixed schedule
+
+    @pytest.mark.parametrize(("after", "wait"), [("1", 1.0), ("0", 0.0), ("20", 20.0)])
+    def test_retry_after_honoured(self, fake: FakeSignin, after: str, wait: float) -> None:
+        fake.faults.append(("status", 503, "", "server_error", {"Retry-After": after}))
+        key = st.DPoPKey.generate()
+        waits: list[float] = []
+        core_client(fake, waits).create_oauth2_token(core_refresh(fake, key), key)
+        assert waits == [wait] and len(fake.requests) == 2
+
+    @pytest.mark.parametrize("status", [429, 503])
+    def test_retry_after_too_long(self, fake: FakeSignin, status: int) -> None:
+        fake.faults.append(("status", status, "", "INVALID_REQUEST", {"Retry-After": "21"}))
+        key = st.DPoPKey.generate()
+        waits: list[float] = []
+        with pytest.raises(st.ServiceError) as info:
+            core_client(fake, waits).create_oauth2_token(core_refresh(fake, key), key)
+        assert info.value.status == status
+        assert waits == [] and len(fake.requests) == 1
+
+    @pytest.mark.parametrize("max_attempts", [1, 2, 3, 5])
+    def test_attempts_exhausted(self, fake: FakeSignin, max_attempts: int) -> None:
+        fake.faults.extend([("status", 500, "InternalServerException", "server_error")] * 6)
+        key = st.DPoPKey.generate()
+        waits: list[float] = []
+        client = core_client(fake, waits, max_attempts=max_attempts)
+        with pytest.raises(st.InternalServerException) as info:
+            client.create_oauth2_token(core_refresh(fake, key), key)
+        assert info.value.status == 500
+        assert len(fake.requests) == max_attempts and len(waits) == max_attempts - 1
+        assert len(set(self.jtis(fake))) == max_attempts
+
+    def test_transport_attempts_exhausted(self, fake: FakeSignin) -> None:
+        fake.faults.extend([("reset",)] * 3)
+        key = st.DPoPKey.generate()
+        waits: list[float] = []
+        with pytest.raises(st.TransportError) as info:
+            core_client(fake, waits).create_oauth2_token(core_refresh(fake, key), key)
+        assert info.value.__cause__ is not None
+        assert len(fake.requests) == 3 and len(waits) == 2
+
+    @pytest.mark.parametrize(
+        ("fault", "exc"),
+        [
+            (("status", 500, "InternalServerException", "server_error"), st.InternalServerException),
+            (("status", 429, "TooManyRequestsError", "INVALID_REQUEST"), st.TooManyRequestsError),
+            (("status", 503, "", "server_error", {"Retry-After": "1"}), st.ServiceError),
+            (("reset",), st.TransportError),
+            (("reset-mid",), st.TransportError),
+        ],
+        ids=["500", "429", "503", "reset", "reset-mid"],
+    )
+    def test_code_redemption_never_retried(
+        self, fake: FakeSignin, fault: tuple[Any, ...], exc: type[Exception]
+    ) -> None:
+        fake.faults.append(fault)
+        waits: list[float] = []
+        with pytest.raises(exc):
+            core_client(fake, waits).create_oauth2_token(core_redeem(fake), st.DPoPKey.generate())
+        assert len(fake.requests) == 1 and waits == []
+
+    @pytest.mark.parametrize(
+        "fault",
+        [
+            ("status", 400, "ValidationException", "INVALID_REQUEST"),
+            ("status", 401, "AccessDeniedException", "TOKEN_EXPIRED"),
+            ("status", 403, "AccessDeniedException", "USER_CREDENTIALS_CHANGED"),
+        ],
+    )
+    def test_client_errors_not_retried(self, fake: FakeSignin, fault: tuple[Any, ...]) -> None:
+        fake.faults.append(fault)
+        key = st.DPoPKey.generate()
+        waits: list[float] = []
+        with pytest.raises(st.ServiceError):
+            core_client(fake, waits).create_oauth2_token(core_refresh(fake, key), key)
+        assert len(fake.requests) == 1 and waits == []
+
+
+class TestClientTransport:
+    """Transport failures (refused, reset, timeout), the 1 MiB cap and no redirects.
+    ``timeout`` bounds the whole exchange (SigninClient docstring; RFC 9110 §9.2.2
+    makes a refresh safe to abandon and retry)."""
+
+    @staticmethod
+    def drip_server(mode: str) -> tuple[socket.socket, threading.Thread, dict[str, bool]]:
+        """One-shot server answering a valid 200 very slowly: the headers (``mode``
+        "headers") or the body ("body") one piece every 0.25 s, for about 3 s.
+        ``state["completed"]`` tells whether the client stayed for all of it."""
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        state = {"completed": False, "gone": False}
+        payload = json.dumps(
+            {
+                "accessToken": {"accessKeyId": "ASIA", "secretAccessKey": "S", "sessionToken": "T"},
+                "tokenType": CORE_URN,
+                "expiresIn": 900,
+            }
+        ).encode()
+
+        def run() -> None:
+            server.settimeout(10)
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(10)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += conn.recv(65536)
+                try:
+                    if mode == "body":
+                        conn.sendall(
+                            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                            b"Content-Length: %d\r\n\r\n" % len(payload)
+                        )
+                        step = len(payload) // 12 + 1
+                        for i in range(0, len(payload), step):
+                            time.sleep(0.25)
+                            conn.sendall(payload[i : i + step])
+                    else:
+                        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+                        for i in range(12):
+                            time.sleep(0.25)
+                            conn.sendall(b"X-Drip-%d: v\r\n" % i)
+                        conn.sendall(b"Content-Length: %d\r\n\r\n" % len(payload) + payload)
+                    state["completed"] = True
+                except OSError:
+                    state["gone"] = True
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return server, thread, state
+
+    @pytest.mark.parametrize("mode", ["headers", "body"])
+    def test_timeout_bounds_slow_response(self, mode: str) -> None:
+        server, thread, state = self.drip_server(mode)
+        try:
+            client = st.SigninClient(
+                endpoint_url=f"http://127.0.0.1:{server.getsockname()[1]}",
+                environ={},
+                timeout=0.5,
+                max_attempts=1,
+            )
+            with pytest.raises(st.TransportError) as info:
+                client.create_oauth2_token(
+                    st.CreateOAuth2TokenRequest(st.CreateOAuth2TokenRequestBody(**CORE_REFRESH)),
+                    st.DPoPKey.generate(),
+                )
+            assert "timed out" in str(info.value)
+            thread.join(10)
+        finally:
+            server.close()
+        # The client gave up at its deadline instead of waiting for the whole trickle.
+        assert not state["completed"], "the client waited for a response trickling in far past its timeout"
+
+    def test_connection_refused(self) -> None:
+        port = core_closed_port()
+        key = st.DPoPKey.generate()
+        waits: list[float] = []
+        client = st.SigninClient(endpoint_url=f"http://127.0.0.1:{port}", environ={}, sleep=waits.append)
+        request = st.CreateOAuth2TokenRequest(
+            st.CreateOAuth2TokenRequestBody(**dict(CORE_REFRESH, refresh_token="rt-SECRET-VALUE"))
+        )
+        with pytest.raises(st.TransportError) as info:
+            client.create_oauth2_token(request, key)
+        assert info.value.__cause__ is not None
+        assert f"127.0.0.1:{port}" in str(info.value)
+        assert "rt-SECRET-VALUE" not in str(info.value)
+        assert len(waits) == 2  # three attempts for a refresh
+
+    def test_reset(self, fake: FakeSignin) -> None:
+        fake.faults.append(("reset",))
+        key = st.DPoPKey.generate()
+        with pytest.raises(st.TransportError) as info:
+            core_client(fake, max_attempts=1).create_oauth2_token(core_refresh(fake, key), key)
+        assert isinstance(info.value.__cause__, BaseException)
+
+    def test_timeout(self) -> None:
+        """A listener that accepts the connection but never answers."""
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen(4)
+            port = server.getsockname()[1]
+            client = st.SigninClient(
+                endpoint_url=f"http://127.0.0.1:{port}", environ={}, timeout=0.5, max_attempts=1
+            )
+            with pytest.raises(st.TransportError) as info:
+                client.create_oauth2_token(
+                    st.CreateOAuth2TokenRequest(st.CreateOAuth2TokenRequestBody(**CORE_REFRESH)),
+                    st.DPoPKey.generate(),
+                )
+        assert "timed out" in str(info.value)
+        assert info.value.__cause__ is not None
+
+    def test_huge_body(self, fake: FakeSignin) -> None:
+        fake.faults.append(("huge",))
+        key = st.DPoPKey.generate()
+        with pytest.raises(st.InvalidResponseError):
+            core_client(fake).create_oauth2_token(core_refresh(fake, key), key)
+        assert len(fake.requests) == 1
+
+    def test_redirect_not_followed(self, fake: FakeSignin) -> None:
+        fake.faults.append(("redirect",))
+        key = st.DPoPKey.generate()
+        with pytest.raises(st.InvalidResponseError) as info:
+            core_client(fake).create_oauth2_token(core_refresh(fake, key), key)
+        assert info.value.status == 302
+        assert len(fake.requests) == 1
+
+
+class TestClientInvalidResponses:
+    """A 200 that is not a CreateOAuth2TokenResponseBody (service-2.json shapes) is
+    InvalidResponseError; a refresh without refreshToken is accepted (PROTOCOL.md §5)."""
+
+    @pytest.mark.parametrize(
+        ("body", "ctype"),
+        [
+            (b"garbage", "application/json"),
+            (b"<html><body>Sign in</body></html>", "text/html"),
+            (b'{"accessToken": {"accessKeyId": "A"', "application/json"),
+            (b"", "application/json"),
+            (b"[]", "application/json"),
+            (b"null", "application/json"),
+            (b"\xff\xfe{}", "application/json"),
+            (b"{}", "application/json"),
+        ],
+        ids=["garbage", "html", "truncated", "empty", "array", "null", "not-utf8", "empty-object"],
+    )
+    def test_unparseable(self, fake: FakeSignin, body: bytes, ctype: str) -> None:
+        fake.faults.append(("raw", 200, body, ctype))
+        key = st.DPoPKey.generate()
+        with pytest.raises(st.InvalidResponseError) as info:
+            core_client(fake).create_oauth2_token(core_refresh(fake, key), key)
+        assert info.value.status == 200
+        assert len(fake.requests) == 1
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"accessToken": None},
+            {"tokenType": None},
+            {"expiresIn": None},
+            {"expiresIn": 0},
+            {"expiresIn": 901},
+            {"expiresIn": "900"},
+            {"expiresIn": True},
+            {"accessToken": {"accessKeyId": "ASIA", "secretAccessKey": "SECRETXYZ"}},
+            {"accessToken": "ASIA"},
+            {"refreshToken": ""},
+            {"refreshToken": "r" * 2049},
+            {"idToken": "i" * 4097},
+        ],
+    )
+    def test_invalid_members(self, fake: FakeSignin, change: dict[str, Any]) -> None:
+        wire: dict[str, Any] = {
+            "accessToken": {
+                "accessKeyId": "ASIA",
+                "secretAccessKey": "SECRETXYZ",
+                "sessionToken": "SESSIONXYZ",
+            },
+            "tokenType": CORE_URN,
+            "expiresIn": 900,
+            "refreshToken": "rt-new",
+        }
+        for name, value in change.items():
+            if value is None:
+                del wire[name]
+            else:
+                wire[name] = value
+        fake.faults.append(("raw", 200, json.dumps(wire).encode(), "application/json"))
+        key = st.DPoPKey.generate()
+        with pytest.raises(st.InvalidResponseError) as info:
+            core_client(fake).create_oauth2_token(core_refresh(fake, key), key)
+        assert "SECRETXYZ" not in str(info.value) and "SESSIONXYZ" not in str(info.value)
+
+    def test_snake_case_response(self, fake: FakeSignin) -> None:
+        snake = {
+            "access_token": {"access_key_id": "ASIA1", "secret_access_key": "S", "session_token": "T"},
+            "token_type": "aws_sigv4",
+            "expires_in": 60,
+            "refresh_token": "rt-x",
+        }
+        fake.faults.append(("raw", 200, json.dumps(snake).encode(), "application/json"))
+        key = st.DPoPKey.generate()
+        out = core_client(fake).create_oauth2_token(core_refresh(fake, key), key, body_format="form")
+        assert out.token_output.access_token == st.AccessToken("ASIA1", "S", "T")
+        assert out.token_output.expires_in == 60 and out.token_output.token_type == "aws_sigv4"
+
+    def test_refresh_without_refresh_token(self, fake: FakeSignin) -> None:
+        fake.omit_refresh_token = True
+        key = st.DPoPKey.generate()
+        out = core_client(fake).create_oauth2_token(core_refresh(fake, key), key)
+        assert out.token_output.refresh_token is None
+        assert out.token_output.access_token.access_key_id.startswith("ASIA")
+
+    @pytest.mark.parametrize("expires_in", [1, 900])
+    def test_expires_in_bounds_accepted(self, fake: FakeSignin, expires_in: int) -> None:
+        fake.expires_in = expires_in
+        key = st.DPoPKey.generate()
+        out = core_client(fake).create_oauth2_token(core_refresh(fake, key), key)
+        assert out.token_output.expires_in == expires_in
+
+    @pytest.mark.parametrize("expires_in", [0, 901])
+    def test_expires_in_bounds_refused(self, fake: FakeSignin, expires_in: int) -> None:
+        fake.expires_in = expires_in
+        key = st.DPoPKey.generate()
+        with pytest.raises(st.InvalidResponseError):
+            core_client(fake).create_oauth2_token(core_refresh(fake, key), key)
+
+
+class TestCLILowLevel:
+    """The low-level commands (pkce, authorize-url, dpop-key, token): exit codes
+    0 success, 1 service/transport error, 2 invalid input; one ``error:`` line."""
+
+    @staticmethod
+    def key_file(tmp_path: Path, key: st.DPoPKey) -> str:
+        path = tmp_path / "dpop.pem"
+        path.write_text(key.to_pem())
+        return str(path)
+
+    @staticmethod
+    def assert_one_error_line(err: str) -> None:
+        lines = err.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), err
+        assert "Traceback" not in err
+
+    def test_pkce(self) -> None:
+        code, out, err = core_run(["pkce"])
+        assert code == 0 and err == ""
+        doc = json.loads(out)
+        assert set(doc) == {"code_verifier", "code_challenge", "code_challenge_method", "state"}
+        assert doc["code_challenge"] == b64url(hashlib.sha256(doc["code_verifier"].encode()).digest())
+        assert doc["code_challenge_method"] == "SHA-256" and uuid.UUID(doc["state"]).version == 4
+
+    def test_authorize_url(self, aws_env: dict[str, str]) -> None:
+        code, out, err = core_run(
+            [
+                "authorize-url",
+                "--region",
+                "eu-west-1",
+                "--remote",
+                "--code-challenge",
+                "abc",
+                "--state",
+                "st-1",
+            ]
+        )
+        assert code == 0, err
+        assert out == (
+            "https://eu-west-1.signin.aws.amazon.com/v1/authorize?response_type=code"
+            "&client_id=arn%3Aaws%3Asignin%3A%3A%3Adevtools%2Fcross-device&state=st-1"
+            "&code_challenge_method=SHA-256&scope=openid"
+            "&redirect_uri=https%3A%2F%2Feu-west-1.signin.aws.amazon.com%2Fv1%2Fsessions%2Fconfirmation"
+            "&code_challenge=abc\n"
+        )
+
+    def test_authorize_url_same_device(self, aws_env: dict[str, str]) -> None:
+        argv = [
+            "authorize-url",
+            "--endpoint-url",
+            "http://127.0.0.1:9/x",
+            "--code-challenge",
+            "c",
+            "--state",
+            "s",
+        ]
+        code, out, err = core_run([*argv, "--redirect-uri", CORE_REDIRECT])
+        assert code == 0, err
+        assert out.startswith("http://127.0.0.1:9/v1/authorize?") and "same-device" in out
+        code, out, err = core_run(argv)  # same-device without a redirect URI
+        assert code == 2 and out == ""
+        self.assert_one_error_line(err)
+
+    def test_authorize_url_missing_region(self, aws_env: dict[str, str]) -> None:
+        code, out, err = core_run(["authorize-url", "--remote", "--code-challenge", "c", "--state", "s"])
+        assert code == 2 and out == ""
+        self.assert_one_error_line(err)
+        assert "Missing Region" in err
+
+    def test_dpop_key_file(self, tmp_path: Path) -> None:
+        path = tmp_path / "key.pem"
+        code, out, err = core_run(["dpop-key", "--output", str(path)])
+        assert code == 0 and out == ""
+        assert str(path) in err
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        content = path.read_text()
+        key = st.DPoPKey.from_pem(content)
+        assert key.to_pem() == content
+        code, out, err = core_run(["dpop-key", "--output", str(path)])
+        assert code != 0 and out == ""
+        self.assert_one_error_line(err)
+        assert path.read_text() == content
+
+    def test_dpop_key_stdout(self) -> None:
+        code, out, err = core_run(["dpop-key"])
+        assert code == 0 and err == ""
+        assert out.startswith("-----BEGIN EC PRIVATE KEY-----\n")
+        assert st.DPoPKey.from_pem(out).to_pem() == out
+        assert core_run(["dpop-key"])[1] != out
+
+    def test_token_flags(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        key = st.DPoPKey.generate()
+        token = fake.seed_session(key)
+        code, out, err = core_run(
+            [
+                "token",
+                "--endpoint-url",
+                fake.url,
+                "--dpop-key",
+                self.key_file(tmp_path, key),
+                "--grant-type",
+                "refresh_token",
+                "--client-id",
+                st.SAME_DEVICE_CLIENT_ID,
+                "--refresh-token",
+                token,
+            ]
+        )
+        assert code == 0, err
+        doc = json.loads(out)
+        assert set(doc) == {"accessToken", "tokenType", "expiresIn", "refreshToken"}
+        assert set(doc["accessToken"]) == {"accessKeyId", "secretAccessKey", "sessionToken"}
+        assert doc["tokenType"] == CORE_URN and doc["expiresIn"] == 900
+        assert fake.refresh_tokens[doc["refreshToken"]]["jkt"] == key.thumbprint()
+        assert token not in err
+
+    def test_token_input_json_file(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        key = st.DPoPKey.generate()
+        body = core_redeem(fake).token_input.to_dict()
+        request_file = tmp_path / "request.json"
+        request_file.write_text(json.dumps(body))
+        code, out, err = core_run(
+            [
+                "token",
+                "--endpoint-url",
+                fake.url,
+                "--dpop-key",
+                self.key_file(tmp_path, key),
+                "--input-json",
+                str(request_file),
+            ]
+        )
+        assert code == 0, err
+        doc = json.loads(out)
+        assert set(doc) == {"accessToken", "tokenType", "expiresIn", "refreshToken", "idToken"}
+        assert json.loads(fake.requests[0]["body"]) == body
+
+    def test_token_input_json_stdin_form(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        key = st.DPoPKey.generate()
+        wire = {
+            "clientId": st.SAME_DEVICE_CLIENT_ID,
+            "grantType": "refresh_token",
+            "refreshToken": fake.seed_session(key),
+        }
+        argv = ["token", "--endpoint-url", fake.url, "--dpop-key", self.key_file(tmp_path, key)]
+        code, out, err = core_run([*argv, "--input-json", "-", "--form"], stdin=json.dumps(wire))
+        assert code == 0, err
+        assert json.loads(out)["refreshToken"]
+        assert core_header(fake.requests[0], "Content-Type") == "application/x-www-form-urlencoded"
+        assert fake.requests[0]["json"] == wire
+
+    @pytest.mark.parametrize(
+        ("extra", "stdin"),
+        [
+            (
+                [
+                    "--grant-type",
+                    "refresh_token",
+                    "--client-id",
+                    st.SAME_DEVICE_CLIENT_ID,
+                    "--code",
+                    "CODE-SECRET",
+                ],
+                "",
+            ),
+            (
+                [
+                    "--grant-type",
+                    "authorization_code",
+                    "--client-id",
+                    st.SAME_DEVICE_CLIENT_ID,
+                    "--code",
+                    "CODE-SECRET",
+                    "--redirect-uri",
+                    CORE_REDIRECT,
+                    "--code-verifier",
+                    "short",
+                ],
+                "",
+            ),
+            (["--grant-type", "refresh_token", "--refresh-token", "RT-SECRET"], ""),
+            (
+                [
+                    "--grant-type",
+                    "refresh_token",
+                    "--client-id",
+                    "arn:aws:signin:::devtools/x",
+                    "--refresh-token",
+                    "RT-SECRET",
+                ],
+                "",
+            ),
+            (["--input-json", "-"], "not json"),
+            (["--input-json", "-"], "[1, 2]"),
+            (
+                ["--input-json", "-"],
+                json.dumps({"clientId": st.SAME_DEVICE_CLIENT_ID, "grantType": "password"}),
+            ),
+            (["--input-json", "-", "--grant-type", "refresh_token"], json.dumps(CORE_REFRESH)),
+        ],
+    )
+    def test_token_invalid_input(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, extra: list[str], stdin: str
+    ) -> None:
+        argv = [
+            "token",
+            "--endpoint-url",
+            fake.url,
+            "--dpop-key",
+            self.key_file(tmp_path, st.DPoPKey.generate()),
+        ]
+        code, out, err = core_run([*argv, *extra], stdin=stdin)
+        assert code == 2 and out == ""
+        self.assert_one_error_line(err)
+        assert "SECRET" not in err
+        assert fake.requests == []
+        # --debug adds the traceback; the exit code stays the same.
+        code, _, err = core_run([*argv, *extra, "--debug"], stdin=stdin)
+        assert code == 2 and "Traceback (most recent call last)" in err
+        assert err.rstrip().splitlines()[-1].startswith("error: ")
+
+    def test_token_invalid_key_file(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        bad = tmp_path / "bad.pem"
+        bad.write_text(core_pem("EC PRIVATE KEY", core_sec1(d=bytes(32), public=False)))
+        code, out, err = core_run(
+            ["token", "--endpoint-url", fake.url, "--dpop-key", str(bad), "--input-json", "-"],
+            stdin=json.dumps(st.CreateOAuth2TokenRequestBody(**CORE_REFRESH).to_dict()),
+        )
+        assert code == 2 and out == ""
+        self.assert_one_error_line(err)
+
+    def test_token_missing_key_file(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        code, out, err = core_run(
+            [
+                "token",
+                "--endpoint-url",
+                fake.url,
+                "--dpop-key",
+                str(tmp_path / "absent.pem"),
+                "--input-json",
+                "-",
+            ],
+            stdin=json.dumps(st.CreateOAuth2TokenRequestBody(**CORE_REFRESH).to_dict()),
+        )
+        assert code == 1 and out == ""
+        self.assert_one_error_line(err)
+        assert "absent.pem" in err
+
+    def test_token_service_error(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        key = st.DPoPKey.generate()
+        argv = [
+            "token",
+            "--endpoint-url",
+            fake.url,
+            "--dpop-key",
+            self.key_file(tmp_path, key),
+            "--grant-type",
+            "refresh_token",
+            "--client-id",
+            st.SAME_DEVICE_CLIENT_ID,
+            "--refresh-token",
+            "rt-UNKNOWN-SECRET",
+        ]
+        code, out, err = core_run(argv)
+        assert code == 1 and out == ""
+        self.assert_one_error_line(err)
+        assert "ValidationException" in err and "INVALID_REQUEST" in err
+        assert "rt-UNKNOWN-SECRET" not in err
+        code, out, err = core_run([*argv, "--debug"])
+        assert code == 1 and "Traceback (most recent call last)" in err
+        assert "rt-UNKNOWN-SECRET" not in err
+
+    def test_token_transport_error(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+        pkce = st.generate_pkce()
+        argv = [
+            "token",
+            "--endpoint-url",
+            f"http://127.0.0.1:{core_closed_port()}",
+            "--dpop-key",
+            self.key_file(tmp_path, st.DPoPKey.generate()),
+            "--grant-type",
+            "authorization_code",
+            "--client-id",
+            st.SAME_DEVICE_CLIENT_ID,
+            "--code",
+            "code-x",
+            "--redirect-uri",
+            CORE_REDIRECT,
+            "--code-verifier",
+            pkce.code_verifier,
+        ]
+        code, out, err = core_run(argv)
+        assert code == 1 and out == ""
+        self.assert_one_error_line(err)
+        assert pkce.code_verifier not in err
+
+    @pytest.mark.parametrize(
+        "command",
+        [
+            [],
+            ["pkce"],
+            ["authorize-url"],
+            ["dpop-key"],
+            ["token"],
+            ["login"],
+            ["credentials"],
+            ["export-credentials"],
+            ["refresh"],
+            ["status"],
+            ["logout"],
+            ["exec"],
+        ],
+        ids=lambda c: c[0] if c else "top",
+    )
+    def test_help(self, command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+        assert st.main([*command, "--help"]) == 0
+        assert "usage:" in capsys.readouterr().out
+
+    def test_usage_errors_exit_2(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert st.main([]) == 2
+        assert st.main(["no-such-command"]) == 2
+        assert st.main(["token"]) == 2  # --dpop-key is required
+        assert "usage:" in capsys.readouterr().err
+
+    def test_subprocess_token(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        key = st.DPoPKey.generate()
+        env = dict(aws_env, AWS_ENDPOINT_URL_SIGNIN=fake.url)
+        wire = {
+            "clientId": st.SAME_DEVICE_CLIENT_ID,
+            "grantType": "refresh_token",
+            "refreshToken": fake.seed_session(key),
+        }
+        result = run_cli(
+            ["token", "--dpop-key", self.key_file(tmp_path, key), "--input-json", "-"],
+            env,
+            stdin_text=json.dumps(wire),
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == ""
+        doc = json.loads(result.stdout)
+        assert (
+            doc["tokenType"] == CORE_URN
+            and fake.refresh_tokens[doc["refreshToken"]]["jkt"] == key.thumbprint()
+        )
+        # The same process, invalid input: exit 2, one error line, no traceback.
+        bad = run_cli(
+            ["token", "--dpop-key", self.key_file(tmp_path, key), "--input-json", "-"],
+            env,
+            stdin_text=json.dumps(dict(wire, code="x")),
+        )
+        assert bad.returncode == 2 and bad.stdout == ""
+        self.assert_one_error_line(bad.stderr)
+        assert len(fake.requests) == 1
+
+    def test_subprocess_dpop_key_mode(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+        path = tmp_path / "sub.pem"
+        result = run_cli(["dpop-key", "--output", str(path)], dict(aws_env))
+        assert result.returncode == 0, result.stderr
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        st.DPoPKey.from_pem(path.read_text())
