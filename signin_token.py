@@ -1723,8 +1723,8 @@ def _cache_path(cache_dir: str, login_session: str) -> str:
 
 
 class _ConfigFile:
-    """The AWS config file as lines, edited in place so that every other line,
-    comment and section stays exactly as it was."""
+    """The AWS config file as lines, each kept with its own line ending, edited
+    in place so that every other byte of the file stays exactly as it was."""
 
     def __init__(self, path: str) -> None:
         self.path = path
@@ -1735,24 +1735,26 @@ class _ConfigFile:
             raw = b""
         except OSError as exc:
             raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from exc
+        self.bom = raw.startswith(b"\xef\xbb\xbf")
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise ConfigError(f"config file {path} is not UTF-8") from exc
         self.newline = "\r\n" if "\r\n" in text else "\n"
-        self.lines = text.splitlines()
-        self.exists = bool(raw) or os.path.exists(path)
+        # Split where configparser (and so every AWS tool) does: \r\n, \r, \n only.
+        self.lines: list[str] = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", text)
 
     @staticmethod
-    def _section_names(profile: str) -> tuple[str, ...]:
-        return ("default", "profile default") if profile == "default" else (f"profile {profile}",)
+    def _match(pattern: str, line: str) -> re.Match[str] | None:
+        """The match of a top-level (not indented) line, its ending and spaces stripped."""
+        return None if line[:1] in (" ", "\t") else re.fullmatch(pattern, line.strip())
 
     def _find(self, profile: str) -> tuple[int, int] | None:
         """(header index, end index) of the profile's section, or ``None``."""
-        names = self._section_names(profile)
+        names = ("default", "profile default") if profile == "default" else (f"profile {profile}",)
         start = None
         for i, line in enumerate(self.lines):
-            m = re.fullmatch(_SECTION_RE, line.strip()) if line[:1] not in (" ", "\t") else None
+            m = self._match(_SECTION_RE, line)
             if m is None:
                 continue
             if start is not None:
@@ -1768,42 +1770,50 @@ class _ConfigFile:
             return None
         values: dict[str, str] = {}
         for line in self.lines[span[0] + 1 : span[1]]:
-            m = re.fullmatch(_KEY_RE, line) if line[:1] not in (" ", "\t") else None
+            m = self._match(_KEY_RE, line)
             if m is not None:
                 values[m.group(1).strip()] = m.group(2).strip()
         return values
 
     def set(self, profile: str, key: str, value: str) -> None:
         """Set ``key = value`` in the profile's section, creating it if needed."""
-        line = f"{key} = {value}"
+        line = f"{key} = {value}{self.newline}"
         span = self._find(profile)
         if span is None:
+            self._end_last_line()
             if self.lines and self.lines[-1].strip():
-                self.lines.append("")
+                self.lines.append(self.newline)
             header = "default" if profile == "default" else f"profile {profile}"
-            self.lines += [f"[{header}]", line]
+            self.lines += [f"[{header}]{self.newline}", line]
             return
         start, end = span
         for i in range(start + 1, end):
-            m = re.fullmatch(_KEY_RE, self.lines[i]) if self.lines[i][:1] not in (" ", "\t") else None
+            m = self._match(_KEY_RE, self.lines[i])
             if m is not None and m.group(1).strip() == key:
-                self.lines[i] = line
+                ending = self.lines[i][len(self.lines[i].rstrip("\r\n")) :]
+                self.lines[i] = f"{key} = {value}{ending or self.newline}"
                 return
         insert = end
         while insert > start + 1 and not self.lines[insert - 1].strip():
             insert -= 1
+        if insert == len(self.lines):
+            self._end_last_line()
         self.lines.insert(insert, line)
 
+    def _end_last_line(self) -> None:
+        if self.lines and not self.lines[-1].endswith(("\n", "\r")):
+            self.lines[-1] += self.newline
+
     def save(self) -> None:
-        """Write the file atomically, keeping its mode (new files: 0600)."""
-        text = self.newline.join(self.lines) + self.newline
+        """Write the file atomically, keeping its mode (new files: 0600) and BOM."""
+        data = ("\ufeff" if self.bom else "") + "".join(self.lines)
         target = os.path.realpath(self.path)
         try:
             mode = os.stat(target).st_mode & 0o7777
         except FileNotFoundError:
             mode = 0o600
             _make_private_dir(os.path.dirname(target))
-        _atomic_write(target, text.encode("utf-8"), mode, locked=False)
+        _atomic_write(target, data.encode("utf-8"), mode, locked=False)
 
 
 def _make_private_dir(path: str) -> None:
@@ -2356,21 +2366,29 @@ def _export(creds: Credentials, fmt: str) -> str:
     line = {
         "env": "export {name}={sh}",
         "env-no-export": "{name}={sh}",
-        "fish": "set -gx {name} {sh}",
+        "fish": "set -gx {name} {fish}",
         "powershell": "$Env:{name}={ps}",
         "windows-cmd": "set {name}={raw}",
     }[fmt]
     return "".join(
-        line.format(name=n, raw=v, sh=_sh_quote(v), ps="'" + v.replace("'", "''") + "'") + "\n"
+        line.format(name=n, raw=v, sh=_sh_quote(v), fish=_fish_quote(v), ps="'" + v.replace("'", "''") + "'")
+        + "\n"
         for n, v in values
     )
 
 
 def _sh_quote(value: str) -> str:
-    """POSIX and fish quoting; plain when the value needs none."""
+    """POSIX shell quoting: plain when safe, else single quotes ('\\'' for ')."""
     if re.fullmatch(r"[A-Za-z0-9+/=_.:@%-]+", value):
         return value
-    return "'" + value.replace("\\", "\\\\").replace("'", "'\\''") + "'"
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+def _fish_quote(value: str) -> str:
+    """fish quoting: inside single quotes fish reads \\\\ and \\' as escapes."""
+    if re.fullmatch(r"[A-Za-z0-9+/=_.:@%-]+", value):
+        return value
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 # --------------------------------------------------------------------------

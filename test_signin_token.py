@@ -11,11 +11,19 @@ thumbprint of the key that obtained them.
 from __future__ import annotations
 
 import base64
+import contextlib
+import datetime
 import hashlib
 import http.server
+import importlib.util
 import io
 import json
 import os
+import queue
+import re
+import secrets
+import shlex
+import shutil
 import socket
 import stat
 import subprocess
@@ -25,7 +33,7 @@ import threading
 import time
 import urllib.parse
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
@@ -3030,3 +3038,1374 @@ class TestCLILowLevel:
         assert result.returncode == 0, result.stderr
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
         st.DPoPKey.from_pem(path.read_text())
+
+
+SESS_SAME_DEVICE = "arn:aws:signin:::devtools/same-device"
+SESS_CROSS_DEVICE = "arn:aws:signin:::devtools/cross-device"
+SESS_CACHE_KEYS = {"accessToken", "tokenType", "clientId", "refreshToken", "idToken", "dpopKey"}
+SESS_ACCESS_KEYS = {"accessKeyId", "secretAccessKey", "sessionToken", "accountId", "expiresAt"}
+SESS_OTHER_ARN = "arn:aws:iam::111111111111:user/Other"
+SESS_LOGIN_CMD = r"(?:python3? -m signin_token|signin-token) login --profile {profile}(?:\s|$)"
+
+SessHandle = tuple["subprocess.Popen[str]", "queue.Queue[str | None]", list, threading.Thread]
+
+
+def sess_env(aws_env: dict[str, str], fake: FakeSignin, **extra: str) -> dict[str, str]:
+    env = dict(aws_env, AWS_ENDPOINT_URL_SIGNIN=fake.url, AWS_REGION="us-east-1")
+    env.update(extra)
+    return env
+
+
+def sess_cache_path(env: dict[str, str], session: str = SESSION_ARN) -> Path:
+    name = hashlib.sha256(session.encode()).hexdigest() + ".json"
+    return Path(env["AWS_LOGIN_CACHE_DIRECTORY"]) / name
+
+
+def sess_stamp(when: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))
+
+
+def sess_instant(text: str) -> float:
+    """An ISO 8601 timestamp (Z or offset, optional fraction) as POSIX seconds."""
+    m = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)", text)
+    assert m is not None, text
+    zone = "+00:00" if m.group(3) == "Z" else m.group(3)
+    base = datetime.datetime.fromisoformat(m.group(1) + zone).timestamp()
+    return base + (float("0." + m.group(2)) if m.group(2) else 0.0)
+
+
+def sess_mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def sess_free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def sess_query(url: str) -> dict[str, str]:
+    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+
+
+def sess_pem_point(pem: str) -> tuple[str, bytes]:
+    """(label, DER) of a one-block PEM, decoded by hand."""
+    lines = pem.strip().splitlines()
+    m = re.fullmatch(r"-----BEGIN ([A-Z ]+)-----", lines[0])
+    assert m is not None and lines[-1] == f"-----END {m.group(1)}-----", pem
+    return m.group(1), base64.b64decode("".join(lines[1:-1]), validate=True)
+
+
+def sess_jwk(x: int, y: int) -> dict[str, str]:
+    return {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": b64url(x.to_bytes(32, "big")),
+        "y": b64url(y.to_bytes(32, "big")),
+    }
+
+
+def sess_sec1_der(d: int) -> tuple[bytes, dict[str, str]]:
+    """RFC 5915 ECPrivateKey (PROTOCOL.md §7 layout), built by hand, and its public JWK."""
+    point = affine_mul(d, P256_G)
+    assert point is not None
+    x, y = point
+    oid = bytes.fromhex("06082a8648ce3d030107")
+    der = (
+        bytes.fromhex("30770201010420")
+        + d.to_bytes(32, "big")
+        + b"\xa0\x0a"
+        + oid
+        + bytes.fromhex("a14403420004")
+        + x.to_bytes(32, "big")
+        + y.to_bytes(32, "big")
+    )
+    return der, sess_jwk(x, y)
+
+
+def sess_pkcs8_pem_by_hand() -> tuple[str, str]:
+    """A PKCS #8 ``PRIVATE KEY`` PEM built by hand, and the jkt of its key."""
+    d = secrets.randbelow(2**255) + 1
+    point = affine_mul(d, P256_G)
+    assert point is not None
+    inner = (
+        bytes.fromhex("306b02010104")
+        + b"\x20"
+        + d.to_bytes(32, "big")
+        + bytes.fromhex("a14403420004")
+        + point[0].to_bytes(32, "big")
+        + point[1].to_bytes(32, "big")
+    )
+    algorithm = bytes.fromhex("301306072a8648ce3d020106082a8648ce3d030107")
+    body = b"\x02\x01\x00" + algorithm + b"\x04" + bytes([len(inner)]) + inner
+    der = b"\x30\x81" + bytes([len(body)]) + body
+    b64 = base64.b64encode(der).decode()
+    pem = "-----BEGIN PRIVATE KEY-----\n"
+    pem += "".join(b64[i : i + 64] + "\n" for i in range(0, len(b64), 64))
+    pem += "-----END PRIVATE KEY-----\n"
+    return pem, thumbprint(sess_jwk(*point))
+
+
+def sess_pkcs8_pem_cryptography() -> tuple[str, str]:
+    """A PKCS #8 PEM from the ``cryptography`` package, and its jkt."""
+    ec = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.ec")
+    serialization = pytest.importorskip("cryptography.hazmat.primitives.serialization")
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    numbers = key.public_key().public_numbers()
+    return pem, thumbprint(sess_jwk(numbers.x, numbers.y))
+
+
+def sess_seed(fake: FakeSignin, jkt: str, client_id: str = SESS_SAME_DEVICE) -> str:
+    """A refresh token the fake binds to the key with thumbprint ``jkt``."""
+    token = "rt-" + uuid.uuid4().hex
+    with fake.lock:
+        fake.refresh_tokens[token] = {"jkt": jkt, "client_id": client_id}
+    return token
+
+
+def sess_store(env: dict[str, str], entry: dict[str, Any], session: str = SESSION_ARN) -> Path:
+    path = sess_cache_path(env, session)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(entry))
+    path.chmod(0o600)
+    return path
+
+
+def sess_set_expiry(path: Path, when: float) -> None:
+    entry = json.loads(path.read_text())
+    entry["accessToken"]["expiresAt"] = sess_stamp(when)
+    path.write_text(json.dumps(entry))
+
+
+def sess_without(mapping: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in mapping.items() if k != key}
+
+
+def sess_one_line_added(before: bytes, after: bytes) -> tuple[int, list[bytes]]:
+    """Index of the single line ``after`` adds to ``before`` (all else byte-identical)."""
+    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    assert len(new) == len(old) + 1, (before, after)
+    i = next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), len(old))
+    assert new[:i] + new[i + 1 :] == old, (before, after)
+    return i, new
+
+
+def sess_section_of(lines: list[bytes], index: int) -> bytes:
+    for line in reversed(lines[:index]):
+        if line.startswith(b"["):
+            return line.strip()
+    return b""
+
+
+@contextlib.contextmanager
+def sess_login(args: list[str], env: dict[str, str], *, pipe_stdin: bool = False) -> Iterator[SessHandle]:
+    """A running ``python -m signin_token ARGS``; stderr is pumped line by line."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "signin_token", *args],
+        env=env,
+        cwd=str(HERE),
+        stdin=subprocess.PIPE if pipe_stdin else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+    seen: list[str] = []
+
+    def pump() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            seen.append(line)
+            lines.put(line)
+        lines.put(None)
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    try:
+        yield proc, lines, seen, thread
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        thread.join(10)
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+
+def sess_url(handle: SessHandle) -> str:
+    """The authorize URL: the first stderr line that is a URL on its own."""
+    lines = handle[1]
+    while True:
+        line = lines.get(timeout=30)
+        assert line is not None, "the process ended without printing a URL: " + "".join(handle[2])
+        if line.strip().startswith("http"):
+            assert line == line.strip() + "\n", "the URL must be on a line of its own"
+            return line.strip()
+
+
+def sess_finish(handle: SessHandle, stdin_text: str | None = None) -> tuple[int, str, str]:
+    proc, _, seen, thread = handle
+    if stdin_text is not None:
+        assert proc.stdin is not None
+        proc.stdin.write(stdin_text)
+        proc.stdin.close()
+    rc = proc.wait(timeout=60)
+    thread.join(30)
+    assert proc.stdout is not None
+    return rc, proc.stdout.read(), "".join(seen)
+
+
+def sess_full_login(env: dict[str, str], *extra: str) -> tuple[int, str, str]:
+    """A same-device login driven by the scripted browser."""
+    with sess_login(["login", "--no-browser", "--callback-timeout", "30", *extra], env) as h:
+        status, page = browser_follow(sess_url(h))
+        assert status == 200, page
+        return sess_finish(h)
+
+
+def sess_need_botocore() -> None:
+    for name in ("botocore", "awscrt"):
+        if importlib.util.find_spec(name) is None:
+            pytest.skip(f"{name} is not importable")
+
+
+SESS_BOTOCORE_SCRIPT = """
+import json, sys
+import botocore.session
+session = botocore.session.Session(profile=sys.argv[1])
+creds = session.get_credentials()
+frozen = creds.get_frozen_credentials()
+print(json.dumps({"method": creds.method, "key": frozen.access_key, "secret": frozen.secret_key,
+                  "token": frozen.token}))
+"""
+
+
+def sess_botocore(env: dict[str, str], profile: str) -> dict[str, str]:
+    """Resolve ``profile`` with botocore in a subprocess (no global state here)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", SESS_BOTOCORE_SCRIPT, profile],
+        env=dict(env, AWS_EC2_METADATA_DISABLED="true"),
+        cwd=str(HERE),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result: dict[str, str] = json.loads(proc.stdout)
+    return result
+
+
+# --------------------------------------------------------------------------
+# Tests
+# --------------------------------------------------------------------------
+
+
+class TestSessLoginSameDevice:
+    """``login --no-browser``: the loopback callback flow and what it stores
+    (PROTOCOL.md §2, §3, §5, §7, §8, §9, §10)."""
+
+    def test_login_writes_cache_and_config_like_aws_login(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        env = sess_env(aws_env, fake)
+        t0 = time.time()
+        rc, out, err = sess_full_login(env)
+        t1 = time.time()
+        assert rc == 0, err
+        assert out == ""
+        # Config: login_session and the region the profile lacked.
+        import configparser
+
+        cfg = configparser.RawConfigParser()
+        cfg.read(env["AWS_CONFIG_FILE"])
+        assert cfg["default"]["login_session"] == SESSION_ARN
+        assert cfg["default"]["region"] == "us-east-1"
+        # Cache: sha256(session).json, 0600 in a new 0700 directory, the AWS CLI's keys.
+        path = sess_cache_path(env)
+        assert sorted(p.name for p in path.parent.glob("*.json")) == [path.name]
+        assert sess_mode(path.parent) == 0o700
+        assert sess_mode(path) == 0o600
+        entry = json.loads(path.read_text())
+        assert set(entry) == SESS_CACHE_KEYS
+        access = entry["accessToken"]
+        assert set(access) == SESS_ACCESS_KEYS
+        assert access["accountId"] == ACCOUNT
+        assert access["accessKeyId"].startswith("ASIA")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", access["expiresAt"])
+        assert int(t0) + 900 - 1 <= sess_instant(access["expiresAt"]) <= t1 + 900
+        assert entry["clientId"] == SESS_SAME_DEVICE
+        assert entry["tokenType"] == "urn:aws:params:oauth:token-type:access_token_sigv4"
+        assert json.loads(b64url_decode(entry["idToken"].split(".")[1]))["sub"] == SESSION_ARN
+        # The redemption: one call, with the loopback redirect URI and the stored key.
+        (redeem,) = fake.token_calls("authorization_code")
+        assert redeem["json"]["clientId"] == SESS_SAME_DEVICE
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/oauth/callback", redeem["json"]["redirectUri"])
+        label, der = sess_pem_point(entry["dpopKey"])
+        assert label == "EC PRIVATE KEY"
+        assert entry["dpopKey"].endswith("-----\n")
+        assert len(der) == 121
+        d = int.from_bytes(der[7:39], "big")
+        assert sess_sec1_der(d)[0] == der
+        assert thumbprint(sess_sec1_der(d)[1]) == redeem["jkt"]
+        with fake.lock:
+            assert fake.refresh_tokens[entry["refreshToken"]]["jkt"] == redeem["jkt"]
+        # The summary on stderr: profile, session, account, expiry, on one line.
+        summary = [line for line in err.splitlines() if SESSION_ARN in line]
+        assert any(
+            "default" in line and ACCOUNT in line and access["expiresAt"] in line for line in summary
+        ), err
+        # And the stored credentials are what `credentials` serves, with no network.
+        creds = run_cli(["credentials"], env)
+        assert creds.returncode == 0, creds.stderr
+        assert json.loads(creds.stdout)["AccessKeyId"] == access["accessKeyId"]
+        assert len(fake.token_calls()) == 1
+
+    def test_junk_requests_do_not_end_the_login(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        env = sess_env(aws_env, fake)
+        with sess_login(["login", "--no-browser", "--callback-timeout", "30"], env) as h:
+            url = sess_url(h)
+            redirect = sess_query(url)["redirect_uri"]
+            origin = redirect.rsplit("/oauth/callback", 1)[0]
+            status, _ = browser_follow(origin + "/favicon.ico")
+            assert status == 404
+            wrong = urllib.parse.urlencode({"code": "code-forged", "state": str(uuid.uuid4())})
+            status, _ = browser_follow(redirect + "?" + wrong)
+            assert status != 200
+            assert h[0].poll() is None
+            status, page = browser_follow(url)
+            assert status == 200, page
+            rc, out, err = sess_finish(h)
+        assert rc == 0, err
+        assert out == ""
+        assert all(c["json"].get("code") != "code-forged" for c in fake.token_calls())
+        assert len(fake.token_calls("authorization_code")) == 1
+        assert sess_cache_path(env).exists()
+
+    def test_redirect_port_is_used(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        env = sess_env(aws_env, fake)
+        port = sess_free_port()
+        with sess_login(
+            ["login", "--no-browser", "--callback-timeout", "30", "--redirect-port", str(port)], env
+        ) as h:
+            url = sess_url(h)
+            assert sess_query(url)["redirect_uri"] == f"http://127.0.0.1:{port}/oauth/callback"
+            status, _ = browser_follow(url)
+            assert status == 200
+            rc, _, err = sess_finish(h)
+        assert rc == 0, err
+        (redeem,) = fake.token_calls("authorization_code")
+        assert redeem["json"]["redirectUri"] == f"http://127.0.0.1:{port}/oauth/callback"
+
+    def test_error_callback_fails_the_login(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        env = sess_env(aws_env, fake)
+        with sess_login(["login", "--no-browser", "--callback-timeout", "30"], env) as h:
+            query = sess_query(sess_url(h))
+            answer = urllib.parse.urlencode(
+                {
+                    "error": "access_denied",
+                    "error_description": "The user denied access",
+                    "state": query["state"],
+                }
+            )
+            status, _ = browser_follow(query["redirect_uri"] + "?" + answer)
+            assert status != 200
+            rc, out, err = sess_finish(h)
+        assert rc == 1, err
+        assert out == ""
+        assert "access_denied" in err
+        assert "The user denied access" in err
+        assert fake.token_calls() == []
+        assert not Path(env["AWS_CONFIG_FILE"]).exists()
+        assert not sess_cache_path(env).exists()
+
+
+class TestSessLoginRemote:
+    """``login --remote``: the cross-device flow, the code pasted on stdin (PROTOCOL.md §2, §4)."""
+
+    def test_remote_login(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        env = sess_env(aws_env, fake)
+        with sess_login(["login", "--remote"], env, pipe_stdin=True) as h:
+            url = sess_url(h)
+            query = sess_query(url)
+            assert query["client_id"] == SESS_CROSS_DEVICE
+            assert query["redirect_uri"] == fake.url + "/v1/sessions/confirmation"
+            status, pasted = browser_follow(url)
+            assert status == 200
+            rc, out, err = sess_finish(h, pasted + "\n")
+        assert rc == 0, err
+        assert out == ""
+        (redeem,) = fake.token_calls("authorization_code")
+        assert redeem["json"]["clientId"] == SESS_CROSS_DEVICE
+        assert redeem["json"]["redirectUri"] == fake.url + "/v1/sessions/confirmation"
+        entry = json.loads(sess_cache_path(env).read_text())
+        assert entry["clientId"] == SESS_CROSS_DEVICE
+        assert f"login_session = {SESSION_ARN}" in Path(env["AWS_CONFIG_FILE"]).read_text()
+        # The cross-device session refreshes with its own client id.
+        assert run_cli(["refresh", "--force"], env).returncode == 0
+        (refresh,) = fake.token_calls("refresh_token")
+        assert refresh["json"]["clientId"] == SESS_CROSS_DEVICE
+
+    @pytest.mark.parametrize(
+        ("case", "craft", "word"),
+        [
+            ("not-base64", lambda state, code: "%%% not a sign-in code %%%", "code"),
+            ("base64-of-junk", lambda state, code: base64.b64encode(b"\xff\xfe\x00junk").decode(), "code"),
+            (
+                "no-code-member",
+                lambda state, code: base64.b64encode(f"state={state}".encode()).decode(),
+                "code",
+            ),
+            (
+                "other-state",
+                lambda state, code: base64.b64encode(f"state={uuid.uuid4()}&code={code}".encode()).decode(),
+                "state",
+            ),
+            ("empty", lambda state, code: "", "code"),
+        ],
+    )
+    def test_bad_pasted_text_is_refused(
+        self,
+        fake: FakeSignin,
+        aws_env: dict[str, str],
+        case: str,
+        craft: Callable[[str, str], str],
+        word: str,
+    ) -> None:
+        env = sess_env(aws_env, fake)
+        with sess_login(["login", "--remote"], env, pipe_stdin=True) as h:
+            url = sess_url(h)
+            status, pasted = browser_follow(url)
+            assert status == 200
+            real = dict(urllib.parse.parse_qsl(base64.b64decode(pasted).decode()))
+            rc, out, err = sess_finish(h, craft(sess_query(url)["state"], real["code"]) + "\n")
+        assert rc == 2, err
+        assert out == ""
+        assert word in err.lower()
+        assert fake.token_calls() == []  # the (real) code was never redeemed
+        with fake.lock:
+            assert real["code"] in fake.codes
+        assert not Path(env["AWS_CONFIG_FILE"]).exists()
+        assert not sess_cache_path(env).parent.exists() or not any(sess_cache_path(env).parent.iterdir())
+
+
+SESS_RICH_CONFIG = (
+    "# my AWS config\n"
+    "; with both comment styles\n"
+    "\n"
+    "[default]\n"
+    "region = us-west-2\n"
+    "output = json\n"
+    "\n"
+    "[sso-session corp]\n"
+    "sso_start_url = https://example.awsapps.com/start\n"
+    "sso_region = us-east-1\n"
+    "sso_registration_scopes = sso:account:access\n"
+    "\n"
+    "[profile ssouser]\n"
+    "sso_session = corp\n"
+    "sso_account_id = 210987654321\n"
+    "sso_role_name = ReadOnly\n"
+    "\n"
+    "[profile dev]\n"
+    "# the development profile\n"
+    "region = eu-central-1\n"
+    "cli_pager =\n"
+    "s3 =\n"
+    "    max_concurrent_requests = 20\n"
+    "    addressing_style = path\n"
+    "\n"
+    "\n"
+    "[profile last]   ; trailing comment\n"
+    "output = text\n"
+)
+
+
+class TestSessConfigFile:
+    """The config file stays as the user wrote it; only ``login_session`` (and a
+    missing ``region``) is added, and foreign credential styles are refused
+    (PROTOCOL.md §10)."""
+
+    @pytest.mark.parametrize(
+        ("how", "newline"),
+        [("flag", "\n"), ("env", "\n"), ("flag", "\r\n")],
+    )
+    def test_login_adds_one_line_and_keeps_the_rest(
+        self, fake: FakeSignin, aws_env: dict[str, str], how: str, newline: str
+    ) -> None:
+        env = sess_env(aws_env, fake)
+        del env["AWS_REGION"]
+        config = Path(env["AWS_CONFIG_FILE"])
+        config.parent.mkdir(parents=True)
+        before = SESS_RICH_CONFIG.replace("\n", newline).encode()
+        config.write_bytes(before)
+        config.chmod(0o640)
+        if how == "env":
+            env["AWS_PROFILE"] = "dev"
+            rc, out, err = sess_full_login(env)
+        else:
+            rc, out, err = sess_full_login(env, "--profile", "dev")
+        assert rc == 0, err
+        assert out == ""
+        assert "dev" in err
+        after = config.read_bytes()
+        index, lines = sess_one_line_added(before, after)
+        assert lines[index] == f"login_session = {SESSION_ARN}{newline}".encode()
+        assert sess_section_of(lines, index) == b"[profile dev]"
+        follower = lines[index + 1] if index + 1 < len(lines) else b""
+        assert not (follower[:1] in (b" ", b"\t") and follower.strip()), "would swallow a sub-key"
+        assert sess_mode(config) == 0o640
+
+    @pytest.mark.parametrize(
+        ("variables", "flags"),
+        [
+            ({"AWS_REGION": "ap-southeast-2", "AWS_DEFAULT_REGION": "sa-east-1"}, []),
+            ({"AWS_DEFAULT_REGION": "ap-southeast-2"}, []),
+            ({"AWS_REGION": "sa-east-1"}, ["--region", "ap-southeast-2"]),
+        ],
+    )
+    def test_new_profile_section_gets_session_and_region(
+        self, fake: FakeSignin, aws_env: dict[str, str], variables: dict[str, str], flags: list[str]
+    ) -> None:
+        env = sess_env(aws_env, fake)
+        del env["AWS_REGION"]
+        env.update(variables)
+        config = Path(env["AWS_CONFIG_FILE"])
+        config.parent.mkdir(parents=True)
+        config.write_text(SESS_RICH_CONFIG)
+        rc, _, err = sess_full_login(env, "--profile", "fresh", *flags)
+        assert rc == 0, err
+        text = config.read_text()
+        assert text.startswith(SESS_RICH_CONFIG)
+        import configparser
+
+        cfg = configparser.RawConfigParser()
+        cfg.read_string(text)
+        assert dict(cfg["profile fresh"]) == {"login_session": SESSION_ARN, "region": "ap-southeast-2"}
+
+    def test_botocore_sees_the_same_config_plus_login_session(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        sess_need_botocore()
+        env = sess_env(aws_env, fake)
+        config = Path(env["AWS_CONFIG_FILE"])
+        config.parent.mkdir(parents=True)
+        config.write_text(SESS_RICH_CONFIG)
+        script = "import json, sys\nfrom botocore.configloader import raw_config_parse\n"
+        script += "print(json.dumps(raw_config_parse(sys.argv[1])))"
+        parse = [sys.executable, "-c", script, str(config)]
+        before = json.loads(subprocess.run(parse, capture_output=True, text=True, check=True).stdout)
+        rc, _, err = sess_full_login(env, "--profile", "dev")
+        assert rc == 0, err
+        after = json.loads(subprocess.run(parse, capture_output=True, text=True, check=True).stdout)
+        before["profile dev"]["login_session"] = SESSION_ARN
+        assert after == before
+
+    def test_unusual_line_separator_in_comment_is_kept(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        """A comment holding U+2028 or U+0085 is one line to the INI parsers; it stays byte-identical."""
+        env = sess_env(aws_env, fake)
+        config = Path(env["AWS_CONFIG_FILE"])
+        config.parent.mkdir(parents=True)
+        before = "# owner: Zoë\u2028team\x85infra\n[profile dev]\nregion = eu-west-1\n".encode()
+        config.write_bytes(before)
+        rc, _, err = sess_full_login(env, "--profile", "dev")
+        assert rc == 0, err
+        after = config.read_bytes()
+        assert after == before + f"login_session = {SESSION_ARN}\n".encode()
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            "role_arn = arn:aws:iam::123456789012:role/R\nsource_profile = default",
+            "credential_process = /bin/echo {}",
+            "sso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1",
+            "sso_session = corp",
+            "aws_access_key_id = AKIAEXAMPLE",
+            "web_identity_token_file = /var/run/token\nrole_arn = arn:aws:iam::123456789012:role/W",
+        ],
+    )
+    def test_profile_with_other_credentials_is_refused(
+        self, fake: FakeSignin, aws_env: dict[str, str], line: str
+    ) -> None:
+        env = sess_env(aws_env, fake)
+        config = Path(env["AWS_CONFIG_FILE"])
+        config.parent.mkdir(parents=True)
+        before = f"[default]\nregion = us-east-1\n\n[profile busy]\n{line}\nregion = us-east-1\n".encode()
+        config.write_bytes(before)
+        result = run_cli(["login", "--profile", "busy", "--no-browser", "--callback-timeout", "3"], env)
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        assert line.split(" ", 1)[0] in result.stderr
+        assert config.read_bytes() == before
+        assert not sess_cache_path(env).parent.exists()
+        assert fake.token_calls() == []
+        with fake.lock:
+            assert fake.codes == {}  # nobody was sent to sign in
+
+    @pytest.mark.parametrize(
+        ("previous", "yes", "replaced"),
+        [(SESS_OTHER_ARN, False, False), (SESS_OTHER_ARN, True, True), (SESSION_ARN, False, False)],
+    )
+    def test_replacing_another_session(
+        self, fake: FakeSignin, aws_env: dict[str, str], previous: str, yes: bool, replaced: bool
+    ) -> None:
+        env = sess_env(aws_env, fake)
+        config = Path(env["AWS_CONFIG_FILE"])
+        config.parent.mkdir(parents=True)
+        before = f"[profile dev]\n# keep me\nlogin_session = {previous}\nregion = us-east-1\n".encode()
+        config.write_bytes(before)
+        rc, out, err = sess_full_login(env, "--profile", "dev", *(["--yes"] if yes else []))
+        after = config.read_bytes()
+        if previous == SESSION_ARN:  # the same session: nothing to ask, nothing to change
+            assert rc == 0, err
+            assert after == before
+        elif replaced:
+            assert rc == 0, err
+            assert after == before.replace(previous.encode(), SESSION_ARN.encode())
+            assert sess_cache_path(env).exists()
+        else:
+            assert rc != 0
+            assert "--yes" in err
+            assert after == before
+            assert not sess_cache_path(env).exists()
+        assert out == ""
+
+
+class TestSessSkipIfValid:
+    """``login --skip-if-valid`` reuses a valid or refreshable session (PROTOCOL.md §9)."""
+
+    @pytest.mark.parametrize(("expires_in", "refreshes"), [(3600, 0), (120, 1), (-600, 1)])
+    def test_reuses_session(
+        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, refreshes: int
+    ) -> None:
+        write_session(aws_env, fake, expires_in=expires_in)
+        result = run_cli(["login", "--skip-if-valid", "--no-browser", "--callback-timeout", "3"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == ""
+        assert "/v1/authorize" not in result.stderr
+        assert SESSION_ARN in result.stderr
+        assert len(fake.token_calls("refresh_token")) == refreshes
+        assert fake.token_calls("authorization_code") == []
+
+    @pytest.mark.parametrize("state", ["no-session", "revoked", "corrupt"])
+    def test_logs_in_when_session_is_unusable(
+        self, fake: FakeSignin, aws_env: dict[str, str], state: str
+    ) -> None:
+        env = sess_env(aws_env, fake)
+        if state != "no-session":
+            path = write_session(env, fake, expires_in=-600)
+            if state == "revoked":
+                fake.faults.append(("status", 401, "AccessDeniedException", "TOKEN_EXPIRED"))
+            else:
+                path.write_text("{")
+        rc, out, err = sess_full_login(env, "--skip-if-valid")
+        assert rc == 0, err
+        assert out == ""
+        assert len(fake.token_calls("authorization_code")) == 1
+        entry = json.loads(sess_cache_path(env).read_text())
+        assert entry["accessToken"]["accessKeyId"] != "ASIAOLD"
+
+
+class TestSessCredentials:
+    """``credentials`` / ``export-credentials``: the credential_process JSON and the
+    shell formats, refreshing only when 5 minutes or less remain (PROTOCOL.md §9, §12)."""
+
+    @pytest.mark.parametrize("command", ["credentials", "export-credentials"])
+    def test_process_format_from_a_valid_entry_needs_no_network(
+        self, fake: FakeSignin, aws_env: dict[str, str], command: str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        before = path.read_bytes()
+        result = run_cli([command, "--format", "process"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.count("\n") == 1
+        doc = json.loads(result.stdout)
+        assert set(doc) == {"Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}
+        assert doc["Version"] == 1
+        assert (doc["AccessKeyId"], doc["SecretAccessKey"], doc["SessionToken"]) == (
+            "ASIAOLD",
+            "old-secret",
+            "old-session",
+        )
+        expected = json.loads(before)["accessToken"]["expiresAt"]
+        assert sess_instant(doc["Expiration"]) == sess_instant(expected)
+        assert fake.token_calls() == []
+        assert path.read_bytes() == before
+        # process is also the default format
+        plain = run_cli([command], aws_env)
+        assert plain.stdout == result.stdout
+
+    def test_json_format(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        result = run_cli(["credentials", "--format", "json"], aws_env)
+        assert result.returncode == 0, result.stderr
+        doc = json.loads(result.stdout)
+        assert doc["AccessKeyId"] == "ASIAOLD"
+        assert doc["SecretAccessKey"] == "old-secret"
+        assert doc["SessionToken"] == "old-session"
+
+    @pytest.mark.parametrize(
+        ("fmt", "pattern"),
+        [
+            ("env", r"export (AWS_[A-Z_]+)=(.*)"),
+            ("env-no-export", r"(AWS_[A-Z_]+)=(.*)"),
+            ("fish", r"set -gx (AWS_[A-Z_]+) (.*)"),
+            ("powershell", r"\$Env:(AWS_[A-Z_]+)='(.*)'"),
+            ("windows-cmd", r"set (AWS_[A-Z_]+)=(.*)"),
+        ],
+    )
+    def test_shell_formats(self, fake: FakeSignin, aws_env: dict[str, str], fmt: str, pattern: str) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        expires = json.loads(path.read_text())["accessToken"]["expiresAt"]
+        result = run_cli(["credentials", "--format", fmt], aws_env)
+        assert result.returncode == 0, result.stderr
+        found = {}
+        for line in result.stdout.splitlines():
+            m = re.fullmatch(pattern, line)
+            assert m is not None, line
+            found[m.group(1)] = m.group(2)
+        assert set(found) == {
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_CREDENTIAL_EXPIRATION",
+        }
+        assert found["AWS_ACCESS_KEY_ID"] == "ASIAOLD"
+        assert found["AWS_SECRET_ACCESS_KEY"] == "old-secret"
+        assert found["AWS_SESSION_TOKEN"] == "old-session"
+        assert sess_instant(found["AWS_CREDENTIAL_EXPIRATION"].strip("'")) == sess_instant(expires)
+        assert fake.token_calls() == []
+
+    @pytest.mark.parametrize(
+        ("fmt", "secret"),
+        [
+            ("env", "old-secret"),
+            ("env-no-export", "old-secret"),
+            ("env", "it's a secret"),
+            ("env", 'sp ace $HOME `id` "dq"'),
+            ("env", "back\\slash\\"),
+            ("env-no-export", "x'\\''y"),
+        ],
+    )
+    def test_env_output_evaluated_by_bash(
+        self, fake: FakeSignin, aws_env: dict[str, str], fmt: str, secret: str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        entry = json.loads(path.read_text())
+        entry["accessToken"]["secretAccessKey"] = secret
+        path.write_text(json.dumps(entry))
+        bash = shutil.which("bash")
+        sh = shutil.which("sh")
+        if bash is None or sh is None:
+            pytest.skip("no bash")
+        cli = shlex.join([sys.executable, "-m", "signin_token", "credentials", "--format", fmt])
+        script = (
+            f'out="$({cli})" || exit 9\n'
+            'eval "$out" || exit 8\n'
+            'printf \'%s\\n\' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" '
+            '"$AWS_CREDENTIAL_EXPIRATION"\n'
+            f'{shlex.quote(sh)} -c \'printf "%s\\n" "${{AWS_SECRET_ACCESS_KEY-unset}}"\'\n'
+        )
+        proc = subprocess.run(
+            [bash, "-c", script],
+            env=aws_env,
+            cwd=str(HERE),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        lines = proc.stdout.split("\n")
+        assert lines[:3] == ["ASIAOLD", secret, "old-session"]
+        assert sess_instant(lines[3]) == sess_instant(entry["accessToken"]["expiresAt"])
+        assert lines[4] == (secret if fmt == "env" else "unset")
+
+    @pytest.mark.parametrize(
+        ("seconds_left", "refreshed"),
+        [(3600, False), (400, False), (300, True), (120, True), (-3600, True)],
+    )
+    def test_refresh_threshold_and_rewrite(
+        self, fake: FakeSignin, aws_env: dict[str, str], seconds_left: float, refreshed: bool
+    ) -> None:
+        extra = {"someFutureKey": {"nested": [1, 2]}, "startUrl": "kept"}
+        path = write_session(aws_env, fake, expires_in=seconds_left, extra=extra)
+        before = path.read_bytes()
+        old = json.loads(before)
+        t0 = time.time()
+        result = run_cli(["credentials"], aws_env)
+        assert result.returncode == 0, result.stderr
+        doc = json.loads(result.stdout)
+        if not refreshed:
+            assert fake.token_calls() == []
+            assert path.read_bytes() == before
+            assert doc["AccessKeyId"] == "ASIAOLD"
+            return
+        (call,) = fake.token_calls()
+        assert call["grant"] == "refresh_token"
+        assert call["json"] == {
+            "clientId": SESS_SAME_DEVICE,
+            "refreshToken": old["refreshToken"],
+            "grantType": "refresh_token",
+        }
+        new = json.loads(path.read_text())
+        assert sess_mode(path) == 0o600
+        assert set(new) == set(old)
+        for key in set(old) - {"accessToken", "refreshToken"}:
+            assert new[key] == old[key], key
+        assert set(new["accessToken"]) == SESS_ACCESS_KEYS
+        assert new["accessToken"]["accountId"] == ACCOUNT
+        assert new["accessToken"]["accessKeyId"] == doc["AccessKeyId"] != "ASIAOLD"
+        assert new["accessToken"]["secretAccessKey"] == doc["SecretAccessKey"]
+        assert new["accessToken"]["sessionToken"] == doc["SessionToken"]
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", new["accessToken"]["expiresAt"])
+        assert sess_instant(new["accessToken"]["expiresAt"]) >= int(t0) + 900 - 1
+        assert new["refreshToken"] != old["refreshToken"]
+        with fake.lock:
+            assert new["refreshToken"] in fake.refresh_tokens
+        assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+    def test_refresh_without_refresh_token_keeps_the_old_one(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        old = json.loads(path.read_text())
+        fake.omit_refresh_token = True
+        result = run_cli(["credentials"], aws_env)
+        assert result.returncode == 0, result.stderr
+        new = json.loads(path.read_text())
+        assert new["refreshToken"] == old["refreshToken"]
+        assert new["accessToken"]["accessKeyId"] == json.loads(result.stdout)["AccessKeyId"] != "ASIAOLD"
+        again = run_cli(["refresh", "--force"], aws_env)
+        assert again.returncode == 0, again.stderr
+        assert [c["json"]["refreshToken"] for c in fake.token_calls()] == [old["refreshToken"]] * 2
+
+    def test_credential_process_from_botocore(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        if importlib.util.find_spec("botocore") is None:
+            pytest.skip("botocore is not importable")
+        path = write_session(aws_env, fake, profile="dev", expires_in=3600)
+        command = shlex.join([sys.executable, "-m", "signin_token", "credentials", "--profile", "dev"])
+        with Path(aws_env["AWS_CONFIG_FILE"]).open("a") as f:
+            f.write(f"\n[profile viaproc]\ncredential_process = {command}\n")
+        got = sess_botocore(aws_env, "viaproc")
+        access = json.loads(path.read_text())["accessToken"]
+        assert (got["key"], got["secret"], got["token"]) == (
+            access["accessKeyId"],
+            access["secretAccessKey"],
+            access["sessionToken"],
+        )
+        assert got["method"] == "custom-process"
+        assert fake.token_calls() == []
+
+
+class TestSessEndpointSelection:
+    """Where the token call goes: --endpoint-url, then $AWS_ENDPOINT_URL_SIGNIN, then
+    $AWS_ENDPOINT_URL (PROTOCOL.md §1); a dead endpoint earlier in the order would fail."""
+
+    @pytest.mark.parametrize(
+        ("variables", "flag"),
+        [
+            ({"AWS_ENDPOINT_URL_SIGNIN": "http://127.0.0.1:9"}, True),
+            ({"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}, "signin"),
+            ({"AWS_ENDPOINT_URL": "fake"}, False),
+        ],
+    )
+    def test_endpoint_order(
+        self, fake: FakeSignin, aws_env: dict[str, str], variables: dict[str, str], flag: bool | str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        env = {k: v for k, v in aws_env.items() if k != "AWS_ENDPOINT_URL_SIGNIN"}
+        env.update({k: fake.url if v == "fake" else v for k, v in variables.items()})
+        if flag == "signin":
+            env["AWS_ENDPOINT_URL_SIGNIN"] = fake.url
+        args = ["refresh", "--force", "--timeout", "10"]
+        if flag is True:
+            args += ["--endpoint-url", fake.url]
+        result = run_cli(args, env)
+        assert result.returncode == 0, result.stderr
+        assert len(fake.token_calls("refresh_token")) == 1
+        assert json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
+
+
+class TestSessRefreshStatusLogoutExec:
+    """``refresh``, ``status`` (local files only), ``logout`` and ``exec``
+    (PROTOCOL.md §9, §10, §12)."""
+
+    @pytest.mark.parametrize(
+        ("expires_in", "args", "calls"),
+        [(3600, [], 0), (100, [], 1), (3600, ["--force"], 1), (-100, ["--force"], 1)],
+    )
+    def test_refresh(
+        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, args: list[str], calls: int
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=expires_in)
+        result = run_cli(["refresh", *args], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == ""
+        assert len(fake.token_calls("refresh_token")) == calls
+        entry = json.loads(path.read_text())
+        assert (entry["accessToken"]["accessKeyId"] == "ASIAOLD") == (calls == 0)
+        assert SESSION_ARN in result.stderr
+        assert ACCOUNT in result.stderr
+        assert entry["accessToken"]["expiresAt"] in result.stderr
+
+    @pytest.mark.parametrize(
+        ("expires_in", "rc", "valid"), [(3600, 0, True), (400, 0, True), (200, 3, False), (-60, 3, False)]
+    )
+    def test_status(
+        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, rc: int, valid: bool
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=expires_in, profile="dev")
+        before = path.read_bytes()
+        text = run_cli(["status", "--profile", "dev"], aws_env)
+        assert text.returncode == rc, text.stderr
+        assert SESSION_ARN in text.stdout
+        result = run_cli(["status", "--json"], dict(aws_env, AWS_PROFILE="dev"))
+        assert result.returncode == rc, result.stderr
+        info = json.loads(result.stdout)
+        assert info["profile"] == "dev"
+        assert info["login_session"] == SESSION_ARN
+        assert info["account_id"] == ACCOUNT
+        assert info["valid"] is valid
+        assert sess_instant(info["expiration"]) == sess_instant(
+            json.loads(before)["accessToken"]["expiresAt"]
+        )
+        assert fake.token_calls() == []
+        assert path.read_bytes() == before
+
+    def test_logout_one_profile(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        other = sess_store(aws_env, json.loads(path.read_text()), SESS_OTHER_ARN)
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        config_before = config.read_bytes()
+        result = run_cli(["logout"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == ""
+        assert not path.exists()
+        assert other.exists()
+        assert config.read_bytes() == config_before
+        assert str(path) in result.stderr
+        assert "valid" in result.stderr
+        assert fake.token_calls() == []
+        after = run_cli(["credentials"], aws_env)
+        assert after.returncode == 3
+
+    def test_logout_all(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        entry = json.loads(path.read_text())
+        other = sess_store(aws_env, entry, SESS_OTHER_ARN)
+        cache = path.parent
+        keep = {
+            "sso-token.json": json.dumps({"accessToken": "aoa-token", "expiresAt": "2030-01-01T00:00:00Z"}),
+            "settings.json": json.dumps({"accessToken": {"note": "no key id"}}),
+            "list.json": "[1, 2, 3]",
+            "broken.json": "{not json",
+            "notes.txt": json.dumps(entry),
+        }
+        for name, text in keep.items():
+            (cache / name).write_text(text)
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        config_before = config.read_bytes()
+        result = run_cli(["logout", "--all"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert not path.exists()
+        assert not other.exists()
+        for name, text in keep.items():
+            assert (cache / name).read_text() == text, name
+        assert config.read_bytes() == config_before
+        assert str(path) in result.stderr
+        assert str(other) in result.stderr
+        assert "valid" in result.stderr
+
+    def test_exec_passes_credentials_and_region(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(aws_env, fake, expires_in=3600, region="eu-west-3")
+        sh = shutil.which("sh")
+        assert sh is not None
+        script = 'printf "%s\\n" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" '
+        script += '"$AWS_CREDENTIAL_EXPIRATION" "$AWS_REGION"'
+        result = run_cli(["exec", "--", sh, "-c", script], aws_env)
+        assert result.returncode == 0, result.stderr
+        access = json.loads(path.read_text())["accessToken"]
+        lines = result.stdout.splitlines()
+        assert lines[:3] == [access["accessKeyId"], access["secretAccessKey"], access["sessionToken"]]
+        assert sess_instant(lines[3]) == sess_instant(access["expiresAt"])
+        assert lines[4] == "eu-west-3"
+        assert fake.token_calls() == []
+
+    @pytest.mark.parametrize("code", [0, 7, 42])
+    def test_exec_exit_code_propagates(self, fake: FakeSignin, aws_env: dict[str, str], code: int) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        sh = shutil.which("sh")
+        assert sh is not None
+        result = run_cli(["exec", "--", sh, "-c", f"exit {code}"], aws_env)
+        assert result.returncode == code, result.stderr
+
+    def test_exec_without_session_runs_nothing(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        marker = tmp_path / "ran"
+        sh = shutil.which("sh")
+        assert sh is not None
+        result = run_cli(
+            ["exec", "--", sh, "-c", f"touch {shlex.quote(str(marker))}"], sess_env(aws_env, fake)
+        )
+        assert result.returncode == 3
+        assert not marker.exists()
+
+
+def sess_entry_variant(fake: FakeSignin, variant: str, expires_at: float) -> dict[str, Any]:
+    """A cache entry as another SDK writes it (PROTOCOL.md §9)."""
+    key = st.DPoPKey.generate()
+    pem, jkt = key.to_pem(), key.thumbprint()
+    if variant == "pkcs8-by-hand":
+        pem, jkt = sess_pkcs8_pem_by_hand()
+    elif variant == "pkcs8-cryptography":
+        pem, jkt = sess_pkcs8_pem_cryptography()
+    whole = int(expires_at)
+    stamp = sess_stamp(whole)
+    if variant == "js-millis":
+        stamp = stamp[:-1] + ".123Z"
+    elif variant == "java-nanos":
+        stamp = stamp[:-1] + ".123456789Z"
+    elif variant.startswith("go-offset"):
+        hours = 5 if variant.endswith("+05") else -7
+        zone = datetime.timezone(datetime.timedelta(hours=hours))
+        local = datetime.datetime.fromtimestamp(whole, zone)
+        stamp = local.strftime("%Y-%m-%dT%H:%M:%S") + ("+05:00" if hours > 0 else "-07:00")
+    entry: dict[str, Any] = {
+        "accessToken": {
+            "accessKeyId": "ASIAOTHERSDK",
+            "secretAccessKey": "other-secret",
+            "sessionToken": "other-session",
+            "accountId": ACCOUNT,
+            "expiresAt": stamp,
+        },
+        "tokenType": "urn:aws:params:oauth:token-type:access_token_sigv4",
+        "clientId": SESS_SAME_DEVICE,
+        "refreshToken": sess_seed(fake, jkt),
+        "idToken": fake_jwt({"sub": SESSION_ARN}),
+        "dpopKey": pem,
+    }
+    if variant == "identityToken":
+        entry["identityToken"] = entry.pop("idToken")
+    return entry
+
+
+class TestSessOtherWriters:
+    """Entries written by the Java, Go and JS SDKs: ``identityToken``, fractional
+    seconds, offsets, PKCS #8 keys; readable and refreshable (PROTOCOL.md §7, §9)."""
+
+    @pytest.mark.parametrize(
+        ("variant", "expires_in"),
+        [
+            ("identityToken", 3600),
+            ("js-millis", 3600),
+            ("js-millis", 120),
+            ("java-nanos", 3600),
+            ("go-offset+05", 120),
+            ("go-offset-07", 3600),
+            ("pkcs8-by-hand", 120),
+            ("pkcs8-cryptography", 120),
+        ],
+    )
+    def test_read_and_refresh(
+        self, fake: FakeSignin, aws_env: dict[str, str], variant: str, expires_in: float
+    ) -> None:
+        env = sess_env(aws_env, fake)
+        Path(env["AWS_CONFIG_FILE"]).parent.mkdir(parents=True)
+        Path(env["AWS_CONFIG_FILE"]).write_text(
+            f"[default]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\n"
+        )
+        when = time.time() + expires_in
+        entry = sess_entry_variant(fake, variant, when)
+        path = sess_store(env, entry)
+        result = run_cli(["credentials"], env)
+        assert result.returncode == 0, result.stderr
+        doc = json.loads(result.stdout)
+        if expires_in > 300:
+            assert fake.token_calls() == []
+            assert doc["AccessKeyId"] == "ASIAOTHERSDK"
+            assert abs(sess_instant(doc["Expiration"]) - int(when)) < 1
+            forced = run_cli(["refresh", "--force"], env)  # proves the key binding
+            assert forced.returncode == 0, forced.stderr
+        else:
+            assert doc["AccessKeyId"] != "ASIAOTHERSDK"
+        (call,) = fake.token_calls()
+        assert call["json"]["refreshToken"] == entry["refreshToken"]
+        new = json.loads(path.read_text())
+        assert set(new) == set(entry)
+        assert new["dpopKey"] == entry["dpopKey"]
+        if variant == "identityToken":
+            assert new["identityToken"] == entry["identityToken"]
+        assert new["accessToken"]["accountId"] == ACCOUNT
+        if variant.startswith("pkcs8"):  # the rotated token still works with the same key
+            again = run_cli(["refresh", "--force"], env)
+            assert again.returncode == 0, again.stderr
+
+
+class TestSessFailures:
+    """Unusable cache entries and refused refreshes: exit 3 with the login command,
+    files untouched (PROTOCOL.md §9, §11)."""
+
+    @pytest.mark.parametrize(
+        ("corrupt", "command"),
+        [
+            pytest.param(lambda e: "{this is not json", "credentials", id="not-json"),
+            pytest.param(lambda e: "", "status", id="empty"),
+            pytest.param(lambda e: json.dumps([e]), "refresh", id="array"),
+            pytest.param(
+                lambda e: json.dumps(sess_without(e, "refreshToken")), "credentials", id="no-refreshToken"
+            ),
+            pytest.param(lambda e: json.dumps(sess_without(e, "dpopKey")), "status", id="no-dpopKey"),
+            pytest.param(lambda e: json.dumps(sess_without(e, "clientId")), "refresh", id="no-clientId"),
+            pytest.param(
+                lambda e: json.dumps(sess_without(e, "accessToken")), "credentials", id="no-accessToken"
+            ),
+            pytest.param(
+                lambda e: json.dumps(dict(e, accessToken=dict(e["accessToken"], expiresAt="tomorrow"))),
+                "status",
+                id="bad-expiresAt",
+            ),
+            pytest.param(
+                lambda e: json.dumps(
+                    dict(e, accessToken=dict(e["accessToken"], expiresAt="2025-13-45T99:00:00Z"))
+                ),
+                "credentials",
+                id="impossible-date",
+            ),
+            pytest.param(
+                lambda e: json.dumps(dict(e, accessToken=sess_without(e["accessToken"], "expiresAt"))),
+                "refresh",
+                id="no-expiresAt",
+            ),
+            pytest.param(
+                lambda e: json.dumps(dict(e, accessToken=sess_without(e["accessToken"], "sessionToken"))),
+                "credentials",
+                id="no-sessionToken",
+            ),
+        ],
+    )
+    def test_corrupt_cache(
+        self,
+        fake: FakeSignin,
+        aws_env: dict[str, str],
+        corrupt: Callable[[dict[str, Any]], str],
+        command: str,
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        path.write_text(corrupt(json.loads(path.read_text())))
+        before = path.read_bytes()
+        result = run_cli([command], aws_env)
+        assert result.returncode == 3, result.stderr
+        assert result.stdout == ""
+        assert str(path) in result.stderr
+        assert path.read_bytes() == before
+        assert fake.token_calls() == []
+
+    def test_bad_dpop_key_is_a_new_login(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(
+            aws_env, fake, expires_in=60, extra={"dpopKey": "-----BEGIN EC PRIVATE KEY-----\nAAAA\n"}
+        )
+        before = path.read_bytes()
+        result = run_cli(["credentials"], aws_env)
+        assert result.returncode == 3, result.stderr
+        assert str(path) in result.stderr
+        assert path.read_bytes() == before
+        assert fake.token_calls() == []
+
+    @pytest.mark.parametrize(
+        ("fault", "rc"),
+        [
+            (("status", 401, "AccessDeniedException", "TOKEN_EXPIRED"), 3),
+            (("status", 403, "AccessDeniedException", "USER_CREDENTIALS_CHANGED"), 3),
+            (("status", 400, "ValidationException", "INVALID_REQUEST"), 3),
+            (None, 3),  # a refresh token the service does not know: the fake's own 400
+            (("status", 403, "AccessDeniedException", "INSUFFICIENT_PERMISSIONS"), 1),
+        ],
+        ids=[
+            "token-expired",
+            "credentials-changed",
+            "invalid-grant-injected",
+            "invalid-grant-real",
+            "permissions",
+        ],
+    )
+    def test_refused_refresh(
+        self, fake: FakeSignin, aws_env: dict[str, str], fault: tuple[Any, ...] | None, rc: int
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60, profile="dev")
+        if fault is None:
+            with fake.lock:
+                fake.refresh_tokens.clear()
+        else:
+            fake.faults.append(fault)
+        before = path.read_bytes()
+        config_before = Path(aws_env["AWS_CONFIG_FILE"]).read_bytes()
+        result = run_cli(["credentials", "--profile", "dev"], aws_env)
+        assert result.returncode == rc, result.stderr
+        assert result.stdout == ""
+        assert len(fake.token_calls()) == 1  # refusals are not retried
+        assert path.read_bytes() == before
+        assert Path(aws_env["AWS_CONFIG_FILE"]).read_bytes() == config_before
+        if rc == 3:
+            assert re.search(SESS_LOGIN_CMD.format(profile="dev"), result.stderr), result.stderr
+        else:
+            assert "signin:CreateOAuth2Token" in result.stderr
+            assert "SignInLocalDevelopmentAccess" in result.stderr
+
+    @pytest.mark.parametrize(
+        ("setup", "command"),
+        [
+            ("no-config", "credentials"),
+            ("no-section", "refresh"),
+            ("no-login-session", "status"),
+            ("no-login-session", "credentials"),
+            ("no-cache-file", "credentials"),
+            ("no-cache-file", "status"),
+        ],
+    )
+    def test_no_session_is_exit_3(
+        self, fake: FakeSignin, aws_env: dict[str, str], setup: str, command: str
+    ) -> None:
+        env = sess_env(aws_env, fake)
+        config = Path(env["AWS_CONFIG_FILE"])
+        config.parent.mkdir(parents=True)
+        if setup == "no-section":
+            config.write_text("[profile other]\nregion = us-east-1\n")
+        elif setup == "no-login-session":
+            config.write_text("[profile dev]\nregion = us-east-1\noutput = json\n")
+        elif setup == "no-cache-file":
+            config.write_text(f"[profile dev]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\n")
+        result = run_cli([command, "--profile", "dev"], env)
+        assert result.returncode == 3, result.stderr
+        assert result.stdout == ""
+        assert re.search(SESS_LOGIN_CMD.format(profile="dev"), result.stderr), result.stderr
+        assert fake.token_calls() == []
+
+
+class TestSessConcurrency:
+    """Concurrent processes refresh a session once, under the lock (PROTOCOL.md §9)."""
+
+    def test_eight_processes_one_refresh(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "signin_token", "credentials"],
+                env=aws_env,
+                cwd=str(HERE),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(8)
+        ]
+        results = [(*p.communicate(timeout=60), p.returncode) for p in procs]
+        outputs = []
+        for out, err, rc in results:
+            assert rc == 0, err
+            outputs.append(json.loads(out))
+        for doc in outputs:
+            assert set(doc) == {"Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}
+            assert sess_instant(doc["Expiration"]) > time.time() + 300
+        keys = {doc["AccessKeyId"] for doc in outputs}
+        assert len(keys) == 1
+        assert keys != {"ASIAOLD"}
+        assert len(fake.token_calls("refresh_token")) == 1
+        entry = json.loads(path.read_text())
+        assert {entry["accessToken"]["accessKeyId"]} == keys
+        with fake.lock:
+            assert entry["refreshToken"] in fake.refresh_tokens
+
+
+class TestSessLightweight:
+    """The valid-cache path imports no HTTP or TLS stack (the module's promise for
+    credential_process use)."""
+
+    @pytest.mark.parametrize(("expires_in", "network"), [(3600, False), (60, True)])
+    def test_imports(
+        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, network: bool
+    ) -> None:
+        write_session(aws_env, fake, expires_in=expires_in)
+        probe = (
+            "import sys, signin_token\n"
+            "rc = signin_token.main(['credentials'])\n"
+            "print(sorted(m for m in ('urllib.request', 'ssl', 'http.client') if m in sys.modules),"
+            " file=sys.stderr)\n"
+            "raise SystemExit(rc)\n"
+        )
+        proc = subprocess.run(
+            [sys.executable, "-c", probe],
+            env=aws_env,
+            cwd=str(HERE),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        loaded = json.loads(proc.stderr.strip().splitlines()[-1].replace("'", '"'))
+        if network:
+            assert "urllib.request" in loaded  # the probe sees a network import when there is one
+        else:
+            assert loaded == []
+        assert len(fake.token_calls()) == (1 if network else 0)
+
+
+class TestSessBotocoreInterop:
+    """botocore's LoginProvider and signin_token share entries both ways
+    (PROTOCOL.md §6, §7, §9)."""
+
+    def test_botocore_refreshes_our_login(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        sess_need_botocore()
+        env = sess_env(aws_env, fake)
+        rc, _, err = sess_full_login(env)
+        assert rc == 0, err
+        (redeem,) = fake.token_calls("authorization_code")
+        path = sess_cache_path(env)
+        ours = json.loads(path.read_text())
+        sess_set_expiry(path, time.time() + 120)
+        got = sess_botocore(env, "default")
+        assert got["method"] == "login"
+        (refresh,) = fake.token_calls("refresh_token")
+        assert refresh["jkt"] == redeem["jkt"]  # botocore signed with the key we stored
+        written = json.loads(path.read_text())
+        assert written["accessToken"]["accessKeyId"] == got["key"] != ours["accessToken"]["accessKeyId"]
+        assert written["dpopKey"] == ours["dpopKey"]
+        assert written["idToken"] == ours["idToken"]
+        # ... and we read and refresh the entry botocore wrote.
+        creds = run_cli(["credentials"], env)
+        assert creds.returncode == 0, creds.stderr
+        assert json.loads(creds.stdout)["AccessKeyId"] == got["key"]
+        assert len(fake.token_calls()) == 2
+        forced = run_cli(["refresh", "--force"], env)
+        assert forced.returncode == 0, forced.stderr
+        assert len(fake.token_calls("refresh_token")) == 2
+
+    def test_botocore_reads_and_refreshes_what_we_refreshed(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        sess_need_botocore()
+        path = write_session(aws_env, fake, expires_in=60)
+        result = run_cli(["refresh"], aws_env)
+        assert result.returncode == 0, result.stderr
+        ours = json.loads(path.read_text())
+        got = sess_botocore(aws_env, "default")
+        assert (got["key"], got["secret"], got["token"]) == (
+            ours["accessToken"]["accessKeyId"],
+            ours["accessToken"]["secretAccessKey"],
+            ours["accessToken"]["sessionToken"],
+        )
+        assert len(fake.token_calls()) == 1
+        sess_set_expiry(path, time.time() + 100)
+        got = sess_botocore(aws_env, "default")
+        assert len(fake.token_calls("refresh_token")) == 2
+        assert json.loads(path.read_text())["accessToken"]["accessKeyId"] == got["key"] != "ASIAOLD"
+        after = run_cli(["credentials"], aws_env)
+        assert json.loads(after.stdout)["AccessKeyId"] == got["key"]
