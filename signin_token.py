@@ -2530,17 +2530,25 @@ def _build_parser(argv: Sequence[str]) -> Any:
     import argparse
 
     chosen = next((a for a in argv if not a.startswith("-")), None)
-    parser = argparse.ArgumentParser(
-        prog=_program(), description=_DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    try:  # what argparse would ask shutil for, without importing shutil (and lzma, bz2)
+        columns = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(sys.stderr.fileno()).columns
+    except (ValueError, OSError):
+        columns = 80
+
+    def formatter(prog: str) -> Any:
+        return argparse.RawDescriptionHelpFormatter(prog, width=max(columns - 2, 40))
+
+    parser = argparse.ArgumentParser(prog=_program(), description=_DESCRIPTION, formatter_class=formatter)
     parser.add_argument("--version", action="version", version=f"signin-token {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, aliases, text, options in _COMMANDS:
         if chosen is not None and chosen != name and chosen not in aliases:
-            sub.add_parser(name, aliases=list(aliases), help=text, add_help=False)
+            sub.add_parser(name, aliases=list(aliases), help=text, add_help=False, formatter_class=formatter)
             continue
-        command = sub.add_parser(name, aliases=list(aliases), help=text, description=text)
+        command = sub.add_parser(
+            name, aliases=list(aliases), help=text, description=text, formatter_class=formatter
+        )
         for flags, kwargs in _COMMON_OPTIONS + options:
             command.add_argument(*flags, **kwargs)
     return parser
