@@ -894,7 +894,8 @@ def generate_pkce() -> PKCEPair:
     """A fresh 64-character verifier from ``secrets``, its challenge, and a uuid4 state."""
     import secrets
 
-    verifier = "".join(secrets.choice(_UNRESERVED) for _ in range(64))
+    # The first character is alphanumeric, so the verifier never looks like an option.
+    verifier = secrets.choice(_UNRESERVED[:62]) + "".join(secrets.choice(_UNRESERVED) for _ in range(63))
     return PKCEPair(verifier, pkce_challenge(verifier), _PKCE_METHOD, _uuid4())
 
 
@@ -1281,7 +1282,15 @@ def _redact(text: str, secrets_: Sequence[str | None]) -> str:
 
 
 def _service_error(response: _Response, secrets_: Sequence[str | None]) -> ServiceError:
-    """Classify an error response (PROTOCOL.md §11) into a :class:`ServiceError`."""
+    """Classify an error response (PROTOCOL.md §11) into a :class:`ServiceError`.
+
+    Every piece of outside text is redacted of the request's secrets, then
+    made one bounded printable line.
+    """
+
+    def clean(text: str, limit: int) -> str:
+        return _one_line(_redact(text, secrets_), limit)
+
     try:
         data: dict[str, Any] = _load_json_object(response.body, "error body")
     except ValueError:
@@ -1298,23 +1307,23 @@ def _service_error(response: _Response, secrets_: Sequence[str | None]) -> Servi
         try:
             error = OAuth2ErrorCode(code)
         except ValueError:
-            error = _one_line(code, 64)
+            error = clean(code, 64)
     message = data.get("message") or data.get("Message") or data.get("error_description")
     if not isinstance(message, str):
         message = "" if data else f"HTTP {response.status} with a non-JSON body"
     request_id = response.headers.get("x-amzn-requestid")
     return cls(
-        _redact(_one_line(message), secrets_),
+        clean(message, 300),
         error=error,
         status=response.status,
-        request_id=_one_line(request_id, 80) if request_id else None,
-        error_type=error_type if error_type and cls is ServiceError else None,
+        request_id=clean(request_id, 80) if request_id else None,
+        error_type=clean(error_type, 100) if error_type and cls is ServiceError else None,
     )
 
 
 def _retry_after(response: _Response) -> float | None:
     value = response.headers.get("retry-after", "").strip()
-    if value.isdigit():
+    if re.fullmatch(r"[0-9]{1,10}", value):  # not str.isdigit: headers are Latin-1 ("²")
         return float(value)
     if value:
         server = _http_date(value)
@@ -1631,6 +1640,10 @@ class _CallbackServer:
             # POSIX SO_REUSEADDR only skips TIME_WAIT (a fixed --redirect-port can be
             # reused at once); on Windows it would let another process steal the port.
             allow_reuse_address = sys.platform != "win32"
+            request_queue_size = 128  # browsers preconnect; a burst must not be reset
+
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # a tab closed mid-answer is not worth a traceback on the terminal
 
         try:
             self._server = Server(("127.0.0.1", port), Handler)
@@ -1688,15 +1701,15 @@ def _parse_timestamp(value: object, field: str) -> datetime.datetime:
         raise ValueError(f"{field} is not an ISO 8601 timestamp")
     year, month, day, hour, minute, second = (int(g) for g in m.groups()[:6])
     micro = int((m.group(7) or "0").ljust(6, "0")[:6])
-    tz = datetime.timezone.utc
-    if m.group(9):
-        delta = datetime.timedelta(hours=int(m.group(10)), minutes=int(m.group(11)))
-        tz = datetime.timezone(-delta if m.group(9) == "-" else delta)
     try:
+        tz = datetime.timezone.utc
+        if m.group(9):
+            delta = datetime.timedelta(hours=int(m.group(10)), minutes=int(m.group(11)))
+            tz = datetime.timezone(-delta if m.group(9) == "-" else delta)
         stamp = datetime.datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
-    except ValueError as exc:
+        return stamp.astimezone(datetime.timezone.utc)
+    except (ValueError, OverflowError) as exc:
         raise ValueError(f"{field} is not a valid date and time") from exc
-    return stamp.astimezone(datetime.timezone.utc)
 
 
 def _format_timestamp(stamp: datetime.datetime) -> str:
@@ -1787,12 +1800,15 @@ class _ConfigFile:
             self.lines += [f"[{header}]{self.newline}", line]
             return
         start, end = span
-        for i in range(start + 1, end):
+        found = False
+        for i in range(start + 1, end):  # every occurrence: readers differ on which one wins
             m = self._match(_KEY_RE, self.lines[i])
             if m is not None and m.group(1).strip() == key:
                 ending = self.lines[i][len(self.lines[i].rstrip("\r\n")) :]
                 self.lines[i] = f"{key} = {value}{ending or self.newline}"
-                return
+                found = True
+        if found:
+            return
         insert = end
         while insert > start + 1 and not self.lines[insert - 1].strip():
             insert -= 1
@@ -2518,7 +2534,7 @@ _COMMANDS: Final[
             (("--client-id",), {}),
             (("--code",), {}),
             (("--redirect-uri",), {}),
-            (("--code-verifier",), {}),
+            (("--code-verifier",), {"help": "PKCE verifier (write --code-verifier=V if V starts with -)"}),
             (("--refresh-token",), {}),
         ),
     ),
@@ -2554,7 +2570,9 @@ def _build_parser(argv: Sequence[str]) -> Any:
     return parser
 
 
-def _cmd_token(args: Any, stdin: TextIO, stdout: TextIO, log: Callable[[str], None]) -> int:
+def _cmd_token(
+    args: Any, stdin: TextIO, stdout: TextIO, log: Callable[[str], None], skew: Callable[[float], None]
+) -> int:
     flags = (
         args.grant_type,
         args.client_id,
@@ -2590,7 +2608,7 @@ def _cmd_token(args: Any, stdin: TextIO, stdout: TextIO, log: Callable[[str], No
     with open(args.dpop_key, "rb") as f:
         key = DPoPKey.from_pem(f.read(65536))
     client = SigninClient(
-        args.region, endpoint_url=args.endpoint_url, timeout=args.timeout, on_clock_skew=_skew_warning
+        args.region, endpoint_url=args.endpoint_url, timeout=args.timeout, on_clock_skew=skew
     )
     log(f"POST {client.token_url} grantType={body.grant_type} jkt={key.thumbprint()}")
     out = client.create_oauth2_token(
@@ -2600,12 +2618,17 @@ def _cmd_token(args: Any, stdin: TextIO, stdout: TextIO, log: Callable[[str], No
     return _EXIT_OK
 
 
-def _skew_warning(offset: float) -> None:
-    sys.stderr.write(
-        f"warning: this computer's clock is off by {abs(offset):.0f} seconds "
-        f"({'behind' if offset > 0 else 'ahead of'} the server); using the server's time. "
-        "Fix the clock to avoid failed sign-ins.\n"
-    )
+def _skew_warner(stderr: TextIO) -> Callable[[float], None]:
+    """The clock-skew callback of one CLI run: one line on its stderr."""
+
+    def warn(offset: float) -> None:
+        stderr.write(
+            f"warning: this computer's clock is off by {abs(offset):.0f} seconds "
+            f"({'behind' if offset > 0 else 'ahead of'} the server); using the server's time. "
+            "Fix the clock to avoid failed sign-ins.\n"
+        )
+
+    return warn
 
 
 def _summary(prefix: str, creds: Credentials, now: float | None = None) -> str:
@@ -2622,6 +2645,7 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
         if args.debug:
             stderr.write(f"debug: {text}\n")
 
+    skew = _skew_warner(stderr)
     common = {"region": args.region, "endpoint_url": args.endpoint_url, "timeout": args.timeout}
     cmd = args.command
     if cmd == "pkce":
@@ -2648,11 +2672,11 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
         else:
             stdout.write(pem)
     elif cmd == "token":
-        return _cmd_token(args, stdin, stdout, log)
+        return _cmd_token(args, stdin, stdout, log, skew)
     elif cmd == "login":
         if args.skip_if_valid:
             try:
-                creds = get_credentials(args.profile, on_clock_skew=_skew_warning, **common)
+                creds = get_credentials(args.profile, on_clock_skew=skew, **common)
             except LoginRequiredError as exc:
                 log(f"session not reusable: {exc}")
             else:
@@ -2667,15 +2691,15 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
             replace=True if args.yes else None,
             stdin=stdin,
             stderr=stderr,
-            on_clock_skew=_skew_warning,
+            on_clock_skew=skew,
             **common,
         )
         stderr.write(_summary(f"signed in profile {_Profile(args.profile, None).name}", creds))
     elif cmd in ("credentials", "export-credentials"):
-        creds = get_credentials(args.profile, on_clock_skew=_skew_warning, **common)
+        creds = get_credentials(args.profile, on_clock_skew=skew, **common)
         stdout.write(_export(creds, args.format))
     elif cmd == "refresh":
-        creds = get_credentials(args.profile, force_refresh=args.force, on_clock_skew=_skew_warning, **common)
+        creds = get_credentials(args.profile, force_refresh=args.force, on_clock_skew=skew, **common)
         stderr.write(_summary("refreshed" if args.force else "credentials", creds))
     elif cmd == "status":
         info = session_status(args.profile)
@@ -2701,11 +2725,11 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
             "minutes); the config file is unchanged.\n"
         )
     elif cmd == "exec":
-        return _cmd_exec(args, stderr)
+        return _cmd_exec(args, stderr, skew)
     return _EXIT_OK
 
 
-def _cmd_exec(args: Any, stderr: TextIO) -> int:
+def _cmd_exec(args: Any, stderr: TextIO, skew: Callable[[float], None]) -> int:
     import subprocess
 
     argv = list(args.argv)
@@ -2718,7 +2742,7 @@ def _cmd_exec(args: Any, stderr: TextIO) -> int:
         region=args.region,
         endpoint_url=args.endpoint_url,
         timeout=args.timeout,
-        on_clock_skew=_skew_warning,
+        on_clock_skew=skew,
     )
     env = dict(os.environ)
     env.update(
@@ -2768,7 +2792,10 @@ def main(
     arguments = sys.argv[1:] if argv is None else list(argv)
     parser = _build_parser(arguments)
     try:
-        args = parser.parse_args(arguments)
+        import contextlib
+
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):  # help, usage
+            args = parser.parse_args(arguments)
     except SystemExit as exc:  # argparse exits 0 for --help, 2 for usage errors
         return int(exc.code) if isinstance(exc.code, int) else _EXIT_USAGE
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import copy
 import datetime
 import hashlib
 import http.server
@@ -20,10 +21,12 @@ import io
 import json
 import os
 import queue
+import random
 import re
 import secrets
 import shlex
 import shutil
+import signal
 import socket
 import stat
 import subprocess
@@ -31,9 +34,12 @@ import sys
 import textwrap
 import threading
 import time
+import traceback
+import urllib.error
 import urllib.parse
+import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
@@ -4409,3 +4415,2195 @@ class TestSessBotocoreInterop:
         assert json.loads(path.read_text())["accessToken"]["accessKeyId"] == got["key"] != "ASIAOLD"
         after = run_cli(["credentials"], aws_env)
         assert json.loads(after.stdout)["AccessKeyId"] == got["key"]
+
+
+ROB_CODES = (
+    "TOKEN_EXPIRED",
+    "AUTHCODE_EXPIRED",
+    "USER_CREDENTIALS_CHANGED",
+    "INSUFFICIENT_PERMISSIONS",
+    "INVALID_REQUEST",
+    "server_error",
+)
+ROB_HTML = b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>oops</body></html>"
+ROB_REDIRECT_URI = "http://127.0.0.1:9/oauth/callback"
+
+
+def rob_main(args: list[str], stdin_text: str = "") -> tuple[int, str, str]:
+    """The CLI in-process: (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = st.main(args, stdin=io.StringIO(stdin_text), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def rob_token_body(drop: str = "", **changes: Any) -> bytes:
+    """A 200 token response body with one member dropped ("a.b" paths) or changed."""
+    body: dict[str, Any] = {
+        "accessToken": {"accessKeyId": "ASIAROB", "secretAccessKey": "rob-sk", "sessionToken": "rob-st"},
+        "tokenType": "urn:aws:params:oauth:token-type:access_token_sigv4",
+        "expiresIn": 900,
+        "refreshToken": "rt-rob",
+        "idToken": fake_jwt({"sub": SESSION_ARN}),
+    }
+    body.update(changes)
+    if drop:
+        *parents, last = drop.split(".")
+        target = body
+        for name in parents:
+            target = target[name]
+        del target[last]
+    return json.dumps(body).encode()
+
+
+def rob_free_port() -> int:
+    """A loopback port nobody listens on (bound then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def rob_proof_claims(record: dict[str, Any]) -> dict[str, Any]:
+    """The claims of the DPoP proof a fake request carried, after checking its signature."""
+    proof = next(v for k, v in record["headers"].items() if k.lower() == "dpop")
+    head, claims, sig = proof.split(".")
+    header = json.loads(b64url_decode(head))
+    assert es256_verify(header["jwk"], f"{head}.{claims}".encode(), b64url_decode(sig))
+    result: dict[str, Any] = json.loads(b64url_decode(claims))
+    return result
+
+
+def rob_check_jtis(fake: FakeSignin) -> None:
+    """Every attempt carried its own, validly signed proof (fresh jti)."""
+    jtis = [rob_proof_claims(r)["jti"] for r in fake.token_calls()]
+    assert len(set(jtis)) == len(jtis), jtis
+
+
+def rob_check_error_output(err: str, *, debug: bool, login: bool) -> None:
+    """One ``error:`` line (plus the login hint for exit 3); a traceback only with --debug."""
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, err
+    assert all(c.isprintable() for c in errors[0]), err
+    if debug:
+        assert "Traceback (most recent call last)" in err, err
+        return
+    assert "Traceback" not in err, err
+    lines = err.splitlines()
+    assert lines[0] == errors[0], err
+    if login:
+        assert len(lines) == 2 and lines[1].startswith("To sign in again, run: "), err
+    else:
+        assert len(lines) == 1, err
+
+
+def rob_code_request(
+    fake: FakeSignin, client_id: str = st.SAME_DEVICE_CLIENT_ID
+) -> tuple[st.CreateOAuth2TokenRequest, str, str]:
+    """A code-redemption request for a code the fake really issued: (request, code, verifier)."""
+    pkce = st.generate_pkce()
+    code = fake.issue_code(
+        client_id=client_id, redirect_uri=ROB_REDIRECT_URI, challenge=pkce.code_challenge, state=pkce.state
+    )
+    body = st.CreateOAuth2TokenRequestBody(
+        client_id=client_id,
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=ROB_REDIRECT_URI,
+        code_verifier=pkce.code_verifier,
+    )
+    return st.CreateOAuth2TokenRequest(body), code, pkce.code_verifier
+
+
+def rob_refresh_request(fake: FakeSignin, key: st.DPoPKey) -> st.CreateOAuth2TokenRequest:
+    body = st.CreateOAuth2TokenRequestBody(
+        client_id=st.SAME_DEVICE_CLIENT_ID, grant_type="refresh_token", refresh_token=fake.seed_session(key)
+    )
+    return st.CreateOAuth2TokenRequest(body)
+
+
+def rob_fuzz(
+    fn: Callable[[Any], object], inputs: Iterable[Any], allowed: tuple[type[BaseException], ...]
+) -> list[str]:
+    """Run ``fn`` over ``inputs``; describe every exception outside ``allowed``."""
+    failures = []
+    for value in inputs:
+        try:
+            fn(value)
+        except allowed:
+            pass
+        except Exception as exc:
+            failures.append(f"{type(exc).__name__}: {str(exc)[:150]} <- {value!r:.200}")
+    return failures
+
+
+ROB_JSON_TOKENS = (
+    b'"',
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b",",
+    b":",
+    b"\\",
+    b"\x00",
+    b"\\u0000",
+    b"\\ud800",
+    b"null",
+    b"true",
+    b"1e999",
+    b"-0",
+    b"NaN",
+    b"9" * 40,
+    b"\xff",
+    b"\xc3",
+    b"\xe2\x80\xa8",
+)
+ROB_VALUES: tuple[Any, ...] = (
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1,
+    900,
+    901,
+    2**70,
+    1.5,
+    float("inf"),
+    "",
+    " ",
+    "x",
+    "a" * 5000,
+    "\x00",
+    "\ud800",
+    "é\u2028",
+    [],
+    {},
+    [1, "a"],
+    {"a": {"b": None}},
+    "900",
+    "2024-01-01T00:00:00Z",
+)
+ROB_KEYS = (
+    "accessToken",
+    "access_token",
+    "accessKeyId",
+    "secretAccessKey",
+    "sessionToken",
+    "expiresIn",
+    "expires_in",
+    "tokenType",
+    "refreshToken",
+    "idToken",
+    "sub",
+    "__proto__",
+    "",
+    "\x00",
+)
+
+
+def rob_mutate_bytes(rng: random.Random, data: bytes, tokens: tuple[bytes, ...] = ROB_JSON_TOKENS) -> bytes:
+    """1-4 random byte-level edits: flip, insert, delete, splice a token, truncate, duplicate."""
+    b = bytearray(data)
+    for _ in range(rng.randint(1, 4)):
+        pos = rng.randrange(len(b) + 1)
+        op = rng.randrange(6)
+        if op == 0 and b:
+            b[min(pos, len(b) - 1)] = rng.randrange(256)
+        elif op == 1:
+            b[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+        elif op == 2:
+            del b[pos : pos + rng.randint(1, 16)]
+        elif op == 3:
+            b[pos:pos] = rng.choice(tokens)
+        elif op == 4:
+            del b[pos:]
+        else:
+            b[pos:pos] = b[pos : pos + rng.randint(1, 32)]
+    return bytes(b)
+
+
+def rob_mutate_json(rng: random.Random, value: Any, depth: int = 0) -> Any:
+    """One structural edit somewhere in a JSON value: replace, delete, add, recurse."""
+    if isinstance(value, dict) and value and depth < 6 and rng.random() < 0.8:
+        out = dict(value)
+        key = rng.choice(list(out))
+        r = rng.random()
+        if r < 0.2:
+            del out[key]
+        elif r < 0.3:
+            out[rng.choice(ROB_KEYS)] = rng.choice(ROB_VALUES)
+        elif r < 0.5:
+            out[key] = copy.deepcopy(rng.choice(ROB_VALUES))
+        else:
+            out[key] = rob_mutate_json(rng, out[key], depth + 1)
+        return out
+    if isinstance(value, str) and rng.random() < 0.5:
+        return rob_mutate_bytes(
+            rng, value.encode("utf-8", "surrogatepass"), (b"\x00", b".", b"=", b"%")
+        ).decode("utf-8", "replace")
+    return copy.deepcopy(rng.choice(ROB_VALUES))
+
+
+def rob_mutations(rng: random.Random, value: Any, count: int) -> Iterable[Any]:
+    for _ in range(count):
+        out = value
+        for _ in range(rng.randint(1, 3)):
+            out = rob_mutate_json(rng, out)
+        yield out
+
+
+def rob_random_text(rng: random.Random, size: int = 40) -> str:
+    pools = (
+        "abcdefghijklmnopqrstuvwxyz0123456789",
+        "=&%+/ \t\r\n[]#;.-_~:?",
+        "".join(map(chr, range(0x20))),
+        "é€\u2028\ufeff\U0001f600\udcff",
+    )
+    return "".join(rng.choice(rng.choice(pools)) for _ in range(rng.randint(0, size)))
+
+
+def rob_pkcs8(key: st.DPoPKey) -> str:
+    """The key as PKCS #8 PEM, built by hand around its SEC 1 DER."""
+    sec1 = base64.b64decode("".join(key.to_pem().splitlines()[1:-1]))
+    algorithm = bytes.fromhex("301306072a8648ce3d020106082a8648ce3d030107")
+    inner = bytes.fromhex("020100") + algorithm + b"\x04" + bytes([len(sec1)]) + sec1
+    der = b"\x30\x81" + bytes([len(inner)]) + inner
+    body = base64.b64encode(der).decode()
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    return "-----BEGIN PRIVATE KEY-----\n" + "\n".join(lines) + "\n-----END PRIVATE KEY-----\n"
+
+
+def rob_pem(der: bytes, label: str = "EC PRIVATE KEY") -> str:
+    body = base64.b64encode(der).decode()
+    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+    return f"-----BEGIN {label}-----\n" + "\n".join(lines) + f"\n-----END {label}-----\n"
+
+
+def rob_sec1(d_bytes: bytes, point: bytes | None) -> bytes:
+    """SEC 1 DER with an arbitrary private value and public point (65 bytes, 04||x||y)."""
+    inner = b"\x02\x01\x01\x04" + bytes([len(d_bytes)]) + d_bytes + bytes.fromhex("a00a06082a8648ce3d030107")
+    if point is not None:
+        inner += b"\xa1\x44\x03\x42\x00" + point
+    return b"\x30" + bytes([len(inner)]) + inner
+
+
+def rob_raw_http(
+    port: int, data: bytes, *, timeout: float = 10, half_close: bool = True, quiet: bool = True
+) -> bytes:
+    """Send raw bytes to a loopback port, (half-)close, read the whole answer.  ``quiet``:
+    a reset connection gives what was read so far instead of raising."""
+    chunks = []
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        try:
+            s.sendall(data)
+            if half_close:
+                s.shutdown(socket.SHUT_WR)
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        except (ConnectionResetError, BrokenPipeError):
+            if not quiet:
+                raise
+    return b"".join(chunks)
+
+
+def rob_get(url: str) -> tuple[int, str]:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, exc.read().decode()
+
+
+def rob_expires_at(path: Path) -> float:
+    stamp = json.loads(path.read_text())["accessToken"]["expiresAt"]
+    return (
+        datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
+        .replace(tzinfo=datetime.timezone.utc)
+        .timestamp()
+    )
+
+
+# --------------------------------------------------------------------------
+# 1 and 7: the fault matrix
+# --------------------------------------------------------------------------
+
+
+def rob_fault_cases() -> list[Any]:
+    """(fault, refresh attempts, refresh exit, API error class, status, error code, stderr hint)."""
+    cases: list[Any] = []
+
+    def add(
+        case_id: str,
+        fault: tuple[Any, ...],
+        attempts: int,
+        refresh_exit: int,
+        cls: type[st.SigninTokenError],
+        status: int | None = None,
+        error: str | None = None,
+        hint: str = "",
+    ) -> None:
+        cases.append(pytest.param(fault, attempts, refresh_exit, cls, status, error, hint, id=case_id))
+
+    for status in (400, 401, 403):
+        for code in ROB_CODES:
+            etype = "ValidationException" if status == 400 else "AccessDeniedException"
+            # The permissions hint wins over the status; 400 is otherwise an invalid grant.
+            login = code in ("TOKEN_EXPIRED", "USER_CREDENTIALS_CHANGED") or (
+                status == 400 and code != "INSUFFICIENT_PERMISSIONS"
+            )
+            cls = st.ValidationException if status == 400 else st.AccessDeniedException
+            add(f"{status}-{code}", ("status", status, etype, code), 1, 3 if login else 1, cls, status, code)
+    # The error type from the status alone (no x-amzn-ErrorType header).
+    add(
+        "401-TOKEN_EXPIRED-no-type",
+        ("status", 401, None, "TOKEN_EXPIRED"),
+        1,
+        3,
+        st.AccessDeniedException,
+        401,
+    )
+    add("400-non-json", ("raw", 400, b"\xff\x00 junk", "text/plain"), 1, 3, st.ValidationException, 400)
+    add("403-html", ("raw", 403, ROB_HTML, "text/html"), 1, 1, st.AccessDeniedException, 403)
+    too_many = ("status", 429, "TooManyRequestsError", "INVALID_REQUEST")
+    add("429", too_many, 3, 1, st.TooManyRequestsError, 429, "INVALID_REQUEST")
+    add("429-retry-after-0", (*too_many, {"Retry-After": "0"}), 3, 1, st.TooManyRequestsError, 429)
+    past = formatdate(0, usegmt=True)
+    add("429-retry-after-past-date", (*too_many, {"Retry-After": past}), 3, 1, st.TooManyRequestsError, 429)
+    add("429-retry-after-junk", (*too_many, {"Retry-After": "soon"}), 3, 1, st.TooManyRequestsError, 429)
+    add("429-retry-after-3600", (*too_many, {"Retry-After": "3600"}), 1, 1, st.TooManyRequestsError, 429)
+    add(
+        "429-retry-after-superscript",
+        (*too_many, {"Retry-After": "\u00b2"}),
+        3,
+        1,
+        st.TooManyRequestsError,
+        429,
+    )
+    add(
+        "500-server_error",
+        ("status", 500, "InternalServerException", "server_error"),
+        3,
+        1,
+        st.InternalServerException,
+        500,
+        "server_error",
+    )
+    add("500-html", ("raw", 500, ROB_HTML, "text/html"), 3, 1, st.InternalServerException, 500)
+    add("502", ("status", 502, None, None), 3, 1, st.ServiceError, 502)
+    add("502-html", ("raw", 502, ROB_HTML, "text/html"), 3, 1, st.ServiceError, 502)
+    add("503", ("status", 503, None, None), 3, 1, st.ServiceError, 503)
+    add("503-empty", ("raw", 503, b"", "text/plain"), 3, 1, st.ServiceError, 503)
+    add("refused", ("refused",), 3, 1, st.TransportError, hint="failed")
+    add("reset", ("reset",), 3, 1, st.TransportError)
+    add("reset-mid-response", ("reset-mid",), 3, 1, st.TransportError)
+    add("timeout", ("sleep", 1.2), 3, 1, st.TransportError, hint="timed out")
+    add(
+        "200-truncated-json",
+        ("raw", 200, rob_token_body()[:40], "application/json"),
+        1,
+        1,
+        st.InvalidResponseError,
+        200,
+    )
+    add("200-html", ("raw", 200, ROB_HTML, "text/html"), 1, 1, st.InvalidResponseError, 200)
+    add("200-empty", ("raw", 200, b"", "application/json"), 1, 1, st.InvalidResponseError, 200)
+    add("200-array", ("raw", 200, b"[]", "application/json"), 1, 1, st.InvalidResponseError, 200)
+    add("200-empty-object", ("raw", 200, b"{}", "application/json"), 1, 1, st.InvalidResponseError, 200)
+    for member in (
+        "accessToken",
+        "accessToken.accessKeyId",
+        "accessToken.secretAccessKey",
+        "accessToken.sessionToken",
+        "tokenType",
+        "expiresIn",
+    ):
+        body = rob_token_body(drop=member)
+        add(
+            f"200-missing-{member}",
+            ("raw", 200, body, "application/json"),
+            1,
+            1,
+            st.InvalidResponseError,
+            200,
+        )
+    for label, value in (
+        ("0", 0),
+        ("-1", -1),
+        ("901", 901),
+        ("43200", 43200),
+        ("1e30", 10**30),
+        ("string", "900"),
+        ("float", 900.5),
+        ("bool", True),
+        ("null", None),
+    ):
+        body = rob_token_body(expiresIn=value)
+        add(
+            f"200-expiresIn-{label}",
+            ("raw", 200, body, "application/json"),
+            1,
+            1,
+            st.InvalidResponseError,
+            200,
+        )
+    body = rob_token_body(accessToken="not-an-object")
+    add("200-accessToken-string", ("raw", 200, body, "application/json"), 1, 1, st.InvalidResponseError, 200)
+    add("200-over-size-cap", ("huge",), 1, 1, st.InvalidResponseError, 200, hint="exceeds")
+    add("302-redirect", ("redirect",), 1, 1, st.InvalidResponseError, 302, hint="redirect")
+    add(
+        "307-no-location",
+        ("raw", 307, b"", "text/plain"),
+        1,
+        1,
+        st.InvalidResponseError,
+        307,
+        hint="redirect",
+    )
+    return cases
+
+
+ROB_FAULT_CASES = rob_fault_cases()
+
+
+class TestFaultMatrix:
+    """PROTOCOL.md §5 (refresh is retried, code redemption never), §6 (one fresh proof per
+    attempt), §9 (a failure leaves the cache as it was) and §11 (errors and exit codes),
+    through the CLI in-process against the strict fake with injected faults."""
+
+    @pytest.mark.parametrize("mode", ["refresh-force", "credentials-debug"])
+    @pytest.mark.parametrize(
+        ("fault", "attempts", "refresh_exit", "cls", "status", "error", "hint"), ROB_FAULT_CASES
+    )
+    def test_refresh(
+        self,
+        fake: FakeSignin,
+        aws_env: dict[str, str],
+        mode: str,
+        fault: tuple[Any, ...],
+        attempts: int,
+        refresh_exit: int,
+        cls: type[st.SigninTokenError],
+        status: int | None,
+        error: str | None,
+        hint: str,
+    ) -> None:
+        debug = mode.endswith("-debug")
+        path = write_session(aws_env, fake, expires_in=3600 if mode == "refresh-force" else 60)
+        before = path.read_bytes()
+        args = ["refresh", "--force"] if mode == "refresh-force" else ["credentials"]
+        args += ["--timeout", "0.5"] + (["--debug"] if debug else [])
+        if fault[0] == "refused":
+            args += ["--endpoint-url", f"http://127.0.0.1:{rob_free_port()}"]
+        else:
+            fake.faults = [fault] * attempts
+        code, out, err = rob_main(args)
+        assert code == refresh_exit, err
+        assert out == ""
+        rob_check_error_output(err, debug=debug, login=refresh_exit == 3)
+        assert hint.lower() in err.lower()
+        if error == "INSUFFICIENT_PERMISSIONS":
+            assert "SignInLocalDevelopmentAccess" in err
+        assert len(fake.token_calls()) == (0 if fault[0] == "refused" else attempts)
+        rob_check_jtis(fake)
+        assert path.read_bytes() == before
+        assert sorted(p.name for p in path.parent.iterdir()) == sorted([path.name, path.name + ".lock"])
+
+    @pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
+    @pytest.mark.parametrize(
+        ("fault", "attempts", "refresh_exit", "cls", "status", "error", "hint"), ROB_FAULT_CASES
+    )
+    def test_code_redemption(
+        self,
+        fake: FakeSignin,
+        aws_env: dict[str, str],
+        tmp_path: Path,
+        debug: bool,
+        fault: tuple[Any, ...],
+        attempts: int,
+        refresh_exit: int,
+        cls: type[st.SigninTokenError],
+        status: int | None,
+        error: str | None,
+        hint: str,
+    ) -> None:
+        path = write_session(aws_env, fake)
+        before = {p.name: p.read_bytes() for p in path.parent.iterdir()}
+        key = tmp_path / "key.pem"
+        key.write_text(st.DPoPKey.generate().to_pem())
+        pkce = st.generate_pkce()
+        code_value = fake.issue_code(
+            client_id=st.SAME_DEVICE_CLIENT_ID,
+            redirect_uri=ROB_REDIRECT_URI,
+            challenge=pkce.code_challenge,
+            state=pkce.state,
+        )
+        endpoint = f"http://127.0.0.1:{rob_free_port()}" if fault[0] == "refused" else fake.url
+        if fault[0] != "refused":
+            fake.faults = [fault] * 3  # a retry would meet the same fault, and be counted
+        args = [
+            "token",
+            "--endpoint-url",
+            endpoint,
+            "--timeout",
+            "0.5",
+            "--dpop-key",
+            str(key),
+            "--grant-type",
+            "authorization_code",
+            "--client-id",
+            st.SAME_DEVICE_CLIENT_ID,
+            "--code",
+            code_value,
+            "--redirect-uri",
+            ROB_REDIRECT_URI,
+            f"--code-verifier={pkce.code_verifier}",  # a verifier may start with "-"
+        ] + (["--debug"] if debug else [])
+        code, out, err = rob_main(args)
+        assert code == 1, err
+        assert out == ""
+        if debug:
+            assert err.startswith("debug: POST ")
+            err = err.split("\n", 1)[1]
+        rob_check_error_output(err, debug=debug, login=False)
+        assert hint.lower() in err.lower()
+        assert len(fake.token_calls()) == (0 if fault[0] == "refused" else 1)
+        rob_check_jtis(fake)
+        assert {p.name: p.read_bytes() for p in path.parent.iterdir()} == before
+
+    @pytest.mark.parametrize(
+        ("fault", "attempts", "refresh_exit", "cls", "status", "error", "hint"), ROB_FAULT_CASES
+    )
+    def test_api_refresh_errors_are_typed(
+        self,
+        fake: FakeSignin,
+        fault: tuple[Any, ...],
+        attempts: int,
+        refresh_exit: int,
+        cls: type[st.SigninTokenError],
+        status: int | None,
+        error: str | None,
+        hint: str,
+    ) -> None:
+        self._api_case(fake, "refresh", fault, attempts, cls, status, error)
+
+    @pytest.mark.parametrize(
+        ("fault", "attempts", "refresh_exit", "cls", "status", "error", "hint"), ROB_FAULT_CASES
+    )
+    def test_api_code_errors_are_typed(
+        self,
+        fake: FakeSignin,
+        fault: tuple[Any, ...],
+        attempts: int,
+        refresh_exit: int,
+        cls: type[st.SigninTokenError],
+        status: int | None,
+        error: str | None,
+        hint: str,
+    ) -> None:
+        self._api_case(fake, "code", fault, attempts, cls, status, error)
+
+    @staticmethod
+    def _api_case(
+        fake: FakeSignin,
+        grant: str,
+        fault: tuple[Any, ...],
+        attempts: int,
+        cls: type[st.SigninTokenError],
+        status: int | None,
+        error: str | None,
+    ) -> None:
+        sleeps: list[float] = []
+        refused = fault[0] == "refused"
+        client = st.SigninClient(
+            endpoint_url=f"http://127.0.0.1:{rob_free_port()}" if refused else fake.url,
+            timeout=0.5,
+            sleep=sleeps.append,
+        )
+        key = st.DPoPKey.generate()
+        request = rob_refresh_request(fake, key) if grant == "refresh" else rob_code_request(fake)[0]
+        if not refused:
+            fake.faults = [fault] * 3
+        with pytest.raises(cls) as info:
+            client.create_oauth2_token(request, key)
+        exc = info.value
+        assert type(exc) is cls
+        expected_attempts = attempts if grant == "refresh" else 1
+        assert len(fake.token_calls()) == (0 if refused else expected_attempts)
+        assert len(sleeps) == expected_attempts - 1
+        assert all(0 <= s <= 20 for s in sleeps)
+        rob_check_jtis(fake)
+        assert "\n" not in str(exc)
+        if isinstance(exc, st.ServiceError):
+            assert exc.status == status
+            assert exc.request_id is not None and str(uuid.UUID(exc.request_id)) == exc.request_id
+            if error is not None:
+                assert exc.error == st.OAuth2ErrorCode(error)
+            if fault[0] == "status" and fault[2] is not None:
+                assert exc.error_type == fault[2]
+        elif isinstance(exc, st.TransportError):
+            assert exc.__cause__ is not None
+        else:
+            assert isinstance(exc, st.InvalidResponseError)
+            assert exc.status == status
+
+    @pytest.mark.parametrize(
+        ("retry_after", "sleeps_expected"),
+        [("0", [0.0, 0.0]), ("7", [7.0, 7.0]), ("20", [20.0, 20.0]), ("21", None), ("  3 ", [3.0, 3.0])],
+    )
+    def test_retry_after_is_honoured(
+        self, fake: FakeSignin, retry_after: str, sleeps_expected: list[float] | None
+    ) -> None:
+        sleeps: list[float] = []
+        client = st.SigninClient(endpoint_url=fake.url, sleep=sleeps.append)
+        key = st.DPoPKey.generate()
+        fault = ("status", 429, "TooManyRequestsError", "INVALID_REQUEST", {"Retry-After": retry_after})
+        fake.faults = [fault, fault]
+        request = rob_refresh_request(fake, key)
+        if sleeps_expected is None:  # longer than the 20 s cap: give up at once
+            with pytest.raises(st.TooManyRequestsError):
+                client.create_oauth2_token(request, key)
+            assert sleeps == []
+            assert len(fake.token_calls()) == 1
+        else:
+            out = client.create_oauth2_token(request, key).token_output
+            assert out.refresh_token is not None
+            assert sleeps == sleeps_expected
+            assert len(fake.token_calls()) == 3
+
+    def test_retry_after_http_date(self, fake: FakeSignin) -> None:
+        sleeps: list[float] = []
+        client = st.SigninClient(endpoint_url=fake.url, sleep=sleeps.append)
+        key = st.DPoPKey.generate()
+        when = formatdate(time.time() + 10, usegmt=True)
+        fake.faults = [("status", 503, None, None, {"Retry-After": when})]
+        client.create_oauth2_token(rob_refresh_request(fake, key), key)
+        assert len(sleeps) == 1 and 7 <= sleeps[0] <= 11
+
+    @pytest.mark.parametrize(
+        "faults",
+        [
+            [("reset",), ("status", 503, None, None)],
+            [("reset-mid",), ("status", 500, "InternalServerException", "server_error")],
+            [("sleep", 1.6), ("status", 429, "TooManyRequestsError", "INVALID_REQUEST")],
+        ],
+        ids=["reset-503", "resetmid-500", "timeout-429"],
+    )
+    def test_refresh_recovers_after_transient_faults(
+        self, fake: FakeSignin, aws_env: dict[str, str], faults: list[tuple[Any, ...]]
+    ) -> None:
+        path = write_session(aws_env, fake)
+        fake.faults = list(faults)
+        code, _, err = rob_main(["refresh", "--force", "--timeout", "1"])
+        assert code == 0, err
+        assert len(fake.token_calls()) == 3
+        rob_check_jtis(fake)
+        entry = json.loads(path.read_text())
+        assert entry["refreshToken"] in fake.refresh_tokens
+        assert not list(path.parent.glob("*.tmp"))
+
+    def test_code_redemption_never_retried_even_when_transient(self, fake: FakeSignin) -> None:
+        sleeps: list[float] = []
+        client = st.SigninClient(endpoint_url=fake.url, sleep=sleeps.append, max_attempts=10)
+        key = st.DPoPKey.generate()
+        request, _, _ = rob_code_request(fake)
+        fake.faults = [("status", 503, None, None)]
+        with pytest.raises(st.ServiceError):
+            client.create_oauth2_token(request, key)
+        assert len(fake.token_calls()) == 1 and sleeps == []
+        # The code was never consumed by the fault, so it still works once.
+        out = client.create_oauth2_token(request, key).token_output
+        assert out.id_token is not None
+
+
+# --------------------------------------------------------------------------
+# 2: hostile input
+# --------------------------------------------------------------------------
+
+ROB_FUZZ_N = 3000
+
+
+class TestHostileInput:
+    """PROTOCOL.md §4, §5, §7, §8, §9, §10, §11: every parser of outside data, fed seeded
+    random mutations; only the module's own error types (and TypeError, or ValueError where
+    an internal helper documents it) may escape."""
+
+    def test_token_response_from_dict(self) -> None:
+        rng = random.Random(4001)
+        valid = json.loads(rob_token_body())
+        successes = 0
+
+        def parse(data: Any) -> None:
+            nonlocal successes
+            out = st.CreateOAuth2TokenResponseBody.from_dict(data)
+            assert type(out.expires_in) is int and 1 <= out.expires_in <= 900
+            assert all(isinstance(v, str) and v for v in out.access_token.to_dict().values())
+            successes += 1
+
+        inputs = list(rob_mutations(rng, valid, ROB_FUZZ_N))
+        inputs += [
+            json.loads(
+                rob_token_body(
+                    accessToken={"access_key_id": "a", "secret_access_key": "b", "session_token": "c"}
+                )
+            )
+        ]
+        failures = rob_fuzz(parse, inputs, (st.SigninTokenError, TypeError))
+        assert not failures, failures[:5]
+        assert successes > 0
+
+    def test_token_response_bytes(self) -> None:
+        rng = random.Random(4002)
+        valid = rob_token_body()
+        inputs = [rob_mutate_bytes(rng, valid) for _ in range(ROB_FUZZ_N)]
+        inputs += [json.dumps(v).encode() for v in rob_mutations(rng, json.loads(valid), 500)]
+
+        def parse(raw: bytes) -> None:
+            st.SigninClient._parse(st._Response(200, {}, raw))
+
+        failures = rob_fuzz(parse, inputs, (st.InvalidResponseError,))
+        assert not failures, failures[:5]
+
+    def test_token_response_through_the_fake(self, fake: FakeSignin) -> None:
+        rng = random.Random(4003)
+        valid = rob_token_body()
+        client = st.SigninClient(endpoint_url=fake.url, sleep=lambda s: None)
+        key = st.DPoPKey.generate()
+        request, _, _ = rob_code_request(fake)
+        bodies = [rob_mutate_bytes(rng, valid) for _ in range(100)]
+        bodies += [json.dumps(v).encode() for v in rob_mutations(rng, json.loads(valid), 100)]
+        fake.faults = [("raw", 200, body, "application/json") for body in bodies]
+        failures = rob_fuzz(
+            lambda _: client.create_oauth2_token(request, key), bodies, (st.InvalidResponseError,)
+        )
+        assert not failures, failures[:5]
+        assert len(fake.token_calls()) == len(bodies)
+
+    def test_error_bodies(self) -> None:
+        rng = random.Random(4004)
+        valid = json.dumps({"error": "TOKEN_EXPIRED", "message": "The refresh token has expired."}).encode()
+        header_values = ("", "AccessDeniedException", "ValidationException:http://x", ":", "Foo#Bar", "\x00")
+        cases = []
+        for _ in range(ROB_FUZZ_N):
+            body = (
+                rob_mutate_bytes(rng, valid)
+                if rng.random() < 0.7
+                else json.dumps(
+                    rob_mutate_json(rng, {"error": "x", "message": "m", "__type": "a#TooManyRequestsError"})
+                ).encode()
+            )
+            headers = {}
+            if rng.random() < 0.5:
+                headers["x-amzn-errortype"] = rng.choice(header_values) + rob_random_text(rng, 10)
+            if rng.random() < 0.5:
+                headers["x-amzn-requestid"] = rob_random_text(rng, 200)
+            if rng.random() < 0.5:
+                headers["retry-after"] = rng.choice(
+                    ["", "1", "-1", "1.5", "999999999999999999999", "Tue, 99"]
+                )
+            if rng.random() < 0.3:
+                headers["date"] = rob_random_text(rng, 30)
+            cases.append(st._Response(rng.choice([400, 401, 403, 429, 500, 502, 599, 418]), headers, body))
+
+        def classify(response: st._Response) -> None:
+            error = st._service_error(response, ["rt-secret"])
+            assert isinstance(error, st.ServiceError)
+            assert error.status == response.status
+            after = st._retry_after(response)
+            assert after is None or after >= 0
+            st._http_date(response.headers.get("date", ""))
+
+        failures = rob_fuzz(classify, cases, ())
+        assert not failures, failures[:5]
+
+    def test_error_bodies_through_the_fake(self, fake: FakeSignin) -> None:
+        rng = random.Random(4005)
+        valid = json.dumps({"error": "INVALID_REQUEST", "message": "bad"}).encode()
+        client = st.SigninClient(endpoint_url=fake.url, sleep=lambda s: None)
+        key = st.DPoPKey.generate()
+        request, _, _ = rob_code_request(fake)
+        junk = [rob_mutate_bytes(rng, valid) for _ in range(150)] + [b"", b"\x00" * 100, ROB_HTML]
+        types = ("application/json", "text/html", "text/plain; charset=latin-1", "application/x-amz-json-1.1")
+        fake.faults = [("raw", rng.choice([400, 401, 403, 500]), body, rng.choice(types)) for body in junk]
+        failures = rob_fuzz(lambda _: client.create_oauth2_token(request, key), junk, (st.ServiceError,))
+        assert not failures, failures[:5]
+
+    @pytest.mark.parametrize("value", ["\u00b2", "\u00b9", "\u00b3"])
+    def test_retry_after_latin1_digits(self, value: str) -> None:
+        """Retry-After byte 0xB2 is '²' in Latin-1: str.isdigit() is true, float() refuses it."""
+        failures = rob_fuzz(
+            lambda v: st._retry_after(st._Response(429, {"retry-after": v}, b"{}")), [value], ()
+        )
+        assert not failures, failures
+
+    @pytest.mark.parametrize("where", ["header", "body"])
+    def test_error_type_is_one_bounded_line(self, where: str) -> None:
+        hostile = "Evil\x1b[2J" + ("\nfake line" if where == "body" else "") + "x" * 5000
+        headers = {"x-amzn-errortype": hostile} if where == "header" else {}
+        body = json.dumps({"__type": "ns#" + hostile, "message": "m"} if where == "body" else {}).encode()
+        text = str(st._service_error(st._Response(418, headers, body), []))
+        assert text.isprintable() and len(text) < 1000
+
+    def test_id_token(self) -> None:
+        rng = random.Random(4006)
+        claims = {"sub": SESSION_ARN, "aud": "x", "iss": "y", "iat": 1, "exp": 2}
+        valid = fake_jwt(claims)
+        inputs: list[Any] = []
+        for _ in range(ROB_FUZZ_N // 3):
+            inputs.append(
+                rob_mutate_bytes(rng, valid.encode(), (b".", b"=", b"+", b"/", b"\x00")).decode("latin-1")
+            )
+            payload = json.dumps(rob_mutate_json(rng, claims)).encode()
+            inputs.append(f"e30.{b64url(payload)}.c2ln")
+            inputs.append(f"e30.{b64url(rob_mutate_bytes(rng, json.dumps(claims).encode()))}.")
+        inputs += [None, 5, b"a.b.c", ["a"], "", ".", "..", "...", "a.b.c.d"]
+
+        def parse(token: Any) -> None:
+            session, account = st._session_from_id_token(token)
+            assert re.fullmatch(r"\d{12}", account) and session.startswith("arn:aws")
+
+        failures = rob_fuzz(parse, inputs, (st.SigninTokenError, TypeError))
+        assert not failures, failures[:5]
+
+    def test_pem_keys(self) -> None:
+        rng = random.Random(4007)
+        key = st.DPoPKey.from_private_value(0xC0FFEE)
+        sec1_pem = key.to_pem()
+        pkcs8_pem = rob_pkcs8(key)
+        assert st.DPoPKey.from_pem(pkcs8_pem) == key
+        sec1_der = base64.b64decode("".join(sec1_pem.splitlines()[1:-1]))
+        pkcs8_der = base64.b64decode("".join(pkcs8_pem.splitlines()[1:-1]))
+        der_tokens = (
+            b"\x00",
+            b"\x30",
+            b"\x02",
+            b"\x04",
+            b"\x81",
+            b"\x82\xff\xff",
+            b"\xa0",
+            b"\xa1",
+            b"\xff" * 4,
+        )
+        inputs: list[Any] = []
+        for _ in range(ROB_FUZZ_N // 3):
+            inputs.append(rob_pem(rob_mutate_bytes(rng, sec1_der, der_tokens)))
+            inputs.append(rob_pem(rob_mutate_bytes(rng, pkcs8_der, der_tokens), "PRIVATE KEY"))
+            text_tokens = (b"-----", b"\n", b"\r\n", b"=", b"==", b"BEGIN ", b"END ", b"\x00", b"\xff")
+            raw = rob_mutate_bytes(rng, rng.choice([sec1_pem, pkcs8_pem]).encode(), text_tokens)
+            inputs.append(raw if rng.random() < 0.5 else raw.decode("latin-1"))
+        inputs += [None, 5, ["pem"]]
+
+        def parse(pem: Any) -> None:
+            parsed = st.DPoPKey.from_pem(pem)
+            assert st.DPoPKey.from_pem(parsed.to_pem()) == parsed
+
+        failures = rob_fuzz(parse, inputs, (st.InvalidKeyError, TypeError))
+        assert not failures, failures[:5]
+
+    def test_jwks(self) -> None:
+        rng = random.Random(4008)
+        jwk = st.DPoPKey.from_private_value(12345).public_jwk
+        rsa = {"kty": "RSA", "e": "AQAB", "n": "sXch"}
+        inputs: list[Any] = list(rob_mutations(rng, jwk, ROB_FUZZ_N // 2))
+        inputs += list(rob_mutations(rng, rsa, ROB_FUZZ_N // 4))
+        for _ in range(ROB_FUZZ_N // 4):
+            raw = bytes(rng.randrange(256) for _ in range(rng.choice([31, 32, 33, 0, 64])))
+            name = rng.choice(["x", "y"])
+            text = b64url(raw) if rng.random() < 0.7 else rob_random_text(rng, 50)
+            inputs.append(dict(jwk, **{name: text}))
+        inputs += [None, [], "EC", {"kty": "EC"}]
+
+        def thumb(value: Any) -> None:
+            out = st.jwk_thumbprint(value)
+            assert re.fullmatch(r"[A-Za-z0-9_-]{43}", out)
+
+        failures = rob_fuzz(thumb, inputs, (st.InvalidKeyError, TypeError))
+        assert not failures, failures[:5]
+
+    def test_cache_files(self, tmp_path: Path) -> None:
+        rng = random.Random(4009)
+        key = st.DPoPKey.from_private_value(777)
+        entry = {
+            "accessToken": {
+                "accessKeyId": "ASIAX",
+                "secretAccessKey": "sk",
+                "sessionToken": "st",
+                "accountId": ACCOUNT,
+                "expiresAt": "2030-01-01T00:00:00Z",
+            },
+            "tokenType": "urn:aws:params:oauth:token-type:access_token_sigv4",
+            "clientId": st.SAME_DEVICE_CLIENT_ID,
+            "refreshToken": "rt-x",
+            "idToken": fake_jwt({"sub": SESSION_ARN}),
+            "dpopKey": key.to_pem(),
+        }
+        stamps = [
+            "2030-01-01T00:00:00.123456789Z",
+            "2030-01-01 00:00:00+05:30",
+            "2030-01-01T00:00:00-0800",
+            "2030-02-30T00:00:00Z",
+            "2030-01-01T25:00:00Z",
+            "2030-01-01T00:00:00+24:00",
+            "0000-01-01T00:00:00Z",
+            "2030-1-1T0:0:0Z",
+            "2030-01-01",
+            " 2030-01-01T00:00:00Z\n",
+        ]
+        path = tmp_path / "entry.json"
+        blobs = []
+        for _ in range(ROB_FUZZ_N // 2):
+            mutated = rob_mutate_json(rng, entry)
+            if (
+                rng.random() < 0.3
+                and isinstance(mutated, dict)
+                and isinstance(mutated.get("accessToken"), dict)
+            ):
+                mutated["accessToken"]["expiresAt"] = rng.choice(stamps)
+            blobs.append(json.dumps(mutated).encode())
+        blobs += [rob_mutate_bytes(rng, json.dumps(entry).encode()) for _ in range(ROB_FUZZ_N // 2)]
+
+        def read(raw: bytes) -> None:
+            path.write_bytes(raw)
+            got = st._read_entry(str(path), "login")
+            creds = st.Credentials._from_entry(got, SESSION_ARN)
+            creds.seconds_left()
+
+        failures = rob_fuzz(read, blobs, (st.LoginRequiredError,))
+        assert not failures, failures[:5]
+
+    def test_cache_files_through_the_cli(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        rng = random.Random(4010)
+        path = write_session(aws_env, fake, expires_in=60)
+        valid = path.read_bytes()
+        entry = json.loads(valid)
+        for i in range(30):
+            mutated = (
+                rob_mutate_bytes(rng, valid) if i % 2 else json.dumps(rob_mutate_json(rng, entry)).encode()
+            )
+            path.write_bytes(mutated)
+            code, out, err = rob_main(["credentials", "--timeout", "2"])
+            assert code in (0, 3), (mutated[:200], err)
+            assert "Traceback" not in err
+            if code:
+                rob_check_error_output(err, debug=False, login=True)
+                assert out == ""
+            else:
+                assert set(json.loads(out)) == {
+                    "Version",
+                    "AccessKeyId",
+                    "SecretAccessKey",
+                    "SessionToken",
+                    "Expiration",
+                }
+
+    def test_config_files(self, tmp_path: Path) -> None:
+        rng = random.Random(4011)
+        pool = [
+            "[default]",
+            "[profile dev]",
+            "[ profile  dev ]",
+            "[profile dev] ; c",
+            "[sso-session s]",
+            "region = us-east-1",
+            "login_session = arn:aws:iam::123456789012:user/A",
+            "  nested = 1",
+            "\tkey = tab",
+            "key=value",
+            "key",
+            "= value",
+            "# comment",
+            "; comment",
+            "[",
+            "]",
+            "[]",
+            "[profile",
+            "",
+            "   ",
+            "\ufeff[default]",
+            "k = v = w",
+            "\x00",
+            "\r",
+            "[profile a]b",
+        ]
+        path = tmp_path / "config"
+        names = ["default", "dev", "a", "new", "x y", "[x]", "\x00", ""]
+        safe_names = ("default", "dev", "new")
+        cases = []
+        for _ in range(ROB_FUZZ_N // 2):
+            lines = [rng.choice(pool) for _ in range(rng.randint(0, 12))]
+            raw = rng.choice(["\n", "\r\n"]).join(lines).encode()
+            if rng.random() < 0.3:
+                raw = rob_mutate_bytes(rng, raw, (b"\n", b"[", b"]", b"=", b"\xff", b"\xef\xbb\xbf"))
+            cases.append((raw, rng.choice(names), rng.choice(["login_session", "region", "k", "nested"])))
+
+        def edit(case: tuple[bytes, str, str]) -> None:
+            raw, name, key = case
+            path.write_bytes(raw)
+            cfg = st._ConfigFile(str(path))
+            before = cfg.profile(name)
+            assert before is None or isinstance(before, dict)
+            cfg.set(name, key, "v-1")
+            if name in safe_names:
+                assert (cfg.profile(name) or {}).get(key) == "v-1", cfg.lines
+                cfg.save()
+                assert (st._ConfigFile(str(path)).profile(name) or {}).get(key) == "v-1"
+
+        failures = rob_fuzz(edit, cases, (st.ConfigError,))
+        assert not failures, failures[:5]
+
+    def test_config_duplicate_key(self, tmp_path: Path) -> None:
+        """A duplicated key in a section: set() must change the value profile() reads."""
+        path = tmp_path / "config"
+        path.write_text("[default]\nregion = a\nregion = b\n")
+        cfg = st._ConfigFile(str(path))
+        cfg.set("default", "region", "c")
+        assert cfg.profile("default") == {"region": "c"}
+
+    @pytest.mark.parametrize("char", ["\x0b", "\x0c", "\x1c", "\x85", "\u2028"])
+    def test_config_other_lines_kept_byte_for_byte(self, tmp_path: Path, char: str) -> None:
+        """§10: every other line stays as it was, whatever characters it holds."""
+        path = tmp_path / "config"
+        original = f"[profile other]\nnote = a{char}b\n".encode()
+        path.write_bytes(original)
+        cfg = st._ConfigFile(str(path))
+        cfg.set("default", "login_session", SESSION_ARN)
+        cfg.save()
+        assert path.read_bytes().startswith(original)
+
+    def test_remote_codes(self) -> None:
+        rng = random.Random(4012)
+        state = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        query = f"state={state}&code=c0de-123"
+        valid = base64.b64encode(query.encode()).decode()
+        assert st._decode_remote_code(valid, state) == "c0de-123"
+        b64_tokens = (b"=", b"==", b"+", b"/", b"-", b"_", b" ", b"\n", b"\x00", b"\xc3\xa9")
+        inputs: list[str] = []
+        for _ in range(ROB_FUZZ_N // 3):
+            inputs.append(rob_mutate_bytes(rng, valid.encode(), b64_tokens).decode("latin-1"))
+            mutated = rob_mutate_bytes(
+                rng, query.encode(), (b"&", b"=", b"%", b"%ff", b"code=", b"state=", b";")
+            )
+            inputs.append(base64.b64encode(mutated).decode())
+            inputs.append(rob_random_text(rng, 80))
+
+        def decode(text: str) -> None:
+            code = st._decode_remote_code(text, state)
+            assert isinstance(code, str) and code
+
+        failures = rob_fuzz(decode, inputs, (st.ParamValidationError,))
+        assert not failures, failures[:5]
+
+    def test_callback_query_strings(self) -> None:
+        rng = random.Random(4013)
+        state = str(uuid.uuid4())
+        server = st._CallbackServer(state, 0)
+        try:
+            tokens = (
+                b"?",
+                b"&",
+                b"=",
+                b"%",
+                b"%zz",
+                b"%ff",
+                b"state=",
+                b"code=",
+                b"error=x",
+                b"\x00",
+                b"\xff",
+                b" ",
+                b"\r\n",
+                b"HTTP/1.1",
+                b"/oauth/callback",
+            )
+            valid = b"GET /oauth/callback?state=wrong&code=abc HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            answered = 0
+            for _ in range(300):
+                reply = rob_raw_http(server.port, rob_mutate_bytes(rng, valid, tokens))
+                answered += bool(reply)  # a status line, or an HTTP/0.9 page
+                assert server.result is None
+            assert answered > 250  # it keeps answering
+            code = "real-" + uuid.uuid4().hex
+            status, _ = rob_get(f"{server.redirect_uri}?code={code}&state={state}")
+            assert status == 200
+            assert server.wait(10) == {"code": code}
+        finally:
+            server.close()
+
+
+# Edge inputs: (id, bytes).  Every parser gets every one.
+ROB_EDGE_INPUTS = [
+    pytest.param(b"", id="empty"),
+    pytest.param(b"{" + b'"a":"' + b"x" * (3 << 20) + b'"}', id="huge-3MiB"),
+    pytest.param(b"[" * 100000, id="nested-100000"),
+    pytest.param(b'{"a":' * 100000, id="nested-objects-100000"),
+    pytest.param(b"\x00" * 64, id="nul-bytes"),
+    pytest.param(b'{"accessToken\x00": 1}', id="nul-in-key"),
+    pytest.param(b"\xff\xfe\xc3\x28\xed\xa0\x80", id="invalid-utf8"),
+    pytest.param(b"\xef\xbb\xbf{}", id="utf8-bom"),
+    pytest.param(b"YWJj=", id="bad-padding"),
+    pytest.param(b"YWJjZA===", id="excess-padding"),
+    pytest.param(b"1e99999", id="huge-float"),
+    pytest.param(b"9" * 5000, id="huge-int"),
+]
+
+
+def rob_edge_parsers(
+    tmp: Path,
+) -> dict[str, tuple[Callable[[bytes], object], tuple[type[BaseException], ...]]]:
+    entry_path = tmp / "entry.json"
+    config_path = tmp / "config"
+
+    def read_entry(raw: bytes) -> object:
+        entry_path.write_bytes(raw)
+        return st._read_entry(str(entry_path), "login")
+
+    def config(raw: bytes) -> object:
+        config_path.write_bytes(raw)
+        cfg = st._ConfigFile(str(config_path))
+        cfg.set("default", "region", "us-east-1")
+        return cfg.profile("default")
+
+    def text(raw: bytes) -> str:
+        return raw.decode("latin-1")
+
+    return {
+        "token-response": (
+            lambda raw: st.SigninClient._parse(st._Response(200, {}, raw)),
+            (st.InvalidResponseError,),
+        ),
+        "error-body": (lambda raw: st._service_error(st._Response(400, {}, raw), []), ()),
+        "id-token": (lambda raw: st._session_from_id_token(f"e30.{text(raw)}.c2ln"), (st.SigninTokenError,)),
+        "id-token-b64": (
+            lambda raw: st._session_from_id_token(f"e30.{b64url(raw)}.c2ln"),
+            (st.SigninTokenError,),
+        ),
+        "pem": (st.DPoPKey.from_pem, (st.InvalidKeyError,)),
+        "pem-body": (lambda raw: st.DPoPKey.from_pem(rob_pem(raw)), (st.InvalidKeyError,)),
+        "jwk": (
+            lambda raw: st.jwk_thumbprint({"kty": "EC", "crv": "P-256", "x": text(raw), "y": text(raw)}),
+            (st.InvalidKeyError,),
+        ),
+        "cache-file": (read_entry, (st.LoginRequiredError,)),
+        "config-file": (config, (st.ConfigError,)),
+        "remote-code": (lambda raw: st._decode_remote_code(text(raw), "s"), (st.ParamValidationError,)),
+        "remote-code-b64": (
+            lambda raw: st._decode_remote_code(base64.b64encode(raw).decode(), "s"),
+            (st.ParamValidationError,),
+        ),
+    }
+
+
+ROB_EDGE_PARSER_NAMES = list(rob_edge_parsers(Path("/nonexistent")))
+
+
+class TestHostileEdgeCases:
+    """Hand-written hostile inputs for every parser of outside data (PROTOCOL.md §4-§11):
+    empty, huge, deeply nested, NUL bytes, invalid UTF-8, bad base64 padding, points off the
+    curve and private scalars out of range."""
+
+    @pytest.mark.parametrize("raw", ROB_EDGE_INPUTS)
+    @pytest.mark.parametrize("parser", ROB_EDGE_PARSER_NAMES)
+    def test_edge_input(self, tmp_path: Path, parser: str, raw: bytes) -> None:
+        fn, allowed = rob_edge_parsers(tmp_path)[parser]
+        failures = rob_fuzz(fn, [raw], allowed)
+        assert not failures, failures
+
+    @pytest.mark.parametrize(
+        ("d_bytes", "what"),
+        [
+            (b"\x00" * 32, "zero"),
+            (b"\x00", "zero-short"),
+            (P256_N.to_bytes(32, "big"), "n"),
+            ((P256_N + 1).to_bytes(32, "big"), "n+1"),
+            (b"\xff" * 32, "2^256-1"),
+            (b"", "empty"),
+            (b"\x01" * 33, "33-bytes"),
+        ],
+    )
+    def test_pem_scalar_out_of_range(self, d_bytes: bytes, what: str) -> None:
+        with pytest.raises(st.InvalidKeyError):
+            st.DPoPKey.from_pem(rob_pem(rob_sec1(d_bytes, None)))
+
+    @pytest.mark.parametrize("d", [0, -1, P256_N, P256_N + 5, 2**256])
+    def test_private_value_out_of_range(self, d: int) -> None:
+        with pytest.raises(st.InvalidKeyError):
+            st.DPoPKey.from_private_value(d)
+
+    @pytest.mark.parametrize(
+        "point",
+        [
+            b"\x04" + (1).to_bytes(32, "big") + (1).to_bytes(32, "big"),  # off the curve
+            b"\x04" + P256_P.to_bytes(32, "big") + (0).to_bytes(32, "big"),  # x = p, out of the field
+            b"\x04" + b"\x00" * 64,  # (0, 0)
+            b"\x02" + b"\x11" * 64,  # not uncompressed
+        ],
+        ids=["off-curve", "x-equals-p", "zero", "compressed-tag"],
+    )
+    def test_pem_public_point_rejected(self, point: bytes) -> None:
+        good = st.DPoPKey.from_private_value(99)
+        with pytest.raises(st.InvalidKeyError):
+            st.DPoPKey.from_pem(rob_pem(rob_sec1((99).to_bytes(32, "big"), point)))
+        # The other, valid key's point with this scalar: a mismatch, also refused.
+        other = st.DPoPKey.from_private_value(100).public_jwk
+        mismatched = b"\x04" + b64url_decode(other["x"]) + b64url_decode(other["y"])
+        with pytest.raises(st.InvalidKeyError):
+            st.DPoPKey.from_pem(rob_pem(rob_sec1((99).to_bytes(32, "big"), mismatched)))
+        assert st.DPoPKey.from_pem(good.to_pem()) == good
+
+    @pytest.mark.parametrize(
+        "coords",
+        [
+            ((1).to_bytes(32, "big"), (1).to_bytes(32, "big")),
+            (P256_P.to_bytes(32, "big"), (0).to_bytes(32, "big")),
+            (b"\x00" * 32, b"\x00" * 32),
+        ],
+        ids=["off-curve", "x-equals-p", "zero"],
+    )
+    def test_jwk_point_rejected(self, coords: tuple[bytes, bytes]) -> None:
+        jwk = {"kty": "EC", "crv": "P-256", "x": b64url(coords[0]), "y": b64url(coords[1])}
+        with pytest.raises(st.InvalidKeyError):
+            st.jwk_thumbprint(jwk)
+
+    @pytest.mark.parametrize("suffix", ["=", "==", "A", "+", "/", " ", "\n"])
+    def test_jwk_bad_base64(self, suffix: str) -> None:
+        jwk = st.DPoPKey.from_private_value(5).public_jwk
+        with pytest.raises(st.InvalidKeyError):
+            st.jwk_thumbprint(dict(jwk, x=jwk["x"] + suffix))
+
+    @pytest.mark.parametrize("mutation", ["drop-padding", "extra-padding", "inner-padding", "bad-char"])
+    def test_pem_bad_base64(self, mutation: str) -> None:
+        pem = st.DPoPKey.from_private_value(7).to_pem()
+        lines = pem.splitlines()
+        body = "".join(lines[1:-1])
+        assert body.endswith("=")
+        body = {
+            "drop-padding": body.rstrip("="),
+            "extra-padding": body + "==",
+            "inner-padding": body[:10] + "=" + body[10:],
+            "bad-char": body[:10] + "*" + body[10:],
+        }[mutation]
+        with pytest.raises(st.InvalidKeyError):
+            st.DPoPKey.from_pem(f"{lines[0]}\n{body}\n{lines[-1]}\n")
+
+    @pytest.mark.parametrize("stamp", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+01:00"])
+    def test_cache_timestamp_out_of_datetime_range(self, tmp_path: Path, stamp: str) -> None:
+        path = tmp_path / "entry.json"
+        entry = {
+            "accessToken": {
+                "accessKeyId": "a",
+                "secretAccessKey": "b",
+                "sessionToken": "c",
+                "expiresAt": stamp,
+            },
+            "refreshToken": "r",
+            "dpopKey": "k",
+            "clientId": "c",
+        }
+        path.write_text(json.dumps(entry))
+        failures = rob_fuzz(lambda p: st._read_entry(p, "login"), [str(path)], (st.LoginRequiredError,))
+        assert not failures, failures
+
+    def test_cli_cache_timestamp_out_of_range(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(aws_env, fake)
+        entry = json.loads(path.read_text())
+        entry["accessToken"]["expiresAt"] = "9999-12-31T23:59:59-05:00"
+        path.write_text(json.dumps(entry))
+        result = run_cli(["credentials"], aws_env)
+        assert result.returncode == 3, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+# --------------------------------------------------------------------------
+# 3: secrets
+# --------------------------------------------------------------------------
+
+
+def rob_key_secrets(pem: str) -> set[str]:
+    """The private parts of a PEM: its base64 body (whole and each line), d in hex and decimal."""
+    lines = pem.strip().splitlines()[1:-1]
+    der = base64.b64decode("".join(lines))
+    d = int.from_bytes(der[7:39], "big")
+    return {"".join(lines), *lines, format(d, "064x"), format(d, "x"), format(d, "X"), str(d)}
+
+
+def rob_leaks(text: str, secrets_: set[str]) -> list[str]:
+    return sorted(s for s in secrets_ if s and s in text)
+
+
+class TestSecrets:
+    """PROTOCOL.md §5, §7, §9, §12: secret values (secret key, session token, refresh token,
+    DPoP private key, auth code, PKCE verifier) never reach stderr, --debug output, repr()/str()
+    of any object or exception; stdout only where printing them is the command's purpose."""
+
+    def test_no_secret_leaks(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        d = int.from_bytes(hashlib.sha256(b"robust secret dpop key").digest(), "big") % (P256_N - 1) + 1
+        key = st.DPoPKey.from_private_value(d)
+        secret_key = "ROBSECRETKEY" + uuid.uuid4().hex
+        session_token = "ROBSESSIONTOKEN" + uuid.uuid4().hex
+        expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+        path = write_session(
+            aws_env,
+            fake,
+            key=key,
+            extra={
+                "accessToken": {
+                    "accessKeyId": "ASIAROBSECRETS",
+                    "secretAccessKey": secret_key,
+                    "sessionToken": session_token,
+                    "accountId": ACCOUNT,
+                    "expiresAt": expires,
+                }
+            },
+        )
+        secrets_: set[str] = {secret_key, session_token, *rob_key_secrets(key.to_pem())}
+        assert format(d, "064x") in secrets_
+        outputs: list[tuple[str, str]] = []  # (where, text) that must hold no secret
+
+        def harvest() -> None:
+            if path.exists():
+                entry = json.loads(path.read_text())
+                secrets_.update(
+                    {
+                        entry["refreshToken"],
+                        entry["accessToken"]["secretAccessKey"],
+                        entry["accessToken"]["sessionToken"],
+                    }
+                )
+                secrets_.update(rob_key_secrets(entry["dpopKey"]))
+            for record in fake.token_calls():
+                body = record.get("json") or {}
+                secrets_.update(v for k, v in body.items() if k in ("code", "codeVerifier", "refreshToken"))
+            secrets_.update(fake.codes)
+            secrets_.update(fake.refresh_tokens)
+
+        def run(args: list[str], *, stdout_ok: bool = False, stdin_text: str = "") -> tuple[int, str, str]:
+            code, out, err = rob_main(args, stdin_text)
+            captured = capsys.readouterr()
+            outputs.append((f"{args} stderr", err + captured.err))
+            if not stdout_ok:
+                outputs.append((f"{args} stdout", out + captured.out))
+            harvest()
+            return code, out, err
+
+        def current_refresh_token() -> str:
+            return str(json.loads(path.read_text())["refreshToken"])
+
+        harvest()
+        # Successful commands.
+        for fmt in ("process", "env", "env-no-export", "powershell", "windows-cmd", "fish", "json"):
+            code, out, _ = run(["credentials", "--format", fmt], stdout_ok=True)
+            assert code == 0 and secret_key in out  # the command's purpose
+        for args in (
+            ["status"],
+            ["status", "--json"],
+            ["refresh"],
+            ["refresh", "--force"],
+            ["refresh", "--force", "--debug"],
+            ["credentials", "--debug"],
+        ):
+            code, _, err = run(args, stdout_ok=args[0] == "credentials")
+            assert code == 0, err
+        # Refresh failures, the fake echoing the refresh token in its error messages.
+        for status, debug in ((400, False), (400, True), (403, True), (500, True)):
+            token = current_refresh_token()
+            echo = {
+                "error": "INVALID_REQUEST",
+                "message": f"refresh token {token} is invalid",
+                "error_description": token,
+                "Message": token,
+            }
+            fake.faults = [("raw", status, json.dumps(echo).encode(), "application/json")] * 3
+            code, _, err = run(["refresh", "--force", "--timeout", "2"] + (["--debug"] if debug else []))
+            assert code in (1, 3) and "refresh token *** is invalid" in err, err
+            fake.faults = []
+        fake.faults = [
+            ("raw", 200, json.dumps({"accessToken": current_refresh_token()}).encode(), "application/json")
+        ]
+        code, _, err = run(["refresh", "--force", "--debug"])
+        assert code == 1, err
+        # Code redemption through the token command: success, echoing failures, invalid input.
+        key_file = tmp_path / "key.pem"
+        key_file.write_text(key.to_pem())
+        for outcome in ("ok", "echo", "echo-debug", "bad-verifier"):
+            request, code_value, verifier = rob_code_request(fake)
+            if outcome.startswith("echo"):
+                message = f"code {code_value} with verifier {verifier} rejected"
+                fake.faults = [
+                    (
+                        "raw",
+                        400,
+                        json.dumps({"error": "INVALID_REQUEST", "message": message}).encode(),
+                        "application/json",
+                    )
+                ]
+            args = [
+                "token",
+                "--endpoint-url",
+                fake.url,
+                "--dpop-key",
+                str(key_file),
+                "--grant-type",
+                "authorization_code",
+                "--client-id",
+                st.SAME_DEVICE_CLIENT_ID,
+                "--code",
+                code_value,
+                "--redirect-uri",
+                ROB_REDIRECT_URI,
+                "--code-verifier=" + verifier + ("!" if outcome == "bad-verifier" else ""),
+            ]
+            secrets_.update({code_value, verifier})
+            code, out, err = run(
+                args + (["--debug"] if outcome == "echo-debug" else []), stdout_ok=outcome == "ok"
+            )
+            assert code == {"ok": 0, "echo": 1, "echo-debug": 1, "bad-verifier": 2}[outcome], err
+            if outcome == "ok":
+                issued = json.loads(out)["accessToken"]
+                secrets_.update({issued["secretAccessKey"], issued["sessionToken"]})
+                secrets_.add(json.loads(out)["refreshToken"])
+            fake.faults = []
+        token = fake.seed_session(key)
+        secrets_.add(token)
+        fake.faults = [
+            ("raw", 400, json.dumps({"error": "INVALID_REQUEST", "message": token}).encode(), "text/plain")
+        ]
+        code, _, err = run(
+            [
+                "token",
+                "--endpoint-url",
+                fake.url,
+                "--dpop-key",
+                str(key_file),
+                "--debug",
+                "--grant-type",
+                "refresh_token",
+                "--client-id",
+                st.SAME_DEVICE_CLIENT_ID,
+                "--refresh-token",
+                token,
+            ]
+        )
+        assert code == 1 and "***" in err, err
+        input_json = json.dumps(
+            {
+                "clientId": st.SAME_DEVICE_CLIENT_ID,
+                "grantType": "refresh_token",
+                "refreshToken": token,
+                "code": "x" * 600,
+            }
+        )
+        code, _, err = run(
+            ["token", "--endpoint-url", fake.url, "--dpop-key", str(key_file), "--input-json", "-"],
+            stdin_text=input_json,
+        )
+        assert code == 2, err
+        # Cross-device login in a real process (--debug), then a failing one echoing the code.
+        for fail in (False, True):
+            if fail:
+                fake.faults = [("pass",)]  # placeholder, replaced once the code is known
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "signin_token", "login", "--remote", "--debug", "--yes"],
+                env=aws_env,
+                cwd=str(HERE),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            assert proc.stderr is not None and proc.stdin is not None
+            head = ""
+            while "http" not in head:
+                head = proc.stderr.readline()
+            url = head.strip()
+            status, pasted = browser_follow(url)
+            assert status == 200
+            got = dict(urllib.parse.parse_qsl(base64.b64decode(pasted).decode()))
+            secrets_.add(got["code"])
+            if fail:
+                fake.faults = [
+                    (
+                        "raw",
+                        400,
+                        json.dumps({"error": "INVALID_REQUEST", "message": f"bad {got['code']}"}).encode(),
+                        "application/json",
+                    )
+                ]
+            out, err = proc.communicate(pasted + "\n", timeout=30)
+            assert proc.returncode == (1 if fail else 0), err
+            harvest()
+            outputs.append((f"login fail={fail} stderr", head + err))
+            outputs.append((f"login fail={fail} stdout", out))
+            fake.faults = []
+        # exec: the child's environment holds the credentials (its purpose), stderr does not.
+        result = run_cli(
+            ["exec", "--", sys.executable, "-c", "import os; print(os.environ['AWS_SECRET_ACCESS_KEY'])"],
+            aws_env,
+        )
+        assert result.returncode == 0, result.stderr
+        harvest()
+        assert result.stdout.strip() == json.loads(path.read_text())["accessToken"]["secretAccessKey"]
+        outputs.append(("exec stderr", result.stderr))
+        for args in (["logout", "--debug"], ["status"], ["credentials"], ["pkce"]):
+            run(args, stdout_ok=args[0] == "pkce")
+        # repr()/str() of every object that holds a secret.
+        request, code_value, verifier = rob_code_request(fake)
+        refresh_body = st.CreateOAuth2TokenRequestBody(
+            client_id=st.SAME_DEVICE_CLIENT_ID, grant_type="refresh_token", refresh_token=token
+        )
+        response_raw = rob_token_body(
+            accessToken={"accessKeyId": "A", "secretAccessKey": secret_key, "sessionToken": session_token},
+            refreshToken=token,
+        )
+        response = st.SigninClient._parse(st._Response(200, {}, response_raw))
+        pkce = st.generate_pkce()
+        secrets_.update({code_value, verifier, pkce.code_verifier})
+        objects: list[Any] = [
+            st.AccessToken("A", secret_key, session_token),
+            st.Credentials("A", secret_key, session_token, datetime.datetime.now(datetime.timezone.utc)),
+            request,
+            request.token_input,
+            refresh_body,
+            st.CreateOAuth2TokenRequest(refresh_body),
+            response,
+            response.token_output,
+            response.token_output.access_token,
+            pkce,
+            key,
+            st._Response(200, {}, response_raw),
+            st.SigninClient(endpoint_url=fake.url),
+        ]
+        # Every exception: service errors echoing secrets, invalid input holding them.
+        errors: list[BaseException] = []
+        client = st.SigninClient(endpoint_url=fake.url, sleep=lambda s: None)
+        for req, echo in (
+            (st.CreateOAuth2TokenRequest(refresh_body), token),
+            (request, f"{code_value} {verifier}"),
+        ):
+            for status in (400, 401, 429, 500):
+                body = json.dumps({"error": "INVALID_REQUEST", "message": echo, "error_description": echo})
+                fake.faults = [("raw", status, body.encode(), "application/json")] * 3
+                try:
+                    client.create_oauth2_token(req, key)
+                except st.SigninTokenError as exc:
+                    errors.append(exc)
+                fake.faults = []
+        invalid: list[Callable[[], object]] = [
+            lambda: st.CreateOAuth2TokenRequestBody(
+                client_id=st.SAME_DEVICE_CLIENT_ID, grant_type="refresh_token", refresh_token=token * 100
+            ),
+            lambda: st.CreateOAuth2TokenRequestBody(
+                client_id=st.SAME_DEVICE_CLIENT_ID,
+                grant_type="authorization_code",
+                code=code_value * 100,
+                redirect_uri=ROB_REDIRECT_URI,
+                code_verifier=verifier,
+            ),
+            lambda: st.CreateOAuth2TokenRequestBody(
+                client_id=st.SAME_DEVICE_CLIENT_ID,
+                grant_type="authorization_code",
+                code=code_value,
+                redirect_uri=ROB_REDIRECT_URI,
+                code_verifier=verifier + "!",
+            ),
+            lambda: st.CreateOAuth2TokenRequestBody.from_dict(
+                {"clientId": token, "grantType": "refresh_token", "refreshToken": token}
+            ),
+            lambda: st.pkce_challenge(verifier + "\x00"),
+            lambda: st.AccessToken("", secret_key, session_token),
+            lambda: st.CreateOAuth2TokenResponseBody.from_dict(
+                {
+                    "accessToken": {
+                        "accessKeyId": "a",
+                        "secretAccessKey": secret_key,
+                        "sessionToken": session_token,
+                    },
+                    "tokenType": "t",
+                    "expiresIn": 0,
+                }
+            ),
+            lambda: st.SigninClient._parse(st._Response(200, {}, response_raw[:-5])),
+            lambda: st.DPoPKey.from_pem(key.to_pem().replace("EC PRIVATE", "RSA PRIVATE")),
+            lambda: st.DPoPKey.from_pem(rob_pem(rob_sec1(d.to_bytes(32, "big"), b"\x04" + b"\x01" * 64))),
+            lambda: st.DPoPKey.from_private_value(d + P256_N),
+            lambda: st._decode_remote_code(
+                base64.b64encode(f"state=x&code={code_value}".encode()).decode(), "y"
+            ),
+            lambda: st._decode_remote_code(f"{code_value}{verifier}", "y"),
+            lambda: st._read_entry(str(tmp_path / "missing.json"), "login"),
+        ]
+        broken = tmp_path / "broken.json"
+        broken.write_text(json.dumps({"accessToken": {"secretAccessKey": secret_key}, "refreshToken": token}))
+        invalid.append(lambda: st._read_entry(str(broken), "login"))
+        for make in invalid:
+            try:
+                make()
+            except (st.SigninTokenError, TypeError, ValueError) as exc:
+                errors.append(exc)
+            else:
+                raise AssertionError("expected an error")
+        assert len(errors) == 8 + len(invalid)
+        for obj in objects:
+            outputs.append((f"repr {type(obj).__name__}", repr(obj) + str(obj)))
+        for exc in errors:
+            text = (
+                repr(exc) + str(exc) + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            )
+            outputs.append((f"exception {type(exc).__name__}", text))
+        # The verdict, against every secret seen anywhere.
+        assert len(secrets_) > 30
+        leaks = [(where, rob_leaks(text, secrets_)) for where, text in outputs]
+        assert [leak for leak in leaks if leak[1]] == []
+
+    def test_refresh_token_echoed_in_error_member(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        request = rob_refresh_request(fake, key)
+        token = request.token_input.refresh_token
+        assert token is not None
+        fake.faults = [
+            ("raw", 400, json.dumps({"error": token, "message": "no"}).encode(), "application/json")
+        ]
+        with pytest.raises(st.ServiceError) as info:
+            st.SigninClient(endpoint_url=fake.url).create_oauth2_token(request, key)
+        assert token not in str(info.value)
+
+
+# --------------------------------------------------------------------------
+# 4: clock skew
+# --------------------------------------------------------------------------
+
+
+def rob_skew_seconds(stderr: str) -> int:
+    m = re.search(r"clock is off by (\d+) seconds", stderr)
+    assert m, stderr
+    return int(m.group(1))
+
+
+class TestClockSkew:
+    """PROTOCOL.md §11 ("a wrong local clock has caused expired errors") and §6 (iat): a
+    proof refused as expired by a server whose Date is more than 60 s away is retried once
+    with iat corrected, the user is told, and expiry times follow the server's clock."""
+
+    @pytest.mark.parametrize("offset", [600, -600])
+    def test_refresh(self, fake: FakeSignin, aws_env: dict[str, str], offset: int) -> None:
+        fake.clock_offset = offset
+        path = write_session(aws_env, fake)
+        result = run_cli(["refresh", "--force"], aws_env)
+        assert result.returncode == 0, result.stderr
+        done = time.time()
+        assert 595 <= rob_skew_seconds(result.stderr) <= 605
+        assert ("behind" if offset > 0 else "ahead of") in result.stderr
+        calls = fake.token_calls()
+        assert len(calls) == 2 and all(c["grant"] == "refresh_token" for c in calls)
+        first, second = (rob_proof_claims(c) for c in calls)
+        assert abs(first["iat"] - calls[0]["time"]) <= 5
+        assert abs(second["iat"] - (calls[1]["time"] + offset)) <= 5
+        assert first["jti"] != second["jti"]
+        assert abs(rob_expires_at(path) - (done + offset + fake.expires_in)) <= 5
+        assert json.loads(path.read_text())["refreshToken"] in fake.refresh_tokens
+
+    @pytest.mark.parametrize("offset", [600, -600])
+    def test_code_redemption_token_command(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, offset: int
+    ) -> None:
+        fake.clock_offset = offset
+        key_file = tmp_path / "key.pem"
+        key_file.write_text(st.DPoPKey.generate().to_pem())
+        pkce = st.generate_pkce()
+        code_value = fake.issue_code(
+            client_id=st.SAME_DEVICE_CLIENT_ID,
+            redirect_uri=ROB_REDIRECT_URI,
+            challenge=pkce.code_challenge,
+            state=pkce.state,
+        )
+        result = run_cli(
+            [
+                "token",
+                "--endpoint-url",
+                fake.url,
+                "--dpop-key",
+                str(key_file),
+                "--grant-type",
+                "authorization_code",
+                "--client-id",
+                st.SAME_DEVICE_CLIENT_ID,
+                "--code",
+                code_value,
+                "--redirect-uri",
+                ROB_REDIRECT_URI,
+                f"--code-verifier={pkce.code_verifier}",
+            ],
+            aws_env,
+        )
+        assert result.returncode == 0, result.stderr
+        assert 595 <= rob_skew_seconds(result.stderr) <= 605
+        assert len(fake.token_calls()) == 2
+        assert json.loads(result.stdout)["idToken"]
+
+    @pytest.mark.parametrize("offset", [600, -600])
+    def test_code_redemption_login(self, fake: FakeSignin, aws_env: dict[str, str], offset: int) -> None:
+        fake.clock_offset = offset
+        env = dict(aws_env, AWS_ENDPOINT_URL_SIGNIN=fake.url, AWS_REGION="us-east-1")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "signin_token", "login", "--remote"],
+            env=env,
+            cwd=str(HERE),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stderr is not None
+        head = ""
+        while "http" not in head:
+            head = proc.stderr.readline()
+        status, pasted = browser_follow(head.strip())
+        assert status == 200
+        _, err = proc.communicate(pasted + "\n", timeout=30)
+        done = time.time()
+        assert proc.returncode == 0, err
+        assert 595 <= rob_skew_seconds(err) <= 605
+        assert len(fake.token_calls("authorization_code")) == 2
+        cache = Path(env["AWS_LOGIN_CACHE_DIRECTORY"]) / (
+            hashlib.sha256(SESSION_ARN.encode()).hexdigest() + ".json"
+        )
+        assert abs(rob_expires_at(cache) - (done + offset + fake.expires_in)) <= 5
+
+    @pytest.mark.parametrize("grant", ["refresh", "code"])
+    def test_api_reports_offset(self, fake: FakeSignin, grant: str) -> None:
+        fake.clock_offset = 600
+        offsets: list[float] = []
+        client = st.SigninClient(endpoint_url=fake.url, on_clock_skew=offsets.append, sleep=lambda s: None)
+        key = st.DPoPKey.generate()
+        request = rob_refresh_request(fake, key) if grant == "refresh" else rob_code_request(fake)[0]
+        client.create_oauth2_token(request, key)
+        assert len(offsets) == 1 and 595 <= offsets[0] <= 605
+        assert 595 <= client.clock_offset <= 605
+        assert abs(client.now() - fake.now()) <= 5
+        assert len(fake.token_calls()) == 2
+
+    @pytest.mark.parametrize(
+        ("offset", "fault", "exit_code"),
+        [
+            (30, ("status", 401, "AccessDeniedException", "TOKEN_EXPIRED"), 3),
+            (-45, ("status", 401, "AccessDeniedException", "TOKEN_EXPIRED"), 3),
+            (600, ("status", 403, "AccessDeniedException", "INSUFFICIENT_PERMISSIONS"), 1),
+            (600, ("status", 403, "AccessDeniedException", "USER_CREDENTIALS_CHANGED"), 3),
+            (30, None, 0),
+        ],
+        ids=["30s-expired", "-45s-expired", "600s-permissions", "600s-credentials-changed", "30s-ok"],
+    )
+    def test_no_skew_retry(
+        self,
+        fake: FakeSignin,
+        aws_env: dict[str, str],
+        offset: int,
+        fault: tuple[Any, ...] | None,
+        exit_code: int,
+    ) -> None:
+        fake.clock_offset = offset
+        path = write_session(aws_env, fake)
+        before = path.read_bytes()
+        fake.faults = [fault] if fault else []
+        result = run_cli(["refresh", "--force"], aws_env)
+        assert result.returncode == exit_code, result.stderr
+        assert "clock" not in result.stderr
+        assert len(fake.token_calls()) == 1
+        if fault:
+            assert path.read_bytes() == before
+
+    def test_only_one_skew_retry(self, fake: FakeSignin) -> None:
+        """A server that keeps refusing: one corrected retry, then the error."""
+        fake.clock_offset = 600
+        fake.faults = [("pass",), ("status", 401, "AccessDeniedException", "TOKEN_EXPIRED")]
+        client = st.SigninClient(endpoint_url=fake.url, sleep=lambda s: None)
+        key = st.DPoPKey.generate()
+        with pytest.raises(st.AccessDeniedException):
+            client.create_oauth2_token(rob_code_request(fake)[0], key)
+        assert len(fake.token_calls()) == 2
+
+    def test_warning_goes_to_main_stderr(
+        self, fake: FakeSignin, aws_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        fake.clock_offset = 600
+        write_session(aws_env, fake)
+        code, _, err = rob_main(["refresh", "--force"])
+        capsys.readouterr()
+        assert code == 0
+        assert "clock is off" in err
+
+
+# --------------------------------------------------------------------------
+# 5: crash safety
+# --------------------------------------------------------------------------
+
+ROB_DRIVER = """\
+import os, sys
+sys.path.insert(0, sys.argv[1])
+import argparse, email.utils, fcntl, http.client, json, urllib.request  # what a refresh imports
+import signin_token
+signin_token.DPoPKey.from_private_value(1)  # builds the fixed-base table once, before forking
+for line in sys.stdin:
+    pid = os.fork()
+    if pid == 0:  # the refreshing process
+        os._exit(signin_token.main(["refresh", "--force", "--timeout", "5"]))
+    print(pid, flush=True)
+    sys.stdin.readline()  # reap only when told: the pid stays ours until then
+    print(os.waitpid(pid, 0)[1], flush=True)
+"""
+ROB_KILLS = 60
+
+
+class TestCrashSafety:
+    """PROTOCOL.md §9: lock, temp file in the same directory, fsync, os.replace.  A refresh
+    process killed (SIGKILL) at a random moment leaves the old entry or a complete new one,
+    and no debris."""
+
+    @pytest.mark.skipif(
+        not hasattr(os, "fork") or not hasattr(signal, "SIGKILL"), reason="POSIX fork/SIGKILL"
+    )
+    def test_sigkill_during_refresh(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        fake.rotate = False  # a refresh killed after the server answered must not end the session
+        path = write_session(aws_env, fake)
+        driver_file = tmp_path / "driver.py"
+        driver_file.write_text(ROB_DRIVER)
+        allowed = {path.name, path.name + ".lock", path.name + ".tmp"}
+        driver = subprocess.Popen(
+            [sys.executable, str(driver_file), str(HERE)],
+            env=aws_env,
+            cwd=str(HERE),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+        assert driver.stdin is not None and driver.stdout is not None
+        statuses: list[int] = []
+
+        def refresh(kill_after: float | None) -> None:
+            assert driver.stdin is not None and driver.stdout is not None
+            driver.stdin.write("go\n")
+            driver.stdin.flush()
+            pid = int(driver.stdout.readline())
+            if kill_after is not None:
+                time.sleep(kill_after)
+                os.kill(pid, signal.SIGKILL)  # our child, not yet reaped
+            driver.stdin.write("reap\n")
+            driver.stdin.flush()
+            statuses.append(int(driver.stdout.readline()))
+
+        try:
+            # How long one refresh takes (sets the kill window).
+            durations = []
+            for _ in range(3):
+                t0 = time.monotonic()
+                refresh(None)
+                durations.append(time.monotonic() - t0)
+            assert statuses == [0, 0, 0]
+            window = max(durations) * 1.2
+            rng = random.Random(5005)
+            old = json.loads(path.read_text())
+            for i in range(ROB_KILLS):
+                refresh(rng.uniform(0, window))
+                entry = json.loads(path.read_text())  # valid JSON, never torn
+                if entry != old:
+                    assert set(entry) == set(old), i
+                    rest = ("accessToken", "refreshToken")
+                    assert {k: v for k, v in entry.items() if k not in rest} == {
+                        k: v for k, v in old.items() if k not in rest
+                    }
+                    assert entry["refreshToken"] in fake.refresh_tokens
+                    access = entry["accessToken"]
+                    assert set(access) == set(old["accessToken"])
+                    assert access["secretAccessKey"] != old["accessToken"]["secretAccessKey"]
+                    assert access["accountId"] == ACCOUNT
+                    old = entry
+                names = {p.name for p in path.parent.iterdir()}
+                assert names <= allowed, names
+            assert len(statuses) == 3 + ROB_KILLS
+        finally:
+            driver.stdin.close()
+            driver.wait(30)
+            driver.stdout.close()
+        # A complete, normal refresh afterwards: no temp file left, the session still works.
+        result = run_cli(["refresh", "--force"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert not list(path.parent.glob("*.tmp"))
+        assert {p.name for p in path.parent.iterdir()} == {path.name, path.name + ".lock"}
+        assert json.loads(path.read_text())["refreshToken"] in fake.refresh_tokens
+        assert path.stat().st_mode & 0o777 == 0o600
+
+
+# --------------------------------------------------------------------------
+# 6: the loopback callback server
+# --------------------------------------------------------------------------
+
+
+def rob_non_loopback_address() -> str | None:
+    """An address of this machine that is not loopback, if it has one."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))  # no packet is sent for UDP connect
+            address = str(s.getsockname()[0])
+    except OSError:
+        return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
+
+
+ROB_JUNK_REQUESTS = [
+    pytest.param(b"GET /favicon.ico HTTP/1.1\r\nHost: x\r\n\r\n", id="favicon"),
+    pytest.param(b"GET / HTTP/1.1\r\n\r\n", id="root"),
+    pytest.param(b"GET /oauth/callback HTTP/1.1\r\n\r\n", id="no-query"),
+    pytest.param(b"GET /oauth/callback?code=abc HTTP/1.1\r\n\r\n", id="no-state"),
+    pytest.param(b"GET /oauth/callback?state=wrong&code=abc HTTP/1.1\r\n\r\n", id="wrong-state"),
+    pytest.param(
+        b"GET /oauth/callback?state=wrong&error=access_denied HTTP/1.1\r\n\r\n", id="error-wrong-state"
+    ),
+    pytest.param(b"GET /oauth/callback?state={state} HTTP/1.1\r\n\r\n", id="missing-code"),
+    pytest.param(b"GET /oauth/callback?state={state}&code= HTTP/1.1\r\n\r\n", id="empty-code"),
+    pytest.param(b"GET /oauth/callback?state={state}&code=a&code=b HTTP/1.1\r\n\r\n", id="two-codes"),
+    pytest.param(b"GET /oauth/callbackX?state={state}&code=a HTTP/1.1\r\n\r\n", id="path-prefix"),
+    pytest.param(b"GET /oauth/callback/?state={state}&code=a HTTP/1.1\r\n\r\n", id="trailing-slash"),
+    pytest.param(b"GET /oauth/callback?state=%ff%fe&code=%zz HTTP/1.1\r\n\r\n", id="bad-percent"),
+    pytest.param(b"GET /oauth/callback?" + b"a=b&" * 5000 + b" HTTP/1.1\r\n\r\n", id="many-fields"),
+    pytest.param(b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n", id="huge-line"),
+    pytest.param(
+        b"POST /oauth/callback?state={state}&code=a HTTP/1.1\r\nContent-Length: 0\r\n\r\n", id="post"
+    ),
+    pytest.param(b"HEAD /oauth/callback?state={state}&code=a HTTP/1.1\r\n\r\n", id="head"),
+    pytest.param(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(64)), id="tls-hello"),
+    pytest.param(b"garbage\r\n\r\n", id="garbage-line"),
+    pytest.param(b"GET\r\n\r\n", id="bare-get"),
+    pytest.param(b"\x00\xff\r\n\r\n", id="binary"),
+    pytest.param(b"", id="connect-close"),
+    pytest.param(
+        b"GET /oauth/callback?state={state}&code=a HTTP/1.1\r\n" + b"X: y\r\n" * 200 + b"\r\n",
+        id="too-many-headers",
+    ),
+]
+
+
+class TestCallbackServer:
+    """PROTOCOL.md §3: the loopback listener binds 127.0.0.1 only, ignores anything but the
+    real callback, keeps serving under junk, concurrency and slow clients, and frees its port."""
+
+    def test_binds_loopback_only(self) -> None:
+        server = st._CallbackServer(str(uuid.uuid4()), port=0)
+        try:
+            socket.create_connection(("127.0.0.1", server.port), timeout=5).close()
+            targets = [("::1", socket.AF_INET6)]
+            if sys.platform.startswith("linux"):
+                targets.append(("127.0.0.2", socket.AF_INET))  # all of 127/8 is local on Linux
+            other = rob_non_loopback_address()
+            if other:
+                targets.append((other, socket.AF_INET))
+            for address, family in targets:
+                with socket.socket(family, socket.SOCK_STREAM) as s:
+                    s.settimeout(5)
+                    with pytest.raises(OSError):
+                        s.connect((address, server.port))
+            assert server.redirect_uri == f"http://127.0.0.1:{server.port}/oauth/callback"
+        finally:
+            server.close()
+
+    @pytest.mark.parametrize("junk", ROB_JUNK_REQUESTS)
+    def test_junk_is_ignored(self, junk: bytes) -> None:
+        state = str(uuid.uuid4())
+        server = st._CallbackServer(state, port=0)
+        try:
+            reply = rob_raw_http(server.port, junk.replace(b"{state}", state.encode()))
+            assert not reply.startswith(b"HTTP/1.0 200") and not reply.startswith(b"HTTP/1.1 200")
+            assert server.result is None
+            code = "real-" + uuid.uuid4().hex
+            status, page = rob_get(f"{server.redirect_uri}?code={code}&state={state}")
+            assert status == 200 and code not in page
+            assert server.wait(10) == {"code": code}
+            status, _ = rob_get(f"{server.redirect_uri}?code=late&state={state}")
+            assert status == 404 and server.result == {"code": code}
+        finally:
+            server.close()
+
+    def test_error_callback_ends_the_wait(self) -> None:
+        state = str(uuid.uuid4())
+        server = st._CallbackServer(state, port=0)
+        try:
+            status, page = rob_get(
+                f"{server.redirect_uri}?error=access_denied&error_description=%3Cb%3E%0Ax&state={state}"
+            )
+            assert status == 400 and "<b>" not in page
+            assert server.wait(10) == {"error": "access_denied", "error_description": "<b> x"}
+        finally:
+            server.close()
+
+    def test_concurrent_and_slow_connections(self) -> None:
+        state = str(uuid.uuid4())
+        server = st._CallbackServer(state, port=0)
+        held: list[socket.socket] = []
+        stop = threading.Event()
+        threads: list[threading.Thread] = []
+        try:
+            for i in range(12):  # open at once: idle ones, and ones stuck mid-headers
+                s = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+                held.append(s)
+                if i % 3:
+                    s.sendall(f"GET /oauth/callback?state={state} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode())
+
+            def trickle() -> None:  # a request sent byte by byte, never finished
+                with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+                    for byte in b"GET /oauth/callback?state=" + state.encode():
+                        if stop.wait(0.02):
+                            return
+                        s.send(bytes([byte]))
+                    stop.wait(30)
+
+            replies: list[bytes] = []
+
+            def junk(worker: int) -> None:
+                for i in range(10):
+                    request = f"GET /oauth/callback?state=w{worker}-{i}&code=x HTTP/1.1\r\n\r\n"
+                    replies.append(rob_raw_http(server.port, request.encode()))
+
+            threads = [threading.Thread(target=trickle) for _ in range(3)]
+            threads += [threading.Thread(target=junk, args=(w,)) for w in range(4)]
+            for t in threads:
+                t.start()
+            code = "real-" + uuid.uuid4().hex
+            status, _ = rob_get(f"{server.redirect_uri}?code={code}&state={state}")
+            assert status == 200
+            assert server.wait(10) == {"code": code}
+            for t in threads[3:]:
+                t.join(30)
+            assert len(replies) == 40 and all(r.startswith(b"HTTP/1.0 4") for r in replies)
+        finally:
+            stop.set()
+            for t in threads[:3]:
+                t.join(30)
+            for s in held:
+                s.close()
+            server.close()
+
+    def test_burst_of_connections_all_answered(self) -> None:
+        """200 connections at once (a browser's preconnects, a port scan): each gets an answer."""
+        server = st._CallbackServer(str(uuid.uuid4()), port=0)
+        barrier = threading.Barrier(200)
+        outcomes: list[str] = []
+
+        def one(i: int) -> None:
+            barrier.wait()
+            try:
+                reply = rob_raw_http(
+                    server.port, f"GET /x{i} HTTP/1.1\r\n\r\n".encode(), timeout=5, quiet=False
+                )
+                outcomes.append(reply[:12].decode("latin-1"))
+            except OSError as exc:
+                outcomes.append(type(exc).__name__)
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(200)]
+        try:
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+        finally:
+            server.close()
+        assert len(outcomes) == 200
+        assert {o for o in outcomes if o != "HTTP/1.0 404"} == set()
+
+    def test_close_frees_the_port(self) -> None:
+        server = st._CallbackServer(str(uuid.uuid4()), port=0)
+        port = server.port
+        server.close()
+        server.close()  # safe twice
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", port))
+        again = st._CallbackServer(str(uuid.uuid4()), port=port)
+        again.close()
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+
+    def test_fixed_port_reusable_after_a_callback(self) -> None:
+        """A fixed port (SSH tunnel) must be usable for the next login right after one."""
+        state = str(uuid.uuid4())
+        server = st._CallbackServer(state, port=0)
+        port = server.port
+        try:
+            # Like a browser that keeps its end open: the server closes first.
+            request = f"GET /oauth/callback?code=c&state={state} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            assert rob_raw_http(port, request.encode(), half_close=False).startswith(b"HTTP/1.0 200")
+            assert server.wait(10) == {"code": "c"}
+        finally:
+            server.close()
+        st._CallbackServer(str(uuid.uuid4()), port=port).close()
+
+    def test_port_in_use_is_a_config_error(self) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen()
+            with pytest.raises(st.ConfigError):
+                st._CallbackServer("x", port=s.getsockname()[1])
+
+    @pytest.mark.skipif(not hasattr(signal, "SIGINT") or sys.platform == "win32", reason="POSIX signals")
+    def test_login_interrupted(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        env = dict(aws_env, AWS_ENDPOINT_URL_SIGNIN=fake.url, AWS_REGION="us-east-1")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "signin_token", "login", "--no-browser"],
+            env=env,
+            cwd=str(HERE),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stderr is not None
+        url = ""
+        while not url.startswith("http"):
+            url = proc.stderr.readline().strip()
+        redirect = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["redirect_uri"][0]
+        port = urllib.parse.urlsplit(redirect).port
+        assert port is not None
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()  # listening
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        assert proc.returncode == 130, err
+        assert "interrupted" in err and "Traceback" not in err
+        assert out == ""
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        assert fake.token_calls() == []
+        assert not Path(env["AWS_CONFIG_FILE"]).exists()
+
+    def test_vanishing_browser_connections_print_no_traceback(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        """Tabs closed or preconnects dropped mid-answer: login succeeds, stderr stays clean."""
+        env = dict(aws_env, AWS_ENDPOINT_URL_SIGNIN=fake.url, AWS_REGION="us-east-1")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "signin_token", "login", "--no-browser"],
+            env=env,
+            cwd=str(HERE),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stderr is not None
+        url = ""
+        while not url.startswith("http"):
+            url = proc.stderr.readline().strip()
+        redirect = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["redirect_uri"][0]
+        port = urllib.parse.urlsplit(redirect).port
+        assert port is not None
+        for _ in range(10):  # ask, then go away without reading the answer
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                s.sendall(b"GET /favicon.ico HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        time.sleep(0.3)  # let the server answer them (not a timing assertion)
+        status, _ = browser_follow(url)
+        assert status == 200
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0, err
+        assert "Traceback" not in err and "Exception occurred" not in err, err
