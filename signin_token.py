@@ -569,10 +569,11 @@ _GX: Final = 0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296
 _GY: Final = 0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5
 # Fixed-base tables for G: signed base-2**w digits of k, one row per digit
 # position i holding the affine points j * 2**(w*i) * G for j = 1..2**(w-1).
-# w=4 (65 rows, 520 points, a few ms to build) serves short-lived processes
-# such as the CLI; a process that keeps signing builds w=8 (33 rows, 4224
-# points) once and then needs 33 additions per signature instead of 65.
-_SMALL_WINDOW: Final = 4
+# w=3 (86 rows, 344 points, built in a few ms) serves short-lived processes
+# such as the CLI, which sign once or twice; a process that keeps signing
+# builds w=8 (33 rows, 4224 points) once and then needs 33 additions per
+# signature instead of 86.
+_SMALL_WINDOW: Final = 3
 _LARGE_WINDOW: Final = 8
 _LARGE_AFTER: Final = 16  # multiplications before the large table pays for itself
 _G_TABLES: dict[int, list[list[tuple[int, int]]]] = {}
