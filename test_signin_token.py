@@ -1291,6 +1291,27 @@ class TestECDSA:
         assert es256_verify(key.public_jwk, message, signature)
         assert not es256_verify(key.public_jwk, message + b"x", signature)
 
+    def test_both_fixed_base_tables_in_a_fresh_process(self) -> None:
+        """A fresh process signs its first proofs with the small table and later ones with the
+        large table; the RFC 6979 "sample" signature must come out the same from both."""
+        script = (
+            "import signin_token as st\n"
+            f"key = st.DPoPKey.from_private_value({CORE_D})\n"
+            "first = key.sign(b'sample').hex()\n"
+            "for _ in range(40):\n"
+            "    key.sign(b'warm-up')\n"
+            "print(first, key.sign(b'sample').hex(), sorted(st._G_TABLES))\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, cwd=str(HERE), check=True
+        ).stdout.split(" ", 2)
+        expected = (
+            "efd48b2aacb6a8fd1140dd9cd45e81d69d2c877b56aaf991c34d0ea84eaf3716"
+            "f7cb1c942d657c41d436c7a1b6e29f65f3e900dbb9aff4064dc4ab2f843acda8"
+        )
+        assert out[0] == expected and out[1] == expected
+        assert out[2].strip() == f"[{st._SMALL_WINDOW}, {st._LARGE_WINDOW}]"  # both were used
+
     def test_public_key(self) -> None:
         jwk = st.DPoPKey.from_private_value(CORE_D).public_jwk
         assert jwk == {
