@@ -1958,6 +1958,11 @@ def _read_entry(path: str, login_command: str) -> dict[str, Any]:
     return entry
 
 
+# --------------------------------------------------------------------------
+# Sessions: credentials, refresh, status, logout, login
+# --------------------------------------------------------------------------
+
+
 @dataclasses.dataclass(frozen=True)
 class Credentials:
     """Temporary AWS credentials of a login session; secrets hidden from ``repr``."""
