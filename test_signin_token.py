@@ -131,6 +131,7 @@ def fake_jwt(claims: dict[str, Any]) -> str:
 
 ACCOUNT = "123456789012"
 SESSION_ARN = f"arn:aws:sts::{ACCOUNT}:assumed-role/Admin/alice"
+TOKEN_TYPE = "urn:aws:params:oauth:token-type:access_token_sigv4"
 
 
 class FakeSignin:
@@ -365,7 +366,7 @@ class FakeSignin:
                 "secretAccessKey": "sk-" + uuid.uuid4().hex,
                 "sessionToken": "st-" + uuid.uuid4().hex,
             },
-            "tokenType": "urn:aws:params:oauth:token-type:access_token_sigv4",
+            "tokenType": TOKEN_TYPE,
             "expiresIn": self.expires_in,
         }
         if not self.omit_refresh_token:
@@ -520,14 +521,13 @@ def run_cli(
 def browser_follow(url: str, *, timeout: float = 10) -> tuple[int, str]:
     """A scripted browser: GET the authorize URL and follow redirects (to the
     loopback callback, or to the confirmation page)."""
-    import urllib.request
-
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     try:
         with opener.open(url, timeout=timeout) as response:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
+        with exc:
+            return exc.code, exc.read().decode()
 
 
 def write_session(
@@ -543,7 +543,7 @@ def write_session(
     """A cache entry and config as ``aws login`` writes them, bound to ``fake``."""
     key = key or st.DPoPKey.generate()
     refresh = fake.seed_session(key)
-    expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + expires_in))
+    expires = iso_stamp(time.time() + expires_in)
     entry = {
         "accessToken": {
             "accessKeyId": "ASIAOLD",
@@ -552,16 +552,15 @@ def write_session(
             "accountId": ACCOUNT,
             "expiresAt": expires,
         },
-        "tokenType": "urn:aws:params:oauth:token-type:access_token_sigv4",
+        "tokenType": TOKEN_TYPE,
         "clientId": st.SAME_DEVICE_CLIENT_ID,
         "refreshToken": refresh,
         "idToken": fake_jwt({"sub": SESSION_ARN}),
         "dpopKey": key.to_pem(),
     }
     entry.update(extra or {})
-    cache = Path(env["AWS_LOGIN_CACHE_DIRECTORY"])
-    cache.mkdir(parents=True, exist_ok=True)
-    path = cache / (hashlib.sha256(SESSION_ARN.encode()).hexdigest() + ".json")
+    path = cache_path(env)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(entry))
     config = Path(env["AWS_CONFIG_FILE"])
     config.parent.mkdir(parents=True, exist_ok=True)
@@ -574,6 +573,283 @@ def write_session(
 
 
 # --------------------------------------------------------------------------
+# Shared helpers
+# --------------------------------------------------------------------------
+
+# RFC 6979 A.2.5, P-256.
+RFC6979_D = 0xC9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721
+RFC6979_UX = 0x60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6
+RFC6979_UY = 0x7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299
+OID_P256 = "2a8648ce3d030107"
+OID_EC = "2a8648ce3d0201"
+
+LoginHandle = tuple["subprocess.Popen[str]", "queue.Queue[str | None]", list, threading.Thread]
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on (bound, then released)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def run_main(argv: list[str], stdin: str = "") -> tuple[int, str, str]:
+    """The CLI in-process with in-memory streams: (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = st.main(argv, stdin=io.StringIO(stdin), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def der_tlv(tag: int, content: bytes) -> bytes:
+    """One DER TLV (definite length, short or long form)."""
+    n = len(content)
+    if n < 0x80:
+        length = bytes([n])
+    elif n < 0x100:
+        length = bytes([0x81, n])
+    else:
+        length = bytes([0x82]) + n.to_bytes(2, "big")
+    return bytes([tag]) + length + content
+
+
+def int_bytes(value: int, size: int = 32) -> bytes:
+    return value.to_bytes(size, "big")
+
+
+def sec1_key_der(
+    *,
+    d: bytes | None = None,
+    version: bytes = b"\x01",
+    oid: str | None = OID_P256,
+    point: bytes | None = None,
+    public: bool = True,
+) -> bytes:
+    """RFC 5915 ECPrivateKey built from its parts (defaults: the RFC 6979 key)."""
+    d = int_bytes(RFC6979_D) if d is None else d
+    point = b"\x04" + int_bytes(RFC6979_UX) + int_bytes(RFC6979_UY) if point is None else point
+    body = der_tlv(0x02, version) + der_tlv(0x04, d)
+    if oid is not None:
+        body += der_tlv(0xA0, der_tlv(0x06, bytes.fromhex(oid)))
+    if public:
+        body += der_tlv(0xA1, der_tlv(0x03, b"\x00" + point))
+    return der_tlv(0x30, body)
+
+
+def pkcs8_key_der(inner: bytes, *, alg_oid: str = OID_EC, curve: str = OID_P256) -> bytes:
+    """RFC 5208 PrivateKeyInfo wrapping an ECPrivateKey (RFC 5915 §2)."""
+    algorithm = der_tlv(0x30, der_tlv(0x06, bytes.fromhex(alg_oid)) + der_tlv(0x06, bytes.fromhex(curve)))
+    return der_tlv(0x30, der_tlv(0x02, b"\x00") + algorithm + der_tlv(0x04, inner))
+
+
+def pem_armor(label: str, der: bytes) -> str:
+    body = "\n".join(textwrap.wrap(base64.b64encode(der).decode(), 64))
+    return f"-----BEGIN {label}-----\n{body}\n-----END {label}-----\n"
+
+
+def sec1_spec_der(d: int, x: int, y: int) -> bytes:
+    """The 121-byte SEC 1 key layout, spelled out as PROTOCOL.md §7 gives it."""
+    return (
+        bytes.fromhex("30 77 02 01 01 04 20")
+        + int_bytes(d)
+        + bytes.fromhex("a0 0a 06 08 2a 86 48 ce 3d 03 01 07 a1 44 03 42 00 04")
+        + int_bytes(x)
+        + int_bytes(y)
+    )
+
+
+def pem_decode(pem: str) -> tuple[str, bytes]:
+    """(label, DER) of a one-block PEM, decoded by hand."""
+    lines = pem.strip().splitlines()
+    m = re.fullmatch(r"-----BEGIN ([A-Z ]+)-----", lines[0])
+    assert m is not None and lines[-1] == f"-----END {m.group(1)}-----", pem
+    return m.group(1), base64.b64decode("".join(lines[1:-1]), validate=True)
+
+
+def public_jwk(x: int, y: int) -> dict[str, str]:
+    """The public JWK (RFC 7518 §6.2.1) of the P-256 point (x, y)."""
+    return {
+        "kty": "EC",
+        "crv": "P-256",
+        "x": b64url(x.to_bytes(32, "big")),
+        "y": b64url(y.to_bytes(32, "big")),
+    }
+
+
+def file_mode(path: Path) -> int:
+    """The permission bits of ``path``."""
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def url_query(url: str) -> dict[str, str]:
+    """The query of ``url`` as a dict (the last value of a repeated name)."""
+    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+
+
+def request_header(record: dict[str, Any], name: str) -> str | None:
+    """A request header recorded by the fake, by case-insensitive name."""
+    for key, value in record["headers"].items():
+        if key.lower() == name.lower():
+            return str(value)
+    return None
+
+
+def split_proof(proof: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
+    """A DPoP proof JWT as (header, claims, signing input, signature)."""
+    head, claims, sig = proof.split(".")
+    return (
+        json.loads(b64url_decode(head)),
+        json.loads(b64url_decode(claims)),
+        f"{head}.{claims}".encode(),
+        b64url_decode(sig),
+    )
+
+
+def proof_parts(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The (header, claims) of the DPoP proof a fake request carried."""
+    proof = request_header(record, "DPoP")
+    assert proof is not None
+    header, claims, _, _ = split_proof(proof)
+    return header, claims
+
+
+def proof_claims(record: dict[str, Any]) -> dict[str, Any]:
+    """The claims of the DPoP proof a fake request carried, after checking its signature."""
+    proof = request_header(record, "DPoP")
+    assert proof is not None
+    header, claims, signing_input, signature = split_proof(proof)
+    assert es256_verify(header["jwk"], signing_input, signature)
+    return claims
+
+
+def refresh_request(fake: FakeSignin, key: st.DPoPKey) -> st.CreateOAuth2TokenRequest:
+    """A refresh request for a session the fake binds to ``key``."""
+    token = fake.seed_session(key)
+    return st.CreateOAuth2TokenRequest(
+        st.CreateOAuth2TokenRequestBody(
+            client_id=st.SAME_DEVICE_CLIENT_ID, grant_type="refresh_token", refresh_token=token
+        )
+    )
+
+
+def code_request(
+    fake: FakeSignin, redirect_uri: str, client_id: str = st.SAME_DEVICE_CLIENT_ID
+) -> tuple[st.CreateOAuth2TokenRequest, str, str]:
+    """A code-redemption request for a code the fake really issued: (request, code, verifier)."""
+    pkce = st.generate_pkce()
+    code = fake.issue_code(
+        client_id=client_id,
+        redirect_uri=redirect_uri,
+        challenge=pkce.code_challenge,
+        state=pkce.state,
+    )
+    body = st.CreateOAuth2TokenRequestBody(
+        client_id=client_id,
+        grant_type="authorization_code",
+        code=code,
+        redirect_uri=redirect_uri,
+        code_verifier=pkce.code_verifier,
+    )
+    return st.CreateOAuth2TokenRequest(body), code, pkce.code_verifier
+
+
+def iso_stamp(when: float) -> str:
+    """POSIX seconds as the cache's ``expiresAt`` form (whole seconds, Z)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))
+
+
+def iso_instant(text: str) -> float:
+    """An ISO 8601 timestamp (Z or offset, optional fraction) as POSIX seconds."""
+    m = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)", text)
+    assert m is not None, text
+    zone = "+00:00" if m.group(3) == "Z" else m.group(3)
+    base = datetime.datetime.fromisoformat(m.group(1) + zone).timestamp()
+    return base + (float("0." + m.group(2)) if m.group(2) else 0.0)
+
+
+def cache_path(env: dict[str, str], session: str = SESSION_ARN) -> Path:
+    """Where the login cache entry of ``session`` lives."""
+    name = hashlib.sha256(session.encode()).hexdigest() + ".json"
+    return Path(env["AWS_LOGIN_CACHE_DIRECTORY"]) / name
+
+
+def cached_expiry(path: Path) -> float:
+    """The ``expiresAt`` of a cache entry (strictly ``YYYY-MM-DDTHH:MM:SSZ``) as POSIX seconds."""
+    stamp = json.loads(path.read_text())["accessToken"]["expiresAt"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stamp), stamp
+    return iso_instant(stamp)
+
+
+def login_env(aws_env: dict[str, str], fake: FakeSignin, **extra: str) -> dict[str, str]:
+    """``aws_env`` pointed at ``fake`` (us-east-1), plus ``extra``."""
+    env = dict(aws_env, AWS_ENDPOINT_URL_SIGNIN=fake.url, AWS_REGION="us-east-1")
+    env.update(extra)
+    return env
+
+
+@contextlib.contextmanager
+def login_process(args: list[str], env: dict[str, str], *, pipe_stdin: bool = False) -> Iterator[LoginHandle]:
+    """A running ``python -m signin_token ARGS``; stderr is pumped line by line."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "signin_token", *args],
+        env=env,
+        cwd=str(HERE),
+        stdin=subprocess.PIPE if pipe_stdin else subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    lines: queue.Queue[str | None] = queue.Queue()
+    seen: list[str] = []
+
+    def pump() -> None:
+        assert proc.stderr is not None
+        for line in proc.stderr:
+            seen.append(line)
+            lines.put(line)
+        lines.put(None)
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    try:
+        yield proc, lines, seen, thread
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        thread.join(10)
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+
+def login_url(handle: LoginHandle) -> str:
+    """The authorize URL: the first stderr line that is a URL on its own."""
+    lines = handle[1]
+    while True:
+        line = lines.get(timeout=30)
+        assert line is not None, "the process ended without printing a URL: " + "".join(handle[2])
+        if line.strip().startswith("http"):
+            assert line == line.strip() + "\n", "the URL must be on a line of its own"
+            return line.strip()
+
+
+def login_finish(
+    handle: LoginHandle, stdin_text: str | None = None, *, timeout: float = 60
+) -> tuple[int, str, str]:
+    """Optionally write ``stdin_text``, wait: (exit code, stdout, the whole stderr)."""
+    proc, _, seen, thread = handle
+    if stdin_text is not None:
+        assert proc.stdin is not None
+        proc.stdin.write(stdin_text)
+        proc.stdin.close()
+    rc = proc.wait(timeout=timeout)
+    thread.join(30)
+    assert proc.stdout is not None
+    return rc, proc.stdout.read(), "".join(seen)
+
+
+# --------------------------------------------------------------------------
 # Tests start here
 # --------------------------------------------------------------------------
 
@@ -582,24 +858,12 @@ class TestSmoke:
     """End to end through the real CLI against the strict fake (PROTOCOL.md §3, §5, §9)."""
 
     def test_login_then_refresh(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        env = dict(aws_env, AWS_ENDPOINT_URL_SIGNIN=fake.url, AWS_REGION="us-east-1")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "signin_token", "login", "--no-browser"],
-            env=env,
-            cwd=str(HERE),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert proc.stderr is not None
-        url = ""
-        while not url.startswith("http"):
-            url = proc.stderr.readline().strip()
-        status, page = browser_follow(url)
-        assert status == 200, page
-        out, err = proc.communicate(timeout=30)
-        assert proc.returncode == 0, err
+        env = login_env(aws_env, fake)
+        with login_process(["login", "--no-browser"], env) as h:
+            status, page = browser_follow(login_url(h))
+            assert status == 200, page
+            rc, out, err = login_finish(h, timeout=30)
+        assert rc == 0, err
         assert out == ""
         cfg = Path(env["AWS_CONFIG_FILE"]).read_text()
         assert f"login_session = {SESSION_ARN}" in cfg
@@ -612,10 +876,6 @@ class TestSmoke:
         assert len(fake.token_calls("refresh_token")) == 1
 
 
-# RFC 6979 A.2.5, P-256.
-CORE_D = 0xC9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721
-CORE_UX = 0x60FED4BA255A9D31C961EB74C6356D68C049B8923B61FA6CE669622E60F29FB6
-CORE_UY = 0x7903FE1008B8BC99A41AE9E95628BC64F2F1B20C2D7E9F5177A3C294D4462299
 # The model's constrained shapes (service-2.json), checked against the file below.
 CORE_SHAPES: dict[str, tuple[int | None, int | None, str | None]] = {
     "AuthorizationCode": (1, 512, None),
@@ -627,7 +887,6 @@ CORE_SHAPES: dict[str, tuple[int | None, int | None, str | None]] = {
     "RedirectUri": (1, 2048, None),
     "RefreshToken": (1, 2048, None),
 }
-CORE_URN = "urn:aws:params:oauth:token-type:access_token_sigv4"
 CORE_REDIRECT = "http://127.0.0.1:4321/oauth/callback"
 CORE_AUTH = {
     "client_id": st.SAME_DEVICE_CLIENT_ID,
@@ -641,97 +900,6 @@ CORE_REFRESH = {
     "grant_type": "refresh_token",
     "refresh_token": "rt-1",
 }
-CORE_OID_P256 = "2a8648ce3d030107"
-CORE_OID_EC = "2a8648ce3d0201"
-
-
-def core_der(tag: int, content: bytes) -> bytes:
-    """One DER TLV (definite length, short or long form)."""
-    n = len(content)
-    if n < 0x80:
-        length = bytes([n])
-    elif n < 0x100:
-        length = bytes([0x81, n])
-    else:
-        length = bytes([0x82]) + n.to_bytes(2, "big")
-    return bytes([tag]) + length + content
-
-
-def core_i2b(value: int, size: int = 32) -> bytes:
-    return value.to_bytes(size, "big")
-
-
-def core_sec1(
-    *,
-    d: bytes | None = None,
-    version: bytes = b"\x01",
-    oid: str | None = CORE_OID_P256,
-    point: bytes | None = None,
-    public: bool = True,
-) -> bytes:
-    """RFC 5915 ECPrivateKey built from its parts (defaults: the RFC 6979 key)."""
-    d = core_i2b(CORE_D) if d is None else d
-    point = b"\x04" + core_i2b(CORE_UX) + core_i2b(CORE_UY) if point is None else point
-    body = core_der(0x02, version) + core_der(0x04, d)
-    if oid is not None:
-        body += core_der(0xA0, core_der(0x06, bytes.fromhex(oid)))
-    if public:
-        body += core_der(0xA1, core_der(0x03, b"\x00" + point))
-    return core_der(0x30, body)
-
-
-def core_pkcs8(inner: bytes, *, alg_oid: str = CORE_OID_EC, curve: str = CORE_OID_P256) -> bytes:
-    """RFC 5208 PrivateKeyInfo wrapping an ECPrivateKey (RFC 5915 §2)."""
-    algorithm = core_der(0x30, core_der(0x06, bytes.fromhex(alg_oid)) + core_der(0x06, bytes.fromhex(curve)))
-    return core_der(0x30, core_der(0x02, b"\x00") + algorithm + core_der(0x04, inner))
-
-
-def core_pem(label: str, der: bytes) -> str:
-    body = "\n".join(textwrap.wrap(base64.b64encode(der).decode(), 64))
-    return f"-----BEGIN {label}-----\n{body}\n-----END {label}-----\n"
-
-
-def core_header(record: dict[str, Any], name: str) -> str | None:
-    """A request header recorded by the fake, by case-insensitive name."""
-    for key, value in record["headers"].items():
-        if key.lower() == name.lower():
-            return str(value)
-    return None
-
-
-def core_proof_parts(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    proof = core_header(record, "DPoP")
-    assert proof is not None
-    head, claims, _ = proof.split(".")
-    return json.loads(b64url_decode(head)), json.loads(b64url_decode(claims))
-
-
-def core_refresh(fake: FakeSignin, key: st.DPoPKey) -> st.CreateOAuth2TokenRequest:
-    token = fake.seed_session(key)
-    return st.CreateOAuth2TokenRequest(
-        st.CreateOAuth2TokenRequestBody(
-            client_id=st.SAME_DEVICE_CLIENT_ID, grant_type="refresh_token", refresh_token=token
-        )
-    )
-
-
-def core_redeem(fake: FakeSignin, *, redirect_uri: str = CORE_REDIRECT) -> st.CreateOAuth2TokenRequest:
-    pkce = st.generate_pkce()
-    code = fake.issue_code(
-        client_id=st.SAME_DEVICE_CLIENT_ID,
-        redirect_uri=redirect_uri,
-        challenge=pkce.code_challenge,
-        state=pkce.state,
-    )
-    return st.CreateOAuth2TokenRequest(
-        st.CreateOAuth2TokenRequestBody(
-            client_id=st.SAME_DEVICE_CLIENT_ID,
-            grant_type="authorization_code",
-            code=code,
-            redirect_uri=redirect_uri,
-            code_verifier=pkce.code_verifier,
-        )
-    )
 
 
 def core_client(fake: FakeSignin, waits: list[float] | None = None, **kw: Any) -> st.SigninClient:
@@ -739,16 +907,10 @@ def core_client(fake: FakeSignin, waits: list[float] | None = None, **kw: Any) -
     return st.SigninClient(endpoint_url=fake.url, environ={}, sleep=sleep, **kw)
 
 
-def core_closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def core_response_body(**over: Any) -> st.CreateOAuth2TokenResponseBody:
     values: dict[str, Any] = {
         "access_token": st.AccessToken("ASIAKEYID", "SECRETKEY", "SESSIONTOK"),
-        "token_type": CORE_URN,
+        "token_type": TOKEN_TYPE,
         "expires_in": 900,
         "refresh_token": "rt-2",
         "id_token": "id-tok",
@@ -778,12 +940,6 @@ def core_boundary_cases() -> list[Any]:
             for size, ok in ((low - 1, False), (low, True), (high, True), (high + 1, False)):
                 cases.append(pytest.param(shape, target, attr, wire, size, ok, id=f"{target}-{wire}-{size}"))
     return cases
-
-
-def core_run(argv: list[str], stdin: str = "") -> tuple[int, str, str]:  # main() with in-memory streams
-    out, err = io.StringIO(), io.StringIO()
-    code = st.main(argv, stdin=io.StringIO(stdin), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def core_service_model() -> dict[str, Any]:
@@ -973,7 +1129,7 @@ class TestModelRoundTrip:
                 "secretAccessKey": "SECRETKEY",
                 "sessionToken": "SESSIONTOK",
             },
-            "tokenType": CORE_URN,
+            "tokenType": TOKEN_TYPE,
             "expiresIn": 900,
         }
         if with_optional:
@@ -991,14 +1147,14 @@ class TestModelRoundTrip:
                 "secret_access_key": "SECRETKEY",
                 "session_token": "SESSIONTOK",
             },
-            "token_type": CORE_URN,
+            "token_type": TOKEN_TYPE,
             "expires_in": 900,
             "refresh_token": "rt-2",
             "id_token": "id-tok",
         }
         assert st.CreateOAuth2TokenResponseBody.from_dict(snake) == core_response_body()
 
-    @pytest.mark.parametrize("token_type", [CORE_URN, "aws_sigv4", "Bearer"])
+    @pytest.mark.parametrize("token_type", [TOKEN_TYPE, "aws_sigv4", "Bearer"])
     def test_token_type_kept_verbatim(self, token_type: str) -> None:
         wire = dict(core_response_body().to_dict(), tokenType=token_type)
         assert st.CreateOAuth2TokenResponseBody.from_dict(wire).token_type == token_type
@@ -1044,9 +1200,9 @@ class TestModelSecrets:
     def test_pkce_pair_and_key(self) -> None:
         pair = st.generate_pkce()
         assert pair.code_verifier not in repr(pair)
-        key = st.DPoPKey.from_private_value(CORE_D)
+        key = st.DPoPKey.from_private_value(RFC6979_D)
         for text in (repr(key), str(key)):
-            assert f"{CORE_D:x}" not in text.lower() and str(CORE_D) not in text
+            assert f"{RFC6979_D:x}" not in text.lower() and str(RFC6979_D) not in text
             assert key.to_pem() not in text
 
 
@@ -1285,7 +1441,7 @@ class TestECDSA:
         ],
     )
     def test_rfc6979_vector(self, message: bytes, r: str, s: str) -> None:
-        key = st.DPoPKey.from_private_value(CORE_D)
+        key = st.DPoPKey.from_private_value(RFC6979_D)
         signature = key.sign(message)
         assert signature == bytes.fromhex(r + s)
         assert es256_verify(key.public_jwk, message, signature)
@@ -1296,7 +1452,7 @@ class TestECDSA:
         large table; the RFC 6979 "sample" signature must come out the same from both."""
         script = (
             "import signin_token as st\n"
-            f"key = st.DPoPKey.from_private_value({CORE_D})\n"
+            f"key = st.DPoPKey.from_private_value({RFC6979_D})\n"
             "first = key.sign(b'sample').hex()\n"
             "for _ in range(40):\n"
             "    key.sign(b'warm-up')\n"
@@ -1313,21 +1469,21 @@ class TestECDSA:
         assert out[2].strip() == f"[{st._SMALL_WINDOW}, {st._LARGE_WINDOW}]"  # both were used
 
     def test_public_key(self) -> None:
-        jwk = st.DPoPKey.from_private_value(CORE_D).public_jwk
+        jwk = st.DPoPKey.from_private_value(RFC6979_D).public_jwk
         assert jwk == {
             "kty": "EC",
-            "x": b64url(core_i2b(CORE_UX)),
-            "y": b64url(core_i2b(CORE_UY)),
+            "x": b64url(int_bytes(RFC6979_UX)),
+            "y": b64url(int_bytes(RFC6979_UY)),
             "crv": "P-256",
         }
-        assert affine_mul(CORE_D, P256_G) == (CORE_UX, CORE_UY)
+        assert affine_mul(RFC6979_D, P256_G) == (RFC6979_UX, RFC6979_UY)
 
     @pytest.mark.parametrize("d", [1, 2, 3, 43, 379, P256_N - 1, P256_N // 2, 2**255])
     def test_public_point_matches_independent_arithmetic(self, d: int) -> None:
         jwk = st.DPoPKey.from_private_value(d).public_jwk
         point = affine_mul(d, P256_G)
         assert point is not None
-        assert jwk["x"] == b64url(core_i2b(point[0])) and jwk["y"] == b64url(core_i2b(point[1]))
+        assert jwk["x"] == b64url(int_bytes(point[0])) and jwk["y"] == b64url(int_bytes(point[1]))
         assert len(b64url_decode(jwk["x"])) == 32 and len(b64url_decode(jwk["y"])) == 32
 
     @pytest.mark.parametrize("d", [1, 43, 379, P256_N - 1])
@@ -1342,7 +1498,7 @@ class TestECDSA:
     @pytest.mark.parametrize("message", ["text", None, 123])
     def test_sign_requires_bytes(self, message: Any) -> None:
         with pytest.raises(TypeError):
-            st.DPoPKey.from_private_value(CORE_D).sign(message)
+            st.DPoPKey.from_private_value(RFC6979_D).sign(message)
 
     def test_cryptography_verifies(self) -> None:
         pytest.importorskip("cryptography")
@@ -1374,9 +1530,9 @@ class TestECDSA:
             st.DPoPKey.from_private_value(d)
 
     def test_key_equality(self) -> None:
-        a, b = st.DPoPKey.from_private_value(CORE_D), st.DPoPKey.from_private_value(CORE_D)
+        a, b = st.DPoPKey.from_private_value(RFC6979_D), st.DPoPKey.from_private_value(RFC6979_D)
         assert a == b and hash(a) == hash(b)
-        assert a != st.DPoPKey.from_private_value(CORE_D - 1)
+        assert a != st.DPoPKey.from_private_value(RFC6979_D - 1)
         assert st.DPoPKey.generate() != st.DPoPKey.generate()
 
 
@@ -1435,7 +1591,7 @@ class TestJwkThumbprint:
 
     def test_key_thumbprint_matches_independent(self) -> None:
         for key in (
-            st.DPoPKey.from_private_value(CORE_D),
+            st.DPoPKey.from_private_value(RFC6979_D),
             st.DPoPKey.from_private_value(43),
             st.DPoPKey.generate(),
         ):
@@ -1444,12 +1600,12 @@ class TestJwkThumbprint:
     @pytest.mark.parametrize(
         "change",
         [
-            {"y": b64url(core_i2b(CORE_UY + 1))},  # off the curve
-            {"x": b64url(core_i2b(CORE_UX)[1:])},  # 31 bytes
-            {"y": b64url(b"\x00" + core_i2b(CORE_UY))},  # 33 bytes
-            {"x": b64url(core_i2b(CORE_UX)) + "="},  # padded
-            {"x": base64.b64encode(core_i2b(CORE_UX)).decode()},  # standard alphabet
-            {"x": b64url(core_i2b(P256_P + 0, 33))},
+            {"y": b64url(int_bytes(RFC6979_UY + 1))},  # off the curve
+            {"x": b64url(int_bytes(RFC6979_UX)[1:])},  # 31 bytes
+            {"y": b64url(b"\x00" + int_bytes(RFC6979_UY))},  # 33 bytes
+            {"x": b64url(int_bytes(RFC6979_UX)) + "="},  # padded
+            {"x": base64.b64encode(int_bytes(RFC6979_UX)).decode()},  # standard alphabet
+            {"x": b64url(int_bytes(P256_P + 0, 33))},
             {"crv": "P-384"},
             {"kty": "OKP"},
             {"kty": None},
@@ -1457,7 +1613,7 @@ class TestJwkThumbprint:
         ],
     )
     def test_rejects(self, change: dict[str, Any]) -> None:
-        jwk: dict[str, Any] = dict(st.DPoPKey.from_private_value(CORE_D).public_jwk)
+        jwk: dict[str, Any] = dict(st.DPoPKey.from_private_value(RFC6979_D).public_jwk)
         for name, value in change.items():
             if value is None:
                 del jwk[name]
@@ -1479,19 +1635,8 @@ class TestPEM:
     """The DPoP key at rest (PROTOCOL.md §7): SEC 1 / RFC 5915 written byte-exactly;
     SEC 1 and PKCS #8 (RFC 5208, RFC 5915 §2) read."""
 
-    @staticmethod
-    def spec_der(d: int, x: int, y: int) -> bytes:
-        """The 121-byte layout, spelled out as PROTOCOL.md §7 gives it."""
-        return (
-            bytes.fromhex("30 77 02 01 01 04 20")
-            + core_i2b(d)
-            + bytes.fromhex("a0 0a 06 08 2a 86 48 ce 3d 03 01 07 a1 44 03 42 00 04")
-            + core_i2b(x)
-            + core_i2b(y)
-        )
-
     def test_to_pem_rfc6979_key(self) -> None:
-        der = self.spec_der(CORE_D, CORE_UX, CORE_UY)
+        der = sec1_spec_der(RFC6979_D, RFC6979_UX, RFC6979_UY)
         assert len(der) == 121
         b64 = base64.b64encode(der).decode()
         expected = (
@@ -1499,18 +1644,18 @@ class TestPEM:
             + "\n".join([b64[:64], b64[64:128], b64[128:]])
             + "\n-----END EC PRIVATE KEY-----\n"
         )
-        pem = st.DPoPKey.from_private_value(CORE_D).to_pem()
+        pem = st.DPoPKey.from_private_value(RFC6979_D).to_pem()
         assert pem == expected
         assert all(len(line) <= 64 for line in pem.splitlines())
         assert pem.endswith("-----\n") and not pem.endswith("\n\n")
-        assert core_sec1() == der  # the test's DER builder agrees with the spec layout
+        assert sec1_key_der() == der  # the test's DER builder agrees with the spec layout
 
     @pytest.mark.parametrize("d", [1, 43, 379, P256_N - 1])
     def test_to_pem_pads_coordinates(self, d: int) -> None:
         point = affine_mul(d, P256_G)
         assert point is not None
         pem = st.DPoPKey.from_private_value(d).to_pem()
-        assert pem == core_pem("EC PRIVATE KEY", self.spec_der(d, point[0], point[1]))
+        assert pem == pem_armor("EC PRIVATE KEY", sec1_spec_der(d, point[0], point[1]))
         assert st.DPoPKey.from_pem(pem) == st.DPoPKey.from_private_value(d)
 
     def test_leading_zero_premise(self) -> None:
@@ -1537,48 +1682,48 @@ class TestPEM:
         ids=["str", "bytes", "crlf", "no-final-newline", "surrounding-blank-lines"],
     )
     def test_from_pem_spellings(self, transform: Any) -> None:
-        pem = core_pem("EC PRIVATE KEY", core_sec1())
-        assert st.DPoPKey.from_pem(transform(pem)) == st.DPoPKey.from_private_value(CORE_D)
+        pem = pem_armor("EC PRIVATE KEY", sec1_key_der())
+        assert st.DPoPKey.from_pem(transform(pem)) == st.DPoPKey.from_private_value(RFC6979_D)
 
     @pytest.mark.parametrize(
         "der",
         [
-            core_sec1(oid=None),
-            core_sec1(public=False),
-            core_sec1(oid=None, public=False),
+            sec1_key_der(oid=None),
+            sec1_key_der(public=False),
+            sec1_key_der(oid=None, public=False),
         ],
         ids=["no-params", "no-public-key", "bare"],
     )
     def test_from_pem_sec1_optional_members(self, der: bytes) -> None:
-        key = st.DPoPKey.from_pem(core_pem("EC PRIVATE KEY", der))
-        assert key == st.DPoPKey.from_private_value(CORE_D)
-        assert key.public_jwk["x"] == b64url(core_i2b(CORE_UX))
+        key = st.DPoPKey.from_pem(pem_armor("EC PRIVATE KEY", der))
+        assert key == st.DPoPKey.from_private_value(RFC6979_D)
+        assert key.public_jwk["x"] == b64url(int_bytes(RFC6979_UX))
 
     @pytest.mark.parametrize(
         "inner",
-        [core_sec1(oid=None), core_sec1(), core_sec1(oid=None, public=False)],
+        [sec1_key_der(oid=None), sec1_key_der(), sec1_key_der(oid=None, public=False)],
         ids=["openssl-style", "with-params", "no-public-key"],
     )
     def test_from_pem_pkcs8(self, inner: bytes) -> None:
-        pem = core_pem("PRIVATE KEY", core_pkcs8(inner))
-        assert st.DPoPKey.from_pem(pem) == st.DPoPKey.from_private_value(CORE_D)
+        pem = pem_armor("PRIVATE KEY", pkcs8_key_der(inner))
+        assert st.DPoPKey.from_pem(pem) == st.DPoPKey.from_private_value(RFC6979_D)
 
     def test_pkcs8_matches_cryptography(self) -> None:
         pytest.importorskip("cryptography")
         from cryptography.hazmat.primitives import serialization
         from cryptography.hazmat.primitives.asymmetric import ec
 
-        private = ec.derive_private_key(CORE_D, ec.SECP256R1())
+        private = ec.derive_private_key(RFC6979_D, ec.SECP256R1())
         pkcs8 = private.private_bytes(
             serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        assert pkcs8 == core_pkcs8(core_sec1(oid=None))  # the hand-built DER is what OpenSSL writes
+        assert pkcs8 == pkcs8_key_der(sec1_key_der(oid=None))  # the hand-built DER is what OpenSSL writes
         pem = private.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        assert st.DPoPKey.from_pem(pem) == st.DPoPKey.from_private_value(CORE_D)
+        assert st.DPoPKey.from_pem(pem) == st.DPoPKey.from_private_value(RFC6979_D)
 
-    @pytest.mark.parametrize("d", [CORE_D, 43, 379])
+    @pytest.mark.parametrize("d", [RFC6979_D, 43, 379])
     def test_sec1_matches_cryptography(self, d: int) -> None:
         pytest.importorskip("cryptography")
         from cryptography.hazmat.primitives import serialization
@@ -1599,76 +1744,91 @@ class TestPEM:
     @pytest.mark.parametrize(
         "pem",
         [
-            pytest.param(core_pem("EC PRIVATE KEY", core_sec1(d=bytes(32), public=False)), id="scalar-zero"),
             pytest.param(
-                core_pem("EC PRIVATE KEY", core_sec1(d=core_i2b(P256_N), public=False)), id="scalar-n"
+                pem_armor("EC PRIVATE KEY", sec1_key_der(d=bytes(32), public=False)), id="scalar-zero"
             ),
             pytest.param(
-                core_pem("EC PRIVATE KEY", core_sec1(d=core_i2b(2**256 - 1), public=False)), id="scalar-max"
+                pem_armor("EC PRIVATE KEY", sec1_key_der(d=int_bytes(P256_N), public=False)), id="scalar-n"
             ),
             pytest.param(
-                core_pem(
-                    "EC PRIVATE KEY", core_sec1(point=b"\x04" + core_i2b(CORE_UX) + core_i2b(CORE_UY + 1))
+                pem_armor("EC PRIVATE KEY", sec1_key_der(d=int_bytes(2**256 - 1), public=False)),
+                id="scalar-max",
+            ),
+            pytest.param(
+                pem_armor(
+                    "EC PRIVATE KEY",
+                    sec1_key_der(point=b"\x04" + int_bytes(RFC6979_UX) + int_bytes(RFC6979_UY + 1)),
                 ),
                 id="public-off-curve",
             ),
             pytest.param(
-                core_pem(
-                    "EC PRIVATE KEY", core_sec1(point=b"\x04" + core_i2b(P256_G[0]) + core_i2b(P256_G[1]))
+                pem_armor(
+                    "EC PRIVATE KEY",
+                    sec1_key_der(point=b"\x04" + int_bytes(P256_G[0]) + int_bytes(P256_G[1])),
                 ),
                 id="public-not-matching",
             ),
             pytest.param(
-                core_pem("EC PRIVATE KEY", core_sec1(point=b"\x04" + core_i2b(P256_P) + core_i2b(CORE_UY))),
+                pem_armor(
+                    "EC PRIVATE KEY", sec1_key_der(point=b"\x04" + int_bytes(P256_P) + int_bytes(RFC6979_UY))
+                ),
                 id="public-x-not-reduced",
             ),
-            pytest.param(core_pem("EC PRIVATE KEY", core_sec1(oid="2b8104000a")), id="curve-secp256k1"),
-            pytest.param(core_pem("EC PRIVATE KEY", core_sec1(oid="2b81040022")), id="curve-p384"),
-            pytest.param(core_pem("EC PRIVATE KEY", core_sec1(version=b"\x00")), id="version-0"),
+            pytest.param(pem_armor("EC PRIVATE KEY", sec1_key_der(oid="2b8104000a")), id="curve-secp256k1"),
+            pytest.param(pem_armor("EC PRIVATE KEY", sec1_key_der(oid="2b81040022")), id="curve-p384"),
+            pytest.param(pem_armor("EC PRIVATE KEY", sec1_key_der(version=b"\x00")), id="version-0"),
             pytest.param(
-                core_pem("EC PRIVATE KEY", core_sec1(d=b"\x00" + core_i2b(CORE_D))), id="d-33-bytes"
+                pem_armor("EC PRIVATE KEY", sec1_key_der(d=b"\x00" + int_bytes(RFC6979_D))), id="d-33-bytes"
             ),
-            pytest.param(core_pem("EC PRIVATE KEY", core_sec1(d=b"", public=False)), id="d-empty"),
+            pytest.param(pem_armor("EC PRIVATE KEY", sec1_key_der(d=b"", public=False)), id="d-empty"),
             pytest.param(
-                core_pem(
-                    "EC PRIVATE KEY", core_sec1(point=b"\x04" + core_i2b(CORE_UX) + core_i2b(CORE_UY)[:31])
+                pem_armor(
+                    "EC PRIVATE KEY",
+                    sec1_key_der(point=b"\x04" + int_bytes(RFC6979_UX) + int_bytes(RFC6979_UY)[:31]),
                 ),
                 id="point-short",
             ),
             pytest.param(
-                core_pem("EC PRIVATE KEY", core_sec1(point=b"\x02" + core_i2b(CORE_UX))),
+                pem_armor("EC PRIVATE KEY", sec1_key_der(point=b"\x02" + int_bytes(RFC6979_UX))),
                 id="point-compressed",
             ),
-            pytest.param(core_pem("EC PRIVATE KEY", core_sec1() + b"\x00"), id="trailing-data"),
-            pytest.param(core_pem("EC PRIVATE KEY", core_sec1()[:-1]), id="truncated"),
-            pytest.param(core_pem("EC PRIVATE KEY", core_sec1()[:40]), id="truncated-more"),
-            pytest.param(core_pem("EC PRIVATE KEY", b""), id="empty-der"),
+            pytest.param(pem_armor("EC PRIVATE KEY", sec1_key_der() + b"\x00"), id="trailing-data"),
+            pytest.param(pem_armor("EC PRIVATE KEY", sec1_key_der()[:-1]), id="truncated"),
+            pytest.param(pem_armor("EC PRIVATE KEY", sec1_key_der()[:40]), id="truncated-more"),
+            pytest.param(pem_armor("EC PRIVATE KEY", b""), id="empty-der"),
             pytest.param(
-                core_pem("EC PRIVATE KEY", core_der(0x30, core_sec1()[2:] + core_der(0xA2, b"\x05\x00"))),
+                pem_armor("EC PRIVATE KEY", der_tlv(0x30, sec1_key_der()[2:] + der_tlv(0xA2, b"\x05\x00"))),
                 id="unknown-member",
             ),
-            pytest.param(core_pem("RSA PRIVATE KEY", core_sec1()), id="label-rsa"),
-            pytest.param(core_pem("PUBLIC KEY", core_sec1()), id="label-public"),
-            pytest.param(core_pem("PRIVATE KEY", core_sec1()), id="sec1-labelled-pkcs8"),
-            pytest.param(core_pem("EC PRIVATE KEY", core_pkcs8(core_sec1())), id="pkcs8-labelled-sec1"),
+            pytest.param(pem_armor("RSA PRIVATE KEY", sec1_key_der()), id="label-rsa"),
+            pytest.param(pem_armor("PUBLIC KEY", sec1_key_der()), id="label-public"),
+            pytest.param(pem_armor("PRIVATE KEY", sec1_key_der()), id="sec1-labelled-pkcs8"),
             pytest.param(
-                core_pem("EC PRIVATE KEY", core_sec1()).replace("END EC", "END RSA"), id="label-mismatch"
+                pem_armor("EC PRIVATE KEY", pkcs8_key_der(sec1_key_der())), id="pkcs8-labelled-sec1"
             ),
             pytest.param(
-                core_pem("PRIVATE KEY", core_pkcs8(core_sec1(), alg_oid="2a864886f70d010101")), id="pkcs8-rsa"
+                pem_armor("EC PRIVATE KEY", sec1_key_der()).replace("END EC", "END RSA"), id="label-mismatch"
             ),
             pytest.param(
-                core_pem("PRIVATE KEY", core_pkcs8(core_sec1(), curve="2b81040022")), id="pkcs8-p384"
+                pem_armor("PRIVATE KEY", pkcs8_key_der(sec1_key_der(), alg_oid="2a864886f70d010101")),
+                id="pkcs8-rsa",
             ),
             pytest.param(
-                core_pem("PRIVATE KEY", core_pkcs8(core_sec1() + b"\x00")), id="pkcs8-inner-trailing"
+                pem_armor("PRIVATE KEY", pkcs8_key_der(sec1_key_der(), curve="2b81040022")), id="pkcs8-p384"
             ),
-            pytest.param(core_pem("PRIVATE KEY", core_pkcs8(core_sec1()) + b"\x00"), id="pkcs8-trailing"),
             pytest.param(
-                core_pem("PRIVATE KEY", core_pkcs8(core_sec1(d=bytes(32), public=False))),
+                pem_armor("PRIVATE KEY", pkcs8_key_der(sec1_key_der() + b"\x00")), id="pkcs8-inner-trailing"
+            ),
+            pytest.param(
+                pem_armor("PRIVATE KEY", pkcs8_key_der(sec1_key_der()) + b"\x00"), id="pkcs8-trailing"
+            ),
+            pytest.param(
+                pem_armor("PRIVATE KEY", pkcs8_key_der(sec1_key_der(d=bytes(32), public=False))),
                 id="pkcs8-scalar-zero",
             ),
-            pytest.param(core_pem("EC PRIVATE KEY", core_sec1()).replace("A", "!", 1), id="bad-base64-char"),
+            pytest.param(
+                pem_armor("EC PRIVATE KEY", sec1_key_der()).replace("A", "!", 1), id="bad-base64-char"
+            ),
             pytest.param(
                 "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE=ABC\n-----END EC PRIVATE KEY-----\n",
                 id="bad-padding",
@@ -1676,9 +1836,9 @@ class TestPEM:
             pytest.param("-----BEGIN EC PRIVATE KEY-----\n" + "A" * 10 + "\n", id="no-end-line"),
             pytest.param("", id="empty"),
             pytest.param("not a key", id="not-pem"),
-            pytest.param(core_pem("EC PRIVATE KEY", core_sec1()) * 2, id="two-blocks"),
+            pytest.param(pem_armor("EC PRIVATE KEY", sec1_key_der()) * 2, id="two-blocks"),
             pytest.param(
-                core_pem("EC PRIVATE KEY", core_sec1()).replace(
+                pem_armor("EC PRIVATE KEY", sec1_key_der()).replace(
                     "-----\n",
                     "-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDD\n\n",
                     1,
@@ -1691,7 +1851,7 @@ class TestPEM:
         with pytest.raises(st.InvalidKeyError) as info:
             st.DPoPKey.from_pem(pem)
         assert isinstance(info.value, ValueError)
-        assert f"{CORE_D:064x}" not in str(info.value).lower()
+        assert f"{RFC6979_D:064x}" not in str(info.value).lower()
 
     def test_rejects_non_ascii_bytes(self) -> None:
         with pytest.raises(st.InvalidKeyError):
@@ -1707,17 +1867,7 @@ class TestDPoPProof:
 
     HTU = "https://us-east-1.signin.aws.amazon.com/v1/token"
 
-    @staticmethod
-    def split(proof: str) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
-        head, claims, sig = proof.split(".")
-        return (
-            json.loads(b64url_decode(head)),
-            json.loads(b64url_decode(claims)),
-            f"{head}.{claims}".encode(),
-            b64url_decode(sig),
-        )
-
-    @pytest.mark.parametrize("d", [CORE_D, 43, 379])
+    @pytest.mark.parametrize("d", [RFC6979_D, 43, 379])
     def test_structure(self, d: int) -> None:
         key = st.DPoPKey.from_private_value(d)
         proof = key.proof(self.HTU, iat=1700000000, jti="jti-1")
@@ -1726,7 +1876,7 @@ class TestDPoPProof:
         assert all(
             set(p) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") for p in parts
         )
-        header, claims, signing_input, signature = self.split(proof)
+        header, claims, signing_input, signature = split_proof(proof)
         point = affine_mul(d, P256_G)
         assert point is not None
         assert header == {
@@ -1734,8 +1884,8 @@ class TestDPoPProof:
             "alg": "ES256",
             "jwk": {
                 "kty": "EC",
-                "x": b64url(core_i2b(point[0])),
-                "y": b64url(core_i2b(point[1])),
+                "x": b64url(int_bytes(point[0])),
+                "y": b64url(int_bytes(point[1])),
                 "crv": "P-256",
             },
         }
@@ -1753,7 +1903,7 @@ class TestDPoPProof:
         after = int(time.time())
         jtis = set()
         for proof in proofs:
-            header, claims, signing_input, signature = self.split(proof)
+            header, claims, signing_input, signature = split_proof(proof)
             assert claims["htm"] == "POST" and claims["htu"] == self.HTU
             assert type(claims["iat"]) is int and before <= claims["iat"] <= after
             assert uuid.UUID(claims["jti"]).version == 4
@@ -1763,7 +1913,7 @@ class TestDPoPProof:
         assert len(jtis) == 5
 
     def test_htm(self) -> None:
-        _, claims, _, _ = self.split(st.DPoPKey.generate().proof(self.HTU, "GET", iat=1))
+        _, claims, _, _ = split_proof(st.DPoPKey.generate().proof(self.HTU, "GET", iat=1))
         assert claims["htm"] == "GET" and claims["iat"] == 1
 
     def test_verified_by_cryptography(self) -> None:
@@ -1772,7 +1922,7 @@ class TestDPoPProof:
         from cryptography.hazmat.primitives.asymmetric import ec
         from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-        header, _, signing_input, signature = self.split(st.DPoPKey.generate().proof(self.HTU))
+        header, _, signing_input, signature = split_proof(st.DPoPKey.generate().proof(self.HTU))
         public = ec.EllipticCurvePublicNumbers(
             int.from_bytes(b64url_decode(header["jwk"]["x"]), "big"),
             int.from_bytes(b64url_decode(header["jwk"]["y"]), "big"),
@@ -2075,11 +2225,11 @@ class TestClientRequest:
 
     def test_refresh_json(self, fake: FakeSignin) -> None:
         key = st.DPoPKey.generate()
-        request = core_refresh(fake, key)
+        request = refresh_request(fake, key)
         out = core_client(fake).create_oauth2_token(request, key)
         assert isinstance(out, st.CreateOAuth2TokenResponse)
         body = out.token_output
-        assert body.token_type == CORE_URN
+        assert body.token_type == TOKEN_TYPE
         assert body.expires_in == 900 and body.id_token is None
         assert body.access_token.access_key_id.startswith("ASIA")
         assert body.refresh_token in fake.refresh_tokens  # the rotated token, bound to this key
@@ -2091,10 +2241,10 @@ class TestClientRequest:
             "grantType": "refresh_token",
             "refreshToken": request.token_input.refresh_token,
         }
-        assert core_header(record, "Content-Type") == "application/json"
-        ua = core_header(record, "User-Agent") or ""
+        assert request_header(record, "Content-Type") == "application/json"
+        ua = request_header(record, "User-Agent") or ""
         assert f"signin-token/{st.__version__}" in ua
-        assert core_header(record, "Authorization") is None  # unsigned (no SigV4)
+        assert request_header(record, "Authorization") is None  # unsigned (no SigV4)
         assert record["proof_claims"]["htu"] == fake.token_url
         assert record["proof_claims"]["htm"] == "POST"
         assert record["jkt"] == key.thumbprint() == thumbprint(key.public_jwk)
@@ -2102,7 +2252,7 @@ class TestClientRequest:
     def test_refresh_chain_rotates(self, fake: FakeSignin) -> None:
         key = st.DPoPKey.generate()
         client = core_client(fake)
-        first = client.create_oauth2_token(core_refresh(fake, key), key)
+        first = client.create_oauth2_token(refresh_request(fake, key), key)
         token = first.token_output.refresh_token
         assert token is not None
         again = st.CreateOAuth2TokenRequest(
@@ -2116,13 +2266,13 @@ class TestClientRequest:
     def test_refresh_with_another_key_refused(self, fake: FakeSignin) -> None:
         key = st.DPoPKey.generate()
         with pytest.raises(st.ValidationException) as info:
-            core_client(fake).create_oauth2_token(core_refresh(fake, key), st.DPoPKey.generate())
+            core_client(fake).create_oauth2_token(refresh_request(fake, key), st.DPoPKey.generate())
         assert info.value.status == 400 and info.value.error is st.OAuth2ErrorCode.INVALID_REQUEST
         assert len(fake.requests) == 1
 
     def test_code_redemption(self, fake: FakeSignin) -> None:
         key = st.DPoPKey.generate()
-        request = core_redeem(fake)
+        request = code_request(fake, CORE_REDIRECT)[0]
         out = core_client(fake).create_oauth2_token(request, key).token_output
         assert out.id_token is not None and out.refresh_token is not None
         payload = json.loads(b64url_decode(out.id_token.split(".")[1]))
@@ -2141,7 +2291,7 @@ class TestClientRequest:
 
     def test_code_is_single_use(self, fake: FakeSignin) -> None:
         key = st.DPoPKey.generate()
-        request = core_redeem(fake)
+        request = code_request(fake, CORE_REDIRECT)[0]
         client = core_client(fake)
         client.create_oauth2_token(request, key)
         with pytest.raises(st.ValidationException):
@@ -2150,11 +2300,13 @@ class TestClientRequest:
     @pytest.mark.parametrize("grant", ["refresh_token", "authorization_code"])
     def test_form(self, fake: FakeSignin, grant: str) -> None:
         key = st.DPoPKey.generate()
-        request = core_refresh(fake, key) if grant == "refresh_token" else core_redeem(fake)
+        request = (
+            refresh_request(fake, key) if grant == "refresh_token" else code_request(fake, CORE_REDIRECT)[0]
+        )
         out = core_client(fake).create_oauth2_token(request, key, body_format="form")
         assert out.token_output.refresh_token
         (record,) = fake.requests
-        assert core_header(record, "Content-Type") == "application/x-www-form-urlencoded"
+        assert request_header(record, "Content-Type") == "application/x-www-form-urlencoded"
         expected = "&".join(
             f"{k}={urllib.parse.quote(v, safe='')}" for k, v in request.token_input.to_form().items()
         )
@@ -2166,20 +2318,20 @@ class TestClientRequest:
         key = st.DPoPKey.generate()
         client = core_client(fake)
         for _ in range(3):
-            client.create_oauth2_token(core_refresh(fake, key), key)
+            client.create_oauth2_token(refresh_request(fake, key), key)
         jtis = {r["proof_claims"]["jti"] for r in fake.requests}
         assert len(jtis) == 3
 
     def test_bad_body_format_sends_nothing(self, fake: FakeSignin) -> None:
         key = st.DPoPKey.generate()
         with pytest.raises(st.ParamValidationError):
-            core_client(fake).create_oauth2_token(core_refresh(fake, key), key, body_format="xml")
+            core_client(fake).create_oauth2_token(refresh_request(fake, key), key, body_format="xml")
         assert fake.requests == []
 
     @pytest.mark.parametrize("which", ["request", "key"])
     def test_argument_types(self, fake: FakeSignin, which: str) -> None:
         key = st.DPoPKey.generate()
-        request: Any = core_refresh(fake, key)
+        request: Any = refresh_request(fake, key)
         with pytest.raises(TypeError):
             if which == "request":
                 core_client(fake).create_oauth2_token(request.token_input, key)
@@ -2210,7 +2362,7 @@ class TestClientRequest:
         skews: list[float] = []
         waits: list[float] = []
         client = core_client(fake, waits, on_clock_skew=skews.append)
-        client.create_oauth2_token(core_refresh(fake, key), key)
+        client.create_oauth2_token(refresh_request(fake, key), key)
         assert len(fake.requests) == 2 and waits == []
         assert len(skews) == 1 and 590 < skews[0] < 610
         assert 590 < client.clock_offset < 610
@@ -2221,7 +2373,7 @@ class TestClientRequest:
         fake.clock_offset = -600
         skews: list[float] = []
         client = core_client(fake, on_clock_skew=skews.append)
-        out = client.create_oauth2_token(core_redeem(fake), st.DPoPKey.generate())
+        out = client.create_oauth2_token(code_request(fake, CORE_REDIRECT)[0], st.DPoPKey.generate())
         assert out.token_output.id_token is not None
         assert len(fake.requests) == 2 and len(skews) == 1 and -610 < skews[0] < -590
 
@@ -2235,7 +2387,7 @@ class TestClientErrors:
         fake.faults.extend(faults)
         key = st.DPoPKey.generate()
         with pytest.raises(st.ServiceError) as info:
-            core_client(fake, max_attempts=1).create_oauth2_token(core_refresh(fake, key), key)
+            core_client(fake, max_attempts=1).create_oauth2_token(refresh_request(fake, key), key)
         assert len(fake.requests) == 1
         return info.value
 
@@ -2328,7 +2480,7 @@ class TestClientErrors:
 
     def test_secret_in_server_message_redacted(self, fake: FakeSignin) -> None:
         key = st.DPoPKey.generate()
-        request = core_refresh(fake, key)
+        request = refresh_request(fake, key)
         token = request.token_input.refresh_token
         assert token is not None
         body = json.dumps({"error": "INVALID_REQUEST", "message": f"bad token {token}"}).encode()
@@ -2351,7 +2503,7 @@ class TestClientRetries:
 
     @staticmethod
     def jtis(fake: FakeSignin) -> list[str]:
-        return [core_proof_parts(r)[1]["jti"] for r in fake.requests]
+        return [proof_parts(r)[1]["jti"] for r in fake.requests]
 
     @pytest.mark.parametrize(
         "fault",
@@ -2369,7 +2521,7 @@ class TestClientRetries:
         fake.faults.append(fault)
         key = st.DPoPKey.generate()
         waits: list[float] = []
-        out = core_client(fake, waits).create_oauth2_token(core_refresh(fake, key), key)
+        out = core_client(fake, waits).create_oauth2_token(refresh_request(fake, key), key)
         assert out.token_output.refresh_token
         assert len(fake.requests) == 2
         assert len(waits) == 1 and 0 <= waits[0] <= 0.5
@@ -2383,7 +2535,7 @@ class TestClientRetries:
             fake.faults.extend([("status", 503, "", "server_error")] * 9)
             key = st.DPoPKey.generate()
             waits: list[float] = []
-            core_client(fake, waits, max_attempts=10).create_oauth2_token(core_refresh(fake, key), key)
+            core_client(fake, waits, max_attempts=10).create_oauth2_token(refresh_request(fake, key), key)
             assert len(waits) == 9
             for attempt, wait in enumerate(waits, start=1):
                 assert 0 <= wait <= min(20.0, 0.5 * 2 ** (attempt - 1))
@@ -2398,7 +2550,7 @@ class TestClientRetries:
         fake.faults.append(("status", 503, "", "server_error", {"Retry-After": after}))
         key = st.DPoPKey.generate()
         waits: list[float] = []
-        core_client(fake, waits).create_oauth2_token(core_refresh(fake, key), key)
+        core_client(fake, waits).create_oauth2_token(refresh_request(fake, key), key)
         assert waits == [wait] and len(fake.requests) == 2
 
     @pytest.mark.parametrize("status", [429, 503])
@@ -2407,7 +2559,7 @@ class TestClientRetries:
         key = st.DPoPKey.generate()
         waits: list[float] = []
         with pytest.raises(st.ServiceError) as info:
-            core_client(fake, waits).create_oauth2_token(core_refresh(fake, key), key)
+            core_client(fake, waits).create_oauth2_token(refresh_request(fake, key), key)
         assert info.value.status == status
         assert waits == [] and len(fake.requests) == 1
 
@@ -2418,7 +2570,7 @@ class TestClientRetries:
         waits: list[float] = []
         client = core_client(fake, waits, max_attempts=max_attempts)
         with pytest.raises(st.InternalServerException) as info:
-            client.create_oauth2_token(core_refresh(fake, key), key)
+            client.create_oauth2_token(refresh_request(fake, key), key)
         assert info.value.status == 500
         assert len(fake.requests) == max_attempts and len(waits) == max_attempts - 1
         assert len(set(self.jtis(fake))) == max_attempts
@@ -2428,7 +2580,7 @@ class TestClientRetries:
         key = st.DPoPKey.generate()
         waits: list[float] = []
         with pytest.raises(st.TransportError) as info:
-            core_client(fake, waits).create_oauth2_token(core_refresh(fake, key), key)
+            core_client(fake, waits).create_oauth2_token(refresh_request(fake, key), key)
         assert info.value.__cause__ is not None
         assert len(fake.requests) == 3 and len(waits) == 2
 
@@ -2449,7 +2601,9 @@ class TestClientRetries:
         fake.faults.append(fault)
         waits: list[float] = []
         with pytest.raises(exc):
-            core_client(fake, waits).create_oauth2_token(core_redeem(fake), st.DPoPKey.generate())
+            core_client(fake, waits).create_oauth2_token(
+                code_request(fake, CORE_REDIRECT)[0], st.DPoPKey.generate()
+            )
         assert len(fake.requests) == 1 and waits == []
 
     @pytest.mark.parametrize(
@@ -2465,7 +2619,7 @@ class TestClientRetries:
         key = st.DPoPKey.generate()
         waits: list[float] = []
         with pytest.raises(st.ServiceError):
-            core_client(fake, waits).create_oauth2_token(core_refresh(fake, key), key)
+            core_client(fake, waits).create_oauth2_token(refresh_request(fake, key), key)
         assert len(fake.requests) == 1 and waits == []
 
 
@@ -2486,7 +2640,7 @@ class TestClientTransport:
         payload = json.dumps(
             {
                 "accessToken": {"accessKeyId": "ASIA", "secretAccessKey": "S", "sessionToken": "T"},
-                "tokenType": CORE_URN,
+                "tokenType": TOKEN_TYPE,
                 "expiresIn": 900,
             }
         ).encode()
@@ -2549,7 +2703,7 @@ class TestClientTransport:
         assert not state["completed"], "the client waited for a response trickling in far past its timeout"
 
     def test_connection_refused(self) -> None:
-        port = core_closed_port()
+        port = free_port()
         key = st.DPoPKey.generate()
         waits: list[float] = []
         client = st.SigninClient(endpoint_url=f"http://127.0.0.1:{port}", environ={}, sleep=waits.append)
@@ -2567,7 +2721,7 @@ class TestClientTransport:
         fake.faults.append(("reset",))
         key = st.DPoPKey.generate()
         with pytest.raises(st.TransportError) as info:
-            core_client(fake, max_attempts=1).create_oauth2_token(core_refresh(fake, key), key)
+            core_client(fake, max_attempts=1).create_oauth2_token(refresh_request(fake, key), key)
         assert isinstance(info.value.__cause__, BaseException)
 
     def test_timeout(self) -> None:
@@ -2591,14 +2745,14 @@ class TestClientTransport:
         fake.faults.append(("huge",))
         key = st.DPoPKey.generate()
         with pytest.raises(st.InvalidResponseError):
-            core_client(fake).create_oauth2_token(core_refresh(fake, key), key)
+            core_client(fake).create_oauth2_token(refresh_request(fake, key), key)
         assert len(fake.requests) == 1
 
     def test_redirect_not_followed(self, fake: FakeSignin) -> None:
         fake.faults.append(("redirect",))
         key = st.DPoPKey.generate()
         with pytest.raises(st.InvalidResponseError) as info:
-            core_client(fake).create_oauth2_token(core_refresh(fake, key), key)
+            core_client(fake).create_oauth2_token(refresh_request(fake, key), key)
         assert info.value.status == 302
         assert len(fake.requests) == 1
 
@@ -2625,7 +2779,7 @@ class TestClientInvalidResponses:
         fake.faults.append(("raw", 200, body, ctype))
         key = st.DPoPKey.generate()
         with pytest.raises(st.InvalidResponseError) as info:
-            core_client(fake).create_oauth2_token(core_refresh(fake, key), key)
+            core_client(fake).create_oauth2_token(refresh_request(fake, key), key)
         assert info.value.status == 200
         assert len(fake.requests) == 1
 
@@ -2653,7 +2807,7 @@ class TestClientInvalidResponses:
                 "secretAccessKey": "SECRETXYZ",
                 "sessionToken": "SESSIONXYZ",
             },
-            "tokenType": CORE_URN,
+            "tokenType": TOKEN_TYPE,
             "expiresIn": 900,
             "refreshToken": "rt-new",
         }
@@ -2665,7 +2819,7 @@ class TestClientInvalidResponses:
         fake.faults.append(("raw", 200, json.dumps(wire).encode(), "application/json"))
         key = st.DPoPKey.generate()
         with pytest.raises(st.InvalidResponseError) as info:
-            core_client(fake).create_oauth2_token(core_refresh(fake, key), key)
+            core_client(fake).create_oauth2_token(refresh_request(fake, key), key)
         assert "SECRETXYZ" not in str(info.value) and "SESSIONXYZ" not in str(info.value)
 
     def test_snake_case_response(self, fake: FakeSignin) -> None:
@@ -2677,14 +2831,14 @@ class TestClientInvalidResponses:
         }
         fake.faults.append(("raw", 200, json.dumps(snake).encode(), "application/json"))
         key = st.DPoPKey.generate()
-        out = core_client(fake).create_oauth2_token(core_refresh(fake, key), key, body_format="form")
+        out = core_client(fake).create_oauth2_token(refresh_request(fake, key), key, body_format="form")
         assert out.token_output.access_token == st.AccessToken("ASIA1", "S", "T")
         assert out.token_output.expires_in == 60 and out.token_output.token_type == "aws_sigv4"
 
     def test_refresh_without_refresh_token(self, fake: FakeSignin) -> None:
         fake.omit_refresh_token = True
         key = st.DPoPKey.generate()
-        out = core_client(fake).create_oauth2_token(core_refresh(fake, key), key)
+        out = core_client(fake).create_oauth2_token(refresh_request(fake, key), key)
         assert out.token_output.refresh_token is None
         assert out.token_output.access_token.access_key_id.startswith("ASIA")
 
@@ -2692,7 +2846,7 @@ class TestClientInvalidResponses:
     def test_expires_in_bounds_accepted(self, fake: FakeSignin, expires_in: int) -> None:
         fake.expires_in = expires_in
         key = st.DPoPKey.generate()
-        out = core_client(fake).create_oauth2_token(core_refresh(fake, key), key)
+        out = core_client(fake).create_oauth2_token(refresh_request(fake, key), key)
         assert out.token_output.expires_in == expires_in
 
     @pytest.mark.parametrize("expires_in", [0, 901])
@@ -2700,7 +2854,7 @@ class TestClientInvalidResponses:
         fake.expires_in = expires_in
         key = st.DPoPKey.generate()
         with pytest.raises(st.InvalidResponseError):
-            core_client(fake).create_oauth2_token(core_refresh(fake, key), key)
+            core_client(fake).create_oauth2_token(refresh_request(fake, key), key)
 
 
 class TestCLILowLevel:
@@ -2720,7 +2874,7 @@ class TestCLILowLevel:
         assert "Traceback" not in err
 
     def test_pkce(self) -> None:
-        code, out, err = core_run(["pkce"])
+        code, out, err = run_main(["pkce"])
         assert code == 0 and err == ""
         doc = json.loads(out)
         assert set(doc) == {"code_verifier", "code_challenge", "code_challenge_method", "state"}
@@ -2728,7 +2882,7 @@ class TestCLILowLevel:
         assert doc["code_challenge_method"] == "SHA-256" and uuid.UUID(doc["state"]).version == 4
 
     def test_authorize_url(self, aws_env: dict[str, str]) -> None:
-        code, out, err = core_run(
+        code, out, err = run_main(
             [
                 "authorize-url",
                 "--region",
@@ -2759,44 +2913,44 @@ class TestCLILowLevel:
             "--state",
             "s",
         ]
-        code, out, err = core_run([*argv, "--redirect-uri", CORE_REDIRECT])
+        code, out, err = run_main([*argv, "--redirect-uri", CORE_REDIRECT])
         assert code == 0, err
         assert out.startswith("http://127.0.0.1:9/v1/authorize?") and "same-device" in out
-        code, out, err = core_run(argv)  # same-device without a redirect URI
+        code, out, err = run_main(argv)  # same-device without a redirect URI
         assert code == 2 and out == ""
         self.assert_one_error_line(err)
 
     def test_authorize_url_missing_region(self, aws_env: dict[str, str]) -> None:
-        code, out, err = core_run(["authorize-url", "--remote", "--code-challenge", "c", "--state", "s"])
+        code, out, err = run_main(["authorize-url", "--remote", "--code-challenge", "c", "--state", "s"])
         assert code == 2 and out == ""
         self.assert_one_error_line(err)
         assert "Missing Region" in err
 
     def test_dpop_key_file(self, tmp_path: Path) -> None:
         path = tmp_path / "key.pem"
-        code, out, err = core_run(["dpop-key", "--output", str(path)])
+        code, out, err = run_main(["dpop-key", "--output", str(path)])
         assert code == 0 and out == ""
         assert str(path) in err
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        assert file_mode(path) == 0o600
         content = path.read_text()
         key = st.DPoPKey.from_pem(content)
         assert key.to_pem() == content
-        code, out, err = core_run(["dpop-key", "--output", str(path)])
+        code, out, err = run_main(["dpop-key", "--output", str(path)])
         assert code != 0 and out == ""
         self.assert_one_error_line(err)
         assert path.read_text() == content
 
     def test_dpop_key_stdout(self) -> None:
-        code, out, err = core_run(["dpop-key"])
+        code, out, err = run_main(["dpop-key"])
         assert code == 0 and err == ""
         assert out.startswith("-----BEGIN EC PRIVATE KEY-----\n")
         assert st.DPoPKey.from_pem(out).to_pem() == out
-        assert core_run(["dpop-key"])[1] != out
+        assert run_main(["dpop-key"])[1] != out
 
     def test_token_flags(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
         key = st.DPoPKey.generate()
         token = fake.seed_session(key)
-        code, out, err = core_run(
+        code, out, err = run_main(
             [
                 "token",
                 "--endpoint-url",
@@ -2815,16 +2969,16 @@ class TestCLILowLevel:
         doc = json.loads(out)
         assert set(doc) == {"accessToken", "tokenType", "expiresIn", "refreshToken"}
         assert set(doc["accessToken"]) == {"accessKeyId", "secretAccessKey", "sessionToken"}
-        assert doc["tokenType"] == CORE_URN and doc["expiresIn"] == 900
+        assert doc["tokenType"] == TOKEN_TYPE and doc["expiresIn"] == 900
         assert fake.refresh_tokens[doc["refreshToken"]]["jkt"] == key.thumbprint()
         assert token not in err
 
     def test_token_input_json_file(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
         key = st.DPoPKey.generate()
-        body = core_redeem(fake).token_input.to_dict()
+        body = code_request(fake, CORE_REDIRECT)[0].token_input.to_dict()
         request_file = tmp_path / "request.json"
         request_file.write_text(json.dumps(body))
-        code, out, err = core_run(
+        code, out, err = run_main(
             [
                 "token",
                 "--endpoint-url",
@@ -2850,10 +3004,10 @@ class TestCLILowLevel:
             "refreshToken": fake.seed_session(key),
         }
         argv = ["token", "--endpoint-url", fake.url, "--dpop-key", self.key_file(tmp_path, key)]
-        code, out, err = core_run([*argv, "--input-json", "-", "--form"], stdin=json.dumps(wire))
+        code, out, err = run_main([*argv, "--input-json", "-", "--form"], stdin=json.dumps(wire))
         assert code == 0, err
         assert json.loads(out)["refreshToken"]
-        assert core_header(fake.requests[0], "Content-Type") == "application/x-www-form-urlencoded"
+        assert request_header(fake.requests[0], "Content-Type") == "application/x-www-form-urlencoded"
         assert fake.requests[0]["json"] == wire
 
     @pytest.mark.parametrize(
@@ -2916,20 +3070,20 @@ class TestCLILowLevel:
             "--dpop-key",
             self.key_file(tmp_path, st.DPoPKey.generate()),
         ]
-        code, out, err = core_run([*argv, *extra], stdin=stdin)
+        code, out, err = run_main([*argv, *extra], stdin=stdin)
         assert code == 2 and out == ""
         self.assert_one_error_line(err)
         assert "SECRET" not in err
         assert fake.requests == []
         # --debug adds the traceback; the exit code stays the same.
-        code, _, err = core_run([*argv, *extra, "--debug"], stdin=stdin)
+        code, _, err = run_main([*argv, *extra, "--debug"], stdin=stdin)
         assert code == 2 and "Traceback (most recent call last)" in err
         assert err.rstrip().splitlines()[-1].startswith("error: ")
 
     def test_token_invalid_key_file(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
         bad = tmp_path / "bad.pem"
-        bad.write_text(core_pem("EC PRIVATE KEY", core_sec1(d=bytes(32), public=False)))
-        code, out, err = core_run(
+        bad.write_text(pem_armor("EC PRIVATE KEY", sec1_key_der(d=bytes(32), public=False)))
+        code, out, err = run_main(
             ["token", "--endpoint-url", fake.url, "--dpop-key", str(bad), "--input-json", "-"],
             stdin=json.dumps(st.CreateOAuth2TokenRequestBody(**CORE_REFRESH).to_dict()),
         )
@@ -2937,7 +3091,7 @@ class TestCLILowLevel:
         self.assert_one_error_line(err)
 
     def test_token_missing_key_file(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
-        code, out, err = core_run(
+        code, out, err = run_main(
             [
                 "token",
                 "--endpoint-url",
@@ -2968,12 +3122,12 @@ class TestCLILowLevel:
             "--refresh-token",
             "rt-UNKNOWN-SECRET",
         ]
-        code, out, err = core_run(argv)
+        code, out, err = run_main(argv)
         assert code == 1 and out == ""
         self.assert_one_error_line(err)
         assert "ValidationException" in err and "INVALID_REQUEST" in err
         assert "rt-UNKNOWN-SECRET" not in err
-        code, out, err = core_run([*argv, "--debug"])
+        code, out, err = run_main([*argv, "--debug"])
         assert code == 1 and "Traceback (most recent call last)" in err
         assert "rt-UNKNOWN-SECRET" not in err
 
@@ -2982,7 +3136,7 @@ class TestCLILowLevel:
         argv = [
             "token",
             "--endpoint-url",
-            f"http://127.0.0.1:{core_closed_port()}",
+            f"http://127.0.0.1:{free_port()}",
             "--dpop-key",
             self.key_file(tmp_path, st.DPoPKey.generate()),
             "--grant-type",
@@ -2996,7 +3150,7 @@ class TestCLILowLevel:
             "--code-verifier",
             pkce.code_verifier,
         ]
-        code, out, err = core_run(argv)
+        code, out, err = run_main(argv)
         assert code == 1 and out == ""
         self.assert_one_error_line(err)
         assert pkce.code_verifier not in err
@@ -3046,7 +3200,7 @@ class TestCLILowLevel:
         assert result.stderr == ""
         doc = json.loads(result.stdout)
         assert (
-            doc["tokenType"] == CORE_URN
+            doc["tokenType"] == TOKEN_TYPE
             and fake.refresh_tokens[doc["refreshToken"]]["jkt"] == key.thumbprint()
         )
         # The same process, invalid input: exit 2, one error line, no traceback.
@@ -3063,7 +3217,7 @@ class TestCLILowLevel:
         path = tmp_path / "sub.pem"
         result = run_cli(["dpop-key", "--output", str(path)], dict(aws_env))
         assert result.returncode == 0, result.stderr
-        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        assert file_mode(path) == 0o600
         st.DPoPKey.from_pem(path.read_text())
 
 
@@ -3074,103 +3228,23 @@ SESS_ACCESS_KEYS = {"accessKeyId", "secretAccessKey", "sessionToken", "accountId
 SESS_OTHER_ARN = "arn:aws:iam::111111111111:user/Other"
 SESS_LOGIN_CMD = r"(?:python3? -m signin_token|signin-token) login --profile {profile}(?:\s|$)"
 
-SessHandle = tuple["subprocess.Popen[str]", "queue.Queue[str | None]", list, threading.Thread]
-
-
-def sess_env(aws_env: dict[str, str], fake: FakeSignin, **extra: str) -> dict[str, str]:
-    env = dict(aws_env, AWS_ENDPOINT_URL_SIGNIN=fake.url, AWS_REGION="us-east-1")
-    env.update(extra)
-    return env
-
-
-def sess_cache_path(env: dict[str, str], session: str = SESSION_ARN) -> Path:
-    name = hashlib.sha256(session.encode()).hexdigest() + ".json"
-    return Path(env["AWS_LOGIN_CACHE_DIRECTORY"]) / name
-
-
-def sess_stamp(when: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(when))
-
-
-def sess_instant(text: str) -> float:
-    """An ISO 8601 timestamp (Z or offset, optional fraction) as POSIX seconds."""
-    m = re.fullmatch(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)", text)
-    assert m is not None, text
-    zone = "+00:00" if m.group(3) == "Z" else m.group(3)
-    base = datetime.datetime.fromisoformat(m.group(1) + zone).timestamp()
-    return base + (float("0." + m.group(2)) if m.group(2) else 0.0)
-
-
-def sess_mode(path: Path) -> int:
-    return stat.S_IMODE(path.stat().st_mode)
-
-
-def sess_free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def sess_query(url: str) -> dict[str, str]:
-    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
-
-
-def sess_pem_point(pem: str) -> tuple[str, bytes]:
-    """(label, DER) of a one-block PEM, decoded by hand."""
-    lines = pem.strip().splitlines()
-    m = re.fullmatch(r"-----BEGIN ([A-Z ]+)-----", lines[0])
-    assert m is not None and lines[-1] == f"-----END {m.group(1)}-----", pem
-    return m.group(1), base64.b64decode("".join(lines[1:-1]), validate=True)
-
-
-def sess_jwk(x: int, y: int) -> dict[str, str]:
-    return {
-        "kty": "EC",
-        "crv": "P-256",
-        "x": b64url(x.to_bytes(32, "big")),
-        "y": b64url(y.to_bytes(32, "big")),
-    }
-
 
 def sess_sec1_der(d: int) -> tuple[bytes, dict[str, str]]:
     """RFC 5915 ECPrivateKey (PROTOCOL.md §7 layout), built by hand, and its public JWK."""
     point = affine_mul(d, P256_G)
     assert point is not None
     x, y = point
-    oid = bytes.fromhex("06082a8648ce3d030107")
-    der = (
-        bytes.fromhex("30770201010420")
-        + d.to_bytes(32, "big")
-        + b"\xa0\x0a"
-        + oid
-        + bytes.fromhex("a14403420004")
-        + x.to_bytes(32, "big")
-        + y.to_bytes(32, "big")
-    )
-    return der, sess_jwk(x, y)
+    return sec1_spec_der(d, x, y), public_jwk(x, y)
 
 
 def sess_pkcs8_pem_by_hand() -> tuple[str, str]:
-    """A PKCS #8 ``PRIVATE KEY`` PEM built by hand, and the jkt of its key."""
+    """A PKCS #8 ``PRIVATE KEY`` PEM built by hand (no curve OID inside), and the jkt of its key."""
     d = secrets.randbelow(2**255) + 1
     point = affine_mul(d, P256_G)
     assert point is not None
-    inner = (
-        bytes.fromhex("306b02010104")
-        + b"\x20"
-        + d.to_bytes(32, "big")
-        + bytes.fromhex("a14403420004")
-        + point[0].to_bytes(32, "big")
-        + point[1].to_bytes(32, "big")
-    )
-    algorithm = bytes.fromhex("301306072a8648ce3d020106082a8648ce3d030107")
-    body = b"\x02\x01\x00" + algorithm + b"\x04" + bytes([len(inner)]) + inner
-    der = b"\x30\x81" + bytes([len(body)]) + body
-    b64 = base64.b64encode(der).decode()
-    pem = "-----BEGIN PRIVATE KEY-----\n"
-    pem += "".join(b64[i : i + 64] + "\n" for i in range(0, len(b64), 64))
-    pem += "-----END PRIVATE KEY-----\n"
-    return pem, thumbprint(sess_jwk(*point))
+    x, y = point
+    inner = sec1_key_der(d=int_bytes(d), oid=None, point=b"\x04" + int_bytes(x) + int_bytes(y))
+    return pem_armor("PRIVATE KEY", pkcs8_key_der(inner)), thumbprint(public_jwk(x, y))
 
 
 def sess_pkcs8_pem_cryptography() -> tuple[str, str]:
@@ -3182,7 +3256,7 @@ def sess_pkcs8_pem_cryptography() -> tuple[str, str]:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
     numbers = key.public_key().public_numbers()
-    return pem, thumbprint(sess_jwk(numbers.x, numbers.y))
+    return pem, thumbprint(public_jwk(numbers.x, numbers.y))
 
 
 def sess_seed(fake: FakeSignin, jkt: str, client_id: str = SESS_SAME_DEVICE) -> str:
@@ -3194,7 +3268,7 @@ def sess_seed(fake: FakeSignin, jkt: str, client_id: str = SESS_SAME_DEVICE) -> 
 
 
 def sess_store(env: dict[str, str], entry: dict[str, Any], session: str = SESSION_ARN) -> Path:
-    path = sess_cache_path(env, session)
+    path = cache_path(env, session)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(entry))
     path.chmod(0o600)
@@ -3203,7 +3277,7 @@ def sess_store(env: dict[str, str], entry: dict[str, Any], session: str = SESSIO
 
 def sess_set_expiry(path: Path, when: float) -> None:
     entry = json.loads(path.read_text())
-    entry["accessToken"]["expiresAt"] = sess_stamp(when)
+    entry["accessToken"]["expiresAt"] = iso_stamp(when)
     path.write_text(json.dumps(entry))
 
 
@@ -3227,72 +3301,12 @@ def sess_section_of(lines: list[bytes], index: int) -> bytes:
     return b""
 
 
-@contextlib.contextmanager
-def sess_login(args: list[str], env: dict[str, str], *, pipe_stdin: bool = False) -> Iterator[SessHandle]:
-    """A running ``python -m signin_token ARGS``; stderr is pumped line by line."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "signin_token", *args],
-        env=env,
-        cwd=str(HERE),
-        stdin=subprocess.PIPE if pipe_stdin else subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    lines: queue.Queue[str | None] = queue.Queue()
-    seen: list[str] = []
-
-    def pump() -> None:
-        assert proc.stderr is not None
-        for line in proc.stderr:
-            seen.append(line)
-            lines.put(line)
-        lines.put(None)
-
-    thread = threading.Thread(target=pump, daemon=True)
-    thread.start()
-    try:
-        yield proc, lines, seen, thread
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-        thread.join(10)
-        for stream in (proc.stdin, proc.stdout, proc.stderr):
-            if stream is not None:
-                with contextlib.suppress(OSError):
-                    stream.close()
-
-
-def sess_url(handle: SessHandle) -> str:
-    """The authorize URL: the first stderr line that is a URL on its own."""
-    lines = handle[1]
-    while True:
-        line = lines.get(timeout=30)
-        assert line is not None, "the process ended without printing a URL: " + "".join(handle[2])
-        if line.strip().startswith("http"):
-            assert line == line.strip() + "\n", "the URL must be on a line of its own"
-            return line.strip()
-
-
-def sess_finish(handle: SessHandle, stdin_text: str | None = None) -> tuple[int, str, str]:
-    proc, _, seen, thread = handle
-    if stdin_text is not None:
-        assert proc.stdin is not None
-        proc.stdin.write(stdin_text)
-        proc.stdin.close()
-    rc = proc.wait(timeout=60)
-    thread.join(30)
-    assert proc.stdout is not None
-    return rc, proc.stdout.read(), "".join(seen)
-
-
 def sess_full_login(env: dict[str, str], *extra: str) -> tuple[int, str, str]:
     """A same-device login driven by the scripted browser."""
-    with sess_login(["login", "--no-browser", "--callback-timeout", "30", *extra], env) as h:
-        status, page = browser_follow(sess_url(h))
+    with login_process(["login", "--no-browser", "--callback-timeout", "30", *extra], env) as h:
+        status, page = browser_follow(login_url(h))
         assert status == 200, page
-        return sess_finish(h)
+        return login_finish(h)
 
 
 def sess_need_botocore() -> None:
@@ -3340,7 +3354,7 @@ class TestSessLoginSameDevice:
     def test_login_writes_cache_and_config_like_aws_login(
         self, fake: FakeSignin, aws_env: dict[str, str]
     ) -> None:
-        env = sess_env(aws_env, fake)
+        env = login_env(aws_env, fake)
         t0 = time.time()
         rc, out, err = sess_full_login(env)
         t1 = time.time()
@@ -3354,10 +3368,10 @@ class TestSessLoginSameDevice:
         assert cfg["default"]["login_session"] == SESSION_ARN
         assert cfg["default"]["region"] == "us-east-1"
         # Cache: sha256(session).json, 0600 in a new 0700 directory, the AWS CLI's keys.
-        path = sess_cache_path(env)
+        path = cache_path(env)
         assert sorted(p.name for p in path.parent.glob("*.json")) == [path.name]
-        assert sess_mode(path.parent) == 0o700
-        assert sess_mode(path) == 0o600
+        assert file_mode(path.parent) == 0o700
+        assert file_mode(path) == 0o600
         entry = json.loads(path.read_text())
         assert set(entry) == SESS_CACHE_KEYS
         access = entry["accessToken"]
@@ -3365,15 +3379,15 @@ class TestSessLoginSameDevice:
         assert access["accountId"] == ACCOUNT
         assert access["accessKeyId"].startswith("ASIA")
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", access["expiresAt"])
-        assert int(t0) + 900 - 1 <= sess_instant(access["expiresAt"]) <= t1 + 900
+        assert int(t0) + 900 - 1 <= iso_instant(access["expiresAt"]) <= t1 + 900
         assert entry["clientId"] == SESS_SAME_DEVICE
-        assert entry["tokenType"] == "urn:aws:params:oauth:token-type:access_token_sigv4"
+        assert entry["tokenType"] == TOKEN_TYPE
         assert json.loads(b64url_decode(entry["idToken"].split(".")[1]))["sub"] == SESSION_ARN
         # The redemption: one call, with the loopback redirect URI and the stored key.
         (redeem,) = fake.token_calls("authorization_code")
         assert redeem["json"]["clientId"] == SESS_SAME_DEVICE
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+/oauth/callback", redeem["json"]["redirectUri"])
-        label, der = sess_pem_point(entry["dpopKey"])
+        label, der = pem_decode(entry["dpopKey"])
         assert label == "EC PRIVATE KEY"
         assert entry["dpopKey"].endswith("-----\n")
         assert len(der) == 121
@@ -3394,10 +3408,10 @@ class TestSessLoginSameDevice:
         assert len(fake.token_calls()) == 1
 
     def test_junk_requests_do_not_end_the_login(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        env = sess_env(aws_env, fake)
-        with sess_login(["login", "--no-browser", "--callback-timeout", "30"], env) as h:
-            url = sess_url(h)
-            redirect = sess_query(url)["redirect_uri"]
+        env = login_env(aws_env, fake)
+        with login_process(["login", "--no-browser", "--callback-timeout", "30"], env) as h:
+            url = login_url(h)
+            redirect = url_query(url)["redirect_uri"]
             origin = redirect.rsplit("/oauth/callback", 1)[0]
             status, _ = browser_follow(origin + "/favicon.ico")
             assert status == 404
@@ -3407,32 +3421,32 @@ class TestSessLoginSameDevice:
             assert h[0].poll() is None
             status, page = browser_follow(url)
             assert status == 200, page
-            rc, out, err = sess_finish(h)
+            rc, out, err = login_finish(h)
         assert rc == 0, err
         assert out == ""
         assert all(c["json"].get("code") != "code-forged" for c in fake.token_calls())
         assert len(fake.token_calls("authorization_code")) == 1
-        assert sess_cache_path(env).exists()
+        assert cache_path(env).exists()
 
     def test_redirect_port_is_used(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        env = sess_env(aws_env, fake)
-        port = sess_free_port()
-        with sess_login(
+        env = login_env(aws_env, fake)
+        port = free_port()
+        with login_process(
             ["login", "--no-browser", "--callback-timeout", "30", "--redirect-port", str(port)], env
         ) as h:
-            url = sess_url(h)
-            assert sess_query(url)["redirect_uri"] == f"http://127.0.0.1:{port}/oauth/callback"
+            url = login_url(h)
+            assert url_query(url)["redirect_uri"] == f"http://127.0.0.1:{port}/oauth/callback"
             status, _ = browser_follow(url)
             assert status == 200
-            rc, _, err = sess_finish(h)
+            rc, _, err = login_finish(h)
         assert rc == 0, err
         (redeem,) = fake.token_calls("authorization_code")
         assert redeem["json"]["redirectUri"] == f"http://127.0.0.1:{port}/oauth/callback"
 
     def test_error_callback_fails_the_login(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        env = sess_env(aws_env, fake)
-        with sess_login(["login", "--no-browser", "--callback-timeout", "30"], env) as h:
-            query = sess_query(sess_url(h))
+        env = login_env(aws_env, fake)
+        with login_process(["login", "--no-browser", "--callback-timeout", "30"], env) as h:
+            query = url_query(login_url(h))
             answer = urllib.parse.urlencode(
                 {
                     "error": "access_denied",
@@ -3442,35 +3456,35 @@ class TestSessLoginSameDevice:
             )
             status, _ = browser_follow(query["redirect_uri"] + "?" + answer)
             assert status != 200
-            rc, out, err = sess_finish(h)
+            rc, out, err = login_finish(h)
         assert rc == 1, err
         assert out == ""
         assert "access_denied" in err
         assert "The user denied access" in err
         assert fake.token_calls() == []
         assert not Path(env["AWS_CONFIG_FILE"]).exists()
-        assert not sess_cache_path(env).exists()
+        assert not cache_path(env).exists()
 
 
 class TestSessLoginRemote:
     """``login --remote``: the cross-device flow, the code pasted on stdin (PROTOCOL.md §2, §4)."""
 
     def test_remote_login(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        env = sess_env(aws_env, fake)
-        with sess_login(["login", "--remote"], env, pipe_stdin=True) as h:
-            url = sess_url(h)
-            query = sess_query(url)
+        env = login_env(aws_env, fake)
+        with login_process(["login", "--remote"], env, pipe_stdin=True) as h:
+            url = login_url(h)
+            query = url_query(url)
             assert query["client_id"] == SESS_CROSS_DEVICE
             assert query["redirect_uri"] == fake.url + "/v1/sessions/confirmation"
             status, pasted = browser_follow(url)
             assert status == 200
-            rc, out, err = sess_finish(h, pasted + "\n")
+            rc, out, err = login_finish(h, pasted + "\n")
         assert rc == 0, err
         assert out == ""
         (redeem,) = fake.token_calls("authorization_code")
         assert redeem["json"]["clientId"] == SESS_CROSS_DEVICE
         assert redeem["json"]["redirectUri"] == fake.url + "/v1/sessions/confirmation"
-        entry = json.loads(sess_cache_path(env).read_text())
+        entry = json.loads(cache_path(env).read_text())
         assert entry["clientId"] == SESS_CROSS_DEVICE
         assert f"login_session = {SESSION_ARN}" in Path(env["AWS_CONFIG_FILE"]).read_text()
         # The cross-device session refreshes with its own client id.
@@ -3504,13 +3518,13 @@ class TestSessLoginRemote:
         craft: Callable[[str, str], str],
         word: str,
     ) -> None:
-        env = sess_env(aws_env, fake)
-        with sess_login(["login", "--remote"], env, pipe_stdin=True) as h:
-            url = sess_url(h)
+        env = login_env(aws_env, fake)
+        with login_process(["login", "--remote"], env, pipe_stdin=True) as h:
+            url = login_url(h)
             status, pasted = browser_follow(url)
             assert status == 200
             real = dict(urllib.parse.parse_qsl(base64.b64decode(pasted).decode()))
-            rc, out, err = sess_finish(h, craft(sess_query(url)["state"], real["code"]) + "\n")
+            rc, out, err = login_finish(h, craft(url_query(url)["state"], real["code"]) + "\n")
         assert rc == 2, err
         assert out == ""
         assert word in err.lower()
@@ -3518,7 +3532,7 @@ class TestSessLoginRemote:
         with fake.lock:
             assert real["code"] in fake.codes
         assert not Path(env["AWS_CONFIG_FILE"]).exists()
-        assert not sess_cache_path(env).parent.exists() or not any(sess_cache_path(env).parent.iterdir())
+        assert not cache_path(env).parent.exists() or not any(cache_path(env).parent.iterdir())
 
 
 SESS_RICH_CONFIG = (
@@ -3565,7 +3579,7 @@ class TestSessConfigFile:
     def test_login_adds_one_line_and_keeps_the_rest(
         self, fake: FakeSignin, aws_env: dict[str, str], how: str, newline: str
     ) -> None:
-        env = sess_env(aws_env, fake)
+        env = login_env(aws_env, fake)
         del env["AWS_REGION"]
         config = Path(env["AWS_CONFIG_FILE"])
         config.parent.mkdir(parents=True)
@@ -3586,7 +3600,7 @@ class TestSessConfigFile:
         assert sess_section_of(lines, index) == b"[profile dev]"
         follower = lines[index + 1] if index + 1 < len(lines) else b""
         assert not (follower[:1] in (b" ", b"\t") and follower.strip()), "would swallow a sub-key"
-        assert sess_mode(config) == 0o640
+        assert file_mode(config) == 0o640
 
     @pytest.mark.parametrize(
         ("variables", "flags"),
@@ -3599,7 +3613,7 @@ class TestSessConfigFile:
     def test_new_profile_section_gets_session_and_region(
         self, fake: FakeSignin, aws_env: dict[str, str], variables: dict[str, str], flags: list[str]
     ) -> None:
-        env = sess_env(aws_env, fake)
+        env = login_env(aws_env, fake)
         del env["AWS_REGION"]
         env.update(variables)
         config = Path(env["AWS_CONFIG_FILE"])
@@ -3619,7 +3633,7 @@ class TestSessConfigFile:
         self, fake: FakeSignin, aws_env: dict[str, str]
     ) -> None:
         sess_need_botocore()
-        env = sess_env(aws_env, fake)
+        env = login_env(aws_env, fake)
         config = Path(env["AWS_CONFIG_FILE"])
         config.parent.mkdir(parents=True)
         config.write_text(SESS_RICH_CONFIG)
@@ -3637,7 +3651,7 @@ class TestSessConfigFile:
         self, fake: FakeSignin, aws_env: dict[str, str]
     ) -> None:
         """A comment holding U+2028 or U+0085 is one line to the INI parsers; it stays byte-identical."""
-        env = sess_env(aws_env, fake)
+        env = login_env(aws_env, fake)
         config = Path(env["AWS_CONFIG_FILE"])
         config.parent.mkdir(parents=True)
         before = "# owner: Zoë\u2028team\x85infra\n[profile dev]\nregion = eu-west-1\n".encode()
@@ -3661,7 +3675,7 @@ class TestSessConfigFile:
     def test_profile_with_other_credentials_is_refused(
         self, fake: FakeSignin, aws_env: dict[str, str], line: str
     ) -> None:
-        env = sess_env(aws_env, fake)
+        env = login_env(aws_env, fake)
         config = Path(env["AWS_CONFIG_FILE"])
         config.parent.mkdir(parents=True)
         before = f"[default]\nregion = us-east-1\n\n[profile busy]\n{line}\nregion = us-east-1\n".encode()
@@ -3671,7 +3685,7 @@ class TestSessConfigFile:
         assert result.stdout == ""
         assert line.split(" ", 1)[0] in result.stderr
         assert config.read_bytes() == before
-        assert not sess_cache_path(env).parent.exists()
+        assert not cache_path(env).parent.exists()
         assert fake.token_calls() == []
         with fake.lock:
             assert fake.codes == {}  # nobody was sent to sign in
@@ -3683,7 +3697,7 @@ class TestSessConfigFile:
     def test_replacing_another_session(
         self, fake: FakeSignin, aws_env: dict[str, str], previous: str, yes: bool, replaced: bool
     ) -> None:
-        env = sess_env(aws_env, fake)
+        env = login_env(aws_env, fake)
         config = Path(env["AWS_CONFIG_FILE"])
         config.parent.mkdir(parents=True)
         before = f"[profile dev]\n# keep me\nlogin_session = {previous}\nregion = us-east-1\n".encode()
@@ -3696,12 +3710,12 @@ class TestSessConfigFile:
         elif replaced:
             assert rc == 0, err
             assert after == before.replace(previous.encode(), SESSION_ARN.encode())
-            assert sess_cache_path(env).exists()
+            assert cache_path(env).exists()
         else:
             assert rc != 0
             assert "--yes" in err
             assert after == before
-            assert not sess_cache_path(env).exists()
+            assert not cache_path(env).exists()
         assert out == ""
 
 
@@ -3725,7 +3739,7 @@ class TestSessSkipIfValid:
     def test_logs_in_when_session_is_unusable(
         self, fake: FakeSignin, aws_env: dict[str, str], state: str
     ) -> None:
-        env = sess_env(aws_env, fake)
+        env = login_env(aws_env, fake)
         if state != "no-session":
             path = write_session(env, fake, expires_in=-600)
             if state == "revoked":
@@ -3736,7 +3750,7 @@ class TestSessSkipIfValid:
         assert rc == 0, err
         assert out == ""
         assert len(fake.token_calls("authorization_code")) == 1
-        entry = json.loads(sess_cache_path(env).read_text())
+        entry = json.loads(cache_path(env).read_text())
         assert entry["accessToken"]["accessKeyId"] != "ASIAOLD"
 
 
@@ -3762,7 +3776,7 @@ class TestSessCredentials:
             "old-session",
         )
         expected = json.loads(before)["accessToken"]["expiresAt"]
-        assert sess_instant(doc["Expiration"]) == sess_instant(expected)
+        assert iso_instant(doc["Expiration"]) == iso_instant(expected)
         assert fake.token_calls() == []
         assert path.read_bytes() == before
         # process is also the default format
@@ -3807,7 +3821,7 @@ class TestSessCredentials:
         assert found["AWS_ACCESS_KEY_ID"] == "ASIAOLD"
         assert found["AWS_SECRET_ACCESS_KEY"] == "old-secret"
         assert found["AWS_SESSION_TOKEN"] == "old-session"
-        assert sess_instant(found["AWS_CREDENTIAL_EXPIRATION"].strip("'")) == sess_instant(expires)
+        assert iso_instant(found["AWS_CREDENTIAL_EXPIRATION"].strip("'")) == iso_instant(expires)
         assert fake.token_calls() == []
 
     @pytest.mark.parametrize(
@@ -3852,7 +3866,7 @@ class TestSessCredentials:
         assert proc.returncode == 0, proc.stderr
         lines = proc.stdout.split("\n")
         assert lines[:3] == ["ASIAOLD", secret, "old-session"]
-        assert sess_instant(lines[3]) == sess_instant(entry["accessToken"]["expiresAt"])
+        assert iso_instant(lines[3]) == iso_instant(entry["accessToken"]["expiresAt"])
         assert lines[4] == (secret if fmt == "env" else "unset")
 
     @pytest.mark.parametrize(
@@ -3883,7 +3897,7 @@ class TestSessCredentials:
             "grantType": "refresh_token",
         }
         new = json.loads(path.read_text())
-        assert sess_mode(path) == 0o600
+        assert file_mode(path) == 0o600
         assert set(new) == set(old)
         for key in set(old) - {"accessToken", "refreshToken"}:
             assert new[key] == old[key], key
@@ -3893,7 +3907,7 @@ class TestSessCredentials:
         assert new["accessToken"]["secretAccessKey"] == doc["SecretAccessKey"]
         assert new["accessToken"]["sessionToken"] == doc["SessionToken"]
         assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", new["accessToken"]["expiresAt"])
-        assert sess_instant(new["accessToken"]["expiresAt"]) >= int(t0) + 900 - 1
+        assert iso_instant(new["accessToken"]["expiresAt"]) >= int(t0) + 900 - 1
         assert new["refreshToken"] != old["refreshToken"]
         with fake.lock:
             assert new["refreshToken"] in fake.refresh_tokens
@@ -4001,9 +4015,7 @@ class TestSessRefreshStatusLogoutExec:
         assert info["login_session"] == SESSION_ARN
         assert info["account_id"] == ACCOUNT
         assert info["valid"] is valid
-        assert sess_instant(info["expiration"]) == sess_instant(
-            json.loads(before)["accessToken"]["expiresAt"]
-        )
+        assert iso_instant(info["expiration"]) == iso_instant(json.loads(before)["accessToken"]["expiresAt"])
         assert fake.token_calls() == []
         assert path.read_bytes() == before
 
@@ -4062,7 +4074,7 @@ class TestSessRefreshStatusLogoutExec:
         access = json.loads(path.read_text())["accessToken"]
         lines = result.stdout.splitlines()
         assert lines[:3] == [access["accessKeyId"], access["secretAccessKey"], access["sessionToken"]]
-        assert sess_instant(lines[3]) == sess_instant(access["expiresAt"])
+        assert iso_instant(lines[3]) == iso_instant(access["expiresAt"])
         assert lines[4] == "eu-west-3"
         assert fake.token_calls() == []
 
@@ -4081,7 +4093,7 @@ class TestSessRefreshStatusLogoutExec:
         sh = shutil.which("sh")
         assert sh is not None
         result = run_cli(
-            ["exec", "--", sh, "-c", f"touch {shlex.quote(str(marker))}"], sess_env(aws_env, fake)
+            ["exec", "--", sh, "-c", f"touch {shlex.quote(str(marker))}"], login_env(aws_env, fake)
         )
         assert result.returncode == 3
         assert not marker.exists()
@@ -4096,7 +4108,7 @@ def sess_entry_variant(fake: FakeSignin, variant: str, expires_at: float) -> dic
     elif variant == "pkcs8-cryptography":
         pem, jkt = sess_pkcs8_pem_cryptography()
     whole = int(expires_at)
-    stamp = sess_stamp(whole)
+    stamp = iso_stamp(whole)
     if variant == "js-millis":
         stamp = stamp[:-1] + ".123Z"
     elif variant == "java-nanos":
@@ -4114,7 +4126,7 @@ def sess_entry_variant(fake: FakeSignin, variant: str, expires_at: float) -> dic
             "accountId": ACCOUNT,
             "expiresAt": stamp,
         },
-        "tokenType": "urn:aws:params:oauth:token-type:access_token_sigv4",
+        "tokenType": TOKEN_TYPE,
         "clientId": SESS_SAME_DEVICE,
         "refreshToken": sess_seed(fake, jkt),
         "idToken": fake_jwt({"sub": SESSION_ARN}),
@@ -4145,7 +4157,7 @@ class TestSessOtherWriters:
     def test_read_and_refresh(
         self, fake: FakeSignin, aws_env: dict[str, str], variant: str, expires_in: float
     ) -> None:
-        env = sess_env(aws_env, fake)
+        env = login_env(aws_env, fake)
         Path(env["AWS_CONFIG_FILE"]).parent.mkdir(parents=True)
         Path(env["AWS_CONFIG_FILE"]).write_text(
             f"[default]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\n"
@@ -4159,7 +4171,7 @@ class TestSessOtherWriters:
         if expires_in > 300:
             assert fake.token_calls() == []
             assert doc["AccessKeyId"] == "ASIAOTHERSDK"
-            assert abs(sess_instant(doc["Expiration"]) - int(when)) < 1
+            assert abs(iso_instant(doc["Expiration"]) - int(when)) < 1
             forced = run_cli(["refresh", "--force"], env)  # proves the key binding
             assert forced.returncode == 0, forced.stderr
         else:
@@ -4301,7 +4313,7 @@ class TestSessFailures:
     def test_no_session_is_exit_3(
         self, fake: FakeSignin, aws_env: dict[str, str], setup: str, command: str
     ) -> None:
-        env = sess_env(aws_env, fake)
+        env = login_env(aws_env, fake)
         config = Path(env["AWS_CONFIG_FILE"])
         config.parent.mkdir(parents=True)
         if setup == "no-section":
@@ -4341,7 +4353,7 @@ class TestSessConcurrency:
             outputs.append(json.loads(out))
         for doc in outputs:
             assert set(doc) == {"Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}
-            assert sess_instant(doc["Expiration"]) > time.time() + 300
+            assert iso_instant(doc["Expiration"]) > time.time() + 300
         keys = {doc["AccessKeyId"] for doc in outputs}
         assert len(keys) == 1
         assert keys != {"ASIAOLD"}
@@ -4391,11 +4403,11 @@ class TestSessBotocoreInterop:
 
     def test_botocore_refreshes_our_login(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
         sess_need_botocore()
-        env = sess_env(aws_env, fake)
+        env = login_env(aws_env, fake)
         rc, _, err = sess_full_login(env)
         assert rc == 0, err
         (redeem,) = fake.token_calls("authorization_code")
-        path = sess_cache_path(env)
+        path = cache_path(env)
         ours = json.loads(path.read_text())
         sess_set_expiry(path, time.time() + 120)
         got = sess_botocore(env, "default")
@@ -4450,18 +4462,11 @@ ROB_HTML = b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><bo
 ROB_REDIRECT_URI = "http://127.0.0.1:9/oauth/callback"
 
 
-def rob_main(args: list[str], stdin_text: str = "") -> tuple[int, str, str]:
-    """The CLI in-process: (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    code = st.main(args, stdin=io.StringIO(stdin_text), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
-
-
 def rob_token_body(drop: str = "", **changes: Any) -> bytes:
     """A 200 token response body with one member dropped ("a.b" paths) or changed."""
     body: dict[str, Any] = {
         "accessToken": {"accessKeyId": "ASIAROB", "secretAccessKey": "rob-sk", "sessionToken": "rob-st"},
-        "tokenType": "urn:aws:params:oauth:token-type:access_token_sigv4",
+        "tokenType": TOKEN_TYPE,
         "expiresIn": 900,
         "refreshToken": "rt-rob",
         "idToken": fake_jwt({"sub": SESSION_ARN}),
@@ -4476,26 +4481,9 @@ def rob_token_body(drop: str = "", **changes: Any) -> bytes:
     return json.dumps(body).encode()
 
 
-def rob_free_port() -> int:
-    """A loopback port nobody listens on (bound then released)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def rob_proof_claims(record: dict[str, Any]) -> dict[str, Any]:
-    """The claims of the DPoP proof a fake request carried, after checking its signature."""
-    proof = next(v for k, v in record["headers"].items() if k.lower() == "dpop")
-    head, claims, sig = proof.split(".")
-    header = json.loads(b64url_decode(head))
-    assert es256_verify(header["jwk"], f"{head}.{claims}".encode(), b64url_decode(sig))
-    result: dict[str, Any] = json.loads(b64url_decode(claims))
-    return result
-
-
 def rob_check_jtis(fake: FakeSignin) -> None:
     """Every attempt carried its own, validly signed proof (fresh jti)."""
-    jtis = [rob_proof_claims(r)["jti"] for r in fake.token_calls()]
+    jtis = [proof_claims(r)["jti"] for r in fake.token_calls()]
     assert len(set(jtis)) == len(jtis), jtis
 
 
@@ -4514,31 +4502,6 @@ def rob_check_error_output(err: str, *, debug: bool, login: bool) -> None:
         assert len(lines) == 2 and lines[1].startswith("To sign in again, run: "), err
     else:
         assert len(lines) == 1, err
-
-
-def rob_code_request(
-    fake: FakeSignin, client_id: str = st.SAME_DEVICE_CLIENT_ID
-) -> tuple[st.CreateOAuth2TokenRequest, str, str]:
-    """A code-redemption request for a code the fake really issued: (request, code, verifier)."""
-    pkce = st.generate_pkce()
-    code = fake.issue_code(
-        client_id=client_id, redirect_uri=ROB_REDIRECT_URI, challenge=pkce.code_challenge, state=pkce.state
-    )
-    body = st.CreateOAuth2TokenRequestBody(
-        client_id=client_id,
-        grant_type="authorization_code",
-        code=code,
-        redirect_uri=ROB_REDIRECT_URI,
-        code_verifier=pkce.code_verifier,
-    )
-    return st.CreateOAuth2TokenRequest(body), code, pkce.code_verifier
-
-
-def rob_refresh_request(fake: FakeSignin, key: st.DPoPKey) -> st.CreateOAuth2TokenRequest:
-    body = st.CreateOAuth2TokenRequestBody(
-        client_id=st.SAME_DEVICE_CLIENT_ID, grant_type="refresh_token", refresh_token=fake.seed_session(key)
-    )
-    return st.CreateOAuth2TokenRequest(body)
 
 
 def rob_fuzz(
@@ -4683,31 +4646,6 @@ def rob_random_text(rng: random.Random, size: int = 40) -> str:
     return "".join(rng.choice(rng.choice(pools)) for _ in range(rng.randint(0, size)))
 
 
-def rob_pkcs8(key: st.DPoPKey) -> str:
-    """The key as PKCS #8 PEM, built by hand around its SEC 1 DER."""
-    sec1 = base64.b64decode("".join(key.to_pem().splitlines()[1:-1]))
-    algorithm = bytes.fromhex("301306072a8648ce3d020106082a8648ce3d030107")
-    inner = bytes.fromhex("020100") + algorithm + b"\x04" + bytes([len(sec1)]) + sec1
-    der = b"\x30\x81" + bytes([len(inner)]) + inner
-    body = base64.b64encode(der).decode()
-    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
-    return "-----BEGIN PRIVATE KEY-----\n" + "\n".join(lines) + "\n-----END PRIVATE KEY-----\n"
-
-
-def rob_pem(der: bytes, label: str = "EC PRIVATE KEY") -> str:
-    body = base64.b64encode(der).decode()
-    lines = [body[i : i + 64] for i in range(0, len(body), 64)]
-    return f"-----BEGIN {label}-----\n" + "\n".join(lines) + f"\n-----END {label}-----\n"
-
-
-def rob_sec1(d_bytes: bytes, point: bytes | None) -> bytes:
-    """SEC 1 DER with an arbitrary private value and public point (65 bytes, 04||x||y)."""
-    inner = b"\x02\x01\x01\x04" + bytes([len(d_bytes)]) + d_bytes + bytes.fromhex("a00a06082a8648ce3d030107")
-    if point is not None:
-        inner += b"\xa1\x44\x03\x42\x00" + point
-    return b"\x30" + bytes([len(inner)]) + inner
-
-
 def rob_raw_http(
     port: int, data: bytes, *, timeout: float = 10, half_close: bool = True, quiet: bool = True
 ) -> bytes:
@@ -4728,25 +4666,6 @@ def rob_raw_http(
             if not quiet:
                 raise
     return b"".join(chunks)
-
-
-def rob_get(url: str) -> tuple[int, str]:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(url, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as exc:
-        with exc:
-            return exc.code, exc.read().decode()
-
-
-def rob_expires_at(path: Path) -> float:
-    stamp = json.loads(path.read_text())["accessToken"]["expiresAt"]
-    return (
-        datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
-        .replace(tzinfo=datetime.timezone.utc)
-        .timestamp()
-    )
 
 
 # --------------------------------------------------------------------------
@@ -4919,10 +4838,10 @@ class TestFaultMatrix:
         args = ["refresh", "--force"] if mode == "refresh-force" else ["credentials"]
         args += ["--timeout", "0.5"] + (["--debug"] if debug else [])
         if fault[0] == "refused":
-            args += ["--endpoint-url", f"http://127.0.0.1:{rob_free_port()}"]
+            args += ["--endpoint-url", f"http://127.0.0.1:{free_port()}"]
         else:
             fake.faults = [fault] * attempts
-        code, out, err = rob_main(args)
+        code, out, err = run_main(args)
         assert code == refresh_exit, err
         assert out == ""
         rob_check_error_output(err, debug=debug, login=refresh_exit == 3)
@@ -4956,14 +4875,8 @@ class TestFaultMatrix:
         before = {p.name: p.read_bytes() for p in path.parent.iterdir()}
         key = tmp_path / "key.pem"
         key.write_text(st.DPoPKey.generate().to_pem())
-        pkce = st.generate_pkce()
-        code_value = fake.issue_code(
-            client_id=st.SAME_DEVICE_CLIENT_ID,
-            redirect_uri=ROB_REDIRECT_URI,
-            challenge=pkce.code_challenge,
-            state=pkce.state,
-        )
-        endpoint = f"http://127.0.0.1:{rob_free_port()}" if fault[0] == "refused" else fake.url
+        _, code_value, verifier = code_request(fake, ROB_REDIRECT_URI)
+        endpoint = f"http://127.0.0.1:{free_port()}" if fault[0] == "refused" else fake.url
         if fault[0] != "refused":
             fake.faults = [fault] * 3  # a retry would meet the same fault, and be counted
         args = [
@@ -4982,9 +4895,9 @@ class TestFaultMatrix:
             code_value,
             "--redirect-uri",
             ROB_REDIRECT_URI,
-            f"--code-verifier={pkce.code_verifier}",  # a verifier may start with "-"
+            f"--code-verifier={verifier}",  # a verifier may start with "-"
         ] + (["--debug"] if debug else [])
-        code, out, err = rob_main(args)
+        code, out, err = run_main(args)
         assert code == 1, err
         assert out == ""
         if debug:
@@ -5041,12 +4954,14 @@ class TestFaultMatrix:
         sleeps: list[float] = []
         refused = fault[0] == "refused"
         client = st.SigninClient(
-            endpoint_url=f"http://127.0.0.1:{rob_free_port()}" if refused else fake.url,
+            endpoint_url=f"http://127.0.0.1:{free_port()}" if refused else fake.url,
             timeout=0.5,
             sleep=sleeps.append,
         )
         key = st.DPoPKey.generate()
-        request = rob_refresh_request(fake, key) if grant == "refresh" else rob_code_request(fake)[0]
+        request = (
+            refresh_request(fake, key) if grant == "refresh" else code_request(fake, ROB_REDIRECT_URI)[0]
+        )
         if not refused:
             fake.faults = [fault] * 3
         with pytest.raises(cls) as info:
@@ -5084,7 +4999,7 @@ class TestFaultMatrix:
         key = st.DPoPKey.generate()
         fault = ("status", 429, "TooManyRequestsError", "INVALID_REQUEST", {"Retry-After": retry_after})
         fake.faults = [fault, fault]
-        request = rob_refresh_request(fake, key)
+        request = refresh_request(fake, key)
         if sleeps_expected is None:  # longer than the 20 s cap: give up at once
             with pytest.raises(st.TooManyRequestsError):
                 client.create_oauth2_token(request, key)
@@ -5102,7 +5017,7 @@ class TestFaultMatrix:
         key = st.DPoPKey.generate()
         when = formatdate(time.time() + 10, usegmt=True)
         fake.faults = [("status", 503, None, None, {"Retry-After": when})]
-        client.create_oauth2_token(rob_refresh_request(fake, key), key)
+        client.create_oauth2_token(refresh_request(fake, key), key)
         assert len(sleeps) == 1 and 7 <= sleeps[0] <= 11
 
     @pytest.mark.parametrize(
@@ -5119,7 +5034,7 @@ class TestFaultMatrix:
     ) -> None:
         path = write_session(aws_env, fake)
         fake.faults = list(faults)
-        code, _, err = rob_main(["refresh", "--force", "--timeout", "1"])
+        code, _, err = run_main(["refresh", "--force", "--timeout", "1"])
         assert code == 0, err
         assert len(fake.token_calls()) == 3
         rob_check_jtis(fake)
@@ -5131,7 +5046,7 @@ class TestFaultMatrix:
         sleeps: list[float] = []
         client = st.SigninClient(endpoint_url=fake.url, sleep=sleeps.append, max_attempts=10)
         key = st.DPoPKey.generate()
-        request, _, _ = rob_code_request(fake)
+        request, _, _ = code_request(fake, ROB_REDIRECT_URI)
         fake.faults = [("status", 503, None, None)]
         with pytest.raises(st.ServiceError):
             client.create_oauth2_token(request, key)
@@ -5194,7 +5109,7 @@ class TestHostileInput:
         valid = rob_token_body()
         client = st.SigninClient(endpoint_url=fake.url, sleep=lambda s: None)
         key = st.DPoPKey.generate()
-        request, _, _ = rob_code_request(fake)
+        request, _, _ = code_request(fake, ROB_REDIRECT_URI)
         bodies = [rob_mutate_bytes(rng, valid) for _ in range(100)]
         bodies += [json.dumps(v).encode() for v in rob_mutations(rng, json.loads(valid), 100)]
         fake.faults = [("raw", 200, body, "application/json") for body in bodies]
@@ -5246,7 +5161,7 @@ class TestHostileInput:
         valid = json.dumps({"error": "INVALID_REQUEST", "message": "bad"}).encode()
         client = st.SigninClient(endpoint_url=fake.url, sleep=lambda s: None)
         key = st.DPoPKey.generate()
-        request, _, _ = rob_code_request(fake)
+        request, _, _ = code_request(fake, ROB_REDIRECT_URI)
         junk = [rob_mutate_bytes(rng, valid) for _ in range(150)] + [b"", b"\x00" * 100, ROB_HTML]
         types = ("application/json", "text/html", "text/plain; charset=latin-1", "application/x-amz-json-1.1")
         fake.faults = [("raw", rng.choice([400, 401, 403, 500]), body, rng.choice(types)) for body in junk]
@@ -5294,10 +5209,10 @@ class TestHostileInput:
         rng = random.Random(4007)
         key = st.DPoPKey.from_private_value(0xC0FFEE)
         sec1_pem = key.to_pem()
-        pkcs8_pem = rob_pkcs8(key)
+        pkcs8_pem = pem_armor("PRIVATE KEY", pkcs8_key_der(pem_decode(key.to_pem())[1]))
         assert st.DPoPKey.from_pem(pkcs8_pem) == key
-        sec1_der = base64.b64decode("".join(sec1_pem.splitlines()[1:-1]))
-        pkcs8_der = base64.b64decode("".join(pkcs8_pem.splitlines()[1:-1]))
+        sec1_der = pem_decode(sec1_pem)[1]
+        pkcs8_der = pem_decode(pkcs8_pem)[1]
         der_tokens = (
             b"\x00",
             b"\x30",
@@ -5311,8 +5226,8 @@ class TestHostileInput:
         )
         inputs: list[Any] = []
         for _ in range(ROB_FUZZ_N // 3):
-            inputs.append(rob_pem(rob_mutate_bytes(rng, sec1_der, der_tokens)))
-            inputs.append(rob_pem(rob_mutate_bytes(rng, pkcs8_der, der_tokens), "PRIVATE KEY"))
+            inputs.append(pem_armor("EC PRIVATE KEY", rob_mutate_bytes(rng, sec1_der, der_tokens)))
+            inputs.append(pem_armor("PRIVATE KEY", rob_mutate_bytes(rng, pkcs8_der, der_tokens)))
             text_tokens = (b"-----", b"\n", b"\r\n", b"=", b"==", b"BEGIN ", b"END ", b"\x00", b"\xff")
             raw = rob_mutate_bytes(rng, rng.choice([sec1_pem, pkcs8_pem]).encode(), text_tokens)
             inputs.append(raw if rng.random() < 0.5 else raw.decode("latin-1"))
@@ -5356,7 +5271,7 @@ class TestHostileInput:
                 "accountId": ACCOUNT,
                 "expiresAt": "2030-01-01T00:00:00Z",
             },
-            "tokenType": "urn:aws:params:oauth:token-type:access_token_sigv4",
+            "tokenType": TOKEN_TYPE,
             "clientId": st.SAME_DEVICE_CLIENT_ID,
             "refreshToken": "rt-x",
             "idToken": fake_jwt({"sub": SESSION_ARN}),
@@ -5406,7 +5321,7 @@ class TestHostileInput:
                 rob_mutate_bytes(rng, valid) if i % 2 else json.dumps(rob_mutate_json(rng, entry)).encode()
             )
             path.write_bytes(mutated)
-            code, out, err = rob_main(["credentials", "--timeout", "2"])
+            code, out, err = run_main(["credentials", "--timeout", "2"])
             assert code in (0, 3), (mutated[:200], err)
             assert "Traceback" not in err
             if code:
@@ -5548,7 +5463,7 @@ class TestHostileInput:
                 assert server.result is None
             assert answered > 250  # it keeps answering
             code = "real-" + uuid.uuid4().hex
-            status, _ = rob_get(f"{server.redirect_uri}?code={code}&state={state}")
+            status, _ = browser_follow(f"{server.redirect_uri}?code={code}&state={state}")
             assert status == 200
             assert server.wait(10) == {"code": code}
         finally:
@@ -5603,7 +5518,10 @@ def rob_edge_parsers(
             (st.SigninTokenError,),
         ),
         "pem": (st.DPoPKey.from_pem, (st.InvalidKeyError,)),
-        "pem-body": (lambda raw: st.DPoPKey.from_pem(rob_pem(raw)), (st.InvalidKeyError,)),
+        "pem-body": (
+            lambda raw: st.DPoPKey.from_pem(pem_armor("EC PRIVATE KEY", raw)),
+            (st.InvalidKeyError,),
+        ),
         "jwk": (
             lambda raw: st.jwk_thumbprint({"kty": "EC", "crv": "P-256", "x": text(raw), "y": text(raw)}),
             (st.InvalidKeyError,),
@@ -5647,7 +5565,7 @@ class TestHostileEdgeCases:
     )
     def test_pem_scalar_out_of_range(self, d_bytes: bytes, what: str) -> None:
         with pytest.raises(st.InvalidKeyError):
-            st.DPoPKey.from_pem(rob_pem(rob_sec1(d_bytes, None)))
+            st.DPoPKey.from_pem(pem_armor("EC PRIVATE KEY", sec1_key_der(d=d_bytes, public=False)))
 
     @pytest.mark.parametrize("d", [0, -1, P256_N, P256_N + 5, 2**256])
     def test_private_value_out_of_range(self, d: int) -> None:
@@ -5667,12 +5585,16 @@ class TestHostileEdgeCases:
     def test_pem_public_point_rejected(self, point: bytes) -> None:
         good = st.DPoPKey.from_private_value(99)
         with pytest.raises(st.InvalidKeyError):
-            st.DPoPKey.from_pem(rob_pem(rob_sec1((99).to_bytes(32, "big"), point)))
+            st.DPoPKey.from_pem(
+                pem_armor("EC PRIVATE KEY", sec1_key_der(d=(99).to_bytes(32, "big"), point=point))
+            )
         # The other, valid key's point with this scalar: a mismatch, also refused.
         other = st.DPoPKey.from_private_value(100).public_jwk
         mismatched = b"\x04" + b64url_decode(other["x"]) + b64url_decode(other["y"])
         with pytest.raises(st.InvalidKeyError):
-            st.DPoPKey.from_pem(rob_pem(rob_sec1((99).to_bytes(32, "big"), mismatched)))
+            st.DPoPKey.from_pem(
+                pem_armor("EC PRIVATE KEY", sec1_key_der(d=(99).to_bytes(32, "big"), point=mismatched))
+            )
         assert st.DPoPKey.from_pem(good.to_pem()) == good
 
     @pytest.mark.parametrize(
@@ -5767,7 +5689,7 @@ class TestSecrets:
         key = st.DPoPKey.from_private_value(d)
         secret_key = "ROBSECRETKEY" + uuid.uuid4().hex
         session_token = "ROBSESSIONTOKEN" + uuid.uuid4().hex
-        expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+        expires = iso_stamp(time.time() + 3600)
         path = write_session(
             aws_env,
             fake,
@@ -5804,7 +5726,7 @@ class TestSecrets:
             secrets_.update(fake.refresh_tokens)
 
         def run(args: list[str], *, stdout_ok: bool = False, stdin_text: str = "") -> tuple[int, str, str]:
-            code, out, err = rob_main(args, stdin_text)
+            code, out, err = run_main(args, stdin_text)
             captured = capsys.readouterr()
             outputs.append((f"{args} stderr", err + captured.err))
             if not stdout_ok:
@@ -5852,7 +5774,7 @@ class TestSecrets:
         key_file = tmp_path / "key.pem"
         key_file.write_text(key.to_pem())
         for outcome in ("ok", "echo", "echo-debug", "bad-verifier"):
-            request, code_value, verifier = rob_code_request(fake)
+            request, code_value, verifier = code_request(fake, ROB_REDIRECT_URI)
             if outcome.startswith("echo"):
                 message = f"code {code_value} with verifier {verifier} rejected"
                 fake.faults = [
@@ -5928,37 +5850,26 @@ class TestSecrets:
         for fail in (False, True):
             if fail:
                 fake.faults = [("pass",)]  # placeholder, replaced once the code is known
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "signin_token", "login", "--remote", "--debug", "--yes"],
-                env=aws_env,
-                cwd=str(HERE),
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            assert proc.stderr is not None and proc.stdin is not None
-            head = ""
-            while "http" not in head:
-                head = proc.stderr.readline()
-            url = head.strip()
-            status, pasted = browser_follow(url)
-            assert status == 200
-            got = dict(urllib.parse.parse_qsl(base64.b64decode(pasted).decode()))
-            secrets_.add(got["code"])
-            if fail:
-                fake.faults = [
-                    (
-                        "raw",
-                        400,
-                        json.dumps({"error": "INVALID_REQUEST", "message": f"bad {got['code']}"}).encode(),
-                        "application/json",
-                    )
-                ]
-            out, err = proc.communicate(pasted + "\n", timeout=30)
-            assert proc.returncode == (1 if fail else 0), err
+            with login_process(["login", "--remote", "--debug", "--yes"], aws_env, pipe_stdin=True) as h:
+                status, pasted = browser_follow(login_url(h))
+                assert status == 200
+                got = dict(urllib.parse.parse_qsl(base64.b64decode(pasted).decode()))
+                secrets_.add(got["code"])
+                if fail:
+                    fake.faults = [
+                        (
+                            "raw",
+                            400,
+                            json.dumps(
+                                {"error": "INVALID_REQUEST", "message": f"bad {got['code']}"}
+                            ).encode(),
+                            "application/json",
+                        )
+                    ]
+                rc, out, err = login_finish(h, pasted + "\n", timeout=30)
+            assert rc == (1 if fail else 0), err
             harvest()
-            outputs.append((f"login fail={fail} stderr", head + err))
+            outputs.append((f"login fail={fail} stderr", err))
             outputs.append((f"login fail={fail} stdout", out))
             fake.faults = []
         # exec: the child's environment holds the credentials (its purpose), stderr does not.
@@ -5973,7 +5884,7 @@ class TestSecrets:
         for args in (["logout", "--debug"], ["status"], ["credentials"], ["pkce"]):
             run(args, stdout_ok=args[0] == "pkce")
         # repr()/str() of every object that holds a secret.
-        request, code_value, verifier = rob_code_request(fake)
+        request, code_value, verifier = code_request(fake, ROB_REDIRECT_URI)
         refresh_body = st.CreateOAuth2TokenRequestBody(
             client_id=st.SAME_DEVICE_CLIENT_ID, grant_type="refresh_token", refresh_token=token
         )
@@ -6050,7 +5961,11 @@ class TestSecrets:
             ),
             lambda: st.SigninClient._parse(st._Response(200, {}, response_raw[:-5])),
             lambda: st.DPoPKey.from_pem(key.to_pem().replace("EC PRIVATE", "RSA PRIVATE")),
-            lambda: st.DPoPKey.from_pem(rob_pem(rob_sec1(d.to_bytes(32, "big"), b"\x04" + b"\x01" * 64))),
+            lambda: st.DPoPKey.from_pem(
+                pem_armor(
+                    "EC PRIVATE KEY", sec1_key_der(d=d.to_bytes(32, "big"), point=b"\x04" + b"\x01" * 64)
+                )
+            ),
             lambda: st.DPoPKey.from_private_value(d + P256_N),
             lambda: st._decode_remote_code(
                 base64.b64encode(f"state=x&code={code_value}".encode()).decode(), "y"
@@ -6083,7 +5998,7 @@ class TestSecrets:
 
     def test_refresh_token_echoed_in_error_member(self, fake: FakeSignin) -> None:
         key = st.DPoPKey.generate()
-        request = rob_refresh_request(fake, key)
+        request = refresh_request(fake, key)
         token = request.token_input.refresh_token
         assert token is not None
         fake.faults = [
@@ -6121,11 +6036,11 @@ class TestClockSkew:
         assert ("behind" if offset > 0 else "ahead of") in result.stderr
         calls = fake.token_calls()
         assert len(calls) == 2 and all(c["grant"] == "refresh_token" for c in calls)
-        first, second = (rob_proof_claims(c) for c in calls)
+        first, second = (proof_claims(c) for c in calls)
         assert abs(first["iat"] - calls[0]["time"]) <= 5
         assert abs(second["iat"] - (calls[1]["time"] + offset)) <= 5
         assert first["jti"] != second["jti"]
-        assert abs(rob_expires_at(path) - (done + offset + fake.expires_in)) <= 5
+        assert abs(cached_expiry(path) - (done + offset + fake.expires_in)) <= 5
         assert json.loads(path.read_text())["refreshToken"] in fake.refresh_tokens
 
     @pytest.mark.parametrize("offset", [600, -600])
@@ -6135,13 +6050,7 @@ class TestClockSkew:
         fake.clock_offset = offset
         key_file = tmp_path / "key.pem"
         key_file.write_text(st.DPoPKey.generate().to_pem())
-        pkce = st.generate_pkce()
-        code_value = fake.issue_code(
-            client_id=st.SAME_DEVICE_CLIENT_ID,
-            redirect_uri=ROB_REDIRECT_URI,
-            challenge=pkce.code_challenge,
-            state=pkce.state,
-        )
+        _, code_value, verifier = code_request(fake, ROB_REDIRECT_URI)
         result = run_cli(
             [
                 "token",
@@ -6157,7 +6066,7 @@ class TestClockSkew:
                 code_value,
                 "--redirect-uri",
                 ROB_REDIRECT_URI,
-                f"--code-verifier={pkce.code_verifier}",
+                f"--code-verifier={verifier}",
             ],
             aws_env,
         )
@@ -6169,31 +6078,17 @@ class TestClockSkew:
     @pytest.mark.parametrize("offset", [600, -600])
     def test_code_redemption_login(self, fake: FakeSignin, aws_env: dict[str, str], offset: int) -> None:
         fake.clock_offset = offset
-        env = dict(aws_env, AWS_ENDPOINT_URL_SIGNIN=fake.url, AWS_REGION="us-east-1")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "signin_token", "login", "--remote"],
-            env=env,
-            cwd=str(HERE),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert proc.stderr is not None
-        head = ""
-        while "http" not in head:
-            head = proc.stderr.readline()
-        status, pasted = browser_follow(head.strip())
-        assert status == 200
-        _, err = proc.communicate(pasted + "\n", timeout=30)
+        env = login_env(aws_env, fake)
+        with login_process(["login", "--remote"], env, pipe_stdin=True) as h:
+            status, pasted = browser_follow(login_url(h))
+            assert status == 200
+            rc, _, err = login_finish(h, pasted + "\n", timeout=30)
         done = time.time()
-        assert proc.returncode == 0, err
+        assert rc == 0, err
         assert 595 <= rob_skew_seconds(err) <= 605
         assert len(fake.token_calls("authorization_code")) == 2
-        cache = Path(env["AWS_LOGIN_CACHE_DIRECTORY"]) / (
-            hashlib.sha256(SESSION_ARN.encode()).hexdigest() + ".json"
-        )
-        assert abs(rob_expires_at(cache) - (done + offset + fake.expires_in)) <= 5
+        cache = cache_path(env)
+        assert abs(cached_expiry(cache) - (done + offset + fake.expires_in)) <= 5
 
     @pytest.mark.parametrize("grant", ["refresh", "code"])
     def test_api_reports_offset(self, fake: FakeSignin, grant: str) -> None:
@@ -6201,7 +6096,9 @@ class TestClockSkew:
         offsets: list[float] = []
         client = st.SigninClient(endpoint_url=fake.url, on_clock_skew=offsets.append, sleep=lambda s: None)
         key = st.DPoPKey.generate()
-        request = rob_refresh_request(fake, key) if grant == "refresh" else rob_code_request(fake)[0]
+        request = (
+            refresh_request(fake, key) if grant == "refresh" else code_request(fake, ROB_REDIRECT_URI)[0]
+        )
         client.create_oauth2_token(request, key)
         assert len(offsets) == 1 and 595 <= offsets[0] <= 605
         assert 595 <= client.clock_offset <= 605
@@ -6245,7 +6142,7 @@ class TestClockSkew:
         client = st.SigninClient(endpoint_url=fake.url, sleep=lambda s: None)
         key = st.DPoPKey.generate()
         with pytest.raises(st.AccessDeniedException):
-            client.create_oauth2_token(rob_code_request(fake)[0], key)
+            client.create_oauth2_token(code_request(fake, ROB_REDIRECT_URI)[0], key)
         assert len(fake.token_calls()) == 2
 
     def test_warning_goes_to_main_stderr(
@@ -6253,7 +6150,7 @@ class TestClockSkew:
     ) -> None:
         fake.clock_offset = 600
         write_session(aws_env, fake)
-        code, _, err = rob_main(["refresh", "--force"])
+        code, _, err = run_main(["refresh", "--force"])
         capsys.readouterr()
         assert code == 0
         assert "clock is off" in err
@@ -6441,10 +6338,10 @@ class TestCallbackServer:
             assert not reply.startswith(b"HTTP/1.0 200") and not reply.startswith(b"HTTP/1.1 200")
             assert server.result is None
             code = "real-" + uuid.uuid4().hex
-            status, page = rob_get(f"{server.redirect_uri}?code={code}&state={state}")
+            status, page = browser_follow(f"{server.redirect_uri}?code={code}&state={state}")
             assert status == 200 and code not in page
             assert server.wait(10) == {"code": code}
-            status, _ = rob_get(f"{server.redirect_uri}?code=late&state={state}")
+            status, _ = browser_follow(f"{server.redirect_uri}?code=late&state={state}")
             assert status == 404 and server.result == {"code": code}
         finally:
             server.close()
@@ -6453,7 +6350,7 @@ class TestCallbackServer:
         state = str(uuid.uuid4())
         server = st._CallbackServer(state, port=0)
         try:
-            status, page = rob_get(
+            status, page = browser_follow(
                 f"{server.redirect_uri}?error=access_denied&error_description=%3Cb%3E%0Ax&state={state}"
             )
             assert status == 400 and "<b>" not in page
@@ -6494,7 +6391,7 @@ class TestCallbackServer:
             for t in threads:
                 t.start()
             code = "real-" + uuid.uuid4().hex
-            status, _ = rob_get(f"{server.redirect_uri}?code={code}&state={state}")
+            status, _ = browser_follow(f"{server.redirect_uri}?code={code}&state={state}")
             assert status == 200
             assert server.wait(10) == {"code": code}
             for t in threads[3:]:
@@ -6570,27 +6467,16 @@ class TestCallbackServer:
 
     @pytest.mark.skipif(not hasattr(signal, "SIGINT") or sys.platform == "win32", reason="POSIX signals")
     def test_login_interrupted(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        env = dict(aws_env, AWS_ENDPOINT_URL_SIGNIN=fake.url, AWS_REGION="us-east-1")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "signin_token", "login", "--no-browser"],
-            env=env,
-            cwd=str(HERE),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert proc.stderr is not None
-        url = ""
-        while not url.startswith("http"):
-            url = proc.stderr.readline().strip()
-        redirect = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["redirect_uri"][0]
-        port = urllib.parse.urlsplit(redirect).port
-        assert port is not None
-        socket.create_connection(("127.0.0.1", port), timeout=5).close()  # listening
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
-        assert proc.returncode == 130, err
+        env = login_env(aws_env, fake)
+        with login_process(["login", "--no-browser"], env) as h:
+            url = login_url(h)
+            redirect = url_query(url)["redirect_uri"]
+            port = urllib.parse.urlsplit(redirect).port
+            assert port is not None
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()  # listening
+            h[0].send_signal(signal.SIGINT)
+            rc, out, err = login_finish(h, timeout=30)
+        assert rc == 130, err
         assert "interrupted" in err and "Traceback" not in err
         assert out == ""
         with pytest.raises(OSError):
@@ -6602,29 +6488,18 @@ class TestCallbackServer:
         self, fake: FakeSignin, aws_env: dict[str, str]
     ) -> None:
         """Tabs closed or preconnects dropped mid-answer: login succeeds, stderr stays clean."""
-        env = dict(aws_env, AWS_ENDPOINT_URL_SIGNIN=fake.url, AWS_REGION="us-east-1")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "signin_token", "login", "--no-browser"],
-            env=env,
-            cwd=str(HERE),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        assert proc.stderr is not None
-        url = ""
-        while not url.startswith("http"):
-            url = proc.stderr.readline().strip()
-        redirect = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["redirect_uri"][0]
-        port = urllib.parse.urlsplit(redirect).port
-        assert port is not None
-        for _ in range(10):  # ask, then go away without reading the answer
-            with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-                s.sendall(b"GET /favicon.ico HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-        time.sleep(0.3)  # let the server answer them (not a timing assertion)
-        status, _ = browser_follow(url)
-        assert status == 200
-        _, err = proc.communicate(timeout=30)
-        assert proc.returncode == 0, err
+        env = login_env(aws_env, fake)
+        with login_process(["login", "--no-browser"], env) as h:
+            url = login_url(h)
+            redirect = url_query(url)["redirect_uri"]
+            port = urllib.parse.urlsplit(redirect).port
+            assert port is not None
+            for _ in range(10):  # ask, then go away without reading the answer
+                with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                    s.sendall(b"GET /favicon.ico HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            time.sleep(0.3)  # let the server answer them (not a timing assertion)
+            status, _ = browser_follow(url)
+            assert status == 200
+            rc, _, err = login_finish(h, timeout=30)
+        assert rc == 0, err
         assert "Traceback" not in err and "Exception occurred" not in err, err
