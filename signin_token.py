@@ -1083,8 +1083,6 @@ _HTTPS_URL_RE: Final = r"https://[A-Za-z0-9.-]+(?::\d{1,5})?(?:/[^\s?#]*)?"
 
 def _is_loopback(netloc: str) -> bool:
     """True for ``host[:port]`` naming a loopback address (127.0.0.0/8, ::1) or localhost."""
-    import ipaddress
-
     host, port = netloc, ""
     if netloc.startswith("["):
         host, _, port = netloc[1:].partition("]")
@@ -1095,8 +1093,10 @@ def _is_loopback(netloc: str) -> bool:
         host, port = netloc.split(":")
     if port and not (port.isdigit() and int(port) <= 65535):
         return False
-    if host == "localhost":
-        return True
+    if host == "localhost" or (host == "127.0.0.1" and not netloc.startswith("[")):
+        return True  # the common cases, without importing ipaddress (3 ms)
+    import ipaddress
+
     try:
         return ipaddress.ip_address(host).is_loopback and (netloc.startswith("[") or ":" not in host)
     except ValueError:
@@ -2552,6 +2552,11 @@ def _build_parser(argv: Sequence[str]) -> Any:
     import argparse
 
     chosen = next((a for a in argv if not a.startswith("-")), None)
+    # The other commands matter only to the top-level help and to argparse's
+    # "invalid choice" message; each costs a parser (and gettext lookups).
+    known = any(chosen == name or chosen in aliases for name, aliases, _, _ in _COMMANDS)
+    before = argv[: argv.index(chosen)] if chosen is not None else argv
+    listing = not known or any(a == "-h" or a.startswith("--h") for a in before)
     try:  # what argparse would ask shutil for, without importing shutil (and lzma, bz2)
         columns = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(sys.stderr.fileno()).columns
     except (ValueError, OSError):
@@ -2565,8 +2570,11 @@ def _build_parser(argv: Sequence[str]) -> Any:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name, aliases, text, options in _COMMANDS:
-        if chosen is not None and chosen != name and chosen not in aliases:
-            sub.add_parser(name, aliases=list(aliases), help=text, add_help=False, formatter_class=formatter)
+        if known and chosen != name and chosen not in aliases:
+            if listing:
+                sub.add_parser(
+                    name, aliases=list(aliases), help=text, add_help=False, formatter_class=formatter
+                )
             continue
         command = sub.add_parser(
             name, aliases=list(aliases), help=text, description=text, formatter_class=formatter

@@ -3177,6 +3177,23 @@ class TestCLILowLevel:
         assert st.main([*command, "--help"]) == 0
         assert "usage:" in capsys.readouterr().out
 
+    @pytest.mark.parametrize("argv", [["--help"], ["-h", "credentials"], ["--he", "status"]])
+    def test_top_level_help_lists_every_command(
+        self, argv: list[str], capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        # The parser is built in full only for the chosen command; the top-level
+        # help must still list all of them.
+        assert st.main(argv) == 0
+        out = capsys.readouterr().out
+        for name, aliases, _, _ in st._COMMANDS:
+            assert re.search(rf"^\s+{re.escape(name)}\b", out, re.M), name
+            assert all(alias in out for alias in aliases)
+
+    def test_command_help_names_its_own_options(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert st.main(["credentials", "--help"]) == 0
+        out = capsys.readouterr().out
+        assert "--format" in out and "--profile" in out and "--redirect-port" not in out
+
     def test_usage_errors_exit_2(self, capsys: pytest.CaptureFixture[str]) -> None:
         assert st.main([]) == 2
         assert st.main(["no-such-command"]) == 2
