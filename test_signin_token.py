@@ -4926,12 +4926,14 @@ class TestFaultMatrix:
         rob_check_jtis(fake)
         assert {p.name: p.read_bytes() for p in path.parent.iterdir()} == before
 
+    @pytest.mark.parametrize("kind", ["refresh", "code"])
     @pytest.mark.parametrize(
         ("fault", "attempts", "refresh_exit", "cls", "status", "error", "hint"), ROB_FAULT_CASES
     )
-    def test_api_refresh_errors_are_typed(
+    def test_api_errors_are_typed(
         self,
         fake: FakeSignin,
+        kind: str,
         fault: tuple[Any, ...],
         attempts: int,
         refresh_exit: int,
@@ -4940,23 +4942,7 @@ class TestFaultMatrix:
         error: str | None,
         hint: str,
     ) -> None:
-        self._api_case(fake, "refresh", fault, attempts, cls, status, error)
-
-    @pytest.mark.parametrize(
-        ("fault", "attempts", "refresh_exit", "cls", "status", "error", "hint"), ROB_FAULT_CASES
-    )
-    def test_api_code_errors_are_typed(
-        self,
-        fake: FakeSignin,
-        fault: tuple[Any, ...],
-        attempts: int,
-        refresh_exit: int,
-        cls: type[st.SigninTokenError],
-        status: int | None,
-        error: str | None,
-        hint: str,
-    ) -> None:
-        self._api_case(fake, "code", fault, attempts, cls, status, error)
+        self._api_case(fake, kind, fault, attempts, cls, status, error)
 
     @staticmethod
     def _api_case(
