@@ -78,6 +78,7 @@ __all__ = [
     "SigninTokenError",
     "TooManyRequestsError",
     "TransportError",
+    "UnsafeFileError",
     "ValidationException",
     "authorization_url",
     "generate_pkce",
@@ -278,6 +279,12 @@ class LoginRequiredError(SigninTokenError):
 
 class ConfigError(SigninTokenError):
     """The AWS config file or a profile in it cannot be used as asked."""
+
+
+class UnsafeFileError(SigninTokenError):
+    """A file or directory that holds or decides where secrets go is unsafe:
+    a link, not a regular file, owned by another user or writable by others.
+    The message names the path and the command that fixes it."""
 
 
 # The modeled errors, chosen by error type (explicit) or HTTP status (fallback).
@@ -1679,18 +1686,32 @@ class _CallbackServer:
 
 _REFRESH_WINDOW: Final = 300  # refresh when this many seconds or fewer remain
 _LOCK_WAIT: Final = 120.0  # seconds to wait for another process's refresh
+# The AWS CLI v2 and the JS SDK rewrite an entry in place: a reader can catch
+# it half-written, so an entry that does not parse is re-read for this long.
+_TORN_READ_WAIT: Final = 1.0
 _CACHE_REQUIRED: Final = ("accessToken", "refreshToken", "dpopKey", "clientId")
-_OTHER_CREDENTIAL_KEYS: Final = (
-    "role_arn",
-    "credential_process",
-    "aws_access_key_id",
-    "web_identity_token_file",
+# Settings that give a profile another style of credentials, in the order the
+# AWS CLI checks them, with the name it gives that style.
+_OTHER_CREDENTIALS: Final = (
+    ("web_identity_token_file", "Web Identity"),
+    ("sso_role_name", "SSO"),
+    ("sso_account_id", "SSO"),
+    ("aws_access_key_id", "Access Key"),
+    ("role_arn", "Assume Role"),
+    ("credential_process", "Credential Process"),
 )
 _TIMESTAMP_RE: Final = (
     r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d\d):?(\d\d))?"
 )
 _SECTION_RE: Final = r"\[\s*([^\]]*?)\s*\]\s*(?:[#;].*)?"
-_KEY_RE: Final = r"([^\s=#;\[][^=]*?)\s*=\s*(.*)"
+_KEY_RE: Final = r"([^\s=:#;\[][^=:]*?)\s*[=:]\s*(.*)"  # configparser's delimiters: = and :
+# A profile name the config file holds unambiguously and every AWS tool reads
+# back: no white space, brackets, quotes or backslash (botocore splits section
+# names with shlex), nothing unprintable.
+_PROFILE_RE: Final = r"[^\s\[\]'\"\\]+"
+_O_NOFOLLOW: Final[int] = getattr(os, "O_NOFOLLOW", 0)
+_O_EXTRA: Final[int] = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOCTTY", 0)
+_TEMP_RE: Final = r"\.[0-9a-f]{12}\.tmp"  # what follows a file's name in its temp files' names
 
 
 def _parse_timestamp(value: object, field: str) -> datetime.datetime:
@@ -1718,12 +1739,24 @@ def _format_timestamp(stamp: datetime.datetime) -> str:
     return stamp.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _expires_at(now: float, expires_in: int) -> str:
+    """``expiresAt`` for credentials issued at ``now`` for ``expires_in`` seconds
+    (bounded, so that no value the service sends can overflow a date)."""
+    stamp = datetime.datetime.fromtimestamp(now + min(expires_in, 10 * 366 * 86400), datetime.timezone.utc)
+    return _format_timestamp(stamp)
+
+
 def _expand(path: str) -> str:
     return os.path.expanduser(os.path.expandvars(path))
 
 
 def _config_path(environ: Mapping[str, str]) -> str:
     return _expand(environ.get("AWS_CONFIG_FILE") or os.path.join("~", ".aws", "config"))
+
+
+def _credentials_path(environ: Mapping[str, str]) -> str:
+    default = os.path.join("~", ".aws", "credentials")
+    return _expand(environ.get("AWS_SHARED_CREDENTIALS_FILE") or default)
 
 
 def _cache_dir(environ: Mapping[str, str]) -> str:
@@ -1736,24 +1769,44 @@ def _cache_path(cache_dir: str, login_session: str) -> str:
     return os.path.join(cache_dir, name + ".json")
 
 
-class _ConfigFile:
-    """The AWS config file as lines, each kept with its own line ending, edited
-    in place so that every other byte of the file stays exactly as it was."""
+def _check_profile_name(name: object, field: str) -> str:
+    """A profile name the config file can hold unambiguously, else exit 2."""
+    if not isinstance(name, str):
+        raise TypeError(f"{field} must be str, not {type(name).__name__}")
+    if not name:
+        raise ParamValidationError(field, "must not be empty")
+    if any("\ud800" <= c <= "\udfff" for c in name):
+        raise ParamValidationError(field, "is not valid UTF-8")
+    if re.fullmatch(_PROFILE_RE, name) is None or not name.isprintable():
+        raise ParamValidationError(
+            field,
+            "must be a profile name without white space, brackets, quotes, backslashes or control "
+            "characters (the AWS config file cannot hold it unambiguously)",
+        )
+    return name
 
-    def __init__(self, path: str) -> None:
+
+class _ConfigFile:
+    """The AWS config (or shared credentials) file as lines, each kept with its
+    own line ending, edited in place so that every other byte stays exactly as
+    it was.  A new key goes where the AWS CLI puts it: after the section's last
+    option line; a new section is appended at the end."""
+
+    def __init__(self, path: str, what: str = "config file") -> None:
         self.path = path
         try:
+            _check_trusted_file(path, what)
             with open(path, "rb") as f:
                 raw = f.read()
         except FileNotFoundError:
             raw = b""
         except OSError as exc:
-            raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from exc
+            raise ConfigError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
         self.bom = raw.startswith(b"\xef\xbb\xbf")
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise ConfigError(f"config file {path} is not UTF-8") from exc
+            raise ConfigError(f"{what} {path} is not UTF-8") from exc
         self.newline = "\r\n" if "\r\n" in text else "\n"
         # Split where configparser (and so every AWS tool) does: \r\n, \r, \n only.
         self.lines: list[str] = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", text)
@@ -1763,9 +1816,8 @@ class _ConfigFile:
         """The match of a top-level (not indented) line, its ending and spaces stripped."""
         return None if line[:1] in (" ", "\t") else re.fullmatch(pattern, line.strip())
 
-    def _find(self, profile: str) -> tuple[int, int] | None:
-        """(header index, end index) of the profile's section, or ``None``."""
-        names = ("default", "profile default") if profile == "default" else (f"profile {profile}",)
+    def _find(self, names: tuple[str, ...]) -> tuple[int, int] | None:
+        """(header index, end index) of the first section named one of ``names``."""
         start = None
         for i, line in enumerate(self.lines):
             m = self._match(_SECTION_RE, line)
@@ -1777,49 +1829,109 @@ class _ConfigFile:
                 start = i
         return None if start is None else (start, len(self.lines))
 
-    def profile(self, profile: str) -> dict[str, str] | None:
-        """The profile's top-level keys, or ``None`` when there is no such section."""
-        span = self._find(profile)
+    @staticmethod
+    def _names(profile: str) -> tuple[str, ...]:
+        return ("default", "profile default") if profile == "default" else (f"profile {profile}",)
+
+    def section(self, *names: str) -> dict[str, Any] | None:
+        """A section's options (a nested block, such as ``signin =`` followed by
+        indented ``key = value`` lines, as a dict), or ``None`` when absent."""
+        span = self._find(names)
         if span is None:
             return None
-        values: dict[str, str] = {}
+        values: dict[str, Any] = {}
+        nested: dict[str, str] | None = None
         for line in self.lines[span[0] + 1 : span[1]]:
             m = self._match(_KEY_RE, line)
             if m is not None:
-                values[m.group(1).strip()] = m.group(2).strip()
-        return values
+                key, value = m.group(1).strip(), m.group(2).strip()
+                nested = {} if not value else None
+                values[key] = value if nested is None else nested
+            elif nested is not None and line.strip() and not line.lstrip().startswith(("#", ";")):
+                sub = re.fullmatch(_KEY_RE, line.strip())
+                if sub is not None:
+                    nested[sub.group(1).strip()] = sub.group(2).strip()
+        return {k: ("" if isinstance(v, dict) and not v else v) for k, v in values.items()}
+
+    def profile(self, profile: str) -> dict[str, str] | None:
+        """The profile's top-level string options, or ``None`` when there is no such section."""
+        values = self.section(*self._names(profile))
+        return None if values is None else {k: v for k, v in values.items() if isinstance(v, str)}
+
+    def profiles(self) -> dict[str, dict[str, str]]:
+        """Every profile section by profile name (``[default]`` and ``[profile NAME]``)."""
+        found: dict[str, dict[str, str]] = {}
+        for line in self.lines:
+            m = self._match(_SECTION_RE, line)
+            if m is None:
+                continue
+            header = " ".join(m.group(1).split())
+            name = "default" if header == "default" else header[8:] if header.startswith("profile ") else None
+            if name and name not in found:
+                found[name] = self.profile(name) or {}
+        return found
 
     def set(self, profile: str, key: str, value: str) -> None:
         """Set ``key = value`` in the profile's section, creating it if needed."""
         line = f"{key} = {value}{self.newline}"
-        span = self._find(profile)
-        if span is None:
+        span = self._find(self._names(profile))
+        if span is None:  # appended as the AWS CLI does: no blank line added
             self._end_last_line()
-            if self.lines and self.lines[-1].strip():
-                self.lines.append(self.newline)
             header = "default" if profile == "default" else f"profile {profile}"
             self.lines += [f"[{header}]{self.newline}", line]
             return
         start, end = span
         found = False
+        last_option = start
+        in_option = False
         for i in range(start + 1, end):  # every occurrence: readers differ on which one wins
-            m = self._match(_KEY_RE, self.lines[i])
-            if m is not None and m.group(1).strip() == key:
-                ending = self.lines[i][len(self.lines[i].rstrip("\r\n")) :]
-                self.lines[i] = f"{key} = {value}{ending or self.newline}"
-                found = True
+            text = self.lines[i]
+            m = self._match(_KEY_RE, text)
+            if m is not None:
+                last_option, in_option = i, True
+                if m.group(1).strip() == key:
+                    ending = text[len(text.rstrip("\r\n")) :]
+                    self.lines[i] = f"{key} = {value}{ending or self.newline}"
+                    found = True
+            elif in_option and text[:1] in (" ", "\t") and text.strip():
+                last_option = i  # a nested or continued value belongs to its option
+            elif text.strip():
+                in_option = False  # a comment
         if found:
             return
-        insert = end
-        while insert > start + 1 and not self.lines[insert - 1].strip():
-            insert -= 1
-        if insert == len(self.lines):
+        if last_option == len(self.lines) - 1:
             self._end_last_line()
-        self.lines.insert(insert, line)
+        self.lines.insert(last_option + 1, line)
 
     def _end_last_line(self) -> None:
         if self.lines and not self.lines[-1].endswith(("\n", "\r")):
             self.lines[-1] += self.newline
+
+    def check_writable(self) -> None:
+        """Refuse, before anything is done, a config file that cannot be replaced."""
+        target = os.path.realpath(self.path)
+        try:
+            st = os.stat(target)
+        except FileNotFoundError:
+            parent = os.path.dirname(target)
+            while parent and not os.path.isdir(parent):
+                parent = os.path.dirname(parent)
+            if parent and not os.access(parent, os.W_OK):
+                raise ConfigError(
+                    f"cannot create config file {self.path}: {parent} is not writable"
+                ) from None
+            return
+        import stat
+
+        if not stat.S_ISREG(st.st_mode):
+            raise ConfigError(f"config file {self.path} is not a regular file; set AWS_CONFIG_FILE to a file")
+        if not st.st_mode & stat.S_IWUSR:
+            raise ConfigError(
+                f"config file {self.path} is read-only (mode {st.st_mode & 0o777:04o}); "
+                f"make it writable (chmod u+w {_sh_quote(target)}) or set AWS_CONFIG_FILE to another file"
+            )
+        if not os.access(os.path.dirname(target) or ".", os.W_OK):
+            raise ConfigError(f"cannot update config file {self.path}: its directory is not writable")
 
     def save(self) -> None:
         """Write the file atomically, keeping its mode (new files: 0600) and BOM."""
@@ -1830,7 +1942,57 @@ class _ConfigFile:
         except FileNotFoundError:
             mode = 0o600
             _make_private_dir(os.path.dirname(target))
-        _atomic_write(target, data.encode("utf-8"), mode, locked=False)
+        _atomic_write(target, data.encode("utf-8"), mode)
+
+
+def _owner_name(uid: int) -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        return str(uid)
+
+
+def _check_ownership(path: str, st: os.stat_result, what: str, *, root_ok: bool) -> None:
+    """StrictModes: refuse what another user owns or can write (POSIX only)."""
+    if os.name != "posix":
+        return
+    uid = os.geteuid()
+    if st.st_uid != uid and not (root_ok and st.st_uid == 0):
+        raise UnsafeFileError(
+            f"{what} {path} is owned by {_owner_name(st.st_uid)}, not by you: refusing to use it "
+            f"(fix: chown {_owner_name(uid)} {_sh_quote(path)})"
+        )
+    if st.st_mode & 0o022:
+        mode = "700" if os.path.isdir(path) else "600"
+        raise UnsafeFileError(
+            f"{what} {path} can be written by other users (mode {st.st_mode & 0o777:04o}): refusing "
+            f"to use it (fix: chmod {mode} {_sh_quote(path)})"
+        )
+
+
+def _check_trusted_file(path: str, what: str) -> None:
+    """A file that decides where secrets go (the config file) must not be one
+    another user can change; links chosen by the user are followed."""
+    import stat
+
+    st = os.stat(path)
+    if stat.S_ISREG(st.st_mode):
+        _check_ownership(path, st, what, root_ok=True)
+
+
+def _check_private_dir(path: str) -> None:
+    """The cache directory (a link to it is fine) must be ours and not writable by others."""
+    import stat
+
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISDIR(st.st_mode):
+        raise UnsafeFileError(f"cache directory {path} is not a directory")
+    _check_ownership(path, st, "cache directory", root_ok=True)
 
 
 def _make_private_dir(path: str) -> None:
@@ -1840,25 +2002,73 @@ def _make_private_dir(path: str) -> None:
         os.chmod(path, 0o700)
 
 
-def _atomic_write(path: str, data: bytes, mode: int = 0o600, *, locked: bool = True) -> None:
+def _open_no_follow(path: str, flags: int, what: str, mode: int = 0o600) -> int:
+    """``os.open`` that never follows a link at ``path`` itself."""
+    try:
+        return os.open(path, flags | _O_NOFOLLOW | _O_EXTRA, mode)
+    except OSError:
+        if os.path.islink(path):
+            raise UnsafeFileError(
+                f"{what} {path} is a symbolic link: refusing to follow it (remove it: rm {_sh_quote(path)})"
+            ) from None
+        raise
+
+
+def _read_private(path: str, what: str, warn: Callable[[str], None] | None = None) -> bytes:
+    """The bytes of a file that holds secrets, read safely.
+
+    Never follows a link, never blocks on a FIFO or device, refuses what is
+    not a regular file or what another user owns or can write, and tightens
+    a file only its owner writes but others can read (the JS SDK creates
+    entries 0644 under umask 022) to 0600, with a warning.
+    """
+    import stat
+
+    fd = _open_no_follow(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0), what)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UnsafeFileError(f"{what} {path} is not a regular file: refusing to read it")
+        _check_ownership(path, st, what, root_ok=False)
+        if os.name == "posix" and st.st_mode & 0o077:
+            os.fchmod(fd, 0o600)
+            if warn is not None:
+                warn(f"{what} {path} was readable by other users (mode {st.st_mode & 0o777:04o}); now 0600")
+        chunks = []
+        size = 0
+        while size <= _MAX_RESPONSE_BYTES:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _atomic_write(path: str, data: bytes, mode: int = 0o600) -> None:
     """Replace ``path`` with ``data``: temp file beside it, fsync, os.replace.
 
-    Readers see the old file or the new one, never a torn one.  Under the
-    file's lock (``locked``) the temp file has a fixed name, so a process
-    killed mid-write leaves at most one, which the next write reuses;
-    otherwise the name is random.
+    Readers see the old file or the new one, never a torn one.  The temp
+    file has an unpredictable name and is created exclusively, never through
+    a link, with mode 0600 from the start; a process killed mid-write leaves
+    it behind for :func:`_sweep_temps`.
     """
-    tmp = path + (".tmp" if locked else f".{_uuid4()[:8]}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_BINARY", 0), 0o600)
+    tmp = f"{path}.{os.urandom(6).hex()}.tmp"
+    fd = _open_no_follow(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, "temporary file")
     try:
-        if hasattr(os, "fchmod"):
+        if mode != 0o600 and hasattr(os, "fchmod"):
             os.fchmod(fd, mode)
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
         os.fsync(fd)
-    finally:
+    except BaseException:
         os.close(fd)
+        _unlink_quietly(tmp)
+        raise
+    os.close(fd)
     try:
         os.replace(tmp, path)
     except OSError:
@@ -1872,6 +2082,18 @@ def _atomic_write(path: str, data: bytes, mode: int = 0o600, *, locked: bool = T
             os.close(dir_fd)
 
 
+def _sweep_temps(path: str) -> None:
+    """Remove temp files a killed writer of ``path`` left; call under its lock."""
+    directory, name = os.path.split(path)
+    try:
+        names = os.listdir(directory or ".")
+    except OSError:
+        return
+    for other in names:
+        if other.startswith(name) and re.fullmatch(_TEMP_RE, other[len(name) :]):
+            _unlink_quietly(os.path.join(directory, other))  # unlink never follows a link
+
+
 def _unlink_quietly(path: str) -> bool:
     try:
         os.unlink(path)
@@ -1881,34 +2103,62 @@ def _unlink_quietly(path: str) -> bool:
 
 
 class _FileLock:
-    """An exclusive advisory lock on ``path`` (fcntl on POSIX, msvcrt on Windows)."""
+    """An exclusive advisory lock on ``path`` (fcntl on POSIX, msvcrt on Windows).
+
+    The lock file is opened without following a link.  A holder may remove
+    it (:meth:`unlink`): a waiter that then gets the lock on the removed file
+    notices and locks the new one, so two processes never hold it at once.
+    """
 
     def __init__(self, path: str, timeout: float = _LOCK_WAIT) -> None:
         self.path = path
         self.timeout = timeout
         self._fd = -1
 
-    def __enter__(self) -> _FileLock:
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        deadline = time.monotonic() + self.timeout
-        while True:
+    def _try(self) -> bool:
+        """One attempt to take the lock without waiting."""
+        if self._fd < 0:
+            self._fd = _open_no_follow(self.path, os.O_RDWR | os.O_CREAT, "lock file")
+        try:
+            if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+                import msvcrt
+
+                msvcrt.locking(self._fd, msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False
+        if os.name == "posix":
             try:
-                if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-                    import msvcrt
+                on_disk = os.lstat(self.path)
+            except FileNotFoundError:
+                on_disk = None
+            mine = os.fstat(self._fd)
+            if on_disk is None or (on_disk.st_ino, on_disk.st_dev) != (mine.st_ino, mine.st_dev):
+                os.close(self._fd)  # locked a file its holder has removed: start again
+                self._fd = -1
+                return False
+        return True
 
-                    msvcrt.locking(self._fd, msvcrt.LK_NBLCK, 1)
-                else:
-                    import fcntl
+    def _give_up(self) -> SigninTokenError:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+        return SigninTokenError(f"another process has held {self.path} for {self.timeout:.0f} s")
 
-                    fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return self
-            except OSError as exc:
-                if time.monotonic() > deadline:
-                    os.close(self._fd)
-                    raise SigninTokenError(
-                        f"another process has held {self.path} for {self.timeout:.0f} s"
-                    ) from exc
-                time.sleep(0.01 + os.urandom(1)[0] % 20 / 1000)
+    def __enter__(self) -> _FileLock:
+        deadline = time.monotonic() + self.timeout
+        while not self._try():
+            if time.monotonic() > deadline:
+                raise self._give_up()
+            time.sleep(0.01 + os.urandom(1)[0] % 20 / 1000)
+        return self
+
+    def unlink(self) -> None:
+        """Remove the lock file while holding it."""
+        _unlink_quietly(self.path)
 
     def __exit__(self, *exc: object) -> None:
         try:
@@ -1923,19 +2173,15 @@ class _FileLock:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
             os.close(self._fd)
+            self._fd = -1
 
 
-def _read_entry(path: str, login_command: str) -> dict[str, Any]:
-    """A cache entry, checked; raises :class:`LoginRequiredError` when unusable."""
-    try:
-        with open(path, "rb") as f:
-            raw = f.read(_MAX_RESPONSE_BYTES + 1)
-    except FileNotFoundError:
-        raise LoginRequiredError(f"no cached login session ({path} does not exist)", login_command) from None
-    except OSError as exc:
-        raise LoginRequiredError(
-            f"cannot read cache file {path}: {exc.strerror or exc}", login_command
-        ) from exc
+def _note_secrets(*values: str | None) -> None:  # TEMP stub
+    pass
+
+
+def _parse_entry(raw: bytes, path: str, login_command: str) -> dict[str, Any]:
+    """A cache entry's bytes, checked; :class:`LoginRequiredError` when unusable."""
     try:
         if len(raw) > _MAX_RESPONSE_BYTES:
             raise ValueError("it is larger than 1 MiB")
@@ -1955,12 +2201,68 @@ def _read_entry(path: str, login_command: str) -> dict[str, Any]:
                 raise ValueError(f"its {name} is not a non-empty string")
     except ValueError as exc:
         raise LoginRequiredError(f"unusable cache entry {path}: {exc}", login_command) from exc
+    _note_secrets(entry["refreshToken"], entry["dpopKey"], access["secretAccessKey"], access["sessionToken"])
     return entry
+
+
+def _read_entry(
+    path: str,
+    login_command: str,
+    warn: Callable[[str], None] | None = None,
+    *,
+    wait: float = _TORN_READ_WAIT,
+) -> dict[str, Any]:
+    """A cache entry, read safely and checked; :class:`LoginRequiredError` when
+    there is none or it is unusable.  One that does not parse is re-read for
+    up to ``wait`` seconds: another tool may be rewriting it in place."""
+    return _read_entry_raw(path, login_command, warn, wait=wait)[1]
+
+
+def _read_entry_raw(
+    path: str,
+    login_command: str,
+    warn: Callable[[str], None] | None = None,
+    *,
+    wait: float = _TORN_READ_WAIT,
+) -> tuple[bytes, dict[str, Any]]:
+    """:func:`_read_entry`, also returning the bytes it parsed."""
+    _check_private_dir(os.path.dirname(path))
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            raw = _read_private(path, "cache file", warn)
+        except FileNotFoundError:
+            raise LoginRequiredError(
+                f"no cached login session ({path} does not exist)", login_command
+            ) from None
+        except OSError as exc:
+            raise LoginRequiredError(
+                f"cannot read cache file {path}: {exc.strerror or exc}", login_command
+            ) from exc
+        try:
+            return raw, _parse_entry(raw, path, login_command)
+        except LoginRequiredError:
+            if time.monotonic() >= deadline:
+                raise
+        time.sleep(0.05)
 
 
 # --------------------------------------------------------------------------
 # Sessions: credentials, refresh, status, logout, login
 # --------------------------------------------------------------------------
+
+_SESSION_LIFETIME: Final = 12 * 3600  # seconds a sign-in lasts at most (PROTOCOL.md §15)
+_DEFAULT_REGION_PROMPT: Final = "us-east-1"  # what Enter at the region prompt keeps, as in the AWS CLI
+# What each refusal of the service means for the user (PROTOCOL.md §11, §13).
+_REFUSALS: Final = {
+    "AUTHCODE_EXPIRED": "the sign-in took too long and its code expired: sign in again",
+    "INSUFFICIENT_PERMISSIONS": (
+        "the signed-in identity is not allowed to create login sessions: it needs "
+        "signin:CreateOAuth2Token, for example through the AWS managed policy SignInLocalDevelopmentAccess"
+    ),
+    "USER_CREDENTIALS_CHANGED": "the password of the signed-in user changed: sign in again",
+    "TOKEN_EXPIRED": "the login session has ended (a session lasts at most 12 hours): sign in again",
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1977,13 +2279,12 @@ class Credentials:
     @classmethod
     def _from_entry(cls, entry: Mapping[str, Any], login_session: str) -> Credentials:
         access = entry["accessToken"]
-        account = access.get("accountId")
         return cls(
             access["accessKeyId"],
             access["secretAccessKey"],
             access["sessionToken"],
             _parse_timestamp(access["expiresAt"], "expiresAt"),
-            account if isinstance(account, str) else None,
+            _account_of(access, login_session),
             login_session,
         )
 
@@ -1992,33 +2293,159 @@ class Credentials:
         return self.expiration.timestamp() - (time.time() if now is None else now)
 
 
+def _account_of(access: Mapping[str, Any], login_session: str) -> str | None:
+    """The entry's ``accountId``, else the one in the session ARN (the JS SDK needs it)."""
+    account = access.get("accountId")
+    if isinstance(account, str) and account:
+        return account
+    parts = login_session.split(":")
+    return parts[4] if len(parts) > 5 and re.fullmatch(r"\d{12}", parts[4]) else None
+
+
+def _session_end(entry: Mapping[str, Any]) -> float | None:
+    """When the session ends at the latest: its ``idToken``'s ``iat`` (the
+    sign-in) plus 12 hours (PROTOCOL.md §15); ``None`` when unknown."""
+    token = entry.get("idToken", entry.get("identityToken"))
+    try:
+        iat = _id_token_claims(token).get("iat") if isinstance(token, str) else None
+    except InvalidResponseError:
+        return None
+    if isinstance(iat, bool) or not isinstance(iat, (int, float)) or not 0 < iat < 1e11:
+        return None
+    return float(iat) + _SESSION_LIFETIME
+
+
+def _session_alive(cache_dir: str, session: str) -> bool:
+    """Whether a session could still be used: a usable entry, not past its end."""
+    try:
+        entry = _read_entry(_cache_path(cache_dir, session), "", wait=0)
+    except SigninTokenError:
+        return False
+    end = _session_end(entry)
+    return end is None or end > time.time()
+
+
+def _truthy(value: str | None) -> bool:
+    """botocore's reading of a boolean setting: "true" in any case."""
+    return value is not None and value.strip().lower() == "true"
+
+
 class _Profile:
-    """Where a profile's settings, session and cache live (resolved once)."""
+    """A profile's settings, resolved once, as the AWS CLI v2 resolves them."""
 
     def __init__(self, profile: str | None, environ: Mapping[str, str] | None) -> None:
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
-        self.name = profile or self.environ.get("AWS_PROFILE") or "default"
-        if (
-            not isinstance(self.name, str)
-            or any(c in self.name for c in "[]\r\n")
-            or self.name != self.name.strip()
-        ):
-            raise ParamValidationError(
-                "profile", "must be a profile name without brackets, newlines or surrounding spaces"
-            )
+        if profile is not None:
+            self.name = _check_profile_name(profile, "profile")
+        else:
+            self.name = "default"
+            for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+                value = self.environ.get(var)
+                if value:
+                    self.name = _check_profile_name(value, var)
+                    break
         self.config = _ConfigFile(_config_path(self.environ))
         self.settings = self.config.profile(self.name) or {}
         self.cache_dir = _cache_dir(self.environ)
-        self.login_command = f"{_program()} login --profile {self.name}"
+        self.login_command = _command("login", "--profile", self.name)
+
+    def _setting(self, env_var: str, key: str) -> tuple[str, str] | None:
+        """(source, value) of a setting: the environment first, then the profile."""
+        if self.environ.get(env_var):
+            return env_var, self.environ[env_var]
+        if self.settings.get(key):
+            return f"{key} (profile {self.name})", self.settings[key]
+        return None
 
     def region(self, explicit: str | None = None) -> str | None:
-        return (
-            explicit
-            or self.settings.get("region")
-            or self.environ.get("AWS_REGION")
-            or self.environ.get("AWS_DEFAULT_REGION")
-            or None
+        """``--region``, ``$AWS_REGION``, ``$AWS_DEFAULT_REGION``, the profile's
+        ``region``: checked against the region pattern wherever it came from."""
+        for source, value in (
+            ("region", explicit),
+            ("AWS_REGION", self.environ.get("AWS_REGION")),
+            ("AWS_DEFAULT_REGION", self.environ.get("AWS_DEFAULT_REGION")),
+            (f"region (profile {self.name})", self.settings.get("region")),
+        ):
+            if value:
+                if re.fullmatch(_REGION_RE, value) is None:
+                    raise ParamValidationError(source, "must be a region name such as us-east-1")
+                return value
+        return None
+
+    def endpoint_url(self, explicit: str | None = None) -> str | None:
+        """The endpoint override, in botocore's order: the argument, then (unless
+        ``ignore_configured_endpoint_urls``) ``$AWS_ENDPOINT_URL_SIGNIN``,
+        ``$AWS_ENDPOINT_URL``, the profile's ``[services]`` section, the
+        profile's ``endpoint_url``."""
+        if explicit:
+            return _check_endpoint_url(explicit, "endpoint_url")
+        ignore = self._setting("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "ignore_configured_endpoint_urls")
+        if ignore is not None and _truthy(ignore[1]):
+            return None
+        for var in ("AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"):
+            if self.environ.get(var):
+                return _check_endpoint_url(self.environ[var], var)
+        services = self.settings.get("services")
+        if services:
+            section = self.config.section(f"services {services}")
+            if section is None:
+                raise ConfigError(
+                    f"profile {self.name!r} uses the services section {services!r}, which does not exist"
+                )
+            block = section.get("signin")
+            if isinstance(block, dict) and block.get("endpoint_url"):
+                return _check_endpoint_url(
+                    block["endpoint_url"], f"[services {services}] signin endpoint_url"
+                )
+        if self.settings.get("endpoint_url"):
+            return _check_endpoint_url(self.settings["endpoint_url"], f"endpoint_url (profile {self.name})")
+        return None
+
+    def client(
+        self,
+        region: str | None,
+        endpoint_url: str | None,
+        timeout: float,
+        on_clock_skew: Callable[[float], None] | None,
+    ) -> SigninClient:
+        """A client for this profile: its endpoint, FIPS, dual-stack, CA bundle
+        and attempts settings (environment first, as in botocore)."""
+        settings: dict[str, Any] = {}
+        for env_var, key in (
+            ("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"),
+            ("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint"),
+        ):
+            found = self._setting(env_var, key)
+            settings["use_fips" if "FIPS" in env_var else "use_dualstack"] = found is not None and _truthy(
+                found[1]
+            )
+        bundle = self._setting("AWS_CA_BUNDLE", "ca_bundle")
+        attempts = self._setting("AWS_MAX_ATTEMPTS", "max_attempts")
+        max_attempts = _DEFAULT_MAX_ATTEMPTS
+        if attempts is not None:
+            if re.fullmatch(r"\s*[0-9]{1,9}\s*", attempts[1]) is None or int(attempts[1]) < 1:
+                raise ParamValidationError(attempts[0], "must be a whole number of at least 1")
+            max_attempts = min(int(attempts[1]), 10)  # more than 10 tries of one refresh help nobody
+        environ = {k: v for k, v in self.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
+        return SigninClient(
+            region,
+            endpoint_url=self.endpoint_url(endpoint_url),
+            timeout=timeout,
+            ca_bundle=_expand(bundle[1]) if bundle else None,
+            max_attempts=max_attempts,
+            environ=environ,
+            on_clock_skew=on_clock_skew,
+            **settings,
         )
+
+    def other_credentials(self) -> str | None:
+        """The other style of credentials the profile has, in the config file or
+        the shared credentials file (the AWS CLI refuses to log such a profile in)."""
+        keys = dict(self.settings)
+        shared = _ConfigFile(_credentials_path(self.environ), "shared credentials file")
+        keys.update({k: v for k, v in (shared.section(self.name) or {}).items() if isinstance(v, str)})
+        found = [f"{style} credentials ({key})" for key, style in _OTHER_CREDENTIALS if key in keys]
+        return found[0] if found else None
 
     def session(self) -> str:
         session = self.settings.get("login_session")
@@ -2036,23 +2463,106 @@ def _program() -> str:
     return "signin-token" if name.startswith("signin-token") else "python3 -m signin_token"
 
 
+def _command(*args: str) -> str:
+    """A command line of ours to suggest, each argument quoted for the shell."""
+    return " ".join([_program(), *(_sh_quote(a) for a in args)])
+
+
+def _default_warning(text: str) -> None:
+    sys.stderr.write(f"warning: {text}\n")
+
+
+def _refusal(exc: ServiceError) -> str | None:
+    """What a refusal of the service means, for the codes that have a meaning."""
+    code = exc.error.value if isinstance(exc.error, OAuth2ErrorCode) else exc.error
+    return _REFUSALS.get(code) if isinstance(code, str) else None
+
+
 def _refresh_error(exc: ServiceError, profile: _Profile) -> SigninTokenError:
     """What a refused refresh means for the user (PROTOCOL.md §11)."""
+    meaning = _refusal(exc)
     if exc.error == OAuth2ErrorCode.INSUFFICIENT_PERMISSIONS:
-        return SigninTokenError(
-            f"{exc}. The signed-in identity needs signin:CreateOAuth2Token, for example "
-            "through the AWS managed policy SignInLocalDevelopmentAccess"
-        )
-    expired = exc.error in (OAuth2ErrorCode.TOKEN_EXPIRED, OAuth2ErrorCode.USER_CREDENTIALS_CHANGED)
-    if expired or isinstance(exc, ValidationException):
+        return SigninTokenError(f"{exc}. {meaning}")
+    ended = exc.error in (OAuth2ErrorCode.TOKEN_EXPIRED, OAuth2ErrorCode.USER_CREDENTIALS_CHANGED)
+    if ended or isinstance(exc, ValidationException):
+        why = meaning or "the service refused its refresh token"
         return LoginRequiredError(
-            f"the login session can no longer be refreshed: {exc}", profile.login_command
+            f"the login session can no longer be refreshed: {why} ({exc})", profile.login_command
         )
     return exc
 
 
+def _refreshed_entry(
+    entry: Mapping[str, Any], out: CreateOAuth2TokenResponseBody, session: str, now: float
+) -> dict[str, Any]:
+    """The entry after a refresh: new credentials and refresh token, every other
+    member (unknown ones too, at both levels) kept, ``accountId`` never null."""
+    updated = dict(entry)
+    access = dict(entry["accessToken"])
+    access.update(
+        {
+            "accessKeyId": out.access_token.access_key_id,
+            "secretAccessKey": out.access_token.secret_access_key,
+            "sessionToken": out.access_token.session_token,
+            "expiresAt": _expires_at(now, out.expires_in),
+        }
+    )
+    account = _account_of(access, session)
+    if account is not None:
+        access["accountId"] = account
+    updated["accessToken"] = access
+    if out.refresh_token is not None:  # absent: keep the old one (§5)
+        updated["refreshToken"] = out.refresh_token
+    return updated
+
+
+def _refresh_request(
+    entry: Mapping[str, Any], path: str, profile: _Profile
+) -> tuple[CreateOAuth2TokenRequest, DPoPKey]:
+    try:
+        key = DPoPKey.from_pem(entry["dpopKey"])
+        request = CreateOAuth2TokenRequest(
+            CreateOAuth2TokenRequestBody(
+                client_id=entry["clientId"],
+                grant_type="refresh_token",
+                refresh_token=entry["refreshToken"],
+            )
+        )
+    except (InvalidKeyError, ParamValidationError) as exc:
+        raise LoginRequiredError(f"unusable cache entry {path}: {exc}", profile.login_command) from exc
+    return request, key
+
+
+def _store_refreshed(
+    path: str, raw: bytes, updated: dict[str, Any], profile: _Profile, session: str
+) -> dict[str, Any]:
+    """Write a refreshed entry (under its lock) unless it changed meanwhile.
+
+    An in-place writer (the AWS CLI, the JS SDK) or a lockless logout may
+    have rewritten or removed the entry while the service was answering:
+    theirs wins, and a removed entry is never re-created.
+    """
+    try:
+        now_raw = _read_private(path, "cache file")
+    except FileNotFoundError:
+        raise LoginRequiredError(
+            f"the login session was removed (logout) while it was being refreshed; {path} stays removed",
+            profile.login_command,
+        ) from None
+    if now_raw != raw:
+        return _parse_entry(now_raw, path, profile.login_command)
+    _sweep_temps(path)
+    _atomic_write(path, json.dumps(updated).encode("utf-8"))
+    return updated
+
+
 def _refresh_locked(
-    path: str, session: str, client: SigninClient, profile: _Profile, force: bool
+    path: str,
+    session: str,
+    client: SigninClient,
+    profile: _Profile,
+    force: bool,
+    warn: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Refresh one cache entry under its lock; returns the entry now on disk.
 
@@ -2061,54 +2571,18 @@ def _refresh_locked(
     refresh.  Any failure leaves the file exactly as it was.
     """
     with _FileLock(path + ".lock"):
-        entry = _read_entry(path, profile.login_command)
+        raw, entry = _read_entry_raw(path, profile.login_command, warn)
         current = Credentials._from_entry(entry, session)
         if not force and current.seconds_left(client.now()) > _REFRESH_WINDOW:
             return entry
-        try:
-            key = DPoPKey.from_pem(entry["dpopKey"])
-            request = CreateOAuth2TokenRequest(
-                CreateOAuth2TokenRequestBody(
-                    client_id=entry["clientId"],
-                    grant_type="refresh_token",
-                    refresh_token=entry["refreshToken"],
-                )
-            )
-        except (InvalidKeyError, ParamValidationError) as exc:
-            raise LoginRequiredError(f"unusable cache entry {path}: {exc}", profile.login_command) from exc
+        request, key = _refresh_request(entry, path, profile)
         try:
             out = client.create_oauth2_token(request, key).token_output
         except ServiceError as exc:
             raise _refresh_error(exc, profile) from exc
-        expires = datetime.datetime.fromtimestamp(client.now() + out.expires_in, datetime.timezone.utc)
-        updated = dict(entry)
-        updated["accessToken"] = {
-            "accessKeyId": out.access_token.access_key_id,
-            "secretAccessKey": out.access_token.secret_access_key,
-            "sessionToken": out.access_token.session_token,
-            "accountId": entry["accessToken"].get("accountId"),
-            "expiresAt": _format_timestamp(expires),
-        }
-        if out.refresh_token is not None:  # absent: keep the old one (§5)
-            updated["refreshToken"] = out.refresh_token
-        _atomic_write(path, json.dumps(updated).encode("utf-8"))
-        return updated
-
-
-def _client_for(
-    profile: _Profile,
-    region: str | None,
-    endpoint_url: str | None,
-    timeout: float,
-    on_clock_skew: Callable[[float], None] | None,
-) -> SigninClient:
-    return SigninClient(
-        profile.region(region),
-        endpoint_url=endpoint_url,
-        timeout=timeout,
-        environ=profile.environ,
-        on_clock_skew=on_clock_skew,
-    )
+        return _store_refreshed(
+            path, raw, _refreshed_entry(entry, out, session, client.now()), profile, session
+        )
 
 
 def get_credentials(
@@ -2120,26 +2594,51 @@ def get_credentials(
     force_refresh: bool = False,
     environ: Mapping[str, str] | None = None,
     on_clock_skew: Callable[[float], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
 ) -> Credentials:
     """The profile's credentials, refreshed first when 5 minutes or less remain.
 
     Reads the config and cache files the AWS CLI uses.  A valid entry costs
-    no network and no TLS import.  Raises :class:`LoginRequiredError` when a
-    new login is needed.
+    no network and no TLS import.  When a refresh fails while the cached
+    credentials are still valid, they are returned and ``on_warning`` (by
+    default: a line on stderr) says what failed.  Raises
+    :class:`LoginRequiredError` when a new login is needed and
+    :class:`UnsafeFileError` for a cache another user could tamper with.
     """
+    warn = on_warning or _default_warning
     prof = _Profile(profile, environ)
+    chosen_region = prof.region(region)
+    prof.endpoint_url(endpoint_url)  # bad settings are errors before any I/O, even unused ones
     session = prof.session()
     path = _cache_path(prof.cache_dir, session)
-    if not force_refresh:
-        current = Credentials._from_entry(_read_entry(path, prof.login_command), session)
-        if current.seconds_left() > _REFRESH_WINDOW:
-            return current
-    client = _client_for(prof, region, endpoint_url, timeout, on_clock_skew)
-    entry = _refresh_locked(path, session, client, prof, force_refresh)
+    current = Credentials._from_entry(_read_entry(path, prof.login_command, warn), session)
+    if not force_refresh and current.seconds_left() > _REFRESH_WINDOW:
+        return current
+    try:
+        client = prof.client(chosen_region, endpoint_url, timeout, on_clock_skew)
+        entry = _refresh_locked(path, session, client, prof, force_refresh, warn)
+    except SigninTokenError as exc:
+        left = current.seconds_left()
+        if force_refresh or left <= 0 or isinstance(exc, UnsafeFileError):
+            raise
+        warn(
+            _one_line(
+                f"could not refresh the credentials of profile {prof.name!r} ({exc}); using the cached "
+                f"ones, which expire in {int(left) // 60} min {int(left) % 60} s. If this persists, "
+                f"run: {prof.login_command}",
+                2000,
+            )
+        )
+        return current
     return Credentials._from_entry(entry, session)
 
 
-def session_status(profile: str | None = None, *, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+def session_status(
+    profile: str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    on_warning: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """The profile's session as a dict, from local files only (no network).
 
     Keys: ``profile``, ``login_session``, ``account_id``, ``expiration``,
@@ -2147,7 +2646,8 @@ def session_status(profile: str | None = None, *, environ: Mapping[str, str] | N
     """
     prof = _Profile(profile, environ)
     path = prof.cache_path()
-    creds = Credentials._from_entry(_read_entry(path, prof.login_command), prof.session())
+    entry = _read_entry(path, prof.login_command, on_warning or _default_warning)
+    creds = Credentials._from_entry(entry, prof.session())
     left = int(creds.seconds_left())
     return {
         "profile": prof.name,
@@ -2160,45 +2660,118 @@ def session_status(profile: str | None = None, *, environ: Mapping[str, str] | N
     }
 
 
+def _login_entries(cache_dir: str) -> list[str]:
+    """Every file in the cache directory that holds a login session, judged by
+    content as ``aws logout --all`` does (an ``accessToken.accessKeyId``)."""
+    try:
+        names = sorted(os.listdir(cache_dir))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    paths = []
+    for name in names:
+        path = os.path.join(cache_dir, name)
+        if name.endswith((".lock", ".tmp")):
+            continue
+        try:
+            entry = _load_json_object(_read_private(path, "cache file"), name)
+        except (OSError, ValueError, SigninTokenError):
+            continue  # a link, a directory, someone else's file, not JSON: not ours to remove
+        access = entry.get("accessToken")
+        if isinstance(access, dict) and "accessKeyId" in access:
+            paths.append(path)
+    return paths
+
+
+def _remove_entry(path: str) -> bool:
+    """Delete an entry, its temp files and its lock file, holding its lock."""
+    if not os.path.lexists(path) and not os.path.lexists(path + ".lock"):
+        return False
+    with _FileLock(path + ".lock") as lock:
+        removed = _unlink_quietly(path)
+        _sweep_temps(path)
+        lock.unlink()
+    return removed
+
+
 def logout(
     profile: str | None = None,
     *,
     all_sessions: bool = False,
     environ: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """Delete the profile's cache file (``all_sessions``: every login cache file).
+    """Delete the profile's cache file (``all_sessions``: every file in the
+    cache directory that holds a login session), under its lock, so that a
+    refresh in flight cannot bring it back.
 
-    The config file is left alone.  Returns the removed paths.  Credentials
+    The config file is left alone.  Returns the removed paths (none when
+    there was no session: logging out twice is not an error).  Credentials
     already issued stay valid until they expire.
     """
     prof = _Profile(profile, environ)
     if all_sessions:
-        try:
-            names = sorted(os.listdir(prof.cache_dir))
-        except FileNotFoundError:
-            names = []
-        paths = []
-        for name in names:
-            path = os.path.join(prof.cache_dir, name)
-            if not name.endswith(".json") or not os.path.isfile(path):
-                continue
-            try:
-                with open(path, "rb") as f:
-                    entry = _load_json_object(f.read(_MAX_RESPONSE_BYTES), name)
-            except (OSError, ValueError):
-                continue
-            access = entry.get("accessToken")
-            if isinstance(access, dict) and "accessKeyId" in access:
-                paths.append(path)
+        paths = _login_entries(prof.cache_dir)
+        with_locks = {p[: -len(".lock")] for p in _glob_suffix(prof.cache_dir, ".json.lock")}
+        for orphan in sorted(with_locks - set(paths)):
+            if not os.path.lexists(orphan):
+                _remove_entry(orphan)  # our own lock file of an entry already gone
     else:
-        paths = [prof.cache_path()]
-    removed = []
-    for path in paths:
-        if _unlink_quietly(path):
-            removed.append(path)
-        _unlink_quietly(path + ".lock")
-        _unlink_quietly(path + ".tmp")
-    return removed
+        session = prof.settings.get("login_session")
+        paths = [_cache_path(prof.cache_dir, session)] if session else []
+    return [path for path in paths if _remove_entry(path)]
+
+
+def _glob_suffix(directory: str, suffix: str) -> list[str]:
+    try:
+        return [os.path.join(directory, n) for n in os.listdir(directory) if n.endswith(suffix)]
+    except OSError:
+        return []
+
+
+def _profiles_using(config: _ConfigFile, cache_dir: str) -> dict[str, list[str]]:
+    """Cache file path -> the profiles whose ``login_session`` it holds."""
+    using: dict[str, list[str]] = {}
+    for name, settings in config.profiles().items():
+        session = settings.get("login_session")
+        if session:
+            using.setdefault(_cache_path(cache_dir, session), []).append(name)
+    return using
+
+
+def _prompt_region(prof: _Profile, inp: TextIO, err: TextIO) -> str:
+    """Ask for a region as the AWS CLI does; without a terminal, say what to run."""
+    if not _is_terminal(inp):
+        raise ParamValidationError(
+            "region",
+            f"no region is configured for profile {prof.name!r}; run: "
+            f"{_command('login', '--profile', prof.name, '--region', _DEFAULT_REGION_PROMPT)} "
+            "(with your region), or set AWS_REGION",
+        )
+    err.write(f"No AWS region is configured for profile {prof.name!r}.\n")
+    err.write(f"AWS Region [{_DEFAULT_REGION_PROMPT}]: ")
+    err.flush()
+    line = inp.readline()
+    if not line:
+        raise SigninTokenError("login cancelled: no region was entered")
+    value = line.strip() or _DEFAULT_REGION_PROMPT
+    if re.fullmatch(_REGION_RE, value) is None:
+        raise ParamValidationError("region", "must be a region name such as us-east-1")
+    return value
+
+
+def _update_config(path: str, profile: str, session: str, region: str | None) -> None:
+    """Point the profile at its session (and region), under the config's lock,
+    re-reading the file first so that concurrent logins lose nothing."""
+    with _FileLock(os.path.realpath(path) + ".lock"):
+        config = _ConfigFile(path)
+        settings = config.profile(profile) or {}
+        if settings.get("login_session") == session and region is None:
+            return
+        config.check_writable()
+        config.set(profile, "login_session", session)
+        if region is not None:
+            config.set(profile, "region", region)
+        _sweep_temps(os.path.realpath(path))
+        config.save()
 
 
 def login(
@@ -2221,24 +2794,51 @@ def login(
 
     Same-device (default): a loopback callback on 127.0.0.1; ``remote``: the
     cross-device flow, the code pasted on ``stdin``.  The authorize URL is
-    written to ``stderr``.  Writes the cache entry, then ``login_session``
-    (and ``region`` when the profile had none) to the config.  Replacing a
-    different ``login_session`` needs ``replace=True``, or a "y" on a
-    terminal when ``replace`` is ``None``.
+    written to ``stderr``.  Everything that could make the login fail is
+    checked before the browser opens: the arguments, a profile with other
+    credentials, the region (asked for on a terminal when none is
+    configured, then written to the profile), a config file that cannot be
+    updated, and replacing the profile's current ``login_session`` while
+    that session is still usable, which needs ``replace=True`` or a "y" on a
+    terminal.  Then writes the cache
+    entry and ``login_session`` to the config, under their locks.
     """
     err = sys.stderr if stderr is None else stderr
     inp = sys.stdin if stdin is None else stdin
     prof = _Profile(profile, environ)
-    others = [k for k in prof.settings if k in _OTHER_CREDENTIAL_KEYS or k.startswith("sso_")]
-    if others:
-        raise ConfigError(
-            f"profile {prof.name!r} already uses other credentials ({', '.join(others)}); "
-            "choose another profile"
-        )
     if type(redirect_port) is not int or not 0 <= redirect_port <= 65535:
         raise ParamValidationError("redirect_port", "must be a port number 0-65535")
+    _require_type("callback_timeout", callback_timeout, (int, float))
+    if not 0 < callback_timeout <= 86400:  # also refuses nan
+        raise ParamValidationError("callback_timeout", "must be a number of seconds from 0 to 86400")
+    style = prof.other_credentials()
+    if style:
+        raise ConfigError(
+            f"profile {prof.name!r} is already configured with {style}; log in to a "
+            f"new profile ({_command('login', '--profile', 'NEW-PROFILE-NAME')}) or first remove "
+            f"those credentials from {prof.name!r}"
+        )
     chosen_region = prof.region(region)
-    client = _client_for(prof, region, endpoint_url, timeout, on_clock_skew)
+    prof.endpoint_url(endpoint_url)
+    prof.config.check_writable()
+    _check_private_dir(prof.cache_dir)
+    previous = prof.settings.get("login_session")
+    if (
+        previous
+        and _session_alive(prof.cache_dir, previous)
+        and not _confirm(
+            replace,
+            f"Profile {prof.name} is configured to use session {previous}. "
+            "Sign in again and use the new session instead?",
+            inp,
+            err,
+        )
+    ):
+        raise SigninTokenError(f"login cancelled: profile {prof.name!r} keeps its session {previous}")
+    prompted = chosen_region is None
+    if chosen_region is None:
+        chosen_region = _prompt_region(prof, inp, err)
+    client = prof.client(chosen_region, endpoint_url, timeout, on_clock_skew)
     pkce = generate_pkce()
     key = DPoPKey.generate()
     if remote:
@@ -2294,34 +2894,23 @@ def login(
             code_verifier=pkce.code_verifier,
         )
     )
-    out = client.create_oauth2_token(request, key).token_output
+    try:
+        out = client.create_oauth2_token(request, key).token_output
+    except ServiceError as exc:
+        meaning = _refusal(exc)
+        if meaning is None:
+            raise
+        raise SigninTokenError(f"{exc}. {meaning}: {prof.login_command}") from exc
     if out.id_token is None or out.refresh_token is None:
         raise InvalidResponseError("the code redemption returned no idToken or refreshToken")
     session, account = _session_from_id_token(out.id_token)
-    config = _ConfigFile(prof.config.path)  # re-read: the browser step may have taken minutes
-    settings = config.profile(prof.name) or {}
-    previous = settings.get("login_session")
-    if (
-        previous
-        and previous != session
-        and not _confirm(
-            replace,
-            f"Profile {prof.name!r} is signed in as {previous}. Replace it with {session}?",
-            inp,
-            err,
-        )
-    ):
-        raise ConfigError(
-            f"profile {prof.name!r} keeps its login session {previous}; pass --yes to replace it"
-        )
-    expires = datetime.datetime.fromtimestamp(client.now() + out.expires_in, datetime.timezone.utc)
     entry = {
         "accessToken": {
             "accessKeyId": out.access_token.access_key_id,
             "secretAccessKey": out.access_token.secret_access_key,
             "sessionToken": out.access_token.session_token,
             "accountId": account,
-            "expiresAt": _format_timestamp(expires),
+            "expiresAt": _expires_at(client.now(), out.expires_in),
         },
         "tokenType": out.token_type,
         "clientId": client_id,
@@ -2330,26 +2919,26 @@ def login(
         "dpopKey": key.to_pem(),
     }
     _make_private_dir(prof.cache_dir)
+    _check_private_dir(prof.cache_dir)
     path = _cache_path(prof.cache_dir, session)
     with _FileLock(path + ".lock"):
+        _sweep_temps(path)
         _atomic_write(path, json.dumps(entry).encode("utf-8"))
-    add_region = "region" not in settings and chosen_region is not None
-    if previous != session:
-        config.set(prof.name, "login_session", session)
-    if add_region:
-        config.set(prof.name, "region", str(chosen_region))
-    if previous != session or add_region:
-        config.save()
+    _update_config(prof.config.path, prof.name, session, chosen_region if prompted else None)
     return Credentials._from_entry(entry, session)
 
 
+def _is_terminal(stream: TextIO) -> bool:
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
 def _confirm(answer: bool | None, question: str, inp: TextIO, err: TextIO) -> bool:
-    """``answer`` if given, else ask on a terminal; without one, no."""
+    """``answer`` if given, else ask on a terminal; without one, refuse with what to pass."""
     if answer is not None:
         return answer
-    if not (hasattr(inp, "isatty") and inp.isatty()):
-        return False
-    err.write(f"{question} [y/N] ")
+    if not _is_terminal(inp):
+        raise ConfigError(f"{question} Pass --yes to answer yes without a terminal")
+    err.write(f"{question} (y/n): ")
     err.flush()
     return inp.readline().strip().lower() in ("y", "yes")
 
@@ -2431,6 +3020,19 @@ exit codes: 0 success, 1 error, 2 usage or invalid input, 3 a new login is neede
 """
 
 
+def _seconds(text: str) -> float:
+    """argparse type: a positive, finite number of seconds (no nan, no inf)."""
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError("must be a number of seconds from 0 to 86400")
+    return value
+
+
 # The command line as data: shared options, then each command's name, aliases,
 # help and options.  Only the command being run gets a full parser (a parser
 # costs milliseconds at every start-up); the others are listed by name and help.
@@ -2441,7 +3043,7 @@ _COMMON_OPTIONS: Final[tuple[tuple[tuple[str, ...], dict[str, Any]], ...]] = (
         ("--endpoint-url",),
         {"help": "Sign-In endpoint (default: $AWS_ENDPOINT_URL_SIGNIN, $AWS_ENDPOINT_URL)"},
     ),
-    (("--timeout",), {"type": float, "default": _DEFAULT_TIMEOUT, "help": "seconds per HTTP exchange"}),
+    (("--timeout",), {"type": _seconds, "default": _DEFAULT_TIMEOUT, "help": "seconds per HTTP exchange"}),
     (("--debug",), {"action": "store_true", "help": "show tracebacks and request details"}),
 )
 _FLAG: Final[dict[str, Any]] = {"action": "store_true"}
@@ -2459,7 +3061,7 @@ _COMMANDS: Final[
             (
                 ("--callback-timeout",),
                 {
-                    "type": float,
+                    "type": _seconds,
                     "default": _CALLBACK_WAIT,
                     "help": "seconds to wait for the browser (default: %(default)s)",
                 },
@@ -2599,9 +3201,9 @@ def _cmd_token(
         if any(v is not None for v in flags):
             raise ParamValidationError("--input-json", "cannot be combined with the body flags")
         if args.input_json == "-":
-            raw = stdin.read(_MAX_RESPONSE_BYTES + 1)
+            raw: str | bytes = stdin.read(_MAX_RESPONSE_BYTES + 1)
         else:
-            with open(args.input_json, encoding="utf-8") as f:
+            with open(args.input_json, "rb") as f:
                 raw = f.read(_MAX_RESPONSE_BYTES + 1)
         try:
             data = _load_json_object(raw, "--input-json")
@@ -2659,6 +3261,9 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
         if args.debug:
             stderr.write(f"debug: {text}\n")
 
+    def warn(text: str) -> None:
+        stderr.write(f"warning: {_one_line(text, 2000)}\n")
+
     skew = _skew_warner(stderr)
     common = {"region": args.region, "endpoint_url": args.endpoint_url, "timeout": args.timeout}
     cmd = args.command
@@ -2688,11 +3293,13 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     elif cmd == "token":
         return _cmd_token(args, stdin, stdout, log, skew)
     elif cmd == "login":
+        replace = True if args.yes else None
         if args.skip_if_valid:
             try:
-                creds = get_credentials(args.profile, on_clock_skew=skew, **common)
+                creds = get_credentials(args.profile, on_clock_skew=skew, on_warning=warn, **common)
             except LoginRequiredError as exc:
                 log(f"session not reusable: {exc}")
+                replace = True  # a session that cannot be used loses nothing by being replaced
             else:
                 stderr.write(_summary("already signed in", creds))
                 return _EXIT_OK
@@ -2702,7 +3309,7 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
             open_browser=not args.no_browser,
             redirect_port=args.redirect_port,
             callback_timeout=args.callback_timeout,
-            replace=True if args.yes else None,
+            replace=replace,
             stdin=stdin,
             stderr=stderr,
             on_clock_skew=skew,
@@ -2710,13 +3317,15 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
         )
         stderr.write(_summary(f"signed in profile {_Profile(args.profile, None).name}", creds))
     elif cmd in ("credentials", "export-credentials"):
-        creds = get_credentials(args.profile, on_clock_skew=skew, **common)
+        creds = get_credentials(args.profile, on_clock_skew=skew, on_warning=warn, **common)
         stdout.write(_export(creds, args.format))
     elif cmd == "refresh":
-        creds = get_credentials(args.profile, force_refresh=args.force, on_clock_skew=skew, **common)
+        creds = get_credentials(
+            args.profile, force_refresh=args.force, on_clock_skew=skew, on_warning=warn, **common
+        )
         stderr.write(_summary("refreshed" if args.force else "credentials", creds))
     elif cmd == "status":
-        info = session_status(args.profile)
+        info = session_status(args.profile, on_warning=warn)
         if args.json:
             stdout.write(json.dumps(info) + "\n")
         else:
@@ -2729,17 +3338,31 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
             )
         return _EXIT_OK if info["valid"] else _EXIT_LOGIN
     elif cmd == "logout":
-        removed = logout(args.profile, all_sessions=args.all)
-        for path in removed:
-            stderr.write(f"removed {path}\n")
-        if not removed:
-            stderr.write("no cached login session to remove\n")
+        return _cmd_logout(args, stderr)
+    elif cmd == "exec":
+        return _cmd_exec(args, stderr, skew)
+    return _EXIT_OK
+
+
+def _cmd_logout(args: Any, stderr: TextIO) -> int:
+    """``logout`` as ``aws logout`` does it: no session is a note and exit 0."""
+    prof = _Profile(args.profile, None)
+    using = _profiles_using(prof.config, prof.cache_dir)
+    if not args.all and not prof.settings.get("login_session"):
+        stderr.write(f"warning: no login session found for profile {prof.name!r}\n")
+        return _EXIT_OK
+    removed = logout(args.profile, all_sessions=args.all)
+    for path in removed:
+        names = ", ".join(sorted(using.get(path, []))) or "no profile in the config file"
+        stderr.write(f"removed {path} (used by: {names})\n")
+    if not removed:
+        what = "any profile" if args.all else f"profile {prof.name!r}"
+        stderr.write(f"no cached login session to remove for {what}\n")
+    else:
         stderr.write(
             "Credentials already issued stay valid until they expire (at most 15 "
             "minutes); the config file is unchanged.\n"
         )
-    elif cmd == "exec":
-        return _cmd_exec(args, stderr, skew)
     return _EXIT_OK
 
 
@@ -2804,6 +3427,11 @@ def main(
     err = sys.stderr if stderr is None else stderr
     inp = sys.stdin if stdin is None else stdin
     arguments = sys.argv[1:] if argv is None else list(argv)
+    for i, arg in enumerate(arguments):
+        if any("\udc80" <= c <= "\udcff" for c in arg):  # undecodable bytes, as Python passes them
+            flag = arg.split("=", 1)[0] if arg.startswith("-") else arguments[i - 1] if i else "argument"
+            err.write(f"error: invalid parameter {_one_line(flag, 60)}: is not valid UTF-8\n")
+            return _EXIT_USAGE
     parser = _build_parser(arguments)
     try:
         import contextlib

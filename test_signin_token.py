@@ -562,6 +562,7 @@ def write_session(
     path = cache_path(env)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(entry))
+    path.chmod(0o600)  # as aws login writes it
     config = Path(env["AWS_CONFIG_FILE"])
     config.parent.mkdir(parents=True, exist_ok=True)
     section = "default" if profile == "default" else f"profile {profile}"
@@ -3347,7 +3348,8 @@ def sess_botocore(env: dict[str, str], profile: str) -> dict[str, str]:
     """Resolve ``profile`` with botocore in a subprocess (no global state here)."""
     proc = subprocess.run(
         [sys.executable, "-c", SESS_BOTOCORE_SCRIPT, profile],
-        env=dict(env, AWS_EC2_METADATA_DISABLED="true"),
+        # botocore reads AWS_DEFAULT_REGION, not AWS_REGION (the AWS CLI v2 reads both).
+        env=dict(env, AWS_EC2_METADATA_DISABLED="true", AWS_DEFAULT_REGION=env.get("AWS_REGION", "")),
         cwd=str(HERE),
         capture_output=True,
         text=True,
@@ -3377,13 +3379,13 @@ class TestSessLoginSameDevice:
         t1 = time.time()
         assert rc == 0, err
         assert out == ""
-        # Config: login_session and the region the profile lacked.
+        # Config: login_session only; a region is written only when it was prompted for.
         import configparser
 
         cfg = configparser.RawConfigParser()
         cfg.read(env["AWS_CONFIG_FILE"])
         assert cfg["default"]["login_session"] == SESSION_ARN
-        assert cfg["default"]["region"] == "us-east-1"
+        assert "region" not in cfg["default"]
         # Cache: sha256(session).json, 0600 in a new 0700 directory, the AWS CLI's keys.
         path = cache_path(env)
         assert sorted(p.name for p in path.parent.glob("*.json")) == [path.name]
@@ -3627,7 +3629,7 @@ class TestSessConfigFile:
             ({"AWS_REGION": "sa-east-1"}, ["--region", "ap-southeast-2"]),
         ],
     )
-    def test_new_profile_section_gets_session_and_region(
+    def test_new_profile_section_is_appended_like_the_aws_cli_with_no_region_when_one_is_known(
         self, fake: FakeSignin, aws_env: dict[str, str], variables: dict[str, str], flags: list[str]
     ) -> None:
         env = login_env(aws_env, fake)
@@ -3644,7 +3646,8 @@ class TestSessConfigFile:
 
         cfg = configparser.RawConfigParser()
         cfg.read_string(text)
-        assert dict(cfg["profile fresh"]) == {"login_session": SESSION_ARN, "region": "ap-southeast-2"}
+        assert dict(cfg["profile fresh"]) == {"login_session": SESSION_ARN}
+        assert text == SESS_RICH_CONFIG + f"[profile fresh]\nlogin_session = {SESSION_ARN}\n"
 
     def test_botocore_sees_the_same_config_plus_login_session(
         self, fake: FakeSignin, aws_env: dict[str, str]
@@ -3683,8 +3686,8 @@ class TestSessConfigFile:
         [
             "role_arn = arn:aws:iam::123456789012:role/R\nsource_profile = default",
             "credential_process = /bin/echo {}",
-            "sso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1",
-            "sso_session = corp",
+            "sso_account_id = 210987654321",
+            "sso_session = corp\nsso_role_name = ReadOnly",
             "aws_access_key_id = AKIAEXAMPLE",
             "web_identity_token_file = /var/run/token\nrole_arn = arn:aws:iam::123456789012:role/W",
         ],
@@ -3700,7 +3703,8 @@ class TestSessConfigFile:
         result = run_cli(["login", "--profile", "busy", "--no-browser", "--callback-timeout", "3"], env)
         assert result.returncode == 2, result.stderr
         assert result.stdout == ""
-        assert line.split(" ", 1)[0] in result.stderr
+        first_key = line.split(" ", 1)[0] if not line.startswith("sso_session") else "sso_role_name"
+        assert first_key in result.stderr
         assert config.read_bytes() == before
         assert not cache_path(env).parent.exists()
         assert fake.token_calls() == []
@@ -3708,32 +3712,61 @@ class TestSessConfigFile:
             assert fake.codes == {}  # nobody was sent to sign in
 
     @pytest.mark.parametrize(
-        ("previous", "yes", "replaced"),
-        [(SESS_OTHER_ARN, False, False), (SESS_OTHER_ARN, True, True), (SESSION_ARN, False, False)],
+        "line",
+        ["sso_session = corp", "sso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1"],
     )
-    def test_replacing_another_session(
-        self, fake: FakeSignin, aws_env: dict[str, str], previous: str, yes: bool, replaced: bool
+    def test_lone_sso_session_settings_are_not_other_credentials(
+        self, fake: FakeSignin, aws_env: dict[str, str], line: str
+    ) -> None:
+        env = login_env(aws_env, fake)
+        config = Path(env["AWS_CONFIG_FILE"])
+        config.parent.mkdir(parents=True)
+        config.write_text(f"[profile busy]\n{line}\n")
+        rc, _, err = sess_full_login(env, "--profile", "busy")
+        assert rc == 0, err
+        assert config.read_text() == f"[profile busy]\n{line}\nlogin_session = {SESSION_ARN}\n"
+
+    @pytest.mark.parametrize(
+        ("previous", "yes"),
+        [(SESS_OTHER_ARN, False), (SESS_OTHER_ARN, True), (SESSION_ARN, False), (SESSION_ARN, True)],
+    )
+    def test_replacing_a_usable_session_asks_before_the_browser(
+        self, fake: FakeSignin, aws_env: dict[str, str], previous: str, yes: bool
+    ) -> None:
+        env = login_env(aws_env, fake)
+        write_session(env, fake, profile="other")  # a usable entry for SESSION_ARN
+        if previous == SESS_OTHER_ARN:
+            shutil.copy(cache_path(env), cache_path(env, SESS_OTHER_ARN))
+        config = Path(env["AWS_CONFIG_FILE"])
+        before = f"[profile dev]\n# keep me\nlogin_session = {previous}\nregion = us-east-1\n".encode()
+        config.write_bytes(before)
+        if not yes:  # no terminal, no --yes: refused before anyone is sent to sign in
+            result = run_cli(["login", "--profile", "dev", "--no-browser"], env)
+            assert result.returncode == 2, result.stderr
+            assert "--yes" in result.stderr and "http" not in result.stderr
+            assert config.read_bytes() == before
+            with fake.lock:
+                assert fake.codes == {}
+            return
+        rc, out, err = sess_full_login(env, "--profile", "dev", "--yes")
+        assert rc == 0, err
+        assert out == ""
+        assert config.read_bytes() == before.replace(previous.encode(), SESSION_ARN.encode())
+
+    @pytest.mark.parametrize("previous", [SESS_OTHER_ARN, SESSION_ARN])
+    def test_replacing_a_session_with_no_usable_entry_needs_no_answer(
+        self, fake: FakeSignin, aws_env: dict[str, str], previous: str
     ) -> None:
         env = login_env(aws_env, fake)
         config = Path(env["AWS_CONFIG_FILE"])
         config.parent.mkdir(parents=True)
         before = f"[profile dev]\n# keep me\nlogin_session = {previous}\nregion = us-east-1\n".encode()
         config.write_bytes(before)
-        rc, out, err = sess_full_login(env, "--profile", "dev", *(["--yes"] if yes else []))
-        after = config.read_bytes()
-        if previous == SESSION_ARN:  # the same session: nothing to ask, nothing to change
-            assert rc == 0, err
-            assert after == before
-        elif replaced:
-            assert rc == 0, err
-            assert after == before.replace(previous.encode(), SESSION_ARN.encode())
-            assert cache_path(env).exists()
-        else:
-            assert rc != 0
-            assert "--yes" in err
-            assert after == before
-            assert not cache_path(env).exists()
+        rc, out, err = sess_full_login(env, "--profile", "dev")
+        assert rc == 0, err
         assert out == ""
+        assert config.read_bytes() == before.replace(previous.encode(), SESSION_ARN.encode())
+        assert cache_path(env).exists()
 
 
 class TestSessSkipIfValid:
@@ -4063,16 +4096,17 @@ class TestSessRefreshStatusLogoutExec:
             "settings.json": json.dumps({"accessToken": {"note": "no key id"}}),
             "list.json": "[1, 2, 3]",
             "broken.json": "{not json",
-            "notes.txt": json.dumps(entry),
         }
         for name, text in keep.items():
             (cache / name).write_text(text)
+        (cache / "notes.txt").write_text(json.dumps(entry))  # judged by content, as aws logout does
         config = Path(aws_env["AWS_CONFIG_FILE"])
         config_before = config.read_bytes()
         result = run_cli(["logout", "--all"], aws_env)
         assert result.returncode == 0, result.stderr
         assert not path.exists()
         assert not other.exists()
+        assert not (cache / "notes.txt").exists()
         for name, text in keep.items():
             assert (cache / name).read_text() == text, name
         assert config.read_bytes() == config_before
@@ -4266,8 +4300,8 @@ class TestSessFailures:
         assert fake.token_calls() == []
 
     def test_bad_dpop_key_is_a_new_login(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        path = write_session(
-            aws_env, fake, expires_in=60, extra={"dpopKey": "-----BEGIN EC PRIVATE KEY-----\nAAAA\n"}
+        path = write_session(  # expired: still-valid credentials would be returned with a warning
+            aws_env, fake, expires_in=-60, extra={"dpopKey": "-----BEGIN EC PRIVATE KEY-----\nAAAA\n"}
         )
         before = path.read_bytes()
         result = run_cli(["credentials"], aws_env)
@@ -4296,7 +4330,7 @@ class TestSessFailures:
     def test_refused_refresh(
         self, fake: FakeSignin, aws_env: dict[str, str], fault: tuple[Any, ...] | None, rc: int
     ) -> None:
-        path = write_session(aws_env, fake, expires_in=60, profile="dev")
+        path = write_session(aws_env, fake, expires_in=-60, profile="dev")
         if fault is None:
             with fake.lock:
                 fake.refresh_tokens.clear()
@@ -4850,7 +4884,8 @@ class TestFaultMatrix:
         hint: str,
     ) -> None:
         debug = mode.endswith("-debug")
-        path = write_session(aws_env, fake, expires_in=3600 if mode == "refresh-force" else 60)
+        # Expired for credentials: still-valid ones would be returned with a warning instead.
+        path = write_session(aws_env, fake, expires_in=3600 if mode == "refresh-force" else -60)
         before = path.read_bytes()
         args = ["refresh", "--force"] if mode == "refresh-force" else ["credentials"]
         args += ["--timeout", "0.5"] + (["--debug"] if debug else [])
@@ -5307,7 +5342,7 @@ class TestHostileInput:
 
         def read(raw: bytes) -> None:
             path.write_bytes(raw)
-            got = st._read_entry(str(path), "login")
+            got = st._read_entry(str(path), "login", wait=0)
             creds = st.Credentials._from_entry(got, SESSION_ARN)
             creds.seconds_left()
 
@@ -5498,7 +5533,7 @@ def rob_edge_parsers(
 
     def read_entry(raw: bytes) -> object:
         entry_path.write_bytes(raw)
-        return st._read_entry(str(entry_path), "login")
+        return st._read_entry(str(entry_path), "login", wait=0)
 
     def config(raw: bytes) -> object:
         config_path.write_bytes(raw)
@@ -5650,7 +5685,9 @@ class TestHostileEdgeCases:
             "clientId": "c",
         }
         path.write_text(json.dumps(entry))
-        failures = rob_fuzz(lambda p: st._read_entry(p, "login"), [str(path)], (st.LoginRequiredError,))
+        failures = rob_fuzz(
+            lambda p: st._read_entry(p, "login", wait=0), [str(path)], (st.LoginRequiredError,)
+        )
         assert not failures, failures
 
     def test_cli_cache_timestamp_out_of_range(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
@@ -5974,11 +6011,11 @@ class TestSecrets:
                 base64.b64encode(f"state=x&code={code_value}".encode()).decode(), "y"
             ),
             lambda: st._decode_remote_code(f"{code_value}{verifier}", "y"),
-            lambda: st._read_entry(str(tmp_path / "missing.json"), "login"),
+            lambda: st._read_entry(str(tmp_path / "missing.json"), "login", wait=0),
         ]
         broken = tmp_path / "broken.json"
         broken.write_text(json.dumps({"accessToken": {"secretAccessKey": secret_key}, "refreshToken": token}))
-        invalid.append(lambda: st._read_entry(str(broken), "login"))
+        invalid.append(lambda: st._read_entry(str(broken), "login", wait=0))
         for make in invalid:
             try:
                 make()
