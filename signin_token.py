@@ -113,19 +113,26 @@ CROSS_DEVICE_CLIENT_ID: Final = "arn:aws:signin:::devtools/cross-device"
 
 # The model's string and integer shapes: shape -> (min, max, full-match pattern).
 # min/max bound a string's length or an integer's value.
+# Requests are held to the model; responses only to type, presence and a memory
+# bound, as the AWS CLI, botocore and the JS SDK validate no response (§13).
+_MAX_TOKEN_CHARS: Final = 64 * 1024
 _SHAPES: Final[dict[str, tuple[int | None, int | None, str | None]]] = {
+    # Request members, as the model says.
     "AuthorizationCode": (1, 512, None),
     "ClientId": (None, None, r"arn:aws:signin:::devtools/(cross-device|same-device)"),
     "CodeVerifier": (43, 128, r"[A-Za-z0-9\-._~]+"),
-    "ExpiresIn": (1, 900, None),
     "GrantType": (None, None, r"(authorization_code|refresh_token)"),
-    "IdToken": (1, 4096, None),
     "RedirectUri": (1, 2048, None),
-    "RefreshToken": (1, 2048, None),
+    # Both ways: the service's own opaque token, echoed back in a refresh, so a
+    # session whose token is longer than the model's 2048 can still refresh.
+    "RefreshToken": (1, _MAX_TOKEN_CHARS, None),
+    # Response members: any positive lifetime, any token up to the memory bound.
+    "ExpiresIn": (1, None, None),
+    "IdToken": (1, _MAX_TOKEN_CHARS, None),
     # The model says "aws_sigv4"; real caches hold a URN.  Kept verbatim (§5).
-    "TokenType": (1, None, None),
+    "TokenType": (1, _MAX_TOKEN_CHARS, None),
     # Credentials: the model leaves them unconstrained; empty ones are useless.
-    "Credential": (1, None, None),
+    "Credential": (1, _MAX_TOKEN_CHARS, None),
 }
 
 # Request members: attribute, JSON wire name, OAuth form name, shape.
@@ -467,6 +474,15 @@ class CreateOAuth2TokenResponseBody:
         if self.id_token is not None:
             out["idToken"] = self.id_token
         return out
+
+    def expires_at(self, now: float) -> datetime.datetime:
+        """When the credentials expire (UTC) for a response received at ``now``
+        (POSIX seconds); a lifetime reaching past the year 9999 ends there."""
+        start = datetime.datetime.fromtimestamp(now, datetime.timezone.utc)
+        try:
+            return start + datetime.timedelta(seconds=self.expires_in)
+        except OverflowError:
+            return datetime.datetime.max.replace(tzinfo=datetime.timezone.utc)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateOAuth2TokenResponseBody:
@@ -2080,7 +2096,7 @@ def _refresh_locked(
             out = client.create_oauth2_token(request, key).token_output
         except ServiceError as exc:
             raise _refresh_error(exc, profile) from exc
-        expires = datetime.datetime.fromtimestamp(client.now() + out.expires_in, datetime.timezone.utc)
+        expires = out.expires_at(client.now())
         updated = dict(entry)
         updated["accessToken"] = {
             "accessKeyId": out.access_token.access_key_id,
@@ -2314,7 +2330,7 @@ def login(
         raise ConfigError(
             f"profile {prof.name!r} keeps its login session {previous}; pass --yes to replace it"
         )
-    expires = datetime.datetime.fromtimestamp(client.now() + out.expires_in, datetime.timezone.utc)
+    expires = out.expires_at(client.now())
     entry = {
         "accessToken": {
             "accessKeyId": out.access_token.access_key_id,

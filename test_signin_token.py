@@ -149,6 +149,7 @@ class FakeSignin:
         self.clock_offset = 0.0  # the server's clock minus ours
         self.expires_in = 900
         self.omit_refresh_token = False
+        self.long_tokens = 0  # when set: refresh tokens this long, id tokens with a claim this long
         self.subject = SESSION_ARN
         self.rotate = True
         outer = self
@@ -199,9 +200,13 @@ class FakeSignin:
             }
         return code
 
-    def seed_session(self, key: st.DPoPKey, *, client_id: str = st.SAME_DEVICE_CLIENT_ID) -> str:
-        """A refresh token bound to ``key``, as if a login had happened."""
+    def seed_session(
+        self, key: st.DPoPKey, *, client_id: str = st.SAME_DEVICE_CLIENT_ID, length: int = 0
+    ) -> str:
+        """A refresh token bound to ``key``, as if a login had happened (padded to
+        ``length`` characters when that is longer)."""
         token = "rt-" + uuid.uuid4().hex
+        token += "x" * (length - len(token))
         with self.lock:
             self.refresh_tokens[token] = {"jkt": key.thumbprint(), "client_id": client_id}
         return token
@@ -358,6 +363,7 @@ class FakeSignin:
 
     def _tokens(self, jkt: str, client_id: str, id_token: bool) -> dict[str, Any]:
         refresh = "rt-" + uuid.uuid4().hex
+        refresh += "x" * (self.long_tokens - len(refresh))
         with self.lock:
             self.refresh_tokens[refresh] = {"jkt": jkt, "client_id": client_id}
         out: dict[str, Any] = {
@@ -381,6 +387,7 @@ class FakeSignin:
                     "session_arn": self.subject,
                     "iat": now,
                     "exp": now + 43200,
+                    **({"pad": "p" * self.long_tokens} if self.long_tokens else {}),
                 }
             )
         return out
@@ -919,26 +926,32 @@ def core_response_body(**over: Any) -> st.CreateOAuth2TokenResponseBody:
     return st.CreateOAuth2TokenResponseBody(**values)
 
 
+# What is enforced: requests as the model says, except the refresh token (the service's
+# own opaque token echoed back); responses only up to a memory bound (PROTOCOL.md §13).
+CORE_MAX_TOKEN = 64 * 1024
+
+
 def core_boundary_cases() -> list[Any]:
-    """min-1, min, max, max+1 for every length/value-constrained member."""
-    where = {
-        "AuthorizationCode": [("auth", "code", "code")],
-        "RedirectUri": [("auth", "redirect_uri", "redirectUri")],
-        "CodeVerifier": [("auth", "code_verifier", "codeVerifier")],
-        "RefreshToken": [
-            ("refresh", "refresh_token", "refreshToken"),
-            ("response", "refresh_token", "refreshToken"),
-        ],
-        "IdToken": [("response", "id_token", "idToken")],
-        "ExpiresIn": [("response", "expires_in", "expiresIn")],
-    }
+    """min-1, min, max, max+1 for every length/value-constrained member (no max: a large value)."""
+    model = {shape: CORE_SHAPES[shape][:2] for shape in CORE_SHAPES}
+    memory = (1, CORE_MAX_TOKEN)
+    where = [
+        ("AuthorizationCode", model["AuthorizationCode"], "auth", "code", "code"),
+        ("RedirectUri", model["RedirectUri"], "auth", "redirect_uri", "redirectUri"),
+        ("CodeVerifier", model["CodeVerifier"], "auth", "code_verifier", "codeVerifier"),
+        ("RefreshToken", memory, "refresh", "refresh_token", "refreshToken"),
+        ("RefreshToken", memory, "response", "refresh_token", "refreshToken"),
+        ("IdToken", memory, "response", "id_token", "idToken"),
+        ("TokenType", memory, "response", "token_type", "tokenType"),
+        ("ExpiresIn", (1, None), "response", "expires_in", "expiresIn"),
+    ]
     cases = []
-    for shape, targets in where.items():
-        low, high, _ = CORE_SHAPES[shape]
-        assert low is not None and high is not None
-        for target, attr, wire in targets:
-            for size, ok in ((low - 1, False), (low, True), (high, True), (high + 1, False)):
-                cases.append(pytest.param(shape, target, attr, wire, size, ok, id=f"{target}-{wire}-{size}"))
+    for shape, (low, high), target, attr, wire in where:
+        assert low is not None
+        sizes = [(low - 1, False), (low, True)]
+        sizes += [(high, True), (high + 1, False)] if high is not None else [(2**31, True)]
+        for size, ok in sizes:
+            cases.append(pytest.param(shape, target, attr, wire, size, ok, id=f"{target}-{wire}-{size}"))
     return cases
 
 
@@ -1237,7 +1250,7 @@ class TestValidationBoundaries:
             cls.from_dict(wire_body)
         assert again.value.field == wire
 
-    @pytest.mark.parametrize("value", [-1, -900, 10**9])
+    @pytest.mark.parametrize("value", [0, -1, -900, -(2**31)])
     def test_expires_in_out_of_range(self, value: int) -> None:
         with pytest.raises(st.ParamValidationError) as info:
             core_response_body(expires_in=value)
@@ -2790,14 +2803,15 @@ class TestClientInvalidResponses:
             {"tokenType": None},
             {"expiresIn": None},
             {"expiresIn": 0},
-            {"expiresIn": 901},
+            {"expiresIn": -1},
             {"expiresIn": "900"},
+            {"expiresIn": 900.0},
             {"expiresIn": True},
             {"accessToken": {"accessKeyId": "ASIA", "secretAccessKey": "SECRETXYZ"}},
             {"accessToken": "ASIA"},
             {"refreshToken": ""},
-            {"refreshToken": "r" * 2049},
-            {"idToken": "i" * 4097},
+            {"refreshToken": "r" * (CORE_MAX_TOKEN + 1)},
+            {"idToken": "i" * (CORE_MAX_TOKEN + 1)},
         ],
     )
     def test_invalid_members(self, fake: FakeSignin, change: dict[str, Any]) -> None:
@@ -2842,14 +2856,14 @@ class TestClientInvalidResponses:
         assert out.token_output.refresh_token is None
         assert out.token_output.access_token.access_key_id.startswith("ASIA")
 
-    @pytest.mark.parametrize("expires_in", [1, 900])
+    @pytest.mark.parametrize("expires_in", [1, 900, 901, 3600, 86400, 2**31])
     def test_expires_in_bounds_accepted(self, fake: FakeSignin, expires_in: int) -> None:
         fake.expires_in = expires_in
         key = st.DPoPKey.generate()
         out = core_client(fake).create_oauth2_token(refresh_request(fake, key), key)
         assert out.token_output.expires_in == expires_in
 
-    @pytest.mark.parametrize("expires_in", [0, 901])
+    @pytest.mark.parametrize("expires_in", [0, -1])
     def test_expires_in_bounds_refused(self, fake: FakeSignin, expires_in: int) -> None:
         fake.expires_in = expires_in
         key = st.DPoPKey.generate()
@@ -4791,9 +4805,6 @@ def rob_fault_cases() -> list[Any]:
     for label, value in (
         ("0", 0),
         ("-1", -1),
-        ("901", 901),
-        ("43200", 43200),
-        ("1e30", 10**30),
         ("string", "900"),
         ("float", 900.5),
         ("bool", True),
@@ -5079,8 +5090,9 @@ class TestHostileInput:
         def parse(data: Any) -> None:
             nonlocal successes
             out = st.CreateOAuth2TokenResponseBody.from_dict(data)
-            assert type(out.expires_in) is int and 1 <= out.expires_in <= 900
-            assert all(isinstance(v, str) and v for v in out.access_token.to_dict().values())
+            assert type(out.expires_in) is int and out.expires_in >= 1
+            credentials = out.access_token.to_dict().values()
+            assert all(isinstance(v, str) and 0 < len(v) <= CORE_MAX_TOKEN for v in credentials)
             successes += 1
 
         inputs = list(rob_mutations(rng, valid, ROB_FUZZ_N))
@@ -6506,3 +6518,211 @@ class TestCallbackServer:
             rc, _, err = login_finish(h, timeout=30)
         assert rc == 0, err
         assert "Traceback" not in err and "Exception occurred" not in err, err
+
+
+# --------------------------------------------------------------------------
+# Service model: liberal in what it accepts from the service, strict in what it sends
+# --------------------------------------------------------------------------
+
+MODEL_CREDENTIALS = ("accessKeyId", "secretAccessKey", "sessionToken")
+
+
+def model_wire(**over: Any) -> dict[str, Any]:
+    """A 200 token response body (wire names); ``over`` replaces top-level members."""
+    wire: dict[str, Any] = {
+        "accessToken": {"accessKeyId": "ASIAM", "secretAccessKey": "SECRETM", "sessionToken": "SESSIONM"},
+        "tokenType": TOKEN_TYPE,
+        "expiresIn": 900,
+        "refreshToken": "rt-m",
+        "idToken": fake_jwt({"sub": SESSION_ARN}),
+    }
+    wire.update(over)
+    return wire
+
+
+def model_set(wire: dict[str, Any], field: str, value: Any) -> dict[str, Any]:
+    """``wire`` with ``field`` ("a" or "accessToken.b") set to ``value``, or removed for ``None``."""
+    out = copy.deepcopy(wire)
+    *parents, last = field.split(".")
+    target = out
+    for name in parents:
+        target = target[name]
+    if value is None:
+        del target[last]
+    else:
+        target[last] = value
+    return out
+
+
+def model_call(fake: FakeSignin, wire: dict[str, Any]) -> st.CreateOAuth2TokenResponseBody:
+    """A refresh through the client that the fake answers with ``wire``."""
+    fake.faults.append(("raw", 200, json.dumps(wire).encode(), "application/json"))
+    key = st.DPoPKey.generate()
+    return core_client(fake).create_oauth2_token(refresh_request(fake, key), key).token_output
+
+
+class TestModelLiberalResponses:
+    """Responses are held to type, presence and a 64 KiB memory bound only, as the AWS CLI,
+    botocore and the JS SDK validate no response (PROTOCOL.md §13); requests stay held to
+    service-2.json, except the echoed refresh token (same memory bound)."""
+
+    @pytest.mark.parametrize("size", [4097, 10_000, CORE_MAX_TOKEN])
+    def test_long_tokens_and_credentials_parse(self, fake: FakeSignin, size: int) -> None:
+        long = {name: name[0] * size for name in ("tokenType", "idToken", "refreshToken")}
+        access = {name: name[0].upper() * size for name in MODEL_CREDENTIALS}
+        wire = model_wire(accessToken=access, **long)
+        for body in (st.CreateOAuth2TokenResponseBody.from_dict(wire), model_call(fake, wire)):
+            assert body.to_dict() == wire
+            assert (body.token_type, body.id_token, body.refresh_token) == (
+                long["tokenType"],
+                long["idToken"],
+                long["refreshToken"],
+            )
+
+    @pytest.mark.parametrize("expires_in", [901, 3600, 43200, 86400, 2**31, 10**30])
+    def test_any_positive_expires_in_parses(self, fake: FakeSignin, expires_in: int) -> None:
+        wire = model_wire(expiresIn=expires_in)
+        assert st.CreateOAuth2TokenResponseBody.from_dict(wire).expires_in == expires_in
+        assert model_call(fake, wire).expires_in == expires_in
+
+    def test_expires_at_follows_expires_in_and_ends_at_year_9999(self) -> None:
+        now = 1_700_000_000.0
+        at = core_response_body(expires_in=86400).expires_at(now)
+        assert at.tzinfo is not None and at.timestamp() == now + 86400
+        for huge in (2**40, 10**30):
+            at = core_response_body(expires_in=huge).expires_at(now)
+            assert (at.year, at.tzinfo) == (9999, datetime.timezone.utc)
+
+    @pytest.mark.parametrize(
+        "field", ["tokenType", "idToken", "refreshToken", *(f"accessToken.{n}" for n in MODEL_CREDENTIALS)]
+    )
+    def test_over_memory_bound_refused_naming_the_field(self, fake: FakeSignin, field: str) -> None:
+        value = "Q" * (CORE_MAX_TOKEN + 1)
+        wire = model_set(model_wire(), field, value)
+        with pytest.raises(st.ParamValidationError) as info:
+            st.CreateOAuth2TokenResponseBody.from_dict(wire)
+        assert info.value.field == field and str(CORE_MAX_TOKEN) in info.value.rule
+        with pytest.raises(st.InvalidResponseError) as again:
+            model_call(fake, wire)
+        assert field in str(again.value) and "QQQQ" not in str(again.value)
+        assert "SECRETM" not in str(again.value) and "SESSIONM" not in str(again.value)
+
+    def test_unknown_members_ignored_at_both_levels(self, fake: FakeSignin) -> None:
+        wire = model_wire(futureMember={"nested": [1, 2]}, issuedTokenType="urn:x", scope="openid")
+        wire["accessToken"] = dict(wire["accessToken"], accountId=ACCOUNT, expiration=12, extra=None)
+        known = model_wire()
+        for body in (st.CreateOAuth2TokenResponseBody.from_dict(wire), model_call(fake, wire)):
+            assert body.to_dict() == known
+        wrapped = st.CreateOAuth2TokenResponse.from_dict({"tokenOutput": wire, "ResponseMetadata": {}})
+        assert wrapped.token_output.to_dict() == known
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [
+            ("expiresIn", "3600"),
+            ("expiresIn", 3600.0),
+            ("expiresIn", True),
+            ("expiresIn", [3600]),
+            ("tokenType", 1),
+            ("idToken", {"sub": SESSION_ARN}),
+            ("refreshToken", ["rt"]),
+            ("accessToken", "ASIA"),
+            ("accessToken.accessKeyId", 12),
+            ("accessToken.sessionToken", False),
+        ],
+    )
+    def test_wrong_types_are_still_typed_errors(self, fake: FakeSignin, field: str, value: Any) -> None:
+        wire = model_set(model_wire(), field, value)
+        with pytest.raises(TypeError) as info:
+            st.CreateOAuth2TokenResponseBody.from_dict(wire)
+        assert field.rsplit(".", 1)[-1] in str(info.value)
+        with pytest.raises(st.InvalidResponseError):
+            model_call(fake, wire)
+
+    @pytest.mark.parametrize(("field", "value"), [("expiresIn", 0), ("expiresIn", -1), ("tokenType", "")])
+    def test_out_of_range_values_are_still_refused(self, fake: FakeSignin, field: str, value: Any) -> None:
+        wire = model_set(model_wire(), field, value)
+        with pytest.raises(st.ParamValidationError) as info:
+            st.CreateOAuth2TokenResponseBody.from_dict(wire)
+        assert info.value.field == field
+        with pytest.raises(st.InvalidResponseError):
+            model_call(fake, wire)
+
+    @pytest.mark.parametrize(
+        "field", ["accessToken", *(f"accessToken.{n}" for n in MODEL_CREDENTIALS), "tokenType", "expiresIn"]
+    )
+    def test_missing_required_member_is_a_typed_error(self, fake: FakeSignin, field: str) -> None:
+        wire = model_set(model_wire(), field, None)
+        with pytest.raises(st.ParamValidationError) as info:
+            st.CreateOAuth2TokenResponseBody.from_dict(wire)
+        assert info.value.field == field and "required" in info.value.rule
+        with pytest.raises(st.InvalidResponseError) as again:
+            model_call(fake, wire)
+        assert field in str(again.value)
+
+    def test_refresh_request_with_a_3000_char_token_reaches_the_fake(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        token = fake.seed_session(key, length=3000)
+        assert len(token) == 3000
+        body = st.CreateOAuth2TokenRequestBody(
+            client_id=st.SAME_DEVICE_CLIENT_ID, grant_type="refresh_token", refresh_token=token
+        )
+        assert st.CreateOAuth2TokenRequestBody.from_dict(body.to_dict()) == body
+        out = core_client(fake).create_oauth2_token(st.CreateOAuth2TokenRequest(body), key)
+        assert out.token_output.access_token.access_key_id.startswith("ASIA")
+        (call,) = fake.token_calls("refresh_token")
+        assert call["json"]["refreshToken"] == token and call["jkt"] == key.thumbprint()
+
+    def test_refresh_request_past_the_memory_bound_is_refused_before_sending(self, fake: FakeSignin) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            st.CreateOAuth2TokenRequestBody(**dict(CORE_REFRESH, refresh_token="R" * (CORE_MAX_TOKEN + 1)))
+        assert info.value.field == "refreshToken" and "RRRR" not in str(info.value)
+        assert fake.token_calls() == []
+
+    @pytest.mark.parametrize(
+        ("over", "field"),
+        [
+            ({"code": "c" * 513}, "code"),
+            ({"redirect_uri": "r" * 2049}, "redirectUri"),
+            ({"code_verifier": "v" * 129}, "codeVerifier"),
+            ({"code_verifier": "v" * 42 + "+"}, "codeVerifier"),
+            ({"client_id": "arn:aws:signin:::devtools/other"}, "clientId"),
+            ({"grant_type": "password"}, "grantType"),
+            ({"refresh_token": "rt"}, "refreshToken"),
+        ],
+    )
+    def test_requests_are_still_held_to_the_model(self, over: dict[str, str], field: str) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            st.CreateOAuth2TokenRequestBody(**dict(CORE_AUTH, **over))
+        assert info.value.field == field
+
+    def test_cli_session_with_long_tokens_logs_in_and_refreshes(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        fake.long_tokens = 3000
+        fake.expires_in = 86400
+        env = login_env(aws_env, fake)
+        rc, _, err = sess_full_login(env)
+        assert rc == 0, err
+        entry = json.loads(cache_path(env).read_text())
+        assert len(entry["refreshToken"]) == 3000 and len(entry["idToken"]) > 4096
+        assert cached_expiry(cache_path(env)) > time.time() + 86000
+        forced = run_cli(["refresh", "--force"], env)
+        assert forced.returncode == 0, forced.stderr
+        (refresh,) = fake.token_calls("refresh_token")
+        assert refresh["json"]["refreshToken"] == entry["refreshToken"]
+
+    @pytest.mark.parametrize("expires_in", [901, 43200, 10**30])
+    def test_cli_accepts_long_lifetimes(
+        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: int
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        fake.expires_in = expires_in
+        code, out, err = run_main(["credentials"])
+        assert code == 0, err
+        expiration = iso_instant(json.loads(out)["Expiration"])
+        if expires_in < 10**9:
+            assert abs(expiration - (time.time() + expires_in)) < 120
+        else:
+            assert time.gmtime(expiration).tm_year == 9999
+        assert cached_expiry(path) == int(expiration)
