@@ -1984,7 +1984,7 @@ class TestEndpoints:
             ("us-gov-west-1", False, False, "https://us-gov-west-1.signin.amazonaws-us-gov.com"),
             ("us-east-1", True, False, "https://signin-fips.us-east-1.amazonaws.com"),
             ("cn-north-1", True, False, "https://signin-fips.cn-north-1.amazonaws.com.cn"),
-            ("us-gov-west-1", True, False, "https://signin-fips.us-gov-west-1.amazonaws.com"),
+            ("us-gov-west-1", True, False, "https://signin-fips.amazonaws-us-gov.com"),  # its own rule
             ("us-east-1", False, True, "https://signin.us-east-1.api.aws"),
             ("cn-north-1", False, True, "https://signin.cn-north-1.api.amazonwebservices.com.cn"),
             ("us-east-1", True, True, "https://signin-fips.us-east-1.api.aws"),
@@ -5942,7 +5942,9 @@ class TestSecrets:
                 fake.faults = []
         invalid: list[Callable[[], object]] = [
             lambda: st.CreateOAuth2TokenRequestBody(
-                client_id=st.SAME_DEVICE_CLIENT_ID, grant_type="refresh_token", refresh_token=token * 100
+                client_id=st.SAME_DEVICE_CLIENT_ID,
+                grant_type="refresh_token",
+                refresh_token=token * (CORE_MAX_TOKEN // len(token) + 1),
             ),
             lambda: st.CreateOAuth2TokenRequestBody(
                 client_id=st.SAME_DEVICE_CLIENT_ID,
@@ -6726,3 +6728,490 @@ class TestModelLiberalResponses:
         else:
             assert time.gmtime(expiration).tm_year == 9999
         assert cached_expiry(path) == int(expiration)
+
+
+# --------------------------------------------------------------------------
+# Endpoints: every partition AWS publishes, as botocore's rule set resolves them
+# --------------------------------------------------------------------------
+
+# Hand-picked regions of every partition (listed, "-global" and made-up ones) and what the
+# rule set gives them: the host without FIPS and dual-stack, the FIPS host, the dual-stack suffix.
+ENDPOINT_TABLE = [
+    ("aws", "us-east-1", "{r}.signin.aws.amazon.com", "signin-fips.{r}.amazonaws.com", "api.aws"),
+    ("aws", "me-west-1", "{r}.signin.aws.amazon.com", "signin-fips.{r}.amazonaws.com", "api.aws"),
+    ("aws", "aws-global", "{r}.signin.aws.amazon.com", "signin-fips.{r}.amazonaws.com", "api.aws"),
+    ("aws", "xx-nowhere-1", "{r}.signin.aws.amazon.com", "signin-fips.{r}.amazonaws.com", "api.aws"),
+    ("aws", "us-gov-9", "{r}.signin.aws.amazon.com", "signin-fips.{r}.amazonaws.com", "api.aws"),
+    (
+        "aws-cn",
+        "cn-north-1",
+        "{r}.signin.amazonaws.cn",
+        "signin-fips.{r}.amazonaws.com.cn",
+        "api.amazonwebservices.com.cn",
+    ),
+    (
+        "aws-cn",
+        "aws-cn-global",
+        "{r}.signin.amazonaws.cn",
+        "signin-fips.{r}.amazonaws.com.cn",
+        "api.amazonwebservices.com.cn",
+    ),
+    (
+        "aws-us-gov",
+        "us-gov-west-1",
+        "{r}.signin.amazonaws-us-gov.com",
+        "signin-fips.amazonaws-us-gov.com",
+        "api.aws",
+    ),
+    (
+        "aws-us-gov",
+        "us-gov-east-1",
+        "{r}.signin.amazonaws-us-gov.com",
+        "{r}.signin-fips.amazonaws-us-gov.com",
+        "api.aws",
+    ),
+    ("aws-iso", "us-iso-east-1", "{r}.signin.c2shome.ic.gov", "signin-fips.{r}.c2s.ic.gov", "api.aws.ic.gov"),
+    (
+        "aws-iso-b",
+        "us-isob-east-1",
+        "{r}.signin.sc2shome.sgov.gov",
+        "signin-fips.{r}.sc2s.sgov.gov",
+        "api.aws.scloud",
+    ),
+    (
+        "aws-iso-e",
+        "eu-isoe-west-1",
+        "{r}.signin.csphome.adc-e.uk",
+        "signin-fips.{r}.cloud.adc-e.uk",
+        "api.cloud-aws.adc-e.uk",
+    ),
+    (
+        "aws-iso-f",
+        "us-isof-south-1",
+        "{r}.signin.csphome.hci.ic.gov",
+        "signin-fips.{r}.csp.hci.ic.gov",
+        "api.aws.hci.ic.gov",
+    ),
+    (
+        "aws-iso-f",
+        "us-isof-west-7",
+        "{r}.signin.csphome.hci.ic.gov",
+        "signin-fips.{r}.csp.hci.ic.gov",
+        "api.aws.hci.ic.gov",
+    ),
+    (
+        "aws-eusc",
+        "eusc-de-east-1",
+        "{r}.signin.amazonaws-eusc.eu",
+        "signin-fips.{r}.amazonaws.eu",
+        "api.amazonwebservices.eu",
+    ),
+]
+ENDPOINT_COMBOS = [(False, False), (True, False), (False, True), (True, True)]
+# Partitions that lack FIPS and/or dual-stack, to reach the rule set's error rules.
+ENDPOINT_REDUCED = {"aws-iso": (False, True), "aws-iso-b": (True, False), "aws-cn": (False, False)}
+
+
+def endpoint_partition_rows(data: dict[str, Any]) -> tuple[tuple[Any, ...], ...]:
+    """botocore's partitions.json in the module's row form."""
+    rows = []
+    for p in data["partitions"]:
+        out = p["outputs"]
+        extra = tuple(r for r in p["regions"] if not re.match(p["regionRegex"], r))
+        rows.append(
+            (
+                p["id"],
+                p["regionRegex"],
+                extra,
+                out["dnsSuffix"],
+                out["dualStackDnsSuffix"],
+                out["supportsFIPS"],
+                out["supportsDualStack"],
+            )
+        )
+    return tuple(rows)
+
+
+def endpoint_reduced(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of partitions.json where the ENDPOINT_REDUCED partitions lack FIPS/dual-stack."""
+    data = copy.deepcopy(data)
+    for p in data["partitions"]:
+        if p["id"] in ENDPOINT_REDUCED:
+            p["outputs"]["supportsFIPS"], p["outputs"]["supportsDualStack"] = ENDPOINT_REDUCED[p["id"]]
+    return data
+
+
+def endpoint_regions(data: dict[str, Any]) -> list[str]:
+    """Every region partitions.json lists, a made-up one per partition regex, and two no regex claims."""
+    regions: list[str] = []
+    for p in data["partitions"]:
+        listed = list(p["regions"])
+        regions += listed
+        made_up = re.sub(r"\d+$", "97", next(r for r in listed if re.match(p["regionRegex"], r)))
+        assert re.match(p["regionRegex"], made_up) and made_up not in listed
+        regions.append(made_up)
+    return [*regions, "xx-nowhere-1", "zz9"]
+
+
+class EndpointBotocore:
+    """botocore's own rule-set resolver for CreateOAuth2Token (no network, no credentials)."""
+
+    def __init__(self) -> None:
+        for name in ("botocore",):
+            if importlib.util.find_spec(name) is None:
+                pytest.skip(f"{name} is not importable")
+        import botocore.session
+        from botocore.exceptions import DataNotFoundError, EndpointResolutionError
+
+        self.error = EndpointResolutionError
+        self.session = botocore.session.Session()
+        loader = self.session.get_component("data_loader")
+        try:
+            self.ruleset = loader.load_service_model("signin", "endpoint-rule-set-1")
+        except DataNotFoundError:
+            pytest.skip("this botocore has no signin endpoint rule set")
+        self.partitions: dict[str, Any] = loader.load_data("partitions")
+        self.model = self.session.get_service_model("signin")
+        self.operation = self.model.operation_model("CreateOAuth2Token")
+
+    def url(
+        self, region: str | None, fips: bool, dual: bool, partitions: dict[str, Any] | None = None
+    ) -> str:
+        """The URL, or ``"error: <the rule's message>"``."""
+        from botocore.regions import EndpointRulesetResolver
+
+        builtins = {
+            "AWS::Region": region,
+            "AWS::UseFIPS": fips,
+            "AWS::UseDualStack": dual,
+            "SDK::Endpoint": None,
+        }
+        resolver = EndpointRulesetResolver(
+            self.ruleset,
+            copy.deepcopy(partitions or self.partitions),
+            self.model,
+            builtins,
+            {},
+            self.session.get_component("event_emitter"),
+        )
+        try:
+            return str(resolver.construct_endpoint(self.operation, {}, {}).url)
+        except self.error as exc:
+            return f"error: {exc}"
+
+
+def endpoint_ours(region: str, fips: bool, dual: bool, partitions: Any = None) -> str:
+    """Our URL, or ``"error: <field>: <rule>"``."""
+    try:
+        if partitions is None:
+            return st.resolve_endpoint(region, use_fips=fips, use_dualstack=dual, environ={})
+        return st._rule_set_endpoint(region, fips, dual, partitions)
+    except st.ParamValidationError as exc:
+        return f"error: {exc.field}: {exc.rule}"
+
+
+def endpoint_same(ours: str, theirs: str) -> bool:
+    """Equal URLs, or both errors with botocore's rule message inside ours."""
+    if theirs.startswith("error: ") and ours.startswith("error: "):
+        message = theirs.split(": ", 1)[1]
+        return message.split(": ", 1)[-1] in ours
+    return ours == theirs
+
+
+class TestEndpointPartitions:
+    """Every partition of botocore's data/partitions.json and the service's endpoint rule set
+    (data/signin/2023-01-01/endpoint-rule-set-1.json), CreateOAuth2Token's rules (PROTOCOL.md §1, §13)."""
+
+    @pytest.mark.parametrize(("partition", "region", "plain", "fips", "dual"), ENDPOINT_TABLE)
+    @pytest.mark.parametrize(("use_fips", "use_dual"), ENDPOINT_COMBOS)
+    def test_table(
+        self, partition: str, region: str, plain: str, fips: str, dual: str, use_fips: bool, use_dual: bool
+    ) -> None:
+        if use_fips and use_dual:
+            host = f"signin-fips.{region}.{dual}"
+        elif use_fips:
+            host = fips.format(r=region)
+        elif use_dual:
+            host = f"signin.{region}.{dual}"
+        else:
+            host = plain.format(r=region)
+        got = st.resolve_endpoint(region, use_fips=use_fips, use_dualstack=use_dual, environ={})
+        assert got == f"https://{host}"
+
+    def test_every_partition_is_known(self) -> None:
+        assert [p[0] for p in st._PARTITIONS] == [
+            "aws",
+            "aws-cn",
+            "aws-eusc",
+            "aws-iso",
+            "aws-iso-b",
+            "aws-iso-e",
+            "aws-iso-f",
+            "aws-us-gov",
+        ]
+        assert {row[0] for row in ENDPOINT_TABLE} == {p[0] for p in st._PARTITIONS}
+
+    @pytest.mark.parametrize(
+        ("region", "fips", "dual", "field", "rule"),
+        [
+            (
+                "us-iso-east-1",
+                True,
+                False,
+                "use_fips",
+                "FIPS is enabled but this partition does not support FIPS",
+            ),
+            ("us-iso-east-1", True, True, "use_fips", "FIPS and DualStack are enabled, but this partition"),
+            (
+                "us-isob-east-1",
+                False,
+                True,
+                "use_dualstack",
+                "DualStack is enabled but this partition does not",
+            ),
+            (
+                "us-isob-east-1",
+                True,
+                True,
+                "use_dualstack",
+                "FIPS and DualStack are enabled, but this partition",
+            ),
+            (
+                "cn-north-1",
+                True,
+                False,
+                "use_fips",
+                "FIPS is enabled but this partition does not support FIPS",
+            ),
+            ("cn-north-1", False, True, "use_dualstack", "DualStack is enabled but this partition does not"),
+        ],
+    )
+    def test_unsupported_variant_names_setting_and_rule(
+        self, region: str, fips: bool, dual: bool, field: str, rule: str
+    ) -> None:
+        rows = tuple(
+            (*p[:5], *ENDPOINT_REDUCED[p[0]]) if p[0] in ENDPOINT_REDUCED else p for p in st._PARTITIONS
+        )
+        with pytest.raises(st.ParamValidationError) as info:
+            st._rule_set_endpoint(region, fips, dual, rows)
+        assert info.value.field == field
+        assert rule in info.value.rule and "rule set" in info.value.rule
+        assert st._rule_set_endpoint(region, False, False, rows) == st.resolve_endpoint(region, environ={})
+
+    @pytest.mark.parametrize("region", ["US-EAST-1", "us-east-1.evil.com", "us-east-1\n", "a" * 64, "x]\n[y"])
+    def test_region_checked_before_anything_else(self, region: str) -> None:
+        for kwargs in (
+            {},
+            {"endpoint_url": "https://x.example"},
+            {"environ": {"AWS_ENDPOINT_URL": "https://x.example"}},
+        ):
+            with pytest.raises(st.ParamValidationError) as info:
+                st.resolve_endpoint(region, **{"environ": {}, **kwargs})
+            assert info.value.field == "region"
+
+    def test_endpoint_url_wins_over_fips_and_dualstack(self) -> None:
+        """As in botocore, a configured endpoint turns FIPS and dual-stack off."""
+        for fips, dual in ENDPOINT_COMBOS:
+            got = st.resolve_endpoint(
+                "us-iso-east-1",
+                endpoint_url="https://x.example",
+                use_fips=fips,
+                use_dualstack=dual,
+                environ={},
+            )
+            assert got == "https://x.example"
+
+    # -- botocore as the reference (skips without it) ---------------------------------------
+
+    def test_partitions_are_botocores(self) -> None:
+        boto = EndpointBotocore()
+        assert endpoint_partition_rows(boto.partitions) == st._PARTITIONS
+
+    def test_every_region_and_setting_resolves_as_in_botocore(self) -> None:
+        boto = EndpointBotocore()
+        regions = endpoint_regions(boto.partitions)
+        assert {"us-iso-east-1", "us-isob-east-1", "eu-isoe-west-1", "us-isof-south-1"} <= set(regions)
+        mismatches = []
+        for region in regions:
+            for fips, dual in ENDPOINT_COMBOS:
+                ours, theirs = endpoint_ours(region, fips, dual), boto.url(region, fips, dual)
+                if ours != theirs:
+                    mismatches.append((region, fips, dual, ours, theirs))
+        assert mismatches == []
+        assert len(regions) * len(ENDPOINT_COMBOS) >= 200
+
+    def test_error_rules_match_botocore(self) -> None:
+        boto = EndpointBotocore()
+        reduced = endpoint_reduced(boto.partitions)
+        rows = endpoint_partition_rows(reduced)
+        errors = mismatches = 0
+        for region in endpoint_regions(reduced):
+            for fips, dual in ENDPOINT_COMBOS:
+                ours, theirs = endpoint_ours(region, fips, dual, rows), boto.url(region, fips, dual, reduced)
+                errors += theirs.startswith("error: ")
+                if not endpoint_same(ours, theirs):
+                    mismatches += 1
+                    print(region, fips, dual, ours, theirs)
+        assert mismatches == 0
+        assert errors >= 10  # the error rules were really reached
+
+    def test_missing_region_as_in_botocore(self) -> None:
+        boto = EndpointBotocore()
+        assert "Missing Region" in boto.url(None, False, False)
+        with pytest.raises(st.ParamValidationError) as info:
+            st.resolve_endpoint(None, environ={})
+        assert "Missing Region" in info.value.rule
+
+    @pytest.mark.parametrize(
+        "region", ["us-east-1", "eu-central-2", "cn-northwest-1", "us-gov-west-1", "us-gov-east-1"]
+    )
+    def test_signin_client_settings_resolve_as_ours(self, region: str) -> None:
+        """A real botocore signin client (config use_fips_endpoint / use_dualstack_endpoint,
+        dummy credentials, no request sent) resolves CreateOAuth2Token's URL as we do."""
+        boto = EndpointBotocore()
+        from botocore.config import Config
+
+        for fips, dual in ENDPOINT_COMBOS:
+            client = boto.session.create_client(
+                "signin",
+                region_name=region,
+                aws_access_key_id="AKIDEXAMPLE",
+                aws_secret_access_key="dummy",
+                config=Config(use_fips_endpoint=fips, use_dualstack_endpoint=dual),
+            )
+            op = client.meta.service_model.operation_model("CreateOAuth2Token")
+            url = client._ruleset_resolver.construct_endpoint(op, {}, {}).url
+            assert url == st.resolve_endpoint(region, use_fips=fips, use_dualstack=dual, environ={})
+
+
+ENDPOINT_SOURCES = ["endpoint_url", "AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"]
+
+
+def endpoint_resolve_via(source: str, url: str) -> str:
+    if source == "endpoint_url":
+        return st.resolve_endpoint("us-east-1", endpoint_url=url, environ={})
+    return st.resolve_endpoint("us-east-1", environ={source: url})
+
+
+class TestEndpointUrlEncoding:
+    """An endpoint URL that cannot go on the wire (a host IDNA cannot encode, text that is
+    not UTF-8, non-ASCII or control characters) is a ParamValidationError naming the
+    setting, never a UnicodeError later (RFC 3490 §4.1 label lengths, RFC 3986 §2)."""
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "https://a..example.com",
+            "https://.example.com",
+            "https://" + "a" * 64 + ".example.com",
+            "https://" + "\u00e9" * 60 + ".example.com",
+            "https://\ue000.example.com",
+            "https://\u200e.example.com",
+            "https://\u06270a.example.com",
+        ],
+        ids=["empty-label", "leading-dot", "label-64", "idn-label-too-long", "private-use", "lrm", "bidi"],
+    )
+    @pytest.mark.parametrize("source", ENDPOINT_SOURCES)
+    def test_host_idna_cannot_encode(self, url: str, source: str) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            endpoint_resolve_via(source, url)
+        assert info.value.field == source and "DNS name" in info.value.rule
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "https://exa\udcffmple.com",
+            "https://example.com/\udcff",
+            "http://127.0.0.1:9/\udc80",
+            "https://example.com/\ud800x",
+        ],
+    )
+    @pytest.mark.parametrize("source", ENDPOINT_SOURCES)
+    def test_not_utf8(self, url: str, source: str) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            endpoint_resolve_via(source, url)
+        assert info.value.field == source and "UTF-8" in info.value.rule
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "https://example.com/caf\u00e9",
+            "http://127.0.0.1:9/caf\u00e9",
+            "https://example.com/a\x00b",
+            "https://example.com/a\x7fb",
+            "http://127.0.0.1/a\x01",
+            "https://example.com:\u0661\u0662",
+            "http://127.0.0.1:\u00b2",
+            "https://example.com:65536",
+            "https://exa_mple.com",
+            "https://exa\x00mple.com",
+        ],
+    )
+    @pytest.mark.parametrize("source", ENDPOINT_SOURCES)
+    def test_not_printable_ascii_or_bad_port(self, url: str, source: str) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            endpoint_resolve_via(source, url)
+        assert info.value.field == source
+
+    @pytest.mark.parametrize(
+        ("url", "sent"),
+        [
+            ("https://b\u00fccher.example/x", "https://xn--bcher-kva.example/x"),
+            ("https://B\u00dcCHER.example:8443", "https://xn--bcher-kva.example:8443"),
+            ("https://example.com.", "https://example.com."),
+            ("https://" + "a" * 63 + ".example.com/", "https://" + "a" * 63 + ".example.com"),
+            ("https://example.com:65535/p%C3%A9", "https://example.com:65535/p%C3%A9"),
+        ],
+    )
+    def test_encodable_host_is_sent_in_ascii(self, url: str, sent: str) -> None:
+        assert st.resolve_endpoint(None, endpoint_url=url, environ={}) == sent
+        authorize = st.authorization_url(code_challenge="c", state="s", endpoint_url=url, remote=True)
+        origin = "/".join(sent.split("/")[:3])
+        assert authorize.startswith(origin + "/v1/authorize?") and authorize.isascii()
+        assert url_query(authorize)["redirect_uri"] == origin + "/v1/sessions/confirmation"
+
+    def test_cli_endpoint_url_not_utf8_is_exit_2(self, aws_env: dict[str, str]) -> None:
+        args = ["login", "--no-browser", "--callback-timeout", "5", "--region", "us-east-1"]
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "signin_token",
+                *args,
+                "--endpoint-url",
+                b"https://sign\xffin.example.com",
+            ],
+            env=aws_env,
+            capture_output=True,
+            timeout=60,
+            cwd=str(HERE),
+            check=False,
+        )
+        assert proc.returncode == 2, proc.stderr
+        err = proc.stderr.decode("utf-8", "replace")
+        assert "endpoint_url" in err and "UTF-8" in err and "Traceback" not in err
+        assert b"\xff" not in proc.stderr and proc.stdout == b""
+        assert list(Path(aws_env["HOME"]).iterdir()) == []
+
+    @pytest.mark.parametrize("source", ["AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"])
+    def test_cli_environment_not_utf8_is_exit_2_and_nothing_written(
+        self, fake: FakeSignin, aws_env: dict[str, str], source: str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        before = {p: p.read_bytes() for p in (path, Path(aws_env["AWS_CONFIG_FILE"]))}
+        env: dict[bytes, bytes] = {os.fsencode(k): os.fsencode(v) for k, v in aws_env.items()}
+        env.pop(b"AWS_ENDPOINT_URL_SIGNIN", None)
+        env[source.encode()] = b"http://127.0.0.1:" + str(fake.port).encode() + b"/\xfe"
+        proc = subprocess.run(
+            [sys.executable, "-m", "signin_token", "credentials"],
+            env=env,
+            capture_output=True,
+            timeout=60,
+            cwd=str(HERE),
+            check=False,
+        )
+        assert proc.returncode == 2, proc.stderr
+        err = proc.stderr.decode("utf-8", "replace")
+        assert source in err and "UTF-8" in err and "Traceback" not in err
+        assert proc.stdout == b"" and fake.token_calls() == []
+        assert {p: p.read_bytes() for p in before} == before
