@@ -7215,3 +7215,146 @@ class TestEndpointUrlEncoding:
         assert source in err and "UTF-8" in err and "Traceback" not in err
         assert proc.stdout == b"" and fake.token_calls() == []
         assert {p: p.read_bytes() for p in before} == before
+
+
+# --------------------------------------------------------------------------
+# Peers: the AWS SDK for JavaScript v3
+# --------------------------------------------------------------------------
+
+JS_LOGIN_PACKAGE = "@aws-sdk/credential-provider-login"
+# fromLoginCredentials({profile}) is the package's entry point for login_session profiles
+# (dist-cjs/index.js): cache dir $AWS_LOGIN_CACHE_DIRECTORY, endpoint through the SDK's
+# AWS_ENDPOINT_URL_SIGNIN / AWS_ENDPOINT_URL, region from the entry, profile or AWS_REGION.
+JS_SCRIPT = """
+const { fromLoginCredentials } = require("@aws-sdk/credential-provider-login");
+(async () => {
+  try {
+    const c = await fromLoginCredentials({ profile: process.argv[2] })();
+    process.stdout.write(JSON.stringify({ key: c.accessKeyId, secret: c.secretAccessKey,
+      token: c.sessionToken, account: c.accountId, expiration: c.expiration.toISOString() }));
+  } catch (err) {
+    process.stderr.write(`${err && err.name}: ${err && err.message}\\n`);
+    process.exit(1);
+  }
+})();
+"""
+
+
+def js_node_modules() -> Path:
+    """The node_modules holding the JS SDK: $SIGNIN_TOKEN_NODE_MODULES, else /work/node's."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    for candidate in (os.environ.get("SIGNIN_TOKEN_NODE_MODULES"), "/work/node/node_modules"):
+        if candidate and (Path(candidate) / JS_LOGIN_PACKAGE).is_dir():
+            return Path(candidate)
+    pytest.skip(f"{JS_LOGIN_PACKAGE} not found: set SIGNIN_TOKEN_NODE_MODULES to the node_modules holding it")
+
+
+def js_credentials(env: dict[str, str], tmp_path: Path, profile: str = "default") -> dict[str, str]:
+    """Resolve ``profile`` with the JS SDK's fromLoginCredentials in one node process."""
+    modules = js_node_modules()
+    script = tmp_path / "js_peer.js"
+    script.write_text(JS_SCRIPT)
+    proc = subprocess.run(
+        ["node", str(script), profile],
+        env=dict(env, NODE_PATH=str(modules), NODE_NO_WARNINGS="1"),
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result: dict[str, str] = json.loads(proc.stdout)
+    return result
+
+
+def js_login(aws_env: dict[str, str], fake: FakeSignin, variable: str) -> dict[str, str]:
+    """Our CLI logs in against ``fake`` named by ``variable``; the entry is then near expiry."""
+    js_node_modules()  # skip before doing any work
+    env = dict(aws_env, AWS_REGION="us-east-1")
+    env.pop("AWS_ENDPOINT_URL_SIGNIN", None)
+    env[variable] = fake.url
+    rc, _, err = sess_full_login(env)
+    assert rc == 0, err
+    assert len(fake.token_calls("authorization_code")) == 1
+    sess_set_expiry(cache_path(env), time.time() + 120)
+    return env
+
+
+class TestPeerJavaScriptSDK:
+    """The AWS SDK for JavaScript v3 (@aws-sdk/credential-provider-login) and signin_token share
+    login sessions both ways against the strict fake (PROTOCOL.md §9, §13)."""
+
+    @pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"])
+    def test_js_reads_and_refreshes_our_login(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, variable: str
+    ) -> None:
+        """Also: both honour the endpoint override ``variable`` (no other endpoint is set)."""
+        env = js_login(aws_env, fake, variable)
+        path = cache_path(env)
+        ours = json.loads(path.read_text())
+        got = js_credentials(env, tmp_path)
+        (redeem,) = fake.token_calls("authorization_code")
+        (refresh,) = fake.token_calls("refresh_token")
+        key = st.DPoPKey.from_pem(ours["dpopKey"])
+        assert refresh["jkt"] == key.thumbprint() == redeem["jkt"]  # signed with the key we stored
+        assert refresh["json"]["refreshToken"] == ours["refreshToken"]
+        assert proof_claims(refresh)["htu"] == fake.token_url
+        written = json.loads(path.read_text())
+        access = written["accessToken"]
+        assert (got["key"], got["secret"], got["token"], got["account"]) == (
+            access["accessKeyId"],
+            access["secretAccessKey"],
+            access["sessionToken"],
+            ACCOUNT,
+        )
+        assert got["key"] != ours["accessToken"]["accessKeyId"]
+        assert written["refreshToken"] != ours["refreshToken"]
+        assert {k: written[k] for k in ("dpopKey", "idToken", "clientId")} == {
+            k: ours[k] for k in ("dpopKey", "idToken", "clientId")
+        }
+        # ... and our CLI reads what the JS SDK wrote, without another refresh.
+        creds = run_cli(["credentials"], env)
+        assert creds.returncode == 0, creds.stderr
+        doc = json.loads(creds.stdout)
+        assert (doc["AccessKeyId"], doc["SecretAccessKey"], doc["SessionToken"]) == (
+            got["key"],
+            got["secret"],
+            got["token"],
+        )
+        assert abs(iso_instant(doc["Expiration"]) - iso_instant(got["expiration"])) < 1
+        assert len(fake.token_calls()) == 2
+
+    def test_we_refresh_what_js_wrote_and_keep_its_members(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = js_login(aws_env, fake, "AWS_ENDPOINT_URL_SIGNIN")
+        path = cache_path(env)
+        entry = json.loads(path.read_text())
+        entry["signInRegion"] = "us-east-1"  # a member the JS SDK reads
+        entry["peerTopLevel"] = {"kept": [1, 2]}
+        entry["accessToken"]["peerInside"] = "kept"
+        path.write_text(json.dumps(entry))
+        got = js_credentials(env, tmp_path)
+        js_entry = json.loads(path.read_text())
+        assert js_entry["accessToken"]["accessKeyId"] == got["key"]
+        assert (
+            js_entry["peerTopLevel"] == {"kept": [1, 2]} and js_entry["accessToken"]["peerInside"] == "kept"
+        )
+        # Make it expire, keeping everything else the JS SDK wrote.
+        expired = copy.deepcopy(js_entry)
+        expired["accessToken"]["expiresAt"] = iso_stamp(time.time() - 60)
+        path.write_text(json.dumps(expired, indent=2))
+        creds = run_cli(["credentials"], env)
+        assert creds.returncode == 0, creds.stderr
+        first, second = fake.token_calls("refresh_token")
+        assert second["jkt"] == first["jkt"] and second["json"]["refreshToken"] == js_entry["refreshToken"]
+        new = json.loads(path.read_text())
+        assert json.loads(creds.stdout)["AccessKeyId"] == new["accessToken"]["accessKeyId"] != got["key"]
+        assert new["refreshToken"] != js_entry["refreshToken"]
+        kept = {k: v for k, v in js_entry.items() if k not in ("accessToken", "refreshToken")}
+        assert {k: new.get(k) for k in kept} == kept  # every top-level member the JS SDK wrote
+        rewritten = ("accessKeyId", "secretAccessKey", "sessionToken", "expiresAt")
+        inside = {k: v for k, v in js_entry["accessToken"].items() if k not in rewritten}
+        assert {k: new["accessToken"].get(k) for k in inside} == inside  # ... and inside accessToken
