@@ -114,19 +114,26 @@ CROSS_DEVICE_CLIENT_ID: Final = "arn:aws:signin:::devtools/cross-device"
 
 # The model's string and integer shapes: shape -> (min, max, full-match pattern).
 # min/max bound a string's length or an integer's value.
+# Requests are held to the model; responses only to type, presence and a memory
+# bound, as the AWS CLI, botocore and the JS SDK validate no response (§13).
+_MAX_TOKEN_CHARS: Final = 64 * 1024
 _SHAPES: Final[dict[str, tuple[int | None, int | None, str | None]]] = {
+    # Request members, as the model says.
     "AuthorizationCode": (1, 512, None),
     "ClientId": (None, None, r"arn:aws:signin:::devtools/(cross-device|same-device)"),
     "CodeVerifier": (43, 128, r"[A-Za-z0-9\-._~]+"),
-    "ExpiresIn": (1, 900, None),
     "GrantType": (None, None, r"(authorization_code|refresh_token)"),
-    "IdToken": (1, 4096, None),
     "RedirectUri": (1, 2048, None),
-    "RefreshToken": (1, 2048, None),
+    # Both ways: the service's own opaque token, echoed back in a refresh, so a
+    # session whose token is longer than the model's 2048 can still refresh.
+    "RefreshToken": (1, _MAX_TOKEN_CHARS, None),
+    # Response members: any positive lifetime, any token up to the memory bound.
+    "ExpiresIn": (1, None, None),
+    "IdToken": (1, _MAX_TOKEN_CHARS, None),
     # The model says "aws_sigv4"; real caches hold a URN.  Kept verbatim (§5).
-    "TokenType": (1, None, None),
+    "TokenType": (1, _MAX_TOKEN_CHARS, None),
     # Credentials: the model leaves them unconstrained; empty ones are useless.
-    "Credential": (1, None, None),
+    "Credential": (1, _MAX_TOKEN_CHARS, None),
 }
 
 # Request members: attribute, JSON wire name, OAuth form name, shape.
@@ -149,18 +156,80 @@ _ACCESS_TOKEN_MEMBERS: Final = (
     ("session_token", "sessionToken", "session_token"),
 )
 
-# Endpoints (PROTOCOL.md §1): partition -> (region prefix, base, DNS, dual-stack DNS).
+# Endpoints (PROTOCOL.md §1).  Partitions, verbatim from botocore's
+# data/partitions.json (version 1.1) and in its order, the order they are tried:
+# id, regionRegex (re.match), the regions it lists that its regex does not
+# match, dnsSuffix, dualStackDnsSuffix, supportsFIPS, supportsDualStack.  A
+# region that no partition claims belongs to the first (aws).
 _PARTITIONS: Final = (
     (
+        "aws",
+        r"^(us|eu|ap|sa|ca|me|af|il|mx)\-\w+\-\d+$",
+        ("aws-global",),
+        "amazonaws.com",
+        "api.aws",
+        True,
+        True,
+    ),
+    (
         "aws-cn",
-        "cn-",
-        "https://{region}.signin.amazonaws.cn",
+        r"^cn\-\w+\-\d+$",
+        ("aws-cn-global",),
         "amazonaws.com.cn",
         "api.amazonwebservices.com.cn",
+        True,
+        True,
     ),
-    ("aws-us-gov", "us-gov-", "https://{region}.signin.amazonaws-us-gov.com", "amazonaws.com", "api.aws"),
-    ("aws", "", "https://{region}.signin.aws.amazon.com", "amazonaws.com", "api.aws"),
+    ("aws-eusc", r"^eusc\-(de)\-\w+\-\d+$", (), "amazonaws.eu", "api.amazonwebservices.eu", True, True),
+    ("aws-iso", r"^us\-iso\-\w+\-\d+$", ("aws-iso-global",), "c2s.ic.gov", "api.aws.ic.gov", True, True),
+    (
+        "aws-iso-b",
+        r"^us\-isob\-\w+\-\d+$",
+        ("aws-iso-b-global",),
+        "sc2s.sgov.gov",
+        "api.aws.scloud",
+        True,
+        True,
+    ),
+    (
+        "aws-iso-e",
+        r"^eu\-isoe\-\w+\-\d+$",
+        ("aws-iso-e-global",),
+        "cloud.adc-e.uk",
+        "api.cloud-aws.adc-e.uk",
+        True,
+        True,
+    ),
+    (
+        "aws-iso-f",
+        r"^us\-isof\-\w+\-\d+$",
+        ("aws-iso-f-global",),
+        "csp.hci.ic.gov",
+        "api.aws.hci.ic.gov",
+        True,
+        True,
+    ),
+    ("aws-us-gov", r"^us\-gov\-\w+\-\d+$", ("aws-us-gov-global",), "amazonaws.com", "api.aws", True, True),
 )
+# The service's endpoint rule set (botocore data/signin/2023-01-01/
+# endpoint-rule-set-1.json) as it resolves CreateOAuth2Token (static context
+# IsControlPlane=false), rule by rule: without FIPS and dual-stack, the
+# partition's console host after the region, else signin.{dnsSuffix}; FIPS
+# alone: us-gov-west-1's own URL, then aws-us-gov's FIPS host after the region;
+# otherwise signin[-fips].{region}.{dnsSuffix | dualStackDnsSuffix}, or an
+# error where the partition lacks FIPS or dual-stack.
+_SIGNIN_HOSTS: Final = {
+    "aws": "signin.aws.amazon.com",
+    "aws-cn": "signin.amazonaws.cn",
+    "aws-us-gov": "signin.amazonaws-us-gov.com",
+    "aws-iso": "signin.c2shome.ic.gov",
+    "aws-iso-b": "signin.sc2shome.sgov.gov",
+    "aws-iso-f": "signin.csphome.hci.ic.gov",
+    "aws-iso-e": "signin.csphome.adc-e.uk",
+    "aws-eusc": "signin.amazonaws-eusc.eu",
+}
+_FIPS_REGION_URLS: Final = {"us-gov-west-1": "https://signin-fips.amazonaws-us-gov.com"}
+_FIPS_HOSTS: Final = {"aws-us-gov": "signin-fips.amazonaws-us-gov.com"}
 _REGION_RE: Final = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _TOKEN_PATH: Final = "/v1/token"
 _AUTHORIZE_PATH: Final = "/v1/authorize"
@@ -474,6 +543,15 @@ class CreateOAuth2TokenResponseBody:
         if self.id_token is not None:
             out["idToken"] = self.id_token
         return out
+
+    def expires_at(self, now: float) -> datetime.datetime:
+        """When the credentials expire (UTC) for a response received at ``now``
+        (POSIX seconds); a lifetime reaching past the year 9999 ends there."""
+        start = datetime.datetime.fromtimestamp(now, datetime.timezone.utc)
+        try:
+            return start + datetime.timedelta(seconds=self.expires_in)
+        except OverflowError:
+            return datetime.datetime.max.replace(tzinfo=datetime.timezone.utc)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CreateOAuth2TokenResponseBody:
@@ -1085,7 +1163,7 @@ class DPoPKey:
 # Endpoints (PROTOCOL.md §1)
 # --------------------------------------------------------------------------
 
-_HTTPS_URL_RE: Final = r"https://[A-Za-z0-9.-]+(?::\d{1,5})?(?:/[^\s?#]*)?"
+_HTTPS_URL_RE: Final = r"https://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[^\s?#]*)?"
 
 
 def _is_loopback(netloc: str) -> bool:
@@ -1098,7 +1176,7 @@ def _is_loopback(netloc: str) -> bool:
         port = port[1:]
     elif netloc.count(":") == 1:
         host, port = netloc.split(":")
-    if port and not (port.isdigit() and int(port) <= 65535):
+    if port and not (port.isascii() and port.isdigit() and int(port) <= 65535):
         return False
     if host == "localhost" or (host == "127.0.0.1" and not netloc.startswith("[")):
         return True  # the common cases, without importing ipaddress (3 ms)
@@ -1111,19 +1189,71 @@ def _is_loopback(netloc: str) -> bool:
 
 
 def _check_endpoint_url(url: str, source: str) -> str:
-    """An explicit endpoint: https, or http to loopback only; no query/fragment."""
+    """An explicit endpoint: https, or http to loopback only; no query/fragment.
+
+    A non-ASCII https host is sent in its IDNA (``xn--``) form; the rest of the
+    URL must be printable ASCII.  ``source`` names the setting in every error.
+    """
     _require_type(source, url, str)
+    try:
+        url.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: undecodable bytes in argv or environ
+        raise ParamValidationError(source, "is not valid UTF-8 text") from None
     if url.startswith("http://"):
-        host = url[7:].split("/", 1)[0]
-        if not _is_loopback(host):
+        if not (url.isascii() and url.isprintable()) or any(c in url for c in "?# "):
+            raise ParamValidationError(source, "must be printable ASCII without a query, fragment or space")
+        if not _is_loopback(url[7:].split("/", 1)[0]):
             raise ParamValidationError(
                 source, "http is allowed only to loopback (127.0.0.0/8, ::1, localhost); use https"
             )
-        if any(c in url for c in "?# \t\r\n"):
-            raise ParamValidationError(source, "must not contain a query, fragment or space")
-    elif re.fullmatch(_HTTPS_URL_RE, url) is None:
-        raise ParamValidationError(source, "must be an https:// URL without query or fragment")
+        return url.rstrip("/")
+    port = ""
+    if url.startswith("https://"):
+        netloc, slash, path = url[8:].partition("/")
+        host, colon, port = netloc.partition(":")
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ParamValidationError(
+                source, "host is not a DNS name (an empty label, a label over 63 characters, or not IDNA)"
+            ) from None
+        url = f"https://{host}{colon}{port}{slash}{path}"
+    if not (url.isascii() and url.isprintable()) or re.fullmatch(_HTTPS_URL_RE, url) is None:
+        raise ParamValidationError(
+            source, "must be an https:// URL of printable ASCII without query or fragment"
+        )
+    if port and int(port) > 65535:
+        raise ParamValidationError(source, "port must be at most 65535")
     return url.rstrip("/")
+
+
+def _rule_set_endpoint(
+    region: str,
+    use_fips: bool,
+    use_dualstack: bool,
+    partitions: Sequence[tuple[str, str, tuple[str, ...], str, str, bool, bool]] = _PARTITIONS,
+) -> str:
+    """The URL the endpoint rule set gives CreateOAuth2Token in a valid ``region``."""
+    name, _, _, dns, dual_dns, has_fips, has_dual = next(
+        (p for p in partitions if region in p[2] or re.match(p[1], region)), partitions[0]
+    )
+    if not use_fips and not use_dualstack:
+        return f"https://{region}.{_SIGNIN_HOSTS.get(name, 'signin.' + dns)}"
+    if use_fips and not use_dualstack and region in _FIPS_REGION_URLS:
+        return _FIPS_REGION_URLS[region]
+    if use_fips and not use_dualstack and name in _FIPS_HOSTS:
+        return f"https://{region}.{_FIPS_HOSTS[name]}"
+    rule = ""
+    if use_fips and use_dualstack and not (has_fips and has_dual):
+        rule = "FIPS and DualStack are enabled, but this partition does not support one or both"
+    elif use_fips and not has_fips:
+        rule = "FIPS is enabled but this partition does not support FIPS"
+    elif use_dualstack and not has_dual:
+        rule = "DualStack is enabled but this partition does not support DualStack"
+    if rule:
+        field = "use_fips" if use_fips and not has_fips else "use_dualstack"
+        raise ParamValidationError(field, f"{rule} ({name}, signin endpoint rule set)")
+    return f"https://{'signin-fips' if use_fips else 'signin'}.{region}.{dual_dns if use_dualstack else dns}"
 
 
 def resolve_endpoint(
@@ -1137,11 +1267,19 @@ def resolve_endpoint(
     """The Sign-In base URL.
 
     Order: ``endpoint_url``, then ``$AWS_ENDPOINT_URL_SIGNIN``, then
-    ``$AWS_ENDPOINT_URL``, then the partition's URL for ``region`` (aws,
-    aws-cn, aws-us-gov; FIPS and dual-stack variants).  Raises
-    :class:`ParamValidationError` for a missing or malformed region and for
-    any URL that is not https (http is allowed to loopback only).
+    ``$AWS_ENDPOINT_URL`` (FIPS and dual-stack do not apply to these, as in
+    botocore), then the URL the service's endpoint rule set gives ``region``
+    in its partition (every partition botocore knows, ISO ones included; a
+    region no partition claims is in aws).  Raises
+    :class:`ParamValidationError` for a missing or malformed region (checked
+    first, even with an endpoint URL), for FIPS or dual-stack where the
+    partition has none, and for any URL that is not https (http is allowed to
+    loopback only) or that cannot be encoded (non-UTF-8 text, a bad DNS name).
     """
+    if region is not None and region != "":
+        _require_type("region", region, str)
+        if re.fullmatch(_REGION_RE, region) is None:
+            raise ParamValidationError("region", "must be a region name such as us-east-1")
     env = os.environ if environ is None else environ
     for source, url in (
         ("endpoint_url", endpoint_url),
@@ -1150,18 +1288,9 @@ def resolve_endpoint(
     ):
         if url:
             return _check_endpoint_url(url, source)
-    if region is None or region == "":
+    if not region:
         raise ParamValidationError("region", "Missing Region: set --region, AWS_REGION or a profile region")
-    _require_type("region", region, str)
-    if re.fullmatch(_REGION_RE, region) is None:
-        raise ParamValidationError("region", "must be a region name such as us-east-1")
-    for _, prefix, base, dns, dual in _PARTITIONS:
-        if region.startswith(prefix):
-            if use_fips or use_dualstack:
-                host = "signin-fips" if use_fips else "signin"
-                return f"https://{host}.{region}.{dual if use_dualstack else dns}"
-            return base.format(region=region)
-    raise AssertionError("unreachable: the aws partition matches every region")  # pragma: no cover
+    return _rule_set_endpoint(region, use_fips, use_dualstack)
 
 
 # --------------------------------------------------------------------------
@@ -1737,13 +1866,6 @@ def _parse_timestamp(value: object, field: str) -> datetime.datetime:
 def _format_timestamp(stamp: datetime.datetime) -> str:
     """The AWS CLI's cache format: UTC, whole seconds, ``Z``."""
     return stamp.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _expires_at(now: float, expires_in: int) -> str:
-    """``expiresAt`` for credentials issued at ``now`` for ``expires_in`` seconds
-    (bounded, so that no value the service sends can overflow a date)."""
-    stamp = datetime.datetime.fromtimestamp(now + min(expires_in, 10 * 366 * 86400), datetime.timezone.utc)
-    return _format_timestamp(stamp)
 
 
 def _expand(path: str) -> str:
@@ -2504,7 +2626,7 @@ def _refreshed_entry(
             "accessKeyId": out.access_token.access_key_id,
             "secretAccessKey": out.access_token.secret_access_key,
             "sessionToken": out.access_token.session_token,
-            "expiresAt": _expires_at(now, out.expires_in),
+            "expiresAt": _format_timestamp(out.expires_at(now)),
         }
     )
     account = _account_of(access, session)
@@ -2910,7 +3032,7 @@ def login(
             "secretAccessKey": out.access_token.secret_access_key,
             "sessionToken": out.access_token.session_token,
             "accountId": account,
-            "expiresAt": _expires_at(client.now(), out.expires_in),
+            "expiresAt": _format_timestamp(out.expires_at(client.now())),
         },
         "tokenType": out.token_type,
         "clientId": client_id,

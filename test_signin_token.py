@@ -149,6 +149,7 @@ class FakeSignin:
         self.clock_offset = 0.0  # the server's clock minus ours
         self.expires_in = 900
         self.omit_refresh_token = False
+        self.long_tokens = 0  # when set: refresh tokens this long, id tokens with a claim this long
         self.subject = SESSION_ARN
         self.rotate = True
         outer = self
@@ -199,9 +200,13 @@ class FakeSignin:
             }
         return code
 
-    def seed_session(self, key: st.DPoPKey, *, client_id: str = st.SAME_DEVICE_CLIENT_ID) -> str:
-        """A refresh token bound to ``key``, as if a login had happened."""
+    def seed_session(
+        self, key: st.DPoPKey, *, client_id: str = st.SAME_DEVICE_CLIENT_ID, length: int = 0
+    ) -> str:
+        """A refresh token bound to ``key``, as if a login had happened (padded to
+        ``length`` characters when that is longer)."""
         token = "rt-" + uuid.uuid4().hex
+        token += "x" * (length - len(token))
         with self.lock:
             self.refresh_tokens[token] = {"jkt": key.thumbprint(), "client_id": client_id}
         return token
@@ -358,6 +363,7 @@ class FakeSignin:
 
     def _tokens(self, jkt: str, client_id: str, id_token: bool) -> dict[str, Any]:
         refresh = "rt-" + uuid.uuid4().hex
+        refresh += "x" * (self.long_tokens - len(refresh))
         with self.lock:
             self.refresh_tokens[refresh] = {"jkt": jkt, "client_id": client_id}
         out: dict[str, Any] = {
@@ -381,6 +387,7 @@ class FakeSignin:
                     "session_arn": self.subject,
                     "iat": now,
                     "exp": now + 43200,
+                    **({"pad": "p" * self.long_tokens} if self.long_tokens else {}),
                 }
             )
         return out
@@ -920,26 +927,32 @@ def core_response_body(**over: Any) -> st.CreateOAuth2TokenResponseBody:
     return st.CreateOAuth2TokenResponseBody(**values)
 
 
+# What is enforced: requests as the model says, except the refresh token (the service's
+# own opaque token echoed back); responses only up to a memory bound (PROTOCOL.md §13).
+CORE_MAX_TOKEN = 64 * 1024
+
+
 def core_boundary_cases() -> list[Any]:
-    """min-1, min, max, max+1 for every length/value-constrained member."""
-    where = {
-        "AuthorizationCode": [("auth", "code", "code")],
-        "RedirectUri": [("auth", "redirect_uri", "redirectUri")],
-        "CodeVerifier": [("auth", "code_verifier", "codeVerifier")],
-        "RefreshToken": [
-            ("refresh", "refresh_token", "refreshToken"),
-            ("response", "refresh_token", "refreshToken"),
-        ],
-        "IdToken": [("response", "id_token", "idToken")],
-        "ExpiresIn": [("response", "expires_in", "expiresIn")],
-    }
+    """min-1, min, max, max+1 for every length/value-constrained member (no max: a large value)."""
+    model = {shape: CORE_SHAPES[shape][:2] for shape in CORE_SHAPES}
+    memory = (1, CORE_MAX_TOKEN)
+    where = [
+        ("AuthorizationCode", model["AuthorizationCode"], "auth", "code", "code"),
+        ("RedirectUri", model["RedirectUri"], "auth", "redirect_uri", "redirectUri"),
+        ("CodeVerifier", model["CodeVerifier"], "auth", "code_verifier", "codeVerifier"),
+        ("RefreshToken", memory, "refresh", "refresh_token", "refreshToken"),
+        ("RefreshToken", memory, "response", "refresh_token", "refreshToken"),
+        ("IdToken", memory, "response", "id_token", "idToken"),
+        ("TokenType", memory, "response", "token_type", "tokenType"),
+        ("ExpiresIn", (1, None), "response", "expires_in", "expiresIn"),
+    ]
     cases = []
-    for shape, targets in where.items():
-        low, high, _ = CORE_SHAPES[shape]
-        assert low is not None and high is not None
-        for target, attr, wire in targets:
-            for size, ok in ((low - 1, False), (low, True), (high, True), (high + 1, False)):
-                cases.append(pytest.param(shape, target, attr, wire, size, ok, id=f"{target}-{wire}-{size}"))
+    for shape, (low, high), target, attr, wire in where:
+        assert low is not None
+        sizes = [(low - 1, False), (low, True)]
+        sizes += [(high, True), (high + 1, False)] if high is not None else [(2**31, True)]
+        for size, ok in sizes:
+            cases.append(pytest.param(shape, target, attr, wire, size, ok, id=f"{target}-{wire}-{size}"))
     return cases
 
 
@@ -1238,7 +1251,7 @@ class TestValidationBoundaries:
             cls.from_dict(wire_body)
         assert again.value.field == wire
 
-    @pytest.mark.parametrize("value", [-1, -900, 10**9])
+    @pytest.mark.parametrize("value", [0, -1, -900, -(2**31)])
     def test_expires_in_out_of_range(self, value: int) -> None:
         with pytest.raises(st.ParamValidationError) as info:
             core_response_body(expires_in=value)
@@ -1972,7 +1985,7 @@ class TestEndpoints:
             ("us-gov-west-1", False, False, "https://us-gov-west-1.signin.amazonaws-us-gov.com"),
             ("us-east-1", True, False, "https://signin-fips.us-east-1.amazonaws.com"),
             ("cn-north-1", True, False, "https://signin-fips.cn-north-1.amazonaws.com.cn"),
-            ("us-gov-west-1", True, False, "https://signin-fips.us-gov-west-1.amazonaws.com"),
+            ("us-gov-west-1", True, False, "https://signin-fips.amazonaws-us-gov.com"),  # its own rule
             ("us-east-1", False, True, "https://signin.us-east-1.api.aws"),
             ("cn-north-1", False, True, "https://signin.cn-north-1.api.amazonwebservices.com.cn"),
             ("us-east-1", True, True, "https://signin-fips.us-east-1.api.aws"),
@@ -2791,14 +2804,15 @@ class TestClientInvalidResponses:
             {"tokenType": None},
             {"expiresIn": None},
             {"expiresIn": 0},
-            {"expiresIn": 901},
+            {"expiresIn": -1},
             {"expiresIn": "900"},
+            {"expiresIn": 900.0},
             {"expiresIn": True},
             {"accessToken": {"accessKeyId": "ASIA", "secretAccessKey": "SECRETXYZ"}},
             {"accessToken": "ASIA"},
             {"refreshToken": ""},
-            {"refreshToken": "r" * 2049},
-            {"idToken": "i" * 4097},
+            {"refreshToken": "r" * (CORE_MAX_TOKEN + 1)},
+            {"idToken": "i" * (CORE_MAX_TOKEN + 1)},
         ],
     )
     def test_invalid_members(self, fake: FakeSignin, change: dict[str, Any]) -> None:
@@ -2843,14 +2857,14 @@ class TestClientInvalidResponses:
         assert out.token_output.refresh_token is None
         assert out.token_output.access_token.access_key_id.startswith("ASIA")
 
-    @pytest.mark.parametrize("expires_in", [1, 900])
+    @pytest.mark.parametrize("expires_in", [1, 900, 901, 3600, 86400, 2**31])
     def test_expires_in_bounds_accepted(self, fake: FakeSignin, expires_in: int) -> None:
         fake.expires_in = expires_in
         key = st.DPoPKey.generate()
         out = core_client(fake).create_oauth2_token(refresh_request(fake, key), key)
         assert out.token_output.expires_in == expires_in
 
-    @pytest.mark.parametrize("expires_in", [0, 901])
+    @pytest.mark.parametrize("expires_in", [0, -1])
     def test_expires_in_bounds_refused(self, fake: FakeSignin, expires_in: int) -> None:
         fake.expires_in = expires_in
         key = st.DPoPKey.generate()
@@ -4825,9 +4839,6 @@ def rob_fault_cases() -> list[Any]:
     for label, value in (
         ("0", 0),
         ("-1", -1),
-        ("901", 901),
-        ("43200", 43200),
-        ("1e30", 10**30),
         ("string", "900"),
         ("float", 900.5),
         ("bool", True),
@@ -5114,8 +5125,9 @@ class TestHostileInput:
         def parse(data: Any) -> None:
             nonlocal successes
             out = st.CreateOAuth2TokenResponseBody.from_dict(data)
-            assert type(out.expires_in) is int and 1 <= out.expires_in <= 900
-            assert all(isinstance(v, str) and v for v in out.access_token.to_dict().values())
+            assert type(out.expires_in) is int and out.expires_in >= 1
+            credentials = out.access_token.to_dict().values()
+            assert all(isinstance(v, str) and 0 < len(v) <= CORE_MAX_TOKEN for v in credentials)
             successes += 1
 
         inputs = list(rob_mutations(rng, valid, ROB_FUZZ_N))
@@ -5967,7 +5979,9 @@ class TestSecrets:
                 fake.faults = []
         invalid: list[Callable[[], object]] = [
             lambda: st.CreateOAuth2TokenRequestBody(
-                client_id=st.SAME_DEVICE_CLIENT_ID, grant_type="refresh_token", refresh_token=token * 100
+                client_id=st.SAME_DEVICE_CLIENT_ID,
+                grant_type="refresh_token",
+                refresh_token=token * (CORE_MAX_TOKEN // len(token) + 1),
             ),
             lambda: st.CreateOAuth2TokenRequestBody(
                 client_id=st.SAME_DEVICE_CLIENT_ID,
@@ -6543,3 +6557,841 @@ class TestCallbackServer:
             rc, _, err = login_finish(h, timeout=30)
         assert rc == 0, err
         assert "Traceback" not in err and "Exception occurred" not in err, err
+
+
+# --------------------------------------------------------------------------
+# Service model: liberal in what it accepts from the service, strict in what it sends
+# --------------------------------------------------------------------------
+
+MODEL_CREDENTIALS = ("accessKeyId", "secretAccessKey", "sessionToken")
+
+
+def model_wire(**over: Any) -> dict[str, Any]:
+    """A 200 token response body (wire names); ``over`` replaces top-level members."""
+    wire: dict[str, Any] = {
+        "accessToken": {"accessKeyId": "ASIAM", "secretAccessKey": "SECRETM", "sessionToken": "SESSIONM"},
+        "tokenType": TOKEN_TYPE,
+        "expiresIn": 900,
+        "refreshToken": "rt-m",
+        "idToken": fake_jwt({"sub": SESSION_ARN}),
+    }
+    wire.update(over)
+    return wire
+
+
+def model_set(wire: dict[str, Any], field: str, value: Any) -> dict[str, Any]:
+    """``wire`` with ``field`` ("a" or "accessToken.b") set to ``value``, or removed for ``None``."""
+    out = copy.deepcopy(wire)
+    *parents, last = field.split(".")
+    target = out
+    for name in parents:
+        target = target[name]
+    if value is None:
+        del target[last]
+    else:
+        target[last] = value
+    return out
+
+
+def model_call(fake: FakeSignin, wire: dict[str, Any]) -> st.CreateOAuth2TokenResponseBody:
+    """A refresh through the client that the fake answers with ``wire``."""
+    fake.faults.append(("raw", 200, json.dumps(wire).encode(), "application/json"))
+    key = st.DPoPKey.generate()
+    return core_client(fake).create_oauth2_token(refresh_request(fake, key), key).token_output
+
+
+class TestModelLiberalResponses:
+    """Responses are held to type, presence and a 64 KiB memory bound only, as the AWS CLI,
+    botocore and the JS SDK validate no response (PROTOCOL.md §13); requests stay held to
+    service-2.json, except the echoed refresh token (same memory bound)."""
+
+    @pytest.mark.parametrize("size", [4097, 10_000, CORE_MAX_TOKEN])
+    def test_long_tokens_and_credentials_parse(self, fake: FakeSignin, size: int) -> None:
+        long = {name: name[0] * size for name in ("tokenType", "idToken", "refreshToken")}
+        access = {name: name[0].upper() * size for name in MODEL_CREDENTIALS}
+        wire = model_wire(accessToken=access, **long)
+        for body in (st.CreateOAuth2TokenResponseBody.from_dict(wire), model_call(fake, wire)):
+            assert body.to_dict() == wire
+            assert (body.token_type, body.id_token, body.refresh_token) == (
+                long["tokenType"],
+                long["idToken"],
+                long["refreshToken"],
+            )
+
+    @pytest.mark.parametrize("expires_in", [901, 3600, 43200, 86400, 2**31, 10**30])
+    def test_any_positive_expires_in_parses(self, fake: FakeSignin, expires_in: int) -> None:
+        wire = model_wire(expiresIn=expires_in)
+        assert st.CreateOAuth2TokenResponseBody.from_dict(wire).expires_in == expires_in
+        assert model_call(fake, wire).expires_in == expires_in
+
+    def test_expires_at_follows_expires_in_and_ends_at_year_9999(self) -> None:
+        now = 1_700_000_000.0
+        at = core_response_body(expires_in=86400).expires_at(now)
+        assert at.tzinfo is not None and at.timestamp() == now + 86400
+        for huge in (2**40, 10**30):
+            at = core_response_body(expires_in=huge).expires_at(now)
+            assert (at.year, at.tzinfo) == (9999, datetime.timezone.utc)
+
+    @pytest.mark.parametrize(
+        "field", ["tokenType", "idToken", "refreshToken", *(f"accessToken.{n}" for n in MODEL_CREDENTIALS)]
+    )
+    def test_over_memory_bound_refused_naming_the_field(self, fake: FakeSignin, field: str) -> None:
+        value = "Q" * (CORE_MAX_TOKEN + 1)
+        wire = model_set(model_wire(), field, value)
+        with pytest.raises(st.ParamValidationError) as info:
+            st.CreateOAuth2TokenResponseBody.from_dict(wire)
+        assert info.value.field == field and str(CORE_MAX_TOKEN) in info.value.rule
+        with pytest.raises(st.InvalidResponseError) as again:
+            model_call(fake, wire)
+        assert field in str(again.value) and "QQQQ" not in str(again.value)
+        assert "SECRETM" not in str(again.value) and "SESSIONM" not in str(again.value)
+
+    def test_unknown_members_ignored_at_both_levels(self, fake: FakeSignin) -> None:
+        wire = model_wire(futureMember={"nested": [1, 2]}, issuedTokenType="urn:x", scope="openid")
+        wire["accessToken"] = dict(wire["accessToken"], accountId=ACCOUNT, expiration=12, extra=None)
+        known = model_wire()
+        for body in (st.CreateOAuth2TokenResponseBody.from_dict(wire), model_call(fake, wire)):
+            assert body.to_dict() == known
+        wrapped = st.CreateOAuth2TokenResponse.from_dict({"tokenOutput": wire, "ResponseMetadata": {}})
+        assert wrapped.token_output.to_dict() == known
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [
+            ("expiresIn", "3600"),
+            ("expiresIn", 3600.0),
+            ("expiresIn", True),
+            ("expiresIn", [3600]),
+            ("tokenType", 1),
+            ("idToken", {"sub": SESSION_ARN}),
+            ("refreshToken", ["rt"]),
+            ("accessToken", "ASIA"),
+            ("accessToken.accessKeyId", 12),
+            ("accessToken.sessionToken", False),
+        ],
+    )
+    def test_wrong_types_are_still_typed_errors(self, fake: FakeSignin, field: str, value: Any) -> None:
+        wire = model_set(model_wire(), field, value)
+        with pytest.raises(TypeError) as info:
+            st.CreateOAuth2TokenResponseBody.from_dict(wire)
+        assert field.rsplit(".", 1)[-1] in str(info.value)
+        with pytest.raises(st.InvalidResponseError):
+            model_call(fake, wire)
+
+    @pytest.mark.parametrize(("field", "value"), [("expiresIn", 0), ("expiresIn", -1), ("tokenType", "")])
+    def test_out_of_range_values_are_still_refused(self, fake: FakeSignin, field: str, value: Any) -> None:
+        wire = model_set(model_wire(), field, value)
+        with pytest.raises(st.ParamValidationError) as info:
+            st.CreateOAuth2TokenResponseBody.from_dict(wire)
+        assert info.value.field == field
+        with pytest.raises(st.InvalidResponseError):
+            model_call(fake, wire)
+
+    @pytest.mark.parametrize(
+        "field", ["accessToken", *(f"accessToken.{n}" for n in MODEL_CREDENTIALS), "tokenType", "expiresIn"]
+    )
+    def test_missing_required_member_is_a_typed_error(self, fake: FakeSignin, field: str) -> None:
+        wire = model_set(model_wire(), field, None)
+        with pytest.raises(st.ParamValidationError) as info:
+            st.CreateOAuth2TokenResponseBody.from_dict(wire)
+        assert info.value.field == field and "required" in info.value.rule
+        with pytest.raises(st.InvalidResponseError) as again:
+            model_call(fake, wire)
+        assert field in str(again.value)
+
+    def test_refresh_request_with_a_3000_char_token_reaches_the_fake(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        token = fake.seed_session(key, length=3000)
+        assert len(token) == 3000
+        body = st.CreateOAuth2TokenRequestBody(
+            client_id=st.SAME_DEVICE_CLIENT_ID, grant_type="refresh_token", refresh_token=token
+        )
+        assert st.CreateOAuth2TokenRequestBody.from_dict(body.to_dict()) == body
+        out = core_client(fake).create_oauth2_token(st.CreateOAuth2TokenRequest(body), key)
+        assert out.token_output.access_token.access_key_id.startswith("ASIA")
+        (call,) = fake.token_calls("refresh_token")
+        assert call["json"]["refreshToken"] == token and call["jkt"] == key.thumbprint()
+
+    def test_refresh_request_past_the_memory_bound_is_refused_before_sending(self, fake: FakeSignin) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            st.CreateOAuth2TokenRequestBody(**dict(CORE_REFRESH, refresh_token="R" * (CORE_MAX_TOKEN + 1)))
+        assert info.value.field == "refreshToken" and "RRRR" not in str(info.value)
+        assert fake.token_calls() == []
+
+    @pytest.mark.parametrize(
+        ("over", "field"),
+        [
+            ({"code": "c" * 513}, "code"),
+            ({"redirect_uri": "r" * 2049}, "redirectUri"),
+            ({"code_verifier": "v" * 129}, "codeVerifier"),
+            ({"code_verifier": "v" * 42 + "+"}, "codeVerifier"),
+            ({"client_id": "arn:aws:signin:::devtools/other"}, "clientId"),
+            ({"grant_type": "password"}, "grantType"),
+            ({"refresh_token": "rt"}, "refreshToken"),
+        ],
+    )
+    def test_requests_are_still_held_to_the_model(self, over: dict[str, str], field: str) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            st.CreateOAuth2TokenRequestBody(**dict(CORE_AUTH, **over))
+        assert info.value.field == field
+
+    def test_cli_session_with_long_tokens_logs_in_and_refreshes(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        fake.long_tokens = 3000
+        fake.expires_in = 86400
+        env = login_env(aws_env, fake)
+        rc, _, err = sess_full_login(env)
+        assert rc == 0, err
+        entry = json.loads(cache_path(env).read_text())
+        assert len(entry["refreshToken"]) == 3000 and len(entry["idToken"]) > 4096
+        assert cached_expiry(cache_path(env)) > time.time() + 86000
+        forced = run_cli(["refresh", "--force"], env)
+        assert forced.returncode == 0, forced.stderr
+        (refresh,) = fake.token_calls("refresh_token")
+        assert refresh["json"]["refreshToken"] == entry["refreshToken"]
+
+    @pytest.mark.parametrize("expires_in", [901, 43200, 10**30])
+    def test_cli_accepts_long_lifetimes(
+        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: int
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        fake.expires_in = expires_in
+        code, out, err = run_main(["credentials"])
+        assert code == 0, err
+        expiration = iso_instant(json.loads(out)["Expiration"])
+        if expires_in < 10**9:
+            assert abs(expiration - (time.time() + expires_in)) < 120
+        else:
+            assert time.gmtime(expiration).tm_year == 9999
+        assert cached_expiry(path) == int(expiration)
+
+
+# --------------------------------------------------------------------------
+# Endpoints: every partition AWS publishes, as botocore's rule set resolves them
+# --------------------------------------------------------------------------
+
+# Hand-picked regions of every partition (listed, "-global" and made-up ones) and what the
+# rule set gives them: the host without FIPS and dual-stack, the FIPS host, the dual-stack suffix.
+ENDPOINT_TABLE = [
+    ("aws", "us-east-1", "{r}.signin.aws.amazon.com", "signin-fips.{r}.amazonaws.com", "api.aws"),
+    ("aws", "me-west-1", "{r}.signin.aws.amazon.com", "signin-fips.{r}.amazonaws.com", "api.aws"),
+    ("aws", "aws-global", "{r}.signin.aws.amazon.com", "signin-fips.{r}.amazonaws.com", "api.aws"),
+    ("aws", "xx-nowhere-1", "{r}.signin.aws.amazon.com", "signin-fips.{r}.amazonaws.com", "api.aws"),
+    ("aws", "us-gov-9", "{r}.signin.aws.amazon.com", "signin-fips.{r}.amazonaws.com", "api.aws"),
+    (
+        "aws-cn",
+        "cn-north-1",
+        "{r}.signin.amazonaws.cn",
+        "signin-fips.{r}.amazonaws.com.cn",
+        "api.amazonwebservices.com.cn",
+    ),
+    (
+        "aws-cn",
+        "aws-cn-global",
+        "{r}.signin.amazonaws.cn",
+        "signin-fips.{r}.amazonaws.com.cn",
+        "api.amazonwebservices.com.cn",
+    ),
+    (
+        "aws-us-gov",
+        "us-gov-west-1",
+        "{r}.signin.amazonaws-us-gov.com",
+        "signin-fips.amazonaws-us-gov.com",
+        "api.aws",
+    ),
+    (
+        "aws-us-gov",
+        "us-gov-east-1",
+        "{r}.signin.amazonaws-us-gov.com",
+        "{r}.signin-fips.amazonaws-us-gov.com",
+        "api.aws",
+    ),
+    ("aws-iso", "us-iso-east-1", "{r}.signin.c2shome.ic.gov", "signin-fips.{r}.c2s.ic.gov", "api.aws.ic.gov"),
+    (
+        "aws-iso-b",
+        "us-isob-east-1",
+        "{r}.signin.sc2shome.sgov.gov",
+        "signin-fips.{r}.sc2s.sgov.gov",
+        "api.aws.scloud",
+    ),
+    (
+        "aws-iso-e",
+        "eu-isoe-west-1",
+        "{r}.signin.csphome.adc-e.uk",
+        "signin-fips.{r}.cloud.adc-e.uk",
+        "api.cloud-aws.adc-e.uk",
+    ),
+    (
+        "aws-iso-f",
+        "us-isof-south-1",
+        "{r}.signin.csphome.hci.ic.gov",
+        "signin-fips.{r}.csp.hci.ic.gov",
+        "api.aws.hci.ic.gov",
+    ),
+    (
+        "aws-iso-f",
+        "us-isof-west-7",
+        "{r}.signin.csphome.hci.ic.gov",
+        "signin-fips.{r}.csp.hci.ic.gov",
+        "api.aws.hci.ic.gov",
+    ),
+    (
+        "aws-eusc",
+        "eusc-de-east-1",
+        "{r}.signin.amazonaws-eusc.eu",
+        "signin-fips.{r}.amazonaws.eu",
+        "api.amazonwebservices.eu",
+    ),
+]
+ENDPOINT_COMBOS = [(False, False), (True, False), (False, True), (True, True)]
+# Partitions that lack FIPS and/or dual-stack, to reach the rule set's error rules.
+ENDPOINT_REDUCED = {"aws-iso": (False, True), "aws-iso-b": (True, False), "aws-cn": (False, False)}
+
+
+def endpoint_partition_rows(data: dict[str, Any]) -> tuple[tuple[Any, ...], ...]:
+    """botocore's partitions.json in the module's row form."""
+    rows = []
+    for p in data["partitions"]:
+        out = p["outputs"]
+        extra = tuple(r for r in p["regions"] if not re.match(p["regionRegex"], r))
+        rows.append(
+            (
+                p["id"],
+                p["regionRegex"],
+                extra,
+                out["dnsSuffix"],
+                out["dualStackDnsSuffix"],
+                out["supportsFIPS"],
+                out["supportsDualStack"],
+            )
+        )
+    return tuple(rows)
+
+
+def endpoint_reduced(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of partitions.json where the ENDPOINT_REDUCED partitions lack FIPS/dual-stack."""
+    data = copy.deepcopy(data)
+    for p in data["partitions"]:
+        if p["id"] in ENDPOINT_REDUCED:
+            p["outputs"]["supportsFIPS"], p["outputs"]["supportsDualStack"] = ENDPOINT_REDUCED[p["id"]]
+    return data
+
+
+def endpoint_regions(data: dict[str, Any]) -> list[str]:
+    """Every region partitions.json lists, a made-up one per partition regex, and two no regex claims."""
+    regions: list[str] = []
+    for p in data["partitions"]:
+        listed = list(p["regions"])
+        regions += listed
+        made_up = re.sub(r"\d+$", "97", next(r for r in listed if re.match(p["regionRegex"], r)))
+        assert re.match(p["regionRegex"], made_up) and made_up not in listed
+        regions.append(made_up)
+    return [*regions, "xx-nowhere-1", "zz9"]
+
+
+class EndpointBotocore:
+    """botocore's own rule-set resolver for CreateOAuth2Token (no network, no credentials)."""
+
+    def __init__(self) -> None:
+        for name in ("botocore",):
+            if importlib.util.find_spec(name) is None:
+                pytest.skip(f"{name} is not importable")
+        import botocore.session
+        from botocore.exceptions import DataNotFoundError, EndpointResolutionError
+
+        self.error = EndpointResolutionError
+        self.session = botocore.session.Session()
+        loader = self.session.get_component("data_loader")
+        try:
+            self.ruleset = loader.load_service_model("signin", "endpoint-rule-set-1")
+        except DataNotFoundError:
+            pytest.skip("this botocore has no signin endpoint rule set")
+        self.partitions: dict[str, Any] = loader.load_data("partitions")
+        self.model = self.session.get_service_model("signin")
+        self.operation = self.model.operation_model("CreateOAuth2Token")
+
+    def url(
+        self, region: str | None, fips: bool, dual: bool, partitions: dict[str, Any] | None = None
+    ) -> str:
+        """The URL, or ``"error: <the rule's message>"``."""
+        from botocore.regions import EndpointRulesetResolver
+
+        builtins = {
+            "AWS::Region": region,
+            "AWS::UseFIPS": fips,
+            "AWS::UseDualStack": dual,
+            "SDK::Endpoint": None,
+        }
+        resolver = EndpointRulesetResolver(
+            self.ruleset,
+            copy.deepcopy(partitions or self.partitions),
+            self.model,
+            builtins,
+            {},
+            self.session.get_component("event_emitter"),
+        )
+        try:
+            return str(resolver.construct_endpoint(self.operation, {}, {}).url)
+        except self.error as exc:
+            return f"error: {exc}"
+
+
+def endpoint_ours(region: str, fips: bool, dual: bool, partitions: Any = None) -> str:
+    """Our URL, or ``"error: <field>: <rule>"``."""
+    try:
+        if partitions is None:
+            return st.resolve_endpoint(region, use_fips=fips, use_dualstack=dual, environ={})
+        return st._rule_set_endpoint(region, fips, dual, partitions)
+    except st.ParamValidationError as exc:
+        return f"error: {exc.field}: {exc.rule}"
+
+
+def endpoint_same(ours: str, theirs: str) -> bool:
+    """Equal URLs, or both errors with botocore's rule message inside ours."""
+    if theirs.startswith("error: ") and ours.startswith("error: "):
+        message = theirs.split(": ", 1)[1]
+        return message.split(": ", 1)[-1] in ours
+    return ours == theirs
+
+
+class TestEndpointPartitions:
+    """Every partition of botocore's data/partitions.json and the service's endpoint rule set
+    (data/signin/2023-01-01/endpoint-rule-set-1.json), CreateOAuth2Token's rules (PROTOCOL.md §1, §13)."""
+
+    @pytest.mark.parametrize(("partition", "region", "plain", "fips", "dual"), ENDPOINT_TABLE)
+    @pytest.mark.parametrize(("use_fips", "use_dual"), ENDPOINT_COMBOS)
+    def test_table(
+        self, partition: str, region: str, plain: str, fips: str, dual: str, use_fips: bool, use_dual: bool
+    ) -> None:
+        if use_fips and use_dual:
+            host = f"signin-fips.{region}.{dual}"
+        elif use_fips:
+            host = fips.format(r=region)
+        elif use_dual:
+            host = f"signin.{region}.{dual}"
+        else:
+            host = plain.format(r=region)
+        got = st.resolve_endpoint(region, use_fips=use_fips, use_dualstack=use_dual, environ={})
+        assert got == f"https://{host}"
+
+    def test_every_partition_is_known(self) -> None:
+        assert [p[0] for p in st._PARTITIONS] == [
+            "aws",
+            "aws-cn",
+            "aws-eusc",
+            "aws-iso",
+            "aws-iso-b",
+            "aws-iso-e",
+            "aws-iso-f",
+            "aws-us-gov",
+        ]
+        assert {row[0] for row in ENDPOINT_TABLE} == {p[0] for p in st._PARTITIONS}
+
+    @pytest.mark.parametrize(
+        ("region", "fips", "dual", "field", "rule"),
+        [
+            (
+                "us-iso-east-1",
+                True,
+                False,
+                "use_fips",
+                "FIPS is enabled but this partition does not support FIPS",
+            ),
+            ("us-iso-east-1", True, True, "use_fips", "FIPS and DualStack are enabled, but this partition"),
+            (
+                "us-isob-east-1",
+                False,
+                True,
+                "use_dualstack",
+                "DualStack is enabled but this partition does not",
+            ),
+            (
+                "us-isob-east-1",
+                True,
+                True,
+                "use_dualstack",
+                "FIPS and DualStack are enabled, but this partition",
+            ),
+            (
+                "cn-north-1",
+                True,
+                False,
+                "use_fips",
+                "FIPS is enabled but this partition does not support FIPS",
+            ),
+            ("cn-north-1", False, True, "use_dualstack", "DualStack is enabled but this partition does not"),
+        ],
+    )
+    def test_unsupported_variant_names_setting_and_rule(
+        self, region: str, fips: bool, dual: bool, field: str, rule: str
+    ) -> None:
+        rows = tuple(
+            (*p[:5], *ENDPOINT_REDUCED[p[0]]) if p[0] in ENDPOINT_REDUCED else p for p in st._PARTITIONS
+        )
+        with pytest.raises(st.ParamValidationError) as info:
+            st._rule_set_endpoint(region, fips, dual, rows)
+        assert info.value.field == field
+        assert rule in info.value.rule and "rule set" in info.value.rule
+        assert st._rule_set_endpoint(region, False, False, rows) == st.resolve_endpoint(region, environ={})
+
+    @pytest.mark.parametrize("region", ["US-EAST-1", "us-east-1.evil.com", "us-east-1\n", "a" * 64, "x]\n[y"])
+    def test_region_checked_before_anything_else(self, region: str) -> None:
+        for kwargs in (
+            {},
+            {"endpoint_url": "https://x.example"},
+            {"environ": {"AWS_ENDPOINT_URL": "https://x.example"}},
+        ):
+            with pytest.raises(st.ParamValidationError) as info:
+                st.resolve_endpoint(region, **{"environ": {}, **kwargs})
+            assert info.value.field == "region"
+
+    def test_endpoint_url_wins_over_fips_and_dualstack(self) -> None:
+        """As in botocore, a configured endpoint turns FIPS and dual-stack off."""
+        for fips, dual in ENDPOINT_COMBOS:
+            got = st.resolve_endpoint(
+                "us-iso-east-1",
+                endpoint_url="https://x.example",
+                use_fips=fips,
+                use_dualstack=dual,
+                environ={},
+            )
+            assert got == "https://x.example"
+
+    # -- botocore as the reference (skips without it) ---------------------------------------
+
+    def test_partitions_are_botocores(self) -> None:
+        boto = EndpointBotocore()
+        assert endpoint_partition_rows(boto.partitions) == st._PARTITIONS
+
+    def test_every_region_and_setting_resolves_as_in_botocore(self) -> None:
+        boto = EndpointBotocore()
+        regions = endpoint_regions(boto.partitions)
+        assert {"us-iso-east-1", "us-isob-east-1", "eu-isoe-west-1", "us-isof-south-1"} <= set(regions)
+        mismatches = []
+        for region in regions:
+            for fips, dual in ENDPOINT_COMBOS:
+                ours, theirs = endpoint_ours(region, fips, dual), boto.url(region, fips, dual)
+                if ours != theirs:
+                    mismatches.append((region, fips, dual, ours, theirs))
+        assert mismatches == []
+        assert len(regions) * len(ENDPOINT_COMBOS) >= 200
+
+    def test_error_rules_match_botocore(self) -> None:
+        boto = EndpointBotocore()
+        reduced = endpoint_reduced(boto.partitions)
+        rows = endpoint_partition_rows(reduced)
+        errors = mismatches = 0
+        for region in endpoint_regions(reduced):
+            for fips, dual in ENDPOINT_COMBOS:
+                ours, theirs = endpoint_ours(region, fips, dual, rows), boto.url(region, fips, dual, reduced)
+                errors += theirs.startswith("error: ")
+                if not endpoint_same(ours, theirs):
+                    mismatches += 1
+                    print(region, fips, dual, ours, theirs)
+        assert mismatches == 0
+        assert errors >= 10  # the error rules were really reached
+
+    def test_missing_region_as_in_botocore(self) -> None:
+        boto = EndpointBotocore()
+        assert "Missing Region" in boto.url(None, False, False)
+        with pytest.raises(st.ParamValidationError) as info:
+            st.resolve_endpoint(None, environ={})
+        assert "Missing Region" in info.value.rule
+
+    @pytest.mark.parametrize(
+        "region", ["us-east-1", "eu-central-2", "cn-northwest-1", "us-gov-west-1", "us-gov-east-1"]
+    )
+    def test_signin_client_settings_resolve_as_ours(self, region: str) -> None:
+        """A real botocore signin client (config use_fips_endpoint / use_dualstack_endpoint,
+        dummy credentials, no request sent) resolves CreateOAuth2Token's URL as we do."""
+        boto = EndpointBotocore()
+        from botocore.config import Config
+
+        for fips, dual in ENDPOINT_COMBOS:
+            client = boto.session.create_client(
+                "signin",
+                region_name=region,
+                aws_access_key_id="AKIDEXAMPLE",
+                aws_secret_access_key="dummy",
+                config=Config(use_fips_endpoint=fips, use_dualstack_endpoint=dual),
+            )
+            op = client.meta.service_model.operation_model("CreateOAuth2Token")
+            url = client._ruleset_resolver.construct_endpoint(op, {}, {}).url
+            assert url == st.resolve_endpoint(region, use_fips=fips, use_dualstack=dual, environ={})
+
+
+ENDPOINT_SOURCES = ["endpoint_url", "AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"]
+
+
+def endpoint_resolve_via(source: str, url: str) -> str:
+    if source == "endpoint_url":
+        return st.resolve_endpoint("us-east-1", endpoint_url=url, environ={})
+    return st.resolve_endpoint("us-east-1", environ={source: url})
+
+
+class TestEndpointUrlEncoding:
+    """An endpoint URL that cannot go on the wire (a host IDNA cannot encode, text that is
+    not UTF-8, non-ASCII or control characters) is a ParamValidationError naming the
+    setting, never a UnicodeError later (RFC 3490 §4.1 label lengths, RFC 3986 §2)."""
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "https://a..example.com",
+            "https://.example.com",
+            "https://" + "a" * 64 + ".example.com",
+            "https://" + "\u00e9" * 60 + ".example.com",
+            "https://\ue000.example.com",
+            "https://\u200e.example.com",
+            "https://\u06270a.example.com",
+        ],
+        ids=["empty-label", "leading-dot", "label-64", "idn-label-too-long", "private-use", "lrm", "bidi"],
+    )
+    @pytest.mark.parametrize("source", ENDPOINT_SOURCES)
+    def test_host_idna_cannot_encode(self, url: str, source: str) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            endpoint_resolve_via(source, url)
+        assert info.value.field == source and "DNS name" in info.value.rule
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "https://exa\udcffmple.com",
+            "https://example.com/\udcff",
+            "http://127.0.0.1:9/\udc80",
+            "https://example.com/\ud800x",
+        ],
+    )
+    @pytest.mark.parametrize("source", ENDPOINT_SOURCES)
+    def test_not_utf8(self, url: str, source: str) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            endpoint_resolve_via(source, url)
+        assert info.value.field == source and "UTF-8" in info.value.rule
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "https://example.com/caf\u00e9",
+            "http://127.0.0.1:9/caf\u00e9",
+            "https://example.com/a\x00b",
+            "https://example.com/a\x7fb",
+            "http://127.0.0.1/a\x01",
+            "https://example.com:\u0661\u0662",
+            "http://127.0.0.1:\u00b2",
+            "https://example.com:65536",
+            "https://exa_mple.com",
+            "https://exa\x00mple.com",
+        ],
+    )
+    @pytest.mark.parametrize("source", ENDPOINT_SOURCES)
+    def test_not_printable_ascii_or_bad_port(self, url: str, source: str) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            endpoint_resolve_via(source, url)
+        assert info.value.field == source
+
+    @pytest.mark.parametrize(
+        ("url", "sent"),
+        [
+            ("https://b\u00fccher.example/x", "https://xn--bcher-kva.example/x"),
+            ("https://B\u00dcCHER.example:8443", "https://xn--bcher-kva.example:8443"),
+            ("https://example.com.", "https://example.com."),
+            ("https://" + "a" * 63 + ".example.com/", "https://" + "a" * 63 + ".example.com"),
+            ("https://example.com:65535/p%C3%A9", "https://example.com:65535/p%C3%A9"),
+        ],
+    )
+    def test_encodable_host_is_sent_in_ascii(self, url: str, sent: str) -> None:
+        assert st.resolve_endpoint(None, endpoint_url=url, environ={}) == sent
+        authorize = st.authorization_url(code_challenge="c", state="s", endpoint_url=url, remote=True)
+        origin = "/".join(sent.split("/")[:3])
+        assert authorize.startswith(origin + "/v1/authorize?") and authorize.isascii()
+        assert url_query(authorize)["redirect_uri"] == origin + "/v1/sessions/confirmation"
+
+    def test_cli_endpoint_url_not_utf8_is_exit_2(self, aws_env: dict[str, str]) -> None:
+        args = ["login", "--no-browser", "--callback-timeout", "5", "--region", "us-east-1"]
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "signin_token",
+                *args,
+                "--endpoint-url",
+                b"https://sign\xffin.example.com",
+            ],
+            env=aws_env,
+            capture_output=True,
+            timeout=60,
+            cwd=str(HERE),
+            check=False,
+        )
+        assert proc.returncode == 2, proc.stderr
+        err = proc.stderr.decode("utf-8", "replace")
+        assert "endpoint_url" in err and "UTF-8" in err and "Traceback" not in err
+        assert b"\xff" not in proc.stderr and proc.stdout == b""
+        assert list(Path(aws_env["HOME"]).iterdir()) == []
+
+    @pytest.mark.parametrize("source", ["AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"])
+    def test_cli_environment_not_utf8_is_exit_2_and_nothing_written(
+        self, fake: FakeSignin, aws_env: dict[str, str], source: str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        before = {p: p.read_bytes() for p in (path, Path(aws_env["AWS_CONFIG_FILE"]))}
+        env: dict[bytes, bytes] = {os.fsencode(k): os.fsencode(v) for k, v in aws_env.items()}
+        env.pop(b"AWS_ENDPOINT_URL_SIGNIN", None)
+        env[source.encode()] = b"http://127.0.0.1:" + str(fake.port).encode() + b"/\xfe"
+        proc = subprocess.run(
+            [sys.executable, "-m", "signin_token", "credentials"],
+            env=env,
+            capture_output=True,
+            timeout=60,
+            cwd=str(HERE),
+            check=False,
+        )
+        assert proc.returncode == 2, proc.stderr
+        err = proc.stderr.decode("utf-8", "replace")
+        assert source in err and "UTF-8" in err and "Traceback" not in err
+        assert proc.stdout == b"" and fake.token_calls() == []
+        assert {p: p.read_bytes() for p in before} == before
+
+
+# --------------------------------------------------------------------------
+# Peers: the AWS SDK for JavaScript v3
+# --------------------------------------------------------------------------
+
+JS_LOGIN_PACKAGE = "@aws-sdk/credential-provider-login"
+# fromLoginCredentials({profile}) is the package's entry point for login_session profiles
+# (dist-cjs/index.js): cache dir $AWS_LOGIN_CACHE_DIRECTORY, endpoint through the SDK's
+# AWS_ENDPOINT_URL_SIGNIN / AWS_ENDPOINT_URL, region from the entry, profile or AWS_REGION.
+JS_SCRIPT = """
+const { fromLoginCredentials } = require("@aws-sdk/credential-provider-login");
+(async () => {
+  try {
+    const c = await fromLoginCredentials({ profile: process.argv[2] })();
+    process.stdout.write(JSON.stringify({ key: c.accessKeyId, secret: c.secretAccessKey,
+      token: c.sessionToken, account: c.accountId, expiration: c.expiration.toISOString() }));
+  } catch (err) {
+    process.stderr.write(`${err && err.name}: ${err && err.message}\\n`);
+    process.exit(1);
+  }
+})();
+"""
+
+
+def js_node_modules() -> Path:
+    """The node_modules holding the JS SDK: $SIGNIN_TOKEN_NODE_MODULES, else /work/node's."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    for candidate in (os.environ.get("SIGNIN_TOKEN_NODE_MODULES"), "/work/node/node_modules"):
+        if candidate and (Path(candidate) / JS_LOGIN_PACKAGE).is_dir():
+            return Path(candidate)
+    pytest.skip(f"{JS_LOGIN_PACKAGE} not found: set SIGNIN_TOKEN_NODE_MODULES to the node_modules holding it")
+
+
+def js_credentials(env: dict[str, str], tmp_path: Path, profile: str = "default") -> dict[str, str]:
+    """Resolve ``profile`` with the JS SDK's fromLoginCredentials in one node process."""
+    modules = js_node_modules()
+    script = tmp_path / "js_peer.js"
+    script.write_text(JS_SCRIPT)
+    proc = subprocess.run(
+        ["node", str(script), profile],
+        env=dict(env, NODE_PATH=str(modules), NODE_NO_WARNINGS="1"),
+        cwd=str(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result: dict[str, str] = json.loads(proc.stdout)
+    return result
+
+
+def js_login(aws_env: dict[str, str], fake: FakeSignin, variable: str) -> dict[str, str]:
+    """Our CLI logs in against ``fake`` named by ``variable``; the entry is then near expiry."""
+    js_node_modules()  # skip before doing any work
+    env = dict(aws_env, AWS_REGION="us-east-1")
+    env.pop("AWS_ENDPOINT_URL_SIGNIN", None)
+    env[variable] = fake.url
+    rc, _, err = sess_full_login(env)
+    assert rc == 0, err
+    assert len(fake.token_calls("authorization_code")) == 1
+    sess_set_expiry(cache_path(env), time.time() + 120)
+    return env
+
+
+class TestPeerJavaScriptSDK:
+    """The AWS SDK for JavaScript v3 (@aws-sdk/credential-provider-login) and signin_token share
+    login sessions both ways against the strict fake (PROTOCOL.md §9, §13)."""
+
+    @pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"])
+    def test_js_reads_and_refreshes_our_login(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, variable: str
+    ) -> None:
+        """Also: both honour the endpoint override ``variable`` (no other endpoint is set)."""
+        env = js_login(aws_env, fake, variable)
+        path = cache_path(env)
+        ours = json.loads(path.read_text())
+        got = js_credentials(env, tmp_path)
+        (redeem,) = fake.token_calls("authorization_code")
+        (refresh,) = fake.token_calls("refresh_token")
+        key = st.DPoPKey.from_pem(ours["dpopKey"])
+        assert refresh["jkt"] == key.thumbprint() == redeem["jkt"]  # signed with the key we stored
+        assert refresh["json"]["refreshToken"] == ours["refreshToken"]
+        assert proof_claims(refresh)["htu"] == fake.token_url
+        written = json.loads(path.read_text())
+        access = written["accessToken"]
+        assert (got["key"], got["secret"], got["token"], got["account"]) == (
+            access["accessKeyId"],
+            access["secretAccessKey"],
+            access["sessionToken"],
+            ACCOUNT,
+        )
+        assert got["key"] != ours["accessToken"]["accessKeyId"]
+        assert written["refreshToken"] != ours["refreshToken"]
+        assert {k: written[k] for k in ("dpopKey", "idToken", "clientId")} == {
+            k: ours[k] for k in ("dpopKey", "idToken", "clientId")
+        }
+        # ... and our CLI reads what the JS SDK wrote, without another refresh.
+        creds = run_cli(["credentials"], env)
+        assert creds.returncode == 0, creds.stderr
+        doc = json.loads(creds.stdout)
+        assert (doc["AccessKeyId"], doc["SecretAccessKey"], doc["SessionToken"]) == (
+            got["key"],
+            got["secret"],
+            got["token"],
+        )
+        assert abs(iso_instant(doc["Expiration"]) - iso_instant(got["expiration"])) < 1
+        assert len(fake.token_calls()) == 2
+
+    def test_we_refresh_what_js_wrote_and_keep_its_members(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = js_login(aws_env, fake, "AWS_ENDPOINT_URL_SIGNIN")
+        path = cache_path(env)
+        entry = json.loads(path.read_text())
+        entry["signInRegion"] = "us-east-1"  # a member the JS SDK reads
+        entry["peerTopLevel"] = {"kept": [1, 2]}
+        entry["accessToken"]["peerInside"] = "kept"
+        path.write_text(json.dumps(entry))
+        got = js_credentials(env, tmp_path)
+        js_entry = json.loads(path.read_text())
+        assert js_entry["accessToken"]["accessKeyId"] == got["key"]
+        assert (
+            js_entry["peerTopLevel"] == {"kept": [1, 2]} and js_entry["accessToken"]["peerInside"] == "kept"
+        )
+        # Make it expire, keeping everything else the JS SDK wrote.
+        expired = copy.deepcopy(js_entry)
+        expired["accessToken"]["expiresAt"] = iso_stamp(time.time() - 60)
+        path.write_text(json.dumps(expired, indent=2))
+        creds = run_cli(["credentials"], env)
+        assert creds.returncode == 0, creds.stderr
+        first, second = fake.token_calls("refresh_token")
+        assert second["jkt"] == first["jkt"] and second["json"]["refreshToken"] == js_entry["refreshToken"]
+        new = json.loads(path.read_text())
+        assert json.loads(creds.stdout)["AccessKeyId"] == new["accessToken"]["accessKeyId"] != got["key"]
+        assert new["refreshToken"] != js_entry["refreshToken"]
+        kept = {k: v for k, v in js_entry.items() if k not in ("accessToken", "refreshToken")}
+        assert {k: new.get(k) for k in kept} == kept  # every top-level member the JS SDK wrote
+        rewritten = ("accessKeyId", "secretAccessKey", "sessionToken", "expiresAt")
+        inside = {k: v for k, v in js_entry["accessToken"].items() if k not in rewritten}
+        assert {k: new["accessToken"].get(k) for k in inside} == inside  # ... and inside accessToken
