@@ -872,7 +872,15 @@ class TestSmoke:
         creds = run_cli(["credentials"], env)
         assert creds.returncode == 0, creds.stderr
         doc = json.loads(creds.stdout)
-        assert set(doc) == {"Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}
+        assert list(doc) == [
+            "Version",
+            "AccessKeyId",
+            "SecretAccessKey",
+            "SessionToken",
+            "Expiration",
+            "AccountId",
+        ]
+        assert doc["AccountId"] == ACCOUNT
         assert len(fake.token_calls("refresh_token")) == 1
 
 
@@ -3785,8 +3793,16 @@ class TestSessCredentials:
         assert result.returncode == 0, result.stderr
         assert result.stdout.count("\n") == 1
         doc = json.loads(result.stdout)
-        assert set(doc) == {"Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}
+        assert list(doc) == [
+            "Version",
+            "AccessKeyId",
+            "SecretAccessKey",
+            "SessionToken",
+            "Expiration",
+            "AccountId",
+        ]
         assert doc["Version"] == 1
+        assert doc["AccountId"] == ACCOUNT
         assert (doc["AccessKeyId"], doc["SecretAccessKey"], doc["SessionToken"]) == (
             "ASIAOLD",
             "old-secret",
@@ -4086,7 +4102,7 @@ class TestSessRefreshStatusLogoutExec:
         assert sh is not None
         script = 'printf "%s\\n" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" '
         script += '"$AWS_CREDENTIAL_EXPIRATION" "$AWS_REGION"'
-        result = run_cli(["exec", "--", sh, "-c", script], aws_env)
+        result = run_cli(["exec", "--static", "--", sh, "-c", script], aws_env)
         assert result.returncode == 0, result.stderr
         access = json.loads(path.read_text())["accessToken"]
         lines = result.stdout.splitlines()
@@ -4369,7 +4385,14 @@ class TestSessConcurrency:
             assert rc == 0, err
             outputs.append(json.loads(out))
         for doc in outputs:
-            assert set(doc) == {"Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}
+            assert set(doc) == {
+                "Version",
+                "AccessKeyId",
+                "SecretAccessKey",
+                "SessionToken",
+                "Expiration",
+                "AccountId",
+            }
             assert iso_instant(doc["Expiration"]) > time.time() + 300
         keys = {doc["AccessKeyId"] for doc in outputs}
         assert len(keys) == 1
@@ -5877,7 +5900,14 @@ class TestSecrets:
             fake.faults = []
         # exec: the child's environment holds the credentials (its purpose), stderr does not.
         result = run_cli(
-            ["exec", "--", sys.executable, "-c", "import os; print(os.environ['AWS_SECRET_ACCESS_KEY'])"],
+            [
+                "exec",
+                "--static",
+                "--",
+                sys.executable,
+                "-c",
+                "import os; print(os.environ['AWS_SECRET_ACCESS_KEY'])",
+            ],
             aws_env,
         )
         assert result.returncode == 0, result.stderr
@@ -6337,7 +6367,9 @@ class TestCallbackServer:
         state = str(uuid.uuid4())
         server = st._CallbackServer(state, port=0)
         try:
-            reply = rob_raw_http(server.port, junk.replace(b"{state}", state.encode()))
+            host = f" HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n".encode()
+            request = junk.replace(b"{state}", state.encode()).replace(b" HTTP/1.1\r\n", host, 1)
+            reply = rob_raw_http(server.port, request)
             assert not reply.startswith(b"HTTP/1.0 200") and not reply.startswith(b"HTTP/1.1 200")
             assert server.result is None
             code = "real-" + uuid.uuid4().hex
@@ -6386,7 +6418,10 @@ class TestCallbackServer:
 
             def junk(worker: int) -> None:
                 for i in range(10):
-                    request = f"GET /oauth/callback?state=w{worker}-{i}&code=x HTTP/1.1\r\n\r\n"
+                    request = (
+                        f"GET /oauth/callback?state=w{worker}-{i}&code=x HTTP/1.1\r\n"
+                        f"Host: 127.0.0.1:{server.port}\r\n\r\n"
+                    )
                     replies.append(rob_raw_http(server.port, request.encode()))
 
             threads = [threading.Thread(target=trickle) for _ in range(3)]
@@ -6418,7 +6453,10 @@ class TestCallbackServer:
             barrier.wait()
             try:
                 reply = rob_raw_http(
-                    server.port, f"GET /x{i} HTTP/1.1\r\n\r\n".encode(), timeout=5, quiet=False
+                    server.port,
+                    f"GET /x{i} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode(),
+                    timeout=5,
+                    quiet=False,
                 )
                 outcomes.append(reply[:12].decode("latin-1"))
             except OSError as exc:
@@ -6454,7 +6492,7 @@ class TestCallbackServer:
         port = server.port
         try:
             # Like a browser that keeps its end open: the server closes first.
-            request = f"GET /oauth/callback?code=c&state={state} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            request = f"GET /oauth/callback?code=c&state={state} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
             assert rob_raw_http(port, request.encode(), half_close=False).startswith(b"HTTP/1.0 200")
             assert server.wait(10) == {"code": "c"}
         finally:
@@ -6506,3 +6544,411 @@ class TestCallbackServer:
             rc, _, err = login_finish(h, timeout=30)
         assert rc == 0, err
         assert "Traceback" not in err and "Exception occurred" not in err, err
+
+
+# --------------------------------------------------------------------------
+# Login flows: the callback server answers only its own Host; error redirects
+# --------------------------------------------------------------------------
+
+
+def cb_request(port: int, query: str, host: str | None) -> bytes:
+    """A raw ``GET /oauth/callback?QUERY`` with the given Host header (None: no Host)."""
+    head = f"GET /oauth/callback?{query} HTTP/1.1\r\n"
+    if host is not None:
+        head += f"Host: {host}\r\n"
+    return rob_raw_http(port, (head + "\r\n").encode("latin-1"))
+
+
+CB_FOREIGN_HOSTS = [
+    pytest.param("evil.example:{port}", id="other-name"),
+    pytest.param("127.0.0.1:{other}", id="other-port"),
+    pytest.param(None, id="no-host"),
+    pytest.param("", id="empty-host"),
+    pytest.param("[::1]:{port}", id="ipv6-literal"),
+    pytest.param("localhost.:{port}", id="trailing-dot"),
+    pytest.param("127.0.0.1.:{port}", id="address-trailing-dot"),
+    pytest.param("127.0.0.1", id="no-port"),
+    pytest.param("2130706433:{port}", id="decimal-address"),
+    pytest.param("127.0.0.1:{port}@evil.example", id="userinfo-trick"),
+    pytest.param("evil.example:{port}, 127.0.0.1:{port}", id="list"),
+    pytest.param("sub.localhost:{port}", id="subdomain"),
+]
+
+
+class TestCallbackHostAndErrors:
+    """PROTOCOL.md §3: the callback listener answers only requests for its own Host
+    (127.0.0.1:PORT or localhost:PORT), so a DNS-rebound page cannot complete or probe a
+    login; an ``error`` redirect ends the wait with or without a state, shown as one
+    bounded, secret-free line; a code is redeemed only with the right state."""
+
+    @pytest.mark.parametrize("host", CB_FOREIGN_HOSTS)
+    def test_foreign_host_refused_and_the_wait_goes_on(self, host: str | None) -> None:
+        state = str(uuid.uuid4())
+        server = st._CallbackServer(state, port=0)
+        try:
+            other = server.port + 1 if server.port < 65535 else server.port - 1
+            header = None if host is None else host.format(port=server.port, other=other)
+            for query in (f"code=forged&state={state}", "error=access_denied"):
+                reply = cb_request(server.port, query, header)
+                assert reply.startswith(b"HTTP/1.0 400"), reply[:40]
+            assert server.result is None
+            assert server.wait(0.3) is None  # still waiting
+            code = "real-" + uuid.uuid4().hex
+            status, _ = browser_follow(f"{server.redirect_uri}?code={code}&state={state}")
+            assert status == 200
+            assert server.wait(10) == {"code": code}
+        finally:
+            server.close()
+
+    def test_two_host_headers_refused(self) -> None:
+        state = str(uuid.uuid4())
+        server = st._CallbackServer(state, port=0)
+        try:
+            own = f"127.0.0.1:{server.port}"
+            raw = (
+                f"GET /oauth/callback?code=c&state={state} HTTP/1.1\r\n"
+                f"Host: {own}\r\nHost: evil.example:{server.port}\r\n\r\n"
+            )
+            assert rob_raw_http(server.port, raw.encode()).startswith(b"HTTP/1.0 400")
+            assert server.result is None
+        finally:
+            server.close()
+
+    @pytest.mark.parametrize("name", ["127.0.0.1", "localhost", "LocalHost", "LOCALHOST"])
+    def test_own_host_accepted(self, name: str) -> None:
+        state = str(uuid.uuid4())
+        server = st._CallbackServer(state, port=0)
+        try:
+            reply = cb_request(server.port, f"code=c1&state={state}", f"{name}:{server.port}")
+            assert reply.startswith(b"HTTP/1.0 200"), reply[:40]
+            assert server.wait(10) == {"code": "c1"}
+        finally:
+            server.close()
+
+    @pytest.mark.parametrize("state_part", ["", "&state=", "&state={state}"], ids=["none", "empty", "right"])
+    def test_error_ends_the_wait_with_or_without_state(self, state_part: str) -> None:
+        state = str(uuid.uuid4())
+        server = st._CallbackServer(state, port=0)
+        try:
+            query = "error=access_denied&error_description=The%20user%20said%20no" + state_part.format(
+                state=state
+            )
+            reply = cb_request(server.port, query, f"127.0.0.1:{server.port}")
+            assert reply.startswith(b"HTTP/1.0 400")
+            assert b"The user said no" in reply
+            assert server.wait(10) == {"error": "access_denied", "error_description": "The user said no"}
+        finally:
+            server.close()
+
+    def test_code_needs_the_right_state_even_beside_an_error_page(self) -> None:
+        """A wrong state stays ignored for codes and errors alike; the wait goes on."""
+        state = str(uuid.uuid4())
+        server = st._CallbackServer(state, port=0)
+        try:
+            host = f"127.0.0.1:{server.port}"
+            for query in ("code=forged", f"code=forged&state={uuid.uuid4()}", "error=x&state=wrong"):
+                assert cb_request(server.port, query, host).startswith(b"HTTP/1.0 400")
+            assert server.result is None
+            assert cb_request(server.port, f"code=good&state={state}", host).startswith(b"HTTP/1.0 200")
+            assert server.wait(10) == {"code": "good"}
+        finally:
+            server.close()
+
+    def test_error_text_is_one_bounded_line_without_secrets(self) -> None:
+        state = str(uuid.uuid4())
+        server = st._CallbackServer(state, port=0)
+        code = "secret-code-" + uuid.uuid4().hex
+        try:
+            description = f"line1\r\nline2\x1b[31m state={state} code={code} " + "x" * 5000
+            query = urllib.parse.urlencode(
+                {"error": f"denied\n{code}", "error_description": description, "code": code}
+            )
+            reply = cb_request(server.port, query, f"localhost:{server.port}")
+            assert reply.startswith(b"HTTP/1.0 400")
+            result = server.wait(10)
+            assert result is not None and set(result) == {"error", "error_description"}
+            for text in result.values():
+                assert text.isprintable() and "\n" not in text
+                assert state not in text and code not in text
+            assert len(result["error"]) <= 100 and len(result["error_description"]) <= 300
+            assert code.encode() not in reply and state.encode() not in reply
+        finally:
+            server.close()
+
+    def test_cli_login_error_without_state_exits_at_once(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        env = login_env(aws_env, fake)
+        with login_process(["login", "--no-browser"], env) as h:  # the default 600 s wait
+            query = url_query(login_url(h))
+            answer = urllib.parse.urlencode({"error": "access_denied", "error_description": "Denied by you"})
+            status, _ = browser_follow(query["redirect_uri"] + "?" + answer)
+            assert status == 400
+            rc, out, err = login_finish(h, timeout=30)
+        assert rc == 1, err
+        assert out == ""
+        assert "access_denied" in err and "Denied by you" in err
+        assert "Traceback" not in err
+        assert fake.token_calls() == []
+        assert not cache_path(env).exists()
+
+    def test_cli_login_foreign_hosts_then_real_callback(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        env = login_env(aws_env, fake)
+        with login_process(["login", "--no-browser", "--callback-timeout", "60"], env) as h:
+            url = login_url(h)
+            query = url_query(url)
+            port = urllib.parse.urlsplit(query["redirect_uri"]).port
+            assert port is not None
+            forged = f"code=code-forged&state={query['state']}"
+            for host in (f"evil.example:{port}", None, f"[::1]:{port}", f"localhost.:{port}", "127.0.0.1"):
+                assert cb_request(port, forged, host).startswith(b"HTTP/1.0 400"), host
+                assert cb_request(port, "error=access_denied", host).startswith(b"HTTP/1.0 400"), host
+            assert h[0].poll() is None
+            status, page = browser_follow(url)
+            assert status == 200, page
+            rc, out, err = login_finish(h, timeout=30)
+        assert rc == 0, err
+        assert out == ""
+        (redeem,) = fake.token_calls("authorization_code")
+        assert redeem["json"]["code"] != "code-forged"
+        assert cache_path(env).exists()
+
+
+# --------------------------------------------------------------------------
+# Credential export: quoting for every quote character each shell knows
+# --------------------------------------------------------------------------
+
+# Every quote-like code point, the shells' other metacharacters, line breaks, backslashes
+# and a few plain letters (NUL excluded: no credential, file or environment can hold it).
+EXP_POOL = (
+    "'\"`$\\\n\r\t"
+    + "".join(chr(c) for c in range(0x2018, 0x2020))
+    + "\uff07"
+    + " %!^&|<>();*?~#{}[]=-+/@:,."
+    + "aZ9é€\u2028\u00a0"
+)
+EXP_SHELL_FORMATS = ("env", "env-no-export", "fish", "powershell", "windows-cmd")
+EXP_EXPIRATION = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+EXP_NAMES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+# PowerShell's single-quote characters (about_Quoting_Rules; the language specification's
+# single-quote-character: U+0027, U+2018, U+2019, U+201A, U+201B).
+EXP_PS_QUOTES = frozenset("'\u2018\u2019\u201a\u201b")
+
+
+def exp_values(seed: int, count: int) -> list[str]:
+    """Seeded hostile values, plus the classic break-outs, each 1-24 characters."""
+    rng = random.Random(seed)
+    values = ["'", "''", "\\", "\\'", "'\\''", "\u2019", "\u2018\u2019", "$(id)", "`id`", "%PATH%", "!x!"]
+    values += ["".join(rng.choice(EXP_POOL) for _ in range(rng.randint(1, 24))) for _ in range(count)]
+    return values
+
+
+def exp_creds(access: str, secret: str, token: str, account: str | None = ACCOUNT) -> st.Credentials:
+    return st.Credentials(access, secret, token, EXP_EXPIRATION, account, SESSION_ARN)
+
+
+def exp_triples(values: list[str]) -> list[tuple[str, str, str]]:
+    """Each value once as each of the three secrets."""
+    n = len(values)
+    return [(values[i], values[(i + 1) % n], values[(i + 2) % n]) for i in range(n)]
+
+
+def exp_ps_parse(line: str) -> tuple[str, str]:
+    """An independent reading of ``$Env:NAME='...'`` by PowerShell's verbatim-string grammar:
+    the literal opens and closes with any single-quote character; inside, two single-quote
+    characters in a row stand for one (the second: our writer doubles the same character,
+    so which one the grammar keeps makes no difference); nothing else is special."""
+    m = re.match(r"\$Env:([A-Za-z_][A-Za-z0-9_]*)=", line)
+    assert m is not None, line
+    i = m.end()
+    assert line[i] in EXP_PS_QUOTES, line
+    i += 1
+    out = []
+    while True:
+        assert i < len(line), f"unterminated string: {line!r}"
+        c = line[i]
+        if c in EXP_PS_QUOTES:
+            if i + 1 < len(line) and line[i + 1] in EXP_PS_QUOTES:
+                out.append(line[i + 1])
+                i += 2
+                continue
+            i += 1
+            break
+        out.append(c)
+        i += 1
+    assert i == len(line), f"code after the closing quote: {line[i:]!r}"
+    return m.group(1), "".join(out)
+
+
+def exp_cmd_safe(value: str) -> bool:
+    """What ``set NAME=value`` in cmd.exe takes literally: printable ASCII other than
+    space, % (expansion), ! (delayed expansion), ^ (escape), & | < > (operators),
+    ( ) (blocks) and " (quoting)."""
+    return bool(value) and all("!" <= c <= "~" and c not in '%!^&|<>()"' for c in value)
+
+
+class TestExportQuoting:
+    """PROTOCOL.md §12: ``credentials --format`` output of hostile values either reads back
+    byte-exact in the real shell (sh, bash, dash, fish; PowerShell by its documented grammar)
+    or is refused; nothing non-printable is ever emitted; cmd.exe output holds only what
+    cmd takes literally.  The process format carries AccountId when known."""
+
+    def test_non_printable_refused_in_every_shell_format(self) -> None:
+        for value in exp_values(1, 300):
+            creds = exp_creds("ASIAX", value, "tok")
+            if value.isprintable():
+                continue
+            for fmt in EXP_SHELL_FORMATS:
+                with pytest.raises(st.SigninTokenError) as info:
+                    st._export(creds, fmt)
+                assert value not in str(info.value)
+            for fmt in ("process", "json"):  # JSON escapes everything: exact, and ASCII only
+                out = st._export(creds, fmt)
+                assert out.isascii()
+                assert fmt == "json" or out.count("\n") == 1
+                assert json.loads(out)["SecretAccessKey"] == value
+
+    def test_printable_output_has_no_control_characters(self) -> None:
+        for access, secret, token in exp_triples([v for v in exp_values(2, 200) if v.isprintable()]):
+            for fmt in EXP_SHELL_FORMATS:
+                try:
+                    out = st._export(exp_creds(access, secret, token), fmt)
+                except st.SigninTokenError:
+                    assert fmt == "windows-cmd"
+                    continue
+                lines = out.split("\n")
+                assert lines[-1] == "" and len(lines) == 5
+                assert all(line.isprintable() for line in lines)
+
+    @pytest.mark.parametrize("shell", ["sh", "bash", "dash"])
+    @pytest.mark.parametrize("fmt", ["env", "env-no-export"])
+    def test_posix_shells_read_back_exact(self, shell: str, fmt: str) -> None:
+        path = shutil.which(shell)
+        if path is None:
+            pytest.skip(f"no {shell}")
+        triples = exp_triples([v for v in exp_values(3, 250) if v.isprintable()])
+        script, expected = [], []
+        for triple in triples:
+            out = st._export(exp_creds(*triple), fmt)
+            script.append(f'(\n{out}printf "%s\\n" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" ')
+            script.append('"$AWS_SESSION_TOKEN" "$AWS_CREDENTIAL_EXPIRATION"\n)\n')
+            expected += [*triple, "2030-01-02T03:04:05Z"]
+        for locale in ("C", "C.UTF-8"):
+            proc = subprocess.run(
+                [path, "-s"],
+                input="".join(script).encode("utf-8"),
+                env=dict(os.environ, LC_ALL=locale),
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
+            assert proc.returncode == 0, proc.stderr[:2000]
+            got = proc.stdout.split(b"\n")
+            assert got[-1] == b""
+            assert got[:-1] == [v.encode("utf-8") for v in expected]
+
+    def test_fish_reads_back_exact(self, tmp_path: Path) -> None:
+        fish = shutil.which("fish")
+        if fish is None:
+            pytest.skip("fish is not installed")
+        triples = exp_triples([v for v in exp_values(4, 250) if v.isprintable()])
+        script, expected = [], []
+        for triple in triples:
+            out = st._export(exp_creds(*triple), "fish")
+            script.append(f"begin\n{out}printf '%s\\n' $AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY ")
+            script.append("$AWS_SESSION_TOKEN $AWS_CREDENTIAL_EXPIRATION\nend\n")
+            expected += [*triple, "2030-01-02T03:04:05Z"]
+        file = tmp_path / "export.fish"
+        file.write_text("".join(script), encoding="utf-8")
+        proc = subprocess.run(
+            [fish, "--no-config", str(file)],
+            env=dict(os.environ, LC_ALL="C.UTF-8", HOME=str(tmp_path)),
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr[:2000]
+        got = proc.stdout.split(b"\n")
+        assert got[-1] == b""
+        assert got[:-1] == [v.encode("utf-8") for v in expected]
+
+    def test_powershell_grammar_reads_back_exact(self) -> None:
+        for triple in exp_triples([v for v in exp_values(5, 400) if v.isprintable()]):
+            out = st._export(exp_creds(*triple), "powershell")
+            parsed = dict(exp_ps_parse(line) for line in out.splitlines())
+            assert [parsed[n] for n in EXP_NAMES] == list(triple)
+            assert parsed["AWS_CREDENTIAL_EXPIRATION"] == "2030-01-02T03:04:05Z"
+
+    @pytest.mark.parametrize("quote", sorted(EXP_PS_QUOTES - {"'"}))
+    def test_powershell_reader_catches_a_typographic_break_out(self, quote: str) -> None:
+        """The reader is strict enough: ASCII-only doubling lets U+2018-U+201B end the string."""
+        hostile = f"x{quote}; Remove-Item -Recurse ~; {quote}"
+        naive = "$Env:AWS_SECRET_ACCESS_KEY='" + hostile.replace("'", "''") + "'"
+        with pytest.raises(AssertionError, match="after the closing quote"):
+            exp_ps_parse(naive)
+        line = st._export(exp_creds("ASIAX", hostile, "tok"), "powershell").splitlines()[1]
+        assert exp_ps_parse(line) == ("AWS_SECRET_ACCESS_KEY", hostile)
+
+    def test_cmd_takes_only_what_cmd_reads_literally(self) -> None:
+        values = [v for v in exp_values(6, 300) if v.isprintable()]
+        values += ["A+/=b", "x:y@z,w;v", "ASIA0123", "a'b`c~d$e#f*g?h[i]j{k}l"]
+        refused = accepted = 0
+        for value in values:
+            creds = exp_creds("ASIAX", value, "tok")
+            if exp_cmd_safe(value):
+                out = st._export(creds, "windows-cmd")
+                assert out.splitlines()[1] == f"set AWS_SECRET_ACCESS_KEY={value}"
+                accepted += 1
+            else:
+                with pytest.raises(st.SigninTokenError) as info:
+                    st._export(creds, "windows-cmd")
+                assert value not in str(info.value)
+                refused += 1
+        assert refused > 50 and accepted >= 4
+
+    @pytest.mark.parametrize(
+        "value", ["%PATH%", "!x!", "a^", "a&b", "a|b", "a<b", "a>b", "(a)", 'a"b', "a b", "é", "a\u2019b"]
+    )
+    def test_cmd_refuses(self, value: str) -> None:
+        with pytest.raises(st.SigninTokenError):
+            st._export(exp_creds("ASIAX", "s", value), "windows-cmd")
+
+    def test_process_format_carries_account_id(self) -> None:
+        out = st._export(exp_creds("ASIAX", "s", "t"), "process")
+        doc = json.loads(out)
+        assert list(doc) == [
+            "Version",
+            "AccessKeyId",
+            "SecretAccessKey",
+            "SessionToken",
+            "Expiration",
+            "AccountId",
+        ]
+        assert doc["AccountId"] == ACCOUNT and out.count("\n") == 1
+        unknown = json.loads(st._export(exp_creds("ASIAX", "s", "t", account=None), "process"))
+        assert "AccountId" not in unknown
+        full = json.loads(st._export(exp_creds("ASIAX", "s", "t"), "json"))
+        assert list(full)[-2:] == ["AccountId", "LoginSession"] and full["LoginSession"] == SESSION_ARN
+        for fmt in ("env", "env-no-export", "fish", "powershell", "windows-cmd"):
+            assert ACCOUNT not in st._export(exp_creds("ASIAX", "s", "t"), fmt)
+
+    def test_cli_powershell_output_of_a_hostile_secret(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        entry = json.loads(path.read_text())
+        hostile = "a\u2019;calc;\u2018'\u201a\u201b`$x\"\uff07"
+        entry["accessToken"]["secretAccessKey"] = hostile
+        path.write_text(json.dumps(entry))
+        result = run_cli(["credentials", "--format", "powershell"], dict(aws_env, PYTHONIOENCODING="utf-8"))
+        assert result.returncode == 0, result.stderr
+        parsed = dict(exp_ps_parse(line) for line in result.stdout.splitlines())
+        assert parsed["AWS_SECRET_ACCESS_KEY"] == hostile
+        entry["accessToken"]["secretAccessKey"] = "new\nline"
+        path.write_text(json.dumps(entry))
+        for fmt in EXP_SHELL_FORMATS:
+            refused = run_cli(["credentials", "--format", fmt], aws_env)
+            assert refused.returncode == 1 and refused.stdout == ""
+            assert "new" not in refused.stderr
