@@ -6952,3 +6952,561 @@ class TestExportQuoting:
             refused = run_cli(["credentials", "--format", fmt], aws_env)
             assert refused.returncode == 1 and refused.stdout == ""
             assert "new" not in refused.stderr
+
+
+# --------------------------------------------------------------------------
+# Local credential server: `serve` (container credentials, PROTOCOL.md §14)
+# --------------------------------------------------------------------------
+
+SRV_KEYS = ["AccessKeyId", "SecretAccessKey", "Token", "Expiration", "AccountId"]
+SRV_URI_RE = r"http://127\.0\.0\.1:(\d+)(/\S*)"
+SRV_NODE_MODULES = (os.environ.get("SIGNIN_TOKEN_NODE_MODULES") or "/work/node/node_modules").rstrip("/")
+
+
+class SrvHandle:
+    """A running ``serve``: the process, what it printed, its stderr so far."""
+
+    def __init__(self, proc: subprocess.Popen[str], url: str, token: str, stdout: str) -> None:
+        self.proc = proc
+        self.url = url
+        self.token = token
+        self.stdout = stdout
+        self.stderr: list[str] = []
+        parts = urllib.parse.urlsplit(url)
+        self.host = parts.hostname or ""
+        self.port = parts.port or 0
+        self.path = parts.path
+
+    def get(
+        self,
+        token: str | None = "",
+        *,
+        path: str | None = None,
+        method: str = "GET",
+        headers: list[tuple[str, str]] | None = None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        """One request on a new connection; ``token=""`` sends the server's own."""
+        import http.client
+
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            conn.putrequest(method, path or self.path, skip_accept_encoding=True)
+            if token is not None:
+                conn.putheader("Authorization", token or self.token)
+            for name, value in headers or []:
+                conn.putheader(name, value)
+            conn.endheaders()
+            response = conn.getresponse()
+            body = response.read()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+        finally:
+            conn.close()
+
+    def creds(self) -> dict[str, Any]:
+        status, headers, body = self.get()
+        assert status == 200, body
+        assert headers["cache-control"] == "no-store"
+        doc: dict[str, Any] = json.loads(body)
+        return doc
+
+
+@contextlib.contextmanager
+def srv_serve(env: dict[str, str], *args: str, lines: int = 2) -> Iterator[SrvHandle]:
+    """``python -m signin_token serve ARGS`` until the block ends (then SIGTERM, exit 0)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "signin_token", "serve", *args],
+        env=env,
+        cwd=str(HERE),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    killer = threading.Timer(120, proc.kill)  # never hang the suite
+    killer.start()
+    seen: list[str] = []
+    assert proc.stderr is not None and proc.stdout is not None
+    stderr = proc.stderr
+    pump = threading.Thread(target=lambda: seen.extend(stderr), daemon=True)
+    pump.start()
+    try:
+        printed = "".join(proc.stdout.readline() for _ in range(lines))
+        assert printed.endswith("\n"), f"serve printed {printed!r}; stderr: {''.join(seen)}"
+        if printed.startswith("{"):
+            doc = json.loads(printed)
+            url, token = doc["AWS_CONTAINER_CREDENTIALS_FULL_URI"], doc["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+        else:
+            found = dict(line.removeprefix("export ").split("=", 1) for line in printed.splitlines())
+            url, token = (
+                found["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+                found["AWS_CONTAINER_AUTHORIZATION_TOKEN"],
+            )
+            url, token = shlex.split(url)[0], shlex.split(token)[0]
+        handle = SrvHandle(proc, url, token, printed)
+        handle.stderr = seen
+        yield handle
+        if proc.poll() is None:
+            proc.terminate()
+        assert proc.wait(30) == 0, "".join(seen)
+        assert proc.stdout.read() == ""  # nothing after the two lines
+    finally:
+        killer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        pump.join(10)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def srv_secrets(path: Path) -> set[str]:
+    """The secrets of a cache entry that must never reach stderr or an error body."""
+    entry = json.loads(path.read_text())
+    found = {
+        entry["refreshToken"],
+        entry["accessToken"]["secretAccessKey"],
+        entry["accessToken"]["sessionToken"],
+    }
+    found.update(rob_key_secrets(entry["dpopKey"]))
+    return {s for s in found if len(s) >= 6}
+
+
+def srv_new_session(env: dict[str, str], fake: FakeSignin, access_key: str, expires_in: float = 3600) -> Path:
+    """A new login's cache entry for the same session (the config already names it)."""
+    key = st.DPoPKey.generate()
+    entry = {
+        "accessToken": {
+            "accessKeyId": access_key,
+            "secretAccessKey": "new-secret-" + uuid.uuid4().hex,
+            "sessionToken": "new-session-" + uuid.uuid4().hex,
+            "accountId": ACCOUNT,
+            "expiresAt": iso_stamp(time.time() + expires_in),
+        },
+        "tokenType": TOKEN_TYPE,
+        "clientId": st.SAME_DEVICE_CLIENT_ID,
+        "refreshToken": fake.seed_session(key),
+        "idToken": fake_jwt({"sub": SESSION_ARN}),
+        "dpopKey": key.to_pem(),
+    }
+    return sess_store(env, entry)
+
+
+def srv_sdk_env(aws_env: dict[str, str], tmp_path: Path, handle: SrvHandle) -> dict[str, str]:
+    """A process environment with no AWS setting but the two container variables."""
+    home = tmp_path / "sdk-home"
+    home.mkdir(exist_ok=True)
+    env = {k: v for k, v in aws_env.items() if not k.startswith("AWS_")}
+    env.update(
+        HOME=str(home),
+        AWS_CONTAINER_CREDENTIALS_FULL_URI=handle.url,
+        AWS_CONTAINER_AUTHORIZATION_TOKEN=handle.token,
+    )
+    return env
+
+
+class TestCredentialServer:
+    """PROTOCOL.md §14: ``serve`` answers the container-credentials protocol on loopback to
+    holders of its token only, with credentials that have more than 5 minutes left,
+    refreshing once for any number of concurrent requests, 503 with the login command when
+    the session has ended (and serving again after a new login), stopping cleanly on
+    SIGINT/SIGTERM; botocore and the JS SDK use it as is."""
+
+    def test_prints_the_two_variables_and_serves_the_cached_credentials(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        access = json.loads(path.read_text())["accessToken"]
+        with srv_serve(aws_env) as h:
+            lines = h.stdout.splitlines()
+            assert len(lines) == 2
+            m = re.fullmatch(r"AWS_CONTAINER_CREDENTIALS_FULL_URI=" + SRV_URI_RE, lines[0])
+            assert m is not None, lines
+            assert re.fullmatch(r"AWS_CONTAINER_AUTHORIZATION_TOKEN=[A-Za-z0-9_-]{43,}", lines[1]), lines
+            status, headers, body = h.get()
+            assert status == 200, body
+            assert headers["cache-control"] == "no-store"
+            assert headers["content-type"] == "application/json"
+            doc = json.loads(body)
+            assert list(doc) == SRV_KEYS
+            assert (doc["AccessKeyId"], doc["SecretAccessKey"], doc["Token"], doc["AccountId"]) == (
+                access["accessKeyId"],
+                access["secretAccessKey"],
+                access["sessionToken"],
+                ACCOUNT,
+            )
+            assert iso_instant(doc["Expiration"]) == iso_instant(access["expiresAt"])
+            assert h.creds() == doc  # again, from memory
+        assert fake.token_calls() == []
+        stderr = "".join(h.stderr)
+        assert h.token not in stderr and "Traceback" not in stderr
+        assert not any(s in stderr for s in srv_secrets(path))
+
+    def test_a_new_token_each_start(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        with srv_serve(aws_env) as first:
+            pass
+        with srv_serve(aws_env) as second:
+            status, _, _ = second.get(first.token)
+            assert status == 403
+        assert first.token != second.token
+
+    def test_only_the_token_holder_gets_only_the_credentials(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        secrets_ = srv_secrets(path)
+        with srv_serve(aws_env) as h:
+            cases: list[tuple[str, dict[str, Any], int]] = [
+                ("no token", {"token": None}, 401),
+                ("wrong token", {"token": "wrong"}, 403),
+                ("one character off", {"token": h.token[:-1] + ("A" if h.token[-1] != "A" else "B")}, 403),
+                ("longer", {"token": h.token + "x"}, 403),
+                ("prefix", {"token": h.token[:10]}, 403),
+                ("Bearer form", {"token": "Bearer " + h.token}, 403),
+                ("two headers", {"headers": [("Authorization", "x")]}, 403),
+                ("other path", {"path": "/other"}, 404),
+                ("root", {"path": "/"}, 404),
+                ("trailing slash", {"path": h.path + "/"}, 404),
+                ("refresh token path", {"path": "/refresh-token"}, 404),
+                ("HEAD", {"method": "HEAD"}, 405),
+                ("OPTIONS", {"method": "OPTIONS"}, 405),
+                ("POST", {"method": "POST"}, 405),
+                ("PUT", {"method": "PUT"}, 405),
+                ("DELETE", {"method": "DELETE"}, 405),
+                ("PATCH", {"method": "PATCH"}, 405),
+                ("unknown method", {"method": "BREW"}, 405),
+                ("HEAD without token", {"method": "HEAD", "token": None}, 405),
+            ]
+            for name, kwargs, expected in cases:
+                status, headers, body = h.get(**kwargs)
+                assert status == expected, (name, status, body)
+                assert headers.get("cache-control") == "no-store", name
+                assert not any(s.encode() in body for s in secrets_), name
+                if expected == 405:
+                    assert headers.get("allow") == "GET", name
+                if kwargs.get("method") != "HEAD":
+                    assert set(json.loads(body)) == {"code", "message"}, name
+            assert list(h.creds()) == SRV_KEYS  # still serving
+        assert fake.token_calls() == []
+
+    def test_concurrent_fetches_during_an_expiry_cause_one_refresh(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        with srv_serve(aws_env) as h:
+            assert h.creds()["AccessKeyId"] == "ASIAOLD"
+            sess_set_expiry(path, time.time() + 120)  # now inside the refresh window
+            barrier = threading.Barrier(32)
+            results: list[Any] = []
+
+            def fetch() -> None:
+                barrier.wait(30)
+                try:
+                    results.append(h.get())
+                except Exception as exc:
+                    results.append(exc)
+
+            threads = [threading.Thread(target=fetch) for _ in range(32)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+            assert len(results) == 32
+            keys = set()
+            for result in results:
+                assert not isinstance(result, Exception), result
+                status, _, body = result
+                assert status == 200, body
+                doc = json.loads(body)
+                assert iso_instant(doc["Expiration"]) > time.time() + 300
+                keys.add(doc["AccessKeyId"])
+            assert len(keys) == 1 and keys != {"ASIAOLD"}
+            assert len(fake.token_calls("refresh_token")) == 1
+            for _ in range(50):
+                assert h.creds()["AccessKeyId"] in keys
+            assert len(fake.token_calls("refresh_token")) == 1
+            assert json.loads(path.read_text())["accessToken"]["accessKeyId"] in keys
+
+    def test_credentials_inside_the_window_are_never_served(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        """The fake issues 303-second credentials: each stays servable for 3 seconds only."""
+        fake.expires_in = 303
+        write_session(aws_env, fake, expires_in=100)
+        with srv_serve(aws_env) as h:
+            first = h.creds()
+            assert iso_instant(first["Expiration"]) > time.time() + 299
+            time.sleep(4)
+            second = h.creds()
+            assert second["AccessKeyId"] != first["AccessKeyId"]
+            assert iso_instant(second["Expiration"]) > time.time() + 299
+        assert len(fake.token_calls("refresh_token")) == 2  # at start, then after 3 s
+
+    def test_session_end_is_503_with_the_login_command_then_serves_after_a_new_login(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        with srv_serve(aws_env) as h:
+            assert h.creds()["AccessKeyId"] == "ASIAOLD"
+            secrets_ = srv_secrets(path)
+            sess_set_expiry(path, time.time() + 60)
+            with fake.lock:
+                fake.refresh_tokens.clear()  # the session is over at the service
+            for _attempt in range(3):
+                status, headers, body = h.get()
+                assert status == 503, body
+                assert headers["cache-control"] == "no-store"
+                doc = json.loads(body)
+                assert doc["code"] == "LoginRequired"
+                assert re.search(r"run: " + SESS_LOGIN_CMD.format(profile="default"), doc["message"]), doc
+                assert not any(s.encode() in body for s in secrets_)
+            assert len(fake.token_calls("refresh_token")) == 1  # answered from memory since
+            assert h.proc.poll() is None
+            srv_new_session(aws_env, fake, "ASIANEW")
+            assert h.creds()["AccessKeyId"] == "ASIANEW"
+            # A logout is seen at once, not served from memory.
+            assert run_cli(["logout"], aws_env).returncode == 0
+            status, _, body = h.get()
+            assert status == 503 and json.loads(body)["code"] == "LoginRequired"
+            srv_new_session(aws_env, fake, "ASIAAGAIN")
+            assert h.creds()["AccessKeyId"] == "ASIAAGAIN"
+        stderr = "".join(h.stderr)
+        assert "Traceback" not in stderr and h.token not in stderr
+
+    def test_service_failure_is_a_502_with_a_redacted_line(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        with srv_serve(aws_env) as h:
+            entry = json.loads(path.read_text())
+            sess_set_expiry(path, time.time() + 60)
+            echo = json.dumps({"error": "server_error", "message": f"boom {entry['refreshToken']}\nx"})
+            fake.faults = [("raw", 500, echo.encode(), "application/json")] * 3
+            status, _, body = h.get()
+            assert status == 502, body
+            doc = json.loads(body)
+            assert doc["code"] == "RefreshFailed"
+            assert "\n" not in doc["message"] and entry["refreshToken"] not in doc["message"]
+            assert "boom" in doc["message"]
+            time.sleep(1.2)  # failures are retried after a second
+            assert h.creds()["AccessKeyId"] != "ASIAOLD"
+
+    @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+    @pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
+    def test_signals_stop_it_cleanly(self, fake: FakeSignin, aws_env: dict[str, str], signame: str) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        with srv_serve(aws_env) as h:
+            assert h.creds()
+            h.proc.send_signal(getattr(signal, signame))
+            assert h.proc.wait(30) == 0
+        assert "Traceback" not in "".join(h.stderr) and "interrupted" not in "".join(h.stderr)
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", h.port), timeout=5).close()
+
+    def test_env_format_is_evaluated_by_sh(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        with srv_serve(aws_env, "--format", "env") as h:
+            lines = h.stdout.splitlines()
+            assert [line.split("=", 1)[0] for line in lines] == [
+                "export AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "export AWS_CONTAINER_AUTHORIZATION_TOKEN",
+            ]
+            proc = subprocess.run(
+                [
+                    "sh",
+                    "-c",
+                    h.stdout + 'printf "%s\\n" "$AWS_CONTAINER_CREDENTIALS_FULL_URI" '
+                    '"$AWS_CONTAINER_AUTHORIZATION_TOKEN"',
+                ],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+            assert proc.stdout.splitlines() == [h.url, h.token]
+            assert h.creds()
+
+    def test_json_format(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        with srv_serve(aws_env, "--format", "json", lines=1) as h:
+            assert h.stdout.count("\n") == 1
+            doc = json.loads(h.stdout)
+            assert list(doc) == ["AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+            assert re.fullmatch(SRV_URI_RE, doc["AWS_CONTAINER_CREDENTIALS_FULL_URI"])
+            assert h.creds()
+
+    def test_fixed_port(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        port = free_port()
+        with srv_serve(aws_env, "--port", str(port)) as h:
+            assert h.port == port and h.creds()
+
+    @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.1", "example.com", "::", "10.0.0.1"])
+    def test_non_loopback_host_refused(self, fake: FakeSignin, aws_env: dict[str, str], host: str) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        result = run_cli(["serve", "--host", host], aws_env, timeout=30)
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        assert "--allow-non-loopback" in result.stderr
+
+    @pytest.mark.parametrize("host", ["localhost", "127.0.0.2", "::1"])
+    def test_other_loopback_hosts(self, fake: FakeSignin, aws_env: dict[str, str], host: str) -> None:
+        if host == "::1" and not socket.has_ipv6:
+            pytest.skip("no IPv6")
+        if host == "127.0.0.2" and not sys.platform.startswith("linux"):
+            pytest.skip("all of 127/8 is local on Linux only")
+        write_session(aws_env, fake, expires_in=3600)
+        try:
+            with srv_serve(aws_env, "--host", host) as h:
+                assert h.creds()
+        except AssertionError as exc:
+            if host == "::1" and "cannot listen" in str(exc):
+                pytest.skip("::1 is not configured here")
+            raise
+
+    def test_help_explains_the_exposure(self) -> None:
+        code, out, _ = run_main(["serve", "--help"])
+        assert code == 0
+        text = " ".join(out.split())
+        assert "--allow-non-loopback" in text and "clear text" in text and "token" in text
+
+    def test_token_file(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        token = "file-token-" + uuid.uuid4().hex
+        good = tmp_path / "token"
+        good.write_text(token + "\n")
+        good.chmod(0o600)
+        with srv_serve(aws_env, "--token-file", str(good)) as h:
+            assert h.token == token
+            assert h.creds()
+            assert h.get("wrong")[0] == 403
+        assert token not in "".join(h.stderr)
+
+    @pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+    @pytest.mark.parametrize(
+        ("content", "mode", "word"),
+        [
+            ("tok-secret-1234", 0o644, "other users"),
+            ("tok-secret-1234", 0o640, "other users"),
+            ("tok-secret-1234", 0o620, "other users"),
+            ("tok-secret-1234", 0o602, "other users"),
+            ("", 0o600, "empty"),
+            ("  \n", 0o600, "empty"),
+            ("tok\nsecret-1234", 0o600, "printable"),
+            ("tok-secret-1234\x07", 0o600, "printable"),
+            (None, 0o600, "cannot be read"),
+        ],
+    )
+    def test_unsafe_token_file_refused(
+        self,
+        fake: FakeSignin,
+        aws_env: dict[str, str],
+        tmp_path: Path,
+        content: str | None,
+        mode: int,
+        word: str,
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        path = tmp_path / "token"
+        if content is not None:
+            path.write_text(content)
+            path.chmod(mode)
+        result = run_cli(["serve", "--token-file", str(path)], aws_env, timeout=30)
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        assert word in result.stderr
+        assert "secret-1234" not in result.stderr
+
+    def test_no_session_is_exit_3_before_listening(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        result = run_cli(["serve"], login_env(aws_env, fake), timeout=30)
+        assert result.returncode == 3, result.stderr
+        assert result.stdout == ""
+        assert re.search(SESS_LOGIN_CMD.format(profile="default"), result.stderr)
+
+    def test_debug_logs_one_line_per_request_and_no_secret(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        with srv_serve(aws_env, "--debug") as h:
+            h.get()
+            h.get(None)
+            h.get(path="/x")
+            h.get(method="OPTIONS")
+            deadline = time.monotonic() + 10
+            while sum(line.startswith("debug: ") for line in h.stderr) < 4 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        debug = [line for line in h.stderr if line.startswith("debug: ")]
+        assert [line.split()[-1] for line in debug] == ["200", "401", "404", "405"], debug
+        stderr = "".join(h.stderr)
+        assert h.token not in stderr
+        assert not any(s in stderr for s in srv_secrets(path))
+
+    def test_botocore_uses_it(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        if importlib.util.find_spec("botocore") is None:
+            pytest.skip("botocore is not importable")
+        path = write_session(aws_env, fake, expires_in=3600)
+        access = json.loads(path.read_text())["accessToken"]
+        with srv_serve(aws_env) as h:
+            script = (
+                "import json, botocore.session\n"
+                "c = botocore.session.Session().get_credentials()\n"
+                "f = c.get_frozen_credentials()\n"
+                "print(json.dumps([c.method, f.access_key, f.secret_key, f.token, f.account_id]))\n"
+            )
+            proc = subprocess.run(
+                [sys.executable, "-c", script],
+                env=srv_sdk_env(aws_env, tmp_path, h),
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        assert proc.returncode == 0, proc.stderr
+        method, key, secret, token, account = json.loads(proc.stdout)
+        assert method == "container-role"
+        assert (key, secret, token) == (
+            access["accessKeyId"],
+            access["secretAccessKey"],
+            access["sessionToken"],
+        )
+        assert account in (ACCOUNT, None)  # older botocore drops it
+
+    @pytest.mark.parametrize(
+        ("package", "expression"),
+        [
+            ("@aws-sdk/credential-provider-http", "m.fromHttp()"),
+            ("@aws-sdk/credential-provider-imds", "m.fromContainerMetadata()"),
+        ],
+    )
+    def test_js_sdk_uses_it(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, package: str, expression: str
+    ) -> None:
+        node = shutil.which("node")
+        module = Path(SRV_NODE_MODULES) / package
+        if node is None or not (module / "package.json").exists():
+            pytest.skip(f"node or {package} is not installed (set SIGNIN_TOKEN_NODE_MODULES)")
+        path = write_session(aws_env, fake, expires_in=3600)
+        access = json.loads(path.read_text())["accessToken"]
+        script = (
+            f"const m = require({json.dumps(str(module))});\n"
+            f"({expression})().then((c) => console.log(JSON.stringify({{k: c.accessKeyId, "
+            "s: c.secretAccessKey, t: c.sessionToken, e: c.expiration.toISOString()})),"
+            " (e) => { console.error(String(e)); process.exit(1); });\n"
+        )
+        with srv_serve(aws_env) as h:
+            proc = subprocess.run(
+                [node, "-e", script],
+                env=srv_sdk_env(aws_env, tmp_path, h),
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        assert proc.returncode == 0, proc.stderr
+        doc = json.loads(proc.stdout)
+        assert (doc["k"], doc["s"], doc["t"]) == (
+            access["accessKeyId"],
+            access["secretAccessKey"],
+            access["sessionToken"],
+        )
+        assert iso_instant(doc["e"].replace(".000Z", "Z")) == iso_instant(access["expiresAt"])
