@@ -2478,6 +2478,25 @@ class _ServedCredentials:
         with self._lock:
             return self._current(self._files())
 
+    def cached(self) -> tuple[int, bytes] | None:
+        """The answer when it needs no network and no cache file parsing (the
+        credentials or the failure in memory still stand), else ``None``;
+        never waits for another caller."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            stamp = self._files()
+            creds, failure = self._creds, self._failure
+            if creds is not None and stamp == self._stamp and creds.seconds_left() > _REFRESH_WINDOW:
+                return 200, self._body
+            if failure is not None and failure[0] == stamp and time.monotonic() < failure[1]:
+                return failure[2], failure[3]
+            return None
+        except (SigninTokenError, OSError, ValueError):
+            return None
+        finally:
+            self._lock.release()
+
     def answer(self) -> tuple[int, bytes]:
         """(HTTP status, JSON body) for an authorized request: 200 with the
         credentials, 503 when a new login is needed, 502 when the service or
@@ -2511,10 +2530,32 @@ class _CredentialServer:
     ``GET`` on :attr:`url` with ``Authorization: <token>`` answers
     ``{"AccessKeyId", "SecretAccessKey", "Token", "Expiration", "AccountId"}``;
     no token is 401, a wrong one 403 (constant-time comparison), another path
-    404, another method 405.  Nothing else is ever served, every answer is
+    404, another method 405.  Nothing else is ever served, and every answer is
     ``Cache-Control: no-store``.  ``log`` gets one line per request (method,
     path, status: never the token or a credential).
+
+    One thread runs a ``selectors`` loop over non-blocking sockets, so slow or
+    idle clients hold nothing up and a request costs no thread: it answers
+    from :class:`_ServedCredentials`'s memory when that needs no network, and
+    hands a request that does (a refresh) to a thread of its own.  HTTP/1.1
+    keep-alive, bounded heads (16 KiB), ``timeout`` seconds of silence before
+    a connection is dropped, 512 connections at most.
     """
+
+    _MAX_HEAD: Final = 16384
+    _MAX_CONNECTIONS: Final = 512
+    _REASONS: Final = {
+        200: "OK",
+        400: "Bad Request",
+        401: "Unauthorized",
+        403: "Forbidden",
+        404: "Not Found",
+        405: "Method Not Allowed",
+        431: "Request Header Fields Too Large",
+        500: "Internal Server Error",
+        502: "Bad Gateway",
+        503: "Service Unavailable",
+    }
 
     def __init__(
         self,
@@ -2524,92 +2565,253 @@ class _CredentialServer:
         host: str = "127.0.0.1",
         port: int = 0,
         log: Callable[[str], None] | None = None,
+        timeout: float = 10.0,
     ) -> None:
-        import hmac
-        import http.server
+        import selectors
         import socket
-        import socketserver
         import threading
 
-        expected = token.encode("utf-8")
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # SDKs may keep the connection open
-            timeout = 10  # an idle or silent connection is dropped
-            disable_nagle_algorithm = True  # headers and body leave at once
-
-            def do_GET(self) -> None:
-                sent = self.headers.get_all("Authorization") or []
-                if not sent:
-                    status, body = 401, _SERVE_BODIES[401]
-                elif len(sent) != 1 or not hmac.compare_digest(
-                    sent[0].strip(" \t").encode("latin-1", "replace"), expected
-                ):
-                    status, body = 403, _SERVE_BODIES[403]
-                elif self.path.partition("?")[0] != _SERVE_PATH:
-                    status, body = 404, _SERVE_BODIES[404]
-                else:
-                    status, body = source.answer()
-                self._send(status, body)
-
-            def __getattr__(self, name: str) -> Any:
-                if name.startswith("do_"):  # every other method, HEAD and OPTIONS included
-                    return self._not_allowed
-                raise AttributeError(name)
-
-            def _not_allowed(self) -> None:
-                self.close_connection = True  # a body it may have sent is not read
-                self._send(405, _SERVE_BODIES[405], allow=True)
-
-            def _send(self, status: int, body: bytes, *, allow: bool = False) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.send_header("Cache-Control", "no-store")
-                if allow:
-                    self.send_header("Allow", "GET")
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
-                if log is not None:
-                    log(f"{_one_line(self.command, 20)} {_one_line(self.path, 100)} {status}")
-
-            def version_string(self) -> str:
-                return "signin-token"
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass  # our own line per request, in _send
-
-        class Server(http.server.ThreadingHTTPServer):
-            daemon_threads = True
-            address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
-            allow_reuse_address = sys.platform != "win32"  # as for the callback server
-            request_queue_size = 256  # a burst of new connections must not wait for SYN retries
-
-            def server_bind(self) -> None:  # HTTPServer's would look up the host's FQDN
-                socketserver.TCPServer.server_bind(self)
-                self.server_name, self.server_port = host, self.server_address[1]
-
-            def handle_error(self, request: Any, client_address: Any) -> None:
-                pass  # a client gone mid-answer is not worth a traceback
-
+        self._timeout = timeout
+        self._source = source
+        self._token = token.encode("utf-8")
+        self._log = log
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        listener = socket.socket(family, socket.SOCK_STREAM)
         try:
-            self._server = Server((host, port), Handler)
+            if sys.platform != "win32":  # as for the callback server: skip TIME_WAIT only
+                listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((host, port))
+            listener.listen(256)  # a burst of new connections must not wait for SYN retries
         except OSError as exc:
+            listener.close()
             raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
-        self.port: int = self._server.server_address[1]
+        listener.setblocking(False)
+        self._listener = listener
+        self.port: int = listener.getsockname()[1]
         self.url = f"http://{f'[{host}]' if ':' in host else host}:{self.port}{_SERVE_PATH}"
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.1,), daemon=True)
+        self._selector = selectors.DefaultSelector()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._stopping = False
+        self._conns: dict[Any, list[Any]] = {}  # socket -> [input, output, deadline, close]
+        self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def start(self) -> None:
         """Answer requests on a background thread."""
         self._thread.start()
 
     def close(self) -> None:
-        """Stop listening; safe to call more than once."""
+        """Stop listening and drop every connection; safe to call more than once."""
+        import contextlib
+
+        self._stopping = True
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"x")
         if self._thread.is_alive():
-            self._server.shutdown()
-        self._server.server_close()
+            self._thread.join()
+        for sock in [*self._conns, self._listener, self._wake_r, self._wake_w]:
+            sock.close()
+        self._conns.clear()
+        with contextlib.suppress(ValueError, OSError):  # already closed
+            self._selector.close()
+
+    # -- the loop ------------------------------------------------------------
+
+    def _loop(self) -> None:
+        import selectors
+
+        sel = self._selector
+        sel.register(self._listener, selectors.EVENT_READ)
+        sel.register(self._wake_r, selectors.EVENT_READ)
+        while not self._stopping:
+            for key, mask in sel.select(1.0):
+                sock = key.fileobj
+                if sock is self._listener:
+                    self._accept()
+                elif sock is not self._wake_r:
+                    try:
+                        if mask & selectors.EVENT_WRITE:
+                            self._flush(sock)
+                        elif mask & selectors.EVENT_READ:
+                            self._read(sock)
+                    except OSError:  # reset, or gone
+                        self._drop(sock)
+            now = time.monotonic()
+            for sock in [s for s, c in self._conns.items() if c[2] < now]:
+                self._drop(sock)  # idle or silent past the timeout
+
+    def _accept(self) -> None:
+        import selectors
+
+        while True:
+            try:
+                sock, _ = self._listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:  # out of descriptors, or aborted: try at the next event
+                return
+            if len(self._conns) >= self._MAX_CONNECTIONS:
+                sock.close()
+                continue
+            sock.setblocking(False)
+            self._conns[sock] = [bytearray(), b"", time.monotonic() + self._timeout, False]
+            self._selector.register(sock, selectors.EVENT_READ)
+            try:  # the request is often there already: answer it without another select
+                self._read(sock)
+            except OSError:
+                self._drop(sock)
+
+    def _drop(self, sock: Any) -> None:
+        if self._conns.pop(sock, None) is not None:
+            self._selector.unregister(sock)
+            sock.close()
+
+    def _read(self, sock: Any) -> None:
+        try:
+            data = sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        if not data:
+            self._drop(sock)
+            return
+        conn = self._conns[sock]
+        conn[0] += data
+        conn[2] = time.monotonic() + self._timeout
+        self._process(sock)
+
+    def _process(self, sock: Any) -> None:
+        """Answer every complete request head in the input, in order (pipelining)."""
+        conn = self._conns[sock]
+        buf = conn[0]
+        while True:
+            while buf[:2] == b"\r\n":  # RFC 9112 §2.2: ignore empty lines before a request
+                del buf[:2]
+            end = buf.find(b"\r\n\r\n", 0, self._MAX_HEAD + 4)
+            if end < 0:
+                if len(buf) > self._MAX_HEAD:
+                    self._respond(sock, "?", "?", 431, b"", close=True)
+                return
+            head = bytes(buf[:end])
+            del buf[: end + 4]
+            if not self._request(sock, head) or sock not in self._conns or conn[1]:
+                return  # closing, handed to a thread, or waiting to write
+
+    def _request(self, sock: Any, head: bytes) -> bool:
+        """Answer one request head; False when the connection is no longer the loop's."""
+        import hmac
+
+        lines = head.split(b"\r\n")
+        parts = lines[0].split(b" ")
+        if len(parts) != 3 or not parts[2].startswith(b"HTTP/1."):
+            self._respond(sock, "?", "?", 400, b"", close=True)
+            return False
+        method = parts[0].decode("latin-1")
+        target = parts[1].decode("latin-1")
+        auth: list[bytes] = []
+        close = parts[2] != b"HTTP/1.1"
+        for line in lines[1:]:
+            name, sep, value = line.partition(b":")
+            name = name.lower()
+            if not sep or name != name.strip():  # RFC 9112 §5.1: no space before the colon
+                self._respond(sock, method, target, 400, b"", close=True)
+                return False
+            if name == b"authorization":
+                auth.append(value.strip(b" \t"))
+            elif name == b"connection" and b"close" in value.lower():
+                close = True
+            elif name in (b"content-length", b"transfer-encoding"):
+                close = True  # a body is never read: the connection ends after the answer
+        if method != "GET":  # HEAD and OPTIONS included
+            self._respond(sock, method, target, 405, _SERVE_BODIES[405], close=True, allow=True)
+            return False
+        if not auth:
+            status, body = 401, _SERVE_BODIES[401]
+        elif len(auth) != 1 or not hmac.compare_digest(auth[0], self._token):
+            status, body = 403, _SERVE_BODIES[403]
+        elif target.partition("?")[0] != _SERVE_PATH:
+            status, body = 404, _SERVE_BODIES[404]
+        else:
+            cached = self._source.cached()
+            if cached is None:  # a refresh, or a file to read: not on the loop
+                self._hand_off(sock, method, target)
+                return False
+            status, body = cached
+        close = close or status != 200  # a client that got an error starts afresh
+        self._respond(sock, method, target, status, body, close=close)
+        return not close
+
+    def _hand_off(self, sock: Any, method: str, target: str) -> None:
+        import threading
+
+        self._conns.pop(sock, None)
+        self._selector.unregister(sock)
+
+        def answer() -> None:
+            try:
+                status, body = self._source.answer()
+                sock.settimeout(self._timeout)
+                sock.sendall(self._response(status, body, close=True))
+                self._note(method, target, status)
+            except OSError:
+                pass  # the client left
+            finally:
+                sock.close()
+
+        threading.Thread(target=answer, daemon=True).start()
+
+    def _response(
+        self, status: int, body: bytes, *, close: bool, allow: bool = False, head_only: bool = False
+    ) -> bytes:
+        head = (
+            f"HTTP/1.1 {status} {self._REASONS[status]}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\n"
+            + ("Allow: GET\r\n" if allow else "")
+            + ("Connection: close\r\n" if close else "")
+            + "\r\n"
+        )
+        return head.encode("ascii") + (b"" if head_only else body)
+
+    def _respond(
+        self,
+        sock: Any,
+        method: str,
+        target: str,
+        status: int,
+        body: bytes,
+        *,
+        close: bool,
+        allow: bool = False,
+    ) -> None:
+        data = self._response(status, body, close=close, allow=allow, head_only=method == "HEAD")
+        self._note(method, target, status)
+        conn = self._conns[sock]
+        conn[1], conn[3] = data, close
+        self._flush(sock)
+
+    def _flush(self, sock: Any) -> None:
+        import selectors
+
+        conn = self._conns[sock]
+        try:
+            sent = sock.send(conn[1])
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        conn[1] = conn[1][sent:]
+        waiting = self._selector.get_key(sock).events == selectors.EVENT_WRITE
+        if conn[1]:  # the rest when the socket can take it
+            if not waiting:
+                self._selector.modify(sock, selectors.EVENT_WRITE)
+            return
+        if conn[3]:
+            self._drop(sock)
+            return
+        if waiting:
+            self._selector.modify(sock, selectors.EVENT_READ)
+            self._process(sock)  # requests that arrived while this answer waited
+
+    def _note(self, method: str, target: str, status: int) -> None:
+        if self._log is not None:
+            self._log(f"{_one_line(method, 20)} {_one_line(target, 100)} {status}")
 
 
 def _read_token_file(path: str) -> str:
@@ -3175,7 +3377,7 @@ def _cmd_exec(args: Any, stderr: TextIO, skew: Callable[[float], None]) -> int:
             return
         import contextlib
 
-        with contextlib.suppress(OSError):  # already gone
+        with contextlib.suppress(OSError, ValueError):  # gone, or a signal Windows cannot send
             child[0].send_signal(signum)
 
     handlers: dict[int, Any] = {}

@@ -7510,3 +7510,409 @@ class TestCredentialServer:
             access["sessionToken"],
         )
         assert iso_instant(doc["e"].replace(".000Z", "Z")) == iso_instant(access["expiresAt"])
+
+
+# --------------------------------------------------------------------------
+# Command line: `exec` through the credential server
+# --------------------------------------------------------------------------
+
+SRV_REMOVED = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+)
+SRV_STALE = {
+    "AWS_ACCESS_KEY_ID": "AKIASTALE",
+    "AWS_SECRET_ACCESS_KEY": "stale-secret",
+    "AWS_SESSION_TOKEN": "stale-token",
+    "AWS_CREDENTIAL_EXPIRATION": "2000-01-01T00:00:00Z",
+    "AWS_DEFAULT_PROFILE": "elsewhere",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "/nonexistent/token",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/stale",
+}
+SRV_CHILD_BOTOCORE = """
+import json, os, sys, time
+import botocore.session
+removed = [name for name in sys.argv[1].split(",") if name in os.environ]
+creds = botocore.session.Session().get_credentials()
+first = creds.get_frozen_credentials().access_key
+time.sleep(4)
+second = creds.get_frozen_credentials().access_key
+print(json.dumps({"method": creds.method, "first": first, "second": second, "removed": removed,
+                  "uri": os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+                  "region": os.environ.get("AWS_REGION"), "default": os.environ.get("AWS_DEFAULT_REGION")}))
+"""
+SRV_CHILD_SIGNALS = """
+import pathlib, signal, sys, time
+def handler(signum, frame):
+    pathlib.Path(sys.argv[1]).write_text(str(signum))
+    raise SystemExit(40 + signum)
+for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+    signal.signal(getattr(signal, name), handler)
+print("ready", flush=True)
+time.sleep(60)
+raise SystemExit(9)
+"""
+
+
+class TestExecServed:
+    """PROTOCOL.md §14: ``exec`` serves refreshing credentials to its child on 127.0.0.1
+    (``AWS_CONTAINER_CREDENTIALS_FULL_URI`` + token), hides what an SDK would resolve first,
+    checks the session before starting anything, starts ``$SHELL`` without a command, passes
+    the exit code through (128+N for a signal) and forwards SIGINT/SIGTERM/SIGHUP."""
+
+    def test_child_botocore_outlives_a_credential_period(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        if importlib.util.find_spec("botocore") is None:
+            pytest.skip("botocore is not importable")
+        fake.expires_in = 303  # each set of credentials is servable for 3 seconds
+        write_session(aws_env, fake, profile="dev", expires_in=100)
+        env = dict(aws_env, AWS_PROFILE="dev", **SRV_STALE)
+        result = run_cli(
+            ["exec", "--", sys.executable, "-c", SRV_CHILD_BOTOCORE, ",".join(SRV_REMOVED)], env, timeout=90
+        )
+        assert result.returncode == 0, result.stderr
+        doc = json.loads(result.stdout)
+        assert doc["method"] == "container-role"
+        assert doc["removed"] == []
+        assert re.fullmatch(SRV_URI_RE, doc["uri"])
+        assert doc["first"].startswith("ASIA") and doc["first"] != "ASIAOLD"
+        assert doc["second"].startswith("ASIA") and doc["second"] != doc["first"]
+        assert doc["region"] == doc["default"] == "us-east-1"
+        assert len(fake.token_calls("refresh_token")) >= 2  # the check at start, then one period on
+        cached = json.loads(cache_path(aws_env).read_text())["accessToken"]["accessKeyId"]
+        assert cached == doc["second"]
+        # The server is gone with the child.
+        port = urllib.parse.urlsplit(doc["uri"]).port
+        assert port is not None
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        assert "stale-secret" not in result.stderr and "Traceback" not in result.stderr
+
+    def test_child_environment(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(aws_env, fake, expires_in=3600, region="eu-west-3")
+        script = (
+            "import json, os, sys, urllib.request\n"
+            "e = os.environ\n"
+            "r = urllib.request.Request(e['AWS_CONTAINER_CREDENTIALS_FULL_URI'],"
+            " headers={'Authorization': e['AWS_CONTAINER_AUTHORIZATION_TOKEN']})\n"
+            "opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))\n"
+            "doc = json.load(opener.open(r, timeout=30))\n"
+            "print(json.dumps({'present': [n for n in sys.argv[1].split(',') if n in e],"
+            " 'region': e.get('AWS_REGION'), 'key': doc['AccessKeyId'], 'other': e.get('KEEP_ME')}))\n"
+        )
+        env = dict(aws_env, AWS_PROFILE="default", KEEP_ME="kept", **SRV_STALE)
+        result = run_cli(["exec", "--", sys.executable, "-c", script, ",".join(SRV_REMOVED)], env)
+        assert result.returncode == 0, result.stderr
+        doc = json.loads(result.stdout)
+        assert doc == {
+            "present": [],
+            "region": "eu-west-3",
+            "key": json.loads(path.read_text())["accessToken"]["accessKeyId"],
+            "other": "kept",
+        }
+        assert fake.token_calls() == []
+
+    @pytest.mark.parametrize(
+        ("script", "code"),
+        [("exit 0", 0), ("exit 7", 7), ("exit 255", 255), ("kill -TERM $$", 143), ("kill -KILL $$", 137)],
+    )
+    def test_exit_code_passthrough(
+        self, fake: FakeSignin, aws_env: dict[str, str], script: str, code: int
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        sh = shutil.which("sh")
+        assert sh is not None
+        result = run_cli(["exec", "--", sh, "-c", script], aws_env)
+        assert result.returncode == code, result.stderr
+        static = run_cli(["exec", "--static", "--", sh, "-c", script], aws_env)
+        assert static.returncode == code, static.stderr
+
+    @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+    @pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM", "SIGHUP"])
+    def test_signals_are_forwarded(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, signame: str
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        marker = tmp_path / "got"
+        with login_process(
+            ["exec", "--", sys.executable, "-c", SRV_CHILD_SIGNALS, str(marker)], aws_env
+        ) as h:
+            proc = h[0]
+            assert proc.stdout is not None
+            assert proc.stdout.readline() == "ready\n"
+            signum = getattr(signal, signame)
+            proc.send_signal(signum)  # to exec only: the child hears it through exec
+            rc, _, err = login_finish(h, timeout=30)
+        assert rc == 40 + signum, err
+        assert marker.read_text() == str(signum)
+        assert "Traceback" not in err
+
+    def test_no_command_runs_shell(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        record = tmp_path / "shell-ran"
+        shell = tmp_path / "my-shell"
+        shell.write_text(
+            "#!/bin/sh\n"
+            f'printf "%s\\n" "$0" "$#" "$AWS_CONTAINER_CREDENTIALS_FULL_URI" > {shlex.quote(str(record))}\n'
+            "exit 5\n"
+        )
+        shell.chmod(0o755)
+        for args in (["exec"], ["exec", "--"]):
+            record.unlink(missing_ok=True)
+            result = run_cli(args, dict(aws_env, SHELL=str(shell)))
+            assert result.returncode == 5, result.stderr
+            lines = record.read_text().splitlines()
+            assert lines[:2] == [str(shell), "0"]
+            assert re.fullmatch(SRV_URI_RE, lines[2])
+
+    def test_no_command_and_no_shell_runs_bin_sh(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        if not os.path.exists("/bin/sh"):
+            pytest.skip("no /bin/sh")
+        write_session(aws_env, fake, expires_in=3600)
+        env = {k: v for k, v in aws_env.items() if k != "SHELL"}
+        result = run_cli(
+            ["exec"], env, stdin_text='echo "sh ran: ${AWS_CONTAINER_AUTHORIZATION_TOKEN:+token}"\n'
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "sh ran: token\n"
+
+    def test_static_keeps_the_variables_and_says_they_expire(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        script = "import os; print(sorted(k for k in os.environ if k.startswith('AWS_CONTAINER')))"
+        result = run_cli(["exec", "--static", "--", sys.executable, "-c", script], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "[]"
+        code, out, _ = run_main(["exec", "--help"])
+        assert code == 0 and "15 minutes" in " ".join(out.split()) and "--static" in out
+
+    def test_missing_session_starts_nothing(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        marker = tmp_path / "ran"
+        shell = tmp_path / "my-shell"
+        shell.write_text(f"#!/bin/sh\ntouch {shlex.quote(str(marker))}\n")
+        shell.chmod(0o755)
+        for args in (["exec"], ["exec", "--", str(shell)], ["exec", "--static", "--", str(shell)]):
+            result = run_cli(args, dict(login_env(aws_env, fake), SHELL=str(shell)))
+            assert result.returncode == 3, result.stderr
+            assert re.search(SESS_LOGIN_CMD.format(profile="default"), result.stderr)
+        assert not marker.exists()
+
+    def test_command_not_found(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        result = run_cli(["exec", "--", str(tmp_path / "no-such-command")], aws_env)
+        assert result.returncode == 127
+        assert "not found" in result.stderr
+
+
+@contextlib.contextmanager
+def srv_in_process(profile: str | None = None, **kwargs: Any) -> Iterator[tuple[st._CredentialServer, str]]:
+    """The credential server in this process (the environment is ``aws_env``'s), its token."""
+    source = st._ServedCredentials(profile, region=None, endpoint_url=None, timeout=30, on_clock_skew=None)
+    source.credentials()
+    token = "tok-" + uuid.uuid4().hex
+    server = st._CredentialServer(source, token, **kwargs)
+    server.start()
+    try:
+        yield server, token
+    finally:
+        server.close()
+
+
+def srv_responses(data: bytes) -> list[tuple[int, dict[str, str], bytes]]:
+    """Split a byte stream of HTTP/1.1 responses (Content-Length framed)."""
+    out = []
+    while data:
+        head, sep, data = data.partition(b"\r\n\r\n")
+        assert sep, head
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        length = int(headers["content-length"])
+        out.append((int(lines[0].split()[1]), headers, data[:length]))
+        data = data[length:]
+    return out
+
+
+def srv_read_response(s: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """Exactly one response from a kept-alive connection."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        assert chunk, data
+        data += chunk
+    length = int(re.search(rb"(?i)content-length: *(\d+)", data.split(b"\r\n\r\n")[0]).group(1))  # type: ignore[union-attr]
+    while len(data.partition(b"\r\n\r\n")[2]) < length:
+        data += s.recv(65536)
+    ((status, headers, body),) = srv_responses(data)
+    return status, headers, body
+
+
+def srv_exchange(port: int, data: bytes, *, timeout: float = 10) -> bytes:
+    """Send ``data`` on a new connection and read until the server closes it."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        chunks = []
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+
+
+class TestCredentialServerHTTP:
+    """PROTOCOL.md §14, RFC 9112: the server's own HTTP/1.1 handling: keep-alive,
+    pipelining, framing, bounded heads, malformed input, slow, idle and silent clients,
+    and a refresh that never holds up the other requests."""
+
+    def test_keep_alive_and_pipelining(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        with srv_in_process() as (server, token):
+            get = f"GET /credentials HTTP/1.1\r\nHost: x\r\nAuthorization: {token}\r\n\r\n".encode()
+            with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+                for _ in range(3):  # one connection, one request after another
+                    s.sendall(get)
+                    status, headers, body = srv_read_response(s)
+                    assert status == 200 and "connection" not in headers
+                    assert json.loads(body)["AccessKeyId"] == "ASIAOLD"
+            close = (
+                b"GET /credentials HTTP/1.1\r\nAuthorization: "
+                + token.encode()
+                + b"\r\nConnection: close\r\n\r\n"
+            )
+            replies = srv_responses(srv_exchange(server.port, b"\r\n" + get + get + close + get))
+            assert [r[0] for r in replies] == [200, 200, 200]  # nothing after Connection: close
+            assert replies[2][1]["connection"] == "close"
+
+    @pytest.mark.parametrize(
+        ("request_bytes", "status"),
+        [
+            (b"GET /credentials HTTP/1.0\r\nAuthorization: {token}\r\n\r\n", 200),
+            (b"GET /credentials HTTP/1.1\r\nAuthorization: {token}\r\nContent-Length: 3\r\n\r\nabc", 200),
+            (b"POST /credentials HTTP/1.1\r\nAuthorization: {token}\r\nContent-Length: 2\r\n\r\n{}", 405),
+            (b"HEAD /credentials HTTP/1.1\r\nAuthorization: {token}\r\n\r\n", 405),
+            (b"garbage\r\n\r\n", 400),
+            (b"GET /credentials\r\n\r\n", 400),
+            (b"GET /credentials HTTP/2.0\r\n\r\n", 400),
+            (b"GET /credentials HTTP/1.1\r\nno colon here\r\n\r\n", 400),
+            (b"GET /credentials HTTP/1.1\r\nAuthorization : {token}\r\n\r\n", 400),
+            (b"GET /credentials HTTP/1.1\r\nX: a\r\n folded\r\n\r\n", 400),
+            (b"GET /credentials HTTP/1.1\r\n" + b"X: " + b"y" * 20000 + b"\r\n\r\n", 431),
+            (b"GET /credentials HTTP/1.1\r\nAuthorization: {token}\r\nAuthorization: {token}\r\n\r\n", 403),
+            (b"GET http://127.0.0.1/credentials HTTP/1.1\r\nAuthorization: {token}\r\n\r\n", 404),
+        ],
+        ids=[
+            "http-1.0",
+            "get-with-body",
+            "post-with-body",
+            "head",
+            "garbage",
+            "no-version",
+            "http-2",
+            "no-colon",
+            "space-before-colon",
+            "obs-fold",
+            "huge-head",
+            "two-tokens",
+            "absolute-form",
+        ],
+    )
+    def test_one_answer_then_close(
+        self, fake: FakeSignin, aws_env: dict[str, str], request_bytes: bytes, status: int
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        with srv_in_process() as (server, token):
+            data = request_bytes.replace(b"{token}", token.encode())
+            reply = srv_exchange(server.port, data)
+            assert reply.startswith(f"HTTP/1.1 {status} ".encode()), reply[:60]
+            head, _, body = reply.partition(b"\r\n\r\n")
+            assert b"cache-control: no-store" in head.lower()
+            if data.startswith(b"HEAD"):
+                assert body == b""
+            elif status == 200:
+                assert json.loads(body)["AccessKeyId"] == "ASIAOLD"
+            assert not any(s.encode() in reply for s in srv_secrets(path) if status != 200)
+
+    def test_slow_idle_and_silent_clients_hold_nothing_up(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        with srv_in_process(timeout=0.5) as (server, token):
+            idle = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(40)]
+            half = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            half.sendall(b"GET /credentials HTTP/1.1\r\nAuthorization: ")
+            trickled = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            request = f"GET /credentials HTTP/1.1\r\nAuthorization: {token}\r\nConnection: close\r\n\r\n"
+            try:
+                for i, byte in enumerate(request.encode()):
+                    trickled.send(bytes([byte]))
+                    if i % 10 == 0:  # others are answered meanwhile
+                        reply = srv_exchange(server.port, request.encode())
+                        assert reply.startswith(b"HTTP/1.1 200 ")
+                data = b""
+                while True:
+                    chunk = trickled.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                assert data.startswith(b"HTTP/1.1 200 ")
+                # The silent ones are dropped after the timeout (EOF, no answer).
+                for s in [*idle, half]:
+                    s.settimeout(10)
+                    assert s.recv(100) == b""
+            finally:
+                for s in [*idle, half, trickled]:
+                    s.close()
+
+    def test_a_refresh_does_not_hold_up_other_requests(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        with srv_in_process() as (server, token):
+            sess_set_expiry(path, time.time() + 60)
+            fake.faults = [("sleep", 2)]  # the first refresh attempt hangs, then the retry works
+            order: list[str] = []
+
+            def slow() -> None:
+                request = f"GET /credentials HTTP/1.1\r\nAuthorization: {token}\r\n\r\n".encode()
+                reply = srv_exchange(server.port, request, timeout=60)
+                order.append("refresh " + reply[:12].decode())
+
+            thread = threading.Thread(target=slow)
+            thread.start()
+            while not fake.token_calls():  # the refresh is under way
+                time.sleep(0.02)
+            reply = srv_exchange(server.port, b"GET /credentials HTTP/1.1\r\nConnection: close\r\n\r\n")
+            order.append("other " + reply[:12].decode())
+            thread.join(60)
+            assert order == ["other HTTP/1.1 401", "refresh HTTP/1.1 200"]
+            assert len(fake.token_calls()) == 2  # the hung attempt and its retry
+
+    def test_close_frees_the_port_and_drops_connections(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        with srv_in_process() as (server, _):
+            port = server.port
+            held = socket.create_connection(("127.0.0.1", port), timeout=10)
+            server.close()
+            server.close()  # twice is fine
+            with contextlib.suppress(ConnectionResetError):  # reset when still in the backlog
+                assert held.recv(10) == b""
+            held.close()
+            with pytest.raises(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        with srv_in_process(port=port) as (again, token):  # the same fixed port at once
+            assert again.port == port
+            reply = srv_exchange(
+                port, f"GET /credentials HTTP/1.0\r\nAuthorization: {token}\r\n\r\n".encode()
+            )
+            assert reply.startswith(b"HTTP/1.1 200 ")
