@@ -2401,7 +2401,7 @@ def _file_stamp(path: str | None) -> tuple[int, ...] | None:
 
 
 def _error_body(code: str, message: str) -> bytes:
-    return json.dumps({"code": code, "message": _one_line(message, 500)}).encode("utf-8")
+    return json.dumps({"code": code, "message": message}).encode("utf-8")
 
 
 class _ServedCredentials:
@@ -2478,6 +2478,12 @@ class _ServedCredentials:
         with self._lock:
             return self._current(self._files())
 
+    def _clean(self, text: str) -> str:
+        """Error text for a client: one bounded line, without the last credentials."""
+        last = self._creds
+        hide = [last.secret_access_key, last.session_token] if last is not None else []
+        return _one_line(_redact(text, hide), 400)
+
     def cached(self) -> tuple[int, bytes] | None:
         """The answer when it needs no network and no cache file parsing (the
         credentials or the failure in memory still stand), else ``None``;
@@ -2512,14 +2518,15 @@ class _ServedCredentials:
                 return 200, self._body
             except LoginRequiredError as exc:
                 status, retry = 503, float("inf")  # until the files change: a new login
-                body = _error_body("LoginRequired", f"{exc}; to sign in again, run: {exc.command}")
+                reason = f"{self._clean(str(exc))}; to sign in again, run: {exc.command}"
+                body = _error_body("LoginRequired", reason)
             except (ServiceError, TransportError, InvalidResponseError) as exc:
                 status, retry = 502, _SERVE_RETRY
-                body = _error_body("RefreshFailed", str(exc))
+                body = _error_body("RefreshFailed", self._clean(str(exc)))
             except (SigninTokenError, OSError, ValueError, TypeError) as exc:
                 status, retry = 500, _SERVE_RETRY
                 text = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) else str(exc)
-                body = _error_body("InternalError", f"{type(exc).__name__}: {text}")
+                body = _error_body("InternalError", self._clean(f"{type(exc).__name__}: {text}"))
             self._failure = (stamp, time.monotonic() + retry, status, body)
             return status, body
 
