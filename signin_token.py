@@ -1714,8 +1714,14 @@ def _decode_remote_code(pasted: str, state: str) -> str:
 class _CallbackServer:
     """The loopback listener for the same-device redirect (127.0.0.1 only).
 
-    Threaded, so slow or junk connections cannot hold up the real callback;
-    only ``GET /oauth/callback`` with the expected state ends the wait.
+    Threaded, so slow or junk connections cannot hold up the real callback.
+    Only requests whose ``Host`` is this listener (``127.0.0.1:PORT`` or
+    ``localhost:PORT``) are answered, so a page on another name that was
+    rebound to 127.0.0.1 gets nothing; anything else is a 400 that does not
+    end the wait.  ``GET /oauth/callback`` with the expected state and a code
+    ends it, and so does an ``error`` without a state or with the expected
+    one (as in the AWS CLI): the error is shown, but only a code with the
+    right state is ever redeemed.
     """
 
     def __init__(self, state: str, port: int = 0) -> None:
@@ -1726,12 +1732,17 @@ class _CallbackServer:
 
         self.result: dict[str, str] | None = None
         self._done = threading.Event()
+        self._hosts: frozenset[str] = frozenset()
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             timeout = 10  # per connection: a silent client is dropped
 
             def do_GET(self) -> None:
+                hosts = self.headers.get_all("Host") or []
+                if len(hosts) != 1 or hosts[0].strip().lower() not in outer._hosts:
+                    self._answer(400, "Bad request", "This is the AWS sign-in callback.")
+                    return
                 path, _, query = self.path.partition("?")
                 if path != _CALLBACK_PATH or outer._done.is_set():
                     self._answer(404, "Not found", "This is the AWS sign-in callback.")
@@ -1740,15 +1751,20 @@ class _CallbackServer:
                     params = urllib.parse.parse_qs(query, strict_parsing=True, max_num_fields=20)
                 except ValueError:
                     params = {}
-                got = params.get("state", [""])[0]
-                if not hmac.compare_digest(got.encode("utf-8"), state.encode("utf-8")):
-                    self._answer(400, "Sign-in failed", "This response does not belong to this login.")
-                    return
-                if "error" in params:
-                    error = _one_line(params["error"][0], 100)
-                    text = _one_line(params.get("error_description", [""])[0], 300)
+                states = params.get("state", [])
+                matches = len(states) == 1 and hmac.compare_digest(
+                    states[0].encode("utf-8"), state.encode("utf-8")
+                )
+                if "error" in params and (matches or not any(states)):
+                    # The text is the network's: never a code or the state, one bounded line.
+                    hide = [state, *params.get("code", [])]
+                    error = _one_line(_redact(params["error"][0], hide), 100)
+                    text = _one_line(_redact(params.get("error_description", [""])[0], hide), 300)
                     outer.result = {"error": error, "error_description": text}
                     self._answer(400, "Sign-in failed", f"{error}: {text}")
+                elif not matches:
+                    self._answer(400, "Sign-in failed", "This response does not belong to this login.")
+                    return
                 elif len(params.get("code", [])) == 1 and params["code"][0]:
                     outer.result = {"code": params["code"][0]}
                     self._answer(200, "Signed in", "You can close this tab and return to the terminal.")
@@ -1787,6 +1803,11 @@ class _CallbackServer:
         except OSError as exc:
             raise ConfigError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from exc
         self.port: int = self._server.server_address[1]
+        # The Host a browser sends for the redirect URI (RFC 9110 §7.2: no port means 80).
+        names = ("127.0.0.1", "localhost")
+        self._hosts = frozenset(
+            [f"{name}:{self.port}" for name in names] + (list(names) if self.port == 80 else [])
+        )
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.1,), daemon=True)
         self._thread.start()
 
@@ -3066,15 +3087,502 @@ def _confirm(answer: bool | None, question: str, inp: TextIO, err: TextIO) -> bo
 
 
 # --------------------------------------------------------------------------
+# Local credential server: container credentials on loopback (PROTOCOL.md §14)
+# --------------------------------------------------------------------------
+
+_SERVE_PATH: Final = "/credentials"
+_SERVE_RETRY: Final = 1.0  # seconds a failed refresh is answered from memory before another try
+_SERVE_BODIES: Final = {
+    401: b'{"code": "Unauthorized", "message": "the Authorization header is missing"}',
+    403: b'{"code": "Forbidden", "message": "the Authorization header is not this server\'s token"}',
+    404: b'{"code": "NotFound", "message": "no such path"}',
+    405: b'{"code": "MethodNotAllowed", "message": "only GET is served"}',
+}
+
+
+def _file_stamp(path: str | None) -> tuple[int, ...] | None:
+    """What changes when a file is rewritten, in place or by rename; ``None``: no file."""
+    if path is None:
+        return None
+    try:
+        s = os.stat(path)
+    except OSError:
+        return None
+    return (s.st_dev, s.st_ino, s.st_size, s.st_mtime_ns, s.st_ctime_ns)
+
+
+def _error_body(code: str, message: str) -> bytes:
+    return json.dumps({"code": code, "message": message}).encode("utf-8")
+
+
+class _ServedCredentials:
+    """A profile's credentials as the credential server answers them.
+
+    The last credentials stay in memory together with the ``stat`` of the
+    config and cache files taken before they were read: while both files are
+    unchanged and more than 5 minutes remain, an answer costs two ``stat``
+    calls and no parsing.  Otherwise :func:`get_credentials` runs (re-reading
+    the files, refreshing under the cache file's lock when 5 minutes or less
+    remain), one caller at a time, so concurrent requests cause at most one
+    refresh; a new login or a logout is seen at the next request.  A session
+    that needs a new login is answered 503 from memory until the files change.
+    """
+
+    def __init__(
+        self,
+        profile: str | None,
+        *,
+        region: str | None,
+        endpoint_url: str | None,
+        timeout: float,
+        on_clock_skew: Callable[[float], None] | None,
+    ) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._profile = profile
+        self._options: dict[str, Any] = {
+            "region": region,
+            "endpoint_url": endpoint_url,
+            "timeout": timeout,
+            "on_clock_skew": on_clock_skew,
+        }
+        self._config_path = _config_path(os.environ)
+        self._config_stamp: object = object()  # never equal to a stat: look at the first call
+        self._cache_file: str | None = None
+        self._stamp: tuple[object, ...] | None = None  # the files when _creds was read
+        self._creds: Credentials | None = None
+        self._body = b""
+        self._failure: tuple[tuple[object, ...] | None, float, int, bytes] | None = None
+
+    def _files(self) -> tuple[object, ...]:
+        """The stat of the config file and of the session's cache file, now."""
+        config = _file_stamp(self._config_path)
+        if config != self._config_stamp:  # a login may have named another session
+            try:
+                cache_file: str | None = _Profile(self._profile, None).cache_path()
+            except LoginRequiredError:
+                cache_file = None
+            self._cache_file, self._config_stamp = cache_file, config
+        return config, _file_stamp(self._cache_file)
+
+    def _current(self, stamp: tuple[object, ...]) -> Credentials:
+        creds = self._creds
+        if creds is not None and stamp == self._stamp and creds.seconds_left() > _REFRESH_WINDOW:
+            return creds
+        creds = get_credentials(self._profile, **self._options)
+        doc = {
+            "AccessKeyId": creds.access_key_id,
+            "SecretAccessKey": creds.secret_access_key,
+            "Token": creds.session_token,
+            "Expiration": _format_timestamp(creds.expiration),
+        }
+        if creds.account_id is not None:
+            doc["AccountId"] = creds.account_id
+        self._creds, self._stamp, self._body = creds, stamp, json.dumps(doc).encode("utf-8")
+        self._failure = None
+        return creds
+
+    def credentials(self) -> Credentials:
+        """The credentials to serve now (more than 5 minutes left); raises like
+        :func:`get_credentials`."""
+        with self._lock:
+            return self._current(self._files())
+
+    def _clean(self, text: str) -> str:
+        """Error text for a client: one bounded line, without the last credentials."""
+        last = self._creds
+        hide = [last.secret_access_key, last.session_token] if last is not None else []
+        return _one_line(_redact(text, hide), 400)
+
+    def cached(self) -> tuple[int, bytes] | None:
+        """The answer when it needs no network and no cache file parsing (the
+        credentials or the failure in memory still stand), else ``None``;
+        never waits for another caller."""
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            stamp = self._files()
+            creds, failure = self._creds, self._failure
+            if creds is not None and stamp == self._stamp and creds.seconds_left() > _REFRESH_WINDOW:
+                return 200, self._body
+            if failure is not None and failure[0] == stamp and time.monotonic() < failure[1]:
+                return failure[2], failure[3]
+            return None
+        except (SigninTokenError, OSError, ValueError):
+            return None
+        finally:
+            self._lock.release()
+
+    def answer(self) -> tuple[int, bytes]:
+        """(HTTP status, JSON body) for an authorized request: 200 with the
+        credentials, 503 when a new login is needed, 502 when the service or
+        the network failed, 500 for anything else."""
+        with self._lock:
+            stamp: tuple[object, ...] | None = None
+            try:
+                stamp = self._files()
+                failure = self._failure
+                if failure is not None and failure[0] == stamp and time.monotonic() < failure[1]:
+                    return failure[2], failure[3]
+                self._current(stamp)
+                return 200, self._body
+            except LoginRequiredError as exc:
+                status, retry = 503, float("inf")  # until the files change: a new login
+                reason = f"{self._clean(str(exc))}; to sign in again, run: {exc.command}"
+                body = _error_body("LoginRequired", reason)
+            except (ServiceError, TransportError, InvalidResponseError) as exc:
+                status, retry = 502, _SERVE_RETRY
+                body = _error_body("RefreshFailed", self._clean(str(exc)))
+            except (SigninTokenError, OSError, ValueError, TypeError) as exc:
+                status, retry = 500, _SERVE_RETRY
+                text = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) else str(exc)
+                body = _error_body("InternalError", self._clean(f"{type(exc).__name__}: {text}"))
+            self._failure = (stamp, time.monotonic() + retry, status, body)
+            return status, body
+
+
+class _CredentialServer:
+    """The container-credentials endpoint (PROTOCOL.md §14) of one profile.
+
+    ``GET`` on :attr:`url` with ``Authorization: <token>`` answers
+    ``{"AccessKeyId", "SecretAccessKey", "Token", "Expiration", "AccountId"}``;
+    no token is 401, a wrong one 403 (constant-time comparison), another path
+    404, another method 405.  Nothing else is ever served, and every answer is
+    ``Cache-Control: no-store``.  ``log`` gets one line per request (method,
+    path, status: never the token or a credential).
+
+    One thread runs a ``selectors`` loop over non-blocking sockets, so slow or
+    idle clients hold nothing up and a request costs no thread: it answers
+    from :class:`_ServedCredentials`'s memory when that needs no network, and
+    hands a request that does (a refresh) to a thread of its own.  HTTP/1.1
+    keep-alive, bounded heads (16 KiB), ``timeout`` seconds of silence before
+    a connection is dropped, 512 connections at most.
+    """
+
+    _MAX_HEAD: Final = 16384
+    _MAX_CONNECTIONS: Final = 512
+    _REASONS: Final = {
+        200: "OK",
+        400: "Bad Request",
+        401: "Unauthorized",
+        403: "Forbidden",
+        404: "Not Found",
+        405: "Method Not Allowed",
+        431: "Request Header Fields Too Large",
+        500: "Internal Server Error",
+        502: "Bad Gateway",
+        503: "Service Unavailable",
+    }
+
+    def __init__(
+        self,
+        source: _ServedCredentials,
+        token: str,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log: Callable[[str], None] | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        import selectors
+        import socket
+        import threading
+
+        self._timeout = timeout
+        self._source = source
+        self._token = token.encode("utf-8")
+        self._log = log
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        listener = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            if sys.platform != "win32":  # as for the callback server: skip TIME_WAIT only
+                listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind((host, port))
+            listener.listen(256)  # a burst of new connections must not wait for SYN retries
+        except OSError as exc:
+            listener.close()
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+        listener.setblocking(False)
+        self._listener = listener
+        self.port: int = listener.getsockname()[1]
+        self.url = f"http://{f'[{host}]' if ':' in host else host}:{self.port}{_SERVE_PATH}"
+        self._selector = selectors.DefaultSelector()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._stopping = False
+        self._conns: dict[Any, list[Any]] = {}  # socket -> [input, output, deadline, close]
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def start(self) -> None:
+        """Answer requests on a background thread."""
+        self._thread.start()
+
+    def close(self) -> None:
+        """Stop listening and drop every connection; safe to call more than once."""
+        import contextlib
+
+        self._stopping = True
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"x")
+        if self._thread.is_alive():
+            self._thread.join()
+        for sock in [*self._conns, self._listener, self._wake_r, self._wake_w]:
+            sock.close()
+        self._conns.clear()
+        with contextlib.suppress(ValueError, OSError):  # already closed
+            self._selector.close()
+
+    # -- the loop ------------------------------------------------------------
+
+    def _loop(self) -> None:
+        import selectors
+
+        sel = self._selector
+        sel.register(self._listener, selectors.EVENT_READ)
+        sel.register(self._wake_r, selectors.EVENT_READ)
+        while not self._stopping:
+            for key, mask in sel.select(1.0):
+                sock = key.fileobj
+                if sock is self._listener:
+                    self._accept()
+                elif sock is not self._wake_r:
+                    try:
+                        if mask & selectors.EVENT_WRITE:
+                            self._flush(sock)
+                        elif mask & selectors.EVENT_READ:
+                            self._read(sock)
+                    except OSError:  # reset, or gone
+                        self._drop(sock)
+            now = time.monotonic()
+            for sock in [s for s, c in self._conns.items() if c[2] < now]:
+                self._drop(sock)  # idle or silent past the timeout
+
+    def _accept(self) -> None:
+        import selectors
+
+        while True:
+            try:
+                sock, _ = self._listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:  # out of descriptors, or aborted: try at the next event
+                return
+            if len(self._conns) >= self._MAX_CONNECTIONS:
+                sock.close()
+                continue
+            sock.setblocking(False)
+            self._conns[sock] = [bytearray(), b"", time.monotonic() + self._timeout, False]
+            self._selector.register(sock, selectors.EVENT_READ)
+            try:  # the request is often there already: answer it without another select
+                self._read(sock)
+            except OSError:
+                self._drop(sock)
+
+    def _drop(self, sock: Any) -> None:
+        if self._conns.pop(sock, None) is not None:
+            self._selector.unregister(sock)
+            sock.close()
+
+    def _read(self, sock: Any) -> None:
+        try:
+            data = sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        if not data:
+            self._drop(sock)
+            return
+        conn = self._conns[sock]
+        conn[0] += data
+        conn[2] = time.monotonic() + self._timeout
+        self._process(sock)
+
+    def _process(self, sock: Any) -> None:
+        """Answer every complete request head in the input, in order (pipelining)."""
+        conn = self._conns[sock]
+        buf = conn[0]
+        while True:
+            while buf[:2] == b"\r\n":  # RFC 9112 §2.2: ignore empty lines before a request
+                del buf[:2]
+            end = buf.find(b"\r\n\r\n", 0, self._MAX_HEAD + 4)
+            if end < 0:
+                if len(buf) > self._MAX_HEAD:
+                    self._respond(sock, "?", "?", 431, b"", close=True)
+                return
+            head = bytes(buf[:end])
+            del buf[: end + 4]
+            if not self._request(sock, head) or sock not in self._conns or conn[1]:
+                return  # closing, handed to a thread, or waiting to write
+
+    def _request(self, sock: Any, head: bytes) -> bool:
+        """Answer one request head; False when the connection is no longer the loop's."""
+        import hmac
+
+        lines = head.split(b"\r\n")
+        parts = lines[0].split(b" ")
+        if len(parts) != 3 or not parts[2].startswith(b"HTTP/1."):
+            self._respond(sock, "?", "?", 400, b"", close=True)
+            return False
+        method = parts[0].decode("latin-1")
+        target = parts[1].decode("latin-1")
+        auth: list[bytes] = []
+        close = parts[2] != b"HTTP/1.1"
+        for line in lines[1:]:
+            name, sep, value = line.partition(b":")
+            name = name.lower()
+            if not sep or name != name.strip():  # RFC 9112 §5.1: no space before the colon
+                self._respond(sock, method, target, 400, b"", close=True)
+                return False
+            if name == b"authorization":
+                auth.append(value.strip(b" \t"))
+            elif name == b"connection" and b"close" in value.lower():
+                close = True
+            elif name in (b"content-length", b"transfer-encoding"):
+                close = True  # a body is never read: the connection ends after the answer
+        if method != "GET":  # HEAD and OPTIONS included
+            self._respond(sock, method, target, 405, _SERVE_BODIES[405], close=True, allow=True)
+            return False
+        if not auth:
+            status, body = 401, _SERVE_BODIES[401]
+        elif len(auth) != 1 or not hmac.compare_digest(auth[0], self._token):
+            status, body = 403, _SERVE_BODIES[403]
+        elif target.partition("?")[0] != _SERVE_PATH:
+            status, body = 404, _SERVE_BODIES[404]
+        else:
+            cached = self._source.cached()
+            if cached is None:  # a refresh, or a file to read: not on the loop
+                self._hand_off(sock, method, target)
+                return False
+            status, body = cached
+        close = close or status != 200  # a client that got an error starts afresh
+        self._respond(sock, method, target, status, body, close=close)
+        return not close
+
+    def _hand_off(self, sock: Any, method: str, target: str) -> None:
+        import threading
+
+        self._conns.pop(sock, None)
+        self._selector.unregister(sock)
+
+        def answer() -> None:
+            try:
+                status, body = self._source.answer()
+                sock.settimeout(self._timeout)
+                sock.sendall(self._response(status, body, close=True))
+                self._note(method, target, status)
+            except OSError:
+                pass  # the client left
+            finally:
+                sock.close()
+
+        threading.Thread(target=answer, daemon=True).start()
+
+    def _response(
+        self, status: int, body: bytes, *, close: bool, allow: bool = False, head_only: bool = False
+    ) -> bytes:
+        head = (
+            f"HTTP/1.1 {status} {self._REASONS[status]}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nCache-Control: no-store\r\n"
+            + ("Allow: GET\r\n" if allow else "")
+            + ("Connection: close\r\n" if close else "")
+            + "\r\n"
+        )
+        return head.encode("ascii") + (b"" if head_only else body)
+
+    def _respond(
+        self,
+        sock: Any,
+        method: str,
+        target: str,
+        status: int,
+        body: bytes,
+        *,
+        close: bool,
+        allow: bool = False,
+    ) -> None:
+        data = self._response(status, body, close=close, allow=allow, head_only=method == "HEAD")
+        self._note(method, target, status)
+        conn = self._conns[sock]
+        conn[1], conn[3] = data, close
+        self._flush(sock)
+
+    def _flush(self, sock: Any) -> None:
+        import selectors
+
+        conn = self._conns[sock]
+        try:
+            sent = sock.send(conn[1])
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        conn[1] = conn[1][sent:]
+        waiting = self._selector.get_key(sock).events == selectors.EVENT_WRITE
+        if conn[1]:  # the rest when the socket can take it
+            if not waiting:
+                self._selector.modify(sock, selectors.EVENT_WRITE)
+            return
+        if conn[3]:
+            self._drop(sock)
+            return
+        if waiting:
+            self._selector.modify(sock, selectors.EVENT_READ)
+            self._process(sock)  # requests that arrived while this answer waited
+
+    def _note(self, method: str, target: str, status: int) -> None:
+        if self._log is not None:
+            self._log(f"{_one_line(method, 20)} {_one_line(target, 100)} {status}")
+
+
+def _read_token_file(path: str) -> str:
+    """The authorization token in ``path``: a regular file of the current user
+    that no other user can read or write, holding one line of printable ASCII."""
+    import stat
+
+    try:
+        with open(path, "rb") as f:
+            info = os.fstat(f.fileno())
+            raw = f.read(4097)
+    except OSError as exc:
+        raise ParamValidationError("--token-file", f"cannot be read ({exc.strerror or exc})") from exc
+    if not stat.S_ISREG(info.st_mode):
+        raise ParamValidationError("--token-file", "must be a regular file")
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise ParamValidationError("--token-file", "must belong to the user running the server")
+    if os.name == "posix" and info.st_mode & 0o066:
+        raise ParamValidationError(
+            "--token-file", "must not be readable or writable by other users (chmod 600)"
+        )
+    text = raw.decode("ascii", "replace").strip()
+    if not text:
+        raise ParamValidationError("--token-file", "is empty")
+    if len(raw) > 4096 or not re.fullmatch(r"[\x20-\x7e]+", text):
+        raise ParamValidationError("--token-file", "must hold one line of printable ASCII (4 KiB at most)")
+    return text
+
+
+# --------------------------------------------------------------------------
 # Credential export (PROTOCOL.md §12)
 # --------------------------------------------------------------------------
 
 _EXPORT_FORMATS: Final = ("process", "env", "env-no-export", "powershell", "windows-cmd", "fish", "json")
-_CMD_UNSAFE: Final = r'[\s&|<>^%"!()]'
+# Unquoted when the whole value is made of these (credentials almost always are).
+_SH_PLAIN: Final = r"[A-Za-z0-9+/=_.:@%-]+"
+_FISH_PLAIN: Final = r"[A-Za-z0-9+/=_.:@-]+"  # fish still expands %self at a word's start
+# The characters PowerShell reads as a single quote (its language spec, verbatim strings).
+_PS_QUOTES: Final = "'\u2018\u2019\u201a\u201b"
+# cmd.exe: `set NAME=value` takes printable ASCII as is, except % and ! (variable
+# expansion, delayed or not), ^ (escape, line continuation), & | < > (operators),
+# ( ) (blocks), " (quoting) and spaces; there is no quoting that disarms them all.
+_CMD_SAFE: Final = r"[\x21-\x7e]+"
+_CMD_UNSAFE: Final = '%!^&|<>()"'
 
 
 def _export(creds: Credentials, fmt: str) -> str:
-    """Credentials in one of ``aws configure export-credentials``'s formats."""
+    """Credentials in one of ``aws configure export-credentials``'s formats.
+
+    JSON formats escape every character; the shell formats quote for every
+    quote character their shell knows and refuse (:class:`SigninTokenError`)
+    a value holding a control or other non-printable character.
+    """
     expiration = _format_timestamp(creds.expiration)
     if fmt in ("process", "json"):
         doc: dict[str, Any] = {
@@ -3084,8 +3592,9 @@ def _export(creds: Credentials, fmt: str) -> str:
             "SessionToken": creds.session_token,
             "Expiration": expiration,
         }
+        if fmt == "json" or creds.account_id is not None:
+            doc["AccountId"] = creds.account_id  # the SDKs read it from a credential_process too
         if fmt == "json":
-            doc["AccountId"] = creds.account_id
             doc["LoginSession"] = creds.login_session
         return json.dumps(doc, indent=None if fmt == "process" else 2) + "\n"
     values = (
@@ -3094,7 +3603,11 @@ def _export(creds: Credentials, fmt: str) -> str:
         ("AWS_SESSION_TOKEN", creds.session_token),
         ("AWS_CREDENTIAL_EXPIRATION", expiration),
     )
-    if fmt == "windows-cmd" and any(re.search(_CMD_UNSAFE, v) for _, v in values):
+    if not all(v.isprintable() for _, v in values):
+        raise SigninTokenError(f"credentials hold characters that cannot be written safely as {fmt}")
+    if fmt == "windows-cmd" and not all(
+        re.fullmatch(_CMD_SAFE, v) and not any(c in _CMD_UNSAFE for c in v) for _, v in values
+    ):
         raise SigninTokenError("credentials hold characters cmd.exe cannot take safely")
     line = {
         "env": "export {name}={sh}",
@@ -3104,24 +3617,29 @@ def _export(creds: Credentials, fmt: str) -> str:
         "windows-cmd": "set {name}={raw}",
     }[fmt]
     return "".join(
-        line.format(name=n, raw=v, sh=_sh_quote(v), fish=_fish_quote(v), ps="'" + v.replace("'", "''") + "'")
-        + "\n"
+        line.format(name=n, raw=v, sh=_sh_quote(v), fish=_fish_quote(v), ps=_ps_quote(v)) + "\n"
         for n, v in values
     )
 
 
 def _sh_quote(value: str) -> str:
-    """POSIX shell quoting: plain when safe, else single quotes ('\\'' for ')."""
-    if re.fullmatch(r"[A-Za-z0-9+/=_.:@%-]+", value):
+    """POSIX shell quoting: plain when safe, else single quotes, inside which
+    nothing but ' is special ('\\'' for ')."""
+    if re.fullmatch(_SH_PLAIN, value):
         return value
     return "'" + value.replace("'", "'\\''") + "'"
 
 
 def _fish_quote(value: str) -> str:
     """fish quoting: inside single quotes fish reads \\\\ and \\' as escapes."""
-    if re.fullmatch(r"[A-Za-z0-9+/=_.:@%-]+", value):
+    if re.fullmatch(_FISH_PLAIN, value):
         return value
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _ps_quote(value: str) -> str:
+    """A PowerShell verbatim string: each of its five single-quote characters doubled."""
+    return "'" + "".join(c + c if c in _PS_QUOTES else c for c in value) + "'"
 
 
 # --------------------------------------------------------------------------
@@ -3231,8 +3749,25 @@ _COMMANDS: Final[
     (
         "exec",
         (),
-        "run a command with the profile's credentials in its environment",
-        ((("argv",), {"nargs": "+", "metavar": "-- CMD [ARGS...]", "help": "the command to run"}),),
+        "run a command with the profile's credentials, served to it while it runs",
+        (
+            (
+                ("argv",),
+                {
+                    "nargs": "*",
+                    "metavar": "-- CMD [ARGS...]",
+                    "help": "the command to run (default: $SHELL, else /bin/sh)",
+                },
+            ),
+            (
+                ("--static",),
+                {
+                    **_FLAG,
+                    "help": "put the credentials themselves in the environment instead of serving "
+                    "them (AWS_ACCESS_KEY_ID...): they expire within 15 minutes and are not refreshed",
+                },
+            ),
+        ),
     ),
     ("pkce", (), "print a new PKCE verifier, challenge, method and state as JSON", ()),
     (
@@ -3266,6 +3801,38 @@ _COMMANDS: Final[
             (("--redirect-uri",), {}),
             (("--code-verifier",), {"help": "PKCE verifier (write --code-verifier=V if V starts with -)"}),
             (("--refresh-token",), {}),
+        ),
+    ),
+    (
+        "serve",
+        (),
+        "serve the profile's credentials to AWS SDKs on loopback (container credentials)",
+        (
+            (("--host",), {"default": "127.0.0.1", "help": "address to listen on (default: %(default)s)"}),
+            (("--port",), {"type": int, "default": 0, "help": "port to listen on (default: any free port)"}),
+            (
+                ("--token-file",),
+                {"help": "file holding the authorization token, mode 0600 (default: a new random token)"},
+            ),
+            (
+                ("--format",),
+                {
+                    "choices": ("plain", "env", "json"),
+                    "default": "plain",
+                    "help": "how to print AWS_CONTAINER_CREDENTIALS_FULL_URI and "
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN: NAME=value lines (plain), export lines "
+                    "(env) or one JSON object (default: plain)",
+                },
+            ),
+            (
+                ("--allow-non-loopback",),
+                {
+                    **_FLAG,
+                    "help": "allow a --host that is not loopback. Anyone who can reach the port "
+                    "and learns the token gets the credentials, and the token travels in clear "
+                    "text over http",
+                },
+            ),
         ),
     ),
 )
@@ -3463,6 +4030,8 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
         return _cmd_logout(args, stderr)
     elif cmd == "exec":
         return _cmd_exec(args, stderr, skew)
+    elif cmd == "serve":
+        return _cmd_serve(args, stdout, stderr, log, skew)
     return _EXIT_OK
 
 
@@ -3488,43 +4057,174 @@ def _cmd_logout(args: Any, stderr: TextIO) -> int:
     return _EXIT_OK
 
 
+# What an SDK would resolve before the container credentials (PROTOCOL.md §14).
+_EXEC_REMOVED: Final = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+)
+_FORWARDED_SIGNALS: Final = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
 def _cmd_exec(args: Any, stderr: TextIO, skew: Callable[[float], None]) -> int:
+    """Run the command (default: ``$SHELL``) and return its exit code.
+
+    By default the credentials are served to it on 127.0.0.1 for its whole
+    life (``AWS_CONTAINER_CREDENTIALS_FULL_URI`` and a random token), so its
+    SDKs always get fresh ones; ``--static`` puts the credentials of the
+    moment in its environment instead.
+    """
+    import secrets
+    import signal
     import subprocess
+    import threading
 
     argv = list(args.argv)
     if argv and argv[0] == "--":
         argv = argv[1:]
     if not argv:
-        raise ParamValidationError("CMD", "is required after --")
-    creds = get_credentials(
+        argv = [os.environ.get("SHELL") or ("cmd.exe" if sys.platform == "win32" else "/bin/sh")]
+    options = {"region": args.region, "endpoint_url": args.endpoint_url, "timeout": args.timeout}
+    env = dict(os.environ)
+    server = None
+    if args.static:
+        creds = get_credentials(args.profile, on_clock_skew=skew, **options)
+        env.update(
+            {
+                "AWS_ACCESS_KEY_ID": creds.access_key_id,
+                "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
+                "AWS_SESSION_TOKEN": creds.session_token,
+                "AWS_CREDENTIAL_EXPIRATION": _format_timestamp(creds.expiration),
+            }
+        )
+    else:
+        source = _ServedCredentials(args.profile, on_clock_skew=skew, **options)
+        source.credentials()  # no session: exit 3 before anything runs
+        token = secrets.token_urlsafe(32)
+
+        def log(text: str) -> None:
+            stderr.write(f"debug: {text}\n")
+
+        server = _CredentialServer(source, token, log=log if args.debug else None)
+        for name in _EXEC_REMOVED:
+            env.pop(name, None)
+        env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = server.url
+        env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = token
+    region = _Profile(args.profile, None).region(args.region)
+    if region:
+        env["AWS_REGION"] = region
+        env["AWS_DEFAULT_REGION"] = region
+    # Signals to exec go to the child; exec itself lives until the child ends.
+    child: list[subprocess.Popen[bytes]] = []
+    pending: list[int] = []
+
+    def forward(signum: int, frame: Any) -> None:
+        if not child:
+            pending.append(signum)
+            return
+        import contextlib
+
+        with contextlib.suppress(OSError, ValueError):  # gone, or a signal Windows cannot send
+            child[0].send_signal(signum)
+
+    handlers: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in _FORWARDED_SIGNALS:
+            signum = getattr(signal, name, None)
+            if signum is not None:
+                handlers[signum] = signal.signal(signum, forward)
+    try:
+        if server is not None:
+            server.start()
+        try:
+            child.append(subprocess.Popen(argv, env=env))
+        except FileNotFoundError:
+            stderr.write(f"error: command not found: {_one_line(argv[0])}\n")
+            return 127
+        except PermissionError:
+            stderr.write(f"error: command not executable: {_one_line(argv[0])}\n")
+            return 126
+        for signum in pending:
+            forward(signum, None)
+        code = child[0].wait()
+    finally:
+        for signum, previous in handlers.items():
+            if previous is not None:
+                signal.signal(signum, previous)
+        if server is not None:
+            server.close()
+    return code if code >= 0 else 128 - code
+
+
+def _cmd_serve(
+    args: Any, stdout: TextIO, stderr: TextIO, log: Callable[[str], None], skew: Callable[[float], None]
+) -> int:
+    """``serve``: the credential server until SIGINT or SIGTERM (then exit 0)."""
+    import secrets
+    import signal
+    import threading
+
+    host = "127.0.0.1" if args.host == "localhost" else args.host.strip("[]")
+    if type(args.port) is not int or not 0 <= args.port <= 65535:
+        raise ParamValidationError("--port", "must be a port number 0-65535")
+    loopback = _is_loopback(f"[{host}]" if ":" in host else host)
+    if not loopback and not args.allow_non_loopback:
+        raise ParamValidationError(
+            "--host",
+            "must be a loopback address (127.0.0.0/8, ::1, localhost); --allow-non-loopback "
+            "exposes the credentials to anyone who can reach the port and learns the token",
+        )
+    token = _read_token_file(args.token_file) if args.token_file else secrets.token_urlsafe(32)
+    source = _ServedCredentials(
         args.profile,
         region=args.region,
         endpoint_url=args.endpoint_url,
         timeout=args.timeout,
         on_clock_skew=skew,
     )
-    env = dict(os.environ)
-    env.update(
-        {
-            "AWS_ACCESS_KEY_ID": creds.access_key_id,
-            "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
-            "AWS_SESSION_TOKEN": creds.session_token,
-            "AWS_CREDENTIAL_EXPIRATION": _format_timestamp(creds.expiration),
-        }
-    )
-    region = _Profile(args.profile, None).region(args.region)
-    if region:
-        env["AWS_REGION"] = region
-        env["AWS_DEFAULT_REGION"] = region
+    creds = source.credentials()  # no session: exit 3 before listening
+    server = _CredentialServer(source, token, host=host, port=args.port, log=log if args.debug else None)
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    handlers: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):
+            handlers[stop_signal] = signal.signal(stop_signal, on_signal)
     try:
-        child = subprocess.run(argv, env=env, check=False)
-    except FileNotFoundError:
-        stderr.write(f"error: command not found: {argv[0]}\n")
-        return 127
-    except PermissionError:
-        stderr.write(f"error: command not executable: {argv[0]}\n")
-        return 126
-    return child.returncode if child.returncode >= 0 else 128 - child.returncode
+        server.start()
+        names = ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN")
+        if args.format == "json":
+            stdout.write(json.dumps(dict(zip(names, (server.url, token)))) + "\n")
+        else:
+            prefix, quote = ("export ", _sh_quote) if args.format == "env" else ("", str)
+            stdout.write("".join(f"{prefix}{n}={quote(v)}\n" for n, v in zip(names, (server.url, token))))
+        stdout.flush()
+        if not loopback:
+            stderr.write(
+                f"warning: listening on {server.url}: anyone who can reach it and learns the "
+                "token gets the credentials, and the token travels in clear text\n"
+            )
+        stderr.write(
+            f"serving the credentials of session {creds.login_session} at {server.url}; "
+            "stop with Ctrl-C or SIGTERM\n"
+        )
+        stderr.flush()
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for signum, previous in handlers.items():
+            if previous is not None:
+                signal.signal(signum, previous)
+        server.close()
+    return _EXIT_OK
 
 
 def _exit_code(exc: BaseException) -> int:

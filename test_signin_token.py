@@ -880,7 +880,15 @@ class TestSmoke:
         creds = run_cli(["credentials"], env)
         assert creds.returncode == 0, creds.stderr
         doc = json.loads(creds.stdout)
-        assert set(doc) == {"Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}
+        assert list(doc) == [
+            "Version",
+            "AccessKeyId",
+            "SecretAccessKey",
+            "SessionToken",
+            "Expiration",
+            "AccountId",
+        ]
+        assert doc["AccountId"] == ACCOUNT
         assert len(fake.token_calls("refresh_token")) == 1
 
 
@@ -3832,8 +3840,16 @@ class TestSessCredentials:
         assert result.returncode == 0, result.stderr
         assert result.stdout.count("\n") == 1
         doc = json.loads(result.stdout)
-        assert set(doc) == {"Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}
+        assert list(doc) == [
+            "Version",
+            "AccessKeyId",
+            "SecretAccessKey",
+            "SessionToken",
+            "Expiration",
+            "AccountId",
+        ]
         assert doc["Version"] == 1
+        assert doc["AccountId"] == ACCOUNT
         assert (doc["AccessKeyId"], doc["SecretAccessKey"], doc["SessionToken"]) == (
             "ASIAOLD",
             "old-secret",
@@ -4134,7 +4150,7 @@ class TestSessRefreshStatusLogoutExec:
         assert sh is not None
         script = 'printf "%s\\n" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" '
         script += '"$AWS_CREDENTIAL_EXPIRATION" "$AWS_REGION"'
-        result = run_cli(["exec", "--", sh, "-c", script], aws_env)
+        result = run_cli(["exec", "--static", "--", sh, "-c", script], aws_env)
         assert result.returncode == 0, result.stderr
         access = json.loads(path.read_text())["accessToken"]
         lines = result.stdout.splitlines()
@@ -4417,7 +4433,14 @@ class TestSessConcurrency:
             assert rc == 0, err
             outputs.append(json.loads(out))
         for doc in outputs:
-            assert set(doc) == {"Version", "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"}
+            assert set(doc) == {
+                "Version",
+                "AccessKeyId",
+                "SecretAccessKey",
+                "SessionToken",
+                "Expiration",
+                "AccountId",
+            }
             assert iso_instant(doc["Expiration"]) > time.time() + 300
         keys = {doc["AccessKeyId"] for doc in outputs}
         assert len(keys) == 1
@@ -5378,7 +5401,7 @@ class TestHostileInput:
                 rob_check_error_output(err, debug=False, login=True)
                 assert out == ""
             else:
-                assert set(json.loads(out)) == {
+                assert set(json.loads(out)) - {"AccountId"} == {  # AccountId: when the entry has one
                     "Version",
                     "AccessKeyId",
                     "SecretAccessKey",
@@ -5926,7 +5949,14 @@ class TestSecrets:
             fake.faults = []
         # exec: the child's environment holds the credentials (its purpose), stderr does not.
         result = run_cli(
-            ["exec", "--", sys.executable, "-c", "import os; print(os.environ['AWS_SECRET_ACCESS_KEY'])"],
+            [
+                "exec",
+                "--static",
+                "--",
+                sys.executable,
+                "-c",
+                "import os; print(os.environ['AWS_SECRET_ACCESS_KEY'])",
+            ],
             aws_env,
         )
         assert result.returncode == 0, result.stderr
@@ -6388,7 +6418,9 @@ class TestCallbackServer:
         state = str(uuid.uuid4())
         server = st._CallbackServer(state, port=0)
         try:
-            reply = rob_raw_http(server.port, junk.replace(b"{state}", state.encode()))
+            host = f" HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n".encode()
+            request = junk.replace(b"{state}", state.encode()).replace(b" HTTP/1.1\r\n", host, 1)
+            reply = rob_raw_http(server.port, request)
             assert not reply.startswith(b"HTTP/1.0 200") and not reply.startswith(b"HTTP/1.1 200")
             assert server.result is None
             code = "real-" + uuid.uuid4().hex
@@ -6437,7 +6469,10 @@ class TestCallbackServer:
 
             def junk(worker: int) -> None:
                 for i in range(10):
-                    request = f"GET /oauth/callback?state=w{worker}-{i}&code=x HTTP/1.1\r\n\r\n"
+                    request = (
+                        f"GET /oauth/callback?state=w{worker}-{i}&code=x HTTP/1.1\r\n"
+                        f"Host: 127.0.0.1:{server.port}\r\n\r\n"
+                    )
                     replies.append(rob_raw_http(server.port, request.encode()))
 
             threads = [threading.Thread(target=trickle) for _ in range(3)]
@@ -6469,7 +6504,10 @@ class TestCallbackServer:
             barrier.wait()
             try:
                 reply = rob_raw_http(
-                    server.port, f"GET /x{i} HTTP/1.1\r\n\r\n".encode(), timeout=5, quiet=False
+                    server.port,
+                    f"GET /x{i} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode(),
+                    timeout=5,
+                    quiet=False,
                 )
                 outcomes.append(reply[:12].decode("latin-1"))
             except OSError as exc:
@@ -6505,7 +6543,7 @@ class TestCallbackServer:
         port = server.port
         try:
             # Like a browser that keeps its end open: the server closes first.
-            request = f"GET /oauth/callback?code=c&state={state} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            request = f"GET /oauth/callback?code=c&state={state} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
             assert rob_raw_http(port, request.encode(), half_close=False).startswith(b"HTTP/1.0 200")
             assert server.wait(10) == {"code": "c"}
         finally:
@@ -7395,3 +7433,1374 @@ class TestPeerJavaScriptSDK:
         rewritten = ("accessKeyId", "secretAccessKey", "sessionToken", "expiresAt")
         inside = {k: v for k, v in js_entry["accessToken"].items() if k not in rewritten}
         assert {k: new["accessToken"].get(k) for k in inside} == inside  # ... and inside accessToken
+
+
+# Login flows: the callback server answers only its own Host; error redirects
+# --------------------------------------------------------------------------
+
+
+def cb_request(port: int, query: str, host: str | None) -> bytes:
+    """A raw ``GET /oauth/callback?QUERY`` with the given Host header (None: no Host)."""
+    head = f"GET /oauth/callback?{query} HTTP/1.1\r\n"
+    if host is not None:
+        head += f"Host: {host}\r\n"
+    return rob_raw_http(port, (head + "\r\n").encode("latin-1"))
+
+
+CB_FOREIGN_HOSTS = [
+    pytest.param("evil.example:{port}", id="other-name"),
+    pytest.param("127.0.0.1:{other}", id="other-port"),
+    pytest.param(None, id="no-host"),
+    pytest.param("", id="empty-host"),
+    pytest.param("[::1]:{port}", id="ipv6-literal"),
+    pytest.param("localhost.:{port}", id="trailing-dot"),
+    pytest.param("127.0.0.1.:{port}", id="address-trailing-dot"),
+    pytest.param("127.0.0.1", id="no-port"),
+    pytest.param("2130706433:{port}", id="decimal-address"),
+    pytest.param("127.0.0.1:{port}@evil.example", id="userinfo-trick"),
+    pytest.param("evil.example:{port}, 127.0.0.1:{port}", id="list"),
+    pytest.param("sub.localhost:{port}", id="subdomain"),
+]
+
+
+class TestCallbackHostAndErrors:
+    """PROTOCOL.md §3: the callback listener answers only requests for its own Host
+    (127.0.0.1:PORT or localhost:PORT), so a DNS-rebound page cannot complete or probe a
+    login; an ``error`` redirect ends the wait with or without a state, shown as one
+    bounded, secret-free line; a code is redeemed only with the right state."""
+
+    @pytest.mark.parametrize("host", CB_FOREIGN_HOSTS)
+    def test_foreign_host_refused_and_the_wait_goes_on(self, host: str | None) -> None:
+        state = str(uuid.uuid4())
+        server = st._CallbackServer(state, port=0)
+        try:
+            other = server.port + 1 if server.port < 65535 else server.port - 1
+            header = None if host is None else host.format(port=server.port, other=other)
+            for query in (f"code=forged&state={state}", "error=access_denied"):
+                reply = cb_request(server.port, query, header)
+                assert reply.startswith(b"HTTP/1.0 400"), reply[:40]
+            assert server.result is None
+            assert server.wait(0.3) is None  # still waiting
+            code = "real-" + uuid.uuid4().hex
+            status, _ = browser_follow(f"{server.redirect_uri}?code={code}&state={state}")
+            assert status == 200
+            assert server.wait(10) == {"code": code}
+        finally:
+            server.close()
+
+    def test_two_host_headers_refused(self) -> None:
+        state = str(uuid.uuid4())
+        server = st._CallbackServer(state, port=0)
+        try:
+            own = f"127.0.0.1:{server.port}"
+            raw = (
+                f"GET /oauth/callback?code=c&state={state} HTTP/1.1\r\n"
+                f"Host: {own}\r\nHost: evil.example:{server.port}\r\n\r\n"
+            )
+            assert rob_raw_http(server.port, raw.encode()).startswith(b"HTTP/1.0 400")
+            assert server.result is None
+        finally:
+            server.close()
+
+    @pytest.mark.parametrize("name", ["127.0.0.1", "localhost", "LocalHost", "LOCALHOST"])
+    def test_own_host_accepted(self, name: str) -> None:
+        state = str(uuid.uuid4())
+        server = st._CallbackServer(state, port=0)
+        try:
+            reply = cb_request(server.port, f"code=c1&state={state}", f"{name}:{server.port}")
+            assert reply.startswith(b"HTTP/1.0 200"), reply[:40]
+            assert server.wait(10) == {"code": "c1"}
+        finally:
+            server.close()
+
+    @pytest.mark.parametrize("state_part", ["", "&state=", "&state={state}"], ids=["none", "empty", "right"])
+    def test_error_ends_the_wait_with_or_without_state(self, state_part: str) -> None:
+        state = str(uuid.uuid4())
+        server = st._CallbackServer(state, port=0)
+        try:
+            query = "error=access_denied&error_description=The%20user%20said%20no" + state_part.format(
+                state=state
+            )
+            reply = cb_request(server.port, query, f"127.0.0.1:{server.port}")
+            assert reply.startswith(b"HTTP/1.0 400")
+            assert b"The user said no" in reply
+            assert server.wait(10) == {"error": "access_denied", "error_description": "The user said no"}
+        finally:
+            server.close()
+
+    def test_code_needs_the_right_state_even_beside_an_error_page(self) -> None:
+        """A wrong state stays ignored for codes and errors alike; the wait goes on."""
+        state = str(uuid.uuid4())
+        server = st._CallbackServer(state, port=0)
+        try:
+            host = f"127.0.0.1:{server.port}"
+            for query in ("code=forged", f"code=forged&state={uuid.uuid4()}", "error=x&state=wrong"):
+                assert cb_request(server.port, query, host).startswith(b"HTTP/1.0 400")
+            assert server.result is None
+            assert cb_request(server.port, f"code=good&state={state}", host).startswith(b"HTTP/1.0 200")
+            assert server.wait(10) == {"code": "good"}
+        finally:
+            server.close()
+
+    def test_error_text_is_one_bounded_line_without_secrets(self) -> None:
+        state = str(uuid.uuid4())
+        server = st._CallbackServer(state, port=0)
+        code = "secret-code-" + uuid.uuid4().hex
+        try:
+            description = f"line1\r\nline2\x1b[31m state={state} code={code} " + "x" * 5000
+            query = urllib.parse.urlencode(
+                {"error": f"denied\n{code}", "error_description": description, "code": code}
+            )
+            reply = cb_request(server.port, query, f"localhost:{server.port}")
+            assert reply.startswith(b"HTTP/1.0 400")
+            result = server.wait(10)
+            assert result is not None and set(result) == {"error", "error_description"}
+            for text in result.values():
+                assert text.isprintable() and "\n" not in text
+                assert state not in text and code not in text
+            assert len(result["error"]) <= 100 and len(result["error_description"]) <= 300
+            assert code.encode() not in reply and state.encode() not in reply
+        finally:
+            server.close()
+
+    def test_cli_login_error_without_state_exits_at_once(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        env = login_env(aws_env, fake)
+        with login_process(["login", "--no-browser"], env) as h:  # the default 600 s wait
+            query = url_query(login_url(h))
+            answer = urllib.parse.urlencode({"error": "access_denied", "error_description": "Denied by you"})
+            status, _ = browser_follow(query["redirect_uri"] + "?" + answer)
+            assert status == 400
+            rc, out, err = login_finish(h, timeout=30)
+        assert rc == 1, err
+        assert out == ""
+        assert "access_denied" in err and "Denied by you" in err
+        assert "Traceback" not in err
+        assert fake.token_calls() == []
+        assert not cache_path(env).exists()
+
+    def test_cli_login_foreign_hosts_then_real_callback(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        env = login_env(aws_env, fake)
+        with login_process(["login", "--no-browser", "--callback-timeout", "60"], env) as h:
+            url = login_url(h)
+            query = url_query(url)
+            port = urllib.parse.urlsplit(query["redirect_uri"]).port
+            assert port is not None
+            forged = f"code=code-forged&state={query['state']}"
+            for host in (f"evil.example:{port}", None, f"[::1]:{port}", f"localhost.:{port}", "127.0.0.1"):
+                assert cb_request(port, forged, host).startswith(b"HTTP/1.0 400"), host
+                assert cb_request(port, "error=access_denied", host).startswith(b"HTTP/1.0 400"), host
+            assert h[0].poll() is None
+            status, page = browser_follow(url)
+            assert status == 200, page
+            rc, out, err = login_finish(h, timeout=30)
+        assert rc == 0, err
+        assert out == ""
+        (redeem,) = fake.token_calls("authorization_code")
+        assert redeem["json"]["code"] != "code-forged"
+        assert cache_path(env).exists()
+
+
+# --------------------------------------------------------------------------
+# Credential export: quoting for every quote character each shell knows
+# --------------------------------------------------------------------------
+
+# Every quote-like code point, the shells' other metacharacters, line breaks, backslashes
+# and a few plain letters (NUL excluded: no credential, file or environment can hold it).
+EXP_POOL = (
+    "'\"`$\\\n\r\t"
+    + "".join(chr(c) for c in range(0x2018, 0x2020))
+    + "\uff07"
+    + " %!^&|<>();*?~#{}[]=-+/@:,."
+    + "aZ9é€\u2028\u00a0"
+)
+EXP_SHELL_FORMATS = ("env", "env-no-export", "fish", "powershell", "windows-cmd")
+EXP_EXPIRATION = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+EXP_NAMES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+# PowerShell's single-quote characters (about_Quoting_Rules; the language specification's
+# single-quote-character: U+0027, U+2018, U+2019, U+201A, U+201B).
+EXP_PS_QUOTES = frozenset("'\u2018\u2019\u201a\u201b")
+
+
+def exp_values(seed: int, count: int) -> list[str]:
+    """Seeded hostile values, plus the classic break-outs, each 1-24 characters."""
+    rng = random.Random(seed)
+    values = ["'", "''", "\\", "\\'", "'\\''", "\u2019", "\u2018\u2019", "$(id)", "`id`", "%PATH%", "!x!"]
+    values += ["".join(rng.choice(EXP_POOL) for _ in range(rng.randint(1, 24))) for _ in range(count)]
+    return values
+
+
+def exp_creds(access: str, secret: str, token: str, account: str | None = ACCOUNT) -> st.Credentials:
+    return st.Credentials(access, secret, token, EXP_EXPIRATION, account, SESSION_ARN)
+
+
+def exp_triples(values: list[str]) -> list[tuple[str, str, str]]:
+    """Each value once as each of the three secrets."""
+    n = len(values)
+    return [(values[i], values[(i + 1) % n], values[(i + 2) % n]) for i in range(n)]
+
+
+def exp_ps_parse(line: str) -> tuple[str, str]:
+    """An independent reading of ``$Env:NAME='...'`` by PowerShell's verbatim-string grammar:
+    the literal opens and closes with any single-quote character; inside, two single-quote
+    characters in a row stand for one (the second: our writer doubles the same character,
+    so which one the grammar keeps makes no difference); nothing else is special."""
+    m = re.match(r"\$Env:([A-Za-z_][A-Za-z0-9_]*)=", line)
+    assert m is not None, line
+    i = m.end()
+    assert line[i] in EXP_PS_QUOTES, line
+    i += 1
+    out = []
+    while True:
+        assert i < len(line), f"unterminated string: {line!r}"
+        c = line[i]
+        if c in EXP_PS_QUOTES:
+            if i + 1 < len(line) and line[i + 1] in EXP_PS_QUOTES:
+                out.append(line[i + 1])
+                i += 2
+                continue
+            i += 1
+            break
+        out.append(c)
+        i += 1
+    assert i == len(line), f"code after the closing quote: {line[i:]!r}"
+    return m.group(1), "".join(out)
+
+
+def exp_cmd_safe(value: str) -> bool:
+    """What ``set NAME=value`` in cmd.exe takes literally: printable ASCII other than
+    space, % (expansion), ! (delayed expansion), ^ (escape), & | < > (operators),
+    ( ) (blocks) and " (quoting)."""
+    return bool(value) and all("!" <= c <= "~" and c not in '%!^&|<>()"' for c in value)
+
+
+class TestExportQuoting:
+    """PROTOCOL.md §12: ``credentials --format`` output of hostile values either reads back
+    byte-exact in the real shell (sh, bash, dash, fish; PowerShell by its documented grammar)
+    or is refused; nothing non-printable is ever emitted; cmd.exe output holds only what
+    cmd takes literally.  The process format carries AccountId when known."""
+
+    def test_non_printable_refused_in_every_shell_format(self) -> None:
+        for value in exp_values(1, 300):
+            creds = exp_creds("ASIAX", value, "tok")
+            if value.isprintable():
+                continue
+            for fmt in EXP_SHELL_FORMATS:
+                with pytest.raises(st.SigninTokenError) as info:
+                    st._export(creds, fmt)
+                assert value not in str(info.value)
+            for fmt in ("process", "json"):  # JSON escapes everything: exact, and ASCII only
+                out = st._export(creds, fmt)
+                assert out.isascii()
+                assert fmt == "json" or out.count("\n") == 1
+                assert json.loads(out)["SecretAccessKey"] == value
+
+    def test_printable_output_has_no_control_characters(self) -> None:
+        for access, secret, token in exp_triples([v for v in exp_values(2, 200) if v.isprintable()]):
+            for fmt in EXP_SHELL_FORMATS:
+                try:
+                    out = st._export(exp_creds(access, secret, token), fmt)
+                except st.SigninTokenError:
+                    assert fmt == "windows-cmd"
+                    continue
+                lines = out.split("\n")
+                assert lines[-1] == "" and len(lines) == 5
+                assert all(line.isprintable() for line in lines)
+
+    @pytest.mark.parametrize("shell", ["sh", "bash", "dash"])
+    @pytest.mark.parametrize("fmt", ["env", "env-no-export"])
+    def test_posix_shells_read_back_exact(self, shell: str, fmt: str) -> None:
+        path = shutil.which(shell)
+        if path is None:
+            pytest.skip(f"no {shell}")
+        triples = exp_triples([v for v in exp_values(3, 250) if v.isprintable()])
+        script, expected = [], []
+        for triple in triples:
+            out = st._export(exp_creds(*triple), fmt)
+            script.append(f'(\n{out}printf "%s\\n" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" ')
+            script.append('"$AWS_SESSION_TOKEN" "$AWS_CREDENTIAL_EXPIRATION"\n)\n')
+            expected += [*triple, "2030-01-02T03:04:05Z"]
+        for locale in ("C", "C.UTF-8"):
+            proc = subprocess.run(
+                [path, "-s"],
+                input="".join(script).encode("utf-8"),
+                env=dict(os.environ, LC_ALL=locale),
+                capture_output=True,
+                timeout=60,
+                check=False,
+            )
+            assert proc.returncode == 0, proc.stderr[:2000]
+            got = proc.stdout.split(b"\n")
+            assert got[-1] == b""
+            assert got[:-1] == [v.encode("utf-8") for v in expected]
+
+    def test_fish_reads_back_exact(self, tmp_path: Path) -> None:
+        fish = shutil.which("fish")
+        if fish is None:
+            pytest.skip("fish is not installed")
+        triples = exp_triples([v for v in exp_values(4, 250) if v.isprintable()])
+        script, expected = [], []
+        for triple in triples:
+            out = st._export(exp_creds(*triple), "fish")
+            script.append(f"begin\n{out}printf '%s\\n' $AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY ")
+            script.append("$AWS_SESSION_TOKEN $AWS_CREDENTIAL_EXPIRATION\nend\n")
+            expected += [*triple, "2030-01-02T03:04:05Z"]
+        file = tmp_path / "export.fish"
+        file.write_text("".join(script), encoding="utf-8")
+        proc = subprocess.run(
+            [fish, "--no-config", str(file)],
+            env=dict(os.environ, LC_ALL="C.UTF-8", HOME=str(tmp_path)),
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr[:2000]
+        got = proc.stdout.split(b"\n")
+        assert got[-1] == b""
+        assert got[:-1] == [v.encode("utf-8") for v in expected]
+
+    def test_powershell_grammar_reads_back_exact(self) -> None:
+        for triple in exp_triples([v for v in exp_values(5, 400) if v.isprintable()]):
+            out = st._export(exp_creds(*triple), "powershell")
+            parsed = dict(exp_ps_parse(line) for line in out.splitlines())
+            assert [parsed[n] for n in EXP_NAMES] == list(triple)
+            assert parsed["AWS_CREDENTIAL_EXPIRATION"] == "2030-01-02T03:04:05Z"
+
+    @pytest.mark.parametrize("quote", sorted(EXP_PS_QUOTES - {"'"}))
+    def test_powershell_reader_catches_a_typographic_break_out(self, quote: str) -> None:
+        """The reader is strict enough: ASCII-only doubling lets U+2018-U+201B end the string."""
+        hostile = f"x{quote}; Remove-Item -Recurse ~; {quote}"
+        naive = "$Env:AWS_SECRET_ACCESS_KEY='" + hostile.replace("'", "''") + "'"
+        with pytest.raises(AssertionError, match="after the closing quote"):
+            exp_ps_parse(naive)
+        line = st._export(exp_creds("ASIAX", hostile, "tok"), "powershell").splitlines()[1]
+        assert exp_ps_parse(line) == ("AWS_SECRET_ACCESS_KEY", hostile)
+
+    def test_cmd_takes_only_what_cmd_reads_literally(self) -> None:
+        values = [v for v in exp_values(6, 300) if v.isprintable()]
+        values += ["A+/=b", "x:y@z,w;v", "ASIA0123", "a'b`c~d$e#f*g?h[i]j{k}l"]
+        refused = accepted = 0
+        for value in values:
+            creds = exp_creds("ASIAX", value, "tok")
+            if exp_cmd_safe(value):
+                out = st._export(creds, "windows-cmd")
+                assert out.splitlines()[1] == f"set AWS_SECRET_ACCESS_KEY={value}"
+                accepted += 1
+            else:
+                with pytest.raises(st.SigninTokenError) as info:
+                    st._export(creds, "windows-cmd")
+                assert value not in str(info.value)
+                refused += 1
+        assert refused > 50 and accepted >= 4
+
+    @pytest.mark.parametrize(
+        "value", ["%PATH%", "!x!", "a^", "a&b", "a|b", "a<b", "a>b", "(a)", 'a"b', "a b", "é", "a\u2019b"]
+    )
+    def test_cmd_refuses(self, value: str) -> None:
+        with pytest.raises(st.SigninTokenError):
+            st._export(exp_creds("ASIAX", "s", value), "windows-cmd")
+
+    def test_process_format_carries_account_id(self) -> None:
+        out = st._export(exp_creds("ASIAX", "s", "t"), "process")
+        doc = json.loads(out)
+        assert list(doc) == [
+            "Version",
+            "AccessKeyId",
+            "SecretAccessKey",
+            "SessionToken",
+            "Expiration",
+            "AccountId",
+        ]
+        assert doc["AccountId"] == ACCOUNT and out.count("\n") == 1
+        unknown = json.loads(st._export(exp_creds("ASIAX", "s", "t", account=None), "process"))
+        assert "AccountId" not in unknown
+        full = json.loads(st._export(exp_creds("ASIAX", "s", "t"), "json"))
+        assert list(full)[-2:] == ["AccountId", "LoginSession"] and full["LoginSession"] == SESSION_ARN
+        for fmt in ("env", "env-no-export", "fish", "powershell", "windows-cmd"):
+            assert ACCOUNT not in st._export(exp_creds("ASIAX", "s", "t"), fmt)
+
+    def test_cli_powershell_output_of_a_hostile_secret(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        entry = json.loads(path.read_text())
+        hostile = "a\u2019;calc;\u2018'\u201a\u201b`$x\"\uff07"
+        entry["accessToken"]["secretAccessKey"] = hostile
+        path.write_text(json.dumps(entry))
+        result = run_cli(["credentials", "--format", "powershell"], dict(aws_env, PYTHONIOENCODING="utf-8"))
+        assert result.returncode == 0, result.stderr
+        parsed = dict(exp_ps_parse(line) for line in result.stdout.splitlines())
+        assert parsed["AWS_SECRET_ACCESS_KEY"] == hostile
+        entry["accessToken"]["secretAccessKey"] = "new\nline"
+        path.write_text(json.dumps(entry))
+        for fmt in EXP_SHELL_FORMATS:
+            refused = run_cli(["credentials", "--format", fmt], aws_env)
+            assert refused.returncode == 1 and refused.stdout == ""
+            assert "new" not in refused.stderr
+
+
+# --------------------------------------------------------------------------
+# Local credential server: `serve` (container credentials, PROTOCOL.md §14)
+# --------------------------------------------------------------------------
+
+SRV_KEYS = ["AccessKeyId", "SecretAccessKey", "Token", "Expiration", "AccountId"]
+SRV_URI_RE = r"http://127\.0\.0\.1:(\d+)(/\S*)"
+SRV_NODE_MODULES = (os.environ.get("SIGNIN_TOKEN_NODE_MODULES") or "/work/node/node_modules").rstrip("/")
+
+
+class SrvHandle:
+    """A running ``serve``: the process, what it printed, its stderr so far."""
+
+    def __init__(self, proc: subprocess.Popen[str], url: str, token: str, stdout: str) -> None:
+        self.proc = proc
+        self.url = url
+        self.token = token
+        self.stdout = stdout
+        self.stderr: list[str] = []
+        parts = urllib.parse.urlsplit(url)
+        self.host = parts.hostname or ""
+        self.port = parts.port or 0
+        self.path = parts.path
+
+    def get(
+        self,
+        token: str | None = "",
+        *,
+        path: str | None = None,
+        method: str = "GET",
+        headers: list[tuple[str, str]] | None = None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        """One request on a new connection; ``token=""`` sends the server's own."""
+        import http.client
+
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            conn.putrequest(method, path or self.path, skip_accept_encoding=True)
+            if token is not None:
+                conn.putheader("Authorization", token or self.token)
+            for name, value in headers or []:
+                conn.putheader(name, value)
+            conn.endheaders()
+            response = conn.getresponse()
+            body = response.read()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+        finally:
+            conn.close()
+
+    def creds(self) -> dict[str, Any]:
+        status, headers, body = self.get()
+        assert status == 200, body
+        assert headers["cache-control"] == "no-store"
+        doc: dict[str, Any] = json.loads(body)
+        return doc
+
+
+@contextlib.contextmanager
+def srv_serve(env: dict[str, str], *args: str, lines: int = 2) -> Iterator[SrvHandle]:
+    """``python -m signin_token serve ARGS`` until the block ends (then SIGTERM, exit 0)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "signin_token", "serve", *args],
+        env=env,
+        cwd=str(HERE),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    killer = threading.Timer(120, proc.kill)  # never hang the suite
+    killer.start()
+    seen: list[str] = []
+    assert proc.stderr is not None and proc.stdout is not None
+    stderr = proc.stderr
+    pump = threading.Thread(target=lambda: seen.extend(stderr), daemon=True)
+    pump.start()
+    try:
+        printed = "".join(proc.stdout.readline() for _ in range(lines))
+        assert printed.endswith("\n"), f"serve printed {printed!r}; stderr: {''.join(seen)}"
+        if printed.startswith("{"):
+            doc = json.loads(printed)
+            url, token = doc["AWS_CONTAINER_CREDENTIALS_FULL_URI"], doc["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+        else:
+            found = dict(line.removeprefix("export ").split("=", 1) for line in printed.splitlines())
+            url, token = (
+                found["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+                found["AWS_CONTAINER_AUTHORIZATION_TOKEN"],
+            )
+            url, token = shlex.split(url)[0], shlex.split(token)[0]
+        handle = SrvHandle(proc, url, token, printed)
+        handle.stderr = seen
+        yield handle
+        if proc.poll() is None:
+            proc.terminate()
+        assert proc.wait(30) == 0, "".join(seen)
+        assert proc.stdout.read() == ""  # nothing after the two lines
+    finally:
+        killer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        pump.join(10)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def srv_secrets(path: Path) -> set[str]:
+    """The secrets of a cache entry that must never reach stderr or an error body."""
+    entry = json.loads(path.read_text())
+    found = {
+        entry["refreshToken"],
+        entry["accessToken"]["secretAccessKey"],
+        entry["accessToken"]["sessionToken"],
+    }
+    found.update(rob_key_secrets(entry["dpopKey"]))
+    return {s for s in found if len(s) >= 6}
+
+
+def srv_new_session(env: dict[str, str], fake: FakeSignin, access_key: str, expires_in: float = 3600) -> Path:
+    """A new login's cache entry for the same session (the config already names it)."""
+    key = st.DPoPKey.generate()
+    entry = {
+        "accessToken": {
+            "accessKeyId": access_key,
+            "secretAccessKey": "new-secret-" + uuid.uuid4().hex,
+            "sessionToken": "new-session-" + uuid.uuid4().hex,
+            "accountId": ACCOUNT,
+            "expiresAt": iso_stamp(time.time() + expires_in),
+        },
+        "tokenType": TOKEN_TYPE,
+        "clientId": st.SAME_DEVICE_CLIENT_ID,
+        "refreshToken": fake.seed_session(key),
+        "idToken": fake_jwt({"sub": SESSION_ARN}),
+        "dpopKey": key.to_pem(),
+    }
+    return sess_store(env, entry)
+
+
+def srv_sdk_env(aws_env: dict[str, str], tmp_path: Path, handle: SrvHandle) -> dict[str, str]:
+    """A process environment with no AWS setting but the two container variables."""
+    home = tmp_path / "sdk-home"
+    home.mkdir(exist_ok=True)
+    env = {k: v for k, v in aws_env.items() if not k.startswith("AWS_")}
+    env.update(
+        HOME=str(home),
+        AWS_CONTAINER_CREDENTIALS_FULL_URI=handle.url,
+        AWS_CONTAINER_AUTHORIZATION_TOKEN=handle.token,
+    )
+    return env
+
+
+class TestCredentialServer:
+    """PROTOCOL.md §14: ``serve`` answers the container-credentials protocol on loopback to
+    holders of its token only, with credentials that have more than 5 minutes left,
+    refreshing once for any number of concurrent requests, 503 with the login command when
+    the session has ended (and serving again after a new login), stopping cleanly on
+    SIGINT/SIGTERM; botocore and the JS SDK use it as is."""
+
+    def test_prints_the_two_variables_and_serves_the_cached_credentials(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        access = json.loads(path.read_text())["accessToken"]
+        with srv_serve(aws_env) as h:
+            lines = h.stdout.splitlines()
+            assert len(lines) == 2
+            m = re.fullmatch(r"AWS_CONTAINER_CREDENTIALS_FULL_URI=" + SRV_URI_RE, lines[0])
+            assert m is not None, lines
+            assert re.fullmatch(r"AWS_CONTAINER_AUTHORIZATION_TOKEN=[A-Za-z0-9_-]{43,}", lines[1]), lines
+            status, headers, body = h.get()
+            assert status == 200, body
+            assert headers["cache-control"] == "no-store"
+            assert headers["content-type"] == "application/json"
+            doc = json.loads(body)
+            assert list(doc) == SRV_KEYS
+            assert (doc["AccessKeyId"], doc["SecretAccessKey"], doc["Token"], doc["AccountId"]) == (
+                access["accessKeyId"],
+                access["secretAccessKey"],
+                access["sessionToken"],
+                ACCOUNT,
+            )
+            assert iso_instant(doc["Expiration"]) == iso_instant(access["expiresAt"])
+            assert h.creds() == doc  # again, from memory
+        assert fake.token_calls() == []
+        stderr = "".join(h.stderr)
+        assert h.token not in stderr and "Traceback" not in stderr
+        assert not any(s in stderr for s in srv_secrets(path))
+
+    def test_a_new_token_each_start(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        with srv_serve(aws_env) as first:
+            pass
+        with srv_serve(aws_env) as second:
+            status, _, _ = second.get(first.token)
+            assert status == 403
+        assert first.token != second.token
+
+    def test_only_the_token_holder_gets_only_the_credentials(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        secrets_ = srv_secrets(path)
+        with srv_serve(aws_env) as h:
+            cases: list[tuple[str, dict[str, Any], int]] = [
+                ("no token", {"token": None}, 401),
+                ("wrong token", {"token": "wrong"}, 403),
+                ("one character off", {"token": h.token[:-1] + ("A" if h.token[-1] != "A" else "B")}, 403),
+                ("longer", {"token": h.token + "x"}, 403),
+                ("prefix", {"token": h.token[:10]}, 403),
+                ("Bearer form", {"token": "Bearer " + h.token}, 403),
+                ("two headers", {"headers": [("Authorization", "x")]}, 403),
+                ("other path", {"path": "/other"}, 404),
+                ("root", {"path": "/"}, 404),
+                ("trailing slash", {"path": h.path + "/"}, 404),
+                ("refresh token path", {"path": "/refresh-token"}, 404),
+                ("HEAD", {"method": "HEAD"}, 405),
+                ("OPTIONS", {"method": "OPTIONS"}, 405),
+                ("POST", {"method": "POST"}, 405),
+                ("PUT", {"method": "PUT"}, 405),
+                ("DELETE", {"method": "DELETE"}, 405),
+                ("PATCH", {"method": "PATCH"}, 405),
+                ("unknown method", {"method": "BREW"}, 405),
+                ("HEAD without token", {"method": "HEAD", "token": None}, 405),
+            ]
+            for name, kwargs, expected in cases:
+                status, headers, body = h.get(**kwargs)
+                assert status == expected, (name, status, body)
+                assert headers.get("cache-control") == "no-store", name
+                assert not any(s.encode() in body for s in secrets_), name
+                if expected == 405:
+                    assert headers.get("allow") == "GET", name
+                if kwargs.get("method") != "HEAD":
+                    assert set(json.loads(body)) == {"code", "message"}, name
+            assert list(h.creds()) == SRV_KEYS  # still serving
+        assert fake.token_calls() == []
+
+    def test_concurrent_fetches_during_an_expiry_cause_one_refresh(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        with srv_serve(aws_env) as h:
+            assert h.creds()["AccessKeyId"] == "ASIAOLD"
+            sess_set_expiry(path, time.time() + 120)  # now inside the refresh window
+            barrier = threading.Barrier(32)
+            results: list[Any] = []
+
+            def fetch() -> None:
+                barrier.wait(30)
+                try:
+                    results.append(h.get())
+                except Exception as exc:
+                    results.append(exc)
+
+            threads = [threading.Thread(target=fetch) for _ in range(32)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+            assert len(results) == 32
+            keys = set()
+            for result in results:
+                assert not isinstance(result, Exception), result
+                status, _, body = result
+                assert status == 200, body
+                doc = json.loads(body)
+                assert iso_instant(doc["Expiration"]) > time.time() + 300
+                keys.add(doc["AccessKeyId"])
+            assert len(keys) == 1 and keys != {"ASIAOLD"}
+            assert len(fake.token_calls("refresh_token")) == 1
+            for _ in range(50):
+                assert h.creds()["AccessKeyId"] in keys
+            assert len(fake.token_calls("refresh_token")) == 1
+            assert json.loads(path.read_text())["accessToken"]["accessKeyId"] in keys
+
+    def test_credentials_inside_the_window_are_never_served(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        """The fake issues 303-second credentials: each stays servable for 3 seconds only."""
+        fake.expires_in = 303
+        write_session(aws_env, fake, expires_in=100)
+        with srv_serve(aws_env) as h:
+            first = h.creds()
+            assert iso_instant(first["Expiration"]) > time.time() + 299
+            time.sleep(4)
+            second = h.creds()
+            assert second["AccessKeyId"] != first["AccessKeyId"]
+            assert iso_instant(second["Expiration"]) > time.time() + 299
+        assert len(fake.token_calls("refresh_token")) == 2  # at start, then after 3 s
+
+    def test_session_end_is_503_with_the_login_command_then_serves_after_a_new_login(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        with srv_serve(aws_env) as h:
+            assert h.creds()["AccessKeyId"] == "ASIAOLD"
+            secrets_ = srv_secrets(path)
+            sess_set_expiry(path, time.time() + 60)
+            with fake.lock:
+                fake.refresh_tokens.clear()  # the session is over at the service
+            for _attempt in range(3):
+                status, headers, body = h.get()
+                assert status == 503, body
+                assert headers["cache-control"] == "no-store"
+                doc = json.loads(body)
+                assert doc["code"] == "LoginRequired"
+                assert re.search(r"run: " + SESS_LOGIN_CMD.format(profile="default"), doc["message"]), doc
+                assert not any(s.encode() in body for s in secrets_)
+            assert len(fake.token_calls("refresh_token")) == 1  # answered from memory since
+            assert h.proc.poll() is None
+            srv_new_session(aws_env, fake, "ASIANEW")
+            assert h.creds()["AccessKeyId"] == "ASIANEW"
+            # A logout is seen at once, not served from memory.
+            assert run_cli(["logout"], aws_env).returncode == 0
+            status, _, body = h.get()
+            assert status == 503 and json.loads(body)["code"] == "LoginRequired"
+            srv_new_session(aws_env, fake, "ASIAAGAIN")
+            assert h.creds()["AccessKeyId"] == "ASIAAGAIN"
+        stderr = "".join(h.stderr)
+        assert "Traceback" not in stderr and h.token not in stderr
+
+    def test_service_failure_is_a_502_with_a_redacted_line(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        with srv_serve(aws_env) as h:
+            entry = json.loads(path.read_text())
+            sess_set_expiry(path, time.time() + 60)
+            echo = json.dumps({"error": "server_error", "message": f"boom {entry['refreshToken']}\nx"})
+            fake.faults = [("raw", 500, echo.encode(), "application/json")] * 3
+            status, _, body = h.get()
+            assert status == 502, body
+            doc = json.loads(body)
+            assert doc["code"] == "RefreshFailed"
+            assert "\n" not in doc["message"] and entry["refreshToken"] not in doc["message"]
+            assert "boom" in doc["message"]
+            time.sleep(1.2)  # failures are retried after a second
+            assert h.creds()["AccessKeyId"] != "ASIAOLD"
+
+    @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+    @pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
+    def test_signals_stop_it_cleanly(self, fake: FakeSignin, aws_env: dict[str, str], signame: str) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        with srv_serve(aws_env) as h:
+            assert h.creds()
+            h.proc.send_signal(getattr(signal, signame))
+            assert h.proc.wait(30) == 0
+        assert "Traceback" not in "".join(h.stderr) and "interrupted" not in "".join(h.stderr)
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", h.port), timeout=5).close()
+
+    def test_env_format_is_evaluated_by_sh(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        with srv_serve(aws_env, "--format", "env") as h:
+            lines = h.stdout.splitlines()
+            assert [line.split("=", 1)[0] for line in lines] == [
+                "export AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "export AWS_CONTAINER_AUTHORIZATION_TOKEN",
+            ]
+            proc = subprocess.run(
+                [
+                    "sh",
+                    "-c",
+                    h.stdout + 'printf "%s\\n" "$AWS_CONTAINER_CREDENTIALS_FULL_URI" '
+                    '"$AWS_CONTAINER_AUTHORIZATION_TOKEN"',
+                ],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+            assert proc.stdout.splitlines() == [h.url, h.token]
+            assert h.creds()
+
+    def test_json_format(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        with srv_serve(aws_env, "--format", "json", lines=1) as h:
+            assert h.stdout.count("\n") == 1
+            doc = json.loads(h.stdout)
+            assert list(doc) == ["AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+            assert re.fullmatch(SRV_URI_RE, doc["AWS_CONTAINER_CREDENTIALS_FULL_URI"])
+            assert h.creds()
+
+    def test_fixed_port(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        port = free_port()
+        with srv_serve(aws_env, "--port", str(port)) as h:
+            assert h.port == port and h.creds()
+
+    @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.1", "example.com", "::", "10.0.0.1"])
+    def test_non_loopback_host_refused(self, fake: FakeSignin, aws_env: dict[str, str], host: str) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        result = run_cli(["serve", "--host", host], aws_env, timeout=30)
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        assert "--allow-non-loopback" in result.stderr
+
+    @pytest.mark.parametrize("host", ["localhost", "127.0.0.2", "::1"])
+    def test_other_loopback_hosts(self, fake: FakeSignin, aws_env: dict[str, str], host: str) -> None:
+        if host == "::1" and not socket.has_ipv6:
+            pytest.skip("no IPv6")
+        if host == "127.0.0.2" and not sys.platform.startswith("linux"):
+            pytest.skip("all of 127/8 is local on Linux only")
+        write_session(aws_env, fake, expires_in=3600)
+        try:
+            with srv_serve(aws_env, "--host", host) as h:
+                assert h.creds()
+        except AssertionError as exc:
+            if host == "::1" and "cannot listen" in str(exc):
+                pytest.skip("::1 is not configured here")
+            raise
+
+    def test_help_explains_the_exposure(self) -> None:
+        code, out, _ = run_main(["serve", "--help"])
+        assert code == 0
+        text = " ".join(out.split())
+        assert "--allow-non-loopback" in text and "clear text" in text and "token" in text
+
+    def test_token_file(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        token = "file-token-" + uuid.uuid4().hex
+        good = tmp_path / "token"
+        good.write_text(token + "\n")
+        good.chmod(0o600)
+        with srv_serve(aws_env, "--token-file", str(good)) as h:
+            assert h.token == token
+            assert h.creds()
+            assert h.get("wrong")[0] == 403
+        assert token not in "".join(h.stderr)
+
+    @pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+    @pytest.mark.parametrize(
+        ("content", "mode", "word"),
+        [
+            ("tok-secret-1234", 0o644, "other users"),
+            ("tok-secret-1234", 0o640, "other users"),
+            ("tok-secret-1234", 0o620, "other users"),
+            ("tok-secret-1234", 0o602, "other users"),
+            ("", 0o600, "empty"),
+            ("  \n", 0o600, "empty"),
+            ("tok\nsecret-1234", 0o600, "printable"),
+            ("tok-secret-1234\x07", 0o600, "printable"),
+            (None, 0o600, "cannot be read"),
+        ],
+    )
+    def test_unsafe_token_file_refused(
+        self,
+        fake: FakeSignin,
+        aws_env: dict[str, str],
+        tmp_path: Path,
+        content: str | None,
+        mode: int,
+        word: str,
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        path = tmp_path / "token"
+        if content is not None:
+            path.write_text(content)
+            path.chmod(mode)
+        result = run_cli(["serve", "--token-file", str(path)], aws_env, timeout=30)
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        assert word in result.stderr
+        assert "secret-1234" not in result.stderr
+
+    def test_no_session_is_exit_3_before_listening(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        result = run_cli(["serve"], login_env(aws_env, fake), timeout=30)
+        assert result.returncode == 3, result.stderr
+        assert result.stdout == ""
+        assert re.search(SESS_LOGIN_CMD.format(profile="default"), result.stderr)
+
+    def test_debug_logs_one_line_per_request_and_no_secret(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        with srv_serve(aws_env, "--debug") as h:
+            h.get()
+            h.get(None)
+            h.get(path="/x")
+            h.get(method="OPTIONS")
+            deadline = time.monotonic() + 10
+            while sum(line.startswith("debug: ") for line in h.stderr) < 4 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        debug = [line for line in h.stderr if line.startswith("debug: ")]
+        assert [line.split()[-1] for line in debug] == ["200", "401", "404", "405"], debug
+        stderr = "".join(h.stderr)
+        assert h.token not in stderr
+        assert not any(s in stderr for s in srv_secrets(path))
+
+    def test_botocore_uses_it(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        if importlib.util.find_spec("botocore") is None:
+            pytest.skip("botocore is not importable")
+        path = write_session(aws_env, fake, expires_in=3600)
+        access = json.loads(path.read_text())["accessToken"]
+        with srv_serve(aws_env) as h:
+            script = (
+                "import json, botocore.session\n"
+                "c = botocore.session.Session().get_credentials()\n"
+                "f = c.get_frozen_credentials()\n"
+                "print(json.dumps([c.method, f.access_key, f.secret_key, f.token, f.account_id]))\n"
+            )
+            proc = subprocess.run(
+                [sys.executable, "-c", script],
+                env=srv_sdk_env(aws_env, tmp_path, h),
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        assert proc.returncode == 0, proc.stderr
+        method, key, secret, token, account = json.loads(proc.stdout)
+        assert method == "container-role"
+        assert (key, secret, token) == (
+            access["accessKeyId"],
+            access["secretAccessKey"],
+            access["sessionToken"],
+        )
+        assert account in (ACCOUNT, None)  # older botocore drops it
+
+    @pytest.mark.parametrize(
+        ("package", "expression"),
+        [
+            ("@aws-sdk/credential-provider-http", "m.fromHttp()"),
+            ("@aws-sdk/credential-provider-imds", "m.fromContainerMetadata()"),
+        ],
+    )
+    def test_js_sdk_uses_it(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, package: str, expression: str
+    ) -> None:
+        node = shutil.which("node")
+        module = Path(SRV_NODE_MODULES) / package
+        if node is None or not (module / "package.json").exists():
+            pytest.skip(f"node or {package} is not installed (set SIGNIN_TOKEN_NODE_MODULES)")
+        path = write_session(aws_env, fake, expires_in=3600)
+        access = json.loads(path.read_text())["accessToken"]
+        script = (
+            f"const m = require({json.dumps(str(module))});\n"
+            f"({expression})().then((c) => console.log(JSON.stringify({{k: c.accessKeyId, "
+            "s: c.secretAccessKey, t: c.sessionToken, e: c.expiration.toISOString()})),"
+            " (e) => { console.error(String(e)); process.exit(1); });\n"
+        )
+        with srv_serve(aws_env) as h:
+            proc = subprocess.run(
+                [node, "-e", script],
+                env=srv_sdk_env(aws_env, tmp_path, h),
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        assert proc.returncode == 0, proc.stderr
+        doc = json.loads(proc.stdout)
+        assert (doc["k"], doc["s"], doc["t"]) == (
+            access["accessKeyId"],
+            access["secretAccessKey"],
+            access["sessionToken"],
+        )
+        assert iso_instant(doc["e"].replace(".000Z", "Z")) == iso_instant(access["expiresAt"])
+
+
+# --------------------------------------------------------------------------
+# Command line: `exec` through the credential server
+# --------------------------------------------------------------------------
+
+SRV_REMOVED = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+)
+SRV_STALE = {
+    "AWS_ACCESS_KEY_ID": "AKIASTALE",
+    "AWS_SECRET_ACCESS_KEY": "stale-secret",
+    "AWS_SESSION_TOKEN": "stale-token",
+    "AWS_CREDENTIAL_EXPIRATION": "2000-01-01T00:00:00Z",
+    "AWS_DEFAULT_PROFILE": "elsewhere",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "/nonexistent/token",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/stale",
+}
+SRV_CHILD_BOTOCORE = """
+import json, os, sys, time
+import botocore.session
+removed = [name for name in sys.argv[1].split(",") if name in os.environ]
+creds = botocore.session.Session().get_credentials()
+first = creds.get_frozen_credentials().access_key
+time.sleep(4)
+second = creds.get_frozen_credentials().access_key
+print(json.dumps({"method": creds.method, "first": first, "second": second, "removed": removed,
+                  "uri": os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+                  "region": os.environ.get("AWS_REGION"), "default": os.environ.get("AWS_DEFAULT_REGION")}))
+"""
+SRV_CHILD_SIGNALS = """
+import pathlib, signal, sys, time
+def handler(signum, frame):
+    pathlib.Path(sys.argv[1]).write_text(str(signum))
+    raise SystemExit(40 + signum)
+for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+    signal.signal(getattr(signal, name), handler)
+print("ready", flush=True)
+time.sleep(60)
+raise SystemExit(9)
+"""
+
+
+class TestExecServed:
+    """PROTOCOL.md §14: ``exec`` serves refreshing credentials to its child on 127.0.0.1
+    (``AWS_CONTAINER_CREDENTIALS_FULL_URI`` + token), hides what an SDK would resolve first,
+    checks the session before starting anything, starts ``$SHELL`` without a command, passes
+    the exit code through (128+N for a signal) and forwards SIGINT/SIGTERM/SIGHUP."""
+
+    def test_child_botocore_outlives_a_credential_period(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        if importlib.util.find_spec("botocore") is None:
+            pytest.skip("botocore is not importable")
+        fake.expires_in = 303  # each set of credentials is servable for 3 seconds
+        write_session(aws_env, fake, profile="dev", expires_in=100)
+        env = dict(aws_env, AWS_PROFILE="dev", **SRV_STALE)
+        result = run_cli(
+            ["exec", "--", sys.executable, "-c", SRV_CHILD_BOTOCORE, ",".join(SRV_REMOVED)], env, timeout=90
+        )
+        assert result.returncode == 0, result.stderr
+        doc = json.loads(result.stdout)
+        assert doc["method"] == "container-role"
+        assert doc["removed"] == []
+        assert re.fullmatch(SRV_URI_RE, doc["uri"])
+        assert doc["first"].startswith("ASIA") and doc["first"] != "ASIAOLD"
+        assert doc["second"].startswith("ASIA") and doc["second"] != doc["first"]
+        assert doc["region"] == doc["default"] == "us-east-1"
+        assert len(fake.token_calls("refresh_token")) >= 2  # the check at start, then one period on
+        cached = json.loads(cache_path(aws_env).read_text())["accessToken"]["accessKeyId"]
+        assert cached == doc["second"]
+        # The server is gone with the child.
+        port = urllib.parse.urlsplit(doc["uri"]).port
+        assert port is not None
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        assert "stale-secret" not in result.stderr and "Traceback" not in result.stderr
+
+    def test_child_environment(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(aws_env, fake, expires_in=3600, region="eu-west-3")
+        script = (
+            "import json, os, sys, urllib.request\n"
+            "e = os.environ\n"
+            "r = urllib.request.Request(e['AWS_CONTAINER_CREDENTIALS_FULL_URI'],"
+            " headers={'Authorization': e['AWS_CONTAINER_AUTHORIZATION_TOKEN']})\n"
+            "opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))\n"
+            "doc = json.load(opener.open(r, timeout=30))\n"
+            "print(json.dumps({'present': [n for n in sys.argv[1].split(',') if n in e],"
+            " 'region': e.get('AWS_REGION'), 'key': doc['AccessKeyId'], 'other': e.get('KEEP_ME')}))\n"
+        )
+        env = dict(aws_env, AWS_PROFILE="default", KEEP_ME="kept", **SRV_STALE)
+        result = run_cli(["exec", "--", sys.executable, "-c", script, ",".join(SRV_REMOVED)], env)
+        assert result.returncode == 0, result.stderr
+        doc = json.loads(result.stdout)
+        assert doc == {
+            "present": [],
+            "region": "eu-west-3",
+            "key": json.loads(path.read_text())["accessToken"]["accessKeyId"],
+            "other": "kept",
+        }
+        assert fake.token_calls() == []
+
+    @pytest.mark.parametrize(
+        ("script", "code"),
+        [("exit 0", 0), ("exit 7", 7), ("exit 255", 255), ("kill -TERM $$", 143), ("kill -KILL $$", 137)],
+    )
+    def test_exit_code_passthrough(
+        self, fake: FakeSignin, aws_env: dict[str, str], script: str, code: int
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        sh = shutil.which("sh")
+        assert sh is not None
+        result = run_cli(["exec", "--", sh, "-c", script], aws_env)
+        assert result.returncode == code, result.stderr
+        static = run_cli(["exec", "--static", "--", sh, "-c", script], aws_env)
+        assert static.returncode == code, static.stderr
+
+    @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+    @pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM", "SIGHUP"])
+    def test_signals_are_forwarded(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, signame: str
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        marker = tmp_path / "got"
+        with login_process(
+            ["exec", "--", sys.executable, "-c", SRV_CHILD_SIGNALS, str(marker)], aws_env
+        ) as h:
+            proc = h[0]
+            assert proc.stdout is not None
+            assert proc.stdout.readline() == "ready\n"
+            signum = getattr(signal, signame)
+            proc.send_signal(signum)  # to exec only: the child hears it through exec
+            rc, _, err = login_finish(h, timeout=30)
+        assert rc == 40 + signum, err
+        assert marker.read_text() == str(signum)
+        assert "Traceback" not in err
+
+    def test_no_command_runs_shell(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        record = tmp_path / "shell-ran"
+        shell = tmp_path / "my-shell"
+        shell.write_text(
+            "#!/bin/sh\n"
+            f'printf "%s\\n" "$0" "$#" "$AWS_CONTAINER_CREDENTIALS_FULL_URI" > {shlex.quote(str(record))}\n'
+            "exit 5\n"
+        )
+        shell.chmod(0o755)
+        for args in (["exec"], ["exec", "--"]):
+            record.unlink(missing_ok=True)
+            result = run_cli(args, dict(aws_env, SHELL=str(shell)))
+            assert result.returncode == 5, result.stderr
+            lines = record.read_text().splitlines()
+            assert lines[:2] == [str(shell), "0"]
+            assert re.fullmatch(SRV_URI_RE, lines[2])
+
+    def test_no_command_and_no_shell_runs_bin_sh(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        if not os.path.exists("/bin/sh"):
+            pytest.skip("no /bin/sh")
+        write_session(aws_env, fake, expires_in=3600)
+        env = {k: v for k, v in aws_env.items() if k != "SHELL"}
+        result = run_cli(
+            ["exec"], env, stdin_text='echo "sh ran: ${AWS_CONTAINER_AUTHORIZATION_TOKEN:+token}"\n'
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "sh ran: token\n"
+
+    def test_static_keeps_the_variables_and_says_they_expire(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        script = "import os; print(sorted(k for k in os.environ if k.startswith('AWS_CONTAINER')))"
+        result = run_cli(["exec", "--static", "--", sys.executable, "-c", script], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "[]"
+        code, out, _ = run_main(["exec", "--help"])
+        assert code == 0 and "15 minutes" in " ".join(out.split()) and "--static" in out
+
+    def test_missing_session_starts_nothing(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        marker = tmp_path / "ran"
+        shell = tmp_path / "my-shell"
+        shell.write_text(f"#!/bin/sh\ntouch {shlex.quote(str(marker))}\n")
+        shell.chmod(0o755)
+        for args in (["exec"], ["exec", "--", str(shell)], ["exec", "--static", "--", str(shell)]):
+            result = run_cli(args, dict(login_env(aws_env, fake), SHELL=str(shell)))
+            assert result.returncode == 3, result.stderr
+            assert re.search(SESS_LOGIN_CMD.format(profile="default"), result.stderr)
+        assert not marker.exists()
+
+    def test_command_not_found(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        result = run_cli(["exec", "--", str(tmp_path / "no-such-command")], aws_env)
+        assert result.returncode == 127
+        assert "not found" in result.stderr
+
+
+@contextlib.contextmanager
+def srv_in_process(profile: str | None = None, **kwargs: Any) -> Iterator[tuple[st._CredentialServer, str]]:
+    """The credential server in this process (the environment is ``aws_env``'s), its token."""
+    source = st._ServedCredentials(profile, region=None, endpoint_url=None, timeout=30, on_clock_skew=None)
+    source.credentials()
+    token = "tok-" + uuid.uuid4().hex
+    server = st._CredentialServer(source, token, **kwargs)
+    server.start()
+    try:
+        yield server, token
+    finally:
+        server.close()
+
+
+def srv_responses(data: bytes) -> list[tuple[int, dict[str, str], bytes]]:
+    """Split a byte stream of HTTP/1.1 responses (Content-Length framed)."""
+    out = []
+    while data:
+        head, sep, data = data.partition(b"\r\n\r\n")
+        assert sep, head
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        length = int(headers["content-length"])
+        out.append((int(lines[0].split()[1]), headers, data[:length]))
+        data = data[length:]
+    return out
+
+
+def srv_read_response(s: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """Exactly one response from a kept-alive connection."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        assert chunk, data
+        data += chunk
+    length = int(re.search(rb"(?i)content-length: *(\d+)", data.split(b"\r\n\r\n")[0]).group(1))  # type: ignore[union-attr]
+    while len(data.partition(b"\r\n\r\n")[2]) < length:
+        data += s.recv(65536)
+    ((status, headers, body),) = srv_responses(data)
+    return status, headers, body
+
+
+def srv_exchange(port: int, data: bytes, *, timeout: float = 10) -> bytes:
+    """Send ``data`` on a new connection and read until the server closes it."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        chunks = []
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+
+
+class TestCredentialServerHTTP:
+    """PROTOCOL.md §14, RFC 9112: the server's own HTTP/1.1 handling: keep-alive,
+    pipelining, framing, bounded heads, malformed input, slow, idle and silent clients,
+    and a refresh that never holds up the other requests."""
+
+    def test_keep_alive_and_pipelining(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        with srv_in_process() as (server, token):
+            get = f"GET /credentials HTTP/1.1\r\nHost: x\r\nAuthorization: {token}\r\n\r\n".encode()
+            with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+                for _ in range(3):  # one connection, one request after another
+                    s.sendall(get)
+                    status, headers, body = srv_read_response(s)
+                    assert status == 200 and "connection" not in headers
+                    assert json.loads(body)["AccessKeyId"] == "ASIAOLD"
+            close = (
+                b"GET /credentials HTTP/1.1\r\nAuthorization: "
+                + token.encode()
+                + b"\r\nConnection: close\r\n\r\n"
+            )
+            replies = srv_responses(srv_exchange(server.port, b"\r\n" + get + get + close + get))
+            assert [r[0] for r in replies] == [200, 200, 200]  # nothing after Connection: close
+            assert replies[2][1]["connection"] == "close"
+
+    @pytest.mark.parametrize(
+        ("request_bytes", "status"),
+        [
+            (b"GET /credentials HTTP/1.0\r\nAuthorization: {token}\r\n\r\n", 200),
+            (b"GET /credentials HTTP/1.1\r\nAuthorization: {token}\r\nContent-Length: 3\r\n\r\nabc", 200),
+            (b"POST /credentials HTTP/1.1\r\nAuthorization: {token}\r\nContent-Length: 2\r\n\r\n{}", 405),
+            (b"HEAD /credentials HTTP/1.1\r\nAuthorization: {token}\r\n\r\n", 405),
+            (b"garbage\r\n\r\n", 400),
+            (b"GET /credentials\r\n\r\n", 400),
+            (b"GET /credentials HTTP/2.0\r\n\r\n", 400),
+            (b"GET /credentials HTTP/1.1\r\nno colon here\r\n\r\n", 400),
+            (b"GET /credentials HTTP/1.1\r\nAuthorization : {token}\r\n\r\n", 400),
+            (b"GET /credentials HTTP/1.1\r\nX: a\r\n folded\r\n\r\n", 400),
+            (b"GET /credentials HTTP/1.1\r\n" + b"X: " + b"y" * 20000 + b"\r\n\r\n", 431),
+            (b"GET /credentials HTTP/1.1\r\nAuthorization: {token}\r\nAuthorization: {token}\r\n\r\n", 403),
+            (b"GET http://127.0.0.1/credentials HTTP/1.1\r\nAuthorization: {token}\r\n\r\n", 404),
+        ],
+        ids=[
+            "http-1.0",
+            "get-with-body",
+            "post-with-body",
+            "head",
+            "garbage",
+            "no-version",
+            "http-2",
+            "no-colon",
+            "space-before-colon",
+            "obs-fold",
+            "huge-head",
+            "two-tokens",
+            "absolute-form",
+        ],
+    )
+    def test_one_answer_then_close(
+        self, fake: FakeSignin, aws_env: dict[str, str], request_bytes: bytes, status: int
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        with srv_in_process() as (server, token):
+            data = request_bytes.replace(b"{token}", token.encode())
+            reply = srv_exchange(server.port, data)
+            assert reply.startswith(f"HTTP/1.1 {status} ".encode()), reply[:60]
+            head, _, body = reply.partition(b"\r\n\r\n")
+            assert b"cache-control: no-store" in head.lower()
+            if data.startswith(b"HEAD"):
+                assert body == b""
+            elif status == 200:
+                assert json.loads(body)["AccessKeyId"] == "ASIAOLD"
+            assert not any(s.encode() in reply for s in srv_secrets(path) if status != 200)
+
+    def test_slow_idle_and_silent_clients_hold_nothing_up(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        with srv_in_process(timeout=0.5) as (server, token):
+            idle = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(40)]
+            half = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            half.sendall(b"GET /credentials HTTP/1.1\r\nAuthorization: ")
+            trickled = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            request = f"GET /credentials HTTP/1.1\r\nAuthorization: {token}\r\nConnection: close\r\n\r\n"
+            try:
+                for i, byte in enumerate(request.encode()):
+                    trickled.send(bytes([byte]))
+                    if i % 10 == 0:  # others are answered meanwhile
+                        reply = srv_exchange(server.port, request.encode())
+                        assert reply.startswith(b"HTTP/1.1 200 ")
+                data = b""
+                while True:
+                    chunk = trickled.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                assert data.startswith(b"HTTP/1.1 200 ")
+                # The silent ones are dropped after the timeout (EOF, no answer).
+                for s in [*idle, half]:
+                    s.settimeout(10)
+                    assert s.recv(100) == b""
+            finally:
+                for s in [*idle, half, trickled]:
+                    s.close()
+
+    def test_a_refresh_does_not_hold_up_other_requests(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        with srv_in_process() as (server, token):
+            sess_set_expiry(path, time.time() + 60)
+            fake.faults = [("sleep", 2)]  # the first refresh attempt hangs, then the retry works
+            order: list[str] = []
+
+            def slow() -> None:
+                request = f"GET /credentials HTTP/1.1\r\nAuthorization: {token}\r\n\r\n".encode()
+                reply = srv_exchange(server.port, request, timeout=60)
+                order.append("refresh " + reply[:12].decode())
+
+            thread = threading.Thread(target=slow)
+            thread.start()
+            while not fake.token_calls():  # the refresh is under way
+                time.sleep(0.02)
+            reply = srv_exchange(server.port, b"GET /credentials HTTP/1.1\r\nConnection: close\r\n\r\n")
+            order.append("other " + reply[:12].decode())
+            thread.join(60)
+            assert order == ["other HTTP/1.1 401", "refresh HTTP/1.1 200"]
+            assert len(fake.token_calls()) == 2  # the hung attempt and its retry
+
+    def test_close_frees_the_port_and_drops_connections(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        with srv_in_process() as (server, _):
+            port = server.port
+            held = socket.create_connection(("127.0.0.1", port), timeout=10)
+            server.close()
+            server.close()  # twice is fine
+            with contextlib.suppress(ConnectionResetError):  # reset when still in the backlog
+                assert held.recv(10) == b""
+            held.close()
+            with pytest.raises(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        with srv_in_process(port=port) as (again, token):  # the same fixed port at once
+            assert again.port == port
+            reply = srv_exchange(
+                port, f"GET /credentials HTTP/1.0\r\nAuthorization: {token}\r\n\r\n".encode()
+            )
+            assert reply.startswith(b"HTTP/1.1 200 ")
