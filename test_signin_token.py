@@ -10,6 +10,7 @@ thumbprint of the key that obtained them.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import copy
@@ -6506,3 +6507,329 @@ class TestCallbackServer:
             rc, _, err = login_finish(h, timeout=30)
         assert rc == 0, err
         assert "Traceback" not in err and "Exception occurred" not in err, err
+
+
+# --------------------------------------------------------------------------
+# HTTP transport: outside text is redacted
+# --------------------------------------------------------------------------
+
+
+class HostileServer:
+    """A raw loopback server answering every request with that very request
+    echoed back in a broken place (``mode``, see ``answer``); ``received`` holds
+    each raw request.  Sequential, one thread, stopped by ``close``."""
+
+    MODES = (
+        "status",
+        "header",
+        "long",
+        "long-header",
+        "many-headers",
+        "chunk",
+        "truncated",
+        "truncated-length",
+        "silent",
+    )
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.received: list[bytes] = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.thread.join(10)
+        self.sock.close()
+
+    def _serve(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            with conn, contextlib.suppress(OSError):  # the client may give up mid-answer
+                self._exchange(conn)
+
+    def _exchange(self, conn: socket.socket) -> None:
+        conn.settimeout(10)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+        while m is not None and len(rest) < int(m.group(1)):
+            rest += conn.recv(65536)
+        self.received.append(head + b"\r\n\r\n" + rest)
+        conn.sendall(self.answer((rest + b" " + head).replace(b"\r\n", b" ")))  # secrets first
+
+    def answer(self, echo: bytes) -> bytes:
+        ok = b"HTTP/1.1 200 OK\r\n"
+        if self.mode == "status":  # a malformed status line
+            return b"HTTP/1.1 4x0 " + echo + b"\r\n\r\n"
+        if self.mode == "header":  # in error fields, then a line that is no field, then the body
+            body = json.dumps({"error": echo.decode("latin-1"), "message": echo.decode("latin-1")})
+            return (
+                b"HTTP/1.1 502 Bad Gateway\r\nX-Amzn-RequestId: " + echo + b"\r\nX-Amzn-ErrorType: " + echo
+                + b"\r\n" + echo + b"\r\n\r\n" + body.encode("latin-1")
+            )  # fmt: skip
+        if self.mode == "long":  # a status line over 64 KiB
+            return b"HTTP/1.1 200 " + echo * (70000 // len(echo) + 1) + b"\r\n\r\n"
+        if self.mode == "long-header":
+            return ok + b"X-Echo: " + echo * (70000 // len(echo) + 1) + b"\r\n\r\n"
+        if self.mode == "many-headers":
+            return ok + b"".join(b"X-Echo-%d: %s\r\n" % (i, echo) for i in range(120)) + b"\r\n"
+        if self.mode == "chunk":  # the echo as a chunk-size line
+            return ok + b"Transfer-Encoding: chunked\r\n\r\n" + echo + b"\r\n"
+        if self.mode == "truncated":  # a chunked body cut short
+            return ok + b"Transfer-Encoding: chunked\r\n\r\nffff\r\n" + echo
+        if self.mode == "truncated-length":  # a Content-Length body cut short
+            return ok + b"Content-Length: 99999\r\n\r\n" + echo
+        return b""  # silent: the connection is closed without an answer
+
+    def proofs(self) -> list[str]:
+        """The DPoP proofs the server was sent."""
+        found = [re.search(rb"(?im)^dpop:\s*(\S+)", r) for r in self.received]
+        return [m.group(1).decode() for m in found if m is not None]
+
+
+# mode -> (exception class, what the message must still say)
+HOSTILE_EXPECTED: dict[str, tuple[type[st.SigninTokenError], str]] = {
+    "status": (st.TransportError, "failed: HTTP/1.1 4x0 "),
+    "header": (st.ServiceError, "HTTP 502"),
+    "long": (st.TransportError, "failed: got more than 65536 bytes when reading status line"),
+    "long-header": (st.TransportError, "failed: got more than 65536 bytes when reading header line"),
+    "many-headers": (st.TransportError, "failed: got more than 100 headers"),
+    "chunk": (st.TransportError, "failed: IncompleteRead("),
+    "truncated": (st.TransportError, "failed: IncompleteRead("),
+    "truncated-length": (st.InvalidResponseError, "malformed token response"),
+    "silent": (st.TransportError, "failed: Remote end closed connection without response"),
+}
+HOSTILE_CLI_MODES = ("status", "header", "long", "truncated", "truncated-length")
+
+
+@pytest.fixture(params=HostileServer.MODES)
+def hostile(request: pytest.FixtureRequest) -> Iterator[HostileServer]:
+    server = HostileServer(request.param)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def hostile_secrets(server: HostileServer, *values: str, pem: str | None = None) -> set[str]:
+    """Every secret that must not come back: ``values``, each proof sent and
+    its signature, a PEM's private lines."""
+    found = {v for v in values if v}
+    for proof in server.proofs():
+        found |= {proof, proof.rsplit(".", 1)[1], proof.split(".")[1]}
+    if pem is not None:
+        found |= rob_key_secrets(pem)
+    assert found
+    return found
+
+
+def exception_chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and every exception reachable through ``__cause__``/``__context__``."""
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        item = todo.pop()
+        if item is not None and all(item is not s for s in seen):
+            seen.append(item)
+            todo += [item.__cause__, item.__context__]
+    return seen
+
+
+def hostile_check_exception(exc: BaseException, server: HostileServer, secrets_: set[str]) -> None:
+    """No secret in str/repr/traceback of ``exc`` or of anything chained to it, no library
+    exception chained, and the message still names the origin and the failure."""
+    kind, what = HOSTILE_EXPECTED[server.mode]
+    assert isinstance(exc, kind), repr(exc)
+    assert what in str(exc), str(exc)
+    if kind is st.TransportError:
+        assert str(exc).startswith(f"request to http://127.0.0.1:{server.port} failed: "), str(exc)
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    for item in exception_chain(exc):
+        assert isinstance(item, (st.SigninTokenError, st._RedactedError)), repr(item)
+        text += str(item) + repr(item) + repr(item.args) + repr(vars(item))
+    assert rob_leaks(text, secrets_) == [], text[:3000]
+    if kind is not st.ServiceError:  # a stand-in naming the original type
+        assert isinstance(exc.__cause__, st._RedactedError), repr(exc.__cause__)
+        assert exc.__suppress_context__
+
+
+class TestTransportRedaction:
+    """PROTOCOL.md §12, COMMON standards: text from the network or from a library exception
+    reaches no message, log line or traceback unredacted.  A hostile server echoes the
+    request (refresh token, code, verifier, proof) into a malformed status line, error
+    fields, an over-long line, too many headers, a chunk-size line or a cut body."""
+
+    @staticmethod
+    def refresh(client: st.SigninClient, token: str, key: st.DPoPKey, *, use_async: bool) -> BaseException:
+        request = st.CreateOAuth2TokenRequest(
+            st.CreateOAuth2TokenRequestBody(
+                client_id=st.SAME_DEVICE_CLIENT_ID, grant_type="refresh_token", refresh_token=token
+            )
+        )
+        with pytest.raises(st.SigninTokenError) as info:
+            if use_async:
+                asyncio.run(client.create_oauth2_token_async(request, key))
+            else:
+                client.create_oauth2_token(request, key)
+        return info.value
+
+    @pytest.mark.parametrize("use_async", [False, True], ids=["blocking", "asyncio"])
+    def test_api_refresh(self, hostile: HostileServer, use_async: bool) -> None:
+        token = "rt-HOSTILE-" + uuid.uuid4().hex
+        key = st.DPoPKey.generate()
+        client = st.SigninClient(endpoint_url=hostile.url, environ={}, max_attempts=1)
+        exc = self.refresh(client, token, key, use_async=use_async)
+        assert len(hostile.received) == 1 and token.encode() in hostile.received[0]
+        hostile_check_exception(exc, hostile, hostile_secrets(hostile, token))
+
+    @pytest.mark.parametrize("use_async", [False, True], ids=["blocking", "asyncio"])
+    @pytest.mark.parametrize("body_format", ["json", "form"])
+    def test_api_code_redemption(self, hostile: HostileServer, use_async: bool, body_format: str) -> None:
+        pkce = st.generate_pkce()
+        code = "code-HOSTILE-" + uuid.uuid4().hex
+        body = st.CreateOAuth2TokenRequestBody(
+            client_id=st.SAME_DEVICE_CLIENT_ID,
+            grant_type="authorization_code",
+            code=code,
+            redirect_uri=CORE_REDIRECT,
+            code_verifier=pkce.code_verifier,
+        )
+        client = st.SigninClient(endpoint_url=hostile.url, environ={})
+        key = st.DPoPKey.generate()
+        with pytest.raises(st.SigninTokenError) as info:
+            if use_async:
+                asyncio.run(
+                    client.create_oauth2_token_async(
+                        st.CreateOAuth2TokenRequest(body), key, body_format=body_format
+                    )
+                )
+            else:
+                client.create_oauth2_token(st.CreateOAuth2TokenRequest(body), key, body_format=body_format)
+        assert len(hostile.received) == 1  # a code redemption is never retried
+        assert pkce.code_verifier.encode() in hostile.received[0]
+        hostile_check_exception(info.value, hostile, hostile_secrets(hostile, code, pkce.code_verifier))
+
+    @pytest.mark.parametrize("mode", HOSTILE_CLI_MODES)
+    @pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
+    def test_cli_credentials(self, fake: FakeSignin, aws_env: dict[str, str], mode: str, debug: bool) -> None:
+        key = st.DPoPKey.generate()
+        path = write_session(aws_env, fake, key=key, expires_in=60)  # due for a refresh
+        token = json.loads(path.read_text())["refreshToken"]
+        server = HostileServer(mode)
+        try:
+            aws_env["AWS_ENDPOINT_URL_SIGNIN"] = server.url
+            result = run_cli(["credentials", *(["--debug"] if debug else [])], aws_env)
+        finally:
+            server.close()
+        assert result.returncode == 1, result.stderr
+        assert result.stdout == ""
+        assert server.received and all(token.encode() in r for r in server.received)
+        secrets_ = hostile_secrets(server, token, pem=key.to_pem())
+        assert rob_leaks(result.stdout + result.stderr, secrets_) == [], result.stderr
+        rob_check_error_output(result.stderr, debug=debug, login=False)
+        error = next(line for line in result.stderr.splitlines() if line.startswith("error: "))
+        assert HOSTILE_EXPECTED[mode][1] in error, error
+        if debug and HOSTILE_EXPECTED[mode][0] is not st.ServiceError:
+            assert "_RedactedError: " in result.stderr, result.stderr  # the stand-in (in __main__)
+        assert json.loads(path.read_text())["refreshToken"] == token  # the entry is untouched
+
+    @pytest.mark.parametrize("mode", HOSTILE_CLI_MODES)
+    @pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
+    def test_cli_token_code_redemption(
+        self, aws_env: dict[str, str], tmp_path: Path, mode: str, debug: bool
+    ) -> None:
+        key = st.DPoPKey.generate()
+        key_file = tmp_path / "dpop.pem"
+        key_file.write_text(key.to_pem())
+        code = "code-HOSTILE-" + uuid.uuid4().hex
+        verifier = st.generate_pkce().code_verifier
+        server = HostileServer(mode)
+        try:
+            argv = [
+                "token",
+                "--endpoint-url",
+                server.url,
+                "--dpop-key",
+                str(key_file),
+                "--grant-type",
+                "authorization_code",
+                "--client-id",
+                st.SAME_DEVICE_CLIENT_ID,
+                "--code",
+                code,
+                "--redirect-uri",
+                CORE_REDIRECT,
+                f"--code-verifier={verifier}",
+                *(["--debug"] if debug else []),
+            ]
+            result = run_cli(argv, aws_env)
+        finally:
+            server.close()
+        assert result.returncode == 1, result.stderr
+        assert result.stdout == ""
+        assert len(server.received) == 1 and code.encode() in server.received[0]
+        secrets_ = hostile_secrets(server, code, verifier, pem=key.to_pem())
+        assert rob_leaks(result.stderr, secrets_) == [], result.stderr
+        error = next(line for line in result.stderr.splitlines() if line.startswith("error: "))
+        assert HOSTILE_EXPECTED[mode][1] in error, error
+        if debug:
+            assert "Traceback (most recent call last)" in result.stderr
+        else:
+            assert result.stderr.splitlines() == [error], result.stderr
+
+    def test_noted_secrets_redacted_in_every_form(self) -> None:
+        key = st.DPoPKey.generate()
+        pem = key.to_pem()
+        secret = "SK/" + uuid.uuid4().hex + "+=~ é"
+        st._note_secrets(pem, secret, None, "short")
+        lines = pem.strip().splitlines()[1:-1]
+        texts = [
+            pem,
+            json.dumps({"dpopKey": pem}),
+            json.dumps({"dpopKey": pem}, ensure_ascii=False),
+            urllib.parse.quote(pem, safe=""),
+            urllib.parse.urlencode({"k": pem, "s": secret}),
+            repr(pem.encode()),
+            " ".join(lines),
+            "".join(lines),
+            *lines,
+            secret,
+            urllib.parse.quote(secret),
+            urllib.parse.quote_plus(secret),
+            json.dumps(secret),
+            json.dumps(secret).replace("/", "\\/"),
+        ]
+        for text in texts:
+            out = st._redact(f"before {text} after")
+            assert out.startswith("before ") and out.endswith(" after"), out
+            assert rob_leaks(out, {*lines, secret}) == [], (text, out)
+        # Short values are not secrets: "short" would mangle ordinary words.
+        assert st._redact("a short message with a key") == "a short message with a key"
+        assert st._redact("token abc", ["abc"]) == "token abc"
+
+    def test_noted_secrets_are_bounded_oldest_dropped(self) -> None:
+        first = "first-" + uuid.uuid4().hex
+        st._note_secrets(first)
+        assert st._redact(first) == "***"
+        many = [f"later-{i}-{uuid.uuid4().hex}" for i in range(1000)]
+        st._note_secrets(*many)
+        assert len(st._noted_secrets) <= 512
+        assert st._redact(many[-1]) == "***"  # the newest are kept
+        assert st._redact(first) == first  # the oldest went
+        assert st._redact(first, [first]) == "***"  # a secret in flight is always redacted
