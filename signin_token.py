@@ -1664,10 +1664,8 @@ async def _read_response_async(reader: asyncio.StreamReader) -> _Response:
             try:
                 chunks.append(await reader.readexactly(left))
                 await reader.readexactly(2)  # the CRLF after the chunk
-            except asyncio.IncompleteReadError as exc:
-                raise http.client.IncompleteRead(
-                    exc.partial, (exc.expected or 0) - len(exc.partial)
-                ) from None
+            except asyncio.IncompleteReadError:
+                raise http.client.IncompleteRead(b"") from None  # as http.client words it
         while await _read_line_async(reader, "trailer line") not in (b"\r\n", b"\n", b""):
             pass
     else:
