@@ -43,7 +43,10 @@ import time
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (5 ms)
 if TYPE_CHECKING:  # pragma: no cover - typing only, costs no import time
-    from collections.abc import Callable, Iterator, Mapping, Sequence
+    import asyncio
+    import socket
+    import ssl
+    from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
     from typing import Any, Final, TextIO
 
 __all__ = [
@@ -281,7 +284,7 @@ class InvalidResponseError(SigninTokenError):
 class TransportError(SigninTokenError):
     """The request did not complete: refused, reset, DNS, TLS or timeout.
 
-    The underlying exception is chained as ``__cause__``.
+    ``__cause__`` is a redacted stand-in naming the underlying exception.
     """
 
 
@@ -1294,7 +1297,7 @@ def resolve_endpoint(
 
 
 # --------------------------------------------------------------------------
-# HTTP transport (urllib, one function)
+# HTTP transport (urllib, and asyncio streams) and the one redaction of outside text
 # --------------------------------------------------------------------------
 
 
@@ -1309,6 +1312,113 @@ class _Response:
         self.body = body
 
 
+# Outside text (a server's bytes, a library exception's message) reaches an
+# exception message, a log line or a traceback only through _redact, which
+# removes the secrets of the request in flight and every secret noted here.
+_MIN_SECRET: Final = 8  # shorter values are not secrets; "***" for them would mangle text
+_MAX_NOTED: Final = 512  # forms kept process-wide; the oldest are dropped
+_noted_secrets: Final[dict[str, None]] = {}  # an insertion-ordered set of forms
+
+
+def _secret_forms(value: str) -> list[str]:
+    """The forms ``value`` can take in outside text: verbatim, percent-encoded
+    (form bodies, URLs), JSON-escaped (a PEM in JSON has ``\\n``) and, for a
+    PEM, each base64 line and the joined body, each in those encodings too."""
+    parts = [value]
+    if "-----BEGIN " in value:
+        lines = [line.strip() for line in value.splitlines()]
+        body = [line for line in lines if line and not line.startswith("-----") and ":" not in line]
+        parts += [*body, "".join(body)]
+    forms: dict[str, None] = {}
+    for part in parts:
+        if len(part.strip()) < _MIN_SECRET:
+            continue
+        try:
+            quoted = _quote(part)
+        except UnicodeEncodeError:  # a lone surrogate: not in any encoded body either
+            quoted = part
+        escaped = json.dumps(part)[1:-1]
+        for form in (
+            part,
+            quoted,
+            quoted.replace("%20", "+"),  # application/x-www-form-urlencoded
+            quoted.replace("%2F", "/"),  # a path
+            escaped,
+            escaped.replace("/", "\\/"),  # encoders that escape the solidus
+            json.dumps(part, ensure_ascii=False)[1:-1],
+        ):
+            forms[form] = None
+    return list(forms)
+
+
+def _note_secrets(*values: str | None) -> None:
+    """Remember secrets (a cache entry's refresh token, DPoP key PEM, secret
+    key, session token...) so that every later piece of outside text is
+    redacted of them, in all their forms.  ``None``, non-strings and values
+    under 8 characters are ignored; past 512 forms the oldest are dropped."""
+    for value in values:
+        if isinstance(value, str) and len(value.strip()) >= _MIN_SECRET:
+            for form in _secret_forms(value):
+                _noted_secrets.pop(form, None)  # noted again: now the newest
+                _noted_secrets[form] = None
+    excess = len(_noted_secrets) - _MAX_NOTED
+    if excess > 0:
+        for form in list(_noted_secrets)[:excess]:
+            _noted_secrets.pop(form, None)
+
+
+def _redact(text: str, secrets_: Iterable[str | None] = ()) -> str:
+    """The one redaction: ``text`` with each secret of the request in flight
+    (``secrets_``) and each noted secret, in any of its forms, as ``***``."""
+    forms = set(list(_noted_secrets))  # list(): a snapshot, even if another thread notes
+    for value in secrets_:
+        if isinstance(value, str) and len(value.strip()) >= _MIN_SECRET:
+            forms.update(_secret_forms(value))
+    for form in sorted(forms, key=len, reverse=True):  # a secret before its own parts
+        if form in text:
+            text = text.replace(form, "***")
+    return text
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    """Outside text made safe for one line of output: no control characters, bounded."""
+    text = "".join(c if c.isprintable() else " " for c in text).strip()
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class _RedactedError(Exception):
+    """Stands in, as ``__cause__``, for a library exception that outside text
+    reached: its message is that exception's, redacted, after its type's name.
+    The original is never chained: its message, arguments and own context can
+    hold an echoed request or a partial body."""
+
+
+def _stand_in(exc: BaseException, secrets_: Iterable[str | None]) -> _RedactedError:
+    """The redacted stand-in for ``exc`` (see :class:`_RedactedError`)."""
+    kind = type(exc)
+    name = kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    return _RedactedError(f"{name}: {_one_line(_redact(str(exc), secrets_))}")
+
+
+def _transport_error(
+    url: str, reason: BaseException | str, timed_out: bool, timeout: float, secrets_: Iterable[str | None]
+) -> TransportError:
+    """The :class:`TransportError` for a failed exchange with ``url``."""
+    what = (
+        f"timed out after {timeout:g} s"
+        if timed_out
+        else f"failed: {_one_line(_redact(str(reason), secrets_))}"
+    )
+    return TransportError(f"request to {_origin(url)} {what}")
+
+
+def _tls_context(ca_bundle: str | None) -> ssl.SSLContext:
+    """A client TLS context: verification and host names always checked."""
+    import ssl
+
+    return ssl.create_default_context(cafile=ca_bundle)
+
+
 def _http_post(
     url: str,
     body: bytes,
@@ -1316,10 +1426,12 @@ def _http_post(
     *,
     timeout: float,
     ca_bundle: str | None,
+    secrets_: Sequence[str | None] = (),
 ) -> _Response:
     """POST once; returns any HTTP status.  Never follows a redirect, caps the
     body at 1 MiB, bounds the whole exchange by ``timeout`` and raises
-    :class:`TransportError` for network failures."""
+    :class:`TransportError` for network failures, redacted of ``secrets_``
+    and of the ``DPoP`` header."""
     import contextlib
     import http.client
     import socket
@@ -1361,15 +1473,18 @@ def _http_post(
             return None  # urllib then raises HTTPError with the 3xx status
 
     handlers: list[Any] = [_NoRedirect(), _Handler()]
-    if _is_loopback(url.split("://", 1)[1].split("/", 1)[0]):
+    scheme, _, rest = url.partition("://")
+    netloc = rest.split("/", 1)[0]
+    if _is_loopback(netloc):
         handlers.append(urllib.request.ProxyHandler({}))  # never proxy loopback
+    else:
+        _proxy_for(scheme, netloc)  # notes the proxy's credentials: a proxy can echo them
     if url.startswith("https://"):
-        import ssl
-
-        context = ssl.create_default_context(cafile=ca_bundle)  # verification always on
-        handlers.append(_TLSHandler(context=context))
+        handlers.append(_TLSHandler(context=_tls_context(ca_bundle)))
     opener = urllib.request.build_opener(*handlers)
     request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
+    in_flight = (*secrets_, headers.get("DPoP"))
+    failure: BaseException | None = None
     timer = threading.Timer(timeout, watchdog)
     timer.daemon = True
     timer.start()
@@ -1396,26 +1511,309 @@ def _http_post(
             status = response.status
             names = {k.lower(): v for k, v in response.headers.items()}
     except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        timed_out = expired.is_set() or isinstance(reason, (socket.timeout, TimeoutError))
-        what = f"timed out after {timeout:g} s" if timed_out else f"failed: {_one_line(str(reason))}"
-        raise TransportError(f"request to {_origin(url)} {what}") from exc
+        failure = exc  # raised below, outside this block: never as anyone's __context__
     finally:
         timer.cancel()
+    if failure is not None:
+        reason = getattr(failure, "reason", None) or failure
+        timed_out = expired.is_set() or isinstance(reason, (socket.timeout, TimeoutError))
+        described = reason if isinstance(reason, BaseException) else failure
+        raise _transport_error(url, reason, timed_out, timeout, in_flight) from _stand_in(
+            described, in_flight
+        )
     return _Response(status if status is not None else 0, names, b"".join(chunks))
 
 
-def _one_line(text: str, limit: int = 300) -> str:
-    """Outside text made safe for one line of output: no control characters, bounded."""
-    text = "".join(c if c.isprintable() else " " for c in text).strip()
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+# The asyncio transport reads a response as http.client does, with its limits.
+_MAX_LINE: Final = 65536  # bytes in a status, header or chunk-size line
+_MAX_HEADERS: Final = 100
 
 
-def _redact(text: str, secrets_: Sequence[str | None]) -> str:
-    for value in secrets_:
-        if value and len(value) >= 4:
-            text = text.replace(value, "***")
-    return text
+async def _http_post_async(
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    timeout: float,
+    ca_bundle: str | None,
+    secrets_: Sequence[str | None] = (),
+    tls: ssl.SSLContext | None = None,
+) -> _Response:
+    """:func:`_http_post` on asyncio streams: the same limits, results and
+    errors, and nothing blocks the event loop.  HTTP/1.1 with ``Connection:
+    close``; proxies from the environment as urllib uses them (a ``CONNECT``
+    tunnel for https), never for loopback.  ``tls`` is a context from
+    :func:`_tls_context` (else one is built from ``ca_bundle`` off the loop).
+    Cancelling the task closes the connection at once."""
+    import asyncio
+    import http.client
+    import socket
+
+    if tls is None and url.startswith("https://"):
+        tls = await asyncio.get_running_loop().run_in_executor(None, _tls_context, ca_bundle)
+    in_flight: list[str | None] = [*secrets_, headers.get("DPoP")]
+    connecting = [True]  # until the request is sent: urllib reports those errors by reason
+    failure: BaseException
+    try:
+        return await asyncio.wait_for(
+            _exchange_async(url, body, headers, tls, in_flight, connecting), timeout
+        )
+    except asyncio.TimeoutError as exc:  # in 3.11+ the built-in TimeoutError, an OSError
+        failure = exc
+    except (OSError, http.client.HTTPException) as exc:
+        failure = exc
+    reason: BaseException | str = failure
+    if not connecting[0]:
+        reason = getattr(failure, "reason", None) or failure
+    elif isinstance(failure, OSError) and failure.errno and type(failure).__module__ == "builtins":
+        reason = OSError(failure.errno, os.strerror(failure.errno))  # not asyncio's "Connect call failed"
+    timed_out = isinstance(failure, asyncio.TimeoutError) or isinstance(
+        reason, (socket.timeout, TimeoutError)
+    )
+    described = reason if isinstance(reason, BaseException) else failure
+    raise _transport_error(url, reason, timed_out, timeout, in_flight) from _stand_in(described, in_flight)
+
+
+async def _exchange_async(
+    url: str,
+    body: bytes,
+    headers: Mapping[str, str],
+    tls: ssl.SSLContext | None,
+    secrets_: list[str | None],
+    connecting: list[bool],
+) -> _Response:
+    """Connect (directly or through a proxy), send the request, read the response."""
+    import asyncio
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if tls is not None else 80)
+    netloc = parts.netloc.rpartition("@")[2]
+    authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    proxy = None if _is_loopback(netloc) else _proxy_for(parts.scheme, netloc)
+    fields = {"Host": netloc, "Content-Length": str(len(body)), "Connection": "close"}
+    fields["Accept-Encoding"] = "identity"
+    fields.update(headers)
+    writer: asyncio.StreamWriter | None = None
+    sock: socket.socket | None = None
+    try:
+        if proxy is None:
+            reader, writer = await asyncio.open_connection(host, port, ssl=tls, limit=_MAX_LINE)
+        else:
+            proxy_host, proxy_port, authorization = proxy
+            secrets_.append(authorization)
+            if not proxy_host:
+                raise OSError(f"the {parts.scheme} proxy setting names no host")  # it may hold a password
+            if tls is None:  # http: the absolute URL, to the proxy
+                reader, writer = await asyncio.open_connection(proxy_host, proxy_port, limit=_MAX_LINE)
+                target = url
+                if authorization:
+                    fields["Proxy-Authorization"] = authorization
+            else:  # https: TLS to the server inside the proxy's tunnel
+                sock = await _tunnel_async(proxy_host, proxy_port, authority, authorization)
+                reader, writer = await asyncio.open_connection(
+                    sock=sock, ssl=tls, server_hostname=host, limit=_MAX_LINE
+                )
+                sock = None  # the transport owns it now
+        head = [f"POST {target} HTTP/1.1", *(f"{k}: {v}" for k, v in fields.items())]
+        if any(c in line for line in head for c in "\r\n\0"):
+            raise ValueError("a request header holds a line break")
+        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        await writer.drain()
+        connecting[0] = False
+        return await _read_response_async(reader)
+    finally:  # no await here: a cancelled task must let go at once
+        if writer is not None:
+            writer.transport.abort()
+        if sock is not None:
+            sock.close()
+
+
+def _proxy_for(scheme: str, netloc: str) -> tuple[str, int, str | None] | None:
+    """The proxy urllib would use for ``scheme://netloc`` (``*_proxy`` and
+    ``no_proxy`` from the environment): host, port and the
+    ``Proxy-Authorization`` value of its credentials; ``None`` for none."""
+    import base64
+    import urllib.parse
+    import urllib.request
+
+    proxy = urllib.request.getproxies().get(scheme)
+    if not proxy or urllib.request.proxy_bypass(netloc):
+        return None
+    parts = urllib.parse.urlsplit(proxy if "://" in proxy else "http://" + proxy)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    authorization = None
+    if parts.username and parts.password:
+        pair = f"{urllib.parse.unquote(parts.username)}:{urllib.parse.unquote(parts.password)}"
+        credentials = base64.b64encode(pair.encode("utf-8")).decode("ascii")
+        authorization = "Basic " + credentials
+        _note_secrets(parts.password, urllib.parse.unquote(parts.password), credentials)
+    return parts.hostname or "", port or (443 if parts.scheme == "https" else 80), authorization
+
+
+async def _tunnel_async(host: str, port: int, authority: str, authorization: str | None) -> socket.socket:
+    """A connected non-blocking socket to ``authority`` through the HTTP proxy
+    at ``host:port`` (``CONNECT``); ``OSError`` as http.client words it."""
+    import asyncio
+    import socket
+
+    loop = asyncio.get_running_loop()
+    errors: list[OSError] = []
+    for family, kind, proto, _, address in await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM):
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.setblocking(False)
+            await loop.sock_connect(sock, address)
+            break
+        except OSError as exc:
+            sock.close()
+            errors.append(exc)
+        except BaseException:
+            sock.close()
+            raise
+    else:
+        raise errors[-1] if errors else OSError(f"no address for the proxy {host}")
+    try:
+        head = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}"]
+        if authorization:
+            head.append(f"Proxy-Authorization: {authorization}")
+        await loop.sock_sendall(sock, ("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
+        data = b""
+        while b"\n\r\n" not in data and b"\n\n" not in data and len(data) <= _MAX_LINE:
+            chunk = await loop.sock_recv(sock, 65536)
+            if not chunk:
+                break
+            data += chunk
+        reader = asyncio.StreamReader(limit=_MAX_LINE)
+        reader.feed_data(data)
+        reader.feed_eof()
+        status, reason, _ = await _read_head_async(reader)
+        if status != 200:
+            raise OSError(f"Tunnel connection failed: {status} {reason.strip()}")
+        if await reader.read():
+            raise OSError("Tunnel connection failed: the proxy sent data before the TLS handshake")
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+async def _read_line_async(reader: asyncio.StreamReader, what: str) -> bytes:
+    """One line (empty at the end of the stream); ``LineTooLong`` past 64 KiB."""
+    import asyncio
+    import http.client
+
+    try:
+        line = await reader.readuntil(b"\n")
+    except asyncio.IncompleteReadError as exc:
+        line = exc.partial
+    except asyncio.LimitOverrunError:
+        raise http.client.LineTooLong(what) from None
+    if len(line) > _MAX_LINE:
+        raise http.client.LineTooLong(what)
+    return line
+
+
+async def _read_head_async(reader: asyncio.StreamReader) -> tuple[int, str, list[tuple[str, str]]]:
+    """A status line and its header fields (names lower-case), as http.client reads them."""
+    import http.client
+
+    line = str(await _read_line_async(reader, "status line"), "iso-8859-1")
+    if not line:
+        raise http.client.RemoteDisconnected("Remote end closed connection without response")
+    words = line.split(None, 2)
+    if len(words) < 2 or not words[0].startswith("HTTP/"):
+        raise http.client.BadStatusLine(line)
+    try:
+        status = int(words[1])
+    except ValueError:
+        status = 0
+    if not 100 <= status <= 999:
+        raise http.client.BadStatusLine(line)
+    fields: list[tuple[str, str]] = []
+    count = 0
+    broken = False  # after a line that is no field, email.parser (so urllib) sees no more fields
+    while True:
+        raw = await _read_line_async(reader, "header line")
+        if raw in (b"\r\n", b"\n", b""):
+            break
+        count += 1
+        if count > _MAX_HEADERS:
+            raise http.client.HTTPException(f"got more than {_MAX_HEADERS} headers")
+        text = str(raw, "iso-8859-1").rstrip("\r\n")
+        if broken:
+            continue
+        if text[:1] in (" ", "\t"):  # an obsolete folded continuation
+            if fields:
+                fields[-1] = (fields[-1][0], f"{fields[-1][1]} {text.strip()}")
+        elif re.match(r"[\x21-\x39\x3b-\x7e]*:", text):
+            name, _, value = text.partition(":")
+            fields.append((name.lower(), value.strip()))
+        else:
+            broken = True
+    return status, words[2] if len(words) > 2 else "", fields
+
+
+async def _read_response_async(reader: asyncio.StreamReader) -> _Response:
+    """The response: 100 Continue skipped; a chunked, Content-Length or
+    read-to-EOF body, capped at 1 MiB."""
+    import asyncio
+    import http.client
+
+    status, _, fields = await _read_head_async(reader)
+    while status == 100:
+        status, _, fields = await _read_head_async(reader)
+    first: dict[str, str] = {}
+    for name, value in fields:
+        first.setdefault(name, value)  # framing by the first field, as http.client
+    length: int | None = None
+    if status in (204, 304) or status < 200:
+        length = 0
+    elif first.get("transfer-encoding", "").lower() != "chunked" and first.get("content-length"):
+        try:
+            length = int(first["content-length"])
+        except ValueError:
+            length = None
+        if length is not None and length < 0:
+            length = None
+    chunks: list[bytes] = []
+    size = 0
+    if length is None and first.get("transfer-encoding", "").lower() == "chunked":
+        while True:
+            line = await _read_line_async(reader, "chunk size")
+            try:
+                left = int(line.split(b";", 1)[0], 16)
+            except ValueError:
+                left = -1
+            if left < 0:
+                raise http.client.IncompleteRead(b"")
+            if left == 0:
+                break
+            size += left
+            if size > _MAX_RESPONSE_BYTES:
+                raise InvalidResponseError(f"response body exceeds {_MAX_RESPONSE_BYTES} bytes", status)
+            try:
+                chunks.append(await reader.readexactly(left))
+                await reader.readexactly(2)  # the CRLF after the chunk
+            except asyncio.IncompleteReadError:
+                raise http.client.IncompleteRead(b"") from None  # as http.client words it
+        while await _read_line_async(reader, "trailer line") not in (b"\r\n", b"\n", b""):
+            pass
+    else:
+        while length is None or size < length:
+            chunk = await reader.read(65536 if length is None else min(65536, length - size))
+            if not chunk:
+                break  # a short body is returned as read, as urllib does
+            size += len(chunk)
+            if size > _MAX_RESPONSE_BYTES:
+                raise InvalidResponseError(f"response body exceeds {_MAX_RESPONSE_BYTES} bytes", status)
+            chunks.append(chunk)
+    return _Response(status, dict(fields), b"".join(chunks))
 
 
 def _service_error(response: _Response, secrets_: Sequence[str | None]) -> ServiceError:
@@ -1487,6 +1885,30 @@ def _http_date(value: str) -> float | None:
 # --------------------------------------------------------------------------
 
 
+class _Post:
+    """A step of a call: POST ``body`` to ``url``, then send the :class:`_Response`
+    into the call, or throw the :class:`TransportError` into it."""
+
+    __slots__ = ("body", "headers", "secrets", "url")
+
+    def __init__(
+        self, url: str, body: bytes, headers: dict[str, str], secrets_: tuple[str | None, ...]
+    ) -> None:
+        self.url = url
+        self.body = body
+        self.headers = headers
+        self.secrets = secrets_
+
+
+class _Sleep:
+    """A step of a call: wait ``seconds`` before going on."""
+
+    __slots__ = ("seconds",)
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+
 class SigninClient:
     """A client of the Sign-In service's one operation, ``CreateOAuth2Token``.
 
@@ -1502,6 +1924,9 @@ class SigninClient:
     more than 60 s from our clock, the call is retried once with ``iat``
     corrected; the offset stays in :attr:`clock_offset` and is reported
     through ``on_clock_skew``.
+
+    :meth:`create_oauth2_token` blocks; :meth:`create_oauth2_token_async`
+    does the same on asyncio (cancellable, never blocking the loop).
     """
 
     def __init__(
@@ -1541,6 +1966,7 @@ class SigninClient:
         self._clock = clock
         self._sleep = sleep
         self._on_clock_skew = on_clock_skew
+        self._tls: ssl.SSLContext | None = None  # the asyncio driver's, built once
 
     def __repr__(self) -> str:
         return f"SigninClient(endpoint={self.endpoint!r})"
@@ -1562,6 +1988,88 @@ class SigninClient:
         Raises a :class:`ServiceError` subclass for an error status,
         :class:`TransportError`, or :class:`InvalidResponseError`.
         """
+        call = self._call(request, dpop_key, body_format)
+        response: _Response | None = None
+        error: TransportError | None = None
+        while True:
+            try:
+                step = call.send(response) if error is None else call.throw(error)
+            except StopIteration as done:
+                result: CreateOAuth2TokenResponse = done.value
+                return result
+            response = error = None
+            if isinstance(step, _Sleep):
+                self._sleep(step.seconds)
+                continue
+            try:
+                response = _http_post(
+                    step.url,
+                    step.body,
+                    step.headers,
+                    timeout=self.timeout,
+                    ca_bundle=self.ca_bundle,
+                    secrets_=step.secrets,
+                )
+            except TransportError as exc:
+                error = exc  # thrown in above, outside this block
+
+    async def create_oauth2_token_async(
+        self,
+        request: CreateOAuth2TokenRequest,
+        dpop_key: DPoPKey,
+        *,
+        body_format: str = "json",
+    ) -> CreateOAuth2TokenResponse:
+        """:meth:`create_oauth2_token` for asyncio: the same arguments, results,
+        retries and errors, and the event loop is never blocked.  Cancelling
+        the task (or a timeout around it) closes the connection in flight at
+        once; nothing goes on in a thread.  Retry waits use ``asyncio.sleep``.
+        """
+        import asyncio
+
+        call = self._call(request, dpop_key, body_format)
+        try:
+            response: _Response | None = None
+            error: TransportError | None = None
+            while True:
+                try:
+                    step = call.send(response) if error is None else call.throw(error)
+                except StopIteration as done:
+                    result: CreateOAuth2TokenResponse = done.value
+                    return result
+                response = error = None
+                if isinstance(step, _Sleep):
+                    await asyncio.sleep(step.seconds)
+                    continue
+                tls = None
+                if step.url.startswith("https://"):
+                    if self._tls is None:  # built once per client, off the loop (it reads files)
+                        loop = asyncio.get_running_loop()
+                        self._tls = await loop.run_in_executor(None, _tls_context, self.ca_bundle)
+                    tls = self._tls
+                try:
+                    response = await _http_post_async(
+                        step.url,
+                        step.body,
+                        step.headers,
+                        timeout=self.timeout,
+                        ca_bundle=self.ca_bundle,
+                        secrets_=step.secrets,
+                        tls=tls,
+                    )
+                except TransportError as exc:
+                    error = exc
+        finally:
+            call.close()
+
+    def _call(
+        self, request: CreateOAuth2TokenRequest, dpop_key: DPoPKey, body_format: str
+    ) -> Generator[_Post | _Sleep, _Response | None, CreateOAuth2TokenResponse]:
+        """The call without I/O, run by both drivers: yields each :class:`_Post`
+        (receiving its response, or its :class:`TransportError` thrown in) and
+        each :class:`_Sleep`; returns the parsed response or raises.  A new
+        proof per attempt; only refreshes are retried (429, 5xx, transport);
+        one clock-skew retry; redirects refused; outside text redacted."""
         _require_type("request", request, CreateOAuth2TokenRequest)
         _require_type("dpop_key", dpop_key, DPoPKey)
         body = request.token_input
@@ -1573,30 +2081,32 @@ class SigninClient:
             content_type = "application/x-www-form-urlencoded"
         else:
             raise ParamValidationError("body_format", "must be json or form")
-        secrets_ = (body.refresh_token, body.code, body.code_verifier)
+        _note_secrets(body.refresh_token, body.code, body.code_verifier)
         retryable = body.grant_type == "refresh_token"
         attempts = self.max_attempts if retryable else 1
         attempt = 0
         skew_retried = False
         while True:
             attempt += 1
+            proof = dpop_key.proof(self.token_url, iat=int(self.now()))
+            secrets_ = (body.refresh_token, body.code, body.code_verifier, proof)
             headers = {
                 "Content-Type": content_type,
                 "Accept": "application/json",
                 "User-Agent": _USER_AGENT,
-                "DPoP": dpop_key.proof(self.token_url, iat=int(self.now())),
+                "DPoP": proof,
             }
             try:
-                response = _http_post(
-                    self.token_url, payload, headers, timeout=self.timeout, ca_bundle=self.ca_bundle
-                )
+                response = yield _Post(self.token_url, payload, headers, secrets_)
             except TransportError:
                 if attempt >= attempts:
                     raise
-                self._sleep(self._backoff(attempt))
+                response = None
+            if response is None:  # a transport error: back off, then a new attempt
+                yield _Sleep(self._backoff(attempt))
                 continue
             if response.status == 200:
-                return self._parse(response)
+                return self._parse(response, secrets_)
             if 300 <= response.status < 400:
                 raise InvalidResponseError(
                     f"the token endpoint answered HTTP {response.status} (a redirect); "
@@ -1615,7 +2125,7 @@ class SigninClient:
             wait = self._backoff(attempt) if after is None else after
             if wait > _BACKOFF_CAP:
                 raise error  # the server asks for longer than we will block
-            self._sleep(wait)
+            yield _Sleep(wait)
 
     def _backoff(self, attempt: int) -> float:
         """Full jitter: uniform in [0, min(cap, base * 2**(attempt-1))]."""
@@ -1642,12 +2152,39 @@ class SigninClient:
         return True
 
     @staticmethod
-    def _parse(response: _Response) -> CreateOAuth2TokenResponse:
+    def _parse(response: _Response, secrets_: Sequence[str | None] = ()) -> CreateOAuth2TokenResponse:
+        """The token response; its secrets are noted.  :class:`InvalidResponseError`
+        (redacted, and of the response's own secrets too) when it is malformed."""
+        data: dict[str, Any] = {}
+        failure: ValueError | TypeError
         try:
             data = _load_json_object(response.body, "token response")
-            return CreateOAuth2TokenResponse(CreateOAuth2TokenResponseBody.from_dict(data))
+            out = CreateOAuth2TokenResponse(CreateOAuth2TokenResponseBody.from_dict(data))
         except (ValueError, TypeError) as exc:  # ParamValidationError is a ValueError
-            raise InvalidResponseError(f"malformed token response: {exc}", response.status) from exc
+            failure = exc  # raised below, outside this block: never as anyone's __context__
+        else:
+            got = out.token_output
+            _note_secrets(
+                got.refresh_token,
+                got.id_token,
+                got.access_token.secret_access_key,
+                got.access_token.session_token,
+            )
+            return out
+        known = (*secrets_, *_response_secrets(data))
+        raise InvalidResponseError(
+            f"malformed token response: {_one_line(_redact(str(failure), known))}", response.status
+        ) from _stand_in(failure, known)
+
+
+def _response_secrets(data: Mapping[str, Any]) -> list[str]:
+    """The secret-looking strings of a token response, well formed or not."""
+    found = [data.get(name) for name in ("refreshToken", "refresh_token", "idToken", "id_token")]
+    token = data.get("accessToken", data.get("access_token"))
+    if isinstance(token, dict):
+        found += [token.get(name) for name in ("secretAccessKey", "secret_access_key")]
+        found += [token.get(name) for name in ("sessionToken", "session_token")]
+    return [value for value in found if isinstance(value, str)]
 
 
 _USER_AGENT: Final = (
@@ -2317,10 +2854,6 @@ class _FileLock:
         finally:
             os.close(self._fd)
             self._fd = -1
-
-
-def _note_secrets(*values: str | None) -> None:  # TEMP stub
-    pass
 
 
 def _parse_entry(raw: bytes, path: str, login_command: str) -> dict[str, Any]:
@@ -4270,16 +4803,18 @@ def main(
     except BrokenPipeError:
         return _EXIT_ERROR
     except (SigninTokenError, OSError, TypeError, ValueError) as exc:
-        if args.debug:
+        given = [getattr(args, name, None) for name in ("refresh_token", "code", "code_verifier")]
+        if args.debug:  # the chain holds only redacted stand-ins; the text is redacted again
             import traceback
 
-            traceback.print_exception(type(exc), exc, exc.__traceback__, file=err)
+            text = _redact("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)), given)
+            err.write("".join(c if c.isprintable() or c == "\n" else " " for c in text))
         message = (
             str(exc)
             if not isinstance(exc, OSError) or not exc.filename
             else f"{exc.strerror}: {exc.filename}"
         )
-        err.write(f"error: {_one_line(message, 2000)}\n")
+        err.write(f"error: {_one_line(_redact(message, given), 2000)}\n")
         if isinstance(exc, LoginRequiredError) and exc.command:
             err.write(f"To sign in again, run: {exc.command}\n")
         return _exit_code(exc)

@@ -10,6 +10,7 @@ thumbprint of the key that obtained them.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import copy
@@ -28,6 +29,7 @@ import shlex
 import shutil
 import signal
 import socket
+import ssl
 import stat
 import subprocess
 import sys
@@ -8804,3 +8806,921 @@ class TestCredentialServerHTTP:
                 port, f"GET /credentials HTTP/1.0\r\nAuthorization: {token}\r\n\r\n".encode()
             )
             assert reply.startswith(b"HTTP/1.1 200 ")
+
+
+# --------------------------------------------------------------------------
+# HTTP transport: outside text is redacted
+# --------------------------------------------------------------------------
+
+
+class HostileServer:
+    """A raw loopback server answering every request with that very request
+    echoed back in a broken place (``mode``, see ``answer``); ``received`` holds
+    each raw request.  Sequential, one thread, stopped by ``close``."""
+
+    MODES = (
+        "status",
+        "header",
+        "long",
+        "long-header",
+        "many-headers",
+        "chunk",
+        "truncated",
+        "truncated-length",
+        "silent",
+    )
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.received: list[bytes] = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.stopped.set()
+        self.thread.join(10)
+        self.sock.close()
+
+    def _serve(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            with conn, contextlib.suppress(OSError):  # the client may give up mid-answer
+                self._exchange(conn)
+
+    def _exchange(self, conn: socket.socket) -> None:
+        conn.settimeout(10)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return
+            data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+        while m is not None and len(rest) < int(m.group(1)):
+            rest += conn.recv(65536)
+        self.received.append(head + b"\r\n\r\n" + rest)
+        conn.sendall(self.answer((rest + b" " + head).replace(b"\r\n", b" ")))  # secrets first
+
+    def answer(self, echo: bytes) -> bytes:
+        ok = b"HTTP/1.1 200 OK\r\n"
+        if self.mode == "status":  # a malformed status line
+            return b"HTTP/1.1 4x0 " + echo + b"\r\n\r\n"
+        if self.mode == "header":  # in error fields, then a line that is no field, then the body
+            body = json.dumps({"error": echo.decode("latin-1"), "message": echo.decode("latin-1")})
+            return (
+                b"HTTP/1.1 502 Bad Gateway\r\nX-Amzn-RequestId: "
+                + echo
+                + b"\r\nX-Amzn-ErrorType: "
+                + echo
+                + b"\r\n"
+                + echo
+                + b"\r\n\r\n"
+                + body.encode("latin-1")
+            )
+        if self.mode == "long":  # a status line over 64 KiB
+            return b"HTTP/1.1 200 " + echo * (70000 // len(echo) + 1) + b"\r\n\r\n"
+        if self.mode == "long-header":
+            return ok + b"X-Echo: " + echo * (70000 // len(echo) + 1) + b"\r\n\r\n"
+        if self.mode == "many-headers":
+            return ok + b"".join(b"X-Echo-%d: %s\r\n" % (i, echo) for i in range(120)) + b"\r\n"
+        if self.mode == "chunk":  # the echo as a chunk-size line
+            return ok + b"Transfer-Encoding: chunked\r\n\r\n" + echo + b"\r\n"
+        if self.mode == "truncated":  # a chunked body cut short
+            return ok + b"Transfer-Encoding: chunked\r\n\r\nffff\r\n" + echo
+        if self.mode == "truncated-length":  # a Content-Length body cut short
+            return ok + b"Content-Length: 99999\r\n\r\n" + echo
+        return b""  # silent: the connection is closed without an answer
+
+    def proofs(self) -> list[str]:
+        """The DPoP proofs the server was sent."""
+        found = [re.search(rb"(?im)^dpop:\s*(\S+)", r) for r in self.received]
+        return [m.group(1).decode() for m in found if m is not None]
+
+
+# mode -> (exception class, what the message must still say)
+HOSTILE_EXPECTED: dict[str, tuple[type[st.SigninTokenError], str]] = {
+    "status": (st.TransportError, "failed: HTTP/1.1 4x0 "),
+    "header": (st.ServiceError, "HTTP 502"),
+    "long": (st.TransportError, "failed: got more than 65536 bytes when reading status line"),
+    "long-header": (st.TransportError, "failed: got more than 65536 bytes when reading header line"),
+    "many-headers": (st.TransportError, "failed: got more than 100 headers"),
+    "chunk": (st.TransportError, "failed: IncompleteRead("),
+    "truncated": (st.TransportError, "failed: IncompleteRead("),
+    "truncated-length": (st.InvalidResponseError, "malformed token response"),
+    "silent": (st.TransportError, "failed: Remote end closed connection without response"),
+}
+HOSTILE_CLI_MODES = ("status", "header", "long", "truncated", "truncated-length")
+
+
+@pytest.fixture(params=HostileServer.MODES)
+def hostile(request: pytest.FixtureRequest) -> Iterator[HostileServer]:
+    server = HostileServer(request.param)
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def hostile_secrets(server: HostileServer, *values: str, pem: str | None = None) -> set[str]:
+    """Every secret that must not come back: ``values``, each proof sent and
+    its signature, a PEM's private lines."""
+    found = {v for v in values if v}
+    for proof in server.proofs():
+        found |= {proof, proof.rsplit(".", 1)[1], proof.split(".")[1]}
+    if pem is not None:
+        found |= rob_key_secrets(pem)
+    assert found
+    return found
+
+
+def exception_chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and every exception reachable through ``__cause__``/``__context__``."""
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        item = todo.pop()
+        if item is not None and all(item is not s for s in seen):
+            seen.append(item)
+            todo += [item.__cause__, item.__context__]
+    return seen
+
+
+def hostile_check_exception(exc: BaseException, server: HostileServer, secrets_: set[str]) -> None:
+    """No secret in str/repr/traceback of ``exc`` or of anything chained to it, no library
+    exception chained, and the message still names the origin and the failure."""
+    kind, what = HOSTILE_EXPECTED[server.mode]
+    assert isinstance(exc, kind), repr(exc)
+    assert what in str(exc), str(exc)
+    if kind is st.TransportError:
+        assert str(exc).startswith(f"request to http://127.0.0.1:{server.port} failed: "), str(exc)
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    for item in exception_chain(exc):
+        assert isinstance(item, (st.SigninTokenError, st._RedactedError)), repr(item)
+        text += str(item) + repr(item) + repr(item.args) + repr(vars(item))
+    assert rob_leaks(text, secrets_) == [], text[:3000]
+    if kind is not st.ServiceError:  # a stand-in naming the original type
+        assert isinstance(exc.__cause__, st._RedactedError), repr(exc.__cause__)
+        assert exc.__suppress_context__
+
+
+class TestTransportRedaction:
+    """PROTOCOL.md §12, COMMON standards: text from the network or from a library exception
+    reaches no message, log line or traceback unredacted.  A hostile server echoes the
+    request (refresh token, code, verifier, proof) into a malformed status line, error
+    fields, an over-long line, too many headers, a chunk-size line or a cut body."""
+
+    @staticmethod
+    def refresh(client: st.SigninClient, token: str, key: st.DPoPKey, *, use_async: bool) -> BaseException:
+        request = st.CreateOAuth2TokenRequest(
+            st.CreateOAuth2TokenRequestBody(
+                client_id=st.SAME_DEVICE_CLIENT_ID, grant_type="refresh_token", refresh_token=token
+            )
+        )
+        with pytest.raises(st.SigninTokenError) as info:
+            if use_async:
+                asyncio.run(client.create_oauth2_token_async(request, key))
+            else:
+                client.create_oauth2_token(request, key)
+        return info.value
+
+    @pytest.mark.parametrize("use_async", [False, True], ids=["blocking", "asyncio"])
+    def test_api_refresh(self, hostile: HostileServer, use_async: bool) -> None:
+        token = "rt-HOSTILE-" + uuid.uuid4().hex
+        key = st.DPoPKey.generate()
+        client = st.SigninClient(endpoint_url=hostile.url, environ={}, max_attempts=1)
+        exc = self.refresh(client, token, key, use_async=use_async)
+        assert len(hostile.received) == 1 and token.encode() in hostile.received[0]
+        hostile_check_exception(exc, hostile, hostile_secrets(hostile, token))
+
+    @pytest.mark.parametrize("use_async", [False, True], ids=["blocking", "asyncio"])
+    @pytest.mark.parametrize("body_format", ["json", "form"])
+    def test_api_code_redemption(self, hostile: HostileServer, use_async: bool, body_format: str) -> None:
+        pkce = st.generate_pkce()
+        code = "code-HOSTILE-" + uuid.uuid4().hex
+        body = st.CreateOAuth2TokenRequestBody(
+            client_id=st.SAME_DEVICE_CLIENT_ID,
+            grant_type="authorization_code",
+            code=code,
+            redirect_uri=CORE_REDIRECT,
+            code_verifier=pkce.code_verifier,
+        )
+        client = st.SigninClient(endpoint_url=hostile.url, environ={})
+        key = st.DPoPKey.generate()
+        with pytest.raises(st.SigninTokenError) as info:
+            if use_async:
+                asyncio.run(
+                    client.create_oauth2_token_async(
+                        st.CreateOAuth2TokenRequest(body), key, body_format=body_format
+                    )
+                )
+            else:
+                client.create_oauth2_token(st.CreateOAuth2TokenRequest(body), key, body_format=body_format)
+        assert len(hostile.received) == 1  # a code redemption is never retried
+        assert pkce.code_verifier.encode() in hostile.received[0]
+        hostile_check_exception(info.value, hostile, hostile_secrets(hostile, code, pkce.code_verifier))
+
+    @pytest.mark.parametrize("mode", HOSTILE_CLI_MODES)
+    @pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
+    def test_cli_credentials(self, fake: FakeSignin, aws_env: dict[str, str], mode: str, debug: bool) -> None:
+        key = st.DPoPKey.generate()
+        path = write_session(aws_env, fake, key=key, expires_in=60)  # due for a refresh
+        token = json.loads(path.read_text())["refreshToken"]
+        server = HostileServer(mode)
+        try:
+            aws_env["AWS_ENDPOINT_URL_SIGNIN"] = server.url
+            result = run_cli(["credentials", *(["--debug"] if debug else [])], aws_env)
+        finally:
+            server.close()
+        assert result.returncode == 1, result.stderr
+        assert result.stdout == ""
+        assert server.received and all(token.encode() in r for r in server.received)
+        secrets_ = hostile_secrets(server, token, pem=key.to_pem())
+        assert rob_leaks(result.stdout + result.stderr, secrets_) == [], result.stderr
+        rob_check_error_output(result.stderr, debug=debug, login=False)
+        error = next(line for line in result.stderr.splitlines() if line.startswith("error: "))
+        assert HOSTILE_EXPECTED[mode][1] in error, error
+        if debug and HOSTILE_EXPECTED[mode][0] is not st.ServiceError:
+            assert "_RedactedError: " in result.stderr, result.stderr  # the stand-in (in __main__)
+        assert json.loads(path.read_text())["refreshToken"] == token  # the entry is untouched
+
+    @pytest.mark.parametrize("mode", HOSTILE_CLI_MODES)
+    @pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
+    def test_cli_token_code_redemption(
+        self, aws_env: dict[str, str], tmp_path: Path, mode: str, debug: bool
+    ) -> None:
+        key = st.DPoPKey.generate()
+        key_file = tmp_path / "dpop.pem"
+        key_file.write_text(key.to_pem())
+        code = "code-HOSTILE-" + uuid.uuid4().hex
+        verifier = st.generate_pkce().code_verifier
+        server = HostileServer(mode)
+        try:
+            argv = [
+                "token",
+                "--endpoint-url",
+                server.url,
+                "--dpop-key",
+                str(key_file),
+                "--grant-type",
+                "authorization_code",
+                "--client-id",
+                st.SAME_DEVICE_CLIENT_ID,
+                "--code",
+                code,
+                "--redirect-uri",
+                CORE_REDIRECT,
+                f"--code-verifier={verifier}",
+                *(["--debug"] if debug else []),
+            ]
+            result = run_cli(argv, aws_env)
+        finally:
+            server.close()
+        assert result.returncode == 1, result.stderr
+        assert result.stdout == ""
+        assert len(server.received) == 1 and code.encode() in server.received[0]
+        secrets_ = hostile_secrets(server, code, verifier, pem=key.to_pem())
+        assert rob_leaks(result.stderr, secrets_) == [], result.stderr
+        error = next(line for line in result.stderr.splitlines() if line.startswith("error: "))
+        assert HOSTILE_EXPECTED[mode][1] in error, error
+        if debug:
+            assert "Traceback (most recent call last)" in result.stderr
+        else:
+            assert result.stderr.splitlines() == [error], result.stderr
+
+    def test_noted_secrets_redacted_in_every_form(self) -> None:
+        key = st.DPoPKey.generate()
+        pem = key.to_pem()
+        secret = "SK/" + uuid.uuid4().hex + "+=~ é"
+        st._note_secrets(pem, secret, None, "short")
+        lines = pem.strip().splitlines()[1:-1]
+        texts = [
+            pem,
+            json.dumps({"dpopKey": pem}),
+            json.dumps({"dpopKey": pem}, ensure_ascii=False),
+            urllib.parse.quote(pem, safe=""),
+            urllib.parse.urlencode({"k": pem, "s": secret}),
+            repr(pem.encode()),
+            " ".join(lines),
+            "".join(lines),
+            *lines,
+            secret,
+            urllib.parse.quote(secret),
+            urllib.parse.quote_plus(secret),
+            json.dumps(secret),
+            json.dumps(secret).replace("/", "\\/"),
+        ]
+        for text in texts:
+            out = st._redact(f"before {text} after")
+            assert out.startswith("before ") and out.endswith(" after"), out
+            assert rob_leaks(out, {*lines, secret}) == [], (text, out)
+        # Short values are not secrets: "short" would mangle ordinary words.
+        assert st._redact("a short message with a key") == "a short message with a key"
+        assert st._redact("token abc", ["abc"]) == "token abc"
+
+    def test_noted_secrets_are_bounded_oldest_dropped(self) -> None:
+        first = "first-" + uuid.uuid4().hex
+        st._note_secrets(first)
+        assert st._redact(first) == "***"
+        many = [f"later-{i}-{uuid.uuid4().hex}" for i in range(1000)]
+        st._note_secrets(*many)
+        assert len(st._noted_secrets) <= 512
+        assert st._redact(many[-1]) == "***"  # the newest are kept
+        assert st._redact(first) == first  # the oldest went
+        assert st._redact(first, [first]) == "***"  # a secret in flight is always redacted
+
+
+# --------------------------------------------------------------------------
+# The client: asyncio
+# --------------------------------------------------------------------------
+
+
+class SlowFakeSignin(FakeSignin):
+    """The strict fake with one more fault: ``("delay", seconds)`` answers normally, late."""
+
+    def _fault(self, h: Any, fault: tuple[Any, ...]) -> bool:
+        if fault[0] == "delay":
+            time.sleep(fault[1])
+            return False
+        return super()._fault(h, fault)
+
+
+class TLSFakeSignin(FakeSignin):
+    """The strict fake over TLS (``cert``/``key`` files), known as ``https://host[:port]``."""
+
+    def __init__(self, cert: Path, key: Path, host: str = "127.0.0.1", *, default_port: bool = False) -> None:
+        super().__init__()
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(str(cert), str(key))
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.url = f"https://{host}" if default_port else f"https://{host}:{self.port}"
+        self.token_url = self.url + "/v1/token"
+
+
+def tls_der_int(value: int) -> bytes:
+    return der_tlv(0x02, value.to_bytes(value.bit_length() // 8 + 1, "big"))
+
+
+def tls_certificate(
+    key: st.DPoPKey, subject: str, issuer_key: st.DPoPKey, issuer: str, *, names: tuple[str, ...] = ()
+) -> str:
+    """An X.509 v3 certificate (RFC 5280) in PEM, built by hand and signed (ES256) with
+    the module's own signer: a CA when ``names`` is empty, else a server certificate
+    for those DNS names / IPv4 addresses."""
+
+    def oid(text: str) -> bytes:
+        return der_tlv(0x06, bytes.fromhex(text))
+
+    def name(cn: str) -> bytes:
+        return der_tlv(0x30, der_tlv(0x31, der_tlv(0x30, oid("550403") + der_tlv(0x0C, cn.encode()))))
+
+    def ext(ident: str, value: bytes, critical: bool = False) -> bytes:
+        flag = der_tlv(0x01, b"\xff") if critical else b""
+        return der_tlv(0x30, oid(ident) + flag + der_tlv(0x04, value))
+
+    def point(k: st.DPoPKey) -> bytes:
+        return b"\x04" + b64url_decode(k.public_jwk["x"]) + b64url_decode(k.public_jwk["y"])
+
+    def utc(when: float) -> bytes:
+        return der_tlv(0x17, time.strftime("%y%m%d%H%M%SZ", time.gmtime(when)).encode())
+
+    ca = not names
+    extensions = [
+        ext("551d13", der_tlv(0x30, der_tlv(0x01, b"\xff") if ca else b""), critical=True),
+        ext("551d0f", der_tlv(0x03, b"\x01\x06" if ca else b"\x07\x80"), critical=True),
+        ext("551d0e", der_tlv(0x04, hashlib.sha256(point(key)).digest()[:20])),
+        ext("551d23", der_tlv(0x30, der_tlv(0x80, hashlib.sha256(point(issuer_key)).digest()[:20]))),
+    ]
+    if names:
+        alt = b"".join(
+            der_tlv(0x87, socket.inet_aton(n)) if n[0].isdigit() else der_tlv(0x82, n.encode()) for n in names
+        )
+        extensions += [
+            ext("551d11", der_tlv(0x30, alt)),
+            ext("551d25", der_tlv(0x30, oid("2b06010505070301"))),
+        ]
+    algorithm = der_tlv(0x30, oid("2a8648ce3d040302"))  # ecdsa-with-SHA256
+    spki = der_tlv(0x30, der_tlv(0x30, oid(OID_EC) + oid(OID_P256)) + der_tlv(0x03, b"\x00" + point(key)))
+    tbs = der_tlv(
+        0x30,
+        der_tlv(0xA0, der_tlv(0x02, b"\x02"))
+        + tls_der_int(secrets.randbits(63) | 1)
+        + algorithm
+        + name(issuer)
+        + der_tlv(0x30, utc(time.time() - 3600) + utc(time.time() + 86400))
+        + name(subject)
+        + spki
+        + der_tlv(0xA3, der_tlv(0x30, b"".join(extensions))),
+    )
+    raw = issuer_key.sign(tbs)
+    signature = der_tlv(
+        0x30, tls_der_int(int.from_bytes(raw[:32], "big")) + tls_der_int(int.from_bytes(raw[32:], "big"))
+    )
+    return pem_armor("CERTIFICATE", der_tlv(0x30, tbs + algorithm + der_tlv(0x03, b"\x00" + signature)))
+
+
+PROXIED_HOST = "signin.example.invalid"  # never resolved: only a proxy is asked for it
+
+
+@pytest.fixture
+def tls_files(tmp_path: Path) -> dict[str, Path]:
+    """A CA, a server certificate and key for 127.0.0.1 and PROXIED_HOST, and another CA."""
+    ca_key, server_key, other_key = st.DPoPKey.generate(), st.DPoPKey.generate(), st.DPoPKey.generate()
+    files = {
+        "ca": tls_certificate(ca_key, "test CA", ca_key, "test CA"),
+        "cert": tls_certificate(server_key, "server", ca_key, "test CA", names=("127.0.0.1", PROXIED_HOST)),
+        "key": server_key.to_pem(),
+        "other-ca": tls_certificate(other_key, "other CA", other_key, "other CA"),
+    }
+    paths = {}
+    for label, text in files.items():
+        paths[label] = tmp_path / f"{label}.pem"
+        paths[label].write_text(text)
+    return paths
+
+
+class RecordingProxy:
+    """A loopback HTTP proxy recording each request head: ``CONNECT`` is tunnelled to
+    ``upstream`` whatever host it names (or answered with ``refusal``, which may hold
+    ``{echo}``, the head itself); any other request is answered with ``reply``."""
+
+    def __init__(self, upstream: int | None = None, *, reply: bytes = b"", refusal: bytes = b"") -> None:
+        self.upstream, self.reply, self.refusal = upstream, reply, refusal
+        self.heads: list[bytes] = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.stopped = threading.Event()
+        self.threads = [threading.Thread(target=self._serve, daemon=True)]
+        self.threads[0].start()
+
+    def close(self) -> None:
+        self.stopped.set()
+        for thread in list(self.threads):
+            thread.join(10)
+        self.sock.close()
+
+    def _serve(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            thread = threading.Thread(target=self._one, args=(conn,), daemon=True)
+            self.threads.append(thread)
+            thread.start()
+
+    def _one(self, conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):
+            conn.settimeout(10)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                data += chunk
+            head, _, rest = data.partition(b"\r\n\r\n")
+            self.heads.append(head)
+            if not head.startswith(b"CONNECT "):
+                m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+                while m is not None and len(rest) < int(m.group(1)):
+                    rest += conn.recv(65536)
+                conn.sendall(self.reply)
+                return
+            if self.refusal or self.upstream is None:
+                conn.sendall(self.refusal.replace(b"{echo}", head.replace(b"\r\n", b" ")))
+                return
+            with socket.create_connection(("127.0.0.1", self.upstream), timeout=10) as up:
+                conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                self._pipe(conn, up)
+
+    @staticmethod
+    def _pipe(a: socket.socket, b: socket.socket) -> None:
+        import selectors
+
+        with selectors.DefaultSelector() as sel:
+            sel.register(a, selectors.EVENT_READ, b)
+            sel.register(b, selectors.EVENT_READ, a)
+            while True:
+                for key, _ in sel.select(10):
+                    data = key.fileobj.recv(65536)  # type: ignore[union-attr]
+                    if not data:
+                        return
+                    key.data.sendall(data)
+
+
+def drive(
+    client: st.SigninClient, request: st.CreateOAuth2TokenRequest, key: st.DPoPKey, use_async: bool, **kw: Any
+) -> st.CreateOAuth2TokenResponse:
+    """One call through the blocking or the asyncio driver."""
+    if use_async:
+        return asyncio.run(client.create_oauth2_token_async(request, key, **kw))
+    return client.create_oauth2_token(request, key, **kw)
+
+
+def outcome(fn: Callable[[], object]) -> tuple[str, str]:
+    """(exception type, message without the per-response request id) of ``fn``, or ("ok", "")."""
+    try:
+        fn()
+    except Exception as exc:
+        return type(exc).__name__, re.sub(r" \[request id [^]]*\]", "", str(exc))
+    return "ok", ""
+
+
+class TestClientAsyncio:
+    """SigninClient.create_oauth2_token_async: the same requests, results, retries and errors
+    as the blocking call (one sans-IO core, two drivers); the loop never blocks; cancelling
+    closes the connection at once and leaves no thread; TLS always verified; proxies as urllib."""
+
+    @pytest.mark.parametrize("body_format", ["json", "form"])
+    def test_refresh_same_as_blocking(self, fake: FakeSignin, body_format: str) -> None:
+        key = st.DPoPKey.generate()
+        client = core_client(fake)
+        outs = [
+            drive(client, refresh_request(fake, key), key, use_async, body_format=body_format)
+            for use_async in (False, True)
+        ]
+        for out in outs:
+            body = out.token_output
+            assert isinstance(out, st.CreateOAuth2TokenResponse)
+            assert body.token_type == TOKEN_TYPE and body.expires_in == 900 and body.id_token is None
+            assert body.refresh_token in fake.refresh_tokens  # issued, bound to the key
+            assert body.access_token.secret_access_key.startswith("sk-")
+        sync_rec, async_rec = fake.token_calls("refresh_token")
+        assert set(sync_rec["json"]) == set(async_rec["json"]) == {"clientId", "grantType", "refreshToken"}
+        assert {k.lower() for k in sync_rec["headers"]} == {k.lower() for k in async_rec["headers"]}
+        for name in ("Content-Type", "Accept", "User-Agent", "Connection", "Host"):
+            assert request_header(sync_rec, name) == request_header(async_rec, name), name
+        assert proof_claims(async_rec)["htu"] == fake.token_url and async_rec["jkt"] == key.thumbprint()
+        # The rotated token refreshes again through the asyncio driver.
+        again = st.CreateOAuth2TokenRequest(
+            st.CreateOAuth2TokenRequestBody(
+                client_id=st.SAME_DEVICE_CLIENT_ID,
+                grant_type="refresh_token",
+                refresh_token=outs[1].token_output.refresh_token,
+            )
+        )
+        assert drive(client, again, key, True).token_output.refresh_token in fake.refresh_tokens
+
+    def test_code_redemption_same_as_blocking(self, fake: FakeSignin) -> None:
+        client = core_client(fake)
+        results = []
+        for use_async in (False, True):
+            key = st.DPoPKey.generate()
+            request, _, _ = code_request(fake, CORE_REDIRECT)
+            out = drive(client, request, key, use_async).token_output
+            assert out.id_token is not None and out.refresh_token is not None
+            assert fake.refresh_tokens[out.refresh_token]["jkt"] == key.thumbprint()
+            # A code is single use: the replay is refused the same way by both drivers.
+            results.append(outcome(lambda: drive(client, request, key, use_async)))  # noqa: B023
+        assert results[0] == results[1] and results[0][0] == "ValidationException", results
+
+    @pytest.mark.parametrize(
+        ("grant", "faults", "expected", "requests"),
+        [
+            ("refresh", [("status", 500, "InternalServerException", "server_error")] * 2, "ok", 3),
+            ("refresh", [("reset",)], "ok", 2),
+            (
+                "refresh",
+                [("status", 429, "TooManyRequestsError", "INVALID_REQUEST")] * 3,
+                "TooManyRequestsError",
+                3,
+            ),
+            ("refresh", [("status", 503, "", "server_error", {"Retry-After": "21"})], "ServiceError", 1),
+            (
+                "refresh",
+                [("status", 400, "ValidationException", "INVALID_REQUEST")],
+                "ValidationException",
+                1,
+            ),
+            ("refresh", [("redirect",)], "InvalidResponseError", 1),
+            ("refresh", [("huge",)], "InvalidResponseError", 1),
+            (
+                "code",
+                [("status", 500, "InternalServerException", "server_error")],
+                "InternalServerException",
+                1,
+            ),
+            ("code", [("reset",)], "TransportError", 1),
+        ],
+        ids=[
+            "500-500-ok",
+            "reset-ok",
+            "429x3",
+            "retry-after-21",
+            "400",
+            "redirect",
+            "huge",
+            "code-500",
+            "code-reset",
+        ],
+    )
+    def test_retries_same_as_blocking(
+        self, fake: FakeSignin, grant: str, faults: list[tuple[Any, ...]], expected: str, requests: int
+    ) -> None:
+        seen = []
+        for use_async in (False, True):
+            fake.requests.clear()
+            fake.faults[:] = list(faults)
+            key = st.DPoPKey.generate()
+            request = (
+                refresh_request(fake, key) if grant == "refresh" else code_request(fake, CORE_REDIRECT)[0]
+            )
+            kind, message = outcome(lambda: drive(core_client(fake), request, key, use_async))  # noqa: B023
+            assert kind == expected, message
+            assert len(fake.requests) == requests
+            rob_check_jtis(fake)  # a new proof per attempt
+            seen.append(message)
+        assert seen[0] == seen[1]
+
+    def test_clock_skew_retry(self, fake: FakeSignin) -> None:
+        fake.clock_offset = 600.0
+        offsets: list[float] = []
+        key = st.DPoPKey.generate()
+        client = st.SigninClient(endpoint_url=fake.url, environ={}, on_clock_skew=offsets.append)
+        out = drive(client, refresh_request(fake, key), key, True)
+        assert out.token_output.refresh_token in fake.refresh_tokens
+        assert len(fake.requests) == 2 and len(offsets) == 1 and abs(offsets[0] - 600) < 5
+        assert abs(client.clock_offset - 600) < 5
+
+    def test_loop_keeps_ticking_while_waiting(self) -> None:
+        fake = SlowFakeSignin()
+        try:
+            fake.faults.append(("delay", 1.5))
+            key = st.DPoPKey.generate()
+            client = core_client(fake)
+            request = refresh_request(fake, key)
+
+            async def main() -> tuple[st.CreateOAuth2TokenResponse, list[float]]:
+                ticks: list[float] = []
+
+                async def ticker() -> None:
+                    while True:
+                        ticks.append(time.monotonic())
+                        await asyncio.sleep(0.01)
+
+                task = asyncio.ensure_future(ticker())
+                try:
+                    return await client.create_oauth2_token_async(request, key), ticks
+                finally:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+
+            out, ticks = asyncio.run(main())
+        finally:
+            fake.close()
+        assert out.token_output.refresh_token in fake.refresh_tokens
+        gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+        assert len(ticks) >= 50, len(ticks)
+        assert max(gaps) < 0.5, max(gaps)
+
+    @pytest.mark.parametrize("how", ["wait_for", "cancel"])
+    def test_cancel_closes_connection_and_leaves_no_thread(self, how: str) -> None:
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        state = {"request": threading.Event(), "closed": threading.Event(), "gave_up": threading.Event()}
+
+        def hang() -> None:  # read the request, answer nothing, watch for the client's close
+            server.settimeout(20)
+            with contextlib.suppress(OSError):
+                conn, _ = server.accept()
+                with conn:
+                    conn.settimeout(20)
+                    data = b""
+                    while b"\r\n\r\n" not in data:
+                        data += conn.recv(65536)
+                    state["request"].set()
+                    try:
+                        while conn.recv(65536):
+                            pass
+                        state["closed"].set()
+                    except socket.timeout:
+                        state["gave_up"].set()
+
+        before = set(threading.enumerate())
+        thread = threading.Thread(target=hang, daemon=True)
+        thread.start()
+        client = st.SigninClient(endpoint_url=f"http://127.0.0.1:{server.getsockname()[1]}", environ={})
+        key = st.DPoPKey.generate()
+        request = st.CreateOAuth2TokenRequest(st.CreateOAuth2TokenRequestBody(**CORE_REFRESH))
+
+        async def main() -> None:
+            call = client.create_oauth2_token_async(request, key)
+            if how == "wait_for":
+                with pytest.raises(asyncio.TimeoutError):
+                    await asyncio.wait_for(call, 0.3)
+                return
+            task = asyncio.ensure_future(call)
+            while not state["request"].is_set():
+                await asyncio.sleep(0.01)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+        try:
+            asyncio.run(main())
+            thread.join(25)
+        finally:
+            server.close()
+        assert state["request"].is_set()
+        assert state["closed"].is_set() and not state["gave_up"].is_set()  # closed, not waited out
+        assert [t for t in threading.enumerate() if t not in before and t is not thread] == []
+
+    def test_timeout_against_the_fake_then_the_loop_goes_on(self, fake: FakeSignin) -> None:
+        fake.faults.append(("sleep", 30))
+        key = st.DPoPKey.generate()
+        client = core_client(fake)
+
+        async def main() -> st.CreateOAuth2TokenResponse:
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(client.create_oauth2_token_async(refresh_request(fake, key), key), 0.3)
+            return await client.create_oauth2_token_async(refresh_request(fake, key), key)
+
+        assert asyncio.run(main()).token_output.refresh_token in fake.refresh_tokens
+        assert len(fake.requests) == 2
+
+    def test_own_timeout_same_error_as_blocking(self) -> None:
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen(4)
+            client = st.SigninClient(
+                endpoint_url=f"http://127.0.0.1:{server.getsockname()[1]}",
+                environ={},
+                timeout=0.5,
+                max_attempts=1,
+            )
+            key = st.DPoPKey.generate()
+            request = st.CreateOAuth2TokenRequest(st.CreateOAuth2TokenRequestBody(**CORE_REFRESH))
+            results = [outcome(lambda: drive(client, request, key, a)) for a in (False, True)]  # noqa: B023
+        assert (
+            results[0]
+            == results[1]
+            == ("TransportError", f"request to {client.endpoint} timed out after 0.5 s")
+        )
+
+    @pytest.mark.parametrize(
+        "mode",
+        [
+            "long",
+            "long-header",
+            "many-headers",
+            "chunk",
+            "truncated",
+            "truncated-length",
+            "silent",
+            "refused",
+        ],
+    )
+    def test_transport_errors_same_text_as_blocking(self, mode: str) -> None:
+        server = HostileServer("silent" if mode == "refused" else mode)
+        if mode == "refused":
+            server.close()
+        try:
+            client = st.SigninClient(endpoint_url=server.url, environ={}, max_attempts=1)
+            key = st.DPoPKey.generate()
+            request = st.CreateOAuth2TokenRequest(st.CreateOAuth2TokenRequestBody(**CORE_REFRESH))
+            results = [outcome(lambda: drive(client, request, key, a)) for a in (False, True)]  # noqa: B023
+        finally:
+            server.close()
+        assert results[0] == results[1], results
+        if mode == "refused":
+            assert results[0][1].endswith("Connection refused"), results
+
+    def test_hostile_echo_of_a_refresh_redacted(self) -> None:
+        server = HostileServer("status")
+        try:
+            token = "rt-ASYNC-HOSTILE-" + uuid.uuid4().hex
+            key = st.DPoPKey.generate()
+            client = st.SigninClient(endpoint_url=server.url, environ={})
+            exc = TestTransportRedaction.refresh(client, token, key, use_async=True)
+            assert len(server.received) == 3  # a refresh is retried on transport errors
+            hostile_check_exception(exc, server, hostile_secrets(server, token))
+        finally:
+            server.close()
+
+    def test_https_verified_with_the_ca_bundle(self, tls_files: dict[str, Path]) -> None:
+        fake = TLSFakeSignin(tls_files["cert"], tls_files["key"])
+        try:
+            client = st.SigninClient(endpoint_url=fake.url, environ={}, ca_bundle=str(tls_files["ca"]))
+            for use_async in (False, True, True):
+                key = st.DPoPKey.generate()
+                out = drive(client, refresh_request(fake, key), key, use_async)
+                assert out.token_output.refresh_token in fake.refresh_tokens
+            context = client._tls
+            assert context is not None and context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+            assert drive(client, refresh_request(fake, key), key, True) and client._tls is context  # reused
+        finally:
+            fake.close()
+
+    def test_https_with_a_bad_ca_bundle(self, tls_files: dict[str, Path]) -> None:
+        fake = TLSFakeSignin(tls_files["cert"], tls_files["key"])
+        try:
+            key = st.DPoPKey.generate()
+            results = []
+            for use_async in (False, True):
+                client = st.SigninClient(
+                    endpoint_url=fake.url, environ={}, ca_bundle=str(tls_files["other-ca"]), max_attempts=1
+                )
+                results.append(outcome(lambda: drive(client, refresh_request(fake, key), key, use_async)))  # noqa: B023
+            missing = []
+            for use_async in (False, True):
+                client = st.SigninClient(
+                    endpoint_url=fake.url, environ={}, ca_bundle=str(tls_files["ca"]) + ".gone"
+                )
+                missing.append(outcome(lambda: drive(client, refresh_request(fake, key), key, use_async))[0])  # noqa: B023
+        finally:
+            fake.close()
+        assert results[0] == results[1], results
+        assert results[0][0] == "TransportError" and "CERTIFICATE_VERIFY_FAILED" in results[0][1], results
+        assert missing == ["FileNotFoundError", "FileNotFoundError"]
+        assert fake.token_calls() == []
+
+    def test_https_through_a_connect_proxy(
+        self, tls_files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        fake = TLSFakeSignin(tls_files["cert"], tls_files["key"], PROXIED_HOST, default_port=True)
+        proxy = RecordingProxy(upstream=fake.port)
+        try:
+            for name in ("no_proxy", "NO_PROXY", "http_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
+                monkeypatch.delenv(name, raising=False)
+            monkeypatch.setenv("https_proxy", f"http://proxy-user:pr0xy-pa55word@127.0.0.1:{proxy.port}")
+            client = st.SigninClient(endpoint_url=fake.url, environ={}, ca_bundle=str(tls_files["ca"]))
+            for use_async in (False, True):
+                key = st.DPoPKey.generate()
+                assert drive(client, refresh_request(fake, key), key, use_async).token_output.refresh_token
+        finally:
+            proxy.close()
+            fake.close()
+        assert len(proxy.heads) == 2
+        authorization = "Basic " + base64.b64encode(b"proxy-user:pr0xy-pa55word").decode()
+        for head in proxy.heads:
+            lines = head.decode().split("\r\n")
+            assert re.fullmatch(rf"CONNECT {PROXIED_HOST}:443 HTTP/1\.[01]", lines[0]), lines
+            assert f"proxy-authorization: {authorization}".lower() in [line.lower() for line in lines], lines
+
+    def test_proxy_refusal_echoing_credentials_redacted(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        proxy = RecordingProxy(refusal=b"HTTP/1.1 407 {echo}\r\nContent-Length: 0\r\n\r\n")
+        try:
+            for name in ("no_proxy", "NO_PROXY"):
+                monkeypatch.delenv(name, raising=False)
+            monkeypatch.setenv("https_proxy", f"http://proxy-user:pr0xy-pa55word@127.0.0.1:{proxy.port}")
+            client = st.SigninClient(endpoint_url=f"https://{PROXIED_HOST}", environ={}, max_attempts=1)
+            key = st.DPoPKey.generate()
+            request = st.CreateOAuth2TokenRequest(st.CreateOAuth2TokenRequestBody(**CORE_REFRESH))
+            errors = []
+            for use_async in (False, True):
+                with pytest.raises(st.TransportError) as info:
+                    drive(client, request, key, use_async)
+                errors.append(info.value)
+        finally:
+            proxy.close()
+        assert len(proxy.heads) == 2
+        credentials = base64.b64encode(b"proxy-user:pr0xy-pa55word").decode()
+        for exc in errors:
+            assert "failed: Tunnel connection failed: 407 CONNECT" in str(exc), str(exc)
+            text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            assert rob_leaks(text + repr(exc.__cause__), {"pr0xy-pa55word", credentials}) == [], text
+
+    def test_http_through_a_proxy_uses_the_absolute_url(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        body = b'{"ok": true}'
+        proxy = RecordingProxy(reply=b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+        try:
+            for name in ("no_proxy", "NO_PROXY"):
+                monkeypatch.delenv(name, raising=False)
+            monkeypatch.setenv("http_proxy", proxy.url)
+            url = f"http://{PROXIED_HOST}/v1/token"
+            kw: dict[str, Any] = {"timeout": 10, "ca_bundle": None}
+            responses = [
+                st._http_post(url, b"{}", {"Content-Type": "application/json"}, **kw),
+                asyncio.run(st._http_post_async(url, b"{}", {"Content-Type": "application/json"}, **kw)),
+            ]
+        finally:
+            proxy.close()
+        assert [(r.status, r.body) for r in responses] == [(200, body), (200, body)]
+        assert [h.split(b"\r\n")[0] for h in proxy.heads] == [f"POST {url} HTTP/1.1".encode()] * 2
+
+    def test_loopback_never_proxied(self, fake: FakeSignin, monkeypatch: pytest.MonkeyPatch) -> None:
+        proxy = RecordingProxy(refusal=b"HTTP/1.1 403 no\r\n\r\n", reply=b"HTTP/1.1 403 no\r\n\r\n")
+        try:
+            monkeypatch.setenv("http_proxy", proxy.url)
+            monkeypatch.setenv("https_proxy", proxy.url)
+            key = st.DPoPKey.generate()
+            assert drive(core_client(fake), refresh_request(fake, key), key, True).token_output.refresh_token
+        finally:
+            proxy.close()
+        assert proxy.heads == []
