@@ -3271,13 +3271,16 @@ def get_credentials(
     environ: Mapping[str, str] | None = None,
     on_clock_skew: Callable[[float], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
+    use_cached_on_failure: bool = True,
 ) -> Credentials:
     """The profile's credentials, refreshed first when 5 minutes or less remain.
 
     Reads the config and cache files the AWS CLI uses.  A valid entry costs
     no network and no TLS import.  When a refresh fails while the cached
     credentials are still valid, they are returned and ``on_warning`` (by
-    default: a line on stderr) says what failed.  Raises
+    default: a line on stderr) says what failed, unless
+    ``use_cached_on_failure`` is false (the credential server, which
+    promises 5 minutes).  Raises
     :class:`LoginRequiredError` when a new login is needed and
     :class:`UnsafeFileError` for a cache another user could tamper with.
     """
@@ -3295,7 +3298,7 @@ def get_credentials(
         entry = _refresh_locked(path, session, client, prof, force_refresh, warn)
     except SigninTokenError as exc:
         left = current.seconds_left()
-        if force_refresh or left <= 0 or isinstance(exc, UnsafeFileError):
+        if force_refresh or left <= 0 or not use_cached_on_failure or isinstance(exc, UnsafeFileError):
             raise
         warn(
             _one_line(
@@ -3703,7 +3706,7 @@ class _ServedCredentials:
         creds = self._creds
         if creds is not None and stamp == self._stamp and creds.seconds_left() > _REFRESH_WINDOW:
             return creds
-        creds = get_credentials(self._profile, **self._options)
+        creds = get_credentials(self._profile, use_cached_on_failure=False, **self._options)
         doc = {
             "AccessKeyId": creds.access_key_id,
             "SecretAccessKey": creds.secret_access_key,

@@ -7266,7 +7266,7 @@ class TestEndpointUrlEncoding:
         )
         assert proc.returncode == 2, proc.stderr
         err = proc.stderr.decode("utf-8", "replace")
-        assert "endpoint_url" in err and "UTF-8" in err and "Traceback" not in err
+        assert "--endpoint-url" in err and "UTF-8" in err and "Traceback" not in err
         assert b"\xff" not in proc.stderr and proc.stdout == b""
         assert list(Path(aws_env["HOME"]).iterdir()) == []
 
@@ -9034,7 +9034,7 @@ class TestTransportRedaction:
     @pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
     def test_cli_credentials(self, fake: FakeSignin, aws_env: dict[str, str], mode: str, debug: bool) -> None:
         key = st.DPoPKey.generate()
-        path = write_session(aws_env, fake, key=key, expires_in=60)  # due for a refresh
+        path = write_session(aws_env, fake, key=key, expires_in=-60)  # expired: a refresh is needed
         token = json.loads(path.read_text())["refreshToken"]
         server = HostileServer(mode)
         try:
