@@ -2199,6 +2199,7 @@ _USER_AGENT: Final = (
 
 _ARN_RE: Final = r"arn:aws[a-z-]*:(?:iam|sts)::\d{12}:[\x21-\x7e]{1,1900}"
 _CALLBACK_WAIT: Final = 600.0  # seconds the AWS CLI waits for the browser
+_PASTE_TRIES: Final = 3  # pasted codes read before the cross-device sign-in gives up
 _PAGE: Final = (
     "<!doctype html><html><head><meta charset=utf-8><title>AWS sign-in</title></head>"
     "<body style='font-family:sans-serif;margin:3em'><h1>{title}</h1><p>{text}</p></body></html>"
@@ -2246,6 +2247,27 @@ def _decode_remote_code(pasted: str, state: str) -> str:
     if not hmac.compare_digest(states[0].encode("utf-8"), state.encode("utf-8")):
         raise ParamValidationError("state", "does not match this login; paste the code of this login")
     return codes[0]
+
+
+def _read_pasted_code(inp: TextIO, err: TextIO, state: str) -> str:
+    """Prompt for the pasted code; a typo gets another try (three in all), end of
+    input (Ctrl-D) cancels like Ctrl-C.  Messages start on a line of their own."""
+    for tries_left in range(_PASTE_TRIES - 1, -1, -1):
+        err.write("Code: ")
+        err.flush()
+        line = inp.readline()
+        if not _is_terminal(inp) or not line:
+            err.write("\n")  # no echoed newline to end the prompt's line
+        if not line:
+            raise KeyboardInterrupt
+        try:
+            return _decode_remote_code(line, state)
+        except ParamValidationError as exc:
+            if not tries_left:
+                raise
+            plural = "ies" if tries_left > 1 else "y"
+            err.write(f"That is not the code of this sign-in ({exc.rule}); {tries_left} more tr{plural}.\n")
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class _CallbackServer:
@@ -3530,12 +3552,7 @@ def login(
             redirect_uri=redirect_uri,
         )
         err.write(f"Open this URL on any device, sign in, then paste the code it shows:\n{url}\n")
-        err.write("Code: ")
-        err.flush()
-        pasted = inp.readline()
-        if not pasted.strip():
-            raise ParamValidationError("code", "no code was pasted")
-        code = _decode_remote_code(pasted, pkce.state)
+        code = _read_pasted_code(inp, err, pkce.state)
         client_id = CROSS_DEVICE_CLIENT_ID
     else:
         server = _CallbackServer(pkce.state, redirect_port)

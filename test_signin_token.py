@@ -3571,6 +3571,28 @@ class TestSessLoginRemote:
         (refresh,) = fake.token_calls("refresh_token")
         assert refresh["json"]["clientId"] == SESS_CROSS_DEVICE
 
+    def test_a_typo_gets_another_try_and_ctrl_d_cancels(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        env = login_env(aws_env, fake)
+        with login_process(["login", "--remote"], env, pipe_stdin=True) as h:
+            url = login_url(h)
+            status, pasted = browser_follow(url)
+            assert status == 200
+            rc, out, err = login_finish(h, "not the code\n" + pasted.strip() + "\n")
+        assert rc == 0, err
+        assert out == ""
+        assert err.count("Code: ") == 2 and "1 more try" not in err and "2 more tries" in err
+        assert "That is not the code" in err.splitlines()[err.splitlines().index("Code: ") + 1]
+        assert len(fake.token_calls("authorization_code")) == 1
+        with login_process(["login", "--remote", "--profile", "other"], env, pipe_stdin=True) as h:
+            login_url(h)
+            rc, out, err = login_finish(h, "")  # Ctrl-D at the prompt
+        assert rc == 130, err
+        assert out == ""
+        assert err.splitlines()[-1] == "interrupted" and "Traceback" not in err
+        assert len(fake.token_calls("authorization_code")) == 1
+
     @pytest.mark.parametrize(
         ("case", "craft", "word"),
         [
@@ -3603,10 +3625,13 @@ class TestSessLoginRemote:
             status, pasted = browser_follow(url)
             assert status == 200
             real = dict(urllib.parse.parse_qsl(base64.b64decode(pasted).decode()))
-            rc, out, err = login_finish(h, craft(url_query(url)["state"], real["code"]) + "\n")
+            bad = craft(url_query(url)["state"], real["code"]) + "\n"
+            rc, out, err = login_finish(h, bad * 3)  # three tries, then it gives up
         assert rc == 2, err
         assert out == ""
         assert word in err.lower()
+        assert err.count("Code: ") == 3 and err.count("more tr") == 2
+        assert all(line == "Code: " or not line.startswith("Code: ") for line in err.splitlines()), err
         assert fake.token_calls() == []  # the (real) code was never redeemed
         with fake.lock:
             assert real["code"] in fake.codes
