@@ -1909,6 +1909,53 @@ class _Sleep:
         self.seconds = seconds
 
 
+class _Attempt:
+    """One HTTP attempt of a call as ``on_event`` hears of it: one line, once
+    its outcome and what comes next are known.  Every piece of outside text
+    (the request id, the transport failure) and the line itself go through
+    :func:`_redact` with the request's secrets; no header, no body."""
+
+    __slots__ = ("_label", "_on_event", "_outcome", "_secrets", "_started")
+
+    def __init__(
+        self, on_event: Callable[[str], None] | None, label: str, secrets_: tuple[str | None, ...]
+    ) -> None:
+        self._on_event = on_event
+        self._label = label
+        self._secrets = secrets_
+        self._outcome = ""
+        self._started = time.monotonic()
+
+    def _elapsed(self) -> str:
+        return f"{(time.monotonic() - self._started) * 1000:.0f} ms"
+
+    def answered(self, response: _Response) -> None:
+        """The attempt got ``response``: its status, standard reason and request id."""
+        if self._on_event is None:
+            return
+        import http
+
+        try:
+            reason = " " + http.HTTPStatus(response.status).phrase  # the standard phrase, not the server's
+        except ValueError:
+            reason = ""
+        found = response.headers.get("x-amzn-requestid")
+        request_id = _one_line(_redact(found, self._secrets), 80) if found else "(none)"
+        self._outcome = f"HTTP {response.status}{reason}, request id {request_id}, {self._elapsed()}"
+
+    def failed(self, exc: TransportError) -> None:
+        """The attempt failed in transport (its message is already redacted, and is again)."""
+        if self._on_event is not None:
+            text = _one_line(_redact(str(exc), self._secrets))
+            self._outcome = f"transport failure: {text}, {self._elapsed()}"
+
+    def done(self, decision: str | None) -> None:
+        """Report the attempt, with what comes next (``None``: nothing to say)."""
+        if self._on_event is not None:
+            line = f"POST {self._label}: {self._outcome}" + (f"; {decision}" if decision else "")
+            self._on_event(_one_line(_redact(line, self._secrets), 2000))
+
+
 class SigninClient:
     """A client of the Sign-In service's one operation, ``CreateOAuth2Token``.
 
@@ -1924,6 +1971,12 @@ class SigninClient:
     more than 60 s from our clock, the call is retried once with ``iat``
     corrected; the offset stays in :attr:`clock_offset` and is reported
     through ``on_clock_skew``.
+
+    ``on_event``, when given, is called with one line per HTTP attempt, as
+    both methods make them: method, URL, attempt number, status and request
+    id (or the transport failure), elapsed time, and whether and why the
+    call goes on.  The line is redacted of every secret and never holds a
+    header or a body.
 
     :meth:`create_oauth2_token` blocks; :meth:`create_oauth2_token_async`
     does the same on asyncio (cancellable, never blocking the loop).
@@ -1943,6 +1996,7 @@ class SigninClient:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         on_clock_skew: Callable[[float], None] | None = None,
+        on_event: Callable[[str], None] | None = None,
     ) -> None:
         env = os.environ if environ is None else environ
         _require_type("timeout", timeout, (int, float))
@@ -1966,6 +2020,7 @@ class SigninClient:
         self._clock = clock
         self._sleep = sleep
         self._on_clock_skew = on_clock_skew
+        self._on_event = on_event
         self._tls: ssl.SSLContext | None = None  # the asyncio driver's, built once
 
     def __repr__(self) -> str:
@@ -2084,6 +2139,7 @@ class SigninClient:
         _note_secrets(body.refresh_token, body.code, body.code_verifier)
         retryable = body.grant_type == "refresh_token"
         attempts = self.max_attempts if retryable else 1
+        last_words = "code redemptions are never retried" if not retryable else "last attempt"
         attempt = 0
         skew_retried = False
         while True:
@@ -2096,18 +2152,29 @@ class SigninClient:
                 "User-Agent": _USER_AGENT,
                 "DPoP": proof,
             }
+            label = f"{self.token_url} attempt {attempt}/{attempts}"
+            if skew_retried:
+                label += " (clock corrected)"
+            report = _Attempt(self._on_event, label, secrets_)
             try:
                 response = yield _Post(self.token_url, payload, headers, secrets_)
-            except TransportError:
+            except TransportError as exc:
+                report.failed(exc)
                 if attempt >= attempts:
+                    report.done(f"not retried: {last_words}")
                     raise
                 response = None
             if response is None:  # a transport error: back off, then a new attempt
-                yield _Sleep(self._backoff(attempt))
+                wait = self._backoff(attempt)
+                report.done(f"retrying in {wait:.3f} s (backoff with jitter)")
+                yield _Sleep(wait)
                 continue
+            report.answered(response)
             if response.status == 200:
+                report.done(None)
                 return self._parse(response, secrets_)
             if 300 <= response.status < 400:
+                report.done("not retried: redirects are never followed")
                 raise InvalidResponseError(
                     f"the token endpoint answered HTTP {response.status} (a redirect); "
                     "redirects are never followed",
@@ -2115,16 +2182,30 @@ class SigninClient:
                 )
             error = _service_error(response, secrets_)
             if not skew_retried and self._measure_skew(response, error):
+                report.done(
+                    f"clock-skew retry: the server's Date is {self.clock_offset:+.0f} s from this "
+                    "clock; retrying at once with iat corrected by that offset"
+                )
                 skew_retried = True
                 attempt -= 1  # a corrected proof, not a repeat of the same one
                 continue
             transient = response.status == 429 or response.status >= 500
-            if not transient or attempt >= attempts:
+            if not transient:
+                report.done(f"not retried: HTTP {response.status} is not a retryable status")
+                raise error
+            if attempt >= attempts:
+                report.done(f"not retried: {last_words}")
                 raise error
             after = _retry_after(response)
             wait = self._backoff(attempt) if after is None else after
-            if wait > _BACKOFF_CAP:
-                raise error  # the server asks for longer than we will block
+            if wait > _BACKOFF_CAP:  # the server asks for longer than we will block
+                report.done(
+                    f"not retried: Retry-After asks for {wait:.0f} s, over the {_BACKOFF_CAP:g} s cap, "
+                    "so not waiting"
+                )
+                raise error
+            why = "Retry-After honoured" if after is not None else "retryable status; backoff with jitter"
+            report.done(f"retrying in {wait:.3f} s ({why})")
             yield _Sleep(wait)
 
     def _backoff(self, attempt: int) -> float:
@@ -3083,6 +3164,7 @@ class _Profile:
         endpoint_url: str | None,
         timeout: float,
         on_clock_skew: Callable[[float], None] | None,
+        on_event: Callable[[str], None] | None = None,
     ) -> SigninClient:
         """A client for this profile: its endpoint, FIPS, dual-stack, CA bundle
         and attempts settings (environment first, as in botocore)."""
@@ -3111,6 +3193,7 @@ class _Profile:
             max_attempts=max_attempts,
             environ=environ,
             on_clock_skew=on_clock_skew,
+            on_event=on_event,
             **settings,
         )
 
@@ -3271,6 +3354,7 @@ def get_credentials(
     environ: Mapping[str, str] | None = None,
     on_clock_skew: Callable[[float], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
+    on_event: Callable[[str], None] | None = None,
 ) -> Credentials:
     """The profile's credentials, refreshed first when 5 minutes or less remain.
 
@@ -3280,6 +3364,7 @@ def get_credentials(
     default: a line on stderr) says what failed.  Raises
     :class:`LoginRequiredError` when a new login is needed and
     :class:`UnsafeFileError` for a cache another user could tamper with.
+    ``on_event`` hears of each HTTP attempt (see :class:`SigninClient`).
     """
     warn = on_warning or _default_warning
     prof = _Profile(profile, environ)
@@ -3291,7 +3376,7 @@ def get_credentials(
     if not force_refresh and current.seconds_left() > _REFRESH_WINDOW:
         return current
     try:
-        client = prof.client(chosen_region, endpoint_url, timeout, on_clock_skew)
+        client = prof.client(chosen_region, endpoint_url, timeout, on_clock_skew, on_event)
         entry = _refresh_locked(path, session, client, prof, force_refresh, warn)
     except SigninTokenError as exc:
         left = current.seconds_left()
@@ -3465,6 +3550,7 @@ def login(
     stdin: TextIO | None = None,
     stderr: TextIO | None = None,
     on_clock_skew: Callable[[float], None] | None = None,
+    on_event: Callable[[str], None] | None = None,
 ) -> Credentials:
     """Sign in through a browser and store the session like ``aws login``.
 
@@ -3478,6 +3564,7 @@ def login(
     that session is still usable, which needs ``replace=True`` or a "y" on a
     terminal.  Then writes the cache
     entry and ``login_session`` to the config, under their locks.
+    ``on_event`` hears of each HTTP attempt (see :class:`SigninClient`).
     """
     err = sys.stderr if stderr is None else stderr
     inp = sys.stdin if stdin is None else stdin
@@ -3514,7 +3601,7 @@ def login(
     prompted = chosen_region is None
     if chosen_region is None:
         chosen_region = _prompt_region(prof, inp, err)
-    client = prof.client(chosen_region, endpoint_url, timeout, on_clock_skew)
+    client = prof.client(chosen_region, endpoint_url, timeout, on_clock_skew, on_event)
     pkce = generate_pkce()
     key = DPoPKey.generate()
     if remote:
@@ -3669,6 +3756,7 @@ class _ServedCredentials:
         endpoint_url: str | None,
         timeout: float,
         on_clock_skew: Callable[[float], None] | None,
+        on_event: Callable[[str], None] | None = None,
     ) -> None:
         import threading
 
@@ -3679,6 +3767,7 @@ class _ServedCredentials:
             "endpoint_url": endpoint_url,
             "timeout": timeout,
             "on_clock_skew": on_clock_skew,
+            "on_event": on_event,
         }
         self._config_path = _config_path(os.environ)
         self._config_stamp: object = object()  # never equal to a stat: look at the first call
@@ -4446,7 +4535,11 @@ def _cmd_token(
     with open(args.dpop_key, "rb") as f:
         key = DPoPKey.from_pem(f.read(65536))
     client = SigninClient(
-        args.region, endpoint_url=args.endpoint_url, timeout=args.timeout, on_clock_skew=skew
+        args.region,
+        endpoint_url=args.endpoint_url,
+        timeout=args.timeout,
+        on_clock_skew=skew,
+        on_event=log if args.debug else None,
     )
     log(f"POST {client.token_url} grantType={body.grant_type} jkt={key.thumbprint()}")
     out = client.create_oauth2_token(
@@ -4487,7 +4580,9 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
         stderr.write(f"warning: {_one_line(text, 2000)}\n")
 
     skew = _skew_warner(stderr)
+    trace = log if args.debug else None  # a line per HTTP attempt of the token call
     common = {"region": args.region, "endpoint_url": args.endpoint_url, "timeout": args.timeout}
+    common["on_event"] = trace
     cmd = args.command
     if cmd == "pkce":
         stdout.write(json.dumps(generate_pkce().to_dict()) + "\n")
@@ -4562,7 +4657,7 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     elif cmd == "logout":
         return _cmd_logout(args, stderr)
     elif cmd == "exec":
-        return _cmd_exec(args, stderr, skew)
+        return _cmd_exec(args, stderr, skew, trace)
     elif cmd == "serve":
         return _cmd_serve(args, stdout, stderr, log, skew)
     return _EXIT_OK
@@ -4604,7 +4699,9 @@ _EXEC_REMOVED: Final = (
 _FORWARDED_SIGNALS: Final = ("SIGINT", "SIGTERM", "SIGHUP")
 
 
-def _cmd_exec(args: Any, stderr: TextIO, skew: Callable[[float], None]) -> int:
+def _cmd_exec(
+    args: Any, stderr: TextIO, skew: Callable[[float], None], trace: Callable[[str], None] | None = None
+) -> int:
     """Run the command (default: ``$SHELL``) and return its exit code.
 
     By default the credentials are served to it on 127.0.0.1 for its whole
@@ -4623,6 +4720,7 @@ def _cmd_exec(args: Any, stderr: TextIO, skew: Callable[[float], None]) -> int:
     if not argv:
         argv = [os.environ.get("SHELL") or ("cmd.exe" if sys.platform == "win32" else "/bin/sh")]
     options = {"region": args.region, "endpoint_url": args.endpoint_url, "timeout": args.timeout}
+    options["on_event"] = trace
     env = dict(os.environ)
     server = None
     if args.static:
@@ -4719,6 +4817,7 @@ def _cmd_serve(
         endpoint_url=args.endpoint_url,
         timeout=args.timeout,
         on_clock_skew=skew,
+        on_event=log if args.debug else None,
     )
     creds = source.credentials()  # no session: exit 3 before listening
     server = _CredentialServer(source, token, host=host, port=args.port, log=log if args.debug else None)
