@@ -9724,3 +9724,300 @@ class TestClientAsyncio:
         finally:
             proxy.close()
         assert proxy.heads == []
+
+
+# --------------------------------------------------------------------------
+# The client: on_event, and --debug's line per HTTP attempt
+# --------------------------------------------------------------------------
+
+DBG_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # the fake's x-amzn-RequestId
+
+
+def dbg_attempts(err: str) -> list[str]:
+    """The --debug lines that report an HTTP attempt of the token call (a prompt without its
+    line end, such as login's "Code: ", may come first on the line)."""
+    found = (re.search(r"debug: POST \S+ attempt \d+/\d+.*", line) for line in err.splitlines())
+    return [match[0] for match in found if match]
+
+
+def dbg_token_argv(fake_url: str, key_file: Path, code: str, verifier: str) -> list[str]:
+    """``token --debug``: one code redemption."""
+    return [
+        "token",
+        "--debug",
+        "--endpoint-url",
+        fake_url,
+        "--dpop-key",
+        str(key_file),
+        "--grant-type",
+        "authorization_code",
+        "--client-id",
+        st.SAME_DEVICE_CLIENT_ID,
+        "--code",
+        code,
+        "--redirect-uri",
+        ROB_REDIRECT_URI,
+        f"--code-verifier={verifier}",
+    ]
+
+
+class TestClientDebugEvents:
+    """SigninClient's ``on_event`` and the CLI's --debug: for each HTTP attempt of the token
+    call one ``debug:`` line with the method, URL, attempt number, status and request id (or the
+    transport failure), elapsed time and the retry decision (PROTOCOL.md §11), redacted like
+    the errors; nothing without --debug."""
+
+    def test_500_then_200_shows_both_attempts_with_backoff(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        write_session(aws_env, fake)
+        fake.faults = [("status", 500, "InternalServerException", "SERVER_ERROR")]
+        code, _, err = run_main(["refresh", "--force", "--debug"])
+        assert code == 0, err
+        lines = dbg_attempts(err)
+        assert len(lines) == 2, err
+        url = re.escape(fake.token_url)
+        first = re.fullmatch(
+            rf"debug: POST {url} attempt 1/3: HTTP 500 Internal Server Error, request id ({DBG_ID}), "
+            r"(\d+) ms; retrying in ([0-9.]+) s \(retryable status; backoff with jitter\)",
+            lines[0],
+        )
+        assert first, lines
+        assert 0 <= float(first[3]) <= 0.5  # the first backoff: full jitter over [0, 0.5 s]
+        second = re.fullmatch(
+            rf"debug: POST {url} attempt 2/3: HTTP 200 OK, request id ({DBG_ID}), (\d+) ms", lines[1]
+        )
+        assert second, lines
+        assert first[1] != second[1]
+        assert len(fake.token_calls()) == 2
+
+    @pytest.mark.parametrize(
+        ("retry_after", "decision", "exit_code", "calls"),
+        [
+            ("1", "retrying in 1.000 s (Retry-After honoured)", 0, 2),
+            ("30", "not retried: Retry-After asks for 30 s, over the 20 s cap, so not waiting", 1, 1),
+        ],
+    )
+    def test_retry_after(
+        self,
+        fake: FakeSignin,
+        aws_env: dict[str, str],
+        retry_after: str,
+        decision: str,
+        exit_code: int,
+        calls: int,
+    ) -> None:
+        write_session(aws_env, fake)
+        fake.faults = [("status", 429, "TooManyRequestsError", "SLOW_DOWN", {"Retry-After": retry_after})]
+        code, _, err = run_main(["refresh", "--force", "--debug"])
+        assert code == exit_code, err
+        lines = dbg_attempts(err)
+        assert len(lines) == calls == len(fake.token_calls()), err
+        assert " attempt 1/3: HTTP 429 Too Many Requests, request id " in lines[0]
+        assert lines[0].endswith(f" ms; {decision}"), lines
+
+    @pytest.mark.parametrize(
+        ("faults", "decisions"),
+        [
+            (
+                [("status", 503, "", "UNAVAILABLE")] * 3,
+                ["retrying in", "retrying in", "not retried: last attempt"],
+            ),
+            (
+                [("status", 403, "AccessDeniedException", "ACCESS_DENIED")],
+                ["not retried: HTTP 403 is not a retryable status"],
+            ),
+        ],
+        ids=["last-attempt", "not-retryable"],
+    )
+    def test_why_the_last_attempt_is_the_last(
+        self, fake: FakeSignin, aws_env: dict[str, str], faults: list[tuple[Any, ...]], decisions: list[str]
+    ) -> None:
+        write_session(aws_env, fake)
+        fake.faults = list(faults)
+        code, _, err = run_main(["refresh", "--force", "--debug"])
+        assert code != 0, err
+        lines = dbg_attempts(err)
+        assert len(lines) == len(decisions), err
+        for n, (line, decision) in enumerate(zip(lines, decisions), 1):
+            assert f" attempt {n}/3: HTTP " in line, lines
+            assert line.split(" ms; ", 1)[1].startswith(decision), lines
+        assert len(fake.token_calls()) == len(decisions)
+
+    def test_code_redemption_refused_with_500_is_not_retried(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        key_file = tmp_path / "key.pem"
+        key_file.write_text(st.DPoPKey.generate().to_pem())
+        _, code_value, verifier = code_request(fake, ROB_REDIRECT_URI)
+        fake.faults = [("status", 500, "InternalServerException", "SERVER_ERROR")] * 3
+        code, out, err = run_main(dbg_token_argv(fake.url, key_file, code_value, verifier))
+        assert code == 1 and out == "", err
+        lines = dbg_attempts(err)
+        assert len(lines) == 1, err
+        assert re.fullmatch(
+            rf"debug: POST {re.escape(fake.token_url)} attempt 1/1: HTTP 500 Internal Server Error, "
+            rf"request id {DBG_ID}, \d+ ms; not retried: code redemptions are never retried",
+            lines[0],
+        ), lines
+        assert len(fake.token_calls()) == 1
+
+    def test_transport_failure_shows_the_failure_and_the_retries(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        write_session(aws_env, fake)
+        dead = f"http://127.0.0.1:{free_port()}"  # nobody listens there
+        os.environ["AWS_ENDPOINT_URL_SIGNIN"] = dead  # restored by aws_env
+        code, _, err = run_main(["refresh", "--force", "--debug", "--timeout", "5"])
+        assert code == 1, err
+        lines = dbg_attempts(err)
+        assert len(lines) == 3, err
+        for n, line in enumerate(lines, 1):
+            match = re.fullmatch(
+                rf"debug: POST {re.escape(dead)}/v1/token attempt {n}/3: transport failure: request to "
+                rf"{re.escape(dead)} failed: (.+), \d+ ms; (.+)",
+                line,
+            )
+            assert match, lines
+            assert "refused" in match[1].lower(), line
+            if n < 3:
+                assert re.fullmatch(r"retrying in [0-9.]+ s \(backoff with jitter\)", match[2]), line
+            else:
+                assert match[2] == "not retried: last attempt"
+        assert fake.token_calls() == []
+
+    @pytest.mark.parametrize("offset", [600, -600])
+    def test_clock_skew_retry_is_reported(
+        self, fake: FakeSignin, aws_env: dict[str, str], offset: int
+    ) -> None:
+        fake.clock_offset = offset
+        write_session(aws_env, fake)
+        code, _, err = run_main(["refresh", "--force", "--debug"])
+        assert code == 0, err
+        lines = dbg_attempts(err)
+        assert len(lines) == 2, err
+        first = re.fullmatch(
+            rf"debug: POST \S+ attempt 1/3: HTTP 401 Unauthorized, request id {DBG_ID}, \d+ ms; "
+            r"clock-skew retry: the server's Date is ([+-]\d+) s from this clock; "
+            r"retrying at once with iat corrected by that offset",
+            lines[0],
+        )
+        assert first, lines
+        assert abs(int(first[1]) - offset) <= 5
+        assert re.fullmatch(
+            rf"debug: POST \S+ attempt 1/3 \(clock corrected\): HTTP 200 OK, request id {DBG_ID}, \d+ ms",
+            lines[1],
+        ), lines
+
+    def test_no_secret_in_the_debug_output(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        key = st.DPoPKey.generate()
+        path = write_session(aws_env, fake, key=key)
+        old = json.loads(path.read_text())
+        secrets_ = {old["refreshToken"], *rob_key_secrets(key.to_pem())}
+        # A request id echoing the refresh token (the fake's own id comes first: the last one counts).
+        fake.faults = [
+            ("status", 500, "", "SERVER_ERROR", {"x-amzn-RequestId": f"echo-{old['refreshToken']}"})
+        ]
+        code, _, refresh_err = run_main(["refresh", "--force", "--debug"])
+        assert code == 0, refresh_err
+        new = json.loads(path.read_text())
+        secrets_ |= {
+            new["refreshToken"],
+            new["accessToken"]["secretAccessKey"],
+            new["accessToken"]["sessionToken"],
+        }
+        # A code redemption whose request id echoes the code and the verifier.
+        key_file = tmp_path / "key.pem"
+        key_file.write_text(key.to_pem())
+        _, code_value, verifier = code_request(fake, ROB_REDIRECT_URI)
+        secrets_ |= {code_value, verifier}
+        fake.faults = [("status", 500, "", "SERVER_ERROR", {"x-amzn-RequestId": f"{code_value}.{verifier}"})]
+        code, _, token_err = run_main(dbg_token_argv(fake.url, key_file, code_value, verifier))
+        assert code == 1, token_err
+        _, code_value, verifier = code_request(fake, ROB_REDIRECT_URI)
+        secrets_ |= {code_value, verifier}
+        code, out, ok_err = run_main(dbg_token_argv(fake.url, key_file, code_value, verifier))
+        assert code == 0, ok_err
+        issued = json.loads(out)
+        secrets_ |= {issued["refreshToken"], issued["accessToken"]["secretAccessKey"]}
+        secrets_ |= {issued["accessToken"]["sessionToken"], issued["idToken"]}
+        proofs = {request_header(record, "DPoP") for record in fake.token_calls()}
+        assert len(proofs) == 4  # two refresh attempts, two code redemptions
+        secrets_ |= proofs
+        err = refresh_err + token_err + ok_err
+        assert len(dbg_attempts(err)) == 4, err
+        assert rob_leaks(err, secrets_) == [], err
+        assert "request id echo-***, " in dbg_attempts(refresh_err)[0]
+        assert "request id ***.***, " in dbg_attempts(token_err)[0]
+
+    def test_blocking_and_asyncio_report_alike(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        reports = []
+        for use_async in (False, True):
+            events: list[str] = []
+            client = core_client(fake, on_event=events.append)
+            fake.faults = [("status", 502, "", "BAD_GATEWAY"), ("reset",)]
+            drive(client, refresh_request(fake, key), key, use_async)
+            numbers = r"(?<=request id )[^,]+|\d+(?= ms)|(?<=retrying in )[0-9.]+"
+            reports.append([re.sub(numbers, "N", event) for event in events])
+        assert len(reports[0]) == 3, reports
+        assert reports[0] == reports[1], reports
+        assert [re.search(r" attempt \d/3: \w+", e)[0] for e in reports[0]] == [  # type: ignore[index]
+            " attempt 1/3: HTTP",
+            " attempt 2/3: transport",
+            " attempt 3/3: HTTP",
+        ]
+
+    def test_without_debug_nothing_is_said(
+        self, fake: FakeSignin, aws_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        write_session(aws_env, fake)
+        fake.faults = [("status", 500, "", "SERVER_ERROR")]
+        code, _, err = run_main(["refresh", "--force"])
+        assert code == 0, err
+        assert "debug:" not in err
+        assert len(fake.token_calls()) == 2
+        key = st.DPoPKey.generate()
+        fake.faults = [("status", 500, "", "SERVER_ERROR")]
+        core_client(fake).create_oauth2_token(refresh_request(fake, key), key)  # no on_event
+        captured = capsys.readouterr()
+        assert captured.out == captured.err == ""
+
+    @pytest.mark.parametrize("command", ["credentials", "refresh", "exec", "exec-static", "serve", "login"])
+    def test_every_command_that_calls_the_service_reports(
+        self, fake: FakeSignin, aws_env: dict[str, str], command: str
+    ) -> None:
+        attempts = "1/3"  # a refresh
+        if command == "login":
+            attempts = "1/1"  # a code redemption
+            env = login_env(aws_env, fake)
+            with login_process(["login", "--remote", "--debug", "--yes"], env, pipe_stdin=True) as h:
+                status, pasted = browser_follow(login_url(h))
+                assert status == 200
+                rc, _, err = login_finish(h, pasted + "\n", timeout=60)
+            assert rc == 0, err
+        elif command == "serve":
+            write_session(aws_env, fake, expires_in=60)  # due for a refresh
+            with srv_serve(aws_env, "--debug") as h:
+                pass
+            err = "".join(h.stderr)
+        else:
+            write_session(aws_env, fake, expires_in=60)
+            argv = {
+                "credentials": ["credentials", "--debug"],
+                "refresh": ["refresh", "--debug"],
+                "exec": ["exec", "--debug", "--", sys.executable, "-c", "pass"],
+                "exec-static": ["exec", "--static", "--debug", "--", sys.executable, "-c", "pass"],
+            }[command]
+            result = run_cli(argv, aws_env)
+            assert result.returncode == 0, result.stderr
+            err = result.stderr
+        lines = dbg_attempts(err)
+        assert len(lines) == 1, err
+        assert re.fullmatch(
+            rf"debug: POST {re.escape(fake.token_url)} attempt {attempts}: HTTP 200 OK, "
+            rf"request id {DBG_ID}, \d+ ms",
+            lines[0],
+        ), lines
