@@ -1909,6 +1909,53 @@ class _Sleep:
         self.seconds = seconds
 
 
+class _Attempt:
+    """One HTTP attempt of a call as ``on_event`` hears of it: one line, once
+    its outcome and what comes next are known.  Every piece of outside text
+    (the request id, the transport failure) and the line itself go through
+    :func:`_redact` with the request's secrets; no header, no body."""
+
+    __slots__ = ("_label", "_on_event", "_outcome", "_secrets", "_started")
+
+    def __init__(
+        self, on_event: Callable[[str], None] | None, label: str, secrets_: tuple[str | None, ...]
+    ) -> None:
+        self._on_event = on_event
+        self._label = label
+        self._secrets = secrets_
+        self._outcome = ""
+        self._started = time.monotonic()
+
+    def _elapsed(self) -> str:
+        return f"{(time.monotonic() - self._started) * 1000:.0f} ms"
+
+    def answered(self, response: _Response) -> None:
+        """The attempt got ``response``: its status, standard reason and request id."""
+        if self._on_event is None:
+            return
+        import http
+
+        try:
+            reason = " " + http.HTTPStatus(response.status).phrase  # the standard phrase, not the server's
+        except ValueError:
+            reason = ""
+        found = response.headers.get("x-amzn-requestid")
+        request_id = _one_line(_redact(found, self._secrets), 80) if found else "(none)"
+        self._outcome = f"HTTP {response.status}{reason}, request id {request_id}, {self._elapsed()}"
+
+    def failed(self, exc: TransportError) -> None:
+        """The attempt failed in transport (its message is already redacted, and is again)."""
+        if self._on_event is not None:
+            text = _one_line(_redact(str(exc), self._secrets))
+            self._outcome = f"transport failure: {text}, {self._elapsed()}"
+
+    def done(self, decision: str | None) -> None:
+        """Report the attempt, with what comes next (``None``: nothing to say)."""
+        if self._on_event is not None:
+            line = f"POST {self._label}: {self._outcome}" + (f"; {decision}" if decision else "")
+            self._on_event(_one_line(_redact(line, self._secrets), 2000))
+
+
 class SigninClient:
     """A client of the Sign-In service's one operation, ``CreateOAuth2Token``.
 
@@ -1924,6 +1971,12 @@ class SigninClient:
     more than 60 s from our clock, the call is retried once with ``iat``
     corrected; the offset stays in :attr:`clock_offset` and is reported
     through ``on_clock_skew``.
+
+    ``on_event``, when given, is called with one line per HTTP attempt, as
+    both methods make them: method, URL, attempt number, status and request
+    id (or the transport failure), elapsed time, and whether and why the
+    call goes on.  The line is redacted of every secret and never holds a
+    header or a body.
 
     :meth:`create_oauth2_token` blocks; :meth:`create_oauth2_token_async`
     does the same on asyncio (cancellable, never blocking the loop).
@@ -1943,6 +1996,7 @@ class SigninClient:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         on_clock_skew: Callable[[float], None] | None = None,
+        on_event: Callable[[str], None] | None = None,
     ) -> None:
         env = os.environ if environ is None else environ
         _require_type("timeout", timeout, (int, float))
@@ -1966,6 +2020,7 @@ class SigninClient:
         self._clock = clock
         self._sleep = sleep
         self._on_clock_skew = on_clock_skew
+        self._on_event = on_event
         self._tls: ssl.SSLContext | None = None  # the asyncio driver's, built once
 
     def __repr__(self) -> str:
@@ -2084,6 +2139,7 @@ class SigninClient:
         _note_secrets(body.refresh_token, body.code, body.code_verifier)
         retryable = body.grant_type == "refresh_token"
         attempts = self.max_attempts if retryable else 1
+        last_words = "code redemptions are never retried" if not retryable else "last attempt"
         attempt = 0
         skew_retried = False
         while True:
@@ -2096,18 +2152,29 @@ class SigninClient:
                 "User-Agent": _USER_AGENT,
                 "DPoP": proof,
             }
+            label = f"{self.token_url} attempt {attempt}/{attempts}"
+            if skew_retried:
+                label += " (clock corrected)"
+            report = _Attempt(self._on_event, label, secrets_)
             try:
                 response = yield _Post(self.token_url, payload, headers, secrets_)
-            except TransportError:
+            except TransportError as exc:
+                report.failed(exc)
                 if attempt >= attempts:
+                    report.done(f"not retried: {last_words}")
                     raise
                 response = None
             if response is None:  # a transport error: back off, then a new attempt
-                yield _Sleep(self._backoff(attempt))
+                wait = self._backoff(attempt)
+                report.done(f"retrying in {wait:.3f} s (backoff with jitter)")
+                yield _Sleep(wait)
                 continue
+            report.answered(response)
             if response.status == 200:
+                report.done(None)
                 return self._parse(response, secrets_)
             if 300 <= response.status < 400:
+                report.done("not retried: redirects are never followed")
                 raise InvalidResponseError(
                     f"the token endpoint answered HTTP {response.status} (a redirect); "
                     "redirects are never followed",
@@ -2115,16 +2182,30 @@ class SigninClient:
                 )
             error = _service_error(response, secrets_)
             if not skew_retried and self._measure_skew(response, error):
+                report.done(
+                    f"clock-skew retry: the server's Date is {self.clock_offset:+.0f} s from this "
+                    "clock; retrying at once with iat corrected by that offset"
+                )
                 skew_retried = True
                 attempt -= 1  # a corrected proof, not a repeat of the same one
                 continue
             transient = response.status == 429 or response.status >= 500
-            if not transient or attempt >= attempts:
+            if not transient:
+                report.done(f"not retried: HTTP {response.status} is not a retryable status")
+                raise error
+            if attempt >= attempts:
+                report.done(f"not retried: {last_words}")
                 raise error
             after = _retry_after(response)
             wait = self._backoff(attempt) if after is None else after
-            if wait > _BACKOFF_CAP:
-                raise error  # the server asks for longer than we will block
+            if wait > _BACKOFF_CAP:  # the server asks for longer than we will block
+                report.done(
+                    f"not retried: Retry-After asks for {wait:.0f} s, over the {_BACKOFF_CAP:g} s cap, "
+                    "so not waiting"
+                )
+                raise error
+            why = "Retry-After honoured" if after is not None else "retryable status; backoff with jitter"
+            report.done(f"retrying in {wait:.3f} s ({why})")
             yield _Sleep(wait)
 
     def _backoff(self, attempt: int) -> float:
@@ -3105,6 +3186,7 @@ class _Profile:
         endpoint_url: str | None,
         timeout: float,
         on_clock_skew: Callable[[float], None] | None,
+        on_event: Callable[[str], None] | None = None,
     ) -> SigninClient:
         """A client for this profile: its endpoint, FIPS, dual-stack, CA bundle
         and attempts settings (environment first, as in botocore)."""
@@ -3133,6 +3215,7 @@ class _Profile:
             max_attempts=max_attempts,
             environ=environ,
             on_clock_skew=on_clock_skew,
+            on_event=on_event,
             **settings,
         )
 
@@ -3294,6 +3377,7 @@ def get_credentials(
     on_clock_skew: Callable[[float], None] | None = None,
     on_warning: Callable[[str], None] | None = None,
     use_cached_on_failure: bool = True,
+    on_event: Callable[[str], None] | None = None,
 ) -> Credentials:
     """The profile's credentials, refreshed first when 5 minutes or less remain.
 
@@ -3305,6 +3389,7 @@ def get_credentials(
     promises 5 minutes).  Raises
     :class:`LoginRequiredError` when a new login is needed and
     :class:`UnsafeFileError` for a cache another user could tamper with.
+    ``on_event`` hears of each HTTP attempt (see :class:`SigninClient`).
     """
     warn = on_warning or _default_warning
     prof = _Profile(profile, environ)
@@ -3316,7 +3401,7 @@ def get_credentials(
     if not force_refresh and current.seconds_left() > _REFRESH_WINDOW:
         return current
     try:
-        client = prof.client(chosen_region, endpoint_url, timeout, on_clock_skew)
+        client = prof.client(chosen_region, endpoint_url, timeout, on_clock_skew, on_event)
         entry = _refresh_locked(path, session, client, prof, force_refresh, warn)
     except SigninTokenError as exc:
         left = current.seconds_left()
@@ -3490,6 +3575,7 @@ def login(
     stdin: TextIO | None = None,
     stderr: TextIO | None = None,
     on_clock_skew: Callable[[float], None] | None = None,
+    on_event: Callable[[str], None] | None = None,
 ) -> Credentials:
     """Sign in through a browser and store the session like ``aws login``.
 
@@ -3503,6 +3589,7 @@ def login(
     that session is still usable, which needs ``replace=True`` or a "y" on a
     terminal.  Then writes the cache
     entry and ``login_session`` to the config, under their locks.
+    ``on_event`` hears of each HTTP attempt (see :class:`SigninClient`).
     """
     err = sys.stderr if stderr is None else stderr
     inp = sys.stdin if stdin is None else stdin
@@ -3539,7 +3626,7 @@ def login(
     prompted = chosen_region is None
     if chosen_region is None:
         chosen_region = _prompt_region(prof, inp, err)
-    client = prof.client(chosen_region, endpoint_url, timeout, on_clock_skew)
+    client = prof.client(chosen_region, endpoint_url, timeout, on_clock_skew, on_event)
     pkce = generate_pkce()
     key = DPoPKey.generate()
     if remote:
@@ -3689,6 +3776,7 @@ class _ServedCredentials:
         endpoint_url: str | None,
         timeout: float,
         on_clock_skew: Callable[[float], None] | None,
+        on_event: Callable[[str], None] | None = None,
     ) -> None:
         import threading
 
@@ -3699,6 +3787,7 @@ class _ServedCredentials:
             "endpoint_url": endpoint_url,
             "timeout": timeout,
             "on_clock_skew": on_clock_skew,
+            "on_event": on_event,
         }
         self._config_path = _config_path(os.environ)
         self._config_stamp: object = object()  # never equal to a stat: look at the first call
@@ -4240,6 +4329,7 @@ _COMMON_OPTIONS: Final[tuple[tuple[tuple[str, ...], dict[str, Any]], ...]] = (
     (("--debug",), {"action": "store_true", "help": "show tracebacks and request details"}),
 )
 _FLAG: Final[dict[str, Any]] = {"action": "store_true"}
+_HIDDEN: Final = "==SUPPRESS=="  # help for argparse.SUPPRESS (not in --help), argparse not imported
 _COMMANDS: Final[
     tuple[tuple[str, tuple[str, ...], str, tuple[tuple[tuple[str, ...], dict[str, Any]], ...]], ...]
 ] = (
@@ -4388,6 +4478,15 @@ _COMMANDS: Final[
             ),
         ),
     ),
+    (
+        "completion",
+        (),
+        "print a shell completion script: bash, zsh or fish",
+        (
+            (("shell",), {"nargs": "?", "choices": ("bash", "zsh", "fish"), "help": "the shell"}),
+            (("--profiles",), {**_FLAG, "help": _HIDDEN}),  # what the scripts run: profile names
+        ),
+    ),
 )
 
 
@@ -4424,7 +4523,8 @@ def _build_parser(argv: Sequence[str]) -> Any:
             name, aliases=list(aliases), help=text, description=text, formatter_class=formatter
         )
         for flags, kwargs in _COMMON_OPTIONS + options:
-            command.add_argument(*flags, **kwargs)
+            hidden = kwargs.get("help") == _HIDDEN  # argparse tells SUPPRESS by identity
+            command.add_argument(*flags, **({**kwargs, "help": argparse.SUPPRESS} if hidden else kwargs))
     return parser
 
 
@@ -4466,7 +4566,11 @@ def _cmd_token(
     with open(args.dpop_key, "rb") as f:
         key = DPoPKey.from_pem(f.read(65536))
     client = SigninClient(
-        args.region, endpoint_url=args.endpoint_url, timeout=args.timeout, on_clock_skew=skew
+        args.region,
+        endpoint_url=args.endpoint_url,
+        timeout=args.timeout,
+        on_clock_skew=skew,
+        on_event=log if args.debug else None,
     )
     log(f"POST {client.token_url} grantType={body.grant_type} jkt={key.thumbprint()}")
     out = client.create_oauth2_token(
@@ -4507,7 +4611,9 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
         stderr.write(f"warning: {_one_line(text, 2000)}\n")
 
     skew = _skew_warner(stderr)
+    trace = log if args.debug else None  # a line per HTTP attempt of the token call
     common = {"region": args.region, "endpoint_url": args.endpoint_url, "timeout": args.timeout}
+    common["on_event"] = trace
     cmd = args.command
     if cmd == "pkce":
         stdout.write(json.dumps(generate_pkce().to_dict()) + "\n")
@@ -4582,9 +4688,11 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     elif cmd == "logout":
         return _cmd_logout(args, stderr)
     elif cmd == "exec":
-        return _cmd_exec(args, stderr, skew)
+        return _cmd_exec(args, stderr, skew, trace)
     elif cmd == "serve":
         return _cmd_serve(args, stdout, stderr, log, skew)
+    elif cmd == "completion":
+        return _cmd_completion(args, stdout)
     return _EXIT_OK
 
 
@@ -4624,7 +4732,9 @@ _EXEC_REMOVED: Final = (
 _FORWARDED_SIGNALS: Final = ("SIGINT", "SIGTERM", "SIGHUP")
 
 
-def _cmd_exec(args: Any, stderr: TextIO, skew: Callable[[float], None]) -> int:
+def _cmd_exec(
+    args: Any, stderr: TextIO, skew: Callable[[float], None], trace: Callable[[str], None] | None = None
+) -> int:
     """Run the command (default: ``$SHELL``) and return its exit code.
 
     By default the credentials are served to it on 127.0.0.1 for its whole
@@ -4643,6 +4753,7 @@ def _cmd_exec(args: Any, stderr: TextIO, skew: Callable[[float], None]) -> int:
     if not argv:
         argv = [os.environ.get("SHELL") or ("cmd.exe" if sys.platform == "win32" else "/bin/sh")]
     options = {"region": args.region, "endpoint_url": args.endpoint_url, "timeout": args.timeout}
+    options["on_event"] = trace
     env = dict(os.environ)
     server = None
     if args.static:
@@ -4739,6 +4850,7 @@ def _cmd_serve(
         endpoint_url=args.endpoint_url,
         timeout=args.timeout,
         on_clock_skew=skew,
+        on_event=log if args.debug else None,
     )
     creds = source.credentials()  # no session: exit 3 before listening
     server = _CredentialServer(source, token, host=host, port=args.port, log=log if args.debug else None)
@@ -4778,6 +4890,324 @@ def _cmd_serve(
                 signal.signal(signum, previous)
         server.close()
     return _EXIT_OK
+
+
+def _cmd_completion(args: Any, stdout: TextIO) -> int:
+    """``completion``: the completion script for ``args.shell``, or (hidden,
+    what the scripts run while completing) the profile names of the config
+    file, one a line: no network, and nothing at all when the file is missing
+    or unreadable."""
+    if args.profiles:
+        try:
+            names = _ConfigFile(_config_path(os.environ)).profiles()
+        except (SigninTokenError, OSError, ValueError):
+            return _EXIT_OK  # a completion shows nothing rather than an error
+        stdout.write("".join(f"{n}\n" for n in names if re.fullmatch(_PROFILE_RE, n) and n.isprintable()))
+        return _EXIT_OK
+    if args.shell is None:
+        raise ParamValidationError("shell", "must be bash, zsh or fish")
+    # The name the program was run as; python -m signin_token completes signin-token.
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    if not name.startswith("signin-token") or re.fullmatch(r"[A-Za-z0-9._+-]+", name) is None:
+        name = "signin-token"
+    write = {"bash": _bash_completion, "zsh": _zsh_completion, "fish": _fish_completion}[args.shell]
+    stdout.write(write(name, _completion_commands()))
+    return _EXIT_OK
+
+
+# The completion scripts are generated from _COMMON_OPTIONS and _COMMANDS (a
+# command added there is completed with no change here); while completing,
+# they run ``PROG completion --profiles`` for the profile names.
+class _Completable:
+    """One command as the completion scripts see it: its names (the name,
+    then its aliases), short help, options as (flags, short help, value)
+    where the value is ``None`` for a flag, its choices, ``"profile"``,
+    ``"file"`` (its name or help says file) or ``"text"``, and its
+    positional: choices, ``"command"`` (a command line of its own, as
+    ``exec`` takes), ``"file"`` or ``None``."""
+
+    __slots__ = ("help", "names", "options", "positional")
+
+    def __init__(
+        self,
+        names: tuple[str, ...],
+        text: str,
+        options: tuple[tuple[tuple[str, ...], dict[str, Any]], ...],
+    ) -> None:
+        self.names = names
+        self.help = _short_help(text)
+        self.options: list[tuple[tuple[str, ...], str, str | tuple[str, ...] | None]] = []
+        self.positional: str | tuple[str, ...] | None = None
+        for flags, kwargs in options:
+            if kwargs.get("help") == _HIDDEN:
+                continue
+            value: str | tuple[str, ...] | None = None
+            if "choices" in kwargs:
+                value = tuple(str(choice) for choice in kwargs["choices"])
+            elif kwargs.get("action") not in ("store_true", "store_false", "help", "version", "count"):
+                about = f"{flags[-1]} {kwargs.get('help') or ''}"
+                value = (
+                    "profile" if "--profile" in flags else "file" if re.search(r"\bfile", about) else "text"
+                )
+            if flags[0].startswith("-"):
+                self.options.append((flags, _short_help(kwargs.get("help") or "", kwargs), value))
+            elif isinstance(value, tuple):
+                self.positional = value
+            else:
+                self.positional = "command" if kwargs.get("nargs") in ("*", "+") else "file"
+
+
+def _short_help(text: str, kwargs: Mapping[str, Any] | None = None) -> str:
+    """A help text's first clause, ``%(default)s`` filled in: a description one line long."""
+    text = text.replace("%(default)s", str((kwargs or {}).get("default"))).replace("%%", "%")
+    return re.split(r" \(|: |\. ", text, maxsplit=1)[0].strip()
+
+
+def _completion_commands() -> list[_Completable]:
+    """The top level (names ``()``: its options only), then every command."""
+    help_option = (("-h", "--help"), {"action": "help", "help": "show this help message and exit"})
+    top = (help_option, (("--version",), {"action": "version", "help": "show the version and exit"}))
+    found = [_Completable((), "", top)]
+    for name, aliases, text, options in _COMMANDS:
+        found.append(_Completable((name, *aliases), text, (*_COMMON_OPTIONS, *options, help_option)))
+    return found
+
+
+def _shell_name(prog: str) -> str:
+    """``prog`` as part of a shell function's name."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", prog)
+
+
+def _bash_completion(prog: str, commands: list[_Completable]) -> str:
+    """The bash script: ``complete -F`` with a function that sets ``COMPREPLY``."""
+    fn = "_" + _shell_name(prog)
+
+    def words(items: Iterable[str]) -> str:
+        return f"{fn}_words " + " ".join(_sh_quote(item) for item in items)
+
+    def values(value: str | tuple[str, ...]) -> str:
+        if isinstance(value, tuple):
+            return words(value)
+        if value == "profile":
+            return f"{fn}_reply < <({_sh_quote(prog)} completion --profiles 2>/dev/null </dev/null)"
+        return f"{fn}_files" if value == "file" else "COMPREPLY=()"
+
+    top, *rest = commands
+    out = [
+        f"# bash completion for {prog}, generated by `{prog} completion bash`.",
+        f"# Load it with: source <({prog} completion bash)",
+        f"{fn}_reply() {{  # COMPREPLY: the lines read that start with $cur, each after $pre",
+        "    local line",
+        "    COMPREPLY=()",
+        "    while IFS= read -r line; do",
+        '        if [[ -n $line && $line == "$cur"* ]]; then COMPREPLY+=("$pre$line"); fi',
+        "    done",
+        "}",
+        f"{fn}_words() {{ {fn}_reply < <(printf '%s\\n' \"$@\"); }}",
+        f"{fn}_files() {{",
+        "    compopt -o filenames 2>/dev/null",
+        f'    {fn}_reply < <(compgen -f -- "$cur")',
+        "}",
+        f"{fn}_command_line() {{  # the words from $1 on are a command line of their own",
+        '    if declare -F _command_offset >/dev/null; then _command_offset "$1"  # bash-completion',
+        f'    elif ((COMP_CWORD == $1)); then {fn}_reply < <(compgen -c -- "$cur")',
+        f"    else {fn}_files",
+        "    fi",
+        "}",
+        f"{fn}() {{",
+        "    local cur=${COMP_WORDS[COMP_CWORD]} prev='' pre='' cmd='' dashdash='' i",
+        "    if ((COMP_CWORD > 0)); then prev=${COMP_WORDS[COMP_CWORD - 1]}; fi",
+        "    if [[ $cur == = ]]; then  # --option=, split at = by bash",
+        "        cur=''",
+        "    elif [[ $prev == = ]] && ((COMP_CWORD > 1)); then  # --option=val",
+        "        prev=${COMP_WORDS[COMP_CWORD - 2]}",
+        "    elif [[ $cur == --*=* ]]; then  # not split: = is not in COMP_WORDBREAKS",
+        "        prev=${cur%%=*}",
+        "        pre=$prev=",
+        "        cur=${cur#*=}",
+        "    fi",
+        "    for ((i = 1; i < COMP_CWORD; i++)); do",
+        "        if [[ -z $cmd ]]; then",
+        "            if [[ ${COMP_WORDS[i]} != -* ]]; then cmd=${COMP_WORDS[i]}; fi",
+        "        elif [[ -z $dashdash && ${COMP_WORDS[i]} == -- ]]; then",
+        "            dashdash=$i",
+        "        fi",
+        "    done",
+        "    case $cmd in",
+        "    '')",
+        f"        if [[ $cur == -* ]]; then {words(f for o in top.options for f in o[0])}",
+        f"        else {words(n for c in rest for n in c.names)}",
+        "        fi",
+        "        ;;",
+    ]
+    for command in rest:
+        flags = [f for o in command.options for f in o[0]]
+        out.append(f"    {'|'.join(_sh_quote(n) for n in command.names)})")
+        if command.positional == "command":
+            out.append(f"        if [[ -n $dashdash ]]; then {fn}_command_line $((dashdash + 1)); return; fi")
+        out.append("        case $prev in")
+        patterns: dict[str, list[str]] = {}  # the options of each action, in order
+        for option_flags, _, value in command.options:
+            if value is not None:
+                patterns.setdefault(values(value), []).extend(option_flags)
+        out += [f"        {'|'.join(pattern)}) {reply} ;;" for reply, pattern in patterns.items()]
+        if isinstance(command.positional, tuple) or command.positional == "file":
+            out.append(f"        *) if [[ $cur == -* ]]; then {words(flags)}")
+            out.append(f"           else {values(command.positional)}; fi ;;")
+        else:
+            out.append(f"        *) {words(flags)} ;;")
+        out += ["        esac", "        ;;"]
+    out += ["    esac", "}", f"complete -F {fn} {prog}", ""]
+    return "\n".join(out)
+
+
+def _zsh_completion(prog: str, commands: list[_Completable]) -> str:
+    """The zsh script: ``_arguments`` specs, for ``compdef`` or a file in ``$fpath``."""
+    fn = "_" + _shell_name(prog)
+
+    def described(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+    def action(value: str | tuple[str, ...], what: str) -> str:
+        if isinstance(value, tuple):
+            return f"{what}:(" + " ".join(re.sub(r"([\\()\s:'\"])", r"\\\1", v) for v in value) + ")"
+        return f"{what}:" + {"profile": f"{fn}_profiles", "file": "_files"}.get(value, " ")
+
+    top, *rest = commands
+    described_commands = [f"{n}:{c.help}" for c in rest for n in c.names]
+    out = [
+        f"#compdef {prog}",
+        f"# zsh completion for {prog}, generated by `{prog} completion zsh`.",
+        f"# Load it with: source <({prog} completion zsh)  (after compinit),",
+        f"# or save it as _{prog} in a directory of $fpath.",
+        f"{fn}_profiles() {{",
+        "    local -a profiles expl",
+        f'    profiles=(${{(f)"$({prog} completion --profiles 2>/dev/null </dev/null)"}})',
+        "    _wanted profiles expl profile compadd -a profiles",
+        "}",
+        f"{fn}() {{",
+        "    local curcontext=$curcontext state state_descr line ret=1",
+        "    typeset -A opt_args",
+        "    local -a commands",
+        "    commands=(",
+        *(f"        {_sh_quote(item)}" for item in described_commands),
+        "    )",
+        "    _arguments -C \\",
+    ]
+    for flags, text, _ in top.options:
+        out += [f"        {_sh_quote('(- *)' + flag + '[' + described(text) + ']')} \\" for flag in flags]
+    out += [
+        "        ':command:->command' \\",
+        "        '*::argument:->argument' && ret=0",
+        "    case $state in",
+        "    command)",
+        f"        _describe -t commands {_sh_quote(prog + ' command')} commands && ret=0",
+        "        ;;",
+        "    argument)",
+        f"        curcontext=${{curcontext%:*:*}}:{prog}-$words[1]:",
+        "        case $words[1] in",
+    ]
+    for command in rest:
+        specs = []
+        for flags, text, value in command.options:
+            tail = (
+                "["
+                + described(text)
+                + "]"
+                + ("" if value is None else ":" + action(value, flags[-1].lstrip("-")))
+            )
+            if len(flags) > 1:
+                specs.append(
+                    _sh_quote(f"({' '.join(flags)})") + "{" + ",".join(flags) + "}" + _sh_quote(tail)
+                )
+            else:
+                specs.append(_sh_quote(flags[0] + tail))
+        if isinstance(command.positional, tuple):
+            specs.append(_sh_quote("1:" + action(command.positional, "value")))
+        elif command.positional == "command":
+            specs.append(_sh_quote("*::command:_normal"))
+        elif command.positional == "file":
+            specs.append(_sh_quote("*:file:_files"))
+        out.append(f"        {'|'.join(_sh_quote(n) for n in command.names)})")
+        out.append("            _arguments -S \\")
+        out += [f"                {spec} \\" for spec in specs]
+        out += ["                && ret=0", "            ;;"]
+    out += [
+        "        esac",
+        "        ;;",
+        "    esac",
+        "    return ret",
+        "}",
+        f'if [[ $funcstack[1] == _{prog} ]]; then {fn} "$@"; else compdef {fn} {prog}; fi',
+        "",
+    ]
+    return "\n".join(out)
+
+
+def _fish_completion(prog: str, commands: list[_Completable]) -> str:
+    """The fish script: ``complete`` rules conditioned on the command word."""
+    fn = "__" + _shell_name(prog)
+    top, *rest = commands
+
+    def rule(condition: str, *parts: str) -> str:
+        return " ".join(("complete -c", prog, "-n", _fish_quote(condition), *parts))
+
+    def option(flags: tuple[str, ...], text: str) -> list[str]:
+        parts = [f"-s {f[1:]}" if not f.startswith("--") else f"-l {f[2:]}" for f in flags]
+        return [*parts, "-d", _fish_quote(text)] if text else parts
+
+    out = [
+        f"# fish completion for {prog}, generated by `{prog} completion fish`.",
+        f"# Load it with: {prog} completion fish | source",
+        f"# or save it as ~/.config/fish/completions/{prog}.fish",
+        f"function {fn}_command -d 'the command word of the command line'",
+        "    set -l tokens (commandline -opc)",
+        "    set -e tokens[1]",
+        "    for token in $tokens",
+        "        if not string match -q -- '-*' $token",
+        "            echo $token",
+        "            return 0",
+        "        end",
+        "    end",
+        "    return 1",
+        "end",
+        f"function {fn}_using -d 'whether the command word is one of the arguments'",
+        f"    set -l command ({fn}_command); and contains -- $command $argv",
+        "end",
+        f"function {fn}_command_line -d 'complete the words after -- as a command line of their own'",
+        "    set -l tokens (commandline -opc) (commandline -ct)",
+        "    set -l start (contains -i -- -- $tokens); or return",
+        "    __fish_complete_subcommand --commandline $tokens[(math $start + 1)..-1]",
+        "end",
+        f"complete -c {prog} -f",
+    ]
+    for flags, text, _ in top.options:
+        out.append(rule(f"not {fn}_command", *option(flags, text)))
+    for command in rest:
+        for name in command.names:
+            out.append(rule(f"not {fn}_command", "-a", _fish_quote(name), "-d", _fish_quote(command.help)))
+    for command in rest:
+        using = f"{fn}_using " + " ".join(_fish_quote(n) for n in command.names)
+        for flags, text, value in command.options:
+            parts = option(flags, text)
+            if isinstance(value, tuple):
+                parts += ["-x", "-a", _fish_quote(" ".join(value))]
+            elif value == "profile":
+                parts += ["-x", "-a", _fish_quote(f"({prog} completion --profiles 2>/dev/null </dev/null)")]
+            elif value == "file":
+                parts += ["-r", "-F"]
+            elif value is not None:
+                parts += ["-x"]
+            out.append(rule(using, *parts))
+        if isinstance(command.positional, tuple):
+            out.append(rule(using, "-a", _fish_quote(" ".join(command.positional))))
+        elif command.positional == "command":
+            out.append(
+                rule(f"{using}; and contains -- -- (commandline -opc)", "-a", f"'({fn}_command_line)'")
+            )
+        elif command.positional == "file":
+            out.append(rule(using, "-F"))
+    return "\n".join(out) + "\n"
 
 
 def _exit_code(exc: BaseException) -> int:

@@ -9785,3 +9785,648 @@ class TestClientAsyncio:
         finally:
             proxy.close()
         assert proxy.heads == []
+
+
+# --------------------------------------------------------------------------
+# The client: on_event, and --debug's line per HTTP attempt
+# --------------------------------------------------------------------------
+
+DBG_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # the fake's x-amzn-RequestId
+
+
+def dbg_attempts(err: str) -> list[str]:
+    """The --debug lines that report an HTTP attempt of the token call (a prompt without its
+    line end, such as login's "Code: ", may come first on the line)."""
+    found = (re.search(r"debug: POST \S+ attempt \d+/\d+.*", line) for line in err.splitlines())
+    return [match[0] for match in found if match]
+
+
+def dbg_token_argv(fake_url: str, key_file: Path, code: str, verifier: str) -> list[str]:
+    """``token --debug``: one code redemption."""
+    return [
+        "token",
+        "--debug",
+        "--endpoint-url",
+        fake_url,
+        "--dpop-key",
+        str(key_file),
+        "--grant-type",
+        "authorization_code",
+        "--client-id",
+        st.SAME_DEVICE_CLIENT_ID,
+        "--code",
+        code,
+        "--redirect-uri",
+        ROB_REDIRECT_URI,
+        f"--code-verifier={verifier}",
+    ]
+
+
+class TestClientDebugEvents:
+    """SigninClient's ``on_event`` and the CLI's --debug: for each HTTP attempt of the token
+    call one ``debug:`` line with the method, URL, attempt number, status and request id (or the
+    transport failure), elapsed time and the retry decision (PROTOCOL.md §11), redacted like
+    the errors; nothing without --debug."""
+
+    def test_500_then_200_shows_both_attempts_with_backoff(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        write_session(aws_env, fake)
+        fake.faults = [("status", 500, "InternalServerException", "SERVER_ERROR")]
+        code, _, err = run_main(["refresh", "--force", "--debug"])
+        assert code == 0, err
+        lines = dbg_attempts(err)
+        assert len(lines) == 2, err
+        url = re.escape(fake.token_url)
+        first = re.fullmatch(
+            rf"debug: POST {url} attempt 1/3: HTTP 500 Internal Server Error, request id ({DBG_ID}), "
+            r"(\d+) ms; retrying in ([0-9.]+) s \(retryable status; backoff with jitter\)",
+            lines[0],
+        )
+        assert first, lines
+        assert 0 <= float(first[3]) <= 0.5  # the first backoff: full jitter over [0, 0.5 s]
+        second = re.fullmatch(
+            rf"debug: POST {url} attempt 2/3: HTTP 200 OK, request id ({DBG_ID}), (\d+) ms", lines[1]
+        )
+        assert second, lines
+        assert first[1] != second[1]
+        assert len(fake.token_calls()) == 2
+
+    @pytest.mark.parametrize(
+        ("retry_after", "decision", "exit_code", "calls"),
+        [
+            ("1", "retrying in 1.000 s (Retry-After honoured)", 0, 2),
+            ("30", "not retried: Retry-After asks for 30 s, over the 20 s cap, so not waiting", 1, 1),
+        ],
+    )
+    def test_retry_after(
+        self,
+        fake: FakeSignin,
+        aws_env: dict[str, str],
+        retry_after: str,
+        decision: str,
+        exit_code: int,
+        calls: int,
+    ) -> None:
+        write_session(aws_env, fake)
+        fake.faults = [("status", 429, "TooManyRequestsError", "SLOW_DOWN", {"Retry-After": retry_after})]
+        code, _, err = run_main(["refresh", "--force", "--debug"])
+        assert code == exit_code, err
+        lines = dbg_attempts(err)
+        assert len(lines) == calls == len(fake.token_calls()), err
+        assert " attempt 1/3: HTTP 429 Too Many Requests, request id " in lines[0]
+        assert lines[0].endswith(f" ms; {decision}"), lines
+
+    @pytest.mark.parametrize(
+        ("faults", "decisions"),
+        [
+            (
+                [("status", 503, "", "UNAVAILABLE")] * 3,
+                ["retrying in", "retrying in", "not retried: last attempt"],
+            ),
+            (
+                [("status", 403, "AccessDeniedException", "ACCESS_DENIED")],
+                ["not retried: HTTP 403 is not a retryable status"],
+            ),
+        ],
+        ids=["last-attempt", "not-retryable"],
+    )
+    def test_why_the_last_attempt_is_the_last(
+        self, fake: FakeSignin, aws_env: dict[str, str], faults: list[tuple[Any, ...]], decisions: list[str]
+    ) -> None:
+        write_session(aws_env, fake)
+        fake.faults = list(faults)
+        code, _, err = run_main(["refresh", "--force", "--debug"])
+        assert code != 0, err
+        lines = dbg_attempts(err)
+        assert len(lines) == len(decisions), err
+        for n, (line, decision) in enumerate(zip(lines, decisions), 1):
+            assert f" attempt {n}/3: HTTP " in line, lines
+            assert line.split(" ms; ", 1)[1].startswith(decision), lines
+        assert len(fake.token_calls()) == len(decisions)
+
+    def test_code_redemption_refused_with_500_is_not_retried(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        key_file = tmp_path / "key.pem"
+        key_file.write_text(st.DPoPKey.generate().to_pem())
+        _, code_value, verifier = code_request(fake, ROB_REDIRECT_URI)
+        fake.faults = [("status", 500, "InternalServerException", "SERVER_ERROR")] * 3
+        code, out, err = run_main(dbg_token_argv(fake.url, key_file, code_value, verifier))
+        assert code == 1 and out == "", err
+        lines = dbg_attempts(err)
+        assert len(lines) == 1, err
+        assert re.fullmatch(
+            rf"debug: POST {re.escape(fake.token_url)} attempt 1/1: HTTP 500 Internal Server Error, "
+            rf"request id {DBG_ID}, \d+ ms; not retried: code redemptions are never retried",
+            lines[0],
+        ), lines
+        assert len(fake.token_calls()) == 1
+
+    def test_transport_failure_shows_the_failure_and_the_retries(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        write_session(aws_env, fake)
+        dead = f"http://127.0.0.1:{free_port()}"  # nobody listens there
+        os.environ["AWS_ENDPOINT_URL_SIGNIN"] = dead  # restored by aws_env
+        code, _, err = run_main(["refresh", "--force", "--debug", "--timeout", "5"])
+        assert code == 1, err
+        lines = dbg_attempts(err)
+        assert len(lines) == 3, err
+        for n, line in enumerate(lines, 1):
+            match = re.fullmatch(
+                rf"debug: POST {re.escape(dead)}/v1/token attempt {n}/3: transport failure: request to "
+                rf"{re.escape(dead)} failed: (.+), \d+ ms; (.+)",
+                line,
+            )
+            assert match, lines
+            assert "refused" in match[1].lower(), line
+            if n < 3:
+                assert re.fullmatch(r"retrying in [0-9.]+ s \(backoff with jitter\)", match[2]), line
+            else:
+                assert match[2] == "not retried: last attempt"
+        assert fake.token_calls() == []
+
+    @pytest.mark.parametrize("offset", [600, -600])
+    def test_clock_skew_retry_is_reported(
+        self, fake: FakeSignin, aws_env: dict[str, str], offset: int
+    ) -> None:
+        fake.clock_offset = offset
+        write_session(aws_env, fake)
+        code, _, err = run_main(["refresh", "--force", "--debug"])
+        assert code == 0, err
+        lines = dbg_attempts(err)
+        assert len(lines) == 2, err
+        first = re.fullmatch(
+            rf"debug: POST \S+ attempt 1/3: HTTP 401 Unauthorized, request id {DBG_ID}, \d+ ms; "
+            r"clock-skew retry: the server's Date is ([+-]\d+) s from this clock; "
+            r"retrying at once with iat corrected by that offset",
+            lines[0],
+        )
+        assert first, lines
+        assert abs(int(first[1]) - offset) <= 5
+        assert re.fullmatch(
+            rf"debug: POST \S+ attempt 1/3 \(clock corrected\): HTTP 200 OK, request id {DBG_ID}, \d+ ms",
+            lines[1],
+        ), lines
+
+    def test_no_secret_in_the_debug_output(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        key = st.DPoPKey.generate()
+        path = write_session(aws_env, fake, key=key)
+        old = json.loads(path.read_text())
+        secrets_ = {old["refreshToken"], *rob_key_secrets(key.to_pem())}
+        # A request id echoing the refresh token (the fake's own id comes first: the last one counts).
+        fake.faults = [
+            ("status", 500, "", "SERVER_ERROR", {"x-amzn-RequestId": f"echo-{old['refreshToken']}"})
+        ]
+        code, _, refresh_err = run_main(["refresh", "--force", "--debug"])
+        assert code == 0, refresh_err
+        new = json.loads(path.read_text())
+        secrets_ |= {
+            new["refreshToken"],
+            new["accessToken"]["secretAccessKey"],
+            new["accessToken"]["sessionToken"],
+        }
+        # A code redemption whose request id echoes the code and the verifier.
+        key_file = tmp_path / "key.pem"
+        key_file.write_text(key.to_pem())
+        _, code_value, verifier = code_request(fake, ROB_REDIRECT_URI)
+        secrets_ |= {code_value, verifier}
+        fake.faults = [("status", 500, "", "SERVER_ERROR", {"x-amzn-RequestId": f"{code_value}.{verifier}"})]
+        code, _, token_err = run_main(dbg_token_argv(fake.url, key_file, code_value, verifier))
+        assert code == 1, token_err
+        _, code_value, verifier = code_request(fake, ROB_REDIRECT_URI)
+        secrets_ |= {code_value, verifier}
+        code, out, ok_err = run_main(dbg_token_argv(fake.url, key_file, code_value, verifier))
+        assert code == 0, ok_err
+        issued = json.loads(out)
+        secrets_ |= {issued["refreshToken"], issued["accessToken"]["secretAccessKey"]}
+        secrets_ |= {issued["accessToken"]["sessionToken"], issued["idToken"]}
+        proofs = {request_header(record, "DPoP") for record in fake.token_calls()}
+        assert len(proofs) == 4  # two refresh attempts, two code redemptions
+        secrets_ |= proofs
+        err = refresh_err + token_err + ok_err
+        assert len(dbg_attempts(err)) == 4, err
+        assert rob_leaks(err, secrets_) == [], err
+        assert "request id echo-***, " in dbg_attempts(refresh_err)[0]
+        assert "request id ***.***, " in dbg_attempts(token_err)[0]
+
+    def test_blocking_and_asyncio_report_alike(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        reports = []
+        for use_async in (False, True):
+            events: list[str] = []
+            client = core_client(fake, on_event=events.append)
+            fake.faults = [("status", 502, "", "BAD_GATEWAY"), ("reset",)]
+            drive(client, refresh_request(fake, key), key, use_async)
+            numbers = r"(?<=request id )[^,]+|\d+(?= ms)|(?<=retrying in )[0-9.]+"
+            reports.append([re.sub(numbers, "N", event) for event in events])
+        assert len(reports[0]) == 3, reports
+        assert reports[0] == reports[1], reports
+        assert [re.search(r" attempt \d/3: \w+", e)[0] for e in reports[0]] == [  # type: ignore[index]
+            " attempt 1/3: HTTP",
+            " attempt 2/3: transport",
+            " attempt 3/3: HTTP",
+        ]
+
+    def test_without_debug_nothing_is_said(
+        self, fake: FakeSignin, aws_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        write_session(aws_env, fake)
+        fake.faults = [("status", 500, "", "SERVER_ERROR")]
+        code, _, err = run_main(["refresh", "--force"])
+        assert code == 0, err
+        assert "debug:" not in err
+        assert len(fake.token_calls()) == 2
+        key = st.DPoPKey.generate()
+        fake.faults = [("status", 500, "", "SERVER_ERROR")]
+        core_client(fake).create_oauth2_token(refresh_request(fake, key), key)  # no on_event
+        captured = capsys.readouterr()
+        assert captured.out == captured.err == ""
+
+    @pytest.mark.parametrize("command", ["credentials", "refresh", "exec", "exec-static", "serve", "login"])
+    def test_every_command_that_calls_the_service_reports(
+        self, fake: FakeSignin, aws_env: dict[str, str], command: str
+    ) -> None:
+        attempts = "1/3"  # a refresh
+        if command == "login":
+            attempts = "1/1"  # a code redemption
+            env = login_env(aws_env, fake)
+            with login_process(["login", "--remote", "--debug", "--yes"], env, pipe_stdin=True) as h:
+                status, pasted = browser_follow(login_url(h))
+                assert status == 200
+                rc, _, err = login_finish(h, pasted + "\n", timeout=60)
+            assert rc == 0, err
+        elif command == "serve":
+            write_session(aws_env, fake, expires_in=60)  # due for a refresh
+            with srv_serve(aws_env, "--debug") as h:
+                pass
+            err = "".join(h.stderr)
+        else:
+            write_session(aws_env, fake, expires_in=60)
+            argv = {
+                "credentials": ["credentials", "--debug"],
+                "refresh": ["refresh", "--debug"],
+                "exec": ["exec", "--debug", "--", sys.executable, "-c", "pass"],
+                "exec-static": ["exec", "--static", "--debug", "--", sys.executable, "-c", "pass"],
+            }[command]
+            result = run_cli(argv, aws_env)
+            assert result.returncode == 0, result.stderr
+            err = result.stderr
+        lines = dbg_attempts(err)
+        assert len(lines) == 1, err
+        assert re.fullmatch(
+            rf"debug: POST {re.escape(fake.token_url)} attempt {attempts}: HTTP 200 OK, "
+            rf"request id {DBG_ID}, \d+ ms",
+            lines[0],
+        ), lines
+
+
+# --------------------------------------------------------------------------
+# Command line: shell completion (bash, zsh, fish)
+# --------------------------------------------------------------------------
+
+# Sources the script on stdin's command, then runs the completion function bash registered
+# for NAME with COMP_WORDS set to the remaining arguments; prints COMPREPLY one per line.
+COMP_BASH = r"""
+name=$1 script=$2; shift 2
+source <(eval "$script") || exit 90
+spec=$(complete -p "$name") || exit 91
+spec=${spec#*-F }
+COMP_WORDS=("$@")
+COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+COMP_LINE="$*"
+COMP_POINT=${#COMP_LINE}
+COMPREPLY=()
+"${spec%% *}" "$name" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+printf '%s\n' "${COMPREPLY[@]}"
+"""
+
+# The matches zsh's completion system offers for $2 (typed, then TAB) with the script $1
+# loaded: a real interactive zsh on a pseudo-terminal (zsh/zpty), compadd (wrapped by the
+# file $3, COMP_ZSH_RECORD) printing them.
+COMP_ZSH = r"""
+zmodload zsh/zpty || exit 90
+zpty z zsh -f -i
+zpty -w z 'PROMPT=; autoload -Uz compinit; compinit -u -D'
+zpty -w z "source ${(q)1}; source ${(q)3}"
+zpty -w z "zstyle ':completion:*' menu no"
+zpty -w z 'print -r -- RE""ADY'
+zpty -r z line '*READY*'
+zpty -w -n z "$2"$'\t'
+zpty -w z $'\C-u print -r -- DO""NE'
+out=
+typeset -F SECONDS
+end=$((SECONDS + 60))
+while ((SECONDS < end)); do
+    if zpty -r -t z line; then out+=$line; [[ $out == *DONE* ]] && break; else sleep 0.05; fi
+done
+zpty -d z
+print -r -- "$out"
+"""
+
+
+COMP_ZSH_RECORD = r"""
+compadd() {
+    if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then  # only asked for the matches: not offered
+        builtin compadd "$@"
+        return
+    fi
+    local -a hits
+    builtin compadd -A hits "$@"
+    print -r -- "HIT:"${^hits}
+    builtin compadd "$@"
+}
+"""
+
+
+def comp_bin(tmp_path: Path, name: str = "signin-token") -> Path:
+    """A directory holding ``name``: a console script, as pip writes one, running main()."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    script = bin_dir / name
+    script.write_text(f"#!{sys.executable}\nimport sys\nfrom signin_token import main\nsys.exit(main())\n")
+    script.chmod(0o755)
+    return bin_dir
+
+
+def comp_env(aws_env: dict[str, str], tmp_path: Path, name: str = "signin-token") -> dict[str, str]:
+    """``aws_env`` with the console script ``name`` first on PATH."""
+    return dict(aws_env, PATH=f"{comp_bin(tmp_path, name)}{os.pathsep}{aws_env.get('PATH', '')}")
+
+
+def comp_bash(
+    env: dict[str, str], words: list[str], script: str = "signin-token completion bash"
+) -> list[str]:
+    """COMPREPLY for ``words`` (the last being completed), the script loaded in a real bash."""
+    name = words[0]
+    result = subprocess.run(
+        ["bash", "--norc", "--noprofile", "-c", COMP_BASH, "bash", name, script, *words],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=str(HERE),
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    return [line for line in result.stdout.splitlines() if line]
+
+
+def comp_config(env: dict[str, str], text: str) -> None:
+    config = Path(env["AWS_CONFIG_FILE"])
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(text)
+
+
+def comp_command_words() -> list[str]:
+    """Every command name and alias, from the CLI's own table."""
+    return [word for name, aliases, _, _ in st._COMMANDS for word in (name, *aliases)]
+
+
+def comp_choices(command: str, flag: str) -> list[str]:
+    """The choices of ``command``'s option ``flag``, from the CLI's own table."""
+    options = next(opts for name, _, _, opts in st._COMMANDS if name == command)
+    return [str(c) for flags, kwargs in options if flag in flags for c in kwargs["choices"]]
+
+
+COMP_PROFILES = (
+    "[default]\nregion = us-east-1\n[profile dev]\n[profile  prod ]\n[sso-session corp]\n[services s]\n"
+)
+
+
+class TestShellCompletion:
+    """``completion bash|zsh|fish``: scripts generated from the command table, completing the
+    commands and aliases, each command's options, option choices and the config's profile
+    names (read at completion time by the hidden, local-only ``completion --profiles``)."""
+
+    @pytest.mark.parametrize(
+        ("words", "expected"),
+        [
+            (["cre"], ["credentials"]),
+            (["exp"], ["export-credentials"]),
+            (["credentials", "--fo"], ["--format"]),
+            (["export-credentials", "--fo"], ["--format"]),
+            (["credentials", "--format", ""], comp_choices("credentials", "--format")),
+            (["credentials", "--format", "j"], ["json"]),
+            (["credentials", "--format", "=", "p"], ["process", "powershell"]),  # --format=p, split at =
+            (["credentials", "--format=e"], ["--format=env", "--format=env-no-export"]),  # not split
+            (["serve", "--format", ""], comp_choices("serve", "--format")),
+            (["token", "--grant-type", ""], comp_choices("token", "--grant-type")),
+            (["completion", ""], ["bash", "zsh", "fish"]),
+            (["refresh", "--f"], ["--force"]),
+            (["status", "--region", ""], []),  # a free value: nothing to offer
+            (["--v"], ["--version"]),
+            ([""], comp_command_words()),
+        ],
+    )
+    def test_bash_completes(
+        self, aws_env: dict[str, str], tmp_path: Path, words: list[str], expected: list[str]
+    ) -> None:
+        assert comp_bash(comp_env(aws_env, tmp_path), ["signin-token", *words]) == expected
+
+    def test_bash_completes_each_commands_own_options(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+        env = comp_env(aws_env, tmp_path)
+        for name, _, _, options in st._COMMANDS:
+            offered = comp_bash(env, ["signin-token", name, "--"])
+            own = [f for flags, kwargs in options if flags[0].startswith("--") for f in flags]
+            common = [f for flags, _ in st._COMMON_OPTIONS for f in flags]
+            assert [f for f in offered if f != "--help"] == [f for f in common + own if f != "--profiles"], (
+                name
+            )
+            assert "--help" in offered
+        assert "--profiles" not in comp_bash(env, ["signin-token", "completion", "--pro"])
+
+    def test_bash_completes_profile_names_from_the_config(
+        self, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = comp_env(aws_env, tmp_path)
+        comp_config(env, COMP_PROFILES)
+        assert comp_bash(env, ["signin-token", "credentials", "--profile", ""]) == ["default", "dev", "prod"]
+        assert comp_bash(env, ["signin-token", "login", "--profile", "d"]) == ["default", "dev"]
+        assert comp_bash(env, ["signin-token", "status", "--profile", "=", "p"]) == ["prod"]
+        # Read at completion time: a profile added later is offered by the same script.
+        comp_config(env, COMP_PROFILES + "[profile dz]\n")
+        assert comp_bash(env, ["signin-token", "exec", "--profile", "d"]) == ["default", "dev", "dz"]
+
+    def test_profile_names_are_offered_never_expanded(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+        env = comp_env(aws_env, tmp_path)
+        marker = tmp_path / "expanded"
+        names = [f"x$(touch{'${IFS}'}{marker})", "x`touch`", "x*", "x;y"]
+        comp_config(env, "".join(f"[profile {n}]\n" for n in names))
+        assert comp_bash(env, ["signin-token", "refresh", "--profile", "x"]) == names
+        assert not marker.exists()
+
+    def test_bash_completes_files_and_command_lines(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+        env = comp_env(aws_env, tmp_path)
+        (tmp_path / "dpop-key.pem").write_text("x")
+        prefix = str(tmp_path / "dpop")
+        assert comp_bash(env, ["signin-token", "token", "--dpop-key", prefix]) == [prefix + "-key.pem"]
+        assert comp_bash(env, ["signin-token", "serve", "--token-file", prefix]) == [prefix + "-key.pem"]
+        # exec: after --, a command of its own (its name from PATH), then its arguments.
+        assert "signin-token" in comp_bash(env, ["signin-token", "exec", "--", "signin-tok"])
+        assert comp_bash(env, ["signin-token", "exec", "--", "cat", prefix]) == [prefix + "-key.pem"]
+
+    def test_the_profiles_helper(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+        env = comp_env(aws_env, tmp_path)
+        config = Path(env["AWS_CONFIG_FILE"])
+        outcomes = {}
+        for case in ("missing", "profiles", "directory", "not-utf8", "unreadable"):
+            if config.is_dir():
+                config.rmdir()
+            elif config.exists():
+                config.chmod(0o600)
+                config.unlink()
+            if case == "profiles":
+                comp_config(env, COMP_PROFILES)
+            elif case == "directory":
+                config.mkdir(parents=True)
+            elif case == "not-utf8":
+                comp_config(env, "")
+                config.write_bytes(b"[profile \xff]\n")
+            elif case == "unreadable":
+                comp_config(env, COMP_PROFILES)
+                config.chmod(0)
+            result = run_cli(["completion", "--profiles"], env)
+            outcomes[case] = (result.returncode, result.stdout, result.stderr)
+        expected_unreadable = "default\ndev\nprod\n" if os.geteuid() == 0 else ""  # root reads anything
+        assert outcomes == {
+            "missing": (0, "", ""),
+            "profiles": (0, "default\ndev\nprod\n", ""),
+            "directory": (0, "", ""),
+            "not-utf8": (0, "", ""),
+            "unreadable": (0, expected_unreadable, ""),
+        }
+
+    def test_usage(self, aws_env: dict[str, str]) -> None:
+        for argv in (["completion"], ["completion", "tcsh"]):
+            code, out, err = run_main(argv)
+            assert code == 2 and out == "", err
+            assert err.count("error: ") == 1, err
+        code, out, _ = run_main(["completion", "--help"])
+        assert code == 0 and "bash" in out and "--profiles" not in out
+
+    def test_scripts_name_the_program_as_invoked(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+        # python -m signin_token completes (and runs) the signin-token console script.
+        module = run_cli(["completion", "bash"], aws_env)
+        assert module.returncode == 0, module.stderr
+        assert module.stdout.rstrip().endswith("complete -F _signin_token signin-token")
+        env = comp_env(aws_env, tmp_path, "signin-token-dev")
+        comp_config(env, COMP_PROFILES)
+        for shell in ("bash", "zsh", "fish"):
+            script = subprocess.run(
+                ["signin-token-dev", "completion", shell],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert script.returncode == 0, script.stderr
+            assert "signin-token-dev completion --profiles" in script.stdout
+            assert re.search(r"signin-token(?!-dev)", script.stdout) is None, shell
+        words = ["signin-token-dev", "credentials", "--profile", "p"]
+        assert comp_bash(env, words, "signin-token-dev completion bash") == ["prod"]
+
+    def test_a_command_added_later_is_completed(
+        self, aws_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        added = (
+            "rotate-key",
+            ("rk",),
+            "replace the session's DPoP key",
+            ((("--when",), {"choices": ("now", "later")}), (("--dry-run",), {"action": "store_true"})),
+        )
+        monkeypatch.setattr(st, "_COMMANDS", (*st._COMMANDS, added))
+        scripts = {}
+        for shell in ("bash", "fish"):
+            code, scripts[shell], err = run_main(["completion", shell])
+            assert code == 0, err
+            (tmp_path / f"script.{shell}").write_text(scripts[shell])
+        env = comp_env(aws_env, tmp_path)
+        load = f"cat {shlex.quote(str(tmp_path / 'script.bash'))}"
+        assert comp_bash(env, ["signin-token", "rot"], load) == ["rotate-key"]
+        assert comp_bash(env, ["signin-token", "rk", "--w"], load) == ["--when"]
+        assert comp_bash(env, ["signin-token", "rotate-key", "--when", ""], load) == ["now", "later"]
+        assert comp_bash(env, ["signin-token", "rotate-key", "--d"], load) == ["--debug", "--dry-run"]
+        if shutil.which("fish"):
+            got = comp_fish(env, tmp_path / "script.fish", "signin-token rotate-key --when ")
+            assert got == ["later", "now"]
+
+    @pytest.mark.parametrize(
+        ("line", "expected"),
+        [
+            ("signin-token cre", ["credentials"]),
+            ("signin-token exp", ["export-credentials"]),
+            ("signin-token credentials --fo", ["--format"]),
+            ("signin-token credentials --format ", sorted(comp_choices("credentials", "--format"))),
+            ("signin-token credentials --format=j", ["--format=json"]),
+            ("signin-token serve --format ", sorted(comp_choices("serve", "--format"))),
+            ("signin-token token --grant-type ", comp_choices("token", "--grant-type")),
+            ("signin-token completion ", ["bash", "fish", "zsh"]),
+            ("signin-token credentials --profile ", ["default", "dev", "prod"]),
+            ("signin-token login --profile d", ["default", "dev"]),
+            ("signin-token status --region ", []),
+            ("signin-token exec -- signin-token cre", ["credentials"]),  # a command line of its own
+        ],
+    )
+    def test_fish(self, aws_env: dict[str, str], tmp_path: Path, line: str, expected: list[str]) -> None:
+        if shutil.which("fish") is None:
+            pytest.skip("fish is not installed")
+        env = comp_env(aws_env, tmp_path)
+        comp_config(env, COMP_PROFILES)
+        assert comp_fish(env, comp_script(env, "fish", tmp_path / "signin-token.fish"), line) == expected
+
+    def test_zsh(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+        if shutil.which("zsh") is None:
+            pytest.skip("zsh is not installed")
+        env = comp_env(aws_env, tmp_path)
+        comp_config(env, COMP_PROFILES)
+        script = comp_script(env, "zsh", tmp_path / "_signin-token")
+        record = tmp_path / "record.zsh"
+        record.write_text(COMP_ZSH_RECORD)
+        checked = subprocess.run(["zsh", "-n", str(script)], capture_output=True, text=True, check=False)
+        assert checked.returncode == 0, checked.stderr
+        if subprocess.run(["zsh", "-fc", "zmodload zsh/zpty"], capture_output=True, check=False).returncode:
+            pytest.skip("zsh has no zsh/zpty: the script was only syntax-checked")
+        for line, expected in (
+            ("signin-token cre", ["credentials"]),
+            ("signin-token credentials --fo", ["--format"]),
+            ("signin-token credentials --format ", sorted(comp_choices("credentials", "--format"))),
+            ("signin-token completion ", ["bash", "fish", "zsh"]),
+            ("signin-token credentials --profile ", ["default", "dev", "prod"]),
+        ):
+            done = subprocess.run(
+                ["zsh", "-f", "-c", COMP_ZSH, "zsh", str(script), line, str(record)],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            assert "DONE" in done.stdout, done.stdout + done.stderr
+            assert sorted(set(re.findall(r"HIT:([^\s\x1b]+)", done.stdout))) == expected, done.stdout
+
+
+def comp_script(env: dict[str, str], shell: str, path: Path) -> Path:
+    """``path``, holding what the console script ``signin-token completion SHELL`` prints."""
+    result = subprocess.run(["signin-token", "completion", shell], env=env, capture_output=True, check=False)
+    assert result.returncode == 0, result.stderr
+    path.write_bytes(result.stdout)
+    return path
+
+
+def comp_fish(env: dict[str, str], script: Path, line: str) -> list[str]:
+    """What fish offers for ``line`` (``complete -C``) with ``script`` loaded."""
+    result = subprocess.run(
+        ["fish", "--no-config", "-c", f"source {shlex.quote(str(script))}; complete -C {shlex.quote(line)}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return [entry.split("\t", 1)[0] for entry in result.stdout.splitlines() if entry]
