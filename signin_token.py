@@ -86,6 +86,7 @@ __all__ = [
     "authorization_url",
     "generate_pkce",
     "get_credentials",
+    "get_credentials_async",
     "jwk_thumbprint",
     "login",
     "logout",
@@ -3109,20 +3110,23 @@ def _truthy(value: str | None) -> bool:
     return value is not None and value.strip().lower() == "true"
 
 
+def _profile_name(profile: str | None, environ: Mapping[str, str]) -> str:
+    """The profile asked for, else ``$AWS_PROFILE``, ``$AWS_DEFAULT_PROFILE``, ``default``."""
+    if profile is not None:
+        return _check_profile_name(profile, "profile")
+    for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        value = environ.get(var)
+        if value:
+            return _check_profile_name(value, var)
+    return "default"
+
+
 class _Profile:
     """A profile's settings, resolved once, as the AWS CLI v2 resolves them."""
 
     def __init__(self, profile: str | None, environ: Mapping[str, str] | None) -> None:
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
-        if profile is not None:
-            self.name = _check_profile_name(profile, "profile")
-        else:
-            self.name = "default"
-            for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
-                value = self.environ.get(var)
-                if value:
-                    self.name = _check_profile_name(value, var)
-                    break
+        self.name = _profile_name(profile, self.environ)
         self.config = _ConfigFile(_config_path(self.environ))
         self.settings = self.config.profile(self.name) or {}
         self.cache_dir = _cache_dir(self.environ)
@@ -3298,8 +3302,10 @@ def _refreshed_entry(
 
 
 def _refresh_request(
-    entry: Mapping[str, Any], path: str, profile: _Profile
+    entry: Mapping[str, Any], path: str, login_command: str
 ) -> tuple[CreateOAuth2TokenRequest, DPoPKey]:
+    """The refresh request an entry makes and the key that signs it;
+    :class:`LoginRequiredError` when the entry cannot make one."""
     try:
         key = DPoPKey.from_pem(entry["dpopKey"])
         request = CreateOAuth2TokenRequest(
@@ -3310,7 +3316,7 @@ def _refresh_request(
             )
         )
     except (InvalidKeyError, ParamValidationError) as exc:
-        raise LoginRequiredError(f"unusable cache entry {path}: {exc}", profile.login_command) from exc
+        raise LoginRequiredError(f"unusable cache entry {path}: {exc}", login_command) from exc
     return request, key
 
 
@@ -3337,6 +3343,50 @@ def _store_refreshed(
     return updated
 
 
+@dataclasses.dataclass(frozen=True)
+class _RefreshPlan:
+    """A refresh decided under the entry's lock: the entry and its bytes as
+    read, and the request to send with the key that signs it."""
+
+    raw: bytes = dataclasses.field(repr=False)
+    entry: dict[str, Any] = dataclasses.field(repr=False)
+    request: CreateOAuth2TokenRequest = dataclasses.field(repr=False)
+    key: DPoPKey = dataclasses.field(repr=False)
+
+
+def _refresh_plan(
+    raw: bytes,
+    entry: dict[str, Any],
+    path: str,
+    session: str,
+    client: SigninClient,
+    profile: _Profile,
+    force: bool,
+) -> _RefreshPlan | None:
+    """Step 1 of a refresh, on the entry just re-read under its lock: ``None``
+    when it no longer needs one (another process has refreshed it), else
+    the request to send."""
+    current = Credentials._from_entry(entry, session)
+    if not force and current.seconds_left(client.now()) > _REFRESH_WINDOW:
+        return None
+    request, key = _refresh_request(entry, path, profile.login_command)
+    return _RefreshPlan(raw, entry, request, key)
+
+
+def _refresh_store(
+    plan: _RefreshPlan,
+    out: CreateOAuth2TokenResponseBody,
+    path: str,
+    session: str,
+    client: SigninClient,
+    profile: _Profile,
+) -> dict[str, Any]:
+    """Step 2, still under the lock: the service's answer stored (unless
+    another writer changed the entry meanwhile); returns the entry now on disk."""
+    updated = _refreshed_entry(plan.entry, out, session, client.now())
+    return _store_refreshed(path, plan.raw, updated, profile, session)
+
+
 def _refresh_locked(
     path: str,
     session: str,
@@ -3353,17 +3403,140 @@ def _refresh_locked(
     """
     with _FileLock(path + ".lock"):
         raw, entry = _read_entry_raw(path, profile.login_command, warn)
-        current = Credentials._from_entry(entry, session)
-        if not force and current.seconds_left(client.now()) > _REFRESH_WINDOW:
+        plan = _refresh_plan(raw, entry, path, session, client, profile, force)
+        if plan is None:
             return entry
-        request, key = _refresh_request(entry, path, profile)
         try:
-            out = client.create_oauth2_token(request, key).token_output
+            out = client.create_oauth2_token(plan.request, plan.key).token_output
         except ServiceError as exc:
             raise _refresh_error(exc, profile) from exc
-        return _store_refreshed(
-            path, raw, _refreshed_entry(entry, out, session, client.now()), profile, session
+        return _refresh_store(plan, out, path, session, client, profile)
+
+
+async def _lock_async(lock: _FileLock) -> None:
+    """Take ``lock`` as ``with lock`` does, but wait between its non-blocking
+    attempts with ``asyncio.sleep``; a cancelled wait leaves nothing open."""
+    import asyncio
+
+    deadline = time.monotonic() + lock.timeout
+    try:
+        while not lock._try():
+            if time.monotonic() > deadline:
+                raise lock._give_up()
+            await asyncio.sleep(0.01 + os.urandom(1)[0] % 20 / 1000)
+    except BaseException:
+        if lock._fd >= 0:
+            os.close(lock._fd)
+            lock._fd = -1
+        raise
+
+
+async def _read_entry_async(
+    path: str, login_command: str, warn: Callable[[str], None] | None
+) -> tuple[bytes, dict[str, Any]]:
+    """:func:`_read_entry_raw` for asyncio: an entry caught half-written is
+    re-read after ``asyncio.sleep``, never after a blocking sleep."""
+    import asyncio
+
+    deadline = time.monotonic() + _TORN_READ_WAIT
+    while True:
+        try:
+            return _read_entry_raw(path, login_command, warn, wait=0)
+        except LoginRequiredError as exc:
+            if not isinstance(exc.__cause__, ValueError) or time.monotonic() >= deadline:
+                raise  # no entry, one that cannot be read, or still torn: waiting more will not help
+        await asyncio.sleep(0.05)
+
+
+async def _refresh_locked_async(
+    path: str,
+    session: str,
+    client: SigninClient,
+    profile: _Profile,
+    force: bool,
+    warn: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """:func:`_refresh_locked` for asyncio: the lock awaited, the request sent
+    with :meth:`SigninClient.create_oauth2_token_async`.  Cancelled, the
+    request in flight is aborted and the lock released at once, the entry
+    left as it was (the store step has no ``await``: it is never cut short)."""
+    lock = _FileLock(path + ".lock")
+    await _lock_async(lock)
+    try:
+        raw, entry = await _read_entry_async(path, profile.login_command, warn)
+        plan = _refresh_plan(raw, entry, path, session, client, profile, force)
+        if plan is None:
+            return entry
+        try:
+            out = (await client.create_oauth2_token_async(plan.request, plan.key)).token_output
+        except ServiceError as exc:
+            raise _refresh_error(exc, profile) from exc
+        return _refresh_store(plan, out, path, session, client, profile)
+    finally:
+        lock.__exit__(None, None, None)
+
+
+class _CredentialsCall:
+    """What :func:`get_credentials` and :func:`get_credentials_async` share
+    around the refresh: the settings, checked before any I/O; the fast path
+    (no refresh needed); what a failed refresh leaves."""
+
+    def __init__(
+        self,
+        profile: str | None,
+        region: str | None,
+        endpoint_url: str | None,
+        timeout: float,
+        force_refresh: bool,
+        environ: Mapping[str, str] | None,
+        on_clock_skew: Callable[[float], None] | None,
+        on_warning: Callable[[str], None] | None,
+        *,
+        use_cached_on_failure: bool,
+        on_event: Callable[[str], None] | None,
+    ) -> None:
+        self.warn = on_warning or _default_warning
+        self.use_cached = use_cached_on_failure
+        self.prof = _Profile(profile, environ)
+        self.region = self.prof.region(region)
+        self.prof.endpoint_url(endpoint_url)  # bad settings are errors before any I/O, even unused ones
+        self.session = self.prof.session()
+        self.path = _cache_path(self.prof.cache_dir, self.session)
+        self.force = force_refresh
+        self.current: Credentials | None = None
+        self._client_options = (endpoint_url, timeout, on_clock_skew, on_event)
+
+    def cached(self, entry: Mapping[str, Any]) -> Credentials | None:
+        """The credentials of the entry read before the lock, when they need no refresh."""
+        self.current = Credentials._from_entry(entry, self.session)
+        if not self.force and self.current.seconds_left() > _REFRESH_WINDOW:
+            return self.current
+        return None
+
+    def client(self) -> SigninClient:
+        return self.prof.client(self.region, *self._client_options)
+
+    def result(self, entry: Mapping[str, Any]) -> Credentials:
+        return Credentials._from_entry(entry, self.session)
+
+    def after_failure(self, exc: SigninTokenError) -> Credentials | None:
+        """The cached credentials, with a warning, when a failed refresh leaves
+        them usable (not forced, still valid, no unsafe file); else ``None``."""
+        current = self.current
+        if current is None or self.force or not self.use_cached or isinstance(exc, UnsafeFileError):
+            return None
+        left = current.seconds_left()
+        if left <= 0:
+            return None
+        self.warn(
+            _one_line(
+                f"could not refresh the credentials of profile {self.prof.name!r} ({exc}); using the "
+                f"cached ones, which expire in {int(left) // 60} min {int(left) % 60} s. If this "
+                f"persists, run: {self.prof.login_command}",
+                2000,
+            )
         )
+        return current
 
 
 def get_credentials(
@@ -3391,32 +3564,115 @@ def get_credentials(
     :class:`UnsafeFileError` for a cache another user could tamper with.
     ``on_event`` hears of each HTTP attempt (see :class:`SigninClient`).
     """
-    warn = on_warning or _default_warning
-    prof = _Profile(profile, environ)
-    chosen_region = prof.region(region)
-    prof.endpoint_url(endpoint_url)  # bad settings are errors before any I/O, even unused ones
-    session = prof.session()
-    path = _cache_path(prof.cache_dir, session)
-    current = Credentials._from_entry(_read_entry(path, prof.login_command, warn), session)
-    if not force_refresh and current.seconds_left() > _REFRESH_WINDOW:
-        return current
+    call = _CredentialsCall(
+        profile,
+        region,
+        endpoint_url,
+        timeout,
+        force_refresh,
+        environ,
+        on_clock_skew,
+        on_warning,
+        use_cached_on_failure=use_cached_on_failure,
+        on_event=on_event,
+    )
+    cached = call.cached(_read_entry(call.path, call.prof.login_command, call.warn))
+    if cached is not None:
+        return cached
     try:
-        client = prof.client(chosen_region, endpoint_url, timeout, on_clock_skew, on_event)
-        entry = _refresh_locked(path, session, client, prof, force_refresh, warn)
+        entry = _refresh_locked(call.path, call.session, call.client(), call.prof, call.force, call.warn)
     except SigninTokenError as exc:
-        left = current.seconds_left()
-        if force_refresh or left <= 0 or not use_cached_on_failure or isinstance(exc, UnsafeFileError):
+        fallback = call.after_failure(exc)
+        if fallback is None:
             raise
-        warn(
-            _one_line(
-                f"could not refresh the credentials of profile {prof.name!r} ({exc}); using the cached "
-                f"ones, which expire in {int(left) // 60} min {int(left) % 60} s. If this persists, "
-                f"run: {prof.login_command}",
-                2000,
-            )
+        return fallback
+    return call.result(entry)
+
+
+async def get_credentials_async(
+    profile: str | None = None,
+    *,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    timeout: float = _DEFAULT_TIMEOUT,
+    force_refresh: bool = False,
+    environ: Mapping[str, str] | None = None,
+    on_clock_skew: Callable[[float], None] | None = None,
+    on_warning: Callable[[str], None] | None = None,
+    use_cached_on_failure: bool = True,
+    on_event: Callable[[str], None] | None = None,
+) -> Credentials:
+    """:func:`get_credentials` for asyncio: the same arguments, results,
+    warnings and errors, and the event loop is never blocked.
+
+    The cache lock is awaited (non-blocking attempts between
+    ``asyncio.sleep``), the refresh goes through
+    :meth:`SigninClient.create_oauth2_token_async`, and nothing runs in a
+    thread.  Cancelling the task (or a timeout around it, such as
+    ``asyncio.wait_for``) aborts the request in flight and releases the
+    lock at once; the cache entry is left as it was, or completely written.
+    """
+    call = _CredentialsCall(
+        profile,
+        region,
+        endpoint_url,
+        timeout,
+        force_refresh,
+        environ,
+        on_clock_skew,
+        on_warning,
+        use_cached_on_failure=use_cached_on_failure,
+        on_event=on_event,
+    )
+    cached = call.cached((await _read_entry_async(call.path, call.prof.login_command, call.warn))[1])
+    if cached is not None:
+        return cached
+    try:
+        entry = await _refresh_locked_async(
+            call.path, call.session, call.client(), call.prof, call.force, call.warn
         )
-        return current
-    return Credentials._from_entry(entry, session)
+    except SigninTokenError as exc:
+        fallback = call.after_failure(exc)
+        if fallback is None:
+            raise
+        return fallback
+    return call.result(entry)
+
+
+def _status_of(entry: Mapping[str, Any], session: str, path: str, login_command: str) -> dict[str, Any]:
+    """What :func:`session_status` says of a usable entry (all but ``profile``).
+
+    ``valid``: more than 5 minutes of credentials left; ``refreshable``:
+    fewer, but the session is within its estimated end (or its end is
+    unknown), so the next use refreshes them; ``ended``: past its end.
+    :class:`LoginRequiredError` when the entry would be refreshed but cannot
+    make the request (an unusable key or client id).
+    """
+    now = time.time()
+    creds = Credentials._from_entry(entry, session)
+    left = int(creds.seconds_left(now))
+    end = _session_end(entry)
+    if left > _REFRESH_WINDOW:
+        state = "valid"
+    elif end is not None and end <= now:
+        state = "ended"
+    else:
+        _refresh_request(entry, path, login_command)  # what the next use would send can be made
+        state = "refreshable"
+    return {
+        "login_session": session,
+        "account_id": creds.account_id,
+        "expiration": _format_timestamp(creds.expiration),
+        "seconds_left": left,
+        "valid": state == "valid",
+        "state": state,
+        "session_end": (
+            None
+            if end is None
+            else _format_timestamp(datetime.datetime.fromtimestamp(end, datetime.timezone.utc))
+        ),
+        "cache_file": path,
+    }
 
 
 def session_status(
@@ -3428,22 +3684,90 @@ def session_status(
     """The profile's session as a dict, from local files only (no network).
 
     Keys: ``profile``, ``login_session``, ``account_id``, ``expiration``,
-    ``seconds_left``, ``valid`` (more than 5 minutes left), ``cache_file``.
+    ``seconds_left``, ``valid`` (more than 5 minutes left), ``state``
+    (``valid``; ``refreshable``: 5 minutes or less left, but the session is
+    within its estimated end, so the next use refreshes them; ``ended``:
+    past that end, a new login is needed), ``session_end`` (the estimated
+    end, sign-in + 12 hours, ISO 8601; ``None`` when unknown) and
+    ``cache_file``.  Raises :class:`LoginRequiredError` when there is no
+    session or its entry is unusable.
     """
     prof = _Profile(profile, environ)
-    path = prof.cache_path()
+    session = prof.session()
+    path = _cache_path(prof.cache_dir, session)
     entry = _read_entry(path, prof.login_command, on_warning or _default_warning)
-    creds = Credentials._from_entry(entry, prof.session())
-    left = int(creds.seconds_left())
-    return {
-        "profile": prof.name,
-        "login_session": creds.login_session,
-        "account_id": creds.account_id,
-        "expiration": _format_timestamp(creds.expiration),
-        "seconds_left": left,
-        "valid": left > _REFRESH_WINDOW,
-        "cache_file": path,
-    }
+    return {"profile": prof.name, **_status_of(entry, session, path, prof.login_command)}
+
+
+def _profile_argument(command: str) -> str | None:
+    """The ``--profile`` a command line passes (the last one, as argparse takes it)."""
+    import shlex
+
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        words = command.split()
+    found = None
+    for i, word in enumerate(words):
+        if word == "--profile" and i + 1 < len(words):
+            found = words[i + 1]
+        elif word.startswith("--profile="):
+            found = word[len("--profile=") :]
+    return found
+
+
+def _list_sessions(
+    environ: Mapping[str, str] | None = None, warn: Callable[[str], None] | None = None
+) -> list[dict[str, Any]]:
+    """Every profile with a ``login_session`` and every profile whose
+    ``credential_process`` runs this tool, in config file order, with the
+    state of the session it uses (the ``sessions`` command).  Local files
+    only; nothing is written but a 0644 entry tightened to 0600.
+
+    Keys: ``profile``, ``source`` (``login_session`` or
+    ``credential_process``), ``login_profile`` (the profile whose session
+    is used: the profile itself, or the credential process's ``--profile``,
+    else the one ``$AWS_PROFILE`` names or ``default``), ``login_session``,
+    ``account_id``, ``expiration``, ``session_end``, ``state`` (``valid``,
+    ``refreshable``, ``ended``, ``logged-out``: no cache entry,
+    ``unusable``: an entry that cannot be read or used, or an unsafe one)
+    and ``cache_file``; unknown values are ``None``.
+    """
+    env = os.environ if environ is None else environ
+    profiles = _ConfigFile(_config_path(env)).profiles()
+    cache_dir = _cache_dir(env)
+    rows: list[dict[str, Any]] = []
+    for name, settings in profiles.items():
+        process = settings.get("credential_process", "")
+        if settings.get("login_session"):
+            source, login_profile = "login_session", name
+        elif "signin-token" in process or "signin_token" in process:
+            source = "credential_process"
+            login_profile = _profile_argument(process) or _profile_name(None, env)
+        else:
+            continue
+        session = (profiles.get(login_profile) or {}).get("login_session") or None
+        path = _cache_path(cache_dir, session) if session else None
+        row: dict[str, Any] = {
+            "profile": name,
+            "source": source,
+            "login_profile": login_profile,
+            "login_session": session,
+            "account_id": _account_of({}, session) if session else None,
+            "expiration": None,
+            "session_end": None,
+            "state": "logged-out",
+            "cache_file": path,
+        }
+        if session and path and os.path.lexists(path):
+            try:
+                status = _status_of(_read_entry(path, "", warn), session, path, "")
+            except SigninTokenError:  # unparsable, unreadable, unsafe, or no usable key
+                row["state"] = "unusable"
+            else:
+                row.update({k: status[k] for k in ("account_id", "expiration", "session_end", "state")})
+        rows.append(row)
+    return rows
 
 
 def _login_entries(cache_dir: str) -> list[str]:
@@ -3560,6 +3884,30 @@ def _update_config(path: str, profile: str, session: str, region: str | None) ->
         config.save()
 
 
+def _open_browser(url: str) -> None:
+    """Open ``url`` in the user's browser; a missing browser is not fatal.
+
+    Whatever the browser command prints goes to stderr: stdout may carry
+    credentials (``credentials --login``) and must hold nothing else.
+    """
+    import contextlib
+    import webbrowser
+
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+    saved = -1
+    with contextlib.suppress(OSError):
+        saved = os.dup(1)
+        os.dup2(2, 1)  # the browser inherits file descriptor 1: point it at stderr meanwhile
+    try:
+        with contextlib.suppress(Exception):
+            webbrowser.open(url)
+    finally:
+        if saved >= 0:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
 def login(
     profile: str | None = None,
     *,
@@ -3654,11 +4002,7 @@ def login(
             err.write(f"Sign in with your browser at:\n{url}\n")
             err.flush()
             if open_browser:
-                import contextlib
-                import webbrowser
-
-                with contextlib.suppress(Exception):  # a missing browser is not fatal
-                    webbrowser.open(url)
+                _open_browser(url)
             result = server.wait(callback_timeout)
         finally:
             server.close()
@@ -3709,6 +4053,59 @@ def login(
         _atomic_write(path, json.dumps(entry).encode("utf-8"))
     _update_config(prof.config.path, prof.name, session, chosen_region if prompted else None)
     return Credentials._from_entry(entry, session)
+
+
+def _login_lock_path(prof: _Profile) -> str:
+    """The lock that lets one process at a time sign a profile in: in the
+    cache directory, named from the config file and the profile name."""
+    key = f"{os.path.realpath(prof.config.path)}\n{prof.name}".encode("utf-8", "surrogateescape")
+    return os.path.join(prof.cache_dir, f".login-{hashlib.sha256(key).hexdigest()}.lock")
+
+
+def _credentials_or_login(
+    profile: str | None,
+    *,
+    region: str | None,
+    endpoint_url: str | None,
+    timeout: float,
+    stdin: TextIO,
+    stderr: TextIO,
+    on_clock_skew: Callable[[float], None] | None,
+    on_warning: Callable[[str], None] | None,
+) -> Credentials:
+    """:func:`get_credentials`, or a same-device login (browser, URL on
+    ``stderr``) when the session can no longer be refreshed, for
+    ``credentials --login``.
+
+    One login per profile at a time: concurrent callers queue on a lock in
+    the cache directory and, once they hold it, look at the session again,
+    so those that waited use the session the first one signed in.  The
+    login replaces the profile's dead session without asking.
+    """
+    options: dict[str, Any] = {
+        "region": region,
+        "endpoint_url": endpoint_url,
+        "timeout": timeout,
+        "on_clock_skew": on_clock_skew,
+    }
+    try:
+        return get_credentials(profile, on_warning=on_warning, **options)
+    except LoginRequiredError:
+        pass  # a new login is needed: take the profile's login lock
+    prof = _Profile(profile, None)
+    _make_private_dir(prof.cache_dir)
+    _check_private_dir(prof.cache_dir)
+    lock = _FileLock(_login_lock_path(prof), timeout=_CALLBACK_WAIT + _LOCK_WAIT)
+    if not lock._try():
+        stderr.write(f"another process is signing in profile {prof.name!r}; waiting for it\n")
+        stderr.flush()
+    with lock:
+        try:  # the session another caller has just signed in, if one did
+            return get_credentials(profile, on_warning=on_warning, **options)
+        except LoginRequiredError as exc:
+            reason = str(exc)
+        stderr.write(f"{_one_line(reason, 2000)}; signing in again\n")
+        return login(profile, replace=True, stdin=stdin, stderr=stderr, **options)
 
 
 def _is_terminal(stream: TextIO) -> bool:
@@ -4369,6 +4766,14 @@ _COMMANDS: Final[
                     "help": "output format (default: process, the credential_process JSON)",
                 },
             ),
+            (
+                ("--login",),
+                {
+                    **_FLAG,
+                    "help": "when the session can no longer be refreshed, sign in with the browser "
+                    "(URL on stderr), then print the credentials; concurrent callers share one sign-in",
+                },
+            ),
         ),
     ),
     (
@@ -4380,8 +4785,16 @@ _COMMANDS: Final[
     (
         "status",
         (),
-        "show the session from local files (no network)",
-        ((("--json",), {**_FLAG, "help": "print JSON"}),),
+        "show the session from local files (no network): valid, refreshable (the next use "
+        "refreshes the credentials) or ended, with its estimated end; exit 3 when a login is needed",
+        ((("--json",), {**_FLAG, "help": "print JSON (keys include state and session_end)"}),),
+    ),
+    (
+        "sessions",
+        (),
+        "list every profile with a login session or a credential_process running this tool, "
+        "with its state, from local files (no network)",
+        ((("--json",), {**_FLAG, "help": "print a JSON list, one object per profile"}),),
     ),
     (
         "logout",
@@ -4665,7 +5078,12 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
         )
         stderr.write(_summary(f"signed in profile {_Profile(args.profile, None).name}", creds))
     elif cmd in ("credentials", "export-credentials"):
-        creds = get_credentials(args.profile, on_clock_skew=skew, on_warning=warn, **common)
+        if args.login:
+            creds = _credentials_or_login(
+                args.profile, stdin=stdin, stderr=stderr, on_clock_skew=skew, on_warning=warn, **common
+            )
+        else:
+            creds = get_credentials(args.profile, on_clock_skew=skew, on_warning=warn, **common)
         stdout.write(_export(creds, args.format))
     elif cmd == "refresh":
         creds = get_credentials(
@@ -4673,18 +5091,9 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
         )
         stderr.write(_summary("refreshed" if args.force else "credentials", creds))
     elif cmd == "status":
-        info = session_status(args.profile, on_warning=warn)
-        if args.json:
-            stdout.write(json.dumps(info) + "\n")
-        else:
-            left = info["seconds_left"]
-            stdout.write(
-                f"profile: {info['profile']}\nsession: {info['login_session']}\n"
-                f"account: {info['account_id']}\nexpires: {info['expiration']}\n"
-                f"time left: {max(left, 0) // 60} min {max(left, 0) % 60} s"
-                f"{'' if info['valid'] else ' (refresh or login needed)'}\n"
-            )
-        return _EXIT_OK if info["valid"] else _EXIT_LOGIN
+        return _cmd_status(args, stdout, stderr, warn)
+    elif cmd == "sessions":
+        return _cmd_sessions(args, stdout, stderr, warn)
     elif cmd == "logout":
         return _cmd_logout(args, stderr)
     elif cmd == "exec":
@@ -4693,6 +5102,69 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
         return _cmd_serve(args, stdout, stderr, log, skew)
     elif cmd == "completion":
         return _cmd_completion(args, stdout)
+    return _EXIT_OK
+
+
+# What status says of each state of a session.
+_STATE_MEANINGS: Final = {
+    "valid": "the credentials are valid",
+    "refreshable": (
+        "the credentials have expired or expire within 5 minutes, but the login session has not "
+        "reached its estimated end: the next use refreshes them"
+    ),
+    "refreshable, end unknown": (
+        "the credentials have expired or expire within 5 minutes, and the login session's end is "
+        "unknown (its idToken has no sign-in time): the next use refreshes them"
+    ),
+    "ended": "the login session has passed its estimated end (12 hours after the sign-in): sign in again",
+}
+
+
+def _cmd_status(args: Any, stdout: TextIO, stderr: TextIO, warn: Callable[[str], None]) -> int:
+    """``status``: exit 0 while the credentials are valid or the next use
+    refreshes them, 3 (with the login command) once the session has ended."""
+    info = session_status(args.profile, on_warning=warn)
+    if args.json:
+        stdout.write(json.dumps(info) + "\n")
+    else:
+        left = max(info["seconds_left"], 0)
+        end = info["session_end"]
+        unknown_end = info["state"] == "refreshable" and end is None
+        meaning = _STATE_MEANINGS["refreshable, end unknown" if unknown_end else info["state"]]
+        stdout.write(
+            f"profile: {info['profile']}\nsession: {info['login_session']}\n"
+            f"account: {info['account_id']}\nexpires: {info['expiration']}\n"
+            f"time left: {left // 60} min {left % 60} s\n"
+            f"session ends: {end + ' (estimated: sign-in + 12 h)' if end else 'unknown'}\n"
+            f"state: {info['state']} ({meaning})\n"
+        )
+    if info["state"] == "ended":
+        stderr.write(f"To sign in again, run: {_command('login', '--profile', info['profile'])}\n")
+        return _EXIT_LOGIN
+    return _EXIT_OK
+
+
+def _cmd_sessions(args: Any, stdout: TextIO, stderr: TextIO, warn: Callable[[str], None]) -> int:
+    """``sessions``: a table (a header row, padded columns) or ``--json``."""
+    rows = _list_sessions(warn=warn)
+    if args.json:
+        stdout.write(json.dumps(rows) + "\n")
+        return _EXIT_OK
+    if not rows:
+        stderr.write("no profile uses a login session\n")
+    table = [["PROFILE", "USES", "ACCOUNT", "SESSION", "CREDENTIALS EXPIRE", "SESSION ENDS", "STATE"]]
+    for row in rows:
+        uses = (
+            row["source"]
+            if row["source"] == "login_session"
+            else f"credential_process:{row['login_profile']}"
+        )
+        cells = [row["profile"], uses, row["account_id"], row["login_session"]]
+        cells += [row["expiration"], row["session_end"], row["state"]]
+        table.append([_one_line(c) if c else "-" for c in cells])
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    for line in table:
+        stdout.write("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() + "\n")
     return _EXIT_OK
 
 

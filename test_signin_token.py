@@ -464,6 +464,9 @@ class FakeSignin:
         elif kind == "sleep":  # ("sleep", seconds): answer nothing for a while
             time.sleep(fault[1])
             h.close_connection = True
+        elif kind == "delay":  # ("delay", seconds): answer normally, that much later
+            time.sleep(fault[1])
+            return False
         elif kind == "redirect":
             self._send(h, 302, b"", {"Location": self.url + "/elsewhere"}, content_type="text/plain")
         elif kind == "huge":
@@ -4141,7 +4144,7 @@ class TestSessRefreshStatusLogoutExec:
         assert entry["accessToken"]["expiresAt"] in result.stderr
 
     @pytest.mark.parametrize(
-        ("expires_in", "rc", "valid"), [(3600, 0, True), (400, 0, True), (200, 3, False), (-60, 3, False)]
+        ("expires_in", "rc", "valid"), [(3600, 0, True), (400, 0, True), (200, 0, False), (-60, 0, False)]
     )
     def test_status(
         self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, rc: int, valid: bool
@@ -4158,6 +4161,8 @@ class TestSessRefreshStatusLogoutExec:
         assert info["login_session"] == SESSION_ARN
         assert info["account_id"] == ACCOUNT
         assert info["valid"] is valid
+        # An idToken without iat: the session's end is unknown, so the next use refreshes.
+        assert info["state"] == ("valid" if valid else "refreshable") and info["session_end"] is None
         assert iso_instant(info["expiration"]) == iso_instant(json.loads(before)["accessToken"]["expiresAt"])
         assert fake.token_calls() == []
         assert path.read_bytes() == before
@@ -10430,3 +10435,677 @@ def comp_fish(env: dict[str, str], script: Path, line: str) -> list[str]:
     )
     assert result.returncode == 0, result.stderr
     return [entry.split("\t", 1)[0] for entry in result.stdout.splitlines() if entry]
+
+
+# --------------------------------------------------------------------------
+# Sessions: status states, the sessions list, credentials --login, get_credentials_async
+# --------------------------------------------------------------------------
+
+LIFE_KEYS = {
+    "profile",
+    "login_session",
+    "account_id",
+    "expiration",
+    "seconds_left",
+    "valid",
+    "state",
+    "session_end",
+    "cache_file",
+}
+LIFE_ROW_KEYS = {
+    "profile",
+    "source",
+    "login_profile",
+    "login_session",
+    "account_id",
+    "expiration",
+    "session_end",
+    "state",
+    "cache_file",
+}
+
+LIFE_ARNS = {
+    "default": "arn:aws:iam::111111111111:user/valid",
+    "dev": "arn:aws:sts::222222222222:assumed-role/Dev/refreshable",
+    "old": "arn:aws:iam::333333333333:user/ended",
+    "gone": "arn:aws:iam::444444444444:user/logged-out",
+    "broken": "arn:aws:iam::555555555555:user/unusable",
+    "badkey": "arn:aws:iam::666666666666:user/badkey",
+    "linked": "arn:aws:iam::777777777777:user/linked",
+}
+
+
+def life_entry(
+    fake: FakeSignin,
+    session: str = SESSION_ARN,
+    *,
+    expires_in: float = 3600,
+    signed_in_ago: float | None = None,
+) -> dict[str, Any]:
+    """A cache entry bound to ``fake``; its idToken has ``iat`` = now - ``signed_in_ago`` (none: no iat)."""
+    key = st.DPoPKey.generate()
+    claims: dict[str, Any] = {"sub": session}
+    if signed_in_ago is not None:
+        claims["iat"] = int(time.time() - signed_in_ago)
+    return {
+        "accessToken": {
+            "accessKeyId": "ASIAOLD",
+            "secretAccessKey": "old-secret",
+            "sessionToken": "old-session",
+            "accountId": session.split(":")[4],
+            "expiresAt": iso_stamp(time.time() + expires_in),
+        },
+        "tokenType": TOKEN_TYPE,
+        "clientId": st.SAME_DEVICE_CLIENT_ID,
+        "refreshToken": fake.seed_session(key),
+        "idToken": fake_jwt(claims),
+        "dpopKey": key.to_pem(),
+    }
+
+
+def life_end(entry: dict[str, Any]) -> float:
+    """The session end PROTOCOL.md §15 gives: the idToken's iat + 12 hours."""
+    return float(json.loads(b64url_decode(entry["idToken"].split(".")[1]))["iat"] + 43200)
+
+
+def life_tree(root: Path) -> dict[str, tuple[bytes | str, int, int]]:
+    """Every file and link under ``root``: (content or link target, mode, mtime_ns)."""
+    tree: dict[str, tuple[bytes | str, int, int]] = {}
+    for path in sorted(root.rglob("*")):
+        info = path.lstat()
+        if path.is_symlink():
+            tree[str(path)] = (os.readlink(path), info.st_mode, info.st_mtime_ns)
+        elif path.is_file():
+            tree[str(path)] = (path.read_bytes(), info.st_mode, info.st_mtime_ns)
+    return tree
+
+
+def life_first_url(handles: list[LoginHandle], timeout: float = 60) -> str:
+    """The first URL line either process prints on stderr."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for handle in handles:
+            try:
+                line = handle[1].get(timeout=0.05)
+            except queue.Empty:
+                continue
+            if line is not None and line.strip().startswith("http"):
+                return line.strip()
+    raise AssertionError("no URL was printed: " + " | ".join("".join(h[2]) for h in handles))
+
+
+def life_fields(creds: st.Credentials) -> tuple[Any, ...]:
+    """Every field of a Credentials, secrets included."""
+    return (
+        creds.access_key_id,
+        creds.secret_access_key,
+        creds.session_token,
+        creds.expiration,
+        creds.account_id,
+        creds.login_session,
+    )
+
+
+def life_url_lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.strip().startswith("http")]
+
+
+def life_outcome(run: Callable[[], st.Credentials]) -> tuple[str, Any]:
+    """(``"ok"``, the Credentials) or (exception type, message without request ids)."""
+    try:
+        return "ok", run()
+    except st.SigninTokenError as exc:
+        return type(exc).__name__, re.sub(r" \[request id [^]]*\]", "", str(exc))
+
+
+class TestSessionStatusStates:
+    """``status`` and ``session_status()``: valid, refreshable (the next use refreshes) or
+    ended, with the session end estimated from the idToken's iat (PROTOCOL.md §9, §15)."""
+
+    @pytest.mark.parametrize(
+        ("expires_in", "signed_in_ago", "state", "rc"),
+        [
+            (3600, 600, "valid", 0),
+            (200, 3600, "refreshable", 0),
+            (-60, 3600, "refreshable", 0),
+            (-60, None, "refreshable", 0),  # no iat: the end is unknown, the next use tries
+            (-60, 13 * 3600, "ended", 3),
+            (200, 12 * 3600 + 60, "ended", 3),
+        ],
+        ids=["valid", "expiring", "expired", "end-unknown", "ended", "ended-expiring"],
+    )
+    def test_states(
+        self,
+        fake: FakeSignin,
+        aws_env: dict[str, str],
+        expires_in: float,
+        signed_in_ago: float | None,
+        state: str,
+        rc: int,
+    ) -> None:
+        env = login_env(aws_env, fake)
+        entry = life_entry(fake, expires_in=expires_in, signed_in_ago=signed_in_ago)
+        path = sess_store(env, entry)
+        config = Path(env["AWS_CONFIG_FILE"])
+        config.write_text(f"[profile dev]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\n")
+        before = life_tree(Path(env["HOME"]))
+        text = run_cli(["status", "--profile", "dev"], env)
+        assert text.returncode == rc, text.stderr
+        lines = dict(line.split(": ", 1) for line in text.stdout.splitlines())
+        assert lines["session"] == SESSION_ARN and lines["account"] == ACCOUNT
+        assert lines["state"].split()[0] == state, text.stdout
+        assert ("the next use refreshes them" in text.stdout) == (state == "refreshable"), text.stdout
+        if signed_in_ago is None:
+            assert lines["session ends"] == "unknown"
+        else:
+            assert iso_instant(lines["session ends"].split()[0]) == life_end(entry)
+        login_hint = re.search(SESS_LOGIN_CMD.format(profile="dev"), text.stderr)
+        assert (login_hint is not None) == (state == "ended"), text.stderr
+        result = run_cli(["status", "--json", "--profile", "dev"], env)
+        assert result.returncode == rc, result.stderr
+        info = json.loads(result.stdout)
+        assert set(info) == LIFE_KEYS
+        assert info["state"] == state and info["valid"] is (state == "valid")
+        assert info["profile"] == "dev" and info["login_session"] == SESSION_ARN
+        assert info["cache_file"] == str(path)
+        assert iso_instant(info["expiration"]) == iso_instant(entry["accessToken"]["expiresAt"])
+        if signed_in_ago is None:
+            assert info["session_end"] is None
+        else:
+            assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", info["session_end"])
+            assert iso_instant(info["session_end"]) == life_end(entry)
+        api = st.session_status("dev", environ=env)
+        assert set(api) == LIFE_KEYS
+        assert {k: v for k, v in api.items() if k != "seconds_left"} == {
+            k: v for k, v in info.items() if k != "seconds_left"
+        }
+        assert abs(api["seconds_left"] - info["seconds_left"]) <= 2
+        assert fake.requests == []
+        assert life_tree(Path(env["HOME"])) == before
+
+    def test_refreshable_means_the_next_credentials_succeed(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        env = login_env(aws_env, fake)
+        sess_store(env, life_entry(fake, expires_in=-60, signed_in_ago=3600))
+        Path(env["AWS_CONFIG_FILE"]).write_text(f"[default]\nlogin_session = {SESSION_ARN}\n")
+        status = run_cli(["status"], env)
+        assert status.returncode == 0, status.stderr
+        assert "the next use refreshes them" in status.stdout
+        creds = run_cli(["credentials"], env)
+        assert creds.returncode == 0, creds.stderr
+        assert json.loads(creds.stdout)["AccessKeyId"] != "ASIAOLD"
+        assert len(fake.token_calls("refresh_token")) == 1
+        after = json.loads(run_cli(["status", "--json"], env).stdout)
+        assert after["state"] == "valid"
+
+    def test_refresh_due_but_the_key_is_unusable_is_exit_3(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        env = login_env(aws_env, fake)
+        entry = life_entry(fake, expires_in=-60, signed_in_ago=3600)
+        entry["dpopKey"] = "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n"
+        path = sess_store(env, entry)
+        Path(env["AWS_CONFIG_FILE"]).write_text(f"[profile dev]\nlogin_session = {SESSION_ARN}\n")
+        before = path.read_bytes()
+        for args in (["status"], ["status", "--json"]):
+            result = run_cli([*args, "--profile", "dev"], env)
+            assert result.returncode == 3, result.stderr
+            assert result.stdout == ""
+            assert str(path) in result.stderr
+            assert re.search(SESS_LOGIN_CMD.format(profile="dev"), result.stderr), result.stderr
+        assert path.read_bytes() == before
+        assert fake.requests == []
+
+
+class TestSessionsList:
+    """``sessions``: every login_session profile and every credential_process profile that
+    runs this tool, with its state; local files only (PROTOCOL.md §9, §10, §15)."""
+
+    def setup_files(self, fake: FakeSignin, env: dict[str, str], tmp_path: Path) -> dict[str, dict[str, Any]]:
+        entries = {
+            "default": life_entry(fake, LIFE_ARNS["default"], expires_in=3600, signed_in_ago=60),
+            "dev": life_entry(fake, LIFE_ARNS["dev"], expires_in=-60, signed_in_ago=3600),
+            "old": life_entry(fake, LIFE_ARNS["old"], expires_in=-60, signed_in_ago=13 * 3600),
+            "badkey": life_entry(fake, LIFE_ARNS["badkey"], expires_in=-60, signed_in_ago=60),
+            "linked": life_entry(fake, LIFE_ARNS["linked"], expires_in=3600, signed_in_ago=60),
+        }
+        entries["badkey"]["dpopKey"] = "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n"
+        for name in ("default", "dev", "old", "badkey"):
+            sess_store(env, entries[name], LIFE_ARNS[name])
+        sess_store(env, {}, LIFE_ARNS["broken"]).write_text('{"accessToken": {"accessKeyId"')
+        elsewhere = tmp_path / "elsewhere.json"
+        elsewhere.write_text(json.dumps(entries["linked"]))
+        elsewhere.chmod(0o600)
+        cache_path(env, LIFE_ARNS["linked"]).symlink_to(elsewhere)
+        sections = [
+            f"[{'default' if n == 'default' else 'profile ' + n}]\nlogin_session = {a}\n"
+            for n, a in LIFE_ARNS.items()
+        ]
+        sections += [
+            "[profile tool]\ncredential_process = python3 -m signin_token credentials --profile dev\n",
+            "[profile tool2]\ncredential_process = /opt/bin/signin-token credentials --profile=old"
+            " --format process\n",
+            "[profile tool3]\ncredential_process = signin-token credentials\n",
+            "[profile tool4]\ncredential_process = signin-token credentials --profile nosuch\n",
+            "[profile other]\ncredential_process = /usr/local/bin/other-tool --profile dev\n",
+            "[profile plain]\nregion = eu-west-1\n",
+        ]
+        config = Path(env["AWS_CONFIG_FILE"])
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text("".join(sections))
+        return entries
+
+    def expected(self, env: dict[str, str], entries: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        states = {
+            "default": "valid",
+            "dev": "refreshable",
+            "old": "ended",
+            "gone": "logged-out",
+            "broken": "unusable",
+            "badkey": "unusable",
+            "linked": "unusable",
+            "nosuch": "logged-out",
+        }
+        rows = []
+        for name, source, reads in [
+            *((n, "login_session", n) for n in LIFE_ARNS),
+            ("tool", "credential_process", "dev"),
+            ("tool2", "credential_process", "old"),
+            ("tool3", "credential_process", "default"),
+            ("tool4", "credential_process", "nosuch"),
+        ]:
+            session = LIFE_ARNS.get(reads)
+            known = states[reads] in ("valid", "refreshable", "ended")
+            entry = entries.get(reads)
+            rows.append(
+                {
+                    "profile": name,
+                    "source": source,
+                    "login_profile": reads,
+                    "login_session": session,
+                    "account_id": session.split(":")[4] if session else None,
+                    "expiration": entry["accessToken"]["expiresAt"] if known and entry else None,
+                    "session_end": iso_stamp(life_end(entry)) if known and entry else None,
+                    "state": states[reads],
+                    "cache_file": str(cache_path(env, session)) if session else None,
+                }
+            )
+        return rows
+
+    def test_json_lists_every_profile_with_its_state(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = login_env(aws_env, fake)
+        entries = self.setup_files(fake, env, tmp_path)
+        before = life_tree(tmp_path)
+        result = run_cli(["sessions", "--json"], env)
+        assert result.returncode == 0, result.stderr
+        rows = json.loads(result.stdout)
+        assert isinstance(rows, list) and all(set(row) == LIFE_ROW_KEYS for row in rows)
+        assert rows == self.expected(env, entries)
+        assert fake.requests == []
+        assert life_tree(tmp_path) == before  # nothing written, not even a lock file
+
+    def test_text_is_an_aligned_table(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = login_env(aws_env, fake)
+        entries = self.setup_files(fake, env, tmp_path)
+        before = life_tree(tmp_path)
+        result = run_cli(["sessions"], env)
+        assert result.returncode == 0, result.stderr
+        header, *lines = result.stdout.splitlines()
+        assert header.split()[0] == "PROFILE" and "STATE" in header
+        starts = [0] + [m.end() for m in re.finditer(r" {2,}", header)]
+        assert len(starts) == 7, header
+        expected = self.expected(env, entries)
+        assert len(lines) == len(expected)
+        for line, row in zip(lines, expected):
+            for start in starts[1:]:
+                assert line[start - 2 : start] == "  " and line[start] != " ", (line, start)
+            cells = [line[a:b].strip() for a, b in zip(starts, [*starts[1:], None])]
+            uses = (
+                "login_session"
+                if row["source"] == "login_session"
+                else f"credential_process:{row['login_profile']}"
+            )
+            assert cells == [
+                row["profile"],
+                uses,
+                row["account_id"] or "-",
+                row["login_session"] or "-",
+                row["expiration"] or "-",
+                row["session_end"] or "-",
+                row["state"],
+            ], line
+            assert line == line.rstrip()
+        assert fake.requests == []
+        assert life_tree(tmp_path) == before
+
+    def test_reading_only_tightens_a_0644_entry(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = login_env(aws_env, fake)
+        self.setup_files(fake, env, tmp_path)
+        loose = cache_path(env, LIFE_ARNS["dev"])
+        loose.chmod(0o644)  # as the JS SDK creates entries under umask 022
+        before = life_tree(tmp_path)
+        result = run_cli(["sessions", "--json"], env)
+        assert result.returncode == 0, result.stderr
+        assert {r["profile"]: r["state"] for r in json.loads(result.stdout)}["dev"] == "refreshable"
+        assert file_mode(loose) == 0o600
+        assert str(loose) in result.stderr
+        after = life_tree(tmp_path)
+        assert after[str(loose)][0] == before[str(loose)][0]  # same bytes
+        del after[str(loose)], before[str(loose)]
+        assert after == before
+        assert fake.requests == []
+
+    def test_no_profiles(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        env = login_env(aws_env, fake)
+        config = Path(env["AWS_CONFIG_FILE"])
+        config.parent.mkdir(parents=True)
+        config.write_text("[default]\nregion = us-east-1\n[profile x]\ncredential_process = /bin/true\n")
+        result = run_cli(["sessions", "--json"], env)
+        assert (result.returncode, json.loads(result.stdout)) == (0, [])
+        text = run_cli(["sessions"], env)
+        assert text.returncode == 0 and len(text.stdout.splitlines()) == 1, text.stdout
+        assert text.stdout.startswith("PROFILE")
+        assert not Path(env["AWS_LOGIN_CACHE_DIRECTORY"]).exists()
+
+    def test_help(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert st.main(["sessions", "--help"]) == 0
+        out = capsys.readouterr().out
+        assert "--json" in out and "usage:" in out
+
+
+class TestCredentialsLogin:
+    """``credentials --login``: a session that can no longer be refreshed is replaced by one
+    same-device sign-in, shared by concurrent callers (PROTOCOL.md §3, §9, §12)."""
+
+    @staticmethod
+    def browser(tmp_path: Path) -> tuple[Path, Path]:
+        """A browser command that records the URLs it is asked to open and prints to stdout."""
+        log = tmp_path / "browser.log"
+        script = tmp_path / "browser"
+        script.write_text(f'#!/bin/sh\necho "browser noise"\necho "$1" >> {shlex.quote(str(log))}\n')
+        script.chmod(0o755)
+        return script, log
+
+    def test_concurrent_callers_share_one_browser_sign_in(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=-60)
+        with fake.lock:
+            fake.refresh_tokens.clear()  # the service refuses the refresh token
+        script, log = self.browser(tmp_path)
+        env = dict(login_env(aws_env, fake), BROWSER=str(script))
+        args = ["credentials", "--login"]
+        with login_process(args, env) as first, login_process(args, env) as second:
+            url = life_first_url([first, second])
+            assert urllib.parse.urlsplit(url).path == "/v1/authorize"
+            status, page = browser_follow(url)
+            assert status == 200, page
+            results = [login_finish(h) for h in (first, second)]
+        for rc, _, err in results:
+            assert rc == 0, err
+        docs = [json.loads(out) for _, out, _ in results]  # stdout holds the JSON and nothing else
+        assert docs[0] == docs[1]
+        assert set(docs[0]) == {
+            "Version",
+            "AccessKeyId",
+            "SecretAccessKey",
+            "SessionToken",
+            "Expiration",
+            "AccountId",
+        }
+        assert docs[0]["AccessKeyId"] != "ASIAOLD"
+        assert sum(len(life_url_lines(err)) for _, _, err in results) == 1
+        assert log.read_text().splitlines() == [url]  # one browser
+        assert len(fake.token_calls("authorization_code")) == 1
+        entry = json.loads(path.read_text())
+        assert entry["accessToken"]["accessKeyId"] == docs[0]["AccessKeyId"]
+        assert f"login_session = {SESSION_ARN}" in Path(env["AWS_CONFIG_FILE"]).read_text()
+        assert file_mode(path) == 0o600
+
+    def test_without_login_exit_3_and_no_url(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=-60)
+        with fake.lock:
+            fake.refresh_tokens.clear()
+        script, log = self.browser(tmp_path)
+        before = path.read_bytes()
+        result = run_cli(["credentials"], dict(login_env(aws_env, fake), BROWSER=str(script)))
+        assert result.returncode == 3, result.stderr
+        assert result.stdout == ""
+        assert life_url_lines(result.stderr) == []
+        assert not log.exists()
+        assert fake.token_calls("authorization_code") == []
+        assert path.read_bytes() == before
+
+    def test_a_refreshable_session_needs_no_sign_in(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        write_session(aws_env, fake, expires_in=-60)
+        script, log = self.browser(tmp_path)
+        result = run_cli(["credentials", "--login"], dict(login_env(aws_env, fake), BROWSER=str(script)))
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["AccessKeyId"] != "ASIAOLD"
+        assert life_url_lines(result.stderr) == [] and not log.exists()
+        assert len(fake.token_calls("refresh_token")) == 1
+        assert fake.token_calls("authorization_code") == []
+
+    def test_help_names_the_flag(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert st.main(["credentials", "--help"]) == 0
+        assert "--login" in capsys.readouterr().out
+
+
+class TestGetCredentialsAsync:
+    """``get_credentials_async``: the results, warnings and errors of ``get_credentials``; the
+    loop keeps running while the lock and the service are awaited; cancelling releases the
+    lock at once and leaves the entry as it was (PROTOCOL.md §9)."""
+
+    def test_exported_with_the_same_arguments(self) -> None:
+        assert "get_credentials_async" in st.__all__
+        assert asyncio.iscoroutinefunction(st.get_credentials_async)
+        assert st.get_credentials_async.__doc__
+        sync_code, async_code = st.get_credentials.__code__, st.get_credentials_async.__code__
+        assert (
+            async_code.co_varnames[: async_code.co_argcount + async_code.co_kwonlyargcount]
+            == (sync_code.co_varnames[: sync_code.co_argcount + sync_code.co_kwonlyargcount])
+        )
+        assert st.get_credentials_async.__kwdefaults__ == st.get_credentials.__kwdefaults__
+
+    def test_same_credentials_as_blocking(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        cached = st.get_credentials(environ=aws_env)
+        assert life_fields(asyncio.run(st.get_credentials_async(environ=aws_env))) == life_fields(cached)
+        assert fake.token_calls() == []
+        sess_set_expiry(path, time.time() + 60)
+        refreshed = asyncio.run(st.get_credentials_async(environ=aws_env))
+        assert refreshed.access_key_id != "ASIAOLD" and refreshed.seconds_left() > 300
+        assert life_fields(st.get_credentials(environ=aws_env)) == life_fields(refreshed)
+        assert refreshed.access_key_id == json.loads(path.read_text())["accessToken"]["accessKeyId"]
+        sess_set_expiry(path, time.time() + 60)
+        again = st.get_credentials(environ=aws_env)  # refreshed by the blocking call this time
+        assert life_fields(asyncio.run(st.get_credentials_async(environ=aws_env))) == life_fields(again)
+        assert again.access_key_id != refreshed.access_key_id
+        assert len(fake.token_calls("refresh_token")) == 2
+        assert file_mode(path) == 0o600
+
+    @pytest.mark.parametrize(
+        ("expires_in", "fault"),
+        [
+            (200, ("status", 403, "AccessDeniedException", "INSUFFICIENT_PERMISSIONS")),
+            (200, ("status", 401, "AccessDeniedException", "TOKEN_EXPIRED")),
+            (-60, ("status", 401, "AccessDeniedException", "TOKEN_EXPIRED")),
+            (-60, ("status", 403, "AccessDeniedException", "INSUFFICIENT_PERMISSIONS")),
+            (-60, ("status", 400, "ValidationException", "INVALID_REQUEST")),
+        ],
+        ids=["still-valid-permissions", "still-valid-ended", "ended", "permissions", "invalid-grant"],
+    )
+    def test_same_fallback_and_errors_as_blocking(
+        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, fault: tuple[Any, ...]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=expires_in)
+        before = path.read_bytes()
+        seen = []
+        for use_async in (False, True):
+            fake.faults.append(fault)
+            warnings: list[str] = []
+            kw: dict[str, Any] = {"environ": aws_env, "on_warning": warnings.append}
+            if use_async:
+                result = life_outcome(lambda: asyncio.run(st.get_credentials_async(**kw)))  # noqa: B023
+            else:
+                result = life_outcome(lambda: st.get_credentials(**kw))  # noqa: B023
+            seen.append((result, [re.sub(r" \[request id [^]]*\]", "", w) for w in warnings]))
+        assert seen[0] == seen[1], seen
+        (kind, value), warnings = seen[0]
+        if expires_in > 0:  # the cached credentials, with the warning
+            assert kind == "ok" and value.access_key_id == "ASIAOLD"
+            assert len(warnings) == 1 and "using the cached ones" in warnings[0]
+        else:
+            assert kind in ("LoginRequiredError", "SigninTokenError") and warnings == []
+        assert path.read_bytes() == before
+        assert len(fake.requests) == 2  # one refusal each, not retried
+
+    def test_loop_keeps_ticking_during_a_slow_refresh(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        fake.faults.append(("delay", 1.5))
+
+        async def main() -> tuple[st.Credentials, list[float]]:
+            ticks: list[float] = []
+
+            async def ticker() -> None:
+                while True:
+                    ticks.append(time.monotonic())
+                    await asyncio.sleep(0.01)
+
+            task = asyncio.ensure_future(ticker())
+            try:
+                await asyncio.sleep(0)
+                return await st.get_credentials_async(environ=aws_env), ticks
+            finally:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+        creds, ticks = asyncio.run(main())
+        assert creds.access_key_id == json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
+        assert len(fake.token_calls("refresh_token")) == 1
+        gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+        assert len(ticks) >= 50, len(ticks)
+        assert max(gaps) < 0.5, max(gaps)
+
+    def test_loop_keeps_ticking_while_another_process_holds_the_lock(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        holder = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import sys, time, signin_token as st\n"
+                "with st._FileLock(sys.argv[1]):\n"
+                "    print('locked', flush=True)\n"
+                "    time.sleep(1.5)\n",
+                f"{path}.lock",
+            ],
+            env=aws_env,
+            cwd=str(HERE),
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+
+            async def main() -> tuple[st.Credentials, list[float]]:
+                ticks: list[float] = []
+
+                async def ticker() -> None:
+                    while True:
+                        ticks.append(time.monotonic())
+                        await asyncio.sleep(0.01)
+
+                task = asyncio.ensure_future(ticker())
+                try:
+                    await asyncio.sleep(0)
+                    return await st.get_credentials_async(environ=aws_env), ticks
+                finally:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+
+            creds, ticks = asyncio.run(main())
+            assert holder.wait(30) == 0
+        finally:
+            if holder.poll() is None:
+                holder.kill()
+            holder.wait()
+            assert holder.stdout is not None
+            holder.stdout.close()
+        assert creds.access_key_id != "ASIAOLD"
+        assert len(fake.token_calls("refresh_token")) == 1
+        gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+        assert len(ticks) >= 50, len(ticks)
+        assert max(gaps) < 0.5, max(gaps)
+
+    def test_cancelled_mid_refresh_releases_the_lock_and_keeps_the_entry(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        before = path.read_bytes()
+        fake.faults.append(("sleep", 30))  # the service hangs
+
+        async def main() -> None:
+            with pytest.raises(asyncio.TimeoutError):
+                await asyncio.wait_for(st.get_credentials_async(force_refresh=True, environ=aws_env), 0.5)
+
+        asyncio.run(main())
+        assert len(fake.requests) == 1  # the refresh was in flight
+        assert path.read_bytes() == before
+        assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
+        # Another process refreshes at once: the lock was released (its wait would be 120 s).
+        result = run_cli(["refresh", "--force"], aws_env, timeout=30)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
+        assert len(fake.token_calls("refresh_token")) == 1
+
+    @pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc/self/fd")
+    def test_cancelled_while_waiting_for_the_lock_leaves_nothing_open(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        before = path.read_bytes()
+        fds = len(os.listdir("/proc/self/fd"))
+        with st._FileLock(f"{path}.lock"):  # another holder: flock locks are per open file
+
+            async def main() -> None:
+                with pytest.raises(asyncio.TimeoutError):
+                    await asyncio.wait_for(st.get_credentials_async(environ=aws_env), 0.3)
+
+            asyncio.run(main())
+        assert len(os.listdir("/proc/self/fd")) == fds
+        assert path.read_bytes() == before
+        assert fake.requests == []
+        assert asyncio.run(st.get_credentials_async(environ=aws_env)).access_key_id != "ASIAOLD"
+
+    def test_concurrent_tasks_refresh_once(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        fake.faults.append(("delay", 0.5))
+
+        async def main() -> list[st.Credentials]:
+            return list(await asyncio.gather(*(st.get_credentials_async(environ=aws_env) for _ in range(3))))
+
+        results = asyncio.run(main())
+        assert len({r.access_key_id for r in results}) == 1
+        assert (
+            results[0].access_key_id
+            == json.loads(path.read_text())["accessToken"]["accessKeyId"]
+            != "ASIAOLD"
+        )
+        assert len(fake.token_calls("refresh_token")) == 1
