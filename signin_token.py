@@ -4072,6 +4072,7 @@ def _credentials_or_login(
     stderr: TextIO,
     on_clock_skew: Callable[[float], None] | None,
     on_warning: Callable[[str], None] | None,
+    on_event: Callable[[str], None] | None = None,
 ) -> Credentials:
     """:func:`get_credentials`, or a same-device login (browser, URL on
     ``stderr``) when the session can no longer be refreshed, for
@@ -4087,6 +4088,7 @@ def _credentials_or_login(
         "endpoint_url": endpoint_url,
         "timeout": timeout,
         "on_clock_skew": on_clock_skew,
+        "on_event": on_event,
     }
     try:
         return get_credentials(profile, on_warning=on_warning, **options)
