@@ -3204,6 +3204,11 @@ class _Profile:
                 found[1]
             )
         bundle = self._setting("AWS_CA_BUNDLE", "ca_bundle")
+        ca_bundle = None
+        if bundle is not None:
+            ca_bundle = _expand(bundle[1])
+            if not os.path.isfile(ca_bundle):  # ssl's error would not name the file
+                raise ConfigError(f"{bundle[0]} names {ca_bundle}, which is not a file")
         attempts = self._setting("AWS_MAX_ATTEMPTS", "max_attempts")
         max_attempts = _DEFAULT_MAX_ATTEMPTS
         if attempts is not None:
@@ -3215,7 +3220,7 @@ class _Profile:
             region,
             endpoint_url=self.endpoint_url(endpoint_url),
             timeout=timeout,
-            ca_bundle=_expand(bundle[1]) if bundle else None,
+            ca_bundle=ca_bundle,
             max_attempts=max_attempts,
             environ=environ,
             on_clock_skew=on_clock_skew,
@@ -3525,6 +3530,8 @@ class _CredentialsCall:
         current = self.current
         if current is None or self.force or not self.use_cached or isinstance(exc, UnsafeFileError):
             return None
+        if not os.path.lexists(self.path):  # logged out meanwhile: as if before the call
+            return None
         left = current.seconds_left()
         if left <= 0:
             return None
@@ -3557,9 +3564,9 @@ def get_credentials(
     Reads the config and cache files the AWS CLI uses.  A valid entry costs
     no network and no TLS import.  When a refresh fails while the cached
     credentials are still valid, they are returned and ``on_warning`` (by
-    default: a line on stderr) says what failed, unless
-    ``use_cached_on_failure`` is false (the credential server, which
-    promises 5 minutes).  Raises
+    default: a line on stderr) says what failed, unless the session was
+    logged out (its entry removed) meanwhile or ``use_cached_on_failure``
+    is false (the credential server, which promises 5 minutes).  Raises
     :class:`LoginRequiredError` when a new login is needed and
     :class:`UnsafeFileError` for a cache another user could tamper with.
     ``on_event`` hears of each HTTP attempt (see :class:`SigninClient`).
@@ -3871,6 +3878,7 @@ def _prompt_region(prof: _Profile, inp: TextIO, err: TextIO) -> str:
 def _update_config(path: str, profile: str, session: str, region: str | None) -> None:
     """Point the profile at its session (and region), under the config's lock,
     re-reading the file first so that concurrent logins lose nothing."""
+    _make_private_dir(os.path.dirname(os.path.realpath(path)))  # where the lock file goes
     with _FileLock(os.path.realpath(path) + ".lock"):
         config = _ConfigFile(path)
         settings = config.profile(profile) or {}

@@ -473,6 +473,9 @@ class FakeSignin:
             self._send(h, 200, b'{"x": "' + b"a" * (2 << 20) + b'"}')
         elif kind == "pass":
             return False
+        elif kind == "hold":  # ("hold", threading.Event): answer normally once the test sets it
+            fault[1].wait(60)
+            return False
         else:  # pragma: no cover
             raise AssertionError(kind)
         return True
@@ -6342,7 +6345,13 @@ class TestCrashSafety:
         path = write_session(aws_env, fake)
         driver_file = tmp_path / "driver.py"
         driver_file.write_text(ROB_DRIVER)
-        allowed = {path.name, path.name + ".lock", path.name + ".tmp"}
+
+        # The entry, its lock, and the one temp file (a random name) a killed writer leaves
+        # until the next refresh sweeps it.
+        def debris_ok(names: set[str]) -> bool:
+            temps = {n for n in names if re.fullmatch(re.escape(path.name) + r"\.[0-9a-f]{12}\.tmp", n)}
+            return len(temps) <= 1 and names - temps <= {path.name, path.name + ".lock"}
+
         driver = subprocess.Popen(
             [sys.executable, str(driver_file), str(HERE)],
             env=aws_env,
@@ -6394,7 +6403,7 @@ class TestCrashSafety:
                     assert access["accountId"] == ACCOUNT
                     old = entry
                 names = {p.name for p in path.parent.iterdir()}
-                assert names <= allowed, names
+                assert debris_ok(names), names
             assert len(statuses) == 3 + ROB_KILLS
         finally:
             driver.stdin.close()
@@ -9211,16 +9220,6 @@ class TestTransportRedaction:
 # --------------------------------------------------------------------------
 
 
-class SlowFakeSignin(FakeSignin):
-    """The strict fake with one more fault: ``("delay", seconds)`` answers normally, late."""
-
-    def _fault(self, h: Any, fault: tuple[Any, ...]) -> bool:
-        if fault[0] == "delay":
-            time.sleep(fault[1])
-            return False
-        return super()._fault(h, fault)
-
-
 class TLSFakeSignin(FakeSignin):
     """The strict fake over TLS (``cert``/``key`` files), known as ``https://host[:port]``."""
 
@@ -9523,7 +9522,7 @@ class TestClientAsyncio:
         assert abs(client.clock_offset - 600) < 5
 
     def test_loop_keeps_ticking_while_waiting(self) -> None:
-        fake = SlowFakeSignin()
+        fake = FakeSignin()
         try:
             fake.faults.append(("delay", 1.5))
             key = st.DPoPKey.generate()
@@ -11109,3 +11108,1953 @@ class TestGetCredentialsAsync:
             != "ASIAOLD"
         )
         assert len(fake.token_calls("refresh_token")) == 1
+
+
+# --------------------------------------------------------------------------
+# Cache and config files shared with the AWS CLI and SDKs: links, special
+# files, ownership and modes, other writers, where config edits go
+# --------------------------------------------------------------------------
+
+CF_VICTIM = b"a file outside the cache directory: it must never change\n"
+CF_NOBODY = 65534
+CF_LINK_NAMES = (  # names a writer of the entry might use for its temp file, and some it never uses
+    ".tmp",
+    ".000000000000.tmp",
+    ".ffffffffffff.tmp",
+    ".0123456789ab.tmp",
+    ".FFFFFFFFFFFF.tmp",
+    ".json.tmp",
+    ".lock.tmp",
+    ".tmp.tmp",
+)
+
+
+def cf_tree(root: Path, skip: Path | None = None) -> dict[str, tuple[Any, ...]]:
+    """Every path under ``root`` (but ``skip`` and what is under it): its kind,
+    mode and content or link target, to prove nothing else was written."""
+    found: dict[str, tuple[Any, ...]] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in sorted(dirnames + filenames):
+            path = Path(dirpath) / name
+            if skip is not None and (path == skip or skip in path.parents):
+                continue
+            info = os.lstat(path)
+            if stat.S_ISLNK(info.st_mode):
+                found[str(path)] = ("link", os.readlink(path))
+            elif stat.S_ISREG(info.st_mode):
+                found[str(path)] = ("file", stat.S_IMODE(info.st_mode), info.st_uid, path.read_bytes())
+            else:
+                found[str(path)] = (stat.S_IFMT(info.st_mode), stat.S_IMODE(info.st_mode), info.st_uid)
+        dirnames[:] = [d for d in dirnames if skip is None or Path(dirpath) / d != skip]
+    return found
+
+
+def cf_file_state(path: Path) -> tuple[int, int, int, int, bytes]:
+    """What proves a file was neither rewritten nor replaced: inode, mode, owner, mtime, bytes."""
+    info = os.lstat(path)
+    return info.st_ino, info.st_mode, info.st_uid, info.st_mtime_ns, path.read_bytes()
+
+
+def cf_run(
+    args: list[Any], env: dict[str, Any], *, timeout: float = 60, as_nobody: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """``python -m signin_token ARGS`` (arguments and environment may hold bytes),
+    optionally as the unprivileged user ``nobody`` (setpriv)."""
+    prefix = (
+        ["setpriv", f"--reuid={CF_NOBODY}", f"--regid={CF_NOBODY}", "--clear-groups"] if as_nobody else []
+    )
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "signin_token", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=str(HERE),
+        check=False,
+    )
+
+
+def cf_need_root() -> None:
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("needs root to give files to another user")
+
+
+def cf_need_setpriv() -> None:
+    cf_need_root()
+    if shutil.which("setpriv") is None:
+        pytest.skip("setpriv is not installed")
+    probe = cf_run(["--version"], dict(os.environ, PYTHONPATH=str(HERE)), as_nobody=True)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot run Python as nobody: {probe.stderr.strip()}")
+
+
+def cf_user() -> str:
+    import pwd
+
+    return pwd.getpwuid(os.geteuid()).pw_name
+
+
+def cf_warnings(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("warning:")]
+
+
+def cf_no_network(fake: FakeSignin) -> None:
+    """The fake saw no token request and issued no authorization code."""
+    assert fake.token_calls() == []
+    with fake.lock:
+        assert fake.codes == {}
+
+
+def cf_wait_for_request(fake: FakeSignin, proc: subprocess.Popen[str], count: int = 1) -> None:
+    """Wait until the fake has received ``count`` token requests from ``proc``."""
+    deadline = time.monotonic() + 30
+    while len(fake.token_calls()) < count:
+        if proc.poll() is not None:
+            err = proc.communicate()[1]
+            raise AssertionError(f"exited {proc.returncode} before its request: {err}")
+        assert time.monotonic() < deadline, "no request reached the fake"
+        time.sleep(0.02)
+
+
+@contextlib.contextmanager
+def cf_held(
+    fake: FakeSignin, args: list[str], env: dict[str, str]
+) -> Iterator[tuple[subprocess.Popen[str], threading.Event]]:
+    """A CLI process whose token request the fake holds until the test sets the event
+    (the process is then in the middle of its refresh, its lock held)."""
+    release = threading.Event()
+    fake.faults.append(("hold", release))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "signin_token", *args],
+        env=env,
+        cwd=str(HERE),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        cf_wait_for_request(fake, proc)
+        yield proc, release
+    finally:
+        release.set()
+        if proc.poll() is None:
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def cf_finish(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
+    out, err = proc.communicate(timeout=60)
+    return proc.returncode, out, err
+
+
+class TestCacheLinksAndSpecialFiles:
+    """A link or special file planted in the cache directory is never followed,
+    opened for writing or waited on; links the user chose (the cache directory,
+    the config file) keep working; temp files of killed writers are swept."""
+
+    def test_planted_temp_links_are_never_followed_by_a_refresh(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        victim = tmp_path / "victim"
+        victim.write_bytes(CF_VICTIM)
+        names = list(CF_LINK_NAMES) + [f".{os.urandom(6).hex()}.tmp" for _ in range(40)]
+        for i, suffix in enumerate(names):
+            target = victim if i % 2 == 0 else tmp_path / f"dangling-{i}"  # existing, and not yet existing
+            os.symlink(target, f"{path}{suffix}")
+            os.symlink(target, f"{config}{suffix}")
+        before = cf_tree(tmp_path, skip=path.parent)
+        for _ in range(2):
+            result = run_cli(["refresh", "--force"], aws_env)
+            assert result.returncode == 0, result.stderr
+        assert len(fake.token_calls("refresh_token")) == 2
+        assert victim.read_bytes() == CF_VICTIM
+        assert not path.is_symlink() and stat.S_ISREG(os.lstat(path).st_mode)
+        assert json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
+        assert not list(tmp_path.glob("dangling-*"))
+        assert cf_tree(tmp_path, skip=path.parent) == before
+        for suffix in names:  # a link is at most removed (unlink never follows), never written through
+            link = Path(f"{path}{suffix}")
+            assert not link.exists() or link.is_symlink(), suffix
+
+    def test_a_temp_link_planted_at_the_exact_name_is_refused_not_followed(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Planted after any sweep, at the very name the writer picks: O_EXCL and O_NOFOLLOW."""
+        target = tmp_path / "entry.json"
+        target.write_bytes(b"old")
+        victim = tmp_path / "victim"
+        victim.write_bytes(CF_VICTIM)
+        real_urandom = os.urandom
+        monkeypatch.setattr(os, "urandom", lambda n: b"\xab" * n if n == 6 else real_urandom(n))
+        for pointee in (victim, tmp_path / "not-yet"):
+            link = tmp_path / f"entry.json.{'ab' * 6}.tmp"
+            os.symlink(pointee, link)
+            with pytest.raises(st.UnsafeFileError) as info:
+                st._atomic_write(str(target), b"new")
+            assert str(link) in str(info.value) and "symbolic link" in str(info.value)
+            assert link.is_symlink()
+            link.unlink()
+        assert victim.read_bytes() == CF_VICTIM
+        assert not (tmp_path / "not-yet").exists()
+        assert target.read_bytes() == b"old"
+
+    @pytest.mark.parametrize("expires_in", [200, -60])
+    @pytest.mark.parametrize("dangling", [False, True])
+    def test_planted_lock_link_fails_the_refresh_and_creates_nothing(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, expires_in: int, dangling: bool
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=expires_in)
+        victim = tmp_path / "victim"
+        if not dangling:
+            victim.write_bytes(CF_VICTIM)
+        lock = Path(f"{path}.lock")
+        os.symlink(victim, lock)
+        entry_before = cf_file_state(path)
+        before = cf_tree(tmp_path, skip=path.parent)
+        result = run_cli(["credentials"], aws_env, timeout=20)
+        assert result.returncode == 1, result.stderr
+        assert result.stdout == ""
+        assert str(lock) in result.stderr and "symbolic link" in result.stderr
+        assert fake.token_calls() == []
+        assert victim.exists() is not dangling
+        if not dangling:
+            assert victim.read_bytes() == CF_VICTIM
+        assert lock.is_symlink()
+        assert cf_file_state(path) == entry_before
+        assert cf_tree(tmp_path, skip=path.parent) == before
+
+    @pytest.mark.parametrize("kind", ["fifo", "directory", "link", "link-to-fifo"])
+    @pytest.mark.parametrize("command", ["credentials", "status", "refresh"])
+    def test_special_file_at_the_entry_path_is_refused_promptly(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, kind: str, command: str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        elsewhere = tmp_path / "elsewhere.json"
+        elsewhere.write_bytes(path.read_bytes())
+        elsewhere.chmod(0o600)
+        path.unlink()
+        if kind == "fifo":
+            os.mkfifo(path, 0o600)
+        elif kind == "directory":
+            path.mkdir(0o700)
+        elif kind == "link":
+            os.symlink(elsewhere, path)
+        else:
+            os.mkfifo(tmp_path / "fifo", 0o600)
+            os.symlink(tmp_path / "fifo", path)
+        before = cf_tree(tmp_path)
+        result = run_cli([command], aws_env, timeout=20)
+        assert result.returncode == 1, result.stderr
+        assert result.stdout == ""
+        assert str(path) in result.stderr
+        expected = "not a regular file" if kind in ("fifo", "directory") else "symbolic link"
+        assert expected in result.stderr, result.stderr
+        assert fake.token_calls() == []
+        assert cf_tree(tmp_path) == before
+
+    def test_login_replaces_a_link_at_the_entry_path_without_following_it(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = login_env(aws_env, fake)
+        path = cache_path(env)
+        path.parent.mkdir(parents=True, mode=0o700)
+        victim = tmp_path / "victim"
+        victim.write_bytes(CF_VICTIM)
+        os.symlink(victim, path)
+        rc, _, err = sess_full_login(env)
+        assert rc == 0, err
+        assert victim.read_bytes() == CF_VICTIM
+        assert not path.is_symlink() and stat.S_ISREG(os.lstat(path).st_mode)
+        assert file_mode(path) == 0o600
+        assert json.loads(path.read_text())["accessToken"]["accountId"] == ACCOUNT
+
+    def test_a_linked_cache_directory_chosen_by_the_user_keeps_working(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        real = tmp_path / "elsewhere" / "login-cache"
+        real.mkdir(parents=True, mode=0o700)
+        link = tmp_path / "home" / "cache-link"
+        os.symlink(real, link)
+        env = login_env(aws_env, fake, AWS_LOGIN_CACHE_DIRECTORY=str(link))
+        rc, _, err = sess_full_login(env)
+        assert rc == 0, err
+        entry = real / cache_path(env).name
+        assert stat.S_ISREG(os.lstat(entry).st_mode)
+        first = json.loads(entry.read_text())["accessToken"]["accessKeyId"]
+        sess_set_expiry(entry, time.time() + 60)
+        result = run_cli(["credentials"], env)
+        assert result.returncode == 0, result.stderr
+        assert (
+            json.loads(result.stdout)["AccessKeyId"]
+            == json.loads(entry.read_text())["accessToken"]["accessKeyId"]
+        )
+        assert json.loads(result.stdout)["AccessKeyId"] != first
+        assert len(fake.token_calls("refresh_token")) == 1
+        assert link.is_symlink() and os.readlink(link) == str(real)
+        assert file_mode(real) == 0o700 and file_mode(entry) == 0o600
+        logout = run_cli(["logout"], env)
+        assert logout.returncode == 0, logout.stderr
+        assert not entry.exists() and link.is_symlink()
+
+    def test_a_linked_config_file_keeps_working_and_stays_a_link(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        dotfiles = tmp_path / "dotfiles"
+        dotfiles.mkdir()
+        real = dotfiles / "aws-config"
+        before = b"# managed in my dotfiles\n[profile dev]\nregion = eu-west-1\n"
+        real.write_bytes(before)
+        real.chmod(0o644)
+        env = login_env(aws_env, fake)
+        config = Path(env["AWS_CONFIG_FILE"])
+        config.parent.mkdir(parents=True)
+        os.symlink(os.path.relpath(real, config.parent), config)
+        link_text = os.readlink(config)
+        rc, _, err = sess_full_login(env, "--profile", "dev")
+        assert rc == 0, err
+        assert config.is_symlink() and os.readlink(config) == link_text
+        assert real.read_bytes() == before + f"login_session = {SESSION_ARN}\n".encode()
+        assert file_mode(real) == 0o644
+        assert not list(dotfiles.glob("*.tmp")) and not list(config.parent.glob("*.tmp"))
+        result = run_cli(["credentials", "--profile", "dev"], env)
+        assert result.returncode == 0, result.stderr
+
+    def test_temp_files_of_a_killed_writer_are_swept_by_refresh_and_logout(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        other = cache_path(aws_env, SESS_OTHER_ARN)
+        ours = [Path(f"{path}.{os.urandom(6).hex()}.tmp") for _ in range(3)]
+        not_ours = [
+            Path(f"{path}.tmp"),
+            Path(f"{path}.0123456789AB.tmp"),
+            Path(f"{path}.0123456789a.tmp"),
+            Path(f"{other}.0123456789ab.tmp"),
+            path.parent / "unrelated.0123456789ab.tmp",
+        ]
+        for junk in ours + not_ours:
+            junk.write_text('{"accessToken": {"accessKeyId": "half-writ')
+        result = run_cli(["credentials"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert len(fake.token_calls("refresh_token")) == 1
+        assert [p for p in ours if p.exists()] == []
+        assert all(p.exists() for p in not_ours)
+        ours = [Path(f"{path}.{os.urandom(6).hex()}.tmp") for _ in range(2)]
+        for junk in ours:
+            junk.write_text("half")
+        result = run_cli(["logout"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert not path.exists() and not Path(f"{path}.lock").exists()
+        assert [p for p in ours if p.exists()] == []
+        assert all(p.exists() for p in not_ours)
+
+
+class TestCacheOwnershipAndModes:
+    """StrictModes: a cache directory, entry or config file another user owns or
+    can write is refused with the exact command that fixes it; an entry only
+    readable by others is tightened to 0600 with one warning; what login
+    creates is private."""
+
+    @pytest.mark.parametrize("change", ["chmod-0777", "chmod-0770", "chmod-0702", "chown-nobody"])
+    def test_unsafe_cache_directory_is_refused_with_the_fix(
+        self, fake: FakeSignin, aws_env: dict[str, str], change: str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        cache = path.parent
+        if change.startswith("chmod"):
+            cache.chmod(int(change[-4:], 8))
+            fix = f"chmod 700 {shlex.quote(str(cache))}"
+        else:
+            cf_need_root()
+            os.chown(cache, CF_NOBODY, CF_NOBODY)
+            fix = f"chown {cf_user()} {shlex.quote(str(cache))}"
+        entry_before = cf_file_state(path)
+        for command in (["credentials"], ["refresh", "--force"], ["status"]):
+            result = run_cli(command, aws_env)
+            assert result.returncode == 1, result.stderr
+            assert result.stdout == ""
+            assert fix in result.stderr, result.stderr
+        login = run_cli(["login", "--profile", "other", "--no-browser", "--callback-timeout", "5"], aws_env)
+        assert login.returncode == 1, login.stderr
+        assert fix in login.stderr and "http" not in login.stderr
+        cf_no_network(fake)
+        assert cf_file_state(path) == entry_before
+        assert os.listdir(cache) == [path.name]
+
+    @pytest.mark.parametrize("change", ["chmod-0660", "chmod-0606", "chmod-0622", "chown-nobody"])
+    def test_unsafe_entry_is_refused_with_the_fix(
+        self, fake: FakeSignin, aws_env: dict[str, str], change: str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        if change.startswith("chmod"):
+            path.chmod(int(change[-4:], 8))
+            fix = f"chmod 600 {shlex.quote(str(path))}"
+        else:
+            cf_need_root()
+            os.chown(path, CF_NOBODY, CF_NOBODY)
+            fix = f"chown {cf_user()} {shlex.quote(str(path))}"
+        entry_before = cf_file_state(path)
+        for command in (["credentials"], ["status"], ["refresh"]):
+            result = run_cli(command, aws_env)
+            assert result.returncode == 1, result.stderr
+            assert result.stdout == ""
+            assert fix in result.stderr, result.stderr
+        assert fake.token_calls() == []
+        assert cf_file_state(path) == entry_before
+
+    @pytest.mark.parametrize("mode", [0o644, 0o640, 0o604])
+    @pytest.mark.parametrize("expires_in", [3600, 60])
+    def test_entry_readable_by_others_is_tightened_with_one_warning(
+        self, fake: FakeSignin, aws_env: dict[str, str], mode: int, expires_in: int
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=expires_in)
+        path.chmod(mode)
+        result = run_cli(["credentials"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["AccessKeyId"]
+        (warning,) = result.stderr.splitlines()
+        assert warning.startswith("warning: ") and str(path) in warning and "0600" in warning
+        assert f"{mode:04o}" in warning
+        assert file_mode(path) == 0o600
+        assert len(fake.token_calls("refresh_token")) == (expires_in < 300)
+        again = run_cli(["credentials"], aws_env)
+        assert again.returncode == 0 and again.stderr == ""
+
+    def test_login_creates_a_private_cache_directory_and_config(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = login_env(
+            aws_env,
+            fake,
+            AWS_LOGIN_CACHE_DIRECTORY=str(tmp_path / "new" / "cache"),
+            AWS_CONFIG_FILE=str(tmp_path / "other" / "deep" / "config"),
+        )
+        old = os.umask(0)  # the most permissive umask a login can inherit
+        try:
+            rc, _, err = sess_full_login(env)
+        finally:
+            os.umask(old)
+        assert rc == 0, err
+        cache = tmp_path / "new" / "cache"
+        assert file_mode(cache) == 0o700
+        assert file_mode(cache_path(env)) == 0o600
+        config = tmp_path / "other" / "deep" / "config"
+        assert file_mode(config) == 0o600
+        assert config.read_text() == f"[default]\nlogin_session = {SESSION_ARN}\n"
+        assert run_cli(["credentials"], env).returncode == 0
+
+    @pytest.mark.parametrize("change", ["chmod-0666", "chmod-0620", "chown-nobody"])
+    def test_config_file_others_can_change_is_refused(
+        self, fake: FakeSignin, aws_env: dict[str, str], change: str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        if change.startswith("chmod"):
+            config.chmod(int(change[-4:], 8))
+            fix = f"chmod 600 {shlex.quote(str(config))}"
+        else:
+            cf_need_root()
+            os.chown(config, CF_NOBODY, CF_NOBODY)
+            fix = f"chown {cf_user()} {shlex.quote(str(config))}"
+        config_before = cf_file_state(config)
+        entry_before = cf_file_state(path)
+        for command in (["credentials"], ["login", "--no-browser", "--callback-timeout", "5", "--yes"]):
+            result = run_cli(command, aws_env)
+            assert result.returncode == 1, result.stderr
+            assert result.stdout == ""
+            assert fix in result.stderr and "http" not in result.stderr.replace(fix, "")
+        cf_no_network(fake)
+        assert cf_file_state(config) == config_before
+        assert cf_file_state(path) == entry_before
+
+    def test_strict_modes_hold_for_an_unprivileged_user(self, fake: FakeSignin) -> None:
+        """As ``nobody``: its own files work; an entry root owns is refused; a config
+        file root owns (an administrator's) is trusted, as for the cache directory."""
+        cf_need_setpriv()
+        import tempfile
+
+        base = Path(tempfile.mkdtemp(prefix="signin-token-nobody-"))
+        try:
+            os.chmod(base, 0o755)  # noqa: S103 - nobody must reach its home inside
+            home = base / "home"
+            env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+            env.update(
+                HOME=str(home),
+                AWS_CONFIG_FILE=str(home / ".aws" / "config"),
+                AWS_LOGIN_CACHE_DIRECTORY=str(home / ".aws" / "login" / "cache"),
+                AWS_SHARED_CREDENTIALS_FILE=str(home / ".aws" / "credentials"),
+                PYTHONPATH=str(HERE),
+            )
+            home.mkdir()
+            path = write_session(env, fake, expires_in=3600)
+            for root, dirs, files in os.walk(home):
+                for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
+                    os.chown(name, CF_NOBODY, CF_NOBODY)
+            result = cf_run(["credentials"], env, as_nobody=True)
+            assert result.returncode == 0, result.stderr
+            assert json.loads(result.stdout)["AccessKeyId"] == "ASIAOLD"
+            os.chown(path, 0, 0)
+            path.chmod(0o644)  # readable, so that only the ownership check can refuse it
+            result = cf_run(["credentials"], env, as_nobody=True)
+            assert result.returncode == 1, result.stderr
+            assert f"chown nobody {path}" in result.stderr
+            os.chown(path, CF_NOBODY, CF_NOBODY)
+            path.chmod(0o600)
+            config = Path(env["AWS_CONFIG_FILE"])
+            os.chown(config, 0, 0)
+            config.chmod(0o644)
+            result = cf_run(["credentials"], env, as_nobody=True)
+            assert result.returncode == 0, result.stderr
+            # A config in a directory nobody cannot write: it cannot be replaced, so the
+            # login is refused before anyone is sent to sign in.
+            os.chown(config.parent, 0, 0)
+            config.parent.chmod(0o755)
+            args = [
+                "login",
+                "--profile",
+                "new",
+                "--region",
+                "us-east-1",
+                "--no-browser",
+                "--callback-timeout",
+                "5",
+            ]
+            result = cf_run(args, env, as_nobody=True)
+            assert result.returncode == 2, result.stderr
+            assert str(config) in result.stderr and "http" not in result.stderr
+            cf_no_network(fake)
+        finally:
+            shutil.rmtree(base)
+
+
+def cf_entry(fake: FakeSignin, access_key: str, expires_in: float, **access_extra: Any) -> dict[str, Any]:
+    """A complete entry bound to ``fake`` as another SDK would write it."""
+    key = st.DPoPKey.generate()
+    access = {
+        "accessKeyId": access_key,
+        "secretAccessKey": f"secret-of-{access_key}",
+        "sessionToken": f"token-of-{access_key}",
+        "accountId": ACCOUNT,
+        "expiresAt": iso_stamp(time.time() + expires_in),
+    }
+    access.update(access_extra)
+    return {
+        "accessToken": {k: v for k, v in access.items() if v is not ...},
+        "tokenType": TOKEN_TYPE,
+        "clientId": SESS_SAME_DEVICE,
+        "refreshToken": fake.seed_session(key),
+        "idToken": fake_jwt({"sub": SESSION_ARN}),
+        "dpopKey": key.to_pem(),
+    }
+
+
+def cf_rewrite_in_place(path: Path, data: bytes, *, torn_for: float = 0.0) -> threading.Thread | None:
+    """Rewrite ``path`` in place (same inode) as the AWS CLI v2 and the JS SDK do;
+    with ``torn_for``, the first half now and the rest that many seconds later."""
+    half = len(data) // 2 if torn_for else len(data)
+    fd = os.open(path, os.O_WRONLY)
+    os.ftruncate(fd, 0)
+    os.write(fd, data[:half])
+    if not torn_for:
+        os.close(fd)
+        return None
+
+    def rest() -> None:
+        time.sleep(torn_for)
+        os.pwrite(fd, data[half:], half)
+        os.close(fd)
+
+    thread = threading.Thread(target=rest)
+    thread.start()
+    return thread
+
+
+class TestCacheOtherWriters:
+    """Entries other tools write: rewritten in place (caught torn), broken for good,
+    with members we do not know, without ``accountId`` (PROTOCOL.md §9, §13)."""
+
+    def test_an_entry_caught_half_rewritten_is_read_again_by_the_cli(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        inode = path.stat().st_ino
+        data = json.dumps(cf_entry(fake, "ASIAREWRITTEN", 3600), indent=2).encode()  # as the JS SDK writes
+        thread = cf_rewrite_in_place(path, data, torn_for=0.3)
+        try:
+            result = run_cli(["credentials"], aws_env)
+        finally:
+            assert thread is not None
+            thread.join()
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["AccessKeyId"] == "ASIAREWRITTEN"
+        assert result.stderr == ""
+        assert path.read_bytes() == data and path.stat().st_ino == inode
+        assert fake.token_calls() == []
+
+    def test_an_entry_caught_half_rewritten_is_read_again_by_the_api(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        data = json.dumps(cf_entry(fake, "ASIAREWRITTEN", 3600)).encode()
+        warnings: list[str] = []
+        thread = cf_rewrite_in_place(path, data, torn_for=0.3)
+        try:
+            creds = st.get_credentials(on_warning=warnings.append)  # starts while the entry is torn
+        finally:
+            assert thread is not None
+            thread.join()
+        assert creds.access_key_id == "ASIAREWRITTEN"
+        assert creds.secret_access_key == "secret-of-ASIAREWRITTEN"
+        assert warnings == []
+        assert path.read_bytes() == data
+
+    @pytest.mark.parametrize("expires_in", [3600, 60])
+    @pytest.mark.parametrize("command", ["credentials", "refresh", "status"])
+    def test_an_entry_broken_for_good_fails_and_is_never_rewritten(
+        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: int, command: str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=expires_in)
+        whole = path.read_bytes()
+        cf_rewrite_in_place(path, whole[: len(whole) // 2])
+        before = cf_file_state(path)
+        result = run_cli([command], aws_env)
+        assert result.returncode == 3, result.stderr
+        assert result.stdout == ""
+        assert str(path) in result.stderr
+        assert re.search(SESS_LOGIN_CMD.format(profile="default"), result.stderr), result.stderr
+        assert cf_file_state(path) == before
+        assert fake.token_calls() == []
+        assert os.listdir(path.parent) == [path.name]
+
+    def test_a_refresh_keeps_unknown_members_at_both_levels(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        extra = {"signInRegion": "eu-west-1", "future": {"nested": [1, {"x": None}]}, "n": 1.5}
+        path = write_session(aws_env, fake, expires_in=60, extra=extra)
+        entry = json.loads(path.read_text())
+        entry["accessToken"].update({"credentialScope": "eu-west-1", "futureAccess": {"a": [True, None]}})
+        path.write_text(json.dumps(entry))
+        for command in (["credentials"], ["refresh", "--force"]):
+            result = run_cli(command, aws_env)
+            assert result.returncode == 0, result.stderr
+        assert len(fake.token_calls("refresh_token")) == 2
+        new = json.loads(path.read_text())
+        for key, value in extra.items():
+            assert new[key] == value, key
+        assert set(new) == set(entry)
+        assert new["accessToken"]["credentialScope"] == "eu-west-1"
+        assert new["accessToken"]["futureAccess"] == {"a": [True, None]}
+        assert set(new["accessToken"]) == set(entry["accessToken"])
+        assert new["accessToken"]["accessKeyId"] != "ASIAOLD"
+
+    @pytest.mark.parametrize("stored", ["absent", "null", "empty"])
+    def test_a_missing_account_id_is_derived_from_the_session_never_null(
+        self, fake: FakeSignin, aws_env: dict[str, str], stored: str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        entry = json.loads(path.read_text())
+        if stored == "absent":
+            del entry["accessToken"]["accountId"]
+        else:
+            entry["accessToken"]["accountId"] = None if stored == "null" else ""
+        path.write_text(json.dumps(entry))
+        valid = run_cli(["credentials", "--format", "process"], aws_env)
+        assert valid.returncode == 0, valid.stderr
+        assert json.loads(valid.stdout)["AccountId"] == ACCOUNT
+        assert fake.token_calls() == []
+        forced = run_cli(["refresh", "--force"], aws_env)
+        assert forced.returncode == 0, forced.stderr
+        assert json.loads(path.read_text())["accessToken"]["accountId"] == ACCOUNT
+        after = run_cli(["credentials", "--format", "process"], aws_env)
+        assert after.returncode == 0, after.stderr
+        doc = json.loads(after.stdout)
+        assert doc["AccountId"] == ACCOUNT and doc["AccessKeyId"] != "ASIAOLD"
+
+    def test_no_account_id_is_invented_when_the_session_has_none(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        session = "a-session-name-without-an-account"
+        write_session(aws_env, fake, expires_in=60)
+        entry = json.loads(cache_path(aws_env).read_text())
+        del entry["accessToken"]["accountId"]
+        path = sess_store(aws_env, entry, session)
+        Path(aws_env["AWS_CONFIG_FILE"]).write_text(
+            f"[default]\nregion = us-east-1\nlogin_session = {session}\n"
+        )
+        result = run_cli(["credentials"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert "AccountId" not in json.loads(result.stdout)
+        assert "accountId" not in json.loads(path.read_text())["accessToken"]
+        assert len(fake.token_calls("refresh_token")) == 1
+
+
+CF_PLACEMENT = {
+    # name: (config before, profile, expected config after: "@" marks the new line)
+    "comments-and-blanks-before-next-section": (
+        "[profile dev]\nregion = eu-west-1\n# about dev\noutput = json\n# trailing dev comment\n\n; next\n"
+        "[profile next]\nx = 1\n",
+        "dev",
+        "[profile dev]\nregion = eu-west-1\n# about dev\noutput = json\n@# trailing dev comment\n\n; next\n"
+        "[profile next]\nx = 1\n",
+    ),
+    "nested-sub-keys-belong-to-their-option": (
+        "[profile dev]\nregion = eu-west-1\ns3 =\n    max_concurrent_requests = 20\n"
+        "\taddressing_style = path\n# after s3\n\n[default]\nregion = us-west-2\n",
+        "dev",
+        "[profile dev]\nregion = eu-west-1\ns3 =\n    max_concurrent_requests = 20\n"
+        "\taddressing_style = path\n@# after s3\n\n[default]\nregion = us-west-2\n",
+    ),
+    "last-section-with-trailing-comments": (
+        "[default]\noutput = json\n\n\n# end of file\n; really\n",
+        "default",
+        "[default]\noutput = json\n@\n\n# end of file\n; really\n",
+    ),
+    "header-only-section": (
+        "[profile dev] ; a comment on the header\n# nothing yet\n\n[profile z]\n",
+        "dev",
+        "[profile dev] ; a comment on the header\n@# nothing yet\n\n[profile z]\n",
+    ),
+    "last-line-without-newline": (
+        "[profile dev]\noutput = json",
+        "dev",
+        "[profile dev]\noutput = json\n@",
+    ),
+    "existing-key-replaced-in-place": (
+        "[profile dev]\nlogin_session = arn:aws:iam::111111111111:user/Gone\n# kept\noutput = json\n",
+        "dev",
+        "[profile dev]\n@# kept\noutput = json\n",
+    ),
+    "new-section-appended-without-a-blank-line": (
+        "# mine\n[profile other]\noutput = json\n\n",
+        "dev",
+        "# mine\n[profile other]\noutput = json\n\n[profile dev]\n@",
+    ),
+    "new-section-after-a-last-line-without-newline": (
+        "[profile other]\noutput = json",
+        "dev",
+        "[profile other]\noutput = json\n[profile dev]\n@",
+    ),
+    "new-default-section-in-an-empty-file": ("", "default", "[default]\n@"),
+}
+
+
+class TestConfigEditPlacement:
+    """``login`` places its edit as the AWS CLI does: right after the section's last
+    option line (sub-keys included), before trailing comments and blank lines; a new
+    section at the very end; every other byte, and the line endings, unchanged
+    (PROTOCOL.md §10)."""
+
+    @pytest.mark.parametrize(
+        ("case", "newline"),
+        [
+            pytest.param(case, newline, id=f"{case}-{name}")
+            for case in CF_PLACEMENT
+            for name, newline in (("lf", "\n"), ("crlf", "\r\n"))
+            if CF_PLACEMENT[case][0] or name == "lf"  # an empty file has no line ending to keep
+        ],
+    )
+    def test_login_session_goes_where_the_aws_cli_puts_it(
+        self, fake: FakeSignin, aws_env: dict[str, str], case: str, newline: str
+    ) -> None:
+        before, profile, expected = CF_PLACEMENT[case]
+        env = login_env(aws_env, fake)
+        config = Path(env["AWS_CONFIG_FILE"])
+        config.parent.mkdir(parents=True)
+        config.write_bytes(before.replace("\n", newline).encode())
+        config.chmod(0o600)
+        rc, _, err = sess_full_login(env, "--profile", profile, "--yes")
+        assert rc == 0, err
+        expected = expected.replace("@", f"login_session = {SESSION_ARN}\n")
+        assert config.read_bytes() == expected.replace("\n", newline).encode()
+        import configparser
+
+        parsed = configparser.RawConfigParser()
+        parsed.read_string(config.read_text())
+        section = "default" if profile == "default" else f"profile {profile}"
+        assert parsed[section]["login_session"] == SESSION_ARN
+
+    def test_a_prompted_region_is_placed_with_the_session(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        """Two new keys in one edit: both after the last option line, in order."""
+        config_text = "[profile dev]\r\noutput = json\r\n# trailing\r\n"
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        config.parent.mkdir(parents=True)
+        config.write_bytes(config_text.encode())
+        st._update_config(str(config), "dev", SESSION_ARN, "eu-north-1")
+        assert (
+            config.read_bytes()
+            == (
+                f"[profile dev]\r\noutput = json\r\nlogin_session = {SESSION_ARN}\r\n"
+                "region = eu-north-1\r\n# trailing\r\n"
+            ).encode()
+        )
+
+
+# --------------------------------------------------------------------------
+# Sessions: what reaches the config file, concurrent writers, the region and
+# the other settings, still-valid credentials, logout, the service's refusals
+# --------------------------------------------------------------------------
+
+CF_INJECTION = "us-east-1\n[profile evil]\ncredential_process = /bin/sh"
+CF_CONFIG = "# mine\n[default]\noutput = json\n\n[profile dev]\nregion = eu-west-1\n"
+CF_BAD_PROFILES = ["a  b", "a\tb", "a b", "[x]", "a'b", 'a"b', "a\\b", "x]", "a\nb", "a\x1bb", "a\x7fb"]
+
+
+def cf_config(env: dict[str, Any], text: str = CF_CONFIG) -> tuple[Path, bytes]:
+    """A config file with ``text``; (its path, its bytes)."""
+    config = Path(env["AWS_CONFIG_FILE"])
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_bytes(text.encode())
+    config.chmod(0o600)
+    return config, config.read_bytes()
+
+
+class TestConfigInjection:
+    """Nothing from the command line, the environment or the service can add a line,
+    a section or a setting to the config file: bad regions and profile names are
+    refused (exit 2) before any I/O, an ``idToken`` ``sub`` that is not one printable
+    ARN fails the login with nothing written (PROTOCOL.md §8, §10)."""
+
+    @pytest.mark.parametrize(
+        ("where", "region"),
+        [
+            (where, region)
+            for where in ("--region", "AWS_REGION", "AWS_DEFAULT_REGION", "profile")
+            for region in (
+                CF_INJECTION,
+                "us-east-1\r[x]",
+                "us-east-1 x",
+                "US-EAST-1",
+                "us-east-1]",
+                "../etc",
+                "-x",
+            )
+            if where != "profile"
+            or ("\n" not in region and "\r" not in region)  # a config line holds no line break
+        ],
+    )
+    def test_a_region_that_is_not_a_region_name_is_refused_before_any_io(
+        self, fake: FakeSignin, aws_env: dict[str, str], where: str, region: str
+    ) -> None:
+        env = login_env(aws_env, fake)
+        del env["AWS_REGION"]
+        text = CF_CONFIG
+        args = ["login", "--profile", "dev", "--no-browser", "--callback-timeout", "5"]
+        if where == "--region":
+            args += [f"--region={region}"]
+        elif where == "profile":
+            text = CF_CONFIG.replace("region = eu-west-1", f"region = {region}")
+        else:
+            env[where] = region
+        config, before = cf_config(env, text)
+        result = run_cli(args, env)
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        source = {"--region": "region", "profile": "region (profile dev)"}.get(where, where)
+        assert f"Invalid parameter {source}:" in result.stderr, result.stderr
+        assert "http" not in result.stderr
+        assert config.read_bytes() == before
+        assert not Path(env["AWS_LOGIN_CACHE_DIRECTORY"]).exists()
+        cf_no_network(fake)
+        if where != "--region":  # the commands that use a session refuse it too, even with no refresh due
+            path = write_session(env, fake, profile="dev", expires_in=3600)
+            if where == "profile":
+                config.write_bytes(before + f"login_session = {SESSION_ARN}\n".encode())
+            for command in ("credentials", "refresh"):
+                result = run_cli([command, "--profile", "dev"], env)
+                assert result.returncode == 2, result.stderr
+                assert result.stdout == ""
+            assert fake.token_calls() == []
+            assert json.loads(path.read_text())["accessToken"]["accessKeyId"] == "ASIAOLD"
+
+    @pytest.mark.parametrize(
+        "sub",
+        [
+            SESSION_ARN + "\n[profile evil]\ncredential_process = /bin/sh",
+            SESSION_ARN + "]\n[default",
+            SESSION_ARN + "\r[profile evil]",
+            SESSION_ARN + "\x00",
+            SESSION_ARN + "\x1b[2J",
+            SESSION_ARN + "\x7f",
+            SESSION_ARN + " [profile evil]",
+            SESSION_ARN + "\u2028[profile evil]",
+            SESSION_ARN + "\x85x",
+            "[profile evil]",
+            "",
+        ],
+    )
+    def test_an_id_token_sub_that_is_not_one_printable_arn_writes_nothing(
+        self, fake: FakeSignin, aws_env: dict[str, str], sub: str
+    ) -> None:
+        env = login_env(aws_env, fake)
+        config, before = cf_config(env)
+        fake.subject = sub
+        rc, out, err = sess_full_login(env, "--profile", "dev")
+        assert rc == 1, err
+        assert out == ""
+        assert "idToken" in err and "sub" in err
+        assert "evil" not in err
+        assert config.read_bytes() == before
+        cache = Path(env["AWS_LOGIN_CACHE_DIRECTORY"])
+        assert not cache.exists() or [p for p in cache.iterdir() if not p.name.endswith(".lock")] == []
+        assert len(fake.token_calls("authorization_code")) == 1
+
+    def test_brackets_and_comment_characters_in_an_arn_stay_inside_the_value(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        """IAM paths may hold any printable ASCII: such a session is one value, read back
+        as such by configparser (as botocore reads it) and by us."""
+        sub = f"arn:aws:iam::{ACCOUNT}:user/[default]/x;y#z=w:v]/Bob"
+        env = login_env(aws_env, fake)
+        config, before = cf_config(env)
+        fake.subject = sub
+        rc, _, err = sess_full_login(env, "--profile", "dev")
+        assert rc == 0, err
+        assert config.read_bytes() == before + f"login_session = {sub}\n".encode()
+        import configparser
+
+        parsed = configparser.RawConfigParser()
+        parsed.read_string(config.read_text())
+        assert parsed.sections() == ["default", "profile dev"]
+        assert dict(parsed["profile dev"]) == {"region": "eu-west-1", "login_session": sub}
+        assert dict(parsed["default"]) == {"output": "json"}
+        result = run_cli(["credentials", "--profile", "dev"], env)
+        assert result.returncode == 0, result.stderr
+        assert cache_path(env, sub).exists()
+
+    @pytest.mark.parametrize("command", ["login", "credentials", "logout", "status"])
+    @pytest.mark.parametrize("how", ["--profile", "--profile=", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"])
+    def test_a_profile_name_the_config_cannot_hold_is_refused_before_anything(
+        self, fake: FakeSignin, aws_env: dict[str, str], command: str, how: str
+    ) -> None:
+        env: dict[str, Any] = login_env(aws_env, fake)
+        path = write_session(env, fake, profile="dev", expires_in=60)
+        config = Path(env["AWS_CONFIG_FILE"])
+        before = cf_file_state(config), cf_file_state(path), cf_tree(Path(env["HOME"]))
+        extra = ["--no-browser", "--callback-timeout", "5", "--yes"] if command == "login" else []
+        names: list[Any] = [*CF_BAD_PROFILES, b"dev\xff", b"\xc3\x28", b"\xed\xa0\x80"]  # not UTF-8
+        if how in ("--profile=", "AWS_DEFAULT_PROFILE"):  # the same check: a sample is enough
+            names = names[::4]
+        if how.startswith("--profile"):
+            names.append("")
+        for name in names:
+            run_env = dict(env)
+            if how == "--profile":
+                args = [command, "--profile", name, *extra]
+            elif how == "--profile=":
+                args = [
+                    command,
+                    (b"--profile=" + name) if isinstance(name, bytes) else f"--profile={name}",
+                    *extra,
+                ]
+            else:
+                args = [command, *extra]
+                if isinstance(name, str) and "\x00" in name:
+                    continue
+                run_env[how] = name
+            result = cf_run(args, run_env, timeout=30)
+            assert result.returncode == 2, (name, result.stderr)
+            assert result.stdout == ""
+            assert "http" not in result.stderr
+            field = "profile" if how.startswith("--") else how
+            assert re.search(rf"(?i)invalid parameter (--)?{field}", result.stderr), (name, result.stderr)
+            if isinstance(name, bytes):
+                assert "UTF-8" in result.stderr
+        assert (cf_file_state(config), cf_file_state(path), cf_tree(Path(env["HOME"]))) == before
+        cf_no_network(fake)
+
+
+class TestNoLostUpdatesOrResurrection:
+    """Concurrent logins lose no config line; a logout, removal or rewrite by another
+    tool during a refresh wins over the refresh; a config that cannot be updated is
+    found before the browser opens; a lock file is removed only by its holder."""
+
+    def test_concurrent_logins_to_one_config_both_land(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        env = login_env(aws_env, fake)
+        config, _ = cf_config(env)
+        args = ["login", "--no-browser", "--callback-timeout", "30", "--profile"]
+        landed: list[str] = []
+        for trial in range(6):
+            with (
+                login_process([*args, f"a{trial}"], env) as first,
+                login_process([*args, f"b{trial}"], env) as second,
+            ):
+                urls = [login_url(first), login_url(second)]
+                results: list[tuple[int, str]] = []
+
+                def follow(url: str, results: list[tuple[int, str]] = results) -> None:
+                    results.append(browser_follow(url))
+
+                followers = [threading.Thread(target=follow, args=(u,)) for u in urls]
+                for t in followers:
+                    t.start()
+                for t in followers:
+                    t.join(30)
+                assert [status for status, _ in results] == [200, 200], results
+                for handle in (first, second):
+                    rc, _, err = login_finish(handle)
+                    assert rc == 0, err
+            landed += [f"a{trial}", f"b{trial}"]
+            import configparser
+
+            parsed = configparser.RawConfigParser()
+            parsed.read_string(config.read_text())
+            for name in landed:
+                assert parsed[f"profile {name}"]["login_session"] == SESSION_ARN, (trial, name)
+            assert config.read_text().startswith(CF_CONFIG)
+            assert not list(config.parent.glob("config.*.tmp"))
+
+    def test_logout_during_a_refresh_waits_for_it_and_nothing_comes_back(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        lock = Path(f"{path}.lock")
+        with cf_held(fake, ["refresh", "--force"], aws_env) as (refresh, release):
+            logout = subprocess.Popen(
+                [sys.executable, "-m", "signin_token", "logout"],
+                env=aws_env,
+                cwd=str(HERE),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            try:
+                time.sleep(1)  # time for the logout to reach the lock the refresh holds
+                assert logout.poll() is None, logout.communicate()
+                assert path.exists() and lock.exists()  # nothing removed while another holds the lock
+                release.set()
+                refresh_result = cf_finish(refresh)
+                logout_result = cf_finish(logout)
+            finally:
+                if logout.poll() is None:
+                    logout.kill()
+                    logout.communicate()
+        assert refresh_result[0] == 0, refresh_result[2]
+        assert logout_result[0] == 0, logout_result[2]
+        assert str(path) in logout_result[2]
+        assert not path.exists() and not lock.exists()
+        assert os.listdir(path.parent) == []
+        after = run_cli(["credentials"], aws_env)
+        assert after.returncode == 3, after.stderr
+
+    @pytest.mark.parametrize(
+        ("command", "expires_in"),
+        [(["refresh", "--force"], 3600), (["credentials"], -60), (["credentials"], 200)],
+    )
+    def test_an_entry_removed_during_a_refresh_is_not_recreated(
+        self, fake: FakeSignin, aws_env: dict[str, str], command: list[str], expires_in: int
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=expires_in)
+        with cf_held(fake, command, aws_env) as (proc, release):
+            os.unlink(path)  # another tool's logout: no lock
+            release.set()
+            rc, out, err = cf_finish(proc)
+        assert rc == 3, err
+        assert out == ""  # logged out: not even credentials that are still valid
+        assert "removed" in err and str(path) in err
+        assert re.search(SESS_LOGIN_CMD.format(profile="default"), err), err
+        assert not path.exists()
+        assert [p for p in os.listdir(path.parent) if not p.endswith(".lock")] == []
+
+    @pytest.mark.parametrize("how", ["in-place", "replaced"])
+    def test_an_entry_rewritten_during_a_refresh_is_kept_as_written(
+        self, fake: FakeSignin, aws_env: dict[str, str], how: str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=-60)
+        theirs = json.dumps(cf_entry(fake, "ASIATHEIRS", 3600), indent=2).encode()
+        with cf_held(fake, ["credentials"], aws_env) as (proc, release):
+            if how == "in-place":
+                cf_rewrite_in_place(path, theirs)
+            else:
+                other = path.with_name("written-by-another-tool")
+                other.write_bytes(theirs)
+                other.chmod(0o600)
+                os.replace(other, path)
+            release.set()
+            rc, out, err = cf_finish(proc)
+        assert rc == 0, err
+        assert json.loads(out)["AccessKeyId"] == "ASIATHEIRS"
+        assert path.read_bytes() == theirs
+        assert [p for p in os.listdir(path.parent) if p.endswith(".tmp")] == []
+
+    @pytest.mark.parametrize("mode", [0o444, 0o400, 0o044])
+    def test_a_read_only_config_fails_the_login_before_the_browser(
+        self, fake: FakeSignin, aws_env: dict[str, str], mode: int
+    ) -> None:
+        env = login_env(aws_env, fake)
+        config, before = cf_config(env)
+        config.chmod(mode)
+        result = run_cli(["login", "--profile", "dev", "--no-browser", "--callback-timeout", "5"], env)
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        assert "http" not in result.stderr
+        assert str(config) in result.stderr and "read-only" in result.stderr
+        assert config.read_bytes() == before and file_mode(config) == mode
+        assert not Path(env["AWS_LOGIN_CACHE_DIRECTORY"]).exists()
+        cf_no_network(fake)
+
+
+class TestRegionResolution:
+    """The region as the AWS CLI v2 resolves it: ``--region``, ``AWS_REGION``,
+    ``AWS_DEFAULT_REGION``, the profile's ``region``; at login with none, a prompt on a
+    terminal (written to the profile), else exit 2 with a command that works
+    (PROTOCOL.md §13)."""
+
+    @pytest.mark.parametrize(
+        ("explicit", "variables", "profile_region", "expected"),
+        [
+            (
+                "ap-south-1",
+                {"AWS_REGION": "sa-east-1", "AWS_DEFAULT_REGION": "eu-west-3"},
+                "ca-central-1",
+                "ap-south-1",
+            ),
+            (
+                None,
+                {"AWS_REGION": "sa-east-1", "AWS_DEFAULT_REGION": "eu-west-3"},
+                "ca-central-1",
+                "sa-east-1",
+            ),
+            (None, {"AWS_DEFAULT_REGION": "eu-west-3"}, "ca-central-1", "eu-west-3"),
+            (None, {"AWS_REGION": "", "AWS_DEFAULT_REGION": "eu-west-3"}, "ca-central-1", "eu-west-3"),
+            (None, {}, "ca-central-1", "ca-central-1"),
+            ("", {"AWS_REGION": "", "AWS_DEFAULT_REGION": ""}, "ca-central-1", "ca-central-1"),
+            (None, {}, None, None),
+        ],
+    )
+    def test_precedence(
+        self,
+        aws_env: dict[str, str],
+        explicit: str | None,
+        variables: dict[str, str],
+        profile_region: str | None,
+        expected: str | None,
+    ) -> None:
+        env = dict(aws_env, **variables)
+        line = f"region = {profile_region}\n" if profile_region else ""
+        cf_config(env, f"[profile dev]\n{line}output = json\n")
+        assert st._Profile("dev", env).region(explicit) == expected
+
+    @pytest.mark.parametrize(
+        ("flags", "variables"),
+        [
+            (["--region", "ap-south-1"], {}),
+            ([], {"AWS_REGION": "sa-east-1"}),
+            ([], {"AWS_DEFAULT_REGION": "eu-west-3"}),
+        ],
+    )
+    def test_a_known_region_is_not_written_at_login(
+        self, fake: FakeSignin, aws_env: dict[str, str], flags: list[str], variables: dict[str, str]
+    ) -> None:
+        env = login_env(aws_env, fake)
+        del env["AWS_REGION"]
+        env.update(variables)
+        config, before = cf_config(env, "[profile dev]\noutput = json\n")
+        rc, _, err = sess_full_login(env, "--profile", "dev", *flags)
+        assert rc == 0, err
+        assert "AWS Region" not in err
+        assert config.read_bytes() == before + f"login_session = {SESSION_ARN}\n".encode()
+
+    @pytest.mark.parametrize(
+        ("typed", "written"), [("", "us-east-1"), ("eu-north-1", "eu-north-1"), ("  ap-east-1 ", "ap-east-1")]
+    )
+    def test_on_a_terminal_the_region_is_asked_for_and_written(
+        self, fake: FakeSignin, aws_env: dict[str, str], typed: str, written: str
+    ) -> None:
+        pty = pytest.importorskip("pty")
+        env = login_env(aws_env, fake)
+        del env["AWS_REGION"]
+        config, before = cf_config(env, "[profile dev]\noutput = json\n# end\n")
+        master, slave = pty.openpty()
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "signin_token",
+                "login",
+                "--profile",
+                "dev",
+                "--no-browser",
+                "--callback-timeout",
+                "30",
+            ],
+            env=env,
+            cwd=str(HERE),
+            stdin=slave,
+            stdout=subprocess.PIPE,
+            stderr=slave,
+        )
+        os.close(slave)
+        seen = bytearray()
+        done = threading.Event()
+
+        def pump() -> None:
+            while True:
+                try:
+                    chunk = os.read(master, 4096)
+                except OSError:  # the child closed the terminal
+                    break
+                if not chunk:
+                    break
+                seen.extend(chunk)
+            done.set()
+
+        def wait_for(pattern: bytes) -> re.Match[bytes]:
+            deadline = time.monotonic() + 30
+            while True:
+                m = re.search(pattern, bytes(seen))
+                if m is not None:
+                    return m
+                assert not done.is_set() and time.monotonic() < deadline, bytes(seen)
+                time.sleep(0.02)
+
+        thread = threading.Thread(target=pump, daemon=True)
+        thread.start()
+        try:
+            prompt = wait_for(rb"AWS Region \[us-east-1\]: ")
+            assert b"http" not in seen[: prompt.start()]
+            os.write(master, typed.encode() + b"\n")
+            url = wait_for(rb"(http://127\.0\.0\.1:\d+/v1/authorize\?\S+)\r?\n").group(1).decode()
+            assert prompt.start() < bytes(seen).index(b"http://")
+            status, page = browser_follow(url)
+            assert status == 200, page
+            assert proc.wait(60) == 0, bytes(seen)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            done.wait(10)
+            os.close(master)
+            assert proc.stdout is not None
+            proc.stdout.close()
+        assert config.read_bytes() == before.replace(
+            b"# end", f"login_session = {SESSION_ARN}\nregion = {written}\n# end".encode()
+        )
+
+    def test_without_a_terminal_the_printed_command_works_as_printed(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        env = login_env(aws_env, fake)
+        del env["AWS_REGION"]
+        config, before = cf_config(env, "[profile dev]\noutput = json\n")
+        result = run_cli(["login", "--profile", "dev", "--no-browser", "--callback-timeout", "5"], env)
+        assert result.returncode == 2, result.stderr
+        assert "http" not in result.stderr
+        m = re.search(
+            r"run: ((?:python3 -m signin_token|signin-token) login --profile dev --region us-east-1)\b",
+            result.stderr,
+        )
+        assert m is not None, result.stderr
+        assert config.read_bytes() == before
+        cf_no_network(fake)
+        sh = shutil.which("sh")
+        assert sh is not None
+        # As printed, in a shell: `python3` is this interpreter, the "browser" opens nothing.
+        shell_env = dict(
+            env, PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""), BROWSER="true"
+        )
+        proc = subprocess.Popen(
+            [sh, "-c", m.group(1)],
+            env=shell_env,
+            cwd=str(HERE),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        lines: queue.Queue[str | None] = queue.Queue()
+        seen: list[str] = []
+
+        def pump() -> None:
+            assert proc.stderr is not None
+            for line in proc.stderr:
+                seen.append(line)
+                lines.put(line)
+            lines.put(None)
+
+        thread = threading.Thread(target=pump, daemon=True)
+        thread.start()
+        try:
+            status, page = browser_follow(login_url((proc, lines, seen, thread)))
+            assert status == 200, page
+            assert proc.wait(60) == 0, "".join(seen)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.communicate()
+        assert config.read_bytes() == before + f"login_session = {SESSION_ARN}\n".encode()
+        assert json.loads(run_cli(["credentials", "--profile", "dev"], env).stdout)["AccountId"] == ACCOUNT
+
+
+class TestLoginRefusesOtherCredentials:
+    """Keys for the profile in the shared credentials file refuse the login, as in
+    the AWS CLI; other profiles' keys there do not (PROTOCOL.md §10, §13)."""
+
+    @pytest.mark.parametrize("where", ["AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"])
+    @pytest.mark.parametrize("profile", ["dev", "default"])
+    def test_keys_in_the_shared_credentials_file_refuse_the_login(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, where: str, profile: str
+    ) -> None:
+        env = login_env(aws_env, fake)
+        if where == "AWS_SHARED_CREDENTIALS_FILE":
+            shared = tmp_path / "elsewhere" / "creds"
+            env["AWS_SHARED_CREDENTIALS_FILE"] = str(shared)
+        else:
+            del env["AWS_SHARED_CREDENTIALS_FILE"]
+            shared = Path(env["HOME"]) / ".aws" / "credentials"
+        shared.parent.mkdir(parents=True, exist_ok=True)
+        shared.write_text(
+            f"[other]\naws_access_key_id = AKIAOTHER\n[{profile}]\n"
+            "aws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n"
+        )
+        shared.chmod(0o600)
+        config, before = cf_config(env)
+        result = run_cli(["login", "--profile", profile, "--no-browser", "--callback-timeout", "5"], env)
+        assert result.returncode == 2, result.stderr
+        assert "aws_access_key_id" in result.stderr and "http" not in result.stderr
+        assert config.read_bytes() == before
+        assert not Path(env["AWS_LOGIN_CACHE_DIRECTORY"]).exists()
+        cf_no_network(fake)
+
+    @pytest.mark.parametrize("where", ["AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"])
+    def test_keys_of_another_profile_do_not(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, where: str
+    ) -> None:
+        env = login_env(aws_env, fake)
+        if where == "AWS_SHARED_CREDENTIALS_FILE":
+            shared = tmp_path / "elsewhere" / "creds"
+            env["AWS_SHARED_CREDENTIALS_FILE"] = str(shared)
+        else:
+            del env["AWS_SHARED_CREDENTIALS_FILE"]
+            shared = Path(env["HOME"]) / ".aws" / "credentials"
+        shared.parent.mkdir(parents=True, exist_ok=True)
+        shared.write_text(
+            "[default]\naws_access_key_id = AKIAEXAMPLE\n[profile dev]\naws_access_key_id = AKIAX\n"
+        )
+        shared.chmod(0o600)
+        config, before = cf_config(env)
+        rc, _, err = sess_full_login(env, "--profile", "dev")
+        assert rc == 0, err
+        assert config.read_bytes() == before + f"login_session = {SESSION_ARN}\n".encode()
+
+
+CF_REFRESH_FAILURES = {
+    # name: (faults for the fake, what the warning or error must say failed)
+    "5xx-x3": ([("status", 500, "InternalServerException", "server_error")] * 3, "InternalServerException"),
+    "429": (
+        [("status", 429, "TooManyRequestsError", "INVALID_REQUEST", {"Retry-After": "0"})] * 3,
+        "TooManyRequests",
+    ),
+    "transport": ([], "127.0.0.1"),
+    "refused-token": ([], "INVALID_REQUEST"),
+    "permissions": (
+        [("status", 403, "AccessDeniedException", "INSUFFICIENT_PERMISSIONS")],
+        "SignInLocalDevelopmentAccess",
+    ),
+    "broken-dpopKey": ([], "DPoP key"),
+}
+
+
+def cf_break_refresh(env: dict[str, str], fake: FakeSignin, failure: str, path: Path) -> dict[str, str]:
+    """Make the next refresh of the entry at ``path`` fail as ``failure`` says; the env to use."""
+    faults, _ = CF_REFRESH_FAILURES[failure]
+    fake.faults.extend(faults)
+    if failure == "transport":
+        env = dict(env, AWS_ENDPOINT_URL_SIGNIN=f"http://127.0.0.1:{free_port()}")
+        os.environ["AWS_ENDPOINT_URL_SIGNIN"] = env["AWS_ENDPOINT_URL_SIGNIN"]
+    elif failure == "refused-token":
+        with fake.lock:
+            fake.refresh_tokens.clear()
+    elif failure == "broken-dpopKey":
+        entry = json.loads(path.read_text())
+        entry["dpopKey"] = "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n"
+        path.write_text(json.dumps(entry))
+    return env
+
+
+class TestStillValidCredentialsKept:
+    """A refresh that fails inside the refresh window never takes away credentials
+    that are still valid: they are returned with exactly one warning naming what
+    failed and the login command; expired ones, or ``--force``, make it an error
+    (PROTOCOL.md §13)."""
+
+    @pytest.mark.parametrize("failure", list(CF_REFRESH_FAILURES))
+    def test_credentials_command(self, fake: FakeSignin, aws_env: dict[str, str], failure: str) -> None:
+        path = write_session(aws_env, fake, expires_in=200)
+        env = cf_break_refresh(aws_env, fake, failure, path)
+        before = path.read_bytes()
+        result = run_cli(["credentials"], env)
+        assert result.returncode == 0, result.stderr
+        doc = json.loads(result.stdout)
+        assert (doc["AccessKeyId"], doc["SecretAccessKey"], doc["SessionToken"]) == (
+            "ASIAOLD",
+            "old-secret",
+            "old-session",
+        )
+        (warning,) = result.stderr.splitlines()
+        assert warning.startswith("warning: could not refresh")
+        assert CF_REFRESH_FAILURES[failure][1] in warning, warning
+        assert re.search(SESS_LOGIN_CMD.format(profile="default"), warning), warning
+        assert path.read_bytes() == before
+        attempts = {"transport": 0, "broken-dpopKey": 0, "refused-token": 1, "permissions": 1}.get(failure, 3)
+        assert len(fake.token_calls()) == attempts
+
+    @pytest.mark.parametrize("failure", list(CF_REFRESH_FAILURES))
+    def test_exec_static(self, fake: FakeSignin, aws_env: dict[str, str], failure: str) -> None:
+        path = write_session(aws_env, fake, expires_in=200)
+        env = cf_break_refresh(aws_env, fake, failure, path)
+        sh = shutil.which("sh")
+        assert sh is not None
+        result = run_cli(["exec", "--static", "--", sh, "-c", 'printf "%s\\n" "$AWS_ACCESS_KEY_ID"'], env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "ASIAOLD\n"
+        assert len(cf_warnings(result.stderr)) == 1, result.stderr
+        assert CF_REFRESH_FAILURES[failure][1] in result.stderr
+
+    @pytest.mark.parametrize("failure", list(CF_REFRESH_FAILURES))
+    def test_python_api(self, fake: FakeSignin, aws_env: dict[str, str], failure: str) -> None:
+        path = write_session(aws_env, fake, expires_in=200)
+        env = cf_break_refresh(aws_env, fake, failure, path)
+        warnings: list[str] = []
+        creds = st.get_credentials(environ=env, on_warning=warnings.append)
+        assert (creds.access_key_id, creds.secret_access_key, creds.session_token) == (
+            "ASIAOLD",
+            "old-secret",
+            "old-session",
+        )
+        assert 0 < creds.seconds_left() <= 200
+        (warning,) = warnings
+        assert CF_REFRESH_FAILURES[failure][1] in warning, warning
+        assert re.search(SESS_LOGIN_CMD.format(profile="default"), warning), warning
+        with pytest.raises(st.SigninTokenError):  # forced: the failure is the answer
+            cf_break_refresh(env, fake, failure, path)
+            st.get_credentials(environ=env, force_refresh=True, on_warning=warnings.append)
+        assert len(warnings) == 1
+
+    @pytest.mark.parametrize("failure", list(CF_REFRESH_FAILURES))
+    @pytest.mark.parametrize(("args", "expires_in"), [(["credentials"], -60), (["refresh", "--force"], 3600)])
+    def test_expired_or_forced_is_an_error(
+        self, fake: FakeSignin, aws_env: dict[str, str], failure: str, args: list[str], expires_in: int
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=expires_in)
+        env = cf_break_refresh(aws_env, fake, failure, path)
+        before = path.read_bytes()
+        result = run_cli(args, env)
+        assert result.returncode in (1, 3), result.stderr
+        assert result.stdout == ""
+        assert "ASIAOLD" not in result.stderr and "old-secret" not in result.stderr
+        assert cf_warnings(result.stderr) == []
+        assert CF_REFRESH_FAILURES[failure][1] in result.stderr, result.stderr
+        assert path.read_bytes() == before
+
+
+class TestLogoutLikeAwsLogout:
+    """``logout`` as ``aws logout``: no session is a note and exit 0 (every time);
+    ``--all`` removes what holds a login session, judged by content, and our lock
+    files, names the profiles that used each, and leaves everything else and the
+    config file alone (PROTOCOL.md §10, §13)."""
+
+    def test_no_login_session_in_the_profile_is_a_note_twice(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        env = login_env(aws_env, fake)
+        config, before = cf_config(env)
+        for _ in range(2):
+            result = run_cli(["logout", "--profile", "dev"], env)
+            assert result.returncode == 0, result.stderr
+            assert result.stdout == ""
+            assert "no login session" in result.stderr and "'dev'" in result.stderr
+        assert config.read_bytes() == before
+        assert not Path(env["AWS_LOGIN_CACHE_DIRECTORY"]).exists()
+
+    def test_a_session_whose_entry_is_gone_is_a_note(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(aws_env, fake, profile="dev")
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        before = config.read_bytes()
+        first = run_cli(["logout", "--profile", "dev"], aws_env)
+        assert first.returncode == 0 and not path.exists(), first.stderr
+        for _ in range(2):
+            again = run_cli(["logout", "--profile", "dev"], aws_env)
+            assert again.returncode == 0, again.stderr
+            assert again.stdout == ""
+            assert "no cached login session" in again.stderr and "'dev'" in again.stderr
+        assert config.read_bytes() == before
+
+    def test_all_removes_sessions_by_content_and_names_their_profiles(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        path = write_session(aws_env, fake, profile="dev")
+        entry = json.loads(path.read_text())
+        with Path(aws_env["AWS_CONFIG_FILE"]).open("a") as f:  # two profiles share one session
+            f.write(
+                f"[profile ops]\nlogin_session = {SESSION_ARN}\n"
+                f"[profile solo]\nlogin_session = {SESS_OTHER_ARN}\n"
+            )
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        config_before = config.read_bytes()
+        other = sess_store(aws_env, entry, SESS_OTHER_ARN)
+        cache = path.parent
+        renamed = cache / "copied-by-hand.bak"
+        renamed.write_text(json.dumps(entry))
+        renamed.chmod(0o600)
+        outside = tmp_path / "outside-entry.json"
+        outside.write_text(json.dumps(entry))
+        outside.chmod(0o600)
+        outside_before = cf_file_state(outside)
+        keep = {
+            "sso-token.json": json.dumps({"accessToken": "aoa-token", "expiresAt": "2030-01-01T00:00:00Z"}),
+            "no-key-id.json": json.dumps({"accessToken": {"secretAccessKey": "x"}}),
+            "junk.json": "{not json",
+            "binary": "\x00\x01\x02",
+            "README": "notes",
+        }
+        for name, text in keep.items():
+            (cache / name).write_text(text)
+        os.symlink(outside, cache / "link-to-an-entry.json")
+        orphan_lock = cache / (
+            hashlib.sha256(b"arn:aws:iam::222222222222:user/Gone").hexdigest() + ".json.lock"
+        )
+        orphan_lock.write_text("")
+        Path(f"{path}.lock").write_text("")
+        before_keep = {name: (cache / name).read_bytes() for name in keep}
+        result = run_cli(["logout", "--all"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == ""
+        assert not path.exists() and not other.exists() and not renamed.exists()
+        assert not orphan_lock.exists() and not Path(f"{path}.lock").exists()
+        assert {name: (cache / name).read_bytes() for name in keep} == before_keep
+        assert (cache / "link-to-an-entry.json").is_symlink()
+        assert cf_file_state(outside) == outside_before
+        assert sorted(os.listdir(cache)) == sorted([*keep, "link-to-an-entry.json"])
+        removed = {
+            line.split()[1]: line for line in result.stderr.splitlines() if line.startswith("removed ")
+        }
+        assert set(removed) == {str(path), str(other), str(renamed)}
+        assert "(used by: dev, ops)" in removed[str(path)]
+        assert "(used by: solo)" in removed[str(other)]
+        assert "no profile" in removed[str(renamed)]
+        assert config.read_bytes() == config_before
+        again = run_cli(["logout", "--all"], aws_env)
+        assert again.returncode == 0, again.stderr
+        assert "no cached login session" in again.stderr
+        assert fake.token_calls() == []
+
+
+class TestProfileSettings:
+    """Every setting an SDK reads for the Sign-In client: endpoint overrides in
+    botocore's order (profile, services section, environment, and ignoring them),
+    attempts, FIPS and dual-stack, CA bundle, and the profile chosen by
+    ``AWS_DEFAULT_PROFILE`` (PROTOCOL.md §1, §13)."""
+
+    @staticmethod
+    def config_with(
+        env: dict[str, str], fake: FakeSignin, settings: str, tail: str = "", *, expires_in: float = 60
+    ) -> Path:
+        path = write_session(env, fake, expires_in=expires_in)
+        for name in ("AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"):
+            env.pop(name, None)
+            os.environ.pop(name, None)
+        cf_config(env, f"[default]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\n{settings}{tail}")
+        return path
+
+    @pytest.mark.parametrize("how", ["endpoint_url", "services"])
+    def test_configured_endpoints_are_used_with_no_environment(
+        self, fake: FakeSignin, aws_env: dict[str, str], how: str
+    ) -> None:
+        if how == "endpoint_url":
+            path = self.config_with(aws_env, fake, f"endpoint_url = {fake.url}\n")
+        else:
+            tail = "\n[services local]\nsts =\n  endpoint_url = http://127.0.0.1:9\n"
+            tail += f"signin =\n  endpoint_url = {fake.url}\n"
+            path = self.config_with(aws_env, fake, "services = local\n", tail)
+        result = run_cli(["credentials"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["AccessKeyId"] != "ASIAOLD"
+        assert len(fake.token_calls("refresh_token")) == 1
+        assert (
+            json.loads(path.read_text())["accessToken"]["accessKeyId"]
+            == json.loads(result.stdout)["AccessKeyId"]
+        )
+
+    @pytest.mark.parametrize(
+        "winner",
+        ["--endpoint-url", "AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL", "services", "endpoint_url"],
+    )
+    def test_endpoint_precedence(self, fake: FakeSignin, aws_env: dict[str, str], winner: str) -> None:
+        order = ["--endpoint-url", "AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL", "services", "endpoint_url"]
+        dead = f"http://127.0.0.1:{free_port()}"
+        urls = {name: (fake.url if name == winner else dead) for name in order[order.index(winner) :]}
+        settings = f"endpoint_url = {urls['endpoint_url']}\n"
+        tail = ""
+        if "services" in urls:
+            settings += "services = local\n"
+            tail = f"[services local]\nsignin =\n  endpoint_url = {urls['services']}\n"
+        self.config_with(aws_env, fake, settings, tail, expires_in=3600)
+        env = dict(aws_env)
+        for name in ("AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"):
+            if name in urls:
+                env[name] = urls[name]
+        args = ["refresh", "--force", "--timeout", "5"]
+        if winner == "--endpoint-url":
+            args += ["--endpoint-url", fake.url]
+        result = run_cli(args, env)
+        assert result.returncode == 0, result.stderr
+        assert len(fake.token_calls("refresh_token")) == 1
+        prof = st._Profile(None, env)
+        assert prof.endpoint_url(fake.url if winner == "--endpoint-url" else None) == fake.url
+
+    @pytest.mark.parametrize(
+        ("variable", "setting", "ignored"),
+        [
+            ("true", None, True),
+            (None, "true", True),
+            ("TRUE", "false", True),
+            ("false", "true", False),
+            (None, "no", False),
+        ],
+    )
+    def test_ignore_configured_endpoint_urls(
+        self,
+        fake: FakeSignin,
+        aws_env: dict[str, str],
+        variable: str | None,
+        setting: str | None,
+        ignored: bool,
+    ) -> None:
+        line = f"ignore_configured_endpoint_urls = {setting}\n" if setting else ""
+        settings = f"endpoint_url = {fake.url}\nservices = local\n{line}"
+        self.config_with(
+            aws_env, fake, settings, f"[services local]\nsignin =\n  endpoint_url = {fake.url}\n"
+        )
+        env = dict(aws_env, AWS_ENDPOINT_URL_SIGNIN=fake.url, AWS_ENDPOINT_URL=fake.url)
+        if variable is not None:
+            env["AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"] = variable
+        client = st._Profile(None, env).client("us-east-1", None, 10, None)
+        assert client.endpoint == ("https://us-east-1.signin.aws.amazon.com" if ignored else fake.url)
+        explicit = st._Profile(None, env).client("us-east-1", "http://127.0.0.1:1", 10, None)
+        assert explicit.endpoint == "http://127.0.0.1:1"  # an explicit endpoint is never "configured"
+        assert fake.token_calls() == []
+
+    def test_a_missing_services_section_is_a_usage_error(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = self.config_with(
+            aws_env,
+            fake,
+            "services = nowhere\n",
+            "[services elsewhere]\nsignin =\n  endpoint_url = http://127.0.0.1:9\n",
+            expires_in=3600,
+        )
+        before = path.read_bytes()
+        for command in ("credentials", "refresh"):
+            result = run_cli([command], aws_env)
+            assert result.returncode == 2, result.stderr
+            assert "nowhere" in result.stderr
+        assert path.read_bytes() == before
+        assert fake.token_calls() == []
+
+    @pytest.mark.parametrize(
+        ("setting", "variable", "attempts"), [("5", None, 5), ("5", "2", 2), (None, "1", 1), (None, None, 3)]
+    )
+    def test_max_attempts(
+        self,
+        fake: FakeSignin,
+        aws_env: dict[str, str],
+        setting: str | None,
+        variable: str | None,
+        attempts: int,
+    ) -> None:
+        path = self.config_with(
+            aws_env, fake, f"endpoint_url = {fake.url}\n" + (f"max_attempts = {setting}\n" if setting else "")
+        )
+        fake.faults.extend(
+            [("status", 500, "InternalServerException", "server_error", {"Retry-After": "0"})] * 10
+        )
+        env = dict(aws_env)
+        if variable is not None:
+            env["AWS_MAX_ATTEMPTS"] = variable
+        before = path.read_bytes()
+        result = run_cli(["refresh", "--force"], env)
+        assert result.returncode == 1, result.stderr
+        assert "InternalServerException" in result.stderr
+        assert len(fake.token_calls()) == attempts
+        assert path.read_bytes() == before
+
+    @pytest.mark.parametrize(
+        ("settings", "variables", "expected"),
+        [
+            ("use_fips_endpoint = true\n", {}, "https://signin-fips.us-west-2.amazonaws.com"),
+            ("", {"AWS_USE_FIPS_ENDPOINT": "true"}, "https://signin-fips.us-west-2.amazonaws.com"),
+            (
+                "use_fips_endpoint = true\n",
+                {"AWS_USE_FIPS_ENDPOINT": "false"},
+                "https://us-west-2.signin.aws.amazon.com",
+            ),
+            ("use_dualstack_endpoint = true\n", {}, "https://signin.us-west-2.api.aws"),
+            ("", {"AWS_USE_DUALSTACK_ENDPOINT": "true"}, "https://signin.us-west-2.api.aws"),
+            (
+                "use_fips_endpoint = true\nuse_dualstack_endpoint = true\n",
+                {},
+                "https://signin-fips.us-west-2.api.aws",
+            ),
+            ("", {}, "https://us-west-2.signin.aws.amazon.com"),
+        ],
+    )
+    def test_fips_and_dual_stack(
+        self,
+        fake: FakeSignin,
+        aws_env: dict[str, str],
+        settings: str,
+        variables: dict[str, str],
+        expected: str,
+    ) -> None:
+        self.config_with(aws_env, fake, settings)
+        env = dict(aws_env, **variables)
+        prof = st._Profile(None, env)
+        assert prof.client("us-west-2", None, 10, None).endpoint == expected
+        assert fake.token_calls() == []
+
+    def test_ca_bundle_in_the_profile_is_used(
+        self, aws_env: dict[str, str], tls_files: dict[str, Path]
+    ) -> None:
+        tls = TLSFakeSignin(tls_files["cert"], tls_files["key"])
+        try:
+            path = self.config_with(
+                aws_env, tls, f"endpoint_url = {tls.url}\nca_bundle = {tls_files['ca']}\n", expires_in=3600
+            )
+            result = run_cli(["refresh", "--force"], aws_env)
+            assert result.returncode == 0, result.stderr
+            assert len(tls.token_calls("refresh_token")) == 1
+            assert json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
+            wrong = run_cli(["refresh", "--force"], dict(aws_env, AWS_CA_BUNDLE=str(tls_files["other-ca"])))
+            assert wrong.returncode == 1 and "CERTIFICATE_VERIFY_FAILED" in wrong.stderr, wrong.stderr
+            missing = tls_files["ca"].with_name("no-such-bundle.pem")
+            cf_config(
+                aws_env,
+                f"[default]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\n"
+                f"endpoint_url = {tls.url}\nca_bundle = {missing}\n",
+            )
+            gone = run_cli(["refresh", "--force"], aws_env)
+            assert gone.returncode == 2, gone.stderr
+            assert str(missing) in gone.stderr and "ca_bundle" in gone.stderr
+            cf_config(
+                aws_env,
+                f"[default]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\nendpoint_url = {tls.url}\n",
+            )
+            gone = run_cli(["refresh", "--force"], dict(aws_env, AWS_CA_BUNDLE=str(missing)))
+            assert gone.returncode == 2, gone.stderr
+            assert str(missing) in gone.stderr and "AWS_CA_BUNDLE" in gone.stderr
+            assert len(tls.token_calls("refresh_token")) == 1
+        finally:
+            tls.close()
+
+    @pytest.mark.parametrize(
+        ("variables", "chosen"),
+        [
+            ({"AWS_DEFAULT_PROFILE": "b"}, "b"),
+            ({"AWS_PROFILE": "a", "AWS_DEFAULT_PROFILE": "b"}, "a"),
+            ({}, "default"),
+        ],
+    )
+    def test_aws_default_profile(
+        self, fake: FakeSignin, aws_env: dict[str, str], variables: dict[str, str], chosen: str
+    ) -> None:
+        sessions = {"a": SESSION_ARN, "b": SESS_OTHER_ARN, "default": "arn:aws:iam::333333333333:user/D"}
+        write_session(aws_env, fake)
+        template = json.loads(cache_path(aws_env).read_text())
+        text = ""
+        for name, session in sessions.items():
+            entry = copy.deepcopy(template)
+            entry["accessToken"]["accessKeyId"] = f"ASIA{name.upper()}"
+            sess_store(aws_env, entry, session)
+            header = "default" if name == "default" else f"profile {name}"
+            text += f"[{header}]\nregion = us-east-1\nlogin_session = {session}\n"
+        cf_config(aws_env, text)
+        result = run_cli(["credentials"], dict(aws_env, **variables))
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["AccessKeyId"] == f"ASIA{chosen.upper()}"
+
+
+class TestRefusalMessages:
+    """Each refusal of the service says what it means, at refresh and at login;
+    an unknown code is shown as sent (PROTOCOL.md §11, §13)."""
+
+    @pytest.mark.parametrize(
+        ("fault", "rc", "words"),
+        [
+            (("status", 401, "AccessDeniedException", "TOKEN_EXPIRED"), 3, ["session has ended"]),
+            (("status", 403, "AccessDeniedException", "USER_CREDENTIALS_CHANGED"), 3, ["password"]),
+            (
+                ("status", 403, "AccessDeniedException", "INSUFFICIENT_PERMISSIONS"),
+                1,
+                ["signin:CreateOAuth2Token", "SignInLocalDevelopmentAccess"],
+            ),
+            (("status", 403, "AccessDeniedException", "BRAND_NEW_CODE"), 1, ["BRAND_NEW_CODE"]),
+            (("status", 400, "ValidationException", "BRAND_NEW_CODE"), 3, ["BRAND_NEW_CODE"]),
+        ],
+        ids=["token-expired", "credentials-changed", "permissions", "unknown-403", "unknown-400"],
+    )
+    def test_at_refresh(
+        self, fake: FakeSignin, aws_env: dict[str, str], fault: tuple[Any, ...], rc: int, words: list[str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=-60)
+        fake.faults.append(fault)
+        before = path.read_bytes()
+        result = run_cli(["credentials"], aws_env)
+        assert result.returncode == rc, result.stderr
+        assert result.stdout == ""
+        for word in words:
+            assert word in result.stderr, result.stderr
+        if rc == 3:
+            assert re.search(SESS_LOGIN_CMD.format(profile="default"), result.stderr), result.stderr
+        assert path.read_bytes() == before
+
+    @pytest.mark.parametrize(
+        ("fault", "words"),
+        [
+            (("status", 401, "AccessDeniedException", "AUTHCODE_EXPIRED"), ["took too long"]),
+            (
+                ("status", 403, "AccessDeniedException", "INSUFFICIENT_PERMISSIONS"),
+                ["signin:CreateOAuth2Token", "SignInLocalDevelopmentAccess"],
+            ),
+            (("status", 400, "ValidationException", "BRAND_NEW_CODE"), ["BRAND_NEW_CODE"]),
+        ],
+        ids=["authcode-expired", "permissions", "unknown"],
+    )
+    def test_at_login(
+        self, fake: FakeSignin, aws_env: dict[str, str], fault: tuple[Any, ...], words: list[str]
+    ) -> None:
+        env = login_env(aws_env, fake)
+        config, before = cf_config(env)
+        fake.faults.append(fault)
+        rc, out, err = sess_full_login(env, "--profile", "dev")
+        assert rc == 1, err
+        assert out == ""
+        for word in words:
+            assert word in err, err
+        assert len(fake.token_calls()) == 1  # a redemption is never retried
+        assert config.read_bytes() == before
+        assert not cache_path(env).exists()
+
+
+# --------------------------------------------------------------------------
+# Command line: bad input is exit 2 before anything is touched
+# --------------------------------------------------------------------------
+
+
+class TestCLIBadInput:
+    """Bad flags and bytes that are not UTF-8: exit 2, the flag named, no file
+    touched, no network (PROTOCOL.md §11; ``_seconds``, the argv check in ``main``)."""
+
+    @staticmethod
+    def check_refused(result: subprocess.CompletedProcess[str], flag: str) -> None:
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        assert flag in result.stderr, result.stderr
+        assert "http" not in result.stderr
+        assert "Traceback" not in result.stderr
+
+    @pytest.mark.parametrize(
+        "value", ["nan", "NaN", "inf", "-inf", "-5", "0", "0.0", "abc", "", "86401", "1e400"]
+    )
+    @pytest.mark.parametrize("flag", ["--callback-timeout", "--timeout"])
+    def test_seconds_that_are_not_a_positive_finite_number(
+        self, fake: FakeSignin, aws_env: dict[str, str], flag: str, value: str
+    ) -> None:
+        env = login_env(aws_env, fake)
+        config, before = cf_config(env)
+        commands = [["login", "--no-browser", f"{flag}={value}"]]
+        if flag == "--timeout":
+            path = write_session(env, fake, profile="dev", expires_in=60)
+            before = config.read_bytes()
+            commands += [
+                ["credentials", "--profile", "dev", f"--timeout={value}"],
+                ["refresh", f"--timeout={value}"],
+            ]
+        home = cf_tree(Path(env["HOME"]))
+        for args in commands:
+            self.check_refused(run_cli(args, env), flag)
+        assert cf_tree(Path(env["HOME"])) == home
+        assert config.read_bytes() == before
+        cf_no_network(fake)
+        if flag == "--timeout":
+            assert json.loads(path.read_text())["accessToken"]["accessKeyId"] == "ASIAOLD"
+
+    def test_an_empty_profile_for_logout(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(aws_env, fake)
+        before = cf_tree(Path(aws_env["HOME"]))
+        for args in (
+            ["logout", "--profile", ""],
+            ["logout", "--profile="],
+            ["logout", "--all", "--profile", ""],
+        ):
+            self.check_refused(run_cli(args, aws_env), "profile")
+        assert cf_tree(Path(aws_env["HOME"])) == before
+        assert path.exists()
+
+    @pytest.mark.parametrize(
+        "args",
+        [
+            ["login", "--no-browser", "--profile", b"dev\xff"],
+            ["login", "--no-browser", "--region", b"us-east-1\xff"],
+            ["credentials", b"--region=\xc3\x28"],
+            ["login", "--no-browser", "--endpoint-url", b"http://127.0.0.1:1/\xff"],
+            ["authorize-url", "--code-challenge", "c" * 43, "--state", b"s\xfe"],
+            ["authorize-url", "--code-challenge", b"\xff" * 43, "--state", "s"],
+            ["status", b"--profile=\xed\xa0\x80"],
+            ["logout", "--profile", b"\x80"],
+        ],
+        ids=[
+            "login-profile",
+            "login-region",
+            "credentials-region",
+            "endpoint",
+            "state",
+            "challenge",
+            "status",
+            "logout",
+        ],
+    )
+    def test_arguments_that_are_not_utf8(
+        self, fake: FakeSignin, aws_env: dict[str, str], args: list[Any]
+    ) -> None:
+        env = login_env(aws_env, fake)
+        path = write_session(env, fake, expires_in=60)
+        before = cf_tree(Path(env["HOME"]))
+        bad = next(a for a in args if isinstance(a, bytes))
+        flag = bad.split(b"=")[0].decode() if bad.startswith(b"-") else args[args.index(bad) - 1]
+        result = cf_run(args, env)
+        self.check_refused(result, f"{flag}: is not valid UTF-8")
+        assert cf_tree(Path(env["HOME"])) == before
+        assert path.exists()
+        cf_no_network(fake)
+
+    @pytest.mark.parametrize(
+        "data", [b'{"clientId": "\xff"}', b"\xfe\xff\x00{\x00}", b'{"grantType": "refresh_token"\xc0}']
+    )
+    def test_token_input_json_that_is_not_utf8(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, data: bytes
+    ) -> None:
+        body = tmp_path / "body.json"
+        body.write_bytes(data)
+        key = tmp_path / "key.pem"
+        key.write_text(st.DPoPKey.generate().to_pem())
+        result = run_cli(
+            ["token", "--dpop-key", str(key), "--input-json", str(body), "--endpoint-url", fake.url],
+            dict(aws_env),
+        )
+        self.check_refused(result, "--input-json")
+        assert fake.token_calls() == []
