@@ -49,6 +49,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only, costs no import time
     from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
     from typing import Any, Final, TextIO
 
+    _Option = tuple[tuple[str, ...], dict[str, Any]]  # an argparse option: flags, keywords
+
 __all__ = [
     "API_VERSION",
     "CROSS_DEVICE_CLIENT_ID",
@@ -3247,15 +3249,56 @@ class _Profile:
         return _cache_path(self.cache_dir, self.session())
 
 
+def _how_run() -> tuple[str, str]:
+    """How this process runs us: ``("script", path)`` for the console script,
+    ``("module", "")`` for ``python -m signin_token``, ``("file", path)`` for
+    ``python path/signin_token.py``, ``("library", "")`` otherwise."""
+    argv0 = sys.argv[0] if sys.argv and sys.argv[0] else ""
+    if __name__ == "__main__":  # this very file is the program
+        spec = globals().get("__spec__")
+        return ("module", "") if spec is not None else ("file", argv0)
+    if os.path.basename(argv0).startswith("signin-token"):
+        return "script", argv0
+    return "library", ""
+
+
 def _program() -> str:
-    """How the user invoked us, for the commands we suggest."""
-    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
-    return "signin-token" if name.startswith("signin-token") else "python3 -m signin_token"
+    """The program as the user invoked it, for usage lines and examples:
+    ``signin-token``, ``python3 -m signin_token``, ``python3 signin_token.py``."""
+    kind, path = _how_run()
+    orig = getattr(sys, "orig_argv", None)  # Python 3.10+: the interpreter as typed
+    python = os.path.basename(orig[0] if orig else sys.executable) or "python3"
+    if kind == "script":
+        return os.path.basename(path)
+    if kind == "module":
+        return f"{python} -m signin_token"
+    if kind == "file":
+        return f"{python} {path}"
+    return "signin-token"
+
+
+def _runnable() -> str:
+    """The program as a command that works as printed, in any shell of this
+    user: the console script's name when ``PATH`` finds that very file, else
+    its absolute path; otherwise this interpreter, by its absolute path."""
+    kind, path = _how_run()
+    if kind == "script":
+        name = os.path.basename(path)
+        target = os.path.realpath(path)
+        for folder in os.environ.get("PATH", "").split(os.pathsep):
+            candidate = os.path.join(folder or ".", name)
+            if os.path.isfile(candidate) and os.path.realpath(candidate) == target:
+                return name
+        return _sh_quote(os.path.abspath(path))
+    if kind == "file":
+        return f"{_sh_quote(sys.executable)} {_sh_quote(os.path.abspath(path))}"
+    return f"{_sh_quote(sys.executable)} -m signin_token"
 
 
 def _command(*args: str) -> str:
-    """A command line of ours to suggest, each argument quoted for the shell."""
-    return " ".join([_program(), *(_sh_quote(a) for a in args)])
+    """A command line of ours to suggest, that works as printed: the program
+    (see :func:`_runnable`), then each argument quoted for the shell."""
+    return " ".join([_runnable(), *(_sh_quote(a) for a in args)])
 
 
 def _default_warning(text: str) -> None:
@@ -4705,7 +4748,8 @@ _DESCRIPTION: Final = """\
 AWS credentials from an AWS console sign-in, like `aws login`, with no AWS CLI,
 botocore or awscrt.  Shares ~/.aws/config and ~/.aws/login/cache with them.
 
-exit codes: 0 success, 1 error, 2 usage or invalid input, 3 a new login is needed
+exit codes: 0 success, 1 error, 2 usage or invalid input (nothing was done),
+3 a new login is needed (the message says what to run), 130 interrupted
 """
 
 
@@ -4722,45 +4766,95 @@ def _seconds(text: str) -> float:
     return value
 
 
-# The command line as data: shared options, then each command's name, aliases,
-# help and options.  Only the command being run gets a full parser (a parser
-# costs milliseconds at every start-up); the others are listed by name and help.
-_COMMON_OPTIONS: Final[tuple[tuple[tuple[str, ...], dict[str, Any]], ...]] = (
-    (("--profile",), {"help": "profile name (default: $AWS_PROFILE, else default)"}),
-    (("--region",), {"help": "region (default: profile region, $AWS_REGION, $AWS_DEFAULT_REGION)"}),
-    (
-        ("--endpoint-url",),
-        {"help": "Sign-In endpoint (default: $AWS_ENDPOINT_URL_SIGNIN, $AWS_ENDPOINT_URL)"},
-    ),
-    (("--timeout",), {"type": _seconds, "default": _DEFAULT_TIMEOUT, "help": "seconds per HTTP exchange"}),
-    (("--debug",), {"action": "store_true", "help": "show tracebacks and request details"}),
-)
+# The command line as data: the shared options, then each command's name,
+# aliases, help and options (the shared ones it uses first), and its examples.
+# Only the command being run gets a full parser (a parser costs milliseconds at
+# every start-up); the others are listed by name and help.
 _FLAG: Final[dict[str, Any]] = {"action": "store_true"}
 _HIDDEN: Final = "==SUPPRESS=="  # help for argparse.SUPPRESS (not in --help), argparse not imported
-_COMMANDS: Final[
-    tuple[tuple[str, tuple[str, ...], str, tuple[tuple[tuple[str, ...], dict[str, Any]], ...]], ...]
-] = (
+_PROFILE_OPTION: Final[_Option] = (
+    ("--profile",),
+    {"help": "the profile to use (default: $AWS_PROFILE, $AWS_DEFAULT_PROFILE, else default)"},
+)
+_REGION_OPTION: Final[_Option] = (
+    ("--region",),
+    {"help": "the Sign-In region (default: $AWS_REGION, $AWS_DEFAULT_REGION, else the profile's region)"},
+)
+_ENDPOINT_OPTION: Final[_Option] = (
+    ("--endpoint-url",),
+    {
+        "metavar": "URL",
+        "help": "the Sign-In endpoint (default: $AWS_ENDPOINT_URL_SIGNIN, $AWS_ENDPOINT_URL, the "
+        "profile's services section or endpoint_url, else the region's endpoint)",
+    },
+)
+_TIMEOUT_OPTION: Final[_Option] = (
+    ("--timeout",),
+    {
+        "type": _seconds,
+        "default": _DEFAULT_TIMEOUT,
+        "metavar": "SECONDS",
+        "help": "seconds each HTTP exchange may take (default: %(default)s)",
+    },
+)
+_DEBUG_OPTION: Final[_Option] = (
+    ("--debug",),
+    {
+        **_FLAG,
+        "help": "show each HTTP attempt and, on failure, the traceback; secrets redacted (default: off)",
+    },
+)
+_COMMON_OPTIONS: Final[tuple[_Option, ...]] = (
+    _PROFILE_OPTION,
+    _REGION_OPTION,
+    _ENDPOINT_OPTION,
+    _TIMEOUT_OPTION,
+    _DEBUG_OPTION,
+)
+_OFFLINE: Final = (_PROFILE_OPTION, _DEBUG_OPTION)  # what a command that reads local files only takes
+_FORMAT_HELP: Final = (
+    "output format: process (the credential_process JSON), env, env-no-export, powershell, "
+    "windows-cmd, fish or json (default: %(default)s)"
+)
+_COMMANDS: Final[tuple[tuple[str, tuple[str, ...], str, tuple[_Option, ...]], ...]] = (
     (
         "login",
         (),
-        "sign in with a browser and store the session",
+        "sign in with a browser and store the session, as `aws login` does",
         (
-            (("--remote",), {**_FLAG, "help": "browser on another device: paste the code it shows"}),
-            (("--no-browser",), {**_FLAG, "help": "print the URL but do not open it"}),
-            (("--redirect-port",), {"type": int, "default": 0, "help": "fixed loopback port (default: any)"}),
+            *_COMMON_OPTIONS,
+            (("--remote",), {**_FLAG, "help": "the browser is on another device: paste the code it shows"}),
+            (("--no-browser",), {**_FLAG, "help": "print the URL but do not open a browser"}),
+            (
+                ("--redirect-port",),
+                {
+                    "type": int,
+                    "default": 0,
+                    "metavar": "PORT",
+                    "help": "fixed loopback port for the browser's redirect, e.g. for an SSH tunnel "
+                    "(default: any free port)",
+                },
+            ),
             (
                 ("--callback-timeout",),
                 {
                     "type": _seconds,
                     "default": _CALLBACK_WAIT,
+                    "metavar": "SECONDS",
                     "help": "seconds to wait for the browser (default: %(default)s)",
                 },
             ),
             (
                 ("--skip-if-valid",),
-                {**_FLAG, "help": "do nothing if the session is valid or can be refreshed"},
+                {**_FLAG, "help": "do nothing if the session is valid or can be refreshed (default: off)"},
             ),
-            (("--yes",), {**_FLAG, "help": "replace a different login_session without asking"}),
+            (
+                ("--yes",),
+                {
+                    **_FLAG,
+                    "help": "replace the profile's current login_session without asking (default: ask)",
+                },
+            ),
         ),
     ),
     (
@@ -4768,20 +4862,15 @@ _COMMANDS: Final[
         ("export-credentials",),
         "print the profile's credentials, refreshing them when needed",
         (
-            (
-                ("--format",),
-                {
-                    "choices": _EXPORT_FORMATS,
-                    "default": "process",
-                    "help": "output format (default: process, the credential_process JSON)",
-                },
-            ),
+            *_COMMON_OPTIONS,
+            (("--format",), {"choices": _EXPORT_FORMATS, "default": "process", "help": _FORMAT_HELP}),
             (
                 ("--login",),
                 {
                     **_FLAG,
                     "help": "when the session can no longer be refreshed, sign in with the browser "
-                    "(URL on stderr), then print the credentials; concurrent callers share one sign-in",
+                    "(URL on stderr), then print the credentials; concurrent callers share one "
+                    "sign-in (default: off, exit 3)",
                 },
             ),
         ),
@@ -4789,40 +4878,51 @@ _COMMANDS: Final[
     (
         "refresh",
         (),
-        "refresh the session's credentials when needed",
-        ((("--force",), {**_FLAG, "help": "refresh even if still valid"}),),
+        "refresh the session's credentials when 5 minutes or less remain, and say what was done",
+        (*_COMMON_OPTIONS, (("--force",), {**_FLAG, "help": "refresh even if still valid (default: off)"})),
     ),
     (
         "status",
         (),
-        "show the session from local files (no network): valid, refreshable (the next use "
-        "refreshes the credentials) or ended, with its estimated end; exit 3 when a login is needed",
-        ((("--json",), {**_FLAG, "help": "print JSON (keys include state and session_end)"}),),
+        "show the session from local files (no network); exit 3 when a login is needed",
+        (*_OFFLINE, (("--json",), {**_FLAG, "help": "print one JSON object (default: text)"})),
     ),
     (
         "sessions",
         (),
-        "list every profile with a login session or a credential_process running this tool, "
-        "with its state, from local files (no network)",
-        ((("--json",), {**_FLAG, "help": "print a JSON list, one object per profile"}),),
+        "list every profile that uses a login session, from local files (no network)",
+        (
+            _DEBUG_OPTION,
+            (("--json",), {**_FLAG, "help": "print a JSON list, one object a profile (default: a table)"}),
+        ),
     ),
     (
         "logout",
         (),
-        "delete the profile's cached session",
-        ((("--all",), {**_FLAG, "help": "delete every cached login session"}),),
+        "delete the profile's cached session (credentials already issued stay valid until they expire)",
+        (
+            *_OFFLINE,
+            (
+                ("--all",),
+                {
+                    **_FLAG,
+                    "help": "delete every cached login session, whichever profile uses it (default: off)",
+                },
+            ),
+        ),
     ),
     (
         "exec",
         (),
-        "run a command with the profile's credentials, served to it while it runs",
+        "run a command with the profile's credentials, served to it (and refreshed) while it runs",
         (
+            *_COMMON_OPTIONS,
             (
                 ("argv",),
                 {
                     "nargs": "*",
                     "metavar": "-- CMD [ARGS...]",
-                    "help": "the command to run (default: $SHELL, else /bin/sh)",
+                    "help": "the command to run, after -- (default: $SHELL, else /bin/sh)",
                 },
             ),
             (
@@ -4830,43 +4930,10 @@ _COMMANDS: Final[
                 {
                     **_FLAG,
                     "help": "put the credentials themselves in the environment instead of serving "
-                    "them (AWS_ACCESS_KEY_ID...): they expire within 15 minutes and are not refreshed",
+                    "them (AWS_ACCESS_KEY_ID...): they expire within 15 minutes and are not "
+                    "refreshed (default: served)",
                 },
             ),
-        ),
-    ),
-    ("pkce", (), "print a new PKCE verifier, challenge, method and state as JSON", ()),
-    (
-        "authorize-url",
-        (),
-        "print the authorize URL",
-        (
-            (("--remote",), {**_FLAG, "help": "cross-device client"}),
-            (("--redirect-uri",), {"help": "redirect URI (default for --remote: the confirmation page)"}),
-            (("--code-challenge",), {"required": True}),
-            (("--state",), {"required": True}),
-        ),
-    ),
-    (
-        "dpop-key",
-        (),
-        "print or write a new DPoP key (SEC 1 PEM)",
-        ((("--output",), {"help": "file to create with mode 0600 (default: stdout)"}),),
-    ),
-    (
-        "token",
-        (),
-        "make one CreateOAuth2Token call and print the response body",
-        (
-            (("--dpop-key",), {"required": True, "help": "PEM file of the DPoP key"}),
-            (("--form",), {**_FLAG, "help": "send a form-encoded body"}),
-            (("--input-json",), {"help": "wire-format request body: a file, or - for stdin"}),
-            (("--grant-type",), {"choices": ("authorization_code", "refresh_token")}),
-            (("--client-id",), {}),
-            (("--code",), {}),
-            (("--redirect-uri",), {}),
-            (("--code-verifier",), {"help": "PKCE verifier (write --code-verifier=V if V starts with -)"}),
-            (("--refresh-token",), {}),
         ),
     ),
     (
@@ -4874,11 +4941,18 @@ _COMMANDS: Final[
         (),
         "serve the profile's credentials to AWS SDKs on loopback (container credentials)",
         (
+            *_COMMON_OPTIONS,
             (("--host",), {"default": "127.0.0.1", "help": "address to listen on (default: %(default)s)"}),
-            (("--port",), {"type": int, "default": 0, "help": "port to listen on (default: any free port)"}),
+            (
+                ("--port",),
+                {"type": int, "default": 0, "help": "port to listen on (default: any free port)"},
+            ),
             (
                 ("--token-file",),
-                {"help": "file holding the authorization token, mode 0600 (default: a new random token)"},
+                {
+                    "metavar": "FILE",
+                    "help": "file holding the authorization token, mode 0600 (default: a new random token)",
+                },
             ),
             (
                 ("--format",),
@@ -4887,7 +4961,7 @@ _COMMANDS: Final[
                     "default": "plain",
                     "help": "how to print AWS_CONTAINER_CREDENTIALS_FULL_URI and "
                     "AWS_CONTAINER_AUTHORIZATION_TOKEN: NAME=value lines (plain), export lines "
-                    "(env) or one JSON object (default: plain)",
+                    "(env) or one JSON object (default: %(default)s)",
                 },
             ),
             (
@@ -4896,7 +4970,7 @@ _COMMANDS: Final[
                     **_FLAG,
                     "help": "allow a --host that is not loopback. Anyone who can reach the port "
                     "and learns the token gets the credentials, and the token travels in clear "
-                    "text over http",
+                    "text over http (default: loopback only)",
                 },
             ),
         ),
@@ -4910,19 +4984,142 @@ _COMMANDS: Final[
             (("--profiles",), {**_FLAG, "help": _HIDDEN}),  # what the scripts run: profile names
         ),
     ),
+    ("pkce", (), "print a new PKCE verifier, challenge, method and state as JSON", ()),
+    (
+        "authorize-url",
+        (),
+        "print the authorize URL of a sign-in",
+        (
+            _REGION_OPTION,
+            _ENDPOINT_OPTION,
+            _DEBUG_OPTION,
+            (("--remote",), {**_FLAG, "help": "the cross-device client (default: same-device)"}),
+            (
+                ("--redirect-uri",),
+                {
+                    "metavar": "URI",
+                    "help": "redirect URI (default for --remote: the confirmation page; required otherwise)",
+                },
+            ),
+            (
+                ("--code-challenge",),
+                {"required": True, "metavar": "CHALLENGE", "help": "the PKCE challenge (required; see pkce)"},
+            ),
+            (("--state",), {"required": True, "help": "the state to expect back (required; see pkce)"}),
+        ),
+    ),
+    (
+        "dpop-key",
+        (),
+        "print or write a new DPoP key (SEC 1 PEM)",
+        (
+            _DEBUG_OPTION,
+            (("--output",), {"metavar": "FILE", "help": "file to create with mode 0600 (default: stdout)"}),
+        ),
+    ),
+    (
+        "token",
+        (),
+        "make one CreateOAuth2Token call and print the response body",
+        (
+            _REGION_OPTION,
+            _ENDPOINT_OPTION,
+            _TIMEOUT_OPTION,
+            _DEBUG_OPTION,
+            (
+                ("--dpop-key",),
+                {"required": True, "metavar": "FILE", "help": "PEM file of the DPoP key (required)"},
+            ),
+            (("--form",), {**_FLAG, "help": "send a form-encoded body (default: JSON)"}),
+            (
+                ("--input-json",),
+                {
+                    "metavar": "FILE",
+                    "help": "the wire-format request body: a file, or - for stdin (default: the flags below)",
+                },
+            ),
+            (
+                ("--grant-type",),
+                {
+                    "choices": ("authorization_code", "refresh_token"),
+                    "help": "the grant (required without --input-json)",
+                },
+            ),
+            (
+                ("--client-id",),
+                {
+                    "metavar": "ARN",
+                    "help": f"the client, e.g. {SAME_DEVICE_CLIENT_ID} (required without --input-json)",
+                },
+            ),
+            (("--code",), {"help": "the authorization code (authorization_code grant)"}),
+            (
+                ("--redirect-uri",),
+                {"metavar": "URI", "help": "the redirect URI of the sign-in (authorization_code grant)"},
+            ),
+            (
+                ("--code-verifier",),
+                {
+                    "help": "the PKCE verifier (authorization_code grant; write --code-verifier=V "
+                    "if V starts with -)"
+                },
+            ),
+            (
+                ("--refresh-token",),
+                {
+                    "help": "the refresh token (refresh_token grant; prefer --input-json - to keep "
+                    "it off the command line)"
+                },
+            ),
+        ),
+    ),
 )
+# Two or three real examples at the end of each command's help ("{prog}" is the program).
+_EXAMPLES: Final[dict[str, tuple[str, ...]]] = {
+    "login": (
+        "{prog} login --profile dev",
+        "{prog} login --profile dev --region eu-west-1 --remote",
+        "{prog} login --skip-if-valid",
+    ),
+    "credentials": (
+        "{prog} credentials --profile dev",
+        "{prog} credentials --profile dev --format env",
+        "credential_process = {prog} credentials --profile dev --login   (in ~/.aws/config)",
+    ),
+    "refresh": ("{prog} refresh --profile dev", "{prog} refresh --profile dev --force"),
+    "status": ("{prog} status --profile dev", "{prog} status --json"),
+    "sessions": ("{prog} sessions", "{prog} sessions --json"),
+    "logout": ("{prog} logout --profile dev", "{prog} logout --all"),
+    "exec": (
+        "{prog} exec --profile dev -- terraform apply",
+        "{prog} exec --profile dev -- aws sts get-caller-identity",
+        "{prog} exec --profile dev            (a shell)",
+    ),
+    "serve": (
+        "{prog} serve --profile dev",
+        "{prog} serve --profile dev --port 9911 --token-file ~/.aws/serve-token --format env",
+    ),
+    "completion": ("source <({prog} completion bash)", "{prog} completion fish | source"),
+    "pkce": ("{prog} pkce",),
+    "authorize-url": ("{prog} authorize-url --region us-east-1 --remote --code-challenge C --state S",),
+    "dpop-key": ("{prog} dpop-key --output key.pem",),
+    "token": ("{prog} token --region us-east-1 --dpop-key key.pem --input-json - < body.json",),
+}
 
 
-def _build_parser(argv: Sequence[str]) -> Any:
-    """The argparse parser, complete for the command named in ``argv``."""
+def _build_parser(argv: Sequence[str]) -> tuple[Any, Any]:
+    """The argparse parser, complete for the command named in ``argv``, and
+    that command's own parser (``None`` when no known command is named).
+
+    The shared options are accepted before the command too (``--profile dev
+    status``), as AWS CLI habits put them; a value given there counts only for
+    a command that takes that option.
+    """
     import argparse
 
-    chosen = next((a for a in argv if not a.startswith("-")), None)
-    # The other commands matter only to the top-level help and to argparse's
-    # "invalid choice" message; each costs a parser (and gettext lookups).
-    known = any(chosen == name or chosen in aliases for name, aliases, _, _ in _COMMANDS)
+    chosen = _chosen_command(argv)
     before = argv[: argv.index(chosen)] if chosen is not None else argv
-    listing = not known or any(a == "-h" or a.startswith("--h") for a in before)
+    listing = chosen is None or any(a == "-h" or a.startswith("--h") for a in before)
     try:  # what argparse would ask shutil for, without importing shutil (and lzma, bz2)
         columns = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(sys.stderr.fileno()).columns
     except (ValueError, OSError):
@@ -4931,24 +5128,105 @@ def _build_parser(argv: Sequence[str]) -> Any:
     def formatter(prog: str) -> Any:
         return argparse.RawDescriptionHelpFormatter(prog, width=max(columns - 2, 40))
 
-    parser = argparse.ArgumentParser(prog=_program(), description=_DESCRIPTION, formatter_class=formatter)
-    parser.add_argument("--version", action="version", version=f"signin-token {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    def add(parser: Any, flags: tuple[str, ...], kwargs: dict[str, Any], *, shared: bool) -> None:
+        kwargs = dict(kwargs)
+        if kwargs.get("help") == _HIDDEN:  # argparse tells SUPPRESS by identity
+            kwargs["help"] = argparse.SUPPRESS
+        if shared:  # filled in by _finish_args, so a value before the command survives
+            if "help" in kwargs and "default" in kwargs:
+                kwargs["help"] = kwargs["help"].replace("%(default)s", f"{kwargs['default']:g}")
+            kwargs["default"] = argparse.SUPPRESS
+        parser.add_argument(*flags, **kwargs)
+
+    program = _program()
+    parser = argparse.ArgumentParser(
+        prog=program,
+        description=_DESCRIPTION,
+        epilog=f"Run '{program} COMMAND --help' for a command's options and examples.",
+        formatter_class=formatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"signin-token {__version__}", help="show the version and exit"
+    )
+    for flags, kwargs in _COMMON_OPTIONS:
+        add(parser, flags, kwargs, shared=True)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     sub.required = True
+    own = None
     for name, aliases, text, options in _COMMANDS:
-        if known and chosen != name and chosen not in aliases:
+        if name != chosen:
             if listing:
                 sub.add_parser(
                     name, aliases=list(aliases), help=text, add_help=False, formatter_class=formatter
                 )
             continue
-        command = sub.add_parser(
-            name, aliases=list(aliases), help=text, description=text, formatter_class=formatter
+        examples = "\n".join("  " + e.format(prog=program) for e in _EXAMPLES.get(name, ()))
+        own = sub.add_parser(
+            name,
+            aliases=list(aliases),
+            help=text,
+            description=text,
+            epilog=f"examples:\n{examples}" if examples else None,
+            usage=f"{program} exec [options] [-- CMD [ARGS...]]" if name == "exec" else None,
+            formatter_class=formatter,
         )
-        for flags, kwargs in _COMMON_OPTIONS + options:
-            hidden = kwargs.get("help") == _HIDDEN  # argparse tells SUPPRESS by identity
-            command.add_argument(*flags, **({**kwargs, "help": argparse.SUPPRESS} if hidden else kwargs))
-    return parser
+        for flags, kwargs in options:
+            add(own, flags, kwargs, shared=(flags, kwargs) in _COMMON_OPTIONS)
+    return parser, own
+
+
+def _chosen_command(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names (an alias gives its command), skipping the
+    shared options and their values before it; ``None`` when there is none."""
+    takes_value = {f for flags, kw in _COMMON_OPTIONS if kw.get("action") != "store_true" for f in flags}
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            return None
+        if arg.startswith("-"):
+            i += 2 if arg in takes_value else 1
+            continue
+        for name, aliases, _, _ in _COMMANDS:
+            if arg == name or arg in aliases:
+                return name
+        return None
+    return None
+
+
+def _refuse_extras(own: Any, args: Any, arguments: Sequence[str], extras: Sequence[str]) -> None:
+    """Unknown arguments: the command's usage, and for exec the ``--`` it needs."""
+    if getattr(args, "command", None) == "exec" and "--" not in arguments:
+        _exec_needs_dashes(own, args, arguments, extras)
+    own.error(f"unrecognized arguments: {' '.join(_sh_quote(a) for a in extras)}")
+
+
+def _exec_needs_dashes(own: Any, args: Any, arguments: Sequence[str], extras: Sequence[str]) -> None:
+    """exec's command given without ``--``: say where ``--`` goes."""
+    first = (list(args.argv) + list(extras))[0]
+    start = arguments.index("exec") + 1 if "exec" in arguments else 0
+    cut = arguments.index(first, start)
+    ours = " ".join(_sh_quote(a) for a in arguments[:cut])
+    theirs = " ".join(_sh_quote(a) for a in arguments[cut:])
+    own.error(f"put -- before the command to run: {_program()} {ours} -- {theirs}")
+
+
+def _finish_args(args: Any, own: Any | None, arguments: Sequence[str]) -> None:
+    """After parsing: refuse a shared option the command does not take, fill in
+    the defaults of the shared options, and insist on ``--`` before exec's command."""
+    if own is None:  # pragma: no cover - argparse has refused a missing or unknown command
+        return
+    mine = {action.dest for action in own._actions}
+    for flags, kwargs in _COMMON_OPTIONS:
+        dest = flags[0].lstrip("-").replace("-", "_")
+        if dest not in mine and hasattr(args, dest):
+            own.error(f"{flags[0]} is not an option of {args.command}")
+        if not hasattr(args, dest):
+            setattr(
+                args, dest, kwargs.get("default", False if kwargs.get("action") == "store_true" else None)
+            )
+    if args.command == "exec" and args.argv and "--" not in arguments:
+        _exec_needs_dashes(own, args, arguments, ())
 
 
 def _cmd_token(
@@ -5096,10 +5374,7 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
             creds = get_credentials(args.profile, on_clock_skew=skew, on_warning=warn, **common)
         stdout.write(_export(creds, args.format))
     elif cmd == "refresh":
-        creds = get_credentials(
-            args.profile, force_refresh=args.force, on_clock_skew=skew, on_warning=warn, **common
-        )
-        stderr.write(_summary("refreshed" if args.force else "credentials", creds))
+        return _cmd_refresh(args, stderr, skew, warn, common)
     elif cmd == "status":
         return _cmd_status(args, stdout, stderr, warn)
     elif cmd == "sessions":
@@ -5175,6 +5450,33 @@ def _cmd_sessions(args: Any, stdout: TextIO, stderr: TextIO, warn: Callable[[str
     widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
     for line in table:
         stdout.write("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() + "\n")
+    return _EXIT_OK
+
+
+def _cmd_refresh(
+    args: Any,
+    stderr: TextIO,
+    skew: Callable[[float], None],
+    warn: Callable[[str], None],
+    common: dict[str, Any],
+) -> int:
+    """``refresh``: refresh when due (always with ``--force``) and say which happened."""
+    prof = _Profile(args.profile, None)
+    before = _read_entry(prof.cache_path(), prof.login_command, warn)["accessToken"]["accessKeyId"]
+    creds = get_credentials(
+        args.profile, force_refresh=args.force, on_clock_skew=skew, on_warning=warn, **common
+    )
+    left = max(int(creds.seconds_left()), 0)
+    expires = f"{_format_timestamp(creds.expiration)} (in {left // 60} min {left % 60} s)"
+    if creds.access_key_id != before:
+        stderr.write(f"refreshed: profile {prof.name!r} has new credentials, expiring {expires}\n")
+    elif creds.seconds_left() > _REFRESH_WINDOW:
+        stderr.write(
+            f"nothing to do: the credentials of profile {prof.name!r} are still valid for "
+            f"{left // 60} min (they expire {expires}); --force refreshes them anyway\n"
+        )
+    else:  # the refresh failed and the warning above says why; the cached ones still serve
+        stderr.write(f"not refreshed: the cached credentials of profile {prof.name!r} expire {expires}\n")
     return _EXIT_OK
 
 
@@ -5451,7 +5753,7 @@ def _completion_commands() -> list[_Completable]:
     top = (help_option, (("--version",), {"action": "version", "help": "show the version and exit"}))
     found = [_Completable((), "", top)]
     for name, aliases, text, options in _COMMANDS:
-        found.append(_Completable((name, *aliases), text, (*_COMMON_OPTIONS, *options, help_option)))
+        found.append(_Completable((name, *aliases), text, (*options, help_option)))
     return found
 
 
@@ -5719,12 +6021,15 @@ def main(
             flag = arg.split("=", 1)[0] if arg.startswith("-") else arguments[i - 1] if i else "argument"
             err.write(f"error: invalid parameter {_one_line(flag, 60)}: is not valid UTF-8\n")
             return _EXIT_USAGE
-    parser = _build_parser(arguments)
+    parser, own = _build_parser(arguments)
     try:
         import contextlib
 
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):  # help, usage
-            args = parser.parse_args(arguments)
+            args, extras = parser.parse_known_args(arguments)
+            if extras:  # the command's own usage, not the top-level one
+                _refuse_extras(own or parser, args, arguments, extras)
+            _finish_args(args, own, arguments)
     except SystemExit as exc:  # argparse exits 0 for --help, 2 for usage errors
         return int(exc.code) if isinstance(exc.code, int) else _EXIT_USAGE
     try:
@@ -5736,7 +6041,7 @@ def main(
         return _EXIT_ERROR
     except (SigninTokenError, OSError, TypeError, ValueError) as exc:
         given = [getattr(args, name, None) for name in ("refresh_token", "code", "code_verifier")]
-        if args.debug:  # the chain holds only redacted stand-ins; the text is redacted again
+        if getattr(args, "debug", False):  # the chain holds only redacted stand-ins; redacted again
             import traceback
 
             text = _redact("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)), given)
