@@ -4001,9 +4001,9 @@ def login(
     style = prof.other_credentials()
     if style:
         raise ConfigError(
-            f"profile {prof.name!r} is already configured with {style}; log in to a "
-            f"new profile ({_command('login', '--profile', 'NEW-PROFILE-NAME')}) or first remove "
-            f"those credentials from {prof.name!r}"
+            f"profile {prof.name!r} is already configured with {style}; log in to a new "
+            f"profile instead (choose a name for --profile) or first remove those credentials "
+            f"from {prof.name!r}"
         )
     chosen_region = prof.region(region)
     prof.endpoint_url(endpoint_url)
@@ -4019,6 +4019,7 @@ def login(
             "Sign in again and use the new session instead?",
             inp,
             err,
+            _command("login", "--profile", prof.name, "--yes"),
         )
     ):
         raise SigninTokenError(f"login cancelled: profile {prof.name!r} keeps its session {previous}")
@@ -4165,12 +4166,13 @@ def _is_terminal(stream: TextIO) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
-def _confirm(answer: bool | None, question: str, inp: TextIO, err: TextIO) -> bool:
-    """``answer`` if given, else ask on a terminal; without one, refuse with what to pass."""
+def _confirm(answer: bool | None, question: str, inp: TextIO, err: TextIO, yes_command: str) -> bool:
+    """``answer`` if given, else ask on a terminal; without one, refuse, saying
+    the command (``yes_command``) that answers yes."""
     if answer is not None:
         return answer
     if not _is_terminal(inp):
-        raise ConfigError(f"{question} Pass --yes to answer yes without a terminal")
+        raise ConfigError(f"{question} There is no terminal to ask on; to answer yes, run: {yes_command}")
     err.write(f"{question} (y/n): ")
     err.flush()
     return inp.readline().strip().lower() in ("y", "yes")

@@ -12352,7 +12352,8 @@ class TestRegionResolution:
         assert result.returncode == 2, result.stderr
         assert "http" not in result.stderr
         m = re.search(
-            r"run: ((?:python3 -m signin_token|signin-token) login --profile dev --region us-east-1)\b",
+            r"run: ((?:\S*python[\w.]* -m signin_token|\S*signin-token)"
+            r" login --profile dev --region us-east-1)\b",
             result.stderr,
         )
         assert m is not None, result.stderr
@@ -13056,3 +13057,243 @@ class TestCLIBadInput:
         )
         self.check_refused(result, "--input-json")
         assert fake.token_calls() == []
+
+
+# --------------------------------------------------------------------------
+# Command line: help, where options go, exec's --, what refresh says, advice that works
+# --------------------------------------------------------------------------
+
+
+def cli_browser(tmp_path: Path) -> Path:
+    """A "browser" for $BROWSER that follows the sign-in URL to its redirect, as a user would."""
+    script = tmp_path / "follow-browser"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import sys, urllib.request\n"
+        "opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))\n"
+        "opener.open(sys.argv[1], timeout=20).read()\n"
+    )
+    script.chmod(0o755)
+    return script
+
+
+def cli_run_printed(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run a command exactly as a message printed it, in sh, with no terminal."""
+    return subprocess.run(
+        ["sh", "-c", command],
+        env=env,
+        cwd=str(HERE),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+
+
+def cli_advice(stderr: str) -> str:
+    """The one command a message says to run."""
+    found = re.findall(r"run: (\S.*?)(?: \(with your region\)|, or set |$)", stderr, flags=re.M)
+    assert len(found) == 1, stderr
+    return str(found[0])
+
+
+class TestCommandLineHelp:
+    """Every command's help: each option it uses and only those, each with a help text and its
+    default, two or three examples, the program named as it was invoked."""
+
+    @pytest.mark.parametrize("command", [c[0] for c in st._COMMANDS])
+    def test_every_option_has_help_and_a_default_or_says_it_is_required(self, command: str) -> None:
+        (options,) = [opts for name, _, _, opts in st._COMMANDS if name == command]
+        for flags, kwargs in options:
+            text = kwargs.get("help", "")
+            if text == st._HIDDEN or not flags[0].startswith("--"):
+                continue
+            assert text, (command, flags)
+            assert "default" in text or "required" in text or "grant)" in text, (command, flags, text)
+
+    @pytest.mark.parametrize("command", [c[0] for c in st._COMMANDS])
+    def test_help_ends_with_examples_naming_the_program(self, command: str, aws_env: dict[str, str]) -> None:
+        result = run_cli([command, "--help"], aws_env)
+        assert result.returncode == 0, result.stderr
+        program = f"{os.path.basename(sys.executable)} -m signin_token"
+        assert result.stdout.startswith(f"usage: {program} {command}"), result.stdout
+        examples = result.stdout.split("\nexamples:\n", 1)[1].splitlines()
+        assert 1 <= len(examples) <= 3, result.stdout
+        assert all(program in line for line in examples), examples
+
+    @pytest.mark.parametrize(
+        ("command", "absent"),
+        [
+            ("pkce", {"--endpoint-url", "--timeout", "--region", "--profile"}),
+            ("dpop-key", {"--endpoint-url", "--timeout", "--region", "--profile"}),
+            ("status", {"--endpoint-url", "--timeout", "--region"}),
+            ("logout", {"--endpoint-url", "--timeout", "--region"}),
+            ("sessions", {"--endpoint-url", "--timeout", "--region", "--profile"}),
+            ("completion", {"--profile", "--region", "--endpoint-url", "--timeout", "--debug"}),
+        ],
+    )
+    def test_offline_commands_list_no_network_options(
+        self, command: str, absent: set[str], aws_env: dict[str, str]
+    ) -> None:
+        shown = set(re.findall(r"--[a-z-]+", run_cli([command, "--help"], aws_env).stdout))
+        assert not shown & absent, shown & absent
+
+    def test_console_script_usage_names_signin_token(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+        script = tmp_path / "bin" / "signin-token"
+        script.parent.mkdir()
+        script.write_text(
+            f"#!{sys.executable}\nimport sys\nfrom signin_token import main\nsys.exit(main())\n"
+        )
+        script.chmod(0o755)
+        env = dict(aws_env, PATH=f"{script.parent}{os.pathsep}{aws_env.get('PATH', '')}")
+        result = subprocess.run(
+            ["signin-token", "status", "--help"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.stdout.startswith("usage: signin-token status"), result.stdout
+        missing = subprocess.run(
+            ["signin-token", "status"], env=env, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert missing.returncode == 3
+        assert "run: signin-token login --profile default" in missing.stderr  # on PATH: by its name
+        elsewhere = subprocess.run(
+            [str(script), "status"], env=aws_env, capture_output=True, text=True, timeout=60, check=False
+        )
+        assert f"run: {script} login --profile default" in elsewhere.stderr  # not on PATH: absolute
+
+    def test_version_is_documented_and_printed(self, aws_env: dict[str, str]) -> None:
+        assert "--version" in run_cli(["--help"], aws_env).stdout
+        result = run_cli(["--version"], aws_env)
+        assert (result.returncode, result.stdout.strip()) == (0, f"signin-token {st.__version__}")
+
+    def test_an_unknown_flag_shows_that_commands_usage(self, aws_env: dict[str, str]) -> None:
+        result = run_cli(["credentials", "--bogus"], aws_env)
+        assert result.returncode == 2
+        assert re.match(r"usage: \S+ -m signin_token credentials ", result.stderr), result.stderr
+        assert "unrecognized arguments: --bogus" in result.stderr
+        assert "COMMAND" not in result.stderr
+
+
+class TestSharedOptionsBeforeTheCommand:
+    """AWS CLI habits put the shared options first: ``--profile dev status`` works."""
+
+    def test_profile_before_the_command(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, profile="dev")
+        status = run_cli(["--profile", "dev", "status"], aws_env)
+        assert status.returncode == 0, status.stderr
+        assert "profile: dev" in status.stdout
+        creds = run_cli(["--profile", "dev", "--timeout", "5", "credentials"], aws_env)
+        assert creds.returncode == 0, creds.stderr
+        assert json.loads(creds.stdout)["AccessKeyId"] == "ASIAOLD"
+
+    def test_after_the_command_wins(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, profile="dev")
+        result = run_cli(["--profile", "nobody", "credentials", "--profile", "dev"], aws_env)
+        assert result.returncode == 0, result.stderr
+
+    def test_an_option_the_command_does_not_take_is_refused(self, aws_env: dict[str, str]) -> None:
+        result = run_cli(["--region", "us-east-1", "status"], aws_env)
+        assert result.returncode == 2
+        assert "--region is not an option of status" in result.stderr
+        assert re.match(r"usage: \S+ -m signin_token status ", result.stderr), result.stderr
+
+
+class TestExecNeedsDashes:
+    """``exec`` takes its command after ``--``; without it, it says where ``--`` goes."""
+
+    @pytest.mark.parametrize("tail", [["ls", "-d", "/tmp"], ["ls"]])
+    def test_the_command_without_dashes_gets_the_corrected_line(
+        self, fake: FakeSignin, aws_env: dict[str, str], tail: list[str]
+    ) -> None:
+        write_session(aws_env, fake, profile="dev")
+        result = run_cli(["exec", "--profile", "dev", *tail], aws_env)
+        assert result.returncode == 2
+        assert "put -- before the command to run" in result.stderr
+        assert "usage: " in result.stderr and "exec [options] [-- CMD [ARGS...]]" in result.stderr
+        fixed = result.stderr.rsplit("put -- before the command to run: ", 1)[1].strip()
+        assert fixed.endswith("exec --profile dev -- " + " ".join(tail)), fixed
+        args = shlex.split(fixed)[shlex.split(fixed).index("exec") :]
+        ran = run_cli(args, aws_env)  # the corrected line works
+        assert ran.returncode == 0, ran.stderr
+
+
+class TestRefreshSaysWhatItDid:
+    """``refresh``: refreshed (the new expiry) or nothing to do (still valid for N minutes)."""
+
+    def test_nothing_to_do(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        result = run_cli(["refresh"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert re.search(r"nothing to do: .* still valid for (59|60) min", result.stderr), result.stderr
+        assert fake.token_calls() == []
+
+    @pytest.mark.parametrize(("seconds", "args"), [(100, []), (3600, ["--force"])])
+    def test_refreshed(
+        self, fake: FakeSignin, aws_env: dict[str, str], seconds: int, args: list[str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=seconds)
+        result = run_cli(["refresh", *args], aws_env)
+        assert result.returncode == 0, result.stderr
+        expiry = json.loads(path.read_text())["accessToken"]["expiresAt"]
+        assert f"refreshed: profile 'default' has new credentials, expiring {expiry}" in result.stderr
+        assert len(fake.token_calls("refresh_token")) == 1
+
+
+class TestAdviceWorksAsPrinted:
+    """Every "run this" in an exit-3 or exit-2 message works when run exactly as printed."""
+
+    def env(self, aws_env: dict[str, str], fake: FakeSignin, tmp_path: Path) -> dict[str, str]:
+        return dict(login_env(aws_env, fake), BROWSER=str(cli_browser(tmp_path)))
+
+    def follow(self, advice: str, env: dict[str, str], profile: str = "default") -> None:
+        ran = cli_run_printed(advice, env)
+        assert ran.returncode == 0, (advice, ran.stderr)
+        after = run_cli(["credentials", "--profile", profile], env)
+        assert after.returncode == 0, after.stderr
+
+    @pytest.mark.parametrize("command", [["credentials"], ["status"], ["refresh"], ["exec", "--", "true"]])
+    def test_no_session_exit_3(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, command: list[str]
+    ) -> None:
+        env = self.env(aws_env, fake, tmp_path)
+        result = run_cli(command, env)
+        assert result.returncode == 3, result.stderr
+        self.follow(cli_advice(result.stderr), env)
+
+    @pytest.mark.parametrize("command", [["credentials"], ["status"]])
+    def test_ended_session_exit_3(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, command: list[str]
+    ) -> None:
+        env = self.env(aws_env, fake, tmp_path)
+        long_ago = int(time.time()) - 13 * 3600
+        write_session(
+            env, fake, expires_in=-60, extra={"idToken": fake_jwt({"sub": SESSION_ARN, "iat": long_ago})}
+        )
+        with fake.lock:
+            fake.refresh_tokens.clear()
+        result = run_cli(command, env)
+        assert result.returncode == 3, result.stderr
+        self.follow(cli_advice(result.stderr), env)
+
+    def test_no_region_without_a_terminal_exit_2(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = self.env(aws_env, fake, tmp_path)
+        del env["AWS_REGION"]
+        result = run_cli(["login", "--profile", "dev"], env)
+        assert result.returncode == 2, result.stderr
+        self.follow(cli_advice(result.stderr), env, "dev")
+
+    def test_replacing_a_usable_session_without_a_terminal_exit_2(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = self.env(aws_env, fake, tmp_path)
+        write_session(env, fake)
+        result = run_cli(["login"], env)
+        assert result.returncode == 2, result.stderr
+        self.follow(cli_advice(result.stderr), env)
