@@ -4825,8 +4825,17 @@ _COMMANDS: Final[tuple[tuple[str, tuple[str, ...], str, tuple[_Option, ...]], ..
         "sign in with a browser and store the session, as `aws login` does",
         (
             *_COMMON_OPTIONS,
-            (("--remote",), {**_FLAG, "help": "the browser is on another device: paste the code it shows"}),
-            (("--no-browser",), {**_FLAG, "help": "print the URL but do not open a browser"}),
+            (
+                ("--remote",),
+                {
+                    **_FLAG,
+                    "help": "the browser is on another device: paste the code it shows (default: here)",
+                },
+            ),
+            (
+                ("--no-browser",),
+                {**_FLAG, "help": "print the URL but do not open a browser (default: open one)"},
+            ),
             (
                 ("--redirect-port",),
                 {
@@ -5062,15 +5071,15 @@ _COMMANDS: Final[tuple[tuple[str, tuple[str, ...], str, tuple[_Option, ...]], ..
             (
                 ("--code-verifier",),
                 {
-                    "help": "the PKCE verifier (authorization_code grant; write --code-verifier=V "
-                    "if V starts with -)"
+                    "help": "the PKCE verifier (required for the authorization_code grant; write "
+                    "--code-verifier=V if V starts with -)"
                 },
             ),
             (
                 ("--refresh-token",),
                 {
-                    "help": "the refresh token (refresh_token grant; prefer --input-json - to keep "
-                    "it off the command line)"
+                    "help": "the refresh token (required for the refresh_token grant; prefer "
+                    "--input-json - to keep it off the command line)"
                 },
             ),
         ),

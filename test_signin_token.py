@@ -10121,10 +10121,15 @@ zpty -w z "zstyle ':completion:*' menu no"
 zpty -w z 'print -r -- RE""ADY'
 zpty -r z line '*READY*'
 zpty -w -n z "$2"$'\t'
-zpty -w z $'\C-u print -r -- DO""NE'
 out=
 typeset -F SECONDS
 end=$((SECONDS + 60))
+# Typeahead can cut a completion short: send the next line only once it has offered something.
+while ((SECONDS < end)); do
+    if zpty -r -t z line; then out+=$line; [[ $out == *HIT:* ]] && break; else sleep 0.05; fi
+done
+sleep 0.2
+zpty -w z $'\C-u print -r -- DO""NE'
 while ((SECONDS < end)); do
     if zpty -r -t z line; then out+=$line; [[ $out == *DONE* ]] && break; else sleep 0.05; fi
 done
