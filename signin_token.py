@@ -5128,8 +5128,9 @@ def _build_parser(argv: Sequence[str]) -> tuple[Any, Any]:
     """
     import argparse
 
-    chosen = _chosen_command(argv)
-    before = argv[: argv.index(chosen)] if chosen is not None else argv
+    at = _command_index(argv)
+    chosen = _canonical(argv[at]) if at is not None else None
+    before = argv[:at] if at is not None else argv
     listing = chosen is None or any(a == "-h" or a.startswith("--h") for a in before)
     try:  # what argparse would ask shutil for, without importing shutil (and lzma, bz2)
         columns = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(sys.stderr.fileno()).columns
@@ -5186,9 +5187,9 @@ def _build_parser(argv: Sequence[str]) -> tuple[Any, Any]:
     return parser, own
 
 
-def _chosen_command(argv: Sequence[str]) -> str | None:
-    """The command ``argv`` names (an alias gives its command), skipping the
-    shared options and their values before it; ``None`` when there is none."""
+def _command_index(argv: Sequence[str]) -> int | None:
+    """Where in ``argv`` the command is, skipping the shared options (and their
+    values) before it; ``None`` when no known command is named."""
     takes_value = {f for flags, kw in _COMMON_OPTIONS if kw.get("action") != "store_true" for f in flags}
     i = 0
     while i < len(argv):
@@ -5198,11 +5199,13 @@ def _chosen_command(argv: Sequence[str]) -> str | None:
         if arg.startswith("-"):
             i += 2 if arg in takes_value else 1
             continue
-        for name, aliases, _, _ in _COMMANDS:
-            if arg == name or arg in aliases:
-                return name
-        return None
+        return i if _canonical(arg) is not None else None
     return None
+
+
+def _canonical(word: str) -> str | None:
+    """The command ``word`` names (an alias gives its command), or ``None``."""
+    return next((name for name, aliases, _, _ in _COMMANDS if word == name or word in aliases), None)
 
 
 def _refuse_extras(own: Any, args: Any, arguments: Sequence[str], extras: Sequence[str]) -> None:
@@ -5473,21 +5476,27 @@ def _cmd_refresh(
 ) -> int:
     """``refresh``: refresh when due (always with ``--force``) and say which happened."""
     prof = _Profile(args.profile, None)
-    before = _read_entry(prof.cache_path(), prof.login_command, warn)["accessToken"]["accessKeyId"]
+    prof.region(args.region)  # bad settings: exit 2 before anything is read
+    prof.endpoint_url(args.endpoint_url)
+    try:
+        before = _read_entry(prof.cache_path(), prof.login_command, warn)["accessToken"]["accessKeyId"]
+    except LoginRequiredError:
+        before = None  # get_credentials says why, with the login command
     creds = get_credentials(
         args.profile, force_refresh=args.force, on_clock_skew=skew, on_warning=warn, **common
     )
     left = max(int(creds.seconds_left()), 0)
     expires = f"{_format_timestamp(creds.expiration)} (in {left // 60} min {left % 60} s)"
+    whose = f"profile {prof.name!r} (session {creds.login_session}, account {creds.account_id})"
     if creds.access_key_id != before:
-        stderr.write(f"refreshed: profile {prof.name!r} has new credentials, expiring {expires}\n")
+        stderr.write(f"refreshed: {whose} has new credentials, expiring {expires}\n")
     elif creds.seconds_left() > _REFRESH_WINDOW:
         stderr.write(
-            f"nothing to do: the credentials of profile {prof.name!r} are still valid for "
-            f"{left // 60} min (they expire {expires}); --force refreshes them anyway\n"
+            f"nothing to do: the credentials of {whose} are still valid for {left // 60} min "
+            f"(they expire {expires}); --force refreshes them anyway\n"
         )
     else:  # the refresh failed and the warning above says why; the cached ones still serve
-        stderr.write(f"not refreshed: the cached credentials of profile {prof.name!r} expire {expires}\n")
+        stderr.write(f"not refreshed: the cached credentials of {whose} expire {expires}\n")
     return _EXIT_OK
 
 
