@@ -53,6 +53,7 @@ import signin_token as st
 
 HERE = Path(__file__).resolve().parent
 
+
 # --------------------------------------------------------------------------
 # An independent ES256 verifier (affine P-256, textbook formulas)
 # --------------------------------------------------------------------------
@@ -123,14 +124,15 @@ def thumbprint(jwk: dict[str, str]) -> str:
     return b64url(hashlib.sha256(canonical.encode()).digest())
 
 
+# --------------------------------------------------------------------------
+# The strict fake Sign-In service
+# --------------------------------------------------------------------------
+
+
 def fake_jwt(claims: dict[str, Any]) -> str:
     header = b64url(json.dumps({"alg": "none", "typ": "JWT"}).encode())
     return f"{header}.{b64url(json.dumps(claims).encode())}.{b64url(b'sig')}"
 
-
-# --------------------------------------------------------------------------
-# The strict fake Sign-In service
-# --------------------------------------------------------------------------
 
 ACCOUNT = "123456789012"
 SESSION_ARN = f"arn:aws:sts::{ACCOUNT}:assumed-role/Admin/alice"
@@ -519,6 +521,11 @@ def aws_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return env
 
 
+# --------------------------------------------------------------------------
+# Shared helpers
+# --------------------------------------------------------------------------
+
+
 def run_cli(
     args: list[str], env: dict[str, str], *, stdin_text: str | None = None, timeout: float = 60
 ) -> subprocess.CompletedProcess[str]:
@@ -614,10 +621,6 @@ def write_session(
     os.environ["AWS_ENDPOINT_URL_SIGNIN"] = fake.url
     return path
 
-
-# --------------------------------------------------------------------------
-# Shared helpers
-# --------------------------------------------------------------------------
 
 # RFC 6979 A.2.5, P-256.
 RFC6979_D = 0xC9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721
@@ -749,14 +752,6 @@ def split_proof(proof: str) -> tuple[dict[str, Any], dict[str, Any], bytes, byte
         f"{head}.{claims}".encode(),
         b64url_decode(sig),
     )
-
-
-def proof_parts(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The (header, claims) of the DPoP proof a fake request carried."""
-    proof = request_header(record, "DPoP")
-    assert proof is not None
-    header, claims, _, _ = split_proof(proof)
-    return header, claims
 
 
 def proof_claims(record: dict[str, Any]) -> dict[str, Any]:
@@ -912,36 +907,8 @@ def login_finish(
     return rc, proc.stdout.read(), "".join(seen)
 
 
-# --------------------------------------------------------------------------
-# Tests start here
-# --------------------------------------------------------------------------
-
-
-class TestSmoke:
-    """End to end through the real CLI against the strict fake (PROTOCOL.md §3, §5, §9)."""
-
-    def test_login_then_refresh(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        env = login_env(aws_env, fake)
-        with login_process(["login", "--no-browser"], env) as h:
-            status, page = browser_follow(login_url(h))
-            assert status == 200, page
-            rc, out, err = login_finish(h, timeout=30)
-        assert rc == 0, err
-        assert out == ""
-        cfg = Path(env["AWS_CONFIG_FILE"]).read_text()
-        assert f"login_session = {SESSION_ARN}" in cfg
-        result = run_cli(["refresh", "--force"], env)
-        assert result.returncode == 0, result.stderr
-        creds = run_cli(["credentials"], env)
-        assert creds.returncode == 0, creds.stderr
-        doc = json.loads(creds.stdout)
-        assert tuple(doc) == PROCESS_KEYS
-        assert doc["AccountId"] == ACCOUNT
-        assert len(fake.token_calls("refresh_token")) == 1
-
-
 # The model's constrained shapes (service-2.json), checked against the file below.
-CORE_SHAPES: dict[str, tuple[int | None, int | None, str | None]] = {
+MODEL_SHAPES: dict[str, tuple[int | None, int | None, str | None]] = {
     "AuthorizationCode": (1, 512, None),
     "ClientId": (None, None, "arn:aws:signin:::devtools/(cross-device|same-device)"),
     "CodeVerifier": (43, 128, "[A-Za-z0-9\\-._~]+"),
@@ -951,27 +918,27 @@ CORE_SHAPES: dict[str, tuple[int | None, int | None, str | None]] = {
     "RedirectUri": (1, 2048, None),
     "RefreshToken": (1, 2048, None),
 }
-CORE_REDIRECT = "http://127.0.0.1:4321/oauth/callback"
-CORE_AUTH = {
+REDIRECT_URI = "http://127.0.0.1:4321/oauth/callback"
+AUTH_CODE_MEMBERS = {
     "client_id": st.SAME_DEVICE_CLIENT_ID,
     "grant_type": "authorization_code",
     "code": "code-1",
-    "redirect_uri": CORE_REDIRECT,
+    "redirect_uri": REDIRECT_URI,
     "code_verifier": "v" * 43,
 }
-CORE_REFRESH = {
+REFRESH_MEMBERS = {
     "client_id": st.SAME_DEVICE_CLIENT_ID,
     "grant_type": "refresh_token",
     "refresh_token": "rt-1",
 }
 
 
-def core_client(fake: FakeSignin, waits: list[float] | None = None, **kw: Any) -> st.SigninClient:
+def fake_client(fake: FakeSignin, waits: list[float] | None = None, **kw: Any) -> st.SigninClient:
     sleep = waits.append if waits is not None else (lambda _s: None)
     return st.SigninClient(endpoint_url=fake.url, environ={}, sleep=sleep, **kw)
 
 
-def core_response_body(**over: Any) -> st.CreateOAuth2TokenResponseBody:
+def response_body(**over: Any) -> st.CreateOAuth2TokenResponseBody:
     values: dict[str, Any] = {
         "access_token": st.AccessToken("ASIAKEYID", "SECRETKEY", "SESSIONTOK"),
         "token_type": TOKEN_TYPE,
@@ -985,13 +952,723 @@ def core_response_body(**over: Any) -> st.CreateOAuth2TokenResponseBody:
 
 # What is enforced: requests as the model says, except the refresh token (the service's
 # own opaque token echoed back); responses only up to a memory bound (PROTOCOL.md §13).
-CORE_MAX_TOKEN = 64 * 1024
+MAX_TOKEN_CHARS = 64 * 1024
 
 
-def core_boundary_cases() -> list[Any]:
+SAME_DEVICE_CLIENT = "arn:aws:signin:::devtools/same-device"
+
+
+CACHE_ACCESS_TOKEN_KEYS = {"accessKeyId", "secretAccessKey", "sessionToken", "accountId", "expiresAt"}
+OTHER_SESSION_ARN = "arn:aws:iam::111111111111:user/Other"
+# The login advice: a command that works as printed (an absolute interpreter, or the console script).
+LOGIN_COMMAND_RE = r"(?:\S*python[\w.]* -m signin_token|\S*signin-token) login --profile {profile}(?:\s|$)"
+
+
+def store_entry(env: dict[str, str], entry: dict[str, Any], session: str = SESSION_ARN) -> Path:
+    path = cache_path(env, session)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(entry))
+    path.chmod(0o600)
+    return path
+
+
+def set_expiry(path: Path, when: float) -> None:
+    entry = json.loads(path.read_text())
+    entry["accessToken"]["expiresAt"] = iso_stamp(when)
+    path.write_text(json.dumps(entry))
+
+
+def full_login(env: dict[str, str], *extra: str) -> tuple[int, str, str]:
+    """A same-device login driven by the scripted browser."""
+    with login_process(["login", "--no-browser", "--callback-timeout", "30", *extra], env) as h:
+        status, page = browser_follow(login_url(h))
+        assert status == 200, page
+        return login_finish(h)
+
+
+def need_botocore() -> None:
+    for name in ("botocore", "awscrt"):
+        if importlib.util.find_spec(name) is None:
+            pytest.skip(f"{name} is not importable")
+
+
+HTML_PAGE = b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>oops</body></html>"
+DISCARD_REDIRECT_URI = "http://127.0.0.1:9/oauth/callback"
+
+
+def token_response_body(drop: str = "", **changes: Any) -> bytes:
+    """A 200 token response body with one member dropped ("a.b" paths) or changed."""
+    body: dict[str, Any] = {
+        "accessToken": {"accessKeyId": "ASIAROB", "secretAccessKey": "rob-sk", "sessionToken": "rob-st"},
+        "tokenType": TOKEN_TYPE,
+        "expiresIn": 900,
+        "refreshToken": "rt-rob",
+        "idToken": fake_jwt({"sub": SESSION_ARN}),
+    }
+    body.update(changes)
+    if drop:
+        *parents, last = drop.split(".")
+        target = body
+        for name in parents:
+            target = target[name]
+        del target[last]
+    return json.dumps(body).encode()
+
+
+def assert_error_output(err: str, *, debug: bool, login: bool) -> None:
+    """One ``error:`` line (plus the login hint for exit 3); a traceback only with --debug."""
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, err
+    assert all(c.isprintable() for c in errors[0]), err
+    if debug:
+        assert "Traceback (most recent call last)" in err, err
+        return
+    assert "Traceback" not in err, err
+    lines = err.splitlines()
+    assert lines[0] == errors[0], err
+    if login:
+        assert len(lines) == 2 and lines[1].startswith("To sign in again, run: "), err
+    else:
+        assert len(lines) == 1, err
+
+
+def raw_http(
+    port: int, data: bytes, *, timeout: float = 10, half_close: bool = True, quiet: bool = True
+) -> bytes:
+    """Send raw bytes to a loopback port, (half-)close, read the whole answer.  ``quiet``:
+    a reset connection gives what was read so far instead of raising."""
+    chunks = []
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        try:
+            s.sendall(data)
+            if half_close:
+                s.shutdown(socket.SHUT_WR)
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        except (ConnectionResetError, BrokenPipeError):
+            if not quiet:
+                raise
+    return b"".join(chunks)
+
+
+def key_secrets(pem: str) -> set[str]:
+    """The private parts of a PEM: its base64 body (whole and each line), d in hex and decimal."""
+    lines = pem.strip().splitlines()[1:-1]
+    der = base64.b64decode("".join(lines))
+    d = int.from_bytes(der[7:39], "big")
+    return {"".join(lines), *lines, format(d, "064x"), format(d, "x"), format(d, "X"), str(d)}
+
+
+def leaked(text: str, secrets_: set[str]) -> list[str]:
+    return sorted(s for s in secrets_ if s and s in text)
+
+
+@contextlib.contextmanager
+def callback_server() -> Iterator[tuple[st._CallbackServer, str]]:
+    """A callback server on a free loopback port, and the state it waits for (a fresh uuid4)."""
+    state = str(uuid.uuid4())
+    server = st._CallbackServer(state, port=0)
+    try:
+        yield server, state
+    finally:
+        server.close()
+
+
+def real_callback(server: st._CallbackServer, state: str) -> tuple[str, str]:
+    """The browser brings the real callback (the right state, a fresh code): it is answered
+    200 and ends the wait with that code.  (The code, the page.)"""
+    code = "real-" + uuid.uuid4().hex
+    status, page = browser_follow(f"{server.redirect_uri}?code={code}&state={state}")
+    assert status == 200
+    assert server.wait(10) == {"code": code}
+    return code, page
+
+
+SERVED_URI_RE = r"http://127\.0\.0\.1:(\d+)(/\S*)"
+
+
+class ServeProcess:
+    """A running ``serve``: the process, what it printed, its stderr so far."""
+
+    def __init__(self, proc: subprocess.Popen[str], url: str, token: str, stdout: str) -> None:
+        self.proc = proc
+        self.url = url
+        self.token = token
+        self.stdout = stdout
+        self.stderr: list[str] = []
+        parts = urllib.parse.urlsplit(url)
+        self.host = parts.hostname or ""
+        self.port = parts.port or 0
+        self.path = parts.path
+
+    def get(
+        self,
+        token: str | None = "",
+        *,
+        path: str | None = None,
+        method: str = "GET",
+        headers: list[tuple[str, str]] | None = None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        """One request on a new connection; ``token=""`` sends the server's own."""
+        import http.client
+
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            conn.putrequest(method, path or self.path, skip_accept_encoding=True)
+            if token is not None:
+                conn.putheader("Authorization", token or self.token)
+            for name, value in headers or []:
+                conn.putheader(name, value)
+            conn.endheaders()
+            response = conn.getresponse()
+            body = response.read()
+            return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+        finally:
+            conn.close()
+
+    def creds(self) -> dict[str, Any]:
+        status, headers, body = self.get()
+        assert status == 200, body
+        assert headers["cache-control"] == "no-store"
+        doc: dict[str, Any] = json.loads(body)
+        return doc
+
+
+@contextlib.contextmanager
+def serving(env: dict[str, str], *args: str, lines: int = 2) -> Iterator[ServeProcess]:
+    """``python -m signin_token serve ARGS`` until the block ends (then SIGTERM, exit 0)."""
+    proc = spawn([sys.executable, "-m", "signin_token", "serve", *args], env)
+    killer = threading.Timer(120, proc.kill)  # never hang the suite
+    killer.start()
+    seen: list[str] = []
+    assert proc.stderr is not None and proc.stdout is not None
+    stderr = proc.stderr
+    pump = threading.Thread(target=lambda: seen.extend(stderr), daemon=True)
+    pump.start()
+    try:
+        printed = "".join(proc.stdout.readline() for _ in range(lines))
+        assert printed.endswith("\n"), f"serve printed {printed!r}; stderr: {''.join(seen)}"
+        if printed.startswith("{"):
+            doc = json.loads(printed)
+            url, token = doc["AWS_CONTAINER_CREDENTIALS_FULL_URI"], doc["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+        else:
+            found = dict(line.removeprefix("export ").split("=", 1) for line in printed.splitlines())
+            url, token = (
+                found["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+                found["AWS_CONTAINER_AUTHORIZATION_TOKEN"],
+            )
+            url, token = shlex.split(url)[0], shlex.split(token)[0]
+        handle = ServeProcess(proc, url, token, printed)
+        handle.stderr = seen
+        yield handle
+        if proc.poll() is None:
+            proc.terminate()
+        assert proc.wait(30) == 0, "".join(seen)
+        assert proc.stdout.read() == ""  # nothing after the two lines
+    finally:
+        killer.cancel()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        pump.join(10)
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+class RawLoopbackServer:
+    """A raw TCP server on 127.0.0.1 (``port``, ``url``): one thread accepts and hands each
+    connection to ``handle``; ``close`` stops it and joins every thread in ``threads``."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.stopped = threading.Event()
+        self.threads = [threading.Thread(target=self._serve, daemon=True)]
+        self.threads[0].start()
+
+    def close(self) -> None:
+        self.stopped.set()
+        for thread in list(self.threads):
+            thread.join(10)
+        self.sock.close()
+
+    def _serve(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.handle(conn)
+
+    def handle(self, conn: socket.socket) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def read_head(conn: socket.socket) -> tuple[bytes, bytes] | None:
+        """(head, what came after it) of one request; None if the client closes first."""
+        conn.settimeout(10)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = conn.recv(65536)
+            if not chunk:
+                return None
+            data += chunk
+        head, _, rest = data.partition(b"\r\n\r\n")
+        return head, rest
+
+    @staticmethod
+    def read_body(conn: socket.socket, head: bytes, rest: bytes) -> bytes:
+        """The body: ``rest`` read on up to the head's Content-Length."""
+        m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
+        while m is not None and len(rest) < int(m.group(1)):
+            rest += conn.recv(65536)
+        return rest
+
+
+class HostileServer(RawLoopbackServer):
+    """A raw loopback server answering every request with that very request
+    echoed back in a broken place (``mode``, see ``answer``); ``received`` holds
+    each raw request.  Sequential, one thread, stopped by ``close``."""
+
+    MODES = (
+        "status",
+        "header",
+        "long",
+        "long-header",
+        "many-headers",
+        "chunk",
+        "truncated",
+        "truncated-length",
+        "silent",
+    )
+
+    def __init__(self, mode: str) -> None:
+        self.mode = mode
+        self.received: list[bytes] = []
+        super().__init__()
+
+    def handle(self, conn: socket.socket) -> None:
+        with conn, contextlib.suppress(OSError):  # the client may give up mid-answer
+            self._exchange(conn)
+
+    def _exchange(self, conn: socket.socket) -> None:
+        request = self.read_head(conn)
+        if request is None:
+            return
+        head, rest = request
+        rest = self.read_body(conn, head, rest)
+        self.received.append(head + b"\r\n\r\n" + rest)
+        conn.sendall(self.answer((rest + b" " + head).replace(b"\r\n", b" ")))  # secrets first
+
+    def answer(self, echo: bytes) -> bytes:
+        ok = b"HTTP/1.1 200 OK\r\n"
+        if self.mode == "status":  # a malformed status line
+            return b"HTTP/1.1 4x0 " + echo + b"\r\n\r\n"
+        if self.mode == "header":  # in error fields, then a line that is no field, then the body
+            body = json.dumps({"error": echo.decode("latin-1"), "message": echo.decode("latin-1")})
+            return (
+                b"HTTP/1.1 502 Bad Gateway\r\nX-Amzn-RequestId: "
+                + echo
+                + b"\r\nX-Amzn-ErrorType: "
+                + echo
+                + b"\r\n"
+                + echo
+                + b"\r\n\r\n"
+                + body.encode("latin-1")
+            )
+        if self.mode == "long":  # a status line over 64 KiB
+            return b"HTTP/1.1 200 " + echo * (70000 // len(echo) + 1) + b"\r\n\r\n"
+        if self.mode == "long-header":
+            return ok + b"X-Echo: " + echo * (70000 // len(echo) + 1) + b"\r\n\r\n"
+        if self.mode == "many-headers":
+            return ok + b"".join(b"X-Echo-%d: %s\r\n" % (i, echo) for i in range(120)) + b"\r\n"
+        if self.mode == "chunk":  # the echo as a chunk-size line
+            return ok + b"Transfer-Encoding: chunked\r\n\r\n" + echo + b"\r\n"
+        if self.mode == "truncated":  # a chunked body cut short
+            return ok + b"Transfer-Encoding: chunked\r\n\r\nffff\r\n" + echo
+        if self.mode == "truncated-length":  # a Content-Length body cut short
+            return ok + b"Content-Length: 99999\r\n\r\n" + echo
+        return b""  # silent: the connection is closed without an answer
+
+    def proofs(self) -> list[str]:
+        """The DPoP proofs the server was sent."""
+        found = [re.search(rb"(?im)^dpop:\s*(\S+)", r) for r in self.received]
+        return [m.group(1).decode() for m in found if m is not None]
+
+
+# mode -> (exception class, what the message must still say)
+HOSTILE_EXPECTED: dict[str, tuple[type[st.SigninTokenError], str]] = {
+    "status": (st.TransportError, "failed: HTTP/1.1 4x0 "),
+    "header": (st.ServiceError, "HTTP 502"),
+    "long": (st.TransportError, "failed: got more than 65536 bytes when reading status line"),
+    "long-header": (st.TransportError, "failed: got more than 65536 bytes when reading header line"),
+    "many-headers": (st.TransportError, "failed: got more than 100 headers"),
+    "chunk": (st.TransportError, "failed: IncompleteRead("),
+    "truncated": (st.TransportError, "failed: IncompleteRead("),
+    "truncated-length": (st.InvalidResponseError, "malformed token response"),
+    "silent": (st.TransportError, "failed: Remote end closed connection without response"),
+}
+
+
+def hostile_secrets(server: HostileServer, *values: str, pem: str | None = None) -> set[str]:
+    """Every secret that must not come back: ``values``, each proof sent and
+    its signature, a PEM's private lines."""
+    found = {v for v in values if v}
+    for proof in server.proofs():
+        found |= {proof, proof.rsplit(".", 1)[1], proof.split(".")[1]}
+    if pem is not None:
+        found |= key_secrets(pem)
+    assert found
+    return found
+
+
+def exception_chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and every exception reachable through ``__cause__``/``__context__``."""
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        item = todo.pop()
+        if item is not None and all(item is not s for s in seen):
+            seen.append(item)
+            todo += [item.__cause__, item.__context__]
+    return seen
+
+
+def hostile_check_exception(exc: BaseException, server: HostileServer, secrets_: set[str]) -> None:
+    """No secret in str/repr/traceback of ``exc`` or of anything chained to it, no library
+    exception chained, and the message still names the origin and the failure."""
+    kind, what = HOSTILE_EXPECTED[server.mode]
+    assert isinstance(exc, kind), repr(exc)
+    assert what in str(exc), str(exc)
+    if kind is st.TransportError:
+        assert str(exc).startswith(f"request to http://127.0.0.1:{server.port} failed: "), str(exc)
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    for item in exception_chain(exc):
+        assert isinstance(item, (st.SigninTokenError, st._RedactedError)), repr(item)
+        text += str(item) + repr(item) + repr(item.args) + repr(vars(item))
+    assert leaked(text, secrets_) == [], text[:3000]
+    if kind is not st.ServiceError:  # a stand-in naming the original type
+        assert isinstance(exc.__cause__, st._RedactedError), repr(exc.__cause__)
+        assert exc.__suppress_context__
+
+
+class TLSFakeSignin(FakeSignin):
+    """The strict fake over TLS (``cert``/``key`` files), known as ``https://host[:port]``."""
+
+    def __init__(self, cert: Path, key: Path, host: str = "127.0.0.1", *, default_port: bool = False) -> None:
+        super().__init__()
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(str(cert), str(key))
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.url = f"https://{host}" if default_port else f"https://{host}:{self.port}"
+        self.token_url = self.url + "/v1/token"
+
+
+def tls_der_int(value: int) -> bytes:
+    return der_tlv(0x02, value.to_bytes(value.bit_length() // 8 + 1, "big"))
+
+
+def tls_certificate(
+    key: st.DPoPKey, subject: str, issuer_key: st.DPoPKey, issuer: str, *, names: tuple[str, ...] = ()
+) -> str:
+    """An X.509 v3 certificate (RFC 5280) in PEM, built by hand and signed (ES256) with
+    the module's own signer: a CA when ``names`` is empty, else a server certificate
+    for those DNS names / IPv4 addresses."""
+
+    def oid(text: str) -> bytes:
+        return der_tlv(0x06, bytes.fromhex(text))
+
+    def name(cn: str) -> bytes:
+        return der_tlv(0x30, der_tlv(0x31, der_tlv(0x30, oid("550403") + der_tlv(0x0C, cn.encode()))))
+
+    def ext(ident: str, value: bytes, critical: bool = False) -> bytes:
+        flag = der_tlv(0x01, b"\xff") if critical else b""
+        return der_tlv(0x30, oid(ident) + flag + der_tlv(0x04, value))
+
+    def point(k: st.DPoPKey) -> bytes:
+        return b"\x04" + b64url_decode(k.public_jwk["x"]) + b64url_decode(k.public_jwk["y"])
+
+    def utc(when: float) -> bytes:
+        return der_tlv(0x17, time.strftime("%y%m%d%H%M%SZ", time.gmtime(when)).encode())
+
+    ca = not names
+    extensions = [
+        ext("551d13", der_tlv(0x30, der_tlv(0x01, b"\xff") if ca else b""), critical=True),
+        ext("551d0f", der_tlv(0x03, b"\x01\x06" if ca else b"\x07\x80"), critical=True),
+        ext("551d0e", der_tlv(0x04, hashlib.sha256(point(key)).digest()[:20])),
+        ext("551d23", der_tlv(0x30, der_tlv(0x80, hashlib.sha256(point(issuer_key)).digest()[:20]))),
+    ]
+    if names:
+        alt = b"".join(
+            der_tlv(0x87, socket.inet_aton(n)) if n[0].isdigit() else der_tlv(0x82, n.encode()) for n in names
+        )
+        extensions += [
+            ext("551d11", der_tlv(0x30, alt)),
+            ext("551d25", der_tlv(0x30, oid("2b06010505070301"))),
+        ]
+    algorithm = der_tlv(0x30, oid("2a8648ce3d040302"))  # ecdsa-with-SHA256
+    spki = der_tlv(0x30, der_tlv(0x30, oid(OID_EC) + oid(OID_P256)) + der_tlv(0x03, b"\x00" + point(key)))
+    tbs = der_tlv(
+        0x30,
+        der_tlv(0xA0, der_tlv(0x02, b"\x02"))
+        + tls_der_int(secrets.randbits(63) | 1)
+        + algorithm
+        + name(issuer)
+        + der_tlv(0x30, utc(time.time() - 3600) + utc(time.time() + 86400))
+        + name(subject)
+        + spki
+        + der_tlv(0xA3, der_tlv(0x30, b"".join(extensions))),
+    )
+    raw = issuer_key.sign(tbs)
+    signature = der_tlv(
+        0x30, tls_der_int(int.from_bytes(raw[:32], "big")) + tls_der_int(int.from_bytes(raw[32:], "big"))
+    )
+    return pem_armor("CERTIFICATE", der_tlv(0x30, tbs + algorithm + der_tlv(0x03, b"\x00" + signature)))
+
+
+PROXIED_HOST = "signin.example.invalid"  # never resolved: only a proxy is asked for it
+
+
+@pytest.fixture
+def tls_files(tmp_path: Path) -> dict[str, Path]:
+    """A CA, a server certificate and key for 127.0.0.1 and PROXIED_HOST, and another CA."""
+    ca_key, server_key, other_key = st.DPoPKey.generate(), st.DPoPKey.generate(), st.DPoPKey.generate()
+    files = {
+        "ca": tls_certificate(ca_key, "test CA", ca_key, "test CA"),
+        "cert": tls_certificate(server_key, "server", ca_key, "test CA", names=("127.0.0.1", PROXIED_HOST)),
+        "key": server_key.to_pem(),
+        "other-ca": tls_certificate(other_key, "other CA", other_key, "other CA"),
+    }
+    paths = {}
+    for label, text in files.items():
+        paths[label] = tmp_path / f"{label}.pem"
+        paths[label].write_text(text)
+    return paths
+
+
+NOBODY_UID = 65534
+
+
+def tree_state(root: Path, skip: Path | None = None) -> dict[str, tuple[Any, ...]]:
+    """Every path under ``root`` (but ``skip`` and what is under it): its kind,
+    mode and content or link target, to prove nothing else was written."""
+    found: dict[str, tuple[Any, ...]] = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in sorted(dirnames + filenames):
+            path = Path(dirpath) / name
+            if skip is not None and (path == skip or skip in path.parents):
+                continue
+            info = os.lstat(path)
+            if stat.S_ISLNK(info.st_mode):
+                found[str(path)] = ("link", os.readlink(path))
+            elif stat.S_ISREG(info.st_mode):
+                found[str(path)] = ("file", stat.S_IMODE(info.st_mode), info.st_uid, path.read_bytes())
+            else:
+                found[str(path)] = (stat.S_IFMT(info.st_mode), stat.S_IMODE(info.st_mode), info.st_uid)
+        dirnames[:] = [d for d in dirnames if skip is None or Path(dirpath) / d != skip]
+    return found
+
+
+def file_state(path: Path) -> tuple[int, int, int, int, bytes]:
+    """What proves a file was neither rewritten nor replaced: inode, mode, owner, mtime, bytes."""
+    info = os.lstat(path)
+    return info.st_ino, info.st_mode, info.st_uid, info.st_mtime_ns, path.read_bytes()
+
+
+def run_cli_bytes(
+    args: list[Any], env: dict[str, Any], *, timeout: float = 60, as_nobody: bool = False
+) -> subprocess.CompletedProcess[str]:
+    """``python -m signin_token ARGS`` (arguments and environment may hold bytes),
+    optionally as the unprivileged user ``nobody`` (setpriv)."""
+    prefix = (
+        ["setpriv", f"--reuid={NOBODY_UID}", f"--regid={NOBODY_UID}", "--clear-groups"] if as_nobody else []
+    )
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "signin_token", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=str(HERE),
+        check=False,
+    )
+
+
+def assert_no_network(fake: FakeSignin) -> None:
+    """The fake saw no token request and issued no authorization code."""
+    assert fake.token_calls() == []
+    with fake.lock:
+        assert fake.codes == {}
+
+
+SMALL_CONFIG = "# mine\n[default]\noutput = json\n\n[profile dev]\nregion = eu-west-1\n"
+
+
+def config_file_with(env: dict[str, Any], text: str = SMALL_CONFIG) -> tuple[Path, bytes]:
+    """A config file with ``text``; (its path, its bytes)."""
+    config = Path(env["AWS_CONFIG_FILE"])
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_bytes(text.encode())
+    config.chmod(0o600)
+    return config, config.read_bytes()
+
+
+# --------------------------------------------------------------------------
+# Constants
+# --------------------------------------------------------------------------
+
+
+def service_model() -> dict[str, Any]:
+    """The service model: ``../shared/service-2.json`` beside a checkout, else the
+    copy botocore ships (which may be a newer revision: see ``model_is_ours``);
+    skipped, naming both places, only when neither exists."""
+    shared = HERE.parent / "shared" / "service-2.json"
+    candidates = [shared]
+    spec = importlib.util.find_spec("botocore")
+    if spec is not None and spec.origin is not None:
+        data = Path(spec.origin).parent / "data" / "signin" / "2023-01-01"
+        candidates += [data / "service-2.json", data / "service-2.json.gz"]  # newer botocore gzips
+    for path in candidates:
+        if path.exists():
+            raw = path.read_bytes()
+            return dict(json.loads(gzip.decompress(raw) if path.suffix == ".gz" else raw))
+    pytest.skip(f"no service model: neither {shared} nor botocore's data/signin/2023-01-01/service-2.json")
+
+
+def model_is_ours(model: dict[str, Any]) -> bool:
+    """True for the revision the module implements (the one in ``../shared``): only
+    then must every constrained shape and the error enum match exactly.  A newer
+    revision (newer botocore) adds operations, shapes and error codes and may raise
+    response maxima; the module must stay compatible with it (checked always)."""
+    return len(model["operations"]) == 1
+
+
+class TestServiceMetadata:
+    """Service metadata and enums equal the model file (service-2.json ``metadata``, PROTOCOL.md §5)."""
+
+    @pytest.mark.parametrize(
+        ("constant", "key"),
+        [
+            ("API_VERSION", "apiVersion"),
+            ("ENDPOINT_PREFIX", "endpointPrefix"),
+            ("SIGNING_NAME", "signingName"),
+            ("SERVICE_ID", "serviceId"),
+            ("SERVICE_FULL_NAME", "serviceFullName"),
+            ("PROTOCOL", "protocol"),
+            ("SIGNATURE_VERSION", "signatureVersion"),
+            ("UID", "uid"),
+        ],
+    )
+    def test_constant_matches_model(self, constant: str, key: str) -> None:
+        assert getattr(st, constant) == service_model()["metadata"][key]
+
+    @pytest.mark.parametrize(
+        ("constant", "value"),
+        [
+            ("API_VERSION", "2023-01-01"),
+            ("ENDPOINT_PREFIX", "signin"),
+            ("SIGNING_NAME", "signin"),
+            ("SERVICE_ID", "Signin"),
+            ("SERVICE_FULL_NAME", "AWS Sign-In Service"),
+            ("PROTOCOL", "rest-json"),
+            ("SIGNATURE_VERSION", "v4"),
+            ("UID", "signin-2023-01-01"),
+        ],
+    )
+    def test_constant_literal(self, constant: str, value: str) -> None:
+        assert getattr(st, constant) == value
+
+    def test_operation_http_binding(self) -> None:
+        model = service_model()
+        op = model["operations"]["CreateOAuth2Token"]
+        assert op["http"] == {"method": "POST", "requestUri": "/v1/token", "responseCode": 200}
+        errors = {e["shape"] for e in op["errors"]}
+        modeled = {
+            "TooManyRequestsError",
+            "InternalServerException",
+            "ValidationException",
+            "AccessDeniedException",
+        }
+        assert errors == modeled if model_is_ours(model) else errors >= modeled
+        for name in ("TooManyRequestsError", "InternalServerException", "ValidationException"):
+            cls = getattr(st, name)
+            assert issubclass(cls, st.ServiceError) and issubclass(cls, st.SigninTokenError)
+        assert issubclass(st.AccessDeniedException, st.ServiceError)
+
+    def test_error_code_enum_matches_model(self) -> None:
+        model = service_model()
+        values = model["shapes"]["OAuth2ErrorCode"]["enum"]
+        ours = [m.value for m in st.OAuth2ErrorCode]
+        # A newer revision appends codes; those are kept verbatim (ServiceError.error is the string).
+        assert ours == (values if model_is_ours(model) else values[: len(ours)])
+        for value in ours:
+            member = st.OAuth2ErrorCode(value)
+            assert isinstance(member, str) and member == value
+
+    def test_error_code_enum_literal(self) -> None:
+        assert {m.value for m in st.OAuth2ErrorCode} == {
+            "TOKEN_EXPIRED",
+            "USER_CREDENTIALS_CHANGED",
+            "INSUFFICIENT_PERMISSIONS",
+            "AUTHCODE_EXPIRED",
+            "server_error",
+            "INVALID_REQUEST",
+        }
+        with pytest.raises(ValueError):
+            st.OAuth2ErrorCode("SERVER_ERROR")  # the model spells it lower-case
+
+    def test_constraint_table_is_the_model(self) -> None:
+        """The tables below cover every constrained shape of the model, TokenType
+        excepted (its pattern is not enforced: PROTOCOL.md §5)."""
+        model = service_model()
+        shapes = model["shapes"]
+        constrained = {
+            name: (s.get("min"), s.get("max"), s.get("pattern"))
+            for name, s in shapes.items()
+            if s["type"] in ("string", "integer") and {"min", "max", "pattern"} & set(s)
+        }
+        assert constrained.pop("TokenType") == (None, None, "aws_sigv4")
+        if model_is_ours(model):
+            assert constrained == MODEL_SHAPES
+            return
+        # A newer revision: the request-side shapes are unchanged, and what the service may
+        # now send (longer tokens) still fits the module's 64 KiB response bound.
+        for name in ("AuthorizationCode", "ClientId", "CodeVerifier", "GrantType", "RedirectUri"):
+            assert constrained[name] == MODEL_SHAPES[name], name
+        for name in ("IdToken", "RefreshToken"):
+            low, high, _ = constrained[name]
+            assert low == 1 and high is not None and MODEL_SHAPES[name][1] <= high <= 65536, name
+        assert constrained["ExpiresIn"][0] == 1
+
+    def test_required_members_match_model(self) -> None:
+        shapes = service_model()["shapes"]
+        assert shapes["CreateOAuth2TokenRequestBody"]["required"] == ["clientId", "grantType"]
+        assert set(shapes["AccessToken"]["required"]) == set(st.AccessToken("a", "b", "c").to_dict())
+        assert shapes["AccessToken"]["sensitive"] is True
+        assert shapes["RefreshToken"]["sensitive"] is True
+        assert set(shapes["CreateOAuth2TokenRequestBody"]["members"]) == set(
+            st.CreateOAuth2TokenRequestBody(**AUTH_CODE_MEMBERS).to_dict()
+        ) | {"refreshToken"}
+        assert set(shapes["CreateOAuth2TokenResponseBody"]["members"]) == set(response_body().to_dict())
+
+
+# --------------------------------------------------------------------------
+# Service model
+# --------------------------------------------------------------------------
+
+
+def boundary_cases() -> list[Any]:
     """min-1, min, max, max+1 for every length/value-constrained member (no max: a large value)."""
-    model = {shape: CORE_SHAPES[shape][:2] for shape in CORE_SHAPES}
-    memory = (1, CORE_MAX_TOKEN)
+    model = {shape: MODEL_SHAPES[shape][:2] for shape in MODEL_SHAPES}
+    memory = (1, MAX_TOKEN_CHARS)
     where = [
         ("AuthorizationCode", model["AuthorizationCode"], "auth", "code", "code"),
         ("RedirectUri", model["RedirectUri"], "auth", "redirect_uri", "redirectUri"),
@@ -1012,143 +1689,34 @@ def core_boundary_cases() -> list[Any]:
     return cases
 
 
-def core_service_model() -> dict[str, Any]:
-    """The service model: ``../shared/service-2.json`` beside a checkout, else the
-    copy botocore ships (which may be a newer revision: see ``core_model_is_ours``);
-    skipped, naming both places, only when neither exists."""
-    shared = HERE.parent / "shared" / "service-2.json"
-    candidates = [shared]
-    spec = importlib.util.find_spec("botocore")
-    if spec is not None and spec.origin is not None:
-        data = Path(spec.origin).parent / "data" / "signin" / "2023-01-01"
-        candidates += [data / "service-2.json", data / "service-2.json.gz"]  # newer botocore gzips
-    for path in candidates:
-        if path.exists():
-            raw = path.read_bytes()
-            return dict(json.loads(gzip.decompress(raw) if path.suffix == ".gz" else raw))
-    pytest.skip(f"no service model: neither {shared} nor botocore's data/signin/2023-01-01/service-2.json")
+CREDENTIAL_MEMBERS = ("accessKeyId", "secretAccessKey", "sessionToken")
 
 
-def core_model_is_ours(model: dict[str, Any]) -> bool:
-    """True for the revision the module implements (the one in ``../shared``): only
-    then must every constrained shape and the error enum match exactly.  A newer
-    revision (newer botocore) adds operations, shapes and error codes and may raise
-    response maxima; the module must stay compatible with it (checked always)."""
-    return len(model["operations"]) == 1
+def response_wire(**over: Any) -> dict[str, Any]:
+    """A 200 token response body (wire names); ``over`` replaces top-level members."""
+    wire: dict[str, Any] = json.loads(token_response_body(**over))
+    return wire
 
 
-# --------------------------------------------------------------------------
-# Tests
-# --------------------------------------------------------------------------
+def with_member(wire: dict[str, Any], field: str, value: Any) -> dict[str, Any]:
+    """``wire`` with ``field`` ("a" or "accessToken.b") set to ``value``, or removed for ``None``."""
+    out = copy.deepcopy(wire)
+    *parents, last = field.split(".")
+    target = out
+    for name in parents:
+        target = target[name]
+    if value is None:
+        del target[last]
+    else:
+        target[last] = value
+    return out
 
 
-class TestServiceMetadata:
-    """Service metadata and enums equal the model file (service-2.json ``metadata``, PROTOCOL.md §5)."""
-
-    @pytest.mark.parametrize(
-        ("constant", "key"),
-        [
-            ("API_VERSION", "apiVersion"),
-            ("ENDPOINT_PREFIX", "endpointPrefix"),
-            ("SIGNING_NAME", "signingName"),
-            ("SERVICE_ID", "serviceId"),
-            ("SERVICE_FULL_NAME", "serviceFullName"),
-            ("PROTOCOL", "protocol"),
-            ("SIGNATURE_VERSION", "signatureVersion"),
-            ("UID", "uid"),
-        ],
-    )
-    def test_constant_matches_model(self, constant: str, key: str) -> None:
-        assert getattr(st, constant) == core_service_model()["metadata"][key]
-
-    @pytest.mark.parametrize(
-        ("constant", "value"),
-        [
-            ("API_VERSION", "2023-01-01"),
-            ("ENDPOINT_PREFIX", "signin"),
-            ("SIGNING_NAME", "signin"),
-            ("SERVICE_ID", "Signin"),
-            ("SERVICE_FULL_NAME", "AWS Sign-In Service"),
-            ("PROTOCOL", "rest-json"),
-            ("SIGNATURE_VERSION", "v4"),
-            ("UID", "signin-2023-01-01"),
-        ],
-    )
-    def test_constant_literal(self, constant: str, value: str) -> None:
-        assert getattr(st, constant) == value
-
-    def test_operation_http_binding(self) -> None:
-        model = core_service_model()
-        op = model["operations"]["CreateOAuth2Token"]
-        assert op["http"] == {"method": "POST", "requestUri": "/v1/token", "responseCode": 200}
-        errors = {e["shape"] for e in op["errors"]}
-        modeled = {
-            "TooManyRequestsError",
-            "InternalServerException",
-            "ValidationException",
-            "AccessDeniedException",
-        }
-        assert errors == modeled if core_model_is_ours(model) else errors >= modeled
-        for name in ("TooManyRequestsError", "InternalServerException", "ValidationException"):
-            cls = getattr(st, name)
-            assert issubclass(cls, st.ServiceError) and issubclass(cls, st.SigninTokenError)
-        assert issubclass(st.AccessDeniedException, st.ServiceError)
-
-    def test_error_code_enum_matches_model(self) -> None:
-        model = core_service_model()
-        values = model["shapes"]["OAuth2ErrorCode"]["enum"]
-        ours = [m.value for m in st.OAuth2ErrorCode]
-        # A newer revision appends codes; those are kept verbatim (ServiceError.error is the string).
-        assert ours == (values if core_model_is_ours(model) else values[: len(ours)])
-        for value in ours:
-            member = st.OAuth2ErrorCode(value)
-            assert isinstance(member, str) and member == value
-
-    def test_error_code_enum_literal(self) -> None:
-        assert {m.value for m in st.OAuth2ErrorCode} == {
-            "TOKEN_EXPIRED",
-            "USER_CREDENTIALS_CHANGED",
-            "INSUFFICIENT_PERMISSIONS",
-            "AUTHCODE_EXPIRED",
-            "server_error",
-            "INVALID_REQUEST",
-        }
-        with pytest.raises(ValueError):
-            st.OAuth2ErrorCode("SERVER_ERROR")  # the model spells it lower-case
-
-    def test_constraint_table_is_the_model(self) -> None:
-        """The tables below cover every constrained shape of the model, TokenType
-        excepted (its pattern is not enforced: PROTOCOL.md §5)."""
-        model = core_service_model()
-        shapes = model["shapes"]
-        constrained = {
-            name: (s.get("min"), s.get("max"), s.get("pattern"))
-            for name, s in shapes.items()
-            if s["type"] in ("string", "integer") and {"min", "max", "pattern"} & set(s)
-        }
-        assert constrained.pop("TokenType") == (None, None, "aws_sigv4")
-        if core_model_is_ours(model):
-            assert constrained == CORE_SHAPES
-            return
-        # A newer revision: the request-side shapes are unchanged, and what the service may
-        # now send (longer tokens) still fits the module's 64 KiB response bound.
-        for name in ("AuthorizationCode", "ClientId", "CodeVerifier", "GrantType", "RedirectUri"):
-            assert constrained[name] == CORE_SHAPES[name], name
-        for name in ("IdToken", "RefreshToken"):
-            low, high, _ = constrained[name]
-            assert low == 1 and high is not None and CORE_SHAPES[name][1] <= high <= 65536, name
-        assert constrained["ExpiresIn"][0] == 1
-
-    def test_required_members_match_model(self) -> None:
-        shapes = core_service_model()["shapes"]
-        assert shapes["CreateOAuth2TokenRequestBody"]["required"] == ["clientId", "grantType"]
-        assert set(shapes["AccessToken"]["required"]) == set(st.AccessToken("a", "b", "c").to_dict())
-        assert shapes["AccessToken"]["sensitive"] is True
-        assert shapes["RefreshToken"]["sensitive"] is True
-        assert set(shapes["CreateOAuth2TokenRequestBody"]["members"]) == set(
-            st.CreateOAuth2TokenRequestBody(**CORE_AUTH).to_dict()
-        ) | {"refreshToken"}
-        assert set(shapes["CreateOAuth2TokenResponseBody"]["members"]) == set(core_response_body().to_dict())
+def refresh_answered_with(fake: FakeSignin, wire: dict[str, Any]) -> st.CreateOAuth2TokenResponseBody:
+    """A refresh through the client that the fake answers with ``wire``."""
+    fake.faults.append(("raw", 200, json.dumps(wire).encode(), "application/json"))
+    key = st.DPoPKey.generate()
+    return fake_client(fake).create_oauth2_token(refresh_request(fake, key), key).token_output
 
 
 class TestModelRoundTrip:
@@ -1171,24 +1739,24 @@ class TestModelRoundTrip:
         ("values", "wire", "form"),
         [
             (
-                CORE_AUTH,
+                AUTH_CODE_MEMBERS,
                 {
                     "clientId": st.SAME_DEVICE_CLIENT_ID,
                     "grantType": "authorization_code",
                     "code": "code-1",
-                    "redirectUri": CORE_REDIRECT,
+                    "redirectUri": REDIRECT_URI,
                     "codeVerifier": "v" * 43,
                 },
                 {
                     "client_id": st.SAME_DEVICE_CLIENT_ID,
                     "grant_type": "authorization_code",
                     "code": "code-1",
-                    "redirect_uri": CORE_REDIRECT,
+                    "redirect_uri": REDIRECT_URI,
                     "code_verifier": "v" * 43,
                 },
             ),
             (
-                CORE_REFRESH,
+                REFRESH_MEMBERS,
                 {"clientId": st.SAME_DEVICE_CLIENT_ID, "grantType": "refresh_token", "refreshToken": "rt-1"},
                 {
                     "client_id": st.SAME_DEVICE_CLIENT_ID,
@@ -1213,7 +1781,7 @@ class TestModelRoundTrip:
         assert st.CreateOAuth2TokenRequest.from_dict({"tokenInput": wire}) == request
 
     def test_request_from_dict_rejects_unknown_member(self) -> None:
-        wire = dict(st.CreateOAuth2TokenRequestBody(**CORE_REFRESH).to_dict(), scope="openid")
+        wire = dict(st.CreateOAuth2TokenRequestBody(**REFRESH_MEMBERS).to_dict(), scope="openid")
         with pytest.raises(st.ParamValidationError) as info:
             st.CreateOAuth2TokenRequestBody.from_dict(wire)
         assert info.value.field == "scope"
@@ -1227,7 +1795,7 @@ class TestModelRoundTrip:
     @pytest.mark.parametrize("with_optional", [True, False], ids=["code-redemption", "refresh"])
     def test_response_round_trip(self, with_optional: bool) -> None:
         over = {} if with_optional else {"refresh_token": None, "id_token": None}
-        body = core_response_body(**over)
+        body = response_body(**over)
         wire: dict[str, Any] = {
             "accessToken": {
                 "accessKeyId": "ASIAKEYID",
@@ -1257,22 +1825,22 @@ class TestModelRoundTrip:
             "refresh_token": "rt-2",
             "id_token": "id-tok",
         }
-        assert st.CreateOAuth2TokenResponseBody.from_dict(snake) == core_response_body()
+        assert st.CreateOAuth2TokenResponseBody.from_dict(snake) == response_body()
 
     @pytest.mark.parametrize("token_type", [TOKEN_TYPE, "aws_sigv4", "Bearer"])
     def test_token_type_kept_verbatim(self, token_type: str) -> None:
-        wire = dict(core_response_body().to_dict(), tokenType=token_type)
+        wire = dict(response_body().to_dict(), tokenType=token_type)
         assert st.CreateOAuth2TokenResponseBody.from_dict(wire).token_type == token_type
 
     def test_refresh_response_without_refresh_token(self) -> None:
-        wire = core_response_body().to_dict()
+        wire = response_body().to_dict()
         del wire["refreshToken"], wire["idToken"]
         body = st.CreateOAuth2TokenResponseBody.from_dict(wire)
         assert body.refresh_token is None and body.id_token is None
         assert "refreshToken" not in body.to_dict()
 
     def test_frozen(self) -> None:
-        body = st.CreateOAuth2TokenRequestBody(**CORE_REFRESH)
+        body = st.CreateOAuth2TokenRequestBody(**REFRESH_MEMBERS)
         with pytest.raises(AttributeError):
             body.refresh_token = "other"  # type: ignore[misc]
 
@@ -1283,15 +1851,15 @@ class TestModelSecrets:
 
     def test_access_token(self) -> None:
         token = st.AccessToken("ASIAKEYID", "SECRETKEY", "SESSIONTOK")
-        for text in (repr(token), str(token), repr(core_response_body()), str(core_response_body())):
+        for text in (repr(token), str(token), repr(response_body()), str(response_body())):
             for secret in ("ASIAKEYID", "SECRETKEY", "SESSIONTOK", "rt-2", "id-tok"):
                 assert secret not in text
 
     def test_request_body(self) -> None:
         auth = st.CreateOAuth2TokenRequestBody(
-            **dict(CORE_AUTH, code="CODESECRET", code_verifier="VERIFIERSECRET" * 4)
+            **dict(AUTH_CODE_MEMBERS, code="CODESECRET", code_verifier="VERIFIERSECRET" * 4)
         )
-        refresh = st.CreateOAuth2TokenRequestBody(**dict(CORE_REFRESH, refresh_token="REFRESHSECRET"))
+        refresh = st.CreateOAuth2TokenRequestBody(**dict(REFRESH_MEMBERS, refresh_token="REFRESHSECRET"))
         texts = [repr(auth), str(auth), repr(refresh), repr(st.CreateOAuth2TokenRequest(refresh))]
         for text in texts:
             for secret in ("CODESECRET", "VERIFIERSECRET", "REFRESHSECRET"):
@@ -1299,7 +1867,7 @@ class TestModelSecrets:
         assert st.SAME_DEVICE_CLIENT_ID in repr(auth)  # not secret: still shown
 
     def test_response_wrapper(self) -> None:
-        response = st.CreateOAuth2TokenResponse(core_response_body(refresh_token="REFRESHSECRET"))
+        response = st.CreateOAuth2TokenResponse(response_body(refresh_token="REFRESHSECRET"))
         assert "REFRESHSECRET" not in repr(response) and "SECRETKEY" not in str(response)
 
     def test_pkce_pair_and_key(self) -> None:
@@ -1317,11 +1885,11 @@ class TestValidationBoundaries:
     @staticmethod
     def build(target: str, **over: Any) -> Any:
         if target == "response":
-            return core_response_body(**over)
-        base = CORE_AUTH if target == "auth" else CORE_REFRESH
+            return response_body(**over)
+        base = AUTH_CODE_MEMBERS if target == "auth" else REFRESH_MEMBERS
         return st.CreateOAuth2TokenRequestBody(**dict(base, **over))
 
-    @pytest.mark.parametrize(("shape", "target", "attr", "wire", "size", "ok"), core_boundary_cases())
+    @pytest.mark.parametrize(("shape", "target", "attr", "wire", "size", "ok"), boundary_cases())
     def test_boundary(self, shape: str, target: str, attr: str, wire: str, size: int, ok: bool) -> None:
         value: Any = size if shape == "ExpiresIn" else "Z" * size
         if ok:
@@ -1345,7 +1913,7 @@ class TestValidationBoundaries:
     @pytest.mark.parametrize("value", [0, -1, -900, -(2**31)])
     def test_expires_in_out_of_range(self, value: int) -> None:
         with pytest.raises(st.ParamValidationError) as info:
-            core_response_body(expires_in=value)
+            response_body(expires_in=value)
         assert info.value.field == "expiresIn"
 
 
@@ -1372,12 +1940,12 @@ class TestValidationPatterns:
     def test_client_id(self, client_id: str, ok: bool) -> None:
         if ok:
             assert (
-                st.CreateOAuth2TokenRequestBody(**dict(CORE_REFRESH, client_id=client_id)).client_id
+                st.CreateOAuth2TokenRequestBody(**dict(REFRESH_MEMBERS, client_id=client_id)).client_id
                 == client_id
             )
             return
         with pytest.raises(st.ParamValidationError) as info:
-            st.CreateOAuth2TokenRequestBody(**dict(CORE_REFRESH, client_id=client_id))
+            st.CreateOAuth2TokenRequestBody(**dict(REFRESH_MEMBERS, client_id=client_id))
         assert info.value.field == "clientId"
 
     @pytest.mark.parametrize(
@@ -1394,7 +1962,7 @@ class TestValidationPatterns:
     )
     def test_grant_type_refused(self, grant_type: str) -> None:
         with pytest.raises(st.ParamValidationError) as info:
-            st.CreateOAuth2TokenRequestBody(**dict(CORE_REFRESH, grant_type=grant_type))
+            st.CreateOAuth2TokenRequestBody(**dict(REFRESH_MEMBERS, grant_type=grant_type))
         assert info.value.field == "grantType"
 
     @pytest.mark.parametrize(
@@ -1414,11 +1982,11 @@ class TestValidationPatterns:
     )
     def test_code_verifier_charset(self, verifier: str, ok: bool) -> None:
         if ok:
-            st.CreateOAuth2TokenRequestBody(**dict(CORE_AUTH, code_verifier=verifier))
+            st.CreateOAuth2TokenRequestBody(**dict(AUTH_CODE_MEMBERS, code_verifier=verifier))
             assert st.pkce_challenge(verifier)
             return
         for build in (
-            lambda: st.CreateOAuth2TokenRequestBody(**dict(CORE_AUTH, code_verifier=verifier)),
+            lambda: st.CreateOAuth2TokenRequestBody(**dict(AUTH_CODE_MEMBERS, code_verifier=verifier)),
             lambda: st.pkce_challenge(verifier),
         ):
             with pytest.raises(st.ParamValidationError) as info:
@@ -1435,16 +2003,16 @@ class TestValidationGrantRules:
     @pytest.mark.parametrize(
         ("base", "over", "field", "word"),
         [
-            (CORE_AUTH, {"code": None}, "code", "required"),
-            (CORE_AUTH, {"redirect_uri": None}, "redirectUri", "required"),
-            (CORE_AUTH, {"code_verifier": None}, "codeVerifier", "required"),
-            (CORE_AUTH, {"refresh_token": "rt-SECRET"}, "refreshToken", "not allowed"),
-            (CORE_REFRESH, {"refresh_token": None}, "refreshToken", "required"),
-            (CORE_REFRESH, {"code": "code-SECRET"}, "code", "not allowed"),
-            (CORE_REFRESH, {"redirect_uri": CORE_REDIRECT}, "redirectUri", "not allowed"),
-            (CORE_REFRESH, {"code_verifier": "SECRET" * 8}, "codeVerifier", "not allowed"),
-            (CORE_REFRESH, {"client_id": None}, "clientId", "required"),
-            (CORE_REFRESH, {"grant_type": None}, "grantType", "required"),
+            (AUTH_CODE_MEMBERS, {"code": None}, "code", "required"),
+            (AUTH_CODE_MEMBERS, {"redirect_uri": None}, "redirectUri", "required"),
+            (AUTH_CODE_MEMBERS, {"code_verifier": None}, "codeVerifier", "required"),
+            (AUTH_CODE_MEMBERS, {"refresh_token": "rt-SECRET"}, "refreshToken", "not allowed"),
+            (REFRESH_MEMBERS, {"refresh_token": None}, "refreshToken", "required"),
+            (REFRESH_MEMBERS, {"code": "code-SECRET"}, "code", "not allowed"),
+            (REFRESH_MEMBERS, {"redirect_uri": REDIRECT_URI}, "redirectUri", "not allowed"),
+            (REFRESH_MEMBERS, {"code_verifier": "SECRET" * 8}, "codeVerifier", "not allowed"),
+            (REFRESH_MEMBERS, {"client_id": None}, "clientId", "required"),
+            (REFRESH_MEMBERS, {"grant_type": None}, "grantType", "required"),
         ],
     )
     def test_rule(self, base: dict[str, str], over: dict[str, Any], field: str, word: str) -> None:
@@ -1468,14 +2036,14 @@ class TestValidationTypes:
     @pytest.mark.parametrize(
         "build",
         [
-            lambda: st.CreateOAuth2TokenRequestBody(**dict(CORE_REFRESH, client_id=123)),
-            lambda: st.CreateOAuth2TokenRequestBody(**dict(CORE_REFRESH, refresh_token=b"rt")),
-            lambda: st.CreateOAuth2TokenRequestBody(**dict(CORE_AUTH, code=["c"])),
-            lambda: core_response_body(expires_in="900"),
-            lambda: core_response_body(expires_in=900.0),
-            lambda: core_response_body(expires_in=True),
-            lambda: core_response_body(token_type=1),
-            lambda: core_response_body(access_token={"accessKeyId": "a"}),
+            lambda: st.CreateOAuth2TokenRequestBody(**dict(REFRESH_MEMBERS, client_id=123)),
+            lambda: st.CreateOAuth2TokenRequestBody(**dict(REFRESH_MEMBERS, refresh_token=b"rt")),
+            lambda: st.CreateOAuth2TokenRequestBody(**dict(AUTH_CODE_MEMBERS, code=["c"])),
+            lambda: response_body(expires_in="900"),
+            lambda: response_body(expires_in=900.0),
+            lambda: response_body(expires_in=True),
+            lambda: response_body(token_type=1),
+            lambda: response_body(access_token={"accessKeyId": "a"}),
             lambda: st.AccessToken(1, "b", "c"),  # type: ignore[arg-type]
             lambda: st.CreateOAuth2TokenRequest({"clientId": "x"}),  # type: ignore[arg-type]
             lambda: st.CreateOAuth2TokenResponse({}),  # type: ignore[arg-type]
@@ -1489,42 +2057,183 @@ class TestValidationTypes:
 
     def test_bool_expires_in_is_type_error_even_when_in_range(self) -> None:
         with pytest.raises(TypeError):
-            st.CreateOAuth2TokenResponseBody.from_dict(dict(core_response_body().to_dict(), expiresIn=True))
+            st.CreateOAuth2TokenResponseBody.from_dict(dict(response_body().to_dict(), expiresIn=True))
 
 
-class TestPKCE:
-    """RFC 7636 §4.1-4.2 and App. B; PROTOCOL.md §2 (method literal SHA-256, uuid4 state)."""
+class TestModelLiberalResponses:
+    """Responses are held to type, presence and a 64 KiB memory bound only, as the AWS CLI,
+    botocore and the JS SDK validate no response (PROTOCOL.md §13); requests stay held to
+    service-2.json, except the echoed refresh token (same memory bound)."""
+
+    @pytest.mark.parametrize("size", [4097, 10_000, MAX_TOKEN_CHARS])
+    def test_long_tokens_and_credentials_parse(self, fake: FakeSignin, size: int) -> None:
+        long = {name: name[0] * size for name in ("tokenType", "idToken", "refreshToken")}
+        access = {name: name[0].upper() * size for name in CREDENTIAL_MEMBERS}
+        wire = response_wire(accessToken=access, **long)
+        for body in (st.CreateOAuth2TokenResponseBody.from_dict(wire), refresh_answered_with(fake, wire)):
+            assert body.to_dict() == wire
+            assert (body.token_type, body.id_token, body.refresh_token) == (
+                long["tokenType"],
+                long["idToken"],
+                long["refreshToken"],
+            )
+
+    @pytest.mark.parametrize("expires_in", [901, 3600, 43200, 86400, 2**31, 10**30])
+    def test_any_positive_expires_in_parses(self, fake: FakeSignin, expires_in: int) -> None:
+        wire = response_wire(expiresIn=expires_in)
+        assert st.CreateOAuth2TokenResponseBody.from_dict(wire).expires_in == expires_in
+        assert refresh_answered_with(fake, wire).expires_in == expires_in
+
+    def test_expires_at_follows_expires_in_and_ends_at_year_9999(self) -> None:
+        now = 1_700_000_000.0
+        at = response_body(expires_in=86400).expires_at(now)
+        assert at.tzinfo is not None and at.timestamp() == now + 86400
+        for huge in (2**40, 10**30):
+            at = response_body(expires_in=huge).expires_at(now)
+            assert (at.year, at.tzinfo) == (9999, datetime.timezone.utc)
 
     @pytest.mark.parametrize(
-        ("verifier", "challenge"),
-        [
-            ("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
-            ("a" * 64, "_-BU_nrgy23GXDr5th1SCfQ5hR20PQulmXM33xVGaOs"),
-        ],
-        ids=["rfc7636-appendix-b", "protocol-a64"],
+        "field", ["tokenType", "idToken", "refreshToken", *(f"accessToken.{n}" for n in CREDENTIAL_MEMBERS)]
     )
-    def test_vectors(self, verifier: str, challenge: str) -> None:
-        assert st.pkce_challenge(verifier) == challenge
+    def test_over_memory_bound_refused_naming_the_field(self, fake: FakeSignin, field: str) -> None:
+        value = "Q" * (MAX_TOKEN_CHARS + 1)
+        wire = with_member(response_wire(), field, value)
+        with pytest.raises(st.ParamValidationError) as info:
+            st.CreateOAuth2TokenResponseBody.from_dict(wire)
+        assert info.value.field == field and str(MAX_TOKEN_CHARS) in info.value.rule
+        with pytest.raises(st.InvalidResponseError) as again:
+            refresh_answered_with(fake, wire)
+        assert field in str(again.value) and "QQQQ" not in str(again.value)
+        access = response_wire()["accessToken"]
+        assert access["secretAccessKey"] not in str(again.value)
+        assert access["sessionToken"] not in str(again.value)
 
-    def test_generate(self) -> None:
-        pairs = [st.generate_pkce() for _ in range(20)]
-        for pair in pairs:
-            assert len(pair.code_verifier) == 64
-            assert set(pair.code_verifier) <= set(
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+    def test_unknown_members_ignored_at_both_levels(self, fake: FakeSignin) -> None:
+        wire = response_wire(futureMember={"nested": [1, 2]}, issuedTokenType="urn:x", scope="openid")
+        wire["accessToken"] = dict(wire["accessToken"], accountId=ACCOUNT, expiration=12, extra=None)
+        known = response_wire()
+        for body in (st.CreateOAuth2TokenResponseBody.from_dict(wire), refresh_answered_with(fake, wire)):
+            assert body.to_dict() == known
+        wrapped = st.CreateOAuth2TokenResponse.from_dict({"tokenOutput": wire, "ResponseMetadata": {}})
+        assert wrapped.token_output.to_dict() == known
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [
+            ("expiresIn", "3600"),
+            ("expiresIn", 3600.0),
+            ("expiresIn", True),
+            ("expiresIn", [3600]),
+            ("tokenType", 1),
+            ("idToken", {"sub": SESSION_ARN}),
+            ("refreshToken", ["rt"]),
+            ("accessToken", "ASIA"),
+            ("accessToken.accessKeyId", 12),
+            ("accessToken.sessionToken", False),
+        ],
+    )
+    def test_wrong_types_are_still_typed_errors(self, fake: FakeSignin, field: str, value: Any) -> None:
+        wire = with_member(response_wire(), field, value)
+        with pytest.raises(TypeError) as info:
+            st.CreateOAuth2TokenResponseBody.from_dict(wire)
+        assert field.rsplit(".", 1)[-1] in str(info.value)
+        with pytest.raises(st.InvalidResponseError):
+            refresh_answered_with(fake, wire)
+
+    @pytest.mark.parametrize(("field", "value"), [("expiresIn", 0), ("expiresIn", -1), ("tokenType", "")])
+    def test_out_of_range_values_are_still_refused(self, fake: FakeSignin, field: str, value: Any) -> None:
+        wire = with_member(response_wire(), field, value)
+        with pytest.raises(st.ParamValidationError) as info:
+            st.CreateOAuth2TokenResponseBody.from_dict(wire)
+        assert info.value.field == field
+        with pytest.raises(st.InvalidResponseError):
+            refresh_answered_with(fake, wire)
+
+    @pytest.mark.parametrize(
+        "field", ["accessToken", *(f"accessToken.{n}" for n in CREDENTIAL_MEMBERS), "tokenType", "expiresIn"]
+    )
+    def test_missing_required_member_is_a_typed_error(self, fake: FakeSignin, field: str) -> None:
+        wire = with_member(response_wire(), field, None)
+        with pytest.raises(st.ParamValidationError) as info:
+            st.CreateOAuth2TokenResponseBody.from_dict(wire)
+        assert info.value.field == field and "required" in info.value.rule
+        with pytest.raises(st.InvalidResponseError) as again:
+            refresh_answered_with(fake, wire)
+        assert field in str(again.value)
+
+    def test_refresh_request_with_a_3000_char_token_reaches_the_fake(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        token = fake.seed_session(key, length=3000)
+        assert len(token) == 3000
+        body = st.CreateOAuth2TokenRequestBody(
+            client_id=st.SAME_DEVICE_CLIENT_ID, grant_type="refresh_token", refresh_token=token
+        )
+        assert st.CreateOAuth2TokenRequestBody.from_dict(body.to_dict()) == body
+        out = fake_client(fake).create_oauth2_token(st.CreateOAuth2TokenRequest(body), key)
+        assert out.token_output.access_token.access_key_id.startswith("ASIA")
+        (call,) = fake.token_calls("refresh_token")
+        assert call["json"]["refreshToken"] == token and call["jkt"] == key.thumbprint()
+
+    def test_refresh_request_past_the_memory_bound_is_refused_before_sending(self, fake: FakeSignin) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            st.CreateOAuth2TokenRequestBody(
+                **dict(REFRESH_MEMBERS, refresh_token="R" * (MAX_TOKEN_CHARS + 1))
             )
-            assert pair.code_challenge_method == "SHA-256"
-            assert pair.code_challenge == b64url(hashlib.sha256(pair.code_verifier.encode()).digest())
-            assert "=" not in pair.code_challenge and len(pair.code_challenge) == 43
-            assert uuid.UUID(pair.state).version == 4 and str(uuid.UUID(pair.state)) == pair.state
-            assert pair.to_dict() == {
-                "code_verifier": pair.code_verifier,
-                "code_challenge": pair.code_challenge,
-                "code_challenge_method": "SHA-256",
-                "state": pair.state,
-            }
-        assert len({p.code_verifier for p in pairs}) == 20
-        assert len({p.state for p in pairs}) == 20
+        assert info.value.field == "refreshToken" and "RRRR" not in str(info.value)
+        assert fake.token_calls() == []
+
+    @pytest.mark.parametrize(
+        ("over", "field"),
+        [
+            ({"code": "c" * 513}, "code"),
+            ({"redirect_uri": "r" * 2049}, "redirectUri"),
+            ({"code_verifier": "v" * 129}, "codeVerifier"),
+            ({"code_verifier": "v" * 42 + "+"}, "codeVerifier"),
+            ({"client_id": "arn:aws:signin:::devtools/other"}, "clientId"),
+            ({"grant_type": "password"}, "grantType"),
+            ({"refresh_token": "rt"}, "refreshToken"),
+        ],
+    )
+    def test_requests_are_still_held_to_the_model(self, over: dict[str, str], field: str) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            st.CreateOAuth2TokenRequestBody(**dict(AUTH_CODE_MEMBERS, **over))
+        assert info.value.field == field
+
+    def test_cli_session_with_long_tokens_logs_in_and_refreshes(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        fake.long_tokens = 3000
+        fake.expires_in = 86400
+        env = login_env(aws_env, fake)
+        rc, _, err = full_login(env)
+        assert rc == 0, err
+        entry = json.loads(cache_path(env).read_text())
+        assert len(entry["refreshToken"]) == 3000 and len(entry["idToken"]) > 4096
+        assert cached_expiry(cache_path(env)) > time.time() + 86000
+        forced = run_cli(["refresh", "--force"], env)
+        assert forced.returncode == 0, forced.stderr
+        (refresh,) = fake.token_calls("refresh_token")
+        assert refresh["json"]["refreshToken"] == entry["refreshToken"]
+
+    @pytest.mark.parametrize("expires_in", [901, 43200, 10**30])
+    def test_cli_accepts_long_lifetimes(
+        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: int
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        fake.expires_in = expires_in
+        code, out, err = run_main(["credentials"])
+        assert code == 0, err
+        expiration = iso_instant(json.loads(out)["Expiration"])
+        if expires_in < 10**9:
+            assert abs(expiration - (time.time() + expires_in)) < 120
+        else:
+            assert time.gmtime(expiration).tm_year == 9999
+        assert cached_expiry(path) == int(expiration)
+
+
+# --------------------------------------------------------------------------
+# P-256 and ECDSA (FIPS 186-4 D.1.2.3, RFC 6979)
+# --------------------------------------------------------------------------
 
 
 class TestECDSA:
@@ -1641,99 +2350,9 @@ class TestECDSA:
         assert st.DPoPKey.generate() != st.DPoPKey.generate()
 
 
-class TestJwkThumbprint:
-    """RFC 7638 §3.1 (RSA example) and RFC 9449 §4.1 / Figure 2 example key."""
-
-    RSA_N = (
-        "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3"
-        "oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgd"
-        "AZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur"
-        "-kEgU8awapJzKnqDKgw"
-    )
-    RFC9449_JWK = (
-        ("kty", "EC"),
-        ("x", "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs"),
-        ("y", "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA"),
-        ("crv", "P-256"),
-    )
-    # RFC 9449 §4.1, Figure 2 (line wrapping removed).
-    RFC9449_PROOF = (
-        "eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2IiwiandrIjp7Imt0eSI6Ik"
-        "VDIiwieCI6Imw4dEZyaHgtMzR0VjNoUklDUkRZOXpDa0RscEJoRjQyVVFVZldWQVdCR"
-        "nMiLCJ5IjoiOVZFNGpmX09rX282NHpiVFRsY3VOSmFqSG10NnY5VERWclUwQ2R2R1JE"
-        "QSIsImNydiI6IlAtMjU2In19.eyJqdGkiOiItQndDM0VTYzZhY2MybFRjIiwiaHRtIj"
-        "oiUE9TVCIsImh0dSI6Imh0dHBzOi8vc2VydmVyLmV4YW1wbGUuY29tL3Rva2VuIiwia"
-        "WF0IjoxNTYyMjYyNjE2fQ.2-GxA6T8lP4vfrg8v-FdWP0A0zdrj8igiMLvqRMUvwnQg"
-        "4PtFLbdLXiOSsX0x7NVY-FNyJK70nfbV37xRZT3Lg"
-    )
-
-    def test_rfc7638_rsa_example(self) -> None:
-        jwk = {"kty": "RSA", "n": self.RSA_N, "e": "AQAB", "alg": "RS256", "kid": "2011-04-29"}
-        assert st.jwk_thumbprint(jwk) == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
-
-    def test_rfc9449_example_key(self) -> None:
-        jwk = dict(self.RFC9449_JWK)
-        assert st.jwk_thumbprint(jwk) == "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
-        assert thumbprint(jwk) == "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
-        # Member order and extra members do not matter (RFC 7638 §3.3).
-        assert st.jwk_thumbprint(dict(reversed(self.RFC9449_JWK), kid="k", use="sig")) == st.jwk_thumbprint(
-            jwk
-        )
-
-    def test_independent_verifier_accepts_rfc9449_figure2(self) -> None:
-        """Sanity of the test's own verifier on the RFC's example proof."""
-        head, claims, sig = self.RFC9449_PROOF.split(".")
-        header = json.loads(b64url_decode(head))
-        assert header == {"typ": "dpop+jwt", "alg": "ES256", "jwk": dict(self.RFC9449_JWK)}
-        assert json.loads(b64url_decode(claims)) == {
-            "jti": "-BwC3ESc6acc2lTc",
-            "htm": "POST",
-            "htu": "https://server.example.com/token",
-            "iat": 1562262616,
-        }
-        assert es256_verify(header["jwk"], f"{head}.{claims}".encode(), b64url_decode(sig))
-        assert not es256_verify(header["jwk"], f"{head}.{claims}x".encode(), b64url_decode(sig))
-
-    def test_key_thumbprint_matches_independent(self) -> None:
-        for key in (
-            st.DPoPKey.from_private_value(RFC6979_D),
-            st.DPoPKey.from_private_value(43),
-            st.DPoPKey.generate(),
-        ):
-            assert key.thumbprint() == thumbprint(key.public_jwk) == st.jwk_thumbprint(key.public_jwk)
-
-    @pytest.mark.parametrize(
-        "change",
-        [
-            {"y": b64url(int_bytes(RFC6979_UY + 1))},  # off the curve
-            {"x": b64url(int_bytes(RFC6979_UX)[1:])},  # 31 bytes
-            {"y": b64url(b"\x00" + int_bytes(RFC6979_UY))},  # 33 bytes
-            {"x": b64url(int_bytes(RFC6979_UX)) + "="},  # padded
-            {"x": base64.b64encode(int_bytes(RFC6979_UX)).decode()},  # standard alphabet
-            {"x": b64url(int_bytes(P256_P + 0, 33))},
-            {"crv": "P-384"},
-            {"kty": "OKP"},
-            {"kty": None},
-            {"x": ""},
-        ],
-    )
-    def test_rejects(self, change: dict[str, Any]) -> None:
-        jwk: dict[str, Any] = dict(st.DPoPKey.from_private_value(RFC6979_D).public_jwk)
-        for name, value in change.items():
-            if value is None:
-                del jwk[name]
-            else:
-                jwk[name] = value
-        with pytest.raises(st.InvalidKeyError):
-            st.jwk_thumbprint(jwk)
-
-    def test_rejects_rsa_without_modulus(self) -> None:
-        with pytest.raises(st.InvalidKeyError):
-            st.jwk_thumbprint({"kty": "RSA", "e": "AQAB"})
-
-    def test_rejects_non_mapping(self) -> None:
-        with pytest.raises(TypeError):
-            st.jwk_thumbprint("not a jwk")  # type: ignore[arg-type]
+# --------------------------------------------------------------------------
+# Keys at rest: SEC 1 / RFC 5915 and PKCS #8 DER in PEM, and JWK
+# --------------------------------------------------------------------------
 
 
 class TestPEM:
@@ -1967,6 +2586,251 @@ class TestPEM:
             st.DPoPKey.from_pem(12345)  # type: ignore[arg-type]
 
 
+class TestJwkThumbprint:
+    """RFC 7638 §3.1 (RSA example) and RFC 9449 §4.1 / Figure 2 example key."""
+
+    RSA_N = (
+        "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3"
+        "oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgd"
+        "AZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur"
+        "-kEgU8awapJzKnqDKgw"
+    )
+    RFC9449_JWK = (
+        ("kty", "EC"),
+        ("x", "l8tFrhx-34tV3hRICRDY9zCkDlpBhF42UQUfWVAWBFs"),
+        ("y", "9VE4jf_Ok_o64zbTTlcuNJajHmt6v9TDVrU0CdvGRDA"),
+        ("crv", "P-256"),
+    )
+    # RFC 9449 §4.1, Figure 2 (line wrapping removed).
+    RFC9449_PROOF = (
+        "eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2IiwiandrIjp7Imt0eSI6Ik"
+        "VDIiwieCI6Imw4dEZyaHgtMzR0VjNoUklDUkRZOXpDa0RscEJoRjQyVVFVZldWQVdCR"
+        "nMiLCJ5IjoiOVZFNGpmX09rX282NHpiVFRsY3VOSmFqSG10NnY5VERWclUwQ2R2R1JE"
+        "QSIsImNydiI6IlAtMjU2In19.eyJqdGkiOiItQndDM0VTYzZhY2MybFRjIiwiaHRtIj"
+        "oiUE9TVCIsImh0dSI6Imh0dHBzOi8vc2VydmVyLmV4YW1wbGUuY29tL3Rva2VuIiwia"
+        "WF0IjoxNTYyMjYyNjE2fQ.2-GxA6T8lP4vfrg8v-FdWP0A0zdrj8igiMLvqRMUvwnQg"
+        "4PtFLbdLXiOSsX0x7NVY-FNyJK70nfbV37xRZT3Lg"
+    )
+
+    def test_rfc7638_rsa_example(self) -> None:
+        jwk = {"kty": "RSA", "n": self.RSA_N, "e": "AQAB", "alg": "RS256", "kid": "2011-04-29"}
+        assert st.jwk_thumbprint(jwk) == "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+
+    def test_rfc9449_example_key(self) -> None:
+        jwk = dict(self.RFC9449_JWK)
+        assert st.jwk_thumbprint(jwk) == "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
+        assert thumbprint(jwk) == "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"
+        # Member order and extra members do not matter (RFC 7638 §3.3).
+        assert st.jwk_thumbprint(dict(reversed(self.RFC9449_JWK), kid="k", use="sig")) == st.jwk_thumbprint(
+            jwk
+        )
+
+    def test_independent_verifier_accepts_rfc9449_figure2(self) -> None:
+        """Sanity of the test's own verifier on the RFC's example proof."""
+        head, claims, sig = self.RFC9449_PROOF.split(".")
+        header = json.loads(b64url_decode(head))
+        assert header == {"typ": "dpop+jwt", "alg": "ES256", "jwk": dict(self.RFC9449_JWK)}
+        assert json.loads(b64url_decode(claims)) == {
+            "jti": "-BwC3ESc6acc2lTc",
+            "htm": "POST",
+            "htu": "https://server.example.com/token",
+            "iat": 1562262616,
+        }
+        assert es256_verify(header["jwk"], f"{head}.{claims}".encode(), b64url_decode(sig))
+        assert not es256_verify(header["jwk"], f"{head}.{claims}x".encode(), b64url_decode(sig))
+
+    def test_key_thumbprint_matches_independent(self) -> None:
+        for key in (
+            st.DPoPKey.from_private_value(RFC6979_D),
+            st.DPoPKey.from_private_value(43),
+            st.DPoPKey.generate(),
+        ):
+            assert key.thumbprint() == thumbprint(key.public_jwk) == st.jwk_thumbprint(key.public_jwk)
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"y": b64url(int_bytes(RFC6979_UY + 1))},  # off the curve
+            {"x": b64url(int_bytes(RFC6979_UX)[1:])},  # 31 bytes
+            {"y": b64url(b"\x00" + int_bytes(RFC6979_UY))},  # 33 bytes
+            {"x": b64url(int_bytes(RFC6979_UX)) + "="},  # padded
+            {"x": base64.b64encode(int_bytes(RFC6979_UX)).decode()},  # standard alphabet
+            {"x": b64url(int_bytes(P256_P + 0, 33))},
+            {"crv": "P-384"},
+            {"kty": "OKP"},
+            {"kty": None},
+            {"x": ""},
+        ],
+    )
+    def test_rejects(self, change: dict[str, Any]) -> None:
+        jwk: dict[str, Any] = dict(st.DPoPKey.from_private_value(RFC6979_D).public_jwk)
+        for name, value in change.items():
+            if value is None:
+                del jwk[name]
+            else:
+                jwk[name] = value
+        with pytest.raises(st.InvalidKeyError):
+            st.jwk_thumbprint(jwk)
+
+    def test_rejects_rsa_without_modulus(self) -> None:
+        with pytest.raises(st.InvalidKeyError):
+            st.jwk_thumbprint({"kty": "RSA", "e": "AQAB"})
+
+    def test_rejects_non_mapping(self) -> None:
+        with pytest.raises(TypeError):
+            st.jwk_thumbprint("not a jwk")  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------
+# PKCE and the authorize URL (RFC 7636, PROTOCOL.md §2)
+# --------------------------------------------------------------------------
+
+
+class TestPKCE:
+    """RFC 7636 §4.1-4.2 and App. B; PROTOCOL.md §2 (method literal SHA-256, uuid4 state)."""
+
+    @pytest.mark.parametrize(
+        ("verifier", "challenge"),
+        [
+            ("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+            ("a" * 64, "_-BU_nrgy23GXDr5th1SCfQ5hR20PQulmXM33xVGaOs"),
+        ],
+        ids=["rfc7636-appendix-b", "protocol-a64"],
+    )
+    def test_vectors(self, verifier: str, challenge: str) -> None:
+        assert st.pkce_challenge(verifier) == challenge
+
+    def test_generate(self) -> None:
+        pairs = [st.generate_pkce() for _ in range(20)]
+        for pair in pairs:
+            assert len(pair.code_verifier) == 64
+            assert set(pair.code_verifier) <= set(
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+            )
+            assert pair.code_challenge_method == "SHA-256"
+            assert pair.code_challenge == b64url(hashlib.sha256(pair.code_verifier.encode()).digest())
+            assert "=" not in pair.code_challenge and len(pair.code_challenge) == 43
+            assert uuid.UUID(pair.state).version == 4 and str(uuid.UUID(pair.state)) == pair.state
+            assert pair.to_dict() == {
+                "code_verifier": pair.code_verifier,
+                "code_challenge": pair.code_challenge,
+                "code_challenge_method": "SHA-256",
+                "state": pair.state,
+            }
+        assert len({p.code_verifier for p in pairs}) == 20
+        assert len({p.state for p in pairs}) == 20
+
+
+class TestAuthorizationUrl:
+    """The authorize URL (PROTOCOL.md §2, §4): parameter order, percent-encoding, origin."""
+
+    CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    STATE = "6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f"
+
+    def test_same_device_exact(self) -> None:
+        url = st.authorization_url(
+            code_challenge=self.CHALLENGE,
+            state=self.STATE,
+            region="us-east-1",
+            redirect_uri="http://127.0.0.1:4321/oauth/callback",
+            environ={},
+        )
+        assert url == (
+            "https://us-east-1.signin.aws.amazon.com/v1/authorize?response_type=code"
+            "&client_id=arn%3Aaws%3Asignin%3A%3A%3Adevtools%2Fsame-device"
+            "&state=6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f"
+            "&code_challenge_method=SHA-256&scope=openid"
+            "&redirect_uri=http%3A%2F%2F127.0.0.1%3A4321%2Foauth%2Fcallback"
+            "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        )
+
+    def test_cross_device_exact(self) -> None:
+        url = st.authorization_url(
+            code_challenge=self.CHALLENGE, state=self.STATE, region="cn-north-1", remote=True, environ={}
+        )
+        assert url == (
+            "https://cn-north-1.signin.amazonaws.cn/v1/authorize?response_type=code"
+            "&client_id=arn%3Aaws%3Asignin%3A%3A%3Adevtools%2Fcross-device"
+            "&state=6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f"
+            "&code_challenge_method=SHA-256&scope=openid"
+            "&redirect_uri=https%3A%2F%2Fcn-north-1.signin.amazonaws.cn%2Fv1%2Fsessions%2Fconfirmation"
+            "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        )
+
+    @pytest.mark.parametrize(
+        ("endpoint", "origin"),
+        [
+            ("https://custom.example.com/some/path", "https://custom.example.com"),
+            ("https://custom.example.com:8443/x/", "https://custom.example.com:8443"),
+            ("http://127.0.0.1:8080/base", "http://127.0.0.1:8080"),
+            ("http://[::1]:9000", "http://[::1]:9000"),
+        ],
+    )
+    def test_origin_of_custom_endpoint(self, endpoint: str, origin: str) -> None:
+        url = st.authorization_url(
+            code_challenge=self.CHALLENGE, state=self.STATE, endpoint_url=endpoint, remote=True, environ={}
+        )
+        assert url.startswith(origin + "/v1/authorize?")
+        params = dict(urllib.parse.parse_qsl(url.split("?", 1)[1]))
+        assert params["redirect_uri"] == origin + "/v1/sessions/confirmation"
+        assert params["client_id"] == st.CROSS_DEVICE_CLIENT_ID
+
+    def test_endpoint_from_environment(self) -> None:
+        url = st.authorization_url(
+            code_challenge="c",
+            state="s",
+            region="us-east-1",
+            redirect_uri=REDIRECT_URI,
+            environ={"AWS_ENDPOINT_URL_SIGNIN": "https://env.example.com/p"},
+        )
+        assert url.startswith("https://env.example.com/v1/authorize?")
+
+    def test_parameter_order_and_encoding(self) -> None:
+        odd = "".join(chr(c) for c in range(0x20, 0x7F)) + "\u00e9\u20ac"
+        url = st.authorization_url(
+            code_challenge=odd, state=odd, region="eu-west-1", redirect_uri=odd, environ={}
+        )
+        query = url.split("?", 1)[1]
+        names = [pair.split("=", 1)[0] for pair in query.split("&")]
+        assert names == AUTHORIZE_PARAMETERS
+        encoded = urllib.parse.quote(odd, safe="")  # leaves only A-Za-z0-9-._~
+        values = dict(pair.split("=", 1) for pair in query.split("&"))
+        assert values["state"] == values["redirect_uri"] == values["code_challenge"] == encoded
+        assert values["code_challenge_method"] == "SHA-256" and values["scope"] == "openid"
+        assert values["response_type"] == "code"
+        unescaped = set(query.replace("%", "").replace("&", "").replace("=", ""))
+        assert unescaped <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    def test_same_device_needs_redirect(self) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            st.authorization_url(code_challenge="c", state="s", region="us-east-1", environ={})
+        assert info.value.field == "redirect_uri"
+
+    @pytest.mark.parametrize(
+        ("kwargs", "exc"),
+        [
+            ({"code_challenge": "", "state": "s"}, st.ParamValidationError),
+            ({"code_challenge": "c", "state": ""}, st.ParamValidationError),
+            ({"code_challenge": "c", "state": "s" * 513}, st.ParamValidationError),
+            ({"code_challenge": "c", "state": "s", "redirect_uri": "r" * 2049}, st.ParamValidationError),
+            ({"code_challenge": None, "state": "s"}, TypeError),
+        ],
+    )
+    def test_refused(self, kwargs: dict[str, Any], exc: type[Exception]) -> None:
+        kwargs.setdefault("redirect_uri", REDIRECT_URI)
+        with pytest.raises(exc):
+            st.authorization_url(region="us-east-1", environ={}, **kwargs)
+
+    def test_missing_region(self) -> None:
+        with pytest.raises(st.ParamValidationError, match="Missing Region"):
+            st.authorization_url(code_challenge="c", state="s", remote=True, environ={})
+
+
+# --------------------------------------------------------------------------
+# DPoP (RFC 9449)
+# --------------------------------------------------------------------------
+
+
 class TestDPoPProof:
     """DPoP proofs (RFC 9449 §4.2-4.3, PROTOCOL.md §6)."""
 
@@ -2062,4647 +2926,8 @@ class TestDPoPProof:
             st.DPoPKey.generate().proof(b"https://x/v1/token")  # type: ignore[arg-type]
 
 
-class TestEndpoints:
-    """Endpoint resolution (PROTOCOL.md §1): partitions, FIPS, dual-stack, overrides, loopback-only http."""
-
-    @pytest.mark.parametrize(
-        ("region", "fips", "dual", "url"),
-        [
-            ("us-east-1", False, False, "https://us-east-1.signin.aws.amazon.com"),
-            ("eu-west-1", False, False, "https://eu-west-1.signin.aws.amazon.com"),
-            ("ap-southeast-2", False, False, "https://ap-southeast-2.signin.aws.amazon.com"),
-            ("cn-north-1", False, False, "https://cn-north-1.signin.amazonaws.cn"),
-            ("cn-northwest-1", False, False, "https://cn-northwest-1.signin.amazonaws.cn"),
-            ("us-gov-west-1", False, False, "https://us-gov-west-1.signin.amazonaws-us-gov.com"),
-            ("us-east-1", True, False, "https://signin-fips.us-east-1.amazonaws.com"),
-            ("cn-north-1", True, False, "https://signin-fips.cn-north-1.amazonaws.com.cn"),
-            ("us-gov-west-1", True, False, "https://signin-fips.amazonaws-us-gov.com"),  # its own rule
-            ("us-east-1", False, True, "https://signin.us-east-1.api.aws"),
-            ("cn-north-1", False, True, "https://signin.cn-north-1.api.amazonwebservices.com.cn"),
-            ("us-east-1", True, True, "https://signin-fips.us-east-1.api.aws"),
-        ],
-    )
-    def test_region(self, region: str, fips: bool, dual: bool, url: str) -> None:
-        assert st.resolve_endpoint(region, use_fips=fips, use_dualstack=dual, environ={}) == url
-
-    @pytest.mark.parametrize(
-        ("endpoint_url", "environ", "url"),
-        [
-            (
-                "https://explicit.example.com",
-                {
-                    "AWS_ENDPOINT_URL_SIGNIN": "https://svc.example.com",
-                    "AWS_ENDPOINT_URL": "https://all.example.com",
-                },
-                "https://explicit.example.com",
-            ),
-            (
-                None,
-                {
-                    "AWS_ENDPOINT_URL_SIGNIN": "https://svc.example.com",
-                    "AWS_ENDPOINT_URL": "https://all.example.com",
-                },
-                "https://svc.example.com",
-            ),
-            (None, {"AWS_ENDPOINT_URL": "https://all.example.com"}, "https://all.example.com"),
-            (
-                None,
-                {"AWS_ENDPOINT_URL_SIGNIN": "", "AWS_ENDPOINT_URL": "https://all.example.com"},
-                "https://all.example.com",
-            ),
-            (None, {"AWS_ENDPOINT_URL_SIGNIN": ""}, "https://eu-west-1.signin.aws.amazon.com"),
-            ("https://proxy.example.com:8443/signin/", {}, "https://proxy.example.com:8443/signin"),
-        ],
-    )
-    def test_overrides(self, endpoint_url: str | None, environ: dict[str, str], url: str) -> None:
-        assert st.resolve_endpoint("eu-west-1", endpoint_url=endpoint_url, environ=environ) == url
-
-    def test_override_needs_no_region(self) -> None:
-        assert (
-            st.resolve_endpoint(None, environ={"AWS_ENDPOINT_URL": "https://x.example"})
-            == "https://x.example"
-        )
-
-    @pytest.mark.parametrize("region", [None, ""])
-    def test_missing_region(self, region: str | None) -> None:
-        with pytest.raises(st.ParamValidationError) as info:
-            st.resolve_endpoint(region, environ={})
-        assert "Missing Region" in str(info.value)
-
-    @pytest.mark.parametrize(
-        "region",
-        [
-            "US-EAST-1",
-            "us_east_1",
-            "-us-east-1",
-            "us-east-1-",
-            "us-east-1.evil.com",
-            "us-east-1/",
-            "us-east-1 ",
-            "evil.com#",
-            "a" * 64,
-            "us-east-1\n",
-        ],
-    )
-    def test_malformed_region(self, region: str) -> None:
-        with pytest.raises(st.ParamValidationError) as info:
-            st.resolve_endpoint(region, environ={})
-        assert info.value.field == "region"
-
-    def test_region_type(self) -> None:
-        with pytest.raises(TypeError):
-            st.resolve_endpoint(1, environ={})  # type: ignore[arg-type]
-
-    @pytest.mark.parametrize(
-        "url",
-        [
-            "http://127.0.0.1",
-            "http://127.0.0.1:8080",
-            "http://127.1.2.3:1/base",
-            "http://[::1]:9000",
-            "http://localhost:1234",
-            "https://example.com",
-            "https://signin.example.com:8443/prefix",
-        ],
-    )
-    def test_url_accepted(self, url: str) -> None:
-        assert st.resolve_endpoint(None, endpoint_url=url, environ={}) == url
-
-    @pytest.mark.parametrize(
-        "url",
-        [
-            "http://example.com",
-            "http://10.0.0.1",
-            "http://127.0.0.1.evil.com",
-            "http://localhost.evil.com",
-            "http://user@127.0.0.1",
-            "http://128.0.0.1",
-            "ftp://127.0.0.1",
-            "file:///etc/passwd",
-            "127.0.0.1:8080",
-            "https://example.com/path?query=1",
-            "https://example.com/#frag",
-            "https://exa mple.com",
-            "http://127.0.0.1/a?b",
-        ],
-    )
-    @pytest.mark.parametrize("via", ["endpoint_url", "AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"])
-    def test_url_refused(self, url: str, via: str) -> None:
-        kwargs: dict[str, Any] = {"environ": {}}
-        if via == "endpoint_url":
-            kwargs["endpoint_url"] = url
-        else:
-            kwargs["environ"] = {via: url}
-        with pytest.raises(st.ParamValidationError) as info:
-            st.resolve_endpoint("us-east-1", **kwargs)
-        assert info.value.field == via
-
-    @pytest.mark.parametrize("url", ["http://127.999.999.999", "http://127.0.0.256:8080"])
-    def test_http_to_non_address_127_name_refused(self, url: str) -> None:
-        """Not an address in 127.0.0.0/8: a host name that DNS could point anywhere."""
-        with pytest.raises(st.ParamValidationError):
-            st.resolve_endpoint(None, endpoint_url=url, environ={})
-
-    def test_client_uses_resolution(self) -> None:
-        client = st.SigninClient("cn-north-1", environ={})
-        assert client.endpoint == "https://cn-north-1.signin.amazonaws.cn"
-        assert client.token_url == "https://cn-north-1.signin.amazonaws.cn/v1/token"
-        with pytest.raises(st.ParamValidationError):
-            st.SigninClient(None, environ={})
-
-
-class TestAuthorizationUrl:
-    """The authorize URL (PROTOCOL.md §2, §4): parameter order, percent-encoding, origin."""
-
-    CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-    STATE = "6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f"
-
-    def test_same_device_exact(self) -> None:
-        url = st.authorization_url(
-            code_challenge=self.CHALLENGE,
-            state=self.STATE,
-            region="us-east-1",
-            redirect_uri="http://127.0.0.1:4321/oauth/callback",
-            environ={},
-        )
-        assert url == (
-            "https://us-east-1.signin.aws.amazon.com/v1/authorize?response_type=code"
-            "&client_id=arn%3Aaws%3Asignin%3A%3A%3Adevtools%2Fsame-device"
-            "&state=6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f"
-            "&code_challenge_method=SHA-256&scope=openid"
-            "&redirect_uri=http%3A%2F%2F127.0.0.1%3A4321%2Foauth%2Fcallback"
-            "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-        )
-
-    def test_cross_device_exact(self) -> None:
-        url = st.authorization_url(
-            code_challenge=self.CHALLENGE, state=self.STATE, region="cn-north-1", remote=True, environ={}
-        )
-        assert url == (
-            "https://cn-north-1.signin.amazonaws.cn/v1/authorize?response_type=code"
-            "&client_id=arn%3Aaws%3Asignin%3A%3A%3Adevtools%2Fcross-device"
-            "&state=6f1c1d2e-3a4b-4c5d-8e9f-0a1b2c3d4e5f"
-            "&code_challenge_method=SHA-256&scope=openid"
-            "&redirect_uri=https%3A%2F%2Fcn-north-1.signin.amazonaws.cn%2Fv1%2Fsessions%2Fconfirmation"
-            "&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-        )
-
-    @pytest.mark.parametrize(
-        ("endpoint", "origin"),
-        [
-            ("https://custom.example.com/some/path", "https://custom.example.com"),
-            ("https://custom.example.com:8443/x/", "https://custom.example.com:8443"),
-            ("http://127.0.0.1:8080/base", "http://127.0.0.1:8080"),
-            ("http://[::1]:9000", "http://[::1]:9000"),
-        ],
-    )
-    def test_origin_of_custom_endpoint(self, endpoint: str, origin: str) -> None:
-        url = st.authorization_url(
-            code_challenge=self.CHALLENGE, state=self.STATE, endpoint_url=endpoint, remote=True, environ={}
-        )
-        assert url.startswith(origin + "/v1/authorize?")
-        params = dict(urllib.parse.parse_qsl(url.split("?", 1)[1]))
-        assert params["redirect_uri"] == origin + "/v1/sessions/confirmation"
-        assert params["client_id"] == st.CROSS_DEVICE_CLIENT_ID
-
-    def test_endpoint_from_environment(self) -> None:
-        url = st.authorization_url(
-            code_challenge="c",
-            state="s",
-            region="us-east-1",
-            redirect_uri=CORE_REDIRECT,
-            environ={"AWS_ENDPOINT_URL_SIGNIN": "https://env.example.com/p"},
-        )
-        assert url.startswith("https://env.example.com/v1/authorize?")
-
-    def test_parameter_order_and_encoding(self) -> None:
-        odd = "".join(chr(c) for c in range(0x20, 0x7F)) + "\u00e9\u20ac"
-        url = st.authorization_url(
-            code_challenge=odd, state=odd, region="eu-west-1", redirect_uri=odd, environ={}
-        )
-        query = url.split("?", 1)[1]
-        names = [pair.split("=", 1)[0] for pair in query.split("&")]
-        assert names == AUTHORIZE_PARAMETERS
-        encoded = urllib.parse.quote(odd, safe="")  # leaves only A-Za-z0-9-._~
-        values = dict(pair.split("=", 1) for pair in query.split("&"))
-        assert values["state"] == values["redirect_uri"] == values["code_challenge"] == encoded
-        assert values["code_challenge_method"] == "SHA-256" and values["scope"] == "openid"
-        assert values["response_type"] == "code"
-        unescaped = set(query.replace("%", "").replace("&", "").replace("=", ""))
-        assert unescaped <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-    def test_same_device_needs_redirect(self) -> None:
-        with pytest.raises(st.ParamValidationError) as info:
-            st.authorization_url(code_challenge="c", state="s", region="us-east-1", environ={})
-        assert info.value.field == "redirect_uri"
-
-    @pytest.mark.parametrize(
-        ("kwargs", "exc"),
-        [
-            ({"code_challenge": "", "state": "s"}, st.ParamValidationError),
-            ({"code_challenge": "c", "state": ""}, st.ParamValidationError),
-            ({"code_challenge": "c", "state": "s" * 513}, st.ParamValidationError),
-            ({"code_challenge": "c", "state": "s", "redirect_uri": "r" * 2049}, st.ParamValidationError),
-            ({"code_challenge": None, "state": "s"}, TypeError),
-        ],
-    )
-    def test_refused(self, kwargs: dict[str, Any], exc: type[Exception]) -> None:
-        kwargs.setdefault("redirect_uri", CORE_REDIRECT)
-        with pytest.raises(exc):
-            st.authorization_url(region="us-east-1", environ={}, **kwargs)
-
-    def test_missing_region(self) -> None:
-        with pytest.raises(st.ParamValidationError, match="Missing Region"):
-            st.authorization_url(code_challenge="c", state="s", remote=True, environ={})
-
-
-class TestClientRequest:
-    """The CreateOAuth2Token request on the wire (service-2.json operation; PROTOCOL.md §5-6),
-    checked by the strict fake."""
-
-    def test_refresh_json(self, fake: FakeSignin) -> None:
-        key = st.DPoPKey.generate()
-        request = refresh_request(fake, key)
-        out = core_client(fake).create_oauth2_token(request, key)
-        assert isinstance(out, st.CreateOAuth2TokenResponse)
-        body = out.token_output
-        assert body.token_type == TOKEN_TYPE
-        assert body.expires_in == 900 and body.id_token is None
-        assert body.access_token.access_key_id.startswith("ASIA")
-        assert body.refresh_token in fake.refresh_tokens  # the rotated token, bound to this key
-        assert fake.refresh_tokens[body.refresh_token]["jkt"] == key.thumbprint()
-        (record,) = fake.requests
-        assert record["grant"] == "refresh_token"
-        assert json.loads(record["body"]) == {
-            "clientId": st.SAME_DEVICE_CLIENT_ID,
-            "grantType": "refresh_token",
-            "refreshToken": request.token_input.refresh_token,
-        }
-        assert request_header(record, "Content-Type") == "application/json"
-        ua = request_header(record, "User-Agent") or ""
-        assert f"signin-token/{st.__version__}" in ua
-        assert request_header(record, "Authorization") is None  # unsigned (no SigV4)
-        assert record["proof_claims"]["htu"] == fake.token_url
-        assert record["proof_claims"]["htm"] == "POST"
-        assert record["jkt"] == key.thumbprint() == thumbprint(key.public_jwk)
-
-    def test_refresh_chain_rotates(self, fake: FakeSignin) -> None:
-        key = st.DPoPKey.generate()
-        client = core_client(fake)
-        first = client.create_oauth2_token(refresh_request(fake, key), key)
-        token = first.token_output.refresh_token
-        assert token is not None
-        again = st.CreateOAuth2TokenRequest(
-            st.CreateOAuth2TokenRequestBody(**dict(CORE_REFRESH, refresh_token=token))
-        )
-        second = client.create_oauth2_token(again, key)
-        assert second.token_output.refresh_token not in (None, token)
-        with pytest.raises(st.ValidationException):  # the old one was rotated away
-            client.create_oauth2_token(again, key)
-
-    def test_refresh_with_another_key_refused(self, fake: FakeSignin) -> None:
-        key = st.DPoPKey.generate()
-        with pytest.raises(st.ValidationException) as info:
-            core_client(fake).create_oauth2_token(refresh_request(fake, key), st.DPoPKey.generate())
-        assert info.value.status == 400 and info.value.error is st.OAuth2ErrorCode.INVALID_REQUEST
-        assert len(fake.requests) == 1
-
-    def test_code_redemption(self, fake: FakeSignin) -> None:
-        key = st.DPoPKey.generate()
-        request = code_request(fake, CORE_REDIRECT)[0]
-        out = core_client(fake).create_oauth2_token(request, key).token_output
-        assert out.id_token is not None and out.refresh_token is not None
-        payload = json.loads(b64url_decode(out.id_token.split(".")[1]))
-        assert payload["sub"] == fake.subject
-        (record,) = fake.requests
-        sent = json.loads(record["body"])
-        assert sent == {
-            "clientId": st.SAME_DEVICE_CLIENT_ID,
-            "grantType": "authorization_code",
-            "code": request.token_input.code,
-            "redirectUri": CORE_REDIRECT,
-            "codeVerifier": request.token_input.code_verifier,
-        }
-        assert "tokenInput" not in sent
-        assert fake.refresh_tokens[out.refresh_token]["jkt"] == key.thumbprint()
-
-    def test_code_is_single_use(self, fake: FakeSignin) -> None:
-        key = st.DPoPKey.generate()
-        request = code_request(fake, CORE_REDIRECT)[0]
-        client = core_client(fake)
-        client.create_oauth2_token(request, key)
-        with pytest.raises(st.ValidationException):
-            client.create_oauth2_token(request, key)
-
-    @pytest.mark.parametrize("grant", ["refresh_token", "authorization_code"])
-    def test_form(self, fake: FakeSignin, grant: str) -> None:
-        key = st.DPoPKey.generate()
-        request = (
-            refresh_request(fake, key) if grant == "refresh_token" else code_request(fake, CORE_REDIRECT)[0]
-        )
-        out = core_client(fake).create_oauth2_token(request, key, body_format="form")
-        assert out.token_output.refresh_token
-        (record,) = fake.requests
-        assert request_header(record, "Content-Type") == "application/x-www-form-urlencoded"
-        expected = "&".join(
-            f"{k}={urllib.parse.quote(v, safe='')}" for k, v in request.token_input.to_form().items()
-        )
-        assert record["body"] == expected.encode()
-        form = dict(urllib.parse.parse_qsl(record["body"].decode(), strict_parsing=True))
-        assert form["grant_type"] == grant and form["client_id"] == st.SAME_DEVICE_CLIENT_ID
-
-    def test_fresh_proof_per_call(self, fake: FakeSignin) -> None:
-        key = st.DPoPKey.generate()
-        client = core_client(fake)
-        for _ in range(3):
-            client.create_oauth2_token(refresh_request(fake, key), key)
-        jtis = {r["proof_claims"]["jti"] for r in fake.requests}
-        assert len(jtis) == 3
-
-    def test_bad_body_format_sends_nothing(self, fake: FakeSignin) -> None:
-        key = st.DPoPKey.generate()
-        with pytest.raises(st.ParamValidationError):
-            core_client(fake).create_oauth2_token(refresh_request(fake, key), key, body_format="xml")
-        assert fake.requests == []
-
-    @pytest.mark.parametrize("which", ["request", "key"])
-    def test_argument_types(self, fake: FakeSignin, which: str) -> None:
-        key = st.DPoPKey.generate()
-        request: Any = refresh_request(fake, key)
-        with pytest.raises(TypeError):
-            if which == "request":
-                core_client(fake).create_oauth2_token(request.token_input, key)
-            else:
-                core_client(fake).create_oauth2_token(request, key.to_pem())  # type: ignore[arg-type]
-        assert fake.requests == []
-
-    @pytest.mark.parametrize(
-        ("kwargs", "exc"),
-        [
-            ({"max_attempts": 0}, st.ParamValidationError),
-            ({"max_attempts": 11}, st.ParamValidationError),
-            ({"max_attempts": True}, TypeError),
-            ({"max_attempts": 2.0}, TypeError),
-            ({"timeout": 0}, st.ParamValidationError),
-            ({"timeout": -1}, st.ParamValidationError),
-            ({"timeout": "5"}, TypeError),
-        ],
-    )
-    def test_client_arguments(self, kwargs: dict[str, Any], exc: type[Exception]) -> None:
-        with pytest.raises(exc):
-            st.SigninClient("us-east-1", environ={}, **kwargs)
-
-    def test_clock_skew_corrected_once(self, fake: FakeSignin) -> None:
-        """A refused iat with a server Date 10 minutes ahead: one corrected retry."""
-        fake.clock_offset = 600
-        key = st.DPoPKey.generate()
-        skews: list[float] = []
-        waits: list[float] = []
-        client = core_client(fake, waits, on_clock_skew=skews.append)
-        client.create_oauth2_token(refresh_request(fake, key), key)
-        assert len(fake.requests) == 2 and waits == []
-        assert len(skews) == 1 and 590 < skews[0] < 610
-        assert 590 < client.clock_offset < 610
-        assert abs(fake.requests[1]["proof_claims"]["iat"] - fake.now()) <= 60
-
-    def test_clock_skew_on_code_redemption(self, fake: FakeSignin) -> None:
-        """A proof refused for its iat was never a use of the code: one corrected retry."""
-        fake.clock_offset = -600
-        skews: list[float] = []
-        client = core_client(fake, on_clock_skew=skews.append)
-        out = client.create_oauth2_token(code_request(fake, CORE_REDIRECT)[0], st.DPoPKey.generate())
-        assert out.token_output.id_token is not None
-        assert len(fake.requests) == 2 and len(skews) == 1 and -610 < skews[0] < -590
-
-
-class TestClientErrors:
-    """Error responses mapped per PROTOCOL.md §11: x-amzn-ErrorType, then body
-    __type/code, then HTTP status; OAuth2ErrorCode when known."""
-
-    @staticmethod
-    def call(fake: FakeSignin, *faults: tuple[Any, ...]) -> st.ServiceError:
-        fake.faults.extend(faults)
-        key = st.DPoPKey.generate()
-        with pytest.raises(st.ServiceError) as info:
-            core_client(fake, max_attempts=1).create_oauth2_token(refresh_request(fake, key), key)
-        assert len(fake.requests) == 1
-        return info.value
-
-    @pytest.mark.parametrize(
-        ("status", "header", "code", "cls"),
-        [
-            (
-                400,
-                "ValidationException:http://internal.amazon.com/",
-                "INVALID_REQUEST",
-                st.ValidationException,
-            ),
-            (
-                401,
-                "AccessDeniedException:http://internal.amazon.com/",
-                "TOKEN_EXPIRED",
-                st.AccessDeniedException,
-            ),
-            (401, "AccessDeniedException", "AUTHCODE_EXPIRED", st.AccessDeniedException),
-            (403, "AccessDeniedException", "USER_CREDENTIALS_CHANGED", st.AccessDeniedException),
-            (403, "AccessDeniedException", "INSUFFICIENT_PERMISSIONS", st.AccessDeniedException),
-            (429, "TooManyRequestsError", "INVALID_REQUEST", st.TooManyRequestsError),
-            (500, "InternalServerException", "server_error", st.InternalServerException),
-            # The header wins over the status.
-            (400, "AccessDeniedException:x", "TOKEN_EXPIRED", st.AccessDeniedException),
-            (403, "ValidationException", "INVALID_REQUEST", st.ValidationException),
-        ],
-    )
-    def test_header(
-        self, fake: FakeSignin, status: int, header: str, code: str, cls: type[Exception]
-    ) -> None:
-        exc = self.call(fake, ("status", status, header, code))
-        assert type(exc) is cls
-        assert exc.error is st.OAuth2ErrorCode(code)
-        assert isinstance(exc.error, st.OAuth2ErrorCode)
-        assert exc.status == status
-        assert exc.message == f"injected {status}"
-        assert exc.request_id is not None and uuid.UUID(exc.request_id)
-        text = str(exc)
-        assert code in text and exc.request_id in text and f"injected {status}" in text
-
-    @pytest.mark.parametrize(
-        ("status", "cls"),
-        [
-            (400, st.ValidationException),
-            (401, st.AccessDeniedException),
-            (403, st.AccessDeniedException),
-            (429, st.TooManyRequestsError),
-            (500, st.InternalServerException),
-            (502, st.ServiceError),
-            (503, st.ServiceError),
-            (404, st.ServiceError),
-        ],
-    )
-    def test_status_fallback(self, fake: FakeSignin, status: int, cls: type[Exception]) -> None:
-        exc = self.call(fake, ("status", status, "", "INVALID_REQUEST"))
-        assert type(exc) is cls
-        assert exc.status == status
-        assert str(status) in str(exc)
-
-    @pytest.mark.parametrize(
-        ("status", "body", "cls"),
-        [
-            (
-                400,
-                {"__type": "com.amazon.signin#AccessDeniedException", "error": "TOKEN_EXPIRED"},
-                st.AccessDeniedException,
-            ),
-            (400, {"__type": "TooManyRequestsError", "error": "INVALID_REQUEST"}, st.TooManyRequestsError),
-            (400, {"code": "InternalServerException", "error": "server_error"}, st.InternalServerException),
-            (500, {"code": "ValidationException", "error": "INVALID_REQUEST"}, st.ValidationException),
-        ],
-    )
-    def test_body_type_fallback(
-        self, fake: FakeSignin, status: int, body: dict[str, str], cls: type[Exception]
-    ) -> None:
-        exc = self.call(
-            fake, ("raw", status, json.dumps(dict(body, message="m")).encode(), "application/json")
-        )
-        assert type(exc) is cls and exc.status == status and exc.message == "m"
-
-    def test_unknown_error_code_kept_raw(self, fake: FakeSignin) -> None:
-        exc = self.call(fake, ("status", 400, "ValidationException", "invalid_grant"))
-        assert exc.error == "invalid_grant" and not isinstance(exc.error, st.OAuth2ErrorCode)
-
-    def test_non_json_error_body(self, fake: FakeSignin) -> None:
-        exc = self.call(fake, ("raw", 502, b"<html><body>Bad Gateway</body></html>", "text/html"))
-        assert type(exc) is st.ServiceError and exc.status == 502 and exc.error is None
-        assert "\n" not in str(exc)
-
-    def test_secret_in_server_message_redacted(self, fake: FakeSignin) -> None:
-        key = st.DPoPKey.generate()
-        request = refresh_request(fake, key)
-        token = request.token_input.refresh_token
-        assert token is not None
-        body = json.dumps({"error": "INVALID_REQUEST", "message": f"bad token {token}"}).encode()
-        fake.faults.append(("raw", 400, body, "application/json"))
-        with pytest.raises(st.ValidationException) as info:
-            core_client(fake).create_oauth2_token(request, key)
-        assert token not in str(info.value) and token not in info.value.message
-        assert token not in repr(info.value)
-
-    def test_control_characters_flattened(self, fake: FakeSignin) -> None:
-        body = json.dumps({"error": "INVALID_REQUEST", "message": "line1\nline2\x1b[31m"}).encode()
-        exc = self.call(fake, ("raw", 400, body, "application/json"))
-        assert "\n" not in str(exc) and "\x1b" not in str(exc)
-
-
-class TestClientRetries:
-    """Refresh is idempotent and retried on 429/5xx/transport errors with full-jitter
-    backoff and Retry-After (<= 20 s); code redemption never is (service-2.json
-    documentation, PROTOCOL.md §5-6)."""
-
-    @staticmethod
-    def jtis(fake: FakeSignin) -> list[str]:
-        return [proof_parts(r)[1]["jti"] for r in fake.requests]
-
-    @pytest.mark.parametrize(
-        "fault",
-        [
-            ("status", 429, "TooManyRequestsError", "INVALID_REQUEST"),
-            ("status", 500, "InternalServerException", "server_error"),
-            ("status", 503, "", "server_error"),
-            ("status", 502, "", "server_error"),
-            ("reset",),
-            ("reset-mid",),
-        ],
-        ids=["429", "500", "503", "502", "reset", "reset-mid"],
-    )
-    def test_retry_then_success(self, fake: FakeSignin, fault: tuple[Any, ...]) -> None:
-        fake.faults.append(fault)
-        key = st.DPoPKey.generate()
-        waits: list[float] = []
-        out = core_client(fake, waits).create_oauth2_token(refresh_request(fake, key), key)
-        assert out.token_output.refresh_token
-        assert len(fake.requests) == 2
-        assert len(waits) == 1 and 0 <= waits[0] <= 0.5
-        jtis = self.jtis(fake)
-        assert len(set(jtis)) == 2 and all(uuid.UUID(j).version == 4 for j in jtis)
-
-    def test_backoff_full_jitter_bounds(self, fake: FakeSignin) -> None:
-        """Full jitter: each wait uniform in [0, min(20, 0.5 * 2**(attempt-1))]."""
-        runs = []
-        for _ in range(2):
-            fake.faults.extend([("status", 503, "", "server_error")] * 9)
-            key = st.DPoPKey.generate()
-            waits: list[float] = []
-            core_client(fake, waits, max_attempts=10).create_oauth2_token(refresh_request(fake, key), key)
-            assert len(waits) == 9
-            for attempt, wait in enumerate(waits, start=1):
-                assert 0 <= wait <= min(20.0, 0.5 * 2 ** (attempt - 1))
-            runs.append(waits)
-        assert len(fake.requests) == 20
-        assert len(set(self.jtis(fake))) == 20
-        caps = [min(20.0, 0.5 * 2 ** (attempt - 1)) for attempt in range(1, 10)]
-        assert runs[0] != runs[1] and caps not in runs  # random, not a fixed schedule
-
-    @pytest.mark.parametrize(("after", "wait"), [("1", 1.0), ("0", 0.0), ("20", 20.0)])
-    def test_retry_after_honoured(self, fake: FakeSignin, after: str, wait: float) -> None:
-        fake.faults.append(("status", 503, "", "server_error", {"Retry-After": after}))
-        key = st.DPoPKey.generate()
-        waits: list[float] = []
-        core_client(fake, waits).create_oauth2_token(refresh_request(fake, key), key)
-        assert waits == [wait] and len(fake.requests) == 2
-
-    @pytest.mark.parametrize("status", [429, 503])
-    def test_retry_after_too_long(self, fake: FakeSignin, status: int) -> None:
-        fake.faults.append(("status", status, "", "INVALID_REQUEST", {"Retry-After": "21"}))
-        key = st.DPoPKey.generate()
-        waits: list[float] = []
-        with pytest.raises(st.ServiceError) as info:
-            core_client(fake, waits).create_oauth2_token(refresh_request(fake, key), key)
-        assert info.value.status == status
-        assert waits == [] and len(fake.requests) == 1
-
-    @pytest.mark.parametrize("max_attempts", [1, 2, 3, 5])
-    def test_attempts_exhausted(self, fake: FakeSignin, max_attempts: int) -> None:
-        fake.faults.extend([("status", 500, "InternalServerException", "server_error")] * 6)
-        key = st.DPoPKey.generate()
-        waits: list[float] = []
-        client = core_client(fake, waits, max_attempts=max_attempts)
-        with pytest.raises(st.InternalServerException) as info:
-            client.create_oauth2_token(refresh_request(fake, key), key)
-        assert info.value.status == 500
-        assert len(fake.requests) == max_attempts and len(waits) == max_attempts - 1
-        assert len(set(self.jtis(fake))) == max_attempts
-
-    def test_transport_attempts_exhausted(self, fake: FakeSignin) -> None:
-        fake.faults.extend([("reset",)] * 3)
-        key = st.DPoPKey.generate()
-        waits: list[float] = []
-        with pytest.raises(st.TransportError) as info:
-            core_client(fake, waits).create_oauth2_token(refresh_request(fake, key), key)
-        assert info.value.__cause__ is not None
-        assert len(fake.requests) == 3 and len(waits) == 2
-
-    @pytest.mark.parametrize(
-        ("fault", "exc"),
-        [
-            (("status", 500, "InternalServerException", "server_error"), st.InternalServerException),
-            (("status", 429, "TooManyRequestsError", "INVALID_REQUEST"), st.TooManyRequestsError),
-            (("status", 503, "", "server_error", {"Retry-After": "1"}), st.ServiceError),
-            (("reset",), st.TransportError),
-            (("reset-mid",), st.TransportError),
-        ],
-        ids=["500", "429", "503", "reset", "reset-mid"],
-    )
-    def test_code_redemption_never_retried(
-        self, fake: FakeSignin, fault: tuple[Any, ...], exc: type[Exception]
-    ) -> None:
-        fake.faults.append(fault)
-        waits: list[float] = []
-        with pytest.raises(exc):
-            core_client(fake, waits).create_oauth2_token(
-                code_request(fake, CORE_REDIRECT)[0], st.DPoPKey.generate()
-            )
-        assert len(fake.requests) == 1 and waits == []
-
-    @pytest.mark.parametrize(
-        "fault",
-        [
-            ("status", 400, "ValidationException", "INVALID_REQUEST"),
-            ("status", 401, "AccessDeniedException", "TOKEN_EXPIRED"),
-            ("status", 403, "AccessDeniedException", "USER_CREDENTIALS_CHANGED"),
-        ],
-    )
-    def test_client_errors_not_retried(self, fake: FakeSignin, fault: tuple[Any, ...]) -> None:
-        fake.faults.append(fault)
-        key = st.DPoPKey.generate()
-        waits: list[float] = []
-        with pytest.raises(st.ServiceError):
-            core_client(fake, waits).create_oauth2_token(refresh_request(fake, key), key)
-        assert len(fake.requests) == 1 and waits == []
-
-
-class TestClientTransport:
-    """Transport failures (refused, reset, timeout), the 1 MiB cap and no redirects.
-    ``timeout`` bounds the whole exchange (SigninClient docstring; RFC 9110 §9.2.2
-    makes a refresh safe to abandon and retry)."""
-
-    @staticmethod
-    def drip_server(mode: str) -> tuple[socket.socket, threading.Thread, dict[str, bool]]:
-        """One-shot server answering a valid 200 very slowly: the headers (``mode``
-        "headers") or the body ("body") one piece every 0.25 s, for about 3 s.
-        ``state["completed"]`` tells whether the client stayed for all of it."""
-        server = socket.socket()
-        server.bind(("127.0.0.1", 0))
-        server.listen(1)
-        state = {"completed": False, "gone": False}
-        payload = json.dumps(
-            {
-                "accessToken": {"accessKeyId": "ASIA", "secretAccessKey": "S", "sessionToken": "T"},
-                "tokenType": TOKEN_TYPE,
-                "expiresIn": 900,
-            }
-        ).encode()
-
-        def run() -> None:
-            server.settimeout(10)
-            try:
-                conn, _ = server.accept()
-            except OSError:
-                return
-            with conn:
-                conn.settimeout(10)
-                data = b""
-                while b"\r\n\r\n" not in data:
-                    data += conn.recv(65536)
-                try:
-                    if mode == "body":
-                        conn.sendall(
-                            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                            b"Content-Length: %d\r\n\r\n" % len(payload)
-                        )
-                        step = len(payload) // 12 + 1
-                        for i in range(0, len(payload), step):
-                            time.sleep(0.25)
-                            conn.sendall(payload[i : i + step])
-                    else:
-                        conn.sendall(b"HTTP/1.1 200 OK\r\n")
-                        for i in range(12):
-                            time.sleep(0.25)
-                            conn.sendall(b"X-Drip-%d: v\r\n" % i)
-                        conn.sendall(b"Content-Length: %d\r\n\r\n" % len(payload) + payload)
-                    state["completed"] = True
-                except OSError:
-                    state["gone"] = True
-
-        thread = threading.Thread(target=run, daemon=True)
-        thread.start()
-        return server, thread, state
-
-    @pytest.mark.parametrize("mode", ["headers", "body"])
-    def test_timeout_bounds_slow_response(self, mode: str) -> None:
-        server, thread, state = self.drip_server(mode)
-        try:
-            client = st.SigninClient(
-                endpoint_url=f"http://127.0.0.1:{server.getsockname()[1]}",
-                environ={},
-                timeout=0.5,
-                max_attempts=1,
-            )
-            with pytest.raises(st.TransportError) as info:
-                client.create_oauth2_token(
-                    st.CreateOAuth2TokenRequest(st.CreateOAuth2TokenRequestBody(**CORE_REFRESH)),
-                    st.DPoPKey.generate(),
-                )
-            assert "timed out" in str(info.value)
-            thread.join(10)
-        finally:
-            server.close()
-        # The client gave up at its deadline instead of waiting for the whole trickle.
-        assert not state["completed"], "the client waited for a response trickling in far past its timeout"
-
-    def test_connection_refused(self) -> None:
-        port = free_port()
-        key = st.DPoPKey.generate()
-        waits: list[float] = []
-        client = st.SigninClient(endpoint_url=f"http://127.0.0.1:{port}", environ={}, sleep=waits.append)
-        request = st.CreateOAuth2TokenRequest(
-            st.CreateOAuth2TokenRequestBody(**dict(CORE_REFRESH, refresh_token="rt-SECRET-VALUE"))
-        )
-        with pytest.raises(st.TransportError) as info:
-            client.create_oauth2_token(request, key)
-        assert info.value.__cause__ is not None
-        assert f"127.0.0.1:{port}" in str(info.value)
-        assert "rt-SECRET-VALUE" not in str(info.value)
-        assert len(waits) == 2  # three attempts for a refresh
-
-    def test_reset(self, fake: FakeSignin) -> None:
-        fake.faults.append(("reset",))
-        key = st.DPoPKey.generate()
-        with pytest.raises(st.TransportError) as info:
-            core_client(fake, max_attempts=1).create_oauth2_token(refresh_request(fake, key), key)
-        assert isinstance(info.value.__cause__, BaseException)
-
-    def test_timeout(self) -> None:
-        """A listener that accepts the connection but never answers."""
-        with socket.socket() as server:
-            server.bind(("127.0.0.1", 0))
-            server.listen(4)
-            port = server.getsockname()[1]
-            client = st.SigninClient(
-                endpoint_url=f"http://127.0.0.1:{port}", environ={}, timeout=0.5, max_attempts=1
-            )
-            with pytest.raises(st.TransportError) as info:
-                client.create_oauth2_token(
-                    st.CreateOAuth2TokenRequest(st.CreateOAuth2TokenRequestBody(**CORE_REFRESH)),
-                    st.DPoPKey.generate(),
-                )
-        assert "timed out" in str(info.value)
-        assert info.value.__cause__ is not None
-
-    def test_huge_body(self, fake: FakeSignin) -> None:
-        fake.faults.append(("huge",))
-        key = st.DPoPKey.generate()
-        with pytest.raises(st.InvalidResponseError):
-            core_client(fake).create_oauth2_token(refresh_request(fake, key), key)
-        assert len(fake.requests) == 1
-
-    def test_redirect_not_followed(self, fake: FakeSignin) -> None:
-        fake.faults.append(("redirect",))
-        key = st.DPoPKey.generate()
-        with pytest.raises(st.InvalidResponseError) as info:
-            core_client(fake).create_oauth2_token(refresh_request(fake, key), key)
-        assert info.value.status == 302
-        assert len(fake.requests) == 1
-
-
-class TestClientInvalidResponses:
-    """A 200 that is not a CreateOAuth2TokenResponseBody (service-2.json shapes) is
-    InvalidResponseError; a refresh without refreshToken is accepted (PROTOCOL.md §5)."""
-
-    @pytest.mark.parametrize(
-        ("body", "ctype"),
-        [
-            (b"garbage", "application/json"),
-            (b"<html><body>Sign in</body></html>", "text/html"),
-            (b'{"accessToken": {"accessKeyId": "A"', "application/json"),
-            (b"", "application/json"),
-            (b"[]", "application/json"),
-            (b"null", "application/json"),
-            (b"\xff\xfe{}", "application/json"),
-            (b"{}", "application/json"),
-        ],
-        ids=["garbage", "html", "truncated", "empty", "array", "null", "not-utf8", "empty-object"],
-    )
-    def test_unparseable(self, fake: FakeSignin, body: bytes, ctype: str) -> None:
-        fake.faults.append(("raw", 200, body, ctype))
-        key = st.DPoPKey.generate()
-        with pytest.raises(st.InvalidResponseError) as info:
-            core_client(fake).create_oauth2_token(refresh_request(fake, key), key)
-        assert info.value.status == 200
-        assert len(fake.requests) == 1
-
-    @pytest.mark.parametrize(
-        "change",
-        [
-            {"accessToken": None},
-            {"tokenType": None},
-            {"expiresIn": None},
-            {"expiresIn": 0},
-            {"expiresIn": -1},
-            {"expiresIn": "900"},
-            {"expiresIn": 900.0},
-            {"expiresIn": True},
-            {"accessToken": {"accessKeyId": "ASIA", "secretAccessKey": "SECRETXYZ"}},
-            {"accessToken": "ASIA"},
-            {"refreshToken": ""},
-            {"refreshToken": "r" * (CORE_MAX_TOKEN + 1)},
-            {"idToken": "i" * (CORE_MAX_TOKEN + 1)},
-        ],
-    )
-    def test_invalid_members(self, fake: FakeSignin, change: dict[str, Any]) -> None:
-        wire: dict[str, Any] = {
-            "accessToken": {
-                "accessKeyId": "ASIA",
-                "secretAccessKey": "SECRETXYZ",
-                "sessionToken": "SESSIONXYZ",
-            },
-            "tokenType": TOKEN_TYPE,
-            "expiresIn": 900,
-            "refreshToken": "rt-new",
-        }
-        for name, value in change.items():
-            if value is None:
-                del wire[name]
-            else:
-                wire[name] = value
-        fake.faults.append(("raw", 200, json.dumps(wire).encode(), "application/json"))
-        key = st.DPoPKey.generate()
-        with pytest.raises(st.InvalidResponseError) as info:
-            core_client(fake).create_oauth2_token(refresh_request(fake, key), key)
-        assert "SECRETXYZ" not in str(info.value) and "SESSIONXYZ" not in str(info.value)
-
-    def test_snake_case_response(self, fake: FakeSignin) -> None:
-        snake = {
-            "access_token": {"access_key_id": "ASIA1", "secret_access_key": "S", "session_token": "T"},
-            "token_type": "aws_sigv4",
-            "expires_in": 60,
-            "refresh_token": "rt-x",
-        }
-        fake.faults.append(("raw", 200, json.dumps(snake).encode(), "application/json"))
-        key = st.DPoPKey.generate()
-        out = core_client(fake).create_oauth2_token(refresh_request(fake, key), key, body_format="form")
-        assert out.token_output.access_token == st.AccessToken("ASIA1", "S", "T")
-        assert out.token_output.expires_in == 60 and out.token_output.token_type == "aws_sigv4"
-
-    def test_refresh_without_refresh_token(self, fake: FakeSignin) -> None:
-        fake.omit_refresh_token = True
-        key = st.DPoPKey.generate()
-        out = core_client(fake).create_oauth2_token(refresh_request(fake, key), key)
-        assert out.token_output.refresh_token is None
-        assert out.token_output.access_token.access_key_id.startswith("ASIA")
-
-    @pytest.mark.parametrize("expires_in", [1, 900, 901, 3600, 86400, 2**31])
-    def test_expires_in_bounds_accepted(self, fake: FakeSignin, expires_in: int) -> None:
-        fake.expires_in = expires_in
-        key = st.DPoPKey.generate()
-        out = core_client(fake).create_oauth2_token(refresh_request(fake, key), key)
-        assert out.token_output.expires_in == expires_in
-
-    @pytest.mark.parametrize("expires_in", [0, -1])
-    def test_expires_in_bounds_refused(self, fake: FakeSignin, expires_in: int) -> None:
-        fake.expires_in = expires_in
-        key = st.DPoPKey.generate()
-        with pytest.raises(st.InvalidResponseError):
-            core_client(fake).create_oauth2_token(refresh_request(fake, key), key)
-
-
-class TestCLILowLevel:
-    """The low-level commands (pkce, authorize-url, dpop-key, token): exit codes
-    0 success, 1 service/transport error, 2 invalid input; one ``error:`` line."""
-
-    @staticmethod
-    def key_file(tmp_path: Path, key: st.DPoPKey) -> str:
-        path = tmp_path / "dpop.pem"
-        path.write_text(key.to_pem())
-        return str(path)
-
-    @staticmethod
-    def assert_one_error_line(err: str) -> None:
-        lines = err.splitlines()
-        assert len(lines) == 1 and lines[0].startswith("error: "), err
-        assert "Traceback" not in err
-
-    def test_pkce(self) -> None:
-        code, out, err = run_main(["pkce"])
-        assert code == 0 and err == ""
-        doc = json.loads(out)
-        assert set(doc) == {"code_verifier", "code_challenge", "code_challenge_method", "state"}
-        assert doc["code_challenge"] == b64url(hashlib.sha256(doc["code_verifier"].encode()).digest())
-        assert doc["code_challenge_method"] == "SHA-256" and uuid.UUID(doc["state"]).version == 4
-
-    def test_authorize_url(self, aws_env: dict[str, str]) -> None:
-        code, out, err = run_main(
-            [
-                "authorize-url",
-                "--region",
-                "eu-west-1",
-                "--remote",
-                "--code-challenge",
-                "abc",
-                "--state",
-                "st-1",
-            ]
-        )
-        assert code == 0, err
-        assert out == (
-            "https://eu-west-1.signin.aws.amazon.com/v1/authorize?response_type=code"
-            "&client_id=arn%3Aaws%3Asignin%3A%3A%3Adevtools%2Fcross-device&state=st-1"
-            "&code_challenge_method=SHA-256&scope=openid"
-            "&redirect_uri=https%3A%2F%2Feu-west-1.signin.aws.amazon.com%2Fv1%2Fsessions%2Fconfirmation"
-            "&code_challenge=abc\n"
-        )
-
-    def test_authorize_url_same_device(self, aws_env: dict[str, str]) -> None:
-        argv = [
-            "authorize-url",
-            "--endpoint-url",
-            "http://127.0.0.1:9/x",
-            "--code-challenge",
-            "c",
-            "--state",
-            "s",
-        ]
-        code, out, err = run_main([*argv, "--redirect-uri", CORE_REDIRECT])
-        assert code == 0, err
-        assert out.startswith("http://127.0.0.1:9/v1/authorize?") and "same-device" in out
-        code, out, err = run_main(argv)  # same-device without a redirect URI
-        assert code == 2 and out == ""
-        self.assert_one_error_line(err)
-
-    def test_authorize_url_missing_region(self, aws_env: dict[str, str]) -> None:
-        code, out, err = run_main(["authorize-url", "--remote", "--code-challenge", "c", "--state", "s"])
-        assert code == 2 and out == ""
-        self.assert_one_error_line(err)
-        assert "Missing Region" in err
-
-    def test_dpop_key_file(self, tmp_path: Path) -> None:
-        path = tmp_path / "key.pem"
-        code, out, err = run_main(["dpop-key", "--output", str(path)])
-        assert code == 0 and out == ""
-        assert str(path) in err
-        assert file_mode(path) == 0o600
-        content = path.read_text()
-        key = st.DPoPKey.from_pem(content)
-        assert key.to_pem() == content
-        code, out, err = run_main(["dpop-key", "--output", str(path)])
-        assert code != 0 and out == ""
-        self.assert_one_error_line(err)
-        assert path.read_text() == content
-
-    def test_dpop_key_stdout(self) -> None:
-        code, out, err = run_main(["dpop-key"])
-        assert code == 0 and err == ""
-        assert out.startswith("-----BEGIN EC PRIVATE KEY-----\n")
-        assert st.DPoPKey.from_pem(out).to_pem() == out
-        assert run_main(["dpop-key"])[1] != out
-
-    def test_token_flags(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
-        key = st.DPoPKey.generate()
-        token = fake.seed_session(key)
-        code, out, err = run_main(token_refresh_argv(fake.url, self.key_file(tmp_path, key), token))
-        assert code == 0, err
-        doc = json.loads(out)
-        assert set(doc) == {"accessToken", "tokenType", "expiresIn", "refreshToken"}
-        assert set(doc["accessToken"]) == {"accessKeyId", "secretAccessKey", "sessionToken"}
-        assert doc["tokenType"] == TOKEN_TYPE and doc["expiresIn"] == 900
-        assert fake.refresh_tokens[doc["refreshToken"]]["jkt"] == key.thumbprint()
-        assert token not in err
-
-    def test_token_input_json_file(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
-        key = st.DPoPKey.generate()
-        body = code_request(fake, CORE_REDIRECT)[0].token_input.to_dict()
-        request_file = tmp_path / "request.json"
-        request_file.write_text(json.dumps(body))
-        code, out, err = run_main(
-            [
-                "token",
-                "--endpoint-url",
-                fake.url,
-                "--dpop-key",
-                self.key_file(tmp_path, key),
-                "--input-json",
-                str(request_file),
-            ]
-        )
-        assert code == 0, err
-        doc = json.loads(out)
-        assert set(doc) == {"accessToken", "tokenType", "expiresIn", "refreshToken", "idToken"}
-        assert json.loads(fake.requests[0]["body"]) == body
-
-    def test_token_input_json_stdin_form(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
-    ) -> None:
-        key = st.DPoPKey.generate()
-        wire = {
-            "clientId": st.SAME_DEVICE_CLIENT_ID,
-            "grantType": "refresh_token",
-            "refreshToken": fake.seed_session(key),
-        }
-        argv = ["token", "--endpoint-url", fake.url, "--dpop-key", self.key_file(tmp_path, key)]
-        code, out, err = run_main([*argv, "--input-json", "-", "--form"], stdin=json.dumps(wire))
-        assert code == 0, err
-        assert json.loads(out)["refreshToken"]
-        assert request_header(fake.requests[0], "Content-Type") == "application/x-www-form-urlencoded"
-        assert fake.requests[0]["json"] == wire
-
-    @pytest.mark.parametrize(
-        ("extra", "stdin"),
-        [
-            (
-                [
-                    "--grant-type",
-                    "refresh_token",
-                    "--client-id",
-                    st.SAME_DEVICE_CLIENT_ID,
-                    "--code",
-                    "CODE-SECRET",
-                ],
-                "",
-            ),
-            (
-                [
-                    "--grant-type",
-                    "authorization_code",
-                    "--client-id",
-                    st.SAME_DEVICE_CLIENT_ID,
-                    "--code",
-                    "CODE-SECRET",
-                    "--redirect-uri",
-                    CORE_REDIRECT,
-                    "--code-verifier",
-                    "short",
-                ],
-                "",
-            ),
-            (["--grant-type", "refresh_token", "--refresh-token", "RT-SECRET"], ""),
-            (
-                [
-                    "--grant-type",
-                    "refresh_token",
-                    "--client-id",
-                    "arn:aws:signin:::devtools/x",
-                    "--refresh-token",
-                    "RT-SECRET",
-                ],
-                "",
-            ),
-            (["--input-json", "-"], "not json"),
-            (["--input-json", "-"], "[1, 2]"),
-            (
-                ["--input-json", "-"],
-                json.dumps({"clientId": st.SAME_DEVICE_CLIENT_ID, "grantType": "password"}),
-            ),
-            (["--input-json", "-", "--grant-type", "refresh_token"], json.dumps(CORE_REFRESH)),
-        ],
-    )
-    def test_token_invalid_input(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, extra: list[str], stdin: str
-    ) -> None:
-        argv = [
-            "token",
-            "--endpoint-url",
-            fake.url,
-            "--dpop-key",
-            self.key_file(tmp_path, st.DPoPKey.generate()),
-        ]
-        code, out, err = run_main([*argv, *extra], stdin=stdin)
-        assert code == 2 and out == ""
-        self.assert_one_error_line(err)
-        assert "SECRET" not in err
-        assert fake.requests == []
-        # --debug adds the traceback; the exit code stays the same.
-        code, _, err = run_main([*argv, *extra, "--debug"], stdin=stdin)
-        assert code == 2 and "Traceback (most recent call last)" in err
-        assert err.rstrip().splitlines()[-1].startswith("error: ")
-
-    def test_token_invalid_key_file(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
-        bad = tmp_path / "bad.pem"
-        bad.write_text(pem_armor("EC PRIVATE KEY", sec1_key_der(d=bytes(32), public=False)))
-        code, out, err = run_main(
-            ["token", "--endpoint-url", fake.url, "--dpop-key", str(bad), "--input-json", "-"],
-            stdin=json.dumps(st.CreateOAuth2TokenRequestBody(**CORE_REFRESH).to_dict()),
-        )
-        assert code == 2 and out == ""
-        self.assert_one_error_line(err)
-
-    def test_token_missing_key_file(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
-        code, out, err = run_main(
-            [
-                "token",
-                "--endpoint-url",
-                fake.url,
-                "--dpop-key",
-                str(tmp_path / "absent.pem"),
-                "--input-json",
-                "-",
-            ],
-            stdin=json.dumps(st.CreateOAuth2TokenRequestBody(**CORE_REFRESH).to_dict()),
-        )
-        assert code == 1 and out == ""
-        self.assert_one_error_line(err)
-        assert "absent.pem" in err
-
-    def test_token_service_error(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
-        key = st.DPoPKey.generate()
-        argv = token_refresh_argv(fake.url, self.key_file(tmp_path, key), "rt-UNKNOWN-SECRET")
-        code, out, err = run_main(argv)
-        assert code == 1 and out == ""
-        self.assert_one_error_line(err)
-        assert "ValidationException" in err and "INVALID_REQUEST" in err
-        assert "rt-UNKNOWN-SECRET" not in err
-        code, out, err = run_main([*argv, "--debug"])
-        assert code == 1 and "Traceback (most recent call last)" in err
-        assert "rt-UNKNOWN-SECRET" not in err
-
-    def test_token_transport_error(self, aws_env: dict[str, str], tmp_path: Path) -> None:
-        pkce = st.generate_pkce()
-        argv = token_code_argv(
-            f"http://127.0.0.1:{free_port()}",
-            self.key_file(tmp_path, st.DPoPKey.generate()),
-            "code-x",
-            pkce.code_verifier,
-            CORE_REDIRECT,
-        )
-        code, out, err = run_main(argv)
-        assert code == 1 and out == ""
-        self.assert_one_error_line(err)
-        assert pkce.code_verifier not in err
-
-    @pytest.mark.parametrize(
-        "command",
-        [
-            [],
-            ["pkce"],
-            ["authorize-url"],
-            ["dpop-key"],
-            ["token"],
-            ["login"],
-            ["credentials"],
-            ["export-credentials"],
-            ["refresh"],
-            ["status"],
-            ["logout"],
-            ["exec"],
-        ],
-        ids=lambda c: c[0] if c else "top",
-    )
-    def test_help(self, command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-        assert st.main([*command, "--help"]) == 0
-        assert "usage:" in capsys.readouterr().out
-
-    @pytest.mark.parametrize("argv", [["--help"], ["-h", "credentials"], ["--he", "status"]])
-    def test_top_level_help_lists_every_command(
-        self, argv: list[str], capsys: pytest.CaptureFixture[str]
-    ) -> None:
-        # The parser is built in full only for the chosen command; the top-level
-        # help must still list all of them.
-        assert st.main(argv) == 0
-        out = capsys.readouterr().out
-        for name, aliases, _, _ in st._COMMANDS:
-            assert re.search(rf"^\s+{re.escape(name)}\b", out, re.M), name
-            assert all(alias in out for alias in aliases)
-
-    def test_command_help_names_its_own_options(self, capsys: pytest.CaptureFixture[str]) -> None:
-        assert st.main(["credentials", "--help"]) == 0
-        out = capsys.readouterr().out
-        assert "--format" in out and "--profile" in out and "--redirect-port" not in out
-
-    def test_usage_errors_exit_2(self, capsys: pytest.CaptureFixture[str]) -> None:
-        assert st.main([]) == 2
-        assert st.main(["no-such-command"]) == 2
-        assert st.main(["token"]) == 2  # --dpop-key is required
-        assert "usage:" in capsys.readouterr().err
-
-    def test_subprocess_token(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
-        key = st.DPoPKey.generate()
-        env = dict(aws_env, AWS_ENDPOINT_URL_SIGNIN=fake.url)
-        wire = {
-            "clientId": st.SAME_DEVICE_CLIENT_ID,
-            "grantType": "refresh_token",
-            "refreshToken": fake.seed_session(key),
-        }
-        result = run_cli(
-            ["token", "--dpop-key", self.key_file(tmp_path, key), "--input-json", "-"],
-            env,
-            stdin_text=json.dumps(wire),
-        )
-        assert result.returncode == 0, result.stderr
-        assert result.stderr == ""
-        doc = json.loads(result.stdout)
-        assert (
-            doc["tokenType"] == TOKEN_TYPE
-            and fake.refresh_tokens[doc["refreshToken"]]["jkt"] == key.thumbprint()
-        )
-        # The same process, invalid input: exit 2, one error line, no traceback.
-        bad = run_cli(
-            ["token", "--dpop-key", self.key_file(tmp_path, key), "--input-json", "-"],
-            env,
-            stdin_text=json.dumps(dict(wire, code="x")),
-        )
-        assert bad.returncode == 2 and bad.stdout == ""
-        self.assert_one_error_line(bad.stderr)
-        assert len(fake.requests) == 1
-
-    def test_subprocess_dpop_key_mode(self, aws_env: dict[str, str], tmp_path: Path) -> None:
-        path = tmp_path / "sub.pem"
-        result = run_cli(["dpop-key", "--output", str(path)], dict(aws_env))
-        assert result.returncode == 0, result.stderr
-        assert file_mode(path) == 0o600
-        st.DPoPKey.from_pem(path.read_text())
-
-
-SESS_SAME_DEVICE = "arn:aws:signin:::devtools/same-device"
-SESS_CROSS_DEVICE = "arn:aws:signin:::devtools/cross-device"
-SESS_CACHE_KEYS = {"accessToken", "tokenType", "clientId", "refreshToken", "idToken", "dpopKey"}
-SESS_ACCESS_KEYS = {"accessKeyId", "secretAccessKey", "sessionToken", "accountId", "expiresAt"}
-SESS_OTHER_ARN = "arn:aws:iam::111111111111:user/Other"
-# The login advice: a command that works as printed (an absolute interpreter, or the console script).
-SESS_LOGIN_CMD = r"(?:\S*python[\w.]* -m signin_token|\S*signin-token) login --profile {profile}(?:\s|$)"
-
-
-def sess_sec1_der(d: int) -> tuple[bytes, dict[str, str]]:
-    """RFC 5915 ECPrivateKey (PROTOCOL.md §7 layout), built by hand, and its public JWK."""
-    point = affine_mul(d, P256_G)
-    assert point is not None
-    x, y = point
-    return sec1_spec_der(d, x, y), public_jwk(x, y)
-
-
-def sess_pkcs8_pem_by_hand() -> tuple[str, str]:
-    """A PKCS #8 ``PRIVATE KEY`` PEM built by hand (no curve OID inside), and the jkt of its key."""
-    d = secrets.randbelow(2**255) + 1
-    point = affine_mul(d, P256_G)
-    assert point is not None
-    x, y = point
-    inner = sec1_key_der(d=int_bytes(d), oid=None, point=b"\x04" + int_bytes(x) + int_bytes(y))
-    return pem_armor("PRIVATE KEY", pkcs8_key_der(inner)), thumbprint(public_jwk(x, y))
-
-
-def sess_pkcs8_pem_cryptography() -> tuple[str, str]:
-    """A PKCS #8 PEM from the ``cryptography`` package, and its jkt."""
-    ec = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.ec")
-    serialization = pytest.importorskip("cryptography.hazmat.primitives.serialization")
-    key = ec.generate_private_key(ec.SECP256R1())
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    numbers = key.public_key().public_numbers()
-    return pem, thumbprint(public_jwk(numbers.x, numbers.y))
-
-
-def sess_seed(fake: FakeSignin, jkt: str, client_id: str = SESS_SAME_DEVICE) -> str:
-    """A refresh token the fake binds to the key with thumbprint ``jkt``."""
-    token = "rt-" + uuid.uuid4().hex
-    with fake.lock:
-        fake.refresh_tokens[token] = {"jkt": jkt, "client_id": client_id}
-    return token
-
-
-def sess_store(env: dict[str, str], entry: dict[str, Any], session: str = SESSION_ARN) -> Path:
-    path = cache_path(env, session)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(entry))
-    path.chmod(0o600)
-    return path
-
-
-def sess_set_expiry(path: Path, when: float) -> None:
-    entry = json.loads(path.read_text())
-    entry["accessToken"]["expiresAt"] = iso_stamp(when)
-    path.write_text(json.dumps(entry))
-
-
-def sess_without(mapping: dict[str, Any], key: str) -> dict[str, Any]:
-    return {k: v for k, v in mapping.items() if k != key}
-
-
-def write_config(env: dict[str, str], text: str | bytes) -> Path:
-    """``text`` (UTF-8) as the whole config file ``env`` names; its path."""
-    config = Path(env["AWS_CONFIG_FILE"])
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_bytes(text.encode() if isinstance(text, str) else text)
-    return config
-
-
-def sess_one_line_added(before: bytes, after: bytes) -> tuple[int, list[bytes]]:
-    """Index of the single line ``after`` adds to ``before`` (all else byte-identical)."""
-    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
-    assert len(new) == len(old) + 1, (before, after)
-    i = next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), len(old))
-    assert new[:i] + new[i + 1 :] == old, (before, after)
-    return i, new
-
-
-def sess_section_of(lines: list[bytes], index: int) -> bytes:
-    for line in reversed(lines[:index]):
-        if line.startswith(b"["):
-            return line.strip()
-    return b""
-
-
-def sess_full_login(env: dict[str, str], *extra: str) -> tuple[int, str, str]:
-    """A same-device login driven by the scripted browser."""
-    with login_process(["login", "--no-browser", "--callback-timeout", "30", *extra], env) as h:
-        status, page = browser_follow(login_url(h))
-        assert status == 200, page
-        return login_finish(h)
-
-
-def sess_need_botocore() -> None:
-    for name in ("botocore", "awscrt"):
-        if importlib.util.find_spec(name) is None:
-            pytest.skip(f"{name} is not importable")
-
-
-SESS_BOTOCORE_SCRIPT = """
-import json, sys
-import botocore.session
-session = botocore.session.Session(profile=sys.argv[1])
-creds = session.get_credentials()
-frozen = creds.get_frozen_credentials()
-print(json.dumps({"method": creds.method, "key": frozen.access_key, "secret": frozen.secret_key,
-                  "token": frozen.token}))
-"""
-
-
-def sess_botocore(env: dict[str, str], profile: str) -> dict[str, str]:
-    """Resolve ``profile`` with botocore in a subprocess (no global state here)."""
-    out = run_ok(
-        [sys.executable, "-c", SESS_BOTOCORE_SCRIPT, profile],
-        # botocore reads AWS_DEFAULT_REGION, not AWS_REGION (the AWS CLI v2 reads both).
-        dict(env, AWS_EC2_METADATA_DISABLED="true", AWS_DEFAULT_REGION=env.get("AWS_REGION", "")),
-    )
-    result: dict[str, str] = json.loads(out)
-    return result
-
-
 # --------------------------------------------------------------------------
-# Tests
-# --------------------------------------------------------------------------
-
-
-class TestSessLoginSameDevice:
-    """``login --no-browser``: the loopback callback flow and what it stores
-    (PROTOCOL.md §2, §3, §5, §7, §8, §9, §10)."""
-
-    def test_login_writes_cache_and_config_like_aws_login(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        env = login_env(aws_env, fake)
-        t0 = time.time()
-        rc, out, err = sess_full_login(env)
-        t1 = time.time()
-        assert rc == 0, err
-        assert out == ""
-        # Config: login_session only; a region is written only when it was prompted for.
-        import configparser
-
-        cfg = configparser.RawConfigParser()
-        cfg.read(env["AWS_CONFIG_FILE"])
-        assert cfg["default"]["login_session"] == SESSION_ARN
-        assert "region" not in cfg["default"]
-        # Cache: sha256(session).json, 0600 in a new 0700 directory, the AWS CLI's keys.
-        path = cache_path(env)
-        assert sorted(p.name for p in path.parent.glob("*.json")) == [path.name]
-        assert file_mode(path.parent) == 0o700
-        assert file_mode(path) == 0o600
-        entry = json.loads(path.read_text())
-        assert set(entry) == SESS_CACHE_KEYS
-        access = entry["accessToken"]
-        assert set(access) == SESS_ACCESS_KEYS
-        assert access["accountId"] == ACCOUNT
-        assert access["accessKeyId"].startswith("ASIA")
-        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", access["expiresAt"])
-        assert int(t0) + 900 - 1 <= iso_instant(access["expiresAt"]) <= t1 + 900
-        assert entry["clientId"] == SESS_SAME_DEVICE
-        assert entry["tokenType"] == TOKEN_TYPE
-        assert json.loads(b64url_decode(entry["idToken"].split(".")[1]))["sub"] == SESSION_ARN
-        # The redemption: one call, with the loopback redirect URI and the stored key.
-        (redeem,) = fake.token_calls("authorization_code")
-        assert redeem["json"]["clientId"] == SESS_SAME_DEVICE
-        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/oauth/callback", redeem["json"]["redirectUri"])
-        label, der = pem_decode(entry["dpopKey"])
-        assert label == "EC PRIVATE KEY"
-        assert entry["dpopKey"].endswith("-----\n")
-        assert len(der) == 121
-        d = int.from_bytes(der[7:39], "big")
-        assert sess_sec1_der(d)[0] == der
-        assert thumbprint(sess_sec1_der(d)[1]) == redeem["jkt"]
-        with fake.lock:
-            assert fake.refresh_tokens[entry["refreshToken"]]["jkt"] == redeem["jkt"]
-        # The summary on stderr: profile, session, account, expiry, on one line.
-        summary = [line for line in err.splitlines() if SESSION_ARN in line]
-        assert any(
-            "default" in line and ACCOUNT in line and access["expiresAt"] in line for line in summary
-        ), err
-        # And the stored credentials are what `credentials` serves, with no network.
-        creds = run_cli(["credentials"], env)
-        assert creds.returncode == 0, creds.stderr
-        assert json.loads(creds.stdout)["AccessKeyId"] == access["accessKeyId"]
-        assert len(fake.token_calls()) == 1
-
-    def test_junk_requests_do_not_end_the_login(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        env = login_env(aws_env, fake)
-        with login_process(["login", "--no-browser", "--callback-timeout", "30"], env) as h:
-            url = login_url(h)
-            redirect = url_query(url)["redirect_uri"]
-            origin = redirect.rsplit("/oauth/callback", 1)[0]
-            status, _ = browser_follow(origin + "/favicon.ico")
-            assert status == 404
-            wrong = urllib.parse.urlencode({"code": "code-forged", "state": str(uuid.uuid4())})
-            status, _ = browser_follow(redirect + "?" + wrong)
-            assert status != 200
-            assert h[0].poll() is None
-            status, page = browser_follow(url)
-            assert status == 200, page
-            rc, out, err = login_finish(h)
-        assert rc == 0, err
-        assert out == ""
-        assert all(c["json"].get("code") != "code-forged" for c in fake.token_calls())
-        assert len(fake.token_calls("authorization_code")) == 1
-        assert cache_path(env).exists()
-
-    def test_redirect_port_is_used(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        env = login_env(aws_env, fake)
-        port = free_port()
-        with login_process(
-            ["login", "--no-browser", "--callback-timeout", "30", "--redirect-port", str(port)], env
-        ) as h:
-            url = login_url(h)
-            assert url_query(url)["redirect_uri"] == f"http://127.0.0.1:{port}/oauth/callback"
-            status, _ = browser_follow(url)
-            assert status == 200
-            rc, _, err = login_finish(h)
-        assert rc == 0, err
-        (redeem,) = fake.token_calls("authorization_code")
-        assert redeem["json"]["redirectUri"] == f"http://127.0.0.1:{port}/oauth/callback"
-
-    def test_error_callback_fails_the_login(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        env = login_env(aws_env, fake)
-        with login_process(["login", "--no-browser", "--callback-timeout", "30"], env) as h:
-            query = url_query(login_url(h))
-            answer = urllib.parse.urlencode(
-                {
-                    "error": "access_denied",
-                    "error_description": "The user denied access",
-                    "state": query["state"],
-                }
-            )
-            status, _ = browser_follow(query["redirect_uri"] + "?" + answer)
-            assert status != 200
-            rc, out, err = login_finish(h)
-        assert rc == 1, err
-        assert out == ""
-        assert "access_denied" in err
-        assert "The user denied access" in err
-        assert fake.token_calls() == []
-        assert not Path(env["AWS_CONFIG_FILE"]).exists()
-        assert not cache_path(env).exists()
-
-
-@contextlib.contextmanager
-def remote_login(env: dict[str, str], *extra: str) -> Iterator[tuple[LoginHandle, str, str]]:
-    """A running ``login --remote``: (its handle, the authorize URL, the code the scripted
-    browser was shown on the confirmation page)."""
-    with login_process(["login", "--remote", *extra], env, pipe_stdin=True) as h:
-        url = login_url(h)
-        status, pasted = browser_follow(url)
-        assert status == 200
-        yield h, url, pasted
-
-
-class TestSessLoginRemote:
-    """``login --remote``: the cross-device flow, the code pasted on stdin (PROTOCOL.md §2, §4)."""
-
-    def test_remote_login(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        env = login_env(aws_env, fake)
-        with remote_login(env) as (h, url, pasted):
-            query = url_query(url)
-            assert query["client_id"] == SESS_CROSS_DEVICE
-            assert query["redirect_uri"] == fake.url + "/v1/sessions/confirmation"
-            rc, out, err = login_finish(h, pasted + "\n")
-        assert rc == 0, err
-        assert out == ""
-        (redeem,) = fake.token_calls("authorization_code")
-        assert redeem["json"]["clientId"] == SESS_CROSS_DEVICE
-        assert redeem["json"]["redirectUri"] == fake.url + "/v1/sessions/confirmation"
-        entry = json.loads(cache_path(env).read_text())
-        assert entry["clientId"] == SESS_CROSS_DEVICE
-        assert f"login_session = {SESSION_ARN}" in Path(env["AWS_CONFIG_FILE"]).read_text()
-        # The cross-device session refreshes with its own client id.
-        assert run_cli(["refresh", "--force"], env).returncode == 0
-        (refresh,) = fake.token_calls("refresh_token")
-        assert refresh["json"]["clientId"] == SESS_CROSS_DEVICE
-
-    def test_a_typo_gets_another_try_and_ctrl_d_cancels(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        env = login_env(aws_env, fake)
-        with remote_login(env) as (h, _, pasted):
-            rc, out, err = login_finish(h, "not the code\n" + pasted.strip() + "\n")
-        assert rc == 0, err
-        assert out == ""
-        assert err.count("Code: ") == 2 and "1 more try" not in err and "2 more tries" in err
-        assert "That is not the code" in err.splitlines()[err.splitlines().index("Code: ") + 1]
-        assert len(fake.token_calls("authorization_code")) == 1
-        with login_process(["login", "--remote", "--profile", "other"], env, pipe_stdin=True) as h:
-            login_url(h)
-            rc, out, err = login_finish(h, "")  # Ctrl-D at the prompt
-        assert rc == 130, err
-        assert out == ""
-        assert err.splitlines()[-1] == "interrupted" and "Traceback" not in err
-        assert len(fake.token_calls("authorization_code")) == 1
-
-    @pytest.mark.parametrize(
-        ("case", "craft", "word"),
-        [
-            ("not-base64", lambda state, code: "%%% not a sign-in code %%%", "code"),
-            ("base64-of-junk", lambda state, code: base64.b64encode(b"\xff\xfe\x00junk").decode(), "code"),
-            (
-                "no-code-member",
-                lambda state, code: base64.b64encode(f"state={state}".encode()).decode(),
-                "code",
-            ),
-            (
-                "other-state",
-                lambda state, code: base64.b64encode(f"state={uuid.uuid4()}&code={code}".encode()).decode(),
-                "state",
-            ),
-            ("empty", lambda state, code: "", "code"),
-        ],
-    )
-    def test_bad_pasted_text_is_refused(
-        self,
-        fake: FakeSignin,
-        aws_env: dict[str, str],
-        case: str,
-        craft: Callable[[str, str], str],
-        word: str,
-    ) -> None:
-        env = login_env(aws_env, fake)
-        with remote_login(env) as (h, url, pasted):
-            real = dict(urllib.parse.parse_qsl(base64.b64decode(pasted).decode()))
-            bad = craft(url_query(url)["state"], real["code"]) + "\n"
-            rc, out, err = login_finish(h, bad * 3)  # three tries, then it gives up
-        assert rc == 2, err
-        assert out == ""
-        assert word in err.lower()
-        assert err.count("Code: ") == 3 and err.count("more tr") == 2
-        assert all(line == "Code: " or not line.startswith("Code: ") for line in err.splitlines()), err
-        assert fake.token_calls() == []  # the (real) code was never redeemed
-        with fake.lock:
-            assert real["code"] in fake.codes
-        assert not Path(env["AWS_CONFIG_FILE"]).exists()
-        assert not cache_path(env).parent.exists() or not any(cache_path(env).parent.iterdir())
-
-
-SESS_RICH_CONFIG = (
-    "# my AWS config\n"
-    "; with both comment styles\n"
-    "\n"
-    "[default]\n"
-    "region = us-west-2\n"
-    "output = json\n"
-    "\n"
-    "[sso-session corp]\n"
-    "sso_start_url = https://example.awsapps.com/start\n"
-    "sso_region = us-east-1\n"
-    "sso_registration_scopes = sso:account:access\n"
-    "\n"
-    "[profile ssouser]\n"
-    "sso_session = corp\n"
-    "sso_account_id = 210987654321\n"
-    "sso_role_name = ReadOnly\n"
-    "\n"
-    "[profile dev]\n"
-    "# the development profile\n"
-    "region = eu-central-1\n"
-    "cli_pager =\n"
-    "s3 =\n"
-    "    max_concurrent_requests = 20\n"
-    "    addressing_style = path\n"
-    "\n"
-    "\n"
-    "[profile last]   ; trailing comment\n"
-    "output = text\n"
-)
-
-
-class TestSessConfigFile:
-    """The config file stays as the user wrote it; only ``login_session`` (and a
-    missing ``region``) is added, and foreign credential styles are refused
-    (PROTOCOL.md §10)."""
-
-    @pytest.mark.parametrize(
-        ("how", "newline"),
-        [("flag", "\n"), ("env", "\n"), ("flag", "\r\n")],
-    )
-    def test_login_adds_one_line_and_keeps_the_rest(
-        self, fake: FakeSignin, aws_env: dict[str, str], how: str, newline: str
-    ) -> None:
-        env = login_env(aws_env, fake)
-        del env["AWS_REGION"]
-        before = SESS_RICH_CONFIG.replace("\n", newline).encode()
-        config = write_config(env, before)
-        config.chmod(0o640)
-        if how == "env":
-            env["AWS_PROFILE"] = "dev"
-            rc, out, err = sess_full_login(env)
-        else:
-            rc, out, err = sess_full_login(env, "--profile", "dev")
-        assert rc == 0, err
-        assert out == ""
-        assert "dev" in err
-        after = config.read_bytes()
-        index, lines = sess_one_line_added(before, after)
-        assert lines[index] == f"login_session = {SESSION_ARN}{newline}".encode()
-        assert sess_section_of(lines, index) == b"[profile dev]"
-        follower = lines[index + 1] if index + 1 < len(lines) else b""
-        assert not (follower[:1] in (b" ", b"\t") and follower.strip()), "would swallow a sub-key"
-        assert file_mode(config) == 0o640
-
-    @pytest.mark.parametrize(
-        ("variables", "flags"),
-        [
-            ({"AWS_REGION": "ap-southeast-2", "AWS_DEFAULT_REGION": "sa-east-1"}, []),
-            ({"AWS_DEFAULT_REGION": "ap-southeast-2"}, []),
-            ({"AWS_REGION": "sa-east-1"}, ["--region", "ap-southeast-2"]),
-        ],
-    )
-    def test_new_profile_section_is_appended_like_the_aws_cli_with_no_region_when_one_is_known(
-        self, fake: FakeSignin, aws_env: dict[str, str], variables: dict[str, str], flags: list[str]
-    ) -> None:
-        env = login_env(aws_env, fake)
-        del env["AWS_REGION"]
-        env.update(variables)
-        config = write_config(env, SESS_RICH_CONFIG)
-        rc, _, err = sess_full_login(env, "--profile", "fresh", *flags)
-        assert rc == 0, err
-        text = config.read_text()
-        assert text.startswith(SESS_RICH_CONFIG)
-        import configparser
-
-        cfg = configparser.RawConfigParser()
-        cfg.read_string(text)
-        assert dict(cfg["profile fresh"]) == {"login_session": SESSION_ARN}
-        assert text == SESS_RICH_CONFIG + f"[profile fresh]\nlogin_session = {SESSION_ARN}\n"
-
-    def test_botocore_sees_the_same_config_plus_login_session(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        sess_need_botocore()
-        env = login_env(aws_env, fake)
-        config = write_config(env, SESS_RICH_CONFIG)
-        script = "import json, sys\nfrom botocore.configloader import raw_config_parse\n"
-        script += "print(json.dumps(raw_config_parse(sys.argv[1])))"
-        parse = [sys.executable, "-c", script, str(config)]
-        before = json.loads(subprocess.run(parse, capture_output=True, text=True, check=True).stdout)
-        rc, _, err = sess_full_login(env, "--profile", "dev")
-        assert rc == 0, err
-        after = json.loads(subprocess.run(parse, capture_output=True, text=True, check=True).stdout)
-        before["profile dev"]["login_session"] = SESSION_ARN
-        assert after == before
-
-    def test_unusual_line_separator_in_comment_is_kept(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        """A comment holding U+2028 or U+0085 is one line to the INI parsers; it stays byte-identical."""
-        env = login_env(aws_env, fake)
-        before = "# owner: Zoë\u2028team\x85infra\n[profile dev]\nregion = eu-west-1\n".encode()
-        config = write_config(env, before)
-        rc, _, err = sess_full_login(env, "--profile", "dev")
-        assert rc == 0, err
-        after = config.read_bytes()
-        assert after == before + f"login_session = {SESSION_ARN}\n".encode()
-
-    @pytest.mark.parametrize(
-        "line",
-        [
-            "role_arn = arn:aws:iam::123456789012:role/R\nsource_profile = default",
-            "credential_process = /bin/echo {}",
-            "sso_account_id = 210987654321",
-            "sso_session = corp\nsso_role_name = ReadOnly",
-            "aws_access_key_id = AKIAEXAMPLE",
-            "web_identity_token_file = /var/run/token\nrole_arn = arn:aws:iam::123456789012:role/W",
-        ],
-    )
-    def test_profile_with_other_credentials_is_refused(
-        self, fake: FakeSignin, aws_env: dict[str, str], line: str
-    ) -> None:
-        env = login_env(aws_env, fake)
-        before = f"[default]\nregion = us-east-1\n\n[profile busy]\n{line}\nregion = us-east-1\n".encode()
-        config = write_config(env, before)
-        result = run_cli(["login", "--profile", "busy", "--no-browser", "--callback-timeout", "3"], env)
-        assert result.returncode == 2, result.stderr
-        assert result.stdout == ""
-        first_key = line.split(" ", 1)[0] if not line.startswith("sso_session") else "sso_role_name"
-        assert first_key in result.stderr
-        assert config.read_bytes() == before
-        assert not cache_path(env).parent.exists()
-        assert fake.token_calls() == []
-        with fake.lock:
-            assert fake.codes == {}  # nobody was sent to sign in
-
-    @pytest.mark.parametrize(
-        "line",
-        ["sso_session = corp", "sso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1"],
-    )
-    def test_lone_sso_session_settings_are_not_other_credentials(
-        self, fake: FakeSignin, aws_env: dict[str, str], line: str
-    ) -> None:
-        env = login_env(aws_env, fake)
-        config = write_config(env, f"[profile busy]\n{line}\n")
-        rc, _, err = sess_full_login(env, "--profile", "busy")
-        assert rc == 0, err
-        assert config.read_text() == f"[profile busy]\n{line}\nlogin_session = {SESSION_ARN}\n"
-
-    @pytest.mark.parametrize(
-        ("previous", "yes"),
-        [(SESS_OTHER_ARN, False), (SESS_OTHER_ARN, True), (SESSION_ARN, False), (SESSION_ARN, True)],
-    )
-    def test_replacing_a_usable_session_asks_before_the_browser(
-        self, fake: FakeSignin, aws_env: dict[str, str], previous: str, yes: bool
-    ) -> None:
-        env = login_env(aws_env, fake)
-        write_session(env, fake, profile="other")  # a usable entry for SESSION_ARN
-        if previous == SESS_OTHER_ARN:
-            shutil.copy(cache_path(env), cache_path(env, SESS_OTHER_ARN))
-        before = f"[profile dev]\n# keep me\nlogin_session = {previous}\nregion = us-east-1\n".encode()
-        config = write_config(env, before)
-        if not yes:  # no terminal, no --yes: refused before anyone is sent to sign in
-            result = run_cli(["login", "--profile", "dev", "--no-browser"], env)
-            assert result.returncode == 2, result.stderr
-            assert "--yes" in result.stderr and "http" not in result.stderr
-            assert config.read_bytes() == before
-            with fake.lock:
-                assert fake.codes == {}
-            return
-        rc, out, err = sess_full_login(env, "--profile", "dev", "--yes")
-        assert rc == 0, err
-        assert out == ""
-        assert config.read_bytes() == before.replace(previous.encode(), SESSION_ARN.encode())
-
-    @pytest.mark.parametrize("previous", [SESS_OTHER_ARN, SESSION_ARN])
-    def test_replacing_a_session_with_no_usable_entry_needs_no_answer(
-        self, fake: FakeSignin, aws_env: dict[str, str], previous: str
-    ) -> None:
-        before = f"[profile dev]\n# keep me\nlogin_session = {previous}\nregion = us-east-1\n".encode()
-        env = login_env(aws_env, fake)
-        config = write_config(env, before)
-        rc, out, err = sess_full_login(env, "--profile", "dev")
-        assert rc == 0, err
-        assert out == ""
-        assert config.read_bytes() == before.replace(previous.encode(), SESSION_ARN.encode())
-        assert cache_path(env).exists()
-
-
-class TestSessSkipIfValid:
-    """``login --skip-if-valid`` reuses a valid or refreshable session (PROTOCOL.md §9)."""
-
-    @pytest.mark.parametrize(("expires_in", "refreshes"), [(3600, 0), (120, 1), (-600, 1)])
-    def test_reuses_session(
-        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, refreshes: int
-    ) -> None:
-        write_session(aws_env, fake, expires_in=expires_in)
-        result = run_cli(["login", "--skip-if-valid", "--no-browser", "--callback-timeout", "3"], aws_env)
-        assert result.returncode == 0, result.stderr
-        assert result.stdout == ""
-        assert "/v1/authorize" not in result.stderr
-        assert SESSION_ARN in result.stderr
-        assert len(fake.token_calls("refresh_token")) == refreshes
-        assert fake.token_calls("authorization_code") == []
-
-    @pytest.mark.parametrize("state", ["no-session", "revoked", "corrupt"])
-    def test_logs_in_when_session_is_unusable(
-        self, fake: FakeSignin, aws_env: dict[str, str], state: str
-    ) -> None:
-        env = login_env(aws_env, fake)
-        if state != "no-session":
-            path = write_session(env, fake, expires_in=-600)
-            if state == "revoked":
-                fake.faults.append(("status", 401, "AccessDeniedException", "TOKEN_EXPIRED"))
-            else:
-                path.write_text("{")
-        rc, out, err = sess_full_login(env, "--skip-if-valid")
-        assert rc == 0, err
-        assert out == ""
-        assert len(fake.token_calls("authorization_code")) == 1
-        entry = json.loads(cache_path(env).read_text())
-        assert entry["accessToken"]["accessKeyId"] != "ASIAOLD"
-
-
-class TestSessCredentials:
-    """``credentials`` / ``export-credentials``: the credential_process JSON and the
-    shell formats, refreshing only when 5 minutes or less remain (PROTOCOL.md §9, §12)."""
-
-    @pytest.mark.parametrize("command", ["credentials", "export-credentials"])
-    def test_process_format_from_a_valid_entry_needs_no_network(
-        self, fake: FakeSignin, aws_env: dict[str, str], command: str
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
-        before = path.read_bytes()
-        result = run_cli([command, "--format", "process"], aws_env)
-        assert result.returncode == 0, result.stderr
-        assert result.stdout.count("\n") == 1
-        doc = json.loads(result.stdout)
-        assert tuple(doc) == PROCESS_KEYS
-        assert doc["Version"] == 1
-        assert doc["AccountId"] == ACCOUNT
-        assert (doc["AccessKeyId"], doc["SecretAccessKey"], doc["SessionToken"]) == (
-            "ASIAOLD",
-            "old-secret",
-            "old-session",
-        )
-        expected = json.loads(before)["accessToken"]["expiresAt"]
-        assert iso_instant(doc["Expiration"]) == iso_instant(expected)
-        assert fake.token_calls() == []
-        assert path.read_bytes() == before
-        # process is also the default format
-        plain = run_cli([command], aws_env)
-        assert plain.stdout == result.stdout
-
-    def test_json_format(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        write_session(aws_env, fake, expires_in=3600)
-        result = run_cli(["credentials", "--format", "json"], aws_env)
-        assert result.returncode == 0, result.stderr
-        doc = json.loads(result.stdout)
-        assert doc["AccessKeyId"] == "ASIAOLD"
-        assert doc["SecretAccessKey"] == "old-secret"
-        assert doc["SessionToken"] == "old-session"
-
-    @pytest.mark.parametrize(
-        ("fmt", "pattern"),
-        [
-            ("env", r"export (AWS_[A-Z_]+)=(.*)"),
-            ("env-no-export", r"(AWS_[A-Z_]+)=(.*)"),
-            ("fish", r"set -gx (AWS_[A-Z_]+) (.*)"),
-            ("powershell", r"\$Env:(AWS_[A-Z_]+)='(.*)'"),
-            ("windows-cmd", r"set (AWS_[A-Z_]+)=(.*)"),
-        ],
-    )
-    def test_shell_formats(self, fake: FakeSignin, aws_env: dict[str, str], fmt: str, pattern: str) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
-        expires = json.loads(path.read_text())["accessToken"]["expiresAt"]
-        result = run_cli(["credentials", "--format", fmt], aws_env)
-        assert result.returncode == 0, result.stderr
-        found = {}
-        for line in result.stdout.splitlines():
-            m = re.fullmatch(pattern, line)
-            assert m is not None, line
-            found[m.group(1)] = m.group(2)
-        assert set(found) == {
-            "AWS_ACCESS_KEY_ID",
-            "AWS_SECRET_ACCESS_KEY",
-            "AWS_SESSION_TOKEN",
-            "AWS_CREDENTIAL_EXPIRATION",
-        }
-        assert found["AWS_ACCESS_KEY_ID"] == "ASIAOLD"
-        assert found["AWS_SECRET_ACCESS_KEY"] == "old-secret"
-        assert found["AWS_SESSION_TOKEN"] == "old-session"
-        assert iso_instant(found["AWS_CREDENTIAL_EXPIRATION"].strip("'")) == iso_instant(expires)
-        assert fake.token_calls() == []
-
-    @pytest.mark.parametrize(
-        ("fmt", "secret"),
-        [
-            ("env", "old-secret"),
-            ("env-no-export", "old-secret"),
-            ("env", "it's a secret"),
-            ("env", 'sp ace $HOME `id` "dq"'),
-            ("env", "back\\slash\\"),
-            ("env-no-export", "x'\\''y"),
-        ],
-    )
-    def test_env_output_evaluated_by_bash(
-        self, fake: FakeSignin, aws_env: dict[str, str], fmt: str, secret: str
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
-        entry = json.loads(path.read_text())
-        entry["accessToken"]["secretAccessKey"] = secret
-        path.write_text(json.dumps(entry))
-        bash = shutil.which("bash")
-        sh = shutil.which("sh")
-        if bash is None or sh is None:
-            pytest.skip("no bash")
-        cli = shlex.join([sys.executable, "-m", "signin_token", "credentials", "--format", fmt])
-        script = (
-            f'out="$({cli})" || exit 9\n'
-            'eval "$out" || exit 8\n'
-            'printf \'%s\\n\' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" '
-            '"$AWS_CREDENTIAL_EXPIRATION"\n'
-            f'{shlex.quote(sh)} -c \'printf "%s\\n" "${{AWS_SECRET_ACCESS_KEY-unset}}"\'\n'
-        )
-        lines = run_ok([bash, "-c", script], aws_env).split("\n")
-        assert lines[:3] == ["ASIAOLD", secret, "old-session"]
-        assert iso_instant(lines[3]) == iso_instant(entry["accessToken"]["expiresAt"])
-        assert lines[4] == (secret if fmt == "env" else "unset")
-
-    @pytest.mark.parametrize(
-        ("seconds_left", "refreshed"),
-        [(3600, False), (400, False), (300, True), (120, True), (-3600, True)],
-    )
-    def test_refresh_threshold_and_rewrite(
-        self, fake: FakeSignin, aws_env: dict[str, str], seconds_left: float, refreshed: bool
-    ) -> None:
-        extra = {"someFutureKey": {"nested": [1, 2]}, "startUrl": "kept"}
-        path = write_session(aws_env, fake, expires_in=seconds_left, extra=extra)
-        before = path.read_bytes()
-        old = json.loads(before)
-        t0 = time.time()
-        result = run_cli(["credentials"], aws_env)
-        assert result.returncode == 0, result.stderr
-        doc = json.loads(result.stdout)
-        if not refreshed:
-            assert fake.token_calls() == []
-            assert path.read_bytes() == before
-            assert doc["AccessKeyId"] == "ASIAOLD"
-            return
-        (call,) = fake.token_calls()
-        assert call["grant"] == "refresh_token"
-        assert call["json"] == {
-            "clientId": SESS_SAME_DEVICE,
-            "refreshToken": old["refreshToken"],
-            "grantType": "refresh_token",
-        }
-        new = json.loads(path.read_text())
-        assert file_mode(path) == 0o600
-        assert set(new) == set(old)
-        for key in set(old) - {"accessToken", "refreshToken"}:
-            assert new[key] == old[key], key
-        assert set(new["accessToken"]) == SESS_ACCESS_KEYS
-        assert new["accessToken"]["accountId"] == ACCOUNT
-        assert new["accessToken"]["accessKeyId"] == doc["AccessKeyId"] != "ASIAOLD"
-        assert new["accessToken"]["secretAccessKey"] == doc["SecretAccessKey"]
-        assert new["accessToken"]["sessionToken"] == doc["SessionToken"]
-        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", new["accessToken"]["expiresAt"])
-        assert iso_instant(new["accessToken"]["expiresAt"]) >= int(t0) + 900 - 1
-        assert new["refreshToken"] != old["refreshToken"]
-        with fake.lock:
-            assert new["refreshToken"] in fake.refresh_tokens
-        assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
-
-    def test_refresh_without_refresh_token_keeps_the_old_one(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=60)
-        old = json.loads(path.read_text())
-        fake.omit_refresh_token = True
-        result = run_cli(["credentials"], aws_env)
-        assert result.returncode == 0, result.stderr
-        new = json.loads(path.read_text())
-        assert new["refreshToken"] == old["refreshToken"]
-        assert new["accessToken"]["accessKeyId"] == json.loads(result.stdout)["AccessKeyId"] != "ASIAOLD"
-        again = run_cli(["refresh", "--force"], aws_env)
-        assert again.returncode == 0, again.stderr
-        assert [c["json"]["refreshToken"] for c in fake.token_calls()] == [old["refreshToken"]] * 2
-
-    def test_credential_process_from_botocore(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        if importlib.util.find_spec("botocore") is None:
-            pytest.skip("botocore is not importable")
-        path = write_session(aws_env, fake, profile="dev", expires_in=3600)
-        command = shlex.join([sys.executable, "-m", "signin_token", "credentials", "--profile", "dev"])
-        with Path(aws_env["AWS_CONFIG_FILE"]).open("a") as f:
-            f.write(f"\n[profile viaproc]\ncredential_process = {command}\n")
-        got = sess_botocore(aws_env, "viaproc")
-        access = json.loads(path.read_text())["accessToken"]
-        assert (got["key"], got["secret"], got["token"]) == (
-            access["accessKeyId"],
-            access["secretAccessKey"],
-            access["sessionToken"],
-        )
-        assert got["method"] == "custom-process"
-        assert fake.token_calls() == []
-
-
-class TestSessEndpointSelection:
-    """Where the token call goes: --endpoint-url, then $AWS_ENDPOINT_URL_SIGNIN, then
-    $AWS_ENDPOINT_URL (PROTOCOL.md §1); a dead endpoint earlier in the order would fail."""
-
-    @pytest.mark.parametrize(
-        ("variables", "flag"),
-        [
-            ({"AWS_ENDPOINT_URL_SIGNIN": "http://127.0.0.1:9"}, True),
-            ({"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}, "signin"),
-            ({"AWS_ENDPOINT_URL": "fake"}, False),
-        ],
-    )
-    def test_endpoint_order(
-        self, fake: FakeSignin, aws_env: dict[str, str], variables: dict[str, str], flag: bool | str
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
-        env = {k: v for k, v in aws_env.items() if k != "AWS_ENDPOINT_URL_SIGNIN"}
-        env.update({k: fake.url if v == "fake" else v for k, v in variables.items()})
-        if flag == "signin":
-            env["AWS_ENDPOINT_URL_SIGNIN"] = fake.url
-        args = ["refresh", "--force", "--timeout", "10"]
-        if flag is True:
-            args += ["--endpoint-url", fake.url]
-        result = run_cli(args, env)
-        assert result.returncode == 0, result.stderr
-        assert len(fake.token_calls("refresh_token")) == 1
-        assert json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
-
-
-class TestSessRefreshStatusLogoutExec:
-    """``refresh``, ``status`` (local files only), ``logout`` and ``exec``
-    (PROTOCOL.md §9, §10, §12)."""
-
-    @pytest.mark.parametrize(
-        ("expires_in", "args", "calls"),
-        [(3600, [], 0), (100, [], 1), (3600, ["--force"], 1), (-100, ["--force"], 1)],
-    )
-    def test_refresh(
-        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, args: list[str], calls: int
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=expires_in)
-        result = run_cli(["refresh", *args], aws_env)
-        assert result.returncode == 0, result.stderr
-        assert result.stdout == ""
-        assert len(fake.token_calls("refresh_token")) == calls
-        entry = json.loads(path.read_text())
-        assert (entry["accessToken"]["accessKeyId"] == "ASIAOLD") == (calls == 0)
-        assert SESSION_ARN in result.stderr
-        assert ACCOUNT in result.stderr
-        assert entry["accessToken"]["expiresAt"] in result.stderr
-
-    @pytest.mark.parametrize(
-        ("expires_in", "rc", "valid"), [(3600, 0, True), (400, 0, True), (200, 0, False), (-60, 0, False)]
-    )
-    def test_status(
-        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, rc: int, valid: bool
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=expires_in, profile="dev")
-        before = path.read_bytes()
-        text = run_cli(["status", "--profile", "dev"], aws_env)
-        assert text.returncode == rc, text.stderr
-        assert SESSION_ARN in text.stdout
-        result = run_cli(["status", "--json"], dict(aws_env, AWS_PROFILE="dev"))
-        assert result.returncode == rc, result.stderr
-        info = json.loads(result.stdout)
-        assert info["profile"] == "dev"
-        assert info["login_session"] == SESSION_ARN
-        assert info["account_id"] == ACCOUNT
-        assert info["valid"] is valid
-        # An idToken without iat: the session's end is unknown, so the next use refreshes.
-        assert info["state"] == ("valid" if valid else "refreshable") and info["session_end"] is None
-        assert iso_instant(info["expiration"]) == iso_instant(json.loads(before)["accessToken"]["expiresAt"])
-        assert fake.token_calls() == []
-        assert path.read_bytes() == before
-
-    def test_logout_one_profile(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
-        other = sess_store(aws_env, json.loads(path.read_text()), SESS_OTHER_ARN)
-        config = Path(aws_env["AWS_CONFIG_FILE"])
-        config_before = config.read_bytes()
-        result = run_cli(["logout"], aws_env)
-        assert result.returncode == 0, result.stderr
-        assert result.stdout == ""
-        assert not path.exists()
-        assert other.exists()
-        assert config.read_bytes() == config_before
-        assert str(path) in result.stderr
-        assert "valid" in result.stderr
-        assert fake.token_calls() == []
-        after = run_cli(["credentials"], aws_env)
-        assert after.returncode == 3
-
-    def test_logout_all(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
-        entry = json.loads(path.read_text())
-        other = sess_store(aws_env, entry, SESS_OTHER_ARN)
-        cache = path.parent
-        keep = {
-            "sso-token.json": json.dumps({"accessToken": "aoa-token", "expiresAt": "2030-01-01T00:00:00Z"}),
-            "settings.json": json.dumps({"accessToken": {"note": "no key id"}}),
-            "list.json": "[1, 2, 3]",
-            "broken.json": "{not json",
-        }
-        for name, text in keep.items():
-            (cache / name).write_text(text)
-        (cache / "notes.txt").write_text(json.dumps(entry))  # judged by content, as aws logout does
-        config = Path(aws_env["AWS_CONFIG_FILE"])
-        config_before = config.read_bytes()
-        result = run_cli(["logout", "--all"], aws_env)
-        assert result.returncode == 0, result.stderr
-        assert not path.exists()
-        assert not other.exists()
-        assert not (cache / "notes.txt").exists()
-        for name, text in keep.items():
-            assert (cache / name).read_text() == text, name
-        assert config.read_bytes() == config_before
-        assert str(path) in result.stderr
-        assert str(other) in result.stderr
-        assert "valid" in result.stderr
-
-    def test_exec_passes_credentials_and_region(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        path = write_session(aws_env, fake, expires_in=3600, region="eu-west-3")
-        sh = shutil.which("sh")
-        assert sh is not None
-        script = 'printf "%s\\n" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" '
-        script += '"$AWS_CREDENTIAL_EXPIRATION" "$AWS_REGION"'
-        result = run_cli(["exec", "--static", "--", sh, "-c", script], aws_env)
-        assert result.returncode == 0, result.stderr
-        access = json.loads(path.read_text())["accessToken"]
-        lines = result.stdout.splitlines()
-        assert lines[:3] == [access["accessKeyId"], access["secretAccessKey"], access["sessionToken"]]
-        assert iso_instant(lines[3]) == iso_instant(access["expiresAt"])
-        assert lines[4] == "eu-west-3"
-        assert fake.token_calls() == []
-
-    @pytest.mark.parametrize("code", [0, 7, 42])
-    def test_exec_exit_code_propagates(self, fake: FakeSignin, aws_env: dict[str, str], code: int) -> None:
-        write_session(aws_env, fake, expires_in=3600)
-        sh = shutil.which("sh")
-        assert sh is not None
-        result = run_cli(["exec", "--", sh, "-c", f"exit {code}"], aws_env)
-        assert result.returncode == code, result.stderr
-
-    def test_exec_without_session_runs_nothing(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
-    ) -> None:
-        marker = tmp_path / "ran"
-        sh = shutil.which("sh")
-        assert sh is not None
-        result = run_cli(
-            ["exec", "--", sh, "-c", f"touch {shlex.quote(str(marker))}"], login_env(aws_env, fake)
-        )
-        assert result.returncode == 3
-        assert not marker.exists()
-
-
-def sess_entry_variant(fake: FakeSignin, variant: str, expires_at: float) -> dict[str, Any]:
-    """A cache entry as another SDK writes it (PROTOCOL.md §9)."""
-    key = st.DPoPKey.generate()
-    pem, jkt = key.to_pem(), key.thumbprint()
-    if variant == "pkcs8-by-hand":
-        pem, jkt = sess_pkcs8_pem_by_hand()
-    elif variant == "pkcs8-cryptography":
-        pem, jkt = sess_pkcs8_pem_cryptography()
-    whole = int(expires_at)
-    stamp = iso_stamp(whole)
-    if variant == "js-millis":
-        stamp = stamp[:-1] + ".123Z"
-    elif variant == "java-nanos":
-        stamp = stamp[:-1] + ".123456789Z"
-    elif variant.startswith("go-offset"):
-        hours = 5 if variant.endswith("+05") else -7
-        zone = datetime.timezone(datetime.timedelta(hours=hours))
-        local = datetime.datetime.fromtimestamp(whole, zone)
-        stamp = local.strftime("%Y-%m-%dT%H:%M:%S") + ("+05:00" if hours > 0 else "-07:00")
-    entry: dict[str, Any] = {
-        "accessToken": {
-            "accessKeyId": "ASIAOTHERSDK",
-            "secretAccessKey": "other-secret",
-            "sessionToken": "other-session",
-            "accountId": ACCOUNT,
-            "expiresAt": stamp,
-        },
-        "tokenType": TOKEN_TYPE,
-        "clientId": SESS_SAME_DEVICE,
-        "refreshToken": sess_seed(fake, jkt),
-        "idToken": fake_jwt({"sub": SESSION_ARN}),
-        "dpopKey": pem,
-    }
-    if variant == "identityToken":
-        entry["identityToken"] = entry.pop("idToken")
-    return entry
-
-
-class TestSessOtherWriters:
-    """Entries written by the Java, Go and JS SDKs: ``identityToken``, fractional
-    seconds, offsets, PKCS #8 keys; readable and refreshable (PROTOCOL.md §7, §9)."""
-
-    @pytest.mark.parametrize(
-        ("variant", "expires_in"),
-        [
-            ("identityToken", 3600),
-            ("js-millis", 3600),
-            ("js-millis", 120),
-            ("java-nanos", 3600),
-            ("go-offset+05", 120),
-            ("go-offset-07", 3600),
-            ("pkcs8-by-hand", 120),
-            ("pkcs8-cryptography", 120),
-        ],
-    )
-    def test_read_and_refresh(
-        self, fake: FakeSignin, aws_env: dict[str, str], variant: str, expires_in: float
-    ) -> None:
-        env = login_env(aws_env, fake)
-        Path(env["AWS_CONFIG_FILE"]).parent.mkdir(parents=True)
-        Path(env["AWS_CONFIG_FILE"]).write_text(
-            f"[default]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\n"
-        )
-        when = time.time() + expires_in
-        entry = sess_entry_variant(fake, variant, when)
-        path = sess_store(env, entry)
-        result = run_cli(["credentials"], env)
-        assert result.returncode == 0, result.stderr
-        doc = json.loads(result.stdout)
-        if expires_in > 300:
-            assert fake.token_calls() == []
-            assert doc["AccessKeyId"] == "ASIAOTHERSDK"
-            assert abs(iso_instant(doc["Expiration"]) - int(when)) < 1
-            forced = run_cli(["refresh", "--force"], env)  # proves the key binding
-            assert forced.returncode == 0, forced.stderr
-        else:
-            assert doc["AccessKeyId"] != "ASIAOTHERSDK"
-        (call,) = fake.token_calls()
-        assert call["json"]["refreshToken"] == entry["refreshToken"]
-        new = json.loads(path.read_text())
-        assert set(new) == set(entry)
-        assert new["dpopKey"] == entry["dpopKey"]
-        if variant == "identityToken":
-            assert new["identityToken"] == entry["identityToken"]
-        assert new["accessToken"]["accountId"] == ACCOUNT
-        if variant.startswith("pkcs8"):  # the rotated token still works with the same key
-            again = run_cli(["refresh", "--force"], env)
-            assert again.returncode == 0, again.stderr
-
-
-class TestSessFailures:
-    """Unusable cache entries and refused refreshes: exit 3 with the login command,
-    files untouched (PROTOCOL.md §9, §11)."""
-
-    @pytest.mark.parametrize(
-        ("corrupt", "command"),
-        [
-            pytest.param(lambda e: "{this is not json", "credentials", id="not-json"),
-            pytest.param(lambda e: "", "status", id="empty"),
-            pytest.param(lambda e: json.dumps([e]), "refresh", id="array"),
-            pytest.param(
-                lambda e: json.dumps(sess_without(e, "refreshToken")), "credentials", id="no-refreshToken"
-            ),
-            pytest.param(lambda e: json.dumps(sess_without(e, "dpopKey")), "status", id="no-dpopKey"),
-            pytest.param(lambda e: json.dumps(sess_without(e, "clientId")), "refresh", id="no-clientId"),
-            pytest.param(
-                lambda e: json.dumps(sess_without(e, "accessToken")), "credentials", id="no-accessToken"
-            ),
-            pytest.param(
-                lambda e: json.dumps(dict(e, accessToken=dict(e["accessToken"], expiresAt="tomorrow"))),
-                "status",
-                id="bad-expiresAt",
-            ),
-            pytest.param(
-                lambda e: json.dumps(
-                    dict(e, accessToken=dict(e["accessToken"], expiresAt="2025-13-45T99:00:00Z"))
-                ),
-                "credentials",
-                id="impossible-date",
-            ),
-            pytest.param(
-                lambda e: json.dumps(dict(e, accessToken=sess_without(e["accessToken"], "expiresAt"))),
-                "refresh",
-                id="no-expiresAt",
-            ),
-            pytest.param(
-                lambda e: json.dumps(dict(e, accessToken=sess_without(e["accessToken"], "sessionToken"))),
-                "credentials",
-                id="no-sessionToken",
-            ),
-        ],
-    )
-    def test_corrupt_cache(
-        self,
-        fake: FakeSignin,
-        aws_env: dict[str, str],
-        corrupt: Callable[[dict[str, Any]], str],
-        command: str,
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
-        path.write_text(corrupt(json.loads(path.read_text())))
-        before = path.read_bytes()
-        result = run_cli([command], aws_env)
-        assert result.returncode == 3, result.stderr
-        assert result.stdout == ""
-        assert str(path) in result.stderr
-        assert path.read_bytes() == before
-        assert fake.token_calls() == []
-
-    def test_bad_dpop_key_is_a_new_login(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        path = write_session(  # expired: still-valid credentials would be returned with a warning
-            aws_env, fake, expires_in=-60, extra={"dpopKey": "-----BEGIN EC PRIVATE KEY-----\nAAAA\n"}
-        )
-        before = path.read_bytes()
-        result = run_cli(["credentials"], aws_env)
-        assert result.returncode == 3, result.stderr
-        assert str(path) in result.stderr
-        assert path.read_bytes() == before
-        assert fake.token_calls() == []
-
-    @pytest.mark.parametrize(
-        ("fault", "rc"),
-        [
-            (("status", 401, "AccessDeniedException", "TOKEN_EXPIRED"), 3),
-            (("status", 403, "AccessDeniedException", "USER_CREDENTIALS_CHANGED"), 3),
-            (("status", 400, "ValidationException", "INVALID_REQUEST"), 3),
-            (None, 3),  # a refresh token the service does not know: the fake's own 400
-            (("status", 403, "AccessDeniedException", "INSUFFICIENT_PERMISSIONS"), 1),
-        ],
-        ids=[
-            "token-expired",
-            "credentials-changed",
-            "invalid-grant-injected",
-            "invalid-grant-real",
-            "permissions",
-        ],
-    )
-    def test_refused_refresh(
-        self, fake: FakeSignin, aws_env: dict[str, str], fault: tuple[Any, ...] | None, rc: int
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=-60, profile="dev")
-        if fault is None:
-            with fake.lock:
-                fake.refresh_tokens.clear()
-        else:
-            fake.faults.append(fault)
-        before = path.read_bytes()
-        config_before = Path(aws_env["AWS_CONFIG_FILE"]).read_bytes()
-        result = run_cli(["credentials", "--profile", "dev"], aws_env)
-        assert result.returncode == rc, result.stderr
-        assert result.stdout == ""
-        assert len(fake.token_calls()) == 1  # refusals are not retried
-        assert path.read_bytes() == before
-        assert Path(aws_env["AWS_CONFIG_FILE"]).read_bytes() == config_before
-        if rc == 3:
-            assert re.search(SESS_LOGIN_CMD.format(profile="dev"), result.stderr), result.stderr
-        else:
-            assert "signin:CreateOAuth2Token" in result.stderr
-            assert "SignInLocalDevelopmentAccess" in result.stderr
-
-    @pytest.mark.parametrize(
-        ("setup", "command"),
-        [
-            ("no-config", "credentials"),
-            ("no-section", "refresh"),
-            ("no-login-session", "status"),
-            ("no-login-session", "credentials"),
-            ("no-cache-file", "credentials"),
-            ("no-cache-file", "status"),
-        ],
-    )
-    def test_no_session_is_exit_3(
-        self, fake: FakeSignin, aws_env: dict[str, str], setup: str, command: str
-    ) -> None:
-        env = login_env(aws_env, fake)
-        config = Path(env["AWS_CONFIG_FILE"])
-        config.parent.mkdir(parents=True)
-        if setup == "no-section":
-            config.write_text("[profile other]\nregion = us-east-1\n")
-        elif setup == "no-login-session":
-            config.write_text("[profile dev]\nregion = us-east-1\noutput = json\n")
-        elif setup == "no-cache-file":
-            config.write_text(f"[profile dev]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\n")
-        result = run_cli([command, "--profile", "dev"], env)
-        assert result.returncode == 3, result.stderr
-        assert result.stdout == ""
-        assert re.search(SESS_LOGIN_CMD.format(profile="dev"), result.stderr), result.stderr
-        assert fake.token_calls() == []
-
-
-class TestSessConcurrency:
-    """Concurrent processes refresh a session once, under the lock (PROTOCOL.md §9)."""
-
-    def test_eight_processes_one_refresh(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        path = write_session(aws_env, fake, expires_in=60)
-        procs = [spawn([sys.executable, "-m", "signin_token", "credentials"], aws_env) for _ in range(8)]
-        results = [(*p.communicate(timeout=60), p.returncode) for p in procs]
-        outputs = []
-        for out, err, rc in results:
-            assert rc == 0, err
-            outputs.append(json.loads(out))
-        for doc in outputs:
-            assert set(doc) == set(PROCESS_KEYS)
-            assert iso_instant(doc["Expiration"]) > time.time() + 300
-        keys = {doc["AccessKeyId"] for doc in outputs}
-        assert len(keys) == 1
-        assert keys != {"ASIAOLD"}
-        assert len(fake.token_calls("refresh_token")) == 1
-        entry = json.loads(path.read_text())
-        assert {entry["accessToken"]["accessKeyId"]} == keys
-        with fake.lock:
-            assert entry["refreshToken"] in fake.refresh_tokens
-
-
-class TestSessLightweight:
-    """The valid-cache path imports no HTTP or TLS stack (the module's promise for
-    credential_process use)."""
-
-    @pytest.mark.parametrize(("expires_in", "network"), [(3600, False), (60, True)])
-    def test_imports(
-        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, network: bool
-    ) -> None:
-        write_session(aws_env, fake, expires_in=expires_in)
-        probe = (
-            "import sys, signin_token\n"
-            "rc = signin_token.main(['credentials'])\n"
-            "print(sorted(m for m in ('urllib.request', 'ssl', 'http.client') if m in sys.modules),"
-            " file=sys.stderr)\n"
-            "raise SystemExit(rc)\n"
-        )
-        proc = subprocess.run(
-            [sys.executable, "-c", probe],
-            env=aws_env,
-            cwd=str(HERE),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert proc.returncode == 0, proc.stderr
-        loaded = json.loads(proc.stderr.strip().splitlines()[-1].replace("'", '"'))
-        if network:
-            assert "urllib.request" in loaded  # the probe sees a network import when there is one
-        else:
-            assert loaded == []
-        assert len(fake.token_calls()) == (1 if network else 0)
-
-
-class TestSessBotocoreInterop:
-    """botocore's LoginProvider and signin_token share entries both ways
-    (PROTOCOL.md §6, §7, §9)."""
-
-    def test_botocore_refreshes_our_login(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        sess_need_botocore()
-        env = login_env(aws_env, fake)
-        rc, _, err = sess_full_login(env)
-        assert rc == 0, err
-        (redeem,) = fake.token_calls("authorization_code")
-        path = cache_path(env)
-        ours = json.loads(path.read_text())
-        sess_set_expiry(path, time.time() + 120)
-        got = sess_botocore(env, "default")
-        assert got["method"] == "login"
-        (refresh,) = fake.token_calls("refresh_token")
-        assert refresh["jkt"] == redeem["jkt"]  # botocore signed with the key we stored
-        written = json.loads(path.read_text())
-        assert written["accessToken"]["accessKeyId"] == got["key"] != ours["accessToken"]["accessKeyId"]
-        assert written["dpopKey"] == ours["dpopKey"]
-        assert written["idToken"] == ours["idToken"]
-        # ... and we read and refresh the entry botocore wrote.
-        creds = run_cli(["credentials"], env)
-        assert creds.returncode == 0, creds.stderr
-        assert json.loads(creds.stdout)["AccessKeyId"] == got["key"]
-        assert len(fake.token_calls()) == 2
-        forced = run_cli(["refresh", "--force"], env)
-        assert forced.returncode == 0, forced.stderr
-        assert len(fake.token_calls("refresh_token")) == 2
-
-    def test_botocore_reads_and_refreshes_what_we_refreshed(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        sess_need_botocore()
-        path = write_session(aws_env, fake, expires_in=60)
-        result = run_cli(["refresh"], aws_env)
-        assert result.returncode == 0, result.stderr
-        ours = json.loads(path.read_text())
-        got = sess_botocore(aws_env, "default")
-        assert (got["key"], got["secret"], got["token"]) == (
-            ours["accessToken"]["accessKeyId"],
-            ours["accessToken"]["secretAccessKey"],
-            ours["accessToken"]["sessionToken"],
-        )
-        assert len(fake.token_calls()) == 1
-        sess_set_expiry(path, time.time() + 100)
-        got = sess_botocore(aws_env, "default")
-        assert len(fake.token_calls("refresh_token")) == 2
-        assert json.loads(path.read_text())["accessToken"]["accessKeyId"] == got["key"] != "ASIAOLD"
-        after = run_cli(["credentials"], aws_env)
-        assert json.loads(after.stdout)["AccessKeyId"] == got["key"]
-
-
-ROB_CODES = (
-    "TOKEN_EXPIRED",
-    "AUTHCODE_EXPIRED",
-    "USER_CREDENTIALS_CHANGED",
-    "INSUFFICIENT_PERMISSIONS",
-    "INVALID_REQUEST",
-    "server_error",
-)
-ROB_HTML = b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>oops</body></html>"
-ROB_REDIRECT_URI = "http://127.0.0.1:9/oauth/callback"
-
-
-def rob_token_body(drop: str = "", **changes: Any) -> bytes:
-    """A 200 token response body with one member dropped ("a.b" paths) or changed."""
-    body: dict[str, Any] = {
-        "accessToken": {"accessKeyId": "ASIAROB", "secretAccessKey": "rob-sk", "sessionToken": "rob-st"},
-        "tokenType": TOKEN_TYPE,
-        "expiresIn": 900,
-        "refreshToken": "rt-rob",
-        "idToken": fake_jwt({"sub": SESSION_ARN}),
-    }
-    body.update(changes)
-    if drop:
-        *parents, last = drop.split(".")
-        target = body
-        for name in parents:
-            target = target[name]
-        del target[last]
-    return json.dumps(body).encode()
-
-
-def rob_check_jtis(fake: FakeSignin) -> None:
-    """Every attempt carried its own, validly signed proof (fresh jti)."""
-    jtis = [proof_claims(r)["jti"] for r in fake.token_calls()]
-    assert len(set(jtis)) == len(jtis), jtis
-
-
-def rob_check_error_output(err: str, *, debug: bool, login: bool) -> None:
-    """One ``error:`` line (plus the login hint for exit 3); a traceback only with --debug."""
-    errors = [line for line in err.splitlines() if line.startswith("error: ")]
-    assert len(errors) == 1, err
-    assert all(c.isprintable() for c in errors[0]), err
-    if debug:
-        assert "Traceback (most recent call last)" in err, err
-        return
-    assert "Traceback" not in err, err
-    lines = err.splitlines()
-    assert lines[0] == errors[0], err
-    if login:
-        assert len(lines) == 2 and lines[1].startswith("To sign in again, run: "), err
-    else:
-        assert len(lines) == 1, err
-
-
-def rob_fuzz(
-    fn: Callable[[Any], object], inputs: Iterable[Any], allowed: tuple[type[BaseException], ...]
-) -> list[str]:
-    """Run ``fn`` over ``inputs``; describe every exception outside ``allowed``."""
-    failures = []
-    for value in inputs:
-        try:
-            fn(value)
-        except allowed:
-            pass
-        except Exception as exc:
-            failures.append(f"{type(exc).__name__}: {str(exc)[:150]} <- {value!r:.200}")
-    return failures
-
-
-ROB_JSON_TOKENS = (
-    b'"',
-    b"{",
-    b"}",
-    b"[",
-    b"]",
-    b",",
-    b":",
-    b"\\",
-    b"\x00",
-    b"\\u0000",
-    b"\\ud800",
-    b"null",
-    b"true",
-    b"1e999",
-    b"-0",
-    b"NaN",
-    b"9" * 40,
-    b"\xff",
-    b"\xc3",
-    b"\xe2\x80\xa8",
-)
-ROB_VALUES: tuple[Any, ...] = (
-    None,
-    True,
-    False,
-    0,
-    -1,
-    1,
-    900,
-    901,
-    2**70,
-    1.5,
-    float("inf"),
-    "",
-    " ",
-    "x",
-    "a" * 5000,
-    "\x00",
-    "\ud800",
-    "é\u2028",
-    [],
-    {},
-    [1, "a"],
-    {"a": {"b": None}},
-    "900",
-    "2024-01-01T00:00:00Z",
-)
-ROB_KEYS = (
-    "accessToken",
-    "access_token",
-    "accessKeyId",
-    "secretAccessKey",
-    "sessionToken",
-    "expiresIn",
-    "expires_in",
-    "tokenType",
-    "refreshToken",
-    "idToken",
-    "sub",
-    "__proto__",
-    "",
-    "\x00",
-)
-
-
-def rob_mutate_bytes(rng: random.Random, data: bytes, tokens: tuple[bytes, ...] = ROB_JSON_TOKENS) -> bytes:
-    """1-4 random byte-level edits: flip, insert, delete, splice a token, truncate, duplicate."""
-    b = bytearray(data)
-    for _ in range(rng.randint(1, 4)):
-        pos = rng.randrange(len(b) + 1)
-        op = rng.randrange(6)
-        if op == 0 and b:
-            b[min(pos, len(b) - 1)] = rng.randrange(256)
-        elif op == 1:
-            b[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
-        elif op == 2:
-            del b[pos : pos + rng.randint(1, 16)]
-        elif op == 3:
-            b[pos:pos] = rng.choice(tokens)
-        elif op == 4:
-            del b[pos:]
-        else:
-            b[pos:pos] = b[pos : pos + rng.randint(1, 32)]
-    return bytes(b)
-
-
-def rob_mutate_json(rng: random.Random, value: Any, depth: int = 0) -> Any:
-    """One structural edit somewhere in a JSON value: replace, delete, add, recurse."""
-    if isinstance(value, dict) and value and depth < 6 and rng.random() < 0.8:
-        out = dict(value)
-        key = rng.choice(list(out))
-        r = rng.random()
-        if r < 0.2:
-            del out[key]
-        elif r < 0.3:
-            out[rng.choice(ROB_KEYS)] = rng.choice(ROB_VALUES)
-        elif r < 0.5:
-            out[key] = copy.deepcopy(rng.choice(ROB_VALUES))
-        else:
-            out[key] = rob_mutate_json(rng, out[key], depth + 1)
-        return out
-    if isinstance(value, str) and rng.random() < 0.5:
-        return rob_mutate_bytes(
-            rng, value.encode("utf-8", "surrogatepass"), (b"\x00", b".", b"=", b"%")
-        ).decode("utf-8", "replace")
-    return copy.deepcopy(rng.choice(ROB_VALUES))
-
-
-def rob_mutations(rng: random.Random, value: Any, count: int) -> Iterable[Any]:
-    for _ in range(count):
-        out = value
-        for _ in range(rng.randint(1, 3)):
-            out = rob_mutate_json(rng, out)
-        yield out
-
-
-def rob_random_text(rng: random.Random, size: int = 40) -> str:
-    pools = (
-        "abcdefghijklmnopqrstuvwxyz0123456789",
-        "=&%+/ \t\r\n[]#;.-_~:?",
-        "".join(map(chr, range(0x20))),
-        "é€\u2028\ufeff\U0001f600\udcff",
-    )
-    return "".join(rng.choice(rng.choice(pools)) for _ in range(rng.randint(0, size)))
-
-
-def rob_raw_http(
-    port: int, data: bytes, *, timeout: float = 10, half_close: bool = True, quiet: bool = True
-) -> bytes:
-    """Send raw bytes to a loopback port, (half-)close, read the whole answer.  ``quiet``:
-    a reset connection gives what was read so far instead of raising."""
-    chunks = []
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        try:
-            s.sendall(data)
-            if half_close:
-                s.shutdown(socket.SHUT_WR)
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                chunks.append(chunk)
-        except (ConnectionResetError, BrokenPipeError):
-            if not quiet:
-                raise
-    return b"".join(chunks)
-
-
-# --------------------------------------------------------------------------
-# 1 and 7: the fault matrix
-# --------------------------------------------------------------------------
-
-
-class FaultCase(NamedTuple):
-    """An injected fault (a ``FakeSignin.faults`` action, or ``("refused",)``: no server) and
-    what it must give: refresh attempts, the refresh exit code, the API error class, its
-    HTTP status and error code, and a hint stderr must hold."""
-
-    fault: tuple[Any, ...]
-    attempts: int
-    refresh_exit: int
-    cls: type[st.SigninTokenError]
-    status: int | None = None
-    error: str | None = None
-    hint: str = ""
-
-
-def rob_fault_cases() -> list[Any]:
-    """Every fault case, as ``pytest.param(FaultCase(...), id=...)``."""
-    cases: list[Any] = []
-
-    def add(case_id: str, *fields: Any, **named: Any) -> None:
-        cases.append(pytest.param(FaultCase(*fields, **named), id=case_id))
-
-    def invalid_200(case_id: str, body: bytes, content_type: str = "application/json") -> None:
-        add(case_id, ("raw", 200, body, content_type), 1, 1, st.InvalidResponseError, 200)
-
-    for status in (400, 401, 403):
-        for code in ROB_CODES:
-            etype = "ValidationException" if status == 400 else "AccessDeniedException"
-            # The permissions hint wins over the status; 400 is otherwise an invalid grant.
-            login = code in ("TOKEN_EXPIRED", "USER_CREDENTIALS_CHANGED") or (
-                status == 400 and code != "INSUFFICIENT_PERMISSIONS"
-            )
-            cls = st.ValidationException if status == 400 else st.AccessDeniedException
-            add(f"{status}-{code}", ("status", status, etype, code), 1, 3 if login else 1, cls, status, code)
-    # The error type from the status alone (no x-amzn-ErrorType header).
-    add(
-        "401-TOKEN_EXPIRED-no-type",
-        ("status", 401, None, "TOKEN_EXPIRED"),
-        1,
-        3,
-        st.AccessDeniedException,
-        401,
-    )
-    add("400-non-json", ("raw", 400, b"\xff\x00 junk", "text/plain"), 1, 3, st.ValidationException, 400)
-    add("403-html", ("raw", 403, ROB_HTML, "text/html"), 1, 1, st.AccessDeniedException, 403)
-    too_many = ("status", 429, "TooManyRequestsError", "INVALID_REQUEST")
-    add("429", too_many, 3, 1, st.TooManyRequestsError, 429, "INVALID_REQUEST")
-    add("429-retry-after-0", (*too_many, {"Retry-After": "0"}), 3, 1, st.TooManyRequestsError, 429)
-    past = formatdate(0, usegmt=True)
-    add("429-retry-after-past-date", (*too_many, {"Retry-After": past}), 3, 1, st.TooManyRequestsError, 429)
-    add("429-retry-after-junk", (*too_many, {"Retry-After": "soon"}), 3, 1, st.TooManyRequestsError, 429)
-    add("429-retry-after-3600", (*too_many, {"Retry-After": "3600"}), 1, 1, st.TooManyRequestsError, 429)
-    add(
-        "429-retry-after-superscript",
-        (*too_many, {"Retry-After": "\u00b2"}),
-        3,
-        1,
-        st.TooManyRequestsError,
-        429,
-    )
-    add(
-        "500-server_error",
-        ("status", 500, "InternalServerException", "server_error"),
-        3,
-        1,
-        st.InternalServerException,
-        500,
-        "server_error",
-    )
-    add("500-html", ("raw", 500, ROB_HTML, "text/html"), 3, 1, st.InternalServerException, 500)
-    add("502", ("status", 502, None, None), 3, 1, st.ServiceError, 502)
-    add("502-html", ("raw", 502, ROB_HTML, "text/html"), 3, 1, st.ServiceError, 502)
-    add("503", ("status", 503, None, None), 3, 1, st.ServiceError, 503)
-    add("503-empty", ("raw", 503, b"", "text/plain"), 3, 1, st.ServiceError, 503)
-    add("refused", ("refused",), 3, 1, st.TransportError, hint="failed")
-    add("reset", ("reset",), 3, 1, st.TransportError)
-    add("reset-mid-response", ("reset-mid",), 3, 1, st.TransportError)
-    add("timeout", ("sleep", 1.2), 3, 1, st.TransportError, hint="timed out")
-    invalid_200("200-truncated-json", rob_token_body()[:40])
-    invalid_200("200-html", ROB_HTML, "text/html")
-    invalid_200("200-empty", b"")
-    invalid_200("200-array", b"[]")
-    invalid_200("200-empty-object", b"{}")
-    for member in (
-        "accessToken",
-        "accessToken.accessKeyId",
-        "accessToken.secretAccessKey",
-        "accessToken.sessionToken",
-        "tokenType",
-        "expiresIn",
-    ):
-        invalid_200(f"200-missing-{member}", rob_token_body(drop=member))
-    for label, value in (
-        ("0", 0),
-        ("-1", -1),
-        ("string", "900"),
-        ("float", 900.5),
-        ("bool", True),
-        ("null", None),
-    ):
-        invalid_200(f"200-expiresIn-{label}", rob_token_body(expiresIn=value))
-    invalid_200("200-accessToken-string", rob_token_body(accessToken="not-an-object"))
-    add("200-over-size-cap", ("huge",), 1, 1, st.InvalidResponseError, 200, hint="exceeds")
-    add("302-redirect", ("redirect",), 1, 1, st.InvalidResponseError, 302, hint="redirect")
-    add(
-        "307-no-location",
-        ("raw", 307, b"", "text/plain"),
-        1,
-        1,
-        st.InvalidResponseError,
-        307,
-        hint="redirect",
-    )
-    return cases
-
-
-ROB_FAULT_CASES = rob_fault_cases()
-
-
-class TestFaultMatrix:
-    """PROTOCOL.md §5 (refresh is retried, code redemption never), §6 (one fresh proof per
-    attempt), §9 (a failure leaves the cache as it was) and §11 (errors and exit codes),
-    through the CLI in-process against the strict fake with injected faults."""
-
-    @pytest.mark.parametrize("mode", ["refresh-force", "credentials-debug"])
-    @pytest.mark.parametrize("case", ROB_FAULT_CASES)
-    def test_refresh(self, fake: FakeSignin, aws_env: dict[str, str], mode: str, case: FaultCase) -> None:
-        fault, attempts, refresh_exit, _, _, error, hint = case
-        debug = mode.endswith("-debug")
-        # Expired for credentials: still-valid ones would be returned with a warning instead.
-        path = write_session(aws_env, fake, expires_in=3600 if mode == "refresh-force" else -60)
-        before = path.read_bytes()
-        args = ["refresh", "--force"] if mode == "refresh-force" else ["credentials"]
-        args += ["--timeout", "0.5"] + (["--debug"] if debug else [])
-        if fault[0] == "refused":
-            args += ["--endpoint-url", f"http://127.0.0.1:{free_port()}"]
-        else:
-            fake.faults = [fault] * attempts
-        code, out, err = run_main(args)
-        assert code == refresh_exit, err
-        assert out == ""
-        rob_check_error_output(err, debug=debug, login=refresh_exit == 3)
-        assert hint.lower() in err.lower()
-        if error == "INSUFFICIENT_PERMISSIONS":
-            assert "SignInLocalDevelopmentAccess" in err
-        assert len(fake.token_calls()) == (0 if fault[0] == "refused" else attempts)
-        rob_check_jtis(fake)
-        assert path.read_bytes() == before
-        assert sorted(p.name for p in path.parent.iterdir()) == sorted([path.name, path.name + ".lock"])
-
-    @pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
-    @pytest.mark.parametrize("case", ROB_FAULT_CASES)
-    def test_code_redemption(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, debug: bool, case: FaultCase
-    ) -> None:
-        fault, hint = case.fault, case.hint
-        path = write_session(aws_env, fake)
-        before = {p.name: p.read_bytes() for p in path.parent.iterdir()}
-        key = tmp_path / "key.pem"
-        key.write_text(st.DPoPKey.generate().to_pem())
-        _, code_value, verifier = code_request(fake, ROB_REDIRECT_URI)
-        endpoint = f"http://127.0.0.1:{free_port()}" if fault[0] == "refused" else fake.url
-        if fault[0] != "refused":
-            fake.faults = [fault] * 3  # a retry would meet the same fault, and be counted
-        args = token_code_argv(endpoint, key, code_value, verifier, ROB_REDIRECT_URI)
-        args += ["--timeout", "0.5"] + (["--debug"] if debug else [])
-        code, out, err = run_main(args)
-        assert code == 1, err
-        assert out == ""
-        if debug:
-            assert err.startswith("debug: POST ")
-            err = err.split("\n", 1)[1]
-        rob_check_error_output(err, debug=debug, login=False)
-        assert hint.lower() in err.lower()
-        assert len(fake.token_calls()) == (0 if fault[0] == "refused" else 1)
-        rob_check_jtis(fake)
-        assert {p.name: p.read_bytes() for p in path.parent.iterdir()} == before
-
-    @pytest.mark.parametrize("kind", ["refresh", "code"])
-    @pytest.mark.parametrize("case", ROB_FAULT_CASES)
-    def test_api_errors_are_typed(self, fake: FakeSignin, kind: str, case: FaultCase) -> None:
-        self._api_case(fake, kind, case.fault, case.attempts, case.cls, case.status, case.error)
-
-    @staticmethod
-    def _api_case(
-        fake: FakeSignin,
-        grant: str,
-        fault: tuple[Any, ...],
-        attempts: int,
-        cls: type[st.SigninTokenError],
-        status: int | None,
-        error: str | None,
-    ) -> None:
-        sleeps: list[float] = []
-        refused = fault[0] == "refused"
-        client = st.SigninClient(
-            endpoint_url=f"http://127.0.0.1:{free_port()}" if refused else fake.url,
-            timeout=0.5,
-            sleep=sleeps.append,
-        )
-        key = st.DPoPKey.generate()
-        request = (
-            refresh_request(fake, key) if grant == "refresh" else code_request(fake, ROB_REDIRECT_URI)[0]
-        )
-        if not refused:
-            fake.faults = [fault] * 3
-        with pytest.raises(cls) as info:
-            client.create_oauth2_token(request, key)
-        exc = info.value
-        assert type(exc) is cls
-        expected_attempts = attempts if grant == "refresh" else 1
-        assert len(fake.token_calls()) == (0 if refused else expected_attempts)
-        assert len(sleeps) == expected_attempts - 1
-        assert all(0 <= s <= 20 for s in sleeps)
-        rob_check_jtis(fake)
-        assert "\n" not in str(exc)
-        if isinstance(exc, st.ServiceError):
-            assert exc.status == status
-            assert exc.request_id is not None and str(uuid.UUID(exc.request_id)) == exc.request_id
-            if error is not None:
-                assert exc.error == st.OAuth2ErrorCode(error)
-            if fault[0] == "status" and fault[2] is not None:
-                assert exc.error_type == fault[2]
-        elif isinstance(exc, st.TransportError):
-            assert exc.__cause__ is not None
-        else:
-            assert isinstance(exc, st.InvalidResponseError)
-            assert exc.status == status
-
-    @pytest.mark.parametrize(
-        ("retry_after", "sleeps_expected"),
-        [("0", [0.0, 0.0]), ("7", [7.0, 7.0]), ("20", [20.0, 20.0]), ("21", None), ("  3 ", [3.0, 3.0])],
-    )
-    def test_retry_after_is_honoured(
-        self, fake: FakeSignin, retry_after: str, sleeps_expected: list[float] | None
-    ) -> None:
-        sleeps: list[float] = []
-        client = st.SigninClient(endpoint_url=fake.url, sleep=sleeps.append)
-        key = st.DPoPKey.generate()
-        fault = ("status", 429, "TooManyRequestsError", "INVALID_REQUEST", {"Retry-After": retry_after})
-        fake.faults = [fault, fault]
-        request = refresh_request(fake, key)
-        if sleeps_expected is None:  # longer than the 20 s cap: give up at once
-            with pytest.raises(st.TooManyRequestsError):
-                client.create_oauth2_token(request, key)
-            assert sleeps == []
-            assert len(fake.token_calls()) == 1
-        else:
-            out = client.create_oauth2_token(request, key).token_output
-            assert out.refresh_token is not None
-            assert sleeps == sleeps_expected
-            assert len(fake.token_calls()) == 3
-
-    def test_retry_after_http_date(self, fake: FakeSignin) -> None:
-        sleeps: list[float] = []
-        client = st.SigninClient(endpoint_url=fake.url, sleep=sleeps.append)
-        key = st.DPoPKey.generate()
-        when = formatdate(time.time() + 10, usegmt=True)
-        fake.faults = [("status", 503, None, None, {"Retry-After": when})]
-        client.create_oauth2_token(refresh_request(fake, key), key)
-        assert len(sleeps) == 1 and 7 <= sleeps[0] <= 11
-
-    @pytest.mark.parametrize(
-        "faults",
-        [
-            [("reset",), ("status", 503, None, None)],
-            [("reset-mid",), ("status", 500, "InternalServerException", "server_error")],
-            [("sleep", 1.6), ("status", 429, "TooManyRequestsError", "INVALID_REQUEST")],
-        ],
-        ids=["reset-503", "resetmid-500", "timeout-429"],
-    )
-    def test_refresh_recovers_after_transient_faults(
-        self, fake: FakeSignin, aws_env: dict[str, str], faults: list[tuple[Any, ...]]
-    ) -> None:
-        path = write_session(aws_env, fake)
-        fake.faults = list(faults)
-        code, _, err = run_main(["refresh", "--force", "--timeout", "1"])
-        assert code == 0, err
-        assert len(fake.token_calls()) == 3
-        rob_check_jtis(fake)
-        entry = json.loads(path.read_text())
-        assert entry["refreshToken"] in fake.refresh_tokens
-        assert not list(path.parent.glob("*.tmp"))
-
-    def test_code_redemption_never_retried_even_when_transient(self, fake: FakeSignin) -> None:
-        sleeps: list[float] = []
-        client = st.SigninClient(endpoint_url=fake.url, sleep=sleeps.append, max_attempts=10)
-        key = st.DPoPKey.generate()
-        request, _, _ = code_request(fake, ROB_REDIRECT_URI)
-        fake.faults = [("status", 503, None, None)]
-        with pytest.raises(st.ServiceError):
-            client.create_oauth2_token(request, key)
-        assert len(fake.token_calls()) == 1 and sleeps == []
-        # The code was never consumed by the fault, so it still works once.
-        out = client.create_oauth2_token(request, key).token_output
-        assert out.id_token is not None
-
-
-# --------------------------------------------------------------------------
-# 2: hostile input
-# --------------------------------------------------------------------------
-
-ROB_FUZZ_N = 3000
-
-
-class TestHostileInput:
-    """PROTOCOL.md §4, §5, §7, §8, §9, §10, §11: every parser of outside data, fed seeded
-    random mutations; only the module's own error types (and TypeError, or ValueError where
-    an internal helper documents it) may escape."""
-
-    def test_token_response_from_dict(self) -> None:
-        rng = random.Random(4001)
-        valid = json.loads(rob_token_body())
-        successes = 0
-
-        def parse(data: Any) -> None:
-            nonlocal successes
-            out = st.CreateOAuth2TokenResponseBody.from_dict(data)
-            assert type(out.expires_in) is int and out.expires_in >= 1
-            credentials = out.access_token.to_dict().values()
-            assert all(isinstance(v, str) and 0 < len(v) <= CORE_MAX_TOKEN for v in credentials)
-            successes += 1
-
-        inputs = list(rob_mutations(rng, valid, ROB_FUZZ_N))
-        inputs += [
-            json.loads(
-                rob_token_body(
-                    accessToken={"access_key_id": "a", "secret_access_key": "b", "session_token": "c"}
-                )
-            )
-        ]
-        failures = rob_fuzz(parse, inputs, (st.SigninTokenError, TypeError))
-        assert not failures, failures[:5]
-        assert successes > 0
-
-    def test_token_response_bytes(self) -> None:
-        rng = random.Random(4002)
-        valid = rob_token_body()
-        inputs = [rob_mutate_bytes(rng, valid) for _ in range(ROB_FUZZ_N)]
-        inputs += [json.dumps(v).encode() for v in rob_mutations(rng, json.loads(valid), 500)]
-
-        def parse(raw: bytes) -> None:
-            st.SigninClient._parse(st._Response(200, {}, raw))
-
-        failures = rob_fuzz(parse, inputs, (st.InvalidResponseError,))
-        assert not failures, failures[:5]
-
-    def test_token_response_through_the_fake(self, fake: FakeSignin) -> None:
-        rng = random.Random(4003)
-        valid = rob_token_body()
-        client = st.SigninClient(endpoint_url=fake.url, sleep=lambda s: None)
-        key = st.DPoPKey.generate()
-        request, _, _ = code_request(fake, ROB_REDIRECT_URI)
-        bodies = [rob_mutate_bytes(rng, valid) for _ in range(100)]
-        bodies += [json.dumps(v).encode() for v in rob_mutations(rng, json.loads(valid), 100)]
-        fake.faults = [("raw", 200, body, "application/json") for body in bodies]
-        failures = rob_fuzz(
-            lambda _: client.create_oauth2_token(request, key), bodies, (st.InvalidResponseError,)
-        )
-        assert not failures, failures[:5]
-        assert len(fake.token_calls()) == len(bodies)
-
-    def test_error_bodies(self) -> None:
-        rng = random.Random(4004)
-        valid = json.dumps({"error": "TOKEN_EXPIRED", "message": "The refresh token has expired."}).encode()
-        header_values = ("", "AccessDeniedException", "ValidationException:http://x", ":", "Foo#Bar", "\x00")
-        cases = []
-        for _ in range(ROB_FUZZ_N):
-            body = (
-                rob_mutate_bytes(rng, valid)
-                if rng.random() < 0.7
-                else json.dumps(
-                    rob_mutate_json(rng, {"error": "x", "message": "m", "__type": "a#TooManyRequestsError"})
-                ).encode()
-            )
-            headers = {}
-            if rng.random() < 0.5:
-                headers["x-amzn-errortype"] = rng.choice(header_values) + rob_random_text(rng, 10)
-            if rng.random() < 0.5:
-                headers["x-amzn-requestid"] = rob_random_text(rng, 200)
-            if rng.random() < 0.5:
-                headers["retry-after"] = rng.choice(
-                    ["", "1", "-1", "1.5", "999999999999999999999", "Tue, 99"]
-                )
-            if rng.random() < 0.3:
-                headers["date"] = rob_random_text(rng, 30)
-            cases.append(st._Response(rng.choice([400, 401, 403, 429, 500, 502, 599, 418]), headers, body))
-
-        def classify(response: st._Response) -> None:
-            error = st._service_error(response, ["rt-secret"])
-            assert isinstance(error, st.ServiceError)
-            assert error.status == response.status
-            after = st._retry_after(response)
-            assert after is None or after >= 0
-            st._http_date(response.headers.get("date", ""))
-
-        failures = rob_fuzz(classify, cases, ())
-        assert not failures, failures[:5]
-
-    def test_error_bodies_through_the_fake(self, fake: FakeSignin) -> None:
-        rng = random.Random(4005)
-        valid = json.dumps({"error": "INVALID_REQUEST", "message": "bad"}).encode()
-        client = st.SigninClient(endpoint_url=fake.url, sleep=lambda s: None)
-        key = st.DPoPKey.generate()
-        request, _, _ = code_request(fake, ROB_REDIRECT_URI)
-        junk = [rob_mutate_bytes(rng, valid) for _ in range(150)] + [b"", b"\x00" * 100, ROB_HTML]
-        types = ("application/json", "text/html", "text/plain; charset=latin-1", "application/x-amz-json-1.1")
-        fake.faults = [("raw", rng.choice([400, 401, 403, 500]), body, rng.choice(types)) for body in junk]
-        failures = rob_fuzz(lambda _: client.create_oauth2_token(request, key), junk, (st.ServiceError,))
-        assert not failures, failures[:5]
-
-    @pytest.mark.parametrize("value", ["\u00b2", "\u00b9", "\u00b3"])
-    def test_retry_after_latin1_digits(self, value: str) -> None:
-        """Retry-After byte 0xB2 is '²' in Latin-1: str.isdigit() is true, float() refuses it."""
-        failures = rob_fuzz(
-            lambda v: st._retry_after(st._Response(429, {"retry-after": v}, b"{}")), [value], ()
-        )
-        assert not failures, failures
-
-    @pytest.mark.parametrize("where", ["header", "body"])
-    def test_error_type_is_one_bounded_line(self, where: str) -> None:
-        hostile = "Evil\x1b[2J" + ("\nfake line" if where == "body" else "") + "x" * 5000
-        headers = {"x-amzn-errortype": hostile} if where == "header" else {}
-        body = json.dumps({"__type": "ns#" + hostile, "message": "m"} if where == "body" else {}).encode()
-        text = str(st._service_error(st._Response(418, headers, body), []))
-        assert text.isprintable() and len(text) < 1000
-
-    def test_id_token(self) -> None:
-        rng = random.Random(4006)
-        claims = {"sub": SESSION_ARN, "aud": "x", "iss": "y", "iat": 1, "exp": 2}
-        valid = fake_jwt(claims)
-        inputs: list[Any] = []
-        for _ in range(ROB_FUZZ_N // 3):
-            inputs.append(
-                rob_mutate_bytes(rng, valid.encode(), (b".", b"=", b"+", b"/", b"\x00")).decode("latin-1")
-            )
-            payload = json.dumps(rob_mutate_json(rng, claims)).encode()
-            inputs.append(f"e30.{b64url(payload)}.c2ln")
-            inputs.append(f"e30.{b64url(rob_mutate_bytes(rng, json.dumps(claims).encode()))}.")
-        inputs += [None, 5, b"a.b.c", ["a"], "", ".", "..", "...", "a.b.c.d"]
-
-        def parse(token: Any) -> None:
-            session, account = st._session_from_id_token(token)
-            assert re.fullmatch(r"\d{12}", account) and session.startswith("arn:aws")
-
-        failures = rob_fuzz(parse, inputs, (st.SigninTokenError, TypeError))
-        assert not failures, failures[:5]
-
-    def test_pem_keys(self) -> None:
-        rng = random.Random(4007)
-        key = st.DPoPKey.from_private_value(0xC0FFEE)
-        sec1_pem = key.to_pem()
-        pkcs8_pem = pem_armor("PRIVATE KEY", pkcs8_key_der(pem_decode(key.to_pem())[1]))
-        assert st.DPoPKey.from_pem(pkcs8_pem) == key
-        sec1_der = pem_decode(sec1_pem)[1]
-        pkcs8_der = pem_decode(pkcs8_pem)[1]
-        der_tokens = (
-            b"\x00",
-            b"\x30",
-            b"\x02",
-            b"\x04",
-            b"\x81",
-            b"\x82\xff\xff",
-            b"\xa0",
-            b"\xa1",
-            b"\xff" * 4,
-        )
-        inputs: list[Any] = []
-        for _ in range(ROB_FUZZ_N // 3):
-            inputs.append(pem_armor("EC PRIVATE KEY", rob_mutate_bytes(rng, sec1_der, der_tokens)))
-            inputs.append(pem_armor("PRIVATE KEY", rob_mutate_bytes(rng, pkcs8_der, der_tokens)))
-            text_tokens = (b"-----", b"\n", b"\r\n", b"=", b"==", b"BEGIN ", b"END ", b"\x00", b"\xff")
-            raw = rob_mutate_bytes(rng, rng.choice([sec1_pem, pkcs8_pem]).encode(), text_tokens)
-            inputs.append(raw if rng.random() < 0.5 else raw.decode("latin-1"))
-        inputs += [None, 5, ["pem"]]
-
-        def parse(pem: Any) -> None:
-            parsed = st.DPoPKey.from_pem(pem)
-            assert st.DPoPKey.from_pem(parsed.to_pem()) == parsed
-
-        failures = rob_fuzz(parse, inputs, (st.InvalidKeyError, TypeError))
-        assert not failures, failures[:5]
-
-    def test_jwks(self) -> None:
-        rng = random.Random(4008)
-        jwk = st.DPoPKey.from_private_value(12345).public_jwk
-        rsa = {"kty": "RSA", "e": "AQAB", "n": "sXch"}
-        inputs: list[Any] = list(rob_mutations(rng, jwk, ROB_FUZZ_N // 2))
-        inputs += list(rob_mutations(rng, rsa, ROB_FUZZ_N // 4))
-        for _ in range(ROB_FUZZ_N // 4):
-            raw = bytes(rng.randrange(256) for _ in range(rng.choice([31, 32, 33, 0, 64])))
-            name = rng.choice(["x", "y"])
-            text = b64url(raw) if rng.random() < 0.7 else rob_random_text(rng, 50)
-            inputs.append(dict(jwk, **{name: text}))
-        inputs += [None, [], "EC", {"kty": "EC"}]
-
-        def thumb(value: Any) -> None:
-            out = st.jwk_thumbprint(value)
-            assert re.fullmatch(r"[A-Za-z0-9_-]{43}", out)
-
-        failures = rob_fuzz(thumb, inputs, (st.InvalidKeyError, TypeError))
-        assert not failures, failures[:5]
-
-    def test_cache_files(self, tmp_path: Path) -> None:
-        rng = random.Random(4009)
-        key = st.DPoPKey.from_private_value(777)
-        entry = {
-            "accessToken": {
-                "accessKeyId": "ASIAX",
-                "secretAccessKey": "sk",
-                "sessionToken": "st",
-                "accountId": ACCOUNT,
-                "expiresAt": "2030-01-01T00:00:00Z",
-            },
-            "tokenType": TOKEN_TYPE,
-            "clientId": st.SAME_DEVICE_CLIENT_ID,
-            "refreshToken": "rt-x",
-            "idToken": fake_jwt({"sub": SESSION_ARN}),
-            "dpopKey": key.to_pem(),
-        }
-        stamps = [
-            "2030-01-01T00:00:00.123456789Z",
-            "2030-01-01 00:00:00+05:30",
-            "2030-01-01T00:00:00-0800",
-            "2030-02-30T00:00:00Z",
-            "2030-01-01T25:00:00Z",
-            "2030-01-01T00:00:00+24:00",
-            "0000-01-01T00:00:00Z",
-            "2030-1-1T0:0:0Z",
-            "2030-01-01",
-            " 2030-01-01T00:00:00Z\n",
-        ]
-        path = tmp_path / "entry.json"
-        blobs = []
-        for _ in range(ROB_FUZZ_N // 2):
-            mutated = rob_mutate_json(rng, entry)
-            if (
-                rng.random() < 0.3
-                and isinstance(mutated, dict)
-                and isinstance(mutated.get("accessToken"), dict)
-            ):
-                mutated["accessToken"]["expiresAt"] = rng.choice(stamps)
-            blobs.append(json.dumps(mutated).encode())
-        blobs += [rob_mutate_bytes(rng, json.dumps(entry).encode()) for _ in range(ROB_FUZZ_N // 2)]
-
-        def read(raw: bytes) -> None:
-            path.write_bytes(raw)
-            got = st._read_entry(str(path), "login", wait=0)
-            creds = st.Credentials._from_entry(got, SESSION_ARN)
-            creds.seconds_left()
-
-        failures = rob_fuzz(read, blobs, (st.LoginRequiredError,))
-        assert not failures, failures[:5]
-
-    def test_cache_files_through_the_cli(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        rng = random.Random(4010)
-        path = write_session(aws_env, fake, expires_in=60)
-        valid = path.read_bytes()
-        entry = json.loads(valid)
-        for i in range(30):
-            mutated = (
-                rob_mutate_bytes(rng, valid) if i % 2 else json.dumps(rob_mutate_json(rng, entry)).encode()
-            )
-            path.write_bytes(mutated)
-            code, out, err = run_main(["credentials", "--timeout", "2"])
-            assert code in (0, 3), (mutated[:200], err)
-            assert "Traceback" not in err
-            if code:
-                rob_check_error_output(err, debug=False, login=True)
-                assert out == ""
-            else:
-                # AccountId: when the entry has one.
-                assert set(json.loads(out)) - {"AccountId"} == set(PROCESS_KEYS) - {"AccountId"}
-
-    def test_config_files(self, tmp_path: Path) -> None:
-        rng = random.Random(4011)
-        pool = [
-            "[default]",
-            "[profile dev]",
-            "[ profile  dev ]",
-            "[profile dev] ; c",
-            "[sso-session s]",
-            "region = us-east-1",
-            "login_session = arn:aws:iam::123456789012:user/A",
-            "  nested = 1",
-            "\tkey = tab",
-            "key=value",
-            "key",
-            "= value",
-            "# comment",
-            "; comment",
-            "[",
-            "]",
-            "[]",
-            "[profile",
-            "",
-            "   ",
-            "\ufeff[default]",
-            "k = v = w",
-            "\x00",
-            "\r",
-            "[profile a]b",
-        ]
-        path = tmp_path / "config"
-        names = ["default", "dev", "a", "new", "x y", "[x]", "\x00", ""]
-        safe_names = ("default", "dev", "new")
-        cases = []
-        for _ in range(ROB_FUZZ_N // 2):
-            lines = [rng.choice(pool) for _ in range(rng.randint(0, 12))]
-            raw = rng.choice(["\n", "\r\n"]).join(lines).encode()
-            if rng.random() < 0.3:
-                raw = rob_mutate_bytes(rng, raw, (b"\n", b"[", b"]", b"=", b"\xff", b"\xef\xbb\xbf"))
-            cases.append((raw, rng.choice(names), rng.choice(["login_session", "region", "k", "nested"])))
-
-        def edit(case: tuple[bytes, str, str]) -> None:
-            raw, name, key = case
-            path.write_bytes(raw)
-            cfg = st._ConfigFile(str(path))
-            before = cfg.profile(name)
-            assert before is None or isinstance(before, dict)
-            cfg.set(name, key, "v-1")
-            if name in safe_names:
-                assert (cfg.profile(name) or {}).get(key) == "v-1", cfg.lines
-                cfg.save()
-                assert (st._ConfigFile(str(path)).profile(name) or {}).get(key) == "v-1"
-
-        failures = rob_fuzz(edit, cases, (st.ConfigError,))
-        assert not failures, failures[:5]
-
-    def test_config_duplicate_key(self, tmp_path: Path) -> None:
-        """A duplicated key in a section: set() must change the value profile() reads."""
-        path = tmp_path / "config"
-        path.write_text("[default]\nregion = a\nregion = b\n")
-        cfg = st._ConfigFile(str(path))
-        cfg.set("default", "region", "c")
-        assert cfg.profile("default") == {"region": "c"}
-
-    @pytest.mark.parametrize("char", ["\x0b", "\x0c", "\x1c", "\x85", "\u2028"])
-    def test_config_other_lines_kept_byte_for_byte(self, tmp_path: Path, char: str) -> None:
-        """§10: every other line stays as it was, whatever characters it holds."""
-        path = tmp_path / "config"
-        original = f"[profile other]\nnote = a{char}b\n".encode()
-        path.write_bytes(original)
-        cfg = st._ConfigFile(str(path))
-        cfg.set("default", "login_session", SESSION_ARN)
-        cfg.save()
-        assert path.read_bytes().startswith(original)
-
-    def test_remote_codes(self) -> None:
-        rng = random.Random(4012)
-        state = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        query = f"state={state}&code=c0de-123"
-        valid = base64.b64encode(query.encode()).decode()
-        assert st._decode_remote_code(valid, state) == "c0de-123"
-        b64_tokens = (b"=", b"==", b"+", b"/", b"-", b"_", b" ", b"\n", b"\x00", b"\xc3\xa9")
-        inputs: list[str] = []
-        for _ in range(ROB_FUZZ_N // 3):
-            inputs.append(rob_mutate_bytes(rng, valid.encode(), b64_tokens).decode("latin-1"))
-            mutated = rob_mutate_bytes(
-                rng, query.encode(), (b"&", b"=", b"%", b"%ff", b"code=", b"state=", b";")
-            )
-            inputs.append(base64.b64encode(mutated).decode())
-            inputs.append(rob_random_text(rng, 80))
-
-        def decode(text: str) -> None:
-            code = st._decode_remote_code(text, state)
-            assert isinstance(code, str) and code
-
-        failures = rob_fuzz(decode, inputs, (st.ParamValidationError,))
-        assert not failures, failures[:5]
-
-    def test_callback_query_strings(self) -> None:
-        rng = random.Random(4013)
-        with callback_server() as (server, state):
-            tokens = (
-                b"?",
-                b"&",
-                b"=",
-                b"%",
-                b"%zz",
-                b"%ff",
-                b"state=",
-                b"code=",
-                b"error=x",
-                b"\x00",
-                b"\xff",
-                b" ",
-                b"\r\n",
-                b"HTTP/1.1",
-                b"/oauth/callback",
-            )
-            valid = b"GET /oauth/callback?state=wrong&code=abc HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
-            answered = 0
-            for _ in range(300):
-                reply = rob_raw_http(server.port, rob_mutate_bytes(rng, valid, tokens))
-                answered += bool(reply)  # a status line, or an HTTP/0.9 page
-                assert server.result is None
-            assert answered > 250  # it keeps answering
-            real_callback(server, state)
-
-
-# Edge inputs: id -> bytes.  Every parser gets every one.
-ROB_EDGE_INPUTS = [
-    pytest.param(raw, id=name)
-    for name, raw in {
-        "empty": b"",
-        "huge-3MiB": b"{" + b'"a":"' + b"x" * (3 << 20) + b'"}',
-        "nested-100000": b"[" * 100000,
-        "nested-objects-100000": b'{"a":' * 100000,
-        "nul-bytes": b"\x00" * 64,
-        "nul-in-key": b'{"accessToken\x00": 1}',
-        "invalid-utf8": b"\xff\xfe\xc3\x28\xed\xa0\x80",
-        "utf8-bom": b"\xef\xbb\xbf{}",
-        "bad-padding": b"YWJj=",
-        "excess-padding": b"YWJjZA===",
-        "huge-float": b"1e99999",
-        "huge-int": b"9" * 5000,
-    }.items()
-]
-
-
-def rob_edge_parsers(
-    tmp: Path,
-) -> dict[str, tuple[Callable[[bytes], object], tuple[type[BaseException], ...]]]:
-    entry_path = tmp / "entry.json"
-    config_path = tmp / "config"
-
-    def read_entry(raw: bytes) -> object:
-        entry_path.write_bytes(raw)
-        return st._read_entry(str(entry_path), "login", wait=0)
-
-    def config(raw: bytes) -> object:
-        config_path.write_bytes(raw)
-        cfg = st._ConfigFile(str(config_path))
-        cfg.set("default", "region", "us-east-1")
-        return cfg.profile("default")
-
-    def text(raw: bytes) -> str:
-        return raw.decode("latin-1")
-
-    return {
-        "token-response": (
-            lambda raw: st.SigninClient._parse(st._Response(200, {}, raw)),
-            (st.InvalidResponseError,),
-        ),
-        "error-body": (lambda raw: st._service_error(st._Response(400, {}, raw), []), ()),
-        "id-token": (lambda raw: st._session_from_id_token(f"e30.{text(raw)}.c2ln"), (st.SigninTokenError,)),
-        "id-token-b64": (
-            lambda raw: st._session_from_id_token(f"e30.{b64url(raw)}.c2ln"),
-            (st.SigninTokenError,),
-        ),
-        "pem": (st.DPoPKey.from_pem, (st.InvalidKeyError,)),
-        "pem-body": (
-            lambda raw: st.DPoPKey.from_pem(pem_armor("EC PRIVATE KEY", raw)),
-            (st.InvalidKeyError,),
-        ),
-        "jwk": (
-            lambda raw: st.jwk_thumbprint({"kty": "EC", "crv": "P-256", "x": text(raw), "y": text(raw)}),
-            (st.InvalidKeyError,),
-        ),
-        "cache-file": (read_entry, (st.LoginRequiredError,)),
-        "config-file": (config, (st.ConfigError,)),
-        "remote-code": (lambda raw: st._decode_remote_code(text(raw), "s"), (st.ParamValidationError,)),
-        "remote-code-b64": (
-            lambda raw: st._decode_remote_code(base64.b64encode(raw).decode(), "s"),
-            (st.ParamValidationError,),
-        ),
-    }
-
-
-ROB_EDGE_PARSER_NAMES = list(rob_edge_parsers(Path("/nonexistent")))
-
-
-class TestHostileEdgeCases:
-    """Hand-written hostile inputs for every parser of outside data (PROTOCOL.md §4-§11):
-    empty, huge, deeply nested, NUL bytes, invalid UTF-8, bad base64 padding, points off the
-    curve and private scalars out of range."""
-
-    @pytest.mark.parametrize("raw", ROB_EDGE_INPUTS)
-    @pytest.mark.parametrize("parser", ROB_EDGE_PARSER_NAMES)
-    def test_edge_input(self, tmp_path: Path, parser: str, raw: bytes) -> None:
-        fn, allowed = rob_edge_parsers(tmp_path)[parser]
-        failures = rob_fuzz(fn, [raw], allowed)
-        assert not failures, failures
-
-    @pytest.mark.parametrize(
-        ("d_bytes", "what"),
-        [
-            (b"\x00" * 32, "zero"),
-            (b"\x00", "zero-short"),
-            (P256_N.to_bytes(32, "big"), "n"),
-            ((P256_N + 1).to_bytes(32, "big"), "n+1"),
-            (b"\xff" * 32, "2^256-1"),
-            (b"", "empty"),
-            (b"\x01" * 33, "33-bytes"),
-        ],
-    )
-    def test_pem_scalar_out_of_range(self, d_bytes: bytes, what: str) -> None:
-        with pytest.raises(st.InvalidKeyError):
-            st.DPoPKey.from_pem(pem_armor("EC PRIVATE KEY", sec1_key_der(d=d_bytes, public=False)))
-
-    @pytest.mark.parametrize("d", [0, -1, P256_N, P256_N + 5, 2**256])
-    def test_private_value_out_of_range(self, d: int) -> None:
-        with pytest.raises(st.InvalidKeyError):
-            st.DPoPKey.from_private_value(d)
-
-    @pytest.mark.parametrize(
-        "point",
-        [
-            b"\x04" + (1).to_bytes(32, "big") + (1).to_bytes(32, "big"),  # off the curve
-            b"\x04" + P256_P.to_bytes(32, "big") + (0).to_bytes(32, "big"),  # x = p, out of the field
-            b"\x04" + b"\x00" * 64,  # (0, 0)
-            b"\x02" + b"\x11" * 64,  # not uncompressed
-        ],
-        ids=["off-curve", "x-equals-p", "zero", "compressed-tag"],
-    )
-    def test_pem_public_point_rejected(self, point: bytes) -> None:
-        good = st.DPoPKey.from_private_value(99)
-        with pytest.raises(st.InvalidKeyError):
-            st.DPoPKey.from_pem(
-                pem_armor("EC PRIVATE KEY", sec1_key_der(d=(99).to_bytes(32, "big"), point=point))
-            )
-        # The other, valid key's point with this scalar: a mismatch, also refused.
-        other = st.DPoPKey.from_private_value(100).public_jwk
-        mismatched = b"\x04" + b64url_decode(other["x"]) + b64url_decode(other["y"])
-        with pytest.raises(st.InvalidKeyError):
-            st.DPoPKey.from_pem(
-                pem_armor("EC PRIVATE KEY", sec1_key_der(d=(99).to_bytes(32, "big"), point=mismatched))
-            )
-        assert st.DPoPKey.from_pem(good.to_pem()) == good
-
-    @pytest.mark.parametrize(
-        "coords",
-        [
-            ((1).to_bytes(32, "big"), (1).to_bytes(32, "big")),
-            (P256_P.to_bytes(32, "big"), (0).to_bytes(32, "big")),
-            (b"\x00" * 32, b"\x00" * 32),
-        ],
-        ids=["off-curve", "x-equals-p", "zero"],
-    )
-    def test_jwk_point_rejected(self, coords: tuple[bytes, bytes]) -> None:
-        jwk = {"kty": "EC", "crv": "P-256", "x": b64url(coords[0]), "y": b64url(coords[1])}
-        with pytest.raises(st.InvalidKeyError):
-            st.jwk_thumbprint(jwk)
-
-    @pytest.mark.parametrize("suffix", ["=", "==", "A", "+", "/", " ", "\n"])
-    def test_jwk_bad_base64(self, suffix: str) -> None:
-        jwk = st.DPoPKey.from_private_value(5).public_jwk
-        with pytest.raises(st.InvalidKeyError):
-            st.jwk_thumbprint(dict(jwk, x=jwk["x"] + suffix))
-
-    @pytest.mark.parametrize("mutation", ["drop-padding", "extra-padding", "inner-padding", "bad-char"])
-    def test_pem_bad_base64(self, mutation: str) -> None:
-        pem = st.DPoPKey.from_private_value(7).to_pem()
-        lines = pem.splitlines()
-        body = "".join(lines[1:-1])
-        assert body.endswith("=")
-        body = {
-            "drop-padding": body.rstrip("="),
-            "extra-padding": body + "==",
-            "inner-padding": body[:10] + "=" + body[10:],
-            "bad-char": body[:10] + "*" + body[10:],
-        }[mutation]
-        with pytest.raises(st.InvalidKeyError):
-            st.DPoPKey.from_pem(f"{lines[0]}\n{body}\n{lines[-1]}\n")
-
-    @pytest.mark.parametrize("stamp", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+01:00"])
-    def test_cache_timestamp_out_of_datetime_range(self, tmp_path: Path, stamp: str) -> None:
-        path = tmp_path / "entry.json"
-        entry = {
-            "accessToken": {
-                "accessKeyId": "a",
-                "secretAccessKey": "b",
-                "sessionToken": "c",
-                "expiresAt": stamp,
-            },
-            "refreshToken": "r",
-            "dpopKey": "k",
-            "clientId": "c",
-        }
-        path.write_text(json.dumps(entry))
-        failures = rob_fuzz(
-            lambda p: st._read_entry(p, "login", wait=0), [str(path)], (st.LoginRequiredError,)
-        )
-        assert not failures, failures
-
-    def test_cli_cache_timestamp_out_of_range(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        path = write_session(aws_env, fake)
-        entry = json.loads(path.read_text())
-        entry["accessToken"]["expiresAt"] = "9999-12-31T23:59:59-05:00"
-        path.write_text(json.dumps(entry))
-        result = run_cli(["credentials"], aws_env)
-        assert result.returncode == 3, result.stderr
-        assert "Traceback" not in result.stderr
-
-
-# --------------------------------------------------------------------------
-# 3: secrets
-# --------------------------------------------------------------------------
-
-
-def rob_key_secrets(pem: str) -> set[str]:
-    """The private parts of a PEM: its base64 body (whole and each line), d in hex and decimal."""
-    lines = pem.strip().splitlines()[1:-1]
-    der = base64.b64decode("".join(lines))
-    d = int.from_bytes(der[7:39], "big")
-    return {"".join(lines), *lines, format(d, "064x"), format(d, "x"), format(d, "X"), str(d)}
-
-
-def rob_leaks(text: str, secrets_: set[str]) -> list[str]:
-    return sorted(s for s in secrets_ if s and s in text)
-
-
-class TestSecrets:
-    """PROTOCOL.md §5, §7, §9, §12: secret values (secret key, session token, refresh token,
-    DPoP private key, auth code, PKCE verifier) never reach stderr, --debug output, repr()/str()
-    of any object or exception; stdout only where printing them is the command's purpose."""
-
-    def test_no_secret_leaks(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-    ) -> None:
-        d = int.from_bytes(hashlib.sha256(b"robust secret dpop key").digest(), "big") % (P256_N - 1) + 1
-        key = st.DPoPKey.from_private_value(d)
-        secret_key = "ROBSECRETKEY" + uuid.uuid4().hex
-        session_token = "ROBSESSIONTOKEN" + uuid.uuid4().hex
-        expires = iso_stamp(time.time() + 3600)
-        path = write_session(
-            aws_env,
-            fake,
-            key=key,
-            extra={
-                "accessToken": {
-                    "accessKeyId": "ASIAROBSECRETS",
-                    "secretAccessKey": secret_key,
-                    "sessionToken": session_token,
-                    "accountId": ACCOUNT,
-                    "expiresAt": expires,
-                }
-            },
-        )
-        secrets_: set[str] = {secret_key, session_token, *rob_key_secrets(key.to_pem())}
-        assert format(d, "064x") in secrets_
-        outputs: list[tuple[str, str]] = []  # (where, text) that must hold no secret
-
-        def harvest() -> None:
-            if path.exists():
-                entry = json.loads(path.read_text())
-                secrets_.update(
-                    {
-                        entry["refreshToken"],
-                        entry["accessToken"]["secretAccessKey"],
-                        entry["accessToken"]["sessionToken"],
-                    }
-                )
-                secrets_.update(rob_key_secrets(entry["dpopKey"]))
-            for record in fake.token_calls():
-                body = record.get("json") or {}
-                secrets_.update(v for k, v in body.items() if k in ("code", "codeVerifier", "refreshToken"))
-            secrets_.update(fake.codes)
-            secrets_.update(fake.refresh_tokens)
-
-        def run(args: list[str], *, stdout_ok: bool = False, stdin_text: str = "") -> tuple[int, str, str]:
-            code, out, err = run_main(args, stdin_text)
-            captured = capsys.readouterr()
-            outputs.append((f"{args} stderr", err + captured.err))
-            if not stdout_ok:
-                outputs.append((f"{args} stdout", out + captured.out))
-            harvest()
-            return code, out, err
-
-        def current_refresh_token() -> str:
-            return str(json.loads(path.read_text())["refreshToken"])
-
-        harvest()
-        # Successful commands.
-        for fmt in ("process", "env", "env-no-export", "powershell", "windows-cmd", "fish", "json"):
-            code, out, _ = run(["credentials", "--format", fmt], stdout_ok=True)
-            assert code == 0 and secret_key in out  # the command's purpose
-        for args in (
-            ["status"],
-            ["status", "--json"],
-            ["refresh"],
-            ["refresh", "--force"],
-            ["refresh", "--force", "--debug"],
-            ["credentials", "--debug"],
-        ):
-            code, _, err = run(args, stdout_ok=args[0] == "credentials")
-            assert code == 0, err
-        # Refresh failures, the fake echoing the refresh token in its error messages.
-        for status, debug in ((400, False), (400, True), (403, True), (500, True)):
-            token = current_refresh_token()
-            echo = {
-                "error": "INVALID_REQUEST",
-                "message": f"refresh token {token} is invalid",
-                "error_description": token,
-                "Message": token,
-            }
-            fake.faults = [("raw", status, json.dumps(echo).encode(), "application/json")] * 3
-            code, _, err = run(["refresh", "--force", "--timeout", "2"] + (["--debug"] if debug else []))
-            assert code in (1, 3) and "refresh token *** is invalid" in err, err
-            fake.faults = []
-        fake.faults = [
-            ("raw", 200, json.dumps({"accessToken": current_refresh_token()}).encode(), "application/json")
-        ]
-        code, _, err = run(["refresh", "--force", "--debug"])
-        assert code == 1, err
-        # Code redemption through the token command: success, echoing failures, invalid input.
-        key_file = tmp_path / "key.pem"
-        key_file.write_text(key.to_pem())
-        for outcome in ("ok", "echo", "echo-debug", "bad-verifier"):
-            request, code_value, verifier = code_request(fake, ROB_REDIRECT_URI)
-            if outcome.startswith("echo"):
-                message = f"code {code_value} with verifier {verifier} rejected"
-                fake.faults = [
-                    (
-                        "raw",
-                        400,
-                        json.dumps({"error": "INVALID_REQUEST", "message": message}).encode(),
-                        "application/json",
-                    )
-                ]
-            sent_verifier = verifier + ("!" if outcome == "bad-verifier" else "")
-            args = token_code_argv(fake.url, key_file, code_value, sent_verifier, ROB_REDIRECT_URI)
-            secrets_.update({code_value, verifier})
-            code, out, err = run(
-                args + (["--debug"] if outcome == "echo-debug" else []), stdout_ok=outcome == "ok"
-            )
-            assert code == {"ok": 0, "echo": 1, "echo-debug": 1, "bad-verifier": 2}[outcome], err
-            if outcome == "ok":
-                issued = json.loads(out)["accessToken"]
-                secrets_.update({issued["secretAccessKey"], issued["sessionToken"]})
-                secrets_.add(json.loads(out)["refreshToken"])
-            fake.faults = []
-        token = fake.seed_session(key)
-        secrets_.add(token)
-        fake.faults = [
-            ("raw", 400, json.dumps({"error": "INVALID_REQUEST", "message": token}).encode(), "text/plain")
-        ]
-        code, _, err = run([*token_refresh_argv(fake.url, key_file, token), "--debug"])
-        assert code == 1 and "***" in err, err
-        input_json = json.dumps(
-            {
-                "clientId": st.SAME_DEVICE_CLIENT_ID,
-                "grantType": "refresh_token",
-                "refreshToken": token,
-                "code": "x" * 600,
-            }
-        )
-        code, _, err = run(
-            ["token", "--endpoint-url", fake.url, "--dpop-key", str(key_file), "--input-json", "-"],
-            stdin_text=input_json,
-        )
-        assert code == 2, err
-        # Cross-device login in a real process (--debug), then a failing one echoing the code.
-        for fail in (False, True):
-            if fail:
-                fake.faults = [("pass",)]  # placeholder, replaced once the code is known
-            with login_process(["login", "--remote", "--debug", "--yes"], aws_env, pipe_stdin=True) as h:
-                status, pasted = browser_follow(login_url(h))
-                assert status == 200
-                got = dict(urllib.parse.parse_qsl(base64.b64decode(pasted).decode()))
-                secrets_.add(got["code"])
-                if fail:
-                    fake.faults = [
-                        (
-                            "raw",
-                            400,
-                            json.dumps(
-                                {"error": "INVALID_REQUEST", "message": f"bad {got['code']}"}
-                            ).encode(),
-                            "application/json",
-                        )
-                    ]
-                rc, out, err = login_finish(h, pasted + "\n", timeout=30)
-            assert rc == (1 if fail else 0), err
-            harvest()
-            outputs.append((f"login fail={fail} stderr", err))
-            outputs.append((f"login fail={fail} stdout", out))
-            fake.faults = []
-        # exec: the child's environment holds the credentials (its purpose), stderr does not.
-        result = run_cli(
-            [
-                "exec",
-                "--static",
-                "--",
-                sys.executable,
-                "-c",
-                "import os; print(os.environ['AWS_SECRET_ACCESS_KEY'])",
-            ],
-            aws_env,
-        )
-        assert result.returncode == 0, result.stderr
-        harvest()
-        assert result.stdout.strip() == json.loads(path.read_text())["accessToken"]["secretAccessKey"]
-        outputs.append(("exec stderr", result.stderr))
-        for args in (["logout", "--debug"], ["status"], ["credentials"], ["pkce"]):
-            run(args, stdout_ok=args[0] == "pkce")
-        # repr()/str() of every object that holds a secret.
-        request, code_value, verifier = code_request(fake, ROB_REDIRECT_URI)
-        refresh_body = st.CreateOAuth2TokenRequestBody(
-            client_id=st.SAME_DEVICE_CLIENT_ID, grant_type="refresh_token", refresh_token=token
-        )
-        response_raw = rob_token_body(
-            accessToken={"accessKeyId": "A", "secretAccessKey": secret_key, "sessionToken": session_token},
-            refreshToken=token,
-        )
-        response = st.SigninClient._parse(st._Response(200, {}, response_raw))
-        pkce = st.generate_pkce()
-        secrets_.update({code_value, verifier, pkce.code_verifier})
-        objects: list[Any] = [
-            st.AccessToken("A", secret_key, session_token),
-            st.Credentials("A", secret_key, session_token, datetime.datetime.now(datetime.timezone.utc)),
-            request,
-            request.token_input,
-            refresh_body,
-            st.CreateOAuth2TokenRequest(refresh_body),
-            response,
-            response.token_output,
-            response.token_output.access_token,
-            pkce,
-            key,
-            st._Response(200, {}, response_raw),
-            st.SigninClient(endpoint_url=fake.url),
-        ]
-        # Every exception: service errors echoing secrets, invalid input holding them.
-        errors: list[BaseException] = []
-        client = st.SigninClient(endpoint_url=fake.url, sleep=lambda s: None)
-        for req, echo in (
-            (st.CreateOAuth2TokenRequest(refresh_body), token),
-            (request, f"{code_value} {verifier}"),
-        ):
-            for status in (400, 401, 429, 500):
-                body = json.dumps({"error": "INVALID_REQUEST", "message": echo, "error_description": echo})
-                fake.faults = [("raw", status, body.encode(), "application/json")] * 3
-                try:
-                    client.create_oauth2_token(req, key)
-                except st.SigninTokenError as exc:
-                    errors.append(exc)
-                fake.faults = []
-        invalid: list[Callable[[], object]] = [
-            lambda: st.CreateOAuth2TokenRequestBody(
-                client_id=st.SAME_DEVICE_CLIENT_ID,
-                grant_type="refresh_token",
-                refresh_token=token * (CORE_MAX_TOKEN // len(token) + 1),
-            ),
-            lambda: st.CreateOAuth2TokenRequestBody(
-                client_id=st.SAME_DEVICE_CLIENT_ID,
-                grant_type="authorization_code",
-                code=code_value * 100,
-                redirect_uri=ROB_REDIRECT_URI,
-                code_verifier=verifier,
-            ),
-            lambda: st.CreateOAuth2TokenRequestBody(
-                client_id=st.SAME_DEVICE_CLIENT_ID,
-                grant_type="authorization_code",
-                code=code_value,
-                redirect_uri=ROB_REDIRECT_URI,
-                code_verifier=verifier + "!",
-            ),
-            lambda: st.CreateOAuth2TokenRequestBody.from_dict(
-                {"clientId": token, "grantType": "refresh_token", "refreshToken": token}
-            ),
-            lambda: st.pkce_challenge(verifier + "\x00"),
-            lambda: st.AccessToken("", secret_key, session_token),
-            lambda: st.CreateOAuth2TokenResponseBody.from_dict(
-                {
-                    "accessToken": {
-                        "accessKeyId": "a",
-                        "secretAccessKey": secret_key,
-                        "sessionToken": session_token,
-                    },
-                    "tokenType": "t",
-                    "expiresIn": 0,
-                }
-            ),
-            lambda: st.SigninClient._parse(st._Response(200, {}, response_raw[:-5])),
-            lambda: st.DPoPKey.from_pem(key.to_pem().replace("EC PRIVATE", "RSA PRIVATE")),
-            lambda: st.DPoPKey.from_pem(
-                pem_armor(
-                    "EC PRIVATE KEY", sec1_key_der(d=d.to_bytes(32, "big"), point=b"\x04" + b"\x01" * 64)
-                )
-            ),
-            lambda: st.DPoPKey.from_private_value(d + P256_N),
-            lambda: st._decode_remote_code(
-                base64.b64encode(f"state=x&code={code_value}".encode()).decode(), "y"
-            ),
-            lambda: st._decode_remote_code(f"{code_value}{verifier}", "y"),
-            lambda: st._read_entry(str(tmp_path / "missing.json"), "login", wait=0),
-        ]
-        broken = tmp_path / "broken.json"
-        broken.write_text(json.dumps({"accessToken": {"secretAccessKey": secret_key}, "refreshToken": token}))
-        invalid.append(lambda: st._read_entry(str(broken), "login", wait=0))
-        for make in invalid:
-            try:
-                make()
-            except (st.SigninTokenError, TypeError, ValueError) as exc:
-                errors.append(exc)
-            else:
-                raise AssertionError("expected an error")
-        assert len(errors) == 8 + len(invalid)
-        for obj in objects:
-            outputs.append((f"repr {type(obj).__name__}", repr(obj) + str(obj)))
-        for exc in errors:
-            text = (
-                repr(exc) + str(exc) + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-            )
-            outputs.append((f"exception {type(exc).__name__}", text))
-        # The verdict, against every secret seen anywhere.
-        assert len(secrets_) > 30
-        leaks = [(where, rob_leaks(text, secrets_)) for where, text in outputs]
-        assert [leak for leak in leaks if leak[1]] == []
-
-    def test_refresh_token_echoed_in_error_member(self, fake: FakeSignin) -> None:
-        key = st.DPoPKey.generate()
-        request = refresh_request(fake, key)
-        token = request.token_input.refresh_token
-        assert token is not None
-        fake.faults = [
-            ("raw", 400, json.dumps({"error": token, "message": "no"}).encode(), "application/json")
-        ]
-        with pytest.raises(st.ServiceError) as info:
-            st.SigninClient(endpoint_url=fake.url).create_oauth2_token(request, key)
-        assert token not in str(info.value)
-
-
-# --------------------------------------------------------------------------
-# 4: clock skew
-# --------------------------------------------------------------------------
-
-
-def rob_skew_seconds(stderr: str) -> int:
-    m = re.search(r"clock is off by (\d+) seconds", stderr)
-    assert m, stderr
-    return int(m.group(1))
-
-
-class TestClockSkew:
-    """PROTOCOL.md §11 ("a wrong local clock has caused expired errors") and §6 (iat): a
-    proof refused as expired by a server whose Date is more than 60 s away is retried once
-    with iat corrected, the user is told, and expiry times follow the server's clock."""
-
-    @pytest.mark.parametrize("offset", [600, -600])
-    def test_refresh(self, fake: FakeSignin, aws_env: dict[str, str], offset: int) -> None:
-        fake.clock_offset = offset
-        path = write_session(aws_env, fake)
-        result = run_cli(["refresh", "--force"], aws_env)
-        assert result.returncode == 0, result.stderr
-        done = time.time()
-        assert 595 <= rob_skew_seconds(result.stderr) <= 605
-        assert ("behind" if offset > 0 else "ahead of") in result.stderr
-        calls = fake.token_calls()
-        assert len(calls) == 2 and all(c["grant"] == "refresh_token" for c in calls)
-        first, second = (proof_claims(c) for c in calls)
-        assert abs(first["iat"] - calls[0]["time"]) <= 5
-        assert abs(second["iat"] - (calls[1]["time"] + offset)) <= 5
-        assert first["jti"] != second["jti"]
-        assert abs(cached_expiry(path) - (done + offset + fake.expires_in)) <= 5
-        assert json.loads(path.read_text())["refreshToken"] in fake.refresh_tokens
-
-    @pytest.mark.parametrize("offset", [600, -600])
-    def test_code_redemption_token_command(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, offset: int
-    ) -> None:
-        fake.clock_offset = offset
-        key_file = tmp_path / "key.pem"
-        key_file.write_text(st.DPoPKey.generate().to_pem())
-        _, code_value, verifier = code_request(fake, ROB_REDIRECT_URI)
-        result = run_cli(token_code_argv(fake.url, key_file, code_value, verifier, ROB_REDIRECT_URI), aws_env)
-        assert result.returncode == 0, result.stderr
-        assert 595 <= rob_skew_seconds(result.stderr) <= 605
-        assert len(fake.token_calls()) == 2
-        assert json.loads(result.stdout)["idToken"]
-
-    @pytest.mark.parametrize("offset", [600, -600])
-    def test_code_redemption_login(self, fake: FakeSignin, aws_env: dict[str, str], offset: int) -> None:
-        fake.clock_offset = offset
-        env = login_env(aws_env, fake)
-        with login_process(["login", "--remote"], env, pipe_stdin=True) as h:
-            status, pasted = browser_follow(login_url(h))
-            assert status == 200
-            rc, _, err = login_finish(h, pasted + "\n", timeout=30)
-        done = time.time()
-        assert rc == 0, err
-        assert 595 <= rob_skew_seconds(err) <= 605
-        assert len(fake.token_calls("authorization_code")) == 2
-        cache = cache_path(env)
-        assert abs(cached_expiry(cache) - (done + offset + fake.expires_in)) <= 5
-
-    @pytest.mark.parametrize("grant", ["refresh", "code"])
-    def test_api_reports_offset(self, fake: FakeSignin, grant: str) -> None:
-        fake.clock_offset = 600
-        offsets: list[float] = []
-        client = st.SigninClient(endpoint_url=fake.url, on_clock_skew=offsets.append, sleep=lambda s: None)
-        key = st.DPoPKey.generate()
-        request = (
-            refresh_request(fake, key) if grant == "refresh" else code_request(fake, ROB_REDIRECT_URI)[0]
-        )
-        client.create_oauth2_token(request, key)
-        assert len(offsets) == 1 and 595 <= offsets[0] <= 605
-        assert 595 <= client.clock_offset <= 605
-        assert abs(client.now() - fake.now()) <= 5
-        assert len(fake.token_calls()) == 2
-
-    @pytest.mark.parametrize(
-        ("offset", "fault", "exit_code"),
-        [
-            (30, ("status", 401, "AccessDeniedException", "TOKEN_EXPIRED"), 3),
-            (-45, ("status", 401, "AccessDeniedException", "TOKEN_EXPIRED"), 3),
-            (600, ("status", 403, "AccessDeniedException", "INSUFFICIENT_PERMISSIONS"), 1),
-            (600, ("status", 403, "AccessDeniedException", "USER_CREDENTIALS_CHANGED"), 3),
-            (30, None, 0),
-        ],
-        ids=["30s-expired", "-45s-expired", "600s-permissions", "600s-credentials-changed", "30s-ok"],
-    )
-    def test_no_skew_retry(
-        self,
-        fake: FakeSignin,
-        aws_env: dict[str, str],
-        offset: int,
-        fault: tuple[Any, ...] | None,
-        exit_code: int,
-    ) -> None:
-        fake.clock_offset = offset
-        path = write_session(aws_env, fake)
-        before = path.read_bytes()
-        fake.faults = [fault] if fault else []
-        result = run_cli(["refresh", "--force"], aws_env)
-        assert result.returncode == exit_code, result.stderr
-        assert "clock" not in result.stderr
-        assert len(fake.token_calls()) == 1
-        if fault:
-            assert path.read_bytes() == before
-
-    def test_only_one_skew_retry(self, fake: FakeSignin) -> None:
-        """A server that keeps refusing: one corrected retry, then the error."""
-        fake.clock_offset = 600
-        fake.faults = [("pass",), ("status", 401, "AccessDeniedException", "TOKEN_EXPIRED")]
-        client = st.SigninClient(endpoint_url=fake.url, sleep=lambda s: None)
-        key = st.DPoPKey.generate()
-        with pytest.raises(st.AccessDeniedException):
-            client.create_oauth2_token(code_request(fake, ROB_REDIRECT_URI)[0], key)
-        assert len(fake.token_calls()) == 2
-
-    def test_warning_goes_to_main_stderr(
-        self, fake: FakeSignin, aws_env: dict[str, str], capsys: pytest.CaptureFixture[str]
-    ) -> None:
-        fake.clock_offset = 600
-        write_session(aws_env, fake)
-        code, _, err = run_main(["refresh", "--force"])
-        capsys.readouterr()
-        assert code == 0
-        assert "clock is off" in err
-
-
-# --------------------------------------------------------------------------
-# 5: crash safety
-# --------------------------------------------------------------------------
-
-ROB_DRIVER = """\
-import os, sys
-sys.path.insert(0, sys.argv[1])
-import argparse, email.utils, fcntl, http.client, json, urllib.request  # what a refresh imports
-import signin_token
-signin_token.DPoPKey.from_private_value(1)  # builds the fixed-base table once, before forking
-for line in sys.stdin:
-    pid = os.fork()
-    if pid == 0:  # the refreshing process
-        os._exit(signin_token.main(["refresh", "--force", "--timeout", "5"]))
-    print(pid, flush=True)
-    sys.stdin.readline()  # reap only when told: the pid stays ours until then
-    print(os.waitpid(pid, 0)[1], flush=True)
-"""
-ROB_KILLS = 60
-
-
-class TestCrashSafety:
-    """PROTOCOL.md §9: lock, temp file in the same directory, fsync, os.replace.  A refresh
-    process killed (SIGKILL) at a random moment leaves the old entry or a complete new one,
-    and no debris."""
-
-    @pytest.mark.skipif(
-        not hasattr(os, "fork") or not hasattr(signal, "SIGKILL"), reason="POSIX fork/SIGKILL"
-    )
-    def test_sigkill_during_refresh(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
-        fake.rotate = False  # a refresh killed after the server answered must not end the session
-        path = write_session(aws_env, fake)
-        driver_file = tmp_path / "driver.py"
-        driver_file.write_text(ROB_DRIVER)
-
-        # The entry, its lock, and the one temp file (a random name) a killed writer leaves
-        # until the next refresh sweeps it.
-        def debris_ok(names: set[str]) -> bool:
-            temps = {n for n in names if re.fullmatch(re.escape(path.name) + r"\.[0-9a-f]{12}\.tmp", n)}
-            return len(temps) <= 1 and names - temps <= {path.name, path.name + ".lock"}
-
-        driver = spawn(
-            [sys.executable, str(driver_file), str(HERE)],
-            aws_env,
-            stdin=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        assert driver.stdin is not None and driver.stdout is not None
-        statuses: list[int] = []
-
-        def refresh(kill_after: float | None) -> None:
-            assert driver.stdin is not None and driver.stdout is not None
-            driver.stdin.write("go\n")
-            driver.stdin.flush()
-            pid = int(driver.stdout.readline())
-            if kill_after is not None:
-                time.sleep(kill_after)
-                os.kill(pid, signal.SIGKILL)  # our child, not yet reaped
-            driver.stdin.write("reap\n")
-            driver.stdin.flush()
-            statuses.append(int(driver.stdout.readline()))
-
-        try:
-            # How long one refresh takes (sets the kill window).
-            durations = []
-            for _ in range(3):
-                t0 = time.monotonic()
-                refresh(None)
-                durations.append(time.monotonic() - t0)
-            assert statuses == [0, 0, 0]
-            window = max(durations) * 1.2
-            rng = random.Random(5005)
-            old = json.loads(path.read_text())
-            for i in range(ROB_KILLS):
-                refresh(rng.uniform(0, window))
-                entry = json.loads(path.read_text())  # valid JSON, never torn
-                if entry != old:
-                    assert set(entry) == set(old), i
-                    rest = ("accessToken", "refreshToken")
-                    assert {k: v for k, v in entry.items() if k not in rest} == {
-                        k: v for k, v in old.items() if k not in rest
-                    }
-                    assert entry["refreshToken"] in fake.refresh_tokens
-                    access = entry["accessToken"]
-                    assert set(access) == set(old["accessToken"])
-                    assert access["secretAccessKey"] != old["accessToken"]["secretAccessKey"]
-                    assert access["accountId"] == ACCOUNT
-                    old = entry
-                names = {p.name for p in path.parent.iterdir()}
-                assert debris_ok(names), names
-            assert len(statuses) == 3 + ROB_KILLS
-        finally:
-            driver.stdin.close()
-            driver.wait(30)
-            driver.stdout.close()
-        # A complete, normal refresh afterwards: no temp file left, the session still works.
-        result = run_cli(["refresh", "--force"], aws_env)
-        assert result.returncode == 0, result.stderr
-        assert not list(path.parent.glob("*.tmp"))
-        assert {p.name for p in path.parent.iterdir()} == {path.name, path.name + ".lock"}
-        assert json.loads(path.read_text())["refreshToken"] in fake.refresh_tokens
-        assert path.stat().st_mode & 0o777 == 0o600
-
-
-# --------------------------------------------------------------------------
-# 6: the loopback callback server
-# --------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def callback_server() -> Iterator[tuple[st._CallbackServer, str]]:
-    """A callback server on a free loopback port, and the state it waits for (a fresh uuid4)."""
-    state = str(uuid.uuid4())
-    server = st._CallbackServer(state, port=0)
-    try:
-        yield server, state
-    finally:
-        server.close()
-
-
-def real_callback(server: st._CallbackServer, state: str) -> tuple[str, str]:
-    """The browser brings the real callback (the right state, a fresh code): it is answered
-    200 and ends the wait with that code.  (The code, the page.)"""
-    code = "real-" + uuid.uuid4().hex
-    status, page = browser_follow(f"{server.redirect_uri}?code={code}&state={state}")
-    assert status == 200
-    assert server.wait(10) == {"code": code}
-    return code, page
-
-
-def callback_port(url: str) -> int:
-    """The loopback port the authorize ``url`` redirects to."""
-    port = urllib.parse.urlsplit(url_query(url)["redirect_uri"]).port
-    assert port is not None
-    return port
-
-
-def rob_non_loopback_address() -> str | None:
-    """An address of this machine that is not loopback, if it has one."""
-    try:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.connect(("192.0.2.1", 9))  # no packet is sent for UDP connect
-            address = str(s.getsockname()[0])
-    except OSError:
-        return None
-    return None if address.startswith("127.") or address == "0.0.0.0" else address
-
-
-ROB_JUNK_REQUESTS = [
-    pytest.param(b"GET /favicon.ico HTTP/1.1\r\nHost: x\r\n\r\n", id="favicon"),
-    pytest.param(b"GET / HTTP/1.1\r\n\r\n", id="root"),
-    pytest.param(b"GET /oauth/callback HTTP/1.1\r\n\r\n", id="no-query"),
-    pytest.param(b"GET /oauth/callback?code=abc HTTP/1.1\r\n\r\n", id="no-state"),
-    pytest.param(b"GET /oauth/callback?state=wrong&code=abc HTTP/1.1\r\n\r\n", id="wrong-state"),
-    pytest.param(
-        b"GET /oauth/callback?state=wrong&error=access_denied HTTP/1.1\r\n\r\n", id="error-wrong-state"
-    ),
-    pytest.param(b"GET /oauth/callback?state={state} HTTP/1.1\r\n\r\n", id="missing-code"),
-    pytest.param(b"GET /oauth/callback?state={state}&code= HTTP/1.1\r\n\r\n", id="empty-code"),
-    pytest.param(b"GET /oauth/callback?state={state}&code=a&code=b HTTP/1.1\r\n\r\n", id="two-codes"),
-    pytest.param(b"GET /oauth/callbackX?state={state}&code=a HTTP/1.1\r\n\r\n", id="path-prefix"),
-    pytest.param(b"GET /oauth/callback/?state={state}&code=a HTTP/1.1\r\n\r\n", id="trailing-slash"),
-    pytest.param(b"GET /oauth/callback?state=%ff%fe&code=%zz HTTP/1.1\r\n\r\n", id="bad-percent"),
-    pytest.param(b"GET /oauth/callback?" + b"a=b&" * 5000 + b" HTTP/1.1\r\n\r\n", id="many-fields"),
-    pytest.param(b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n", id="huge-line"),
-    pytest.param(
-        b"POST /oauth/callback?state={state}&code=a HTTP/1.1\r\nContent-Length: 0\r\n\r\n", id="post"
-    ),
-    pytest.param(b"HEAD /oauth/callback?state={state}&code=a HTTP/1.1\r\n\r\n", id="head"),
-    pytest.param(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(64)), id="tls-hello"),
-    pytest.param(b"garbage\r\n\r\n", id="garbage-line"),
-    pytest.param(b"GET\r\n\r\n", id="bare-get"),
-    pytest.param(b"\x00\xff\r\n\r\n", id="binary"),
-    pytest.param(b"", id="connect-close"),
-    pytest.param(
-        b"GET /oauth/callback?state={state}&code=a HTTP/1.1\r\n" + b"X: y\r\n" * 200 + b"\r\n",
-        id="too-many-headers",
-    ),
-]
-
-
-class TestCallbackServer:
-    """PROTOCOL.md §3: the loopback listener binds 127.0.0.1 only, ignores anything but the
-    real callback, keeps serving under junk, concurrency and slow clients, and frees its port."""
-
-    def test_binds_loopback_only(self) -> None:
-        with callback_server() as (server, _):
-            socket.create_connection(("127.0.0.1", server.port), timeout=5).close()
-            targets = [("::1", socket.AF_INET6)]
-            if sys.platform.startswith("linux"):
-                targets.append(("127.0.0.2", socket.AF_INET))  # all of 127/8 is local on Linux
-            other = rob_non_loopback_address()
-            if other:
-                targets.append((other, socket.AF_INET))
-            for address, family in targets:
-                with socket.socket(family, socket.SOCK_STREAM) as s:
-                    s.settimeout(5)
-                    with pytest.raises(OSError):
-                        s.connect((address, server.port))
-            assert server.redirect_uri == f"http://127.0.0.1:{server.port}/oauth/callback"
-
-    @pytest.mark.parametrize("junk", ROB_JUNK_REQUESTS)
-    def test_junk_is_ignored(self, junk: bytes) -> None:
-        with callback_server() as (server, state):
-            host = f" HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n".encode()
-            request = junk.replace(b"{state}", state.encode()).replace(b" HTTP/1.1\r\n", host, 1)
-            reply = rob_raw_http(server.port, request)
-            assert not reply.startswith(b"HTTP/1.0 200") and not reply.startswith(b"HTTP/1.1 200")
-            assert server.result is None
-            code, page = real_callback(server, state)
-            assert code not in page
-            status, _ = browser_follow(f"{server.redirect_uri}?code=late&state={state}")
-            assert status == 404 and server.result == {"code": code}
-
-    def test_error_callback_ends_the_wait(self) -> None:
-        with callback_server() as (server, state):
-            status, page = browser_follow(
-                f"{server.redirect_uri}?error=access_denied&error_description=%3Cb%3E%0Ax&state={state}"
-            )
-            assert status == 400 and "<b>" not in page
-            assert server.wait(10) == {"error": "access_denied", "error_description": "<b> x"}
-
-    def test_concurrent_and_slow_connections(self) -> None:
-        state = str(uuid.uuid4())
-        server = st._CallbackServer(state, port=0)
-        held: list[socket.socket] = []
-        stop = threading.Event()
-        threads: list[threading.Thread] = []
-        try:
-            for i in range(12):  # open at once: idle ones, and ones stuck mid-headers
-                s = socket.create_connection(("127.0.0.1", server.port), timeout=5)
-                held.append(s)
-                if i % 3:
-                    s.sendall(f"GET /oauth/callback?state={state} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode())
-
-            def trickle() -> None:  # a request sent byte by byte, never finished
-                with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
-                    for byte in b"GET /oauth/callback?state=" + state.encode():
-                        if stop.wait(0.02):
-                            return
-                        s.send(bytes([byte]))
-                    stop.wait(30)
-
-            replies: list[bytes] = []
-
-            def junk(worker: int) -> None:
-                for i in range(10):
-                    request = (
-                        f"GET /oauth/callback?state=w{worker}-{i}&code=x HTTP/1.1\r\n"
-                        f"Host: 127.0.0.1:{server.port}\r\n\r\n"
-                    )
-                    replies.append(rob_raw_http(server.port, request.encode()))
-
-            threads = [threading.Thread(target=trickle) for _ in range(3)]
-            threads += [threading.Thread(target=junk, args=(w,)) for w in range(4)]
-            for t in threads:
-                t.start()
-            real_callback(server, state)
-            for t in threads[3:]:
-                t.join(30)
-            assert len(replies) == 40 and all(r.startswith(b"HTTP/1.0 4") for r in replies)
-        finally:
-            stop.set()
-            for t in threads[:3]:
-                t.join(30)
-            for s in held:
-                s.close()
-            server.close()
-
-    def test_burst_of_connections_all_answered(self) -> None:
-        """200 connections at once (a browser's preconnects, a port scan): each gets an answer."""
-        server = st._CallbackServer(str(uuid.uuid4()), port=0)
-        barrier = threading.Barrier(200)
-        outcomes: list[str] = []
-
-        def one(i: int) -> None:
-            barrier.wait()
-            try:
-                reply = rob_raw_http(
-                    server.port,
-                    f"GET /x{i} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode(),
-                    timeout=5,
-                    quiet=False,
-                )
-                outcomes.append(reply[:12].decode("latin-1"))
-            except OSError as exc:
-                outcomes.append(type(exc).__name__)
-
-        threads = [threading.Thread(target=one, args=(i,)) for i in range(200)]
-        try:
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(60)
-        finally:
-            server.close()
-        assert len(outcomes) == 200
-        assert {o for o in outcomes if o != "HTTP/1.0 404"} == set()
-
-    def test_close_frees_the_port(self) -> None:
-        server = st._CallbackServer(str(uuid.uuid4()), port=0)
-        port = server.port
-        server.close()
-        server.close()  # safe twice
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", port))
-        again = st._CallbackServer(str(uuid.uuid4()), port=port)
-        again.close()
-        with pytest.raises(OSError):
-            socket.create_connection(("127.0.0.1", port), timeout=5).close()
-
-    def test_fixed_port_reusable_after_a_callback(self) -> None:
-        """A fixed port (SSH tunnel) must be usable for the next login right after one."""
-        with callback_server() as (server, state):
-            port = server.port
-            # Like a browser that keeps its end open: the server closes first.
-            request = f"GET /oauth/callback?code=c&state={state} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
-            assert rob_raw_http(port, request.encode(), half_close=False).startswith(b"HTTP/1.0 200")
-            assert server.wait(10) == {"code": "c"}
-        st._CallbackServer(str(uuid.uuid4()), port=port).close()
-
-    def test_port_in_use_is_a_config_error(self) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            s.listen()
-            with pytest.raises(st.ConfigError):
-                st._CallbackServer("x", port=s.getsockname()[1])
-
-    @pytest.mark.skipif(not hasattr(signal, "SIGINT") or sys.platform == "win32", reason="POSIX signals")
-    def test_login_interrupted(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        env = login_env(aws_env, fake)
-        with login_process(["login", "--no-browser"], env) as h:
-            port = callback_port(login_url(h))
-            socket.create_connection(("127.0.0.1", port), timeout=5).close()  # listening
-            h[0].send_signal(signal.SIGINT)
-            rc, out, err = login_finish(h, timeout=30)
-        assert rc == 130, err
-        assert "interrupted" in err and "Traceback" not in err
-        assert out == ""
-        with pytest.raises(OSError):
-            socket.create_connection(("127.0.0.1", port), timeout=5).close()
-        assert fake.token_calls() == []
-        assert not Path(env["AWS_CONFIG_FILE"]).exists()
-
-    def test_vanishing_browser_connections_print_no_traceback(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        """Tabs closed or preconnects dropped mid-answer: login succeeds, stderr stays clean."""
-        env = login_env(aws_env, fake)
-        with login_process(["login", "--no-browser"], env) as h:
-            url = login_url(h)
-            port = callback_port(url)
-            for _ in range(10):  # ask, then go away without reading the answer
-                with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-                    s.sendall(b"GET /favicon.ico HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-            time.sleep(0.3)  # let the server answer them (not a timing assertion)
-            status, _ = browser_follow(url)
-            assert status == 200
-            rc, _, err = login_finish(h, timeout=30)
-        assert rc == 0, err
-        assert "Traceback" not in err and "Exception occurred" not in err, err
-
-
-# --------------------------------------------------------------------------
-# Service model: liberal in what it accepts from the service, strict in what it sends
-# --------------------------------------------------------------------------
-
-MODEL_CREDENTIALS = ("accessKeyId", "secretAccessKey", "sessionToken")
-
-
-def model_wire(**over: Any) -> dict[str, Any]:
-    """A 200 token response body (wire names); ``over`` replaces top-level members."""
-    wire: dict[str, Any] = json.loads(rob_token_body(**over))
-    return wire
-
-
-def model_set(wire: dict[str, Any], field: str, value: Any) -> dict[str, Any]:
-    """``wire`` with ``field`` ("a" or "accessToken.b") set to ``value``, or removed for ``None``."""
-    out = copy.deepcopy(wire)
-    *parents, last = field.split(".")
-    target = out
-    for name in parents:
-        target = target[name]
-    if value is None:
-        del target[last]
-    else:
-        target[last] = value
-    return out
-
-
-def model_call(fake: FakeSignin, wire: dict[str, Any]) -> st.CreateOAuth2TokenResponseBody:
-    """A refresh through the client that the fake answers with ``wire``."""
-    fake.faults.append(("raw", 200, json.dumps(wire).encode(), "application/json"))
-    key = st.DPoPKey.generate()
-    return core_client(fake).create_oauth2_token(refresh_request(fake, key), key).token_output
-
-
-class TestModelLiberalResponses:
-    """Responses are held to type, presence and a 64 KiB memory bound only, as the AWS CLI,
-    botocore and the JS SDK validate no response (PROTOCOL.md §13); requests stay held to
-    service-2.json, except the echoed refresh token (same memory bound)."""
-
-    @pytest.mark.parametrize("size", [4097, 10_000, CORE_MAX_TOKEN])
-    def test_long_tokens_and_credentials_parse(self, fake: FakeSignin, size: int) -> None:
-        long = {name: name[0] * size for name in ("tokenType", "idToken", "refreshToken")}
-        access = {name: name[0].upper() * size for name in MODEL_CREDENTIALS}
-        wire = model_wire(accessToken=access, **long)
-        for body in (st.CreateOAuth2TokenResponseBody.from_dict(wire), model_call(fake, wire)):
-            assert body.to_dict() == wire
-            assert (body.token_type, body.id_token, body.refresh_token) == (
-                long["tokenType"],
-                long["idToken"],
-                long["refreshToken"],
-            )
-
-    @pytest.mark.parametrize("expires_in", [901, 3600, 43200, 86400, 2**31, 10**30])
-    def test_any_positive_expires_in_parses(self, fake: FakeSignin, expires_in: int) -> None:
-        wire = model_wire(expiresIn=expires_in)
-        assert st.CreateOAuth2TokenResponseBody.from_dict(wire).expires_in == expires_in
-        assert model_call(fake, wire).expires_in == expires_in
-
-    def test_expires_at_follows_expires_in_and_ends_at_year_9999(self) -> None:
-        now = 1_700_000_000.0
-        at = core_response_body(expires_in=86400).expires_at(now)
-        assert at.tzinfo is not None and at.timestamp() == now + 86400
-        for huge in (2**40, 10**30):
-            at = core_response_body(expires_in=huge).expires_at(now)
-            assert (at.year, at.tzinfo) == (9999, datetime.timezone.utc)
-
-    @pytest.mark.parametrize(
-        "field", ["tokenType", "idToken", "refreshToken", *(f"accessToken.{n}" for n in MODEL_CREDENTIALS)]
-    )
-    def test_over_memory_bound_refused_naming_the_field(self, fake: FakeSignin, field: str) -> None:
-        value = "Q" * (CORE_MAX_TOKEN + 1)
-        wire = model_set(model_wire(), field, value)
-        with pytest.raises(st.ParamValidationError) as info:
-            st.CreateOAuth2TokenResponseBody.from_dict(wire)
-        assert info.value.field == field and str(CORE_MAX_TOKEN) in info.value.rule
-        with pytest.raises(st.InvalidResponseError) as again:
-            model_call(fake, wire)
-        assert field in str(again.value) and "QQQQ" not in str(again.value)
-        access = model_wire()["accessToken"]
-        assert access["secretAccessKey"] not in str(again.value)
-        assert access["sessionToken"] not in str(again.value)
-
-    def test_unknown_members_ignored_at_both_levels(self, fake: FakeSignin) -> None:
-        wire = model_wire(futureMember={"nested": [1, 2]}, issuedTokenType="urn:x", scope="openid")
-        wire["accessToken"] = dict(wire["accessToken"], accountId=ACCOUNT, expiration=12, extra=None)
-        known = model_wire()
-        for body in (st.CreateOAuth2TokenResponseBody.from_dict(wire), model_call(fake, wire)):
-            assert body.to_dict() == known
-        wrapped = st.CreateOAuth2TokenResponse.from_dict({"tokenOutput": wire, "ResponseMetadata": {}})
-        assert wrapped.token_output.to_dict() == known
-
-    @pytest.mark.parametrize(
-        ("field", "value"),
-        [
-            ("expiresIn", "3600"),
-            ("expiresIn", 3600.0),
-            ("expiresIn", True),
-            ("expiresIn", [3600]),
-            ("tokenType", 1),
-            ("idToken", {"sub": SESSION_ARN}),
-            ("refreshToken", ["rt"]),
-            ("accessToken", "ASIA"),
-            ("accessToken.accessKeyId", 12),
-            ("accessToken.sessionToken", False),
-        ],
-    )
-    def test_wrong_types_are_still_typed_errors(self, fake: FakeSignin, field: str, value: Any) -> None:
-        wire = model_set(model_wire(), field, value)
-        with pytest.raises(TypeError) as info:
-            st.CreateOAuth2TokenResponseBody.from_dict(wire)
-        assert field.rsplit(".", 1)[-1] in str(info.value)
-        with pytest.raises(st.InvalidResponseError):
-            model_call(fake, wire)
-
-    @pytest.mark.parametrize(("field", "value"), [("expiresIn", 0), ("expiresIn", -1), ("tokenType", "")])
-    def test_out_of_range_values_are_still_refused(self, fake: FakeSignin, field: str, value: Any) -> None:
-        wire = model_set(model_wire(), field, value)
-        with pytest.raises(st.ParamValidationError) as info:
-            st.CreateOAuth2TokenResponseBody.from_dict(wire)
-        assert info.value.field == field
-        with pytest.raises(st.InvalidResponseError):
-            model_call(fake, wire)
-
-    @pytest.mark.parametrize(
-        "field", ["accessToken", *(f"accessToken.{n}" for n in MODEL_CREDENTIALS), "tokenType", "expiresIn"]
-    )
-    def test_missing_required_member_is_a_typed_error(self, fake: FakeSignin, field: str) -> None:
-        wire = model_set(model_wire(), field, None)
-        with pytest.raises(st.ParamValidationError) as info:
-            st.CreateOAuth2TokenResponseBody.from_dict(wire)
-        assert info.value.field == field and "required" in info.value.rule
-        with pytest.raises(st.InvalidResponseError) as again:
-            model_call(fake, wire)
-        assert field in str(again.value)
-
-    def test_refresh_request_with_a_3000_char_token_reaches_the_fake(self, fake: FakeSignin) -> None:
-        key = st.DPoPKey.generate()
-        token = fake.seed_session(key, length=3000)
-        assert len(token) == 3000
-        body = st.CreateOAuth2TokenRequestBody(
-            client_id=st.SAME_DEVICE_CLIENT_ID, grant_type="refresh_token", refresh_token=token
-        )
-        assert st.CreateOAuth2TokenRequestBody.from_dict(body.to_dict()) == body
-        out = core_client(fake).create_oauth2_token(st.CreateOAuth2TokenRequest(body), key)
-        assert out.token_output.access_token.access_key_id.startswith("ASIA")
-        (call,) = fake.token_calls("refresh_token")
-        assert call["json"]["refreshToken"] == token and call["jkt"] == key.thumbprint()
-
-    def test_refresh_request_past_the_memory_bound_is_refused_before_sending(self, fake: FakeSignin) -> None:
-        with pytest.raises(st.ParamValidationError) as info:
-            st.CreateOAuth2TokenRequestBody(**dict(CORE_REFRESH, refresh_token="R" * (CORE_MAX_TOKEN + 1)))
-        assert info.value.field == "refreshToken" and "RRRR" not in str(info.value)
-        assert fake.token_calls() == []
-
-    @pytest.mark.parametrize(
-        ("over", "field"),
-        [
-            ({"code": "c" * 513}, "code"),
-            ({"redirect_uri": "r" * 2049}, "redirectUri"),
-            ({"code_verifier": "v" * 129}, "codeVerifier"),
-            ({"code_verifier": "v" * 42 + "+"}, "codeVerifier"),
-            ({"client_id": "arn:aws:signin:::devtools/other"}, "clientId"),
-            ({"grant_type": "password"}, "grantType"),
-            ({"refresh_token": "rt"}, "refreshToken"),
-        ],
-    )
-    def test_requests_are_still_held_to_the_model(self, over: dict[str, str], field: str) -> None:
-        with pytest.raises(st.ParamValidationError) as info:
-            st.CreateOAuth2TokenRequestBody(**dict(CORE_AUTH, **over))
-        assert info.value.field == field
-
-    def test_cli_session_with_long_tokens_logs_in_and_refreshes(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        fake.long_tokens = 3000
-        fake.expires_in = 86400
-        env = login_env(aws_env, fake)
-        rc, _, err = sess_full_login(env)
-        assert rc == 0, err
-        entry = json.loads(cache_path(env).read_text())
-        assert len(entry["refreshToken"]) == 3000 and len(entry["idToken"]) > 4096
-        assert cached_expiry(cache_path(env)) > time.time() + 86000
-        forced = run_cli(["refresh", "--force"], env)
-        assert forced.returncode == 0, forced.stderr
-        (refresh,) = fake.token_calls("refresh_token")
-        assert refresh["json"]["refreshToken"] == entry["refreshToken"]
-
-    @pytest.mark.parametrize("expires_in", [901, 43200, 10**30])
-    def test_cli_accepts_long_lifetimes(
-        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: int
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=60)
-        fake.expires_in = expires_in
-        code, out, err = run_main(["credentials"])
-        assert code == 0, err
-        expiration = iso_instant(json.loads(out)["Expiration"])
-        if expires_in < 10**9:
-            assert abs(expiration - (time.time() + expires_in)) < 120
-        else:
-            assert time.gmtime(expiration).tm_year == 9999
-        assert cached_expiry(path) == int(expiration)
-
-
-# --------------------------------------------------------------------------
-# Endpoints: every partition AWS publishes, as botocore's rule set resolves them
+# Endpoints (PROTOCOL.md §1)
 # --------------------------------------------------------------------------
 
 # Hand-picked regions of every partition (listed, "-global" and made-up ones) and what the
@@ -6889,6 +3114,229 @@ def endpoint_same(ours: str, theirs: str) -> bool:
     return ours == theirs
 
 
+ENDPOINT_SOURCES = ["endpoint_url", "AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"]
+
+
+# Endpoint URLs refused: hosts IDNA cannot encode (id -> URL), text that is not UTF-8,
+# and what is not printable ASCII or has a bad port.
+ENDPOINT_HOSTS_IDNA_REFUSES = {
+    "empty-label": "https://a..example.com",
+    "leading-dot": "https://.example.com",
+    "label-64": "https://" + "a" * 64 + ".example.com",
+    "idn-label-too-long": "https://" + "\u00e9" * 60 + ".example.com",
+    "private-use": "https://\ue000.example.com",
+    "lrm": "https://\u200e.example.com",
+    "bidi": "https://\u06270a.example.com",
+}
+ENDPOINT_URLS_NOT_UTF8 = [
+    "https://exa\udcffmple.com",
+    "https://example.com/\udcff",
+    "http://127.0.0.1:9/\udc80",
+    "https://example.com/\ud800x",
+]
+ENDPOINT_URLS_NOT_ASCII_OR_BAD_PORT = [
+    "https://example.com/caf\u00e9",
+    "http://127.0.0.1:9/caf\u00e9",
+    "https://example.com/a\x00b",
+    "https://example.com/a\x7fb",
+    "http://127.0.0.1/a\x01",
+    "https://example.com:\u0661\u0662",
+    "http://127.0.0.1:\u00b2",
+    "https://example.com:65536",
+    "https://exa_mple.com",
+    "https://exa\x00mple.com",
+]
+
+
+def endpoint_cases(urls: list[str] | dict[str, str]) -> list[Any]:
+    """``(source, url)`` for every endpoint source and url, source first in the id (a dict
+    maps ids to urls)."""
+    named = list(urls.items()) if isinstance(urls, dict) else [(None, url) for url in urls]
+    return [
+        pytest.param(source, url, id=None if name is None else f"{source}-{name}")
+        for source in ENDPOINT_SOURCES
+        for name, url in named
+    ]
+
+
+def endpoint_resolve_via(source: str, url: str) -> str:
+    if source == "endpoint_url":
+        return st.resolve_endpoint("us-east-1", endpoint_url=url, environ={})
+    return st.resolve_endpoint("us-east-1", environ={source: url})
+
+
+def endpoint_refused_via(source: str, url: str) -> st.ParamValidationError:
+    """The ParamValidationError ``url`` gets from ``source``; it names ``source``."""
+    with pytest.raises(st.ParamValidationError) as info:
+        endpoint_resolve_via(source, url)
+    assert info.value.field == source
+    return info.value
+
+
+def run_cli_exit_2(args: list[str | bytes], env: Mapping[Any, Any]) -> subprocess.CompletedProcess[bytes]:
+    """``python -m signin_token ARGS`` as a real process, ``args`` or ``env`` holding bytes
+    (text that is not UTF-8): it exits 2."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "signin_token", *args],
+        env=env,
+        capture_output=True,
+        timeout=60,
+        cwd=str(HERE),
+        check=False,
+    )
+    assert proc.returncode == 2, proc.stderr
+    return proc
+
+
+class TestEndpoints:
+    """Endpoint resolution (PROTOCOL.md §1): partitions, FIPS, dual-stack, overrides, loopback-only http."""
+
+    @pytest.mark.parametrize(
+        ("region", "fips", "dual", "url"),
+        [
+            ("us-east-1", False, False, "https://us-east-1.signin.aws.amazon.com"),
+            ("eu-west-1", False, False, "https://eu-west-1.signin.aws.amazon.com"),
+            ("ap-southeast-2", False, False, "https://ap-southeast-2.signin.aws.amazon.com"),
+            ("cn-north-1", False, False, "https://cn-north-1.signin.amazonaws.cn"),
+            ("cn-northwest-1", False, False, "https://cn-northwest-1.signin.amazonaws.cn"),
+            ("us-gov-west-1", False, False, "https://us-gov-west-1.signin.amazonaws-us-gov.com"),
+            ("us-east-1", True, False, "https://signin-fips.us-east-1.amazonaws.com"),
+            ("cn-north-1", True, False, "https://signin-fips.cn-north-1.amazonaws.com.cn"),
+            ("us-gov-west-1", True, False, "https://signin-fips.amazonaws-us-gov.com"),  # its own rule
+            ("us-east-1", False, True, "https://signin.us-east-1.api.aws"),
+            ("cn-north-1", False, True, "https://signin.cn-north-1.api.amazonwebservices.com.cn"),
+            ("us-east-1", True, True, "https://signin-fips.us-east-1.api.aws"),
+        ],
+    )
+    def test_region(self, region: str, fips: bool, dual: bool, url: str) -> None:
+        assert st.resolve_endpoint(region, use_fips=fips, use_dualstack=dual, environ={}) == url
+
+    @pytest.mark.parametrize(
+        ("endpoint_url", "environ", "url"),
+        [
+            (
+                "https://explicit.example.com",
+                {
+                    "AWS_ENDPOINT_URL_SIGNIN": "https://svc.example.com",
+                    "AWS_ENDPOINT_URL": "https://all.example.com",
+                },
+                "https://explicit.example.com",
+            ),
+            (
+                None,
+                {
+                    "AWS_ENDPOINT_URL_SIGNIN": "https://svc.example.com",
+                    "AWS_ENDPOINT_URL": "https://all.example.com",
+                },
+                "https://svc.example.com",
+            ),
+            (None, {"AWS_ENDPOINT_URL": "https://all.example.com"}, "https://all.example.com"),
+            (
+                None,
+                {"AWS_ENDPOINT_URL_SIGNIN": "", "AWS_ENDPOINT_URL": "https://all.example.com"},
+                "https://all.example.com",
+            ),
+            (None, {"AWS_ENDPOINT_URL_SIGNIN": ""}, "https://eu-west-1.signin.aws.amazon.com"),
+            ("https://proxy.example.com:8443/signin/", {}, "https://proxy.example.com:8443/signin"),
+        ],
+    )
+    def test_overrides(self, endpoint_url: str | None, environ: dict[str, str], url: str) -> None:
+        assert st.resolve_endpoint("eu-west-1", endpoint_url=endpoint_url, environ=environ) == url
+
+    def test_override_needs_no_region(self) -> None:
+        assert (
+            st.resolve_endpoint(None, environ={"AWS_ENDPOINT_URL": "https://x.example"})
+            == "https://x.example"
+        )
+
+    @pytest.mark.parametrize("region", [None, ""])
+    def test_missing_region(self, region: str | None) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            st.resolve_endpoint(region, environ={})
+        assert "Missing Region" in str(info.value)
+
+    @pytest.mark.parametrize(
+        "region",
+        [
+            "US-EAST-1",
+            "us_east_1",
+            "-us-east-1",
+            "us-east-1-",
+            "us-east-1.evil.com",
+            "us-east-1/",
+            "us-east-1 ",
+            "evil.com#",
+            "a" * 64,
+            "us-east-1\n",
+        ],
+    )
+    def test_malformed_region(self, region: str) -> None:
+        with pytest.raises(st.ParamValidationError) as info:
+            st.resolve_endpoint(region, environ={})
+        assert info.value.field == "region"
+
+    def test_region_type(self) -> None:
+        with pytest.raises(TypeError):
+            st.resolve_endpoint(1, environ={})  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "http://127.0.0.1",
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3:1/base",
+            "http://[::1]:9000",
+            "http://localhost:1234",
+            "https://example.com",
+            "https://signin.example.com:8443/prefix",
+        ],
+    )
+    def test_url_accepted(self, url: str) -> None:
+        assert st.resolve_endpoint(None, endpoint_url=url, environ={}) == url
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "http://example.com",
+            "http://10.0.0.1",
+            "http://127.0.0.1.evil.com",
+            "http://localhost.evil.com",
+            "http://user@127.0.0.1",
+            "http://128.0.0.1",
+            "ftp://127.0.0.1",
+            "file:///etc/passwd",
+            "127.0.0.1:8080",
+            "https://example.com/path?query=1",
+            "https://example.com/#frag",
+            "https://exa mple.com",
+            "http://127.0.0.1/a?b",
+        ],
+    )
+    @pytest.mark.parametrize("via", ["endpoint_url", "AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"])
+    def test_url_refused(self, url: str, via: str) -> None:
+        kwargs: dict[str, Any] = {"environ": {}}
+        if via == "endpoint_url":
+            kwargs["endpoint_url"] = url
+        else:
+            kwargs["environ"] = {via: url}
+        with pytest.raises(st.ParamValidationError) as info:
+            st.resolve_endpoint("us-east-1", **kwargs)
+        assert info.value.field == via
+
+    @pytest.mark.parametrize("url", ["http://127.999.999.999", "http://127.0.0.256:8080"])
+    def test_http_to_non_address_127_name_refused(self, url: str) -> None:
+        """Not an address in 127.0.0.0/8: a host name that DNS could point anywhere."""
+        with pytest.raises(st.ParamValidationError):
+            st.resolve_endpoint(None, endpoint_url=url, environ={})
+
+    def test_client_uses_resolution(self) -> None:
+        client = st.SigninClient("cn-north-1", environ={})
+        assert client.endpoint == "https://cn-north-1.signin.amazonaws.cn"
+        assert client.token_url == "https://cn-north-1.signin.amazonaws.cn/v1/token"
+        with pytest.raises(st.ParamValidationError):
+            st.SigninClient(None, environ={})
+
+
 class TestEndpointPartitions:
     """Every partition of botocore's data/partitions.json and the service's endpoint rule set
     (data/signin/2023-01-01/endpoint-rule-set-1.json), CreateOAuth2Token's rules (PROTOCOL.md §1, §13)."""
@@ -7055,80 +3503,6 @@ class TestEndpointPartitions:
             assert url == st.resolve_endpoint(region, use_fips=fips, use_dualstack=dual, environ={})
 
 
-ENDPOINT_SOURCES = ["endpoint_url", "AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"]
-
-
-# Endpoint URLs refused: hosts IDNA cannot encode (id -> URL), text that is not UTF-8,
-# and what is not printable ASCII or has a bad port.
-ENDPOINT_HOSTS_IDNA_REFUSES = {
-    "empty-label": "https://a..example.com",
-    "leading-dot": "https://.example.com",
-    "label-64": "https://" + "a" * 64 + ".example.com",
-    "idn-label-too-long": "https://" + "\u00e9" * 60 + ".example.com",
-    "private-use": "https://\ue000.example.com",
-    "lrm": "https://\u200e.example.com",
-    "bidi": "https://\u06270a.example.com",
-}
-ENDPOINT_URLS_NOT_UTF8 = [
-    "https://exa\udcffmple.com",
-    "https://example.com/\udcff",
-    "http://127.0.0.1:9/\udc80",
-    "https://example.com/\ud800x",
-]
-ENDPOINT_URLS_NOT_ASCII_OR_BAD_PORT = [
-    "https://example.com/caf\u00e9",
-    "http://127.0.0.1:9/caf\u00e9",
-    "https://example.com/a\x00b",
-    "https://example.com/a\x7fb",
-    "http://127.0.0.1/a\x01",
-    "https://example.com:\u0661\u0662",
-    "http://127.0.0.1:\u00b2",
-    "https://example.com:65536",
-    "https://exa_mple.com",
-    "https://exa\x00mple.com",
-]
-
-
-def endpoint_cases(urls: list[str] | dict[str, str]) -> list[Any]:
-    """``(source, url)`` for every endpoint source and url, source first in the id (a dict
-    maps ids to urls)."""
-    named = list(urls.items()) if isinstance(urls, dict) else [(None, url) for url in urls]
-    return [
-        pytest.param(source, url, id=None if name is None else f"{source}-{name}")
-        for source in ENDPOINT_SOURCES
-        for name, url in named
-    ]
-
-
-def endpoint_resolve_via(source: str, url: str) -> str:
-    if source == "endpoint_url":
-        return st.resolve_endpoint("us-east-1", endpoint_url=url, environ={})
-    return st.resolve_endpoint("us-east-1", environ={source: url})
-
-
-def endpoint_refused_via(source: str, url: str) -> st.ParamValidationError:
-    """The ParamValidationError ``url`` gets from ``source``; it names ``source``."""
-    with pytest.raises(st.ParamValidationError) as info:
-        endpoint_resolve_via(source, url)
-    assert info.value.field == source
-    return info.value
-
-
-def run_cli_exit_2(args: list[str | bytes], env: Mapping[Any, Any]) -> subprocess.CompletedProcess[bytes]:
-    """``python -m signin_token ARGS`` as a real process, ``args`` or ``env`` holding bytes
-    (text that is not UTF-8): it exits 2."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "signin_token", *args],
-        env=env,
-        capture_output=True,
-        timeout=60,
-        cwd=str(HERE),
-        check=False,
-    )
-    assert proc.returncode == 2, proc.stderr
-    return proc
-
-
 class TestEndpointUrlEncoding:
     """An endpoint URL that cannot go on the wire (a host IDNA cannot encode, text that is
     not UTF-8, non-ASCII or control characters) is a ParamValidationError naming the
@@ -7187,1600 +3561,39 @@ class TestEndpointUrlEncoding:
         assert {p: p.read_bytes() for p in before} == before
 
 
-# --------------------------------------------------------------------------
-# Peers: the AWS SDK for JavaScript v3
-# --------------------------------------------------------------------------
-
-JS_LOGIN_PACKAGE = "@aws-sdk/credential-provider-login"
-# fromLoginCredentials({profile}) is the package's entry point for login_session profiles
-# (dist-cjs/index.js): cache dir $AWS_LOGIN_CACHE_DIRECTORY, endpoint through the SDK's
-# AWS_ENDPOINT_URL_SIGNIN / AWS_ENDPOINT_URL, region from the entry, profile or AWS_REGION.
-JS_SCRIPT = """
-const { fromLoginCredentials } = require("@aws-sdk/credential-provider-login");
-(async () => {
-  try {
-    const c = await fromLoginCredentials({ profile: process.argv[2] })();
-    process.stdout.write(JSON.stringify({ key: c.accessKeyId, secret: c.secretAccessKey,
-      token: c.sessionToken, account: c.accountId, expiration: c.expiration.toISOString() }));
-  } catch (err) {
-    process.stderr.write(`${err && err.name}: ${err && err.message}\\n`);
-    process.exit(1);
-  }
-})();
-"""
-
-
-def js_node_modules() -> Path:
-    """The node_modules holding the JS SDK: $SIGNIN_TOKEN_NODE_MODULES, else /work/node's."""
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed")
-    for candidate in (os.environ.get("SIGNIN_TOKEN_NODE_MODULES"), "/work/node/node_modules"):
-        if candidate and (Path(candidate) / JS_LOGIN_PACKAGE).is_dir():
-            return Path(candidate)
-    pytest.skip(f"{JS_LOGIN_PACKAGE} not found: set SIGNIN_TOKEN_NODE_MODULES to the node_modules holding it")
-
-
-def js_credentials(env: dict[str, str], tmp_path: Path, profile: str = "default") -> dict[str, str]:
-    """Resolve ``profile`` with the JS SDK's fromLoginCredentials in one node process."""
-    modules = js_node_modules()
-    script = tmp_path / "js_peer.js"
-    script.write_text(JS_SCRIPT)
-    out = run_ok(
-        ["node", str(script), profile], dict(env, NODE_PATH=str(modules), NODE_NO_WARNINGS="1"), cwd=tmp_path
-    )
-    result: dict[str, str] = json.loads(out)
-    return result
-
-
-def js_login(aws_env: dict[str, str], fake: FakeSignin, variable: str) -> dict[str, str]:
-    """Our CLI logs in against ``fake`` named by ``variable``; the entry is then near expiry."""
-    js_node_modules()  # skip before doing any work
-    env = dict(aws_env, AWS_REGION="us-east-1")
-    env.pop("AWS_ENDPOINT_URL_SIGNIN", None)
-    env[variable] = fake.url
-    rc, _, err = sess_full_login(env)
-    assert rc == 0, err
-    assert len(fake.token_calls("authorization_code")) == 1
-    sess_set_expiry(cache_path(env), time.time() + 120)
-    return env
-
-
-class TestPeerJavaScriptSDK:
-    """The AWS SDK for JavaScript v3 (@aws-sdk/credential-provider-login) and signin_token share
-    login sessions both ways against the strict fake (PROTOCOL.md §9, §13)."""
-
-    @pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"])
-    def test_js_reads_and_refreshes_our_login(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, variable: str
-    ) -> None:
-        """Also: both honour the endpoint override ``variable`` (no other endpoint is set)."""
-        env = js_login(aws_env, fake, variable)
-        path = cache_path(env)
-        ours = json.loads(path.read_text())
-        got = js_credentials(env, tmp_path)
-        (redeem,) = fake.token_calls("authorization_code")
-        (refresh,) = fake.token_calls("refresh_token")
-        key = st.DPoPKey.from_pem(ours["dpopKey"])
-        assert refresh["jkt"] == key.thumbprint() == redeem["jkt"]  # signed with the key we stored
-        assert refresh["json"]["refreshToken"] == ours["refreshToken"]
-        assert proof_claims(refresh)["htu"] == fake.token_url
-        written = json.loads(path.read_text())
-        access = written["accessToken"]
-        assert (got["key"], got["secret"], got["token"], got["account"]) == (
-            access["accessKeyId"],
-            access["secretAccessKey"],
-            access["sessionToken"],
-            ACCOUNT,
-        )
-        assert got["key"] != ours["accessToken"]["accessKeyId"]
-        assert written["refreshToken"] != ours["refreshToken"]
-        assert {k: written[k] for k in ("dpopKey", "idToken", "clientId")} == {
-            k: ours[k] for k in ("dpopKey", "idToken", "clientId")
-        }
-        # ... and our CLI reads what the JS SDK wrote, without another refresh.
-        creds = run_cli(["credentials"], env)
-        assert creds.returncode == 0, creds.stderr
-        doc = json.loads(creds.stdout)
-        assert (doc["AccessKeyId"], doc["SecretAccessKey"], doc["SessionToken"]) == (
-            got["key"],
-            got["secret"],
-            got["token"],
-        )
-        assert abs(iso_instant(doc["Expiration"]) - iso_instant(got["expiration"])) < 1
-        assert len(fake.token_calls()) == 2
-
-    def test_we_refresh_what_js_wrote_and_keep_its_members(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
-    ) -> None:
-        env = js_login(aws_env, fake, "AWS_ENDPOINT_URL_SIGNIN")
-        path = cache_path(env)
-        entry = json.loads(path.read_text())
-        entry["signInRegion"] = "us-east-1"  # a member the JS SDK reads
-        entry["peerTopLevel"] = {"kept": [1, 2]}
-        entry["accessToken"]["peerInside"] = "kept"
-        path.write_text(json.dumps(entry))
-        got = js_credentials(env, tmp_path)
-        js_entry = json.loads(path.read_text())
-        assert js_entry["accessToken"]["accessKeyId"] == got["key"]
-        assert (
-            js_entry["peerTopLevel"] == {"kept": [1, 2]} and js_entry["accessToken"]["peerInside"] == "kept"
-        )
-        # Make it expire, keeping everything else the JS SDK wrote.
-        expired = copy.deepcopy(js_entry)
-        expired["accessToken"]["expiresAt"] = iso_stamp(time.time() - 60)
-        path.write_text(json.dumps(expired, indent=2))
-        creds = run_cli(["credentials"], env)
-        assert creds.returncode == 0, creds.stderr
-        first, second = fake.token_calls("refresh_token")
-        assert second["jkt"] == first["jkt"] and second["json"]["refreshToken"] == js_entry["refreshToken"]
-        new = json.loads(path.read_text())
-        assert json.loads(creds.stdout)["AccessKeyId"] == new["accessToken"]["accessKeyId"] != got["key"]
-        assert new["refreshToken"] != js_entry["refreshToken"]
-        kept = {k: v for k, v in js_entry.items() if k not in ("accessToken", "refreshToken")}
-        assert {k: new.get(k) for k in kept} == kept  # every top-level member the JS SDK wrote
-        rewritten = ("accessKeyId", "secretAccessKey", "sessionToken", "expiresAt")
-        inside = {k: v for k, v in js_entry["accessToken"].items() if k not in rewritten}
-        assert {k: new["accessToken"].get(k) for k in inside} == inside  # ... and inside accessToken
-
-
-# Login flows: the callback server answers only its own Host; error redirects
-# --------------------------------------------------------------------------
-
-
-def cb_request(port: int, query: str, host: str | None) -> bytes:
-    """A raw ``GET /oauth/callback?QUERY`` with the given Host header (None: no Host)."""
-    head = f"GET /oauth/callback?{query} HTTP/1.1\r\n"
-    if host is not None:
-        head += f"Host: {host}\r\n"
-    return rob_raw_http(port, (head + "\r\n").encode("latin-1"))
-
-
-CB_FOREIGN_HOSTS = [
-    pytest.param("evil.example:{port}", id="other-name"),
-    pytest.param("127.0.0.1:{other}", id="other-port"),
-    pytest.param(None, id="no-host"),
-    pytest.param("", id="empty-host"),
-    pytest.param("[::1]:{port}", id="ipv6-literal"),
-    pytest.param("localhost.:{port}", id="trailing-dot"),
-    pytest.param("127.0.0.1.:{port}", id="address-trailing-dot"),
-    pytest.param("127.0.0.1", id="no-port"),
-    pytest.param("2130706433:{port}", id="decimal-address"),
-    pytest.param("127.0.0.1:{port}@evil.example", id="userinfo-trick"),
-    pytest.param("evil.example:{port}, 127.0.0.1:{port}", id="list"),
-    pytest.param("sub.localhost:{port}", id="subdomain"),
-]
-
-
-class TestCallbackHostAndErrors:
-    """PROTOCOL.md §3: the callback listener answers only requests for its own Host
-    (127.0.0.1:PORT or localhost:PORT), so a DNS-rebound page cannot complete or probe a
-    login; an ``error`` redirect ends the wait with or without a state, shown as one
-    bounded, secret-free line; a code is redeemed only with the right state."""
-
-    @pytest.mark.parametrize("host", CB_FOREIGN_HOSTS)
-    def test_foreign_host_refused_and_the_wait_goes_on(self, host: str | None) -> None:
-        with callback_server() as (server, state):
-            other = server.port + 1 if server.port < 65535 else server.port - 1
-            header = None if host is None else host.format(port=server.port, other=other)
-            for query in (f"code=forged&state={state}", "error=access_denied"):
-                reply = cb_request(server.port, query, header)
-                assert reply.startswith(b"HTTP/1.0 400"), reply[:40]
-            assert server.result is None
-            assert server.wait(0.3) is None  # still waiting
-            real_callback(server, state)
-
-    def test_two_host_headers_refused(self) -> None:
-        with callback_server() as (server, state):
-            own = f"127.0.0.1:{server.port}"
-            raw = (
-                f"GET /oauth/callback?code=c&state={state} HTTP/1.1\r\n"
-                f"Host: {own}\r\nHost: evil.example:{server.port}\r\n\r\n"
-            )
-            assert rob_raw_http(server.port, raw.encode()).startswith(b"HTTP/1.0 400")
-            assert server.result is None
-
-    @pytest.mark.parametrize("name", ["127.0.0.1", "localhost", "LocalHost", "LOCALHOST"])
-    def test_own_host_accepted(self, name: str) -> None:
-        with callback_server() as (server, state):
-            reply = cb_request(server.port, f"code=c1&state={state}", f"{name}:{server.port}")
-            assert reply.startswith(b"HTTP/1.0 200"), reply[:40]
-            assert server.wait(10) == {"code": "c1"}
-
-    @pytest.mark.parametrize("state_part", ["", "&state=", "&state={state}"], ids=["none", "empty", "right"])
-    def test_error_ends_the_wait_with_or_without_state(self, state_part: str) -> None:
-        with callback_server() as (server, state):
-            query = "error=access_denied&error_description=The%20user%20said%20no" + state_part.format(
-                state=state
-            )
-            reply = cb_request(server.port, query, f"127.0.0.1:{server.port}")
-            assert reply.startswith(b"HTTP/1.0 400")
-            assert b"The user said no" in reply
-            assert server.wait(10) == {"error": "access_denied", "error_description": "The user said no"}
-
-    def test_code_needs_the_right_state_even_beside_an_error_page(self) -> None:
-        """A wrong state stays ignored for codes and errors alike; the wait goes on."""
-        with callback_server() as (server, state):
-            host = f"127.0.0.1:{server.port}"
-            for query in ("code=forged", f"code=forged&state={uuid.uuid4()}", "error=x&state=wrong"):
-                assert cb_request(server.port, query, host).startswith(b"HTTP/1.0 400")
-            assert server.result is None
-            assert cb_request(server.port, f"code=good&state={state}", host).startswith(b"HTTP/1.0 200")
-            assert server.wait(10) == {"code": "good"}
-
-    def test_error_text_is_one_bounded_line_without_secrets(self) -> None:
-        code = "secret-code-" + uuid.uuid4().hex
-        with callback_server() as (server, state):
-            description = f"line1\r\nline2\x1b[31m state={state} code={code} " + "x" * 5000
-            query = urllib.parse.urlencode(
-                {"error": f"denied\n{code}", "error_description": description, "code": code}
-            )
-            reply = cb_request(server.port, query, f"localhost:{server.port}")
-            assert reply.startswith(b"HTTP/1.0 400")
-            result = server.wait(10)
-            assert result is not None and set(result) == {"error", "error_description"}
-            for text in result.values():
-                assert text.isprintable() and "\n" not in text
-                assert state not in text and code not in text
-            assert len(result["error"]) <= 100 and len(result["error_description"]) <= 300
-            assert code.encode() not in reply and state.encode() not in reply
-
-    def test_cli_login_error_without_state_exits_at_once(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        env = login_env(aws_env, fake)
-        with login_process(["login", "--no-browser"], env) as h:  # the default 600 s wait
-            query = url_query(login_url(h))
-            answer = urllib.parse.urlencode({"error": "access_denied", "error_description": "Denied by you"})
-            status, _ = browser_follow(query["redirect_uri"] + "?" + answer)
-            assert status == 400
-            rc, out, err = login_finish(h, timeout=30)
-        assert rc == 1, err
-        assert out == ""
-        assert "access_denied" in err and "Denied by you" in err
-        assert "Traceback" not in err
-        assert fake.token_calls() == []
-        assert not cache_path(env).exists()
-
-    def test_cli_login_foreign_hosts_then_real_callback(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        env = login_env(aws_env, fake)
-        with login_process(["login", "--no-browser", "--callback-timeout", "60"], env) as h:
-            url = login_url(h)
-            query = url_query(url)
-            port = callback_port(url)
-            forged = f"code=code-forged&state={query['state']}"
-            for host in (f"evil.example:{port}", None, f"[::1]:{port}", f"localhost.:{port}", "127.0.0.1"):
-                assert cb_request(port, forged, host).startswith(b"HTTP/1.0 400"), host
-                assert cb_request(port, "error=access_denied", host).startswith(b"HTTP/1.0 400"), host
-            assert h[0].poll() is None
-            status, page = browser_follow(url)
-            assert status == 200, page
-            rc, out, err = login_finish(h, timeout=30)
-        assert rc == 0, err
-        assert out == ""
-        (redeem,) = fake.token_calls("authorization_code")
-        assert redeem["json"]["code"] != "code-forged"
-        assert cache_path(env).exists()
-
-
-# --------------------------------------------------------------------------
-# Credential export: quoting for every quote character each shell knows
-# --------------------------------------------------------------------------
-
-# Every quote-like code point, the shells' other metacharacters, line breaks, backslashes
-# and a few plain letters (NUL excluded: no credential, file or environment can hold it).
-EXP_POOL = (
-    "'\"`$\\\n\r\t"
-    + "".join(chr(c) for c in range(0x2018, 0x2020))
-    + "\uff07"
-    + " %!^&|<>();*?~#{}[]=-+/@:,."
-    + "aZ9é€\u2028\u00a0"
-)
-EXP_SHELL_FORMATS = ("env", "env-no-export", "fish", "powershell", "windows-cmd")
-EXP_EXPIRATION = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
-EXP_NAMES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
-# PowerShell's single-quote characters (about_Quoting_Rules; the language specification's
-# single-quote-character: U+0027, U+2018, U+2019, U+201A, U+201B).
-EXP_PS_QUOTES = frozenset("'\u2018\u2019\u201a\u201b")
-
-
-def exp_values(seed: int, count: int) -> list[str]:
-    """Seeded hostile values, plus the classic break-outs, each 1-24 characters."""
-    rng = random.Random(seed)
-    values = ["'", "''", "\\", "\\'", "'\\''", "\u2019", "\u2018\u2019", "$(id)", "`id`", "%PATH%", "!x!"]
-    values += ["".join(rng.choice(EXP_POOL) for _ in range(rng.randint(1, 24))) for _ in range(count)]
-    return values
-
-
-def exp_creds(access: str, secret: str, token: str, account: str | None = ACCOUNT) -> st.Credentials:
-    return st.Credentials(access, secret, token, EXP_EXPIRATION, account, SESSION_ARN)
-
-
-def exp_triples(values: list[str]) -> list[tuple[str, str, str]]:
-    """Each value once as each of the three secrets."""
-    n = len(values)
-    return [(values[i], values[(i + 1) % n], values[(i + 2) % n]) for i in range(n)]
-
-
-def exp_ps_parse(line: str) -> tuple[str, str]:
-    """An independent reading of ``$Env:NAME='...'`` by PowerShell's verbatim-string grammar:
-    the literal opens and closes with any single-quote character; inside, two single-quote
-    characters in a row stand for one (the second: our writer doubles the same character,
-    so which one the grammar keeps makes no difference); nothing else is special."""
-    m = re.match(r"\$Env:([A-Za-z_][A-Za-z0-9_]*)=", line)
-    assert m is not None, line
-    i = m.end()
-    assert line[i] in EXP_PS_QUOTES, line
-    i += 1
-    out = []
-    while True:
-        assert i < len(line), f"unterminated string: {line!r}"
-        c = line[i]
-        if c in EXP_PS_QUOTES:
-            if i + 1 < len(line) and line[i + 1] in EXP_PS_QUOTES:
-                out.append(line[i + 1])
-                i += 2
-                continue
-            i += 1
-            break
-        out.append(c)
-        i += 1
-    assert i == len(line), f"code after the closing quote: {line[i:]!r}"
-    return m.group(1), "".join(out)
-
-
-def exp_cmd_safe(value: str) -> bool:
-    """What ``set NAME=value`` in cmd.exe takes literally: printable ASCII other than
-    space, % (expansion), ! (delayed expansion), ^ (escape), & | < > (operators),
-    ( ) (blocks) and " (quoting)."""
-    return bool(value) and all("!" <= c <= "~" and c not in '%!^&|<>()"' for c in value)
-
-
-def assert_shell_reads_back(
-    argv: list[str],
-    env: dict[str, str],
-    expected: list[str],
-    *,
-    stdin: bytes | None = None,
-    timeout: float = 60,
-) -> None:
-    """A shell running ``argv`` (a script printing the exported values one a line) exits 0
-    and prints exactly ``expected``."""
-    proc = subprocess.run(argv, input=stdin, env=env, capture_output=True, timeout=timeout, check=False)
-    assert proc.returncode == 0, proc.stderr[:2000]
-    got = proc.stdout.split(b"\n")
-    assert got[-1] == b""
-    assert got[:-1] == [v.encode("utf-8") for v in expected]
-
-
-class TestExportQuoting:
-    """PROTOCOL.md §12: ``credentials --format`` output of hostile values either reads back
-    byte-exact in the real shell (sh, bash, dash, fish; PowerShell by its documented grammar)
-    or is refused; nothing non-printable is ever emitted; cmd.exe output holds only what
-    cmd takes literally.  The process format carries AccountId when known."""
-
-    def test_non_printable_refused_in_every_shell_format(self) -> None:
-        for value in exp_values(1, 300):
-            creds = exp_creds("ASIAX", value, "tok")
-            if value.isprintable():
-                continue
-            for fmt in EXP_SHELL_FORMATS:
-                with pytest.raises(st.SigninTokenError) as info:
-                    st._export(creds, fmt)
-                assert value not in str(info.value)
-            for fmt in ("process", "json"):  # JSON escapes everything: exact, and ASCII only
-                out = st._export(creds, fmt)
-                assert out.isascii()
-                assert fmt == "json" or out.count("\n") == 1
-                assert json.loads(out)["SecretAccessKey"] == value
-
-    def test_printable_output_has_no_control_characters(self) -> None:
-        for access, secret, token in exp_triples([v for v in exp_values(2, 200) if v.isprintable()]):
-            for fmt in EXP_SHELL_FORMATS:
-                try:
-                    out = st._export(exp_creds(access, secret, token), fmt)
-                except st.SigninTokenError:
-                    assert fmt == "windows-cmd"
-                    continue
-                lines = out.split("\n")
-                assert lines[-1] == "" and len(lines) == 5
-                assert all(line.isprintable() for line in lines)
-
-    @pytest.mark.parametrize("shell", ["sh", "bash", "dash"])
-    @pytest.mark.parametrize("fmt", ["env", "env-no-export"])
-    def test_posix_shells_read_back_exact(self, shell: str, fmt: str) -> None:
-        path = shutil.which(shell)
-        if path is None:
-            pytest.skip(f"no {shell}")
-        triples = exp_triples([v for v in exp_values(3, 250) if v.isprintable()])
-        script, expected = [], []
-        for triple in triples:
-            out = st._export(exp_creds(*triple), fmt)
-            script.append(f'(\n{out}printf "%s\\n" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" ')
-            script.append('"$AWS_SESSION_TOKEN" "$AWS_CREDENTIAL_EXPIRATION"\n)\n')
-            expected += [*triple, "2030-01-02T03:04:05Z"]
-        for locale in ("C", "C.UTF-8"):
-            env = dict(os.environ, LC_ALL=locale)
-            assert_shell_reads_back([path, "-s"], env, expected, stdin="".join(script).encode("utf-8"))
-
-    def test_fish_reads_back_exact(self, tmp_path: Path) -> None:
-        fish = shutil.which("fish")
-        if fish is None:
-            pytest.skip("fish is not installed")
-        triples = exp_triples([v for v in exp_values(4, 250) if v.isprintable()])
-        script, expected = [], []
-        for triple in triples:
-            out = st._export(exp_creds(*triple), "fish")
-            script.append(f"begin\n{out}printf '%s\\n' $AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY ")
-            script.append("$AWS_SESSION_TOKEN $AWS_CREDENTIAL_EXPIRATION\nend\n")
-            expected += [*triple, "2030-01-02T03:04:05Z"]
-        file = tmp_path / "export.fish"
-        file.write_text("".join(script), encoding="utf-8")
-        env = dict(os.environ, LC_ALL="C.UTF-8", HOME=str(tmp_path))
-        assert_shell_reads_back([fish, "--no-config", str(file)], env, expected, timeout=120)
-
-    def test_powershell_grammar_reads_back_exact(self) -> None:
-        for triple in exp_triples([v for v in exp_values(5, 400) if v.isprintable()]):
-            out = st._export(exp_creds(*triple), "powershell")
-            parsed = dict(exp_ps_parse(line) for line in out.splitlines())
-            assert [parsed[n] for n in EXP_NAMES] == list(triple)
-            assert parsed["AWS_CREDENTIAL_EXPIRATION"] == "2030-01-02T03:04:05Z"
-
-    @pytest.mark.parametrize("quote", sorted(EXP_PS_QUOTES - {"'"}))
-    def test_powershell_reader_catches_a_typographic_break_out(self, quote: str) -> None:
-        """The reader is strict enough: ASCII-only doubling lets U+2018-U+201B end the string."""
-        hostile = f"x{quote}; Remove-Item -Recurse ~; {quote}"
-        naive = "$Env:AWS_SECRET_ACCESS_KEY='" + hostile.replace("'", "''") + "'"
-        with pytest.raises(AssertionError, match="after the closing quote"):
-            exp_ps_parse(naive)
-        line = st._export(exp_creds("ASIAX", hostile, "tok"), "powershell").splitlines()[1]
-        assert exp_ps_parse(line) == ("AWS_SECRET_ACCESS_KEY", hostile)
-
-    def test_cmd_takes_only_what_cmd_reads_literally(self) -> None:
-        values = [v for v in exp_values(6, 300) if v.isprintable()]
-        values += ["A+/=b", "x:y@z,w;v", "ASIA0123", "a'b`c~d$e#f*g?h[i]j{k}l"]
-        refused = accepted = 0
-        for value in values:
-            creds = exp_creds("ASIAX", value, "tok")
-            if exp_cmd_safe(value):
-                out = st._export(creds, "windows-cmd")
-                assert out.splitlines()[1] == f"set AWS_SECRET_ACCESS_KEY={value}"
-                accepted += 1
-            else:
-                with pytest.raises(st.SigninTokenError) as info:
-                    st._export(creds, "windows-cmd")
-                assert value not in str(info.value)
-                refused += 1
-        assert refused > 50 and accepted >= 4
+class TestEndpointSelectionOrder:
+    """Where the token call goes: --endpoint-url, then $AWS_ENDPOINT_URL_SIGNIN, then
+    $AWS_ENDPOINT_URL (PROTOCOL.md §1); a dead endpoint earlier in the order would fail."""
 
     @pytest.mark.parametrize(
-        "value", ["%PATH%", "!x!", "a^", "a&b", "a|b", "a<b", "a>b", "(a)", 'a"b', "a b", "é", "a\u2019b"]
-    )
-    def test_cmd_refuses(self, value: str) -> None:
-        with pytest.raises(st.SigninTokenError):
-            st._export(exp_creds("ASIAX", "s", value), "windows-cmd")
-
-    def test_process_format_carries_account_id(self) -> None:
-        out = st._export(exp_creds("ASIAX", "s", "t"), "process")
-        doc = json.loads(out)
-        assert tuple(doc) == PROCESS_KEYS
-        assert doc["AccountId"] == ACCOUNT and out.count("\n") == 1
-        unknown = json.loads(st._export(exp_creds("ASIAX", "s", "t", account=None), "process"))
-        assert "AccountId" not in unknown
-        full = json.loads(st._export(exp_creds("ASIAX", "s", "t"), "json"))
-        assert list(full)[-2:] == ["AccountId", "LoginSession"] and full["LoginSession"] == SESSION_ARN
-        for fmt in ("env", "env-no-export", "fish", "powershell", "windows-cmd"):
-            assert ACCOUNT not in st._export(exp_creds("ASIAX", "s", "t"), fmt)
-
-    def test_cli_powershell_output_of_a_hostile_secret(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
-        entry = json.loads(path.read_text())
-        hostile = "a\u2019;calc;\u2018'\u201a\u201b`$x\"\uff07"
-        entry["accessToken"]["secretAccessKey"] = hostile
-        path.write_text(json.dumps(entry))
-        result = run_cli(["credentials", "--format", "powershell"], dict(aws_env, PYTHONIOENCODING="utf-8"))
-        assert result.returncode == 0, result.stderr
-        parsed = dict(exp_ps_parse(line) for line in result.stdout.splitlines())
-        assert parsed["AWS_SECRET_ACCESS_KEY"] == hostile
-        entry["accessToken"]["secretAccessKey"] = "new\nline"
-        path.write_text(json.dumps(entry))
-        for fmt in EXP_SHELL_FORMATS:
-            refused = run_cli(["credentials", "--format", fmt], aws_env)
-            assert refused.returncode == 1 and refused.stdout == ""
-            assert "new" not in refused.stderr
-
-
-# --------------------------------------------------------------------------
-# Local credential server: `serve` (container credentials, PROTOCOL.md §14)
-# --------------------------------------------------------------------------
-
-SRV_KEYS = ["AccessKeyId", "SecretAccessKey", "Token", "Expiration", "AccountId"]
-SRV_URI_RE = r"http://127\.0\.0\.1:(\d+)(/\S*)"
-SRV_NODE_MODULES = (os.environ.get("SIGNIN_TOKEN_NODE_MODULES") or "/work/node/node_modules").rstrip("/")
-
-
-class SrvHandle:
-    """A running ``serve``: the process, what it printed, its stderr so far."""
-
-    def __init__(self, proc: subprocess.Popen[str], url: str, token: str, stdout: str) -> None:
-        self.proc = proc
-        self.url = url
-        self.token = token
-        self.stdout = stdout
-        self.stderr: list[str] = []
-        parts = urllib.parse.urlsplit(url)
-        self.host = parts.hostname or ""
-        self.port = parts.port or 0
-        self.path = parts.path
-
-    def get(
-        self,
-        token: str | None = "",
-        *,
-        path: str | None = None,
-        method: str = "GET",
-        headers: list[tuple[str, str]] | None = None,
-    ) -> tuple[int, dict[str, str], bytes]:
-        """One request on a new connection; ``token=""`` sends the server's own."""
-        import http.client
-
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
-        try:
-            conn.putrequest(method, path or self.path, skip_accept_encoding=True)
-            if token is not None:
-                conn.putheader("Authorization", token or self.token)
-            for name, value in headers or []:
-                conn.putheader(name, value)
-            conn.endheaders()
-            response = conn.getresponse()
-            body = response.read()
-            return response.status, {k.lower(): v for k, v in response.getheaders()}, body
-        finally:
-            conn.close()
-
-    def creds(self) -> dict[str, Any]:
-        status, headers, body = self.get()
-        assert status == 200, body
-        assert headers["cache-control"] == "no-store"
-        doc: dict[str, Any] = json.loads(body)
-        return doc
-
-
-@contextlib.contextmanager
-def srv_serve(env: dict[str, str], *args: str, lines: int = 2) -> Iterator[SrvHandle]:
-    """``python -m signin_token serve ARGS`` until the block ends (then SIGTERM, exit 0)."""
-    proc = spawn([sys.executable, "-m", "signin_token", "serve", *args], env)
-    killer = threading.Timer(120, proc.kill)  # never hang the suite
-    killer.start()
-    seen: list[str] = []
-    assert proc.stderr is not None and proc.stdout is not None
-    stderr = proc.stderr
-    pump = threading.Thread(target=lambda: seen.extend(stderr), daemon=True)
-    pump.start()
-    try:
-        printed = "".join(proc.stdout.readline() for _ in range(lines))
-        assert printed.endswith("\n"), f"serve printed {printed!r}; stderr: {''.join(seen)}"
-        if printed.startswith("{"):
-            doc = json.loads(printed)
-            url, token = doc["AWS_CONTAINER_CREDENTIALS_FULL_URI"], doc["AWS_CONTAINER_AUTHORIZATION_TOKEN"]
-        else:
-            found = dict(line.removeprefix("export ").split("=", 1) for line in printed.splitlines())
-            url, token = (
-                found["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
-                found["AWS_CONTAINER_AUTHORIZATION_TOKEN"],
-            )
-            url, token = shlex.split(url)[0], shlex.split(token)[0]
-        handle = SrvHandle(proc, url, token, printed)
-        handle.stderr = seen
-        yield handle
-        if proc.poll() is None:
-            proc.terminate()
-        assert proc.wait(30) == 0, "".join(seen)
-        assert proc.stdout.read() == ""  # nothing after the two lines
-    finally:
-        killer.cancel()
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-        pump.join(10)
-        proc.stdout.close()
-        proc.stderr.close()
-
-
-@contextlib.contextmanager
-def serving_cached_session(aws_env: dict[str, str], fake: FakeSignin) -> Iterator[tuple[Path, SrvHandle]]:
-    """A session with an hour left, and ``serve`` answering with its cached credentials:
-    (the cache entry's path, the server)."""
-    path = write_session(aws_env, fake, expires_in=3600)
-    with srv_serve(aws_env) as h:
-        assert h.creds()["AccessKeyId"] == "ASIAOLD"
-        yield path, h
-
-
-def srv_secrets(path: Path) -> set[str]:
-    """The secrets of a cache entry that must never reach stderr or an error body."""
-    entry = json.loads(path.read_text())
-    found = {
-        entry["refreshToken"],
-        entry["accessToken"]["secretAccessKey"],
-        entry["accessToken"]["sessionToken"],
-    }
-    found.update(rob_key_secrets(entry["dpopKey"]))
-    return {s for s in found if len(s) >= 6}
-
-
-def srv_new_session(env: dict[str, str], fake: FakeSignin, access_key: str, expires_in: float = 3600) -> Path:
-    """A new login's cache entry for the same session (the config already names it)."""
-    key = st.DPoPKey.generate()
-    entry = {
-        "accessToken": {
-            "accessKeyId": access_key,
-            "secretAccessKey": "new-secret-" + uuid.uuid4().hex,
-            "sessionToken": "new-session-" + uuid.uuid4().hex,
-            "accountId": ACCOUNT,
-            "expiresAt": iso_stamp(time.time() + expires_in),
-        },
-        "tokenType": TOKEN_TYPE,
-        "clientId": st.SAME_DEVICE_CLIENT_ID,
-        "refreshToken": fake.seed_session(key),
-        "idToken": fake_jwt({"sub": SESSION_ARN}),
-        "dpopKey": key.to_pem(),
-    }
-    return sess_store(env, entry)
-
-
-def srv_sdk_env(aws_env: dict[str, str], tmp_path: Path, handle: SrvHandle) -> dict[str, str]:
-    """A process environment with no AWS setting but the two container variables."""
-    home = tmp_path / "sdk-home"
-    home.mkdir(exist_ok=True)
-    env = {k: v for k, v in aws_env.items() if not k.startswith("AWS_")}
-    env.update(
-        HOME=str(home),
-        AWS_CONTAINER_CREDENTIALS_FULL_URI=handle.url,
-        AWS_CONTAINER_AUTHORIZATION_TOKEN=handle.token,
-    )
-    return env
-
-
-class TestCredentialServer:
-    """PROTOCOL.md §14: ``serve`` answers the container-credentials protocol on loopback to
-    holders of its token only, with credentials that have more than 5 minutes left,
-    refreshing once for any number of concurrent requests, 503 with the login command when
-    the session has ended (and serving again after a new login), stopping cleanly on
-    SIGINT/SIGTERM; botocore and the JS SDK use it as is."""
-
-    def test_prints_the_two_variables_and_serves_the_cached_credentials(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
-        access = json.loads(path.read_text())["accessToken"]
-        with srv_serve(aws_env) as h:
-            lines = h.stdout.splitlines()
-            assert len(lines) == 2
-            m = re.fullmatch(r"AWS_CONTAINER_CREDENTIALS_FULL_URI=" + SRV_URI_RE, lines[0])
-            assert m is not None, lines
-            assert re.fullmatch(r"AWS_CONTAINER_AUTHORIZATION_TOKEN=[A-Za-z0-9_-]{43,}", lines[1]), lines
-            status, headers, body = h.get()
-            assert status == 200, body
-            assert headers["cache-control"] == "no-store"
-            assert headers["content-type"] == "application/json"
-            doc = json.loads(body)
-            assert list(doc) == SRV_KEYS
-            assert (doc["AccessKeyId"], doc["SecretAccessKey"], doc["Token"], doc["AccountId"]) == (
-                access["accessKeyId"],
-                access["secretAccessKey"],
-                access["sessionToken"],
-                ACCOUNT,
-            )
-            assert iso_instant(doc["Expiration"]) == iso_instant(access["expiresAt"])
-            assert h.creds() == doc  # again, from memory
-        assert fake.token_calls() == []
-        stderr = "".join(h.stderr)
-        assert h.token not in stderr and "Traceback" not in stderr
-        assert not any(s in stderr for s in srv_secrets(path))
-
-    def test_a_new_token_each_start(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        write_session(aws_env, fake, expires_in=3600)
-        with srv_serve(aws_env) as first:
-            pass
-        with srv_serve(aws_env) as second:
-            status, _, _ = second.get(first.token)
-            assert status == 403
-        assert first.token != second.token
-
-    def test_only_the_token_holder_gets_only_the_credentials(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
-        secrets_ = srv_secrets(path)
-        with srv_serve(aws_env) as h:
-            cases: list[tuple[str, dict[str, Any], int]] = [
-                ("no token", {"token": None}, 401),
-                ("wrong token", {"token": "wrong"}, 403),
-                ("one character off", {"token": h.token[:-1] + ("A" if h.token[-1] != "A" else "B")}, 403),
-                ("longer", {"token": h.token + "x"}, 403),
-                ("prefix", {"token": h.token[:10]}, 403),
-                ("Bearer form", {"token": "Bearer " + h.token}, 403),
-                ("two headers", {"headers": [("Authorization", "x")]}, 403),
-                ("other path", {"path": "/other"}, 404),
-                ("root", {"path": "/"}, 404),
-                ("trailing slash", {"path": h.path + "/"}, 404),
-                ("refresh token path", {"path": "/refresh-token"}, 404),
-                ("HEAD", {"method": "HEAD"}, 405),
-                ("OPTIONS", {"method": "OPTIONS"}, 405),
-                ("POST", {"method": "POST"}, 405),
-                ("PUT", {"method": "PUT"}, 405),
-                ("DELETE", {"method": "DELETE"}, 405),
-                ("PATCH", {"method": "PATCH"}, 405),
-                ("unknown method", {"method": "BREW"}, 405),
-                ("HEAD without token", {"method": "HEAD", "token": None}, 405),
-            ]
-            for name, kwargs, expected in cases:
-                status, headers, body = h.get(**kwargs)
-                assert status == expected, (name, status, body)
-                assert headers.get("cache-control") == "no-store", name
-                assert not any(s.encode() in body for s in secrets_), name
-                if expected == 405:
-                    assert headers.get("allow") == "GET", name
-                if kwargs.get("method") != "HEAD":
-                    assert set(json.loads(body)) == {"code", "message"}, name
-            assert list(h.creds()) == SRV_KEYS  # still serving
-        assert fake.token_calls() == []
-
-    def test_concurrent_fetches_during_an_expiry_cause_one_refresh(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        with serving_cached_session(aws_env, fake) as (path, h):
-            sess_set_expiry(path, time.time() + 120)  # now inside the refresh window
-            barrier = threading.Barrier(32)
-            results: list[Any] = []
-
-            def fetch() -> None:
-                barrier.wait(30)
-                try:
-                    results.append(h.get())
-                except Exception as exc:
-                    results.append(exc)
-
-            threads = [threading.Thread(target=fetch) for _ in range(32)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(60)
-            assert len(results) == 32
-            keys = set()
-            for result in results:
-                assert not isinstance(result, Exception), result
-                status, _, body = result
-                assert status == 200, body
-                doc = json.loads(body)
-                assert iso_instant(doc["Expiration"]) > time.time() + 300
-                keys.add(doc["AccessKeyId"])
-            assert len(keys) == 1 and keys != {"ASIAOLD"}
-            assert len(fake.token_calls("refresh_token")) == 1
-            for _ in range(50):
-                assert h.creds()["AccessKeyId"] in keys
-            assert len(fake.token_calls("refresh_token")) == 1
-            assert json.loads(path.read_text())["accessToken"]["accessKeyId"] in keys
-
-    def test_credentials_inside_the_window_are_never_served(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        """The fake issues 303-second credentials: each stays servable for 3 seconds only."""
-        fake.expires_in = 303
-        write_session(aws_env, fake, expires_in=100)
-        with srv_serve(aws_env) as h:
-            first = h.creds()
-            assert iso_instant(first["Expiration"]) > time.time() + 299
-            time.sleep(4)
-            second = h.creds()
-            assert second["AccessKeyId"] != first["AccessKeyId"]
-            assert iso_instant(second["Expiration"]) > time.time() + 299
-        assert len(fake.token_calls("refresh_token")) == 2  # at start, then after 3 s
-
-    def test_session_end_is_503_with_the_login_command_then_serves_after_a_new_login(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        with serving_cached_session(aws_env, fake) as (path, h):
-            secrets_ = srv_secrets(path)
-            sess_set_expiry(path, time.time() + 60)
-            with fake.lock:
-                fake.refresh_tokens.clear()  # the session is over at the service
-            for _attempt in range(3):
-                status, headers, body = h.get()
-                assert status == 503, body
-                assert headers["cache-control"] == "no-store"
-                doc = json.loads(body)
-                assert doc["code"] == "LoginRequired"
-                assert re.search(r"run: " + SESS_LOGIN_CMD.format(profile="default"), doc["message"]), doc
-                assert not any(s.encode() in body for s in secrets_)
-            assert len(fake.token_calls("refresh_token")) == 1  # answered from memory since
-            assert h.proc.poll() is None
-            srv_new_session(aws_env, fake, "ASIANEW")
-            assert h.creds()["AccessKeyId"] == "ASIANEW"
-            # A logout is seen at once, not served from memory.
-            assert run_cli(["logout"], aws_env).returncode == 0
-            status, _, body = h.get()
-            assert status == 503 and json.loads(body)["code"] == "LoginRequired"
-            srv_new_session(aws_env, fake, "ASIAAGAIN")
-            assert h.creds()["AccessKeyId"] == "ASIAAGAIN"
-        stderr = "".join(h.stderr)
-        assert "Traceback" not in stderr and h.token not in stderr
-
-    def test_service_failure_is_a_502_with_a_redacted_line(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
-        with srv_serve(aws_env) as h:
-            entry = json.loads(path.read_text())
-            sess_set_expiry(path, time.time() + 60)
-            echo = json.dumps({"error": "server_error", "message": f"boom {entry['refreshToken']}\nx"})
-            fake.faults = [("raw", 500, echo.encode(), "application/json")] * 3
-            status, _, body = h.get()
-            assert status == 502, body
-            doc = json.loads(body)
-            assert doc["code"] == "RefreshFailed"
-            assert "\n" not in doc["message"] and entry["refreshToken"] not in doc["message"]
-            assert "boom" in doc["message"]
-            time.sleep(1.2)  # failures are retried after a second
-            assert h.creds()["AccessKeyId"] != "ASIAOLD"
-
-    @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-    @pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
-    def test_signals_stop_it_cleanly(self, fake: FakeSignin, aws_env: dict[str, str], signame: str) -> None:
-        write_session(aws_env, fake, expires_in=3600)
-        with srv_serve(aws_env) as h:
-            assert h.creds()
-            h.proc.send_signal(getattr(signal, signame))
-            assert h.proc.wait(30) == 0
-        assert "Traceback" not in "".join(h.stderr) and "interrupted" not in "".join(h.stderr)
-        with pytest.raises(OSError):
-            socket.create_connection(("127.0.0.1", h.port), timeout=5).close()
-
-    def test_env_format_is_evaluated_by_sh(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        write_session(aws_env, fake, expires_in=3600)
-        with srv_serve(aws_env, "--format", "env") as h:
-            lines = h.stdout.splitlines()
-            assert [line.split("=", 1)[0] for line in lines] == [
-                "export AWS_CONTAINER_CREDENTIALS_FULL_URI",
-                "export AWS_CONTAINER_AUTHORIZATION_TOKEN",
-            ]
-            proc = subprocess.run(
-                [
-                    "sh",
-                    "-c",
-                    h.stdout + 'printf "%s\\n" "$AWS_CONTAINER_CREDENTIALS_FULL_URI" '
-                    '"$AWS_CONTAINER_AUTHORIZATION_TOKEN"',
-                ],
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=False,
-            )
-            assert proc.stdout.splitlines() == [h.url, h.token]
-            assert h.creds()
-
-    def test_json_format(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        write_session(aws_env, fake, expires_in=3600)
-        with srv_serve(aws_env, "--format", "json", lines=1) as h:
-            assert h.stdout.count("\n") == 1
-            doc = json.loads(h.stdout)
-            assert list(doc) == ["AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN"]
-            assert re.fullmatch(SRV_URI_RE, doc["AWS_CONTAINER_CREDENTIALS_FULL_URI"])
-            assert h.creds()
-
-    def test_fixed_port(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        write_session(aws_env, fake, expires_in=3600)
-        port = free_port()
-        with srv_serve(aws_env, "--port", str(port)) as h:
-            assert h.port == port and h.creds()
-
-    @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.1", "example.com", "::", "10.0.0.1"])
-    def test_non_loopback_host_refused(self, fake: FakeSignin, aws_env: dict[str, str], host: str) -> None:
-        write_session(aws_env, fake, expires_in=3600)
-        result = run_cli(["serve", "--host", host], aws_env, timeout=30)
-        assert result.returncode == 2, result.stderr
-        assert result.stdout == ""
-        assert "--allow-non-loopback" in result.stderr
-
-    @pytest.mark.parametrize("host", ["localhost", "127.0.0.2", "::1"])
-    def test_other_loopback_hosts(self, fake: FakeSignin, aws_env: dict[str, str], host: str) -> None:
-        if host == "::1" and not socket.has_ipv6:
-            pytest.skip("no IPv6")
-        if host == "127.0.0.2" and not sys.platform.startswith("linux"):
-            pytest.skip("all of 127/8 is local on Linux only")
-        write_session(aws_env, fake, expires_in=3600)
-        try:
-            with srv_serve(aws_env, "--host", host) as h:
-                assert h.creds()
-        except AssertionError as exc:
-            if host == "::1" and "cannot listen" in str(exc):
-                pytest.skip("::1 is not configured here")
-            raise
-
-    def test_help_explains_the_exposure(self) -> None:
-        code, out, _ = run_main(["serve", "--help"])
-        assert code == 0
-        text = " ".join(out.split())
-        assert "--allow-non-loopback" in text and "clear text" in text and "token" in text
-
-    def test_token_file(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
-        write_session(aws_env, fake, expires_in=3600)
-        token = "file-token-" + uuid.uuid4().hex
-        good = tmp_path / "token"
-        good.write_text(token + "\n")
-        good.chmod(0o600)
-        with srv_serve(aws_env, "--token-file", str(good)) as h:
-            assert h.token == token
-            assert h.creds()
-            assert h.get("wrong")[0] == 403
-        assert token not in "".join(h.stderr)
-
-    @pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
-    @pytest.mark.parametrize(
-        ("content", "mode", "word"),
+        ("variables", "flag"),
         [
-            ("tok-secret-1234", 0o644, "other users"),
-            ("tok-secret-1234", 0o640, "other users"),
-            ("tok-secret-1234", 0o620, "other users"),
-            ("tok-secret-1234", 0o602, "other users"),
-            ("", 0o600, "empty"),
-            ("  \n", 0o600, "empty"),
-            ("tok\nsecret-1234", 0o600, "printable"),
-            ("tok-secret-1234\x07", 0o600, "printable"),
-            (None, 0o600, "cannot be read"),
+            ({"AWS_ENDPOINT_URL_SIGNIN": "http://127.0.0.1:9"}, True),
+            ({"AWS_ENDPOINT_URL": "http://127.0.0.1:9"}, "signin"),
+            ({"AWS_ENDPOINT_URL": "fake"}, False),
         ],
     )
-    def test_unsafe_token_file_refused(
-        self,
-        fake: FakeSignin,
-        aws_env: dict[str, str],
-        tmp_path: Path,
-        content: str | None,
-        mode: int,
-        word: str,
-    ) -> None:
-        write_session(aws_env, fake, expires_in=3600)
-        path = tmp_path / "token"
-        if content is not None:
-            path.write_text(content)
-            path.chmod(mode)
-        result = run_cli(["serve", "--token-file", str(path)], aws_env, timeout=30)
-        assert result.returncode == 2, result.stderr
-        assert result.stdout == ""
-        assert word in result.stderr
-        assert "secret-1234" not in result.stderr
-
-    def test_no_session_is_exit_3_before_listening(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        result = run_cli(["serve"], login_env(aws_env, fake), timeout=30)
-        assert result.returncode == 3, result.stderr
-        assert result.stdout == ""
-        assert re.search(SESS_LOGIN_CMD.format(profile="default"), result.stderr)
-
-    def test_debug_logs_one_line_per_request_and_no_secret(
-        self, fake: FakeSignin, aws_env: dict[str, str]
+    def test_endpoint_order(
+        self, fake: FakeSignin, aws_env: dict[str, str], variables: dict[str, str], flag: bool | str
     ) -> None:
         path = write_session(aws_env, fake, expires_in=3600)
-        with srv_serve(aws_env, "--debug") as h:
-            h.get()
-            h.get(None)
-            h.get(path="/x")
-            h.get(method="OPTIONS")
-            deadline = time.monotonic() + 10
-            while sum(line.startswith("debug: ") for line in h.stderr) < 4 and time.monotonic() < deadline:
-                time.sleep(0.05)
-        debug = [line for line in h.stderr if line.startswith("debug: ")]
-        assert [line.split()[-1] for line in debug] == ["200", "401", "404", "405"], debug
-        stderr = "".join(h.stderr)
-        assert h.token not in stderr
-        assert not any(s in stderr for s in srv_secrets(path))
-
-    def test_botocore_uses_it(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
-        if importlib.util.find_spec("botocore") is None:
-            pytest.skip("botocore is not importable")
-        path = write_session(aws_env, fake, expires_in=3600)
-        access = json.loads(path.read_text())["accessToken"]
-        with srv_serve(aws_env) as h:
-            script = (
-                "import json, botocore.session\n"
-                "c = botocore.session.Session().get_credentials()\n"
-                "f = c.get_frozen_credentials()\n"
-                "print(json.dumps([c.method, f.access_key, f.secret_key, f.token, f.account_id]))\n"
-            )
-            out = run_ok([sys.executable, "-c", script], srv_sdk_env(aws_env, tmp_path, h), cwd=None)
-        method, key, secret, token, account = json.loads(out)
-        assert method == "container-role"
-        assert (key, secret, token) == (
-            access["accessKeyId"],
-            access["secretAccessKey"],
-            access["sessionToken"],
-        )
-        assert account in (ACCOUNT, None)  # older botocore drops it
-
-    @pytest.mark.parametrize(
-        ("package", "expression"),
-        [
-            ("@aws-sdk/credential-provider-http", "m.fromHttp()"),
-            ("@aws-sdk/credential-provider-imds", "m.fromContainerMetadata()"),
-        ],
-    )
-    def test_js_sdk_uses_it(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, package: str, expression: str
-    ) -> None:
-        node = shutil.which("node")
-        module = Path(SRV_NODE_MODULES) / package
-        if node is None or not (module / "package.json").exists():
-            pytest.skip(f"node or {package} is not installed (set SIGNIN_TOKEN_NODE_MODULES)")
-        path = write_session(aws_env, fake, expires_in=3600)
-        access = json.loads(path.read_text())["accessToken"]
-        script = (
-            f"const m = require({json.dumps(str(module))});\n"
-            f"({expression})().then((c) => console.log(JSON.stringify({{k: c.accessKeyId, "
-            "s: c.secretAccessKey, t: c.sessionToken, e: c.expiration.toISOString()})),"
-            " (e) => { console.error(String(e)); process.exit(1); });\n"
-        )
-        with srv_serve(aws_env) as h:
-            out = run_ok([node, "-e", script], srv_sdk_env(aws_env, tmp_path, h), cwd=None)
-        doc = json.loads(out)
-        assert (doc["k"], doc["s"], doc["t"]) == (
-            access["accessKeyId"],
-            access["secretAccessKey"],
-            access["sessionToken"],
-        )
-        assert iso_instant(doc["e"].replace(".000Z", "Z")) == iso_instant(access["expiresAt"])
+        env = {k: v for k, v in aws_env.items() if k != "AWS_ENDPOINT_URL_SIGNIN"}
+        env.update({k: fake.url if v == "fake" else v for k, v in variables.items()})
+        if flag == "signin":
+            env["AWS_ENDPOINT_URL_SIGNIN"] = fake.url
+        args = ["refresh", "--force", "--timeout", "10"]
+        if flag is True:
+            args += ["--endpoint-url", fake.url]
+        result = run_cli(args, env)
+        assert result.returncode == 0, result.stderr
+        assert len(fake.token_calls("refresh_token")) == 1
+        assert json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
 
 
 # --------------------------------------------------------------------------
-# Command line: `exec` through the credential server
+# HTTP transport (urllib, and asyncio streams) and the one redaction of outside text
 # --------------------------------------------------------------------------
 
-SRV_REMOVED = (
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-)
-SRV_STALE = {
-    "AWS_ACCESS_KEY_ID": "AKIASTALE",
-    "AWS_SECRET_ACCESS_KEY": "stale-secret",
-    "AWS_SESSION_TOKEN": "stale-token",
-    "AWS_CREDENTIAL_EXPIRATION": "2000-01-01T00:00:00Z",
-    "AWS_DEFAULT_PROFILE": "elsewhere",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "/nonexistent/token",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/stale",
-}
-SRV_CHILD_BOTOCORE = """
-import json, os, sys, time
-import botocore.session
-removed = [name for name in sys.argv[1].split(",") if name in os.environ]
-creds = botocore.session.Session().get_credentials()
-first = creds.get_frozen_credentials().access_key
-time.sleep(4)
-second = creds.get_frozen_credentials().access_key
-print(json.dumps({"method": creds.method, "first": first, "second": second, "removed": removed,
-                  "uri": os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
-                  "region": os.environ.get("AWS_REGION"), "default": os.environ.get("AWS_DEFAULT_REGION")}))
-"""
-SRV_CHILD_SIGNALS = """
-import pathlib, signal, sys, time
-def handler(signum, frame):
-    pathlib.Path(sys.argv[1]).write_text(str(signum))
-    raise SystemExit(40 + signum)
-for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-    signal.signal(getattr(signal, name), handler)
-print("ready", flush=True)
-time.sleep(60)
-raise SystemExit(9)
-"""
-
-
-class TestExecServed:
-    """PROTOCOL.md §14: ``exec`` serves refreshing credentials to its child on 127.0.0.1
-    (``AWS_CONTAINER_CREDENTIALS_FULL_URI`` + token), hides what an SDK would resolve first,
-    checks the session before starting anything, starts ``$SHELL`` without a command, passes
-    the exit code through (128+N for a signal) and forwards SIGINT/SIGTERM/SIGHUP."""
-
-    def test_child_botocore_outlives_a_credential_period(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        if importlib.util.find_spec("botocore") is None:
-            pytest.skip("botocore is not importable")
-        fake.expires_in = 303  # each set of credentials is servable for 3 seconds
-        write_session(aws_env, fake, profile="dev", expires_in=100)
-        env = dict(aws_env, AWS_PROFILE="dev", **SRV_STALE)
-        result = run_cli(
-            ["exec", "--", sys.executable, "-c", SRV_CHILD_BOTOCORE, ",".join(SRV_REMOVED)], env, timeout=90
-        )
-        assert result.returncode == 0, result.stderr
-        doc = json.loads(result.stdout)
-        assert doc["method"] == "container-role"
-        assert doc["removed"] == []
-        assert re.fullmatch(SRV_URI_RE, doc["uri"])
-        assert doc["first"].startswith("ASIA") and doc["first"] != "ASIAOLD"
-        assert doc["second"].startswith("ASIA") and doc["second"] != doc["first"]
-        assert doc["region"] == doc["default"] == "us-east-1"
-        assert len(fake.token_calls("refresh_token")) >= 2  # the check at start, then one period on
-        cached = json.loads(cache_path(aws_env).read_text())["accessToken"]["accessKeyId"]
-        assert cached == doc["second"]
-        # The server is gone with the child.
-        port = urllib.parse.urlsplit(doc["uri"]).port
-        assert port is not None
-        with pytest.raises(OSError):
-            socket.create_connection(("127.0.0.1", port), timeout=5).close()
-        assert "stale-secret" not in result.stderr and "Traceback" not in result.stderr
-
-    def test_child_environment(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        path = write_session(aws_env, fake, expires_in=3600, region="eu-west-3")
-        script = (
-            "import json, os, sys, urllib.request\n"
-            "e = os.environ\n"
-            "r = urllib.request.Request(e['AWS_CONTAINER_CREDENTIALS_FULL_URI'],"
-            " headers={'Authorization': e['AWS_CONTAINER_AUTHORIZATION_TOKEN']})\n"
-            "opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))\n"
-            "doc = json.load(opener.open(r, timeout=30))\n"
-            "print(json.dumps({'present': [n for n in sys.argv[1].split(',') if n in e],"
-            " 'region': e.get('AWS_REGION'), 'key': doc['AccessKeyId'], 'other': e.get('KEEP_ME')}))\n"
-        )
-        env = dict(aws_env, AWS_PROFILE="default", KEEP_ME="kept", **SRV_STALE)
-        result = run_cli(["exec", "--", sys.executable, "-c", script, ",".join(SRV_REMOVED)], env)
-        assert result.returncode == 0, result.stderr
-        doc = json.loads(result.stdout)
-        assert doc == {
-            "present": [],
-            "region": "eu-west-3",
-            "key": json.loads(path.read_text())["accessToken"]["accessKeyId"],
-            "other": "kept",
-        }
-        assert fake.token_calls() == []
-
-    @pytest.mark.parametrize(
-        ("script", "code"),
-        [("exit 0", 0), ("exit 7", 7), ("exit 255", 255), ("kill -TERM $$", 143), ("kill -KILL $$", 137)],
-    )
-    def test_exit_code_passthrough(
-        self, fake: FakeSignin, aws_env: dict[str, str], script: str, code: int
-    ) -> None:
-        write_session(aws_env, fake, expires_in=3600)
-        sh = shutil.which("sh")
-        assert sh is not None
-        result = run_cli(["exec", "--", sh, "-c", script], aws_env)
-        assert result.returncode == code, result.stderr
-        static = run_cli(["exec", "--static", "--", sh, "-c", script], aws_env)
-        assert static.returncode == code, static.stderr
-
-    @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
-    @pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM", "SIGHUP"])
-    def test_signals_are_forwarded(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, signame: str
-    ) -> None:
-        write_session(aws_env, fake, expires_in=3600)
-        marker = tmp_path / "got"
-        with login_process(
-            ["exec", "--", sys.executable, "-c", SRV_CHILD_SIGNALS, str(marker)], aws_env
-        ) as h:
-            proc = h[0]
-            assert proc.stdout is not None
-            assert proc.stdout.readline() == "ready\n"
-            signum = getattr(signal, signame)
-            proc.send_signal(signum)  # to exec only: the child hears it through exec
-            rc, _, err = login_finish(h, timeout=30)
-        assert rc == 40 + signum, err
-        assert marker.read_text() == str(signum)
-        assert "Traceback" not in err
-
-    def test_no_command_runs_shell(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
-        write_session(aws_env, fake, expires_in=3600)
-        record = tmp_path / "shell-ran"
-        shell = tmp_path / "my-shell"
-        shell.write_text(
-            "#!/bin/sh\n"
-            f'printf "%s\\n" "$0" "$#" "$AWS_CONTAINER_CREDENTIALS_FULL_URI" > {shlex.quote(str(record))}\n'
-            "exit 5\n"
-        )
-        shell.chmod(0o755)
-        for args in (["exec"], ["exec", "--"]):
-            record.unlink(missing_ok=True)
-            result = run_cli(args, dict(aws_env, SHELL=str(shell)))
-            assert result.returncode == 5, result.stderr
-            lines = record.read_text().splitlines()
-            assert lines[:2] == [str(shell), "0"]
-            assert re.fullmatch(SRV_URI_RE, lines[2])
-
-    def test_no_command_and_no_shell_runs_bin_sh(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        if not os.path.exists("/bin/sh"):
-            pytest.skip("no /bin/sh")
-        write_session(aws_env, fake, expires_in=3600)
-        env = {k: v for k, v in aws_env.items() if k != "SHELL"}
-        result = run_cli(
-            ["exec"], env, stdin_text='echo "sh ran: ${AWS_CONTAINER_AUTHORIZATION_TOKEN:+token}"\n'
-        )
-        assert result.returncode == 0, result.stderr
-        assert result.stdout == "sh ran: token\n"
-
-    def test_static_keeps_the_variables_and_says_they_expire(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        write_session(aws_env, fake, expires_in=3600)
-        script = "import os; print(sorted(k for k in os.environ if k.startswith('AWS_CONTAINER')))"
-        result = run_cli(["exec", "--static", "--", sys.executable, "-c", script], aws_env)
-        assert result.returncode == 0, result.stderr
-        assert result.stdout.strip() == "[]"
-        code, out, _ = run_main(["exec", "--help"])
-        assert code == 0 and "15 minutes" in " ".join(out.split()) and "--static" in out
-
-    def test_missing_session_starts_nothing(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
-    ) -> None:
-        marker = tmp_path / "ran"
-        shell = tmp_path / "my-shell"
-        shell.write_text(f"#!/bin/sh\ntouch {shlex.quote(str(marker))}\n")
-        shell.chmod(0o755)
-        for args in (["exec"], ["exec", "--", str(shell)], ["exec", "--static", "--", str(shell)]):
-            result = run_cli(args, dict(login_env(aws_env, fake), SHELL=str(shell)))
-            assert result.returncode == 3, result.stderr
-            assert re.search(SESS_LOGIN_CMD.format(profile="default"), result.stderr)
-        assert not marker.exists()
-
-    def test_command_not_found(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
-        write_session(aws_env, fake, expires_in=3600)
-        result = run_cli(["exec", "--", str(tmp_path / "no-such-command")], aws_env)
-        assert result.returncode == 127
-        assert "not found" in result.stderr
-
-
-@contextlib.contextmanager
-def srv_in_process(profile: str | None = None, **kwargs: Any) -> Iterator[tuple[st._CredentialServer, str]]:
-    """The credential server in this process (the environment is ``aws_env``'s), its token."""
-    source = st._ServedCredentials(profile, region=None, endpoint_url=None, timeout=30, on_clock_skew=None)
-    source.credentials()
-    token = "tok-" + uuid.uuid4().hex
-    server = st._CredentialServer(source, token, **kwargs)
-    server.start()
-    try:
-        yield server, token
-    finally:
-        server.close()
-
-
-def srv_responses(data: bytes) -> list[tuple[int, dict[str, str], bytes]]:
-    """Split a byte stream of HTTP/1.1 responses (Content-Length framed)."""
-    out = []
-    while data:
-        head, sep, data = data.partition(b"\r\n\r\n")
-        assert sep, head
-        lines = head.decode("latin-1").split("\r\n")
-        headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
-        length = int(headers["content-length"])
-        out.append((int(lines[0].split()[1]), headers, data[:length]))
-        data = data[length:]
-    return out
-
-
-def srv_read_response(s: socket.socket) -> tuple[int, dict[str, str], bytes]:
-    """Exactly one response from a kept-alive connection."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = s.recv(65536)
-        assert chunk, data
-        data += chunk
-    length = int(re.search(rb"(?i)content-length: *(\d+)", data.split(b"\r\n\r\n")[0]).group(1))  # type: ignore[union-attr]
-    while len(data.partition(b"\r\n\r\n")[2]) < length:
-        data += s.recv(65536)
-    ((status, headers, body),) = srv_responses(data)
-    return status, headers, body
-
-
-def srv_exchange(port: int, data: bytes, *, timeout: float = 10) -> bytes:
-    """Send ``data`` on a new connection and read until the server closes it."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-        s.sendall(data)
-        chunks = []
-        while True:
-            chunk = s.recv(65536)
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
-
-
-class TestCredentialServerHTTP:
-    """PROTOCOL.md §14, RFC 9112: the server's own HTTP/1.1 handling: keep-alive,
-    pipelining, framing, bounded heads, malformed input, slow, idle and silent clients,
-    and a refresh that never holds up the other requests."""
-
-    def test_keep_alive_and_pipelining(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        write_session(aws_env, fake, expires_in=3600)
-        with srv_in_process() as (server, token):
-            get = f"GET /credentials HTTP/1.1\r\nHost: x\r\nAuthorization: {token}\r\n\r\n".encode()
-            with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
-                for _ in range(3):  # one connection, one request after another
-                    s.sendall(get)
-                    status, headers, body = srv_read_response(s)
-                    assert status == 200 and "connection" not in headers
-                    assert json.loads(body)["AccessKeyId"] == "ASIAOLD"
-            close = (
-                b"GET /credentials HTTP/1.1\r\nAuthorization: "
-                + token.encode()
-                + b"\r\nConnection: close\r\n\r\n"
-            )
-            replies = srv_responses(srv_exchange(server.port, b"\r\n" + get + get + close + get))
-            assert [r[0] for r in replies] == [200, 200, 200]  # nothing after Connection: close
-            assert replies[2][1]["connection"] == "close"
-
-    @pytest.mark.parametrize(
-        ("request_bytes", "status"),
-        [
-            (b"GET /credentials HTTP/1.0\r\nAuthorization: {token}\r\n\r\n", 200),
-            (b"GET /credentials HTTP/1.1\r\nAuthorization: {token}\r\nContent-Length: 3\r\n\r\nabc", 200),
-            (b"POST /credentials HTTP/1.1\r\nAuthorization: {token}\r\nContent-Length: 2\r\n\r\n{}", 405),
-            (b"HEAD /credentials HTTP/1.1\r\nAuthorization: {token}\r\n\r\n", 405),
-            (b"garbage\r\n\r\n", 400),
-            (b"GET /credentials\r\n\r\n", 400),
-            (b"GET /credentials HTTP/2.0\r\n\r\n", 400),
-            (b"GET /credentials HTTP/1.1\r\nno colon here\r\n\r\n", 400),
-            (b"GET /credentials HTTP/1.1\r\nAuthorization : {token}\r\n\r\n", 400),
-            (b"GET /credentials HTTP/1.1\r\nX: a\r\n folded\r\n\r\n", 400),
-            (b"GET /credentials HTTP/1.1\r\n" + b"X: " + b"y" * 20000 + b"\r\n\r\n", 431),
-            (b"GET /credentials HTTP/1.1\r\nAuthorization: {token}\r\nAuthorization: {token}\r\n\r\n", 403),
-            (b"GET http://127.0.0.1/credentials HTTP/1.1\r\nAuthorization: {token}\r\n\r\n", 404),
-        ],
-        ids=[
-            "http-1.0",
-            "get-with-body",
-            "post-with-body",
-            "head",
-            "garbage",
-            "no-version",
-            "http-2",
-            "no-colon",
-            "space-before-colon",
-            "obs-fold",
-            "huge-head",
-            "two-tokens",
-            "absolute-form",
-        ],
-    )
-    def test_one_answer_then_close(
-        self, fake: FakeSignin, aws_env: dict[str, str], request_bytes: bytes, status: int
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
-        with srv_in_process() as (server, token):
-            data = request_bytes.replace(b"{token}", token.encode())
-            reply = srv_exchange(server.port, data)
-            assert reply.startswith(f"HTTP/1.1 {status} ".encode()), reply[:60]
-            head, _, body = reply.partition(b"\r\n\r\n")
-            assert b"cache-control: no-store" in head.lower()
-            if data.startswith(b"HEAD"):
-                assert body == b""
-            elif status == 200:
-                assert json.loads(body)["AccessKeyId"] == "ASIAOLD"
-            assert not any(s.encode() in reply for s in srv_secrets(path) if status != 200)
-
-    def test_slow_idle_and_silent_clients_hold_nothing_up(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        write_session(aws_env, fake, expires_in=3600)
-        with srv_in_process(timeout=0.5) as (server, token):
-            idle = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(40)]
-            half = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-            half.sendall(b"GET /credentials HTTP/1.1\r\nAuthorization: ")
-            trickled = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-            request = f"GET /credentials HTTP/1.1\r\nAuthorization: {token}\r\nConnection: close\r\n\r\n"
-            try:
-                for i, byte in enumerate(request.encode()):
-                    trickled.send(bytes([byte]))
-                    if i % 10 == 0:  # others are answered meanwhile
-                        reply = srv_exchange(server.port, request.encode())
-                        assert reply.startswith(b"HTTP/1.1 200 ")
-                data = b""
-                while True:
-                    chunk = trickled.recv(65536)
-                    if not chunk:
-                        break
-                    data += chunk
-                assert data.startswith(b"HTTP/1.1 200 ")
-                # The silent ones are dropped after the timeout (EOF, no answer).
-                for s in [*idle, half]:
-                    s.settimeout(10)
-                    assert s.recv(100) == b""
-            finally:
-                for s in [*idle, half, trickled]:
-                    s.close()
-
-    def test_a_refresh_does_not_hold_up_other_requests(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
-        with srv_in_process() as (server, token):
-            sess_set_expiry(path, time.time() + 60)
-            fake.faults = [("sleep", 2)]  # the first refresh attempt hangs, then the retry works
-            order: list[str] = []
-
-            def slow() -> None:
-                request = f"GET /credentials HTTP/1.1\r\nAuthorization: {token}\r\n\r\n".encode()
-                reply = srv_exchange(server.port, request, timeout=60)
-                order.append("refresh " + reply[:12].decode())
-
-            thread = threading.Thread(target=slow)
-            thread.start()
-            while not fake.token_calls():  # the refresh is under way
-                time.sleep(0.02)
-            reply = srv_exchange(server.port, b"GET /credentials HTTP/1.1\r\nConnection: close\r\n\r\n")
-            order.append("other " + reply[:12].decode())
-            thread.join(60)
-            assert order == ["other HTTP/1.1 401", "refresh HTTP/1.1 200"]
-            assert len(fake.token_calls()) == 2  # the hung attempt and its retry
-
-    def test_close_frees_the_port_and_drops_connections(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        write_session(aws_env, fake, expires_in=3600)
-        with srv_in_process() as (server, _):
-            port = server.port
-            held = socket.create_connection(("127.0.0.1", port), timeout=10)
-            server.close()
-            server.close()  # twice is fine
-            with contextlib.suppress(ConnectionResetError):  # reset when still in the backlog
-                assert held.recv(10) == b""
-            held.close()
-            with pytest.raises(OSError):
-                socket.create_connection(("127.0.0.1", port), timeout=5).close()
-        with srv_in_process(port=port) as (again, token):  # the same fixed port at once
-            assert again.port == port
-            reply = srv_exchange(
-                port, f"GET /credentials HTTP/1.0\r\nAuthorization: {token}\r\n\r\n".encode()
-            )
-            assert reply.startswith(b"HTTP/1.1 200 ")
-
-
-# --------------------------------------------------------------------------
-# HTTP transport: outside text is redacted
-# --------------------------------------------------------------------------
-
-
-class RawLoopbackServer:
-    """A raw TCP server on 127.0.0.1 (``port``, ``url``): one thread accepts and hands each
-    connection to ``handle``; ``close`` stops it and joins every thread in ``threads``."""
-
-    def __init__(self) -> None:
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.1)
-        self.port = self.sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.stopped = threading.Event()
-        self.threads = [threading.Thread(target=self._serve, daemon=True)]
-        self.threads[0].start()
-
-    def close(self) -> None:
-        self.stopped.set()
-        for thread in list(self.threads):
-            thread.join(10)
-        self.sock.close()
-
-    def _serve(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.handle(conn)
-
-    def handle(self, conn: socket.socket) -> None:
-        raise NotImplementedError
-
-    @staticmethod
-    def read_head(conn: socket.socket) -> tuple[bytes, bytes] | None:
-        """(head, what came after it) of one request; None if the client closes first."""
-        conn.settimeout(10)
-        data = b""
-        while b"\r\n\r\n" not in data:
-            chunk = conn.recv(65536)
-            if not chunk:
-                return None
-            data += chunk
-        head, _, rest = data.partition(b"\r\n\r\n")
-        return head, rest
-
-    @staticmethod
-    def read_body(conn: socket.socket, head: bytes, rest: bytes) -> bytes:
-        """The body: ``rest`` read on up to the head's Content-Length."""
-        m = re.search(rb"(?im)^content-length:\s*(\d+)", head)
-        while m is not None and len(rest) < int(m.group(1)):
-            rest += conn.recv(65536)
-        return rest
-
-
-class HostileServer(RawLoopbackServer):
-    """A raw loopback server answering every request with that very request
-    echoed back in a broken place (``mode``, see ``answer``); ``received`` holds
-    each raw request.  Sequential, one thread, stopped by ``close``."""
-
-    MODES = (
-        "status",
-        "header",
-        "long",
-        "long-header",
-        "many-headers",
-        "chunk",
-        "truncated",
-        "truncated-length",
-        "silent",
-    )
-
-    def __init__(self, mode: str) -> None:
-        self.mode = mode
-        self.received: list[bytes] = []
-        super().__init__()
-
-    def handle(self, conn: socket.socket) -> None:
-        with conn, contextlib.suppress(OSError):  # the client may give up mid-answer
-            self._exchange(conn)
-
-    def _exchange(self, conn: socket.socket) -> None:
-        request = self.read_head(conn)
-        if request is None:
-            return
-        head, rest = request
-        rest = self.read_body(conn, head, rest)
-        self.received.append(head + b"\r\n\r\n" + rest)
-        conn.sendall(self.answer((rest + b" " + head).replace(b"\r\n", b" ")))  # secrets first
-
-    def answer(self, echo: bytes) -> bytes:
-        ok = b"HTTP/1.1 200 OK\r\n"
-        if self.mode == "status":  # a malformed status line
-            return b"HTTP/1.1 4x0 " + echo + b"\r\n\r\n"
-        if self.mode == "header":  # in error fields, then a line that is no field, then the body
-            body = json.dumps({"error": echo.decode("latin-1"), "message": echo.decode("latin-1")})
-            return (
-                b"HTTP/1.1 502 Bad Gateway\r\nX-Amzn-RequestId: "
-                + echo
-                + b"\r\nX-Amzn-ErrorType: "
-                + echo
-                + b"\r\n"
-                + echo
-                + b"\r\n\r\n"
-                + body.encode("latin-1")
-            )
-        if self.mode == "long":  # a status line over 64 KiB
-            return b"HTTP/1.1 200 " + echo * (70000 // len(echo) + 1) + b"\r\n\r\n"
-        if self.mode == "long-header":
-            return ok + b"X-Echo: " + echo * (70000 // len(echo) + 1) + b"\r\n\r\n"
-        if self.mode == "many-headers":
-            return ok + b"".join(b"X-Echo-%d: %s\r\n" % (i, echo) for i in range(120)) + b"\r\n"
-        if self.mode == "chunk":  # the echo as a chunk-size line
-            return ok + b"Transfer-Encoding: chunked\r\n\r\n" + echo + b"\r\n"
-        if self.mode == "truncated":  # a chunked body cut short
-            return ok + b"Transfer-Encoding: chunked\r\n\r\nffff\r\n" + echo
-        if self.mode == "truncated-length":  # a Content-Length body cut short
-            return ok + b"Content-Length: 99999\r\n\r\n" + echo
-        return b""  # silent: the connection is closed without an answer
-
-    def proofs(self) -> list[str]:
-        """The DPoP proofs the server was sent."""
-        found = [re.search(rb"(?im)^dpop:\s*(\S+)", r) for r in self.received]
-        return [m.group(1).decode() for m in found if m is not None]
-
-
-# mode -> (exception class, what the message must still say)
-HOSTILE_EXPECTED: dict[str, tuple[type[st.SigninTokenError], str]] = {
-    "status": (st.TransportError, "failed: HTTP/1.1 4x0 "),
-    "header": (st.ServiceError, "HTTP 502"),
-    "long": (st.TransportError, "failed: got more than 65536 bytes when reading status line"),
-    "long-header": (st.TransportError, "failed: got more than 65536 bytes when reading header line"),
-    "many-headers": (st.TransportError, "failed: got more than 100 headers"),
-    "chunk": (st.TransportError, "failed: IncompleteRead("),
-    "truncated": (st.TransportError, "failed: IncompleteRead("),
-    "truncated-length": (st.InvalidResponseError, "malformed token response"),
-    "silent": (st.TransportError, "failed: Remote end closed connection without response"),
-}
 HOSTILE_CLI_MODES = ("status", "header", "long", "truncated", "truncated-length")
 
 
@@ -8793,46 +3606,138 @@ def hostile(request: pytest.FixtureRequest) -> Iterator[HostileServer]:
         server.close()
 
 
-def hostile_secrets(server: HostileServer, *values: str, pem: str | None = None) -> set[str]:
-    """Every secret that must not come back: ``values``, each proof sent and
-    its signature, a PEM's private lines."""
-    found = {v for v in values if v}
-    for proof in server.proofs():
-        found |= {proof, proof.rsplit(".", 1)[1], proof.split(".")[1]}
-    if pem is not None:
-        found |= rob_key_secrets(pem)
-    assert found
-    return found
+class TestTransportFailuresAndLimits:
+    """Transport failures (refused, reset, timeout), the 1 MiB cap and no redirects.
+    ``timeout`` bounds the whole exchange (SigninClient docstring; RFC 9110 §9.2.2
+    makes a refresh safe to abandon and retry)."""
 
+    @staticmethod
+    def drip_server(mode: str) -> tuple[socket.socket, threading.Thread, dict[str, bool]]:
+        """One-shot server answering a valid 200 very slowly: the headers (``mode``
+        "headers") or the body ("body") one piece every 0.25 s, for about 3 s.
+        ``state["completed"]`` tells whether the client stayed for all of it."""
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        state = {"completed": False, "gone": False}
+        payload = json.dumps(
+            {
+                "accessToken": {"accessKeyId": "ASIA", "secretAccessKey": "S", "sessionToken": "T"},
+                "tokenType": TOKEN_TYPE,
+                "expiresIn": 900,
+            }
+        ).encode()
 
-def exception_chain(exc: BaseException) -> list[BaseException]:
-    """``exc`` and every exception reachable through ``__cause__``/``__context__``."""
-    seen: list[BaseException] = []
-    todo: list[BaseException | None] = [exc]
-    while todo:
-        item = todo.pop()
-        if item is not None and all(item is not s for s in seen):
-            seen.append(item)
-            todo += [item.__cause__, item.__context__]
-    return seen
+        def run() -> None:
+            server.settimeout(10)
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(10)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += conn.recv(65536)
+                try:
+                    if mode == "body":
+                        conn.sendall(
+                            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                            b"Content-Length: %d\r\n\r\n" % len(payload)
+                        )
+                        step = len(payload) // 12 + 1
+                        for i in range(0, len(payload), step):
+                            time.sleep(0.25)
+                            conn.sendall(payload[i : i + step])
+                    else:
+                        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+                        for i in range(12):
+                            time.sleep(0.25)
+                            conn.sendall(b"X-Drip-%d: v\r\n" % i)
+                        conn.sendall(b"Content-Length: %d\r\n\r\n" % len(payload) + payload)
+                    state["completed"] = True
+                except OSError:
+                    state["gone"] = True
 
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return server, thread, state
 
-def hostile_check_exception(exc: BaseException, server: HostileServer, secrets_: set[str]) -> None:
-    """No secret in str/repr/traceback of ``exc`` or of anything chained to it, no library
-    exception chained, and the message still names the origin and the failure."""
-    kind, what = HOSTILE_EXPECTED[server.mode]
-    assert isinstance(exc, kind), repr(exc)
-    assert what in str(exc), str(exc)
-    if kind is st.TransportError:
-        assert str(exc).startswith(f"request to http://127.0.0.1:{server.port} failed: "), str(exc)
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    for item in exception_chain(exc):
-        assert isinstance(item, (st.SigninTokenError, st._RedactedError)), repr(item)
-        text += str(item) + repr(item) + repr(item.args) + repr(vars(item))
-    assert rob_leaks(text, secrets_) == [], text[:3000]
-    if kind is not st.ServiceError:  # a stand-in naming the original type
-        assert isinstance(exc.__cause__, st._RedactedError), repr(exc.__cause__)
-        assert exc.__suppress_context__
+    @pytest.mark.parametrize("mode", ["headers", "body"])
+    def test_timeout_bounds_slow_response(self, mode: str) -> None:
+        server, thread, state = self.drip_server(mode)
+        try:
+            client = st.SigninClient(
+                endpoint_url=f"http://127.0.0.1:{server.getsockname()[1]}",
+                environ={},
+                timeout=0.5,
+                max_attempts=1,
+            )
+            with pytest.raises(st.TransportError) as info:
+                client.create_oauth2_token(
+                    st.CreateOAuth2TokenRequest(st.CreateOAuth2TokenRequestBody(**REFRESH_MEMBERS)),
+                    st.DPoPKey.generate(),
+                )
+            assert "timed out" in str(info.value)
+            thread.join(10)
+        finally:
+            server.close()
+        # The client gave up at its deadline instead of waiting for the whole trickle.
+        assert not state["completed"], "the client waited for a response trickling in far past its timeout"
+
+    def test_connection_refused(self) -> None:
+        port = free_port()
+        key = st.DPoPKey.generate()
+        waits: list[float] = []
+        client = st.SigninClient(endpoint_url=f"http://127.0.0.1:{port}", environ={}, sleep=waits.append)
+        request = st.CreateOAuth2TokenRequest(
+            st.CreateOAuth2TokenRequestBody(**dict(REFRESH_MEMBERS, refresh_token="rt-SECRET-VALUE"))
+        )
+        with pytest.raises(st.TransportError) as info:
+            client.create_oauth2_token(request, key)
+        assert info.value.__cause__ is not None
+        assert f"127.0.0.1:{port}" in str(info.value)
+        assert "rt-SECRET-VALUE" not in str(info.value)
+        assert len(waits) == 2  # three attempts for a refresh
+
+    def test_reset(self, fake: FakeSignin) -> None:
+        fake.faults.append(("reset",))
+        key = st.DPoPKey.generate()
+        with pytest.raises(st.TransportError) as info:
+            fake_client(fake, max_attempts=1).create_oauth2_token(refresh_request(fake, key), key)
+        assert isinstance(info.value.__cause__, BaseException)
+
+    def test_timeout(self) -> None:
+        """A listener that accepts the connection but never answers."""
+        with socket.socket() as server:
+            server.bind(("127.0.0.1", 0))
+            server.listen(4)
+            port = server.getsockname()[1]
+            client = st.SigninClient(
+                endpoint_url=f"http://127.0.0.1:{port}", environ={}, timeout=0.5, max_attempts=1
+            )
+            with pytest.raises(st.TransportError) as info:
+                client.create_oauth2_token(
+                    st.CreateOAuth2TokenRequest(st.CreateOAuth2TokenRequestBody(**REFRESH_MEMBERS)),
+                    st.DPoPKey.generate(),
+                )
+        assert "timed out" in str(info.value)
+        assert info.value.__cause__ is not None
+
+    def test_huge_body(self, fake: FakeSignin) -> None:
+        fake.faults.append(("huge",))
+        key = st.DPoPKey.generate()
+        with pytest.raises(st.InvalidResponseError):
+            fake_client(fake).create_oauth2_token(refresh_request(fake, key), key)
+        assert len(fake.requests) == 1
+
+    def test_redirect_not_followed(self, fake: FakeSignin) -> None:
+        fake.faults.append(("redirect",))
+        key = st.DPoPKey.generate()
+        with pytest.raises(st.InvalidResponseError) as info:
+            fake_client(fake).create_oauth2_token(refresh_request(fake, key), key)
+        assert info.value.status == 302
+        assert len(fake.requests) == 1
 
 
 class TestTransportRedaction:
@@ -8873,7 +3778,7 @@ class TestTransportRedaction:
             client_id=st.SAME_DEVICE_CLIENT_ID,
             grant_type="authorization_code",
             code=code,
-            redirect_uri=CORE_REDIRECT,
+            redirect_uri=REDIRECT_URI,
             code_verifier=pkce.code_verifier,
         )
         client = st.SigninClient(endpoint_url=hostile.url, environ={})
@@ -8907,8 +3812,8 @@ class TestTransportRedaction:
         assert result.stdout == ""
         assert server.received and all(token.encode() in r for r in server.received)
         secrets_ = hostile_secrets(server, token, pem=key.to_pem())
-        assert rob_leaks(result.stdout + result.stderr, secrets_) == [], result.stderr
-        rob_check_error_output(result.stderr, debug=debug, login=False)
+        assert leaked(result.stdout + result.stderr, secrets_) == [], result.stderr
+        assert_error_output(result.stderr, debug=debug, login=False)
         error = next(line for line in result.stderr.splitlines() if line.startswith("error: "))
         assert HOSTILE_EXPECTED[mode][1] in error, error
         if debug and HOSTILE_EXPECTED[mode][0] is not st.ServiceError:
@@ -8927,7 +3832,7 @@ class TestTransportRedaction:
         verifier = st.generate_pkce().code_verifier
         server = HostileServer(mode)
         try:
-            argv = token_code_argv(server.url, key_file, code, verifier, CORE_REDIRECT)
+            argv = token_code_argv(server.url, key_file, code, verifier, REDIRECT_URI)
             argv += ["--debug"] if debug else []
             result = run_cli(argv, aws_env)
         finally:
@@ -8936,7 +3841,7 @@ class TestTransportRedaction:
         assert result.stdout == ""
         assert len(server.received) == 1 and code.encode() in server.received[0]
         secrets_ = hostile_secrets(server, code, verifier, pem=key.to_pem())
-        assert rob_leaks(result.stderr, secrets_) == [], result.stderr
+        assert leaked(result.stderr, secrets_) == [], result.stderr
         error = next(line for line in result.stderr.splitlines() if line.startswith("error: "))
         assert HOSTILE_EXPECTED[mode][1] in error, error
         if debug:
@@ -8969,7 +3874,7 @@ class TestTransportRedaction:
         for text in texts:
             out = st._redact(f"before {text} after")
             assert out.startswith("before ") and out.endswith(" after"), out
-            assert rob_leaks(out, {*lines, secret}) == [], (text, out)
+            assert leaked(out, {*lines, secret}) == [], (text, out)
         # Short values are not secrets: "short" would mangle ordinary words.
         assert st._redact("a short message with a key") == "a short message with a key"
         assert st._redact("token abc", ["abc"]) == "token abc"
@@ -8987,102 +3892,156 @@ class TestTransportRedaction:
 
 
 # --------------------------------------------------------------------------
-# The client: asyncio
+# The client
 # --------------------------------------------------------------------------
 
 
-class TLSFakeSignin(FakeSignin):
-    """The strict fake over TLS (``cert``/``key`` files), known as ``https://host[:port]``."""
-
-    def __init__(self, cert: Path, key: Path, host: str = "127.0.0.1", *, default_port: bool = False) -> None:
-        super().__init__()
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(str(cert), str(key))
-        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-        self.url = f"https://{host}" if default_port else f"https://{host}:{self.port}"
-        self.token_url = self.url + "/v1/token"
+def proof_parts(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The (header, claims) of the DPoP proof a fake request carried."""
+    proof = request_header(record, "DPoP")
+    assert proof is not None
+    header, claims, _, _ = split_proof(proof)
+    return header, claims
 
 
-def tls_der_int(value: int) -> bytes:
-    return der_tlv(0x02, value.to_bytes(value.bit_length() // 8 + 1, "big"))
+ERROR_CODES = (
+    "TOKEN_EXPIRED",
+    "AUTHCODE_EXPIRED",
+    "USER_CREDENTIALS_CHANGED",
+    "INSUFFICIENT_PERMISSIONS",
+    "INVALID_REQUEST",
+    "server_error",
+)
 
 
-def tls_certificate(
-    key: st.DPoPKey, subject: str, issuer_key: st.DPoPKey, issuer: str, *, names: tuple[str, ...] = ()
-) -> str:
-    """An X.509 v3 certificate (RFC 5280) in PEM, built by hand and signed (ES256) with
-    the module's own signer: a CA when ``names`` is empty, else a server certificate
-    for those DNS names / IPv4 addresses."""
+def assert_fresh_jtis(fake: FakeSignin) -> None:
+    """Every attempt carried its own, validly signed proof (fresh jti)."""
+    jtis = [proof_claims(r)["jti"] for r in fake.token_calls()]
+    assert len(set(jtis)) == len(jtis), jtis
 
-    def oid(text: str) -> bytes:
-        return der_tlv(0x06, bytes.fromhex(text))
 
-    def name(cn: str) -> bytes:
-        return der_tlv(0x30, der_tlv(0x31, der_tlv(0x30, oid("550403") + der_tlv(0x0C, cn.encode()))))
+class FaultCase(NamedTuple):
+    """An injected fault (a ``FakeSignin.faults`` action, or ``("refused",)``: no server) and
+    what it must give: refresh attempts, the refresh exit code, the API error class, its
+    HTTP status and error code, and a hint stderr must hold."""
 
-    def ext(ident: str, value: bytes, critical: bool = False) -> bytes:
-        flag = der_tlv(0x01, b"\xff") if critical else b""
-        return der_tlv(0x30, oid(ident) + flag + der_tlv(0x04, value))
+    fault: tuple[Any, ...]
+    attempts: int
+    refresh_exit: int
+    cls: type[st.SigninTokenError]
+    status: int | None = None
+    error: str | None = None
+    hint: str = ""
 
-    def point(k: st.DPoPKey) -> bytes:
-        return b"\x04" + b64url_decode(k.public_jwk["x"]) + b64url_decode(k.public_jwk["y"])
 
-    def utc(when: float) -> bytes:
-        return der_tlv(0x17, time.strftime("%y%m%d%H%M%SZ", time.gmtime(when)).encode())
+def fault_cases() -> list[Any]:
+    """Every fault case, as ``pytest.param(FaultCase(...), id=...)``."""
+    cases: list[Any] = []
 
-    ca = not names
-    extensions = [
-        ext("551d13", der_tlv(0x30, der_tlv(0x01, b"\xff") if ca else b""), critical=True),
-        ext("551d0f", der_tlv(0x03, b"\x01\x06" if ca else b"\x07\x80"), critical=True),
-        ext("551d0e", der_tlv(0x04, hashlib.sha256(point(key)).digest()[:20])),
-        ext("551d23", der_tlv(0x30, der_tlv(0x80, hashlib.sha256(point(issuer_key)).digest()[:20]))),
-    ]
-    if names:
-        alt = b"".join(
-            der_tlv(0x87, socket.inet_aton(n)) if n[0].isdigit() else der_tlv(0x82, n.encode()) for n in names
-        )
-        extensions += [
-            ext("551d11", der_tlv(0x30, alt)),
-            ext("551d25", der_tlv(0x30, oid("2b06010505070301"))),
-        ]
-    algorithm = der_tlv(0x30, oid("2a8648ce3d040302"))  # ecdsa-with-SHA256
-    spki = der_tlv(0x30, der_tlv(0x30, oid(OID_EC) + oid(OID_P256)) + der_tlv(0x03, b"\x00" + point(key)))
-    tbs = der_tlv(
-        0x30,
-        der_tlv(0xA0, der_tlv(0x02, b"\x02"))
-        + tls_der_int(secrets.randbits(63) | 1)
-        + algorithm
-        + name(issuer)
-        + der_tlv(0x30, utc(time.time() - 3600) + utc(time.time() + 86400))
-        + name(subject)
-        + spki
-        + der_tlv(0xA3, der_tlv(0x30, b"".join(extensions))),
+    def add(case_id: str, *fields: Any, **named: Any) -> None:
+        cases.append(pytest.param(FaultCase(*fields, **named), id=case_id))
+
+    def invalid_200(case_id: str, body: bytes, content_type: str = "application/json") -> None:
+        add(case_id, ("raw", 200, body, content_type), 1, 1, st.InvalidResponseError, 200)
+
+    for status in (400, 401, 403):
+        for code in ERROR_CODES:
+            etype = "ValidationException" if status == 400 else "AccessDeniedException"
+            # The permissions hint wins over the status; 400 is otherwise an invalid grant.
+            login = code in ("TOKEN_EXPIRED", "USER_CREDENTIALS_CHANGED") or (
+                status == 400 and code != "INSUFFICIENT_PERMISSIONS"
+            )
+            cls = st.ValidationException if status == 400 else st.AccessDeniedException
+            add(f"{status}-{code}", ("status", status, etype, code), 1, 3 if login else 1, cls, status, code)
+    # The error type from the status alone (no x-amzn-ErrorType header).
+    add(
+        "401-TOKEN_EXPIRED-no-type",
+        ("status", 401, None, "TOKEN_EXPIRED"),
+        1,
+        3,
+        st.AccessDeniedException,
+        401,
     )
-    raw = issuer_key.sign(tbs)
-    signature = der_tlv(
-        0x30, tls_der_int(int.from_bytes(raw[:32], "big")) + tls_der_int(int.from_bytes(raw[32:], "big"))
+    add("400-non-json", ("raw", 400, b"\xff\x00 junk", "text/plain"), 1, 3, st.ValidationException, 400)
+    add("403-html", ("raw", 403, HTML_PAGE, "text/html"), 1, 1, st.AccessDeniedException, 403)
+    too_many = ("status", 429, "TooManyRequestsError", "INVALID_REQUEST")
+    add("429", too_many, 3, 1, st.TooManyRequestsError, 429, "INVALID_REQUEST")
+    add("429-retry-after-0", (*too_many, {"Retry-After": "0"}), 3, 1, st.TooManyRequestsError, 429)
+    past = formatdate(0, usegmt=True)
+    add("429-retry-after-past-date", (*too_many, {"Retry-After": past}), 3, 1, st.TooManyRequestsError, 429)
+    add("429-retry-after-junk", (*too_many, {"Retry-After": "soon"}), 3, 1, st.TooManyRequestsError, 429)
+    add("429-retry-after-3600", (*too_many, {"Retry-After": "3600"}), 1, 1, st.TooManyRequestsError, 429)
+    add(
+        "429-retry-after-superscript",
+        (*too_many, {"Retry-After": "\u00b2"}),
+        3,
+        1,
+        st.TooManyRequestsError,
+        429,
     )
-    return pem_armor("CERTIFICATE", der_tlv(0x30, tbs + algorithm + der_tlv(0x03, b"\x00" + signature)))
+    add(
+        "500-server_error",
+        ("status", 500, "InternalServerException", "server_error"),
+        3,
+        1,
+        st.InternalServerException,
+        500,
+        "server_error",
+    )
+    add("500-html", ("raw", 500, HTML_PAGE, "text/html"), 3, 1, st.InternalServerException, 500)
+    add("502", ("status", 502, None, None), 3, 1, st.ServiceError, 502)
+    add("502-html", ("raw", 502, HTML_PAGE, "text/html"), 3, 1, st.ServiceError, 502)
+    add("503", ("status", 503, None, None), 3, 1, st.ServiceError, 503)
+    add("503-empty", ("raw", 503, b"", "text/plain"), 3, 1, st.ServiceError, 503)
+    add("refused", ("refused",), 3, 1, st.TransportError, hint="failed")
+    add("reset", ("reset",), 3, 1, st.TransportError)
+    add("reset-mid-response", ("reset-mid",), 3, 1, st.TransportError)
+    add("timeout", ("sleep", 1.2), 3, 1, st.TransportError, hint="timed out")
+    invalid_200("200-truncated-json", token_response_body()[:40])
+    invalid_200("200-html", HTML_PAGE, "text/html")
+    invalid_200("200-empty", b"")
+    invalid_200("200-array", b"[]")
+    invalid_200("200-empty-object", b"{}")
+    for member in (
+        "accessToken",
+        "accessToken.accessKeyId",
+        "accessToken.secretAccessKey",
+        "accessToken.sessionToken",
+        "tokenType",
+        "expiresIn",
+    ):
+        invalid_200(f"200-missing-{member}", token_response_body(drop=member))
+    for label, value in (
+        ("0", 0),
+        ("-1", -1),
+        ("string", "900"),
+        ("float", 900.5),
+        ("bool", True),
+        ("null", None),
+    ):
+        invalid_200(f"200-expiresIn-{label}", token_response_body(expiresIn=value))
+    invalid_200("200-accessToken-string", token_response_body(accessToken="not-an-object"))
+    add("200-over-size-cap", ("huge",), 1, 1, st.InvalidResponseError, 200, hint="exceeds")
+    add("302-redirect", ("redirect",), 1, 1, st.InvalidResponseError, 302, hint="redirect")
+    add(
+        "307-no-location",
+        ("raw", 307, b"", "text/plain"),
+        1,
+        1,
+        st.InvalidResponseError,
+        307,
+        hint="redirect",
+    )
+    return cases
 
 
-PROXIED_HOST = "signin.example.invalid"  # never resolved: only a proxy is asked for it
+FAULT_CASES = fault_cases()
 
 
-@pytest.fixture
-def tls_files(tmp_path: Path) -> dict[str, Path]:
-    """A CA, a server certificate and key for 127.0.0.1 and PROXIED_HOST, and another CA."""
-    ca_key, server_key, other_key = st.DPoPKey.generate(), st.DPoPKey.generate(), st.DPoPKey.generate()
-    files = {
-        "ca": tls_certificate(ca_key, "test CA", ca_key, "test CA"),
-        "cert": tls_certificate(server_key, "server", ca_key, "test CA", names=("127.0.0.1", PROXIED_HOST)),
-        "key": server_key.to_pem(),
-        "other-ca": tls_certificate(other_key, "other CA", other_key, "other CA"),
-    }
-    paths = {}
-    for label, text in files.items():
-        paths[label] = tmp_path / f"{label}.pem"
-        paths[label].write_text(text)
-    return paths
+def skew_seconds(stderr: str) -> int:
+    m = re.search(r"clock is off by (\d+) seconds", stderr)
+    assert m, stderr
+    return int(m.group(1))
 
 
 class RecordingProxy(RawLoopbackServer):
@@ -9151,6 +4110,841 @@ def outcome(fn: Callable[[], object]) -> tuple[str, str]:
     return "ok", ""
 
 
+REQUEST_ID_RE = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # the fake's x-amzn-RequestId
+
+
+def debug_attempt_lines(err: str) -> list[str]:
+    """The --debug lines that report an HTTP attempt of the token call (a prompt without its
+    line end, such as login's "Code: ", may come first on the line)."""
+    found = (re.search(r"debug: POST \S+ attempt \d+/\d+.*", line) for line in err.splitlines())
+    return [match[0] for match in found if match]
+
+
+def debug_redemption_argv(fake_url: str, key_file: Path, code: str, verifier: str) -> list[str]:
+    """``token --debug``: one code redemption."""
+    return [
+        "token",
+        "--debug",
+        "--endpoint-url",
+        fake_url,
+        "--dpop-key",
+        str(key_file),
+        "--grant-type",
+        "authorization_code",
+        "--client-id",
+        st.SAME_DEVICE_CLIENT_ID,
+        "--code",
+        code,
+        "--redirect-uri",
+        DISCARD_REDIRECT_URI,
+        f"--code-verifier={verifier}",
+    ]
+
+
+class TestClientRequest:
+    """The CreateOAuth2Token request on the wire (service-2.json operation; PROTOCOL.md §5-6),
+    checked by the strict fake."""
+
+    def test_refresh_json(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        request = refresh_request(fake, key)
+        out = fake_client(fake).create_oauth2_token(request, key)
+        assert isinstance(out, st.CreateOAuth2TokenResponse)
+        body = out.token_output
+        assert body.token_type == TOKEN_TYPE
+        assert body.expires_in == 900 and body.id_token is None
+        assert body.access_token.access_key_id.startswith("ASIA")
+        assert body.refresh_token in fake.refresh_tokens  # the rotated token, bound to this key
+        assert fake.refresh_tokens[body.refresh_token]["jkt"] == key.thumbprint()
+        (record,) = fake.requests
+        assert record["grant"] == "refresh_token"
+        assert json.loads(record["body"]) == {
+            "clientId": st.SAME_DEVICE_CLIENT_ID,
+            "grantType": "refresh_token",
+            "refreshToken": request.token_input.refresh_token,
+        }
+        assert request_header(record, "Content-Type") == "application/json"
+        ua = request_header(record, "User-Agent") or ""
+        assert f"signin-token/{st.__version__}" in ua
+        assert request_header(record, "Authorization") is None  # unsigned (no SigV4)
+        assert record["proof_claims"]["htu"] == fake.token_url
+        assert record["proof_claims"]["htm"] == "POST"
+        assert record["jkt"] == key.thumbprint() == thumbprint(key.public_jwk)
+
+    def test_refresh_chain_rotates(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        client = fake_client(fake)
+        first = client.create_oauth2_token(refresh_request(fake, key), key)
+        token = first.token_output.refresh_token
+        assert token is not None
+        again = st.CreateOAuth2TokenRequest(
+            st.CreateOAuth2TokenRequestBody(**dict(REFRESH_MEMBERS, refresh_token=token))
+        )
+        second = client.create_oauth2_token(again, key)
+        assert second.token_output.refresh_token not in (None, token)
+        with pytest.raises(st.ValidationException):  # the old one was rotated away
+            client.create_oauth2_token(again, key)
+
+    def test_refresh_with_another_key_refused(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        with pytest.raises(st.ValidationException) as info:
+            fake_client(fake).create_oauth2_token(refresh_request(fake, key), st.DPoPKey.generate())
+        assert info.value.status == 400 and info.value.error is st.OAuth2ErrorCode.INVALID_REQUEST
+        assert len(fake.requests) == 1
+
+    def test_code_redemption(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        request = code_request(fake, REDIRECT_URI)[0]
+        out = fake_client(fake).create_oauth2_token(request, key).token_output
+        assert out.id_token is not None and out.refresh_token is not None
+        payload = json.loads(b64url_decode(out.id_token.split(".")[1]))
+        assert payload["sub"] == fake.subject
+        (record,) = fake.requests
+        sent = json.loads(record["body"])
+        assert sent == {
+            "clientId": st.SAME_DEVICE_CLIENT_ID,
+            "grantType": "authorization_code",
+            "code": request.token_input.code,
+            "redirectUri": REDIRECT_URI,
+            "codeVerifier": request.token_input.code_verifier,
+        }
+        assert "tokenInput" not in sent
+        assert fake.refresh_tokens[out.refresh_token]["jkt"] == key.thumbprint()
+
+    def test_code_is_single_use(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        request = code_request(fake, REDIRECT_URI)[0]
+        client = fake_client(fake)
+        client.create_oauth2_token(request, key)
+        with pytest.raises(st.ValidationException):
+            client.create_oauth2_token(request, key)
+
+    @pytest.mark.parametrize("grant", ["refresh_token", "authorization_code"])
+    def test_form(self, fake: FakeSignin, grant: str) -> None:
+        key = st.DPoPKey.generate()
+        request = (
+            refresh_request(fake, key) if grant == "refresh_token" else code_request(fake, REDIRECT_URI)[0]
+        )
+        out = fake_client(fake).create_oauth2_token(request, key, body_format="form")
+        assert out.token_output.refresh_token
+        (record,) = fake.requests
+        assert request_header(record, "Content-Type") == "application/x-www-form-urlencoded"
+        expected = "&".join(
+            f"{k}={urllib.parse.quote(v, safe='')}" for k, v in request.token_input.to_form().items()
+        )
+        assert record["body"] == expected.encode()
+        form = dict(urllib.parse.parse_qsl(record["body"].decode(), strict_parsing=True))
+        assert form["grant_type"] == grant and form["client_id"] == st.SAME_DEVICE_CLIENT_ID
+
+    def test_fresh_proof_per_call(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        client = fake_client(fake)
+        for _ in range(3):
+            client.create_oauth2_token(refresh_request(fake, key), key)
+        jtis = {r["proof_claims"]["jti"] for r in fake.requests}
+        assert len(jtis) == 3
+
+    def test_bad_body_format_sends_nothing(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        with pytest.raises(st.ParamValidationError):
+            fake_client(fake).create_oauth2_token(refresh_request(fake, key), key, body_format="xml")
+        assert fake.requests == []
+
+    @pytest.mark.parametrize("which", ["request", "key"])
+    def test_argument_types(self, fake: FakeSignin, which: str) -> None:
+        key = st.DPoPKey.generate()
+        request: Any = refresh_request(fake, key)
+        with pytest.raises(TypeError):
+            if which == "request":
+                fake_client(fake).create_oauth2_token(request.token_input, key)
+            else:
+                fake_client(fake).create_oauth2_token(request, key.to_pem())  # type: ignore[arg-type]
+        assert fake.requests == []
+
+    @pytest.mark.parametrize(
+        ("kwargs", "exc"),
+        [
+            ({"max_attempts": 0}, st.ParamValidationError),
+            ({"max_attempts": 11}, st.ParamValidationError),
+            ({"max_attempts": True}, TypeError),
+            ({"max_attempts": 2.0}, TypeError),
+            ({"timeout": 0}, st.ParamValidationError),
+            ({"timeout": -1}, st.ParamValidationError),
+            ({"timeout": "5"}, TypeError),
+        ],
+    )
+    def test_client_arguments(self, kwargs: dict[str, Any], exc: type[Exception]) -> None:
+        with pytest.raises(exc):
+            st.SigninClient("us-east-1", environ={}, **kwargs)
+
+    def test_clock_skew_corrected_once(self, fake: FakeSignin) -> None:
+        """A refused iat with a server Date 10 minutes ahead: one corrected retry."""
+        fake.clock_offset = 600
+        key = st.DPoPKey.generate()
+        skews: list[float] = []
+        waits: list[float] = []
+        client = fake_client(fake, waits, on_clock_skew=skews.append)
+        client.create_oauth2_token(refresh_request(fake, key), key)
+        assert len(fake.requests) == 2 and waits == []
+        assert len(skews) == 1 and 590 < skews[0] < 610
+        assert 590 < client.clock_offset < 610
+        assert abs(fake.requests[1]["proof_claims"]["iat"] - fake.now()) <= 60
+
+    def test_clock_skew_on_code_redemption(self, fake: FakeSignin) -> None:
+        """A proof refused for its iat was never a use of the code: one corrected retry."""
+        fake.clock_offset = -600
+        skews: list[float] = []
+        client = fake_client(fake, on_clock_skew=skews.append)
+        out = client.create_oauth2_token(code_request(fake, REDIRECT_URI)[0], st.DPoPKey.generate())
+        assert out.token_output.id_token is not None
+        assert len(fake.requests) == 2 and len(skews) == 1 and -610 < skews[0] < -590
+
+
+class TestClientErrors:
+    """Error responses mapped per PROTOCOL.md §11: x-amzn-ErrorType, then body
+    __type/code, then HTTP status; OAuth2ErrorCode when known."""
+
+    @staticmethod
+    def call(fake: FakeSignin, *faults: tuple[Any, ...]) -> st.ServiceError:
+        fake.faults.extend(faults)
+        key = st.DPoPKey.generate()
+        with pytest.raises(st.ServiceError) as info:
+            fake_client(fake, max_attempts=1).create_oauth2_token(refresh_request(fake, key), key)
+        assert len(fake.requests) == 1
+        return info.value
+
+    @pytest.mark.parametrize(
+        ("status", "header", "code", "cls"),
+        [
+            (
+                400,
+                "ValidationException:http://internal.amazon.com/",
+                "INVALID_REQUEST",
+                st.ValidationException,
+            ),
+            (
+                401,
+                "AccessDeniedException:http://internal.amazon.com/",
+                "TOKEN_EXPIRED",
+                st.AccessDeniedException,
+            ),
+            (401, "AccessDeniedException", "AUTHCODE_EXPIRED", st.AccessDeniedException),
+            (403, "AccessDeniedException", "USER_CREDENTIALS_CHANGED", st.AccessDeniedException),
+            (403, "AccessDeniedException", "INSUFFICIENT_PERMISSIONS", st.AccessDeniedException),
+            (429, "TooManyRequestsError", "INVALID_REQUEST", st.TooManyRequestsError),
+            (500, "InternalServerException", "server_error", st.InternalServerException),
+            # The header wins over the status.
+            (400, "AccessDeniedException:x", "TOKEN_EXPIRED", st.AccessDeniedException),
+            (403, "ValidationException", "INVALID_REQUEST", st.ValidationException),
+        ],
+    )
+    def test_header(
+        self, fake: FakeSignin, status: int, header: str, code: str, cls: type[Exception]
+    ) -> None:
+        exc = self.call(fake, ("status", status, header, code))
+        assert type(exc) is cls
+        assert exc.error is st.OAuth2ErrorCode(code)
+        assert isinstance(exc.error, st.OAuth2ErrorCode)
+        assert exc.status == status
+        assert exc.message == f"injected {status}"
+        assert exc.request_id is not None and uuid.UUID(exc.request_id)
+        text = str(exc)
+        assert code in text and exc.request_id in text and f"injected {status}" in text
+
+    @pytest.mark.parametrize(
+        ("status", "cls"),
+        [
+            (400, st.ValidationException),
+            (401, st.AccessDeniedException),
+            (403, st.AccessDeniedException),
+            (429, st.TooManyRequestsError),
+            (500, st.InternalServerException),
+            (502, st.ServiceError),
+            (503, st.ServiceError),
+            (404, st.ServiceError),
+        ],
+    )
+    def test_status_fallback(self, fake: FakeSignin, status: int, cls: type[Exception]) -> None:
+        exc = self.call(fake, ("status", status, "", "INVALID_REQUEST"))
+        assert type(exc) is cls
+        assert exc.status == status
+        assert str(status) in str(exc)
+
+    @pytest.mark.parametrize(
+        ("status", "body", "cls"),
+        [
+            (
+                400,
+                {"__type": "com.amazon.signin#AccessDeniedException", "error": "TOKEN_EXPIRED"},
+                st.AccessDeniedException,
+            ),
+            (400, {"__type": "TooManyRequestsError", "error": "INVALID_REQUEST"}, st.TooManyRequestsError),
+            (400, {"code": "InternalServerException", "error": "server_error"}, st.InternalServerException),
+            (500, {"code": "ValidationException", "error": "INVALID_REQUEST"}, st.ValidationException),
+        ],
+    )
+    def test_body_type_fallback(
+        self, fake: FakeSignin, status: int, body: dict[str, str], cls: type[Exception]
+    ) -> None:
+        exc = self.call(
+            fake, ("raw", status, json.dumps(dict(body, message="m")).encode(), "application/json")
+        )
+        assert type(exc) is cls and exc.status == status and exc.message == "m"
+
+    def test_unknown_error_code_kept_raw(self, fake: FakeSignin) -> None:
+        exc = self.call(fake, ("status", 400, "ValidationException", "invalid_grant"))
+        assert exc.error == "invalid_grant" and not isinstance(exc.error, st.OAuth2ErrorCode)
+
+    def test_non_json_error_body(self, fake: FakeSignin) -> None:
+        exc = self.call(fake, ("raw", 502, b"<html><body>Bad Gateway</body></html>", "text/html"))
+        assert type(exc) is st.ServiceError and exc.status == 502 and exc.error is None
+        assert "\n" not in str(exc)
+
+    def test_secret_in_server_message_redacted(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        request = refresh_request(fake, key)
+        token = request.token_input.refresh_token
+        assert token is not None
+        body = json.dumps({"error": "INVALID_REQUEST", "message": f"bad token {token}"}).encode()
+        fake.faults.append(("raw", 400, body, "application/json"))
+        with pytest.raises(st.ValidationException) as info:
+            fake_client(fake).create_oauth2_token(request, key)
+        assert token not in str(info.value) and token not in info.value.message
+        assert token not in repr(info.value)
+
+    def test_control_characters_flattened(self, fake: FakeSignin) -> None:
+        body = json.dumps({"error": "INVALID_REQUEST", "message": "line1\nline2\x1b[31m"}).encode()
+        exc = self.call(fake, ("raw", 400, body, "application/json"))
+        assert "\n" not in str(exc) and "\x1b" not in str(exc)
+
+
+class TestClientRetries:
+    """Refresh is idempotent and retried on 429/5xx/transport errors with full-jitter
+    backoff and Retry-After (<= 20 s); code redemption never is (service-2.json
+    documentation, PROTOCOL.md §5-6)."""
+
+    @staticmethod
+    def jtis(fake: FakeSignin) -> list[str]:
+        return [proof_parts(r)[1]["jti"] for r in fake.requests]
+
+    @pytest.mark.parametrize(
+        "fault",
+        [
+            ("status", 429, "TooManyRequestsError", "INVALID_REQUEST"),
+            ("status", 500, "InternalServerException", "server_error"),
+            ("status", 503, "", "server_error"),
+            ("status", 502, "", "server_error"),
+            ("reset",),
+            ("reset-mid",),
+        ],
+        ids=["429", "500", "503", "502", "reset", "reset-mid"],
+    )
+    def test_retry_then_success(self, fake: FakeSignin, fault: tuple[Any, ...]) -> None:
+        fake.faults.append(fault)
+        key = st.DPoPKey.generate()
+        waits: list[float] = []
+        out = fake_client(fake, waits).create_oauth2_token(refresh_request(fake, key), key)
+        assert out.token_output.refresh_token
+        assert len(fake.requests) == 2
+        assert len(waits) == 1 and 0 <= waits[0] <= 0.5
+        jtis = self.jtis(fake)
+        assert len(set(jtis)) == 2 and all(uuid.UUID(j).version == 4 for j in jtis)
+
+    def test_backoff_full_jitter_bounds(self, fake: FakeSignin) -> None:
+        """Full jitter: each wait uniform in [0, min(20, 0.5 * 2**(attempt-1))]."""
+        runs = []
+        for _ in range(2):
+            fake.faults.extend([("status", 503, "", "server_error")] * 9)
+            key = st.DPoPKey.generate()
+            waits: list[float] = []
+            fake_client(fake, waits, max_attempts=10).create_oauth2_token(refresh_request(fake, key), key)
+            assert len(waits) == 9
+            for attempt, wait in enumerate(waits, start=1):
+                assert 0 <= wait <= min(20.0, 0.5 * 2 ** (attempt - 1))
+            runs.append(waits)
+        assert len(fake.requests) == 20
+        assert len(set(self.jtis(fake))) == 20
+        caps = [min(20.0, 0.5 * 2 ** (attempt - 1)) for attempt in range(1, 10)]
+        assert runs[0] != runs[1] and caps not in runs  # random, not a fixed schedule
+
+    @pytest.mark.parametrize(("after", "wait"), [("1", 1.0), ("0", 0.0), ("20", 20.0)])
+    def test_retry_after_honoured(self, fake: FakeSignin, after: str, wait: float) -> None:
+        fake.faults.append(("status", 503, "", "server_error", {"Retry-After": after}))
+        key = st.DPoPKey.generate()
+        waits: list[float] = []
+        fake_client(fake, waits).create_oauth2_token(refresh_request(fake, key), key)
+        assert waits == [wait] and len(fake.requests) == 2
+
+    @pytest.mark.parametrize("status", [429, 503])
+    def test_retry_after_too_long(self, fake: FakeSignin, status: int) -> None:
+        fake.faults.append(("status", status, "", "INVALID_REQUEST", {"Retry-After": "21"}))
+        key = st.DPoPKey.generate()
+        waits: list[float] = []
+        with pytest.raises(st.ServiceError) as info:
+            fake_client(fake, waits).create_oauth2_token(refresh_request(fake, key), key)
+        assert info.value.status == status
+        assert waits == [] and len(fake.requests) == 1
+
+    @pytest.mark.parametrize("max_attempts", [1, 2, 3, 5])
+    def test_attempts_exhausted(self, fake: FakeSignin, max_attempts: int) -> None:
+        fake.faults.extend([("status", 500, "InternalServerException", "server_error")] * 6)
+        key = st.DPoPKey.generate()
+        waits: list[float] = []
+        client = fake_client(fake, waits, max_attempts=max_attempts)
+        with pytest.raises(st.InternalServerException) as info:
+            client.create_oauth2_token(refresh_request(fake, key), key)
+        assert info.value.status == 500
+        assert len(fake.requests) == max_attempts and len(waits) == max_attempts - 1
+        assert len(set(self.jtis(fake))) == max_attempts
+
+    def test_transport_attempts_exhausted(self, fake: FakeSignin) -> None:
+        fake.faults.extend([("reset",)] * 3)
+        key = st.DPoPKey.generate()
+        waits: list[float] = []
+        with pytest.raises(st.TransportError) as info:
+            fake_client(fake, waits).create_oauth2_token(refresh_request(fake, key), key)
+        assert info.value.__cause__ is not None
+        assert len(fake.requests) == 3 and len(waits) == 2
+
+    @pytest.mark.parametrize(
+        ("fault", "exc"),
+        [
+            (("status", 500, "InternalServerException", "server_error"), st.InternalServerException),
+            (("status", 429, "TooManyRequestsError", "INVALID_REQUEST"), st.TooManyRequestsError),
+            (("status", 503, "", "server_error", {"Retry-After": "1"}), st.ServiceError),
+            (("reset",), st.TransportError),
+            (("reset-mid",), st.TransportError),
+        ],
+        ids=["500", "429", "503", "reset", "reset-mid"],
+    )
+    def test_code_redemption_never_retried(
+        self, fake: FakeSignin, fault: tuple[Any, ...], exc: type[Exception]
+    ) -> None:
+        fake.faults.append(fault)
+        waits: list[float] = []
+        with pytest.raises(exc):
+            fake_client(fake, waits).create_oauth2_token(
+                code_request(fake, REDIRECT_URI)[0], st.DPoPKey.generate()
+            )
+        assert len(fake.requests) == 1 and waits == []
+
+    @pytest.mark.parametrize(
+        "fault",
+        [
+            ("status", 400, "ValidationException", "INVALID_REQUEST"),
+            ("status", 401, "AccessDeniedException", "TOKEN_EXPIRED"),
+            ("status", 403, "AccessDeniedException", "USER_CREDENTIALS_CHANGED"),
+        ],
+    )
+    def test_client_errors_not_retried(self, fake: FakeSignin, fault: tuple[Any, ...]) -> None:
+        fake.faults.append(fault)
+        key = st.DPoPKey.generate()
+        waits: list[float] = []
+        with pytest.raises(st.ServiceError):
+            fake_client(fake, waits).create_oauth2_token(refresh_request(fake, key), key)
+        assert len(fake.requests) == 1 and waits == []
+
+
+class TestClientInvalidResponses:
+    """A 200 that is not a CreateOAuth2TokenResponseBody (service-2.json shapes) is
+    InvalidResponseError; a refresh without refreshToken is accepted (PROTOCOL.md §5)."""
+
+    @pytest.mark.parametrize(
+        ("body", "ctype"),
+        [
+            (b"garbage", "application/json"),
+            (b"<html><body>Sign in</body></html>", "text/html"),
+            (b'{"accessToken": {"accessKeyId": "A"', "application/json"),
+            (b"", "application/json"),
+            (b"[]", "application/json"),
+            (b"null", "application/json"),
+            (b"\xff\xfe{}", "application/json"),
+            (b"{}", "application/json"),
+        ],
+        ids=["garbage", "html", "truncated", "empty", "array", "null", "not-utf8", "empty-object"],
+    )
+    def test_unparseable(self, fake: FakeSignin, body: bytes, ctype: str) -> None:
+        fake.faults.append(("raw", 200, body, ctype))
+        key = st.DPoPKey.generate()
+        with pytest.raises(st.InvalidResponseError) as info:
+            fake_client(fake).create_oauth2_token(refresh_request(fake, key), key)
+        assert info.value.status == 200
+        assert len(fake.requests) == 1
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"accessToken": None},
+            {"tokenType": None},
+            {"expiresIn": None},
+            {"expiresIn": 0},
+            {"expiresIn": -1},
+            {"expiresIn": "900"},
+            {"expiresIn": 900.0},
+            {"expiresIn": True},
+            {"accessToken": {"accessKeyId": "ASIA", "secretAccessKey": "SECRETXYZ"}},
+            {"accessToken": "ASIA"},
+            {"refreshToken": ""},
+            {"refreshToken": "r" * (MAX_TOKEN_CHARS + 1)},
+            {"idToken": "i" * (MAX_TOKEN_CHARS + 1)},
+        ],
+    )
+    def test_invalid_members(self, fake: FakeSignin, change: dict[str, Any]) -> None:
+        wire: dict[str, Any] = {
+            "accessToken": {
+                "accessKeyId": "ASIA",
+                "secretAccessKey": "SECRETXYZ",
+                "sessionToken": "SESSIONXYZ",
+            },
+            "tokenType": TOKEN_TYPE,
+            "expiresIn": 900,
+            "refreshToken": "rt-new",
+        }
+        for name, value in change.items():
+            if value is None:
+                del wire[name]
+            else:
+                wire[name] = value
+        fake.faults.append(("raw", 200, json.dumps(wire).encode(), "application/json"))
+        key = st.DPoPKey.generate()
+        with pytest.raises(st.InvalidResponseError) as info:
+            fake_client(fake).create_oauth2_token(refresh_request(fake, key), key)
+        assert "SECRETXYZ" not in str(info.value) and "SESSIONXYZ" not in str(info.value)
+
+    def test_snake_case_response(self, fake: FakeSignin) -> None:
+        snake = {
+            "access_token": {"access_key_id": "ASIA1", "secret_access_key": "S", "session_token": "T"},
+            "token_type": "aws_sigv4",
+            "expires_in": 60,
+            "refresh_token": "rt-x",
+        }
+        fake.faults.append(("raw", 200, json.dumps(snake).encode(), "application/json"))
+        key = st.DPoPKey.generate()
+        out = fake_client(fake).create_oauth2_token(refresh_request(fake, key), key, body_format="form")
+        assert out.token_output.access_token == st.AccessToken("ASIA1", "S", "T")
+        assert out.token_output.expires_in == 60 and out.token_output.token_type == "aws_sigv4"
+
+    def test_refresh_without_refresh_token(self, fake: FakeSignin) -> None:
+        fake.omit_refresh_token = True
+        key = st.DPoPKey.generate()
+        out = fake_client(fake).create_oauth2_token(refresh_request(fake, key), key)
+        assert out.token_output.refresh_token is None
+        assert out.token_output.access_token.access_key_id.startswith("ASIA")
+
+    @pytest.mark.parametrize("expires_in", [1, 900, 901, 3600, 86400, 2**31])
+    def test_expires_in_bounds_accepted(self, fake: FakeSignin, expires_in: int) -> None:
+        fake.expires_in = expires_in
+        key = st.DPoPKey.generate()
+        out = fake_client(fake).create_oauth2_token(refresh_request(fake, key), key)
+        assert out.token_output.expires_in == expires_in
+
+    @pytest.mark.parametrize("expires_in", [0, -1])
+    def test_expires_in_bounds_refused(self, fake: FakeSignin, expires_in: int) -> None:
+        fake.expires_in = expires_in
+        key = st.DPoPKey.generate()
+        with pytest.raises(st.InvalidResponseError):
+            fake_client(fake).create_oauth2_token(refresh_request(fake, key), key)
+
+
+class TestFaultMatrix:
+    """PROTOCOL.md §5 (refresh is retried, code redemption never), §6 (one fresh proof per
+    attempt), §9 (a failure leaves the cache as it was) and §11 (errors and exit codes),
+    through the CLI in-process against the strict fake with injected faults."""
+
+    @pytest.mark.parametrize("mode", ["refresh-force", "credentials-debug"])
+    @pytest.mark.parametrize("case", FAULT_CASES)
+    def test_refresh(self, fake: FakeSignin, aws_env: dict[str, str], mode: str, case: FaultCase) -> None:
+        fault, attempts, refresh_exit, _, _, error, hint = case
+        debug = mode.endswith("-debug")
+        # Expired for credentials: still-valid ones would be returned with a warning instead.
+        path = write_session(aws_env, fake, expires_in=3600 if mode == "refresh-force" else -60)
+        before = path.read_bytes()
+        args = ["refresh", "--force"] if mode == "refresh-force" else ["credentials"]
+        args += ["--timeout", "0.5"] + (["--debug"] if debug else [])
+        if fault[0] == "refused":
+            args += ["--endpoint-url", f"http://127.0.0.1:{free_port()}"]
+        else:
+            fake.faults = [fault] * attempts
+        code, out, err = run_main(args)
+        assert code == refresh_exit, err
+        assert out == ""
+        assert_error_output(err, debug=debug, login=refresh_exit == 3)
+        assert hint.lower() in err.lower()
+        if error == "INSUFFICIENT_PERMISSIONS":
+            assert "SignInLocalDevelopmentAccess" in err
+        assert len(fake.token_calls()) == (0 if fault[0] == "refused" else attempts)
+        assert_fresh_jtis(fake)
+        assert path.read_bytes() == before
+        assert sorted(p.name for p in path.parent.iterdir()) == sorted([path.name, path.name + ".lock"])
+
+    @pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
+    @pytest.mark.parametrize("case", FAULT_CASES)
+    def test_code_redemption(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, debug: bool, case: FaultCase
+    ) -> None:
+        fault, hint = case.fault, case.hint
+        path = write_session(aws_env, fake)
+        before = {p.name: p.read_bytes() for p in path.parent.iterdir()}
+        key = tmp_path / "key.pem"
+        key.write_text(st.DPoPKey.generate().to_pem())
+        _, code_value, verifier = code_request(fake, DISCARD_REDIRECT_URI)
+        endpoint = f"http://127.0.0.1:{free_port()}" if fault[0] == "refused" else fake.url
+        if fault[0] != "refused":
+            fake.faults = [fault] * 3  # a retry would meet the same fault, and be counted
+        args = token_code_argv(endpoint, key, code_value, verifier, DISCARD_REDIRECT_URI)
+        args += ["--timeout", "0.5"] + (["--debug"] if debug else [])
+        code, out, err = run_main(args)
+        assert code == 1, err
+        assert out == ""
+        if debug:
+            assert err.startswith("debug: POST ")
+            err = err.split("\n", 1)[1]
+        assert_error_output(err, debug=debug, login=False)
+        assert hint.lower() in err.lower()
+        assert len(fake.token_calls()) == (0 if fault[0] == "refused" else 1)
+        assert_fresh_jtis(fake)
+        assert {p.name: p.read_bytes() for p in path.parent.iterdir()} == before
+
+    @pytest.mark.parametrize("kind", ["refresh", "code"])
+    @pytest.mark.parametrize("case", FAULT_CASES)
+    def test_api_errors_are_typed(self, fake: FakeSignin, kind: str, case: FaultCase) -> None:
+        self._api_case(fake, kind, case.fault, case.attempts, case.cls, case.status, case.error)
+
+    @staticmethod
+    def _api_case(
+        fake: FakeSignin,
+        grant: str,
+        fault: tuple[Any, ...],
+        attempts: int,
+        cls: type[st.SigninTokenError],
+        status: int | None,
+        error: str | None,
+    ) -> None:
+        sleeps: list[float] = []
+        refused = fault[0] == "refused"
+        client = st.SigninClient(
+            endpoint_url=f"http://127.0.0.1:{free_port()}" if refused else fake.url,
+            timeout=0.5,
+            sleep=sleeps.append,
+        )
+        key = st.DPoPKey.generate()
+        request = (
+            refresh_request(fake, key) if grant == "refresh" else code_request(fake, DISCARD_REDIRECT_URI)[0]
+        )
+        if not refused:
+            fake.faults = [fault] * 3
+        with pytest.raises(cls) as info:
+            client.create_oauth2_token(request, key)
+        exc = info.value
+        assert type(exc) is cls
+        expected_attempts = attempts if grant == "refresh" else 1
+        assert len(fake.token_calls()) == (0 if refused else expected_attempts)
+        assert len(sleeps) == expected_attempts - 1
+        assert all(0 <= s <= 20 for s in sleeps)
+        assert_fresh_jtis(fake)
+        assert "\n" not in str(exc)
+        if isinstance(exc, st.ServiceError):
+            assert exc.status == status
+            assert exc.request_id is not None and str(uuid.UUID(exc.request_id)) == exc.request_id
+            if error is not None:
+                assert exc.error == st.OAuth2ErrorCode(error)
+            if fault[0] == "status" and fault[2] is not None:
+                assert exc.error_type == fault[2]
+        elif isinstance(exc, st.TransportError):
+            assert exc.__cause__ is not None
+        else:
+            assert isinstance(exc, st.InvalidResponseError)
+            assert exc.status == status
+
+    @pytest.mark.parametrize(
+        ("retry_after", "sleeps_expected"),
+        [("0", [0.0, 0.0]), ("7", [7.0, 7.0]), ("20", [20.0, 20.0]), ("21", None), ("  3 ", [3.0, 3.0])],
+    )
+    def test_retry_after_is_honoured(
+        self, fake: FakeSignin, retry_after: str, sleeps_expected: list[float] | None
+    ) -> None:
+        sleeps: list[float] = []
+        client = st.SigninClient(endpoint_url=fake.url, sleep=sleeps.append)
+        key = st.DPoPKey.generate()
+        fault = ("status", 429, "TooManyRequestsError", "INVALID_REQUEST", {"Retry-After": retry_after})
+        fake.faults = [fault, fault]
+        request = refresh_request(fake, key)
+        if sleeps_expected is None:  # longer than the 20 s cap: give up at once
+            with pytest.raises(st.TooManyRequestsError):
+                client.create_oauth2_token(request, key)
+            assert sleeps == []
+            assert len(fake.token_calls()) == 1
+        else:
+            out = client.create_oauth2_token(request, key).token_output
+            assert out.refresh_token is not None
+            assert sleeps == sleeps_expected
+            assert len(fake.token_calls()) == 3
+
+    def test_retry_after_http_date(self, fake: FakeSignin) -> None:
+        sleeps: list[float] = []
+        client = st.SigninClient(endpoint_url=fake.url, sleep=sleeps.append)
+        key = st.DPoPKey.generate()
+        when = formatdate(time.time() + 10, usegmt=True)
+        fake.faults = [("status", 503, None, None, {"Retry-After": when})]
+        client.create_oauth2_token(refresh_request(fake, key), key)
+        assert len(sleeps) == 1 and 7 <= sleeps[0] <= 11
+
+    @pytest.mark.parametrize(
+        "faults",
+        [
+            [("reset",), ("status", 503, None, None)],
+            [("reset-mid",), ("status", 500, "InternalServerException", "server_error")],
+            [("sleep", 1.6), ("status", 429, "TooManyRequestsError", "INVALID_REQUEST")],
+        ],
+        ids=["reset-503", "resetmid-500", "timeout-429"],
+    )
+    def test_refresh_recovers_after_transient_faults(
+        self, fake: FakeSignin, aws_env: dict[str, str], faults: list[tuple[Any, ...]]
+    ) -> None:
+        path = write_session(aws_env, fake)
+        fake.faults = list(faults)
+        code, _, err = run_main(["refresh", "--force", "--timeout", "1"])
+        assert code == 0, err
+        assert len(fake.token_calls()) == 3
+        assert_fresh_jtis(fake)
+        entry = json.loads(path.read_text())
+        assert entry["refreshToken"] in fake.refresh_tokens
+        assert not list(path.parent.glob("*.tmp"))
+
+    def test_code_redemption_never_retried_even_when_transient(self, fake: FakeSignin) -> None:
+        sleeps: list[float] = []
+        client = st.SigninClient(endpoint_url=fake.url, sleep=sleeps.append, max_attempts=10)
+        key = st.DPoPKey.generate()
+        request, _, _ = code_request(fake, DISCARD_REDIRECT_URI)
+        fake.faults = [("status", 503, None, None)]
+        with pytest.raises(st.ServiceError):
+            client.create_oauth2_token(request, key)
+        assert len(fake.token_calls()) == 1 and sleeps == []
+        # The code was never consumed by the fault, so it still works once.
+        out = client.create_oauth2_token(request, key).token_output
+        assert out.id_token is not None
+
+
+class TestClockSkew:
+    """PROTOCOL.md §11 ("a wrong local clock has caused expired errors") and §6 (iat): a
+    proof refused as expired by a server whose Date is more than 60 s away is retried once
+    with iat corrected, the user is told, and expiry times follow the server's clock."""
+
+    @pytest.mark.parametrize("offset", [600, -600])
+    def test_refresh(self, fake: FakeSignin, aws_env: dict[str, str], offset: int) -> None:
+        fake.clock_offset = offset
+        path = write_session(aws_env, fake)
+        result = run_cli(["refresh", "--force"], aws_env)
+        assert result.returncode == 0, result.stderr
+        done = time.time()
+        assert 595 <= skew_seconds(result.stderr) <= 605
+        assert ("behind" if offset > 0 else "ahead of") in result.stderr
+        calls = fake.token_calls()
+        assert len(calls) == 2 and all(c["grant"] == "refresh_token" for c in calls)
+        first, second = (proof_claims(c) for c in calls)
+        assert abs(first["iat"] - calls[0]["time"]) <= 5
+        assert abs(second["iat"] - (calls[1]["time"] + offset)) <= 5
+        assert first["jti"] != second["jti"]
+        assert abs(cached_expiry(path) - (done + offset + fake.expires_in)) <= 5
+        assert json.loads(path.read_text())["refreshToken"] in fake.refresh_tokens
+
+    @pytest.mark.parametrize("offset", [600, -600])
+    def test_code_redemption_token_command(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, offset: int
+    ) -> None:
+        fake.clock_offset = offset
+        key_file = tmp_path / "key.pem"
+        key_file.write_text(st.DPoPKey.generate().to_pem())
+        _, code_value, verifier = code_request(fake, DISCARD_REDIRECT_URI)
+        result = run_cli(
+            token_code_argv(fake.url, key_file, code_value, verifier, DISCARD_REDIRECT_URI), aws_env
+        )
+        assert result.returncode == 0, result.stderr
+        assert 595 <= skew_seconds(result.stderr) <= 605
+        assert len(fake.token_calls()) == 2
+        assert json.loads(result.stdout)["idToken"]
+
+    @pytest.mark.parametrize("offset", [600, -600])
+    def test_code_redemption_login(self, fake: FakeSignin, aws_env: dict[str, str], offset: int) -> None:
+        fake.clock_offset = offset
+        env = login_env(aws_env, fake)
+        with login_process(["login", "--remote"], env, pipe_stdin=True) as h:
+            status, pasted = browser_follow(login_url(h))
+            assert status == 200
+            rc, _, err = login_finish(h, pasted + "\n", timeout=30)
+        done = time.time()
+        assert rc == 0, err
+        assert 595 <= skew_seconds(err) <= 605
+        assert len(fake.token_calls("authorization_code")) == 2
+        cache = cache_path(env)
+        assert abs(cached_expiry(cache) - (done + offset + fake.expires_in)) <= 5
+
+    @pytest.mark.parametrize("grant", ["refresh", "code"])
+    def test_api_reports_offset(self, fake: FakeSignin, grant: str) -> None:
+        fake.clock_offset = 600
+        offsets: list[float] = []
+        client = st.SigninClient(endpoint_url=fake.url, on_clock_skew=offsets.append, sleep=lambda s: None)
+        key = st.DPoPKey.generate()
+        request = (
+            refresh_request(fake, key) if grant == "refresh" else code_request(fake, DISCARD_REDIRECT_URI)[0]
+        )
+        client.create_oauth2_token(request, key)
+        assert len(offsets) == 1 and 595 <= offsets[0] <= 605
+        assert 595 <= client.clock_offset <= 605
+        assert abs(client.now() - fake.now()) <= 5
+        assert len(fake.token_calls()) == 2
+
+    @pytest.mark.parametrize(
+        ("offset", "fault", "exit_code"),
+        [
+            (30, ("status", 401, "AccessDeniedException", "TOKEN_EXPIRED"), 3),
+            (-45, ("status", 401, "AccessDeniedException", "TOKEN_EXPIRED"), 3),
+            (600, ("status", 403, "AccessDeniedException", "INSUFFICIENT_PERMISSIONS"), 1),
+            (600, ("status", 403, "AccessDeniedException", "USER_CREDENTIALS_CHANGED"), 3),
+            (30, None, 0),
+        ],
+        ids=["30s-expired", "-45s-expired", "600s-permissions", "600s-credentials-changed", "30s-ok"],
+    )
+    def test_no_skew_retry(
+        self,
+        fake: FakeSignin,
+        aws_env: dict[str, str],
+        offset: int,
+        fault: tuple[Any, ...] | None,
+        exit_code: int,
+    ) -> None:
+        fake.clock_offset = offset
+        path = write_session(aws_env, fake)
+        before = path.read_bytes()
+        fake.faults = [fault] if fault else []
+        result = run_cli(["refresh", "--force"], aws_env)
+        assert result.returncode == exit_code, result.stderr
+        assert "clock" not in result.stderr
+        assert len(fake.token_calls()) == 1
+        if fault:
+            assert path.read_bytes() == before
+
+    def test_only_one_skew_retry(self, fake: FakeSignin) -> None:
+        """A server that keeps refusing: one corrected retry, then the error."""
+        fake.clock_offset = 600
+        fake.faults = [("pass",), ("status", 401, "AccessDeniedException", "TOKEN_EXPIRED")]
+        client = st.SigninClient(endpoint_url=fake.url, sleep=lambda s: None)
+        key = st.DPoPKey.generate()
+        with pytest.raises(st.AccessDeniedException):
+            client.create_oauth2_token(code_request(fake, DISCARD_REDIRECT_URI)[0], key)
+        assert len(fake.token_calls()) == 2
+
+    def test_warning_goes_to_main_stderr(
+        self, fake: FakeSignin, aws_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        fake.clock_offset = 600
+        write_session(aws_env, fake)
+        code, _, err = run_main(["refresh", "--force"])
+        capsys.readouterr()
+        assert code == 0
+        assert "clock is off" in err
+
+
 class TestClientAsyncio:
     """SigninClient.create_oauth2_token_async: the same requests, results, retries and errors
     as the blocking call (one sans-IO core, two drivers); the loop never blocks; cancelling
@@ -9159,7 +4953,7 @@ class TestClientAsyncio:
     @pytest.mark.parametrize("body_format", ["json", "form"])
     def test_refresh_same_as_blocking(self, fake: FakeSignin, body_format: str) -> None:
         key = st.DPoPKey.generate()
-        client = core_client(fake)
+        client = fake_client(fake)
         outs = [
             drive(client, refresh_request(fake, key), key, use_async, body_format=body_format)
             for use_async in (False, True)
@@ -9187,11 +4981,11 @@ class TestClientAsyncio:
         assert drive(client, again, key, True).token_output.refresh_token in fake.refresh_tokens
 
     def test_code_redemption_same_as_blocking(self, fake: FakeSignin) -> None:
-        client = core_client(fake)
+        client = fake_client(fake)
         results = []
         for use_async in (False, True):
             key = st.DPoPKey.generate()
-            request, _, _ = code_request(fake, CORE_REDIRECT)
+            request, _, _ = code_request(fake, REDIRECT_URI)
             out = drive(client, request, key, use_async).token_output
             assert out.id_token is not None and out.refresh_token is not None
             assert fake.refresh_tokens[out.refresh_token]["jkt"] == key.thumbprint()
@@ -9248,12 +5042,12 @@ class TestClientAsyncio:
             fake.faults[:] = list(faults)
             key = st.DPoPKey.generate()
             request = (
-                refresh_request(fake, key) if grant == "refresh" else code_request(fake, CORE_REDIRECT)[0]
+                refresh_request(fake, key) if grant == "refresh" else code_request(fake, REDIRECT_URI)[0]
             )
-            kind, message = outcome(lambda: drive(core_client(fake), request, key, use_async))  # noqa: B023
+            kind, message = outcome(lambda: drive(fake_client(fake), request, key, use_async))  # noqa: B023
             assert kind == expected, message
             assert len(fake.requests) == requests
-            rob_check_jtis(fake)  # a new proof per attempt
+            assert_fresh_jtis(fake)  # a new proof per attempt
             seen.append(message)
         assert seen[0] == seen[1]
 
@@ -9272,7 +5066,7 @@ class TestClientAsyncio:
         try:
             fake.faults.append(("delay", 1.5))
             key = st.DPoPKey.generate()
-            client = core_client(fake)
+            client = fake_client(fake)
             request = refresh_request(fake, key)
 
             async def main() -> tuple[st.CreateOAuth2TokenResponse, list[float]]:
@@ -9328,7 +5122,7 @@ class TestClientAsyncio:
         thread.start()
         client = st.SigninClient(endpoint_url=f"http://127.0.0.1:{server.getsockname()[1]}", environ={})
         key = st.DPoPKey.generate()
-        request = st.CreateOAuth2TokenRequest(st.CreateOAuth2TokenRequestBody(**CORE_REFRESH))
+        request = st.CreateOAuth2TokenRequest(st.CreateOAuth2TokenRequestBody(**REFRESH_MEMBERS))
 
         async def main() -> None:
             call = client.create_oauth2_token_async(request, key)
@@ -9355,7 +5149,7 @@ class TestClientAsyncio:
     def test_timeout_against_the_fake_then_the_loop_goes_on(self, fake: FakeSignin) -> None:
         fake.faults.append(("sleep", 30))
         key = st.DPoPKey.generate()
-        client = core_client(fake)
+        client = fake_client(fake)
 
         async def main() -> st.CreateOAuth2TokenResponse:
             with pytest.raises(asyncio.TimeoutError):
@@ -9376,7 +5170,7 @@ class TestClientAsyncio:
                 max_attempts=1,
             )
             key = st.DPoPKey.generate()
-            request = st.CreateOAuth2TokenRequest(st.CreateOAuth2TokenRequestBody(**CORE_REFRESH))
+            request = st.CreateOAuth2TokenRequest(st.CreateOAuth2TokenRequestBody(**REFRESH_MEMBERS))
             results = [outcome(lambda: drive(client, request, key, a)) for a in (False, True)]  # noqa: B023
         assert (
             results[0]
@@ -9394,7 +5188,7 @@ class TestClientAsyncio:
         try:
             client = st.SigninClient(endpoint_url=server.url, environ={}, max_attempts=1)
             key = st.DPoPKey.generate()
-            request = st.CreateOAuth2TokenRequest(st.CreateOAuth2TokenRequestBody(**CORE_REFRESH))
+            request = st.CreateOAuth2TokenRequest(st.CreateOAuth2TokenRequestBody(**REFRESH_MEMBERS))
             results = [outcome(lambda: drive(client, request, key, a)) for a in (False, True)]  # noqa: B023
         finally:
             server.close()
@@ -9482,7 +5276,7 @@ class TestClientAsyncio:
             monkeypatch.setenv("https_proxy", f"http://proxy-user:pr0xy-pa55word@127.0.0.1:{proxy.port}")
             client = st.SigninClient(endpoint_url=f"https://{PROXIED_HOST}", environ={}, max_attempts=1)
             key = st.DPoPKey.generate()
-            request = st.CreateOAuth2TokenRequest(st.CreateOAuth2TokenRequestBody(**CORE_REFRESH))
+            request = st.CreateOAuth2TokenRequest(st.CreateOAuth2TokenRequestBody(**REFRESH_MEMBERS))
             errors = []
             for use_async in (False, True):
                 with pytest.raises(st.TransportError) as info:
@@ -9495,7 +5289,7 @@ class TestClientAsyncio:
         for exc in errors:
             assert "failed: Tunnel connection failed: 407 CONNECT" in str(exc), str(exc)
             text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-            assert rob_leaks(text + repr(exc.__cause__), {"pr0xy-pa55word", credentials}) == [], text
+            assert leaked(text + repr(exc.__cause__), {"pr0xy-pa55word", credentials}) == [], text
 
     def test_http_through_a_proxy_uses_the_absolute_url(self, monkeypatch: pytest.MonkeyPatch) -> None:
         body = b'{"ok": true}'
@@ -9521,45 +5315,10 @@ class TestClientAsyncio:
             monkeypatch.setenv("http_proxy", proxy.url)
             monkeypatch.setenv("https_proxy", proxy.url)
             key = st.DPoPKey.generate()
-            assert drive(core_client(fake), refresh_request(fake, key), key, True).token_output.refresh_token
+            assert drive(fake_client(fake), refresh_request(fake, key), key, True).token_output.refresh_token
         finally:
             proxy.close()
         assert proxy.heads == []
-
-
-# --------------------------------------------------------------------------
-# The client: on_event, and --debug's line per HTTP attempt
-# --------------------------------------------------------------------------
-
-DBG_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # the fake's x-amzn-RequestId
-
-
-def dbg_attempts(err: str) -> list[str]:
-    """The --debug lines that report an HTTP attempt of the token call (a prompt without its
-    line end, such as login's "Code: ", may come first on the line)."""
-    found = (re.search(r"debug: POST \S+ attempt \d+/\d+.*", line) for line in err.splitlines())
-    return [match[0] for match in found if match]
-
-
-def dbg_token_argv(fake_url: str, key_file: Path, code: str, verifier: str) -> list[str]:
-    """``token --debug``: one code redemption."""
-    return [
-        "token",
-        "--debug",
-        "--endpoint-url",
-        fake_url,
-        "--dpop-key",
-        str(key_file),
-        "--grant-type",
-        "authorization_code",
-        "--client-id",
-        st.SAME_DEVICE_CLIENT_ID,
-        "--code",
-        code,
-        "--redirect-uri",
-        ROB_REDIRECT_URI,
-        f"--code-verifier={verifier}",
-    ]
 
 
 class TestClientDebugEvents:
@@ -9575,18 +5334,18 @@ class TestClientDebugEvents:
         fake.faults = [("status", 500, "InternalServerException", "SERVER_ERROR")]
         code, _, err = run_main(["refresh", "--force", "--debug"])
         assert code == 0, err
-        lines = dbg_attempts(err)
+        lines = debug_attempt_lines(err)
         assert len(lines) == 2, err
         url = re.escape(fake.token_url)
         first = re.fullmatch(
-            rf"debug: POST {url} attempt 1/3: HTTP 500 Internal Server Error, request id ({DBG_ID}), "
+            rf"debug: POST {url} attempt 1/3: HTTP 500 Internal Server Error, request id ({REQUEST_ID_RE}), "
             r"(\d+) ms; retrying in ([0-9.]+) s \(retryable status; backoff with jitter\)",
             lines[0],
         )
         assert first, lines
         assert 0 <= float(first[3]) <= 0.5  # the first backoff: full jitter over [0, 0.5 s]
         second = re.fullmatch(
-            rf"debug: POST {url} attempt 2/3: HTTP 200 OK, request id ({DBG_ID}), (\d+) ms", lines[1]
+            rf"debug: POST {url} attempt 2/3: HTTP 200 OK, request id ({REQUEST_ID_RE}), (\d+) ms", lines[1]
         )
         assert second, lines
         assert first[1] != second[1]
@@ -9612,7 +5371,7 @@ class TestClientDebugEvents:
         fake.faults = [("status", 429, "TooManyRequestsError", "SLOW_DOWN", {"Retry-After": retry_after})]
         code, _, err = run_main(["refresh", "--force", "--debug"])
         assert code == exit_code, err
-        lines = dbg_attempts(err)
+        lines = debug_attempt_lines(err)
         assert len(lines) == calls == len(fake.token_calls()), err
         assert " attempt 1/3: HTTP 429 Too Many Requests, request id " in lines[0]
         assert lines[0].endswith(f" ms; {decision}"), lines
@@ -9638,7 +5397,7 @@ class TestClientDebugEvents:
         fake.faults = list(faults)
         code, _, err = run_main(["refresh", "--force", "--debug"])
         assert code != 0, err
-        lines = dbg_attempts(err)
+        lines = debug_attempt_lines(err)
         assert len(lines) == len(decisions), err
         for n, (line, decision) in enumerate(zip(lines, decisions), 1):
             assert f" attempt {n}/3: HTTP " in line, lines
@@ -9650,15 +5409,15 @@ class TestClientDebugEvents:
     ) -> None:
         key_file = tmp_path / "key.pem"
         key_file.write_text(st.DPoPKey.generate().to_pem())
-        _, code_value, verifier = code_request(fake, ROB_REDIRECT_URI)
+        _, code_value, verifier = code_request(fake, DISCARD_REDIRECT_URI)
         fake.faults = [("status", 500, "InternalServerException", "SERVER_ERROR")] * 3
-        code, out, err = run_main(dbg_token_argv(fake.url, key_file, code_value, verifier))
+        code, out, err = run_main(debug_redemption_argv(fake.url, key_file, code_value, verifier))
         assert code == 1 and out == "", err
-        lines = dbg_attempts(err)
+        lines = debug_attempt_lines(err)
         assert len(lines) == 1, err
         assert re.fullmatch(
             rf"debug: POST {re.escape(fake.token_url)} attempt 1/1: HTTP 500 Internal Server Error, "
-            rf"request id {DBG_ID}, \d+ ms; not retried: code redemptions are never retried",
+            rf"request id {REQUEST_ID_RE}, \d+ ms; not retried: code redemptions are never retried",
             lines[0],
         ), lines
         assert len(fake.token_calls()) == 1
@@ -9671,7 +5430,7 @@ class TestClientDebugEvents:
         os.environ["AWS_ENDPOINT_URL_SIGNIN"] = dead  # restored by aws_env
         code, _, err = run_main(["refresh", "--force", "--debug", "--timeout", "5"])
         assert code == 1, err
-        lines = dbg_attempts(err)
+        lines = debug_attempt_lines(err)
         assert len(lines) == 3, err
         for n, line in enumerate(lines, 1):
             match = re.fullmatch(
@@ -9695,10 +5454,10 @@ class TestClientDebugEvents:
         write_session(aws_env, fake)
         code, _, err = run_main(["refresh", "--force", "--debug"])
         assert code == 0, err
-        lines = dbg_attempts(err)
+        lines = debug_attempt_lines(err)
         assert len(lines) == 2, err
         first = re.fullmatch(
-            rf"debug: POST \S+ attempt 1/3: HTTP 401 Unauthorized, request id {DBG_ID}, \d+ ms; "
+            rf"debug: POST \S+ attempt 1/3: HTTP 401 Unauthorized, request id {REQUEST_ID_RE}, \d+ ms; "
             r"clock-skew retry: the server's Date is ([+-]\d+) s from this clock; "
             r"retrying at once with iat corrected by that offset",
             lines[0],
@@ -9706,7 +5465,8 @@ class TestClientDebugEvents:
         assert first, lines
         assert abs(int(first[1]) - offset) <= 5
         assert re.fullmatch(
-            rf"debug: POST \S+ attempt 1/3 \(clock corrected\): HTTP 200 OK, request id {DBG_ID}, \d+ ms",
+            rf"debug: POST \S+ attempt 1/3 \(clock corrected\): HTTP 200 OK, "
+            rf"request id {REQUEST_ID_RE}, \d+ ms",
             lines[1],
         ), lines
 
@@ -9716,7 +5476,7 @@ class TestClientDebugEvents:
         key = st.DPoPKey.generate()
         path = write_session(aws_env, fake, key=key)
         old = json.loads(path.read_text())
-        secrets_ = {old["refreshToken"], *rob_key_secrets(key.to_pem())}
+        secrets_ = {old["refreshToken"], *key_secrets(key.to_pem())}
         # A request id echoing the refresh token (the fake's own id comes first: the last one counts).
         fake.faults = [
             ("status", 500, "", "SERVER_ERROR", {"x-amzn-RequestId": f"echo-{old['refreshToken']}"})
@@ -9732,14 +5492,14 @@ class TestClientDebugEvents:
         # A code redemption whose request id echoes the code and the verifier.
         key_file = tmp_path / "key.pem"
         key_file.write_text(key.to_pem())
-        _, code_value, verifier = code_request(fake, ROB_REDIRECT_URI)
+        _, code_value, verifier = code_request(fake, DISCARD_REDIRECT_URI)
         secrets_ |= {code_value, verifier}
         fake.faults = [("status", 500, "", "SERVER_ERROR", {"x-amzn-RequestId": f"{code_value}.{verifier}"})]
-        code, _, token_err = run_main(dbg_token_argv(fake.url, key_file, code_value, verifier))
+        code, _, token_err = run_main(debug_redemption_argv(fake.url, key_file, code_value, verifier))
         assert code == 1, token_err
-        _, code_value, verifier = code_request(fake, ROB_REDIRECT_URI)
+        _, code_value, verifier = code_request(fake, DISCARD_REDIRECT_URI)
         secrets_ |= {code_value, verifier}
-        code, out, ok_err = run_main(dbg_token_argv(fake.url, key_file, code_value, verifier))
+        code, out, ok_err = run_main(debug_redemption_argv(fake.url, key_file, code_value, verifier))
         assert code == 0, ok_err
         issued = json.loads(out)
         secrets_ |= {issued["refreshToken"], issued["accessToken"]["secretAccessKey"]}
@@ -9748,17 +5508,17 @@ class TestClientDebugEvents:
         assert len(proofs) == 4  # two refresh attempts, two code redemptions
         secrets_ |= proofs
         err = refresh_err + token_err + ok_err
-        assert len(dbg_attempts(err)) == 4, err
-        assert rob_leaks(err, secrets_) == [], err
-        assert "request id echo-***, " in dbg_attempts(refresh_err)[0]
-        assert "request id ***.***, " in dbg_attempts(token_err)[0]
+        assert len(debug_attempt_lines(err)) == 4, err
+        assert leaked(err, secrets_) == [], err
+        assert "request id echo-***, " in debug_attempt_lines(refresh_err)[0]
+        assert "request id ***.***, " in debug_attempt_lines(token_err)[0]
 
     def test_blocking_and_asyncio_report_alike(self, fake: FakeSignin) -> None:
         key = st.DPoPKey.generate()
         reports = []
         for use_async in (False, True):
             events: list[str] = []
-            client = core_client(fake, on_event=events.append)
+            client = fake_client(fake, on_event=events.append)
             fake.faults = [("status", 502, "", "BAD_GATEWAY"), ("reset",)]
             drive(client, refresh_request(fake, key), key, use_async)
             numbers = r"(?<=request id )[^,]+|\d+(?= ms)|(?<=retrying in )[0-9.]+"
@@ -9782,7 +5542,7 @@ class TestClientDebugEvents:
         assert len(fake.token_calls()) == 2
         key = st.DPoPKey.generate()
         fake.faults = [("status", 500, "", "SERVER_ERROR")]
-        core_client(fake).create_oauth2_token(refresh_request(fake, key), key)  # no on_event
+        fake_client(fake).create_oauth2_token(refresh_request(fake, key), key)  # no on_event
         captured = capsys.readouterr()
         assert captured.out == captured.err == ""
 
@@ -9801,7 +5561,7 @@ class TestClientDebugEvents:
             assert rc == 0, err
         elif command == "serve":
             write_session(aws_env, fake, expires_in=60)  # due for a refresh
-            with srv_serve(aws_env, "--debug") as h:
+            with serving(aws_env, "--debug") as h:
                 pass
             err = "".join(h.stderr)
         else:
@@ -9815,370 +5575,2180 @@ class TestClientDebugEvents:
             result = run_cli(argv, aws_env)
             assert result.returncode == 0, result.stderr
             err = result.stderr
-        lines = dbg_attempts(err)
+        lines = debug_attempt_lines(err)
         assert len(lines) == 1, err
         assert re.fullmatch(
             rf"debug: POST {re.escape(fake.token_url)} attempt {attempts}: HTTP 200 OK, "
-            rf"request id {DBG_ID}, \d+ ms",
+            rf"request id {REQUEST_ID_RE}, \d+ ms",
             lines[0],
         ), lines
 
 
 # --------------------------------------------------------------------------
-# Command line: shell completion (bash, zsh, fish)
+# Login flows (PROTOCOL.md §3-4, §8)
 # --------------------------------------------------------------------------
 
-# Sources the script on stdin's command, then runs the completion function bash registered
-# for NAME with COMP_WORDS set to the remaining arguments; prints COMPREPLY one per line.
-COMP_BASH = r"""
-name=$1 script=$2; shift 2
-source <(eval "$script") || exit 90
-spec=$(complete -p "$name") || exit 91
-spec=${spec#*-F }
-COMP_WORDS=("$@")
-COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-COMP_LINE="$*"
-COMP_POINT=${#COMP_LINE}
-COMPREPLY=()
-"${spec%% *}" "$name" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
-printf '%s\n' "${COMPREPLY[@]}"
-"""
-
-# The matches zsh's completion system offers for $2 (typed, then TAB) with the script $1
-# loaded: a real interactive zsh on a pseudo-terminal (zsh/zpty), compadd (wrapped by the
-# file $3, COMP_ZSH_RECORD) printing them.
-COMP_ZSH = r"""
-zmodload zsh/zpty || exit 90
-zpty z zsh -f -i
-zpty -w z 'PROMPT=; autoload -Uz compinit; compinit -u -D'
-zpty -w z "source ${(q)1}; source ${(q)3}"
-zpty -w z "zstyle ':completion:*' menu no"
-zpty -w z 'print -r -- RE""ADY'
-zpty -r z line '*READY*'
-zpty -w -n z "$2"$'\t'
-out=
-typeset -F SECONDS
-end=$((SECONDS + 60))
-# Typeahead can cut a completion short: send the next line only once it has offered something.
-while ((SECONDS < end)); do
-    if zpty -r -t z line; then out+=$line; [[ $out == *HIT:* ]] && break; else sleep 0.05; fi
-done
-sleep 0.2
-zpty -w z $'\C-u print -r -- DO""NE'
-while ((SECONDS < end)); do
-    if zpty -r -t z line; then out+=$line; [[ $out == *DONE* ]] && break; else sleep 0.05; fi
-done
-zpty -d z
-print -r -- "$out"
-"""
+CROSS_DEVICE_CLIENT = "arn:aws:signin:::devtools/cross-device"
+CACHE_ENTRY_KEYS = {"accessToken", "tokenType", "clientId", "refreshToken", "idToken", "dpopKey"}
 
 
-COMP_ZSH_RECORD = r"""
-compadd() {
-    if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then  # only asked for the matches: not offered
-        builtin compadd "$@"
-        return
-    fi
-    local -a hits
-    builtin compadd -A hits "$@"
-    print -r -- "HIT:"${^hits}
-    builtin compadd "$@"
-}
-"""
+def sec1_der_and_jwk(d: int) -> tuple[bytes, dict[str, str]]:
+    """RFC 5915 ECPrivateKey (PROTOCOL.md §7 layout), built by hand, and its public JWK."""
+    point = affine_mul(d, P256_G)
+    assert point is not None
+    x, y = point
+    return sec1_spec_der(d, x, y), public_jwk(x, y)
 
 
-def comp_bin(tmp_path: Path, name: str = "signin-token") -> Path:
-    """A directory holding ``name``: a console script, as pip writes one, running main()."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    script = bin_dir / name
-    script.write_text(f"#!{sys.executable}\nimport sys\nfrom signin_token import main\nsys.exit(main())\n")
-    script.chmod(0o755)
-    return bin_dir
+@contextlib.contextmanager
+def remote_login(env: dict[str, str], *extra: str) -> Iterator[tuple[LoginHandle, str, str]]:
+    """A running ``login --remote``: (its handle, the authorize URL, the code the scripted
+    browser was shown on the confirmation page)."""
+    with login_process(["login", "--remote", *extra], env, pipe_stdin=True) as h:
+        url = login_url(h)
+        status, pasted = browser_follow(url)
+        assert status == 200
+        yield h, url, pasted
 
 
-def comp_env(aws_env: dict[str, str], tmp_path: Path, name: str = "signin-token") -> dict[str, str]:
-    """``aws_env`` with the console script ``name`` first on PATH."""
-    return dict(aws_env, PATH=f"{comp_bin(tmp_path, name)}{os.pathsep}{aws_env.get('PATH', '')}")
+def callback_port(url: str) -> int:
+    """The loopback port the authorize ``url`` redirects to."""
+    port = urllib.parse.urlsplit(url_query(url)["redirect_uri"]).port
+    assert port is not None
+    return port
 
 
-def comp_bash(
-    env: dict[str, str], words: list[str], script: str = "signin-token completion bash"
-) -> list[str]:
-    """COMPREPLY for ``words`` (the last being completed), the script loaded in a real bash."""
-    name = words[0]
-    result = subprocess.run(
-        ["bash", "--norc", "--noprofile", "-c", COMP_BASH, "bash", name, script, *words],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=str(HERE),
-        check=False,
+def non_loopback_address() -> str | None:
+    """An address of this machine that is not loopback, if it has one."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))  # no packet is sent for UDP connect
+            address = str(s.getsockname()[0])
+    except OSError:
+        return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
+
+
+JUNK_REQUESTS = [
+    pytest.param(b"GET /favicon.ico HTTP/1.1\r\nHost: x\r\n\r\n", id="favicon"),
+    pytest.param(b"GET / HTTP/1.1\r\n\r\n", id="root"),
+    pytest.param(b"GET /oauth/callback HTTP/1.1\r\n\r\n", id="no-query"),
+    pytest.param(b"GET /oauth/callback?code=abc HTTP/1.1\r\n\r\n", id="no-state"),
+    pytest.param(b"GET /oauth/callback?state=wrong&code=abc HTTP/1.1\r\n\r\n", id="wrong-state"),
+    pytest.param(
+        b"GET /oauth/callback?state=wrong&error=access_denied HTTP/1.1\r\n\r\n", id="error-wrong-state"
+    ),
+    pytest.param(b"GET /oauth/callback?state={state} HTTP/1.1\r\n\r\n", id="missing-code"),
+    pytest.param(b"GET /oauth/callback?state={state}&code= HTTP/1.1\r\n\r\n", id="empty-code"),
+    pytest.param(b"GET /oauth/callback?state={state}&code=a&code=b HTTP/1.1\r\n\r\n", id="two-codes"),
+    pytest.param(b"GET /oauth/callbackX?state={state}&code=a HTTP/1.1\r\n\r\n", id="path-prefix"),
+    pytest.param(b"GET /oauth/callback/?state={state}&code=a HTTP/1.1\r\n\r\n", id="trailing-slash"),
+    pytest.param(b"GET /oauth/callback?state=%ff%fe&code=%zz HTTP/1.1\r\n\r\n", id="bad-percent"),
+    pytest.param(b"GET /oauth/callback?" + b"a=b&" * 5000 + b" HTTP/1.1\r\n\r\n", id="many-fields"),
+    pytest.param(b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n\r\n", id="huge-line"),
+    pytest.param(
+        b"POST /oauth/callback?state={state}&code=a HTTP/1.1\r\nContent-Length: 0\r\n\r\n", id="post"
+    ),
+    pytest.param(b"HEAD /oauth/callback?state={state}&code=a HTTP/1.1\r\n\r\n", id="head"),
+    pytest.param(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(range(64)), id="tls-hello"),
+    pytest.param(b"garbage\r\n\r\n", id="garbage-line"),
+    pytest.param(b"GET\r\n\r\n", id="bare-get"),
+    pytest.param(b"\x00\xff\r\n\r\n", id="binary"),
+    pytest.param(b"", id="connect-close"),
+    pytest.param(
+        b"GET /oauth/callback?state={state}&code=a HTTP/1.1\r\n" + b"X: y\r\n" * 200 + b"\r\n",
+        id="too-many-headers",
+    ),
+]
+
+
+def callback_request(port: int, query: str, host: str | None) -> bytes:
+    """A raw ``GET /oauth/callback?QUERY`` with the given Host header (None: no Host)."""
+    head = f"GET /oauth/callback?{query} HTTP/1.1\r\n"
+    if host is not None:
+        head += f"Host: {host}\r\n"
+    return raw_http(port, (head + "\r\n").encode("latin-1"))
+
+
+FOREIGN_HOSTS = [
+    pytest.param("evil.example:{port}", id="other-name"),
+    pytest.param("127.0.0.1:{other}", id="other-port"),
+    pytest.param(None, id="no-host"),
+    pytest.param("", id="empty-host"),
+    pytest.param("[::1]:{port}", id="ipv6-literal"),
+    pytest.param("localhost.:{port}", id="trailing-dot"),
+    pytest.param("127.0.0.1.:{port}", id="address-trailing-dot"),
+    pytest.param("127.0.0.1", id="no-port"),
+    pytest.param("2130706433:{port}", id="decimal-address"),
+    pytest.param("127.0.0.1:{port}@evil.example", id="userinfo-trick"),
+    pytest.param("evil.example:{port}, 127.0.0.1:{port}", id="list"),
+    pytest.param("sub.localhost:{port}", id="subdomain"),
+]
+
+
+class TestCallbackServer:
+    """PROTOCOL.md §3: the loopback listener binds 127.0.0.1 only, ignores anything but the
+    real callback, keeps serving under junk, concurrency and slow clients, and frees its port."""
+
+    def test_binds_loopback_only(self) -> None:
+        with callback_server() as (server, _):
+            socket.create_connection(("127.0.0.1", server.port), timeout=5).close()
+            targets = [("::1", socket.AF_INET6)]
+            if sys.platform.startswith("linux"):
+                targets.append(("127.0.0.2", socket.AF_INET))  # all of 127/8 is local on Linux
+            other = non_loopback_address()
+            if other:
+                targets.append((other, socket.AF_INET))
+            for address, family in targets:
+                with socket.socket(family, socket.SOCK_STREAM) as s:
+                    s.settimeout(5)
+                    with pytest.raises(OSError):
+                        s.connect((address, server.port))
+            assert server.redirect_uri == f"http://127.0.0.1:{server.port}/oauth/callback"
+
+    @pytest.mark.parametrize("junk", JUNK_REQUESTS)
+    def test_junk_is_ignored(self, junk: bytes) -> None:
+        with callback_server() as (server, state):
+            host = f" HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n".encode()
+            request = junk.replace(b"{state}", state.encode()).replace(b" HTTP/1.1\r\n", host, 1)
+            reply = raw_http(server.port, request)
+            assert not reply.startswith(b"HTTP/1.0 200") and not reply.startswith(b"HTTP/1.1 200")
+            assert server.result is None
+            code, page = real_callback(server, state)
+            assert code not in page
+            status, _ = browser_follow(f"{server.redirect_uri}?code=late&state={state}")
+            assert status == 404 and server.result == {"code": code}
+
+    def test_error_callback_ends_the_wait(self) -> None:
+        with callback_server() as (server, state):
+            status, page = browser_follow(
+                f"{server.redirect_uri}?error=access_denied&error_description=%3Cb%3E%0Ax&state={state}"
+            )
+            assert status == 400 and "<b>" not in page
+            assert server.wait(10) == {"error": "access_denied", "error_description": "<b> x"}
+
+    def test_concurrent_and_slow_connections(self) -> None:
+        state = str(uuid.uuid4())
+        server = st._CallbackServer(state, port=0)
+        held: list[socket.socket] = []
+        stop = threading.Event()
+        threads: list[threading.Thread] = []
+        try:
+            for i in range(12):  # open at once: idle ones, and ones stuck mid-headers
+                s = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+                held.append(s)
+                if i % 3:
+                    s.sendall(f"GET /oauth/callback?state={state} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode())
+
+            def trickle() -> None:  # a request sent byte by byte, never finished
+                with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+                    for byte in b"GET /oauth/callback?state=" + state.encode():
+                        if stop.wait(0.02):
+                            return
+                        s.send(bytes([byte]))
+                    stop.wait(30)
+
+            replies: list[bytes] = []
+
+            def junk(worker: int) -> None:
+                for i in range(10):
+                    request = (
+                        f"GET /oauth/callback?state=w{worker}-{i}&code=x HTTP/1.1\r\n"
+                        f"Host: 127.0.0.1:{server.port}\r\n\r\n"
+                    )
+                    replies.append(raw_http(server.port, request.encode()))
+
+            threads = [threading.Thread(target=trickle) for _ in range(3)]
+            threads += [threading.Thread(target=junk, args=(w,)) for w in range(4)]
+            for t in threads:
+                t.start()
+            real_callback(server, state)
+            for t in threads[3:]:
+                t.join(30)
+            assert len(replies) == 40 and all(r.startswith(b"HTTP/1.0 4") for r in replies)
+        finally:
+            stop.set()
+            for t in threads[:3]:
+                t.join(30)
+            for s in held:
+                s.close()
+            server.close()
+
+    def test_burst_of_connections_all_answered(self) -> None:
+        """200 connections at once (a browser's preconnects, a port scan): each gets an answer."""
+        server = st._CallbackServer(str(uuid.uuid4()), port=0)
+        barrier = threading.Barrier(200)
+        outcomes: list[str] = []
+
+        def one(i: int) -> None:
+            barrier.wait()
+            try:
+                reply = raw_http(
+                    server.port,
+                    f"GET /x{i} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n\r\n".encode(),
+                    timeout=5,
+                    quiet=False,
+                )
+                outcomes.append(reply[:12].decode("latin-1"))
+            except OSError as exc:
+                outcomes.append(type(exc).__name__)
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(200)]
+        try:
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+        finally:
+            server.close()
+        assert len(outcomes) == 200
+        assert {o for o in outcomes if o != "HTTP/1.0 404"} == set()
+
+    def test_close_frees_the_port(self) -> None:
+        server = st._CallbackServer(str(uuid.uuid4()), port=0)
+        port = server.port
+        server.close()
+        server.close()  # safe twice
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", port))
+        again = st._CallbackServer(str(uuid.uuid4()), port=port)
+        again.close()
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+
+    def test_fixed_port_reusable_after_a_callback(self) -> None:
+        """A fixed port (SSH tunnel) must be usable for the next login right after one."""
+        with callback_server() as (server, state):
+            port = server.port
+            # Like a browser that keeps its end open: the server closes first.
+            request = f"GET /oauth/callback?code=c&state={state} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+            assert raw_http(port, request.encode(), half_close=False).startswith(b"HTTP/1.0 200")
+            assert server.wait(10) == {"code": "c"}
+        st._CallbackServer(str(uuid.uuid4()), port=port).close()
+
+    def test_port_in_use_is_a_config_error(self) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            s.listen()
+            with pytest.raises(st.ConfigError):
+                st._CallbackServer("x", port=s.getsockname()[1])
+
+    @pytest.mark.skipif(not hasattr(signal, "SIGINT") or sys.platform == "win32", reason="POSIX signals")
+    def test_login_interrupted(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        env = login_env(aws_env, fake)
+        with login_process(["login", "--no-browser"], env) as h:
+            port = callback_port(login_url(h))
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()  # listening
+            h[0].send_signal(signal.SIGINT)
+            rc, out, err = login_finish(h, timeout=30)
+        assert rc == 130, err
+        assert "interrupted" in err and "Traceback" not in err
+        assert out == ""
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        assert fake.token_calls() == []
+        assert not Path(env["AWS_CONFIG_FILE"]).exists()
+
+    def test_vanishing_browser_connections_print_no_traceback(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        """Tabs closed or preconnects dropped mid-answer: login succeeds, stderr stays clean."""
+        env = login_env(aws_env, fake)
+        with login_process(["login", "--no-browser"], env) as h:
+            url = login_url(h)
+            port = callback_port(url)
+            for _ in range(10):  # ask, then go away without reading the answer
+                with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+                    s.sendall(b"GET /favicon.ico HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            time.sleep(0.3)  # let the server answer them (not a timing assertion)
+            status, _ = browser_follow(url)
+            assert status == 200
+            rc, _, err = login_finish(h, timeout=30)
+        assert rc == 0, err
+        assert "Traceback" not in err and "Exception occurred" not in err, err
+
+
+class TestCallbackHostAndErrors:
+    """PROTOCOL.md §3: the callback listener answers only requests for its own Host
+    (127.0.0.1:PORT or localhost:PORT), so a DNS-rebound page cannot complete or probe a
+    login; an ``error`` redirect ends the wait with or without a state, shown as one
+    bounded, secret-free line; a code is redeemed only with the right state."""
+
+    @pytest.mark.parametrize("host", FOREIGN_HOSTS)
+    def test_foreign_host_refused_and_the_wait_goes_on(self, host: str | None) -> None:
+        with callback_server() as (server, state):
+            other = server.port + 1 if server.port < 65535 else server.port - 1
+            header = None if host is None else host.format(port=server.port, other=other)
+            for query in (f"code=forged&state={state}", "error=access_denied"):
+                reply = callback_request(server.port, query, header)
+                assert reply.startswith(b"HTTP/1.0 400"), reply[:40]
+            assert server.result is None
+            assert server.wait(0.3) is None  # still waiting
+            real_callback(server, state)
+
+    def test_two_host_headers_refused(self) -> None:
+        with callback_server() as (server, state):
+            own = f"127.0.0.1:{server.port}"
+            raw = (
+                f"GET /oauth/callback?code=c&state={state} HTTP/1.1\r\n"
+                f"Host: {own}\r\nHost: evil.example:{server.port}\r\n\r\n"
+            )
+            assert raw_http(server.port, raw.encode()).startswith(b"HTTP/1.0 400")
+            assert server.result is None
+
+    @pytest.mark.parametrize("name", ["127.0.0.1", "localhost", "LocalHost", "LOCALHOST"])
+    def test_own_host_accepted(self, name: str) -> None:
+        with callback_server() as (server, state):
+            reply = callback_request(server.port, f"code=c1&state={state}", f"{name}:{server.port}")
+            assert reply.startswith(b"HTTP/1.0 200"), reply[:40]
+            assert server.wait(10) == {"code": "c1"}
+
+    @pytest.mark.parametrize("state_part", ["", "&state=", "&state={state}"], ids=["none", "empty", "right"])
+    def test_error_ends_the_wait_with_or_without_state(self, state_part: str) -> None:
+        with callback_server() as (server, state):
+            query = "error=access_denied&error_description=The%20user%20said%20no" + state_part.format(
+                state=state
+            )
+            reply = callback_request(server.port, query, f"127.0.0.1:{server.port}")
+            assert reply.startswith(b"HTTP/1.0 400")
+            assert b"The user said no" in reply
+            assert server.wait(10) == {"error": "access_denied", "error_description": "The user said no"}
+
+    def test_code_needs_the_right_state_even_beside_an_error_page(self) -> None:
+        """A wrong state stays ignored for codes and errors alike; the wait goes on."""
+        with callback_server() as (server, state):
+            host = f"127.0.0.1:{server.port}"
+            for query in ("code=forged", f"code=forged&state={uuid.uuid4()}", "error=x&state=wrong"):
+                assert callback_request(server.port, query, host).startswith(b"HTTP/1.0 400")
+            assert server.result is None
+            assert callback_request(server.port, f"code=good&state={state}", host).startswith(b"HTTP/1.0 200")
+            assert server.wait(10) == {"code": "good"}
+
+    def test_error_text_is_one_bounded_line_without_secrets(self) -> None:
+        code = "secret-code-" + uuid.uuid4().hex
+        with callback_server() as (server, state):
+            description = f"line1\r\nline2\x1b[31m state={state} code={code} " + "x" * 5000
+            query = urllib.parse.urlencode(
+                {"error": f"denied\n{code}", "error_description": description, "code": code}
+            )
+            reply = callback_request(server.port, query, f"localhost:{server.port}")
+            assert reply.startswith(b"HTTP/1.0 400")
+            result = server.wait(10)
+            assert result is not None and set(result) == {"error", "error_description"}
+            for text in result.values():
+                assert text.isprintable() and "\n" not in text
+                assert state not in text and code not in text
+            assert len(result["error"]) <= 100 and len(result["error_description"]) <= 300
+            assert code.encode() not in reply and state.encode() not in reply
+
+    def test_cli_login_error_without_state_exits_at_once(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        env = login_env(aws_env, fake)
+        with login_process(["login", "--no-browser"], env) as h:  # the default 600 s wait
+            query = url_query(login_url(h))
+            answer = urllib.parse.urlencode({"error": "access_denied", "error_description": "Denied by you"})
+            status, _ = browser_follow(query["redirect_uri"] + "?" + answer)
+            assert status == 400
+            rc, out, err = login_finish(h, timeout=30)
+        assert rc == 1, err
+        assert out == ""
+        assert "access_denied" in err and "Denied by you" in err
+        assert "Traceback" not in err
+        assert fake.token_calls() == []
+        assert not cache_path(env).exists()
+
+    def test_cli_login_foreign_hosts_then_real_callback(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        env = login_env(aws_env, fake)
+        with login_process(["login", "--no-browser", "--callback-timeout", "60"], env) as h:
+            url = login_url(h)
+            query = url_query(url)
+            port = callback_port(url)
+            forged = f"code=code-forged&state={query['state']}"
+            for host in (f"evil.example:{port}", None, f"[::1]:{port}", f"localhost.:{port}", "127.0.0.1"):
+                assert callback_request(port, forged, host).startswith(b"HTTP/1.0 400"), host
+                assert callback_request(port, "error=access_denied", host).startswith(b"HTTP/1.0 400"), host
+            assert h[0].poll() is None
+            status, page = browser_follow(url)
+            assert status == 200, page
+            rc, out, err = login_finish(h, timeout=30)
+        assert rc == 0, err
+        assert out == ""
+        (redeem,) = fake.token_calls("authorization_code")
+        assert redeem["json"]["code"] != "code-forged"
+        assert cache_path(env).exists()
+
+
+class TestLoginSameDevice:
+    """``login --no-browser``: the loopback callback flow and what it stores
+    (PROTOCOL.md §2, §3, §5, §7, §8, §9, §10)."""
+
+    def test_login_writes_cache_and_config_like_aws_login(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        env = login_env(aws_env, fake)
+        t0 = time.time()
+        rc, out, err = full_login(env)
+        t1 = time.time()
+        assert rc == 0, err
+        assert out == ""
+        # Config: login_session only; a region is written only when it was prompted for.
+        import configparser
+
+        cfg = configparser.RawConfigParser()
+        cfg.read(env["AWS_CONFIG_FILE"])
+        assert cfg["default"]["login_session"] == SESSION_ARN
+        assert "region" not in cfg["default"]
+        # Cache: sha256(session).json, 0600 in a new 0700 directory, the AWS CLI's keys.
+        path = cache_path(env)
+        assert sorted(p.name for p in path.parent.glob("*.json")) == [path.name]
+        assert file_mode(path.parent) == 0o700
+        assert file_mode(path) == 0o600
+        entry = json.loads(path.read_text())
+        assert set(entry) == CACHE_ENTRY_KEYS
+        access = entry["accessToken"]
+        assert set(access) == CACHE_ACCESS_TOKEN_KEYS
+        assert access["accountId"] == ACCOUNT
+        assert access["accessKeyId"].startswith("ASIA")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", access["expiresAt"])
+        assert int(t0) + 900 - 1 <= iso_instant(access["expiresAt"]) <= t1 + 900
+        assert entry["clientId"] == SAME_DEVICE_CLIENT
+        assert entry["tokenType"] == TOKEN_TYPE
+        assert json.loads(b64url_decode(entry["idToken"].split(".")[1]))["sub"] == SESSION_ARN
+        # The redemption: one call, with the loopback redirect URI and the stored key.
+        (redeem,) = fake.token_calls("authorization_code")
+        assert redeem["json"]["clientId"] == SAME_DEVICE_CLIENT
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/oauth/callback", redeem["json"]["redirectUri"])
+        label, der = pem_decode(entry["dpopKey"])
+        assert label == "EC PRIVATE KEY"
+        assert entry["dpopKey"].endswith("-----\n")
+        assert len(der) == 121
+        d = int.from_bytes(der[7:39], "big")
+        assert sec1_der_and_jwk(d)[0] == der
+        assert thumbprint(sec1_der_and_jwk(d)[1]) == redeem["jkt"]
+        with fake.lock:
+            assert fake.refresh_tokens[entry["refreshToken"]]["jkt"] == redeem["jkt"]
+        # The summary on stderr: profile, session, account, expiry, on one line.
+        summary = [line for line in err.splitlines() if SESSION_ARN in line]
+        assert any(
+            "default" in line and ACCOUNT in line and access["expiresAt"] in line for line in summary
+        ), err
+        # And the stored credentials are what `credentials` serves, with no network.
+        creds = run_cli(["credentials"], env)
+        assert creds.returncode == 0, creds.stderr
+        assert json.loads(creds.stdout)["AccessKeyId"] == access["accessKeyId"]
+        assert len(fake.token_calls()) == 1
+
+    def test_junk_requests_do_not_end_the_login(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        env = login_env(aws_env, fake)
+        with login_process(["login", "--no-browser", "--callback-timeout", "30"], env) as h:
+            url = login_url(h)
+            redirect = url_query(url)["redirect_uri"]
+            origin = redirect.rsplit("/oauth/callback", 1)[0]
+            status, _ = browser_follow(origin + "/favicon.ico")
+            assert status == 404
+            wrong = urllib.parse.urlencode({"code": "code-forged", "state": str(uuid.uuid4())})
+            status, _ = browser_follow(redirect + "?" + wrong)
+            assert status != 200
+            assert h[0].poll() is None
+            status, page = browser_follow(url)
+            assert status == 200, page
+            rc, out, err = login_finish(h)
+        assert rc == 0, err
+        assert out == ""
+        assert all(c["json"].get("code") != "code-forged" for c in fake.token_calls())
+        assert len(fake.token_calls("authorization_code")) == 1
+        assert cache_path(env).exists()
+
+    def test_redirect_port_is_used(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        env = login_env(aws_env, fake)
+        port = free_port()
+        with login_process(
+            ["login", "--no-browser", "--callback-timeout", "30", "--redirect-port", str(port)], env
+        ) as h:
+            url = login_url(h)
+            assert url_query(url)["redirect_uri"] == f"http://127.0.0.1:{port}/oauth/callback"
+            status, _ = browser_follow(url)
+            assert status == 200
+            rc, _, err = login_finish(h)
+        assert rc == 0, err
+        (redeem,) = fake.token_calls("authorization_code")
+        assert redeem["json"]["redirectUri"] == f"http://127.0.0.1:{port}/oauth/callback"
+
+    def test_error_callback_fails_the_login(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        env = login_env(aws_env, fake)
+        with login_process(["login", "--no-browser", "--callback-timeout", "30"], env) as h:
+            query = url_query(login_url(h))
+            answer = urllib.parse.urlencode(
+                {
+                    "error": "access_denied",
+                    "error_description": "The user denied access",
+                    "state": query["state"],
+                }
+            )
+            status, _ = browser_follow(query["redirect_uri"] + "?" + answer)
+            assert status != 200
+            rc, out, err = login_finish(h)
+        assert rc == 1, err
+        assert out == ""
+        assert "access_denied" in err
+        assert "The user denied access" in err
+        assert fake.token_calls() == []
+        assert not Path(env["AWS_CONFIG_FILE"]).exists()
+        assert not cache_path(env).exists()
+
+
+class TestLoginRemote:
+    """``login --remote``: the cross-device flow, the code pasted on stdin (PROTOCOL.md §2, §4)."""
+
+    def test_remote_login(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        env = login_env(aws_env, fake)
+        with remote_login(env) as (h, url, pasted):
+            query = url_query(url)
+            assert query["client_id"] == CROSS_DEVICE_CLIENT
+            assert query["redirect_uri"] == fake.url + "/v1/sessions/confirmation"
+            rc, out, err = login_finish(h, pasted + "\n")
+        assert rc == 0, err
+        assert out == ""
+        (redeem,) = fake.token_calls("authorization_code")
+        assert redeem["json"]["clientId"] == CROSS_DEVICE_CLIENT
+        assert redeem["json"]["redirectUri"] == fake.url + "/v1/sessions/confirmation"
+        entry = json.loads(cache_path(env).read_text())
+        assert entry["clientId"] == CROSS_DEVICE_CLIENT
+        assert f"login_session = {SESSION_ARN}" in Path(env["AWS_CONFIG_FILE"]).read_text()
+        # The cross-device session refreshes with its own client id.
+        assert run_cli(["refresh", "--force"], env).returncode == 0
+        (refresh,) = fake.token_calls("refresh_token")
+        assert refresh["json"]["clientId"] == CROSS_DEVICE_CLIENT
+
+    def test_a_typo_gets_another_try_and_ctrl_d_cancels(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        env = login_env(aws_env, fake)
+        with remote_login(env) as (h, _, pasted):
+            rc, out, err = login_finish(h, "not the code\n" + pasted.strip() + "\n")
+        assert rc == 0, err
+        assert out == ""
+        assert err.count("Code: ") == 2 and "1 more try" not in err and "2 more tries" in err
+        assert "That is not the code" in err.splitlines()[err.splitlines().index("Code: ") + 1]
+        assert len(fake.token_calls("authorization_code")) == 1
+        with login_process(["login", "--remote", "--profile", "other"], env, pipe_stdin=True) as h:
+            login_url(h)
+            rc, out, err = login_finish(h, "")  # Ctrl-D at the prompt
+        assert rc == 130, err
+        assert out == ""
+        assert err.splitlines()[-1] == "interrupted" and "Traceback" not in err
+        assert len(fake.token_calls("authorization_code")) == 1
+
+    @pytest.mark.parametrize(
+        ("case", "craft", "word"),
+        [
+            ("not-base64", lambda state, code: "%%% not a sign-in code %%%", "code"),
+            ("base64-of-junk", lambda state, code: base64.b64encode(b"\xff\xfe\x00junk").decode(), "code"),
+            (
+                "no-code-member",
+                lambda state, code: base64.b64encode(f"state={state}".encode()).decode(),
+                "code",
+            ),
+            (
+                "other-state",
+                lambda state, code: base64.b64encode(f"state={uuid.uuid4()}&code={code}".encode()).decode(),
+                "state",
+            ),
+            ("empty", lambda state, code: "", "code"),
+        ],
     )
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    return [line for line in result.stdout.splitlines() if line]
+    def test_bad_pasted_text_is_refused(
+        self,
+        fake: FakeSignin,
+        aws_env: dict[str, str],
+        case: str,
+        craft: Callable[[str, str], str],
+        word: str,
+    ) -> None:
+        env = login_env(aws_env, fake)
+        with remote_login(env) as (h, url, pasted):
+            real = dict(urllib.parse.parse_qsl(base64.b64decode(pasted).decode()))
+            bad = craft(url_query(url)["state"], real["code"]) + "\n"
+            rc, out, err = login_finish(h, bad * 3)  # three tries, then it gives up
+        assert rc == 2, err
+        assert out == ""
+        assert word in err.lower()
+        assert err.count("Code: ") == 3 and err.count("more tr") == 2
+        assert all(line == "Code: " or not line.startswith("Code: ") for line in err.splitlines()), err
+        assert fake.token_calls() == []  # the (real) code was never redeemed
+        with fake.lock:
+            assert real["code"] in fake.codes
+        assert not Path(env["AWS_CONFIG_FILE"]).exists()
+        assert not cache_path(env).parent.exists() or not any(cache_path(env).parent.iterdir())
 
 
-def comp_config(env: dict[str, str], text: str) -> None:
+# --------------------------------------------------------------------------
+# Cache and config files shared with the AWS CLI and SDKs (PROTOCOL.md §9-10)
+# --------------------------------------------------------------------------
+
+
+def pkcs8_pem_by_hand() -> tuple[str, str]:
+    """A PKCS #8 ``PRIVATE KEY`` PEM built by hand (no curve OID inside), and the jkt of its key."""
+    d = secrets.randbelow(2**255) + 1
+    point = affine_mul(d, P256_G)
+    assert point is not None
+    x, y = point
+    inner = sec1_key_der(d=int_bytes(d), oid=None, point=b"\x04" + int_bytes(x) + int_bytes(y))
+    return pem_armor("PRIVATE KEY", pkcs8_key_der(inner)), thumbprint(public_jwk(x, y))
+
+
+def pkcs8_pem_from_cryptography() -> tuple[str, str]:
+    """A PKCS #8 PEM from the ``cryptography`` package, and its jkt."""
+    ec = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.ec")
+    serialization = pytest.importorskip("cryptography.hazmat.primitives.serialization")
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    numbers = key.public_key().public_numbers()
+    return pem, thumbprint(public_jwk(numbers.x, numbers.y))
+
+
+def seed_refresh_token(fake: FakeSignin, jkt: str, client_id: str = SAME_DEVICE_CLIENT) -> str:
+    """A refresh token the fake binds to the key with thumbprint ``jkt``."""
+    token = "rt-" + uuid.uuid4().hex
+    with fake.lock:
+        fake.refresh_tokens[token] = {"jkt": jkt, "client_id": client_id}
+    return token
+
+
+def write_config(env: dict[str, str], text: str | bytes) -> Path:
+    """``text`` (UTF-8) as the whole config file ``env`` names; its path."""
     config = Path(env["AWS_CONFIG_FILE"])
     config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_text(text)
+    config.write_bytes(text.encode() if isinstance(text, str) else text)
+    return config
 
 
-def comp_command_words() -> list[str]:
-    """Every command name and alias, from the CLI's own table."""
-    return [word for name, aliases, _, _ in st._COMMANDS for word in (name, *aliases)]
+def one_line_added(before: bytes, after: bytes) -> tuple[int, list[bytes]]:
+    """Index of the single line ``after`` adds to ``before`` (all else byte-identical)."""
+    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    assert len(new) == len(old) + 1, (before, after)
+    i = next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), len(old))
+    assert new[:i] + new[i + 1 :] == old, (before, after)
+    return i, new
 
 
-def comp_choices(command: str, flag: str) -> list[str]:
-    """The choices of ``command``'s option ``flag``, from the CLI's own table."""
-    options = next(opts for name, _, _, opts in st._COMMANDS if name == command)
-    return [str(c) for flags, kwargs in options if flag in flags for c in kwargs["choices"]]
+def section_of(lines: list[bytes], index: int) -> bytes:
+    for line in reversed(lines[:index]):
+        if line.startswith(b"["):
+            return line.strip()
+    return b""
 
 
-COMP_PROFILES = (
-    "[default]\nregion = us-east-1\n[profile dev]\n[profile  prod ]\n[sso-session corp]\n[services s]\n"
+RICH_CONFIG = (
+    "# my AWS config\n"
+    "; with both comment styles\n"
+    "\n"
+    "[default]\n"
+    "region = us-west-2\n"
+    "output = json\n"
+    "\n"
+    "[sso-session corp]\n"
+    "sso_start_url = https://example.awsapps.com/start\n"
+    "sso_region = us-east-1\n"
+    "sso_registration_scopes = sso:account:access\n"
+    "\n"
+    "[profile ssouser]\n"
+    "sso_session = corp\n"
+    "sso_account_id = 210987654321\n"
+    "sso_role_name = ReadOnly\n"
+    "\n"
+    "[profile dev]\n"
+    "# the development profile\n"
+    "region = eu-central-1\n"
+    "cli_pager =\n"
+    "s3 =\n"
+    "    max_concurrent_requests = 20\n"
+    "    addressing_style = path\n"
+    "\n"
+    "\n"
+    "[profile last]   ; trailing comment\n"
+    "output = text\n"
 )
 
 
-class TestShellCompletion:
-    """``completion bash|zsh|fish``: scripts generated from the command table, completing the
-    commands and aliases, each command's options, option choices and the config's profile
-    names (read at completion time by the hidden, local-only ``completion --profiles``)."""
-
-    @pytest.mark.parametrize(
-        ("words", "expected"),
-        [
-            (["cre"], ["credentials"]),
-            (["exp"], ["export-credentials"]),
-            (["credentials", "--fo"], ["--format"]),
-            (["export-credentials", "--fo"], ["--format"]),
-            (["credentials", "--format", ""], comp_choices("credentials", "--format")),
-            (["credentials", "--format", "j"], ["json"]),
-            (["credentials", "--format", "=", "p"], ["process", "powershell"]),  # --format=p, split at =
-            (["credentials", "--format=e"], ["--format=env", "--format=env-no-export"]),  # not split
-            (["serve", "--format", ""], comp_choices("serve", "--format")),
-            (["token", "--grant-type", ""], comp_choices("token", "--grant-type")),
-            (["completion", ""], ["bash", "zsh", "fish"]),
-            (["refresh", "--f"], ["--force"]),
-            (["credentials", "--region", ""], []),  # a free value: nothing to offer
-            (["--v"], ["--version"]),
-            ([""], comp_command_words()),
-        ],
-    )
-    def test_bash_completes(
-        self, aws_env: dict[str, str], tmp_path: Path, words: list[str], expected: list[str]
-    ) -> None:
-        assert comp_bash(comp_env(aws_env, tmp_path), ["signin-token", *words]) == expected
-
-    def test_bash_completes_each_commands_own_options(self, aws_env: dict[str, str], tmp_path: Path) -> None:
-        env = comp_env(aws_env, tmp_path)
-        for name, _, _, options in st._COMMANDS:
-            offered = comp_bash(env, ["signin-token", name, "--"])
-            own = [f for flags, kwargs in options if flags[0].startswith("--") for f in flags]
-            assert [f for f in offered if f != "--help"] == [f for f in own if f != "--profiles"], name
-            assert "--help" in offered
-        assert "--profiles" not in comp_bash(env, ["signin-token", "completion", "--pro"])
-
-    def test_bash_completes_profile_names_from_the_config(
-        self, aws_env: dict[str, str], tmp_path: Path
-    ) -> None:
-        env = comp_env(aws_env, tmp_path)
-        comp_config(env, COMP_PROFILES)
-        assert comp_bash(env, ["signin-token", "credentials", "--profile", ""]) == ["default", "dev", "prod"]
-        assert comp_bash(env, ["signin-token", "login", "--profile", "d"]) == ["default", "dev"]
-        assert comp_bash(env, ["signin-token", "status", "--profile", "=", "p"]) == ["prod"]
-        # Read at completion time: a profile added later is offered by the same script.
-        comp_config(env, COMP_PROFILES + "[profile dz]\n")
-        assert comp_bash(env, ["signin-token", "exec", "--profile", "d"]) == ["default", "dev", "dz"]
-
-    def test_profile_names_are_offered_never_expanded(self, aws_env: dict[str, str], tmp_path: Path) -> None:
-        env = comp_env(aws_env, tmp_path)
-        marker = tmp_path / "expanded"
-        names = [f"x$(touch{'${IFS}'}{marker})", "x`touch`", "x*", "x;y"]
-        comp_config(env, "".join(f"[profile {n}]\n" for n in names))
-        assert comp_bash(env, ["signin-token", "refresh", "--profile", "x"]) == names
-        assert not marker.exists()
-
-    def test_bash_completes_files_and_command_lines(self, aws_env: dict[str, str], tmp_path: Path) -> None:
-        env = comp_env(aws_env, tmp_path)
-        (tmp_path / "dpop-key.pem").write_text("x")
-        prefix = str(tmp_path / "dpop")
-        assert comp_bash(env, ["signin-token", "token", "--dpop-key", prefix]) == [prefix + "-key.pem"]
-        assert comp_bash(env, ["signin-token", "serve", "--token-file", prefix]) == [prefix + "-key.pem"]
-        # exec: after --, a command of its own (its name from PATH), then its arguments.
-        assert "signin-token" in comp_bash(env, ["signin-token", "exec", "--", "signin-tok"])
-        assert comp_bash(env, ["signin-token", "exec", "--", "cat", prefix]) == [prefix + "-key.pem"]
-
-    def test_the_profiles_helper(self, aws_env: dict[str, str], tmp_path: Path) -> None:
-        env = comp_env(aws_env, tmp_path)
-        config = Path(env["AWS_CONFIG_FILE"])
-        outcomes = {}
-        for case in ("missing", "profiles", "directory", "not-utf8", "unreadable"):
-            if config.is_dir():
-                config.rmdir()
-            elif config.exists():
-                config.chmod(0o600)
-                config.unlink()
-            if case == "profiles":
-                comp_config(env, COMP_PROFILES)
-            elif case == "directory":
-                config.mkdir(parents=True)
-            elif case == "not-utf8":
-                comp_config(env, "")
-                config.write_bytes(b"[profile \xff]\n")
-            elif case == "unreadable":
-                comp_config(env, COMP_PROFILES)
-                config.chmod(0)
-            result = run_cli(["completion", "--profiles"], env)
-            outcomes[case] = (result.returncode, result.stdout, result.stderr)
-        expected_unreadable = "default\ndev\nprod\n" if os.geteuid() == 0 else ""  # root reads anything
-        assert outcomes == {
-            "missing": (0, "", ""),
-            "profiles": (0, "default\ndev\nprod\n", ""),
-            "directory": (0, "", ""),
-            "not-utf8": (0, "", ""),
-            "unreadable": (0, expected_unreadable, ""),
-        }
-
-    def test_usage(self, aws_env: dict[str, str]) -> None:
-        for argv in (["completion"], ["completion", "tcsh"]):
-            code, out, err = run_main(argv)
-            assert code == 2 and out == "", err
-            assert err.count("error: ") == 1, err
-        code, out, _ = run_main(["completion", "--help"])
-        assert code == 0 and "bash" in out and "--profiles" not in out
-
-    def test_scripts_name_the_program_as_invoked(self, aws_env: dict[str, str], tmp_path: Path) -> None:
-        # python -m signin_token completes (and runs) the signin-token console script.
-        module = run_cli(["completion", "bash"], aws_env)
-        assert module.returncode == 0, module.stderr
-        assert module.stdout.rstrip().endswith("complete -F _signin_token signin-token")
-        env = comp_env(aws_env, tmp_path, "signin-token-dev")
-        comp_config(env, COMP_PROFILES)
-        for shell in ("bash", "zsh", "fish"):
-            script = subprocess.run(
-                ["signin-token-dev", "completion", shell],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            assert script.returncode == 0, script.stderr
-            assert "signin-token-dev completion --profiles" in script.stdout
-            assert re.search(r"signin-token(?!-dev)", script.stdout) is None, shell
-        words = ["signin-token-dev", "credentials", "--profile", "p"]
-        assert comp_bash(env, words, "signin-token-dev completion bash") == ["prod"]
-
-    def test_a_command_added_later_is_completed(
-        self, aws_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        added = (
-            "rotate-key",
-            ("rk",),
-            "replace the session's DPoP key",
-            ((("--when",), {"choices": ("now", "later")}), (("--dry-run",), {"action": "store_true"})),
-        )
-        monkeypatch.setattr(st, "_COMMANDS", (*st._COMMANDS, added))
-        scripts = {}
-        for shell in ("bash", "fish"):
-            code, scripts[shell], err = run_main(["completion", shell])
-            assert code == 0, err
-            (tmp_path / f"script.{shell}").write_text(scripts[shell])
-        env = comp_env(aws_env, tmp_path)
-        load = f"cat {shlex.quote(str(tmp_path / 'script.bash'))}"
-        assert comp_bash(env, ["signin-token", "rot"], load) == ["rotate-key"]
-        assert comp_bash(env, ["signin-token", "rk", "--w"], load) == ["--when"]
-        assert comp_bash(env, ["signin-token", "rotate-key", "--when", ""], load) == ["now", "later"]
-        assert comp_bash(env, ["signin-token", "rotate-key", "--d"], load) == ["--dry-run"]  # its own only
-        if shutil.which("fish"):
-            got = comp_fish(env, tmp_path / "script.fish", "signin-token rotate-key --when ")
-            assert got == ["later", "now"]
-
-    @pytest.mark.parametrize(
-        ("line", "expected"),
-        [
-            ("signin-token cre", ["credentials"]),
-            ("signin-token exp", ["export-credentials"]),
-            ("signin-token credentials --fo", ["--format"]),
-            ("signin-token credentials --format ", sorted(comp_choices("credentials", "--format"))),
-            ("signin-token credentials --format=j", ["--format=json"]),
-            ("signin-token serve --format ", sorted(comp_choices("serve", "--format"))),
-            ("signin-token token --grant-type ", comp_choices("token", "--grant-type")),
-            ("signin-token completion ", ["bash", "fish", "zsh"]),
-            ("signin-token credentials --profile ", ["default", "dev", "prod"]),
-            ("signin-token login --profile d", ["default", "dev"]),
-            ("signin-token status --region ", []),
-            ("signin-token exec -- signin-token cre", ["credentials"]),  # a command line of its own
-        ],
-    )
-    def test_fish(self, aws_env: dict[str, str], tmp_path: Path, line: str, expected: list[str]) -> None:
-        if shutil.which("fish") is None:
-            pytest.skip("fish is not installed")
-        env = comp_env(aws_env, tmp_path)
-        comp_config(env, COMP_PROFILES)
-        assert comp_fish(env, comp_script(env, "fish", tmp_path / "signin-token.fish"), line) == expected
-
-    def test_zsh(self, aws_env: dict[str, str], tmp_path: Path) -> None:
-        if shutil.which("zsh") is None:
-            pytest.skip("zsh is not installed")
-        env = comp_env(aws_env, tmp_path)
-        comp_config(env, COMP_PROFILES)
-        script = comp_script(env, "zsh", tmp_path / "_signin-token")
-        record = tmp_path / "record.zsh"
-        record.write_text(COMP_ZSH_RECORD)
-        checked = subprocess.run(["zsh", "-n", str(script)], capture_output=True, text=True, check=False)
-        assert checked.returncode == 0, checked.stderr
-        if subprocess.run(["zsh", "-fc", "zmodload zsh/zpty"], capture_output=True, check=False).returncode:
-            pytest.skip("zsh has no zsh/zpty: the script was only syntax-checked")
-        for line, expected in (
-            ("signin-token cre", ["credentials"]),
-            ("signin-token credentials --fo", ["--format"]),
-            ("signin-token credentials --format ", sorted(comp_choices("credentials", "--format"))),
-            ("signin-token completion ", ["bash", "fish", "zsh"]),
-            ("signin-token credentials --profile ", ["default", "dev", "prod"]),
-        ):
-            done = subprocess.run(
-                ["zsh", "-f", "-c", COMP_ZSH, "zsh", str(script), line, str(record)],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=120,
-                check=False,
-            )
-            assert "DONE" in done.stdout, done.stdout + done.stderr
-            assert sorted(set(re.findall(r"HIT:([^\s\x1b]+)", done.stdout))) == expected, done.stdout
+def entry_variant(fake: FakeSignin, variant: str, expires_at: float) -> dict[str, Any]:
+    """A cache entry as another SDK writes it (PROTOCOL.md §9)."""
+    key = st.DPoPKey.generate()
+    pem, jkt = key.to_pem(), key.thumbprint()
+    if variant == "pkcs8-by-hand":
+        pem, jkt = pkcs8_pem_by_hand()
+    elif variant == "pkcs8-cryptography":
+        pem, jkt = pkcs8_pem_from_cryptography()
+    whole = int(expires_at)
+    stamp = iso_stamp(whole)
+    if variant == "js-millis":
+        stamp = stamp[:-1] + ".123Z"
+    elif variant == "java-nanos":
+        stamp = stamp[:-1] + ".123456789Z"
+    elif variant.startswith("go-offset"):
+        hours = 5 if variant.endswith("+05") else -7
+        zone = datetime.timezone(datetime.timedelta(hours=hours))
+        local = datetime.datetime.fromtimestamp(whole, zone)
+        stamp = local.strftime("%Y-%m-%dT%H:%M:%S") + ("+05:00" if hours > 0 else "-07:00")
+    entry: dict[str, Any] = {
+        "accessToken": {
+            "accessKeyId": "ASIAOTHERSDK",
+            "secretAccessKey": "other-secret",
+            "sessionToken": "other-session",
+            "accountId": ACCOUNT,
+            "expiresAt": stamp,
+        },
+        "tokenType": TOKEN_TYPE,
+        "clientId": SAME_DEVICE_CLIENT,
+        "refreshToken": seed_refresh_token(fake, jkt),
+        "idToken": fake_jwt({"sub": SESSION_ARN}),
+        "dpopKey": pem,
+    }
+    if variant == "identityToken":
+        entry["identityToken"] = entry.pop("idToken")
+    return entry
 
 
-def comp_script(env: dict[str, str], shell: str, path: Path) -> Path:
-    """``path``, holding what the console script ``signin-token completion SHELL`` prints."""
-    result = subprocess.run(["signin-token", "completion", shell], env=env, capture_output=True, check=False)
-    assert result.returncode == 0, result.stderr
-    path.write_bytes(result.stdout)
-    return path
+FORKING_REFRESH_DRIVER = """\
+import os, sys
+sys.path.insert(0, sys.argv[1])
+import argparse, email.utils, fcntl, http.client, json, urllib.request  # what a refresh imports
+import signin_token
+signin_token.DPoPKey.from_private_value(1)  # builds the fixed-base table once, before forking
+for line in sys.stdin:
+    pid = os.fork()
+    if pid == 0:  # the refreshing process
+        os._exit(signin_token.main(["refresh", "--force", "--timeout", "5"]))
+    print(pid, flush=True)
+    sys.stdin.readline()  # reap only when told: the pid stays ours until then
+    print(os.waitpid(pid, 0)[1], flush=True)
+"""
+KILLS = 60
 
 
-def comp_fish(env: dict[str, str], script: Path, line: str) -> list[str]:
-    """What fish offers for ``line`` (``complete -C``) with ``script`` loaded."""
-    result = subprocess.run(
-        ["fish", "--no-config", "-c", f"source {shlex.quote(str(script))}; complete -C {shlex.quote(line)}"],
+VICTIM_BYTES = b"a file outside the cache directory: it must never change\n"
+
+
+PLANTED_LINK_NAMES = (  # names a writer of the entry might use for its temp file, and some it never uses
+    ".tmp",
+    ".000000000000.tmp",
+    ".ffffffffffff.tmp",
+    ".0123456789ab.tmp",
+    ".FFFFFFFFFFFF.tmp",
+    ".json.tmp",
+    ".lock.tmp",
+    ".tmp.tmp",
+)
+
+
+def need_root() -> None:
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        pytest.skip("needs root to give files to another user")
+
+
+def need_setpriv() -> None:
+    need_root()
+    if shutil.which("setpriv") is None:
+        pytest.skip("setpriv is not installed")
+    probe = run_cli_bytes(["--version"], dict(os.environ, PYTHONPATH=str(HERE)), as_nobody=True)
+    if probe.returncode != 0:
+        pytest.skip(f"cannot run Python as nobody: {probe.stderr.strip()}")
+
+
+def nobody_user() -> str:
+    import pwd
+
+    return pwd.getpwuid(os.geteuid()).pw_name
+
+
+def wait_for_token_requests(fake: FakeSignin, proc: subprocess.Popen[str], count: int = 1) -> None:
+    """Wait until the fake has received ``count`` token requests from ``proc``."""
+    deadline = time.monotonic() + 30
+    while len(fake.token_calls()) < count:
+        if proc.poll() is not None:
+            err = proc.communicate()[1]
+            raise AssertionError(f"exited {proc.returncode} before its request: {err}")
+        assert time.monotonic() < deadline, "no request reached the fake"
+        time.sleep(0.02)
+
+
+@contextlib.contextmanager
+def held_refresh(
+    fake: FakeSignin, args: list[str], env: dict[str, str]
+) -> Iterator[tuple[subprocess.Popen[str], threading.Event]]:
+    """A CLI process whose token request the fake holds until the test sets the event
+    (the process is then in the middle of its refresh, its lock held)."""
+    release = threading.Event()
+    fake.faults.append(("hold", release))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "signin_token", *args],
         env=env,
-        capture_output=True,
+        cwd=str(HERE),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=60,
-        check=False,
     )
-    assert result.returncode == 0, result.stderr
-    return [entry.split("\t", 1)[0] for entry in result.stdout.splitlines() if entry]
+    try:
+        wait_for_token_requests(fake, proc)
+        yield proc, release
+    finally:
+        release.set()
+        if proc.poll() is None:
+            try:
+                proc.wait(60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for stream in (proc.stdout, proc.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def finish_process(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
+    out, err = proc.communicate(timeout=60)
+    return proc.returncode, out, err
+
+
+def other_sdk_entry(
+    fake: FakeSignin, access_key: str, expires_in: float, **access_extra: Any
+) -> dict[str, Any]:
+    """A complete entry bound to ``fake`` as another SDK would write it."""
+    key = st.DPoPKey.generate()
+    access = {
+        "accessKeyId": access_key,
+        "secretAccessKey": f"secret-of-{access_key}",
+        "sessionToken": f"token-of-{access_key}",
+        "accountId": ACCOUNT,
+        "expiresAt": iso_stamp(time.time() + expires_in),
+    }
+    access.update(access_extra)
+    return {
+        "accessToken": {k: v for k, v in access.items() if v is not ...},
+        "tokenType": TOKEN_TYPE,
+        "clientId": SAME_DEVICE_CLIENT,
+        "refreshToken": fake.seed_session(key),
+        "idToken": fake_jwt({"sub": SESSION_ARN}),
+        "dpopKey": key.to_pem(),
+    }
+
+
+def rewrite_in_place(path: Path, data: bytes, *, torn_for: float = 0.0) -> threading.Thread | None:
+    """Rewrite ``path`` in place (same inode) as the AWS CLI v2 and the JS SDK do;
+    with ``torn_for``, the first half now and the rest that many seconds later."""
+    half = len(data) // 2 if torn_for else len(data)
+    fd = os.open(path, os.O_WRONLY)
+    os.ftruncate(fd, 0)
+    os.write(fd, data[:half])
+    if not torn_for:
+        os.close(fd)
+        return None
+
+    def rest() -> None:
+        time.sleep(torn_for)
+        os.pwrite(fd, data[half:], half)
+        os.close(fd)
+
+    thread = threading.Thread(target=rest)
+    thread.start()
+    return thread
+
+
+PLACEMENT_CASES = {
+    # name: (config before, profile, expected config after: "@" marks the new line)
+    "comments-and-blanks-before-next-section": (
+        "[profile dev]\nregion = eu-west-1\n# about dev\noutput = json\n# trailing dev comment\n\n; next\n"
+        "[profile next]\nx = 1\n",
+        "dev",
+        "[profile dev]\nregion = eu-west-1\n# about dev\noutput = json\n@# trailing dev comment\n\n; next\n"
+        "[profile next]\nx = 1\n",
+    ),
+    "nested-sub-keys-belong-to-their-option": (
+        "[profile dev]\nregion = eu-west-1\ns3 =\n    max_concurrent_requests = 20\n"
+        "\taddressing_style = path\n# after s3\n\n[default]\nregion = us-west-2\n",
+        "dev",
+        "[profile dev]\nregion = eu-west-1\ns3 =\n    max_concurrent_requests = 20\n"
+        "\taddressing_style = path\n@# after s3\n\n[default]\nregion = us-west-2\n",
+    ),
+    "last-section-with-trailing-comments": (
+        "[default]\noutput = json\n\n\n# end of file\n; really\n",
+        "default",
+        "[default]\noutput = json\n@\n\n# end of file\n; really\n",
+    ),
+    "header-only-section": (
+        "[profile dev] ; a comment on the header\n# nothing yet\n\n[profile z]\n",
+        "dev",
+        "[profile dev] ; a comment on the header\n@# nothing yet\n\n[profile z]\n",
+    ),
+    "last-line-without-newline": (
+        "[profile dev]\noutput = json",
+        "dev",
+        "[profile dev]\noutput = json\n@",
+    ),
+    "existing-key-replaced-in-place": (
+        "[profile dev]\nlogin_session = arn:aws:iam::111111111111:user/Gone\n# kept\noutput = json\n",
+        "dev",
+        "[profile dev]\n@# kept\noutput = json\n",
+    ),
+    "new-section-appended-without-a-blank-line": (
+        "# mine\n[profile other]\noutput = json\n\n",
+        "dev",
+        "# mine\n[profile other]\noutput = json\n\n[profile dev]\n@",
+    ),
+    "new-section-after-a-last-line-without-newline": (
+        "[profile other]\noutput = json",
+        "dev",
+        "[profile other]\noutput = json\n[profile dev]\n@",
+    ),
+    "new-default-section-in-an-empty-file": ("", "default", "[default]\n@"),
+}
+
+
+INJECTED_REGION = "us-east-1\n[profile evil]\ncredential_process = /bin/sh"
+
+
+BAD_PROFILE_NAMES = ["a  b", "a\tb", "a b", "[x]", "a'b", 'a"b', "a\\b", "x]", "a\nb", "a\x1bb", "a\x7fb"]
+
+
+class TestConfigFileKeptAsWritten:
+    """The config file stays as the user wrote it; only ``login_session`` (and a
+    missing ``region``) is added, and foreign credential styles are refused
+    (PROTOCOL.md §10)."""
+
+    @pytest.mark.parametrize(
+        ("how", "newline"),
+        [("flag", "\n"), ("env", "\n"), ("flag", "\r\n")],
+    )
+    def test_login_adds_one_line_and_keeps_the_rest(
+        self, fake: FakeSignin, aws_env: dict[str, str], how: str, newline: str
+    ) -> None:
+        env = login_env(aws_env, fake)
+        del env["AWS_REGION"]
+        before = RICH_CONFIG.replace("\n", newline).encode()
+        config = write_config(env, before)
+        config.chmod(0o640)
+        if how == "env":
+            env["AWS_PROFILE"] = "dev"
+            rc, out, err = full_login(env)
+        else:
+            rc, out, err = full_login(env, "--profile", "dev")
+        assert rc == 0, err
+        assert out == ""
+        assert "dev" in err
+        after = config.read_bytes()
+        index, lines = one_line_added(before, after)
+        assert lines[index] == f"login_session = {SESSION_ARN}{newline}".encode()
+        assert section_of(lines, index) == b"[profile dev]"
+        follower = lines[index + 1] if index + 1 < len(lines) else b""
+        assert not (follower[:1] in (b" ", b"\t") and follower.strip()), "would swallow a sub-key"
+        assert file_mode(config) == 0o640
+
+    @pytest.mark.parametrize(
+        ("variables", "flags"),
+        [
+            ({"AWS_REGION": "ap-southeast-2", "AWS_DEFAULT_REGION": "sa-east-1"}, []),
+            ({"AWS_DEFAULT_REGION": "ap-southeast-2"}, []),
+            ({"AWS_REGION": "sa-east-1"}, ["--region", "ap-southeast-2"]),
+        ],
+    )
+    def test_new_profile_section_is_appended_like_the_aws_cli_with_no_region_when_one_is_known(
+        self, fake: FakeSignin, aws_env: dict[str, str], variables: dict[str, str], flags: list[str]
+    ) -> None:
+        env = login_env(aws_env, fake)
+        del env["AWS_REGION"]
+        env.update(variables)
+        config = write_config(env, RICH_CONFIG)
+        rc, _, err = full_login(env, "--profile", "fresh", *flags)
+        assert rc == 0, err
+        text = config.read_text()
+        assert text.startswith(RICH_CONFIG)
+        import configparser
+
+        cfg = configparser.RawConfigParser()
+        cfg.read_string(text)
+        assert dict(cfg["profile fresh"]) == {"login_session": SESSION_ARN}
+        assert text == RICH_CONFIG + f"[profile fresh]\nlogin_session = {SESSION_ARN}\n"
+
+    def test_botocore_sees_the_same_config_plus_login_session(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        need_botocore()
+        env = login_env(aws_env, fake)
+        config = write_config(env, RICH_CONFIG)
+        script = "import json, sys\nfrom botocore.configloader import raw_config_parse\n"
+        script += "print(json.dumps(raw_config_parse(sys.argv[1])))"
+        parse = [sys.executable, "-c", script, str(config)]
+        before = json.loads(subprocess.run(parse, capture_output=True, text=True, check=True).stdout)
+        rc, _, err = full_login(env, "--profile", "dev")
+        assert rc == 0, err
+        after = json.loads(subprocess.run(parse, capture_output=True, text=True, check=True).stdout)
+        before["profile dev"]["login_session"] = SESSION_ARN
+        assert after == before
+
+    def test_unusual_line_separator_in_comment_is_kept(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        """A comment holding U+2028 or U+0085 is one line to the INI parsers; it stays byte-identical."""
+        env = login_env(aws_env, fake)
+        before = "# owner: Zoë\u2028team\x85infra\n[profile dev]\nregion = eu-west-1\n".encode()
+        config = write_config(env, before)
+        rc, _, err = full_login(env, "--profile", "dev")
+        assert rc == 0, err
+        after = config.read_bytes()
+        assert after == before + f"login_session = {SESSION_ARN}\n".encode()
+
+    @pytest.mark.parametrize(
+        "line",
+        [
+            "role_arn = arn:aws:iam::123456789012:role/R\nsource_profile = default",
+            "credential_process = /bin/echo {}",
+            "sso_account_id = 210987654321",
+            "sso_session = corp\nsso_role_name = ReadOnly",
+            "aws_access_key_id = AKIAEXAMPLE",
+            "web_identity_token_file = /var/run/token\nrole_arn = arn:aws:iam::123456789012:role/W",
+        ],
+    )
+    def test_profile_with_other_credentials_is_refused(
+        self, fake: FakeSignin, aws_env: dict[str, str], line: str
+    ) -> None:
+        env = login_env(aws_env, fake)
+        before = f"[default]\nregion = us-east-1\n\n[profile busy]\n{line}\nregion = us-east-1\n".encode()
+        config = write_config(env, before)
+        result = run_cli(["login", "--profile", "busy", "--no-browser", "--callback-timeout", "3"], env)
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        first_key = line.split(" ", 1)[0] if not line.startswith("sso_session") else "sso_role_name"
+        assert first_key in result.stderr
+        assert config.read_bytes() == before
+        assert not cache_path(env).parent.exists()
+        assert fake.token_calls() == []
+        with fake.lock:
+            assert fake.codes == {}  # nobody was sent to sign in
+
+    @pytest.mark.parametrize(
+        "line",
+        ["sso_session = corp", "sso_start_url = https://example.awsapps.com/start\nsso_region = us-east-1"],
+    )
+    def test_lone_sso_session_settings_are_not_other_credentials(
+        self, fake: FakeSignin, aws_env: dict[str, str], line: str
+    ) -> None:
+        env = login_env(aws_env, fake)
+        config = write_config(env, f"[profile busy]\n{line}\n")
+        rc, _, err = full_login(env, "--profile", "busy")
+        assert rc == 0, err
+        assert config.read_text() == f"[profile busy]\n{line}\nlogin_session = {SESSION_ARN}\n"
+
+    @pytest.mark.parametrize(
+        ("previous", "yes"),
+        [(OTHER_SESSION_ARN, False), (OTHER_SESSION_ARN, True), (SESSION_ARN, False), (SESSION_ARN, True)],
+    )
+    def test_replacing_a_usable_session_asks_before_the_browser(
+        self, fake: FakeSignin, aws_env: dict[str, str], previous: str, yes: bool
+    ) -> None:
+        env = login_env(aws_env, fake)
+        write_session(env, fake, profile="other")  # a usable entry for SESSION_ARN
+        if previous == OTHER_SESSION_ARN:
+            shutil.copy(cache_path(env), cache_path(env, OTHER_SESSION_ARN))
+        before = f"[profile dev]\n# keep me\nlogin_session = {previous}\nregion = us-east-1\n".encode()
+        config = write_config(env, before)
+        if not yes:  # no terminal, no --yes: refused before anyone is sent to sign in
+            result = run_cli(["login", "--profile", "dev", "--no-browser"], env)
+            assert result.returncode == 2, result.stderr
+            assert "--yes" in result.stderr and "http" not in result.stderr
+            assert config.read_bytes() == before
+            with fake.lock:
+                assert fake.codes == {}
+            return
+        rc, out, err = full_login(env, "--profile", "dev", "--yes")
+        assert rc == 0, err
+        assert out == ""
+        assert config.read_bytes() == before.replace(previous.encode(), SESSION_ARN.encode())
+
+    @pytest.mark.parametrize("previous", [OTHER_SESSION_ARN, SESSION_ARN])
+    def test_replacing_a_session_with_no_usable_entry_needs_no_answer(
+        self, fake: FakeSignin, aws_env: dict[str, str], previous: str
+    ) -> None:
+        before = f"[profile dev]\n# keep me\nlogin_session = {previous}\nregion = us-east-1\n".encode()
+        env = login_env(aws_env, fake)
+        config = write_config(env, before)
+        rc, out, err = full_login(env, "--profile", "dev")
+        assert rc == 0, err
+        assert out == ""
+        assert config.read_bytes() == before.replace(previous.encode(), SESSION_ARN.encode())
+        assert cache_path(env).exists()
+
+
+class TestEntriesFromOtherSDKs:
+    """Entries written by the Java, Go and JS SDKs: ``identityToken``, fractional
+    seconds, offsets, PKCS #8 keys; readable and refreshable (PROTOCOL.md §7, §9)."""
+
+    @pytest.mark.parametrize(
+        ("variant", "expires_in"),
+        [
+            ("identityToken", 3600),
+            ("js-millis", 3600),
+            ("js-millis", 120),
+            ("java-nanos", 3600),
+            ("go-offset+05", 120),
+            ("go-offset-07", 3600),
+            ("pkcs8-by-hand", 120),
+            ("pkcs8-cryptography", 120),
+        ],
+    )
+    def test_read_and_refresh(
+        self, fake: FakeSignin, aws_env: dict[str, str], variant: str, expires_in: float
+    ) -> None:
+        env = login_env(aws_env, fake)
+        Path(env["AWS_CONFIG_FILE"]).parent.mkdir(parents=True)
+        Path(env["AWS_CONFIG_FILE"]).write_text(
+            f"[default]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\n"
+        )
+        when = time.time() + expires_in
+        entry = entry_variant(fake, variant, when)
+        path = store_entry(env, entry)
+        result = run_cli(["credentials"], env)
+        assert result.returncode == 0, result.stderr
+        doc = json.loads(result.stdout)
+        if expires_in > 300:
+            assert fake.token_calls() == []
+            assert doc["AccessKeyId"] == "ASIAOTHERSDK"
+            assert abs(iso_instant(doc["Expiration"]) - int(when)) < 1
+            forced = run_cli(["refresh", "--force"], env)  # proves the key binding
+            assert forced.returncode == 0, forced.stderr
+        else:
+            assert doc["AccessKeyId"] != "ASIAOTHERSDK"
+        (call,) = fake.token_calls()
+        assert call["json"]["refreshToken"] == entry["refreshToken"]
+        new = json.loads(path.read_text())
+        assert set(new) == set(entry)
+        assert new["dpopKey"] == entry["dpopKey"]
+        if variant == "identityToken":
+            assert new["identityToken"] == entry["identityToken"]
+        assert new["accessToken"]["accountId"] == ACCOUNT
+        if variant.startswith("pkcs8"):  # the rotated token still works with the same key
+            again = run_cli(["refresh", "--force"], env)
+            assert again.returncode == 0, again.stderr
+
+
+class TestCrashSafety:
+    """PROTOCOL.md §9: lock, temp file in the same directory, fsync, os.replace.  A refresh
+    process killed (SIGKILL) at a random moment leaves the old entry or a complete new one,
+    and no debris."""
+
+    @pytest.mark.skipif(
+        not hasattr(os, "fork") or not hasattr(signal, "SIGKILL"), reason="POSIX fork/SIGKILL"
+    )
+    def test_sigkill_during_refresh(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        fake.rotate = False  # a refresh killed after the server answered must not end the session
+        path = write_session(aws_env, fake)
+        driver_file = tmp_path / "driver.py"
+        driver_file.write_text(FORKING_REFRESH_DRIVER)
+
+        # The entry, its lock, and the one temp file (a random name) a killed writer leaves
+        # until the next refresh sweeps it.
+        def debris_ok(names: set[str]) -> bool:
+            temps = {n for n in names if re.fullmatch(re.escape(path.name) + r"\.[0-9a-f]{12}\.tmp", n)}
+            return len(temps) <= 1 and names - temps <= {path.name, path.name + ".lock"}
+
+        driver = spawn(
+            [sys.executable, str(driver_file), str(HERE)],
+            aws_env,
+            stdin=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        assert driver.stdin is not None and driver.stdout is not None
+        statuses: list[int] = []
+
+        def refresh(kill_after: float | None) -> None:
+            assert driver.stdin is not None and driver.stdout is not None
+            driver.stdin.write("go\n")
+            driver.stdin.flush()
+            pid = int(driver.stdout.readline())
+            if kill_after is not None:
+                time.sleep(kill_after)
+                os.kill(pid, signal.SIGKILL)  # our child, not yet reaped
+            driver.stdin.write("reap\n")
+            driver.stdin.flush()
+            statuses.append(int(driver.stdout.readline()))
+
+        try:
+            # How long one refresh takes (sets the kill window).
+            durations = []
+            for _ in range(3):
+                t0 = time.monotonic()
+                refresh(None)
+                durations.append(time.monotonic() - t0)
+            assert statuses == [0, 0, 0]
+            window = max(durations) * 1.2
+            rng = random.Random(5005)
+            old = json.loads(path.read_text())
+            for i in range(KILLS):
+                refresh(rng.uniform(0, window))
+                entry = json.loads(path.read_text())  # valid JSON, never torn
+                if entry != old:
+                    assert set(entry) == set(old), i
+                    rest = ("accessToken", "refreshToken")
+                    assert {k: v for k, v in entry.items() if k not in rest} == {
+                        k: v for k, v in old.items() if k not in rest
+                    }
+                    assert entry["refreshToken"] in fake.refresh_tokens
+                    access = entry["accessToken"]
+                    assert set(access) == set(old["accessToken"])
+                    assert access["secretAccessKey"] != old["accessToken"]["secretAccessKey"]
+                    assert access["accountId"] == ACCOUNT
+                    old = entry
+                names = {p.name for p in path.parent.iterdir()}
+                assert debris_ok(names), names
+            assert len(statuses) == 3 + KILLS
+        finally:
+            driver.stdin.close()
+            driver.wait(30)
+            driver.stdout.close()
+        # A complete, normal refresh afterwards: no temp file left, the session still works.
+        result = run_cli(["refresh", "--force"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert not list(path.parent.glob("*.tmp"))
+        assert {p.name for p in path.parent.iterdir()} == {path.name, path.name + ".lock"}
+        assert json.loads(path.read_text())["refreshToken"] in fake.refresh_tokens
+        assert path.stat().st_mode & 0o777 == 0o600
+
+
+class TestCacheLinksAndSpecialFiles:
+    """A link or special file planted in the cache directory is never followed,
+    opened for writing or waited on; links the user chose (the cache directory,
+    the config file) keep working; temp files of killed writers are swept."""
+
+    def test_planted_temp_links_are_never_followed_by_a_refresh(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        victim = tmp_path / "victim"
+        victim.write_bytes(VICTIM_BYTES)
+        names = list(PLANTED_LINK_NAMES) + [f".{os.urandom(6).hex()}.tmp" for _ in range(40)]
+        for i, suffix in enumerate(names):
+            target = victim if i % 2 == 0 else tmp_path / f"dangling-{i}"  # existing, and not yet existing
+            os.symlink(target, f"{path}{suffix}")
+            os.symlink(target, f"{config}{suffix}")
+        before = tree_state(tmp_path, skip=path.parent)
+        for _ in range(2):
+            result = run_cli(["refresh", "--force"], aws_env)
+            assert result.returncode == 0, result.stderr
+        assert len(fake.token_calls("refresh_token")) == 2
+        assert victim.read_bytes() == VICTIM_BYTES
+        assert not path.is_symlink() and stat.S_ISREG(os.lstat(path).st_mode)
+        assert json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
+        assert not list(tmp_path.glob("dangling-*"))
+        assert tree_state(tmp_path, skip=path.parent) == before
+        for suffix in names:  # a link is at most removed (unlink never follows), never written through
+            link = Path(f"{path}{suffix}")
+            assert not link.exists() or link.is_symlink(), suffix
+
+    def test_a_temp_link_planted_at_the_exact_name_is_refused_not_followed(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Planted after any sweep, at the very name the writer picks: O_EXCL and O_NOFOLLOW."""
+        target = tmp_path / "entry.json"
+        target.write_bytes(b"old")
+        victim = tmp_path / "victim"
+        victim.write_bytes(VICTIM_BYTES)
+        real_urandom = os.urandom
+        monkeypatch.setattr(os, "urandom", lambda n: b"\xab" * n if n == 6 else real_urandom(n))
+        for pointee in (victim, tmp_path / "not-yet"):
+            link = tmp_path / f"entry.json.{'ab' * 6}.tmp"
+            os.symlink(pointee, link)
+            with pytest.raises(st.UnsafeFileError) as info:
+                st._atomic_write(str(target), b"new")
+            assert str(link) in str(info.value) and "symbolic link" in str(info.value)
+            assert link.is_symlink()
+            link.unlink()
+        assert victim.read_bytes() == VICTIM_BYTES
+        assert not (tmp_path / "not-yet").exists()
+        assert target.read_bytes() == b"old"
+
+    @pytest.mark.parametrize("expires_in", [200, -60])
+    @pytest.mark.parametrize("dangling", [False, True])
+    def test_planted_lock_link_fails_the_refresh_and_creates_nothing(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, expires_in: int, dangling: bool
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=expires_in)
+        victim = tmp_path / "victim"
+        if not dangling:
+            victim.write_bytes(VICTIM_BYTES)
+        lock = Path(f"{path}.lock")
+        os.symlink(victim, lock)
+        entry_before = file_state(path)
+        before = tree_state(tmp_path, skip=path.parent)
+        result = run_cli(["credentials"], aws_env, timeout=20)
+        assert result.returncode == 1, result.stderr
+        assert result.stdout == ""
+        assert str(lock) in result.stderr and "symbolic link" in result.stderr
+        assert fake.token_calls() == []
+        assert victim.exists() is not dangling
+        if not dangling:
+            assert victim.read_bytes() == VICTIM_BYTES
+        assert lock.is_symlink()
+        assert file_state(path) == entry_before
+        assert tree_state(tmp_path, skip=path.parent) == before
+
+    @pytest.mark.parametrize("kind", ["fifo", "directory", "link", "link-to-fifo"])
+    @pytest.mark.parametrize("command", ["credentials", "status", "refresh"])
+    def test_special_file_at_the_entry_path_is_refused_promptly(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, kind: str, command: str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        elsewhere = tmp_path / "elsewhere.json"
+        elsewhere.write_bytes(path.read_bytes())
+        elsewhere.chmod(0o600)
+        path.unlink()
+        if kind == "fifo":
+            os.mkfifo(path, 0o600)
+        elif kind == "directory":
+            path.mkdir(0o700)
+        elif kind == "link":
+            os.symlink(elsewhere, path)
+        else:
+            os.mkfifo(tmp_path / "fifo", 0o600)
+            os.symlink(tmp_path / "fifo", path)
+        before = tree_state(tmp_path)
+        result = run_cli([command], aws_env, timeout=20)
+        assert result.returncode == 1, result.stderr
+        assert result.stdout == ""
+        assert str(path) in result.stderr
+        expected = "not a regular file" if kind in ("fifo", "directory") else "symbolic link"
+        assert expected in result.stderr, result.stderr
+        assert fake.token_calls() == []
+        assert tree_state(tmp_path) == before
+
+    def test_login_replaces_a_link_at_the_entry_path_without_following_it(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = login_env(aws_env, fake)
+        path = cache_path(env)
+        path.parent.mkdir(parents=True, mode=0o700)
+        victim = tmp_path / "victim"
+        victim.write_bytes(VICTIM_BYTES)
+        os.symlink(victim, path)
+        rc, _, err = full_login(env)
+        assert rc == 0, err
+        assert victim.read_bytes() == VICTIM_BYTES
+        assert not path.is_symlink() and stat.S_ISREG(os.lstat(path).st_mode)
+        assert file_mode(path) == 0o600
+        assert json.loads(path.read_text())["accessToken"]["accountId"] == ACCOUNT
+
+    def test_a_linked_cache_directory_chosen_by_the_user_keeps_working(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        real = tmp_path / "elsewhere" / "login-cache"
+        real.mkdir(parents=True, mode=0o700)
+        link = tmp_path / "home" / "cache-link"
+        os.symlink(real, link)
+        env = login_env(aws_env, fake, AWS_LOGIN_CACHE_DIRECTORY=str(link))
+        rc, _, err = full_login(env)
+        assert rc == 0, err
+        entry = real / cache_path(env).name
+        assert stat.S_ISREG(os.lstat(entry).st_mode)
+        first = json.loads(entry.read_text())["accessToken"]["accessKeyId"]
+        set_expiry(entry, time.time() + 60)
+        result = run_cli(["credentials"], env)
+        assert result.returncode == 0, result.stderr
+        assert (
+            json.loads(result.stdout)["AccessKeyId"]
+            == json.loads(entry.read_text())["accessToken"]["accessKeyId"]
+        )
+        assert json.loads(result.stdout)["AccessKeyId"] != first
+        assert len(fake.token_calls("refresh_token")) == 1
+        assert link.is_symlink() and os.readlink(link) == str(real)
+        assert file_mode(real) == 0o700 and file_mode(entry) == 0o600
+        logout = run_cli(["logout"], env)
+        assert logout.returncode == 0, logout.stderr
+        assert not entry.exists() and link.is_symlink()
+
+    def test_a_linked_config_file_keeps_working_and_stays_a_link(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        dotfiles = tmp_path / "dotfiles"
+        dotfiles.mkdir()
+        real = dotfiles / "aws-config"
+        before = b"# managed in my dotfiles\n[profile dev]\nregion = eu-west-1\n"
+        real.write_bytes(before)
+        real.chmod(0o644)
+        env = login_env(aws_env, fake)
+        config = Path(env["AWS_CONFIG_FILE"])
+        config.parent.mkdir(parents=True)
+        os.symlink(os.path.relpath(real, config.parent), config)
+        link_text = os.readlink(config)
+        rc, _, err = full_login(env, "--profile", "dev")
+        assert rc == 0, err
+        assert config.is_symlink() and os.readlink(config) == link_text
+        assert real.read_bytes() == before + f"login_session = {SESSION_ARN}\n".encode()
+        assert file_mode(real) == 0o644
+        assert not list(dotfiles.glob("*.tmp")) and not list(config.parent.glob("*.tmp"))
+        result = run_cli(["credentials", "--profile", "dev"], env)
+        assert result.returncode == 0, result.stderr
+
+    def test_temp_files_of_a_killed_writer_are_swept_by_refresh_and_logout(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        other = cache_path(aws_env, OTHER_SESSION_ARN)
+        ours = [Path(f"{path}.{os.urandom(6).hex()}.tmp") for _ in range(3)]
+        not_ours = [
+            Path(f"{path}.tmp"),
+            Path(f"{path}.0123456789AB.tmp"),
+            Path(f"{path}.0123456789a.tmp"),
+            Path(f"{other}.0123456789ab.tmp"),
+            path.parent / "unrelated.0123456789ab.tmp",
+        ]
+        for junk in ours + not_ours:
+            junk.write_text('{"accessToken": {"accessKeyId": "half-writ')
+        result = run_cli(["credentials"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert len(fake.token_calls("refresh_token")) == 1
+        assert [p for p in ours if p.exists()] == []
+        assert all(p.exists() for p in not_ours)
+        ours = [Path(f"{path}.{os.urandom(6).hex()}.tmp") for _ in range(2)]
+        for junk in ours:
+            junk.write_text("half")
+        result = run_cli(["logout"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert not path.exists() and not Path(f"{path}.lock").exists()
+        assert [p for p in ours if p.exists()] == []
+        assert all(p.exists() for p in not_ours)
+
+
+class TestCacheOwnershipAndModes:
+    """StrictModes: a cache directory, entry or config file another user owns or
+    can write is refused with the exact command that fixes it; an entry only
+    readable by others is tightened to 0600 with one warning; what login
+    creates is private."""
+
+    @pytest.mark.parametrize("change", ["chmod-0777", "chmod-0770", "chmod-0702", "chown-nobody"])
+    def test_unsafe_cache_directory_is_refused_with_the_fix(
+        self, fake: FakeSignin, aws_env: dict[str, str], change: str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        cache = path.parent
+        if change.startswith("chmod"):
+            cache.chmod(int(change[-4:], 8))
+            fix = f"chmod 700 {shlex.quote(str(cache))}"
+        else:
+            need_root()
+            os.chown(cache, NOBODY_UID, NOBODY_UID)
+            fix = f"chown {nobody_user()} {shlex.quote(str(cache))}"
+        entry_before = file_state(path)
+        for command in (["credentials"], ["refresh", "--force"], ["status"]):
+            result = run_cli(command, aws_env)
+            assert result.returncode == 1, result.stderr
+            assert result.stdout == ""
+            assert fix in result.stderr, result.stderr
+        login = run_cli(["login", "--profile", "other", "--no-browser", "--callback-timeout", "5"], aws_env)
+        assert login.returncode == 1, login.stderr
+        assert fix in login.stderr and "http" not in login.stderr
+        assert_no_network(fake)
+        assert file_state(path) == entry_before
+        assert os.listdir(cache) == [path.name]
+
+    @pytest.mark.parametrize("change", ["chmod-0660", "chmod-0606", "chmod-0622", "chown-nobody"])
+    def test_unsafe_entry_is_refused_with_the_fix(
+        self, fake: FakeSignin, aws_env: dict[str, str], change: str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        if change.startswith("chmod"):
+            path.chmod(int(change[-4:], 8))
+            fix = f"chmod 600 {shlex.quote(str(path))}"
+        else:
+            need_root()
+            os.chown(path, NOBODY_UID, NOBODY_UID)
+            fix = f"chown {nobody_user()} {shlex.quote(str(path))}"
+        entry_before = file_state(path)
+        for command in (["credentials"], ["status"], ["refresh"]):
+            result = run_cli(command, aws_env)
+            assert result.returncode == 1, result.stderr
+            assert result.stdout == ""
+            assert fix in result.stderr, result.stderr
+        assert fake.token_calls() == []
+        assert file_state(path) == entry_before
+
+    @pytest.mark.parametrize("mode", [0o644, 0o640, 0o604])
+    @pytest.mark.parametrize("expires_in", [3600, 60])
+    def test_entry_readable_by_others_is_tightened_with_one_warning(
+        self, fake: FakeSignin, aws_env: dict[str, str], mode: int, expires_in: int
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=expires_in)
+        path.chmod(mode)
+        result = run_cli(["credentials"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["AccessKeyId"]
+        (warning,) = result.stderr.splitlines()
+        assert warning.startswith("warning: ") and str(path) in warning and "0600" in warning
+        assert f"{mode:04o}" in warning
+        assert file_mode(path) == 0o600
+        assert len(fake.token_calls("refresh_token")) == (expires_in < 300)
+        again = run_cli(["credentials"], aws_env)
+        assert again.returncode == 0 and again.stderr == ""
+
+    def test_login_creates_a_private_cache_directory_and_config(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = login_env(
+            aws_env,
+            fake,
+            AWS_LOGIN_CACHE_DIRECTORY=str(tmp_path / "new" / "cache"),
+            AWS_CONFIG_FILE=str(tmp_path / "other" / "deep" / "config"),
+        )
+        old = os.umask(0)  # the most permissive umask a login can inherit
+        try:
+            rc, _, err = full_login(env)
+        finally:
+            os.umask(old)
+        assert rc == 0, err
+        cache = tmp_path / "new" / "cache"
+        assert file_mode(cache) == 0o700
+        assert file_mode(cache_path(env)) == 0o600
+        config = tmp_path / "other" / "deep" / "config"
+        assert file_mode(config) == 0o600
+        assert config.read_text() == f"[default]\nlogin_session = {SESSION_ARN}\n"
+        assert run_cli(["credentials"], env).returncode == 0
+
+    @pytest.mark.parametrize("change", ["chmod-0666", "chmod-0620", "chown-nobody"])
+    def test_config_file_others_can_change_is_refused(
+        self, fake: FakeSignin, aws_env: dict[str, str], change: str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        if change.startswith("chmod"):
+            config.chmod(int(change[-4:], 8))
+            fix = f"chmod 600 {shlex.quote(str(config))}"
+        else:
+            need_root()
+            os.chown(config, NOBODY_UID, NOBODY_UID)
+            fix = f"chown {nobody_user()} {shlex.quote(str(config))}"
+        config_before = file_state(config)
+        entry_before = file_state(path)
+        for command in (["credentials"], ["login", "--no-browser", "--callback-timeout", "5", "--yes"]):
+            result = run_cli(command, aws_env)
+            assert result.returncode == 1, result.stderr
+            assert result.stdout == ""
+            assert fix in result.stderr and "http" not in result.stderr.replace(fix, "")
+        assert_no_network(fake)
+        assert file_state(config) == config_before
+        assert file_state(path) == entry_before
+
+    def test_strict_modes_hold_for_an_unprivileged_user(self, fake: FakeSignin) -> None:
+        """As ``nobody``: its own files work; an entry root owns is refused; a config
+        file root owns (an administrator's) is trusted, as for the cache directory."""
+        need_setpriv()
+        import tempfile
+
+        base = Path(tempfile.mkdtemp(prefix="signin-token-nobody-"))
+        try:
+            os.chmod(base, 0o755)  # noqa: S103 - nobody must reach its home inside
+            home = base / "home"
+            env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+            env.update(
+                HOME=str(home),
+                AWS_CONFIG_FILE=str(home / ".aws" / "config"),
+                AWS_LOGIN_CACHE_DIRECTORY=str(home / ".aws" / "login" / "cache"),
+                AWS_SHARED_CREDENTIALS_FILE=str(home / ".aws" / "credentials"),
+                PYTHONPATH=str(HERE),
+            )
+            home.mkdir()
+            path = write_session(env, fake, expires_in=3600)
+            for root, dirs, files in os.walk(home):
+                for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
+                    os.chown(name, NOBODY_UID, NOBODY_UID)
+            result = run_cli_bytes(["credentials"], env, as_nobody=True)
+            assert result.returncode == 0, result.stderr
+            assert json.loads(result.stdout)["AccessKeyId"] == "ASIAOLD"
+            os.chown(path, 0, 0)
+            path.chmod(0o644)  # readable, so that only the ownership check can refuse it
+            result = run_cli_bytes(["credentials"], env, as_nobody=True)
+            assert result.returncode == 1, result.stderr
+            assert f"chown nobody {path}" in result.stderr
+            os.chown(path, NOBODY_UID, NOBODY_UID)
+            path.chmod(0o600)
+            config = Path(env["AWS_CONFIG_FILE"])
+            os.chown(config, 0, 0)
+            config.chmod(0o644)
+            result = run_cli_bytes(["credentials"], env, as_nobody=True)
+            assert result.returncode == 0, result.stderr
+            # A config in a directory nobody cannot write: it cannot be replaced, so the
+            # login is refused before anyone is sent to sign in.
+            os.chown(config.parent, 0, 0)
+            config.parent.chmod(0o755)
+            args = [
+                "login",
+                "--profile",
+                "new",
+                "--region",
+                "us-east-1",
+                "--no-browser",
+                "--callback-timeout",
+                "5",
+            ]
+            result = run_cli_bytes(args, env, as_nobody=True)
+            assert result.returncode == 2, result.stderr
+            assert str(config) in result.stderr and "http" not in result.stderr
+            assert_no_network(fake)
+        finally:
+            shutil.rmtree(base)
+
+
+class TestCacheOtherWriters:
+    """Entries other tools write: rewritten in place (caught torn), broken for good,
+    with members we do not know, without ``accountId`` (PROTOCOL.md §9, §13)."""
+
+    def test_an_entry_caught_half_rewritten_is_read_again_by_the_cli(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        inode = path.stat().st_ino
+        data = json.dumps(
+            other_sdk_entry(fake, "ASIAREWRITTEN", 3600), indent=2
+        ).encode()  # as the JS SDK writes
+        thread = rewrite_in_place(path, data, torn_for=0.3)
+        try:
+            result = run_cli(["credentials"], aws_env)
+        finally:
+            assert thread is not None
+            thread.join()
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["AccessKeyId"] == "ASIAREWRITTEN"
+        assert result.stderr == ""
+        assert path.read_bytes() == data and path.stat().st_ino == inode
+        assert fake.token_calls() == []
+
+    def test_an_entry_caught_half_rewritten_is_read_again_by_the_api(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        data = json.dumps(other_sdk_entry(fake, "ASIAREWRITTEN", 3600)).encode()
+        warnings: list[str] = []
+        thread = rewrite_in_place(path, data, torn_for=0.3)
+        try:
+            creds = st.get_credentials(on_warning=warnings.append)  # starts while the entry is torn
+        finally:
+            assert thread is not None
+            thread.join()
+        assert creds.access_key_id == "ASIAREWRITTEN"
+        assert creds.secret_access_key == "secret-of-ASIAREWRITTEN"
+        assert warnings == []
+        assert path.read_bytes() == data
+
+    @pytest.mark.parametrize("expires_in", [3600, 60])
+    @pytest.mark.parametrize("command", ["credentials", "refresh", "status"])
+    def test_an_entry_broken_for_good_fails_and_is_never_rewritten(
+        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: int, command: str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=expires_in)
+        whole = path.read_bytes()
+        rewrite_in_place(path, whole[: len(whole) // 2])
+        before = file_state(path)
+        result = run_cli([command], aws_env)
+        assert result.returncode == 3, result.stderr
+        assert result.stdout == ""
+        assert str(path) in result.stderr
+        assert re.search(LOGIN_COMMAND_RE.format(profile="default"), result.stderr), result.stderr
+        assert file_state(path) == before
+        assert fake.token_calls() == []
+        assert os.listdir(path.parent) == [path.name]
+
+    def test_a_refresh_keeps_unknown_members_at_both_levels(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        extra = {"signInRegion": "eu-west-1", "future": {"nested": [1, {"x": None}]}, "n": 1.5}
+        path = write_session(aws_env, fake, expires_in=60, extra=extra)
+        entry = json.loads(path.read_text())
+        entry["accessToken"].update({"credentialScope": "eu-west-1", "futureAccess": {"a": [True, None]}})
+        path.write_text(json.dumps(entry))
+        for command in (["credentials"], ["refresh", "--force"]):
+            result = run_cli(command, aws_env)
+            assert result.returncode == 0, result.stderr
+        assert len(fake.token_calls("refresh_token")) == 2
+        new = json.loads(path.read_text())
+        for key, value in extra.items():
+            assert new[key] == value, key
+        assert set(new) == set(entry)
+        assert new["accessToken"]["credentialScope"] == "eu-west-1"
+        assert new["accessToken"]["futureAccess"] == {"a": [True, None]}
+        assert set(new["accessToken"]) == set(entry["accessToken"])
+        assert new["accessToken"]["accessKeyId"] != "ASIAOLD"
+
+    @pytest.mark.parametrize("stored", ["absent", "null", "empty"])
+    def test_a_missing_account_id_is_derived_from_the_session_never_null(
+        self, fake: FakeSignin, aws_env: dict[str, str], stored: str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        entry = json.loads(path.read_text())
+        if stored == "absent":
+            del entry["accessToken"]["accountId"]
+        else:
+            entry["accessToken"]["accountId"] = None if stored == "null" else ""
+        path.write_text(json.dumps(entry))
+        valid = run_cli(["credentials", "--format", "process"], aws_env)
+        assert valid.returncode == 0, valid.stderr
+        assert json.loads(valid.stdout)["AccountId"] == ACCOUNT
+        assert fake.token_calls() == []
+        forced = run_cli(["refresh", "--force"], aws_env)
+        assert forced.returncode == 0, forced.stderr
+        assert json.loads(path.read_text())["accessToken"]["accountId"] == ACCOUNT
+        after = run_cli(["credentials", "--format", "process"], aws_env)
+        assert after.returncode == 0, after.stderr
+        doc = json.loads(after.stdout)
+        assert doc["AccountId"] == ACCOUNT and doc["AccessKeyId"] != "ASIAOLD"
+
+    def test_no_account_id_is_invented_when_the_session_has_none(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        session = "a-session-name-without-an-account"
+        write_session(aws_env, fake, expires_in=60)
+        entry = json.loads(cache_path(aws_env).read_text())
+        del entry["accessToken"]["accountId"]
+        path = store_entry(aws_env, entry, session)
+        Path(aws_env["AWS_CONFIG_FILE"]).write_text(
+            f"[default]\nregion = us-east-1\nlogin_session = {session}\n"
+        )
+        result = run_cli(["credentials"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert "AccountId" not in json.loads(result.stdout)
+        assert "accountId" not in json.loads(path.read_text())["accessToken"]
+        assert len(fake.token_calls("refresh_token")) == 1
+
+
+class TestConfigEditPlacement:
+    """``login`` places its edit as the AWS CLI does: right after the section's last
+    option line (sub-keys included), before trailing comments and blank lines; a new
+    section at the very end; every other byte, and the line endings, unchanged
+    (PROTOCOL.md §10)."""
+
+    @pytest.mark.parametrize(
+        ("case", "newline"),
+        [
+            pytest.param(case, newline, id=f"{case}-{name}")
+            for case in PLACEMENT_CASES
+            for name, newline in (("lf", "\n"), ("crlf", "\r\n"))
+            if PLACEMENT_CASES[case][0] or name == "lf"  # an empty file has no line ending to keep
+        ],
+    )
+    def test_login_session_goes_where_the_aws_cli_puts_it(
+        self, fake: FakeSignin, aws_env: dict[str, str], case: str, newline: str
+    ) -> None:
+        before, profile, expected = PLACEMENT_CASES[case]
+        env = login_env(aws_env, fake)
+        config = Path(env["AWS_CONFIG_FILE"])
+        config.parent.mkdir(parents=True)
+        config.write_bytes(before.replace("\n", newline).encode())
+        config.chmod(0o600)
+        rc, _, err = full_login(env, "--profile", profile, "--yes")
+        assert rc == 0, err
+        expected = expected.replace("@", f"login_session = {SESSION_ARN}\n")
+        assert config.read_bytes() == expected.replace("\n", newline).encode()
+        import configparser
+
+        parsed = configparser.RawConfigParser()
+        parsed.read_string(config.read_text())
+        section = "default" if profile == "default" else f"profile {profile}"
+        assert parsed[section]["login_session"] == SESSION_ARN
+
+    def test_a_prompted_region_is_placed_with_the_session(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        """Two new keys in one edit: both after the last option line, in order."""
+        config_text = "[profile dev]\r\noutput = json\r\n# trailing\r\n"
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        config.parent.mkdir(parents=True)
+        config.write_bytes(config_text.encode())
+        st._update_config(str(config), "dev", SESSION_ARN, "eu-north-1")
+        assert (
+            config.read_bytes()
+            == (
+                f"[profile dev]\r\noutput = json\r\nlogin_session = {SESSION_ARN}\r\n"
+                "region = eu-north-1\r\n# trailing\r\n"
+            ).encode()
+        )
+
+
+class TestConfigInjection:
+    """Nothing from the command line, the environment or the service can add a line,
+    a section or a setting to the config file: bad regions and profile names are
+    refused (exit 2) before any I/O, an ``idToken`` ``sub`` that is not one printable
+    ARN fails the login with nothing written (PROTOCOL.md §8, §10)."""
+
+    @pytest.mark.parametrize(
+        ("where", "region"),
+        [
+            (where, region)
+            for where in ("--region", "AWS_REGION", "AWS_DEFAULT_REGION", "profile")
+            for region in (
+                INJECTED_REGION,
+                "us-east-1\r[x]",
+                "us-east-1 x",
+                "US-EAST-1",
+                "us-east-1]",
+                "../etc",
+                "-x",
+            )
+            if where != "profile"
+            or ("\n" not in region and "\r" not in region)  # a config line holds no line break
+        ],
+    )
+    def test_a_region_that_is_not_a_region_name_is_refused_before_any_io(
+        self, fake: FakeSignin, aws_env: dict[str, str], where: str, region: str
+    ) -> None:
+        env = login_env(aws_env, fake)
+        del env["AWS_REGION"]
+        text = SMALL_CONFIG
+        args = ["login", "--profile", "dev", "--no-browser", "--callback-timeout", "5"]
+        if where == "--region":
+            args += [f"--region={region}"]
+        elif where == "profile":
+            text = SMALL_CONFIG.replace("region = eu-west-1", f"region = {region}")
+        else:
+            env[where] = region
+        config, before = config_file_with(env, text)
+        result = run_cli(args, env)
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        source = {"--region": "region", "profile": "region (profile dev)"}.get(where, where)
+        assert f"Invalid parameter {source}:" in result.stderr, result.stderr
+        assert "http" not in result.stderr
+        assert config.read_bytes() == before
+        assert not Path(env["AWS_LOGIN_CACHE_DIRECTORY"]).exists()
+        assert_no_network(fake)
+        if where != "--region":  # the commands that use a session refuse it too, even with no refresh due
+            path = write_session(env, fake, profile="dev", expires_in=3600)
+            if where == "profile":
+                config.write_bytes(before + f"login_session = {SESSION_ARN}\n".encode())
+            for command in ("credentials", "refresh"):
+                result = run_cli([command, "--profile", "dev"], env)
+                assert result.returncode == 2, result.stderr
+                assert result.stdout == ""
+            assert fake.token_calls() == []
+            assert json.loads(path.read_text())["accessToken"]["accessKeyId"] == "ASIAOLD"
+
+    @pytest.mark.parametrize(
+        "sub",
+        [
+            SESSION_ARN + "\n[profile evil]\ncredential_process = /bin/sh",
+            SESSION_ARN + "]\n[default",
+            SESSION_ARN + "\r[profile evil]",
+            SESSION_ARN + "\x00",
+            SESSION_ARN + "\x1b[2J",
+            SESSION_ARN + "\x7f",
+            SESSION_ARN + " [profile evil]",
+            SESSION_ARN + "\u2028[profile evil]",
+            SESSION_ARN + "\x85x",
+            "[profile evil]",
+            "",
+        ],
+    )
+    def test_an_id_token_sub_that_is_not_one_printable_arn_writes_nothing(
+        self, fake: FakeSignin, aws_env: dict[str, str], sub: str
+    ) -> None:
+        env = login_env(aws_env, fake)
+        config, before = config_file_with(env)
+        fake.subject = sub
+        rc, out, err = full_login(env, "--profile", "dev")
+        assert rc == 1, err
+        assert out == ""
+        assert "idToken" in err and "sub" in err
+        assert "evil" not in err
+        assert config.read_bytes() == before
+        cache = Path(env["AWS_LOGIN_CACHE_DIRECTORY"])
+        assert not cache.exists() or [p for p in cache.iterdir() if not p.name.endswith(".lock")] == []
+        assert len(fake.token_calls("authorization_code")) == 1
+
+    def test_brackets_and_comment_characters_in_an_arn_stay_inside_the_value(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        """IAM paths may hold any printable ASCII: such a session is one value, read back
+        as such by configparser (as botocore reads it) and by us."""
+        sub = f"arn:aws:iam::{ACCOUNT}:user/[default]/x;y#z=w:v]/Bob"
+        env = login_env(aws_env, fake)
+        config, before = config_file_with(env)
+        fake.subject = sub
+        rc, _, err = full_login(env, "--profile", "dev")
+        assert rc == 0, err
+        assert config.read_bytes() == before + f"login_session = {sub}\n".encode()
+        import configparser
+
+        parsed = configparser.RawConfigParser()
+        parsed.read_string(config.read_text())
+        assert parsed.sections() == ["default", "profile dev"]
+        assert dict(parsed["profile dev"]) == {"region": "eu-west-1", "login_session": sub}
+        assert dict(parsed["default"]) == {"output": "json"}
+        result = run_cli(["credentials", "--profile", "dev"], env)
+        assert result.returncode == 0, result.stderr
+        assert cache_path(env, sub).exists()
+
+    @pytest.mark.parametrize("command", ["login", "credentials", "logout", "status"])
+    @pytest.mark.parametrize("how", ["--profile", "--profile=", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"])
+    def test_a_profile_name_the_config_cannot_hold_is_refused_before_anything(
+        self, fake: FakeSignin, aws_env: dict[str, str], command: str, how: str
+    ) -> None:
+        env: dict[str, Any] = login_env(aws_env, fake)
+        path = write_session(env, fake, profile="dev", expires_in=60)
+        config = Path(env["AWS_CONFIG_FILE"])
+        before = file_state(config), file_state(path), tree_state(Path(env["HOME"]))
+        extra = ["--no-browser", "--callback-timeout", "5", "--yes"] if command == "login" else []
+        names: list[Any] = [*BAD_PROFILE_NAMES, b"dev\xff", b"\xc3\x28", b"\xed\xa0\x80"]  # not UTF-8
+        if how in ("--profile=", "AWS_DEFAULT_PROFILE"):  # the same check: a sample is enough
+            names = names[::4]
+        if how.startswith("--profile"):
+            names.append("")
+        for name in names:
+            run_env = dict(env)
+            if how == "--profile":
+                args = [command, "--profile", name, *extra]
+            elif how == "--profile=":
+                args = [
+                    command,
+                    (b"--profile=" + name) if isinstance(name, bytes) else f"--profile={name}",
+                    *extra,
+                ]
+            else:
+                args = [command, *extra]
+                if isinstance(name, str) and "\x00" in name:
+                    continue
+                run_env[how] = name
+            result = run_cli_bytes(args, run_env, timeout=30)
+            assert result.returncode == 2, (name, result.stderr)
+            assert result.stdout == ""
+            assert "http" not in result.stderr
+            field = "profile" if how.startswith("--") else how
+            assert re.search(rf"(?i)invalid parameter (--)?{field}", result.stderr), (name, result.stderr)
+            if isinstance(name, bytes):
+                assert "UTF-8" in result.stderr
+        assert (file_state(config), file_state(path), tree_state(Path(env["HOME"]))) == before
+        assert_no_network(fake)
+
+
+class TestNoLostUpdatesOrResurrection:
+    """Concurrent logins lose no config line; a logout, removal or rewrite by another
+    tool during a refresh wins over the refresh; a config that cannot be updated is
+    found before the browser opens; a lock file is removed only by its holder."""
+
+    def test_concurrent_logins_to_one_config_both_land(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        env = login_env(aws_env, fake)
+        config, _ = config_file_with(env)
+        args = ["login", "--no-browser", "--callback-timeout", "30", "--profile"]
+        landed: list[str] = []
+        for trial in range(6):
+            with (
+                login_process([*args, f"a{trial}"], env) as first,
+                login_process([*args, f"b{trial}"], env) as second,
+            ):
+                urls = [login_url(first), login_url(second)]
+                results: list[tuple[int, str]] = []
+
+                def follow(url: str, results: list[tuple[int, str]] = results) -> None:
+                    results.append(browser_follow(url))
+
+                followers = [threading.Thread(target=follow, args=(u,)) for u in urls]
+                for t in followers:
+                    t.start()
+                for t in followers:
+                    t.join(30)
+                assert [status for status, _ in results] == [200, 200], results
+                for handle in (first, second):
+                    rc, _, err = login_finish(handle)
+                    assert rc == 0, err
+            landed += [f"a{trial}", f"b{trial}"]
+            import configparser
+
+            parsed = configparser.RawConfigParser()
+            parsed.read_string(config.read_text())
+            for name in landed:
+                assert parsed[f"profile {name}"]["login_session"] == SESSION_ARN, (trial, name)
+            assert config.read_text().startswith(SMALL_CONFIG)
+            assert not list(config.parent.glob("config.*.tmp"))
+
+    def test_logout_during_a_refresh_waits_for_it_and_nothing_comes_back(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        lock = Path(f"{path}.lock")
+        with held_refresh(fake, ["refresh", "--force"], aws_env) as (refresh, release):
+            logout = subprocess.Popen(
+                [sys.executable, "-m", "signin_token", "logout"],
+                env=aws_env,
+                cwd=str(HERE),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            try:
+                time.sleep(1)  # time for the logout to reach the lock the refresh holds
+                assert logout.poll() is None, logout.communicate()
+                assert path.exists() and lock.exists()  # nothing removed while another holds the lock
+                release.set()
+                refresh_result = finish_process(refresh)
+                logout_result = finish_process(logout)
+            finally:
+                if logout.poll() is None:
+                    logout.kill()
+                    logout.communicate()
+        assert refresh_result[0] == 0, refresh_result[2]
+        assert logout_result[0] == 0, logout_result[2]
+        assert str(path) in logout_result[2]
+        assert not path.exists() and not lock.exists()
+        assert os.listdir(path.parent) == []
+        after = run_cli(["credentials"], aws_env)
+        assert after.returncode == 3, after.stderr
+
+    @pytest.mark.parametrize(
+        ("command", "expires_in"),
+        [(["refresh", "--force"], 3600), (["credentials"], -60), (["credentials"], 200)],
+    )
+    def test_an_entry_removed_during_a_refresh_is_not_recreated(
+        self, fake: FakeSignin, aws_env: dict[str, str], command: list[str], expires_in: int
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=expires_in)
+        with held_refresh(fake, command, aws_env) as (proc, release):
+            os.unlink(path)  # another tool's logout: no lock
+            release.set()
+            rc, out, err = finish_process(proc)
+        assert rc == 3, err
+        assert out == ""  # logged out: not even credentials that are still valid
+        assert "removed" in err and str(path) in err
+        assert re.search(LOGIN_COMMAND_RE.format(profile="default"), err), err
+        assert not path.exists()
+        assert [p for p in os.listdir(path.parent) if not p.endswith(".lock")] == []
+
+    @pytest.mark.parametrize("how", ["in-place", "replaced"])
+    def test_an_entry_rewritten_during_a_refresh_is_kept_as_written(
+        self, fake: FakeSignin, aws_env: dict[str, str], how: str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=-60)
+        theirs = json.dumps(other_sdk_entry(fake, "ASIATHEIRS", 3600), indent=2).encode()
+        with held_refresh(fake, ["credentials"], aws_env) as (proc, release):
+            if how == "in-place":
+                rewrite_in_place(path, theirs)
+            else:
+                other = path.with_name("written-by-another-tool")
+                other.write_bytes(theirs)
+                other.chmod(0o600)
+                os.replace(other, path)
+            release.set()
+            rc, out, err = finish_process(proc)
+        assert rc == 0, err
+        assert json.loads(out)["AccessKeyId"] == "ASIATHEIRS"
+        assert path.read_bytes() == theirs
+        assert [p for p in os.listdir(path.parent) if p.endswith(".tmp")] == []
+
+    @pytest.mark.parametrize("mode", [0o444, 0o400, 0o044])
+    def test_a_read_only_config_fails_the_login_before_the_browser(
+        self, fake: FakeSignin, aws_env: dict[str, str], mode: int
+    ) -> None:
+        env = login_env(aws_env, fake)
+        config, before = config_file_with(env)
+        config.chmod(mode)
+        result = run_cli(["login", "--profile", "dev", "--no-browser", "--callback-timeout", "5"], env)
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        assert "http" not in result.stderr
+        assert str(config) in result.stderr and "read-only" in result.stderr
+        assert config.read_bytes() == before and file_mode(config) == mode
+        assert not Path(env["AWS_LOGIN_CACHE_DIRECTORY"]).exists()
+        assert_no_network(fake)
 
 
 # --------------------------------------------------------------------------
-# Sessions: status states, the sessions list, credentials --login, get_credentials_async
+# Sessions: credentials, refresh, status, logout, login
 # --------------------------------------------------------------------------
 
-LIFE_KEYS = {
+
+def without_key(mapping: dict[str, Any], key: str) -> dict[str, Any]:
+    return {k: v for k, v in mapping.items() if k != key}
+
+
+BOTOCORE_SCRIPT = """
+import json, sys
+import botocore.session
+session = botocore.session.Session(profile=sys.argv[1])
+creds = session.get_credentials()
+frozen = creds.get_frozen_credentials()
+print(json.dumps({"method": creds.method, "key": frozen.access_key, "secret": frozen.secret_key,
+                  "token": frozen.token}))
+"""
+
+
+def botocore_credentials(env: dict[str, str], profile: str) -> dict[str, str]:
+    """Resolve ``profile`` with botocore in a subprocess (no global state here)."""
+    out = run_ok(
+        [sys.executable, "-c", BOTOCORE_SCRIPT, profile],
+        # botocore reads AWS_DEFAULT_REGION, not AWS_REGION (the AWS CLI v2 reads both).
+        dict(env, AWS_EC2_METADATA_DISABLED="true", AWS_DEFAULT_REGION=env.get("AWS_REGION", "")),
+    )
+    result: dict[str, str] = json.loads(out)
+    return result
+
+
+JS_SDK_LOGIN_PACKAGE = "@aws-sdk/credential-provider-login"
+# fromLoginCredentials({profile}) is the package's entry point for login_session profiles
+# (dist-cjs/index.js): cache dir $AWS_LOGIN_CACHE_DIRECTORY, endpoint through the SDK's
+# AWS_ENDPOINT_URL_SIGNIN / AWS_ENDPOINT_URL, region from the entry, profile or AWS_REGION.
+JS_SDK_RESOLVE_SCRIPT = """
+const { fromLoginCredentials } = require("@aws-sdk/credential-provider-login");
+(async () => {
+  try {
+    const c = await fromLoginCredentials({ profile: process.argv[2] })();
+    process.stdout.write(JSON.stringify({ key: c.accessKeyId, secret: c.secretAccessKey,
+      token: c.sessionToken, account: c.accountId, expiration: c.expiration.toISOString() }));
+  } catch (err) {
+    process.stderr.write(`${err && err.name}: ${err && err.message}\\n`);
+    process.exit(1);
+  }
+})();
+"""
+
+
+def js_sdk_node_modules() -> Path:
+    """The node_modules holding the JS SDK: $SIGNIN_TOKEN_NODE_MODULES, else /work/node's."""
+    if shutil.which("node") is None:
+        pytest.skip("node is not installed")
+    for candidate in (os.environ.get("SIGNIN_TOKEN_NODE_MODULES"), "/work/node/node_modules"):
+        if candidate and (Path(candidate) / JS_SDK_LOGIN_PACKAGE).is_dir():
+            return Path(candidate)
+    pytest.skip(
+        f"{JS_SDK_LOGIN_PACKAGE} not found: set SIGNIN_TOKEN_NODE_MODULES to the node_modules holding it"
+    )
+
+
+def js_sdk_credentials(env: dict[str, str], tmp_path: Path, profile: str = "default") -> dict[str, str]:
+    """Resolve ``profile`` with the JS SDK's fromLoginCredentials in one node process."""
+    modules = js_sdk_node_modules()
+    script = tmp_path / "js_peer.js"
+    script.write_text(JS_SDK_RESOLVE_SCRIPT)
+    out = run_ok(
+        ["node", str(script), profile], dict(env, NODE_PATH=str(modules), NODE_NO_WARNINGS="1"), cwd=tmp_path
+    )
+    result: dict[str, str] = json.loads(out)
+    return result
+
+
+def login_for_js_sdk(aws_env: dict[str, str], fake: FakeSignin, variable: str) -> dict[str, str]:
+    """Our CLI logs in against ``fake`` named by ``variable``; the entry is then near expiry."""
+    js_sdk_node_modules()  # skip before doing any work
+    env = dict(aws_env, AWS_REGION="us-east-1")
+    env.pop("AWS_ENDPOINT_URL_SIGNIN", None)
+    env[variable] = fake.url
+    rc, _, err = full_login(env)
+    assert rc == 0, err
+    assert len(fake.token_calls("authorization_code")) == 1
+    set_expiry(cache_path(env), time.time() + 120)
+    return env
+
+
+STATUS_KEYS = {
     "profile",
     "login_session",
     "account_id",
@@ -10189,7 +7759,7 @@ LIFE_KEYS = {
     "session_end",
     "cache_file",
 }
-LIFE_ROW_KEYS = {
+SESSIONS_ROW_KEYS = {
     "profile",
     "source",
     "login_profile",
@@ -10201,7 +7771,7 @@ LIFE_ROW_KEYS = {
     "cache_file",
 }
 
-LIFE_ARNS = {
+LISTED_SESSION_ARNS = {
     "default": "arn:aws:iam::111111111111:user/valid",
     "dev": "arn:aws:sts::222222222222:assumed-role/Dev/refreshable",
     "old": "arn:aws:iam::333333333333:user/ended",
@@ -10212,7 +7782,7 @@ LIFE_ARNS = {
 }
 
 
-def life_entry(
+def entry_signed_in_ago(
     fake: FakeSignin,
     session: str = SESSION_ARN,
     *,
@@ -10240,12 +7810,12 @@ def life_entry(
     }
 
 
-def life_end(entry: dict[str, Any]) -> float:
+def estimated_session_end(entry: dict[str, Any]) -> float:
     """The session end PROTOCOL.md §15 gives: the idToken's iat + 12 hours."""
     return float(json.loads(b64url_decode(entry["idToken"].split(".")[1]))["iat"] + 43200)
 
 
-def life_tree(root: Path) -> dict[str, tuple[bytes | str, int, int]]:
+def files_under(root: Path) -> dict[str, tuple[bytes | str, int, int]]:
     """Every file and link under ``root``: (content or link target, mode, mtime_ns)."""
     tree: dict[str, tuple[bytes | str, int, int]] = {}
     for path in sorted(root.rglob("*")):
@@ -10257,7 +7827,7 @@ def life_tree(root: Path) -> dict[str, tuple[bytes | str, int, int]]:
     return tree
 
 
-def life_first_url(handles: list[LoginHandle], timeout: float = 60) -> str:
+def first_url_printed(handles: list[LoginHandle], timeout: float = 60) -> str:
     """The first URL line either process prints on stderr."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -10271,7 +7841,7 @@ def life_first_url(handles: list[LoginHandle], timeout: float = 60) -> str:
     raise AssertionError("no URL was printed: " + " | ".join("".join(h[2]) for h in handles))
 
 
-def life_fields(creds: st.Credentials) -> tuple[Any, ...]:
+def credential_fields(creds: st.Credentials) -> tuple[Any, ...]:
     """Every field of a Credentials, secrets included."""
     return (
         creds.access_key_id,
@@ -10283,16 +7853,727 @@ def life_fields(creds: st.Credentials) -> tuple[Any, ...]:
     )
 
 
-def life_url_lines(text: str) -> list[str]:
+def url_lines_printed(text: str) -> list[str]:
     return [line for line in text.splitlines() if line.strip().startswith("http")]
 
 
-def life_outcome(run: Callable[[], st.Credentials]) -> tuple[str, Any]:
+def call_outcome(run: Callable[[], st.Credentials]) -> tuple[str, Any]:
     """(``"ok"``, the Credentials) or (exception type, message without request ids)."""
     try:
         return "ok", run()
     except st.SigninTokenError as exc:
         return type(exc).__name__, re.sub(r" \[request id [^]]*\]", "", str(exc))
+
+
+def warning_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("warning:")]
+
+
+REFRESH_FAILURES = {
+    # name: (faults for the fake, what the warning or error must say failed)
+    "5xx-x3": ([("status", 500, "InternalServerException", "server_error")] * 3, "InternalServerException"),
+    "429": (
+        [("status", 429, "TooManyRequestsError", "INVALID_REQUEST", {"Retry-After": "0"})] * 3,
+        "TooManyRequests",
+    ),
+    "transport": ([], "127.0.0.1"),
+    "refused-token": ([], "INVALID_REQUEST"),
+    "permissions": (
+        [("status", 403, "AccessDeniedException", "INSUFFICIENT_PERMISSIONS")],
+        "SignInLocalDevelopmentAccess",
+    ),
+    "broken-dpopKey": ([], "DPoP key"),
+}
+
+
+def break_next_refresh(env: dict[str, str], fake: FakeSignin, failure: str, path: Path) -> dict[str, str]:
+    """Make the next refresh of the entry at ``path`` fail as ``failure`` says; the env to use."""
+    faults, _ = REFRESH_FAILURES[failure]
+    fake.faults.extend(faults)
+    if failure == "transport":
+        env = dict(env, AWS_ENDPOINT_URL_SIGNIN=f"http://127.0.0.1:{free_port()}")
+        os.environ["AWS_ENDPOINT_URL_SIGNIN"] = env["AWS_ENDPOINT_URL_SIGNIN"]
+    elif failure == "refused-token":
+        with fake.lock:
+            fake.refresh_tokens.clear()
+    elif failure == "broken-dpopKey":
+        entry = json.loads(path.read_text())
+        entry["dpopKey"] = "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n"
+        path.write_text(json.dumps(entry))
+    return env
+
+
+class TestLoginSkipIfValid:
+    """``login --skip-if-valid`` reuses a valid or refreshable session (PROTOCOL.md §9)."""
+
+    @pytest.mark.parametrize(("expires_in", "refreshes"), [(3600, 0), (120, 1), (-600, 1)])
+    def test_reuses_session(
+        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, refreshes: int
+    ) -> None:
+        write_session(aws_env, fake, expires_in=expires_in)
+        result = run_cli(["login", "--skip-if-valid", "--no-browser", "--callback-timeout", "3"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == ""
+        assert "/v1/authorize" not in result.stderr
+        assert SESSION_ARN in result.stderr
+        assert len(fake.token_calls("refresh_token")) == refreshes
+        assert fake.token_calls("authorization_code") == []
+
+    @pytest.mark.parametrize("state", ["no-session", "revoked", "corrupt"])
+    def test_logs_in_when_session_is_unusable(
+        self, fake: FakeSignin, aws_env: dict[str, str], state: str
+    ) -> None:
+        env = login_env(aws_env, fake)
+        if state != "no-session":
+            path = write_session(env, fake, expires_in=-600)
+            if state == "revoked":
+                fake.faults.append(("status", 401, "AccessDeniedException", "TOKEN_EXPIRED"))
+            else:
+                path.write_text("{")
+        rc, out, err = full_login(env, "--skip-if-valid")
+        assert rc == 0, err
+        assert out == ""
+        assert len(fake.token_calls("authorization_code")) == 1
+        entry = json.loads(cache_path(env).read_text())
+        assert entry["accessToken"]["accessKeyId"] != "ASIAOLD"
+
+
+class TestCredentialsCommand:
+    """``credentials`` / ``export-credentials``: the credential_process JSON and the
+    shell formats, refreshing only when 5 minutes or less remain (PROTOCOL.md §9, §12)."""
+
+    @pytest.mark.parametrize("command", ["credentials", "export-credentials"])
+    def test_process_format_from_a_valid_entry_needs_no_network(
+        self, fake: FakeSignin, aws_env: dict[str, str], command: str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        before = path.read_bytes()
+        result = run_cli([command, "--format", "process"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.count("\n") == 1
+        doc = json.loads(result.stdout)
+        assert tuple(doc) == PROCESS_KEYS
+        assert doc["Version"] == 1
+        assert doc["AccountId"] == ACCOUNT
+        assert (doc["AccessKeyId"], doc["SecretAccessKey"], doc["SessionToken"]) == (
+            "ASIAOLD",
+            "old-secret",
+            "old-session",
+        )
+        expected = json.loads(before)["accessToken"]["expiresAt"]
+        assert iso_instant(doc["Expiration"]) == iso_instant(expected)
+        assert fake.token_calls() == []
+        assert path.read_bytes() == before
+        # process is also the default format
+        plain = run_cli([command], aws_env)
+        assert plain.stdout == result.stdout
+
+    def test_json_format(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        result = run_cli(["credentials", "--format", "json"], aws_env)
+        assert result.returncode == 0, result.stderr
+        doc = json.loads(result.stdout)
+        assert doc["AccessKeyId"] == "ASIAOLD"
+        assert doc["SecretAccessKey"] == "old-secret"
+        assert doc["SessionToken"] == "old-session"
+
+    @pytest.mark.parametrize(
+        ("fmt", "pattern"),
+        [
+            ("env", r"export (AWS_[A-Z_]+)=(.*)"),
+            ("env-no-export", r"(AWS_[A-Z_]+)=(.*)"),
+            ("fish", r"set -gx (AWS_[A-Z_]+) (.*)"),
+            ("powershell", r"\$Env:(AWS_[A-Z_]+)='(.*)'"),
+            ("windows-cmd", r"set (AWS_[A-Z_]+)=(.*)"),
+        ],
+    )
+    def test_shell_formats(self, fake: FakeSignin, aws_env: dict[str, str], fmt: str, pattern: str) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        expires = json.loads(path.read_text())["accessToken"]["expiresAt"]
+        result = run_cli(["credentials", "--format", fmt], aws_env)
+        assert result.returncode == 0, result.stderr
+        found = {}
+        for line in result.stdout.splitlines():
+            m = re.fullmatch(pattern, line)
+            assert m is not None, line
+            found[m.group(1)] = m.group(2)
+        assert set(found) == {
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_CREDENTIAL_EXPIRATION",
+        }
+        assert found["AWS_ACCESS_KEY_ID"] == "ASIAOLD"
+        assert found["AWS_SECRET_ACCESS_KEY"] == "old-secret"
+        assert found["AWS_SESSION_TOKEN"] == "old-session"
+        assert iso_instant(found["AWS_CREDENTIAL_EXPIRATION"].strip("'")) == iso_instant(expires)
+        assert fake.token_calls() == []
+
+    @pytest.mark.parametrize(
+        ("fmt", "secret"),
+        [
+            ("env", "old-secret"),
+            ("env-no-export", "old-secret"),
+            ("env", "it's a secret"),
+            ("env", 'sp ace $HOME `id` "dq"'),
+            ("env", "back\\slash\\"),
+            ("env-no-export", "x'\\''y"),
+        ],
+    )
+    def test_env_output_evaluated_by_bash(
+        self, fake: FakeSignin, aws_env: dict[str, str], fmt: str, secret: str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        entry = json.loads(path.read_text())
+        entry["accessToken"]["secretAccessKey"] = secret
+        path.write_text(json.dumps(entry))
+        bash = shutil.which("bash")
+        sh = shutil.which("sh")
+        if bash is None or sh is None:
+            pytest.skip("no bash")
+        cli = shlex.join([sys.executable, "-m", "signin_token", "credentials", "--format", fmt])
+        script = (
+            f'out="$({cli})" || exit 9\n'
+            'eval "$out" || exit 8\n'
+            'printf \'%s\\n\' "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" '
+            '"$AWS_CREDENTIAL_EXPIRATION"\n'
+            f'{shlex.quote(sh)} -c \'printf "%s\\n" "${{AWS_SECRET_ACCESS_KEY-unset}}"\'\n'
+        )
+        lines = run_ok([bash, "-c", script], aws_env).split("\n")
+        assert lines[:3] == ["ASIAOLD", secret, "old-session"]
+        assert iso_instant(lines[3]) == iso_instant(entry["accessToken"]["expiresAt"])
+        assert lines[4] == (secret if fmt == "env" else "unset")
+
+    @pytest.mark.parametrize(
+        ("seconds_left", "refreshed"),
+        [(3600, False), (400, False), (300, True), (120, True), (-3600, True)],
+    )
+    def test_refresh_threshold_and_rewrite(
+        self, fake: FakeSignin, aws_env: dict[str, str], seconds_left: float, refreshed: bool
+    ) -> None:
+        extra = {"someFutureKey": {"nested": [1, 2]}, "startUrl": "kept"}
+        path = write_session(aws_env, fake, expires_in=seconds_left, extra=extra)
+        before = path.read_bytes()
+        old = json.loads(before)
+        t0 = time.time()
+        result = run_cli(["credentials"], aws_env)
+        assert result.returncode == 0, result.stderr
+        doc = json.loads(result.stdout)
+        if not refreshed:
+            assert fake.token_calls() == []
+            assert path.read_bytes() == before
+            assert doc["AccessKeyId"] == "ASIAOLD"
+            return
+        (call,) = fake.token_calls()
+        assert call["grant"] == "refresh_token"
+        assert call["json"] == {
+            "clientId": SAME_DEVICE_CLIENT,
+            "refreshToken": old["refreshToken"],
+            "grantType": "refresh_token",
+        }
+        new = json.loads(path.read_text())
+        assert file_mode(path) == 0o600
+        assert set(new) == set(old)
+        for key in set(old) - {"accessToken", "refreshToken"}:
+            assert new[key] == old[key], key
+        assert set(new["accessToken"]) == CACHE_ACCESS_TOKEN_KEYS
+        assert new["accessToken"]["accountId"] == ACCOUNT
+        assert new["accessToken"]["accessKeyId"] == doc["AccessKeyId"] != "ASIAOLD"
+        assert new["accessToken"]["secretAccessKey"] == doc["SecretAccessKey"]
+        assert new["accessToken"]["sessionToken"] == doc["SessionToken"]
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", new["accessToken"]["expiresAt"])
+        assert iso_instant(new["accessToken"]["expiresAt"]) >= int(t0) + 900 - 1
+        assert new["refreshToken"] != old["refreshToken"]
+        with fake.lock:
+            assert new["refreshToken"] in fake.refresh_tokens
+        assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+    def test_refresh_without_refresh_token_keeps_the_old_one(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        old = json.loads(path.read_text())
+        fake.omit_refresh_token = True
+        result = run_cli(["credentials"], aws_env)
+        assert result.returncode == 0, result.stderr
+        new = json.loads(path.read_text())
+        assert new["refreshToken"] == old["refreshToken"]
+        assert new["accessToken"]["accessKeyId"] == json.loads(result.stdout)["AccessKeyId"] != "ASIAOLD"
+        again = run_cli(["refresh", "--force"], aws_env)
+        assert again.returncode == 0, again.stderr
+        assert [c["json"]["refreshToken"] for c in fake.token_calls()] == [old["refreshToken"]] * 2
+
+    def test_credential_process_from_botocore(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        if importlib.util.find_spec("botocore") is None:
+            pytest.skip("botocore is not importable")
+        path = write_session(aws_env, fake, profile="dev", expires_in=3600)
+        command = shlex.join([sys.executable, "-m", "signin_token", "credentials", "--profile", "dev"])
+        with Path(aws_env["AWS_CONFIG_FILE"]).open("a") as f:
+            f.write(f"\n[profile viaproc]\ncredential_process = {command}\n")
+        got = botocore_credentials(aws_env, "viaproc")
+        access = json.loads(path.read_text())["accessToken"]
+        assert (got["key"], got["secret"], got["token"]) == (
+            access["accessKeyId"],
+            access["secretAccessKey"],
+            access["sessionToken"],
+        )
+        assert got["method"] == "custom-process"
+        assert fake.token_calls() == []
+
+
+class TestRefreshStatusLogoutExec:
+    """``refresh``, ``status`` (local files only), ``logout`` and ``exec``
+    (PROTOCOL.md §9, §10, §12)."""
+
+    @pytest.mark.parametrize(
+        ("expires_in", "args", "calls"),
+        [(3600, [], 0), (100, [], 1), (3600, ["--force"], 1), (-100, ["--force"], 1)],
+    )
+    def test_refresh(
+        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, args: list[str], calls: int
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=expires_in)
+        result = run_cli(["refresh", *args], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == ""
+        assert len(fake.token_calls("refresh_token")) == calls
+        entry = json.loads(path.read_text())
+        assert (entry["accessToken"]["accessKeyId"] == "ASIAOLD") == (calls == 0)
+        assert SESSION_ARN in result.stderr
+        assert ACCOUNT in result.stderr
+        assert entry["accessToken"]["expiresAt"] in result.stderr
+
+    @pytest.mark.parametrize(
+        ("expires_in", "rc", "valid"), [(3600, 0, True), (400, 0, True), (200, 0, False), (-60, 0, False)]
+    )
+    def test_status(
+        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, rc: int, valid: bool
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=expires_in, profile="dev")
+        before = path.read_bytes()
+        text = run_cli(["status", "--profile", "dev"], aws_env)
+        assert text.returncode == rc, text.stderr
+        assert SESSION_ARN in text.stdout
+        result = run_cli(["status", "--json"], dict(aws_env, AWS_PROFILE="dev"))
+        assert result.returncode == rc, result.stderr
+        info = json.loads(result.stdout)
+        assert info["profile"] == "dev"
+        assert info["login_session"] == SESSION_ARN
+        assert info["account_id"] == ACCOUNT
+        assert info["valid"] is valid
+        # An idToken without iat: the session's end is unknown, so the next use refreshes.
+        assert info["state"] == ("valid" if valid else "refreshable") and info["session_end"] is None
+        assert iso_instant(info["expiration"]) == iso_instant(json.loads(before)["accessToken"]["expiresAt"])
+        assert fake.token_calls() == []
+        assert path.read_bytes() == before
+
+    def test_logout_one_profile(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        other = store_entry(aws_env, json.loads(path.read_text()), OTHER_SESSION_ARN)
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        config_before = config.read_bytes()
+        result = run_cli(["logout"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == ""
+        assert not path.exists()
+        assert other.exists()
+        assert config.read_bytes() == config_before
+        assert str(path) in result.stderr
+        assert "valid" in result.stderr
+        assert fake.token_calls() == []
+        after = run_cli(["credentials"], aws_env)
+        assert after.returncode == 3
+
+    def test_logout_all(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        entry = json.loads(path.read_text())
+        other = store_entry(aws_env, entry, OTHER_SESSION_ARN)
+        cache = path.parent
+        keep = {
+            "sso-token.json": json.dumps({"accessToken": "aoa-token", "expiresAt": "2030-01-01T00:00:00Z"}),
+            "settings.json": json.dumps({"accessToken": {"note": "no key id"}}),
+            "list.json": "[1, 2, 3]",
+            "broken.json": "{not json",
+        }
+        for name, text in keep.items():
+            (cache / name).write_text(text)
+        (cache / "notes.txt").write_text(json.dumps(entry))  # judged by content, as aws logout does
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        config_before = config.read_bytes()
+        result = run_cli(["logout", "--all"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert not path.exists()
+        assert not other.exists()
+        assert not (cache / "notes.txt").exists()
+        for name, text in keep.items():
+            assert (cache / name).read_text() == text, name
+        assert config.read_bytes() == config_before
+        assert str(path) in result.stderr
+        assert str(other) in result.stderr
+        assert "valid" in result.stderr
+
+    def test_exec_passes_credentials_and_region(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(aws_env, fake, expires_in=3600, region="eu-west-3")
+        sh = shutil.which("sh")
+        assert sh is not None
+        script = 'printf "%s\\n" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" '
+        script += '"$AWS_CREDENTIAL_EXPIRATION" "$AWS_REGION"'
+        result = run_cli(["exec", "--static", "--", sh, "-c", script], aws_env)
+        assert result.returncode == 0, result.stderr
+        access = json.loads(path.read_text())["accessToken"]
+        lines = result.stdout.splitlines()
+        assert lines[:3] == [access["accessKeyId"], access["secretAccessKey"], access["sessionToken"]]
+        assert iso_instant(lines[3]) == iso_instant(access["expiresAt"])
+        assert lines[4] == "eu-west-3"
+        assert fake.token_calls() == []
+
+    @pytest.mark.parametrize("code", [0, 7, 42])
+    def test_exec_exit_code_propagates(self, fake: FakeSignin, aws_env: dict[str, str], code: int) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        sh = shutil.which("sh")
+        assert sh is not None
+        result = run_cli(["exec", "--", sh, "-c", f"exit {code}"], aws_env)
+        assert result.returncode == code, result.stderr
+
+    def test_exec_without_session_runs_nothing(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        marker = tmp_path / "ran"
+        sh = shutil.which("sh")
+        assert sh is not None
+        result = run_cli(
+            ["exec", "--", sh, "-c", f"touch {shlex.quote(str(marker))}"], login_env(aws_env, fake)
+        )
+        assert result.returncode == 3
+        assert not marker.exists()
+
+
+class TestUnusableSessions:
+    """Unusable cache entries and refused refreshes: exit 3 with the login command,
+    files untouched (PROTOCOL.md §9, §11)."""
+
+    @pytest.mark.parametrize(
+        ("corrupt", "command"),
+        [
+            pytest.param(lambda e: "{this is not json", "credentials", id="not-json"),
+            pytest.param(lambda e: "", "status", id="empty"),
+            pytest.param(lambda e: json.dumps([e]), "refresh", id="array"),
+            pytest.param(
+                lambda e: json.dumps(without_key(e, "refreshToken")), "credentials", id="no-refreshToken"
+            ),
+            pytest.param(lambda e: json.dumps(without_key(e, "dpopKey")), "status", id="no-dpopKey"),
+            pytest.param(lambda e: json.dumps(without_key(e, "clientId")), "refresh", id="no-clientId"),
+            pytest.param(
+                lambda e: json.dumps(without_key(e, "accessToken")), "credentials", id="no-accessToken"
+            ),
+            pytest.param(
+                lambda e: json.dumps(dict(e, accessToken=dict(e["accessToken"], expiresAt="tomorrow"))),
+                "status",
+                id="bad-expiresAt",
+            ),
+            pytest.param(
+                lambda e: json.dumps(
+                    dict(e, accessToken=dict(e["accessToken"], expiresAt="2025-13-45T99:00:00Z"))
+                ),
+                "credentials",
+                id="impossible-date",
+            ),
+            pytest.param(
+                lambda e: json.dumps(dict(e, accessToken=without_key(e["accessToken"], "expiresAt"))),
+                "refresh",
+                id="no-expiresAt",
+            ),
+            pytest.param(
+                lambda e: json.dumps(dict(e, accessToken=without_key(e["accessToken"], "sessionToken"))),
+                "credentials",
+                id="no-sessionToken",
+            ),
+        ],
+    )
+    def test_corrupt_cache(
+        self,
+        fake: FakeSignin,
+        aws_env: dict[str, str],
+        corrupt: Callable[[dict[str, Any]], str],
+        command: str,
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        path.write_text(corrupt(json.loads(path.read_text())))
+        before = path.read_bytes()
+        result = run_cli([command], aws_env)
+        assert result.returncode == 3, result.stderr
+        assert result.stdout == ""
+        assert str(path) in result.stderr
+        assert path.read_bytes() == before
+        assert fake.token_calls() == []
+
+    def test_bad_dpop_key_is_a_new_login(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(  # expired: still-valid credentials would be returned with a warning
+            aws_env, fake, expires_in=-60, extra={"dpopKey": "-----BEGIN EC PRIVATE KEY-----\nAAAA\n"}
+        )
+        before = path.read_bytes()
+        result = run_cli(["credentials"], aws_env)
+        assert result.returncode == 3, result.stderr
+        assert str(path) in result.stderr
+        assert path.read_bytes() == before
+        assert fake.token_calls() == []
+
+    @pytest.mark.parametrize(
+        ("fault", "rc"),
+        [
+            (("status", 401, "AccessDeniedException", "TOKEN_EXPIRED"), 3),
+            (("status", 403, "AccessDeniedException", "USER_CREDENTIALS_CHANGED"), 3),
+            (("status", 400, "ValidationException", "INVALID_REQUEST"), 3),
+            (None, 3),  # a refresh token the service does not know: the fake's own 400
+            (("status", 403, "AccessDeniedException", "INSUFFICIENT_PERMISSIONS"), 1),
+        ],
+        ids=[
+            "token-expired",
+            "credentials-changed",
+            "invalid-grant-injected",
+            "invalid-grant-real",
+            "permissions",
+        ],
+    )
+    def test_refused_refresh(
+        self, fake: FakeSignin, aws_env: dict[str, str], fault: tuple[Any, ...] | None, rc: int
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=-60, profile="dev")
+        if fault is None:
+            with fake.lock:
+                fake.refresh_tokens.clear()
+        else:
+            fake.faults.append(fault)
+        before = path.read_bytes()
+        config_before = Path(aws_env["AWS_CONFIG_FILE"]).read_bytes()
+        result = run_cli(["credentials", "--profile", "dev"], aws_env)
+        assert result.returncode == rc, result.stderr
+        assert result.stdout == ""
+        assert len(fake.token_calls()) == 1  # refusals are not retried
+        assert path.read_bytes() == before
+        assert Path(aws_env["AWS_CONFIG_FILE"]).read_bytes() == config_before
+        if rc == 3:
+            assert re.search(LOGIN_COMMAND_RE.format(profile="dev"), result.stderr), result.stderr
+        else:
+            assert "signin:CreateOAuth2Token" in result.stderr
+            assert "SignInLocalDevelopmentAccess" in result.stderr
+
+    @pytest.mark.parametrize(
+        ("setup", "command"),
+        [
+            ("no-config", "credentials"),
+            ("no-section", "refresh"),
+            ("no-login-session", "status"),
+            ("no-login-session", "credentials"),
+            ("no-cache-file", "credentials"),
+            ("no-cache-file", "status"),
+        ],
+    )
+    def test_no_session_is_exit_3(
+        self, fake: FakeSignin, aws_env: dict[str, str], setup: str, command: str
+    ) -> None:
+        env = login_env(aws_env, fake)
+        config = Path(env["AWS_CONFIG_FILE"])
+        config.parent.mkdir(parents=True)
+        if setup == "no-section":
+            config.write_text("[profile other]\nregion = us-east-1\n")
+        elif setup == "no-login-session":
+            config.write_text("[profile dev]\nregion = us-east-1\noutput = json\n")
+        elif setup == "no-cache-file":
+            config.write_text(f"[profile dev]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\n")
+        result = run_cli([command, "--profile", "dev"], env)
+        assert result.returncode == 3, result.stderr
+        assert result.stdout == ""
+        assert re.search(LOGIN_COMMAND_RE.format(profile="dev"), result.stderr), result.stderr
+        assert fake.token_calls() == []
+
+
+class TestConcurrentRefreshOnce:
+    """Concurrent processes refresh a session once, under the lock (PROTOCOL.md §9)."""
+
+    def test_eight_processes_one_refresh(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        procs = [spawn([sys.executable, "-m", "signin_token", "credentials"], aws_env) for _ in range(8)]
+        results = [(*p.communicate(timeout=60), p.returncode) for p in procs]
+        outputs = []
+        for out, err, rc in results:
+            assert rc == 0, err
+            outputs.append(json.loads(out))
+        for doc in outputs:
+            assert set(doc) == set(PROCESS_KEYS)
+            assert iso_instant(doc["Expiration"]) > time.time() + 300
+        keys = {doc["AccessKeyId"] for doc in outputs}
+        assert len(keys) == 1
+        assert keys != {"ASIAOLD"}
+        assert len(fake.token_calls("refresh_token")) == 1
+        entry = json.loads(path.read_text())
+        assert {entry["accessToken"]["accessKeyId"]} == keys
+        with fake.lock:
+            assert entry["refreshToken"] in fake.refresh_tokens
+
+
+class TestValidCacheImportsNoHTTP:
+    """The valid-cache path imports no HTTP or TLS stack (the module's promise for
+    credential_process use)."""
+
+    @pytest.mark.parametrize(("expires_in", "network"), [(3600, False), (60, True)])
+    def test_imports(
+        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, network: bool
+    ) -> None:
+        write_session(aws_env, fake, expires_in=expires_in)
+        probe = (
+            "import sys, signin_token\n"
+            "rc = signin_token.main(['credentials'])\n"
+            "print(sorted(m for m in ('urllib.request', 'ssl', 'http.client') if m in sys.modules),"
+            " file=sys.stderr)\n"
+            "raise SystemExit(rc)\n"
+        )
+        proc = subprocess.run(
+            [sys.executable, "-c", probe],
+            env=aws_env,
+            cwd=str(HERE),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        loaded = json.loads(proc.stderr.strip().splitlines()[-1].replace("'", '"'))
+        if network:
+            assert "urllib.request" in loaded  # the probe sees a network import when there is one
+        else:
+            assert loaded == []
+        assert len(fake.token_calls()) == (1 if network else 0)
+
+
+class TestBotocoreSharesSessions:
+    """botocore's LoginProvider and signin_token share entries both ways
+    (PROTOCOL.md §6, §7, §9)."""
+
+    def test_botocore_refreshes_our_login(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        need_botocore()
+        env = login_env(aws_env, fake)
+        rc, _, err = full_login(env)
+        assert rc == 0, err
+        (redeem,) = fake.token_calls("authorization_code")
+        path = cache_path(env)
+        ours = json.loads(path.read_text())
+        set_expiry(path, time.time() + 120)
+        got = botocore_credentials(env, "default")
+        assert got["method"] == "login"
+        (refresh,) = fake.token_calls("refresh_token")
+        assert refresh["jkt"] == redeem["jkt"]  # botocore signed with the key we stored
+        written = json.loads(path.read_text())
+        assert written["accessToken"]["accessKeyId"] == got["key"] != ours["accessToken"]["accessKeyId"]
+        assert written["dpopKey"] == ours["dpopKey"]
+        assert written["idToken"] == ours["idToken"]
+        # ... and we read and refresh the entry botocore wrote.
+        creds = run_cli(["credentials"], env)
+        assert creds.returncode == 0, creds.stderr
+        assert json.loads(creds.stdout)["AccessKeyId"] == got["key"]
+        assert len(fake.token_calls()) == 2
+        forced = run_cli(["refresh", "--force"], env)
+        assert forced.returncode == 0, forced.stderr
+        assert len(fake.token_calls("refresh_token")) == 2
+
+    def test_botocore_reads_and_refreshes_what_we_refreshed(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        need_botocore()
+        path = write_session(aws_env, fake, expires_in=60)
+        result = run_cli(["refresh"], aws_env)
+        assert result.returncode == 0, result.stderr
+        ours = json.loads(path.read_text())
+        got = botocore_credentials(aws_env, "default")
+        assert (got["key"], got["secret"], got["token"]) == (
+            ours["accessToken"]["accessKeyId"],
+            ours["accessToken"]["secretAccessKey"],
+            ours["accessToken"]["sessionToken"],
+        )
+        assert len(fake.token_calls()) == 1
+        set_expiry(path, time.time() + 100)
+        got = botocore_credentials(aws_env, "default")
+        assert len(fake.token_calls("refresh_token")) == 2
+        assert json.loads(path.read_text())["accessToken"]["accessKeyId"] == got["key"] != "ASIAOLD"
+        after = run_cli(["credentials"], aws_env)
+        assert json.loads(after.stdout)["AccessKeyId"] == got["key"]
+
+
+class TestJavaScriptSDKSharesSessions:
+    """The AWS SDK for JavaScript v3 (@aws-sdk/credential-provider-login) and signin_token share
+    login sessions both ways against the strict fake (PROTOCOL.md §9, §13)."""
+
+    @pytest.mark.parametrize("variable", ["AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"])
+    def test_js_reads_and_refreshes_our_login(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, variable: str
+    ) -> None:
+        """Also: both honour the endpoint override ``variable`` (no other endpoint is set)."""
+        env = login_for_js_sdk(aws_env, fake, variable)
+        path = cache_path(env)
+        ours = json.loads(path.read_text())
+        got = js_sdk_credentials(env, tmp_path)
+        (redeem,) = fake.token_calls("authorization_code")
+        (refresh,) = fake.token_calls("refresh_token")
+        key = st.DPoPKey.from_pem(ours["dpopKey"])
+        assert refresh["jkt"] == key.thumbprint() == redeem["jkt"]  # signed with the key we stored
+        assert refresh["json"]["refreshToken"] == ours["refreshToken"]
+        assert proof_claims(refresh)["htu"] == fake.token_url
+        written = json.loads(path.read_text())
+        access = written["accessToken"]
+        assert (got["key"], got["secret"], got["token"], got["account"]) == (
+            access["accessKeyId"],
+            access["secretAccessKey"],
+            access["sessionToken"],
+            ACCOUNT,
+        )
+        assert got["key"] != ours["accessToken"]["accessKeyId"]
+        assert written["refreshToken"] != ours["refreshToken"]
+        assert {k: written[k] for k in ("dpopKey", "idToken", "clientId")} == {
+            k: ours[k] for k in ("dpopKey", "idToken", "clientId")
+        }
+        # ... and our CLI reads what the JS SDK wrote, without another refresh.
+        creds = run_cli(["credentials"], env)
+        assert creds.returncode == 0, creds.stderr
+        doc = json.loads(creds.stdout)
+        assert (doc["AccessKeyId"], doc["SecretAccessKey"], doc["SessionToken"]) == (
+            got["key"],
+            got["secret"],
+            got["token"],
+        )
+        assert abs(iso_instant(doc["Expiration"]) - iso_instant(got["expiration"])) < 1
+        assert len(fake.token_calls()) == 2
+
+    def test_we_refresh_what_js_wrote_and_keep_its_members(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = login_for_js_sdk(aws_env, fake, "AWS_ENDPOINT_URL_SIGNIN")
+        path = cache_path(env)
+        entry = json.loads(path.read_text())
+        entry["signInRegion"] = "us-east-1"  # a member the JS SDK reads
+        entry["peerTopLevel"] = {"kept": [1, 2]}
+        entry["accessToken"]["peerInside"] = "kept"
+        path.write_text(json.dumps(entry))
+        got = js_sdk_credentials(env, tmp_path)
+        js_entry = json.loads(path.read_text())
+        assert js_entry["accessToken"]["accessKeyId"] == got["key"]
+        assert (
+            js_entry["peerTopLevel"] == {"kept": [1, 2]} and js_entry["accessToken"]["peerInside"] == "kept"
+        )
+        # Make it expire, keeping everything else the JS SDK wrote.
+        expired = copy.deepcopy(js_entry)
+        expired["accessToken"]["expiresAt"] = iso_stamp(time.time() - 60)
+        path.write_text(json.dumps(expired, indent=2))
+        creds = run_cli(["credentials"], env)
+        assert creds.returncode == 0, creds.stderr
+        first, second = fake.token_calls("refresh_token")
+        assert second["jkt"] == first["jkt"] and second["json"]["refreshToken"] == js_entry["refreshToken"]
+        new = json.loads(path.read_text())
+        assert json.loads(creds.stdout)["AccessKeyId"] == new["accessToken"]["accessKeyId"] != got["key"]
+        assert new["refreshToken"] != js_entry["refreshToken"]
+        kept = {k: v for k, v in js_entry.items() if k not in ("accessToken", "refreshToken")}
+        assert {k: new.get(k) for k in kept} == kept  # every top-level member the JS SDK wrote
+        rewritten = ("accessKeyId", "secretAccessKey", "sessionToken", "expiresAt")
+        inside = {k: v for k, v in js_entry["accessToken"].items() if k not in rewritten}
+        assert {k: new["accessToken"].get(k) for k in inside} == inside  # ... and inside accessToken
 
 
 class TestSessionStatusStates:
@@ -10321,11 +8602,11 @@ class TestSessionStatusStates:
         rc: int,
     ) -> None:
         env = login_env(aws_env, fake)
-        entry = life_entry(fake, expires_in=expires_in, signed_in_ago=signed_in_ago)
-        path = sess_store(env, entry)
+        entry = entry_signed_in_ago(fake, expires_in=expires_in, signed_in_ago=signed_in_ago)
+        path = store_entry(env, entry)
         config = Path(env["AWS_CONFIG_FILE"])
         config.write_text(f"[profile dev]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\n")
-        before = life_tree(Path(env["HOME"]))
+        before = files_under(Path(env["HOME"]))
         text = run_cli(["status", "--profile", "dev"], env)
         assert text.returncode == rc, text.stderr
         lines = dict(line.split(": ", 1) for line in text.stdout.splitlines())
@@ -10335,13 +8616,13 @@ class TestSessionStatusStates:
         if signed_in_ago is None:
             assert lines["session ends"] == "unknown"
         else:
-            assert iso_instant(lines["session ends"].split()[0]) == life_end(entry)
-        login_hint = re.search(SESS_LOGIN_CMD.format(profile="dev"), text.stderr)
+            assert iso_instant(lines["session ends"].split()[0]) == estimated_session_end(entry)
+        login_hint = re.search(LOGIN_COMMAND_RE.format(profile="dev"), text.stderr)
         assert (login_hint is not None) == (state == "ended"), text.stderr
         result = run_cli(["status", "--json", "--profile", "dev"], env)
         assert result.returncode == rc, result.stderr
         info = json.loads(result.stdout)
-        assert set(info) == LIFE_KEYS
+        assert set(info) == STATUS_KEYS
         assert info["state"] == state and info["valid"] is (state == "valid")
         assert info["profile"] == "dev" and info["login_session"] == SESSION_ARN
         assert info["cache_file"] == str(path)
@@ -10350,21 +8631,21 @@ class TestSessionStatusStates:
             assert info["session_end"] is None
         else:
             assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", info["session_end"])
-            assert iso_instant(info["session_end"]) == life_end(entry)
+            assert iso_instant(info["session_end"]) == estimated_session_end(entry)
         api = st.session_status("dev", environ=env)
-        assert set(api) == LIFE_KEYS
+        assert set(api) == STATUS_KEYS
         assert {k: v for k, v in api.items() if k != "seconds_left"} == {
             k: v for k, v in info.items() if k != "seconds_left"
         }
         assert abs(api["seconds_left"] - info["seconds_left"]) <= 2
         assert fake.requests == []
-        assert life_tree(Path(env["HOME"])) == before
+        assert files_under(Path(env["HOME"])) == before
 
     def test_refreshable_means_the_next_credentials_succeed(
         self, fake: FakeSignin, aws_env: dict[str, str]
     ) -> None:
         env = login_env(aws_env, fake)
-        sess_store(env, life_entry(fake, expires_in=-60, signed_in_ago=3600))
+        store_entry(env, entry_signed_in_ago(fake, expires_in=-60, signed_in_ago=3600))
         Path(env["AWS_CONFIG_FILE"]).write_text(f"[default]\nlogin_session = {SESSION_ARN}\n")
         status = run_cli(["status"], env)
         assert status.returncode == 0, status.stderr
@@ -10380,9 +8661,9 @@ class TestSessionStatusStates:
         self, fake: FakeSignin, aws_env: dict[str, str]
     ) -> None:
         env = login_env(aws_env, fake)
-        entry = life_entry(fake, expires_in=-60, signed_in_ago=3600)
+        entry = entry_signed_in_ago(fake, expires_in=-60, signed_in_ago=3600)
         entry["dpopKey"] = "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n"
-        path = sess_store(env, entry)
+        path = store_entry(env, entry)
         Path(env["AWS_CONFIG_FILE"]).write_text(f"[profile dev]\nlogin_session = {SESSION_ARN}\n")
         before = path.read_bytes()
         for args in (["status"], ["status", "--json"]):
@@ -10390,7 +8671,7 @@ class TestSessionStatusStates:
             assert result.returncode == 3, result.stderr
             assert result.stdout == ""
             assert str(path) in result.stderr
-            assert re.search(SESS_LOGIN_CMD.format(profile="dev"), result.stderr), result.stderr
+            assert re.search(LOGIN_COMMAND_RE.format(profile="dev"), result.stderr), result.stderr
         assert path.read_bytes() == before
         assert fake.requests == []
 
@@ -10401,23 +8682,31 @@ class TestSessionsList:
 
     def setup_files(self, fake: FakeSignin, env: dict[str, str], tmp_path: Path) -> dict[str, dict[str, Any]]:
         entries = {
-            "default": life_entry(fake, LIFE_ARNS["default"], expires_in=3600, signed_in_ago=60),
-            "dev": life_entry(fake, LIFE_ARNS["dev"], expires_in=-60, signed_in_ago=3600),
-            "old": life_entry(fake, LIFE_ARNS["old"], expires_in=-60, signed_in_ago=13 * 3600),
-            "badkey": life_entry(fake, LIFE_ARNS["badkey"], expires_in=-60, signed_in_ago=60),
-            "linked": life_entry(fake, LIFE_ARNS["linked"], expires_in=3600, signed_in_ago=60),
+            "default": entry_signed_in_ago(
+                fake, LISTED_SESSION_ARNS["default"], expires_in=3600, signed_in_ago=60
+            ),
+            "dev": entry_signed_in_ago(fake, LISTED_SESSION_ARNS["dev"], expires_in=-60, signed_in_ago=3600),
+            "old": entry_signed_in_ago(
+                fake, LISTED_SESSION_ARNS["old"], expires_in=-60, signed_in_ago=13 * 3600
+            ),
+            "badkey": entry_signed_in_ago(
+                fake, LISTED_SESSION_ARNS["badkey"], expires_in=-60, signed_in_ago=60
+            ),
+            "linked": entry_signed_in_ago(
+                fake, LISTED_SESSION_ARNS["linked"], expires_in=3600, signed_in_ago=60
+            ),
         }
         entries["badkey"]["dpopKey"] = "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n"
         for name in ("default", "dev", "old", "badkey"):
-            sess_store(env, entries[name], LIFE_ARNS[name])
-        sess_store(env, {}, LIFE_ARNS["broken"]).write_text('{"accessToken": {"accessKeyId"')
+            store_entry(env, entries[name], LISTED_SESSION_ARNS[name])
+        store_entry(env, {}, LISTED_SESSION_ARNS["broken"]).write_text('{"accessToken": {"accessKeyId"')
         elsewhere = tmp_path / "elsewhere.json"
         elsewhere.write_text(json.dumps(entries["linked"]))
         elsewhere.chmod(0o600)
-        cache_path(env, LIFE_ARNS["linked"]).symlink_to(elsewhere)
+        cache_path(env, LISTED_SESSION_ARNS["linked"]).symlink_to(elsewhere)
         sections = [
             f"[{'default' if n == 'default' else 'profile ' + n}]\nlogin_session = {a}\n"
-            for n, a in LIFE_ARNS.items()
+            for n, a in LISTED_SESSION_ARNS.items()
         ]
         sections += [
             "[profile tool]\ncredential_process = python3 -m signin_token credentials --profile dev\n",
@@ -10446,13 +8735,13 @@ class TestSessionsList:
         }
         rows = []
         for name, source, reads in [
-            *((n, "login_session", n) for n in LIFE_ARNS),
+            *((n, "login_session", n) for n in LISTED_SESSION_ARNS),
             ("tool", "credential_process", "dev"),
             ("tool2", "credential_process", "old"),
             ("tool3", "credential_process", "default"),
             ("tool4", "credential_process", "nosuch"),
         ]:
-            session = LIFE_ARNS.get(reads)
+            session = LISTED_SESSION_ARNS.get(reads)
             known = states[reads] in ("valid", "refreshable", "ended")
             entry = entries.get(reads)
             rows.append(
@@ -10463,7 +8752,7 @@ class TestSessionsList:
                     "login_session": session,
                     "account_id": session.split(":")[4] if session else None,
                     "expiration": entry["accessToken"]["expiresAt"] if known and entry else None,
-                    "session_end": iso_stamp(life_end(entry)) if known and entry else None,
+                    "session_end": iso_stamp(estimated_session_end(entry)) if known and entry else None,
                     "state": states[reads],
                     "cache_file": str(cache_path(env, session)) if session else None,
                 }
@@ -10475,21 +8764,21 @@ class TestSessionsList:
     ) -> None:
         env = login_env(aws_env, fake)
         entries = self.setup_files(fake, env, tmp_path)
-        before = life_tree(tmp_path)
+        before = files_under(tmp_path)
         result = run_cli(["sessions", "--json"], env)
         assert result.returncode == 0, result.stderr
         rows = json.loads(result.stdout)
-        assert isinstance(rows, list) and all(set(row) == LIFE_ROW_KEYS for row in rows)
+        assert isinstance(rows, list) and all(set(row) == SESSIONS_ROW_KEYS for row in rows)
         assert rows == self.expected(env, entries)
         assert fake.requests == []
-        assert life_tree(tmp_path) == before  # nothing written, not even a lock file
+        assert files_under(tmp_path) == before  # nothing written, not even a lock file
 
     def test_text_is_an_aligned_table(
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
     ) -> None:
         env = login_env(aws_env, fake)
         entries = self.setup_files(fake, env, tmp_path)
-        before = life_tree(tmp_path)
+        before = files_under(tmp_path)
         result = run_cli(["sessions"], env)
         assert result.returncode == 0, result.stderr
         header, *lines = result.stdout.splitlines()
@@ -10518,22 +8807,22 @@ class TestSessionsList:
             ], line
             assert line == line.rstrip()
         assert fake.requests == []
-        assert life_tree(tmp_path) == before
+        assert files_under(tmp_path) == before
 
     def test_reading_only_tightens_a_0644_entry(
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
     ) -> None:
         env = login_env(aws_env, fake)
         self.setup_files(fake, env, tmp_path)
-        loose = cache_path(env, LIFE_ARNS["dev"])
+        loose = cache_path(env, LISTED_SESSION_ARNS["dev"])
         loose.chmod(0o644)  # as the JS SDK creates entries under umask 022
-        before = life_tree(tmp_path)
+        before = files_under(tmp_path)
         result = run_cli(["sessions", "--json"], env)
         assert result.returncode == 0, result.stderr
         assert {r["profile"]: r["state"] for r in json.loads(result.stdout)}["dev"] == "refreshable"
         assert file_mode(loose) == 0o600
         assert str(loose) in result.stderr
-        after = life_tree(tmp_path)
+        after = files_under(tmp_path)
         assert after[str(loose)][0] == before[str(loose)][0]  # same bytes
         del after[str(loose)], before[str(loose)]
         assert after == before
@@ -10580,7 +8869,7 @@ class TestCredentialsLogin:
         env = dict(login_env(aws_env, fake), BROWSER=str(script))
         args = ["credentials", "--login"]
         with login_process(args, env) as first, login_process(args, env) as second:
-            url = life_first_url([first, second])
+            url = first_url_printed([first, second])
             assert urllib.parse.urlsplit(url).path == "/v1/authorize"
             status, page = browser_follow(url)
             assert status == 200, page
@@ -10598,7 +8887,7 @@ class TestCredentialsLogin:
             "AccountId",
         }
         assert docs[0]["AccessKeyId"] != "ASIAOLD"
-        assert sum(len(life_url_lines(err)) for _, _, err in results) == 1
+        assert sum(len(url_lines_printed(err)) for _, _, err in results) == 1
         assert log.read_text().splitlines() == [url]  # one browser
         assert len(fake.token_calls("authorization_code")) == 1
         entry = json.loads(path.read_text())
@@ -10617,7 +8906,7 @@ class TestCredentialsLogin:
         result = run_cli(["credentials"], dict(login_env(aws_env, fake), BROWSER=str(script)))
         assert result.returncode == 3, result.stderr
         assert result.stdout == ""
-        assert life_url_lines(result.stderr) == []
+        assert url_lines_printed(result.stderr) == []
         assert not log.exists()
         assert fake.token_calls("authorization_code") == []
         assert path.read_bytes() == before
@@ -10630,7 +8919,7 @@ class TestCredentialsLogin:
         result = run_cli(["credentials", "--login"], dict(login_env(aws_env, fake), BROWSER=str(script)))
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["AccessKeyId"] != "ASIAOLD"
-        assert life_url_lines(result.stderr) == [] and not log.exists()
+        assert url_lines_printed(result.stderr) == [] and not log.exists()
         assert len(fake.token_calls("refresh_token")) == 1
         assert fake.token_calls("authorization_code") == []
 
@@ -10658,16 +8947,20 @@ class TestGetCredentialsAsync:
     def test_same_credentials_as_blocking(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
         path = write_session(aws_env, fake, expires_in=3600)
         cached = st.get_credentials(environ=aws_env)
-        assert life_fields(asyncio.run(st.get_credentials_async(environ=aws_env))) == life_fields(cached)
+        assert credential_fields(asyncio.run(st.get_credentials_async(environ=aws_env))) == credential_fields(
+            cached
+        )
         assert fake.token_calls() == []
-        sess_set_expiry(path, time.time() + 60)
+        set_expiry(path, time.time() + 60)
         refreshed = asyncio.run(st.get_credentials_async(environ=aws_env))
         assert refreshed.access_key_id != "ASIAOLD" and refreshed.seconds_left() > 300
-        assert life_fields(st.get_credentials(environ=aws_env)) == life_fields(refreshed)
+        assert credential_fields(st.get_credentials(environ=aws_env)) == credential_fields(refreshed)
         assert refreshed.access_key_id == json.loads(path.read_text())["accessToken"]["accessKeyId"]
-        sess_set_expiry(path, time.time() + 60)
+        set_expiry(path, time.time() + 60)
         again = st.get_credentials(environ=aws_env)  # refreshed by the blocking call this time
-        assert life_fields(asyncio.run(st.get_credentials_async(environ=aws_env))) == life_fields(again)
+        assert credential_fields(asyncio.run(st.get_credentials_async(environ=aws_env))) == credential_fields(
+            again
+        )
         assert again.access_key_id != refreshed.access_key_id
         assert len(fake.token_calls("refresh_token")) == 2
         assert file_mode(path) == 0o600
@@ -10694,9 +8987,9 @@ class TestGetCredentialsAsync:
             warnings: list[str] = []
             kw: dict[str, Any] = {"environ": aws_env, "on_warning": warnings.append}
             if use_async:
-                result = life_outcome(lambda: asyncio.run(st.get_credentials_async(**kw)))  # noqa: B023
+                result = call_outcome(lambda: asyncio.run(st.get_credentials_async(**kw)))  # noqa: B023
             else:
-                result = life_outcome(lambda: st.get_credentials(**kw))  # noqa: B023
+                result = call_outcome(lambda: st.get_credentials(**kw))  # noqa: B023
             seen.append((result, [re.sub(r" \[request id [^]]*\]", "", w) for w in warnings]))
         assert seen[0] == seen[1], seen
         (kind, value), warnings = seen[0]
@@ -10848,1103 +9141,6 @@ class TestGetCredentialsAsync:
         assert len(fake.token_calls("refresh_token")) == 1
 
 
-# --------------------------------------------------------------------------
-# Cache and config files shared with the AWS CLI and SDKs: links, special
-# files, ownership and modes, other writers, where config edits go
-# --------------------------------------------------------------------------
-
-CF_VICTIM = b"a file outside the cache directory: it must never change\n"
-CF_NOBODY = 65534
-CF_LINK_NAMES = (  # names a writer of the entry might use for its temp file, and some it never uses
-    ".tmp",
-    ".000000000000.tmp",
-    ".ffffffffffff.tmp",
-    ".0123456789ab.tmp",
-    ".FFFFFFFFFFFF.tmp",
-    ".json.tmp",
-    ".lock.tmp",
-    ".tmp.tmp",
-)
-
-
-def cf_tree(root: Path, skip: Path | None = None) -> dict[str, tuple[Any, ...]]:
-    """Every path under ``root`` (but ``skip`` and what is under it): its kind,
-    mode and content or link target, to prove nothing else was written."""
-    found: dict[str, tuple[Any, ...]] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in sorted(dirnames + filenames):
-            path = Path(dirpath) / name
-            if skip is not None and (path == skip or skip in path.parents):
-                continue
-            info = os.lstat(path)
-            if stat.S_ISLNK(info.st_mode):
-                found[str(path)] = ("link", os.readlink(path))
-            elif stat.S_ISREG(info.st_mode):
-                found[str(path)] = ("file", stat.S_IMODE(info.st_mode), info.st_uid, path.read_bytes())
-            else:
-                found[str(path)] = (stat.S_IFMT(info.st_mode), stat.S_IMODE(info.st_mode), info.st_uid)
-        dirnames[:] = [d for d in dirnames if skip is None or Path(dirpath) / d != skip]
-    return found
-
-
-def cf_file_state(path: Path) -> tuple[int, int, int, int, bytes]:
-    """What proves a file was neither rewritten nor replaced: inode, mode, owner, mtime, bytes."""
-    info = os.lstat(path)
-    return info.st_ino, info.st_mode, info.st_uid, info.st_mtime_ns, path.read_bytes()
-
-
-def cf_run(
-    args: list[Any], env: dict[str, Any], *, timeout: float = 60, as_nobody: bool = False
-) -> subprocess.CompletedProcess[str]:
-    """``python -m signin_token ARGS`` (arguments and environment may hold bytes),
-    optionally as the unprivileged user ``nobody`` (setpriv)."""
-    prefix = (
-        ["setpriv", f"--reuid={CF_NOBODY}", f"--regid={CF_NOBODY}", "--clear-groups"] if as_nobody else []
-    )
-    return subprocess.run(
-        [*prefix, sys.executable, "-m", "signin_token", *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=str(HERE),
-        check=False,
-    )
-
-
-def cf_need_root() -> None:
-    if not hasattr(os, "geteuid") or os.geteuid() != 0:
-        pytest.skip("needs root to give files to another user")
-
-
-def cf_need_setpriv() -> None:
-    cf_need_root()
-    if shutil.which("setpriv") is None:
-        pytest.skip("setpriv is not installed")
-    probe = cf_run(["--version"], dict(os.environ, PYTHONPATH=str(HERE)), as_nobody=True)
-    if probe.returncode != 0:
-        pytest.skip(f"cannot run Python as nobody: {probe.stderr.strip()}")
-
-
-def cf_user() -> str:
-    import pwd
-
-    return pwd.getpwuid(os.geteuid()).pw_name
-
-
-def cf_warnings(stderr: str) -> list[str]:
-    return [line for line in stderr.splitlines() if line.startswith("warning:")]
-
-
-def cf_no_network(fake: FakeSignin) -> None:
-    """The fake saw no token request and issued no authorization code."""
-    assert fake.token_calls() == []
-    with fake.lock:
-        assert fake.codes == {}
-
-
-def cf_wait_for_request(fake: FakeSignin, proc: subprocess.Popen[str], count: int = 1) -> None:
-    """Wait until the fake has received ``count`` token requests from ``proc``."""
-    deadline = time.monotonic() + 30
-    while len(fake.token_calls()) < count:
-        if proc.poll() is not None:
-            err = proc.communicate()[1]
-            raise AssertionError(f"exited {proc.returncode} before its request: {err}")
-        assert time.monotonic() < deadline, "no request reached the fake"
-        time.sleep(0.02)
-
-
-@contextlib.contextmanager
-def cf_held(
-    fake: FakeSignin, args: list[str], env: dict[str, str]
-) -> Iterator[tuple[subprocess.Popen[str], threading.Event]]:
-    """A CLI process whose token request the fake holds until the test sets the event
-    (the process is then in the middle of its refresh, its lock held)."""
-    release = threading.Event()
-    fake.faults.append(("hold", release))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "signin_token", *args],
-        env=env,
-        cwd=str(HERE),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        cf_wait_for_request(fake, proc)
-        yield proc, release
-    finally:
-        release.set()
-        if proc.poll() is None:
-            try:
-                proc.wait(60)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        for stream in (proc.stdout, proc.stderr):
-            if stream is not None:
-                stream.close()
-
-
-def cf_finish(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
-    out, err = proc.communicate(timeout=60)
-    return proc.returncode, out, err
-
-
-class TestCacheLinksAndSpecialFiles:
-    """A link or special file planted in the cache directory is never followed,
-    opened for writing or waited on; links the user chose (the cache directory,
-    the config file) keep working; temp files of killed writers are swept."""
-
-    def test_planted_temp_links_are_never_followed_by_a_refresh(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=60)
-        config = Path(aws_env["AWS_CONFIG_FILE"])
-        victim = tmp_path / "victim"
-        victim.write_bytes(CF_VICTIM)
-        names = list(CF_LINK_NAMES) + [f".{os.urandom(6).hex()}.tmp" for _ in range(40)]
-        for i, suffix in enumerate(names):
-            target = victim if i % 2 == 0 else tmp_path / f"dangling-{i}"  # existing, and not yet existing
-            os.symlink(target, f"{path}{suffix}")
-            os.symlink(target, f"{config}{suffix}")
-        before = cf_tree(tmp_path, skip=path.parent)
-        for _ in range(2):
-            result = run_cli(["refresh", "--force"], aws_env)
-            assert result.returncode == 0, result.stderr
-        assert len(fake.token_calls("refresh_token")) == 2
-        assert victim.read_bytes() == CF_VICTIM
-        assert not path.is_symlink() and stat.S_ISREG(os.lstat(path).st_mode)
-        assert json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
-        assert not list(tmp_path.glob("dangling-*"))
-        assert cf_tree(tmp_path, skip=path.parent) == before
-        for suffix in names:  # a link is at most removed (unlink never follows), never written through
-            link = Path(f"{path}{suffix}")
-            assert not link.exists() or link.is_symlink(), suffix
-
-    def test_a_temp_link_planted_at_the_exact_name_is_refused_not_followed(
-        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-    ) -> None:
-        """Planted after any sweep, at the very name the writer picks: O_EXCL and O_NOFOLLOW."""
-        target = tmp_path / "entry.json"
-        target.write_bytes(b"old")
-        victim = tmp_path / "victim"
-        victim.write_bytes(CF_VICTIM)
-        real_urandom = os.urandom
-        monkeypatch.setattr(os, "urandom", lambda n: b"\xab" * n if n == 6 else real_urandom(n))
-        for pointee in (victim, tmp_path / "not-yet"):
-            link = tmp_path / f"entry.json.{'ab' * 6}.tmp"
-            os.symlink(pointee, link)
-            with pytest.raises(st.UnsafeFileError) as info:
-                st._atomic_write(str(target), b"new")
-            assert str(link) in str(info.value) and "symbolic link" in str(info.value)
-            assert link.is_symlink()
-            link.unlink()
-        assert victim.read_bytes() == CF_VICTIM
-        assert not (tmp_path / "not-yet").exists()
-        assert target.read_bytes() == b"old"
-
-    @pytest.mark.parametrize("expires_in", [200, -60])
-    @pytest.mark.parametrize("dangling", [False, True])
-    def test_planted_lock_link_fails_the_refresh_and_creates_nothing(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, expires_in: int, dangling: bool
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=expires_in)
-        victim = tmp_path / "victim"
-        if not dangling:
-            victim.write_bytes(CF_VICTIM)
-        lock = Path(f"{path}.lock")
-        os.symlink(victim, lock)
-        entry_before = cf_file_state(path)
-        before = cf_tree(tmp_path, skip=path.parent)
-        result = run_cli(["credentials"], aws_env, timeout=20)
-        assert result.returncode == 1, result.stderr
-        assert result.stdout == ""
-        assert str(lock) in result.stderr and "symbolic link" in result.stderr
-        assert fake.token_calls() == []
-        assert victim.exists() is not dangling
-        if not dangling:
-            assert victim.read_bytes() == CF_VICTIM
-        assert lock.is_symlink()
-        assert cf_file_state(path) == entry_before
-        assert cf_tree(tmp_path, skip=path.parent) == before
-
-    @pytest.mark.parametrize("kind", ["fifo", "directory", "link", "link-to-fifo"])
-    @pytest.mark.parametrize("command", ["credentials", "status", "refresh"])
-    def test_special_file_at_the_entry_path_is_refused_promptly(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, kind: str, command: str
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=60)
-        elsewhere = tmp_path / "elsewhere.json"
-        elsewhere.write_bytes(path.read_bytes())
-        elsewhere.chmod(0o600)
-        path.unlink()
-        if kind == "fifo":
-            os.mkfifo(path, 0o600)
-        elif kind == "directory":
-            path.mkdir(0o700)
-        elif kind == "link":
-            os.symlink(elsewhere, path)
-        else:
-            os.mkfifo(tmp_path / "fifo", 0o600)
-            os.symlink(tmp_path / "fifo", path)
-        before = cf_tree(tmp_path)
-        result = run_cli([command], aws_env, timeout=20)
-        assert result.returncode == 1, result.stderr
-        assert result.stdout == ""
-        assert str(path) in result.stderr
-        expected = "not a regular file" if kind in ("fifo", "directory") else "symbolic link"
-        assert expected in result.stderr, result.stderr
-        assert fake.token_calls() == []
-        assert cf_tree(tmp_path) == before
-
-    def test_login_replaces_a_link_at_the_entry_path_without_following_it(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
-    ) -> None:
-        env = login_env(aws_env, fake)
-        path = cache_path(env)
-        path.parent.mkdir(parents=True, mode=0o700)
-        victim = tmp_path / "victim"
-        victim.write_bytes(CF_VICTIM)
-        os.symlink(victim, path)
-        rc, _, err = sess_full_login(env)
-        assert rc == 0, err
-        assert victim.read_bytes() == CF_VICTIM
-        assert not path.is_symlink() and stat.S_ISREG(os.lstat(path).st_mode)
-        assert file_mode(path) == 0o600
-        assert json.loads(path.read_text())["accessToken"]["accountId"] == ACCOUNT
-
-    def test_a_linked_cache_directory_chosen_by_the_user_keeps_working(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
-    ) -> None:
-        real = tmp_path / "elsewhere" / "login-cache"
-        real.mkdir(parents=True, mode=0o700)
-        link = tmp_path / "home" / "cache-link"
-        os.symlink(real, link)
-        env = login_env(aws_env, fake, AWS_LOGIN_CACHE_DIRECTORY=str(link))
-        rc, _, err = sess_full_login(env)
-        assert rc == 0, err
-        entry = real / cache_path(env).name
-        assert stat.S_ISREG(os.lstat(entry).st_mode)
-        first = json.loads(entry.read_text())["accessToken"]["accessKeyId"]
-        sess_set_expiry(entry, time.time() + 60)
-        result = run_cli(["credentials"], env)
-        assert result.returncode == 0, result.stderr
-        assert (
-            json.loads(result.stdout)["AccessKeyId"]
-            == json.loads(entry.read_text())["accessToken"]["accessKeyId"]
-        )
-        assert json.loads(result.stdout)["AccessKeyId"] != first
-        assert len(fake.token_calls("refresh_token")) == 1
-        assert link.is_symlink() and os.readlink(link) == str(real)
-        assert file_mode(real) == 0o700 and file_mode(entry) == 0o600
-        logout = run_cli(["logout"], env)
-        assert logout.returncode == 0, logout.stderr
-        assert not entry.exists() and link.is_symlink()
-
-    def test_a_linked_config_file_keeps_working_and_stays_a_link(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
-    ) -> None:
-        dotfiles = tmp_path / "dotfiles"
-        dotfiles.mkdir()
-        real = dotfiles / "aws-config"
-        before = b"# managed in my dotfiles\n[profile dev]\nregion = eu-west-1\n"
-        real.write_bytes(before)
-        real.chmod(0o644)
-        env = login_env(aws_env, fake)
-        config = Path(env["AWS_CONFIG_FILE"])
-        config.parent.mkdir(parents=True)
-        os.symlink(os.path.relpath(real, config.parent), config)
-        link_text = os.readlink(config)
-        rc, _, err = sess_full_login(env, "--profile", "dev")
-        assert rc == 0, err
-        assert config.is_symlink() and os.readlink(config) == link_text
-        assert real.read_bytes() == before + f"login_session = {SESSION_ARN}\n".encode()
-        assert file_mode(real) == 0o644
-        assert not list(dotfiles.glob("*.tmp")) and not list(config.parent.glob("*.tmp"))
-        result = run_cli(["credentials", "--profile", "dev"], env)
-        assert result.returncode == 0, result.stderr
-
-    def test_temp_files_of_a_killed_writer_are_swept_by_refresh_and_logout(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=60)
-        other = cache_path(aws_env, SESS_OTHER_ARN)
-        ours = [Path(f"{path}.{os.urandom(6).hex()}.tmp") for _ in range(3)]
-        not_ours = [
-            Path(f"{path}.tmp"),
-            Path(f"{path}.0123456789AB.tmp"),
-            Path(f"{path}.0123456789a.tmp"),
-            Path(f"{other}.0123456789ab.tmp"),
-            path.parent / "unrelated.0123456789ab.tmp",
-        ]
-        for junk in ours + not_ours:
-            junk.write_text('{"accessToken": {"accessKeyId": "half-writ')
-        result = run_cli(["credentials"], aws_env)
-        assert result.returncode == 0, result.stderr
-        assert len(fake.token_calls("refresh_token")) == 1
-        assert [p for p in ours if p.exists()] == []
-        assert all(p.exists() for p in not_ours)
-        ours = [Path(f"{path}.{os.urandom(6).hex()}.tmp") for _ in range(2)]
-        for junk in ours:
-            junk.write_text("half")
-        result = run_cli(["logout"], aws_env)
-        assert result.returncode == 0, result.stderr
-        assert not path.exists() and not Path(f"{path}.lock").exists()
-        assert [p for p in ours if p.exists()] == []
-        assert all(p.exists() for p in not_ours)
-
-
-class TestCacheOwnershipAndModes:
-    """StrictModes: a cache directory, entry or config file another user owns or
-    can write is refused with the exact command that fixes it; an entry only
-    readable by others is tightened to 0600 with one warning; what login
-    creates is private."""
-
-    @pytest.mark.parametrize("change", ["chmod-0777", "chmod-0770", "chmod-0702", "chown-nobody"])
-    def test_unsafe_cache_directory_is_refused_with_the_fix(
-        self, fake: FakeSignin, aws_env: dict[str, str], change: str
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=60)
-        cache = path.parent
-        if change.startswith("chmod"):
-            cache.chmod(int(change[-4:], 8))
-            fix = f"chmod 700 {shlex.quote(str(cache))}"
-        else:
-            cf_need_root()
-            os.chown(cache, CF_NOBODY, CF_NOBODY)
-            fix = f"chown {cf_user()} {shlex.quote(str(cache))}"
-        entry_before = cf_file_state(path)
-        for command in (["credentials"], ["refresh", "--force"], ["status"]):
-            result = run_cli(command, aws_env)
-            assert result.returncode == 1, result.stderr
-            assert result.stdout == ""
-            assert fix in result.stderr, result.stderr
-        login = run_cli(["login", "--profile", "other", "--no-browser", "--callback-timeout", "5"], aws_env)
-        assert login.returncode == 1, login.stderr
-        assert fix in login.stderr and "http" not in login.stderr
-        cf_no_network(fake)
-        assert cf_file_state(path) == entry_before
-        assert os.listdir(cache) == [path.name]
-
-    @pytest.mark.parametrize("change", ["chmod-0660", "chmod-0606", "chmod-0622", "chown-nobody"])
-    def test_unsafe_entry_is_refused_with_the_fix(
-        self, fake: FakeSignin, aws_env: dict[str, str], change: str
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=60)
-        if change.startswith("chmod"):
-            path.chmod(int(change[-4:], 8))
-            fix = f"chmod 600 {shlex.quote(str(path))}"
-        else:
-            cf_need_root()
-            os.chown(path, CF_NOBODY, CF_NOBODY)
-            fix = f"chown {cf_user()} {shlex.quote(str(path))}"
-        entry_before = cf_file_state(path)
-        for command in (["credentials"], ["status"], ["refresh"]):
-            result = run_cli(command, aws_env)
-            assert result.returncode == 1, result.stderr
-            assert result.stdout == ""
-            assert fix in result.stderr, result.stderr
-        assert fake.token_calls() == []
-        assert cf_file_state(path) == entry_before
-
-    @pytest.mark.parametrize("mode", [0o644, 0o640, 0o604])
-    @pytest.mark.parametrize("expires_in", [3600, 60])
-    def test_entry_readable_by_others_is_tightened_with_one_warning(
-        self, fake: FakeSignin, aws_env: dict[str, str], mode: int, expires_in: int
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=expires_in)
-        path.chmod(mode)
-        result = run_cli(["credentials"], aws_env)
-        assert result.returncode == 0, result.stderr
-        assert json.loads(result.stdout)["AccessKeyId"]
-        (warning,) = result.stderr.splitlines()
-        assert warning.startswith("warning: ") and str(path) in warning and "0600" in warning
-        assert f"{mode:04o}" in warning
-        assert file_mode(path) == 0o600
-        assert len(fake.token_calls("refresh_token")) == (expires_in < 300)
-        again = run_cli(["credentials"], aws_env)
-        assert again.returncode == 0 and again.stderr == ""
-
-    def test_login_creates_a_private_cache_directory_and_config(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
-    ) -> None:
-        env = login_env(
-            aws_env,
-            fake,
-            AWS_LOGIN_CACHE_DIRECTORY=str(tmp_path / "new" / "cache"),
-            AWS_CONFIG_FILE=str(tmp_path / "other" / "deep" / "config"),
-        )
-        old = os.umask(0)  # the most permissive umask a login can inherit
-        try:
-            rc, _, err = sess_full_login(env)
-        finally:
-            os.umask(old)
-        assert rc == 0, err
-        cache = tmp_path / "new" / "cache"
-        assert file_mode(cache) == 0o700
-        assert file_mode(cache_path(env)) == 0o600
-        config = tmp_path / "other" / "deep" / "config"
-        assert file_mode(config) == 0o600
-        assert config.read_text() == f"[default]\nlogin_session = {SESSION_ARN}\n"
-        assert run_cli(["credentials"], env).returncode == 0
-
-    @pytest.mark.parametrize("change", ["chmod-0666", "chmod-0620", "chown-nobody"])
-    def test_config_file_others_can_change_is_refused(
-        self, fake: FakeSignin, aws_env: dict[str, str], change: str
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=60)
-        config = Path(aws_env["AWS_CONFIG_FILE"])
-        if change.startswith("chmod"):
-            config.chmod(int(change[-4:], 8))
-            fix = f"chmod 600 {shlex.quote(str(config))}"
-        else:
-            cf_need_root()
-            os.chown(config, CF_NOBODY, CF_NOBODY)
-            fix = f"chown {cf_user()} {shlex.quote(str(config))}"
-        config_before = cf_file_state(config)
-        entry_before = cf_file_state(path)
-        for command in (["credentials"], ["login", "--no-browser", "--callback-timeout", "5", "--yes"]):
-            result = run_cli(command, aws_env)
-            assert result.returncode == 1, result.stderr
-            assert result.stdout == ""
-            assert fix in result.stderr and "http" not in result.stderr.replace(fix, "")
-        cf_no_network(fake)
-        assert cf_file_state(config) == config_before
-        assert cf_file_state(path) == entry_before
-
-    def test_strict_modes_hold_for_an_unprivileged_user(self, fake: FakeSignin) -> None:
-        """As ``nobody``: its own files work; an entry root owns is refused; a config
-        file root owns (an administrator's) is trusted, as for the cache directory."""
-        cf_need_setpriv()
-        import tempfile
-
-        base = Path(tempfile.mkdtemp(prefix="signin-token-nobody-"))
-        try:
-            os.chmod(base, 0o755)  # noqa: S103 - nobody must reach its home inside
-            home = base / "home"
-            env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-            env.update(
-                HOME=str(home),
-                AWS_CONFIG_FILE=str(home / ".aws" / "config"),
-                AWS_LOGIN_CACHE_DIRECTORY=str(home / ".aws" / "login" / "cache"),
-                AWS_SHARED_CREDENTIALS_FILE=str(home / ".aws" / "credentials"),
-                PYTHONPATH=str(HERE),
-            )
-            home.mkdir()
-            path = write_session(env, fake, expires_in=3600)
-            for root, dirs, files in os.walk(home):
-                for name in [root, *(os.path.join(root, n) for n in dirs + files)]:
-                    os.chown(name, CF_NOBODY, CF_NOBODY)
-            result = cf_run(["credentials"], env, as_nobody=True)
-            assert result.returncode == 0, result.stderr
-            assert json.loads(result.stdout)["AccessKeyId"] == "ASIAOLD"
-            os.chown(path, 0, 0)
-            path.chmod(0o644)  # readable, so that only the ownership check can refuse it
-            result = cf_run(["credentials"], env, as_nobody=True)
-            assert result.returncode == 1, result.stderr
-            assert f"chown nobody {path}" in result.stderr
-            os.chown(path, CF_NOBODY, CF_NOBODY)
-            path.chmod(0o600)
-            config = Path(env["AWS_CONFIG_FILE"])
-            os.chown(config, 0, 0)
-            config.chmod(0o644)
-            result = cf_run(["credentials"], env, as_nobody=True)
-            assert result.returncode == 0, result.stderr
-            # A config in a directory nobody cannot write: it cannot be replaced, so the
-            # login is refused before anyone is sent to sign in.
-            os.chown(config.parent, 0, 0)
-            config.parent.chmod(0o755)
-            args = [
-                "login",
-                "--profile",
-                "new",
-                "--region",
-                "us-east-1",
-                "--no-browser",
-                "--callback-timeout",
-                "5",
-            ]
-            result = cf_run(args, env, as_nobody=True)
-            assert result.returncode == 2, result.stderr
-            assert str(config) in result.stderr and "http" not in result.stderr
-            cf_no_network(fake)
-        finally:
-            shutil.rmtree(base)
-
-
-def cf_entry(fake: FakeSignin, access_key: str, expires_in: float, **access_extra: Any) -> dict[str, Any]:
-    """A complete entry bound to ``fake`` as another SDK would write it."""
-    key = st.DPoPKey.generate()
-    access = {
-        "accessKeyId": access_key,
-        "secretAccessKey": f"secret-of-{access_key}",
-        "sessionToken": f"token-of-{access_key}",
-        "accountId": ACCOUNT,
-        "expiresAt": iso_stamp(time.time() + expires_in),
-    }
-    access.update(access_extra)
-    return {
-        "accessToken": {k: v for k, v in access.items() if v is not ...},
-        "tokenType": TOKEN_TYPE,
-        "clientId": SESS_SAME_DEVICE,
-        "refreshToken": fake.seed_session(key),
-        "idToken": fake_jwt({"sub": SESSION_ARN}),
-        "dpopKey": key.to_pem(),
-    }
-
-
-def cf_rewrite_in_place(path: Path, data: bytes, *, torn_for: float = 0.0) -> threading.Thread | None:
-    """Rewrite ``path`` in place (same inode) as the AWS CLI v2 and the JS SDK do;
-    with ``torn_for``, the first half now and the rest that many seconds later."""
-    half = len(data) // 2 if torn_for else len(data)
-    fd = os.open(path, os.O_WRONLY)
-    os.ftruncate(fd, 0)
-    os.write(fd, data[:half])
-    if not torn_for:
-        os.close(fd)
-        return None
-
-    def rest() -> None:
-        time.sleep(torn_for)
-        os.pwrite(fd, data[half:], half)
-        os.close(fd)
-
-    thread = threading.Thread(target=rest)
-    thread.start()
-    return thread
-
-
-class TestCacheOtherWriters:
-    """Entries other tools write: rewritten in place (caught torn), broken for good,
-    with members we do not know, without ``accountId`` (PROTOCOL.md §9, §13)."""
-
-    def test_an_entry_caught_half_rewritten_is_read_again_by_the_cli(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
-        inode = path.stat().st_ino
-        data = json.dumps(cf_entry(fake, "ASIAREWRITTEN", 3600), indent=2).encode()  # as the JS SDK writes
-        thread = cf_rewrite_in_place(path, data, torn_for=0.3)
-        try:
-            result = run_cli(["credentials"], aws_env)
-        finally:
-            assert thread is not None
-            thread.join()
-        assert result.returncode == 0, result.stderr
-        assert json.loads(result.stdout)["AccessKeyId"] == "ASIAREWRITTEN"
-        assert result.stderr == ""
-        assert path.read_bytes() == data and path.stat().st_ino == inode
-        assert fake.token_calls() == []
-
-    def test_an_entry_caught_half_rewritten_is_read_again_by_the_api(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
-        data = json.dumps(cf_entry(fake, "ASIAREWRITTEN", 3600)).encode()
-        warnings: list[str] = []
-        thread = cf_rewrite_in_place(path, data, torn_for=0.3)
-        try:
-            creds = st.get_credentials(on_warning=warnings.append)  # starts while the entry is torn
-        finally:
-            assert thread is not None
-            thread.join()
-        assert creds.access_key_id == "ASIAREWRITTEN"
-        assert creds.secret_access_key == "secret-of-ASIAREWRITTEN"
-        assert warnings == []
-        assert path.read_bytes() == data
-
-    @pytest.mark.parametrize("expires_in", [3600, 60])
-    @pytest.mark.parametrize("command", ["credentials", "refresh", "status"])
-    def test_an_entry_broken_for_good_fails_and_is_never_rewritten(
-        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: int, command: str
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=expires_in)
-        whole = path.read_bytes()
-        cf_rewrite_in_place(path, whole[: len(whole) // 2])
-        before = cf_file_state(path)
-        result = run_cli([command], aws_env)
-        assert result.returncode == 3, result.stderr
-        assert result.stdout == ""
-        assert str(path) in result.stderr
-        assert re.search(SESS_LOGIN_CMD.format(profile="default"), result.stderr), result.stderr
-        assert cf_file_state(path) == before
-        assert fake.token_calls() == []
-        assert os.listdir(path.parent) == [path.name]
-
-    def test_a_refresh_keeps_unknown_members_at_both_levels(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        extra = {"signInRegion": "eu-west-1", "future": {"nested": [1, {"x": None}]}, "n": 1.5}
-        path = write_session(aws_env, fake, expires_in=60, extra=extra)
-        entry = json.loads(path.read_text())
-        entry["accessToken"].update({"credentialScope": "eu-west-1", "futureAccess": {"a": [True, None]}})
-        path.write_text(json.dumps(entry))
-        for command in (["credentials"], ["refresh", "--force"]):
-            result = run_cli(command, aws_env)
-            assert result.returncode == 0, result.stderr
-        assert len(fake.token_calls("refresh_token")) == 2
-        new = json.loads(path.read_text())
-        for key, value in extra.items():
-            assert new[key] == value, key
-        assert set(new) == set(entry)
-        assert new["accessToken"]["credentialScope"] == "eu-west-1"
-        assert new["accessToken"]["futureAccess"] == {"a": [True, None]}
-        assert set(new["accessToken"]) == set(entry["accessToken"])
-        assert new["accessToken"]["accessKeyId"] != "ASIAOLD"
-
-    @pytest.mark.parametrize("stored", ["absent", "null", "empty"])
-    def test_a_missing_account_id_is_derived_from_the_session_never_null(
-        self, fake: FakeSignin, aws_env: dict[str, str], stored: str
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
-        entry = json.loads(path.read_text())
-        if stored == "absent":
-            del entry["accessToken"]["accountId"]
-        else:
-            entry["accessToken"]["accountId"] = None if stored == "null" else ""
-        path.write_text(json.dumps(entry))
-        valid = run_cli(["credentials", "--format", "process"], aws_env)
-        assert valid.returncode == 0, valid.stderr
-        assert json.loads(valid.stdout)["AccountId"] == ACCOUNT
-        assert fake.token_calls() == []
-        forced = run_cli(["refresh", "--force"], aws_env)
-        assert forced.returncode == 0, forced.stderr
-        assert json.loads(path.read_text())["accessToken"]["accountId"] == ACCOUNT
-        after = run_cli(["credentials", "--format", "process"], aws_env)
-        assert after.returncode == 0, after.stderr
-        doc = json.loads(after.stdout)
-        assert doc["AccountId"] == ACCOUNT and doc["AccessKeyId"] != "ASIAOLD"
-
-    def test_no_account_id_is_invented_when_the_session_has_none(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        session = "a-session-name-without-an-account"
-        write_session(aws_env, fake, expires_in=60)
-        entry = json.loads(cache_path(aws_env).read_text())
-        del entry["accessToken"]["accountId"]
-        path = sess_store(aws_env, entry, session)
-        Path(aws_env["AWS_CONFIG_FILE"]).write_text(
-            f"[default]\nregion = us-east-1\nlogin_session = {session}\n"
-        )
-        result = run_cli(["credentials"], aws_env)
-        assert result.returncode == 0, result.stderr
-        assert "AccountId" not in json.loads(result.stdout)
-        assert "accountId" not in json.loads(path.read_text())["accessToken"]
-        assert len(fake.token_calls("refresh_token")) == 1
-
-
-CF_PLACEMENT = {
-    # name: (config before, profile, expected config after: "@" marks the new line)
-    "comments-and-blanks-before-next-section": (
-        "[profile dev]\nregion = eu-west-1\n# about dev\noutput = json\n# trailing dev comment\n\n; next\n"
-        "[profile next]\nx = 1\n",
-        "dev",
-        "[profile dev]\nregion = eu-west-1\n# about dev\noutput = json\n@# trailing dev comment\n\n; next\n"
-        "[profile next]\nx = 1\n",
-    ),
-    "nested-sub-keys-belong-to-their-option": (
-        "[profile dev]\nregion = eu-west-1\ns3 =\n    max_concurrent_requests = 20\n"
-        "\taddressing_style = path\n# after s3\n\n[default]\nregion = us-west-2\n",
-        "dev",
-        "[profile dev]\nregion = eu-west-1\ns3 =\n    max_concurrent_requests = 20\n"
-        "\taddressing_style = path\n@# after s3\n\n[default]\nregion = us-west-2\n",
-    ),
-    "last-section-with-trailing-comments": (
-        "[default]\noutput = json\n\n\n# end of file\n; really\n",
-        "default",
-        "[default]\noutput = json\n@\n\n# end of file\n; really\n",
-    ),
-    "header-only-section": (
-        "[profile dev] ; a comment on the header\n# nothing yet\n\n[profile z]\n",
-        "dev",
-        "[profile dev] ; a comment on the header\n@# nothing yet\n\n[profile z]\n",
-    ),
-    "last-line-without-newline": (
-        "[profile dev]\noutput = json",
-        "dev",
-        "[profile dev]\noutput = json\n@",
-    ),
-    "existing-key-replaced-in-place": (
-        "[profile dev]\nlogin_session = arn:aws:iam::111111111111:user/Gone\n# kept\noutput = json\n",
-        "dev",
-        "[profile dev]\n@# kept\noutput = json\n",
-    ),
-    "new-section-appended-without-a-blank-line": (
-        "# mine\n[profile other]\noutput = json\n\n",
-        "dev",
-        "# mine\n[profile other]\noutput = json\n\n[profile dev]\n@",
-    ),
-    "new-section-after-a-last-line-without-newline": (
-        "[profile other]\noutput = json",
-        "dev",
-        "[profile other]\noutput = json\n[profile dev]\n@",
-    ),
-    "new-default-section-in-an-empty-file": ("", "default", "[default]\n@"),
-}
-
-
-class TestConfigEditPlacement:
-    """``login`` places its edit as the AWS CLI does: right after the section's last
-    option line (sub-keys included), before trailing comments and blank lines; a new
-    section at the very end; every other byte, and the line endings, unchanged
-    (PROTOCOL.md §10)."""
-
-    @pytest.mark.parametrize(
-        ("case", "newline"),
-        [
-            pytest.param(case, newline, id=f"{case}-{name}")
-            for case in CF_PLACEMENT
-            for name, newline in (("lf", "\n"), ("crlf", "\r\n"))
-            if CF_PLACEMENT[case][0] or name == "lf"  # an empty file has no line ending to keep
-        ],
-    )
-    def test_login_session_goes_where_the_aws_cli_puts_it(
-        self, fake: FakeSignin, aws_env: dict[str, str], case: str, newline: str
-    ) -> None:
-        before, profile, expected = CF_PLACEMENT[case]
-        env = login_env(aws_env, fake)
-        config = Path(env["AWS_CONFIG_FILE"])
-        config.parent.mkdir(parents=True)
-        config.write_bytes(before.replace("\n", newline).encode())
-        config.chmod(0o600)
-        rc, _, err = sess_full_login(env, "--profile", profile, "--yes")
-        assert rc == 0, err
-        expected = expected.replace("@", f"login_session = {SESSION_ARN}\n")
-        assert config.read_bytes() == expected.replace("\n", newline).encode()
-        import configparser
-
-        parsed = configparser.RawConfigParser()
-        parsed.read_string(config.read_text())
-        section = "default" if profile == "default" else f"profile {profile}"
-        assert parsed[section]["login_session"] == SESSION_ARN
-
-    def test_a_prompted_region_is_placed_with_the_session(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        """Two new keys in one edit: both after the last option line, in order."""
-        config_text = "[profile dev]\r\noutput = json\r\n# trailing\r\n"
-        config = Path(aws_env["AWS_CONFIG_FILE"])
-        config.parent.mkdir(parents=True)
-        config.write_bytes(config_text.encode())
-        st._update_config(str(config), "dev", SESSION_ARN, "eu-north-1")
-        assert (
-            config.read_bytes()
-            == (
-                f"[profile dev]\r\noutput = json\r\nlogin_session = {SESSION_ARN}\r\n"
-                "region = eu-north-1\r\n# trailing\r\n"
-            ).encode()
-        )
-
-
-# --------------------------------------------------------------------------
-# Sessions: what reaches the config file, concurrent writers, the region and
-# the other settings, still-valid credentials, logout, the service's refusals
-# --------------------------------------------------------------------------
-
-CF_INJECTION = "us-east-1\n[profile evil]\ncredential_process = /bin/sh"
-CF_CONFIG = "# mine\n[default]\noutput = json\n\n[profile dev]\nregion = eu-west-1\n"
-CF_BAD_PROFILES = ["a  b", "a\tb", "a b", "[x]", "a'b", 'a"b', "a\\b", "x]", "a\nb", "a\x1bb", "a\x7fb"]
-
-
-def cf_config(env: dict[str, Any], text: str = CF_CONFIG) -> tuple[Path, bytes]:
-    """A config file with ``text``; (its path, its bytes)."""
-    config = Path(env["AWS_CONFIG_FILE"])
-    config.parent.mkdir(parents=True, exist_ok=True)
-    config.write_bytes(text.encode())
-    config.chmod(0o600)
-    return config, config.read_bytes()
-
-
-class TestConfigInjection:
-    """Nothing from the command line, the environment or the service can add a line,
-    a section or a setting to the config file: bad regions and profile names are
-    refused (exit 2) before any I/O, an ``idToken`` ``sub`` that is not one printable
-    ARN fails the login with nothing written (PROTOCOL.md §8, §10)."""
-
-    @pytest.mark.parametrize(
-        ("where", "region"),
-        [
-            (where, region)
-            for where in ("--region", "AWS_REGION", "AWS_DEFAULT_REGION", "profile")
-            for region in (
-                CF_INJECTION,
-                "us-east-1\r[x]",
-                "us-east-1 x",
-                "US-EAST-1",
-                "us-east-1]",
-                "../etc",
-                "-x",
-            )
-            if where != "profile"
-            or ("\n" not in region and "\r" not in region)  # a config line holds no line break
-        ],
-    )
-    def test_a_region_that_is_not_a_region_name_is_refused_before_any_io(
-        self, fake: FakeSignin, aws_env: dict[str, str], where: str, region: str
-    ) -> None:
-        env = login_env(aws_env, fake)
-        del env["AWS_REGION"]
-        text = CF_CONFIG
-        args = ["login", "--profile", "dev", "--no-browser", "--callback-timeout", "5"]
-        if where == "--region":
-            args += [f"--region={region}"]
-        elif where == "profile":
-            text = CF_CONFIG.replace("region = eu-west-1", f"region = {region}")
-        else:
-            env[where] = region
-        config, before = cf_config(env, text)
-        result = run_cli(args, env)
-        assert result.returncode == 2, result.stderr
-        assert result.stdout == ""
-        source = {"--region": "region", "profile": "region (profile dev)"}.get(where, where)
-        assert f"Invalid parameter {source}:" in result.stderr, result.stderr
-        assert "http" not in result.stderr
-        assert config.read_bytes() == before
-        assert not Path(env["AWS_LOGIN_CACHE_DIRECTORY"]).exists()
-        cf_no_network(fake)
-        if where != "--region":  # the commands that use a session refuse it too, even with no refresh due
-            path = write_session(env, fake, profile="dev", expires_in=3600)
-            if where == "profile":
-                config.write_bytes(before + f"login_session = {SESSION_ARN}\n".encode())
-            for command in ("credentials", "refresh"):
-                result = run_cli([command, "--profile", "dev"], env)
-                assert result.returncode == 2, result.stderr
-                assert result.stdout == ""
-            assert fake.token_calls() == []
-            assert json.loads(path.read_text())["accessToken"]["accessKeyId"] == "ASIAOLD"
-
-    @pytest.mark.parametrize(
-        "sub",
-        [
-            SESSION_ARN + "\n[profile evil]\ncredential_process = /bin/sh",
-            SESSION_ARN + "]\n[default",
-            SESSION_ARN + "\r[profile evil]",
-            SESSION_ARN + "\x00",
-            SESSION_ARN + "\x1b[2J",
-            SESSION_ARN + "\x7f",
-            SESSION_ARN + " [profile evil]",
-            SESSION_ARN + "\u2028[profile evil]",
-            SESSION_ARN + "\x85x",
-            "[profile evil]",
-            "",
-        ],
-    )
-    def test_an_id_token_sub_that_is_not_one_printable_arn_writes_nothing(
-        self, fake: FakeSignin, aws_env: dict[str, str], sub: str
-    ) -> None:
-        env = login_env(aws_env, fake)
-        config, before = cf_config(env)
-        fake.subject = sub
-        rc, out, err = sess_full_login(env, "--profile", "dev")
-        assert rc == 1, err
-        assert out == ""
-        assert "idToken" in err and "sub" in err
-        assert "evil" not in err
-        assert config.read_bytes() == before
-        cache = Path(env["AWS_LOGIN_CACHE_DIRECTORY"])
-        assert not cache.exists() or [p for p in cache.iterdir() if not p.name.endswith(".lock")] == []
-        assert len(fake.token_calls("authorization_code")) == 1
-
-    def test_brackets_and_comment_characters_in_an_arn_stay_inside_the_value(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        """IAM paths may hold any printable ASCII: such a session is one value, read back
-        as such by configparser (as botocore reads it) and by us."""
-        sub = f"arn:aws:iam::{ACCOUNT}:user/[default]/x;y#z=w:v]/Bob"
-        env = login_env(aws_env, fake)
-        config, before = cf_config(env)
-        fake.subject = sub
-        rc, _, err = sess_full_login(env, "--profile", "dev")
-        assert rc == 0, err
-        assert config.read_bytes() == before + f"login_session = {sub}\n".encode()
-        import configparser
-
-        parsed = configparser.RawConfigParser()
-        parsed.read_string(config.read_text())
-        assert parsed.sections() == ["default", "profile dev"]
-        assert dict(parsed["profile dev"]) == {"region": "eu-west-1", "login_session": sub}
-        assert dict(parsed["default"]) == {"output": "json"}
-        result = run_cli(["credentials", "--profile", "dev"], env)
-        assert result.returncode == 0, result.stderr
-        assert cache_path(env, sub).exists()
-
-    @pytest.mark.parametrize("command", ["login", "credentials", "logout", "status"])
-    @pytest.mark.parametrize("how", ["--profile", "--profile=", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"])
-    def test_a_profile_name_the_config_cannot_hold_is_refused_before_anything(
-        self, fake: FakeSignin, aws_env: dict[str, str], command: str, how: str
-    ) -> None:
-        env: dict[str, Any] = login_env(aws_env, fake)
-        path = write_session(env, fake, profile="dev", expires_in=60)
-        config = Path(env["AWS_CONFIG_FILE"])
-        before = cf_file_state(config), cf_file_state(path), cf_tree(Path(env["HOME"]))
-        extra = ["--no-browser", "--callback-timeout", "5", "--yes"] if command == "login" else []
-        names: list[Any] = [*CF_BAD_PROFILES, b"dev\xff", b"\xc3\x28", b"\xed\xa0\x80"]  # not UTF-8
-        if how in ("--profile=", "AWS_DEFAULT_PROFILE"):  # the same check: a sample is enough
-            names = names[::4]
-        if how.startswith("--profile"):
-            names.append("")
-        for name in names:
-            run_env = dict(env)
-            if how == "--profile":
-                args = [command, "--profile", name, *extra]
-            elif how == "--profile=":
-                args = [
-                    command,
-                    (b"--profile=" + name) if isinstance(name, bytes) else f"--profile={name}",
-                    *extra,
-                ]
-            else:
-                args = [command, *extra]
-                if isinstance(name, str) and "\x00" in name:
-                    continue
-                run_env[how] = name
-            result = cf_run(args, run_env, timeout=30)
-            assert result.returncode == 2, (name, result.stderr)
-            assert result.stdout == ""
-            assert "http" not in result.stderr
-            field = "profile" if how.startswith("--") else how
-            assert re.search(rf"(?i)invalid parameter (--)?{field}", result.stderr), (name, result.stderr)
-            if isinstance(name, bytes):
-                assert "UTF-8" in result.stderr
-        assert (cf_file_state(config), cf_file_state(path), cf_tree(Path(env["HOME"]))) == before
-        cf_no_network(fake)
-
-
-class TestNoLostUpdatesOrResurrection:
-    """Concurrent logins lose no config line; a logout, removal or rewrite by another
-    tool during a refresh wins over the refresh; a config that cannot be updated is
-    found before the browser opens; a lock file is removed only by its holder."""
-
-    def test_concurrent_logins_to_one_config_both_land(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        env = login_env(aws_env, fake)
-        config, _ = cf_config(env)
-        args = ["login", "--no-browser", "--callback-timeout", "30", "--profile"]
-        landed: list[str] = []
-        for trial in range(6):
-            with (
-                login_process([*args, f"a{trial}"], env) as first,
-                login_process([*args, f"b{trial}"], env) as second,
-            ):
-                urls = [login_url(first), login_url(second)]
-                results: list[tuple[int, str]] = []
-
-                def follow(url: str, results: list[tuple[int, str]] = results) -> None:
-                    results.append(browser_follow(url))
-
-                followers = [threading.Thread(target=follow, args=(u,)) for u in urls]
-                for t in followers:
-                    t.start()
-                for t in followers:
-                    t.join(30)
-                assert [status for status, _ in results] == [200, 200], results
-                for handle in (first, second):
-                    rc, _, err = login_finish(handle)
-                    assert rc == 0, err
-            landed += [f"a{trial}", f"b{trial}"]
-            import configparser
-
-            parsed = configparser.RawConfigParser()
-            parsed.read_string(config.read_text())
-            for name in landed:
-                assert parsed[f"profile {name}"]["login_session"] == SESSION_ARN, (trial, name)
-            assert config.read_text().startswith(CF_CONFIG)
-            assert not list(config.parent.glob("config.*.tmp"))
-
-    def test_logout_during_a_refresh_waits_for_it_and_nothing_comes_back(
-        self, fake: FakeSignin, aws_env: dict[str, str]
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
-        lock = Path(f"{path}.lock")
-        with cf_held(fake, ["refresh", "--force"], aws_env) as (refresh, release):
-            logout = subprocess.Popen(
-                [sys.executable, "-m", "signin_token", "logout"],
-                env=aws_env,
-                cwd=str(HERE),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            try:
-                time.sleep(1)  # time for the logout to reach the lock the refresh holds
-                assert logout.poll() is None, logout.communicate()
-                assert path.exists() and lock.exists()  # nothing removed while another holds the lock
-                release.set()
-                refresh_result = cf_finish(refresh)
-                logout_result = cf_finish(logout)
-            finally:
-                if logout.poll() is None:
-                    logout.kill()
-                    logout.communicate()
-        assert refresh_result[0] == 0, refresh_result[2]
-        assert logout_result[0] == 0, logout_result[2]
-        assert str(path) in logout_result[2]
-        assert not path.exists() and not lock.exists()
-        assert os.listdir(path.parent) == []
-        after = run_cli(["credentials"], aws_env)
-        assert after.returncode == 3, after.stderr
-
-    @pytest.mark.parametrize(
-        ("command", "expires_in"),
-        [(["refresh", "--force"], 3600), (["credentials"], -60), (["credentials"], 200)],
-    )
-    def test_an_entry_removed_during_a_refresh_is_not_recreated(
-        self, fake: FakeSignin, aws_env: dict[str, str], command: list[str], expires_in: int
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=expires_in)
-        with cf_held(fake, command, aws_env) as (proc, release):
-            os.unlink(path)  # another tool's logout: no lock
-            release.set()
-            rc, out, err = cf_finish(proc)
-        assert rc == 3, err
-        assert out == ""  # logged out: not even credentials that are still valid
-        assert "removed" in err and str(path) in err
-        assert re.search(SESS_LOGIN_CMD.format(profile="default"), err), err
-        assert not path.exists()
-        assert [p for p in os.listdir(path.parent) if not p.endswith(".lock")] == []
-
-    @pytest.mark.parametrize("how", ["in-place", "replaced"])
-    def test_an_entry_rewritten_during_a_refresh_is_kept_as_written(
-        self, fake: FakeSignin, aws_env: dict[str, str], how: str
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=-60)
-        theirs = json.dumps(cf_entry(fake, "ASIATHEIRS", 3600), indent=2).encode()
-        with cf_held(fake, ["credentials"], aws_env) as (proc, release):
-            if how == "in-place":
-                cf_rewrite_in_place(path, theirs)
-            else:
-                other = path.with_name("written-by-another-tool")
-                other.write_bytes(theirs)
-                other.chmod(0o600)
-                os.replace(other, path)
-            release.set()
-            rc, out, err = cf_finish(proc)
-        assert rc == 0, err
-        assert json.loads(out)["AccessKeyId"] == "ASIATHEIRS"
-        assert path.read_bytes() == theirs
-        assert [p for p in os.listdir(path.parent) if p.endswith(".tmp")] == []
-
-    @pytest.mark.parametrize("mode", [0o444, 0o400, 0o044])
-    def test_a_read_only_config_fails_the_login_before_the_browser(
-        self, fake: FakeSignin, aws_env: dict[str, str], mode: int
-    ) -> None:
-        env = login_env(aws_env, fake)
-        config, before = cf_config(env)
-        config.chmod(mode)
-        result = run_cli(["login", "--profile", "dev", "--no-browser", "--callback-timeout", "5"], env)
-        assert result.returncode == 2, result.stderr
-        assert result.stdout == ""
-        assert "http" not in result.stderr
-        assert str(config) in result.stderr and "read-only" in result.stderr
-        assert config.read_bytes() == before and file_mode(config) == mode
-        assert not Path(env["AWS_LOGIN_CACHE_DIRECTORY"]).exists()
-        cf_no_network(fake)
-
-
 class TestRegionResolution:
     """The region as the AWS CLI v2 resolves it: ``--region``, ``AWS_REGION``,
     ``AWS_DEFAULT_REGION``, the profile's ``region``; at login with none, a prompt on a
@@ -11983,7 +9179,7 @@ class TestRegionResolution:
     ) -> None:
         env = dict(aws_env, **variables)
         line = f"region = {profile_region}\n" if profile_region else ""
-        cf_config(env, f"[profile dev]\n{line}output = json\n")
+        config_file_with(env, f"[profile dev]\n{line}output = json\n")
         assert st._Profile("dev", env).region(explicit) == expected
 
     @pytest.mark.parametrize(
@@ -12000,8 +9196,8 @@ class TestRegionResolution:
         env = login_env(aws_env, fake)
         del env["AWS_REGION"]
         env.update(variables)
-        config, before = cf_config(env, "[profile dev]\noutput = json\n")
-        rc, _, err = sess_full_login(env, "--profile", "dev", *flags)
+        config, before = config_file_with(env, "[profile dev]\noutput = json\n")
+        rc, _, err = full_login(env, "--profile", "dev", *flags)
         assert rc == 0, err
         assert "AWS Region" not in err
         assert config.read_bytes() == before + f"login_session = {SESSION_ARN}\n".encode()
@@ -12015,7 +9211,7 @@ class TestRegionResolution:
         pty = pytest.importorskip("pty")
         env = login_env(aws_env, fake)
         del env["AWS_REGION"]
-        config, before = cf_config(env, "[profile dev]\noutput = json\n# end\n")
+        config, before = config_file_with(env, "[profile dev]\noutput = json\n# end\n")
         master, slave = pty.openpty()
         proc = subprocess.Popen(
             [
@@ -12087,7 +9283,7 @@ class TestRegionResolution:
     ) -> None:
         env = login_env(aws_env, fake)
         del env["AWS_REGION"]
-        config, before = cf_config(env, "[profile dev]\noutput = json\n")
+        config, before = config_file_with(env, "[profile dev]\noutput = json\n")
         result = run_cli(["login", "--profile", "dev", "--no-browser", "--callback-timeout", "5"], env)
         assert result.returncode == 2, result.stderr
         assert "http" not in result.stderr
@@ -12098,7 +9294,7 @@ class TestRegionResolution:
         )
         assert m is not None, result.stderr
         assert config.read_bytes() == before
-        cf_no_network(fake)
+        assert_no_network(fake)
         sh = shutil.which("sh")
         assert sh is not None
         # As printed, in a shell: `python3` is this interpreter, the "browser" opens nothing.
@@ -12160,13 +9356,13 @@ class TestLoginRefusesOtherCredentials:
             "aws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n"
         )
         shared.chmod(0o600)
-        config, before = cf_config(env)
+        config, before = config_file_with(env)
         result = run_cli(["login", "--profile", profile, "--no-browser", "--callback-timeout", "5"], env)
         assert result.returncode == 2, result.stderr
         assert "aws_access_key_id" in result.stderr and "http" not in result.stderr
         assert config.read_bytes() == before
         assert not Path(env["AWS_LOGIN_CACHE_DIRECTORY"]).exists()
-        cf_no_network(fake)
+        assert_no_network(fake)
 
     @pytest.mark.parametrize("where", ["AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"])
     def test_keys_of_another_profile_do_not(
@@ -12184,44 +9380,10 @@ class TestLoginRefusesOtherCredentials:
             "[default]\naws_access_key_id = AKIAEXAMPLE\n[profile dev]\naws_access_key_id = AKIAX\n"
         )
         shared.chmod(0o600)
-        config, before = cf_config(env)
-        rc, _, err = sess_full_login(env, "--profile", "dev")
+        config, before = config_file_with(env)
+        rc, _, err = full_login(env, "--profile", "dev")
         assert rc == 0, err
         assert config.read_bytes() == before + f"login_session = {SESSION_ARN}\n".encode()
-
-
-CF_REFRESH_FAILURES = {
-    # name: (faults for the fake, what the warning or error must say failed)
-    "5xx-x3": ([("status", 500, "InternalServerException", "server_error")] * 3, "InternalServerException"),
-    "429": (
-        [("status", 429, "TooManyRequestsError", "INVALID_REQUEST", {"Retry-After": "0"})] * 3,
-        "TooManyRequests",
-    ),
-    "transport": ([], "127.0.0.1"),
-    "refused-token": ([], "INVALID_REQUEST"),
-    "permissions": (
-        [("status", 403, "AccessDeniedException", "INSUFFICIENT_PERMISSIONS")],
-        "SignInLocalDevelopmentAccess",
-    ),
-    "broken-dpopKey": ([], "DPoP key"),
-}
-
-
-def cf_break_refresh(env: dict[str, str], fake: FakeSignin, failure: str, path: Path) -> dict[str, str]:
-    """Make the next refresh of the entry at ``path`` fail as ``failure`` says; the env to use."""
-    faults, _ = CF_REFRESH_FAILURES[failure]
-    fake.faults.extend(faults)
-    if failure == "transport":
-        env = dict(env, AWS_ENDPOINT_URL_SIGNIN=f"http://127.0.0.1:{free_port()}")
-        os.environ["AWS_ENDPOINT_URL_SIGNIN"] = env["AWS_ENDPOINT_URL_SIGNIN"]
-    elif failure == "refused-token":
-        with fake.lock:
-            fake.refresh_tokens.clear()
-    elif failure == "broken-dpopKey":
-        entry = json.loads(path.read_text())
-        entry["dpopKey"] = "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n"
-        path.write_text(json.dumps(entry))
-    return env
 
 
 class TestStillValidCredentialsKept:
@@ -12230,10 +9392,10 @@ class TestStillValidCredentialsKept:
     failed and the login command; expired ones, or ``--force``, make it an error
     (PROTOCOL.md §13)."""
 
-    @pytest.mark.parametrize("failure", list(CF_REFRESH_FAILURES))
+    @pytest.mark.parametrize("failure", list(REFRESH_FAILURES))
     def test_credentials_command(self, fake: FakeSignin, aws_env: dict[str, str], failure: str) -> None:
         path = write_session(aws_env, fake, expires_in=200)
-        env = cf_break_refresh(aws_env, fake, failure, path)
+        env = break_next_refresh(aws_env, fake, failure, path)
         before = path.read_bytes()
         result = run_cli(["credentials"], env)
         assert result.returncode == 0, result.stderr
@@ -12245,28 +9407,28 @@ class TestStillValidCredentialsKept:
         )
         (warning,) = result.stderr.splitlines()
         assert warning.startswith("warning: could not refresh")
-        assert CF_REFRESH_FAILURES[failure][1] in warning, warning
-        assert re.search(SESS_LOGIN_CMD.format(profile="default"), warning), warning
+        assert REFRESH_FAILURES[failure][1] in warning, warning
+        assert re.search(LOGIN_COMMAND_RE.format(profile="default"), warning), warning
         assert path.read_bytes() == before
         attempts = {"transport": 0, "broken-dpopKey": 0, "refused-token": 1, "permissions": 1}.get(failure, 3)
         assert len(fake.token_calls()) == attempts
 
-    @pytest.mark.parametrize("failure", list(CF_REFRESH_FAILURES))
+    @pytest.mark.parametrize("failure", list(REFRESH_FAILURES))
     def test_exec_static(self, fake: FakeSignin, aws_env: dict[str, str], failure: str) -> None:
         path = write_session(aws_env, fake, expires_in=200)
-        env = cf_break_refresh(aws_env, fake, failure, path)
+        env = break_next_refresh(aws_env, fake, failure, path)
         sh = shutil.which("sh")
         assert sh is not None
         result = run_cli(["exec", "--static", "--", sh, "-c", 'printf "%s\\n" "$AWS_ACCESS_KEY_ID"'], env)
         assert result.returncode == 0, result.stderr
         assert result.stdout == "ASIAOLD\n"
-        assert len(cf_warnings(result.stderr)) == 1, result.stderr
-        assert CF_REFRESH_FAILURES[failure][1] in result.stderr
+        assert len(warning_lines(result.stderr)) == 1, result.stderr
+        assert REFRESH_FAILURES[failure][1] in result.stderr
 
-    @pytest.mark.parametrize("failure", list(CF_REFRESH_FAILURES))
+    @pytest.mark.parametrize("failure", list(REFRESH_FAILURES))
     def test_python_api(self, fake: FakeSignin, aws_env: dict[str, str], failure: str) -> None:
         path = write_session(aws_env, fake, expires_in=200)
-        env = cf_break_refresh(aws_env, fake, failure, path)
+        env = break_next_refresh(aws_env, fake, failure, path)
         warnings: list[str] = []
         creds = st.get_credentials(environ=env, on_warning=warnings.append)
         assert (creds.access_key_id, creds.secret_access_key, creds.session_token) == (
@@ -12276,27 +9438,27 @@ class TestStillValidCredentialsKept:
         )
         assert 0 < creds.seconds_left() <= 200
         (warning,) = warnings
-        assert CF_REFRESH_FAILURES[failure][1] in warning, warning
-        assert re.search(SESS_LOGIN_CMD.format(profile="default"), warning), warning
+        assert REFRESH_FAILURES[failure][1] in warning, warning
+        assert re.search(LOGIN_COMMAND_RE.format(profile="default"), warning), warning
         with pytest.raises(st.SigninTokenError):  # forced: the failure is the answer
-            cf_break_refresh(env, fake, failure, path)
+            break_next_refresh(env, fake, failure, path)
             st.get_credentials(environ=env, force_refresh=True, on_warning=warnings.append)
         assert len(warnings) == 1
 
-    @pytest.mark.parametrize("failure", list(CF_REFRESH_FAILURES))
+    @pytest.mark.parametrize("failure", list(REFRESH_FAILURES))
     @pytest.mark.parametrize(("args", "expires_in"), [(["credentials"], -60), (["refresh", "--force"], 3600)])
     def test_expired_or_forced_is_an_error(
         self, fake: FakeSignin, aws_env: dict[str, str], failure: str, args: list[str], expires_in: int
     ) -> None:
         path = write_session(aws_env, fake, expires_in=expires_in)
-        env = cf_break_refresh(aws_env, fake, failure, path)
+        env = break_next_refresh(aws_env, fake, failure, path)
         before = path.read_bytes()
         result = run_cli(args, env)
         assert result.returncode in (1, 3), result.stderr
         assert result.stdout == ""
         assert "ASIAOLD" not in result.stderr and "old-secret" not in result.stderr
-        assert cf_warnings(result.stderr) == []
-        assert CF_REFRESH_FAILURES[failure][1] in result.stderr, result.stderr
+        assert warning_lines(result.stderr) == []
+        assert REFRESH_FAILURES[failure][1] in result.stderr, result.stderr
         assert path.read_bytes() == before
 
 
@@ -12310,7 +9472,7 @@ class TestLogoutLikeAwsLogout:
         self, fake: FakeSignin, aws_env: dict[str, str]
     ) -> None:
         env = login_env(aws_env, fake)
-        config, before = cf_config(env)
+        config, before = config_file_with(env)
         for _ in range(2):
             result = run_cli(["logout", "--profile", "dev"], env)
             assert result.returncode == 0, result.stderr
@@ -12340,11 +9502,11 @@ class TestLogoutLikeAwsLogout:
         with Path(aws_env["AWS_CONFIG_FILE"]).open("a") as f:  # two profiles share one session
             f.write(
                 f"[profile ops]\nlogin_session = {SESSION_ARN}\n"
-                f"[profile solo]\nlogin_session = {SESS_OTHER_ARN}\n"
+                f"[profile solo]\nlogin_session = {OTHER_SESSION_ARN}\n"
             )
         config = Path(aws_env["AWS_CONFIG_FILE"])
         config_before = config.read_bytes()
-        other = sess_store(aws_env, entry, SESS_OTHER_ARN)
+        other = store_entry(aws_env, entry, OTHER_SESSION_ARN)
         cache = path.parent
         renamed = cache / "copied-by-hand.bak"
         renamed.write_text(json.dumps(entry))
@@ -12352,7 +9514,7 @@ class TestLogoutLikeAwsLogout:
         outside = tmp_path / "outside-entry.json"
         outside.write_text(json.dumps(entry))
         outside.chmod(0o600)
-        outside_before = cf_file_state(outside)
+        outside_before = file_state(outside)
         keep = {
             "sso-token.json": json.dumps({"accessToken": "aoa-token", "expiresAt": "2030-01-01T00:00:00Z"}),
             "no-key-id.json": json.dumps({"accessToken": {"secretAccessKey": "x"}}),
@@ -12376,7 +9538,7 @@ class TestLogoutLikeAwsLogout:
         assert not orphan_lock.exists() and not Path(f"{path}.lock").exists()
         assert {name: (cache / name).read_bytes() for name in keep} == before_keep
         assert (cache / "link-to-an-entry.json").is_symlink()
-        assert cf_file_state(outside) == outside_before
+        assert file_state(outside) == outside_before
         assert sorted(os.listdir(cache)) == sorted([*keep, "link-to-an-entry.json"])
         removed = {
             line.split()[1]: line for line in result.stderr.splitlines() if line.startswith("removed ")
@@ -12406,7 +9568,9 @@ class TestProfileSettings:
         for name in ("AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"):
             env.pop(name, None)
             os.environ.pop(name, None)
-        cf_config(env, f"[default]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\n{settings}{tail}")
+        config_file_with(
+            env, f"[default]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\n{settings}{tail}"
+        )
         return path
 
     @pytest.mark.parametrize("how", ["endpoint_url", "services"])
@@ -12581,7 +9745,7 @@ class TestProfileSettings:
             wrong = run_cli(["refresh", "--force"], dict(aws_env, AWS_CA_BUNDLE=str(tls_files["other-ca"])))
             assert wrong.returncode == 1 and "CERTIFICATE_VERIFY_FAILED" in wrong.stderr, wrong.stderr
             missing = tls_files["ca"].with_name("no-such-bundle.pem")
-            cf_config(
+            config_file_with(
                 aws_env,
                 f"[default]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\n"
                 f"endpoint_url = {tls.url}\nca_bundle = {missing}\n",
@@ -12589,7 +9753,7 @@ class TestProfileSettings:
             gone = run_cli(["refresh", "--force"], aws_env)
             assert gone.returncode == 2, gone.stderr
             assert str(missing) in gone.stderr and "ca_bundle" in gone.stderr
-            cf_config(
+            config_file_with(
                 aws_env,
                 f"[default]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\nendpoint_url = {tls.url}\n",
             )
@@ -12611,17 +9775,17 @@ class TestProfileSettings:
     def test_aws_default_profile(
         self, fake: FakeSignin, aws_env: dict[str, str], variables: dict[str, str], chosen: str
     ) -> None:
-        sessions = {"a": SESSION_ARN, "b": SESS_OTHER_ARN, "default": "arn:aws:iam::333333333333:user/D"}
+        sessions = {"a": SESSION_ARN, "b": OTHER_SESSION_ARN, "default": "arn:aws:iam::333333333333:user/D"}
         write_session(aws_env, fake)
         template = json.loads(cache_path(aws_env).read_text())
         text = ""
         for name, session in sessions.items():
             entry = copy.deepcopy(template)
             entry["accessToken"]["accessKeyId"] = f"ASIA{name.upper()}"
-            sess_store(aws_env, entry, session)
+            store_entry(aws_env, entry, session)
             header = "default" if name == "default" else f"profile {name}"
             text += f"[{header}]\nregion = us-east-1\nlogin_session = {session}\n"
-        cf_config(aws_env, text)
+        config_file_with(aws_env, text)
         result = run_cli(["credentials"], dict(aws_env, **variables))
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["AccessKeyId"] == f"ASIA{chosen.upper()}"
@@ -12658,7 +9822,7 @@ class TestRefusalMessages:
         for word in words:
             assert word in result.stderr, result.stderr
         if rc == 3:
-            assert re.search(SESS_LOGIN_CMD.format(profile="default"), result.stderr), result.stderr
+            assert re.search(LOGIN_COMMAND_RE.format(profile="default"), result.stderr), result.stderr
         assert path.read_bytes() == before
 
     @pytest.mark.parametrize(
@@ -12677,9 +9841,9 @@ class TestRefusalMessages:
         self, fake: FakeSignin, aws_env: dict[str, str], fault: tuple[Any, ...], words: list[str]
     ) -> None:
         env = login_env(aws_env, fake)
-        config, before = cf_config(env)
+        config, before = config_file_with(env)
         fake.faults.append(fault)
-        rc, out, err = sess_full_login(env, "--profile", "dev")
+        rc, out, err = full_login(env, "--profile", "dev")
         assert rc == 1, err
         assert out == ""
         for word in words:
@@ -12690,11 +9854,1852 @@ class TestRefusalMessages:
 
 
 # --------------------------------------------------------------------------
-# Command line: bad input is exit 2 before anything is touched
+# Local credential server: container credentials on loopback (PROTOCOL.md §14)
 # --------------------------------------------------------------------------
 
+SERVED_KEYS = ["AccessKeyId", "SecretAccessKey", "Token", "Expiration", "AccountId"]
 
-class TestCLIBadInput:
+
+NODE_MODULES = (os.environ.get("SIGNIN_TOKEN_NODE_MODULES") or "/work/node/node_modules").rstrip("/")
+
+
+@contextlib.contextmanager
+def serving_cached_session(aws_env: dict[str, str], fake: FakeSignin) -> Iterator[tuple[Path, ServeProcess]]:
+    """A session with an hour left, and ``serve`` answering with its cached credentials:
+    (the cache entry's path, the server)."""
+    path = write_session(aws_env, fake, expires_in=3600)
+    with serving(aws_env) as h:
+        assert h.creds()["AccessKeyId"] == "ASIAOLD"
+        yield path, h
+
+
+def entry_secrets(path: Path) -> set[str]:
+    """The secrets of a cache entry that must never reach stderr or an error body."""
+    entry = json.loads(path.read_text())
+    found = {
+        entry["refreshToken"],
+        entry["accessToken"]["secretAccessKey"],
+        entry["accessToken"]["sessionToken"],
+    }
+    found.update(key_secrets(entry["dpopKey"]))
+    return {s for s in found if len(s) >= 6}
+
+
+def new_login_entry(env: dict[str, str], fake: FakeSignin, access_key: str, expires_in: float = 3600) -> Path:
+    """A new login's cache entry for the same session (the config already names it)."""
+    key = st.DPoPKey.generate()
+    entry = {
+        "accessToken": {
+            "accessKeyId": access_key,
+            "secretAccessKey": "new-secret-" + uuid.uuid4().hex,
+            "sessionToken": "new-session-" + uuid.uuid4().hex,
+            "accountId": ACCOUNT,
+            "expiresAt": iso_stamp(time.time() + expires_in),
+        },
+        "tokenType": TOKEN_TYPE,
+        "clientId": st.SAME_DEVICE_CLIENT_ID,
+        "refreshToken": fake.seed_session(key),
+        "idToken": fake_jwt({"sub": SESSION_ARN}),
+        "dpopKey": key.to_pem(),
+    }
+    return store_entry(env, entry)
+
+
+def sdk_env(aws_env: dict[str, str], tmp_path: Path, handle: ServeProcess) -> dict[str, str]:
+    """A process environment with no AWS setting but the two container variables."""
+    home = tmp_path / "sdk-home"
+    home.mkdir(exist_ok=True)
+    env = {k: v for k, v in aws_env.items() if not k.startswith("AWS_")}
+    env.update(
+        HOME=str(home),
+        AWS_CONTAINER_CREDENTIALS_FULL_URI=handle.url,
+        AWS_CONTAINER_AUTHORIZATION_TOKEN=handle.token,
+    )
+    return env
+
+
+@contextlib.contextmanager
+def server_in_process(
+    profile: str | None = None, **kwargs: Any
+) -> Iterator[tuple[st._CredentialServer, str]]:
+    """The credential server in this process (the environment is ``aws_env``'s), its token."""
+    source = st._ServedCredentials(profile, region=None, endpoint_url=None, timeout=30, on_clock_skew=None)
+    source.credentials()
+    token = "tok-" + uuid.uuid4().hex
+    server = st._CredentialServer(source, token, **kwargs)
+    server.start()
+    try:
+        yield server, token
+    finally:
+        server.close()
+
+
+def split_responses(data: bytes) -> list[tuple[int, dict[str, str], bytes]]:
+    """Split a byte stream of HTTP/1.1 responses (Content-Length framed)."""
+    out = []
+    while data:
+        head, sep, data = data.partition(b"\r\n\r\n")
+        assert sep, head
+        lines = head.decode("latin-1").split("\r\n")
+        headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        length = int(headers["content-length"])
+        out.append((int(lines[0].split()[1]), headers, data[:length]))
+        data = data[length:]
+    return out
+
+
+def read_one_response(s: socket.socket) -> tuple[int, dict[str, str], bytes]:
+    """Exactly one response from a kept-alive connection."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        assert chunk, data
+        data += chunk
+    length = int(re.search(rb"(?i)content-length: *(\d+)", data.split(b"\r\n\r\n")[0]).group(1))  # type: ignore[union-attr]
+    while len(data.partition(b"\r\n\r\n")[2]) < length:
+        data += s.recv(65536)
+    ((status, headers, body),) = split_responses(data)
+    return status, headers, body
+
+
+def send_and_read(port: int, data: bytes, *, timeout: float = 10) -> bytes:
+    """Send ``data`` on a new connection and read until the server closes it."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        chunks = []
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+
+
+class TestCredentialServer:
+    """PROTOCOL.md §14: ``serve`` answers the container-credentials protocol on loopback to
+    holders of its token only, with credentials that have more than 5 minutes left,
+    refreshing once for any number of concurrent requests, 503 with the login command when
+    the session has ended (and serving again after a new login), stopping cleanly on
+    SIGINT/SIGTERM; botocore and the JS SDK use it as is."""
+
+    def test_prints_the_two_variables_and_serves_the_cached_credentials(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        access = json.loads(path.read_text())["accessToken"]
+        with serving(aws_env) as h:
+            lines = h.stdout.splitlines()
+            assert len(lines) == 2
+            m = re.fullmatch(r"AWS_CONTAINER_CREDENTIALS_FULL_URI=" + SERVED_URI_RE, lines[0])
+            assert m is not None, lines
+            assert re.fullmatch(r"AWS_CONTAINER_AUTHORIZATION_TOKEN=[A-Za-z0-9_-]{43,}", lines[1]), lines
+            status, headers, body = h.get()
+            assert status == 200, body
+            assert headers["cache-control"] == "no-store"
+            assert headers["content-type"] == "application/json"
+            doc = json.loads(body)
+            assert list(doc) == SERVED_KEYS
+            assert (doc["AccessKeyId"], doc["SecretAccessKey"], doc["Token"], doc["AccountId"]) == (
+                access["accessKeyId"],
+                access["secretAccessKey"],
+                access["sessionToken"],
+                ACCOUNT,
+            )
+            assert iso_instant(doc["Expiration"]) == iso_instant(access["expiresAt"])
+            assert h.creds() == doc  # again, from memory
+        assert fake.token_calls() == []
+        stderr = "".join(h.stderr)
+        assert h.token not in stderr and "Traceback" not in stderr
+        assert not any(s in stderr for s in entry_secrets(path))
+
+    def test_a_new_token_each_start(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        with serving(aws_env) as first:
+            pass
+        with serving(aws_env) as second:
+            status, _, _ = second.get(first.token)
+            assert status == 403
+        assert first.token != second.token
+
+    def test_only_the_token_holder_gets_only_the_credentials(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        secrets_ = entry_secrets(path)
+        with serving(aws_env) as h:
+            cases: list[tuple[str, dict[str, Any], int]] = [
+                ("no token", {"token": None}, 401),
+                ("wrong token", {"token": "wrong"}, 403),
+                ("one character off", {"token": h.token[:-1] + ("A" if h.token[-1] != "A" else "B")}, 403),
+                ("longer", {"token": h.token + "x"}, 403),
+                ("prefix", {"token": h.token[:10]}, 403),
+                ("Bearer form", {"token": "Bearer " + h.token}, 403),
+                ("two headers", {"headers": [("Authorization", "x")]}, 403),
+                ("other path", {"path": "/other"}, 404),
+                ("root", {"path": "/"}, 404),
+                ("trailing slash", {"path": h.path + "/"}, 404),
+                ("refresh token path", {"path": "/refresh-token"}, 404),
+                ("HEAD", {"method": "HEAD"}, 405),
+                ("OPTIONS", {"method": "OPTIONS"}, 405),
+                ("POST", {"method": "POST"}, 405),
+                ("PUT", {"method": "PUT"}, 405),
+                ("DELETE", {"method": "DELETE"}, 405),
+                ("PATCH", {"method": "PATCH"}, 405),
+                ("unknown method", {"method": "BREW"}, 405),
+                ("HEAD without token", {"method": "HEAD", "token": None}, 405),
+            ]
+            for name, kwargs, expected in cases:
+                status, headers, body = h.get(**kwargs)
+                assert status == expected, (name, status, body)
+                assert headers.get("cache-control") == "no-store", name
+                assert not any(s.encode() in body for s in secrets_), name
+                if expected == 405:
+                    assert headers.get("allow") == "GET", name
+                if kwargs.get("method") != "HEAD":
+                    assert set(json.loads(body)) == {"code", "message"}, name
+            assert list(h.creds()) == SERVED_KEYS  # still serving
+        assert fake.token_calls() == []
+
+    def test_concurrent_fetches_during_an_expiry_cause_one_refresh(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        with serving_cached_session(aws_env, fake) as (path, h):
+            set_expiry(path, time.time() + 120)  # now inside the refresh window
+            barrier = threading.Barrier(32)
+            results: list[Any] = []
+
+            def fetch() -> None:
+                barrier.wait(30)
+                try:
+                    results.append(h.get())
+                except Exception as exc:
+                    results.append(exc)
+
+            threads = [threading.Thread(target=fetch) for _ in range(32)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+            assert len(results) == 32
+            keys = set()
+            for result in results:
+                assert not isinstance(result, Exception), result
+                status, _, body = result
+                assert status == 200, body
+                doc = json.loads(body)
+                assert iso_instant(doc["Expiration"]) > time.time() + 300
+                keys.add(doc["AccessKeyId"])
+            assert len(keys) == 1 and keys != {"ASIAOLD"}
+            assert len(fake.token_calls("refresh_token")) == 1
+            for _ in range(50):
+                assert h.creds()["AccessKeyId"] in keys
+            assert len(fake.token_calls("refresh_token")) == 1
+            assert json.loads(path.read_text())["accessToken"]["accessKeyId"] in keys
+
+    def test_credentials_inside_the_window_are_never_served(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        """The fake issues 303-second credentials: each stays servable for 3 seconds only."""
+        fake.expires_in = 303
+        write_session(aws_env, fake, expires_in=100)
+        with serving(aws_env) as h:
+            first = h.creds()
+            assert iso_instant(first["Expiration"]) > time.time() + 299
+            time.sleep(4)
+            second = h.creds()
+            assert second["AccessKeyId"] != first["AccessKeyId"]
+            assert iso_instant(second["Expiration"]) > time.time() + 299
+        assert len(fake.token_calls("refresh_token")) == 2  # at start, then after 3 s
+
+    def test_session_end_is_503_with_the_login_command_then_serves_after_a_new_login(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        with serving_cached_session(aws_env, fake) as (path, h):
+            secrets_ = entry_secrets(path)
+            set_expiry(path, time.time() + 60)
+            with fake.lock:
+                fake.refresh_tokens.clear()  # the session is over at the service
+            for _attempt in range(3):
+                status, headers, body = h.get()
+                assert status == 503, body
+                assert headers["cache-control"] == "no-store"
+                doc = json.loads(body)
+                assert doc["code"] == "LoginRequired"
+                assert re.search(r"run: " + LOGIN_COMMAND_RE.format(profile="default"), doc["message"]), doc
+                assert not any(s.encode() in body for s in secrets_)
+            assert len(fake.token_calls("refresh_token")) == 1  # answered from memory since
+            assert h.proc.poll() is None
+            new_login_entry(aws_env, fake, "ASIANEW")
+            assert h.creds()["AccessKeyId"] == "ASIANEW"
+            # A logout is seen at once, not served from memory.
+            assert run_cli(["logout"], aws_env).returncode == 0
+            status, _, body = h.get()
+            assert status == 503 and json.loads(body)["code"] == "LoginRequired"
+            new_login_entry(aws_env, fake, "ASIAAGAIN")
+            assert h.creds()["AccessKeyId"] == "ASIAAGAIN"
+        stderr = "".join(h.stderr)
+        assert "Traceback" not in stderr and h.token not in stderr
+
+    def test_service_failure_is_a_502_with_a_redacted_line(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        with serving(aws_env) as h:
+            entry = json.loads(path.read_text())
+            set_expiry(path, time.time() + 60)
+            echo = json.dumps({"error": "server_error", "message": f"boom {entry['refreshToken']}\nx"})
+            fake.faults = [("raw", 500, echo.encode(), "application/json")] * 3
+            status, _, body = h.get()
+            assert status == 502, body
+            doc = json.loads(body)
+            assert doc["code"] == "RefreshFailed"
+            assert "\n" not in doc["message"] and entry["refreshToken"] not in doc["message"]
+            assert "boom" in doc["message"]
+            time.sleep(1.2)  # failures are retried after a second
+            assert h.creds()["AccessKeyId"] != "ASIAOLD"
+
+    @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+    @pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
+    def test_signals_stop_it_cleanly(self, fake: FakeSignin, aws_env: dict[str, str], signame: str) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        with serving(aws_env) as h:
+            assert h.creds()
+            h.proc.send_signal(getattr(signal, signame))
+            assert h.proc.wait(30) == 0
+        assert "Traceback" not in "".join(h.stderr) and "interrupted" not in "".join(h.stderr)
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", h.port), timeout=5).close()
+
+    def test_env_format_is_evaluated_by_sh(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        with serving(aws_env, "--format", "env") as h:
+            lines = h.stdout.splitlines()
+            assert [line.split("=", 1)[0] for line in lines] == [
+                "export AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "export AWS_CONTAINER_AUTHORIZATION_TOKEN",
+            ]
+            proc = subprocess.run(
+                [
+                    "sh",
+                    "-c",
+                    h.stdout + 'printf "%s\\n" "$AWS_CONTAINER_CREDENTIALS_FULL_URI" '
+                    '"$AWS_CONTAINER_AUTHORIZATION_TOKEN"',
+                ],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+            assert proc.stdout.splitlines() == [h.url, h.token]
+            assert h.creds()
+
+    def test_json_format(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        with serving(aws_env, "--format", "json", lines=1) as h:
+            assert h.stdout.count("\n") == 1
+            doc = json.loads(h.stdout)
+            assert list(doc) == ["AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN"]
+            assert re.fullmatch(SERVED_URI_RE, doc["AWS_CONTAINER_CREDENTIALS_FULL_URI"])
+            assert h.creds()
+
+    def test_fixed_port(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        port = free_port()
+        with serving(aws_env, "--port", str(port)) as h:
+            assert h.port == port and h.creds()
+
+    @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.1", "example.com", "::", "10.0.0.1"])
+    def test_non_loopback_host_refused(self, fake: FakeSignin, aws_env: dict[str, str], host: str) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        result = run_cli(["serve", "--host", host], aws_env, timeout=30)
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        assert "--allow-non-loopback" in result.stderr
+
+    @pytest.mark.parametrize("host", ["localhost", "127.0.0.2", "::1"])
+    def test_other_loopback_hosts(self, fake: FakeSignin, aws_env: dict[str, str], host: str) -> None:
+        if host == "::1" and not socket.has_ipv6:
+            pytest.skip("no IPv6")
+        if host == "127.0.0.2" and not sys.platform.startswith("linux"):
+            pytest.skip("all of 127/8 is local on Linux only")
+        write_session(aws_env, fake, expires_in=3600)
+        try:
+            with serving(aws_env, "--host", host) as h:
+                assert h.creds()
+        except AssertionError as exc:
+            if host == "::1" and "cannot listen" in str(exc):
+                pytest.skip("::1 is not configured here")
+            raise
+
+    def test_help_explains_the_exposure(self) -> None:
+        code, out, _ = run_main(["serve", "--help"])
+        assert code == 0
+        text = " ".join(out.split())
+        assert "--allow-non-loopback" in text and "clear text" in text and "token" in text
+
+    def test_token_file(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        token = "file-token-" + uuid.uuid4().hex
+        good = tmp_path / "token"
+        good.write_text(token + "\n")
+        good.chmod(0o600)
+        with serving(aws_env, "--token-file", str(good)) as h:
+            assert h.token == token
+            assert h.creds()
+            assert h.get("wrong")[0] == 403
+        assert token not in "".join(h.stderr)
+
+    @pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+    @pytest.mark.parametrize(
+        ("content", "mode", "word"),
+        [
+            ("tok-secret-1234", 0o644, "other users"),
+            ("tok-secret-1234", 0o640, "other users"),
+            ("tok-secret-1234", 0o620, "other users"),
+            ("tok-secret-1234", 0o602, "other users"),
+            ("", 0o600, "empty"),
+            ("  \n", 0o600, "empty"),
+            ("tok\nsecret-1234", 0o600, "printable"),
+            ("tok-secret-1234\x07", 0o600, "printable"),
+            (None, 0o600, "cannot be read"),
+        ],
+    )
+    def test_unsafe_token_file_refused(
+        self,
+        fake: FakeSignin,
+        aws_env: dict[str, str],
+        tmp_path: Path,
+        content: str | None,
+        mode: int,
+        word: str,
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        path = tmp_path / "token"
+        if content is not None:
+            path.write_text(content)
+            path.chmod(mode)
+        result = run_cli(["serve", "--token-file", str(path)], aws_env, timeout=30)
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        assert word in result.stderr
+        assert "secret-1234" not in result.stderr
+
+    def test_no_session_is_exit_3_before_listening(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        result = run_cli(["serve"], login_env(aws_env, fake), timeout=30)
+        assert result.returncode == 3, result.stderr
+        assert result.stdout == ""
+        assert re.search(LOGIN_COMMAND_RE.format(profile="default"), result.stderr)
+
+    def test_debug_logs_one_line_per_request_and_no_secret(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        with serving(aws_env, "--debug") as h:
+            h.get()
+            h.get(None)
+            h.get(path="/x")
+            h.get(method="OPTIONS")
+            deadline = time.monotonic() + 10
+            while sum(line.startswith("debug: ") for line in h.stderr) < 4 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        debug = [line for line in h.stderr if line.startswith("debug: ")]
+        assert [line.split()[-1] for line in debug] == ["200", "401", "404", "405"], debug
+        stderr = "".join(h.stderr)
+        assert h.token not in stderr
+        assert not any(s in stderr for s in entry_secrets(path))
+
+    def test_botocore_uses_it(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        if importlib.util.find_spec("botocore") is None:
+            pytest.skip("botocore is not importable")
+        path = write_session(aws_env, fake, expires_in=3600)
+        access = json.loads(path.read_text())["accessToken"]
+        with serving(aws_env) as h:
+            script = (
+                "import json, botocore.session\n"
+                "c = botocore.session.Session().get_credentials()\n"
+                "f = c.get_frozen_credentials()\n"
+                "print(json.dumps([c.method, f.access_key, f.secret_key, f.token, f.account_id]))\n"
+            )
+            out = run_ok([sys.executable, "-c", script], sdk_env(aws_env, tmp_path, h), cwd=None)
+        method, key, secret, token, account = json.loads(out)
+        assert method == "container-role"
+        assert (key, secret, token) == (
+            access["accessKeyId"],
+            access["secretAccessKey"],
+            access["sessionToken"],
+        )
+        assert account in (ACCOUNT, None)  # older botocore drops it
+
+    @pytest.mark.parametrize(
+        ("package", "expression"),
+        [
+            ("@aws-sdk/credential-provider-http", "m.fromHttp()"),
+            ("@aws-sdk/credential-provider-imds", "m.fromContainerMetadata()"),
+        ],
+    )
+    def test_js_sdk_uses_it(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, package: str, expression: str
+    ) -> None:
+        node = shutil.which("node")
+        module = Path(NODE_MODULES) / package
+        if node is None or not (module / "package.json").exists():
+            pytest.skip(f"node or {package} is not installed (set SIGNIN_TOKEN_NODE_MODULES)")
+        path = write_session(aws_env, fake, expires_in=3600)
+        access = json.loads(path.read_text())["accessToken"]
+        script = (
+            f"const m = require({json.dumps(str(module))});\n"
+            f"({expression})().then((c) => console.log(JSON.stringify({{k: c.accessKeyId, "
+            "s: c.secretAccessKey, t: c.sessionToken, e: c.expiration.toISOString()})),"
+            " (e) => { console.error(String(e)); process.exit(1); });\n"
+        )
+        with serving(aws_env) as h:
+            out = run_ok([node, "-e", script], sdk_env(aws_env, tmp_path, h), cwd=None)
+        doc = json.loads(out)
+        assert (doc["k"], doc["s"], doc["t"]) == (
+            access["accessKeyId"],
+            access["secretAccessKey"],
+            access["sessionToken"],
+        )
+        assert iso_instant(doc["e"].replace(".000Z", "Z")) == iso_instant(access["expiresAt"])
+
+
+class TestCredentialServerHTTP:
+    """PROTOCOL.md §14, RFC 9112: the server's own HTTP/1.1 handling: keep-alive,
+    pipelining, framing, bounded heads, malformed input, slow, idle and silent clients,
+    and a refresh that never holds up the other requests."""
+
+    def test_keep_alive_and_pipelining(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        with server_in_process() as (server, token):
+            get = f"GET /credentials HTTP/1.1\r\nHost: x\r\nAuthorization: {token}\r\n\r\n".encode()
+            with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+                for _ in range(3):  # one connection, one request after another
+                    s.sendall(get)
+                    status, headers, body = read_one_response(s)
+                    assert status == 200 and "connection" not in headers
+                    assert json.loads(body)["AccessKeyId"] == "ASIAOLD"
+            close = (
+                b"GET /credentials HTTP/1.1\r\nAuthorization: "
+                + token.encode()
+                + b"\r\nConnection: close\r\n\r\n"
+            )
+            replies = split_responses(send_and_read(server.port, b"\r\n" + get + get + close + get))
+            assert [r[0] for r in replies] == [200, 200, 200]  # nothing after Connection: close
+            assert replies[2][1]["connection"] == "close"
+
+    @pytest.mark.parametrize(
+        ("request_bytes", "status"),
+        [
+            (b"GET /credentials HTTP/1.0\r\nAuthorization: {token}\r\n\r\n", 200),
+            (b"GET /credentials HTTP/1.1\r\nAuthorization: {token}\r\nContent-Length: 3\r\n\r\nabc", 200),
+            (b"POST /credentials HTTP/1.1\r\nAuthorization: {token}\r\nContent-Length: 2\r\n\r\n{}", 405),
+            (b"HEAD /credentials HTTP/1.1\r\nAuthorization: {token}\r\n\r\n", 405),
+            (b"garbage\r\n\r\n", 400),
+            (b"GET /credentials\r\n\r\n", 400),
+            (b"GET /credentials HTTP/2.0\r\n\r\n", 400),
+            (b"GET /credentials HTTP/1.1\r\nno colon here\r\n\r\n", 400),
+            (b"GET /credentials HTTP/1.1\r\nAuthorization : {token}\r\n\r\n", 400),
+            (b"GET /credentials HTTP/1.1\r\nX: a\r\n folded\r\n\r\n", 400),
+            (b"GET /credentials HTTP/1.1\r\n" + b"X: " + b"y" * 20000 + b"\r\n\r\n", 431),
+            (b"GET /credentials HTTP/1.1\r\nAuthorization: {token}\r\nAuthorization: {token}\r\n\r\n", 403),
+            (b"GET http://127.0.0.1/credentials HTTP/1.1\r\nAuthorization: {token}\r\n\r\n", 404),
+        ],
+        ids=[
+            "http-1.0",
+            "get-with-body",
+            "post-with-body",
+            "head",
+            "garbage",
+            "no-version",
+            "http-2",
+            "no-colon",
+            "space-before-colon",
+            "obs-fold",
+            "huge-head",
+            "two-tokens",
+            "absolute-form",
+        ],
+    )
+    def test_one_answer_then_close(
+        self, fake: FakeSignin, aws_env: dict[str, str], request_bytes: bytes, status: int
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        with server_in_process() as (server, token):
+            data = request_bytes.replace(b"{token}", token.encode())
+            reply = send_and_read(server.port, data)
+            assert reply.startswith(f"HTTP/1.1 {status} ".encode()), reply[:60]
+            head, _, body = reply.partition(b"\r\n\r\n")
+            assert b"cache-control: no-store" in head.lower()
+            if data.startswith(b"HEAD"):
+                assert body == b""
+            elif status == 200:
+                assert json.loads(body)["AccessKeyId"] == "ASIAOLD"
+            assert not any(s.encode() in reply for s in entry_secrets(path) if status != 200)
+
+    def test_slow_idle_and_silent_clients_hold_nothing_up(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        with server_in_process(timeout=0.5) as (server, token):
+            idle = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(40)]
+            half = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            half.sendall(b"GET /credentials HTTP/1.1\r\nAuthorization: ")
+            trickled = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            request = f"GET /credentials HTTP/1.1\r\nAuthorization: {token}\r\nConnection: close\r\n\r\n"
+            try:
+                for i, byte in enumerate(request.encode()):
+                    trickled.send(bytes([byte]))
+                    if i % 10 == 0:  # others are answered meanwhile
+                        reply = send_and_read(server.port, request.encode())
+                        assert reply.startswith(b"HTTP/1.1 200 ")
+                data = b""
+                while True:
+                    chunk = trickled.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                assert data.startswith(b"HTTP/1.1 200 ")
+                # The silent ones are dropped after the timeout (EOF, no answer).
+                for s in [*idle, half]:
+                    s.settimeout(10)
+                    assert s.recv(100) == b""
+            finally:
+                for s in [*idle, half, trickled]:
+                    s.close()
+
+    def test_a_refresh_does_not_hold_up_other_requests(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        with server_in_process() as (server, token):
+            set_expiry(path, time.time() + 60)
+            fake.faults = [("sleep", 2)]  # the first refresh attempt hangs, then the retry works
+            order: list[str] = []
+
+            def slow() -> None:
+                request = f"GET /credentials HTTP/1.1\r\nAuthorization: {token}\r\n\r\n".encode()
+                reply = send_and_read(server.port, request, timeout=60)
+                order.append("refresh " + reply[:12].decode())
+
+            thread = threading.Thread(target=slow)
+            thread.start()
+            while not fake.token_calls():  # the refresh is under way
+                time.sleep(0.02)
+            reply = send_and_read(server.port, b"GET /credentials HTTP/1.1\r\nConnection: close\r\n\r\n")
+            order.append("other " + reply[:12].decode())
+            thread.join(60)
+            assert order == ["other HTTP/1.1 401", "refresh HTTP/1.1 200"]
+            assert len(fake.token_calls()) == 2  # the hung attempt and its retry
+
+    def test_close_frees_the_port_and_drops_connections(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        with server_in_process() as (server, _):
+            port = server.port
+            held = socket.create_connection(("127.0.0.1", port), timeout=10)
+            server.close()
+            server.close()  # twice is fine
+            with contextlib.suppress(ConnectionResetError):  # reset when still in the backlog
+                assert held.recv(10) == b""
+            held.close()
+            with pytest.raises(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        with server_in_process(port=port) as (again, token):  # the same fixed port at once
+            assert again.port == port
+            reply = send_and_read(
+                port, f"GET /credentials HTTP/1.0\r\nAuthorization: {token}\r\n\r\n".encode()
+            )
+            assert reply.startswith(b"HTTP/1.1 200 ")
+
+
+# --------------------------------------------------------------------------
+# Credential export (PROTOCOL.md §12)
+# --------------------------------------------------------------------------
+
+# Every quote-like code point, the shells' other metacharacters, line breaks, backslashes
+# and a few plain letters (NUL excluded: no credential, file or environment can hold it).
+QUOTE_POOL = (
+    "'\"`$\\\n\r\t"
+    + "".join(chr(c) for c in range(0x2018, 0x2020))
+    + "\uff07"
+    + " %!^&|<>();*?~#{}[]=-+/@:,."
+    + "aZ9é€\u2028\u00a0"
+)
+SHELL_FORMATS = ("env", "env-no-export", "fish", "powershell", "windows-cmd")
+EXPIRATION = datetime.datetime(2030, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+EXPORTED_NAMES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+# PowerShell's single-quote characters (about_Quoting_Rules; the language specification's
+# single-quote-character: U+0027, U+2018, U+2019, U+201A, U+201B).
+PS_QUOTES = frozenset("'\u2018\u2019\u201a\u201b")
+
+
+def hostile_values(seed: int, count: int) -> list[str]:
+    """Seeded hostile values, plus the classic break-outs, each 1-24 characters."""
+    rng = random.Random(seed)
+    values = ["'", "''", "\\", "\\'", "'\\''", "\u2019", "\u2018\u2019", "$(id)", "`id`", "%PATH%", "!x!"]
+    values += ["".join(rng.choice(QUOTE_POOL) for _ in range(rng.randint(1, 24))) for _ in range(count)]
+    return values
+
+
+def credentials_of(access: str, secret: str, token: str, account: str | None = ACCOUNT) -> st.Credentials:
+    return st.Credentials(access, secret, token, EXPIRATION, account, SESSION_ARN)
+
+
+def value_triples(values: list[str]) -> list[tuple[str, str, str]]:
+    """Each value once as each of the three secrets."""
+    n = len(values)
+    return [(values[i], values[(i + 1) % n], values[(i + 2) % n]) for i in range(n)]
+
+
+def ps_parse(line: str) -> tuple[str, str]:
+    """An independent reading of ``$Env:NAME='...'`` by PowerShell's verbatim-string grammar:
+    the literal opens and closes with any single-quote character; inside, two single-quote
+    characters in a row stand for one (the second: our writer doubles the same character,
+    so which one the grammar keeps makes no difference); nothing else is special."""
+    m = re.match(r"\$Env:([A-Za-z_][A-Za-z0-9_]*)=", line)
+    assert m is not None, line
+    i = m.end()
+    assert line[i] in PS_QUOTES, line
+    i += 1
+    out = []
+    while True:
+        assert i < len(line), f"unterminated string: {line!r}"
+        c = line[i]
+        if c in PS_QUOTES:
+            if i + 1 < len(line) and line[i + 1] in PS_QUOTES:
+                out.append(line[i + 1])
+                i += 2
+                continue
+            i += 1
+            break
+        out.append(c)
+        i += 1
+    assert i == len(line), f"code after the closing quote: {line[i:]!r}"
+    return m.group(1), "".join(out)
+
+
+def cmd_takes_literally(value: str) -> bool:
+    """What ``set NAME=value`` in cmd.exe takes literally: printable ASCII other than
+    space, % (expansion), ! (delayed expansion), ^ (escape), & | < > (operators),
+    ( ) (blocks) and " (quoting)."""
+    return bool(value) and all("!" <= c <= "~" and c not in '%!^&|<>()"' for c in value)
+
+
+def assert_shell_reads_back(
+    argv: list[str],
+    env: dict[str, str],
+    expected: list[str],
+    *,
+    stdin: bytes | None = None,
+    timeout: float = 60,
+) -> None:
+    """A shell running ``argv`` (a script printing the exported values one a line) exits 0
+    and prints exactly ``expected``."""
+    proc = subprocess.run(argv, input=stdin, env=env, capture_output=True, timeout=timeout, check=False)
+    assert proc.returncode == 0, proc.stderr[:2000]
+    got = proc.stdout.split(b"\n")
+    assert got[-1] == b""
+    assert got[:-1] == [v.encode("utf-8") for v in expected]
+
+
+class TestExportQuoting:
+    """PROTOCOL.md §12: ``credentials --format`` output of hostile values either reads back
+    byte-exact in the real shell (sh, bash, dash, fish; PowerShell by its documented grammar)
+    or is refused; nothing non-printable is ever emitted; cmd.exe output holds only what
+    cmd takes literally.  The process format carries AccountId when known."""
+
+    def test_non_printable_refused_in_every_shell_format(self) -> None:
+        for value in hostile_values(1, 300):
+            creds = credentials_of("ASIAX", value, "tok")
+            if value.isprintable():
+                continue
+            for fmt in SHELL_FORMATS:
+                with pytest.raises(st.SigninTokenError) as info:
+                    st._export(creds, fmt)
+                assert value not in str(info.value)
+            for fmt in ("process", "json"):  # JSON escapes everything: exact, and ASCII only
+                out = st._export(creds, fmt)
+                assert out.isascii()
+                assert fmt == "json" or out.count("\n") == 1
+                assert json.loads(out)["SecretAccessKey"] == value
+
+    def test_printable_output_has_no_control_characters(self) -> None:
+        for access, secret, token in value_triples([v for v in hostile_values(2, 200) if v.isprintable()]):
+            for fmt in SHELL_FORMATS:
+                try:
+                    out = st._export(credentials_of(access, secret, token), fmt)
+                except st.SigninTokenError:
+                    assert fmt == "windows-cmd"
+                    continue
+                lines = out.split("\n")
+                assert lines[-1] == "" and len(lines) == 5
+                assert all(line.isprintable() for line in lines)
+
+    @pytest.mark.parametrize("shell", ["sh", "bash", "dash"])
+    @pytest.mark.parametrize("fmt", ["env", "env-no-export"])
+    def test_posix_shells_read_back_exact(self, shell: str, fmt: str) -> None:
+        path = shutil.which(shell)
+        if path is None:
+            pytest.skip(f"no {shell}")
+        triples = value_triples([v for v in hostile_values(3, 250) if v.isprintable()])
+        script, expected = [], []
+        for triple in triples:
+            out = st._export(credentials_of(*triple), fmt)
+            script.append(f'(\n{out}printf "%s\\n" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" ')
+            script.append('"$AWS_SESSION_TOKEN" "$AWS_CREDENTIAL_EXPIRATION"\n)\n')
+            expected += [*triple, "2030-01-02T03:04:05Z"]
+        for locale in ("C", "C.UTF-8"):
+            env = dict(os.environ, LC_ALL=locale)
+            assert_shell_reads_back([path, "-s"], env, expected, stdin="".join(script).encode("utf-8"))
+
+    def test_fish_reads_back_exact(self, tmp_path: Path) -> None:
+        fish = shutil.which("fish")
+        if fish is None:
+            pytest.skip("fish is not installed")
+        triples = value_triples([v for v in hostile_values(4, 250) if v.isprintable()])
+        script, expected = [], []
+        for triple in triples:
+            out = st._export(credentials_of(*triple), "fish")
+            script.append(f"begin\n{out}printf '%s\\n' $AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY ")
+            script.append("$AWS_SESSION_TOKEN $AWS_CREDENTIAL_EXPIRATION\nend\n")
+            expected += [*triple, "2030-01-02T03:04:05Z"]
+        file = tmp_path / "export.fish"
+        file.write_text("".join(script), encoding="utf-8")
+        env = dict(os.environ, LC_ALL="C.UTF-8", HOME=str(tmp_path))
+        assert_shell_reads_back([fish, "--no-config", str(file)], env, expected, timeout=120)
+
+    def test_powershell_grammar_reads_back_exact(self) -> None:
+        for triple in value_triples([v for v in hostile_values(5, 400) if v.isprintable()]):
+            out = st._export(credentials_of(*triple), "powershell")
+            parsed = dict(ps_parse(line) for line in out.splitlines())
+            assert [parsed[n] for n in EXPORTED_NAMES] == list(triple)
+            assert parsed["AWS_CREDENTIAL_EXPIRATION"] == "2030-01-02T03:04:05Z"
+
+    @pytest.mark.parametrize("quote", sorted(PS_QUOTES - {"'"}))
+    def test_powershell_reader_catches_a_typographic_break_out(self, quote: str) -> None:
+        """The reader is strict enough: ASCII-only doubling lets U+2018-U+201B end the string."""
+        hostile = f"x{quote}; Remove-Item -Recurse ~; {quote}"
+        naive = "$Env:AWS_SECRET_ACCESS_KEY='" + hostile.replace("'", "''") + "'"
+        with pytest.raises(AssertionError, match="after the closing quote"):
+            ps_parse(naive)
+        line = st._export(credentials_of("ASIAX", hostile, "tok"), "powershell").splitlines()[1]
+        assert ps_parse(line) == ("AWS_SECRET_ACCESS_KEY", hostile)
+
+    def test_cmd_takes_only_what_cmd_reads_literally(self) -> None:
+        values = [v for v in hostile_values(6, 300) if v.isprintable()]
+        values += ["A+/=b", "x:y@z,w;v", "ASIA0123", "a'b`c~d$e#f*g?h[i]j{k}l"]
+        refused = accepted = 0
+        for value in values:
+            creds = credentials_of("ASIAX", value, "tok")
+            if cmd_takes_literally(value):
+                out = st._export(creds, "windows-cmd")
+                assert out.splitlines()[1] == f"set AWS_SECRET_ACCESS_KEY={value}"
+                accepted += 1
+            else:
+                with pytest.raises(st.SigninTokenError) as info:
+                    st._export(creds, "windows-cmd")
+                assert value not in str(info.value)
+                refused += 1
+        assert refused > 50 and accepted >= 4
+
+    @pytest.mark.parametrize(
+        "value", ["%PATH%", "!x!", "a^", "a&b", "a|b", "a<b", "a>b", "(a)", 'a"b', "a b", "é", "a\u2019b"]
+    )
+    def test_cmd_refuses(self, value: str) -> None:
+        with pytest.raises(st.SigninTokenError):
+            st._export(credentials_of("ASIAX", "s", value), "windows-cmd")
+
+    def test_process_format_carries_account_id(self) -> None:
+        out = st._export(credentials_of("ASIAX", "s", "t"), "process")
+        doc = json.loads(out)
+        assert tuple(doc) == PROCESS_KEYS
+        assert doc["AccountId"] == ACCOUNT and out.count("\n") == 1
+        unknown = json.loads(st._export(credentials_of("ASIAX", "s", "t", account=None), "process"))
+        assert "AccountId" not in unknown
+        full = json.loads(st._export(credentials_of("ASIAX", "s", "t"), "json"))
+        assert list(full)[-2:] == ["AccountId", "LoginSession"] and full["LoginSession"] == SESSION_ARN
+        for fmt in ("env", "env-no-export", "fish", "powershell", "windows-cmd"):
+            assert ACCOUNT not in st._export(credentials_of("ASIAX", "s", "t"), fmt)
+
+    def test_cli_powershell_output_of_a_hostile_secret(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        entry = json.loads(path.read_text())
+        hostile = "a\u2019;calc;\u2018'\u201a\u201b`$x\"\uff07"
+        entry["accessToken"]["secretAccessKey"] = hostile
+        path.write_text(json.dumps(entry))
+        result = run_cli(["credentials", "--format", "powershell"], dict(aws_env, PYTHONIOENCODING="utf-8"))
+        assert result.returncode == 0, result.stderr
+        parsed = dict(ps_parse(line) for line in result.stdout.splitlines())
+        assert parsed["AWS_SECRET_ACCESS_KEY"] == hostile
+        entry["accessToken"]["secretAccessKey"] = "new\nline"
+        path.write_text(json.dumps(entry))
+        for fmt in SHELL_FORMATS:
+            refused = run_cli(["credentials", "--format", fmt], aws_env)
+            assert refused.returncode == 1 and refused.stdout == ""
+            assert "new" not in refused.stderr
+
+
+# --------------------------------------------------------------------------
+# Command line: python -m signin_token
+# --------------------------------------------------------------------------
+
+EXEC_REMOVED = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+)
+STALE_CREDENTIALS_ENV = {
+    "AWS_ACCESS_KEY_ID": "AKIASTALE",
+    "AWS_SECRET_ACCESS_KEY": "stale-secret",
+    "AWS_SESSION_TOKEN": "stale-token",
+    "AWS_CREDENTIAL_EXPIRATION": "2000-01-01T00:00:00Z",
+    "AWS_DEFAULT_PROFILE": "elsewhere",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "/nonexistent/token",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/stale",
+}
+CHILD_BOTOCORE_SCRIPT = """
+import json, os, sys, time
+import botocore.session
+removed = [name for name in sys.argv[1].split(",") if name in os.environ]
+creds = botocore.session.Session().get_credentials()
+first = creds.get_frozen_credentials().access_key
+time.sleep(4)
+second = creds.get_frozen_credentials().access_key
+print(json.dumps({"method": creds.method, "first": first, "second": second, "removed": removed,
+                  "uri": os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
+                  "region": os.environ.get("AWS_REGION"), "default": os.environ.get("AWS_DEFAULT_REGION")}))
+"""
+CHILD_SIGNALS_SCRIPT = """
+import pathlib, signal, sys, time
+def handler(signum, frame):
+    pathlib.Path(sys.argv[1]).write_text(str(signum))
+    raise SystemExit(40 + signum)
+for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+    signal.signal(getattr(signal, name), handler)
+print("ready", flush=True)
+time.sleep(60)
+raise SystemExit(9)
+"""
+
+
+# Sources the script on stdin's command, then runs the completion function bash registered
+# for NAME with COMP_WORDS set to the remaining arguments; prints COMPREPLY one per line.
+BASH_COMPLETE_SCRIPT = r"""
+name=$1 script=$2; shift 2
+source <(eval "$script") || exit 90
+spec=$(complete -p "$name") || exit 91
+spec=${spec#*-F }
+COMP_WORDS=("$@")
+COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+COMP_LINE="$*"
+COMP_POINT=${#COMP_LINE}
+COMPREPLY=()
+"${spec%% *}" "$name" "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD - 1]}"
+printf '%s\n' "${COMPREPLY[@]}"
+"""
+
+# The matches zsh's completion system offers for $2 (typed, then TAB) with the script $1
+# loaded: a real interactive zsh on a pseudo-terminal (zsh/zpty), compadd (wrapped by the
+# file $3, ZSH_RECORD_OFFERS) printing them.
+ZSH_COMPLETE_SCRIPT = r"""
+zmodload zsh/zpty || exit 90
+zpty z zsh -f -i
+zpty -w z 'PROMPT=; autoload -Uz compinit; compinit -u -D'
+zpty -w z "source ${(q)1}; source ${(q)3}"
+zpty -w z "zstyle ':completion:*' menu no"
+zpty -w z 'print -r -- RE""ADY'
+zpty -r z line '*READY*'
+zpty -w -n z "$2"$'\t'
+out=
+typeset -F SECONDS
+end=$((SECONDS + 60))
+# Typeahead can cut a completion short: send the next line only once it has offered something.
+while ((SECONDS < end)); do
+    if zpty -r -t z line; then out+=$line; [[ $out == *HIT:* ]] && break; else sleep 0.05; fi
+done
+sleep 0.2
+zpty -w z $'\C-u print -r -- DO""NE'
+while ((SECONDS < end)); do
+    if zpty -r -t z line; then out+=$line; [[ $out == *DONE* ]] && break; else sleep 0.05; fi
+done
+zpty -d z
+print -r -- "$out"
+"""
+
+
+ZSH_RECORD_OFFERS = r"""
+compadd() {
+    if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then  # only asked for the matches: not offered
+        builtin compadd "$@"
+        return
+    fi
+    local -a hits
+    builtin compadd -A hits "$@"
+    print -r -- "HIT:"${^hits}
+    builtin compadd "$@"
+}
+"""
+
+
+def console_script_dir(tmp_path: Path, name: str = "signin-token") -> Path:
+    """A directory holding ``name``: a console script, as pip writes one, running main()."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    script = bin_dir / name
+    script.write_text(f"#!{sys.executable}\nimport sys\nfrom signin_token import main\nsys.exit(main())\n")
+    script.chmod(0o755)
+    return bin_dir
+
+
+def console_script_env(aws_env: dict[str, str], tmp_path: Path, name: str = "signin-token") -> dict[str, str]:
+    """``aws_env`` with the console script ``name`` first on PATH."""
+    return dict(aws_env, PATH=f"{console_script_dir(tmp_path, name)}{os.pathsep}{aws_env.get('PATH', '')}")
+
+
+def bash_offers(
+    env: dict[str, str], words: list[str], script: str = "signin-token completion bash"
+) -> list[str]:
+    """COMPREPLY for ``words`` (the last being completed), the script loaded in a real bash."""
+    name = words[0]
+    result = subprocess.run(
+        ["bash", "--norc", "--noprofile", "-c", BASH_COMPLETE_SCRIPT, "bash", name, script, *words],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=str(HERE),
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    return [line for line in result.stdout.splitlines() if line]
+
+
+def completion_config(env: dict[str, str], text: str) -> None:
+    config = Path(env["AWS_CONFIG_FILE"])
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(text)
+
+
+def command_words() -> list[str]:
+    """Every command name and alias, from the CLI's own table."""
+    return [word for name, aliases, _, _ in st._COMMANDS for word in (name, *aliases)]
+
+
+def option_choices(command: str, flag: str) -> list[str]:
+    """The choices of ``command``'s option ``flag``, from the CLI's own table."""
+    options = next(opts for name, _, _, opts in st._COMMANDS if name == command)
+    return [str(c) for flags, kwargs in options if flag in flags for c in kwargs["choices"]]
+
+
+COMPLETED_PROFILES = (
+    "[default]\nregion = us-east-1\n[profile dev]\n[profile  prod ]\n[sso-session corp]\n[services s]\n"
+)
+
+
+def completion_script(env: dict[str, str], shell: str, path: Path) -> Path:
+    """``path``, holding what the console script ``signin-token completion SHELL`` prints."""
+    result = subprocess.run(["signin-token", "completion", shell], env=env, capture_output=True, check=False)
+    assert result.returncode == 0, result.stderr
+    path.write_bytes(result.stdout)
+    return path
+
+
+def fish_offers(env: dict[str, str], script: Path, line: str) -> list[str]:
+    """What fish offers for ``line`` (``complete -C``) with ``script`` loaded."""
+    result = subprocess.run(
+        ["fish", "--no-config", "-c", f"source {shlex.quote(str(script))}; complete -C {shlex.quote(line)}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return [entry.split("\t", 1)[0] for entry in result.stdout.splitlines() if entry]
+
+
+def following_browser(tmp_path: Path) -> Path:
+    """A "browser" for $BROWSER that follows the sign-in URL to its redirect, as a user would."""
+    script = tmp_path / "follow-browser"
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import sys, urllib.request\n"
+        "opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))\n"
+        "opener.open(sys.argv[1], timeout=20).read()\n"
+    )
+    script.chmod(0o755)
+    return script
+
+
+def run_as_printed(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run a command exactly as a message printed it, in sh, with no terminal."""
+    return subprocess.run(
+        ["sh", "-c", command],
+        env=env,
+        cwd=str(HERE),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+
+
+def advised_command(stderr: str) -> str:
+    """The one command a message says to run."""
+    found = re.findall(r"run: (\S.*?)(?: \(with your region\)|, or set |$)", stderr, flags=re.M)
+    assert len(found) == 1, stderr
+    return str(found[0])
+
+
+class TestEndToEnd:
+    """End to end through the real CLI against the strict fake (PROTOCOL.md §3, §5, §9)."""
+
+    def test_login_then_refresh(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        env = login_env(aws_env, fake)
+        with login_process(["login", "--no-browser"], env) as h:
+            status, page = browser_follow(login_url(h))
+            assert status == 200, page
+            rc, out, err = login_finish(h, timeout=30)
+        assert rc == 0, err
+        assert out == ""
+        cfg = Path(env["AWS_CONFIG_FILE"]).read_text()
+        assert f"login_session = {SESSION_ARN}" in cfg
+        result = run_cli(["refresh", "--force"], env)
+        assert result.returncode == 0, result.stderr
+        creds = run_cli(["credentials"], env)
+        assert creds.returncode == 0, creds.stderr
+        doc = json.loads(creds.stdout)
+        assert tuple(doc) == PROCESS_KEYS
+        assert doc["AccountId"] == ACCOUNT
+        assert len(fake.token_calls("refresh_token")) == 1
+
+
+class TestLowLevelCommands:
+    """The low-level commands (pkce, authorize-url, dpop-key, token): exit codes
+    0 success, 1 service/transport error, 2 invalid input; one ``error:`` line."""
+
+    @staticmethod
+    def key_file(tmp_path: Path, key: st.DPoPKey) -> str:
+        path = tmp_path / "dpop.pem"
+        path.write_text(key.to_pem())
+        return str(path)
+
+    @staticmethod
+    def assert_one_error_line(err: str) -> None:
+        lines = err.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), err
+        assert "Traceback" not in err
+
+    def test_pkce(self) -> None:
+        code, out, err = run_main(["pkce"])
+        assert code == 0 and err == ""
+        doc = json.loads(out)
+        assert set(doc) == {"code_verifier", "code_challenge", "code_challenge_method", "state"}
+        assert doc["code_challenge"] == b64url(hashlib.sha256(doc["code_verifier"].encode()).digest())
+        assert doc["code_challenge_method"] == "SHA-256" and uuid.UUID(doc["state"]).version == 4
+
+    def test_authorize_url(self, aws_env: dict[str, str]) -> None:
+        code, out, err = run_main(
+            [
+                "authorize-url",
+                "--region",
+                "eu-west-1",
+                "--remote",
+                "--code-challenge",
+                "abc",
+                "--state",
+                "st-1",
+            ]
+        )
+        assert code == 0, err
+        assert out == (
+            "https://eu-west-1.signin.aws.amazon.com/v1/authorize?response_type=code"
+            "&client_id=arn%3Aaws%3Asignin%3A%3A%3Adevtools%2Fcross-device&state=st-1"
+            "&code_challenge_method=SHA-256&scope=openid"
+            "&redirect_uri=https%3A%2F%2Feu-west-1.signin.aws.amazon.com%2Fv1%2Fsessions%2Fconfirmation"
+            "&code_challenge=abc\n"
+        )
+
+    def test_authorize_url_same_device(self, aws_env: dict[str, str]) -> None:
+        argv = [
+            "authorize-url",
+            "--endpoint-url",
+            "http://127.0.0.1:9/x",
+            "--code-challenge",
+            "c",
+            "--state",
+            "s",
+        ]
+        code, out, err = run_main([*argv, "--redirect-uri", REDIRECT_URI])
+        assert code == 0, err
+        assert out.startswith("http://127.0.0.1:9/v1/authorize?") and "same-device" in out
+        code, out, err = run_main(argv)  # same-device without a redirect URI
+        assert code == 2 and out == ""
+        self.assert_one_error_line(err)
+
+    def test_authorize_url_missing_region(self, aws_env: dict[str, str]) -> None:
+        code, out, err = run_main(["authorize-url", "--remote", "--code-challenge", "c", "--state", "s"])
+        assert code == 2 and out == ""
+        self.assert_one_error_line(err)
+        assert "Missing Region" in err
+
+    def test_dpop_key_file(self, tmp_path: Path) -> None:
+        path = tmp_path / "key.pem"
+        code, out, err = run_main(["dpop-key", "--output", str(path)])
+        assert code == 0 and out == ""
+        assert str(path) in err
+        assert file_mode(path) == 0o600
+        content = path.read_text()
+        key = st.DPoPKey.from_pem(content)
+        assert key.to_pem() == content
+        code, out, err = run_main(["dpop-key", "--output", str(path)])
+        assert code != 0 and out == ""
+        self.assert_one_error_line(err)
+        assert path.read_text() == content
+
+    def test_dpop_key_stdout(self) -> None:
+        code, out, err = run_main(["dpop-key"])
+        assert code == 0 and err == ""
+        assert out.startswith("-----BEGIN EC PRIVATE KEY-----\n")
+        assert st.DPoPKey.from_pem(out).to_pem() == out
+        assert run_main(["dpop-key"])[1] != out
+
+    def test_token_flags(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        key = st.DPoPKey.generate()
+        token = fake.seed_session(key)
+        code, out, err = run_main(token_refresh_argv(fake.url, self.key_file(tmp_path, key), token))
+        assert code == 0, err
+        doc = json.loads(out)
+        assert set(doc) == {"accessToken", "tokenType", "expiresIn", "refreshToken"}
+        assert set(doc["accessToken"]) == {"accessKeyId", "secretAccessKey", "sessionToken"}
+        assert doc["tokenType"] == TOKEN_TYPE and doc["expiresIn"] == 900
+        assert fake.refresh_tokens[doc["refreshToken"]]["jkt"] == key.thumbprint()
+        assert token not in err
+
+    def test_token_input_json_file(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        key = st.DPoPKey.generate()
+        body = code_request(fake, REDIRECT_URI)[0].token_input.to_dict()
+        request_file = tmp_path / "request.json"
+        request_file.write_text(json.dumps(body))
+        code, out, err = run_main(
+            [
+                "token",
+                "--endpoint-url",
+                fake.url,
+                "--dpop-key",
+                self.key_file(tmp_path, key),
+                "--input-json",
+                str(request_file),
+            ]
+        )
+        assert code == 0, err
+        doc = json.loads(out)
+        assert set(doc) == {"accessToken", "tokenType", "expiresIn", "refreshToken", "idToken"}
+        assert json.loads(fake.requests[0]["body"]) == body
+
+    def test_token_input_json_stdin_form(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        key = st.DPoPKey.generate()
+        wire = {
+            "clientId": st.SAME_DEVICE_CLIENT_ID,
+            "grantType": "refresh_token",
+            "refreshToken": fake.seed_session(key),
+        }
+        argv = ["token", "--endpoint-url", fake.url, "--dpop-key", self.key_file(tmp_path, key)]
+        code, out, err = run_main([*argv, "--input-json", "-", "--form"], stdin=json.dumps(wire))
+        assert code == 0, err
+        assert json.loads(out)["refreshToken"]
+        assert request_header(fake.requests[0], "Content-Type") == "application/x-www-form-urlencoded"
+        assert fake.requests[0]["json"] == wire
+
+    @pytest.mark.parametrize(
+        ("extra", "stdin"),
+        [
+            (
+                [
+                    "--grant-type",
+                    "refresh_token",
+                    "--client-id",
+                    st.SAME_DEVICE_CLIENT_ID,
+                    "--code",
+                    "CODE-SECRET",
+                ],
+                "",
+            ),
+            (
+                [
+                    "--grant-type",
+                    "authorization_code",
+                    "--client-id",
+                    st.SAME_DEVICE_CLIENT_ID,
+                    "--code",
+                    "CODE-SECRET",
+                    "--redirect-uri",
+                    REDIRECT_URI,
+                    "--code-verifier",
+                    "short",
+                ],
+                "",
+            ),
+            (["--grant-type", "refresh_token", "--refresh-token", "RT-SECRET"], ""),
+            (
+                [
+                    "--grant-type",
+                    "refresh_token",
+                    "--client-id",
+                    "arn:aws:signin:::devtools/x",
+                    "--refresh-token",
+                    "RT-SECRET",
+                ],
+                "",
+            ),
+            (["--input-json", "-"], "not json"),
+            (["--input-json", "-"], "[1, 2]"),
+            (
+                ["--input-json", "-"],
+                json.dumps({"clientId": st.SAME_DEVICE_CLIENT_ID, "grantType": "password"}),
+            ),
+            (["--input-json", "-", "--grant-type", "refresh_token"], json.dumps(REFRESH_MEMBERS)),
+        ],
+    )
+    def test_token_invalid_input(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, extra: list[str], stdin: str
+    ) -> None:
+        argv = [
+            "token",
+            "--endpoint-url",
+            fake.url,
+            "--dpop-key",
+            self.key_file(tmp_path, st.DPoPKey.generate()),
+        ]
+        code, out, err = run_main([*argv, *extra], stdin=stdin)
+        assert code == 2 and out == ""
+        self.assert_one_error_line(err)
+        assert "SECRET" not in err
+        assert fake.requests == []
+        # --debug adds the traceback; the exit code stays the same.
+        code, _, err = run_main([*argv, *extra, "--debug"], stdin=stdin)
+        assert code == 2 and "Traceback (most recent call last)" in err
+        assert err.rstrip().splitlines()[-1].startswith("error: ")
+
+    def test_token_invalid_key_file(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        bad = tmp_path / "bad.pem"
+        bad.write_text(pem_armor("EC PRIVATE KEY", sec1_key_der(d=bytes(32), public=False)))
+        code, out, err = run_main(
+            ["token", "--endpoint-url", fake.url, "--dpop-key", str(bad), "--input-json", "-"],
+            stdin=json.dumps(st.CreateOAuth2TokenRequestBody(**REFRESH_MEMBERS).to_dict()),
+        )
+        assert code == 2 and out == ""
+        self.assert_one_error_line(err)
+
+    def test_token_missing_key_file(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        code, out, err = run_main(
+            [
+                "token",
+                "--endpoint-url",
+                fake.url,
+                "--dpop-key",
+                str(tmp_path / "absent.pem"),
+                "--input-json",
+                "-",
+            ],
+            stdin=json.dumps(st.CreateOAuth2TokenRequestBody(**REFRESH_MEMBERS).to_dict()),
+        )
+        assert code == 1 and out == ""
+        self.assert_one_error_line(err)
+        assert "absent.pem" in err
+
+    def test_token_service_error(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        key = st.DPoPKey.generate()
+        argv = token_refresh_argv(fake.url, self.key_file(tmp_path, key), "rt-UNKNOWN-SECRET")
+        code, out, err = run_main(argv)
+        assert code == 1 and out == ""
+        self.assert_one_error_line(err)
+        assert "ValidationException" in err and "INVALID_REQUEST" in err
+        assert "rt-UNKNOWN-SECRET" not in err
+        code, out, err = run_main([*argv, "--debug"])
+        assert code == 1 and "Traceback (most recent call last)" in err
+        assert "rt-UNKNOWN-SECRET" not in err
+
+    def test_token_transport_error(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+        pkce = st.generate_pkce()
+        argv = token_code_argv(
+            f"http://127.0.0.1:{free_port()}",
+            self.key_file(tmp_path, st.DPoPKey.generate()),
+            "code-x",
+            pkce.code_verifier,
+            REDIRECT_URI,
+        )
+        code, out, err = run_main(argv)
+        assert code == 1 and out == ""
+        self.assert_one_error_line(err)
+        assert pkce.code_verifier not in err
+
+    @pytest.mark.parametrize(
+        "command",
+        [
+            [],
+            ["pkce"],
+            ["authorize-url"],
+            ["dpop-key"],
+            ["token"],
+            ["login"],
+            ["credentials"],
+            ["export-credentials"],
+            ["refresh"],
+            ["status"],
+            ["logout"],
+            ["exec"],
+        ],
+        ids=lambda c: c[0] if c else "top",
+    )
+    def test_help(self, command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+        assert st.main([*command, "--help"]) == 0
+        assert "usage:" in capsys.readouterr().out
+
+    @pytest.mark.parametrize("argv", [["--help"], ["-h", "credentials"], ["--he", "status"]])
+    def test_top_level_help_lists_every_command(
+        self, argv: list[str], capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        # The parser is built in full only for the chosen command; the top-level
+        # help must still list all of them.
+        assert st.main(argv) == 0
+        out = capsys.readouterr().out
+        for name, aliases, _, _ in st._COMMANDS:
+            assert re.search(rf"^\s+{re.escape(name)}\b", out, re.M), name
+            assert all(alias in out for alias in aliases)
+
+    def test_command_help_names_its_own_options(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert st.main(["credentials", "--help"]) == 0
+        out = capsys.readouterr().out
+        assert "--format" in out and "--profile" in out and "--redirect-port" not in out
+
+    def test_usage_errors_exit_2(self, capsys: pytest.CaptureFixture[str]) -> None:
+        assert st.main([]) == 2
+        assert st.main(["no-such-command"]) == 2
+        assert st.main(["token"]) == 2  # --dpop-key is required
+        assert "usage:" in capsys.readouterr().err
+
+    def test_subprocess_token(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        key = st.DPoPKey.generate()
+        env = dict(aws_env, AWS_ENDPOINT_URL_SIGNIN=fake.url)
+        wire = {
+            "clientId": st.SAME_DEVICE_CLIENT_ID,
+            "grantType": "refresh_token",
+            "refreshToken": fake.seed_session(key),
+        }
+        result = run_cli(
+            ["token", "--dpop-key", self.key_file(tmp_path, key), "--input-json", "-"],
+            env,
+            stdin_text=json.dumps(wire),
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == ""
+        doc = json.loads(result.stdout)
+        assert (
+            doc["tokenType"] == TOKEN_TYPE
+            and fake.refresh_tokens[doc["refreshToken"]]["jkt"] == key.thumbprint()
+        )
+        # The same process, invalid input: exit 2, one error line, no traceback.
+        bad = run_cli(
+            ["token", "--dpop-key", self.key_file(tmp_path, key), "--input-json", "-"],
+            env,
+            stdin_text=json.dumps(dict(wire, code="x")),
+        )
+        assert bad.returncode == 2 and bad.stdout == ""
+        self.assert_one_error_line(bad.stderr)
+        assert len(fake.requests) == 1
+
+    def test_subprocess_dpop_key_mode(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+        path = tmp_path / "sub.pem"
+        result = run_cli(["dpop-key", "--output", str(path)], dict(aws_env))
+        assert result.returncode == 0, result.stderr
+        assert file_mode(path) == 0o600
+        st.DPoPKey.from_pem(path.read_text())
+
+
+class TestExecServesCredentials:
+    """PROTOCOL.md §14: ``exec`` serves refreshing credentials to its child on 127.0.0.1
+    (``AWS_CONTAINER_CREDENTIALS_FULL_URI`` + token), hides what an SDK would resolve first,
+    checks the session before starting anything, starts ``$SHELL`` without a command, passes
+    the exit code through (128+N for a signal) and forwards SIGINT/SIGTERM/SIGHUP."""
+
+    def test_child_botocore_outlives_a_credential_period(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        if importlib.util.find_spec("botocore") is None:
+            pytest.skip("botocore is not importable")
+        fake.expires_in = 303  # each set of credentials is servable for 3 seconds
+        write_session(aws_env, fake, profile="dev", expires_in=100)
+        env = dict(aws_env, AWS_PROFILE="dev", **STALE_CREDENTIALS_ENV)
+        result = run_cli(
+            ["exec", "--", sys.executable, "-c", CHILD_BOTOCORE_SCRIPT, ",".join(EXEC_REMOVED)],
+            env,
+            timeout=90,
+        )
+        assert result.returncode == 0, result.stderr
+        doc = json.loads(result.stdout)
+        assert doc["method"] == "container-role"
+        assert doc["removed"] == []
+        assert re.fullmatch(SERVED_URI_RE, doc["uri"])
+        assert doc["first"].startswith("ASIA") and doc["first"] != "ASIAOLD"
+        assert doc["second"].startswith("ASIA") and doc["second"] != doc["first"]
+        assert doc["region"] == doc["default"] == "us-east-1"
+        assert len(fake.token_calls("refresh_token")) >= 2  # the check at start, then one period on
+        cached = json.loads(cache_path(aws_env).read_text())["accessToken"]["accessKeyId"]
+        assert cached == doc["second"]
+        # The server is gone with the child.
+        port = urllib.parse.urlsplit(doc["uri"]).port
+        assert port is not None
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+        assert "stale-secret" not in result.stderr and "Traceback" not in result.stderr
+
+    def test_child_environment(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(aws_env, fake, expires_in=3600, region="eu-west-3")
+        script = (
+            "import json, os, sys, urllib.request\n"
+            "e = os.environ\n"
+            "r = urllib.request.Request(e['AWS_CONTAINER_CREDENTIALS_FULL_URI'],"
+            " headers={'Authorization': e['AWS_CONTAINER_AUTHORIZATION_TOKEN']})\n"
+            "opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))\n"
+            "doc = json.load(opener.open(r, timeout=30))\n"
+            "print(json.dumps({'present': [n for n in sys.argv[1].split(',') if n in e],"
+            " 'region': e.get('AWS_REGION'), 'key': doc['AccessKeyId'], 'other': e.get('KEEP_ME')}))\n"
+        )
+        env = dict(aws_env, AWS_PROFILE="default", KEEP_ME="kept", **STALE_CREDENTIALS_ENV)
+        result = run_cli(["exec", "--", sys.executable, "-c", script, ",".join(EXEC_REMOVED)], env)
+        assert result.returncode == 0, result.stderr
+        doc = json.loads(result.stdout)
+        assert doc == {
+            "present": [],
+            "region": "eu-west-3",
+            "key": json.loads(path.read_text())["accessToken"]["accessKeyId"],
+            "other": "kept",
+        }
+        assert fake.token_calls() == []
+
+    @pytest.mark.parametrize(
+        ("script", "code"),
+        [("exit 0", 0), ("exit 7", 7), ("exit 255", 255), ("kill -TERM $$", 143), ("kill -KILL $$", 137)],
+    )
+    def test_exit_code_passthrough(
+        self, fake: FakeSignin, aws_env: dict[str, str], script: str, code: int
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        sh = shutil.which("sh")
+        assert sh is not None
+        result = run_cli(["exec", "--", sh, "-c", script], aws_env)
+        assert result.returncode == code, result.stderr
+        static = run_cli(["exec", "--static", "--", sh, "-c", script], aws_env)
+        assert static.returncode == code, static.stderr
+
+    @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+    @pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM", "SIGHUP"])
+    def test_signals_are_forwarded(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, signame: str
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        marker = tmp_path / "got"
+        with login_process(
+            ["exec", "--", sys.executable, "-c", CHILD_SIGNALS_SCRIPT, str(marker)], aws_env
+        ) as h:
+            proc = h[0]
+            assert proc.stdout is not None
+            assert proc.stdout.readline() == "ready\n"
+            signum = getattr(signal, signame)
+            proc.send_signal(signum)  # to exec only: the child hears it through exec
+            rc, _, err = login_finish(h, timeout=30)
+        assert rc == 40 + signum, err
+        assert marker.read_text() == str(signum)
+        assert "Traceback" not in err
+
+    def test_no_command_runs_shell(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        record = tmp_path / "shell-ran"
+        shell = tmp_path / "my-shell"
+        shell.write_text(
+            "#!/bin/sh\n"
+            f'printf "%s\\n" "$0" "$#" "$AWS_CONTAINER_CREDENTIALS_FULL_URI" > {shlex.quote(str(record))}\n'
+            "exit 5\n"
+        )
+        shell.chmod(0o755)
+        for args in (["exec"], ["exec", "--"]):
+            record.unlink(missing_ok=True)
+            result = run_cli(args, dict(aws_env, SHELL=str(shell)))
+            assert result.returncode == 5, result.stderr
+            lines = record.read_text().splitlines()
+            assert lines[:2] == [str(shell), "0"]
+            assert re.fullmatch(SERVED_URI_RE, lines[2])
+
+    def test_no_command_and_no_shell_runs_bin_sh(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        if not os.path.exists("/bin/sh"):
+            pytest.skip("no /bin/sh")
+        write_session(aws_env, fake, expires_in=3600)
+        env = {k: v for k, v in aws_env.items() if k != "SHELL"}
+        result = run_cli(
+            ["exec"], env, stdin_text='echo "sh ran: ${AWS_CONTAINER_AUTHORIZATION_TOKEN:+token}"\n'
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "sh ran: token\n"
+
+    def test_static_keeps_the_variables_and_says_they_expire(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        script = "import os; print(sorted(k for k in os.environ if k.startswith('AWS_CONTAINER')))"
+        result = run_cli(["exec", "--static", "--", sys.executable, "-c", script], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "[]"
+        code, out, _ = run_main(["exec", "--help"])
+        assert code == 0 and "15 minutes" in " ".join(out.split()) and "--static" in out
+
+    def test_missing_session_starts_nothing(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        marker = tmp_path / "ran"
+        shell = tmp_path / "my-shell"
+        shell.write_text(f"#!/bin/sh\ntouch {shlex.quote(str(marker))}\n")
+        shell.chmod(0o755)
+        for args in (["exec"], ["exec", "--", str(shell)], ["exec", "--static", "--", str(shell)]):
+            result = run_cli(args, dict(login_env(aws_env, fake), SHELL=str(shell)))
+            assert result.returncode == 3, result.stderr
+            assert re.search(LOGIN_COMMAND_RE.format(profile="default"), result.stderr)
+        assert not marker.exists()
+
+    def test_command_not_found(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        result = run_cli(["exec", "--", str(tmp_path / "no-such-command")], aws_env)
+        assert result.returncode == 127
+        assert "not found" in result.stderr
+
+
+class TestShellCompletion:
+    """``completion bash|zsh|fish``: scripts generated from the command table, completing the
+    commands and aliases, each command's options, option choices and the config's profile
+    names (read at completion time by the hidden, local-only ``completion --profiles``)."""
+
+    @pytest.mark.parametrize(
+        ("words", "expected"),
+        [
+            (["cre"], ["credentials"]),
+            (["exp"], ["export-credentials"]),
+            (["credentials", "--fo"], ["--format"]),
+            (["export-credentials", "--fo"], ["--format"]),
+            (["credentials", "--format", ""], option_choices("credentials", "--format")),
+            (["credentials", "--format", "j"], ["json"]),
+            (["credentials", "--format", "=", "p"], ["process", "powershell"]),  # --format=p, split at =
+            (["credentials", "--format=e"], ["--format=env", "--format=env-no-export"]),  # not split
+            (["serve", "--format", ""], option_choices("serve", "--format")),
+            (["token", "--grant-type", ""], option_choices("token", "--grant-type")),
+            (["completion", ""], ["bash", "zsh", "fish"]),
+            (["refresh", "--f"], ["--force"]),
+            (["credentials", "--region", ""], []),  # a free value: nothing to offer
+            (["--v"], ["--version"]),
+            ([""], command_words()),
+        ],
+    )
+    def test_bash_completes(
+        self, aws_env: dict[str, str], tmp_path: Path, words: list[str], expected: list[str]
+    ) -> None:
+        assert bash_offers(console_script_env(aws_env, tmp_path), ["signin-token", *words]) == expected
+
+    def test_bash_completes_each_commands_own_options(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+        env = console_script_env(aws_env, tmp_path)
+        for name, _, _, options in st._COMMANDS:
+            offered = bash_offers(env, ["signin-token", name, "--"])
+            own = [f for flags, kwargs in options if flags[0].startswith("--") for f in flags]
+            assert [f for f in offered if f != "--help"] == [f for f in own if f != "--profiles"], name
+            assert "--help" in offered
+        assert "--profiles" not in bash_offers(env, ["signin-token", "completion", "--pro"])
+
+    def test_bash_completes_profile_names_from_the_config(
+        self, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = console_script_env(aws_env, tmp_path)
+        completion_config(env, COMPLETED_PROFILES)
+        assert bash_offers(env, ["signin-token", "credentials", "--profile", ""]) == [
+            "default",
+            "dev",
+            "prod",
+        ]
+        assert bash_offers(env, ["signin-token", "login", "--profile", "d"]) == ["default", "dev"]
+        assert bash_offers(env, ["signin-token", "status", "--profile", "=", "p"]) == ["prod"]
+        # Read at completion time: a profile added later is offered by the same script.
+        completion_config(env, COMPLETED_PROFILES + "[profile dz]\n")
+        assert bash_offers(env, ["signin-token", "exec", "--profile", "d"]) == ["default", "dev", "dz"]
+
+    def test_profile_names_are_offered_never_expanded(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+        env = console_script_env(aws_env, tmp_path)
+        marker = tmp_path / "expanded"
+        names = [f"x$(touch{'${IFS}'}{marker})", "x`touch`", "x*", "x;y"]
+        completion_config(env, "".join(f"[profile {n}]\n" for n in names))
+        assert bash_offers(env, ["signin-token", "refresh", "--profile", "x"]) == names
+        assert not marker.exists()
+
+    def test_bash_completes_files_and_command_lines(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+        env = console_script_env(aws_env, tmp_path)
+        (tmp_path / "dpop-key.pem").write_text("x")
+        prefix = str(tmp_path / "dpop")
+        assert bash_offers(env, ["signin-token", "token", "--dpop-key", prefix]) == [prefix + "-key.pem"]
+        assert bash_offers(env, ["signin-token", "serve", "--token-file", prefix]) == [prefix + "-key.pem"]
+        # exec: after --, a command of its own (its name from PATH), then its arguments.
+        assert "signin-token" in bash_offers(env, ["signin-token", "exec", "--", "signin-tok"])
+        assert bash_offers(env, ["signin-token", "exec", "--", "cat", prefix]) == [prefix + "-key.pem"]
+
+    def test_the_profiles_helper(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+        env = console_script_env(aws_env, tmp_path)
+        config = Path(env["AWS_CONFIG_FILE"])
+        outcomes = {}
+        for case in ("missing", "profiles", "directory", "not-utf8", "unreadable"):
+            if config.is_dir():
+                config.rmdir()
+            elif config.exists():
+                config.chmod(0o600)
+                config.unlink()
+            if case == "profiles":
+                completion_config(env, COMPLETED_PROFILES)
+            elif case == "directory":
+                config.mkdir(parents=True)
+            elif case == "not-utf8":
+                completion_config(env, "")
+                config.write_bytes(b"[profile \xff]\n")
+            elif case == "unreadable":
+                completion_config(env, COMPLETED_PROFILES)
+                config.chmod(0)
+            result = run_cli(["completion", "--profiles"], env)
+            outcomes[case] = (result.returncode, result.stdout, result.stderr)
+        expected_unreadable = "default\ndev\nprod\n" if os.geteuid() == 0 else ""  # root reads anything
+        assert outcomes == {
+            "missing": (0, "", ""),
+            "profiles": (0, "default\ndev\nprod\n", ""),
+            "directory": (0, "", ""),
+            "not-utf8": (0, "", ""),
+            "unreadable": (0, expected_unreadable, ""),
+        }
+
+    def test_usage(self, aws_env: dict[str, str]) -> None:
+        for argv in (["completion"], ["completion", "tcsh"]):
+            code, out, err = run_main(argv)
+            assert code == 2 and out == "", err
+            assert err.count("error: ") == 1, err
+        code, out, _ = run_main(["completion", "--help"])
+        assert code == 0 and "bash" in out and "--profiles" not in out
+
+    def test_scripts_name_the_program_as_invoked(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+        # python -m signin_token completes (and runs) the signin-token console script.
+        module = run_cli(["completion", "bash"], aws_env)
+        assert module.returncode == 0, module.stderr
+        assert module.stdout.rstrip().endswith("complete -F _signin_token signin-token")
+        env = console_script_env(aws_env, tmp_path, "signin-token-dev")
+        completion_config(env, COMPLETED_PROFILES)
+        for shell in ("bash", "zsh", "fish"):
+            script = subprocess.run(
+                ["signin-token-dev", "completion", shell],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert script.returncode == 0, script.stderr
+            assert "signin-token-dev completion --profiles" in script.stdout
+            assert re.search(r"signin-token(?!-dev)", script.stdout) is None, shell
+        words = ["signin-token-dev", "credentials", "--profile", "p"]
+        assert bash_offers(env, words, "signin-token-dev completion bash") == ["prod"]
+
+    def test_a_command_added_later_is_completed(
+        self, aws_env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        added = (
+            "rotate-key",
+            ("rk",),
+            "replace the session's DPoP key",
+            ((("--when",), {"choices": ("now", "later")}), (("--dry-run",), {"action": "store_true"})),
+        )
+        monkeypatch.setattr(st, "_COMMANDS", (*st._COMMANDS, added))
+        scripts = {}
+        for shell in ("bash", "fish"):
+            code, scripts[shell], err = run_main(["completion", shell])
+            assert code == 0, err
+            (tmp_path / f"script.{shell}").write_text(scripts[shell])
+        env = console_script_env(aws_env, tmp_path)
+        load = f"cat {shlex.quote(str(tmp_path / 'script.bash'))}"
+        assert bash_offers(env, ["signin-token", "rot"], load) == ["rotate-key"]
+        assert bash_offers(env, ["signin-token", "rk", "--w"], load) == ["--when"]
+        assert bash_offers(env, ["signin-token", "rotate-key", "--when", ""], load) == ["now", "later"]
+        assert bash_offers(env, ["signin-token", "rotate-key", "--d"], load) == ["--dry-run"]  # its own only
+        if shutil.which("fish"):
+            got = fish_offers(env, tmp_path / "script.fish", "signin-token rotate-key --when ")
+            assert got == ["later", "now"]
+
+    @pytest.mark.parametrize(
+        ("line", "expected"),
+        [
+            ("signin-token cre", ["credentials"]),
+            ("signin-token exp", ["export-credentials"]),
+            ("signin-token credentials --fo", ["--format"]),
+            ("signin-token credentials --format ", sorted(option_choices("credentials", "--format"))),
+            ("signin-token credentials --format=j", ["--format=json"]),
+            ("signin-token serve --format ", sorted(option_choices("serve", "--format"))),
+            ("signin-token token --grant-type ", option_choices("token", "--grant-type")),
+            ("signin-token completion ", ["bash", "fish", "zsh"]),
+            ("signin-token credentials --profile ", ["default", "dev", "prod"]),
+            ("signin-token login --profile d", ["default", "dev"]),
+            ("signin-token status --region ", []),
+            ("signin-token exec -- signin-token cre", ["credentials"]),  # a command line of its own
+        ],
+    )
+    def test_fish(self, aws_env: dict[str, str], tmp_path: Path, line: str, expected: list[str]) -> None:
+        if shutil.which("fish") is None:
+            pytest.skip("fish is not installed")
+        env = console_script_env(aws_env, tmp_path)
+        completion_config(env, COMPLETED_PROFILES)
+        assert (
+            fish_offers(env, completion_script(env, "fish", tmp_path / "signin-token.fish"), line) == expected
+        )
+
+    def test_zsh(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+        if shutil.which("zsh") is None:
+            pytest.skip("zsh is not installed")
+        env = console_script_env(aws_env, tmp_path)
+        completion_config(env, COMPLETED_PROFILES)
+        script = completion_script(env, "zsh", tmp_path / "_signin-token")
+        record = tmp_path / "record.zsh"
+        record.write_text(ZSH_RECORD_OFFERS)
+        checked = subprocess.run(["zsh", "-n", str(script)], capture_output=True, text=True, check=False)
+        assert checked.returncode == 0, checked.stderr
+        if subprocess.run(["zsh", "-fc", "zmodload zsh/zpty"], capture_output=True, check=False).returncode:
+            pytest.skip("zsh has no zsh/zpty: the script was only syntax-checked")
+        for line, expected in (
+            ("signin-token cre", ["credentials"]),
+            ("signin-token credentials --fo", ["--format"]),
+            ("signin-token credentials --format ", sorted(option_choices("credentials", "--format"))),
+            ("signin-token completion ", ["bash", "fish", "zsh"]),
+            ("signin-token credentials --profile ", ["default", "dev", "prod"]),
+        ):
+            done = subprocess.run(
+                ["zsh", "-f", "-c", ZSH_COMPLETE_SCRIPT, "zsh", str(script), line, str(record)],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                check=False,
+            )
+            assert "DONE" in done.stdout, done.stdout + done.stderr
+            assert sorted(set(re.findall(r"HIT:([^\s\x1b]+)", done.stdout))) == expected, done.stdout
+
+
+class TestBadInputIsExit2:
     """Bad flags and bytes that are not UTF-8: exit 2, the flag named, no file
     touched, no network (PROTOCOL.md §11; ``_seconds``, the argv check in ``main``)."""
 
@@ -12714,7 +11719,7 @@ class TestCLIBadInput:
         self, fake: FakeSignin, aws_env: dict[str, str], flag: str, value: str
     ) -> None:
         env = login_env(aws_env, fake)
-        config, before = cf_config(env)
+        config, before = config_file_with(env)
         commands = [["login", "--no-browser", f"{flag}={value}"]]
         if flag == "--timeout":
             path = write_session(env, fake, profile="dev", expires_in=60)
@@ -12723,25 +11728,25 @@ class TestCLIBadInput:
                 ["credentials", "--profile", "dev", f"--timeout={value}"],
                 ["refresh", f"--timeout={value}"],
             ]
-        home = cf_tree(Path(env["HOME"]))
+        home = tree_state(Path(env["HOME"]))
         for args in commands:
             self.check_refused(run_cli(args, env), flag)
-        assert cf_tree(Path(env["HOME"])) == home
+        assert tree_state(Path(env["HOME"])) == home
         assert config.read_bytes() == before
-        cf_no_network(fake)
+        assert_no_network(fake)
         if flag == "--timeout":
             assert json.loads(path.read_text())["accessToken"]["accessKeyId"] == "ASIAOLD"
 
     def test_an_empty_profile_for_logout(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
         path = write_session(aws_env, fake)
-        before = cf_tree(Path(aws_env["HOME"]))
+        before = tree_state(Path(aws_env["HOME"]))
         for args in (
             ["logout", "--profile", ""],
             ["logout", "--profile="],
             ["logout", "--all", "--profile", ""],
         ):
             self.check_refused(run_cli(args, aws_env), "profile")
-        assert cf_tree(Path(aws_env["HOME"])) == before
+        assert tree_state(Path(aws_env["HOME"])) == before
         assert path.exists()
 
     @pytest.mark.parametrize(
@@ -12772,14 +11777,14 @@ class TestCLIBadInput:
     ) -> None:
         env = login_env(aws_env, fake)
         path = write_session(env, fake, expires_in=60)
-        before = cf_tree(Path(env["HOME"]))
+        before = tree_state(Path(env["HOME"]))
         bad = next(a for a in args if isinstance(a, bytes))
         flag = bad.split(b"=")[0].decode() if bad.startswith(b"-") else args[args.index(bad) - 1]
-        result = cf_run(args, env)
+        result = run_cli_bytes(args, env)
         self.check_refused(result, f"{flag}: is not valid UTF-8")
-        assert cf_tree(Path(env["HOME"])) == before
+        assert tree_state(Path(env["HOME"])) == before
         assert path.exists()
-        cf_no_network(fake)
+        assert_no_network(fake)
 
     @pytest.mark.parametrize(
         "data", [b'{"clientId": "\xff"}', b"\xfe\xff\x00{\x00}", b'{"grantType": "refresh_token"\xc0}']
@@ -12797,45 +11802,6 @@ class TestCLIBadInput:
         )
         self.check_refused(result, "--input-json")
         assert fake.token_calls() == []
-
-
-# --------------------------------------------------------------------------
-# Command line: help, where options go, exec's --, what refresh says, advice that works
-# --------------------------------------------------------------------------
-
-
-def cli_browser(tmp_path: Path) -> Path:
-    """A "browser" for $BROWSER that follows the sign-in URL to its redirect, as a user would."""
-    script = tmp_path / "follow-browser"
-    script.write_text(
-        f"#!{sys.executable}\n"
-        "import sys, urllib.request\n"
-        "opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))\n"
-        "opener.open(sys.argv[1], timeout=20).read()\n"
-    )
-    script.chmod(0o755)
-    return script
-
-
-def cli_run_printed(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run a command exactly as a message printed it, in sh, with no terminal."""
-    return subprocess.run(
-        ["sh", "-c", command],
-        env=env,
-        cwd=str(HERE),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
-
-
-def cli_advice(stderr: str) -> str:
-    """The one command a message says to run."""
-    found = re.findall(r"run: (\S.*?)(?: \(with your region\)|, or set |$)", stderr, flags=re.M)
-    assert len(found) == 1, stderr
-    return str(found[0])
 
 
 class TestCommandLineHelp:
@@ -12990,10 +11956,10 @@ class TestAdviceWorksAsPrinted:
     """Every "run this" in an exit-3 or exit-2 message works when run exactly as printed."""
 
     def env(self, aws_env: dict[str, str], fake: FakeSignin, tmp_path: Path) -> dict[str, str]:
-        return dict(login_env(aws_env, fake), BROWSER=str(cli_browser(tmp_path)))
+        return dict(login_env(aws_env, fake), BROWSER=str(following_browser(tmp_path)))
 
     def follow(self, advice: str, env: dict[str, str], profile: str = "default") -> None:
-        ran = cli_run_printed(advice, env)
+        ran = run_as_printed(advice, env)
         assert ran.returncode == 0, (advice, ran.stderr)
         after = run_cli(["credentials", "--profile", profile], env)
         assert after.returncode == 0, after.stderr
@@ -13005,7 +11971,7 @@ class TestAdviceWorksAsPrinted:
         env = self.env(aws_env, fake, tmp_path)
         result = run_cli(command, env)
         assert result.returncode == 3, result.stderr
-        self.follow(cli_advice(result.stderr), env)
+        self.follow(advised_command(result.stderr), env)
 
     @pytest.mark.parametrize("command", [["credentials"], ["status"]])
     def test_ended_session_exit_3(
@@ -13020,7 +11986,7 @@ class TestAdviceWorksAsPrinted:
             fake.refresh_tokens.clear()
         result = run_cli(command, env)
         assert result.returncode == 3, result.stderr
-        self.follow(cli_advice(result.stderr), env)
+        self.follow(advised_command(result.stderr), env)
 
     def test_no_region_without_a_terminal_exit_2(
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
@@ -13029,7 +11995,7 @@ class TestAdviceWorksAsPrinted:
         del env["AWS_REGION"]
         result = run_cli(["login", "--profile", "dev"], env)
         assert result.returncode == 2, result.stderr
-        self.follow(cli_advice(result.stderr), env, "dev")
+        self.follow(advised_command(result.stderr), env, "dev")
 
     def test_replacing_a_usable_session_without_a_terminal_exit_2(
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
@@ -13038,4 +12004,1049 @@ class TestAdviceWorksAsPrinted:
         write_session(env, fake)
         result = run_cli(["login"], env)
         assert result.returncode == 2, result.stderr
-        self.follow(cli_advice(result.stderr), env)
+        self.follow(advised_command(result.stderr), env)
+
+
+# --------------------------------------------------------------------------
+# Whole-program properties: hostile input to every parser, secrets never shown
+# --------------------------------------------------------------------------
+
+
+def fuzz(
+    fn: Callable[[Any], object], inputs: Iterable[Any], allowed: tuple[type[BaseException], ...]
+) -> list[str]:
+    """Run ``fn`` over ``inputs``; describe every exception outside ``allowed``."""
+    failures = []
+    for value in inputs:
+        try:
+            fn(value)
+        except allowed:
+            pass
+        except Exception as exc:
+            failures.append(f"{type(exc).__name__}: {str(exc)[:150]} <- {value!r:.200}")
+    return failures
+
+
+JSON_TOKENS = (
+    b'"',
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b",",
+    b":",
+    b"\\",
+    b"\x00",
+    b"\\u0000",
+    b"\\ud800",
+    b"null",
+    b"true",
+    b"1e999",
+    b"-0",
+    b"NaN",
+    b"9" * 40,
+    b"\xff",
+    b"\xc3",
+    b"\xe2\x80\xa8",
+)
+JSON_VALUES: tuple[Any, ...] = (
+    None,
+    True,
+    False,
+    0,
+    -1,
+    1,
+    900,
+    901,
+    2**70,
+    1.5,
+    float("inf"),
+    "",
+    " ",
+    "x",
+    "a" * 5000,
+    "\x00",
+    "\ud800",
+    "é\u2028",
+    [],
+    {},
+    [1, "a"],
+    {"a": {"b": None}},
+    "900",
+    "2024-01-01T00:00:00Z",
+)
+JSON_KEYS = (
+    "accessToken",
+    "access_token",
+    "accessKeyId",
+    "secretAccessKey",
+    "sessionToken",
+    "expiresIn",
+    "expires_in",
+    "tokenType",
+    "refreshToken",
+    "idToken",
+    "sub",
+    "__proto__",
+    "",
+    "\x00",
+)
+
+
+def mutate_bytes(rng: random.Random, data: bytes, tokens: tuple[bytes, ...] = JSON_TOKENS) -> bytes:
+    """1-4 random byte-level edits: flip, insert, delete, splice a token, truncate, duplicate."""
+    b = bytearray(data)
+    for _ in range(rng.randint(1, 4)):
+        pos = rng.randrange(len(b) + 1)
+        op = rng.randrange(6)
+        if op == 0 and b:
+            b[min(pos, len(b) - 1)] = rng.randrange(256)
+        elif op == 1:
+            b[pos:pos] = bytes(rng.randrange(256) for _ in range(rng.randint(1, 8)))
+        elif op == 2:
+            del b[pos : pos + rng.randint(1, 16)]
+        elif op == 3:
+            b[pos:pos] = rng.choice(tokens)
+        elif op == 4:
+            del b[pos:]
+        else:
+            b[pos:pos] = b[pos : pos + rng.randint(1, 32)]
+    return bytes(b)
+
+
+def mutate_json(rng: random.Random, value: Any, depth: int = 0) -> Any:
+    """One structural edit somewhere in a JSON value: replace, delete, add, recurse."""
+    if isinstance(value, dict) and value and depth < 6 and rng.random() < 0.8:
+        out = dict(value)
+        key = rng.choice(list(out))
+        r = rng.random()
+        if r < 0.2:
+            del out[key]
+        elif r < 0.3:
+            out[rng.choice(JSON_KEYS)] = rng.choice(JSON_VALUES)
+        elif r < 0.5:
+            out[key] = copy.deepcopy(rng.choice(JSON_VALUES))
+        else:
+            out[key] = mutate_json(rng, out[key], depth + 1)
+        return out
+    if isinstance(value, str) and rng.random() < 0.5:
+        return mutate_bytes(rng, value.encode("utf-8", "surrogatepass"), (b"\x00", b".", b"=", b"%")).decode(
+            "utf-8", "replace"
+        )
+    return copy.deepcopy(rng.choice(JSON_VALUES))
+
+
+def json_mutations(rng: random.Random, value: Any, count: int) -> Iterable[Any]:
+    for _ in range(count):
+        out = value
+        for _ in range(rng.randint(1, 3)):
+            out = mutate_json(rng, out)
+        yield out
+
+
+def random_text(rng: random.Random, size: int = 40) -> str:
+    pools = (
+        "abcdefghijklmnopqrstuvwxyz0123456789",
+        "=&%+/ \t\r\n[]#;.-_~:?",
+        "".join(map(chr, range(0x20))),
+        "é€\u2028\ufeff\U0001f600\udcff",
+    )
+    return "".join(rng.choice(rng.choice(pools)) for _ in range(rng.randint(0, size)))
+
+
+FUZZ_N = 3000
+
+
+# Edge inputs: id -> bytes.  Every parser gets every one.
+EDGE_INPUTS = [
+    pytest.param(raw, id=name)
+    for name, raw in {
+        "empty": b"",
+        "huge-3MiB": b"{" + b'"a":"' + b"x" * (3 << 20) + b'"}',
+        "nested-100000": b"[" * 100000,
+        "nested-objects-100000": b'{"a":' * 100000,
+        "nul-bytes": b"\x00" * 64,
+        "nul-in-key": b'{"accessToken\x00": 1}',
+        "invalid-utf8": b"\xff\xfe\xc3\x28\xed\xa0\x80",
+        "utf8-bom": b"\xef\xbb\xbf{}",
+        "bad-padding": b"YWJj=",
+        "excess-padding": b"YWJjZA===",
+        "huge-float": b"1e99999",
+        "huge-int": b"9" * 5000,
+    }.items()
+]
+
+
+def edge_parsers(
+    tmp: Path,
+) -> dict[str, tuple[Callable[[bytes], object], tuple[type[BaseException], ...]]]:
+    entry_path = tmp / "entry.json"
+    config_path = tmp / "config"
+
+    def read_entry(raw: bytes) -> object:
+        entry_path.write_bytes(raw)
+        return st._read_entry(str(entry_path), "login", wait=0)
+
+    def config(raw: bytes) -> object:
+        config_path.write_bytes(raw)
+        cfg = st._ConfigFile(str(config_path))
+        cfg.set("default", "region", "us-east-1")
+        return cfg.profile("default")
+
+    def text(raw: bytes) -> str:
+        return raw.decode("latin-1")
+
+    return {
+        "token-response": (
+            lambda raw: st.SigninClient._parse(st._Response(200, {}, raw)),
+            (st.InvalidResponseError,),
+        ),
+        "error-body": (lambda raw: st._service_error(st._Response(400, {}, raw), []), ()),
+        "id-token": (lambda raw: st._session_from_id_token(f"e30.{text(raw)}.c2ln"), (st.SigninTokenError,)),
+        "id-token-b64": (
+            lambda raw: st._session_from_id_token(f"e30.{b64url(raw)}.c2ln"),
+            (st.SigninTokenError,),
+        ),
+        "pem": (st.DPoPKey.from_pem, (st.InvalidKeyError,)),
+        "pem-body": (
+            lambda raw: st.DPoPKey.from_pem(pem_armor("EC PRIVATE KEY", raw)),
+            (st.InvalidKeyError,),
+        ),
+        "jwk": (
+            lambda raw: st.jwk_thumbprint({"kty": "EC", "crv": "P-256", "x": text(raw), "y": text(raw)}),
+            (st.InvalidKeyError,),
+        ),
+        "cache-file": (read_entry, (st.LoginRequiredError,)),
+        "config-file": (config, (st.ConfigError,)),
+        "remote-code": (lambda raw: st._decode_remote_code(text(raw), "s"), (st.ParamValidationError,)),
+        "remote-code-b64": (
+            lambda raw: st._decode_remote_code(base64.b64encode(raw).decode(), "s"),
+            (st.ParamValidationError,),
+        ),
+    }
+
+
+EDGE_PARSER_NAMES = list(edge_parsers(Path("/nonexistent")))
+
+
+class TestHostileInput:
+    """PROTOCOL.md §4, §5, §7, §8, §9, §10, §11: every parser of outside data, fed seeded
+    random mutations; only the module's own error types (and TypeError, or ValueError where
+    an internal helper documents it) may escape."""
+
+    def test_token_response_from_dict(self) -> None:
+        rng = random.Random(4001)
+        valid = json.loads(token_response_body())
+        successes = 0
+
+        def parse(data: Any) -> None:
+            nonlocal successes
+            out = st.CreateOAuth2TokenResponseBody.from_dict(data)
+            assert type(out.expires_in) is int and out.expires_in >= 1
+            credentials = out.access_token.to_dict().values()
+            assert all(isinstance(v, str) and 0 < len(v) <= MAX_TOKEN_CHARS for v in credentials)
+            successes += 1
+
+        inputs = list(json_mutations(rng, valid, FUZZ_N))
+        inputs += [
+            json.loads(
+                token_response_body(
+                    accessToken={"access_key_id": "a", "secret_access_key": "b", "session_token": "c"}
+                )
+            )
+        ]
+        failures = fuzz(parse, inputs, (st.SigninTokenError, TypeError))
+        assert not failures, failures[:5]
+        assert successes > 0
+
+    def test_token_response_bytes(self) -> None:
+        rng = random.Random(4002)
+        valid = token_response_body()
+        inputs = [mutate_bytes(rng, valid) for _ in range(FUZZ_N)]
+        inputs += [json.dumps(v).encode() for v in json_mutations(rng, json.loads(valid), 500)]
+
+        def parse(raw: bytes) -> None:
+            st.SigninClient._parse(st._Response(200, {}, raw))
+
+        failures = fuzz(parse, inputs, (st.InvalidResponseError,))
+        assert not failures, failures[:5]
+
+    def test_token_response_through_the_fake(self, fake: FakeSignin) -> None:
+        rng = random.Random(4003)
+        valid = token_response_body()
+        client = st.SigninClient(endpoint_url=fake.url, sleep=lambda s: None)
+        key = st.DPoPKey.generate()
+        request, _, _ = code_request(fake, DISCARD_REDIRECT_URI)
+        bodies = [mutate_bytes(rng, valid) for _ in range(100)]
+        bodies += [json.dumps(v).encode() for v in json_mutations(rng, json.loads(valid), 100)]
+        fake.faults = [("raw", 200, body, "application/json") for body in bodies]
+        failures = fuzz(
+            lambda _: client.create_oauth2_token(request, key), bodies, (st.InvalidResponseError,)
+        )
+        assert not failures, failures[:5]
+        assert len(fake.token_calls()) == len(bodies)
+
+    def test_error_bodies(self) -> None:
+        rng = random.Random(4004)
+        valid = json.dumps({"error": "TOKEN_EXPIRED", "message": "The refresh token has expired."}).encode()
+        header_values = ("", "AccessDeniedException", "ValidationException:http://x", ":", "Foo#Bar", "\x00")
+        cases = []
+        for _ in range(FUZZ_N):
+            body = (
+                mutate_bytes(rng, valid)
+                if rng.random() < 0.7
+                else json.dumps(
+                    mutate_json(rng, {"error": "x", "message": "m", "__type": "a#TooManyRequestsError"})
+                ).encode()
+            )
+            headers = {}
+            if rng.random() < 0.5:
+                headers["x-amzn-errortype"] = rng.choice(header_values) + random_text(rng, 10)
+            if rng.random() < 0.5:
+                headers["x-amzn-requestid"] = random_text(rng, 200)
+            if rng.random() < 0.5:
+                headers["retry-after"] = rng.choice(
+                    ["", "1", "-1", "1.5", "999999999999999999999", "Tue, 99"]
+                )
+            if rng.random() < 0.3:
+                headers["date"] = random_text(rng, 30)
+            cases.append(st._Response(rng.choice([400, 401, 403, 429, 500, 502, 599, 418]), headers, body))
+
+        def classify(response: st._Response) -> None:
+            error = st._service_error(response, ["rt-secret"])
+            assert isinstance(error, st.ServiceError)
+            assert error.status == response.status
+            after = st._retry_after(response)
+            assert after is None or after >= 0
+            st._http_date(response.headers.get("date", ""))
+
+        failures = fuzz(classify, cases, ())
+        assert not failures, failures[:5]
+
+    def test_error_bodies_through_the_fake(self, fake: FakeSignin) -> None:
+        rng = random.Random(4005)
+        valid = json.dumps({"error": "INVALID_REQUEST", "message": "bad"}).encode()
+        client = st.SigninClient(endpoint_url=fake.url, sleep=lambda s: None)
+        key = st.DPoPKey.generate()
+        request, _, _ = code_request(fake, DISCARD_REDIRECT_URI)
+        junk = [mutate_bytes(rng, valid) for _ in range(150)] + [b"", b"\x00" * 100, HTML_PAGE]
+        types = ("application/json", "text/html", "text/plain; charset=latin-1", "application/x-amz-json-1.1")
+        fake.faults = [("raw", rng.choice([400, 401, 403, 500]), body, rng.choice(types)) for body in junk]
+        failures = fuzz(lambda _: client.create_oauth2_token(request, key), junk, (st.ServiceError,))
+        assert not failures, failures[:5]
+
+    @pytest.mark.parametrize("value", ["\u00b2", "\u00b9", "\u00b3"])
+    def test_retry_after_latin1_digits(self, value: str) -> None:
+        """Retry-After byte 0xB2 is '²' in Latin-1: str.isdigit() is true, float() refuses it."""
+        failures = fuzz(lambda v: st._retry_after(st._Response(429, {"retry-after": v}, b"{}")), [value], ())
+        assert not failures, failures
+
+    @pytest.mark.parametrize("where", ["header", "body"])
+    def test_error_type_is_one_bounded_line(self, where: str) -> None:
+        hostile = "Evil\x1b[2J" + ("\nfake line" if where == "body" else "") + "x" * 5000
+        headers = {"x-amzn-errortype": hostile} if where == "header" else {}
+        body = json.dumps({"__type": "ns#" + hostile, "message": "m"} if where == "body" else {}).encode()
+        text = str(st._service_error(st._Response(418, headers, body), []))
+        assert text.isprintable() and len(text) < 1000
+
+    def test_id_token(self) -> None:
+        rng = random.Random(4006)
+        claims = {"sub": SESSION_ARN, "aud": "x", "iss": "y", "iat": 1, "exp": 2}
+        valid = fake_jwt(claims)
+        inputs: list[Any] = []
+        for _ in range(FUZZ_N // 3):
+            inputs.append(
+                mutate_bytes(rng, valid.encode(), (b".", b"=", b"+", b"/", b"\x00")).decode("latin-1")
+            )
+            payload = json.dumps(mutate_json(rng, claims)).encode()
+            inputs.append(f"e30.{b64url(payload)}.c2ln")
+            inputs.append(f"e30.{b64url(mutate_bytes(rng, json.dumps(claims).encode()))}.")
+        inputs += [None, 5, b"a.b.c", ["a"], "", ".", "..", "...", "a.b.c.d"]
+
+        def parse(token: Any) -> None:
+            session, account = st._session_from_id_token(token)
+            assert re.fullmatch(r"\d{12}", account) and session.startswith("arn:aws")
+
+        failures = fuzz(parse, inputs, (st.SigninTokenError, TypeError))
+        assert not failures, failures[:5]
+
+    def test_pem_keys(self) -> None:
+        rng = random.Random(4007)
+        key = st.DPoPKey.from_private_value(0xC0FFEE)
+        sec1_pem = key.to_pem()
+        pkcs8_pem = pem_armor("PRIVATE KEY", pkcs8_key_der(pem_decode(key.to_pem())[1]))
+        assert st.DPoPKey.from_pem(pkcs8_pem) == key
+        sec1_der = pem_decode(sec1_pem)[1]
+        pkcs8_der = pem_decode(pkcs8_pem)[1]
+        der_tokens = (
+            b"\x00",
+            b"\x30",
+            b"\x02",
+            b"\x04",
+            b"\x81",
+            b"\x82\xff\xff",
+            b"\xa0",
+            b"\xa1",
+            b"\xff" * 4,
+        )
+        inputs: list[Any] = []
+        for _ in range(FUZZ_N // 3):
+            inputs.append(pem_armor("EC PRIVATE KEY", mutate_bytes(rng, sec1_der, der_tokens)))
+            inputs.append(pem_armor("PRIVATE KEY", mutate_bytes(rng, pkcs8_der, der_tokens)))
+            text_tokens = (b"-----", b"\n", b"\r\n", b"=", b"==", b"BEGIN ", b"END ", b"\x00", b"\xff")
+            raw = mutate_bytes(rng, rng.choice([sec1_pem, pkcs8_pem]).encode(), text_tokens)
+            inputs.append(raw if rng.random() < 0.5 else raw.decode("latin-1"))
+        inputs += [None, 5, ["pem"]]
+
+        def parse(pem: Any) -> None:
+            parsed = st.DPoPKey.from_pem(pem)
+            assert st.DPoPKey.from_pem(parsed.to_pem()) == parsed
+
+        failures = fuzz(parse, inputs, (st.InvalidKeyError, TypeError))
+        assert not failures, failures[:5]
+
+    def test_jwks(self) -> None:
+        rng = random.Random(4008)
+        jwk = st.DPoPKey.from_private_value(12345).public_jwk
+        rsa = {"kty": "RSA", "e": "AQAB", "n": "sXch"}
+        inputs: list[Any] = list(json_mutations(rng, jwk, FUZZ_N // 2))
+        inputs += list(json_mutations(rng, rsa, FUZZ_N // 4))
+        for _ in range(FUZZ_N // 4):
+            raw = bytes(rng.randrange(256) for _ in range(rng.choice([31, 32, 33, 0, 64])))
+            name = rng.choice(["x", "y"])
+            text = b64url(raw) if rng.random() < 0.7 else random_text(rng, 50)
+            inputs.append(dict(jwk, **{name: text}))
+        inputs += [None, [], "EC", {"kty": "EC"}]
+
+        def thumb(value: Any) -> None:
+            out = st.jwk_thumbprint(value)
+            assert re.fullmatch(r"[A-Za-z0-9_-]{43}", out)
+
+        failures = fuzz(thumb, inputs, (st.InvalidKeyError, TypeError))
+        assert not failures, failures[:5]
+
+    def test_cache_files(self, tmp_path: Path) -> None:
+        rng = random.Random(4009)
+        key = st.DPoPKey.from_private_value(777)
+        entry = {
+            "accessToken": {
+                "accessKeyId": "ASIAX",
+                "secretAccessKey": "sk",
+                "sessionToken": "st",
+                "accountId": ACCOUNT,
+                "expiresAt": "2030-01-01T00:00:00Z",
+            },
+            "tokenType": TOKEN_TYPE,
+            "clientId": st.SAME_DEVICE_CLIENT_ID,
+            "refreshToken": "rt-x",
+            "idToken": fake_jwt({"sub": SESSION_ARN}),
+            "dpopKey": key.to_pem(),
+        }
+        stamps = [
+            "2030-01-01T00:00:00.123456789Z",
+            "2030-01-01 00:00:00+05:30",
+            "2030-01-01T00:00:00-0800",
+            "2030-02-30T00:00:00Z",
+            "2030-01-01T25:00:00Z",
+            "2030-01-01T00:00:00+24:00",
+            "0000-01-01T00:00:00Z",
+            "2030-1-1T0:0:0Z",
+            "2030-01-01",
+            " 2030-01-01T00:00:00Z\n",
+        ]
+        path = tmp_path / "entry.json"
+        blobs = []
+        for _ in range(FUZZ_N // 2):
+            mutated = mutate_json(rng, entry)
+            if (
+                rng.random() < 0.3
+                and isinstance(mutated, dict)
+                and isinstance(mutated.get("accessToken"), dict)
+            ):
+                mutated["accessToken"]["expiresAt"] = rng.choice(stamps)
+            blobs.append(json.dumps(mutated).encode())
+        blobs += [mutate_bytes(rng, json.dumps(entry).encode()) for _ in range(FUZZ_N // 2)]
+
+        def read(raw: bytes) -> None:
+            path.write_bytes(raw)
+            got = st._read_entry(str(path), "login", wait=0)
+            creds = st.Credentials._from_entry(got, SESSION_ARN)
+            creds.seconds_left()
+
+        failures = fuzz(read, blobs, (st.LoginRequiredError,))
+        assert not failures, failures[:5]
+
+    def test_cache_files_through_the_cli(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        rng = random.Random(4010)
+        path = write_session(aws_env, fake, expires_in=60)
+        valid = path.read_bytes()
+        entry = json.loads(valid)
+        for i in range(30):
+            mutated = mutate_bytes(rng, valid) if i % 2 else json.dumps(mutate_json(rng, entry)).encode()
+            path.write_bytes(mutated)
+            code, out, err = run_main(["credentials", "--timeout", "2"])
+            assert code in (0, 3), (mutated[:200], err)
+            assert "Traceback" not in err
+            if code:
+                assert_error_output(err, debug=False, login=True)
+                assert out == ""
+            else:
+                # AccountId: when the entry has one.
+                assert set(json.loads(out)) - {"AccountId"} == set(PROCESS_KEYS) - {"AccountId"}
+
+    def test_config_files(self, tmp_path: Path) -> None:
+        rng = random.Random(4011)
+        pool = [
+            "[default]",
+            "[profile dev]",
+            "[ profile  dev ]",
+            "[profile dev] ; c",
+            "[sso-session s]",
+            "region = us-east-1",
+            "login_session = arn:aws:iam::123456789012:user/A",
+            "  nested = 1",
+            "\tkey = tab",
+            "key=value",
+            "key",
+            "= value",
+            "# comment",
+            "; comment",
+            "[",
+            "]",
+            "[]",
+            "[profile",
+            "",
+            "   ",
+            "\ufeff[default]",
+            "k = v = w",
+            "\x00",
+            "\r",
+            "[profile a]b",
+        ]
+        path = tmp_path / "config"
+        names = ["default", "dev", "a", "new", "x y", "[x]", "\x00", ""]
+        safe_names = ("default", "dev", "new")
+        cases = []
+        for _ in range(FUZZ_N // 2):
+            lines = [rng.choice(pool) for _ in range(rng.randint(0, 12))]
+            raw = rng.choice(["\n", "\r\n"]).join(lines).encode()
+            if rng.random() < 0.3:
+                raw = mutate_bytes(rng, raw, (b"\n", b"[", b"]", b"=", b"\xff", b"\xef\xbb\xbf"))
+            cases.append((raw, rng.choice(names), rng.choice(["login_session", "region", "k", "nested"])))
+
+        def edit(case: tuple[bytes, str, str]) -> None:
+            raw, name, key = case
+            path.write_bytes(raw)
+            cfg = st._ConfigFile(str(path))
+            before = cfg.profile(name)
+            assert before is None or isinstance(before, dict)
+            cfg.set(name, key, "v-1")
+            if name in safe_names:
+                assert (cfg.profile(name) or {}).get(key) == "v-1", cfg.lines
+                cfg.save()
+                assert (st._ConfigFile(str(path)).profile(name) or {}).get(key) == "v-1"
+
+        failures = fuzz(edit, cases, (st.ConfigError,))
+        assert not failures, failures[:5]
+
+    def test_config_duplicate_key(self, tmp_path: Path) -> None:
+        """A duplicated key in a section: set() must change the value profile() reads."""
+        path = tmp_path / "config"
+        path.write_text("[default]\nregion = a\nregion = b\n")
+        cfg = st._ConfigFile(str(path))
+        cfg.set("default", "region", "c")
+        assert cfg.profile("default") == {"region": "c"}
+
+    @pytest.mark.parametrize("char", ["\x0b", "\x0c", "\x1c", "\x85", "\u2028"])
+    def test_config_other_lines_kept_byte_for_byte(self, tmp_path: Path, char: str) -> None:
+        """§10: every other line stays as it was, whatever characters it holds."""
+        path = tmp_path / "config"
+        original = f"[profile other]\nnote = a{char}b\n".encode()
+        path.write_bytes(original)
+        cfg = st._ConfigFile(str(path))
+        cfg.set("default", "login_session", SESSION_ARN)
+        cfg.save()
+        assert path.read_bytes().startswith(original)
+
+    def test_remote_codes(self) -> None:
+        rng = random.Random(4012)
+        state = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        query = f"state={state}&code=c0de-123"
+        valid = base64.b64encode(query.encode()).decode()
+        assert st._decode_remote_code(valid, state) == "c0de-123"
+        b64_tokens = (b"=", b"==", b"+", b"/", b"-", b"_", b" ", b"\n", b"\x00", b"\xc3\xa9")
+        inputs: list[str] = []
+        for _ in range(FUZZ_N // 3):
+            inputs.append(mutate_bytes(rng, valid.encode(), b64_tokens).decode("latin-1"))
+            mutated = mutate_bytes(rng, query.encode(), (b"&", b"=", b"%", b"%ff", b"code=", b"state=", b";"))
+            inputs.append(base64.b64encode(mutated).decode())
+            inputs.append(random_text(rng, 80))
+
+        def decode(text: str) -> None:
+            code = st._decode_remote_code(text, state)
+            assert isinstance(code, str) and code
+
+        failures = fuzz(decode, inputs, (st.ParamValidationError,))
+        assert not failures, failures[:5]
+
+    def test_callback_query_strings(self) -> None:
+        rng = random.Random(4013)
+        with callback_server() as (server, state):
+            tokens = (
+                b"?",
+                b"&",
+                b"=",
+                b"%",
+                b"%zz",
+                b"%ff",
+                b"state=",
+                b"code=",
+                b"error=x",
+                b"\x00",
+                b"\xff",
+                b" ",
+                b"\r\n",
+                b"HTTP/1.1",
+                b"/oauth/callback",
+            )
+            valid = b"GET /oauth/callback?state=wrong&code=abc HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            answered = 0
+            for _ in range(300):
+                reply = raw_http(server.port, mutate_bytes(rng, valid, tokens))
+                answered += bool(reply)  # a status line, or an HTTP/0.9 page
+                assert server.result is None
+            assert answered > 250  # it keeps answering
+            real_callback(server, state)
+
+
+class TestHostileEdgeCases:
+    """Hand-written hostile inputs for every parser of outside data (PROTOCOL.md §4-§11):
+    empty, huge, deeply nested, NUL bytes, invalid UTF-8, bad base64 padding, points off the
+    curve and private scalars out of range."""
+
+    @pytest.mark.parametrize("raw", EDGE_INPUTS)
+    @pytest.mark.parametrize("parser", EDGE_PARSER_NAMES)
+    def test_edge_input(self, tmp_path: Path, parser: str, raw: bytes) -> None:
+        fn, allowed = edge_parsers(tmp_path)[parser]
+        failures = fuzz(fn, [raw], allowed)
+        assert not failures, failures
+
+    @pytest.mark.parametrize(
+        ("d_bytes", "what"),
+        [
+            (b"\x00" * 32, "zero"),
+            (b"\x00", "zero-short"),
+            (P256_N.to_bytes(32, "big"), "n"),
+            ((P256_N + 1).to_bytes(32, "big"), "n+1"),
+            (b"\xff" * 32, "2^256-1"),
+            (b"", "empty"),
+            (b"\x01" * 33, "33-bytes"),
+        ],
+    )
+    def test_pem_scalar_out_of_range(self, d_bytes: bytes, what: str) -> None:
+        with pytest.raises(st.InvalidKeyError):
+            st.DPoPKey.from_pem(pem_armor("EC PRIVATE KEY", sec1_key_der(d=d_bytes, public=False)))
+
+    @pytest.mark.parametrize("d", [0, -1, P256_N, P256_N + 5, 2**256])
+    def test_private_value_out_of_range(self, d: int) -> None:
+        with pytest.raises(st.InvalidKeyError):
+            st.DPoPKey.from_private_value(d)
+
+    @pytest.mark.parametrize(
+        "point",
+        [
+            b"\x04" + (1).to_bytes(32, "big") + (1).to_bytes(32, "big"),  # off the curve
+            b"\x04" + P256_P.to_bytes(32, "big") + (0).to_bytes(32, "big"),  # x = p, out of the field
+            b"\x04" + b"\x00" * 64,  # (0, 0)
+            b"\x02" + b"\x11" * 64,  # not uncompressed
+        ],
+        ids=["off-curve", "x-equals-p", "zero", "compressed-tag"],
+    )
+    def test_pem_public_point_rejected(self, point: bytes) -> None:
+        good = st.DPoPKey.from_private_value(99)
+        with pytest.raises(st.InvalidKeyError):
+            st.DPoPKey.from_pem(
+                pem_armor("EC PRIVATE KEY", sec1_key_der(d=(99).to_bytes(32, "big"), point=point))
+            )
+        # The other, valid key's point with this scalar: a mismatch, also refused.
+        other = st.DPoPKey.from_private_value(100).public_jwk
+        mismatched = b"\x04" + b64url_decode(other["x"]) + b64url_decode(other["y"])
+        with pytest.raises(st.InvalidKeyError):
+            st.DPoPKey.from_pem(
+                pem_armor("EC PRIVATE KEY", sec1_key_der(d=(99).to_bytes(32, "big"), point=mismatched))
+            )
+        assert st.DPoPKey.from_pem(good.to_pem()) == good
+
+    @pytest.mark.parametrize(
+        "coords",
+        [
+            ((1).to_bytes(32, "big"), (1).to_bytes(32, "big")),
+            (P256_P.to_bytes(32, "big"), (0).to_bytes(32, "big")),
+            (b"\x00" * 32, b"\x00" * 32),
+        ],
+        ids=["off-curve", "x-equals-p", "zero"],
+    )
+    def test_jwk_point_rejected(self, coords: tuple[bytes, bytes]) -> None:
+        jwk = {"kty": "EC", "crv": "P-256", "x": b64url(coords[0]), "y": b64url(coords[1])}
+        with pytest.raises(st.InvalidKeyError):
+            st.jwk_thumbprint(jwk)
+
+    @pytest.mark.parametrize("suffix", ["=", "==", "A", "+", "/", " ", "\n"])
+    def test_jwk_bad_base64(self, suffix: str) -> None:
+        jwk = st.DPoPKey.from_private_value(5).public_jwk
+        with pytest.raises(st.InvalidKeyError):
+            st.jwk_thumbprint(dict(jwk, x=jwk["x"] + suffix))
+
+    @pytest.mark.parametrize("mutation", ["drop-padding", "extra-padding", "inner-padding", "bad-char"])
+    def test_pem_bad_base64(self, mutation: str) -> None:
+        pem = st.DPoPKey.from_private_value(7).to_pem()
+        lines = pem.splitlines()
+        body = "".join(lines[1:-1])
+        assert body.endswith("=")
+        body = {
+            "drop-padding": body.rstrip("="),
+            "extra-padding": body + "==",
+            "inner-padding": body[:10] + "=" + body[10:],
+            "bad-char": body[:10] + "*" + body[10:],
+        }[mutation]
+        with pytest.raises(st.InvalidKeyError):
+            st.DPoPKey.from_pem(f"{lines[0]}\n{body}\n{lines[-1]}\n")
+
+    @pytest.mark.parametrize("stamp", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+01:00"])
+    def test_cache_timestamp_out_of_datetime_range(self, tmp_path: Path, stamp: str) -> None:
+        path = tmp_path / "entry.json"
+        entry = {
+            "accessToken": {
+                "accessKeyId": "a",
+                "secretAccessKey": "b",
+                "sessionToken": "c",
+                "expiresAt": stamp,
+            },
+            "refreshToken": "r",
+            "dpopKey": "k",
+            "clientId": "c",
+        }
+        path.write_text(json.dumps(entry))
+        failures = fuzz(lambda p: st._read_entry(p, "login", wait=0), [str(path)], (st.LoginRequiredError,))
+        assert not failures, failures
+
+    def test_cli_cache_timestamp_out_of_range(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(aws_env, fake)
+        entry = json.loads(path.read_text())
+        entry["accessToken"]["expiresAt"] = "9999-12-31T23:59:59-05:00"
+        path.write_text(json.dumps(entry))
+        result = run_cli(["credentials"], aws_env)
+        assert result.returncode == 3, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+class TestSecrets:
+    """PROTOCOL.md §5, §7, §9, §12: secret values (secret key, session token, refresh token,
+    DPoP private key, auth code, PKCE verifier) never reach stderr, --debug output, repr()/str()
+    of any object or exception; stdout only where printing them is the command's purpose."""
+
+    def test_no_secret_leaks(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        d = int.from_bytes(hashlib.sha256(b"robust secret dpop key").digest(), "big") % (P256_N - 1) + 1
+        key = st.DPoPKey.from_private_value(d)
+        secret_key = "ROBSECRETKEY" + uuid.uuid4().hex
+        session_token = "ROBSESSIONTOKEN" + uuid.uuid4().hex
+        expires = iso_stamp(time.time() + 3600)
+        path = write_session(
+            aws_env,
+            fake,
+            key=key,
+            extra={
+                "accessToken": {
+                    "accessKeyId": "ASIAROBSECRETS",
+                    "secretAccessKey": secret_key,
+                    "sessionToken": session_token,
+                    "accountId": ACCOUNT,
+                    "expiresAt": expires,
+                }
+            },
+        )
+        secrets_: set[str] = {secret_key, session_token, *key_secrets(key.to_pem())}
+        assert format(d, "064x") in secrets_
+        outputs: list[tuple[str, str]] = []  # (where, text) that must hold no secret
+
+        def harvest() -> None:
+            if path.exists():
+                entry = json.loads(path.read_text())
+                secrets_.update(
+                    {
+                        entry["refreshToken"],
+                        entry["accessToken"]["secretAccessKey"],
+                        entry["accessToken"]["sessionToken"],
+                    }
+                )
+                secrets_.update(key_secrets(entry["dpopKey"]))
+            for record in fake.token_calls():
+                body = record.get("json") or {}
+                secrets_.update(v for k, v in body.items() if k in ("code", "codeVerifier", "refreshToken"))
+            secrets_.update(fake.codes)
+            secrets_.update(fake.refresh_tokens)
+
+        def run(args: list[str], *, stdout_ok: bool = False, stdin_text: str = "") -> tuple[int, str, str]:
+            code, out, err = run_main(args, stdin_text)
+            captured = capsys.readouterr()
+            outputs.append((f"{args} stderr", err + captured.err))
+            if not stdout_ok:
+                outputs.append((f"{args} stdout", out + captured.out))
+            harvest()
+            return code, out, err
+
+        def current_refresh_token() -> str:
+            return str(json.loads(path.read_text())["refreshToken"])
+
+        harvest()
+        # Successful commands.
+        for fmt in ("process", "env", "env-no-export", "powershell", "windows-cmd", "fish", "json"):
+            code, out, _ = run(["credentials", "--format", fmt], stdout_ok=True)
+            assert code == 0 and secret_key in out  # the command's purpose
+        for args in (
+            ["status"],
+            ["status", "--json"],
+            ["refresh"],
+            ["refresh", "--force"],
+            ["refresh", "--force", "--debug"],
+            ["credentials", "--debug"],
+        ):
+            code, _, err = run(args, stdout_ok=args[0] == "credentials")
+            assert code == 0, err
+        # Refresh failures, the fake echoing the refresh token in its error messages.
+        for status, debug in ((400, False), (400, True), (403, True), (500, True)):
+            token = current_refresh_token()
+            echo = {
+                "error": "INVALID_REQUEST",
+                "message": f"refresh token {token} is invalid",
+                "error_description": token,
+                "Message": token,
+            }
+            fake.faults = [("raw", status, json.dumps(echo).encode(), "application/json")] * 3
+            code, _, err = run(["refresh", "--force", "--timeout", "2"] + (["--debug"] if debug else []))
+            assert code in (1, 3) and "refresh token *** is invalid" in err, err
+            fake.faults = []
+        fake.faults = [
+            ("raw", 200, json.dumps({"accessToken": current_refresh_token()}).encode(), "application/json")
+        ]
+        code, _, err = run(["refresh", "--force", "--debug"])
+        assert code == 1, err
+        # Code redemption through the token command: success, echoing failures, invalid input.
+        key_file = tmp_path / "key.pem"
+        key_file.write_text(key.to_pem())
+        for outcome in ("ok", "echo", "echo-debug", "bad-verifier"):
+            request, code_value, verifier = code_request(fake, DISCARD_REDIRECT_URI)
+            if outcome.startswith("echo"):
+                message = f"code {code_value} with verifier {verifier} rejected"
+                fake.faults = [
+                    (
+                        "raw",
+                        400,
+                        json.dumps({"error": "INVALID_REQUEST", "message": message}).encode(),
+                        "application/json",
+                    )
+                ]
+            sent_verifier = verifier + ("!" if outcome == "bad-verifier" else "")
+            args = token_code_argv(fake.url, key_file, code_value, sent_verifier, DISCARD_REDIRECT_URI)
+            secrets_.update({code_value, verifier})
+            code, out, err = run(
+                args + (["--debug"] if outcome == "echo-debug" else []), stdout_ok=outcome == "ok"
+            )
+            assert code == {"ok": 0, "echo": 1, "echo-debug": 1, "bad-verifier": 2}[outcome], err
+            if outcome == "ok":
+                issued = json.loads(out)["accessToken"]
+                secrets_.update({issued["secretAccessKey"], issued["sessionToken"]})
+                secrets_.add(json.loads(out)["refreshToken"])
+            fake.faults = []
+        token = fake.seed_session(key)
+        secrets_.add(token)
+        fake.faults = [
+            ("raw", 400, json.dumps({"error": "INVALID_REQUEST", "message": token}).encode(), "text/plain")
+        ]
+        code, _, err = run([*token_refresh_argv(fake.url, key_file, token), "--debug"])
+        assert code == 1 and "***" in err, err
+        input_json = json.dumps(
+            {
+                "clientId": st.SAME_DEVICE_CLIENT_ID,
+                "grantType": "refresh_token",
+                "refreshToken": token,
+                "code": "x" * 600,
+            }
+        )
+        code, _, err = run(
+            ["token", "--endpoint-url", fake.url, "--dpop-key", str(key_file), "--input-json", "-"],
+            stdin_text=input_json,
+        )
+        assert code == 2, err
+        # Cross-device login in a real process (--debug), then a failing one echoing the code.
+        for fail in (False, True):
+            if fail:
+                fake.faults = [("pass",)]  # placeholder, replaced once the code is known
+            with login_process(["login", "--remote", "--debug", "--yes"], aws_env, pipe_stdin=True) as h:
+                status, pasted = browser_follow(login_url(h))
+                assert status == 200
+                got = dict(urllib.parse.parse_qsl(base64.b64decode(pasted).decode()))
+                secrets_.add(got["code"])
+                if fail:
+                    fake.faults = [
+                        (
+                            "raw",
+                            400,
+                            json.dumps(
+                                {"error": "INVALID_REQUEST", "message": f"bad {got['code']}"}
+                            ).encode(),
+                            "application/json",
+                        )
+                    ]
+                rc, out, err = login_finish(h, pasted + "\n", timeout=30)
+            assert rc == (1 if fail else 0), err
+            harvest()
+            outputs.append((f"login fail={fail} stderr", err))
+            outputs.append((f"login fail={fail} stdout", out))
+            fake.faults = []
+        # exec: the child's environment holds the credentials (its purpose), stderr does not.
+        result = run_cli(
+            [
+                "exec",
+                "--static",
+                "--",
+                sys.executable,
+                "-c",
+                "import os; print(os.environ['AWS_SECRET_ACCESS_KEY'])",
+            ],
+            aws_env,
+        )
+        assert result.returncode == 0, result.stderr
+        harvest()
+        assert result.stdout.strip() == json.loads(path.read_text())["accessToken"]["secretAccessKey"]
+        outputs.append(("exec stderr", result.stderr))
+        for args in (["logout", "--debug"], ["status"], ["credentials"], ["pkce"]):
+            run(args, stdout_ok=args[0] == "pkce")
+        # repr()/str() of every object that holds a secret.
+        request, code_value, verifier = code_request(fake, DISCARD_REDIRECT_URI)
+        refresh_body = st.CreateOAuth2TokenRequestBody(
+            client_id=st.SAME_DEVICE_CLIENT_ID, grant_type="refresh_token", refresh_token=token
+        )
+        response_raw = token_response_body(
+            accessToken={"accessKeyId": "A", "secretAccessKey": secret_key, "sessionToken": session_token},
+            refreshToken=token,
+        )
+        response = st.SigninClient._parse(st._Response(200, {}, response_raw))
+        pkce = st.generate_pkce()
+        secrets_.update({code_value, verifier, pkce.code_verifier})
+        objects: list[Any] = [
+            st.AccessToken("A", secret_key, session_token),
+            st.Credentials("A", secret_key, session_token, datetime.datetime.now(datetime.timezone.utc)),
+            request,
+            request.token_input,
+            refresh_body,
+            st.CreateOAuth2TokenRequest(refresh_body),
+            response,
+            response.token_output,
+            response.token_output.access_token,
+            pkce,
+            key,
+            st._Response(200, {}, response_raw),
+            st.SigninClient(endpoint_url=fake.url),
+        ]
+        # Every exception: service errors echoing secrets, invalid input holding them.
+        errors: list[BaseException] = []
+        client = st.SigninClient(endpoint_url=fake.url, sleep=lambda s: None)
+        for req, echo in (
+            (st.CreateOAuth2TokenRequest(refresh_body), token),
+            (request, f"{code_value} {verifier}"),
+        ):
+            for status in (400, 401, 429, 500):
+                body = json.dumps({"error": "INVALID_REQUEST", "message": echo, "error_description": echo})
+                fake.faults = [("raw", status, body.encode(), "application/json")] * 3
+                try:
+                    client.create_oauth2_token(req, key)
+                except st.SigninTokenError as exc:
+                    errors.append(exc)
+                fake.faults = []
+        invalid: list[Callable[[], object]] = [
+            lambda: st.CreateOAuth2TokenRequestBody(
+                client_id=st.SAME_DEVICE_CLIENT_ID,
+                grant_type="refresh_token",
+                refresh_token=token * (MAX_TOKEN_CHARS // len(token) + 1),
+            ),
+            lambda: st.CreateOAuth2TokenRequestBody(
+                client_id=st.SAME_DEVICE_CLIENT_ID,
+                grant_type="authorization_code",
+                code=code_value * 100,
+                redirect_uri=DISCARD_REDIRECT_URI,
+                code_verifier=verifier,
+            ),
+            lambda: st.CreateOAuth2TokenRequestBody(
+                client_id=st.SAME_DEVICE_CLIENT_ID,
+                grant_type="authorization_code",
+                code=code_value,
+                redirect_uri=DISCARD_REDIRECT_URI,
+                code_verifier=verifier + "!",
+            ),
+            lambda: st.CreateOAuth2TokenRequestBody.from_dict(
+                {"clientId": token, "grantType": "refresh_token", "refreshToken": token}
+            ),
+            lambda: st.pkce_challenge(verifier + "\x00"),
+            lambda: st.AccessToken("", secret_key, session_token),
+            lambda: st.CreateOAuth2TokenResponseBody.from_dict(
+                {
+                    "accessToken": {
+                        "accessKeyId": "a",
+                        "secretAccessKey": secret_key,
+                        "sessionToken": session_token,
+                    },
+                    "tokenType": "t",
+                    "expiresIn": 0,
+                }
+            ),
+            lambda: st.SigninClient._parse(st._Response(200, {}, response_raw[:-5])),
+            lambda: st.DPoPKey.from_pem(key.to_pem().replace("EC PRIVATE", "RSA PRIVATE")),
+            lambda: st.DPoPKey.from_pem(
+                pem_armor(
+                    "EC PRIVATE KEY", sec1_key_der(d=d.to_bytes(32, "big"), point=b"\x04" + b"\x01" * 64)
+                )
+            ),
+            lambda: st.DPoPKey.from_private_value(d + P256_N),
+            lambda: st._decode_remote_code(
+                base64.b64encode(f"state=x&code={code_value}".encode()).decode(), "y"
+            ),
+            lambda: st._decode_remote_code(f"{code_value}{verifier}", "y"),
+            lambda: st._read_entry(str(tmp_path / "missing.json"), "login", wait=0),
+        ]
+        broken = tmp_path / "broken.json"
+        broken.write_text(json.dumps({"accessToken": {"secretAccessKey": secret_key}, "refreshToken": token}))
+        invalid.append(lambda: st._read_entry(str(broken), "login", wait=0))
+        for make in invalid:
+            try:
+                make()
+            except (st.SigninTokenError, TypeError, ValueError) as exc:
+                errors.append(exc)
+            else:
+                raise AssertionError("expected an error")
+        assert len(errors) == 8 + len(invalid)
+        for obj in objects:
+            outputs.append((f"repr {type(obj).__name__}", repr(obj) + str(obj)))
+        for exc in errors:
+            text = (
+                repr(exc) + str(exc) + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+            )
+            outputs.append((f"exception {type(exc).__name__}", text))
+        # The verdict, against every secret seen anywhere.
+        assert len(secrets_) > 30
+        leaks = [(where, leaked(text, secrets_)) for where, text in outputs]
+        assert [leak for leak in leaks if leak[1]] == []
+
+    def test_refresh_token_echoed_in_error_member(self, fake: FakeSignin) -> None:
+        key = st.DPoPKey.generate()
+        request = refresh_request(fake, key)
+        token = request.token_input.refresh_token
+        assert token is not None
+        fake.faults = [
+            ("raw", 400, json.dumps({"error": token, "message": "no"}).encode(), "application/json")
+        ]
+        with pytest.raises(st.ServiceError) as info:
+            st.SigninClient(endpoint_url=fake.url).create_oauth2_token(request, key)
+        assert token not in str(info.value)
