@@ -542,6 +542,37 @@ def run_cli(
     )
 
 
+def beside_a_ticker(work: Callable[[], Any]) -> tuple[Any, list[float]]:
+    """Run the coroutine ``work()`` on a new event loop beside a task that ticks every
+    10 ms: (its result, the times of the ticks)."""
+
+    async def main() -> tuple[Any, list[float]]:
+        ticks: list[float] = []
+
+        async def ticker() -> None:
+            while True:
+                ticks.append(time.monotonic())
+                await asyncio.sleep(0.01)
+
+        task = asyncio.ensure_future(ticker())
+        try:
+            await asyncio.sleep(0)
+            return await work(), ticks
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return asyncio.run(main())
+
+
+def assert_kept_ticking(ticks: list[float]) -> None:
+    """The event loop was never blocked: many ticks, no gap over half a second."""
+    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    assert len(ticks) >= 50, len(ticks)
+    assert max(gaps) < 0.5, max(gaps)
+
+
 def spawn(
     argv: list[str], env: dict[str, str], *, stdin: int = subprocess.DEVNULL, stderr: int = subprocess.PIPE
 ) -> subprocess.Popen[str]:
@@ -849,10 +880,13 @@ def login_env(aws_env: dict[str, str], fake: FakeSignin, **extra: str) -> dict[s
 
 
 @contextlib.contextmanager
-def login_process(args: list[str], env: dict[str, str], *, pipe_stdin: bool = False) -> Iterator[LoginHandle]:
-    """A running ``python -m signin_token ARGS``; stderr is pumped line by line."""
+def login_process(
+    args: list[str], env: dict[str, str], *, pipe_stdin: bool = False, as_printed: bool = False
+) -> Iterator[LoginHandle]:
+    """A running ``python -m signin_token ARGS`` (``as_printed``: ``sh -c ARGS[0]``, a command
+    line as a message printed it); stderr is pumped line by line."""
     proc = spawn(
-        [sys.executable, "-m", "signin_token", *args],
+        ["sh", "-c", args[0]] if as_printed else [sys.executable, "-m", "signin_token", *args],
         env,
         stdin=subprocess.PIPE if pipe_stdin else subprocess.DEVNULL,
     )
@@ -5069,29 +5103,11 @@ class TestClientAsyncio:
             client = fake_client(fake)
             request = refresh_request(fake, key)
 
-            async def main() -> tuple[st.CreateOAuth2TokenResponse, list[float]]:
-                ticks: list[float] = []
-
-                async def ticker() -> None:
-                    while True:
-                        ticks.append(time.monotonic())
-                        await asyncio.sleep(0.01)
-
-                task = asyncio.ensure_future(ticker())
-                try:
-                    return await client.create_oauth2_token_async(request, key), ticks
-                finally:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
-
-            out, ticks = asyncio.run(main())
+            out, ticks = beside_a_ticker(lambda: client.create_oauth2_token_async(request, key))
         finally:
             fake.close()
         assert out.token_output.refresh_token in fake.refresh_tokens
-        gaps = [b - a for a, b in zip(ticks, ticks[1:])]
-        assert len(ticks) >= 50, len(ticks)
-        assert max(gaps) < 0.5, max(gaps)
+        assert_kept_ticking(ticks)
 
     @pytest.mark.parametrize("how", ["wait_for", "cancel"])
     def test_cancel_closes_connection_and_leaves_no_thread(self, how: str) -> None:
@@ -9007,29 +9023,10 @@ class TestGetCredentialsAsync:
         path = write_session(aws_env, fake, expires_in=60)
         fake.faults.append(("delay", 1.5))
 
-        async def main() -> tuple[st.Credentials, list[float]]:
-            ticks: list[float] = []
-
-            async def ticker() -> None:
-                while True:
-                    ticks.append(time.monotonic())
-                    await asyncio.sleep(0.01)
-
-            task = asyncio.ensure_future(ticker())
-            try:
-                await asyncio.sleep(0)
-                return await st.get_credentials_async(environ=aws_env), ticks
-            finally:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-
-        creds, ticks = asyncio.run(main())
+        creds, ticks = beside_a_ticker(lambda: st.get_credentials_async(environ=aws_env))
         assert creds.access_key_id == json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
         assert len(fake.token_calls("refresh_token")) == 1
-        gaps = [b - a for a, b in zip(ticks, ticks[1:])]
-        assert len(ticks) >= 50, len(ticks)
-        assert max(gaps) < 0.5, max(gaps)
+        assert_kept_ticking(ticks)
 
     def test_loop_keeps_ticking_while_another_process_holds_the_lock(
         self, fake: FakeSignin, aws_env: dict[str, str]
@@ -9053,24 +9050,7 @@ class TestGetCredentialsAsync:
         try:
             assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
 
-            async def main() -> tuple[st.Credentials, list[float]]:
-                ticks: list[float] = []
-
-                async def ticker() -> None:
-                    while True:
-                        ticks.append(time.monotonic())
-                        await asyncio.sleep(0.01)
-
-                task = asyncio.ensure_future(ticker())
-                try:
-                    await asyncio.sleep(0)
-                    return await st.get_credentials_async(environ=aws_env), ticks
-                finally:
-                    task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await task
-
-            creds, ticks = asyncio.run(main())
+            creds, ticks = beside_a_ticker(lambda: st.get_credentials_async(environ=aws_env))
             assert holder.wait(30) == 0
         finally:
             if holder.poll() is None:
@@ -9080,9 +9060,7 @@ class TestGetCredentialsAsync:
             holder.stdout.close()
         assert creds.access_key_id != "ASIAOLD"
         assert len(fake.token_calls("refresh_token")) == 1
-        gaps = [b - a for a, b in zip(ticks, ticks[1:])]
-        assert len(ticks) >= 50, len(ticks)
-        assert max(gaps) < 0.5, max(gaps)
+        assert_kept_ticking(ticks)
 
     def test_cancelled_mid_refresh_releases_the_lock_and_keeps_the_entry(
         self, fake: FakeSignin, aws_env: dict[str, str]
@@ -9295,41 +9273,12 @@ class TestRegionResolution:
         assert m is not None, result.stderr
         assert config.read_bytes() == before
         assert_no_network(fake)
-        sh = shutil.which("sh")
-        assert sh is not None
-        # As printed, in a shell: `python3` is this interpreter, the "browser" opens nothing.
-        shell_env = dict(
-            env, PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""), BROWSER="true"
-        )
-        proc = subprocess.Popen(
-            [sh, "-c", m.group(1)],
-            env=shell_env,
-            cwd=str(HERE),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        lines: queue.Queue[str | None] = queue.Queue()
-        seen: list[str] = []
-
-        def pump() -> None:
-            assert proc.stderr is not None
-            for line in proc.stderr:
-                seen.append(line)
-                lines.put(line)
-            lines.put(None)
-
-        thread = threading.Thread(target=pump, daemon=True)
-        thread.start()
-        try:
-            status, page = browser_follow(login_url((proc, lines, seen, thread)))
+        # As printed, in a shell; the "browser" opens nothing: the test follows the URL.
+        with login_process([m.group(1)], dict(env, BROWSER="true"), as_printed=True) as h:
+            status, page = browser_follow(login_url(h))
             assert status == 200, page
-            assert proc.wait(60) == 0, "".join(seen)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            proc.communicate()
+            rc, _, err = login_finish(h)
+        assert rc == 0, err
         assert config.read_bytes() == before + f"login_session = {SESSION_ARN}\n".encode()
         assert json.loads(run_cli(["credentials", "--profile", "dev"], env).stdout)["AccountId"] == ACCOUNT
 
@@ -9338,12 +9287,9 @@ class TestLoginRefusesOtherCredentials:
     """Keys for the profile in the shared credentials file refuse the login, as in
     the AWS CLI; other profiles' keys there do not (PROTOCOL.md §10, §13)."""
 
-    @pytest.mark.parametrize("where", ["AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"])
-    @pytest.mark.parametrize("profile", ["dev", "default"])
-    def test_keys_in_the_shared_credentials_file_refuse_the_login(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, where: str, profile: str
-    ) -> None:
-        env = login_env(aws_env, fake)
+    @staticmethod
+    def shared_credentials(env: dict[str, str], tmp_path: Path, where: str) -> Path:
+        """The shared credentials file (created empty, 0600): named by the variable, or the default."""
         if where == "AWS_SHARED_CREDENTIALS_FILE":
             shared = tmp_path / "elsewhere" / "creds"
             env["AWS_SHARED_CREDENTIALS_FILE"] = str(shared)
@@ -9351,11 +9297,19 @@ class TestLoginRefusesOtherCredentials:
             del env["AWS_SHARED_CREDENTIALS_FILE"]
             shared = Path(env["HOME"]) / ".aws" / "credentials"
         shared.parent.mkdir(parents=True, exist_ok=True)
-        shared.write_text(
+        shared.touch(mode=0o600)
+        return shared
+
+    @pytest.mark.parametrize("where", ["AWS_SHARED_CREDENTIALS_FILE", "~/.aws/credentials"])
+    @pytest.mark.parametrize("profile", ["dev", "default"])
+    def test_keys_in_the_shared_credentials_file_refuse_the_login(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, where: str, profile: str
+    ) -> None:
+        env = login_env(aws_env, fake)
+        self.shared_credentials(env, tmp_path, where).write_text(
             f"[other]\naws_access_key_id = AKIAOTHER\n[{profile}]\n"
             "aws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n"
         )
-        shared.chmod(0o600)
         config, before = config_file_with(env)
         result = run_cli(["login", "--profile", profile, "--no-browser", "--callback-timeout", "5"], env)
         assert result.returncode == 2, result.stderr
@@ -9369,17 +9323,9 @@ class TestLoginRefusesOtherCredentials:
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, where: str
     ) -> None:
         env = login_env(aws_env, fake)
-        if where == "AWS_SHARED_CREDENTIALS_FILE":
-            shared = tmp_path / "elsewhere" / "creds"
-            env["AWS_SHARED_CREDENTIALS_FILE"] = str(shared)
-        else:
-            del env["AWS_SHARED_CREDENTIALS_FILE"]
-            shared = Path(env["HOME"]) / ".aws" / "credentials"
-        shared.parent.mkdir(parents=True, exist_ok=True)
-        shared.write_text(
+        self.shared_credentials(env, tmp_path, where).write_text(
             "[default]\naws_access_key_id = AKIAEXAMPLE\n[profile dev]\naws_access_key_id = AKIAX\n"
         )
-        shared.chmod(0o600)
         config, before = config_file_with(env)
         rc, _, err = full_login(env, "--profile", "dev")
         assert rc == 0, err
