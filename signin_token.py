@@ -98,7 +98,7 @@ __all__ = [
     "session_status",
 ]
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 # --------------------------------------------------------------------------
 # Constants
@@ -5225,6 +5225,42 @@ def _exec_needs_dashes(own: Any, args: Any, arguments: Sequence[str], extras: Se
     own.error(f"put -- before the command to run: {_program()} {ours} -- {theirs}")
 
 
+def _credential_process_args(arguments: Sequence[str]) -> Any | None:
+    """The namespace argparse would give for the ``credential_process`` line
+    (``credentials`` with only ``--profile`` and ``--format``, in full), or
+    ``None`` for anything else.  That line runs whenever an SDK wants
+    credentials: importing argparse and building its parser would be a good
+    part of the run."""
+    if not arguments or arguments[0] not in ("credentials", "export-credentials"):
+        return None
+    given: dict[str, str] = {}
+    rest = list(arguments[1:])
+    while rest:
+        flag, has_value, value = rest.pop(0).partition("=")
+        if not has_value:
+            if not rest:
+                return None
+            value = rest.pop(0)
+        name = {"--profile": "profile", "--format": "format"}.get(flag)
+        if name is None or name in given or value.startswith("-") or (name == "profile" and not value):
+            return None  # anything else is argparse's to read (and to refuse)
+        given[name] = value
+    if given.get("format", "process") not in _EXPORT_FORMATS:
+        return None
+    import types
+
+    return types.SimpleNamespace(
+        command=arguments[0],
+        profile=given.get("profile"),
+        region=None,
+        endpoint_url=None,
+        timeout=_DEFAULT_TIMEOUT,
+        debug=False,
+        format=given.get("format", "process"),
+        login=False,
+    )
+
+
 def _finish_args(args: Any, own: Any | None, arguments: Sequence[str]) -> None:
     """After parsing: refuse a shared option the command does not take, fill in
     the defaults of the shared options, and insist on ``--`` before exec's command."""
@@ -6041,17 +6077,19 @@ def main(
             flag = arg.split("=", 1)[0] if arg.startswith("-") else arguments[i - 1] if i else "argument"
             err.write(f"error: invalid parameter {_one_line(flag, 60)}: is not valid UTF-8\n")
             return _EXIT_USAGE
-    parser, own = _build_parser(arguments)
-    try:
-        import contextlib
+    args = _credential_process_args(arguments)
+    if args is None:
+        parser, own = _build_parser(arguments)
+        try:
+            import contextlib
 
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):  # help, usage
-            args, extras = parser.parse_known_args(arguments)
-            if extras:  # the command's own usage, not the top-level one
-                _refuse_extras(own or parser, args, arguments, extras)
-            _finish_args(args, own, arguments)
-    except SystemExit as exc:  # argparse exits 0 for --help, 2 for usage errors
-        return int(exc.code) if isinstance(exc.code, int) else _EXIT_USAGE
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):  # help, usage
+                args, extras = parser.parse_known_args(arguments)
+                if extras:  # the command's own usage, not the top-level one
+                    _refuse_extras(own or parser, args, arguments, extras)
+                _finish_args(args, own, arguments)
+        except SystemExit as exc:  # argparse exits 0 for --help, 2 for usage errors
+            return int(exc.code) if isinstance(exc.code, int) else _EXIT_USAGE
     try:
         return _run(args, inp, out, err)
     except KeyboardInterrupt:

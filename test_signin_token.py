@@ -8440,8 +8440,8 @@ class TestValidCacheImportsNoHTTP:
         probe = (
             "import sys, signin_token\n"
             "rc = signin_token.main(['credentials'])\n"
-            "print(sorted(m for m in ('urllib.request', 'ssl', 'http.client') if m in sys.modules),"
-            " file=sys.stderr)\n"
+            "heavy = ('urllib.request', 'ssl', 'http.client', 'argparse')\n"
+            "print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
             "raise SystemExit(rc)\n"
         )
         proc = subprocess.run(
@@ -8457,7 +8457,7 @@ class TestValidCacheImportsNoHTTP:
         if network:
             assert "urllib.request" in loaded  # the probe sees a network import when there is one
         else:
-            assert loaded == []
+            assert loaded == []  # not even argparse: the credential_process line is read without it
         assert len(fake.token_calls()) == (1 if network else 0)
 
 
@@ -11829,6 +11829,53 @@ class TestCommandLineHelp:
         assert re.match(r"usage: \S+ -m signin_token credentials ", result.stderr), result.stderr
         assert "unrecognized arguments: --bogus" in result.stderr
         assert "COMMAND" not in result.stderr
+
+
+class TestCredentialProcessLine:
+    """The ``credential_process`` line is read without argparse, into exactly the namespace
+    argparse gives; anything else goes to argparse."""
+
+    @staticmethod
+    def by_argparse(argv: list[str]) -> dict[str, Any]:
+        parser, own = st._build_parser(argv)
+        args, extras = parser.parse_known_args(argv)
+        assert extras == []
+        st._finish_args(args, own, argv)
+        return vars(args)
+
+    @pytest.mark.parametrize(
+        "argv",
+        [
+            ["credentials"],
+            ["export-credentials"],
+            ["credentials", "--profile", "dev"],
+            ["credentials", "--profile=dev", "--format", "env"],
+            ["credentials", "--format=json", "--profile", "a=b"],
+            ["export-credentials", "--format", "fish"],
+        ],
+    )
+    def test_same_namespace_as_argparse(self, argv: list[str]) -> None:
+        fast = st._credential_process_args(argv)
+        assert fast is not None
+        assert vars(fast) == self.by_argparse(argv)
+
+    @pytest.mark.parametrize(
+        "argv",
+        [
+            ["credentials", "--prof", "dev"],  # an abbreviation: argparse's to expand
+            ["credentials", "--format", "yaml"],  # argparse's to refuse
+            ["credentials", "--profile", ""],
+            ["credentials", "--profile", "a", "--profile", "b"],
+            ["credentials", "--profile"],
+            ["credentials", "--login"],
+            ["credentials", "--profile", "-x"],
+            ["--profile", "dev", "credentials"],
+            ["status"],
+            [],
+        ],
+    )
+    def test_anything_else_goes_to_argparse(self, argv: list[str]) -> None:
+        assert st._credential_process_args(argv) is None
 
 
 class TestSharedOptionsBeforeTheCommand:
