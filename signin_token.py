@@ -3391,15 +3391,23 @@ def _store_refreshed(
     return updated
 
 
-@dataclasses.dataclass(frozen=True)
 class _RefreshPlan:
     """A refresh decided under the entry's lock: the entry and its bytes as
-    read, and the request to send with the key that signs it."""
+    read, and the request to send with the key that signs it.  (A plain
+    class: a dataclass costs start-up time at every import.)"""
 
-    raw: bytes = dataclasses.field(repr=False)
-    entry: dict[str, Any] = dataclasses.field(repr=False)
-    request: CreateOAuth2TokenRequest = dataclasses.field(repr=False)
-    key: DPoPKey = dataclasses.field(repr=False)
+    __slots__ = ("entry", "key", "raw", "request")
+
+    def __init__(
+        self, raw: bytes, entry: dict[str, Any], request: CreateOAuth2TokenRequest, key: DPoPKey
+    ) -> None:
+        self.raw = raw
+        self.entry = entry
+        self.request = request
+        self.key = key
+
+    def __repr__(self) -> str:
+        return "_RefreshPlan(<sensitive>)"
 
 
 def _refresh_plan(
