@@ -10691,16 +10691,9 @@ class TestExportQuoting:
 # Command line: python -m signin_token
 # --------------------------------------------------------------------------
 
-EXEC_REMOVED = (
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-)
+# What an SDK would resolve before the container credentials (PROTOCOL.md §14), each set
+# to a stale value: exec must hide every one of them, and AWS_PROFILE (set per test), from
+# its child.
 STALE_CREDENTIALS_ENV = {
     "AWS_ACCESS_KEY_ID": "AKIASTALE",
     "AWS_SECRET_ACCESS_KEY": "stale-secret",
@@ -10710,6 +10703,7 @@ STALE_CREDENTIALS_ENV = {
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "/nonexistent/token",
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/stale",
 }
+EXEC_REMOVED = ("AWS_PROFILE", *STALE_CREDENTIALS_ENV)
 CHILD_BOTOCORE_SCRIPT = """
 import json, os, sys, time
 import botocore.session
