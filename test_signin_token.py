@@ -6382,6 +6382,30 @@ def nobody_user() -> str:
     return pwd.getpwuid(os.geteuid()).pw_name
 
 
+def make_unsafe(path: Path, change: str, safe_mode: str) -> str:
+    """Apply ``change`` to ``path`` (``chmod-0NNN``: that mode; ``chown-nobody``: nobody owns
+    it, root only); the command a refusal must print to undo it."""
+    if change.startswith("chmod"):
+        path.chmod(int(change[-4:], 8))
+        return f"chmod {safe_mode} {shlex.quote(str(path))}"
+    need_root()
+    os.chown(path, NOBODY_UID, NOBODY_UID)
+    return f"chown {nobody_user()} {shlex.quote(str(path))}"
+
+
+def refused_with_fix(commands: Iterable[list[str]], env: dict[str, str], fix: str) -> list[str]:
+    """Run each CLI command: each must exit 1 with nothing on stdout and ``fix`` on stderr;
+    their stderr texts."""
+    errors = []
+    for command in commands:
+        result = run_cli(command, env)
+        assert result.returncode == 1, result.stderr
+        assert result.stdout == ""
+        assert fix in result.stderr, result.stderr
+        errors.append(result.stderr)
+    return errors
+
+
 def wait_for_token_requests(fake: FakeSignin, proc: subprocess.Popen[str], count: int = 1) -> None:
     """Wait until the fake has received ``count`` token requests from ``proc``."""
     deadline = time.monotonic() + 30
@@ -6401,15 +6425,7 @@ def held_refresh(
     (the process is then in the middle of its refresh, its lock held)."""
     release = threading.Event()
     fake.faults.append(("hold", release))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "signin_token", *args],
-        env=env,
-        cwd=str(HERE),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = spawn([sys.executable, "-m", "signin_token", *args], env)
     try:
         wait_for_token_requests(fake, proc)
         yield proc, release
@@ -7049,19 +7065,9 @@ class TestCacheOwnershipAndModes:
     ) -> None:
         path = write_session(aws_env, fake, expires_in=60)
         cache = path.parent
-        if change.startswith("chmod"):
-            cache.chmod(int(change[-4:], 8))
-            fix = f"chmod 700 {shlex.quote(str(cache))}"
-        else:
-            need_root()
-            os.chown(cache, NOBODY_UID, NOBODY_UID)
-            fix = f"chown {nobody_user()} {shlex.quote(str(cache))}"
+        fix = make_unsafe(cache, change, "700")
         entry_before = file_state(path)
-        for command in (["credentials"], ["refresh", "--force"], ["status"]):
-            result = run_cli(command, aws_env)
-            assert result.returncode == 1, result.stderr
-            assert result.stdout == ""
-            assert fix in result.stderr, result.stderr
+        refused_with_fix([["credentials"], ["refresh", "--force"], ["status"]], aws_env, fix)
         login = run_cli(["login", "--profile", "other", "--no-browser", "--callback-timeout", "5"], aws_env)
         assert login.returncode == 1, login.stderr
         assert fix in login.stderr and "http" not in login.stderr
@@ -7074,19 +7080,9 @@ class TestCacheOwnershipAndModes:
         self, fake: FakeSignin, aws_env: dict[str, str], change: str
     ) -> None:
         path = write_session(aws_env, fake, expires_in=60)
-        if change.startswith("chmod"):
-            path.chmod(int(change[-4:], 8))
-            fix = f"chmod 600 {shlex.quote(str(path))}"
-        else:
-            need_root()
-            os.chown(path, NOBODY_UID, NOBODY_UID)
-            fix = f"chown {nobody_user()} {shlex.quote(str(path))}"
+        fix = make_unsafe(path, change, "600")
         entry_before = file_state(path)
-        for command in (["credentials"], ["status"], ["refresh"]):
-            result = run_cli(command, aws_env)
-            assert result.returncode == 1, result.stderr
-            assert result.stdout == ""
-            assert fix in result.stderr, result.stderr
+        refused_with_fix([["credentials"], ["status"], ["refresh"]], aws_env, fix)
         assert fake.token_calls() == []
         assert file_state(path) == entry_before
 
@@ -7137,20 +7133,12 @@ class TestCacheOwnershipAndModes:
     ) -> None:
         path = write_session(aws_env, fake, expires_in=60)
         config = Path(aws_env["AWS_CONFIG_FILE"])
-        if change.startswith("chmod"):
-            config.chmod(int(change[-4:], 8))
-            fix = f"chmod 600 {shlex.quote(str(config))}"
-        else:
-            need_root()
-            os.chown(config, NOBODY_UID, NOBODY_UID)
-            fix = f"chown {nobody_user()} {shlex.quote(str(config))}"
+        fix = make_unsafe(config, change, "600")
         config_before = file_state(config)
         entry_before = file_state(path)
-        for command in (["credentials"], ["login", "--no-browser", "--callback-timeout", "5", "--yes"]):
-            result = run_cli(command, aws_env)
-            assert result.returncode == 1, result.stderr
-            assert result.stdout == ""
-            assert fix in result.stderr and "http" not in result.stderr.replace(fix, "")
+        commands = [["credentials"], ["login", "--no-browser", "--callback-timeout", "5", "--yes"]]
+        for error in refused_with_fix(commands, aws_env, fix):
+            assert "http" not in error.replace(fix, "")
         assert_no_network(fake)
         assert file_state(config) == config_before
         assert file_state(path) == entry_before
@@ -7592,15 +7580,7 @@ class TestNoLostUpdatesOrResurrection:
         path = write_session(aws_env, fake, expires_in=3600)
         lock = Path(f"{path}.lock")
         with held_refresh(fake, ["refresh", "--force"], aws_env) as (refresh, release):
-            logout = subprocess.Popen(
-                [sys.executable, "-m", "signin_token", "logout"],
-                env=aws_env,
-                cwd=str(HERE),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
+            logout = spawn([sys.executable, "-m", "signin_token", "logout"], aws_env)
             try:
                 time.sleep(1)  # time for the logout to reach the lock the refresh holds
                 assert logout.poll() is None, logout.communicate()
