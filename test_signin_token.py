@@ -4154,6 +4154,13 @@ def debug_attempt_lines(err: str) -> list[str]:
     return [match[0] for match in found if match]
 
 
+def assert_one_attempt_line(err: str, pattern: str) -> None:
+    """``err`` reports exactly one HTTP attempt of the token call, in a line ``pattern`` matches whole."""
+    lines = debug_attempt_lines(err)
+    assert len(lines) == 1, err
+    assert re.fullmatch(pattern, lines[0]), lines
+
+
 def debug_redemption_argv(fake_url: str, key_file: Path, code: str, verifier: str) -> list[str]:
     """``token --debug``: one code redemption."""
     return [
@@ -5429,13 +5436,11 @@ class TestClientDebugEvents:
         fake.faults = [("status", 500, "InternalServerException", "SERVER_ERROR")] * 3
         code, out, err = run_main(debug_redemption_argv(fake.url, key_file, code_value, verifier))
         assert code == 1 and out == "", err
-        lines = debug_attempt_lines(err)
-        assert len(lines) == 1, err
-        assert re.fullmatch(
+        assert_one_attempt_line(
+            err,
             rf"debug: POST {re.escape(fake.token_url)} attempt 1/1: HTTP 500 Internal Server Error, "
             rf"request id {REQUEST_ID_RE}, \d+ ms; not retried: code redemptions are never retried",
-            lines[0],
-        ), lines
+        )
         assert len(fake.token_calls()) == 1
 
     def test_transport_failure_shows_the_failure_and_the_retries(
@@ -5591,13 +5596,11 @@ class TestClientDebugEvents:
             result = run_cli(argv, aws_env)
             assert result.returncode == 0, result.stderr
             err = result.stderr
-        lines = debug_attempt_lines(err)
-        assert len(lines) == 1, err
-        assert re.fullmatch(
+        assert_one_attempt_line(
+            err,
             rf"debug: POST {re.escape(fake.token_url)} attempt {attempts}: HTTP 200 OK, "
             rf"request id {REQUEST_ID_RE}, \d+ ms",
-            lines[0],
-        ), lines
+        )
 
 
 # --------------------------------------------------------------------------
@@ -7899,6 +7902,15 @@ def break_next_refresh(env: dict[str, str], fake: FakeSignin, failure: str, path
     return env
 
 
+def refreshed_beside_a_ticker(fake: FakeSignin, env: dict[str, str]) -> st.Credentials:
+    """``get_credentials_async(environ=env)`` beside a ticker: it refreshed once without ever
+    blocking the event loop; its credentials."""
+    creds, ticks = beside_a_ticker(lambda: st.get_credentials_async(environ=env))
+    assert len(fake.token_calls("refresh_token")) == 1
+    assert_kept_ticking(ticks)
+    return creds
+
+
 class TestLoginSkipIfValid:
     """``login --skip-if-valid`` reuses a valid or refreshable session (PROTOCOL.md §9)."""
 
@@ -9003,10 +9015,8 @@ class TestGetCredentialsAsync:
         path = write_session(aws_env, fake, expires_in=60)
         fake.faults.append(("delay", 1.5))
 
-        creds, ticks = beside_a_ticker(lambda: st.get_credentials_async(environ=aws_env))
+        creds = refreshed_beside_a_ticker(fake, aws_env)
         assert creds.access_key_id == json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
-        assert len(fake.token_calls("refresh_token")) == 1
-        assert_kept_ticking(ticks)
 
     def test_loop_keeps_ticking_while_another_process_holds_the_lock(
         self, fake: FakeSignin, aws_env: dict[str, str]
@@ -9030,7 +9040,7 @@ class TestGetCredentialsAsync:
         try:
             assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
 
-            creds, ticks = beside_a_ticker(lambda: st.get_credentials_async(environ=aws_env))
+            creds = refreshed_beside_a_ticker(fake, aws_env)
             assert holder.wait(30) == 0
         finally:
             if holder.poll() is None:
@@ -9039,8 +9049,6 @@ class TestGetCredentialsAsync:
             assert holder.stdout is not None
             holder.stdout.close()
         assert creds.access_key_id != "ASIAOLD"
-        assert len(fake.token_calls("refresh_token")) == 1
-        assert_kept_ticking(ticks)
 
     def test_cancelled_mid_refresh_releases_the_lock_and_keeps_the_entry(
         self, fake: FakeSignin, aws_env: dict[str, str]
