@@ -8767,33 +8767,36 @@ class TestSessionsList:
             )
         return rows
 
-    def test_json_lists_every_profile_with_its_state(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
-    ) -> None:
+    def listing(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, *flags: str
+    ) -> tuple[str, list[dict[str, Any]]]:
+        """``sessions FLAGS`` over :meth:`setup_files`, which it only reads (no request, nothing
+        written, not even a lock file): its stdout, and the rows it must list."""
         env = login_env(aws_env, fake)
         entries = self.setup_files(fake, env, tmp_path)
         before = files_under(tmp_path)
-        result = run_cli(["sessions", "--json"], env)
+        result = run_cli(["sessions", *flags], env)
         assert result.returncode == 0, result.stderr
-        rows = json.loads(result.stdout)
-        assert isinstance(rows, list) and all(set(row) == SESSIONS_ROW_KEYS for row in rows)
-        assert rows == self.expected(env, entries)
         assert fake.requests == []
-        assert files_under(tmp_path) == before  # nothing written, not even a lock file
+        assert files_under(tmp_path) == before
+        return result.stdout, self.expected(env, entries)
+
+    def test_json_lists_every_profile_with_its_state(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        out, expected = self.listing(fake, aws_env, tmp_path, "--json")
+        rows = json.loads(out)
+        assert isinstance(rows, list) and all(set(row) == SESSIONS_ROW_KEYS for row in rows)
+        assert rows == expected
 
     def test_text_is_an_aligned_table(
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
     ) -> None:
-        env = login_env(aws_env, fake)
-        entries = self.setup_files(fake, env, tmp_path)
-        before = files_under(tmp_path)
-        result = run_cli(["sessions"], env)
-        assert result.returncode == 0, result.stderr
-        header, *lines = result.stdout.splitlines()
+        out, expected = self.listing(fake, aws_env, tmp_path)
+        header, *lines = out.splitlines()
         assert header.split()[0] == "PROFILE" and "STATE" in header
         starts = [0] + [m.end() for m in re.finditer(r" {2,}", header)]
         assert len(starts) == 7, header
-        expected = self.expected(env, entries)
         assert len(lines) == len(expected)
         for line, row in zip(lines, expected):
             for start in starts[1:]:
@@ -8814,8 +8817,6 @@ class TestSessionsList:
                 row["state"],
             ], line
             assert line == line.rstrip()
-        assert fake.requests == []
-        assert files_under(tmp_path) == before
 
     def test_reading_only_tightens_a_0644_entry(
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
