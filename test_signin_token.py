@@ -9403,16 +9403,21 @@ class TestLogoutLikeAwsLogout:
     files, names the profiles that used each, and leaves everything else and the
     config file alone (PROTOCOL.md §10, §13)."""
 
+    def logout_dev_twice(self, env: dict[str, str], note: str) -> None:
+        """``logout --profile dev`` twice: exit 0 each time, nothing on stdout, and ``note``
+        naming the profile on stderr."""
+        for _ in range(2):
+            result = run_cli(["logout", "--profile", "dev"], env)
+            assert result.returncode == 0, result.stderr
+            assert result.stdout == ""
+            assert note in result.stderr and "'dev'" in result.stderr
+
     def test_no_login_session_in_the_profile_is_a_note_twice(
         self, fake: FakeSignin, aws_env: dict[str, str]
     ) -> None:
         env = login_env(aws_env, fake)
         config, before = config_file_with(env)
-        for _ in range(2):
-            result = run_cli(["logout", "--profile", "dev"], env)
-            assert result.returncode == 0, result.stderr
-            assert result.stdout == ""
-            assert "no login session" in result.stderr and "'dev'" in result.stderr
+        self.logout_dev_twice(env, "no login session")
         assert config.read_bytes() == before
         assert not Path(env["AWS_LOGIN_CACHE_DIRECTORY"]).exists()
 
@@ -9422,11 +9427,7 @@ class TestLogoutLikeAwsLogout:
         before = config.read_bytes()
         first = run_cli(["logout", "--profile", "dev"], aws_env)
         assert first.returncode == 0 and not path.exists(), first.stderr
-        for _ in range(2):
-            again = run_cli(["logout", "--profile", "dev"], aws_env)
-            assert again.returncode == 0, again.stderr
-            assert again.stdout == ""
-            assert "no cached login session" in again.stderr and "'dev'" in again.stderr
+        self.logout_dev_twice(aws_env, "no cached login session")
         assert config.read_bytes() == before
 
     def test_all_removes_sessions_by_content_and_names_their_profiles(
