@@ -582,9 +582,12 @@ def spawn(
     )
 
 
-def run_ok(argv: list[str], env: dict[str, str], *, cwd: Path | None = HERE, timeout: float = 60) -> str:
+def run_ok(
+    argv: list[str], env: dict[str, str], *, cwd: Path | None = HERE, timeout: float = 60, quiet: bool = False
+) -> str:
     """Run ``argv`` (a peer SDK, a shell) to its end: it must exit 0 (else its stderr is
-    shown); its stdout.  ``cwd=None``: this process's working directory."""
+    shown), and with ``quiet`` write nothing to stderr; its stdout.  ``cwd=None``: this
+    process's working directory."""
     proc = subprocess.run(
         argv,
         env=env,
@@ -595,6 +598,7 @@ def run_ok(argv: list[str], env: dict[str, str], *, cwd: Path | None = HERE, tim
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
+    assert not quiet or proc.stderr == "", proc.stderr
     return proc.stdout
 
 
@@ -10797,19 +10801,8 @@ def bash_offers(
     env: dict[str, str], words: list[str], script: str = "signin-token completion bash"
 ) -> list[str]:
     """COMPREPLY for ``words`` (the last being completed), the script loaded in a real bash."""
-    name = words[0]
-    result = subprocess.run(
-        ["bash", "--norc", "--noprofile", "-c", BASH_COMPLETE_SCRIPT, "bash", name, script, *words],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=str(HERE),
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    return [line for line in result.stdout.splitlines() if line]
+    argv = ["bash", "--norc", "--noprofile", "-c", BASH_COMPLETE_SCRIPT, "bash", words[0], script, *words]
+    return [line for line in run_ok(argv, env, quiet=True).splitlines() if line]
 
 
 def completion_config(env: dict[str, str], text: str) -> None:
@@ -10844,16 +10837,9 @@ def completion_script(env: dict[str, str], shell: str, path: Path) -> Path:
 
 def fish_offers(env: dict[str, str], script: Path, line: str) -> list[str]:
     """What fish offers for ``line`` (``complete -C``) with ``script`` loaded."""
-    result = subprocess.run(
-        ["fish", "--no-config", "-c", f"source {shlex.quote(str(script))}; complete -C {shlex.quote(line)}"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return [entry.split("\t", 1)[0] for entry in result.stdout.splitlines() if entry]
+    commands = f"source {shlex.quote(str(script))}; complete -C {shlex.quote(line)}"
+    offered = run_ok(["fish", "--no-config", "-c", commands], env, cwd=None)
+    return [entry.split("\t", 1)[0] for entry in offered.splitlines() if entry]
 
 
 def following_browser(tmp_path: Path) -> Path:
