@@ -7461,9 +7461,9 @@ class TestConfigInjection:
     def test_an_id_token_sub_that_is_not_one_printable_arn_writes_nothing(
         self, fake: FakeSignin, aws_env: dict[str, str], sub: str
     ) -> None:
+        fake.subject = sub
         env = login_env(aws_env, fake)
         config, before = config_file_with(env)
-        fake.subject = sub
         rc, out, err = full_login(env, "--profile", "dev")
         assert rc == 1, err
         assert out == ""
