@@ -7910,6 +7910,7 @@ def refreshed_beside_a_ticker(fake: FakeSignin, env: dict[str, str]) -> st.Crede
     """``get_credentials_async(environ=env)`` beside a ticker: it refreshed once without ever
     blocking the event loop; its credentials."""
     creds, ticks = beside_a_ticker(lambda: st.get_credentials_async(environ=env))
+    assert isinstance(creds, st.Credentials)
     assert len(fake.token_calls("refresh_token")) == 1
     assert_kept_ticking(ticks)
     return creds
