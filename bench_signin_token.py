@@ -76,48 +76,51 @@ def process_ms(argv: list[str], runs: int, env: dict[str, str] | None = None, se
     return statistics.median(times)
 
 
-class TokenServer:
+class TokenHandler(http.server.BaseHTTPRequestHandler):
+    """Answers every POST of its :class:`TokenServer` with fresh credentials."""
+
+    protocol_version = "HTTP/1.1"
+    server: TokenServer
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.server.calls += 1
+        body = json.dumps(
+            {
+                "accessToken": {
+                    "accessKeyId": "ASIABENCH",
+                    "secretAccessKey": "s" * 40,
+                    "sessionToken": "t" * 400,
+                },
+                "tokenType": "urn:aws:params:oauth:token-type:access_token_sigv4",
+                "expiresIn": self.server.expires_in,
+                "refreshToken": "rt-" + uuid.uuid4().hex,
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class TokenServer(http.server.ThreadingHTTPServer):
     """A minimal loopback /v1/token that answers every refresh (no checks, so
     that it costs both clients the same); ``calls`` counts them."""
 
     def __init__(self, expires_in: int = 900) -> None:
+        super().__init__(("127.0.0.1", 0), TokenHandler)
         self.calls = 0
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                outer.calls += 1
-                body = json.dumps(
-                    {
-                        "accessToken": {
-                            "accessKeyId": "ASIABENCH",
-                            "secretAccessKey": "s" * 40,
-                            "sessionToken": "t" * 400,
-                        },
-                        "tokenType": "urn:aws:params:oauth:token-type:access_token_sigv4",
-                        "expiresIn": expires_in,
-                        "refreshToken": "rt-" + uuid.uuid4().hex,
-                    }
-                ).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.expires_in = expires_in
+        self.url = f"http://127.0.0.1:{self.server_address[1]}"
+        threading.Thread(target=self.serve_forever, daemon=True).start()
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.shutdown()
+        self.server_close()
 
 
 def write_profile(root: Path, key: st.DPoPKey, seconds_left: float) -> tuple[dict[str, str], Any]:

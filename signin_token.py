@@ -47,9 +47,10 @@ if TYPE_CHECKING:  # pragma: no cover - typing only, costs no import time
     import socket
     import ssl
     from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
-    from typing import Any, Final, TextIO
+    from typing import Any, ClassVar, Final, TextIO, TypeVar
 
     _Option = tuple[tuple[str, ...], dict[str, Any]]  # an argparse option: flags, keywords
+    _E = TypeVar("_E", bound="_Envelope")  # CreateOAuth2TokenRequest or CreateOAuth2TokenResponse
 
 __all__ = [
     "API_VERSION",
@@ -496,26 +497,49 @@ class CreateOAuth2TokenRequestBody:
         return cls(**{a: _member(data, w, o) for a, w, o, _ in _REQUEST_MEMBERS})
 
 
+class _Envelope:
+    """What the two envelopes of ``CreateOAuth2Token`` share: a frozen dataclass whose one
+    field, ``attr``, holds the HTTP payload (a ``payload``), ``{wire: {...}}`` on the wire.
+    Each subclass names the three as class keywords."""
+
+    _attr: ClassVar[str]
+    _wire: ClassVar[str]
+    _payload: ClassVar[type[CreateOAuth2TokenRequestBody | CreateOAuth2TokenResponseBody]]
+
+    def __init_subclass__(
+        cls,
+        *,
+        attr: str,
+        wire: str,
+        payload: type[CreateOAuth2TokenRequestBody | CreateOAuth2TokenResponseBody],
+    ) -> None:
+        super().__init_subclass__()
+        cls._attr, cls._wire, cls._payload = attr, wire, payload
+
+    def __post_init__(self) -> None:
+        _require_type(self._attr, getattr(self, self._attr), self._payload)
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        """``{"tokenInput": {...}}`` or ``{"tokenOutput": {...}}`` with wire names."""
+        body: CreateOAuth2TokenRequestBody | CreateOAuth2TokenResponseBody = getattr(self, self._attr)
+        return {self._wire: body.to_dict()}
+
+    @classmethod
+    def from_dict(cls: type[_E], data: Mapping[str, Any]) -> _E:
+        """Read ``{"tokenInput": {...}}`` or ``{"tokenOutput": {...}}``."""
+        _require_type(cls.__name__, data, dict)
+        if cls._wire not in data:
+            raise ParamValidationError(cls._wire, "is required")
+        return cls(**{cls._attr: cls._payload.from_dict(data[cls._wire])})
+
+
 @dataclasses.dataclass(frozen=True)
-class CreateOAuth2TokenRequest:
+class CreateOAuth2TokenRequest(
+    _Envelope, attr="token_input", wire="tokenInput", payload=CreateOAuth2TokenRequestBody
+):
     """Input of ``CreateOAuth2Token``; ``token_input`` is the HTTP payload."""
 
     token_input: CreateOAuth2TokenRequestBody
-
-    def __post_init__(self) -> None:
-        _require_type("token_input", self.token_input, CreateOAuth2TokenRequestBody)
-
-    def to_dict(self) -> dict[str, dict[str, str]]:
-        """``{"tokenInput": {...}}`` with wire names."""
-        return {"tokenInput": self.token_input.to_dict()}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CreateOAuth2TokenRequest:
-        """Read ``{"tokenInput": {...}}``."""
-        _require_type("CreateOAuth2TokenRequest", data, dict)
-        if "tokenInput" not in data:
-            raise ParamValidationError("tokenInput", "is required")
-        return cls(CreateOAuth2TokenRequestBody.from_dict(data["tokenInput"]))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -576,25 +600,12 @@ class CreateOAuth2TokenResponseBody:
 
 
 @dataclasses.dataclass(frozen=True)
-class CreateOAuth2TokenResponse:
+class CreateOAuth2TokenResponse(
+    _Envelope, attr="token_output", wire="tokenOutput", payload=CreateOAuth2TokenResponseBody
+):
     """Output of ``CreateOAuth2Token``; ``token_output`` is the HTTP payload."""
 
     token_output: CreateOAuth2TokenResponseBody
-
-    def __post_init__(self) -> None:
-        _require_type("token_output", self.token_output, CreateOAuth2TokenResponseBody)
-
-    def to_dict(self) -> dict[str, dict[str, Any]]:
-        """``{"tokenOutput": {...}}`` with wire names."""
-        return {"tokenOutput": self.token_output.to_dict()}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> CreateOAuth2TokenResponse:
-        """Read ``{"tokenOutput": {...}}``."""
-        _require_type("CreateOAuth2TokenResponse", data, dict)
-        if "tokenOutput" not in data:
-            raise ParamValidationError("tokenOutput", "is required")
-        return cls(CreateOAuth2TokenResponseBody.from_dict(data["tokenOutput"]))
 
 
 def _member(data: Mapping[str, Any], wire: str, oauth: str) -> Any:

@@ -582,9 +582,12 @@ def spawn(
     )
 
 
-def run_ok(argv: list[str], env: dict[str, str], *, cwd: Path | None = HERE, timeout: float = 60) -> str:
+def run_ok(
+    argv: list[str], env: dict[str, str], *, cwd: Path | None = HERE, timeout: float = 60, quiet: bool = False
+) -> str:
     """Run ``argv`` (a peer SDK, a shell) to its end: it must exit 0 (else its stderr is
-    shown); its stdout.  ``cwd=None``: this process's working directory."""
+    shown), and with ``quiet`` write nothing to stderr; its stdout.  ``cwd=None``: this
+    process's working directory."""
     proc = subprocess.run(
         argv,
         env=env,
@@ -595,6 +598,7 @@ def run_ok(argv: list[str], env: dict[str, str], *, cwd: Path | None = HERE, tim
         check=False,
     )
     assert proc.returncode == 0, proc.stderr
+    assert not quiet or proc.stderr == "", proc.stderr
     return proc.stdout
 
 
@@ -4154,6 +4158,13 @@ def debug_attempt_lines(err: str) -> list[str]:
     return [match[0] for match in found if match]
 
 
+def assert_one_attempt_line(err: str, pattern: str) -> None:
+    """``err`` reports exactly one HTTP attempt of the token call, in a line ``pattern`` matches whole."""
+    lines = debug_attempt_lines(err)
+    assert len(lines) == 1, err
+    assert re.fullmatch(pattern, lines[0]), lines
+
+
 def debug_redemption_argv(fake_url: str, key_file: Path, code: str, verifier: str) -> list[str]:
     """``token --debug``: one code redemption."""
     return [
@@ -5429,13 +5440,11 @@ class TestClientDebugEvents:
         fake.faults = [("status", 500, "InternalServerException", "SERVER_ERROR")] * 3
         code, out, err = run_main(debug_redemption_argv(fake.url, key_file, code_value, verifier))
         assert code == 1 and out == "", err
-        lines = debug_attempt_lines(err)
-        assert len(lines) == 1, err
-        assert re.fullmatch(
+        assert_one_attempt_line(
+            err,
             rf"debug: POST {re.escape(fake.token_url)} attempt 1/1: HTTP 500 Internal Server Error, "
             rf"request id {REQUEST_ID_RE}, \d+ ms; not retried: code redemptions are never retried",
-            lines[0],
-        ), lines
+        )
         assert len(fake.token_calls()) == 1
 
     def test_transport_failure_shows_the_failure_and_the_retries(
@@ -5591,13 +5600,11 @@ class TestClientDebugEvents:
             result = run_cli(argv, aws_env)
             assert result.returncode == 0, result.stderr
             err = result.stderr
-        lines = debug_attempt_lines(err)
-        assert len(lines) == 1, err
-        assert re.fullmatch(
+        assert_one_attempt_line(
+            err,
             rf"debug: POST {re.escape(fake.token_url)} attempt {attempts}: HTTP 200 OK, "
             rf"request id {REQUEST_ID_RE}, \d+ ms",
-            lines[0],
-        ), lines
+        )
 
 
 # --------------------------------------------------------------------------
@@ -6382,6 +6389,30 @@ def nobody_user() -> str:
     return pwd.getpwuid(os.geteuid()).pw_name
 
 
+def make_unsafe(path: Path, change: str, safe_mode: str) -> str:
+    """Apply ``change`` to ``path`` (``chmod-0NNN``: that mode; ``chown-nobody``: nobody owns
+    it, root only); the command a refusal must print to undo it."""
+    if change.startswith("chmod"):
+        path.chmod(int(change[-4:], 8))
+        return f"chmod {safe_mode} {shlex.quote(str(path))}"
+    need_root()
+    os.chown(path, NOBODY_UID, NOBODY_UID)
+    return f"chown {nobody_user()} {shlex.quote(str(path))}"
+
+
+def refused_with_fix(commands: Iterable[list[str]], env: dict[str, str], fix: str) -> list[str]:
+    """Run each CLI command: each must exit 1 with nothing on stdout and ``fix`` on stderr;
+    their stderr texts."""
+    errors = []
+    for command in commands:
+        result = run_cli(command, env)
+        assert result.returncode == 1, result.stderr
+        assert result.stdout == ""
+        assert fix in result.stderr, result.stderr
+        errors.append(result.stderr)
+    return errors
+
+
 def wait_for_token_requests(fake: FakeSignin, proc: subprocess.Popen[str], count: int = 1) -> None:
     """Wait until the fake has received ``count`` token requests from ``proc``."""
     deadline = time.monotonic() + 30
@@ -6401,15 +6432,7 @@ def held_refresh(
     (the process is then in the middle of its refresh, its lock held)."""
     release = threading.Event()
     fake.faults.append(("hold", release))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "signin_token", *args],
-        env=env,
-        cwd=str(HERE),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    proc = spawn([sys.executable, "-m", "signin_token", *args], env)
     try:
         wait_for_token_requests(fake, proc)
         yield proc, release
@@ -7049,19 +7072,9 @@ class TestCacheOwnershipAndModes:
     ) -> None:
         path = write_session(aws_env, fake, expires_in=60)
         cache = path.parent
-        if change.startswith("chmod"):
-            cache.chmod(int(change[-4:], 8))
-            fix = f"chmod 700 {shlex.quote(str(cache))}"
-        else:
-            need_root()
-            os.chown(cache, NOBODY_UID, NOBODY_UID)
-            fix = f"chown {nobody_user()} {shlex.quote(str(cache))}"
+        fix = make_unsafe(cache, change, "700")
         entry_before = file_state(path)
-        for command in (["credentials"], ["refresh", "--force"], ["status"]):
-            result = run_cli(command, aws_env)
-            assert result.returncode == 1, result.stderr
-            assert result.stdout == ""
-            assert fix in result.stderr, result.stderr
+        refused_with_fix([["credentials"], ["refresh", "--force"], ["status"]], aws_env, fix)
         login = run_cli(["login", "--profile", "other", "--no-browser", "--callback-timeout", "5"], aws_env)
         assert login.returncode == 1, login.stderr
         assert fix in login.stderr and "http" not in login.stderr
@@ -7074,19 +7087,9 @@ class TestCacheOwnershipAndModes:
         self, fake: FakeSignin, aws_env: dict[str, str], change: str
     ) -> None:
         path = write_session(aws_env, fake, expires_in=60)
-        if change.startswith("chmod"):
-            path.chmod(int(change[-4:], 8))
-            fix = f"chmod 600 {shlex.quote(str(path))}"
-        else:
-            need_root()
-            os.chown(path, NOBODY_UID, NOBODY_UID)
-            fix = f"chown {nobody_user()} {shlex.quote(str(path))}"
+        fix = make_unsafe(path, change, "600")
         entry_before = file_state(path)
-        for command in (["credentials"], ["status"], ["refresh"]):
-            result = run_cli(command, aws_env)
-            assert result.returncode == 1, result.stderr
-            assert result.stdout == ""
-            assert fix in result.stderr, result.stderr
+        refused_with_fix([["credentials"], ["status"], ["refresh"]], aws_env, fix)
         assert fake.token_calls() == []
         assert file_state(path) == entry_before
 
@@ -7137,20 +7140,12 @@ class TestCacheOwnershipAndModes:
     ) -> None:
         path = write_session(aws_env, fake, expires_in=60)
         config = Path(aws_env["AWS_CONFIG_FILE"])
-        if change.startswith("chmod"):
-            config.chmod(int(change[-4:], 8))
-            fix = f"chmod 600 {shlex.quote(str(config))}"
-        else:
-            need_root()
-            os.chown(config, NOBODY_UID, NOBODY_UID)
-            fix = f"chown {nobody_user()} {shlex.quote(str(config))}"
+        fix = make_unsafe(config, change, "600")
         config_before = file_state(config)
         entry_before = file_state(path)
-        for command in (["credentials"], ["login", "--no-browser", "--callback-timeout", "5", "--yes"]):
-            result = run_cli(command, aws_env)
-            assert result.returncode == 1, result.stderr
-            assert result.stdout == ""
-            assert fix in result.stderr and "http" not in result.stderr.replace(fix, "")
+        commands = [["credentials"], ["login", "--no-browser", "--callback-timeout", "5", "--yes"]]
+        for error in refused_with_fix(commands, aws_env, fix):
+            assert "http" not in error.replace(fix, "")
         assert_no_network(fake)
         assert file_state(config) == config_before
         assert file_state(path) == entry_before
@@ -7466,9 +7461,9 @@ class TestConfigInjection:
     def test_an_id_token_sub_that_is_not_one_printable_arn_writes_nothing(
         self, fake: FakeSignin, aws_env: dict[str, str], sub: str
     ) -> None:
+        fake.subject = sub
         env = login_env(aws_env, fake)
         config, before = config_file_with(env)
-        fake.subject = sub
         rc, out, err = full_login(env, "--profile", "dev")
         assert rc == 1, err
         assert out == ""
@@ -7592,15 +7587,7 @@ class TestNoLostUpdatesOrResurrection:
         path = write_session(aws_env, fake, expires_in=3600)
         lock = Path(f"{path}.lock")
         with held_refresh(fake, ["refresh", "--force"], aws_env) as (refresh, release):
-            logout = subprocess.Popen(
-                [sys.executable, "-m", "signin_token", "logout"],
-                env=aws_env,
-                cwd=str(HERE),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
+            logout = spawn([sys.executable, "-m", "signin_token", "logout"], aws_env)
             try:
                 time.sleep(1)  # time for the logout to reach the lock the refresh holds
                 assert logout.poll() is None, logout.communicate()
@@ -7917,6 +7904,16 @@ def break_next_refresh(env: dict[str, str], fake: FakeSignin, failure: str, path
         entry["dpopKey"] = "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n"
         path.write_text(json.dumps(entry))
     return env
+
+
+def refreshed_beside_a_ticker(fake: FakeSignin, env: dict[str, str]) -> st.Credentials:
+    """``get_credentials_async(environ=env)`` beside a ticker: it refreshed once without ever
+    blocking the event loop; its credentials."""
+    creds, ticks = beside_a_ticker(lambda: st.get_credentials_async(environ=env))
+    assert isinstance(creds, st.Credentials)
+    assert len(fake.token_calls("refresh_token")) == 1
+    assert_kept_ticking(ticks)
+    return creds
 
 
 class TestLoginSkipIfValid:
@@ -8775,33 +8772,36 @@ class TestSessionsList:
             )
         return rows
 
-    def test_json_lists_every_profile_with_its_state(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
-    ) -> None:
+    def listing(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, *flags: str
+    ) -> tuple[str, list[dict[str, Any]]]:
+        """``sessions FLAGS`` over :meth:`setup_files`, which it only reads (no request, nothing
+        written, not even a lock file): its stdout, and the rows it must list."""
         env = login_env(aws_env, fake)
         entries = self.setup_files(fake, env, tmp_path)
         before = files_under(tmp_path)
-        result = run_cli(["sessions", "--json"], env)
+        result = run_cli(["sessions", *flags], env)
         assert result.returncode == 0, result.stderr
-        rows = json.loads(result.stdout)
-        assert isinstance(rows, list) and all(set(row) == SESSIONS_ROW_KEYS for row in rows)
-        assert rows == self.expected(env, entries)
         assert fake.requests == []
-        assert files_under(tmp_path) == before  # nothing written, not even a lock file
+        assert files_under(tmp_path) == before
+        return result.stdout, self.expected(env, entries)
+
+    def test_json_lists_every_profile_with_its_state(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        out, expected = self.listing(fake, aws_env, tmp_path, "--json")
+        rows = json.loads(out)
+        assert isinstance(rows, list) and all(set(row) == SESSIONS_ROW_KEYS for row in rows)
+        assert rows == expected
 
     def test_text_is_an_aligned_table(
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
     ) -> None:
-        env = login_env(aws_env, fake)
-        entries = self.setup_files(fake, env, tmp_path)
-        before = files_under(tmp_path)
-        result = run_cli(["sessions"], env)
-        assert result.returncode == 0, result.stderr
-        header, *lines = result.stdout.splitlines()
+        out, expected = self.listing(fake, aws_env, tmp_path)
+        header, *lines = out.splitlines()
         assert header.split()[0] == "PROFILE" and "STATE" in header
         starts = [0] + [m.end() for m in re.finditer(r" {2,}", header)]
         assert len(starts) == 7, header
-        expected = self.expected(env, entries)
         assert len(lines) == len(expected)
         for line, row in zip(lines, expected):
             for start in starts[1:]:
@@ -8822,8 +8822,6 @@ class TestSessionsList:
                 row["state"],
             ], line
             assert line == line.rstrip()
-        assert fake.requests == []
-        assert files_under(tmp_path) == before
 
     def test_reading_only_tightens_a_0644_entry(
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
@@ -9023,10 +9021,8 @@ class TestGetCredentialsAsync:
         path = write_session(aws_env, fake, expires_in=60)
         fake.faults.append(("delay", 1.5))
 
-        creds, ticks = beside_a_ticker(lambda: st.get_credentials_async(environ=aws_env))
+        creds = refreshed_beside_a_ticker(fake, aws_env)
         assert creds.access_key_id == json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
-        assert len(fake.token_calls("refresh_token")) == 1
-        assert_kept_ticking(ticks)
 
     def test_loop_keeps_ticking_while_another_process_holds_the_lock(
         self, fake: FakeSignin, aws_env: dict[str, str]
@@ -9050,7 +9046,7 @@ class TestGetCredentialsAsync:
         try:
             assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
 
-            creds, ticks = beside_a_ticker(lambda: st.get_credentials_async(environ=aws_env))
+            creds = refreshed_beside_a_ticker(fake, aws_env)
             assert holder.wait(30) == 0
         finally:
             if holder.poll() is None:
@@ -9059,8 +9055,6 @@ class TestGetCredentialsAsync:
             assert holder.stdout is not None
             holder.stdout.close()
         assert creds.access_key_id != "ASIAOLD"
-        assert len(fake.token_calls("refresh_token")) == 1
-        assert_kept_ticking(ticks)
 
     def test_cancelled_mid_refresh_releases_the_lock_and_keeps_the_entry(
         self, fake: FakeSignin, aws_env: dict[str, str]
@@ -9414,16 +9408,21 @@ class TestLogoutLikeAwsLogout:
     files, names the profiles that used each, and leaves everything else and the
     config file alone (PROTOCOL.md §10, §13)."""
 
+    def logout_dev_twice(self, env: dict[str, str], note: str) -> None:
+        """``logout --profile dev`` twice: exit 0 each time, nothing on stdout, and ``note``
+        naming the profile on stderr."""
+        for _ in range(2):
+            result = run_cli(["logout", "--profile", "dev"], env)
+            assert result.returncode == 0, result.stderr
+            assert result.stdout == ""
+            assert note in result.stderr and "'dev'" in result.stderr
+
     def test_no_login_session_in_the_profile_is_a_note_twice(
         self, fake: FakeSignin, aws_env: dict[str, str]
     ) -> None:
         env = login_env(aws_env, fake)
         config, before = config_file_with(env)
-        for _ in range(2):
-            result = run_cli(["logout", "--profile", "dev"], env)
-            assert result.returncode == 0, result.stderr
-            assert result.stdout == ""
-            assert "no login session" in result.stderr and "'dev'" in result.stderr
+        self.logout_dev_twice(env, "no login session")
         assert config.read_bytes() == before
         assert not Path(env["AWS_LOGIN_CACHE_DIRECTORY"]).exists()
 
@@ -9433,11 +9432,7 @@ class TestLogoutLikeAwsLogout:
         before = config.read_bytes()
         first = run_cli(["logout", "--profile", "dev"], aws_env)
         assert first.returncode == 0 and not path.exists(), first.stderr
-        for _ in range(2):
-            again = run_cli(["logout", "--profile", "dev"], aws_env)
-            assert again.returncode == 0, again.stderr
-            assert again.stdout == ""
-            assert "no cached login session" in again.stderr and "'dev'" in again.stderr
+        self.logout_dev_twice(aws_env, "no cached login session")
         assert config.read_bytes() == before
 
     def test_all_removes_sessions_by_content_and_names_their_profiles(
@@ -10691,16 +10686,9 @@ class TestExportQuoting:
 # Command line: python -m signin_token
 # --------------------------------------------------------------------------
 
-EXEC_REMOVED = (
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_CREDENTIAL_EXPIRATION",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-)
+# What an SDK would resolve before the container credentials (PROTOCOL.md §14), each set
+# to a stale value: exec must hide every one of them, and AWS_PROFILE (set per test), from
+# its child.
 STALE_CREDENTIALS_ENV = {
     "AWS_ACCESS_KEY_ID": "AKIASTALE",
     "AWS_SECRET_ACCESS_KEY": "stale-secret",
@@ -10710,6 +10698,7 @@ STALE_CREDENTIALS_ENV = {
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE": "/nonexistent/token",
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "/v2/credentials/stale",
 }
+EXEC_REMOVED = ("AWS_PROFILE", *STALE_CREDENTIALS_ENV)
 CHILD_BOTOCORE_SCRIPT = """
 import json, os, sys, time
 import botocore.session
@@ -10813,19 +10802,8 @@ def bash_offers(
     env: dict[str, str], words: list[str], script: str = "signin-token completion bash"
 ) -> list[str]:
     """COMPREPLY for ``words`` (the last being completed), the script loaded in a real bash."""
-    name = words[0]
-    result = subprocess.run(
-        ["bash", "--norc", "--noprofile", "-c", BASH_COMPLETE_SCRIPT, "bash", name, script, *words],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=str(HERE),
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stderr == ""
-    return [line for line in result.stdout.splitlines() if line]
+    argv = ["bash", "--norc", "--noprofile", "-c", BASH_COMPLETE_SCRIPT, "bash", words[0], script, *words]
+    return [line for line in run_ok(argv, env, quiet=True).splitlines() if line]
 
 
 def completion_config(env: dict[str, str], text: str) -> None:
@@ -10860,16 +10838,9 @@ def completion_script(env: dict[str, str], shell: str, path: Path) -> Path:
 
 def fish_offers(env: dict[str, str], script: Path, line: str) -> list[str]:
     """What fish offers for ``line`` (``complete -C``) with ``script`` loaded."""
-    result = subprocess.run(
-        ["fish", "--no-config", "-c", f"source {shlex.quote(str(script))}; complete -C {shlex.quote(line)}"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return [entry.split("\t", 1)[0] for entry in result.stdout.splitlines() if entry]
+    commands = f"source {shlex.quote(str(script))}; complete -C {shlex.quote(line)}"
+    offered = run_ok(["fish", "--no-config", "-c", commands], env, cwd=None)
+    return [entry.split("\t", 1)[0] for entry in offered.splitlines() if entry]
 
 
 def following_browser(tmp_path: Path) -> Path:
