@@ -2,9 +2,11 @@
 
 One vendorable, standard-library-only module: the AWS Sign-In service model
 (``signin`` 2023-01-01) as dataclasses with client-side validation, PKCE, a
-pure-Python ES256 DPoP signer, the ``CreateOAuth2Token`` call over ``urllib``,
-login sessions shared with the AWS CLI and SDKs, and a command line
-(``python -m signin_token``) usable as a ``credential_process``.
+pure-Python ES256 DPoP signer, the ``CreateOAuth2Token`` call over ``urllib``
+(and asyncio streams), login sessions shared with the AWS CLI and SDKs under
+OpenSSH-style file checks, a local container-credentials server that keeps
+credentials fresh past their 15 minutes, and a command line
+(``signin-token`` / ``python -m signin_token``) usable as a ``credential_process``.
 
 Usage::
 
