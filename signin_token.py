@@ -5404,7 +5404,7 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     elif cmd == "dpop-key":
         pem = DPoPKey.generate().to_pem()
         if args.output:
-            fd = os.open(args.output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            fd = _open_no_follow(args.output, os.O_WRONLY | os.O_CREAT | os.O_EXCL, "output file")
             with os.fdopen(fd, "w", encoding="ascii") as f:
                 f.write(pem)
             stderr.write(f"wrote {args.output}\n")
