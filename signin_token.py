@@ -5132,10 +5132,17 @@ _EXAMPLES: Final[dict[str, tuple[str, ...]]] = {
         "{prog} serve --profile dev --port 9911 --token-file ~/.aws/serve-token --format env",
     ),
     "completion": ("source <({prog} completion bash)", "{prog} completion fish | source"),
-    "pkce": ("{prog} pkce",),
-    "authorize-url": ("{prog} authorize-url --region us-east-1 --remote --code-challenge C --state S",),
-    "dpop-key": ("{prog} dpop-key --output key.pem",),
-    "token": ("{prog} token --region us-east-1 --dpop-key key.pem --input-json - < body.json",),
+    "pkce": ("{prog} pkce", "{prog} pkce > pkce.json"),
+    "authorize-url": (
+        "{prog} authorize-url --region us-east-1 --remote --code-challenge C --state S",
+        "{prog} authorize-url --region eu-west-1 --redirect-uri http://127.0.0.1:4321/oauth/callback "
+        "--code-challenge C --state S",
+    ),
+    "dpop-key": ("{prog} dpop-key --output key.pem", "{prog} dpop-key > key.pem"),
+    "token": (
+        "{prog} token --region us-east-1 --dpop-key key.pem --input-json - < body.json",
+        "{prog} token --endpoint-url http://127.0.0.1:8000 --dpop-key key.pem --form --input-json body.json",
+    ),
 }
 
 
