@@ -3255,11 +3255,40 @@ class _Profile:
     def session(self) -> str:
         session = self.settings.get("login_session")
         if not session:
-            raise LoginRequiredError(f"profile {self.name!r} has no login session", self.login_command)
+            raise LoginRequiredError(_no_session_message(self), self.login_command)
         return session
 
     def cache_path(self) -> str:
         return _cache_path(self.cache_dir, self.session())
+
+
+def _no_session_message(prof: _Profile) -> str:
+    """Why ``prof`` has no session.  A profile in neither the config file nor
+    the shared credentials file may be a typo: then the message names the
+    config file, the closest profile name and the profiles that have a
+    login session."""
+    if prof.config.profile(prof.name) is not None:
+        return f"profile {prof.name!r} has no login session"
+    try:
+        shared = _ConfigFile(_credentials_path(prof.environ), "shared credentials file").section(prof.name)
+    except SigninTokenError:  # an unreadable or unsafe file holds no profile we may use
+        shared = None
+    if shared is not None:
+        return f"profile {prof.name!r} has no login session"
+    import difflib
+
+    profiles = prof.config.profiles()
+    where = prof.config.path + ("" if os.path.exists(prof.config.path) else " (which does not exist)")
+    text = f"profile {prof.name!r} is in neither the config file {where} nor the shared credentials file"
+    close = difflib.get_close_matches(prof.name, list(profiles), n=1)
+    text += f"; did you mean {close[0]!r}?" if close else "."
+    sessions = [name for name, settings in profiles.items() if settings.get("login_session")]
+    if sessions:
+        more = f" and {len(sessions) - 10} more" if len(sessions) > 10 else ""
+        text += f" Profiles with a login session: {', '.join(sessions[:10])}{more}."
+    else:
+        text += " No profile has a login session yet."
+    return _one_line(text, 2000)
 
 
 def _how_run() -> tuple[str, str]:
@@ -3956,8 +3985,37 @@ def _update_config(path: str, profile: str, session: str, region: str | None) ->
         config.save()
 
 
-def _open_browser(url: str) -> None:
-    """Open ``url`` in the user's browser; a missing browser is not fatal.
+def _browser_problem() -> str | None:
+    """Why no browser can be launched here, or ``None`` when one may be.
+
+    Where browsers need a display (not macOS or Windows): ``$BROWSER`` set
+    but naming no program that exists, or no ``$BROWSER`` and neither
+    ``$DISPLAY`` nor ``$WAYLAND_DISPLAY``.  A text-mode browser is not tried
+    for lack of a display: the sign-in page needs a graphical one, and it
+    would take over the terminal that shows what to do.
+    """
+    if os.name != "posix" or sys.platform == "darwin":
+        return None
+    chosen = os.environ.get("BROWSER", "")
+    if chosen:
+        import shlex
+        import shutil
+
+        for command in chosen.split(os.pathsep):  # as webbrowser reads it
+            try:
+                program = shlex.split(command)[0] if "%s" in command else command
+            except (ValueError, IndexError):
+                continue
+            if program and shutil.which(program):
+                return None
+        return f"BROWSER is {_one_line(chosen, 100)!r}, which names no program that exists"
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        return "there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set) and BROWSER is not set"
+    return None
+
+
+def _open_browser(url: str) -> bool:
+    """Open ``url`` in the user's browser: whether a browser command worked.
 
     Whatever the browser command prints goes to stderr: stdout may carry
     credentials (``credentials --login``) and must hold nothing else.
@@ -3971,13 +4029,32 @@ def _open_browser(url: str) -> None:
     with contextlib.suppress(OSError):
         saved = os.dup(1)
         os.dup2(2, 1)  # the browser inherits file descriptor 1: point it at stderr meanwhile
+    opened = False
     try:
-        with contextlib.suppress(Exception):
-            webbrowser.open(url)
+        with contextlib.suppress(Exception):  # a browser that cannot be run is reported, not raised
+            opened = webbrowser.open(url)
     finally:
         if saved >= 0:
             os.dup2(saved, 1)
             os.close(saved)
+    return opened
+
+
+def _browser_notice(url: str, problem: str | None, launch: bool, other_device: str, wait: float) -> str:
+    """What the same-device login says before it waits: whether a browser is
+    opening (or why none can be), the URL, the command for another device
+    (``--remote``) and how to cancel."""
+    if launch:
+        text = "Opening your browser to sign in. If it does not open, open this URL in a browser:"
+    elif problem:
+        text = f"Cannot open a browser here: {problem}. Open this URL in a browser to sign in:"
+    else:
+        text = "Open this URL in a browser to sign in:"
+    return (
+        f"{text}\n{url}\n"
+        f"If you cannot open it on this device, sign in from another device with: {other_device}\n"
+        f"Waiting up to {wait:g} s for the sign-in; press Ctrl-C to cancel.\n"
+    )
 
 
 def login(
@@ -4001,7 +4078,8 @@ def login(
 
     Same-device (default): a loopback callback on 127.0.0.1; ``remote``: the
     cross-device flow, the code pasted on ``stdin``.  The authorize URL is
-    written to ``stderr``.  Everything that could make the login fail is
+    written to ``stderr``, with what to do when no browser opens (said at
+    once when none can be launched) and how to cancel.  Everything that could make the login fail is
     checked before the browser opens: the arguments, a profile with other
     credentials, the region (asked for on a terminal when none is
     configured, then written to the profile), a config file that cannot be
@@ -4072,10 +4150,19 @@ def login(
                 endpoint_url=client.endpoint,
                 redirect_uri=redirect_uri,
             )
-            err.write(f"Sign in with your browser at:\n{url}\n")
+            problem = _browser_problem() if open_browser else None
+            launch = open_browser and problem is None
+            options = ["--region", chosen_region] if region or prompted else []
+            options += ["--endpoint-url", endpoint_url] if endpoint_url else []
+            other_device = _command("login", "--profile", prof.name, *options, "--remote")
+            err.write(_browser_notice(url, problem, launch, other_device, callback_timeout))
             err.flush()
-            if open_browser:
-                _open_browser(url)
+            if launch and not _open_browser(url):
+                err.write(
+                    "The browser did not open (no browser command worked). Open the URL above in "
+                    "a browser; still waiting, press Ctrl-C to cancel.\n"
+                )
+                err.flush()
             result = server.wait(callback_timeout)
         finally:
             server.close()
@@ -5184,6 +5271,7 @@ def _build_parser(argv: Sequence[str]) -> tuple[Any, Any]:
         description=_DESCRIPTION,
         epilog=f"Run '{program} COMMAND --help' for a command's options and examples.",
         formatter_class=formatter,
+        allow_abbrev=False,  # --prof is refused, never taken for --profile
     )
     parser.add_argument(
         "--version", action="version", version=f"signin-token {__version__}", help="show the version and exit"
@@ -5197,7 +5285,12 @@ def _build_parser(argv: Sequence[str]) -> tuple[Any, Any]:
         if name != chosen:
             if listing:
                 sub.add_parser(
-                    name, aliases=list(aliases), help=text, add_help=False, formatter_class=formatter
+                    name,
+                    aliases=list(aliases),
+                    help=text,
+                    add_help=False,
+                    formatter_class=formatter,
+                    allow_abbrev=False,
                 )
             continue
         examples = "\n".join("  " + e.format(prog=program) for e in _EXAMPLES.get(name, ()))
@@ -5209,6 +5302,7 @@ def _build_parser(argv: Sequence[str]) -> tuple[Any, Any]:
             epilog=f"examples:\n{examples}" if examples else None,
             usage=f"{program} exec [options] [-- CMD [ARGS...]]" if name == "exec" else None,
             formatter_class=formatter,
+            allow_abbrev=False,
         )
         for flags, kwargs in options:
             add(own, flags, kwargs, shared=(flags, kwargs) in _COMMON_OPTIONS)
@@ -5218,6 +5312,13 @@ def _build_parser(argv: Sequence[str]) -> tuple[Any, Any]:
 def _command_index(argv: Sequence[str]) -> int | None:
     """Where in ``argv`` the command is, skipping the shared options (and their
     values) before it; ``None`` when no known command is named."""
+    at = _first_word(argv)
+    return at if at is not None and _canonical(argv[at]) is not None else None
+
+
+def _first_word(argv: Sequence[str]) -> int | None:
+    """Where in ``argv`` the first word that is not an option is (the command
+    word, known or not), skipping the shared options and their values."""
     takes_value = {f for flags, kw in _COMMON_OPTIONS if kw.get("action") != "store_true" for f in flags}
     i = 0
     while i < len(argv):
@@ -5227,8 +5328,31 @@ def _command_index(argv: Sequence[str]) -> int | None:
         if arg.startswith("-"):
             i += 2 if arg in takes_value else 1
             continue
-        return i if _canonical(arg) is not None else None
+        return i
     return None
+
+
+def _refuse_unknown_command(parser: Any, argv: Sequence[str]) -> None:
+    """A command word that names no command: the usage and the closest
+    command (argparse before 3.12 lists them all, without a guess)."""
+    at = _first_word(argv)
+    if at is None or _canonical(argv[at]) is not None:
+        return
+    if any(a in ("-h", "--help", "--version") for a in argv[:at]):
+        return  # argparse answers those before it reads the command
+    import difflib
+
+    options = sorted({f for flags, _ in _COMMON_OPTIONS for f in flags} | {"--help", "--version"})
+    for arg in argv[:at]:  # an unknown option (--prof dev status) took the command's place
+        flag = arg.split("=", 1)[0]
+        if flag.startswith("--") and flag not in options:
+            close = difflib.get_close_matches(flag, options, n=1)
+            guess = f"; did you mean {close[0]}?" if close else ""
+            parser.error(f"unrecognized option {_one_line(flag, 60)}{guess}")
+    names = [word for name, aliases, _, _ in _COMMANDS for word in (name, *aliases)]
+    close = difflib.get_close_matches(argv[at], names, n=1)
+    guess = f"; did you mean {close[0]!r}?" if close else ""
+    parser.error(f"unknown command {_one_line(argv[at], 60)!r}{guess} (commands: {', '.join(names)})")
 
 
 def _canonical(word: str) -> str | None:
@@ -5237,10 +5361,20 @@ def _canonical(word: str) -> str | None:
 
 
 def _refuse_extras(own: Any, args: Any, arguments: Sequence[str], extras: Sequence[str]) -> None:
-    """Unknown arguments: the command's usage, and for exec the ``--`` it needs."""
+    """Unknown arguments: the command's usage, the closest option to the first
+    unknown one (``--prof``: did you mean ``--profile``), and for exec the
+    ``--`` it needs."""
     if getattr(args, "command", None) == "exec" and "--" not in arguments:
         _exec_needs_dashes(own, args, arguments, extras)
-    own.error(f"unrecognized arguments: {' '.join(_sh_quote(a) for a in extras)}")
+    guess = ""
+    flag = next((a.split("=", 1)[0] for a in extras if a.startswith("--")), None)
+    if flag is not None:
+        import difflib
+
+        options = [o for action in own._actions for o in action.option_strings if o.startswith("--")]
+        close = difflib.get_close_matches(flag, options, n=1)
+        guess = f"; did you mean {close[0]}?" if close else ""
+    own.error(f"unrecognized arguments: {' '.join(_sh_quote(a) for a in extras)}{guess}")
 
 
 def _exec_needs_dashes(own: Any, args: Any, arguments: Sequence[str], extras: Sequence[str]) -> None:
@@ -5525,10 +5659,41 @@ def _cmd_sessions(args: Any, stdout: TextIO, stderr: TextIO, warn: Callable[[str
         cells = [row["profile"], uses, row["account_id"], row["login_session"]]
         cells += [row["expiration"], row["session_end"], row["state"]]
         table.append([_one_line(c) if c else "-" for c in cells])
-    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    widths = _fit_widths([max(len(line[i]) for line in table) for i in range(len(table[0]))], stdout)
+    mark = "\u2026"  # an ellipsis, where the output's encoding has one
+    try:
+        mark.encode(getattr(stdout, "encoding", None) or "utf-8")
+    except (LookupError, UnicodeEncodeError):
+        mark = "."
     for line in table:
-        stdout.write("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() + "\n")
+        cut = [c if len(c) <= w else c[: w - 1] + mark for c, w in zip(line, widths)]
+        stdout.write("  ".join(c.ljust(w) for c, w in zip(cut, widths)).rstrip() + "\n")
     return _EXIT_OK
+
+
+def _fit_widths(widths: list[int], stdout: TextIO) -> list[int]:
+    """Column widths (two spaces apart) that fit ``$COLUMNS``, else the width
+    of the terminal ``stdout`` is (a pipe gets every character): the widest
+    column is narrowed first (down to 8 characters), then the next widest."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    if columns <= 0 and _is_terminal(stdout):
+        try:
+            columns = os.get_terminal_size(stdout.fileno()).columns
+        except (OSError, ValueError):
+            columns = 0
+    widths = list(widths)
+    excess = sum(widths) + 2 * (len(widths) - 1) - columns
+    while columns > 0 and excess > 0:
+        widest = max(range(len(widths)), key=widths.__getitem__)
+        cut = min(excess, widths[widest] - 8)
+        if cut <= 0:
+            break  # every column is as narrow as it may be
+        widths[widest] -= cut
+        excess -= cut
+    return widths
 
 
 def _cmd_refresh(
@@ -5569,7 +5734,7 @@ def _cmd_logout(args: Any, stderr: TextIO) -> int:
     prof = _Profile(args.profile, None)
     using = _profiles_using(prof.config, prof.cache_dir)
     if not args.all and not prof.settings.get("login_session"):
-        stderr.write(f"warning: no login session found for profile {prof.name!r}\n")
+        stderr.write(f"warning: {_no_session_message(prof)}\n")
         return _EXIT_OK
     removed = logout(args.profile, all_sessions=args.all)
     for path in removed:
@@ -6112,6 +6277,7 @@ def main(
             import contextlib
 
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):  # help, usage
+                _refuse_unknown_command(parser, arguments)
                 args, extras = parser.parse_known_args(arguments)
                 if extras:  # the command's own usage, not the top-level one
                     _refuse_extras(own or parser, args, arguments, extras)

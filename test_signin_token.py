@@ -6208,6 +6208,133 @@ class TestLoginRemote:
         assert not cache_path(env).parent.exists() or not any(cache_path(env).parent.iterdir())
 
 
+def notice_lines(handle: LoginHandle) -> list[str]:
+    """The stderr lines a login prints before it waits for the browser (up to "Waiting ...")."""
+    got: list[str] = []
+    while True:
+        line = handle[1].get(timeout=30)
+        assert line is not None, "the process ended before waiting: " + "".join(handle[2])
+        got.append(line.rstrip("\n"))
+        if line.startswith("Waiting up to "):
+            return got
+
+
+OTHER_DEVICE = "If you cannot open it on this device, sign in from another device with: "
+
+
+def headless(env: dict[str, str], **extra: str) -> dict[str, str]:
+    """``env`` with no display, no terminal type and no BROWSER (so webbrowser finds no browser),
+    plus ``extra``."""
+    drop = ("DISPLAY", "WAYLAND_DISPLAY", "TERM", "BROWSER")
+    return dict({k: v for k, v in env.items() if k not in drop}, **extra)
+
+
+@pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="browsers there need no display")
+class TestLoginSaysWhatTheBrowserDoes:
+    """A same-device login says, before it waits, that the browser is opening, what to do if it
+    does not (the ``--remote`` command, as one that works) and how to cancel; a browser that
+    cannot be launched is reported at once, and the login keeps waiting (PROTOCOL.md §3)."""
+
+    def test_an_opening_browser_is_announced_with_the_way_out(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = headless(login_env(aws_env, fake), BROWSER=str(following_browser(tmp_path)))
+        with login_process(["login", "--profile", "dev", "--callback-timeout", "30"], env) as h:
+            said = notice_lines(h)
+            rc, out, err = login_finish(h)
+        assert rc == 0, err
+        assert out == ""
+        assert said[0] == "Opening your browser to sign in. If it does not open, open this URL in a browser:"
+        assert urllib.parse.urlsplit(said[1]).path == "/v1/authorize"
+        assert said[2].startswith(OTHER_DEVICE)
+        assert re.search(LOGIN_COMMAND_RE.format(profile="dev") + r"--remote$", said[2]), said[2]
+        assert said[3] == "Waiting up to 30 s for the sign-in; press Ctrl-C to cancel."
+        assert len(said) == 4 and url_lines_printed(err) == [said[1]]
+        assert "did not open" not in err and "Cannot open" not in err
+        assert len(fake.token_calls("authorization_code")) == 1
+
+    def test_a_browser_that_does_not_exist_is_reported_at_once(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        env = headless(login_env(aws_env, fake), BROWSER="/nonexistent/browser", DISPLAY=":0")
+        with login_process(["login", "--profile", "dev"], env) as h:
+            said = notice_lines(h)  # before any sign-in arrives: said at once, not after 600 s
+            assert said[0] == (
+                "Cannot open a browser here: BROWSER is '/nonexistent/browser', which names no "
+                "program that exists. Open this URL in a browser to sign in:"
+            )
+            assert h[0].poll() is None  # still waiting for the callback
+            status, page = browser_follow(said[1])  # the user opens the URL by hand
+            assert status == 200, page
+            rc, out, err = login_finish(h)
+        assert rc == 0, err
+        assert out == ""
+        assert said[-1] == "Waiting up to 600 s for the sign-in; press Ctrl-C to cancel."
+        assert url_lines_printed(err) == [said[1]]
+        assert f"login_session = {SESSION_ARN}" in Path(env["AWS_CONFIG_FILE"]).read_text()
+
+    def test_a_browser_command_that_fails_is_reported_and_the_login_goes_on(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        env = headless(login_env(aws_env, fake), BROWSER="false")  # exists, exits 1
+        with login_process(["login", "--callback-timeout", "30"], env) as h:
+            said = notice_lines(h)
+            assert said[0].startswith("Opening your browser")
+            line = h[1].get(timeout=30)
+            assert line is not None and line.startswith("The browser did not open"), line
+            assert "Ctrl-C" in line and h[0].poll() is None
+            status, page = browser_follow(said[1])
+            assert status == 200, page
+            rc, _, err = login_finish(h)
+        assert rc == 0, err
+        assert url_lines_printed(err) == [said[1]]
+
+    def test_no_display_is_reported_and_the_remote_command_works_as_printed(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        env = headless(login_env(aws_env, fake))
+        args = ["login", "--profile", "dev", "--region", "eu-west-1", "--callback-timeout", "30"]
+        with login_process(args, env) as h:
+            said = notice_lines(h)
+            assert h[0].poll() is None
+            h[0].send_signal(signal.SIGINT)  # Ctrl-C, as the notice says
+            rc, out, err = login_finish(h)
+        assert rc == 130, err
+        assert said[0] == (
+            "Cannot open a browser here: there is no display (neither DISPLAY nor WAYLAND_DISPLAY is "
+            "set) and BROWSER is not set. Open this URL in a browser to sign in:"
+        )
+        assert "Ctrl-C" in said[-1] and err.splitlines()[-1] == "interrupted"
+        assert fake.token_calls() == []
+        remote = said[2][len(OTHER_DEVICE) :]
+        assert remote.endswith(" login --profile dev --region eu-west-1 --remote"), remote
+        with login_process([remote], env, pipe_stdin=True, as_printed=True) as h:
+            url = login_url(h)
+            assert url_query(url)["client_id"] == CROSS_DEVICE_CLIENT
+            status, pasted = browser_follow(url)
+            assert status == 200
+            rc, out, err = login_finish(h, pasted + "\n")
+        assert rc == 0, err
+        assert out == ""
+        config = Path(env["AWS_CONFIG_FILE"]).read_text()
+        assert "[profile dev]" in config and f"login_session = {SESSION_ARN}" in config
+        assert json.loads(cache_path(env).read_text())["clientId"] == CROSS_DEVICE_CLIENT
+
+    def test_no_browser_flag_prints_the_url_without_a_complaint(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        env = headless(login_env(aws_env, fake))
+        with login_process(["login", "--no-browser", "--callback-timeout", "30"], env) as h:
+            said = notice_lines(h)
+            status, _ = browser_follow(said[1])
+            assert status == 200
+            rc, _, err = login_finish(h)
+        assert rc == 0, err
+        assert said[0] == "Open this URL in a browser to sign in:"
+        assert said[2].startswith(OTHER_DEVICE) and "Ctrl-C" in said[3]
+        assert "Cannot open" not in err and "did not open" not in err
+
+
 # --------------------------------------------------------------------------
 # Cache and config files shared with the AWS CLI and SDKs (PROTOCOL.md §9-10)
 # --------------------------------------------------------------------------
