@@ -5246,7 +5246,7 @@ def _build_parser(argv: Sequence[str]) -> tuple[Any, Any]:
     at = _command_index(argv)
     chosen = _canonical(argv[at]) if at is not None else None
     before = argv[:at] if at is not None else argv
-    listing = chosen is None or any(a == "-h" or a.startswith("--h") for a in before)
+    listing = chosen is None or any(a in ("-h", "--help") for a in before)
     try:  # what argparse would ask shutil for, without importing shutil (and lzma, bz2)
         columns = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(sys.stderr.fileno()).columns
     except (ValueError, OSError):

@@ -9921,6 +9921,82 @@ class TestRefusalMessages:
         assert not cache_path(env).exists()
 
 
+TYPO_CONFIG = (
+    "[profile dev]\nlogin_session = " + SESSION_ARN + "\n\n"
+    "[profile prod]\nlogin_session = " + OTHER_SESSION_ARN + "\n\n"
+    "[profile plain]\nregion = eu-west-1\n"
+)
+
+
+class TestUnknownProfiles:
+    """A profile in neither the config file nor the shared credentials file is probably a
+    typo: one message names the config file, the closest profile and the profiles that have
+    a login session; a new profile can still be signed in (PROTOCOL.md §9, §10)."""
+
+    @pytest.mark.parametrize(
+        ("command", "rc"),
+        [
+            (["status"], 3),
+            (["credentials"], 3),
+            (["refresh"], 3),
+            (["exec", "--", "true"], 3),
+            (["logout"], 0),
+        ],
+        ids=["status", "credentials", "refresh", "exec", "logout"],
+    )
+    def test_a_typo_names_the_config_the_sessions_and_the_closest_name(
+        self, fake: FakeSignin, aws_env: dict[str, str], command: list[str], rc: int
+    ) -> None:
+        env = login_env(aws_env, fake)
+        config, before = config_file_with(env, TYPO_CONFIG)
+        code, out, err = run_main([command[0], "--profile", "dve", *command[1:]])
+        assert code == rc, err
+        assert out == ""
+        (line,) = [x for x in err.splitlines() if "'dve'" in x]
+        assert line.startswith("error: " if rc else "warning: "), err
+        assert f"in neither the config file {config} nor the shared credentials file" in line
+        assert "did you mean 'dev'?" in line
+        assert line.endswith("Profiles with a login session: dev, prod.")
+        assert config.read_bytes() == before
+        assert_no_network(fake)
+
+    def test_the_closest_name_and_the_session_list_are_optional(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        env = login_env(aws_env, fake)
+        config, _ = config_file_with(env, "[profile plain]\nregion = eu-west-1\n")
+        code, _, err = run_main(["status", "--profile", "zzzzzz"])
+        assert code == 3
+        assert "did you mean" not in err
+        assert f"config file {config} nor" in err and "No profile has a login session yet." in err
+        config.unlink()
+        code, _, err = run_main(["credentials"])
+        assert code == 3
+        assert f"config file {config} (which does not exist) nor" in err
+
+    def test_a_known_profile_without_a_session_keeps_the_short_message(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        env = login_env(aws_env, fake)
+        config_file_with(env, TYPO_CONFIG)
+        shared = Path(env["AWS_SHARED_CREDENTIALS_FILE"])
+        shared.write_text("[static]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n")
+        shared.chmod(0o600)
+        for name in ("plain", "static"):
+            code, _, err = run_main(["status", "--profile", name])
+            assert code == 3, err
+            assert f"error: profile '{name}' has no login session\n" in err
+            assert "did you mean" not in err and "config file" not in err
+
+    def test_a_new_profile_can_still_be_signed_in(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        env = login_env(aws_env, fake)
+        config, _ = config_file_with(env, TYPO_CONFIG)
+        rc, _, err = full_login(env, "--profile", "newname")
+        assert rc == 0, err
+        assert f"[profile newname]\nlogin_session = {SESSION_ARN}" in config.read_text()
+        assert run_cli(["credentials", "--profile", "newname"], env).returncode == 0
+
+
 # --------------------------------------------------------------------------
 # Local credential server: container credentials on loopback (PROTOCOL.md §14)
 # --------------------------------------------------------------------------
@@ -11311,7 +11387,7 @@ class TestLowLevelCommands:
         assert st.main([*command, "--help"]) == 0
         assert "usage:" in capsys.readouterr().out
 
-    @pytest.mark.parametrize("argv", [["--help"], ["-h", "credentials"], ["--he", "status"]])
+    @pytest.mark.parametrize("argv", [["--help"], ["-h", "credentials"], ["--help", "status"]])
     def test_top_level_help_lists_every_command(
         self, argv: list[str], capsys: pytest.CaptureFixture[str]
     ) -> None:
@@ -12096,6 +12172,171 @@ class TestAdviceWorksAsPrinted:
         result = run_cli(["login"], env)
         assert result.returncode == 2, result.stderr
         self.follow(advised_command(result.stderr), env)
+
+
+class TestTyposAndAbbreviations:
+    """A mistyped command or option gets "did you mean"; an abbreviated option is refused,
+    never expanded (argparse's allow_abbrev off everywhere, as in the credential_process fast
+    path); exit 2 before any file or the network is touched."""
+
+    @pytest.mark.parametrize(
+        ("argv", "guess"),
+        [
+            (["crednetials"], "'credentials'"),
+            (["stauts", "--profile", "dev"], "'status'"),
+            (["--profile", "dev", "sesions"], "'sessions'"),
+            (["--timeout", "5", "refrsh", "--force"], "'refresh'"),
+            (["export-credential"], "'export-credentials'"),
+            (["xyzzy"], None),
+        ],
+    )
+    def test_a_mistyped_command_gets_the_closest_one(
+        self, fake: FakeSignin, aws_env: dict[str, str], argv: list[str], guess: str | None
+    ) -> None:
+        login_env(aws_env, fake)
+        code, out, err = run_main(argv)
+        assert code == 2
+        assert out == ""
+        (line,) = [x for x in err.splitlines() if "error:" in x]
+        word = next(a for a in argv if not a.startswith("-") and a not in ("dev", "5"))
+        assert f"error: unknown command '{word}'" in line
+        if guess is None:
+            assert "did you mean" not in line
+        else:
+            assert f"did you mean {guess}?" in line
+        assert "(commands: login, credentials, export-credentials, refresh, status," in line
+        assert err.startswith("usage: ")
+        assert not Path(aws_env["HOME"], ".aws").exists()
+        assert_no_network(fake)
+
+    @pytest.mark.parametrize(
+        ("argv", "guess"),
+        [
+            (["status", "--prof", "dev"], "--profile"),
+            (["--prof", "dev", "status"], "--profile"),
+            (["--prof=dev", "status"], "--profile"),
+            (["credentials", "--prof", "dev"], "--profile"),
+            (["credentials", "--profile", "dev", "--form", "env"], "--format"),
+            (["export-credentials", "--prof=dev"], "--profile"),
+            (["login", "--no-brow"], "--no-browser"),
+            (["sessions", "--js"], "--json"),
+            (["refresh", "--forc"], "--force"),
+            (["exec", "--prof", "dev", "--", "true"], "--profile"),
+            (["--he", "status"], "--help"),
+        ],
+    )
+    def test_an_abbreviated_option_is_refused(
+        self, fake: FakeSignin, aws_env: dict[str, str], argv: list[str], guess: str
+    ) -> None:
+        env = login_env(aws_env, fake)
+        write_session(env, fake, profile="dev")
+        config = Path(env["AWS_CONFIG_FILE"])
+        before = config.read_bytes()
+        cache = tree_state(Path(env["AWS_LOGIN_CACHE_DIRECTORY"]))
+        assert st._credential_process_args(argv) is None  # the fast path leaves it to argparse
+        code, out, err = run_main(argv)
+        assert code == 2, err
+        assert out == ""
+        assert "unrecognized" in err and f"did you mean {guess}?" in err
+        assert config.read_bytes() == before
+        assert tree_state(Path(env["AWS_LOGIN_CACHE_DIRECTORY"])) == cache
+        assert_no_network(fake)
+
+    def test_the_full_options_still_work(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        env = login_env(aws_env, fake)
+        write_session(env, fake, profile="dev")
+        for argv in (
+            ["credentials", "--profile", "dev", "--format", "env"],
+            ["credentials", "--profile=dev", "--format=env"],
+            ["--profile", "dev", "credentials", "--format", "env"],
+        ):
+            code, out, err = run_main(argv)
+            assert code == 0, (argv, err)
+            assert "export AWS_ACCESS_KEY_ID=ASIAOLD" in out
+
+
+def sessions_config(env: dict[str, str]) -> None:
+    """Two profiles with long session ARNs (logged out: no cache entry) and a short one."""
+    long_arn = f"arn:aws:sts::{ACCOUNT}:assumed-role/AWSReservedSSO_AdministratorAccess_0123456789abcdef/" + (
+        "alice.example@example.com"
+    )
+    config_file_with(
+        env,
+        f"[profile production-admin]\nlogin_session = {long_arn}\n\n"
+        f"[profile dev]\nlogin_session = {SESSION_ARN}\n\n"
+        "[profile tool]\ncredential_process = signin-token credentials --profile dev\n",
+    )
+
+
+class TestSessionsFitTheTerminal:
+    """``sessions`` fits ``$COLUMNS``, else the terminal it writes to: the widest column is cut
+    with an ellipsis; a pipe, and ``--json``, get every character."""
+
+    def test_columns_cuts_the_widest_column_with_an_ellipsis(
+        self, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        sessions_config(aws_env)
+        monkeypatch.delenv("COLUMNS", raising=False)
+        code, full, _ = run_main(["sessions"])
+        assert code == 0
+        assert max(len(line) for line in full.splitlines()) > 150  # a pipe: nothing is cut
+        for columns in (140, 115):
+            monkeypatch.setenv("COLUMNS", str(columns))
+            code, out, _ = run_main(["sessions"])
+            assert code == 0
+            lines = out.splitlines()
+            assert max(len(line) for line in lines) <= columns
+            assert max(len(line) for line in lines) >= columns - 2  # cut only as much as needed
+            for line, whole in zip(lines, full.splitlines()):
+                cells, wholes = line.split(), whole.split()
+                assert cells[:3] == wholes[:3] and cells[4:] == wholes[4:]  # profile, uses, account...
+                session = cells[3] if len(cells) == len(wholes) else cells[4]  # the header's SESSION
+                if whole.startswith(("production-admin", "tool", "dev")):
+                    assert session.endswith("\u2026") and wholes[3].startswith(session[:-1])
+
+    def test_json_is_never_cut(self, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+        sessions_config(aws_env)
+        monkeypatch.delenv("COLUMNS", raising=False)
+        _, whole, _ = run_main(["sessions", "--json"])
+        monkeypatch.setenv("COLUMNS", "40")
+        code, narrow, _ = run_main(["sessions", "--json"])
+        assert code == 0 and narrow == whole
+        assert "alice.example@example.com" in narrow
+
+    def test_a_terminal_without_columns_sets_the_width(self, aws_env: dict[str, str]) -> None:
+        pty = pytest.importorskip("pty")
+        fcntl = pytest.importorskip("fcntl")
+        termios = pytest.importorskip("termios")
+        import struct
+
+        sessions_config(aws_env)
+        env = {k: v for k, v in aws_env.items() if k not in ("COLUMNS", "LINES")}
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 130, 0, 0))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "signin_token", "sessions"],
+            env=env,
+            cwd=str(HERE),
+            stdin=subprocess.DEVNULL,
+            stdout=slave,
+            stderr=subprocess.DEVNULL,
+        )
+        os.close(slave)
+        seen = bytearray()
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen.extend(chunk)
+        os.close(master)
+        assert proc.wait(timeout=60) == 0
+        lines = seen.decode().replace("\r\n", "\n").splitlines()
+        assert len(lines) == 4 and lines[0].startswith("PROFILE")
+        assert 120 <= max(len(line) for line in lines) <= 130
+        assert any("\u2026" in line for line in lines)
 
 
 # --------------------------------------------------------------------------
