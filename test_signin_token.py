@@ -12339,6 +12339,30 @@ class TestSessionsFitTheTerminal:
         assert any("\u2026" in line for line in lines)
 
 
+class TestReadmeCommandsParse:
+    """Every ``signin-token ...`` command line in the README is one the parser takes as
+    written: no unknown or abbreviated option, no missing value, no unknown command."""
+
+    def test_every_readme_command_line_parses(self) -> None:
+        text = (HERE / "README.md").read_text()
+        found = re.findall(r"(?<![\w/.-])(signin-token (?:[^`#|>)\n;]*))", text)
+        lines = sorted({re.sub(r"\s+[0-9]$", "", line.strip().rstrip("&").strip()) for line in found})
+        assert len(lines) > 20, lines
+        for line in lines:
+            argv = shlex.split(line)[1:]
+            if argv == ["--help"]:
+                continue
+            parser, own = st._build_parser(argv)
+            assert own is not None, line
+            with contextlib.redirect_stderr(io.StringIO()) as err:
+                try:
+                    args, extras = parser.parse_known_args(argv)
+                    st._finish_args(args, own, argv)
+                except SystemExit as exc:
+                    pytest.fail(f"{line!r}: exit {exc.code}: {err.getvalue()}")
+            assert extras == [], (line, extras)
+
+
 # --------------------------------------------------------------------------
 # Whole-program properties: hostile input to every parser, secrets never shown
 # --------------------------------------------------------------------------
