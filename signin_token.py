@@ -4078,8 +4078,7 @@ def login(
 
     Same-device (default): a loopback callback on 127.0.0.1; ``remote``: the
     cross-device flow, the code pasted on ``stdin``.  The authorize URL is
-    written to ``stderr``, with what to do when no browser opens (said at
-    once when none can be launched) and how to cancel.  Everything that could make the login fail is
+    written to ``stderr``.  Everything that could make the login fail is
     checked before the browser opens: the arguments, a profile with other
     credentials, the region (asked for on a terminal when none is
     configured, then written to the profile), a config file that cannot be
@@ -4088,6 +4087,10 @@ def login(
     terminal.  Then writes the cache
     entry and ``login_session`` to the config, under their locks.
     ``on_event`` hears of each HTTP attempt (see :class:`SigninClient`).
+
+    Before the same-device login waits, ``stderr`` also says what to do if
+    no browser opens (the ``--remote`` command) and how to cancel; when no
+    browser can be launched, it says so at once, and the login keeps waiting.
     """
     err = sys.stderr if stderr is None else stderr
     inp = sys.stdin if stdin is None else stdin
@@ -5664,9 +5667,9 @@ def _cmd_sessions(args: Any, stdout: TextIO, stderr: TextIO, warn: Callable[[str
     try:
         mark.encode(getattr(stdout, "encoding", None) or "utf-8")
     except (LookupError, UnicodeEncodeError):
-        mark = "."
+        mark = "..."
     for line in table:
-        cut = [c if len(c) <= w else c[: w - 1] + mark for c, w in zip(line, widths)]
+        cut = [c if len(c) <= w else c[: w - len(mark)] + mark for c, w in zip(line, widths)]
         stdout.write("  ".join(c.ljust(w) for c, w in zip(cut, widths)).rstrip() + "\n")
     return _EXIT_OK
 

@@ -12294,6 +12294,19 @@ class TestSessionsFitTheTerminal:
                 if whole.startswith(("production-admin", "tool", "dev")):
                     assert session.endswith("\u2026") and wholes[3].startswith(session[:-1])
 
+    def test_an_ascii_terminal_gets_three_dots(
+        self, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        sessions_config(aws_env)
+        monkeypatch.setenv("COLUMNS", "115")
+        raw = io.BytesIO()
+        out = io.TextIOWrapper(raw, encoding="ascii")
+        assert st.main(["sessions"], stdout=out, stderr=io.StringIO()) == 0
+        out.flush()
+        lines = raw.getvalue().decode("ascii").splitlines()
+        assert max(len(line) for line in lines) <= 115
+        assert sum("... " in line for line in lines) == 3  # the three session cells
+
     def test_json_is_never_cut(self, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
         sessions_config(aws_env)
         monkeypatch.delenv("COLUMNS", raising=False)
