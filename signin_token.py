@@ -5348,7 +5348,7 @@ def _refuse_unknown_command(parser: Any, argv: Sequence[str]) -> None:
     options = sorted({f for flags, _ in _COMMON_OPTIONS for f in flags} | {"--help", "--version"})
     for arg in argv[:at]:  # an unknown option (--prof dev status) took the command's place
         flag = arg.split("=", 1)[0]
-        if flag.startswith("--") and flag not in options:
+        if flag.startswith("-") and flag not in options:
             close = difflib.get_close_matches(flag, options, n=1)
             guess = f"; did you mean {close[0]}?" if close else ""
             parser.error(f"unrecognized option {_one_line(flag, 60)}{guess}")

@@ -12223,6 +12223,7 @@ class TestTyposAndAbbreviations:
             (["refresh", "--forc"], "--force"),
             (["exec", "--prof", "dev", "--", "true"], "--profile"),
             (["--he", "status"], "--help"),
+            (["--profle", "dev", "status"], "--profile"),
         ],
     )
     def test_an_abbreviated_option_is_refused(
@@ -12240,6 +12241,16 @@ class TestTyposAndAbbreviations:
         assert "unrecognized" in err and f"did you mean {guess}?" in err
         assert config.read_bytes() == before
         assert tree_state(Path(env["AWS_LOGIN_CACHE_DIRECTORY"])) == cache
+        assert_no_network(fake)
+
+    def test_an_unknown_short_option_before_the_command_is_named(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        login_env(aws_env, fake)
+        code, out, err = run_main(["-p", "dev", "status"])
+        assert code == 2
+        assert out == ""
+        assert err.splitlines()[-1].endswith("error: unrecognized option -p")
         assert_no_network(fake)
 
     def test_the_full_options_still_work(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
