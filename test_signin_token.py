@@ -10654,6 +10654,46 @@ class TestSigningKeySources:
                 st._signing_keys(profile, env)
             assert "'nope' is in neither the config file nor the shared credentials file" in str(info.value)
 
+    def test_inside_exec_the_container_endpoint_signs(
+        self, aws_env: dict[str, str], fake: FakeSignin
+    ) -> None:
+        """exec's child has no keys or profile of its own: the served credentials are its source."""
+        path = write_session(aws_env, fake, profile="dev")
+        probe = "import signin_token as st; k = st._signing_keys(None); print(k.source, k.access_key_id)"
+        result = run_cli(["exec", "--profile", "dev", "--", sys.executable, "-c", probe], aws_env)
+        assert result.returncode == 0, result.stderr
+        access = json.loads(path.read_text())["accessToken"]["accessKeyId"]
+        assert result.stdout == f"container endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI) {access}\n"
+
+    def test_order_as_botocore(self, aws_env: dict[str, str], fake: FakeSignin, tmp_path: Path) -> None:
+        """Peer test: botocore's resolver picks the same keys for an explicit profile with several sources."""
+        need_botocore()
+        access, secret, token = SOURCE_KEYS["process"]
+        doc = {"Version": 1, "AccessKeyId": access, "SecretAccessKey": secret, "SessionToken": token}
+        process = f"credential_process = {process_script(tmp_path, f'print(json.dumps({doc!r}))')}\n"
+        env_keys = {
+            "AWS_ACCESS_KEY_ID": SOURCE_KEYS["env"][0],
+            "AWS_SECRET_ACCESS_KEY": SOURCE_KEYS["env"][1],
+        }
+        scenarios = [
+            (env_keys, key_lines("config"), key_lines("shared")),
+            ({}, key_lines("config"), key_lines("shared")),
+            ({}, process + key_lines("config"), ""),
+            ({}, key_lines("config"), ""),
+        ]
+        for extra, config, shared in scenarios:
+            env = {**aws_env, **extra}
+            write_aws_files(env, f"[profile dev]\n{config}", f"[dev]\n{shared}" if shared else "")
+            theirs = botocore_credentials(env, "dev")
+            ours = st._signing_keys("dev", env)
+            assert (ours.access_key_id, ours.secret_access_key) == (theirs["key"], theirs["secret"])
+        write_aws_files(aws_env)
+        write_session(aws_env, fake, profile="dev")
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        config.write_text(config.read_text() + process + key_lines("config"))
+        theirs = botocore_credentials(aws_env, "dev")
+        assert theirs["method"] == "login" and st._signing_keys("dev", aws_env).access_key_id == theirs["key"]
+
     def test_secrets_never_in_repr(self, aws_env: dict[str, str]) -> None:
         write_aws_files(aws_env, "[default]\n" + key_lines("config"))
         keys = st._signing_keys(None, aws_env)
