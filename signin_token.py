@@ -4654,7 +4654,7 @@ def _signing_keys(
             creds.expiration.timestamp(),
             f"login session (profile {prof.name})",
         )
-    if keys is None and merged.get("credential_process"):
+    if keys is None and "credential_process" in merged:  # set but empty: an error, as in botocore
         keys = _process_keys(
             merged["credential_process"], f"credential_process (profile {prof.name})", env, process_timeout
         )

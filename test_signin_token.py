@@ -10518,16 +10518,21 @@ class TestSigningKeySources:
             st._signing_keys(None, aws_env, process_timeout=0.5)
         assert "did not finish within 0.5 s" in str(info.value)
 
-    @pytest.mark.parametrize("command", ["'unclosed", "", "/nonexistent/credential-helper --x"])
-    def test_credential_process_that_cannot_run(self, aws_env: dict[str, str], command: str) -> None:
+    @pytest.mark.parametrize(
+        ("command", "words"),
+        [
+            ("'unclosed", "cannot be split into arguments"),
+            ("", "is empty"),  # set but empty: an error, as in botocore
+            ("/nonexistent/credential-helper --x", "could not be run"),
+        ],
+    )
+    def test_credential_process_that_cannot_run(
+        self, aws_env: dict[str, str], command: str, words: str
+    ) -> None:
         write_aws_files(aws_env, f"[default]\ncredential_process = {command}\nregion = us-east-1\n")
-        if not command:  # an empty setting is no source at all, as in botocore
-            with pytest.raises(st.LoginRequiredError):
-                st._signing_keys(None, aws_env)
-            return
         with pytest.raises(st.SigninTokenError) as info:
             st._signing_keys(None, aws_env)
-        assert "credential_process (profile default)" in str(info.value)
+        assert f"credential_process (profile default) {words}" in str(info.value)
 
     def test_container_endpoint_of_serve_with_token_or_token_file(
         self, aws_env: dict[str, str], fake: FakeSignin, tmp_path: Path
