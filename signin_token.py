@@ -4437,7 +4437,8 @@ def _static_keys(
 
 def _process_keys(command: str, source: str, environ: Mapping[str, str], timeout: float) -> _SigningKeys:
     """Run a ``credential_process`` (split as a shell would, run without one; its
-    stderr passes through) and read its Version 1 JSON (PROTOCOL.md §12)."""
+    stdin and stderr are ours, as in botocore) and read its Version 1 JSON
+    (PROTOCOL.md §12)."""
     import shlex
     import subprocess
 
@@ -4451,7 +4452,6 @@ def _process_keys(command: str, source: str, environ: Mapping[str, str], timeout
         done = subprocess.run(
             argv,
             stdout=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
             env=dict(environ),
             timeout=timeout,
             check=False,
@@ -4473,8 +4473,9 @@ def _process_keys(command: str, source: str, environ: Mapping[str, str], timeout
     for name in ("AccessKeyId", "SecretAccessKey", "SessionToken"):
         if name in out and not (isinstance(out[name], str) and out[name]):
             raise SigninTokenError(f"{source} printed {name} that is not a non-empty string")
-    if "AccessKeyId" not in out or "SecretAccessKey" not in out:
-        raise SigninTokenError(f"{source} printed no AccessKeyId and SecretAccessKey")
+    for name in ("AccessKeyId", "SecretAccessKey"):
+        if name not in out:
+            raise SigninTokenError(f"{source} printed no {name}")
     expiration = None
     if out.get("Expiration") is not None:
         try:
