@@ -3134,7 +3134,9 @@ class TestSigV4Botocore:
         return dict(model["operations"])
 
     @pytest.mark.parametrize("token", [None, "FQoGZXIvYXdzEXAMPLEtoken//+=="], ids=["keys", "session"])
-    def test_every_operation_signs_as_botocore(self, token: str | None) -> None:
+    def test_every_operation_signs_as_botocore(
+        self, token: str | None, caplog: pytest.LogCaptureFixture
+    ) -> None:
         if importlib.util.find_spec("botocore") is None:
             pytest.skip("botocore is not importable (peer test)")
         from botocore.auth import SigV4Auth
@@ -3143,37 +3145,37 @@ class TestSigV4Botocore:
 
         operations = self.operations()
         assert operations
-        now = 1767225600.25  # 2026-01-01T00:00:00.25Z
         for name, op in operations.items():
-            url = "https://signin.eu-west-2.api.aws" + op["http"]["requestUri"]
+            static = {k: v["value"] for k, v in op.get("staticContextParams", {}).items()}
+            base = st.resolve_endpoint(
+                "eu-west-2",
+                environ={},
+                is_control_plane=static.get("IsControlPlane"),
+                is_oauth_endpoint=static.get("IsOAuthEndpoint"),
+            )
+            url, method = base + op["http"]["requestUri"], op["http"]["method"]
             body = json.dumps({"clientId": "arn:aws:signin:::devtools/same-device", "n": name}).encode()
             headers = {"Content-Type": "application/json", "User-Agent": "signin-token/0 peer-test"}
+            request = AWSRequest(method=method, url=url, data=body, headers=dict(headers))
+            caplog.clear()
+            with caplog.at_level(10, logger="botocore.auth"):  # DEBUG: botocore logs both texts
+                SigV4Auth(Credentials(*SIGV4_EXAMPLE_KEYS, token), "signin", "eu-west-2").add_auth(request)
+            logged = {}
+            for record in caplog.records:
+                label, _, text = record.getMessage().partition(":\n")
+                logged[label] = text
+            stamp = datetime.datetime.strptime(request.context["timestamp"], "%Y%m%dT%H%M%SZ")
+            now = stamp.replace(tzinfo=datetime.timezone.utc).timestamp()
+            keys = sigv4_example_keys(token)
             ours, canonical, to_sign = st._sigv4_sign(
-                op["http"]["method"],
-                url,
-                headers,
-                body,
-                sigv4_example_keys(token),
-                "eu-west-2",
-                now,
-                "signin",
+                method, url, headers, body, keys, "eu-west-2", now, "signin"
             )
-            request = AWSRequest(method=op["http"]["method"], url=url, data=body, headers=dict(headers))
-            auth = SigV4Auth(Credentials(*SIGV4_EXAMPLE_KEYS, token), "signin", "eu-west-2")
-            request.context["timestamp"] = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
-            auth._modify_request_before_signing(request)
-            assert canonical == auth.canonical_request(request), name
-            assert to_sign == auth.string_to_sign(request, canonical), name
-            auth._inject_signature_to_request(request, auth.signature(to_sign, request))
-            theirs = {
-                k: request.headers[k]
-                for k in ("X-Amz-Date", "X-Amz-Security-Token", "Authorization")
-                if k in request.headers
-            }
-            assert ours == theirs, name
-            assert ours == st._sigv4_headers(
-                op["http"]["method"], url, headers, body, sigv4_example_keys(token), "eu-west-2", now
-            )
+            assert canonical == logged["CanonicalRequest"], name
+            assert to_sign == logged["StringToSign"], name
+            names = ("X-Amz-Date", "X-Amz-Security-Token", "Authorization")
+            assert ours == {k: request.headers[k] for k in names if k in request.headers}, name
+            assert ours == st._sigv4_headers(method, url, headers, body, keys, "eu-west-2", now)
+            assert ("X-Amz-Security-Token" in ours) == (token is not None)
 
 
 # --------------------------------------------------------------------------
