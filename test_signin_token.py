@@ -3301,22 +3301,12 @@ def endpoint_regions(data: dict[str, Any]) -> list[str]:
     return [*regions, "xx-nowhere-1", "zz9"]
 
 
-def endpoint_ours(region: str, fips: bool, dual: bool, partitions: Any = None) -> str:
-    """Our URL, or ``"error: <field>: <rule>"``."""
+def endpoint_ours(region: str, fips: bool, dual: bool) -> str:
+    """Our URL with today's defaults (CreateOAuth2Token), or ``"error: <field>: <rule>"``."""
     try:
-        if partitions is None:
-            return st.resolve_endpoint(region, use_fips=fips, use_dualstack=dual, environ={})
-        return st._rule_set_endpoint(region, fips, dual, partitions)
+        return st.resolve_endpoint(region, use_fips=fips, use_dualstack=dual, environ={})
     except st.ParamValidationError as exc:
         return f"error: {exc.field}: {exc.rule}"
-
-
-def endpoint_same(ours: str, theirs: str) -> bool:
-    """Equal URLs, or both errors with botocore's rule message inside ours."""
-    if theirs.startswith("error: ") and ours.startswith("error: "):
-        message = theirs.split(": ", 1)[1]
-        return message.split(": ", 1)[-1] in ours
-    return ours == theirs
 
 
 ENDPOINT_SOURCES = ["endpoint_url", "AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"]
