@@ -1495,6 +1495,9 @@ def resolve_endpoint(
         _require_type("region", region, str)
         if re.fullmatch(_REGION_RE, region) is None:
             raise ParamValidationError("region", "must be a region name such as us-east-1")
+    for name, flag in (("is_control_plane", is_control_plane), ("is_oauth_endpoint", is_oauth_endpoint)):
+        if flag is not None:
+            _require_type(name, flag, bool)
     env = os.environ if environ is None else environ
     for source, url in (
         ("endpoint_url", endpoint_url),

@@ -4083,6 +4083,12 @@ class TestEndpointRuleSet:
             assert info.value.field == "use_fips"
             assert "not supported for OAuth operations" in info.value.rule
 
+    @pytest.mark.parametrize("name", ["is_control_plane", "is_oauth_endpoint"])
+    def test_family_flags_are_booleans(self, name: str) -> None:
+        with pytest.raises(TypeError) as info:
+            st.resolve_endpoint("us-east-1", environ={}, **{name: "true"})
+        assert name in str(info.value)
+
     def test_defaults_are_create_oauth2_tokens(self) -> None:
         for region in endpoint_table_regions():
             for fips, dual in ENDPOINT_COMBOS:
