@@ -221,12 +221,22 @@ _PARTITIONS: Final = (
     ("aws-us-gov", r"^us\-gov\-\w+\-\d+$", ("aws-us-gov-global",), "amazonaws.com", "api.aws", True, True),
 )
 # The service's endpoint rule set (botocore data/signin/2023-01-01/
-# endpoint-rule-set-1.json) as it resolves CreateOAuth2Token (static context
-# IsControlPlane=false), rule by rule: without FIPS and dual-stack, the
-# partition's console host after the region, else signin.{dnsSuffix}; FIPS
-# alone: us-gov-west-1's own URL, then aws-us-gov's FIPS host after the region;
+# endpoint-rule-set-1.json), rule by rule, for the three operation families
+# its static context parameters name.  Control plane (IsControlPlane):
+# signin.{region}.{the partition's API suffix}, FIPS and dual-stack ignored.
+# OAuth (IsOAuthEndpoint): FIPS is an error; in aws, {region}.oauth.signin.aws
+# (dual-stack ignored); elsewhere as the sign-in hosts.  Sign-in hosts (the
+# rest, CreateOAuth2Token): without FIPS and dual-stack, the partition's
+# console host after the region, else signin.{dnsSuffix}; FIPS alone:
+# us-gov-west-1's own URL, then aws-us-gov's FIPS host after the region;
 # otherwise signin[-fips].{region}.{dnsSuffix | dualStackDnsSuffix}, or an
 # error where the partition lacks FIPS or dual-stack.
+_CONTROL_PLANE_SUFFIXES: Final = {"aws": "api.aws", "aws-cn": "api.amazonwebservices.com.cn"}
+_OAUTH_HOST: Final = "oauth.signin.aws"  # aws only
+_OAUTH_FIPS_RULE: Final = (
+    "FIPS endpoints are not supported for OAuth operations. Disable FIPS or use a non-OAuth"
+    " operation. (signin endpoint rule set)"
+)
 _SIGNIN_HOSTS: Final = {
     "aws": "signin.aws.amazon.com",
     "aws-cn": "signin.amazonaws.cn",
@@ -1179,6 +1189,178 @@ class DPoPKey:
 
 
 # --------------------------------------------------------------------------
+# AWS Signature Version 4
+# --------------------------------------------------------------------------
+
+# Headers SigV4 never signs (botocore's SIGNED_HEADERS_BLACKLIST): a proxy or
+# the HTTP stack may change them on the way.
+_SIGV4_UNSIGNED_HEADERS: Final = frozenset(
+    (
+        "baggage",
+        "connection",
+        "expect",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "traceparent",
+        "tracestate",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "user-agent",
+        "x-amzn-trace-id",
+    )
+)
+# The headers the signer sets itself, replaced when the caller's headers hold them.
+_SIGV4_OWN_HEADERS: Final = frozenset(("authorization", "x-amz-date", "x-amz-security-token"))
+
+
+class _SigningKeys:
+    """AWS credentials that sign a request; ``repr`` shows only where they came from."""
+
+    __slots__ = ("access_key_id", "expiration", "secret_access_key", "session_token", "source")
+
+    def __init__(
+        self,
+        access_key_id: str,
+        secret_access_key: str,
+        session_token: str | None = None,
+        expiration: float | None = None,
+        source: str = "",
+    ) -> None:
+        self.access_key_id = access_key_id
+        self.secret_access_key = secret_access_key
+        self.session_token = session_token
+        self.expiration = expiration  # epoch seconds; None for long-term keys
+        self.source = source  # for people: "environment", "shared credentials file (profile dev)"
+        _note_secrets(secret_access_key, session_token)
+
+    def __repr__(self) -> str:
+        return f"_SigningKeys(source={self.source!r}, expiration={self.expiration!r})"
+
+
+def _sigv4_host(url: str) -> str:
+    """The Host header botocore signs: lower-case host, its port unless the scheme's default."""
+    scheme, _, rest = url.partition("://")
+    netloc = rest.split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
+    if netloc.startswith("["):
+        host, _, port = netloc[1:].partition("]")
+        host, port = f"[{host.lower()}]", port[1:]
+    else:
+        host, _, port = netloc.partition(":")
+        host = host.lower()
+    if port and int(port) != {"http": 80, "https": 443}.get(scheme.lower()):
+        return f"{host}:{int(port)}"
+    return host
+
+
+def _sigv4_canonical_path(path: str) -> str:
+    """RFC 3986 dot segments and repeated slashes removed, then percent-encoded (not ``/~``)."""
+    from urllib.parse import quote
+
+    if not path:
+        return "/"
+    segments: list[str] = []
+    for segment in path.split("/"):
+        if segment == "..":
+            if segments:
+                segments.pop()
+        elif segment and segment != ".":
+            segments.append(segment)
+    first = "/" if path[0] == "/" else ""
+    last = "/" if path[-1] == "/" and segments else ""
+    return quote(first + "/".join(segments) + last, safe="/~")
+
+
+def _sigv4_sign(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    keys: _SigningKeys,
+    region: str,
+    now: float,
+    service: str,
+) -> tuple[dict[str, str], str, str]:
+    """The headers SigV4 adds, the canonical request and the string to sign.
+
+    The canonical request holds the session token: never log it.
+    """
+    import hmac
+
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+    added = {"X-Amz-Date": stamp}
+    if keys.session_token:
+        added["X-Amz-Security-Token"] = keys.session_token
+    signed: dict[str, list[str]] = {}
+    for name, value in headers.items():
+        lname = name.lower()
+        if lname not in _SIGV4_UNSIGNED_HEADERS and lname not in _SIGV4_OWN_HEADERS:
+            signed.setdefault(lname, []).append(" ".join(value.split()))
+    for name, value in added.items():
+        signed[name.lower()] = [value]
+    if "host" not in signed:
+        signed["host"] = [_sigv4_host(url)]
+    names = sorted(signed)
+    signed_headers = ";".join(names)
+    after_scheme = url.partition("://")[2]
+    slash = after_scheme.find("/")
+    path_query = after_scheme[slash:] if slash >= 0 else ""
+    path, _, query = path_query.split("#", 1)[0].partition("?")
+    pairs = sorted(pair.partition("=")[::2] for pair in query.split("&")) if query else []
+    payload_hash = next(
+        (v for k, v in headers.items() if k.lower() == "x-amz-content-sha256"),
+        hashlib.sha256(body).hexdigest(),
+    )
+    canonical_request = "\n".join(
+        (
+            method.upper(),
+            _sigv4_canonical_path(path),
+            "&".join(f"{k}={v}" for k, v in pairs),
+            "".join(f"{name}:{','.join(signed[name])}\n" for name in names),
+            signed_headers,
+            payload_hash,
+        )
+    )
+    scope = f"{stamp[:8]}/{region}/{service}/aws4_request"
+    string_to_sign = "\n".join(
+        ("AWS4-HMAC-SHA256", stamp, scope, hashlib.sha256(canonical_request.encode("utf-8")).hexdigest())
+    )
+    key = ("AWS4" + keys.secret_access_key).encode("utf-8")
+    for part in (stamp[:8], region, service, "aws4_request"):
+        key = hmac.new(key, part.encode("utf-8"), hashlib.sha256).digest()
+    signature = hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    added["Authorization"] = (
+        f"AWS4-HMAC-SHA256 Credential={keys.access_key_id}/{scope}, "
+        f"SignedHeaders={signed_headers}, Signature={signature}"
+    )
+    return added, canonical_request, string_to_sign
+
+
+def _sigv4_headers(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    keys: _SigningKeys,
+    region: str,
+    now: float,
+    service: str = SIGNING_NAME,
+) -> dict[str, str]:
+    """The headers SigV4 adds (Authorization, X-Amz-Date, X-Amz-Security-Token when a session token).
+
+    Signs as botocore's ``SigV4Auth`` signs a rest-json request: every header
+    given except hop-by-hop ones and User-Agent, plus Host (from ``url`` unless
+    given) and the added ones; the query of ``url`` as it is written; the
+    SHA-256 of ``body`` (or a given X-Amz-Content-SHA256).  ``now`` is epoch
+    seconds.  Any Authorization, X-Amz-Date or X-Amz-Security-Token in
+    ``headers`` is replaced: send the returned ones in their place.
+    """
+    return _sigv4_sign(method, url, headers, body, keys, region, now, service)[0]
+
+
+# --------------------------------------------------------------------------
 # Endpoints (PROTOCOL.md §1)
 # --------------------------------------------------------------------------
 
@@ -1251,11 +1433,20 @@ def _rule_set_endpoint(
     use_fips: bool,
     use_dualstack: bool,
     partitions: Sequence[tuple[str, str, tuple[str, ...], str, str, bool, bool]] = _PARTITIONS,
+    *,
+    is_control_plane: bool = False,
+    is_oauth_endpoint: bool = False,
 ) -> str:
-    """The URL the endpoint rule set gives CreateOAuth2Token in a valid ``region``."""
+    """The URL the endpoint rule set gives an operation family in a valid ``region``."""
     name, _, _, dns, dual_dns, has_fips, has_dual = next(
         (p for p in partitions if region in p[2] or re.match(p[1], region)), partitions[0]
     )
+    if is_control_plane:
+        return f"https://signin.{region}.{_CONTROL_PLANE_SUFFIXES.get(name, dual_dns)}"
+    if is_oauth_endpoint and use_fips:
+        raise ParamValidationError("use_fips", _OAUTH_FIPS_RULE)
+    if is_oauth_endpoint and name == "aws":
+        return f"https://{region}.{_OAUTH_HOST}"
     if not use_fips and not use_dualstack:
         return f"https://{region}.{_SIGNIN_HOSTS.get(name, 'signin.' + dns)}"
     if use_fips and not use_dualstack and region in _FIPS_REGION_URLS:
@@ -1282,16 +1473,21 @@ def resolve_endpoint(
     use_fips: bool = False,
     use_dualstack: bool = False,
     environ: Mapping[str, str] | None = None,
+    is_control_plane: bool | None = None,
+    is_oauth_endpoint: bool | None = None,
 ) -> str:
-    """The Sign-In base URL.
+    """The Sign-In base URL for an operation family.
 
-    Order: ``endpoint_url``, then ``$AWS_ENDPOINT_URL_SIGNIN``, then
-    ``$AWS_ENDPOINT_URL`` (FIPS and dual-stack do not apply to these, as in
-    botocore), then the URL the service's endpoint rule set gives ``region``
-    in its partition (every partition botocore knows, ISO ones included; a
-    region no partition claims is in aws).  Raises
-    :class:`ParamValidationError` for a missing or malformed region (checked
-    first, even with an endpoint URL), for FIPS or dual-stack where the
+    ``is_control_plane`` and ``is_oauth_endpoint`` are the operation's static
+    context parameters in the model (None: unset; both unset or false is the
+    sign-in host family of ``CreateOAuth2Token``).  Order: ``endpoint_url``,
+    then ``$AWS_ENDPOINT_URL_SIGNIN``, then ``$AWS_ENDPOINT_URL``, for every
+    family (FIPS and dual-stack do not apply to these, as in botocore), then
+    the URL the service's endpoint rule set gives the family in ``region``'s
+    partition (every partition botocore knows, ISO ones included; a region no
+    partition claims is in aws).  Raises :class:`ParamValidationError` for a
+    missing or malformed region (checked first, even with an endpoint URL),
+    for FIPS with an OAuth operation, for FIPS or dual-stack where the
     partition has none, and for any URL that is not https (http is allowed to
     loopback only) or that cannot be encoded (non-UTF-8 text, a bad DNS name).
     """
@@ -1299,6 +1495,9 @@ def resolve_endpoint(
         _require_type("region", region, str)
         if re.fullmatch(_REGION_RE, region) is None:
             raise ParamValidationError("region", "must be a region name such as us-east-1")
+    for name, flag in (("is_control_plane", is_control_plane), ("is_oauth_endpoint", is_oauth_endpoint)):
+        if flag is not None:
+            _require_type(name, flag, bool)
     env = os.environ if environ is None else environ
     for source, url in (
         ("endpoint_url", endpoint_url),
@@ -1308,8 +1507,16 @@ def resolve_endpoint(
         if url:
             return _check_endpoint_url(url, source)
     if not region:
+        if is_oauth_endpoint and use_fips and not is_control_plane:
+            raise ParamValidationError("use_fips", _OAUTH_FIPS_RULE)
         raise ParamValidationError("region", "Missing Region: set --region, AWS_REGION or a profile region")
-    return _rule_set_endpoint(region, use_fips, use_dualstack)
+    return _rule_set_endpoint(
+        region,
+        use_fips,
+        use_dualstack,
+        is_control_plane=bool(is_control_plane),
+        is_oauth_endpoint=bool(is_oauth_endpoint),
+    )
 
 
 # --------------------------------------------------------------------------
@@ -4287,6 +4494,285 @@ def _confirm(answer: bool | None, question: str, inp: TextIO, err: TextIO, yes_c
     err.write(f"{question} (y/n): ")
     err.flush()
     return inp.readline().strip().lower() in ("y", "yes")
+
+
+# Credentials for SigV4-signed calls, in botocore's order (create_credential_resolver).
+_CREDENTIAL_PROCESS_TIMEOUT: Final = 60.0  # seconds a credential_process may take
+_CONTAINER_TIMEOUT: Final = 5.0  # seconds for the container endpoint (botocore: 2 s, 3 tries)
+_CONTAINER_HOSTS: Final = ("169.254.170.2", "169.254.170.23", "fd00:ec2::23")  # ECS and EKS
+# Profile settings for sources botocore would use and we do not: setting -> the source.
+_UNSUPPORTED_SOURCES: Final = (
+    ("role_arn", "assume role"),
+    ("web_identity_token_file", "web identity"),
+    ("sso_session", "IAM Identity Center (SSO)"),
+    ("sso_start_url", "IAM Identity Center (SSO)"),
+    ("sso_region", "IAM Identity Center (SSO)"),
+    ("sso_account_id", "IAM Identity Center (SSO)"),
+    ("sso_role_name", "IAM Identity Center (SSO)"),
+)
+
+
+def _static_keys(
+    values: Mapping[str, str], names: tuple[str, str, tuple[str, ...]], where: str, source: str
+) -> _SigningKeys | None:
+    """Keys from ``values`` (access key, secret key, session token names), or None
+    without an access key id; an access key id without its secret is an error."""
+    access_name, secret_name, token_names = names
+    access = values.get(access_name, "")
+    if not access:
+        return None
+    secret = values.get(secret_name, "")
+    if not secret:
+        raise ConfigError(f"{where} sets {access_name} but not {secret_name}")
+    token = next((values[n] for n in token_names if values.get(n)), None)
+    return _SigningKeys(access, secret, token, None, source)
+
+
+def _expiration_of(doc: Mapping[str, Any], said: str) -> float | None:
+    """The epoch seconds of ``doc``'s optional ISO 8601 ``Expiration``."""
+    stamp = doc.get("Expiration")
+    try:
+        return None if stamp is None else _parse_timestamp(stamp, "Expiration").timestamp()
+    except ValueError:
+        pass  # raised below, without the parser's exception as its context
+    raise InvalidResponseError(f"{said} an Expiration that is not an ISO 8601 time")
+
+
+def _process_keys(command: str, source: str, environ: Mapping[str, str], timeout: float) -> _SigningKeys:
+    """Run a ``credential_process`` (split as a shell would, run without one; its
+    stdin and stderr are ours, as in botocore) and read its Version 1 JSON
+    (PROTOCOL.md §12)."""
+    import shlex
+    import subprocess
+
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise ConfigError(f"{source} cannot be split into arguments: {exc}") from None
+    if not argv:
+        raise ConfigError(f"{source} is empty")
+    failure = ""  # raised outside the handlers: its output is never anyone's __context__
+    try:
+        done = subprocess.run(argv, stdout=subprocess.PIPE, env=dict(environ), timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        failure = f"did not finish within {timeout:g} s"
+    except OSError as exc:
+        failure = f"could not be run: {exc.strerror or type(exc).__name__}"
+    if failure:
+        raise SigninTokenError(f"{source} {failure}")
+    if done.returncode != 0:
+        raise SigninTokenError(f"{source} exited with status {done.returncode}")
+    try:
+        out = json.loads(done.stdout.decode("utf-8")) if len(done.stdout) <= _MAX_RESPONSE_BYTES else None
+    except ValueError:
+        out = None
+    if not isinstance(out, dict):
+        raise SigninTokenError(f"{source} did not print a JSON object on stdout")
+    if type(out.get("Version")) is not int or out["Version"] != 1:
+        raise SigninTokenError(f"{source} printed an unsupported Version (supported: 1)")
+    for name in ("AccessKeyId", "SecretAccessKey", "SessionToken"):
+        if name in out and not (isinstance(out[name], str) and out[name]):
+            raise SigninTokenError(f"{source} printed {name} that is not a non-empty string")
+    for name in ("AccessKeyId", "SecretAccessKey"):
+        if name not in out:
+            raise SigninTokenError(f"{source} printed no {name}")
+    expiration = _expiration_of(out, f"{source} printed")
+    return _SigningKeys(
+        out["AccessKeyId"], out["SecretAccessKey"], out.get("SessionToken"), expiration, source
+    )
+
+
+def _container_keys(environ: Mapping[str, str], timeout: float) -> _SigningKeys:
+    """GET the container endpoint (PROTOCOL.md §14): https, or http to loopback
+    or the ECS/EKS link-local hosts only; never a proxy, never a redirect."""
+    import http.client
+    import socket
+    from urllib.parse import urlsplit
+
+    relative = environ.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+    if relative:
+        var, url = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", f"http://169.254.170.2{relative}"
+    else:
+        var, url = "AWS_CONTAINER_CREDENTIALS_FULL_URI", environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI", "")
+    parts = urlsplit(url)
+    try:
+        ok = url.isascii() and url.isprintable() and " " not in url and parts.port != 0
+    except ValueError:  # a port that is not a number from 0 to 65535
+        ok = False
+    if not ok or parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        raise ConfigError(f"{var} must be an http or https URL of printable ASCII")
+    if parts.scheme == "http" and not (_is_loopback(parts.netloc) or parts.hostname in _CONTAINER_HOSTS):
+        raise ConfigError(
+            f"{var}: http is allowed only to loopback or the ECS/EKS hosts"
+            f" ({', '.join(_CONTAINER_HOSTS)}); use https"
+        )
+    headers = {"Accept": "application/json"}
+    token = None
+    token_file = environ.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+    if token_file:
+        try:
+            with open(token_file, encoding="utf-8") as f:
+                token = f.read()
+        except (OSError, UnicodeError) as exc:
+            what = getattr(exc, "strerror", None) or type(exc).__name__
+            raise ConfigError(
+                f"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {token_file} cannot be read: {what}"
+            ) from None
+        token_var = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
+    elif environ.get("AWS_CONTAINER_AUTHORIZATION_TOKEN") is not None:
+        token, token_var = environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"], "AWS_CONTAINER_AUTHORIZATION_TOKEN"
+    if token is not None:
+        if not token.isprintable():
+            raise ConfigError(f"{token_var} is not a legal header value (a line break or control character)")
+        _note_secrets(token)
+        headers["Authorization"] = token
+    source = f"container endpoint ({var})"
+    failure: BaseException | None = None  # raised outside the handler: never anyone's __context__
+    try:
+        if parts.scheme == "https":
+            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+                parts.hostname,
+                parts.port,
+                timeout=timeout,
+                context=_tls_context(environ.get("AWS_CA_BUNDLE") or None),
+            )
+        else:
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+        try:
+            conn.request(
+                "GET", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), headers=headers
+            )
+            response = conn.getresponse()
+            with response:  # closed even when the body breaks off
+                body = response.read(_MAX_RESPONSE_BYTES + 1)
+        finally:
+            conn.close()
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        failure = exc
+    if failure is not None:
+        timed_out = isinstance(failure, socket.timeout)
+        raise _transport_error(url, failure, timed_out, timeout, [token]) from _stand_in(failure, [token])
+    if response.status != 200:
+        raise SigninTokenError(f"{source} answered HTTP {response.status}")
+    try:
+        out = json.loads(body.decode("utf-8")) if len(body) <= _MAX_RESPONSE_BYTES else None
+    except ValueError:
+        out = None
+    if not isinstance(out, dict) or not all(
+        isinstance(out.get(k), str) and out[k] for k in ("AccessKeyId", "SecretAccessKey", "Token")
+    ):
+        raise InvalidResponseError(
+            f"{source} did not answer a JSON object with AccessKeyId, SecretAccessKey, Token"
+        )
+    expiration = _expiration_of(out, f"{source} answered")
+    return _SigningKeys(out["AccessKeyId"], out["SecretAccessKey"], out["Token"], expiration, source)
+
+
+def _signing_keys(
+    profile: str | None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    clock: Callable[[], float] = time.time,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    timeout: float = _DEFAULT_TIMEOUT,
+    process_timeout: float = _CREDENTIAL_PROCESS_TIMEOUT,
+    on_warning: Callable[[str], None] | None = None,
+) -> _SigningKeys:
+    """The credentials that sign a call, from the first source that has them,
+    in botocore's order: the environment's keys (skipped when ``profile`` is
+    given, as in botocore); the profile's (config and shared credentials file
+    merged) assume-role, web identity or SSO settings, which are refused naming
+    the setting; the shared credentials file's keys; the profile's
+    ``login_session`` (refreshed when due, as :func:`get_credentials`); its
+    ``credential_process``; the config file's keys; the container endpoint.
+    Raises :class:`LoginRequiredError` when there is none (a login is the fix).
+    Credentials that expired by ``clock()`` are refused."""
+    env = os.environ if environ is None else environ
+    explicit = profile is not None
+    if not explicit:
+        keys = _static_keys(
+            env,
+            ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")),
+            "the environment",
+            "environment",
+        )
+        if keys is not None:
+            stamp = env.get("AWS_CREDENTIAL_EXPIRATION")
+            if stamp:
+                try:
+                    keys.expiration = _parse_timestamp(stamp, "AWS_CREDENTIAL_EXPIRATION").timestamp()
+                except ValueError:
+                    raise ConfigError("AWS_CREDENTIAL_EXPIRATION is not an ISO 8601 time") from None
+            return _fresh_keys(keys, clock)
+    prof = _Profile(profile, env)
+    shared = _ConfigFile(_credentials_path(env), "shared credentials file")
+    from_shared = {k: v for k, v in (shared.section(prof.name) or {}).items() if isinstance(v, str)}
+    if prof.config.profile(prof.name) is None and not from_shared and (explicit or prof.name != "default"):
+        raise ConfigError(
+            f"profile {prof.name!r} is in neither the config file nor the shared credentials file"
+        )
+    merged = {**prof.settings, **from_shared}
+    for key, style in _UNSUPPORTED_SOURCES:
+        if merged.get(key) and not (key == "role_arn" and merged.get("web_identity_token_file")):
+            raise ConfigError(
+                f"profile {prof.name!r} uses {style} credentials ({key}),"
+                " which signin-token does not implement"
+            )
+    if not explicit and env.get("AWS_WEB_IDENTITY_TOKEN_FILE"):
+        raise ConfigError(
+            "AWS_WEB_IDENTITY_TOKEN_FILE asks for web identity credentials,"
+            " which signin-token does not implement"
+        )
+    token_names = ("aws_session_token", "aws_security_token")
+    names = ("aws_access_key_id", "aws_secret_access_key", token_names)
+    keys = _static_keys(
+        from_shared,
+        names,
+        f"profile {prof.name!r} in the shared credentials file",
+        f"shared credentials file (profile {prof.name})",
+    )
+    if keys is None and merged.get("login_session"):
+        creds = get_credentials(
+            prof.name,
+            region=region,
+            endpoint_url=endpoint_url,
+            timeout=timeout,
+            environ=env,
+            on_warning=on_warning,
+        )
+        keys = _SigningKeys(
+            creds.access_key_id,
+            creds.secret_access_key,
+            creds.session_token,
+            creds.expiration.timestamp(),
+            f"login session (profile {prof.name})",
+        )
+    if keys is None and "credential_process" in merged:  # set but empty: an error, as in botocore
+        keys = _process_keys(
+            merged["credential_process"], f"credential_process (profile {prof.name})", env, process_timeout
+        )
+    if keys is None:
+        keys = _static_keys(merged, names, f"profile {prof.name!r}", f"config file (profile {prof.name})")
+    if keys is None and (
+        env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") or env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+    ):
+        keys = _container_keys(env, timeout)
+    if keys is None:
+        raise LoginRequiredError(
+            f"no AWS credentials for profile {prof.name!r}: no keys in the environment or the profile, no"
+            " login_session, credential_process or container endpoint (instance metadata is not used)",
+            prof.login_command,
+        )
+    return _fresh_keys(keys, clock)
+
+
+def _fresh_keys(keys: _SigningKeys, clock: Callable[[], float]) -> _SigningKeys:
+    """``keys``, unless they have expired."""
+    if keys.expiration is not None and keys.expiration <= clock():
+        stamp = _format_timestamp(datetime.datetime.fromtimestamp(keys.expiration, datetime.timezone.utc))
+        raise SigninTokenError(f"the credentials from the {keys.source} expired at {stamp}")
+    return keys
 
 
 # --------------------------------------------------------------------------

@@ -2965,6 +2965,220 @@ class TestDPoPProof:
 
 
 # --------------------------------------------------------------------------
+# AWS Signature Version 4
+# --------------------------------------------------------------------------
+
+# The pinned data of today's service (botocore 1.44.8): ../shared/signin-2023-01-01 beside a checkout.
+PINNED_DIR = HERE.parent / "shared" / "signin-2023-01-01"
+PINNED_BOTOCORE = (1, 44, 8)
+
+
+def pinned_json(name: str) -> dict[str, Any] | None:
+    """A file of the pinned data (``service-2.json``, ``partitions.json``, ...), or None without it."""
+    path = PINNED_DIR / name
+    return dict(json.loads(path.read_bytes())) if path.exists() else None
+
+
+# The AWS SigV4 test suite's example credentials and time (20150830T123600Z).
+SIGV4_EXAMPLE_KEYS = ("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+SIGV4_EXAMPLE_NOW = 1440938160.0
+# Cases of the published suite (aws-sig-v4-test-suite): name -> (method, path and query, signature).
+SIGV4_VECTORS = {
+    "get-vanilla": ("GET", "/", "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"),
+    "post-vanilla": ("POST", "/", "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"),
+    "get-vanilla-query-order-key-case": (
+        "GET",
+        "/?Param2=value2&Param1=value1",
+        "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500",
+    ),
+    "get-vanilla-empty-query-key": (
+        "GET",
+        "/?Param1=value1",
+        "a67d582fa61cc504c4bae71f336f98b97f1ea3c7a6bfe1b6e45aec72011b9aeb",
+    ),
+    "get-utf8": ("GET", "/\u1234", "8318018e0b0f223aa2bbf98705b62bb787dc9c0e678f255a891fd03141be5d85"),
+    "normalize-path/get-slash-dot-slash": (
+        "GET",
+        "/./",
+        "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+    ),
+    "normalize-path/get-relative": (
+        "GET",
+        "/example/..",
+        "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+    ),
+}
+
+
+def sigv4_example_keys(token: str | None = None) -> Any:
+    """The suite's example keys as signing keys (with ``token`` as the session token)."""
+    return st._SigningKeys(*SIGV4_EXAMPLE_KEYS, session_token=token, source="test")
+
+
+class TestSigV4Vectors:
+    """The published SigV4 test suite's signatures, canonical request and string to sign (no peer)."""
+
+    @pytest.mark.parametrize("name", sorted(SIGV4_VECTORS))
+    def test_published_signature(self, name: str) -> None:
+        method, path, signature = SIGV4_VECTORS[name]
+        added = st._sigv4_headers(
+            method,
+            "https://example.amazonaws.com" + path,
+            {"Host": "example.amazonaws.com"},
+            b"",
+            sigv4_example_keys(),
+            "us-east-1",
+            SIGV4_EXAMPLE_NOW,
+            service="service",
+        )
+        assert added == {
+            "X-Amz-Date": "20150830T123600Z",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/"
+            f"aws4_request, SignedHeaders=host;x-amz-date, Signature={signature}",
+        }
+
+    def test_get_vanilla_canonical_request_and_string_to_sign(self) -> None:
+        _, canonical, to_sign = st._sigv4_sign(
+            "GET",
+            "https://example.amazonaws.com/",
+            {"Host": "example.amazonaws.com"},
+            b"",
+            sigv4_example_keys(),
+            "us-east-1",
+            SIGV4_EXAMPLE_NOW,
+            "service",
+        )
+        assert canonical == (
+            "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        )
+        assert to_sign == (
+            "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
+            "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63"
+        )
+
+    def test_host_comes_from_the_url_without_a_default_port(self) -> None:
+        def host_line(url: str) -> str:
+            _, canonical, _ = st._sigv4_sign(
+                "POST", url, {}, b"{}", sigv4_example_keys(), "us-east-1", SIGV4_EXAMPLE_NOW, "signin"
+            )
+            return canonical.split("\n")[3]
+
+        assert host_line("https://Signin.US-East-1.api.aws/list-sessions") == "host:signin.us-east-1.api.aws"
+        assert host_line("https://signin.us-east-1.api.aws:443/x") == "host:signin.us-east-1.api.aws"
+        assert host_line("http://127.0.0.1:8080/x") == "host:127.0.0.1:8080"
+        assert host_line("http://[::1]:9/x") == "host:[::1]:9"
+        assert host_line("http://localhost:80/x") == "host:localhost"
+
+    def test_session_token_is_signed_and_added(self) -> None:
+        added, canonical, _ = st._sigv4_sign(
+            "POST",
+            "https://signin.us-east-1.api.aws/list-sessions",
+            {"Content-Type": "application/json"},
+            b"{}",
+            sigv4_example_keys("the-session-token"),
+            "us-east-1",
+            SIGV4_EXAMPLE_NOW,
+            "signin",
+        )
+        assert added["X-Amz-Security-Token"] == "the-session-token"
+        assert "\nx-amz-security-token:the-session-token\n" in canonical
+        assert "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token," in added["Authorization"]
+
+    def test_own_and_hop_by_hop_headers_of_the_caller_are_not_signed(self) -> None:
+        given = {
+            "Authorization": "stale",
+            "x-amz-date": "19990101T000000Z",
+            "X-Amz-Security-Token": "stale-token",
+            "User-Agent": "signin-token",
+            "Connection": "close",
+            "Content-Type": "application/json",
+            "X-Odd": "  a   b  ",
+        }
+        added, canonical, _ = st._sigv4_sign(
+            "POST", "https://h.example/p", given, b"", sigv4_example_keys(), "r-1", SIGV4_EXAMPLE_NOW, "s"
+        )
+        assert set(added) == {"X-Amz-Date", "Authorization"}
+        assert "SignedHeaders=content-type;host;x-amz-date;x-odd," in added["Authorization"]
+        assert "x-amz-date:20150830T123600Z\nx-odd:a b\n" in canonical
+        assert "stale" not in canonical
+
+    def test_payload_hash_is_of_the_body(self) -> None:
+        body = b'{"maxResults":5}'
+        _, canonical, _ = st._sigv4_sign(
+            "POST", "https://h.example/p", {}, body, sigv4_example_keys(), "r-1", SIGV4_EXAMPLE_NOW, "s"
+        )
+        assert canonical.endswith("\n" + hashlib.sha256(body).hexdigest())
+
+    def test_repr_shows_neither_key_nor_token(self) -> None:
+        keys = st._SigningKeys(
+            "AKIAEXAMPLEKEYID0001", "secret/Key+value0001", "token-value-0001", 1.0, "environment"
+        )
+        text = repr(keys)
+        assert "environment" in text
+        for secret in ("AKIAEXAMPLEKEYID0001", "secret/Key+value0001", "token-value-0001"):
+            assert secret not in text
+        assert not hasattr(keys, "__dict__")
+        assert st._redact("x secret/Key+value0001 token-value-0001 y") == "x *** *** y"
+
+
+class TestSigV4Botocore:
+    """Peer test: botocore's SigV4Auth gives every operation of the model the same canonical
+    request, string to sign and headers, with and without a session token."""
+
+    @staticmethod
+    def operations() -> dict[str, Any]:
+        model = pinned_json("service-2.json")
+        if model is None:
+            model = service_model()
+        return dict(model["operations"])
+
+    @pytest.mark.parametrize("token", [None, "FQoGZXIvYXdzEXAMPLEtoken//+=="], ids=["keys", "session"])
+    def test_every_operation_signs_as_botocore(
+        self, token: str | None, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        if importlib.util.find_spec("botocore") is None:
+            pytest.skip("botocore is not importable (peer test)")
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        operations = self.operations()
+        assert operations
+        for name, op in operations.items():
+            static = {k: v["value"] for k, v in op.get("staticContextParams", {}).items()}
+            base = st.resolve_endpoint(
+                "eu-west-2",
+                environ={},
+                is_control_plane=static.get("IsControlPlane"),
+                is_oauth_endpoint=static.get("IsOAuthEndpoint"),
+            )
+            url, method = base + op["http"]["requestUri"], op["http"]["method"]
+            body = json.dumps({"clientId": "arn:aws:signin:::devtools/same-device", "n": name}).encode()
+            headers = {"Content-Type": "application/json", "User-Agent": "signin-token/0 peer-test"}
+            request = AWSRequest(method=method, url=url, data=body, headers=dict(headers))
+            caplog.clear()
+            with caplog.at_level(10, logger="botocore.auth"):  # DEBUG: botocore logs both texts
+                SigV4Auth(Credentials(*SIGV4_EXAMPLE_KEYS, token), "signin", "eu-west-2").add_auth(request)
+            logged = {}
+            for record in caplog.records:
+                label, _, text = record.getMessage().partition(":\n")
+                logged[label] = text
+            stamp = datetime.datetime.strptime(request.context["timestamp"], "%Y%m%dT%H%M%SZ")
+            now = stamp.replace(tzinfo=datetime.timezone.utc).timestamp()
+            keys = sigv4_example_keys(token)
+            ours, canonical, to_sign = st._sigv4_sign(
+                method, url, headers, body, keys, "eu-west-2", now, "signin"
+            )
+            assert canonical == logged["CanonicalRequest"], name
+            assert to_sign == logged["StringToSign"], name
+            names = ("X-Amz-Date", "X-Amz-Security-Token", "Authorization")
+            assert ours == {k: request.headers[k] for k in names if k in request.headers}, name
+            assert ours == st._sigv4_headers(method, url, headers, body, keys, "eu-west-2", now)
+            assert ("X-Amz-Security-Token" in ours) == (token is not None)
+
+
+# --------------------------------------------------------------------------
 # Endpoints (PROTOCOL.md §1)
 # --------------------------------------------------------------------------
 
@@ -3087,69 +3301,12 @@ def endpoint_regions(data: dict[str, Any]) -> list[str]:
     return [*regions, "xx-nowhere-1", "zz9"]
 
 
-class EndpointBotocore:
-    """botocore's own rule-set resolver for CreateOAuth2Token (no network, no credentials)."""
-
-    def __init__(self) -> None:
-        for name in ("botocore",):
-            if importlib.util.find_spec(name) is None:
-                pytest.skip(f"{name} is not importable")
-        import botocore.session
-        from botocore.exceptions import DataNotFoundError, EndpointResolutionError
-
-        self.error = EndpointResolutionError
-        self.session = botocore.session.Session()
-        loader = self.session.get_component("data_loader")
-        try:
-            self.ruleset = loader.load_service_model("signin", "endpoint-rule-set-1")
-        except DataNotFoundError:
-            pytest.skip("this botocore has no signin endpoint rule set")
-        self.partitions: dict[str, Any] = loader.load_data("partitions")
-        self.model = self.session.get_service_model("signin")
-        self.operation = self.model.operation_model("CreateOAuth2Token")
-
-    def url(
-        self, region: str | None, fips: bool, dual: bool, partitions: dict[str, Any] | None = None
-    ) -> str:
-        """The URL, or ``"error: <the rule's message>"``."""
-        from botocore.regions import EndpointRulesetResolver
-
-        builtins = {
-            "AWS::Region": region,
-            "AWS::UseFIPS": fips,
-            "AWS::UseDualStack": dual,
-            "SDK::Endpoint": None,
-        }
-        resolver = EndpointRulesetResolver(
-            self.ruleset,
-            copy.deepcopy(partitions or self.partitions),
-            self.model,
-            builtins,
-            {},
-            self.session.get_component("event_emitter"),
-        )
-        try:
-            return str(resolver.construct_endpoint(self.operation, {}, {}).url)
-        except self.error as exc:
-            return f"error: {exc}"
-
-
-def endpoint_ours(region: str, fips: bool, dual: bool, partitions: Any = None) -> str:
-    """Our URL, or ``"error: <field>: <rule>"``."""
+def endpoint_ours(region: str, fips: bool, dual: bool) -> str:
+    """Our URL with today's defaults (CreateOAuth2Token), or ``"error: <field>: <rule>"``."""
     try:
-        if partitions is None:
-            return st.resolve_endpoint(region, use_fips=fips, use_dualstack=dual, environ={})
-        return st._rule_set_endpoint(region, fips, dual, partitions)
+        return st.resolve_endpoint(region, use_fips=fips, use_dualstack=dual, environ={})
     except st.ParamValidationError as exc:
         return f"error: {exc.field}: {exc.rule}"
-
-
-def endpoint_same(ours: str, theirs: str) -> bool:
-    """Equal URLs, or both errors with botocore's rule message inside ours."""
-    if theirs.startswith("error: ") and ours.startswith("error: "):
-        message = theirs.split(": ", 1)[1]
-        return message.split(": ", 1)[-1] in ours
-    return ours == theirs
 
 
 ENDPOINT_SOURCES = ["endpoint_url", "AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"]
@@ -3478,68 +3635,6 @@ class TestEndpointPartitions:
             )
             assert got == "https://x.example"
 
-    # -- botocore as the reference (skips without it) ---------------------------------------
-
-    def test_partitions_are_botocores(self) -> None:
-        boto = EndpointBotocore()
-        assert endpoint_partition_rows(boto.partitions) == st._PARTITIONS
-
-    def test_every_region_and_setting_resolves_as_in_botocore(self) -> None:
-        boto = EndpointBotocore()
-        regions = endpoint_regions(boto.partitions)
-        assert {"us-iso-east-1", "us-isob-east-1", "eu-isoe-west-1", "us-isof-south-1"} <= set(regions)
-        mismatches = []
-        for region in regions:
-            for fips, dual in ENDPOINT_COMBOS:
-                ours, theirs = endpoint_ours(region, fips, dual), boto.url(region, fips, dual)
-                if ours != theirs:
-                    mismatches.append((region, fips, dual, ours, theirs))
-        assert mismatches == []
-        assert len(regions) * len(ENDPOINT_COMBOS) >= 200
-
-    def test_error_rules_match_botocore(self) -> None:
-        boto = EndpointBotocore()
-        reduced = endpoint_reduced(boto.partitions)
-        rows = endpoint_partition_rows(reduced)
-        errors = mismatches = 0
-        for region in endpoint_regions(reduced):
-            for fips, dual in ENDPOINT_COMBOS:
-                ours, theirs = endpoint_ours(region, fips, dual, rows), boto.url(region, fips, dual, reduced)
-                errors += theirs.startswith("error: ")
-                if not endpoint_same(ours, theirs):
-                    mismatches += 1
-                    print(region, fips, dual, ours, theirs)
-        assert mismatches == 0
-        assert errors >= 10  # the error rules were really reached
-
-    def test_missing_region_as_in_botocore(self) -> None:
-        boto = EndpointBotocore()
-        assert "Missing Region" in boto.url(None, False, False)
-        with pytest.raises(st.ParamValidationError) as info:
-            st.resolve_endpoint(None, environ={})
-        assert "Missing Region" in info.value.rule
-
-    @pytest.mark.parametrize(
-        "region", ["us-east-1", "eu-central-2", "cn-northwest-1", "us-gov-west-1", "us-gov-east-1"]
-    )
-    def test_signin_client_settings_resolve_as_ours(self, region: str) -> None:
-        """A real botocore signin client (config use_fips_endpoint / use_dualstack_endpoint,
-        dummy credentials, no request sent) resolves CreateOAuth2Token's URL as we do."""
-        boto = EndpointBotocore()
-        from botocore.config import Config
-
-        for fips, dual in ENDPOINT_COMBOS:
-            client = boto.session.create_client(
-                "signin",
-                region_name=region,
-                aws_access_key_id="AKIDEXAMPLE",
-                aws_secret_access_key="dummy",
-                config=Config(use_fips_endpoint=fips, use_dualstack_endpoint=dual),
-            )
-            op = client.meta.service_model.operation_model("CreateOAuth2Token")
-            url = client._ruleset_resolver.construct_endpoint(op, {}, {}).url
-            assert url == st.resolve_endpoint(region, use_fips=fips, use_dualstack=dual, environ={})
-
 
 class TestEndpointUrlEncoding:
     """An endpoint URL that cannot go on the wire (a host IDNA cannot encode, text that is
@@ -3626,6 +3721,454 @@ class TestEndpointSelectionOrder:
         assert result.returncode == 0, result.stderr
         assert len(fake.token_calls("refresh_token")) == 1
         assert json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
+
+
+# The rule set's answers, derived once from the pinned data (../shared/signin-2023-01-01) and
+# checked against it when it is present: every region partitions.json lists, by partition ...
+ENDPOINT_PINNED_REGIONS = {
+    "aws": "af-south-1 ap-east-1 ap-east-2 ap-northeast-1 ap-northeast-2 ap-northeast-3 ap-south-1"
+    " ap-south-2 ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4 ap-southeast-5"
+    " ap-southeast-6 ap-southeast-7 aws-global ca-central-1 ca-west-1 eu-central-1 eu-central-2"
+    " eu-north-1 eu-south-1 eu-south-2 eu-west-1 eu-west-2 eu-west-3 il-central-1 me-central-1"
+    " me-south-1 me-west-1 mx-central-1 sa-east-1 sa-west-1 us-east-1 us-east-2 us-west-1 us-west-2",
+    "aws-cn": "aws-cn-global cn-north-1 cn-northwest-1",
+    "aws-eusc": "eusc-de-east-1",
+    "aws-iso": "aws-iso-global us-iso-east-1 us-iso-west-1",
+    "aws-iso-b": "aws-iso-b-global us-isob-east-1 us-isob-west-1",
+    "aws-iso-e": "aws-iso-e-global eu-isoe-west-1",
+    "aws-iso-f": "aws-iso-f-global us-isof-east-1 us-isof-south-1",
+    "aws-us-gov": "aws-us-gov-global us-gov-east-1 us-gov-west-1",
+}
+# ... a made-up region its regex claims (the first it matches, last number 97; endpoint_regions) ...
+ENDPOINT_MADE_UP = {
+    "aws": "af-south-97",
+    "aws-cn": "cn-north-97",
+    "aws-eusc": "eusc-de-east-97",
+    "aws-iso": "us-iso-east-97",
+    "aws-iso-b": "us-isob-east-97",
+    "aws-iso-e": "eu-isoe-west-97",
+    "aws-iso-f": "us-isof-east-97",
+    "aws-us-gov": "us-gov-east-97",
+}
+# ... and the host per family and setting: the sign-in hosts without FIPS and dual-stack, FIPS,
+# dual-stack, both; the OAuth family without FIPS, with dual-stack (with FIPS: ENDPOINT_OAUTH_FIPS);
+# the control plane (any setting).  "{r}" is the region.
+ENDPOINT_EXPECTED = {
+    "aws": (
+        "{r}.signin.aws.amazon.com",
+        "signin-fips.{r}.amazonaws.com",
+        "signin.{r}.api.aws",
+        "signin-fips.{r}.api.aws",
+        "{r}.oauth.signin.aws",
+        "{r}.oauth.signin.aws",
+        "signin.{r}.api.aws",
+    ),
+    "aws-cn": (
+        "{r}.signin.amazonaws.cn",
+        "signin-fips.{r}.amazonaws.com.cn",
+        "signin.{r}.api.amazonwebservices.com.cn",
+        "signin-fips.{r}.api.amazonwebservices.com.cn",
+        "{r}.signin.amazonaws.cn",
+        "signin.{r}.api.amazonwebservices.com.cn",
+        "signin.{r}.api.amazonwebservices.com.cn",
+    ),
+    "aws-eusc": (
+        "{r}.signin.amazonaws-eusc.eu",
+        "signin-fips.{r}.amazonaws.eu",
+        "signin.{r}.api.amazonwebservices.eu",
+        "signin-fips.{r}.api.amazonwebservices.eu",
+        "{r}.signin.amazonaws-eusc.eu",
+        "signin.{r}.api.amazonwebservices.eu",
+        "signin.{r}.api.amazonwebservices.eu",
+    ),
+    "aws-iso": (
+        "{r}.signin.c2shome.ic.gov",
+        "signin-fips.{r}.c2s.ic.gov",
+        "signin.{r}.api.aws.ic.gov",
+        "signin-fips.{r}.api.aws.ic.gov",
+        "{r}.signin.c2shome.ic.gov",
+        "signin.{r}.api.aws.ic.gov",
+        "signin.{r}.api.aws.ic.gov",
+    ),
+    "aws-iso-b": (
+        "{r}.signin.sc2shome.sgov.gov",
+        "signin-fips.{r}.sc2s.sgov.gov",
+        "signin.{r}.api.aws.scloud",
+        "signin-fips.{r}.api.aws.scloud",
+        "{r}.signin.sc2shome.sgov.gov",
+        "signin.{r}.api.aws.scloud",
+        "signin.{r}.api.aws.scloud",
+    ),
+    "aws-iso-e": (
+        "{r}.signin.csphome.adc-e.uk",
+        "signin-fips.{r}.cloud.adc-e.uk",
+        "signin.{r}.api.cloud-aws.adc-e.uk",
+        "signin-fips.{r}.api.cloud-aws.adc-e.uk",
+        "{r}.signin.csphome.adc-e.uk",
+        "signin.{r}.api.cloud-aws.adc-e.uk",
+        "signin.{r}.api.cloud-aws.adc-e.uk",
+    ),
+    "aws-iso-f": (
+        "{r}.signin.csphome.hci.ic.gov",
+        "signin-fips.{r}.csp.hci.ic.gov",
+        "signin.{r}.api.aws.hci.ic.gov",
+        "signin-fips.{r}.api.aws.hci.ic.gov",
+        "{r}.signin.csphome.hci.ic.gov",
+        "signin.{r}.api.aws.hci.ic.gov",
+        "signin.{r}.api.aws.hci.ic.gov",
+    ),
+    "aws-us-gov": (
+        "{r}.signin.amazonaws-us-gov.com",
+        "{r}.signin-fips.amazonaws-us-gov.com",
+        "signin.{r}.api.aws",
+        "signin-fips.{r}.api.aws",
+        "{r}.signin.amazonaws-us-gov.com",
+        "signin.{r}.api.aws",
+        "signin.{r}.api.aws",
+    ),
+}
+ENDPOINT_FIPS_REGION_HOSTS = {"us-gov-west-1": "signin-fips.amazonaws-us-gov.com"}  # its own rule
+ENDPOINT_OAUTH_FIPS = (
+    "error: FIPS endpoints are not supported for OAuth operations. Disable FIPS or use a non-OAuth operation."
+)
+ENDPOINT_MISSING_REGION = "error: Invalid Configuration: Missing Region"
+# The operation families: the model's static context parameters (service-2.json staticContextParams).
+ENDPOINT_FAMILIES = {
+    "signin": {"IsControlPlane": False},
+    "oauth": {"IsOAuthEndpoint": True},
+    "control": {"IsControlPlane": True},
+}
+
+
+def endpoint_family_kwargs(family: str) -> dict[str, bool | None]:
+    """resolve_endpoint's keywords for a family."""
+    params = ENDPOINT_FAMILIES[family]
+    return {
+        "is_control_plane": params.get("IsControlPlane"),
+        "is_oauth_endpoint": params.get("IsOAuthEndpoint"),
+    }
+
+
+def endpoint_table_regions() -> dict[str, str]:
+    """region -> partition: every listed region, a made-up one per partition, two no regex claims."""
+    regions = {r: p for p, listed in ENDPOINT_PINNED_REGIONS.items() for r in listed.split()}
+    regions.update({r: p for p, r in ENDPOINT_MADE_UP.items()})
+    return {**regions, "xx-nowhere-1": "aws", "zz9": "aws"}
+
+
+def endpoint_from_table(region: str | None, family: str, fips: bool, dual: bool) -> str:
+    """The expected URL (or ``"error: ..."``) from the compact tables above."""
+    if region is None:
+        return ENDPOINT_OAUTH_FIPS if family == "oauth" and fips else ENDPOINT_MISSING_REGION
+    row = ENDPOINT_EXPECTED[endpoint_table_regions()[region]]
+    if family == "control":
+        host = row[6]
+    elif family == "oauth" and fips:
+        return ENDPOINT_OAUTH_FIPS
+    elif family == "oauth" and row[4] != row[0]:  # aws: the OAuth host
+        host = row[5 if dual else 4]
+    elif fips and not dual and region in ENDPOINT_FIPS_REGION_HOSTS:
+        host = ENDPOINT_FIPS_REGION_HOSTS[region]
+    else:
+        host = row[ENDPOINT_COMBOS.index((fips, dual))]
+    return "https://" + host.format(r=region)
+
+
+class RuleSetEvaluator:
+    """An independent evaluator of a Smithy endpoint rule set: the conditions signin's uses
+    (isSet, not, booleanEquals, stringEquals, getAttr, aws.partition), tree, endpoint and
+    error rules, and ``{Name}`` / ``{Name#attr}`` templates, over a partitions.json."""
+
+    TEMPLATE = re.compile(r"\{([A-Za-z]+)(?:#([A-Za-z]+))?\}")
+
+    def __init__(self, ruleset: dict[str, Any], partitions: dict[str, Any]) -> None:
+        self.ruleset = ruleset
+        self.partitions = partitions["partitions"]
+
+    def resolve(self, **params: Any) -> str:
+        """The endpoint URL, or ``"error: <the rule's message>"``."""
+        scope = {name: spec.get("default") for name, spec in self.ruleset["parameters"].items()}
+        scope.update({k: v for k, v in params.items() if v is not None})
+        outcome = self.rules(self.ruleset["rules"], scope)
+        assert outcome is not None, f"no rule matched {params}"
+        return outcome
+
+    def rules(self, rules: list[dict[str, Any]], scope: dict[str, Any]) -> str | None:
+        """The first matching rule's outcome (a tree whose rules all fail matches nothing)."""
+        for rule in rules:
+            local = dict(scope)
+            if not all(self.condition(c, local) for c in rule.get("conditions", [])):
+                continue
+            if rule["type"] == "tree":
+                outcome = self.rules(rule["rules"], local)
+                if outcome is not None:
+                    return outcome
+            elif rule["type"] == "endpoint":
+                return str(self.value(rule["endpoint"]["url"], local))
+            else:
+                assert rule["type"] == "error", rule["type"]
+                return "error: " + str(self.value(rule["error"], local))
+        return None
+
+    def condition(self, cond: dict[str, Any], scope: dict[str, Any]) -> bool:
+        """True unless the function gives None or False; a true one binds its ``assign``."""
+        value = self.value(cond, scope)
+        if value is None or value is False:
+            return False
+        if "assign" in cond:
+            scope[cond["assign"]] = value
+        return True
+
+    def value(self, node: Any, scope: dict[str, Any]) -> Any:
+        """A literal (templates expanded), a reference or a function call."""
+        if isinstance(node, bool):
+            return node
+        if isinstance(node, str):
+            return self.TEMPLATE.sub(lambda m: str(self.attr(scope[m[1]], m[2])), node)
+        if "ref" in node:
+            return scope.get(node["ref"])
+        fn, args = node["fn"], [self.value(a, scope) for a in node["argv"]]
+        if fn == "isSet":
+            return args[0] is not None
+        if fn == "not":
+            return not args[0]
+        if fn in ("booleanEquals", "stringEquals"):
+            return args[0] == args[1]
+        if fn == "getAttr":
+            return self.attr(args[0], args[1])
+        assert fn == "aws.partition", fn
+        return self.partition(args[0])
+
+    @staticmethod
+    def attr(value: Any, path: str | None) -> Any:
+        """``value``'s attribute at a dotted ``path`` (None: the value itself)."""
+        for part in path.split(".") if path else ():
+            value = value[part]
+        return value
+
+    def partition(self, region: str) -> dict[str, Any]:
+        """The first partition listing ``region`` or whose regex matches it, else the first."""
+        for p in self.partitions:
+            if region in p["regions"] or re.match(p["regionRegex"], region):
+                return {**p["outputs"], "name": p["id"]}
+        return {**self.partitions[0]["outputs"], "name": self.partitions[0]["id"]}
+
+
+def endpoint_pinned_evaluator(partitions: dict[str, Any] | None = None) -> RuleSetEvaluator | None:
+    """The evaluator over the pinned rule set (and pinned or given partitions), None without the data."""
+    ruleset, pinned = pinned_json("endpoint-rule-set-1.json"), pinned_json("partitions.json")
+    if ruleset is None or pinned is None:
+        return None
+    return RuleSetEvaluator(ruleset, partitions or pinned)
+
+
+def endpoint_ours_family(
+    region: str | None, family: str, fips: bool, dual: bool, partitions: Any = None
+) -> str:
+    """Our URL for a family, or ``"error: <field>: <rule>"``."""
+    kwargs = endpoint_family_kwargs(family)
+    try:
+        if partitions is None:
+            return st.resolve_endpoint(region, use_fips=fips, use_dualstack=dual, environ={}, **kwargs)
+        assert region is not None
+        return st._rule_set_endpoint(
+            region,
+            fips,
+            dual,
+            partitions,
+            is_control_plane=bool(kwargs["is_control_plane"]),
+            is_oauth_endpoint=bool(kwargs["is_oauth_endpoint"]),
+        )
+    except st.ParamValidationError as exc:
+        return f"error: {exc.field}: {exc.rule}"
+
+
+def endpoint_matches(ours: str, expected: str) -> bool:
+    """Equal URLs, or both errors with the rule's message inside ours, naming a setting."""
+    if expected.startswith("error: ") and ours.startswith("error: "):
+        field, _, rule = ours[7:].partition(": ")
+        setting = "region" if "Missing Region" in expected else ("use_fips", "use_dualstack")
+        return expected.split(": ", 1)[1].split(": ")[-1] in rule and field in setting
+    return ours == expected
+
+
+class TestEndpointRuleSet:
+    """Every operation family (sign-in hosts, OAuth, control plane) in every region of every
+    partition, with every FIPS/dual-stack setting, as the pinned rule set gives it (an
+    independent evaluator over ../shared/signin-2023-01-01; the compact tables without it)."""
+
+    def test_tables_are_the_pinned_data(self) -> None:
+        evaluator = endpoint_pinned_evaluator()
+        partitions, model = pinned_json("partitions.json"), pinned_json("service-2.json")
+        if evaluator is None or partitions is None or model is None:
+            pytest.skip(f"no pinned data in {PINNED_DIR}: the compact tables stand in for it")
+        assert {p["id"]: " ".join(p["regions"]) for p in partitions["partitions"]} == ENDPOINT_PINNED_REGIONS
+        made_up = [r for r in endpoint_regions(partitions) if r not in endpoint_table_regions()]
+        assert made_up == []
+        assert endpoint_partition_rows(partitions) == st._PARTITIONS
+        families = {json.dumps(op.get("staticContextParams")) for op in model["operations"].values()}
+        wanted = {json.dumps({k: {"value": v} for k, v in f.items()}) for f in ENDPOINT_FAMILIES.values()}
+        assert families == wanted
+        checked = 0
+        for region in [*endpoint_table_regions(), None]:
+            for family, params in ENDPOINT_FAMILIES.items():
+                for fips, dual in ENDPOINT_COMBOS:
+                    got = evaluator.resolve(Region=region, UseFIPS=fips, UseDualStack=dual, **params)
+                    assert got == endpoint_from_table(region, family, fips, dual), (
+                        region,
+                        family,
+                        fips,
+                        dual,
+                    )
+                    checked += 1
+        assert checked == (len(endpoint_table_regions()) + 1) * 3 * 4
+
+    def test_every_region_family_and_setting(self) -> None:
+        evaluator = endpoint_pinned_evaluator()
+        mismatches, errors = [], 0
+        for region in [*endpoint_table_regions(), None]:
+            for family, params in ENDPOINT_FAMILIES.items():
+                for fips, dual in ENDPOINT_COMBOS:
+                    if evaluator is None:
+                        expected = endpoint_from_table(region, family, fips, dual)
+                    else:
+                        expected = evaluator.resolve(Region=region, UseFIPS=fips, UseDualStack=dual, **params)
+                    errors += expected.startswith("error: ")
+                    ours = endpoint_ours_family(region, family, fips, dual)
+                    if not endpoint_matches(ours, expected):
+                        mismatches.append((region, family, fips, dual, ours, expected))
+        assert mismatches == []
+        assert errors == len(endpoint_table_regions()) * 2 + 3 * 4  # OAuth with FIPS; no region
+
+    def test_error_rules_of_partitions_without_fips_or_dualstack(self) -> None:
+        evaluator = endpoint_pinned_evaluator()
+        partitions = pinned_json("partitions.json")
+        if evaluator is None or partitions is None:
+            pytest.skip(f"no pinned data in {PINNED_DIR}: TestEndpointPartitions checks these rules by hand")
+        reduced = endpoint_reduced(partitions)
+        evaluator, rows = endpoint_pinned_evaluator(reduced), endpoint_partition_rows(reduced)
+        assert evaluator is not None
+        mismatches, errors = [], 0
+        for region in endpoint_regions(reduced):
+            for family, params in ENDPOINT_FAMILIES.items():
+                for fips, dual in ENDPOINT_COMBOS:
+                    expected = evaluator.resolve(Region=region, UseFIPS=fips, UseDualStack=dual, **params)
+                    errors += expected.startswith("error: ") and "OAuth" not in expected
+                    ours = endpoint_ours_family(region, family, fips, dual, rows)
+                    if not endpoint_matches(ours, expected):
+                        mismatches.append((region, family, fips, dual, ours, expected))
+        assert mismatches == []
+        assert errors >= 20  # the partitions' error rules were really reached
+
+    @pytest.mark.parametrize("family", sorted(ENDPOINT_FAMILIES))
+    @pytest.mark.parametrize("source", ENDPOINT_SOURCES)
+    def test_overrides_apply_to_every_family(self, family: str, source: str) -> None:
+        """Even the control plane, whose rules the rule set evaluates before Endpoint."""
+        url = "https://signin.internal.example:8443/base"
+        kwargs: dict[str, Any] = {"environ": {}}
+        if source == "endpoint_url":
+            kwargs["endpoint_url"] = url
+        else:
+            kwargs["environ"] = {source: url}
+        for fips, dual in ENDPOINT_COMBOS:
+            got = st.resolve_endpoint(
+                "us-east-1", use_fips=fips, use_dualstack=dual, **kwargs, **endpoint_family_kwargs(family)
+            )
+            assert got == url
+
+    def test_oauth_fips_names_the_setting(self) -> None:
+        for region in ("us-east-1", "cn-north-1", None):
+            with pytest.raises(st.ParamValidationError) as info:
+                st.resolve_endpoint(region, use_fips=True, is_oauth_endpoint=True, environ={})
+            assert info.value.field == "use_fips"
+            assert "not supported for OAuth operations" in info.value.rule
+
+    @pytest.mark.parametrize("name", ["is_control_plane", "is_oauth_endpoint"])
+    def test_family_flags_are_booleans(self, name: str) -> None:
+        with pytest.raises(TypeError) as info:
+            st.resolve_endpoint("us-east-1", environ={}, **{name: "true"})
+        assert name in str(info.value)
+
+    def test_defaults_are_create_oauth2_tokens(self) -> None:
+        for region in endpoint_table_regions():
+            for fips, dual in ENDPOINT_COMBOS:
+                assert endpoint_ours_family(region, "signin", fips, dual) == endpoint_ours(region, fips, dual)
+
+
+class TestEndpointBotocore:
+    """Peer test: botocore's live resolver (its own rule set and partitions, a real client's
+    settings) gives every family, region and setting our URL; botocore >= the pinned 1.44.8."""
+
+    def test_every_family_region_and_setting_as_botocore(self) -> None:
+        if importlib.util.find_spec("botocore") is None:
+            pytest.skip("botocore is not importable (peer test)")
+        import botocore
+        import botocore.session
+        from botocore.config import Config
+        from botocore.exceptions import EndpointResolutionError
+        from botocore.regions import EndpointRulesetResolver
+
+        version = tuple(int(x) for x in re.findall(r"\d+", botocore.__version__)[:3])
+        if version < PINNED_BOTOCORE:
+            pytest.skip(
+                f"botocore {botocore.__version__} is installed; this peer test needs botocore >= "
+                f"{'.'.join(map(str, PINNED_BOTOCORE))}, the version of the pinned data"
+            )
+        session = botocore.session.Session()
+        loader = session.get_component("data_loader")
+        ruleset = loader.load_service_model("signin", "endpoint-rule-set-1")
+        partitions = loader.load_data("partitions")
+        model = session.get_service_model("signin")
+        operations = {
+            "signin": model.operation_model("CreateOAuth2Token"),
+            "oauth": model.operation_model("CreateOAuth2TokenWithIAM"),
+            "control": model.operation_model("ListSessions"),
+        }
+
+        def theirs(region: str | None, family: str, fips: bool, dual: bool) -> str:
+            builtins = {"AWS::Region": region, "AWS::UseFIPS": fips, "AWS::UseDualStack": dual}
+            resolver = EndpointRulesetResolver(
+                ruleset,
+                copy.deepcopy(partitions),
+                model,
+                {**builtins, "SDK::Endpoint": None},
+                {},
+                session.get_component("event_emitter"),
+            )
+            try:
+                return str(resolver.construct_endpoint(operations[family], {}, {}).url)
+            except EndpointResolutionError as exc:
+                return f"error: {exc}"
+
+        mismatches = []
+        regions = [*endpoint_regions(partitions), None]
+        for region in regions:
+            for family in ENDPOINT_FAMILIES:
+                for fips, dual in ENDPOINT_COMBOS:
+                    ours, expected = (
+                        endpoint_ours_family(region, family, fips, dual),
+                        theirs(region, family, fips, dual),
+                    )
+                    if not endpoint_matches(ours, expected):
+                        mismatches.append((region, family, fips, dual, ours, expected))
+        assert mismatches == []
+        assert len(regions) >= 60
+        for region in ("us-east-1", "cn-north-1", "us-gov-west-1", "eusc-de-east-1"):
+            for fips, dual in ENDPOINT_COMBOS:
+                client = session.create_client(
+                    "signin",
+                    region_name=region,
+                    aws_access_key_id="AKIDEXAMPLE",
+                    aws_secret_access_key="dummy",
+                    config=Config(use_fips_endpoint=fips, use_dualstack_endpoint=dual),
+                )
+                for family, op in operations.items():
+                    ours = endpoint_ours_family(region, family, fips, dual)
+                    try:
+                        url = str(client._ruleset_resolver.construct_endpoint(op, {}, {}).url)
+                    except EndpointResolutionError as exc:
+                        url = f"error: {exc}"
+                    assert endpoint_matches(ours, url), (region, family, fips, dual, ours, url)
 
 
 # --------------------------------------------------------------------------
@@ -9995,6 +10538,392 @@ class TestUnknownProfiles:
         assert rc == 0, err
         assert f"[profile newname]\nlogin_session = {SESSION_ARN}" in config.read_text()
         assert run_cli(["credentials", "--profile", "newname"], env).returncode == 0
+
+
+# Static keys as the shared files hold them: profile -> (access key id, secret, session token).
+SOURCE_KEYS = {
+    "env": ("AKIAENVIRONMENT00001", "env-secret-access-key-0001", "env-session-token-0001"),
+    "shared": ("AKIASHAREDFILE000001", "shared-secret-access-key-01", None),
+    "config": ("AKIACONFIGFILE000001", "config-secret-access-key-01", "config-session-token-01"),
+    "process": ("ASIAPROCESS000000001", "process-secret-access-key-1", "process-session-token-001"),
+}
+
+
+def key_lines(name: str) -> str:
+    """``aws_access_key_id`` (and secret, token) lines for SOURCE_KEYS[name]."""
+    access, secret, token = SOURCE_KEYS[name]
+    text = f"aws_access_key_id = {access}\naws_secret_access_key = {secret}\n"
+    return text + (f"aws_session_token = {token}\n" if token else "")
+
+
+def write_aws_files(env: dict[str, str], config: str = "", credentials: str = "") -> None:
+    """The config and shared credentials files of ``env`` with these contents."""
+    for var, text in (("AWS_CONFIG_FILE", config), ("AWS_SHARED_CREDENTIALS_FILE", credentials)):
+        path = Path(env[var])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        path.chmod(0o600)
+
+
+def process_script(tmp_path: Path, body: str, name: str = "creds process.py") -> str:
+    """A real credential_process: a Python script (in a directory with a space) and its command line."""
+    path = tmp_path / "bin dir" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(f"import json, sys, time\n{body}\n")
+    return f'{shlex.quote(sys.executable)} "{path}"'
+
+
+def assert_keys(keys: Any, name: str, source: str) -> None:
+    """``keys`` are SOURCE_KEYS[name] and came from ``source``."""
+    assert (keys.access_key_id, keys.secret_access_key, keys.session_token) == SOURCE_KEYS[name]
+    assert keys.source == source
+
+
+class TestSigningKeySources:
+    """Credentials for signed calls, from each source in botocore's order (create_credential_resolver):
+    environment, shared credentials file, login_session, credential_process, config file, container."""
+
+    def test_environment_keys_with_token_and_expiration(self, aws_env: dict[str, str]) -> None:
+        access, secret, token = SOURCE_KEYS["env"]
+        later = time.time() + 3600
+        env = {
+            **aws_env,
+            "AWS_ACCESS_KEY_ID": access,
+            "AWS_SECRET_ACCESS_KEY": secret,
+            "AWS_SESSION_TOKEN": token,
+            "AWS_CREDENTIAL_EXPIRATION": iso_stamp(later),
+        }
+        write_aws_files(env, "[default]\n" + key_lines("config"), "[default]\n" + key_lines("shared"))
+        keys = st._signing_keys(None, env)
+        assert_keys(keys, "env", "environment")
+        assert keys.expiration == pytest.approx(later, abs=1)
+        with pytest.raises(st.SigninTokenError) as info:
+            st._signing_keys(None, env, clock=lambda: later + 1)
+        assert "expired" in str(info.value) and "environment" in str(info.value)
+
+    def test_an_explicit_profile_skips_the_environment_keys(self, aws_env: dict[str, str]) -> None:
+        access, secret, _ = SOURCE_KEYS["env"]
+        env = {**aws_env, "AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret, "AWS_PROFILE": "dev"}
+        write_aws_files(env, "", "[dev]\n" + key_lines("shared"))
+        assert_keys(st._signing_keys("dev", env), "shared", "shared credentials file (profile dev)")
+        assert st._signing_keys(None, env).source == "environment"  # AWS_PROFILE is not explicit
+
+    @pytest.mark.parametrize("missing", ["AWS_SECRET_ACCESS_KEY", "aws_secret_access_key"])
+    def test_an_access_key_without_its_secret_names_the_setting(
+        self, aws_env: dict[str, str], missing: str
+    ) -> None:
+        access = SOURCE_KEYS["env"][0]
+        env = dict(aws_env)
+        if missing.isupper():
+            env["AWS_ACCESS_KEY_ID"] = access
+        else:
+            write_aws_files(env, f"[default]\naws_access_key_id = {access}\n")
+        with pytest.raises(st.ConfigError) as info:
+            st._signing_keys(None, env)
+        assert missing in str(info.value)
+
+    def test_shared_credentials_file_before_config_file(self, aws_env: dict[str, str]) -> None:
+        write_aws_files(aws_env, "[profile dev]\n" + key_lines("config"), "[dev]\n" + key_lines("shared"))
+        assert_keys(st._signing_keys("dev", aws_env), "shared", "shared credentials file (profile dev)")
+        write_aws_files(aws_env, "[profile dev]\n" + key_lines("config"))
+        assert_keys(st._signing_keys("dev", aws_env), "config", "config file (profile dev)")
+
+    def test_login_session_as_get_credentials_refreshed_when_due(
+        self, aws_env: dict[str, str], fake: FakeSignin
+    ) -> None:
+        write_session(aws_env, fake, profile="dev", expires_in=3600)
+        keys = st._signing_keys("dev", aws_env)
+        assert (keys.access_key_id, keys.secret_access_key, keys.session_token) == (
+            "ASIAOLD",
+            "old-secret",
+            "old-session",
+        )
+        assert keys.source == "login session (profile dev)"
+        assert fake.token_calls() == []
+        set_expiry(cache_path(aws_env), time.time() + 60)  # due: inside the 5-minute window
+        keys = st._signing_keys("dev", aws_env)
+        assert len(fake.token_calls("refresh_token")) == 1
+        entry = json.loads(cache_path(aws_env).read_text())["accessToken"]
+        assert (keys.access_key_id, keys.secret_access_key, keys.session_token) == (
+            entry["accessKeyId"],
+            entry["secretAccessKey"],
+            entry["sessionToken"],
+        )
+        assert keys.access_key_id != "ASIAOLD"
+        assert keys.expiration == pytest.approx(iso_instant(entry["expiresAt"]), abs=1)
+
+    def test_botocore_order_login_then_process_then_config_keys(
+        self, aws_env: dict[str, str], fake: FakeSignin, tmp_path: Path
+    ) -> None:
+        access, secret, token = SOURCE_KEYS["process"]
+        doc = {"Version": 1, "AccessKeyId": access, "SecretAccessKey": secret, "SessionToken": token}
+        command = process_script(tmp_path, f"print(json.dumps({doc!r}))")
+        write_session(aws_env, fake, profile="dev")
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        config.write_text(config.read_text() + f"credential_process = {command}\n" + key_lines("config"))
+        assert st._signing_keys("dev", aws_env).source == "login session (profile dev)"
+        write_aws_files(aws_env, f"[profile dev]\ncredential_process = {command}\n" + key_lines("config"))
+        assert_keys(st._signing_keys("dev", aws_env), "process", "credential_process (profile dev)")
+
+    def test_credential_process_split_without_a_shell_stderr_passed_through(
+        self, aws_env: dict[str, str], tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    ) -> None:
+        access, secret, token = SOURCE_KEYS["process"]
+        later = time.time() + 900
+        doc = {
+            "Version": 1,
+            "AccessKeyId": access,
+            "SecretAccessKey": secret,
+            "SessionToken": token,
+            "Expiration": iso_stamp(later),
+        }
+        body = "sys.stderr.write('process says hello; args=' + repr(sys.argv[1:]) + '\\n')\n"
+        body += f"print(json.dumps({doc!r}))"
+        command = process_script(tmp_path, body) + " 'one arg' two;echo"
+        write_aws_files(aws_env, f"[profile dev]\ncredential_process = {command}\n")
+        keys = st._signing_keys("dev", aws_env)
+        assert_keys(keys, "process", "credential_process (profile dev)")
+        assert keys.expiration == pytest.approx(later, abs=1)
+        assert "process says hello; args=['one arg', 'two;echo']" in capfd.readouterr().err
+
+    @pytest.mark.parametrize(
+        ("body", "words"),
+        [
+            ("sys.exit(3)", "exited with status 3"),
+            ("print('not json SECRETVALUE-123456')", "did not print a JSON object"),
+            ({"Version": 2}, "Version"),
+            ({"Version": True}, "Version"),
+            ({"AccessKeyId": None}, "AccessKeyId"),
+            ({"SecretAccessKey": 7}, "SecretAccessKey"),
+            ({"Expiration": "soon"}, "Expiration"),
+            ({"Expiration": "2001-01-01T00:00:00Z"}, "expired"),
+        ],
+    )
+    def test_credential_process_failures_are_clear_and_secret_free(
+        self, aws_env: dict[str, str], tmp_path: Path, body: str | dict[str, Any], words: str
+    ) -> None:
+        if isinstance(body, dict):  # a good answer but for these members (None: left out)
+            doc = {"Version": 1, "AccessKeyId": "ASIAX", "SecretAccessKey": "SECRETVALUE-123456", **body}
+            body = f"print(json.dumps({ {k: v for k, v in doc.items() if v is not None}!r}))"
+        write_aws_files(aws_env, f"[default]\ncredential_process = {process_script(tmp_path, body)}\n")
+        with pytest.raises(st.SigninTokenError) as info:
+            st._signing_keys(None, aws_env)
+        assert words in str(info.value) and "credential_process (profile default)" in str(info.value)
+        assert all("SECRETVALUE" not in repr(exc) for exc in exception_chain(info.value))
+
+    def test_credential_process_timeout(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+        write_aws_files(
+            aws_env, f"[default]\ncredential_process = {process_script(tmp_path, 'time.sleep(60)')}\n"
+        )
+        with pytest.raises(st.SigninTokenError) as info:
+            st._signing_keys(None, aws_env, process_timeout=0.5)
+        assert "did not finish within 0.5 s" in str(info.value)
+
+    @pytest.mark.parametrize(
+        ("command", "words"),
+        [
+            ("'unclosed", "cannot be split into arguments"),
+            ("", "is empty"),  # set but empty: an error, as in botocore
+            ("/nonexistent/credential-helper --x", "could not be run"),
+        ],
+    )
+    def test_credential_process_that_cannot_run(
+        self, aws_env: dict[str, str], command: str, words: str
+    ) -> None:
+        write_aws_files(aws_env, f"[default]\ncredential_process = {command}\nregion = us-east-1\n")
+        with pytest.raises(st.SigninTokenError) as info:
+            st._signing_keys(None, aws_env)
+        assert f"credential_process (profile default) {words}" in str(info.value)
+
+    def test_container_endpoint_of_serve_with_token_or_token_file(
+        self, aws_env: dict[str, str], fake: FakeSignin, tmp_path: Path
+    ) -> None:
+        write_session(aws_env, fake)
+        with serving(aws_env) as server:
+            served = server.creds()
+            consumer = {**aws_env, "AWS_CONFIG_FILE": str(tmp_path / "no-config")}
+            consumer["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = server.url
+            consumer["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = "wrong-token-value-0001"
+            with pytest.raises(st.SigninTokenError) as info:
+                st._signing_keys(None, consumer)
+            assert "HTTP 403" in str(info.value) and "wrong-token" not in str(info.value)
+            consumer["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = server.token
+            keys = st._signing_keys(None, consumer)
+            token_file = tmp_path / "token"
+            token_file.write_text(server.token)
+            consumer["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = "ignored-when-a-file-is-named"
+            consumer["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] = str(token_file)
+            from_file = st._signing_keys(None, consumer)
+        for got in (keys, from_file):
+            assert (got.access_key_id, got.secret_access_key, got.session_token) == (
+                served["AccessKeyId"],
+                served["SecretAccessKey"],
+                served["Token"],
+            )
+            assert got.source == "container endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI)"
+            assert got.expiration == pytest.approx(iso_instant(served["Expiration"]), abs=1)
+
+    @pytest.mark.parametrize("mode", HostileServer.MODES)
+    def test_hostile_container_endpoint_never_shows_the_token(
+        self, aws_env: dict[str, str], mode: str
+    ) -> None:
+        token = "container-token-secret-0001"
+        server = HostileServer(mode)
+        try:
+            env = {**aws_env, "AWS_CONTAINER_CREDENTIALS_FULL_URI": server.url + "/creds"}
+            env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = token
+            with pytest.raises(st.SigninTokenError) as info:
+                st._signing_keys(None, env, timeout=5)
+        finally:
+            server.close()
+        assert server.received and token.encode() in server.received[0]  # it was sent, and echoed
+        for exc in exception_chain(info.value):
+            assert token not in str(exc) and token not in repr(exc.args)
+        assert server.url.split("//")[1] in str(info.value) or "container endpoint" in str(info.value)
+
+    @pytest.mark.parametrize(
+        ("environ", "words"),
+        [
+            ({"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://10.0.0.1/creds"}, "loopback or the ECS/EKS"),
+            (
+                {"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1.evil.example/c"},
+                "loopback or the ECS/EKS",
+            ),
+            ({"AWS_CONTAINER_CREDENTIALS_FULL_URI": "ftp://127.0.0.1/c"}, "http or https URL"),
+            ({"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:99999/c"}, "http or https URL"),
+            (
+                {
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:9/c",
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN": "a\r\nX: y",
+                },
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN is not a legal header value",
+            ),
+        ],
+    )
+    def test_container_settings_refused_before_any_request(
+        self, aws_env: dict[str, str], environ: dict[str, str], words: str
+    ) -> None:
+        with pytest.raises(st.ConfigError) as info:
+            st._signing_keys(None, {**aws_env, **environ})
+        assert words in str(info.value)
+
+    @pytest.mark.parametrize(
+        ("where", "setting", "words"),
+        [
+            (
+                "config",
+                "role_arn = arn:aws:iam::123456789012:role/R\nsource_profile = base",
+                "assume role credentials (role_arn)",
+            ),
+            (
+                "credentials",
+                "role_arn = arn:aws:iam::123456789012:role/R\ncredential_source = Environment",
+                "(role_arn)",
+            ),
+            (
+                "config",
+                "web_identity_token_file = /t\nrole_arn = arn:aws:iam::123456789012:role/R",
+                "web identity credentials (web_identity_token_file)",
+            ),
+            (
+                "config",
+                "sso_session = corp\nsso_account_id = 123456789012\nsso_role_name = R",
+                "(sso_session)",
+            ),
+            (
+                "config",
+                "sso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1",
+                "SSO) credentials (sso_start_url)",
+            ),
+        ],
+    )
+    def test_sources_we_do_not_implement_name_the_setting(
+        self, aws_env: dict[str, str], where: str, setting: str, words: str
+    ) -> None:
+        if where == "config":
+            write_aws_files(aws_env, f"[profile dev]\n{setting}\n" + key_lines("config"))
+        else:
+            write_aws_files(aws_env, "[profile dev]\n" + key_lines("config"), f"[dev]\n{setting}\n")
+        with pytest.raises(st.ConfigError) as info:
+            st._signing_keys("dev", aws_env)
+        assert words in str(info.value) and "profile 'dev'" in str(info.value)
+        assert "does not implement" in str(info.value)
+
+    def test_web_identity_from_the_environment_unless_a_profile_is_given(
+        self, aws_env: dict[str, str]
+    ) -> None:
+        env = {
+            **aws_env,
+            "AWS_WEB_IDENTITY_TOKEN_FILE": "/t",
+            "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/R",
+        }
+        write_aws_files(env, "[profile dev]\n" + key_lines("config"))
+        with pytest.raises(st.ConfigError) as info:
+            st._signing_keys(None, env)
+        assert "AWS_WEB_IDENTITY_TOKEN_FILE" in str(info.value)
+        assert_keys(st._signing_keys("dev", env), "config", "config file (profile dev)")
+
+    def test_no_source_is_a_login_required_error(self, aws_env: dict[str, str]) -> None:
+        write_aws_files(aws_env, "[profile dev]\nregion = eu-west-1\n")
+        with pytest.raises(st.LoginRequiredError) as info:
+            st._signing_keys("dev", aws_env)
+        assert "no AWS credentials for profile 'dev'" in str(info.value)
+        assert "instance metadata is not used" in str(info.value)
+        assert info.value.command.endswith("login --profile dev")
+
+    def test_a_named_profile_that_does_not_exist(self, aws_env: dict[str, str]) -> None:
+        write_aws_files(aws_env, "[default]\n" + key_lines("config"))
+        for profile, env in (("nope", aws_env), (None, {**aws_env, "AWS_PROFILE": "nope"})):
+            with pytest.raises(st.ConfigError) as info:
+                st._signing_keys(profile, env)
+            assert "'nope' is in neither the config file nor the shared credentials file" in str(info.value)
+
+    def test_inside_exec_the_container_endpoint_signs(
+        self, aws_env: dict[str, str], fake: FakeSignin
+    ) -> None:
+        """exec's child has no keys or profile of its own: the served credentials are its source."""
+        path = write_session(aws_env, fake, profile="dev")
+        probe = "import signin_token as st; k = st._signing_keys(None); print(k.source, k.access_key_id)"
+        result = run_cli(["exec", "--profile", "dev", "--", sys.executable, "-c", probe], aws_env)
+        assert result.returncode == 0, result.stderr
+        access = json.loads(path.read_text())["accessToken"]["accessKeyId"]
+        assert result.stdout == f"container endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI) {access}\n"
+
+    def test_order_as_botocore(self, aws_env: dict[str, str], fake: FakeSignin, tmp_path: Path) -> None:
+        """Peer test: botocore's resolver picks the same keys for an explicit profile with several sources."""
+        need_botocore()
+        access, secret, token = SOURCE_KEYS["process"]
+        doc = {"Version": 1, "AccessKeyId": access, "SecretAccessKey": secret, "SessionToken": token}
+        process = f"credential_process = {process_script(tmp_path, f'print(json.dumps({doc!r}))')}\n"
+        env_keys = {
+            "AWS_ACCESS_KEY_ID": SOURCE_KEYS["env"][0],
+            "AWS_SECRET_ACCESS_KEY": SOURCE_KEYS["env"][1],
+        }
+        scenarios = [
+            (env_keys, key_lines("config"), key_lines("shared")),
+            ({}, key_lines("config"), key_lines("shared")),
+            ({}, process + key_lines("config"), ""),
+            ({}, key_lines("config"), ""),
+        ]
+        for extra, config, shared in scenarios:
+            env = {**aws_env, **extra}
+            write_aws_files(env, f"[profile dev]\n{config}", f"[dev]\n{shared}" if shared else "")
+            theirs = botocore_credentials(env, "dev")
+            ours = st._signing_keys("dev", env)
+            assert (ours.access_key_id, ours.secret_access_key) == (theirs["key"], theirs["secret"])
+        write_aws_files(aws_env)
+        write_session(aws_env, fake, profile="dev")
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        config.write_text(config.read_text() + process + key_lines("config"))
+        theirs = botocore_credentials(aws_env, "dev")
+        assert theirs["method"] == "login" and st._signing_keys("dev", aws_env).access_key_id == theirs["key"]
+
+    def test_secrets_never_in_repr(self, aws_env: dict[str, str]) -> None:
+        write_aws_files(aws_env, "[default]\n" + key_lines("config"))
+        keys = st._signing_keys(None, aws_env)
+        for secret in SOURCE_KEYS["config"][1:]:
+            assert secret is not None and secret not in repr(keys)
+        assert "config file (profile default)" in repr(keys)
 
 
 # --------------------------------------------------------------------------
