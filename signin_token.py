@@ -2549,13 +2549,17 @@ def _expand(path: str) -> str:
     return os.path.expanduser(os.path.expandvars(path))
 
 
+# In a child of ``exec``, AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE name the
+# child's own files (no credentials); these name the user's, for this program.
 def _config_path(environ: Mapping[str, str]) -> str:
-    return _expand(environ.get("AWS_CONFIG_FILE") or os.path.join("~", ".aws", "config"))
+    configured = environ.get("SIGNIN_TOKEN_CONFIG_FILE") or environ.get("AWS_CONFIG_FILE")
+    return _expand(configured or os.path.join("~", ".aws", "config"))
 
 
 def _credentials_path(environ: Mapping[str, str]) -> str:
     default = os.path.join("~", ".aws", "credentials")
-    return _expand(environ.get("AWS_SHARED_CREDENTIALS_FILE") or default)
+    configured = environ.get("SIGNIN_TOKEN_SHARED_CREDENTIALS_FILE")
+    return _expand(configured or environ.get("AWS_SHARED_CREDENTIALS_FILE") or default)
 
 
 def _cache_dir(environ: Mapping[str, str]) -> str:
@@ -5586,18 +5590,72 @@ def _cmd_logout(args: Any, stderr: TextIO) -> int:
     return _EXIT_OK
 
 
-# What an SDK would resolve before the container credentials (PROTOCOL.md §14).
+# What an SDK would resolve before the container credentials (PROTOCOL.md §14):
+# botocore's create_credential_resolver and the JS SDK's defaultProvider read the
+# environment first, then web identity, then the profile's settings in the config
+# and shared credentials files (keys, SSO, login_session, credential_process,
+# role_arn).  exec's child gets none of them: these variables are removed (the
+# access-key spellings of the Java and Ruby SDKs included), and AWS_CONFIG_FILE and
+# AWS_SHARED_CREDENTIALS_FILE name private files that hold only the requested
+# profile's settings that choose no credentials, as [default].
 _EXEC_REMOVED: Final = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
     "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_ACCESS_KEY",
+    "AWS_SECRET_KEY",
+    "AMAZON_ACCESS_KEY_ID",
+    "AMAZON_SECRET_ACCESS_KEY",
+    "AMAZON_SESSION_TOKEN",
     "AWS_PROFILE",
     "AWS_DEFAULT_PROFILE",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 )
-_FORWARDED_SIGNALS: Final = ("SIGINT", "SIGTERM", "SIGHUP")
+# The profile settings the child's [default] keeps: how to call AWS, never who calls.
+_EXEC_SETTINGS: Final = frozenset(
+    {
+        "region",
+        "output",
+        "ca_bundle",
+        "retry_mode",
+        "max_attempts",
+        "defaults_mode",
+        "endpoint_url",
+        "ignore_configured_endpoint_urls",
+        "use_fips_endpoint",
+        "use_dualstack_endpoint",
+        "sts_regional_endpoints",
+        "parameter_validation",
+        "tcp_keepalive",
+        "account_id_endpoint_mode",
+        "sdk_ua_app_id",
+        "request_checksum_calculation",
+        "response_checksum_validation",
+        "disable_request_compression",
+        "request_min_compression_size_bytes",
+        "cli_pager",
+        "cli_timestamp_format",
+        "cli_binary_format",
+        "cli_auto_prompt",
+    }
+)
+# The child's environment names its profile (for prompts); exec refuses to nest.
+_EXEC_MARKER: Final = "SIGNIN_TOKEN_PROFILE"
+# Where the signin-token commands in the child find the user's own files.
+_EXEC_CONFIG_FILE: Final = "SIGNIN_TOKEN_CONFIG_FILE"
+_EXEC_CREDENTIALS_FILE: Final = "SIGNIN_TOKEN_SHARED_CREDENTIALS_FILE"
+# Sent to exec alone, these reach the child through exec; sent by the terminal to the
+# foreground process group (which the child shares with exec), they reach it directly.
+_FORWARDED_SIGNALS: Final = ("SIGINT", "SIGQUIT", "SIGTERM", "SIGHUP")
+_SI_KERNEL: Final = 0x80  # Linux's si_code of a signal the kernel sent (the terminal's ^C, ^\)
 
 
 def _cmd_exec(
@@ -5608,21 +5666,34 @@ def _cmd_exec(
     By default the credentials are served to it on 127.0.0.1 for its whole
     life (``AWS_CONTAINER_CREDENTIALS_FULL_URI`` and a random token), so its
     SDKs always get fresh ones; ``--static`` puts the credentials of the
-    moment in its environment instead.
+    moment in its environment instead.  Either way the child resolves no
+    other credentials (see ``_EXEC_REMOVED``) and has ``SIGNIN_TOKEN_PROFILE``
+    set; ``exec`` inside such a child is refused.
     """
     import secrets
-    import signal
-    import subprocess
-    import threading
+    import shutil
+    import tempfile
 
+    # 1. Refused before anything is read: exec inside exec, a bad profile or region.
+    inside = os.environ.get(_EXEC_MARKER)
+    if inside:
+        raise ParamValidationError(
+            _EXEC_MARKER,
+            f"is set ({_one_line(inside, 64)!r}): this is already a shell of exec; leave it "
+            f"(exit or Ctrl-D), or unset {_EXEC_MARKER} to run exec inside it",
+        )
     argv = list(args.argv)
     if argv and argv[0] == "--":
         argv = argv[1:]
-    if not argv:
+    shell = not argv
+    if shell:
         argv = [os.environ.get("SHELL") or ("cmd.exe" if sys.platform == "win32" else "/bin/sh")]
+    profile = _Profile(args.profile, None)
+    region = profile.region(args.region)
+    # 2. The session, checked (exit 3 before anything runs), and what the child gets.
     options = {"region": args.region, "endpoint_url": args.endpoint_url, "timeout": args.timeout}
     options["on_event"] = trace
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k not in _EXEC_REMOVED}
     server = None
     if args.static:
         creds = get_credentials(args.profile, on_clock_skew=skew, **options)
@@ -5643,54 +5714,161 @@ def _cmd_exec(
             stderr.write(f"debug: {text}\n")
 
         server = _CredentialServer(source, token, log=log if args.debug else None)
-        for name in _EXEC_REMOVED:
-            env.pop(name, None)
         env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = server.url
         env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = token
-    region = _Profile(args.profile, None).region(args.region)
     if region:
         env["AWS_REGION"] = region
         env["AWS_DEFAULT_REGION"] = region
-    # Signals to exec go to the child; exec itself lives until the child ends.
+    env[_EXEC_MARKER] = profile.name
+    env[_EXEC_CONFIG_FILE] = _config_path(os.environ)
+    env[_EXEC_CREDENTIALS_FILE] = _credentials_path(os.environ)
+    private = tempfile.mkdtemp(prefix="signin-token-exec-")  # 0700, a new name
+    try:
+        env["AWS_CONFIG_FILE"], env["AWS_SHARED_CREDENTIALS_FILE"] = _exec_child_files(
+            private, profile, region
+        )
+        if shell:
+            stderr.write(
+                f"starting {_one_line(argv[0])} with the credentials of profile {profile.name!r} "
+                "served to it; leave it with exit or Ctrl-D\n"
+            )
+            stderr.flush()
+        # 3. The child, until it ends.
+        return _exec_child(argv, env, stderr, server.start if server is not None else None)
+    finally:
+        if server is not None:
+            server.close()
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _exec_child_files(directory: str, profile: _Profile, region: str | None) -> tuple[str, str]:
+    """The child's config and shared credentials files, new in the private
+    ``directory``: ``[default]`` with the profile's settings in
+    ``_EXEC_SETTINGS`` (single-line values only) and ``region``; no credentials."""
+    settings = {k: v for k, v in profile.settings.items() if k in _EXEC_SETTINGS}
+    if region:
+        settings["region"] = region
+    lines = ["[default]\n"]
+    lines += [f"{k} = {v}\n" for k, v in settings.items() if v and v.isprintable() and v == v.strip()]
+    paths = []
+    for name, text in (("config", "".join(lines)), ("credentials", "")):
+        path = os.path.join(directory, name)
+        fd = _open_no_follow(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, f"exec's {name} file")
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+def _exec_child(
+    argv: list[str], env: dict[str, str], stderr: TextIO, start: Callable[[], None] | None
+) -> int:
+    """Run ``argv`` with ``env`` (``start`` called first) and return its exit
+    code, 128+N when signal N ended it; 127 and 126 when it cannot be run.
+
+    The child stays in exec's process group, so the terminal's signals (^C,
+    ^\\, ^Z and hang-up) reach it directly and job control works as without
+    exec.  A signal of ``_FORWARDED_SIGNALS`` sent to exec alone is forwarded
+    once; one the terminal sent (to the whole group) is not forwarded again.
+    On Linux the sender is known (``sigtimedwait``'s ``si_code``); elsewhere
+    ^C and ^\\ are taken as the terminal's when exec's group is the
+    terminal's foreground group.
+    """
+    import contextlib
+    import signal
+
+    waited = {getattr(signal, name) for name in _FORWARDED_SIGNALS if hasattr(signal, name)}
+    if not sys.platform.startswith("linux") or not hasattr(signal, "sigtimedwait"):
+        return _exec_child_portable(argv, env, stderr, start, waited)
+    waited.add(signal.SIGCHLD)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, waited)  # before start: its threads too
+    try:
+        if start is not None:
+            start()
+        try:  # posix_spawn, not Popen: the child must not inherit the blocked signals
+            pid = os.posix_spawnp(
+                argv[0], argv, env, setsigmask=(), setsigdef=(signal.SIGPIPE, signal.SIGXFSZ)
+            )
+        except OSError as exc:
+            return _exec_not_run(exc, argv, stderr)
+        while True:
+            info = signal.sigtimedwait(waited, 1.0)  # the timeout: a SIGCHLD another thread took
+            if info is None or info.si_signo == signal.SIGCHLD:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    code = os.waitstatus_to_exitcode(status)
+                    return code if code >= 0 else 128 - code
+            elif info.si_code != _SI_KERNEL and info.si_pid != pid:
+                with contextlib.suppress(ProcessLookupError):  # ended meanwhile: SIGCHLD is pending
+                    os.kill(pid, info.si_signo)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _exec_child_portable(
+    argv: list[str],
+    env: dict[str, str],
+    stderr: TextIO,
+    start: Callable[[], None] | None,
+    forwarded: set[int],
+) -> int:
+    """:func:`_exec_child` where ``sigtimedwait`` is missing (macOS, Windows):
+    signal handlers, and the terminal's foreground group as the sender's sign."""
+    import contextlib
+    import signal
+    import subprocess
+    import threading
+
     child: list[subprocess.Popen[bytes]] = []
     pending: list[int] = []
 
     def forward(signum: int, frame: Any) -> None:
+        if signum in (getattr(signal, "SIGINT", None), getattr(signal, "SIGQUIT", None)):
+            with contextlib.suppress(OSError, AttributeError):
+                fd = os.open("/dev/tty", os.O_RDONLY | _O_EXTRA | getattr(os, "O_NONBLOCK", 0))
+                try:
+                    if os.tcgetpgrp(fd) == os.getpgrp():
+                        return  # the terminal's: it reached the child too
+                finally:
+                    os.close(fd)
         if not child:
             pending.append(signum)
             return
-        import contextlib
-
         with contextlib.suppress(OSError, ValueError):  # gone, or a signal Windows cannot send
             child[0].send_signal(signum)
 
     handlers: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
-        for name in _FORWARDED_SIGNALS:
-            signum = getattr(signal, name, None)
-            if signum is not None:
-                handlers[signum] = signal.signal(signum, forward)
+        for signum in forwarded:
+            handlers[signum] = signal.signal(signum, forward)
     try:
-        if server is not None:
-            server.start()
+        if start is not None:
+            start()
         try:
             child.append(subprocess.Popen(argv, env=env))
-        except FileNotFoundError:
-            stderr.write(f"error: command not found: {_one_line(argv[0])}\n")
-            return 127
-        except PermissionError:
-            stderr.write(f"error: command not executable: {_one_line(argv[0])}\n")
-            return 126
+        except OSError as exc:
+            return _exec_not_run(exc, argv, stderr)
         for signum in pending:
             forward(signum, None)
         code = child[0].wait()
     finally:
-        for signum, previous in handlers.items():
-            if previous is not None:
-                signal.signal(signum, previous)
-        if server is not None:
-            server.close()
+        for signum, handler in handlers.items():
+            if handler is not None:
+                signal.signal(signum, handler)
     return code if code >= 0 else 128 - code
+
+
+def _exec_not_run(exc: OSError, argv: list[str], stderr: TextIO) -> int:
+    """The shell's codes for a command that cannot be run: 127 not found, 126 not executable."""
+    import errno
+
+    if exc.errno == errno.ENOENT:
+        stderr.write(f"error: command not found: {_one_line(argv[0])}\n")
+        return 127
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.ENOEXEC, errno.EISDIR):
+        stderr.write(f"error: command not executable: {_one_line(argv[0])}\n")
+        return 126
+    raise exc
 
 
 def _cmd_serve(
