@@ -10724,6 +10724,57 @@ raise SystemExit(9)
 """
 
 
+# Credentials an SDK in exec's child would resolve before the container credentials, if
+# exec let it: setup name -> what writes them (into the test's environment and files).
+def _web_identity(env: dict[str, str], tmp_path: Path) -> None:
+    token = tmp_path / "web-identity-token"
+    token.write_text("eyJ.web.identity")
+    env.update(
+        AWS_ROLE_ARN="arn:aws:iam::210987654321:role/Ci",
+        AWS_WEB_IDENTITY_TOKEN_FILE=str(token),
+        AWS_ROLE_SESSION_NAME="ci",
+    )
+
+
+def _default_keys(env: dict[str, str], tmp_path: Path) -> None:
+    Path(env["AWS_SHARED_CREDENTIALS_FILE"]).write_text(
+        "[default]\naws_access_key_id = AKIADEFAULTKEYS\naws_secret_access_key = default-secret\n"
+    )
+
+
+def _default_login_session(env: dict[str, str], tmp_path: Path) -> None:
+    entry = json.loads(cache_path(env).read_text())
+    entry["accessToken"]["accessKeyId"] = "ASIAOTHERSESSION"
+    entry["idToken"] = fake_jwt({"sub": OTHER_SESSION_ARN})
+    store_entry(env, entry, OTHER_SESSION_ARN)
+    with Path(env["AWS_CONFIG_FILE"]).open("a") as f:
+        f.write(f"[default]\nregion = us-east-1\nlogin_session = {OTHER_SESSION_ARN}\n")
+
+
+def _other_profile(env: dict[str, str], tmp_path: Path) -> None:
+    with Path(env["AWS_CONFIG_FILE"]).open("a") as f:
+        f.write("[profile other]\naws_access_key_id = AKIAOTHERPROFILE\naws_secret_access_key = other\n")
+    env["AWS_PROFILE"] = "other"
+
+
+CONFLICTING_CREDENTIALS: dict[str, Callable[[dict[str, str], Path], None]] = {
+    "web identity in the environment": _web_identity,
+    "[default] keys in the credentials file": _default_keys,
+    "[default] login_session of another session": _default_login_session,
+    "AWS_PROFILE naming another profile": _other_profile,
+}
+CHILD_BOTOCORE_IDENTITY = (
+    "import json, botocore.session\n"
+    "c = botocore.session.Session().get_credentials()\n"
+    "print(json.dumps([c.method, c.get_frozen_credentials().access_key]))\n"
+)
+CHILD_JS_SDK_IDENTITY = """
+const { fromNodeProviderChain } = require("@aws-sdk/credential-providers");
+fromNodeProviderChain()().then(
+  (c) => console.log(JSON.stringify(["node", c.accessKeyId])),
+  (e) => { console.error(String(e)); process.exit(1); });
+"""
+
 # Sources the script on stdin's command, then runs the completion function bash registered
 # for NAME with COMP_WORDS set to the remaining arguments; prints COMPREPLY one per line.
 BASH_COMPLETE_SCRIPT = r"""
@@ -11399,6 +11450,95 @@ class TestExecServesCredentials:
         result = run_cli(["exec", "--", str(tmp_path / "no-such-command")], aws_env)
         assert result.returncode == 127
         assert "not found" in result.stderr
+
+    @pytest.mark.parametrize("sdk", ["botocore", "js-sdk"])
+    @pytest.mark.parametrize("setup", sorted(CONFLICTING_CREDENTIALS))
+    def test_the_child_gets_the_served_credentials_whatever_else_is_configured(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, sdk: str, setup: str
+    ) -> None:
+        write_session(aws_env, fake, profile="dev", expires_in=3600)
+        env = dict(aws_env)
+        CONFLICTING_CREDENTIALS[setup](env, tmp_path)
+        if sdk == "botocore":
+            if importlib.util.find_spec("botocore") is None:
+                pytest.skip("botocore is not importable")
+            child = [sys.executable, "-c", CHILD_BOTOCORE_IDENTITY]
+        else:
+            env.update(NODE_PATH=str(js_sdk_node_modules()), NODE_NO_WARNINGS="1")
+            child = ["node", "-e", CHILD_JS_SDK_IDENTITY]
+        result = run_cli(["exec", "--profile", "dev", "--", *child], env, timeout=120)
+        assert result.returncode == 0, result.stderr
+        method, key = json.loads(result.stdout)
+        assert key == "ASIAOLD"  # the served key of profile dev, from its cache entry
+        assert method in ("container-role", "node")
+        assert fake.token_calls() == []
+
+    def test_the_child_config_holds_only_how_to_call_aws(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        write_session(aws_env, fake, profile="dev", expires_in=3600, region="eu-west-3")
+        with Path(aws_env["AWS_CONFIG_FILE"]).open("a") as f:
+            f.write("output = table\ncredential_process = /bin/false\nrole_arn = arn:aws:iam::1:role/x\n")
+            f.write("s3 =\n  addressing_style = path\nmax_attempts = 7\n")
+        script = (
+            "import json, os, stat\n"
+            "e = os.environ\n"
+            "files = [e['AWS_CONFIG_FILE'], e['AWS_SHARED_CREDENTIALS_FILE']]\n"
+            "modes = [stat.S_IMODE(os.stat(p).st_mode) for p in files]\n"
+            "print(json.dumps({'files': files, 'modes': modes, 'dir': stat.S_IMODE("
+            "os.stat(os.path.dirname(files[0])).st_mode), 'config': open(files[0]).read(),"
+            " 'credentials': open(files[1]).read(), 'profile': e['SIGNIN_TOKEN_PROFILE']}))\n"
+        )
+        result = run_cli(["exec", "--profile", "dev", "--", sys.executable, "-c", script], aws_env)
+        assert result.returncode == 0, result.stderr
+        doc = json.loads(result.stdout)
+        assert doc["config"] == "[default]\nregion = eu-west-3\noutput = table\nmax_attempts = 7\n"
+        assert doc["credentials"] == ""
+        assert doc["modes"] == [0o600, 0o600] and doc["dir"] == 0o700
+        assert doc["profile"] == "dev"
+        assert not any(os.path.exists(p) for p in doc["files"])  # gone with the child
+        assert not os.path.exists(os.path.dirname(doc["files"][0]))
+        # signin-token in the child reads the user's files: the prompt recipe works there.
+        prompt = 'signin-token status --profile "${SIGNIN_TOKEN_PROFILE:-${AWS_PROFILE:-default}}" --json'
+        env = dict(console_script_env(aws_env, tmp_path), AWS_PROFILE="dev")
+        inside = run_cli(["exec", "--", "sh", "-c", prompt], env)
+        assert inside.returncode == 0, inside.stderr
+        assert json.loads(inside.stdout)["profile"] == "dev"
+        assert json.loads(inside.stdout)["login_session"] == SESSION_ARN
+
+    def test_a_shell_says_what_it_is_and_how_to_leave(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        write_session(aws_env, fake, profile="dev", expires_in=3600)
+        env = dict(aws_env, SHELL=shutil.which("sh") or "/bin/sh")
+        result = run_cli(["exec", "--profile", "dev"], env, stdin_text='echo "in: $SIGNIN_TOKEN_PROFILE"\n')
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "in: dev\n"
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert "profile 'dev'" in result.stderr and "exit" in result.stderr and "Ctrl-D" in result.stderr
+        command = run_cli(["exec", "--profile", "dev", "--", "true"], env)
+        assert command.returncode == 0 and command.stderr == ""
+
+    def test_exec_inside_exec_is_refused(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        write_session(aws_env, fake, profile="dev", expires_in=3600)
+        marker = tmp_path / "ran"
+        inner = shlex.join([sys.executable, "-m", "signin_token", "exec", "--profile", "dev", "--", "touch"])
+        inner += " " + shlex.quote(str(marker))
+        result = run_cli(["exec", "--profile", "dev", "--", "sh", "-c", inner + "; echo $?"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "2\n"
+        assert result.stderr.count("error: ") == 1 and "SIGNIN_TOKEN_PROFILE" in result.stderr
+        assert "unset SIGNIN_TOKEN_PROFILE" in result.stderr
+        assert not marker.exists()
+        assert fake.token_calls() == []
+        # As the message says: unset, it runs.
+        unset = run_cli(
+            ["exec", "--profile", "dev", "--", "sh", "-c", f"unset SIGNIN_TOKEN_PROFILE; {inner}"], aws_env
+        )
+        assert unset.returncode == 0, unset.stderr
+        assert marker.exists()
 
 
 class TestShellCompletion:
