@@ -10894,6 +10894,84 @@ def fish_offers(env: dict[str, str], script: Path, line: str) -> list[str]:
     return [entry.split("\t", 1)[0] for entry in offered.splitlines() if entry]
 
 
+def zsh_has_zpty() -> bool:
+    """Whether zsh can drive an interactive zsh on a pseudo-terminal (zsh/zpty)."""
+    return (
+        subprocess.run(["zsh", "-fc", "zmodload zsh/zpty"], capture_output=True, check=False).returncode == 0
+    )
+
+
+def zsh_offers(env: dict[str, str], script: Path, line: str, tmp_path: Path) -> list[str]:
+    """What a real interactive zsh offers for ``line`` (typed, then Tab) with ``script`` loaded."""
+    record = tmp_path / "record.zsh"
+    record.write_text(ZSH_RECORD_OFFERS)
+    done = subprocess.run(
+        ["zsh", "-f", "-c", ZSH_COMPLETE_SCRIPT, "zsh", str(script), line, str(record)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "DONE" in done.stdout, done.stdout + done.stderr
+    return sorted(set(re.findall(r"HIT:([^\s\x1b]+)", done.stdout)))
+
+
+@contextlib.contextmanager
+def on_a_terminal(
+    argv: list[str], env: dict[str, str], *, cwd: Path | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], int, bytearray]]:
+    """``argv`` as the leader of a new session whose controlling terminal is a new
+    pseudo-terminal, its process group in the foreground (as a shell runs a job):
+    (the process, the terminal's master side, what the terminal showed so far)."""
+    import fcntl
+    import pty
+    import termios
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        argv,
+        env=env,
+        cwd=str(cwd or HERE),
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+    )
+    os.close(slave)
+    seen = bytearray()
+
+    def pump() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # every process closed the terminal
+                return
+            if not chunk:
+                return
+            seen.extend(chunk)
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    try:
+        yield proc, master, seen
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+        thread.join(10)
+        os.close(master)
+
+
+def until_seen(seen: bytearray, wanted: bytes, proc: subprocess.Popen[bytes]) -> None:
+    """Wait (30 s at most) until the terminal has shown ``wanted``."""
+    deadline = time.monotonic() + 30
+    while wanted not in seen:
+        assert proc.poll() is None and time.monotonic() < deadline, bytes(seen)
+        time.sleep(0.02)
+
+
 def following_browser(tmp_path: Path) -> Path:
     """A "browser" for $BROWSER that follows the sign-in URL to its redirect, as a user would."""
     script = tmp_path / "follow-browser"
@@ -11596,14 +11674,6 @@ class TestShellCompletion:
         completion_config(env, COMPLETED_PROFILES + "[profile dz]\n")
         assert bash_offers(env, ["signin-token", "exec", "--profile", "d"]) == ["default", "dev", "dz"]
 
-    def test_profile_names_are_offered_never_expanded(self, aws_env: dict[str, str], tmp_path: Path) -> None:
-        env = console_script_env(aws_env, tmp_path)
-        marker = tmp_path / "expanded"
-        names = [f"x$(touch{'${IFS}'}{marker})", "x`touch`", "x*", "x;y"]
-        completion_config(env, "".join(f"[profile {n}]\n" for n in names))
-        assert bash_offers(env, ["signin-token", "refresh", "--profile", "x"]) == names
-        assert not marker.exists()
-
     def test_bash_completes_files_and_command_lines(self, aws_env: dict[str, str], tmp_path: Path) -> None:
         env = console_script_env(aws_env, tmp_path)
         (tmp_path / "dpop-key.pem").write_text("x")
@@ -11754,6 +11824,95 @@ class TestShellCompletion:
             )
             assert "DONE" in done.stdout, done.stdout + done.stderr
             assert sorted(set(re.findall(r"HIT:([^\s\x1b]+)", done.stdout))) == expected, done.stdout
+
+    def test_only_names_every_shell_takes_unquoted_are_offered(
+        self, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = console_script_env(aws_env, tmp_path)
+        marker = tmp_path / "expanded"
+        unsafe = [f"x$(touch{'${IFS}'}{marker})", f"x`touch {marker}`", "x*", "x;y", "x|y", "x&y", "x>y"]
+        unsafe += ["x<y", "x!y", "x{a,b}", "x~", "x?", "x%y", "=x", "x$HOME", "x#y", "x^y", "x(y)"]
+        safe = ["x.b@c+d=e,f:g/h-i", "xé_1"]
+        completion_config(env, "".join(f"[profile {n}]\n" for n in [*unsafe, *safe]))
+        listed = run_cli(["completion", "--profiles"], env)
+        assert listed.returncode == 0 and listed.stdout == "".join(f"{n}\n" for n in safe), listed
+        assert bash_offers(env, ["signin-token", "refresh", "--profile", "x"]) == safe
+        if shutil.which("fish"):
+            script = completion_script(env, "fish", tmp_path / "signin-token.fish")
+            assert fish_offers(env, script, "signin-token refresh --profile x") == sorted(safe)
+        if shutil.which("zsh") and zsh_has_zpty():
+            script = completion_script(env, "zsh", tmp_path / "_signin-token")
+            assert zsh_offers(env, script, "signin-token refresh --profile x", tmp_path) == sorted(safe)
+        assert not marker.exists()
+
+    @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX terminal")
+    def test_accepting_a_completion_on_a_terminal_runs_nothing(
+        self, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        # As a user would: Tab on a prefix that only a hostile name completes, then Enter.
+        bash = shutil.which("bash")
+        if bash is None:
+            pytest.skip("bash is not installed")
+        env = dict(console_script_env(aws_env, tmp_path), PS1="$ ", TERM="dumb")
+        completion_config(env, "[profile x$(touch${IFS}pwned)]\n[profile a;touch${IFS}pwned2]\n")
+        typed = [
+            "source <(signin-token completion bash); echo LO''ADED\n",
+            "signin-token refresh --profile x\t\n",
+            "signin-token status --profile a\t\n",
+            "echo DO''NE\n",
+        ]
+        with on_a_terminal([bash, "--norc", "--noprofile", "-i"], env, cwd=tmp_path) as (proc, master, seen):
+            for keys, wait in zip(typed, ["LOADED", "", "", "DONE"]):
+                os.write(master, keys.encode())
+                if wait:
+                    until_seen(seen, wait.encode(), proc)
+            os.write(master, b"exit\n")
+            proc.wait(timeout=30)
+        assert b"signin-token refresh --profile x" in bytes(seen)  # the line ran, as typed
+        assert not (tmp_path / "pwned").exists() and not (tmp_path / "pwned2").exists()
+
+    @pytest.mark.parametrize(
+        ("words", "expected"),
+        [
+            (["--profile", "dev", "cr"], ["credentials"]),
+            (["--profile", "=", "dev", "cr"], ["credentials"]),  # --profile=dev, split at = by bash
+            (["--region", "us-east-1", "--timeout", "5", "st"], ["status"]),
+            (["--debug", "--profile", "dev", "credentials", "--fo"], ["--format"]),
+            (["--profile", "dev", "credentials", "--format", "j"], ["json"]),
+            (["--region", "eu-west-1", "--profile", "d"], ["default", "dev"]),
+            (["--profile", "dev", "--re"], ["--region"]),
+        ],
+    )
+    def test_bash_completes_after_options_before_the_command(
+        self, aws_env: dict[str, str], tmp_path: Path, words: list[str], expected: list[str]
+    ) -> None:
+        env = console_script_env(aws_env, tmp_path)
+        completion_config(env, COMPLETED_PROFILES)
+        assert bash_offers(env, ["signin-token", *words]) == expected
+
+    def test_zsh_and_fish_complete_after_options_before_the_command(
+        self, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = console_script_env(aws_env, tmp_path)
+        completion_config(env, COMPLETED_PROFILES)
+        cases = [
+            ("signin-token --profile dev cr", ["credentials"]),
+            ("signin-token --region us-east-1 --profile dev credentials --fo", ["--format"]),
+            ("signin-token --profile d", ["default", "dev"]),
+        ]
+        ran = []
+        if shutil.which("fish"):
+            script = completion_script(env, "fish", tmp_path / "signin-token.fish")
+            for line, expected in [*cases, ("signin-token --profile=dev cr", ["credentials"])]:
+                assert fish_offers(env, script, line) == expected, line
+            ran.append("fish")
+        if shutil.which("zsh") and zsh_has_zpty():
+            script = completion_script(env, "zsh", tmp_path / "_signin-token")
+            for line, expected in cases:
+                assert zsh_offers(env, script, line, tmp_path) == expected, line
+            ran.append("zsh")
+        if not ran:
+            pytest.skip("neither fish nor zsh with zsh/zpty is installed")
 
 
 class TestBadInputIsExit2:
