@@ -10774,6 +10774,22 @@ fromNodeProviderChain()().then(
   (c) => console.log(JSON.stringify(["node", c.accessKeyId])),
   (e) => { console.error(String(e)); process.exit(1); });
 """
+# Counts the SIGINTs it gets (one "INT" line each in the file argv[1]); SIGTERM ends it
+# with 40 + that count.  It takes each signal off the queue at once (sigwaitinfo), as a Go
+# program's signal thread does, so a second SIGINT close behind the first counts too.
+CHILD_COUNTS_SIGINT_SCRIPT = """
+import os, signal, sys
+waited = {signal.SIGINT, signal.SIGTERM}
+signal.pthread_sigmask(signal.SIG_BLOCK, waited)
+with open(sys.argv[1], "a") as f:
+    f.write("ready\\n")
+count = 0
+while signal.sigwaitinfo(waited).si_signo == signal.SIGINT:
+    count += 1
+    with open(sys.argv[1], "a") as f:
+        f.write("INT\\n")
+raise SystemExit(40 + count)
+"""
 
 # Sources the script on stdin's command, then runs the completion function bash registered
 # for NAME with COMP_WORDS set to the remaining arguments; prints COMPREPLY one per line.
@@ -10969,6 +10985,30 @@ def until_seen(seen: bytearray, wanted: bytes, proc: subprocess.Popen[bytes]) ->
     deadline = time.monotonic() + 30
     while wanted not in seen:
         assert proc.poll() is None and time.monotonic() < deadline, bytes(seen)
+        time.sleep(0.02)
+
+
+def until_written(path: Path, text: str, proc: subprocess.Popen[bytes]) -> None:
+    """Wait (30 s at most) until the file ``path`` holds ``text`` or more."""
+    deadline = time.monotonic() + 30
+    while not (path.exists() and path.read_text().startswith(text)):
+        assert proc.poll() is None and time.monotonic() < deadline, path.read_text() if path.exists() else ""
+        time.sleep(0.02)
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes ``pid`` started (Linux: /proc/PID/task/PID/children)."""
+    return [int(n) for n in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def until_state(pids: set[int], state: str) -> None:
+    """Wait (30 s at most) until each process of ``pids`` is in ``state`` (/proc/PID/stat)."""
+    deadline = time.monotonic() + 30
+    while True:
+        states = {Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] for pid in pids}
+        if states == {state}:
+            return
+        assert time.monotonic() < deadline, states
         time.sleep(0.02)
 
 
@@ -11469,6 +11509,61 @@ class TestExecServesCredentials:
         assert rc == 40 + signum, err
         assert marker.read_text() == str(signum)
         assert "Traceback" not in err
+
+    @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the sender of a signal: Linux")
+    @pytest.mark.parametrize("sender", ["the terminal (Ctrl-C)", "kill to exec alone"])
+    def test_one_interrupt_reaches_the_child_once(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, sender: str
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        record = tmp_path / "signals"
+        argv = [sys.executable, "-m", "signin_token", "exec", "--", sys.executable, "-c"]
+        with on_a_terminal([*argv, CHILD_COUNTS_SIGINT_SCRIPT, str(record)], aws_env) as (proc, master, _):
+            until_written(record, "ready\n", proc)
+            if sender.startswith("the terminal"):
+                # exec is stopped while the terminal's SIGINT reaches the child, so that a second
+                # one forwarded by exec could not merge with it in the child's pending signals.
+                os.kill(proc.pid, signal.SIGSTOP)
+                until_state({proc.pid}, "T")
+                os.write(master, b"\x03")  # to the foreground process group: exec and its child
+                until_written(record, "ready\nINT\n", proc)
+                os.kill(proc.pid, signal.SIGCONT)  # exec now takes its pending SIGINT
+            else:
+                os.kill(proc.pid, signal.SIGINT)
+                until_written(record, "ready\nINT\n", proc)
+            proc.send_signal(signal.SIGTERM)  # to exec alone: forwarded, after any second SIGINT
+            rc = proc.wait(timeout=30)
+        assert record.read_text() == "ready\nINT\n"
+        assert rc == 41  # the child's code: one SIGINT
+
+    @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process states from /proc")
+    def test_ctrl_z_and_fg_in_a_shell_stop_and_continue_exec_and_the_child(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        bash = shutil.which("bash")
+        if bash is None:
+            pytest.skip("bash is not installed")
+        write_session(aws_env, fake, expires_in=3600)
+        record, child_script = tmp_path / "signals", tmp_path / "child.py"
+        child_script.write_text(CHILD_COUNTS_SIGINT_SCRIPT)
+        command = [sys.executable, "-m", "signin_token", "exec", "--", sys.executable, str(child_script)]
+        env = dict(aws_env, PS1="$ ", TERM="dumb")
+        with on_a_terminal([bash, "--norc", "--noprofile", "-i"], env) as (shell, master, seen):
+            os.write(master, f"{shlex.join([*command, str(record)])}\n".encode())
+            until_written(record, "ready\n", shell)
+            exec_pid = child_pids(shell.pid)[0]
+            pids = {exec_pid, *child_pids(exec_pid)}
+            assert len(pids) == 2
+            os.write(master, b"\x1a")  # Ctrl-Z: the whole job stops
+            until_state(pids, "T")
+            os.write(master, b"fg\n")
+            until_state(pids, "S")
+            os.write(master, b"\x03")
+            until_written(record, "ready\nINT\n", shell)
+            os.kill(exec_pid, signal.SIGTERM)
+            os.write(master, b'echo "exit code $?"\n')
+            until_seen(seen, b"exit code 41", shell)
+        assert record.read_text() == "ready\nINT\n"
 
     def test_no_command_runs_shell(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
         write_session(aws_env, fake, expires_in=3600)
