@@ -8225,41 +8225,6 @@ class TestRefreshStatusLogoutExec:
         assert str(other) in result.stderr
         assert "valid" in result.stderr
 
-    def test_exec_passes_credentials_and_region(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        path = write_session(aws_env, fake, expires_in=3600, region="eu-west-3")
-        sh = shutil.which("sh")
-        assert sh is not None
-        script = 'printf "%s\\n" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" '
-        script += '"$AWS_CREDENTIAL_EXPIRATION" "$AWS_REGION"'
-        result = run_cli(["exec", "--static", "--", sh, "-c", script], aws_env)
-        assert result.returncode == 0, result.stderr
-        access = json.loads(path.read_text())["accessToken"]
-        lines = result.stdout.splitlines()
-        assert lines[:3] == [access["accessKeyId"], access["secretAccessKey"], access["sessionToken"]]
-        assert iso_instant(lines[3]) == iso_instant(access["expiresAt"])
-        assert lines[4] == "eu-west-3"
-        assert fake.token_calls() == []
-
-    @pytest.mark.parametrize("code", [0, 7, 42])
-    def test_exec_exit_code_propagates(self, fake: FakeSignin, aws_env: dict[str, str], code: int) -> None:
-        write_session(aws_env, fake, expires_in=3600)
-        sh = shutil.which("sh")
-        assert sh is not None
-        result = run_cli(["exec", "--", sh, "-c", f"exit {code}"], aws_env)
-        assert result.returncode == code, result.stderr
-
-    def test_exec_without_session_runs_nothing(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
-    ) -> None:
-        marker = tmp_path / "ran"
-        sh = shutil.which("sh")
-        assert sh is not None
-        result = run_cli(
-            ["exec", "--", sh, "-c", f"touch {shlex.quote(str(marker))}"], login_env(aws_env, fake)
-        )
-        assert result.returncode == 3
-        assert not marker.exists()
-
 
 class TestUnusableSessions:
     """Unusable cache entries and refused refreshes: exit 3 with the login command,
@@ -11416,9 +11381,13 @@ class TestLowLevelCommands:
 
 class TestExecServesCredentials:
     """PROTOCOL.md §14: ``exec`` serves refreshing credentials to its child on 127.0.0.1
-    (``AWS_CONTAINER_CREDENTIALS_FULL_URI`` + token), hides what an SDK would resolve first,
-    checks the session before starting anything, starts ``$SHELL`` without a command, passes
-    the exit code through (128+N for a signal) and forwards SIGINT/SIGTERM/SIGHUP."""
+    (``AWS_CONTAINER_CREDENTIALS_FULL_URI`` + token), or puts them in its environment
+    (``--static``); the child's SDKs (botocore, the JS SDK) resolve nothing else first: no
+    web identity, no other profile, no [default] keys or session; ``SIGNIN_TOKEN_PROFILE``
+    names the profile and refuses a nested exec.  It checks the session before starting
+    anything, starts ``$SHELL`` without a command, passes the exit code through (128+N for a
+    signal), forwards SIGINT/SIGQUIT/SIGTERM/SIGHUP sent to it alone, and one Ctrl-C at the
+    terminal reaches the child once."""
 
     def test_child_botocore_outlives_a_credential_period(
         self, fake: FakeSignin, aws_env: dict[str, str]
@@ -11477,7 +11446,14 @@ class TestExecServesCredentials:
 
     @pytest.mark.parametrize(
         ("script", "code"),
-        [("exit 0", 0), ("exit 7", 7), ("exit 255", 255), ("kill -TERM $$", 143), ("kill -KILL $$", 137)],
+        [
+            ("exit 0", 0),
+            ("exit 7", 7),
+            ("exit 42", 42),
+            ("exit 255", 255),
+            ("kill -TERM $$", 143),
+            ("kill -KILL $$", 137),
+        ],
     )
     def test_exit_code_passthrough(
         self, fake: FakeSignin, aws_env: dict[str, str], script: str, code: int
@@ -11605,6 +11581,23 @@ class TestExecServesCredentials:
         code, out, _ = run_main(["exec", "--help"])
         assert code == 0 and "15 minutes" in " ".join(out.split()) and "--static" in out
 
+    def test_static_puts_the_credentials_and_region_in_the_environment(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600, region="eu-west-3")
+        sh = shutil.which("sh")
+        assert sh is not None
+        script = 'printf "%s\\n" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" '
+        script += '"$AWS_CREDENTIAL_EXPIRATION" "$AWS_REGION"'
+        result = run_cli(["exec", "--static", "--", sh, "-c", script], aws_env)
+        assert result.returncode == 0, result.stderr
+        access = json.loads(path.read_text())["accessToken"]
+        lines = result.stdout.splitlines()
+        assert lines[:3] == [access["accessKeyId"], access["secretAccessKey"], access["sessionToken"]]
+        assert iso_instant(lines[3]) == iso_instant(access["expiresAt"])
+        assert lines[4] == "eu-west-3"
+        assert fake.token_calls() == []
+
     def test_missing_session_starts_nothing(
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
     ) -> None:
@@ -11612,11 +11605,32 @@ class TestExecServesCredentials:
         shell = tmp_path / "my-shell"
         shell.write_text(f"#!/bin/sh\ntouch {shlex.quote(str(marker))}\n")
         shell.chmod(0o755)
-        for args in (["exec"], ["exec", "--", str(shell)], ["exec", "--static", "--", str(shell)]):
+        touch = ["sh", "-c", f"touch {shlex.quote(str(marker))}"]
+        for args in (
+            ["exec"],
+            ["exec", "--", str(shell)],
+            ["exec", "--static", "--", str(shell)],
+            ["exec", "--", *touch],
+        ):
             result = run_cli(args, dict(login_env(aws_env, fake), SHELL=str(shell)))
             assert result.returncode == 3, result.stderr
             assert re.search(LOGIN_COMMAND_RE.format(profile="default"), result.stderr)
         assert not marker.exists()
+
+    @pytest.mark.parametrize("tail", [["ls", "-d", "/tmp"], ["ls"]])
+    def test_the_command_without_dashes_gets_the_corrected_line(
+        self, fake: FakeSignin, aws_env: dict[str, str], tail: list[str]
+    ) -> None:
+        write_session(aws_env, fake, profile="dev")
+        result = run_cli(["exec", "--profile", "dev", *tail], aws_env)
+        assert result.returncode == 2
+        assert "put -- before the command to run" in result.stderr
+        assert "usage: " in result.stderr and "exec [options] [-- CMD [ARGS...]]" in result.stderr
+        fixed = result.stderr.rsplit("put -- before the command to run: ", 1)[1].strip()
+        assert fixed.endswith("exec --profile dev -- " + " ".join(tail)), fixed
+        args = shlex.split(fixed)[shlex.split(fixed).index("exec") :]
+        ran = run_cli(args, aws_env)  # the corrected line works
+        assert ran.returncode == 0, ran.stderr
 
     def test_command_not_found(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
         write_session(aws_env, fake, expires_in=3600)
@@ -12265,25 +12279,6 @@ class TestSharedOptionsBeforeTheCommand:
         assert result.returncode == 2
         assert "--region is not an option of status" in result.stderr
         assert re.match(r"usage: \S+ -m signin_token status ", result.stderr), result.stderr
-
-
-class TestExecNeedsDashes:
-    """``exec`` takes its command after ``--``; without it, it says where ``--`` goes."""
-
-    @pytest.mark.parametrize("tail", [["ls", "-d", "/tmp"], ["ls"]])
-    def test_the_command_without_dashes_gets_the_corrected_line(
-        self, fake: FakeSignin, aws_env: dict[str, str], tail: list[str]
-    ) -> None:
-        write_session(aws_env, fake, profile="dev")
-        result = run_cli(["exec", "--profile", "dev", *tail], aws_env)
-        assert result.returncode == 2
-        assert "put -- before the command to run" in result.stderr
-        assert "usage: " in result.stderr and "exec [options] [-- CMD [ARGS...]]" in result.stderr
-        fixed = result.stderr.rsplit("put -- before the command to run: ", 1)[1].strip()
-        assert fixed.endswith("exec --profile dev -- " + " ".join(tail)), fixed
-        args = shlex.split(fixed)[shlex.split(fixed).index("exec") :]
-        ran = run_cli(args, aws_env)  # the corrected line works
-        assert ran.returncode == 0, ran.stderr
 
 
 class TestRefreshSaysWhatItDid:
