@@ -11693,6 +11693,23 @@ class TestExecServesCredentials:
         assert json.loads(inside.stdout)["profile"] == "dev"
         assert json.loads(inside.stdout)["login_session"] == SESSION_ARN
 
+    def test_the_readme_prompt_recipe_works_in_an_exec_shell(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        bash = shutil.which("bash")
+        if bash is None or shutil.which("python3") is None:
+            pytest.skip("bash or python3 is not installed")
+        readme = (HERE / "README.md").read_text()
+        recipe = readme.split("**A shell prompt**", 1)[1].split("\n\n", 2)[1]
+        assert "aws_state()" in recipe and "PS1=" in recipe
+        write_session(aws_env, fake, profile="dev", expires_in=3600)
+        env = dict(console_script_env(aws_env, tmp_path), AWS_PROFILE="dev")
+        script = textwrap.dedent(recipe) + '\nprintf "%s\\n" "$(aws_state)"\n'
+        inside = run_cli(["exec", "--", bash, "--norc", "--noprofile", "-c", script], env)
+        outside = subprocess.run([bash, "--norc", "--noprofile", "-c", script], env=env, capture_output=True)
+        assert inside.returncode == 0, inside.stderr
+        assert inside.stdout == outside.stdout.decode() == "dev:valid\n"
+
     def test_a_shell_says_what_it_is_and_how_to_leave(
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
     ) -> None:
