@@ -496,10 +496,13 @@ def fake() -> Iterator[FakeSignin]:
 @pytest.fixture
 def aws_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """An isolated AWS environment: HOME, config and cache in tmp_path, no proxies."""
+    exec_child = (st._EXEC_MARKER, st._EXEC_CONFIG_FILE, st._EXEC_CREDENTIALS_FILE)  # run in exec's shell
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith("AWS_") and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")
+        if not k.startswith("AWS_")
+        and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")
+        and k not in exec_child
     }
     env.update(
         {
@@ -512,7 +515,11 @@ def aws_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     )
     (tmp_path / "home").mkdir()
     for key in list(os.environ):
-        if key.startswith("AWS_") or key.lower() in ("http_proxy", "https_proxy", "all_proxy"):
+        if (
+            key.startswith("AWS_")
+            or key.lower() in ("http_proxy", "https_proxy", "all_proxy")
+            or key in exec_child
+        ):
             monkeypatch.delenv(key)
     for key, value in env.items():
         if key.startswith("AWS_") or key == "HOME":
