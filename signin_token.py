@@ -5594,10 +5594,10 @@ def _cmd_logout(args: Any, stderr: TextIO) -> int:
 # botocore's create_credential_resolver and the JS SDK's defaultProvider read the
 # environment first, then web identity, then the profile's settings in the config
 # and shared credentials files (keys, SSO, login_session, credential_process,
-# role_arn).  exec's child gets none of them: these variables are removed (the
-# access-key spellings of the Java and Ruby SDKs included), and AWS_CONFIG_FILE and
-# AWS_SHARED_CREDENTIALS_FILE name private files that hold only the requested
-# profile's settings that choose no credentials, as [default].
+# role_arn), then (botocore) boto2's files.  exec's child gets none of them: these
+# variables are removed (the access-key spellings of the Java and Ruby SDKs included),
+# and AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE and BOTO_CONFIG name private files
+# that hold only the requested profile's settings that choose no credentials, as [default].
 _EXEC_REMOVED: Final = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
@@ -5618,6 +5618,7 @@ _EXEC_REMOVED: Final = (
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_CREDENTIAL_FILE",  # botocore's OriginalEC2Provider; BOTO_CONFIG is set to an empty file
 )
 # The profile settings the child's [default] keeps: how to call AWS, never who calls.
 _EXEC_SETTINGS: Final = frozenset(
@@ -5727,6 +5728,7 @@ def _cmd_exec(
         env["AWS_CONFIG_FILE"], env["AWS_SHARED_CREDENTIALS_FILE"] = _exec_child_files(
             private, profile, region
         )
+        env["BOTO_CONFIG"] = env["AWS_SHARED_CREDENTIALS_FILE"]  # not ~/.boto (botocore's BotoProvider)
         if shell:
             stderr.write(
                 f"starting {_one_line(argv[0])} with the credentials of profile {profile.name!r} "

@@ -10729,7 +10729,14 @@ def _other_profile(env: dict[str, str], tmp_path: Path) -> None:
     env["AWS_PROFILE"] = "other"
 
 
+def _boto2_config(env: dict[str, str], tmp_path: Path) -> None:
+    Path(env["HOME"], ".boto").write_text(
+        "[Credentials]\naws_access_key_id = AKIABOTOTWO\naws_secret_access_key = boto-secret\n"
+    )
+
+
 CONFLICTING_CREDENTIALS: dict[str, Callable[[dict[str, str], Path], None]] = {
+    "~/.boto of boto2": _boto2_config,
     "web identity in the environment": _web_identity,
     "[default] keys in the credentials file": _default_keys,
     "[default] login_session of another session": _default_login_session,
