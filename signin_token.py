@@ -5696,43 +5696,45 @@ def _cmd_exec(
     options["on_event"] = trace
     env = {k: v for k, v in os.environ.items() if k not in _EXEC_REMOVED}
     server = None
-    if args.static:
-        creds = get_credentials(args.profile, on_clock_skew=skew, **options)
-        env.update(
-            {
-                "AWS_ACCESS_KEY_ID": creds.access_key_id,
-                "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
-                "AWS_SESSION_TOKEN": creds.session_token,
-                "AWS_CREDENTIAL_EXPIRATION": _format_timestamp(creds.expiration),
-            }
-        )
-    else:
-        source = _ServedCredentials(args.profile, on_clock_skew=skew, **options)
-        source.credentials()  # no session: exit 3 before anything runs
-        token = secrets.token_urlsafe(32)
-
-        def log(text: str) -> None:
-            stderr.write(f"debug: {text}\n")
-
-        server = _CredentialServer(source, token, log=log if args.debug else None)
-        env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = server.url
-        env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = token
-    if region:
-        env["AWS_REGION"] = region
-        env["AWS_DEFAULT_REGION"] = region
-    env[_EXEC_MARKER] = profile.name
-    env[_EXEC_CONFIG_FILE] = _config_path(os.environ)
-    env[_EXEC_CREDENTIALS_FILE] = _credentials_path(os.environ)
-    private = tempfile.mkdtemp(prefix="signin-token-exec-")  # 0700, a new name
+    private = ""
     try:
-        env["AWS_CONFIG_FILE"], env["AWS_SHARED_CREDENTIALS_FILE"] = _exec_child_files(
-            private, profile, region
-        )
-        env["BOTO_CONFIG"] = env["AWS_SHARED_CREDENTIALS_FILE"]  # not ~/.boto (botocore's BotoProvider)
+        if args.static:
+            creds = get_credentials(args.profile, on_clock_skew=skew, **options)
+            env.update(
+                {
+                    "AWS_ACCESS_KEY_ID": creds.access_key_id,
+                    "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
+                    "AWS_SESSION_TOKEN": creds.session_token,
+                    "AWS_CREDENTIAL_EXPIRATION": _format_timestamp(creds.expiration),
+                }
+            )
+        else:
+            source = _ServedCredentials(args.profile, on_clock_skew=skew, **options)
+            source.credentials()  # no session: exit 3 before anything runs
+            token = secrets.token_urlsafe(32)
+
+            def log(text: str) -> None:
+                stderr.write(f"debug: {text}\n")
+
+            server = _CredentialServer(source, token, log=log if args.debug else None)
+            env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = server.url
+            env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = token
+        if region:
+            env["AWS_REGION"] = region
+            env["AWS_DEFAULT_REGION"] = region
+        env[_EXEC_MARKER] = profile.name
+        env[_EXEC_CONFIG_FILE] = _config_path(os.environ)
+        env[_EXEC_CREDENTIALS_FILE] = _credentials_path(os.environ)
+        private = tempfile.mkdtemp(prefix="signin-token-exec-")  # 0700, a new name
+        config, credentials = _exec_child_files(private, profile, region)
+        env["AWS_CONFIG_FILE"] = config
+        env["AWS_SHARED_CREDENTIALS_FILE"] = credentials
+        env["BOTO_CONFIG"] = credentials  # not ~/.boto, which botocore's BotoProvider reads
         if shell:
+            how = "in its environment (not refreshed)" if args.static else "served to it"
             stderr.write(
                 f"starting {_one_line(argv[0])} with the credentials of profile {profile.name!r} "
-                "served to it; leave it with exit or Ctrl-D\n"
+                f"{how}; leave it with exit or Ctrl-D\n"
             )
             stderr.flush()
         # 3. The child, until it ends.
@@ -5740,7 +5742,8 @@ def _cmd_exec(
     finally:
         if server is not None:
             server.close()
-        shutil.rmtree(private, ignore_errors=True)
+        if private:
+            shutil.rmtree(private, ignore_errors=True)
 
 
 def _exec_child_files(directory: str, profile: _Profile, region: str | None) -> tuple[str, str]:
