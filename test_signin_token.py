@@ -11761,8 +11761,10 @@ class TestExecServesCredentials:
 
 class TestShellCompletion:
     """``completion bash|zsh|fish``: scripts generated from the command table, completing the
-    commands and aliases, each command's options, option choices and the config's profile
-    names (read at completion time by the hidden, local-only ``completion --profiles``)."""
+    commands and aliases (also after shared options before the command), each command's
+    options, option choices and the config's profile names (read at completion time by the
+    hidden, local-only ``completion --profiles``, which lists only names every shell takes
+    unquoted: accepting a completion never runs anything)."""
 
     @pytest.mark.parametrize(
         ("words", "expected"),
