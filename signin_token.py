@@ -2551,14 +2551,18 @@ def _expand(path: str) -> str:
 
 # In a child of ``exec``, AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE name the
 # child's own files (no credentials); these name the user's, for this program.
+_EXEC_CONFIG_FILE: Final = "SIGNIN_TOKEN_CONFIG_FILE"
+_EXEC_CREDENTIALS_FILE: Final = "SIGNIN_TOKEN_SHARED_CREDENTIALS_FILE"
+
+
 def _config_path(environ: Mapping[str, str]) -> str:
-    configured = environ.get("SIGNIN_TOKEN_CONFIG_FILE") or environ.get("AWS_CONFIG_FILE")
+    configured = environ.get(_EXEC_CONFIG_FILE) or environ.get("AWS_CONFIG_FILE")
     return _expand(configured or os.path.join("~", ".aws", "config"))
 
 
 def _credentials_path(environ: Mapping[str, str]) -> str:
     default = os.path.join("~", ".aws", "credentials")
-    configured = environ.get("SIGNIN_TOKEN_SHARED_CREDENTIALS_FILE")
+    configured = environ.get(_EXEC_CREDENTIALS_FILE)
     return _expand(configured or environ.get("AWS_SHARED_CREDENTIALS_FILE") or default)
 
 
@@ -5650,9 +5654,6 @@ _EXEC_SETTINGS: Final = frozenset(
 )
 # The child's environment names its profile (for prompts); exec refuses to nest.
 _EXEC_MARKER: Final = "SIGNIN_TOKEN_PROFILE"
-# Where the signin-token commands in the child find the user's own files.
-_EXEC_CONFIG_FILE: Final = "SIGNIN_TOKEN_CONFIG_FILE"
-_EXEC_CREDENTIALS_FILE: Final = "SIGNIN_TOKEN_SHARED_CREDENTIALS_FILE"
 # Sent to exec alone, these reach the child through exec; sent by the terminal to the
 # foreground process group (which the child shares with exec), they reach it directly.
 _FORWARDED_SIGNALS: Final = ("SIGINT", "SIGQUIT", "SIGTERM", "SIGHUP")
