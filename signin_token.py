@@ -5778,7 +5778,9 @@ def _exec_child(
     once; one the terminal sent (to the whole group) is not forwarded again.
     On Linux the sender is known (``sigtimedwait``'s ``si_code``); elsewhere
     ^C and ^\\ are taken as the terminal's when exec's group is the
-    terminal's foreground group.
+    terminal's foreground group.  A process that signals the whole group
+    (``kill %1``) reaches the child twice: that cannot be told from a
+    signal to exec alone.
     """
     import contextlib
     import signal
