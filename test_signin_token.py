@@ -11674,6 +11674,26 @@ class TestExecServesCredentials:
         assert method in ("container-role", "node")
         assert fake.token_calls() == []
 
+    @pytest.mark.parametrize("sdk", ["botocore", "js-sdk"])
+    def test_static_credentials_win_over_everything_else_configured(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, sdk: str
+    ) -> None:
+        write_session(aws_env, fake, profile="dev", expires_in=3600)
+        env = dict(aws_env)
+        for setup in CONFLICTING_CREDENTIALS.values():
+            setup(env, tmp_path)
+        if sdk == "botocore":
+            if importlib.util.find_spec("botocore") is None:
+                pytest.skip("botocore is not importable")
+            child = [sys.executable, "-c", CHILD_BOTOCORE_IDENTITY]
+        else:
+            env.update(NODE_PATH=str(js_sdk_node_modules()), NODE_NO_WARNINGS="1")
+            child = ["node", "-e", CHILD_JS_SDK_IDENTITY]
+        result = run_cli(["exec", "--static", "--profile", "dev", "--", *child], env, timeout=120)
+        assert result.returncode == 0, result.stderr
+        method, key = json.loads(result.stdout)
+        assert (method, key) in (("env", "ASIAOLD"), ("node", "ASIAOLD"))
+
     def test_the_child_config_holds_only_how_to_call_aws(
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
     ) -> None:
