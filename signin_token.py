@@ -2756,13 +2756,21 @@ def _expand(path: str) -> str:
     return os.path.expanduser(os.path.expandvars(path))
 
 
+# In a child of ``exec``, AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE name the
+# child's own files (no credentials); these name the user's, for this program.
+_EXEC_CONFIG_FILE: Final = "SIGNIN_TOKEN_CONFIG_FILE"
+_EXEC_CREDENTIALS_FILE: Final = "SIGNIN_TOKEN_SHARED_CREDENTIALS_FILE"
+
+
 def _config_path(environ: Mapping[str, str]) -> str:
-    return _expand(environ.get("AWS_CONFIG_FILE") or os.path.join("~", ".aws", "config"))
+    configured = environ.get(_EXEC_CONFIG_FILE) or environ.get("AWS_CONFIG_FILE")
+    return _expand(configured or os.path.join("~", ".aws", "config"))
 
 
 def _credentials_path(environ: Mapping[str, str]) -> str:
     default = os.path.join("~", ".aws", "credentials")
-    return _expand(environ.get("AWS_SHARED_CREDENTIALS_FILE") or default)
+    configured = environ.get(_EXEC_CREDENTIALS_FILE)
+    return _expand(configured or environ.get("AWS_SHARED_CREDENTIALS_FILE") or default)
 
 
 def _cache_dir(environ: Mapping[str, str]) -> str:
@@ -6240,18 +6248,70 @@ def _cmd_logout(args: Any, stderr: TextIO) -> int:
     return _EXIT_OK
 
 
-# What an SDK would resolve before the container credentials (PROTOCOL.md §14).
+# What an SDK would resolve before the container credentials (PROTOCOL.md §14):
+# botocore's create_credential_resolver and the JS SDK's defaultProvider read the
+# environment first, then web identity, then the profile's settings in the config
+# and shared credentials files (keys, SSO, login_session, credential_process,
+# role_arn), then (botocore) boto2's files.  exec's child gets none of them: these
+# variables are removed (the access-key spellings of the Java and Ruby SDKs included),
+# and AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE and BOTO_CONFIG name private files
+# that hold only the requested profile's settings that choose no credentials, as [default].
 _EXEC_REMOVED: Final = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
     "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_ACCESS_KEY",
+    "AWS_SECRET_KEY",
+    "AMAZON_ACCESS_KEY_ID",
+    "AMAZON_SECRET_ACCESS_KEY",
+    "AMAZON_SESSION_TOKEN",
     "AWS_PROFILE",
     "AWS_DEFAULT_PROFILE",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_CREDENTIAL_FILE",  # botocore's OriginalEC2Provider; BOTO_CONFIG is set to an empty file
 )
-_FORWARDED_SIGNALS: Final = ("SIGINT", "SIGTERM", "SIGHUP")
+# The profile settings the child's [default] keeps: how to call AWS, never who calls.
+_EXEC_SETTINGS: Final = frozenset(
+    {
+        "region",
+        "output",
+        "ca_bundle",
+        "retry_mode",
+        "max_attempts",
+        "defaults_mode",
+        "endpoint_url",
+        "ignore_configured_endpoint_urls",
+        "use_fips_endpoint",
+        "use_dualstack_endpoint",
+        "sts_regional_endpoints",
+        "parameter_validation",
+        "tcp_keepalive",
+        "account_id_endpoint_mode",
+        "sdk_ua_app_id",
+        "request_checksum_calculation",
+        "response_checksum_validation",
+        "disable_request_compression",
+        "request_min_compression_size_bytes",
+        "cli_pager",
+        "cli_timestamp_format",
+        "cli_binary_format",
+        "cli_auto_prompt",
+    }
+)
+# The child's environment names its profile (for prompts); exec refuses to nest.
+_EXEC_MARKER: Final = "SIGNIN_TOKEN_PROFILE"
+# Sent to exec alone, these reach the child through exec; sent by the terminal to the
+# foreground process group (which the child shares with exec), they reach it directly.
+_FORWARDED_SIGNALS: Final = ("SIGINT", "SIGQUIT", "SIGTERM", "SIGHUP")
+_SI_KERNEL: Final = 0x80  # Linux's si_code of a signal the kernel sent (the terminal's ^C, ^\)
 
 
 def _cmd_exec(
@@ -6262,89 +6322,215 @@ def _cmd_exec(
     By default the credentials are served to it on 127.0.0.1 for its whole
     life (``AWS_CONTAINER_CREDENTIALS_FULL_URI`` and a random token), so its
     SDKs always get fresh ones; ``--static`` puts the credentials of the
-    moment in its environment instead.
+    moment in its environment instead.  Either way the child resolves no
+    other credentials (see ``_EXEC_REMOVED``) and has ``SIGNIN_TOKEN_PROFILE``
+    set; ``exec`` inside such a child is refused.
     """
     import secrets
+    import shutil
+    import tempfile
+
+    # 1. Refused before anything is read: exec inside exec, a bad profile or region.
+    inside = os.environ.get(_EXEC_MARKER)
+    if inside:
+        raise ParamValidationError(
+            _EXEC_MARKER,
+            f"is set ({_one_line(inside, 64)!r}): this is already a shell of exec; leave it "
+            f"(exit or Ctrl-D), or unset {_EXEC_MARKER} to run exec inside it",
+        )
+    argv = list(args.argv)
+    if argv and argv[0] == "--":
+        argv = argv[1:]
+    shell = not argv
+    if shell:
+        argv = [os.environ.get("SHELL") or ("cmd.exe" if sys.platform == "win32" else "/bin/sh")]
+    profile = _Profile(args.profile, None)
+    region = profile.region(args.region)
+    # 2. The session, checked (exit 3 before anything runs), and what the child gets.
+    options = {"region": args.region, "endpoint_url": args.endpoint_url, "timeout": args.timeout}
+    options["on_event"] = trace
+    env = {k: v for k, v in os.environ.items() if k not in _EXEC_REMOVED}
+    server = None
+    private = ""
+    try:
+        if args.static:
+            creds = get_credentials(args.profile, on_clock_skew=skew, **options)
+            env.update(
+                {
+                    "AWS_ACCESS_KEY_ID": creds.access_key_id,
+                    "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
+                    "AWS_SESSION_TOKEN": creds.session_token,
+                    "AWS_CREDENTIAL_EXPIRATION": _format_timestamp(creds.expiration),
+                }
+            )
+        else:
+            source = _ServedCredentials(args.profile, on_clock_skew=skew, **options)
+            source.credentials()  # no session: exit 3 before anything runs
+            token = secrets.token_urlsafe(32)
+
+            def log(text: str) -> None:
+                stderr.write(f"debug: {text}\n")
+
+            server = _CredentialServer(source, token, log=log if args.debug else None)
+            env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = server.url
+            env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = token
+        if region:
+            env["AWS_REGION"] = region
+            env["AWS_DEFAULT_REGION"] = region
+        env[_EXEC_MARKER] = profile.name
+        env[_EXEC_CONFIG_FILE] = _config_path(os.environ)
+        env[_EXEC_CREDENTIALS_FILE] = _credentials_path(os.environ)
+        private = tempfile.mkdtemp(prefix="signin-token-exec-")  # 0700, a new name
+        config, credentials = _exec_child_files(private, profile, region)
+        env["AWS_CONFIG_FILE"] = config
+        env["AWS_SHARED_CREDENTIALS_FILE"] = credentials
+        env["BOTO_CONFIG"] = credentials  # not ~/.boto, which botocore's BotoProvider reads
+        if shell:
+            how = "in its environment (not refreshed)" if args.static else "served to it"
+            stderr.write(
+                f"starting {_one_line(argv[0])} with the credentials of profile {profile.name!r} "
+                f"{how}; leave it with exit or Ctrl-D\n"
+            )
+            stderr.flush()
+        # 3. The child, until it ends.
+        return _exec_child(argv, env, stderr, server.start if server is not None else None)
+    finally:
+        if server is not None:
+            server.close()
+        if private:
+            shutil.rmtree(private, ignore_errors=True)
+
+
+def _exec_child_files(directory: str, profile: _Profile, region: str | None) -> tuple[str, str]:
+    """The child's config and shared credentials files, new in the private
+    ``directory``: ``[default]`` with the profile's settings in
+    ``_EXEC_SETTINGS`` (single-line values only) and ``region``; no credentials."""
+    settings = {k: v for k, v in profile.settings.items() if k in _EXEC_SETTINGS}
+    if region:
+        settings["region"] = region
+    lines = ["[default]\n"]
+    lines += [f"{k} = {v}\n" for k, v in settings.items() if v and v.isprintable() and v == v.strip()]
+    paths = []
+    for name, text in (("config", "".join(lines)), ("credentials", "")):
+        path = os.path.join(directory, name)
+        fd = _open_no_follow(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, f"exec's {name} file")
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+def _exec_child(
+    argv: list[str], env: dict[str, str], stderr: TextIO, start: Callable[[], None] | None
+) -> int:
+    """Run ``argv`` with ``env`` (``start`` called first) and return its exit
+    code, 128+N when signal N ended it; 127 and 126 when it cannot be run.
+
+    The child stays in exec's process group, so the terminal's signals (^C,
+    ^\\, ^Z and hang-up) reach it directly and job control works as without
+    exec.  A signal of ``_FORWARDED_SIGNALS`` sent to exec alone is forwarded
+    once; one the terminal sent (to the whole group) is not forwarded again.
+    On Linux the sender is known (``sigtimedwait``'s ``si_code``); elsewhere
+    ^C and ^\\ are taken as the terminal's when exec's group is the
+    terminal's foreground group.  A process that signals the whole group
+    (``kill %1``) reaches the child twice: that cannot be told from a
+    signal to exec alone.
+    """
+    import contextlib
+    import signal
+
+    waited = {getattr(signal, name) for name in _FORWARDED_SIGNALS if hasattr(signal, name)}
+    if not sys.platform.startswith("linux") or not hasattr(signal, "sigtimedwait"):
+        return _exec_child_portable(argv, env, stderr, start, waited)
+    waited.add(signal.SIGCHLD)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, waited)  # before start: its threads too
+    try:
+        if start is not None:
+            start()
+        try:  # posix_spawn, not Popen: the child must not inherit the blocked signals
+            pid = os.posix_spawnp(
+                argv[0], argv, env, setsigmask=(), setsigdef=(signal.SIGPIPE, signal.SIGXFSZ)
+            )
+        except OSError as exc:
+            return _exec_not_run(exc, argv, stderr)
+        while True:
+            info = signal.sigtimedwait(waited, 1.0)  # the timeout: a SIGCHLD another thread took
+            if info is None or info.si_signo == signal.SIGCHLD:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    code = os.waitstatus_to_exitcode(status)
+                    return code if code >= 0 else 128 - code
+            elif info.si_code != _SI_KERNEL and info.si_pid != pid:
+                with contextlib.suppress(ProcessLookupError):  # ended meanwhile: SIGCHLD is pending
+                    os.kill(pid, info.si_signo)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _exec_child_portable(
+    argv: list[str],
+    env: dict[str, str],
+    stderr: TextIO,
+    start: Callable[[], None] | None,
+    forwarded: set[int],
+) -> int:
+    """:func:`_exec_child` where ``sigtimedwait`` is missing (macOS, Windows):
+    signal handlers, and the terminal's foreground group as the sender's sign."""
+    import contextlib
     import signal
     import subprocess
     import threading
 
-    argv = list(args.argv)
-    if argv and argv[0] == "--":
-        argv = argv[1:]
-    if not argv:
-        argv = [os.environ.get("SHELL") or ("cmd.exe" if sys.platform == "win32" else "/bin/sh")]
-    options = {"region": args.region, "endpoint_url": args.endpoint_url, "timeout": args.timeout}
-    options["on_event"] = trace
-    env = dict(os.environ)
-    server = None
-    if args.static:
-        creds = get_credentials(args.profile, on_clock_skew=skew, **options)
-        env.update(
-            {
-                "AWS_ACCESS_KEY_ID": creds.access_key_id,
-                "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
-                "AWS_SESSION_TOKEN": creds.session_token,
-                "AWS_CREDENTIAL_EXPIRATION": _format_timestamp(creds.expiration),
-            }
-        )
-    else:
-        source = _ServedCredentials(args.profile, on_clock_skew=skew, **options)
-        source.credentials()  # no session: exit 3 before anything runs
-        token = secrets.token_urlsafe(32)
-
-        def log(text: str) -> None:
-            stderr.write(f"debug: {text}\n")
-
-        server = _CredentialServer(source, token, log=log if args.debug else None)
-        for name in _EXEC_REMOVED:
-            env.pop(name, None)
-        env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = server.url
-        env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = token
-    region = _Profile(args.profile, None).region(args.region)
-    if region:
-        env["AWS_REGION"] = region
-        env["AWS_DEFAULT_REGION"] = region
-    # Signals to exec go to the child; exec itself lives until the child ends.
     child: list[subprocess.Popen[bytes]] = []
     pending: list[int] = []
 
     def forward(signum: int, frame: Any) -> None:
+        if signum in (getattr(signal, "SIGINT", None), getattr(signal, "SIGQUIT", None)):
+            with contextlib.suppress(OSError, AttributeError):
+                fd = os.open("/dev/tty", os.O_RDONLY | _O_EXTRA | getattr(os, "O_NONBLOCK", 0))
+                try:
+                    if os.tcgetpgrp(fd) == os.getpgrp():
+                        return  # the terminal's: it reached the child too
+                finally:
+                    os.close(fd)
         if not child:
             pending.append(signum)
             return
-        import contextlib
-
         with contextlib.suppress(OSError, ValueError):  # gone, or a signal Windows cannot send
             child[0].send_signal(signum)
 
     handlers: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
-        for name in _FORWARDED_SIGNALS:
-            signum = getattr(signal, name, None)
-            if signum is not None:
-                handlers[signum] = signal.signal(signum, forward)
+        for signum in forwarded:
+            handlers[signum] = signal.signal(signum, forward)
     try:
-        if server is not None:
-            server.start()
+        if start is not None:
+            start()
         try:
             child.append(subprocess.Popen(argv, env=env))
-        except FileNotFoundError:
-            stderr.write(f"error: command not found: {_one_line(argv[0])}\n")
-            return 127
-        except PermissionError:
-            stderr.write(f"error: command not executable: {_one_line(argv[0])}\n")
-            return 126
+        except OSError as exc:
+            return _exec_not_run(exc, argv, stderr)
         for signum in pending:
             forward(signum, None)
         code = child[0].wait()
     finally:
-        for signum, previous in handlers.items():
-            if previous is not None:
-                signal.signal(signum, previous)
-        if server is not None:
-            server.close()
+        for signum, handler in handlers.items():
+            if handler is not None:
+                signal.signal(signum, handler)
     return code if code >= 0 else 128 - code
+
+
+def _exec_not_run(exc: OSError, argv: list[str], stderr: TextIO) -> int:
+    """The shell's codes for a command that cannot be run: 127 not found, 126 not executable."""
+    import errno
+
+    if exc.errno == errno.ENOENT:
+        stderr.write(f"error: command not found: {_one_line(argv[0])}\n")
+        return 127
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.ENOEXEC, errno.EISDIR):
+        stderr.write(f"error: command not executable: {_one_line(argv[0])}\n")
+        return 126
+    raise exc
 
 
 def _cmd_serve(
@@ -6414,17 +6600,23 @@ def _cmd_serve(
     return _EXIT_OK
 
 
+# The profile names a completion offers: those the shells take unquoted (another tool
+# may have written `x$(cmd)` or `a;cmd` into the config, and a shell inserts a
+# completion as typed): letters, digits and ``_.@+=,:/-``, no ``=`` first (zsh's =cmd).
+_COMPLETED_PROFILE_RE: Final = r"[\w.@+,:/-][\w.@+=,:/-]*"
+
+
 def _cmd_completion(args: Any, stdout: TextIO) -> int:
     """``completion``: the completion script for ``args.shell``, or (hidden,
     what the scripts run while completing) the profile names of the config
     file, one a line: no network, and nothing at all when the file is missing
-    or unreadable."""
+    or unreadable; only names every shell takes unquoted (``_COMPLETED_PROFILE_RE``)."""
     if args.profiles:
         try:
             names = _ConfigFile(_config_path(os.environ)).profiles()
         except (SigninTokenError, OSError, ValueError):
             return _EXIT_OK  # a completion shows nothing rather than an error
-        stdout.write("".join(f"{n}\n" for n in names if re.fullmatch(_PROFILE_RE, n) and n.isprintable()))
+        stdout.write("".join(f"{n}\n" for n in names if re.fullmatch(_COMPLETED_PROFILE_RE, n)))
         return _EXIT_OK
     if args.shell is None:
         raise ParamValidationError("shell", "must be bash, zsh or fish")
@@ -6488,8 +6680,8 @@ def _short_help(text: str, kwargs: Mapping[str, Any] | None = None) -> str:
 def _completion_commands() -> list[_Completable]:
     """The top level (names ``()``: its options only), then every command."""
     help_option = (("-h", "--help"), {"action": "help", "help": "show this help message and exit"})
-    top = (help_option, (("--version",), {"action": "version", "help": "show the version and exit"}))
-    found = [_Completable((), "", top)]
+    version = (("--version",), {"action": "version", "help": "show the version and exit"})
+    found = [_Completable((), "", (help_option, version, *_COMMON_OPTIONS))]  # --profile dev status
     for name, aliases, text, options in _COMMANDS:
         found.append(_Completable((name, *aliases), text, (*options, help_option)))
     return found
@@ -6514,7 +6706,18 @@ def _bash_completion(prog: str, commands: list[_Completable]) -> str:
             return f"{fn}_reply < <({_sh_quote(prog)} completion --profiles 2>/dev/null </dev/null)"
         return f"{fn}_files" if value == "file" else "COMPREPLY=()"
 
+    def cases(command: _Completable, otherwise: str) -> list[str]:
+        """The completion of an option's value by the option before it (``$prev``), else ``otherwise``."""
+        patterns: dict[str, list[str]] = {}  # the options of each action, in order
+        for option_flags, _, value in command.options:
+            if value is not None:
+                patterns.setdefault(values(value), []).extend(option_flags)
+        out = ["        case $prev in"]
+        out += [f"        {'|'.join(pattern)}) {reply} ;;" for reply, pattern in patterns.items()]
+        return [*out, f"        *) {otherwise} ;;", "        esac"]
+
     top, *rest = commands
+    top_values = [f for flags, _, value in top.options if value is not None for f in flags]
     out = [
         f"# bash completion for {prog}, generated by `{prog} completion bash`.",
         f"# Load it with: source <({prog} completion bash)",
@@ -6549,17 +6752,24 @@ def _bash_completion(prog: str, commands: list[_Completable]) -> str:
         "        cur=${cur#*=}",
         "    fi",
         "    for ((i = 1; i < COMP_CWORD; i++)); do",
-        "        if [[ -z $cmd ]]; then",
-        "            if [[ ${COMP_WORDS[i]} != -* ]]; then cmd=${COMP_WORDS[i]}; fi",
+        "        if [[ -z $cmd ]]; then  # the command word: the first that is no option or its value",
+        "            case ${COMP_WORDS[i]} in",
+        f"            {'|'.join(top_values)})  # and its value: --profile dev, or --profile = dev",
+        "                if [[ ${COMP_WORDS[i + 1]} == = ]]; then i=$((i + 2)); else i=$((i + 1)); fi ;;",
+        "            -*) ;;",
+        "            *) cmd=${COMP_WORDS[i]} ;;",
+        "            esac",
         "        elif [[ -z $dashdash && ${COMP_WORDS[i]} == -- ]]; then",
         "            dashdash=$i",
         "        fi",
         "    done",
         "    case $cmd in",
         "    '')",
-        f"        if [[ $cur == -* ]]; then {words(f for o in top.options for f in o[0])}",
-        f"        else {words(n for c in rest for n in c.names)}",
-        "        fi",
+        *cases(
+            top,
+            f"if [[ $cur == -* ]]; then {words(f for o in top.options for f in o[0])}; "
+            f"else {words(n for c in rest for n in c.names)}; fi",
+        ),
         "        ;;",
     ]
     for command in rest:
@@ -6567,18 +6777,11 @@ def _bash_completion(prog: str, commands: list[_Completable]) -> str:
         out.append(f"    {'|'.join(_sh_quote(n) for n in command.names)})")
         if command.positional == "command":
             out.append(f"        if [[ -n $dashdash ]]; then {fn}_command_line $((dashdash + 1)); return; fi")
-        out.append("        case $prev in")
-        patterns: dict[str, list[str]] = {}  # the options of each action, in order
-        for option_flags, _, value in command.options:
-            if value is not None:
-                patterns.setdefault(values(value), []).extend(option_flags)
-        out += [f"        {'|'.join(pattern)}) {reply} ;;" for reply, pattern in patterns.items()]
         if isinstance(command.positional, tuple) or command.positional == "file":
-            out.append(f"        *) if [[ $cur == -* ]]; then {words(flags)}")
-            out.append(f"           else {values(command.positional)}; fi ;;")
+            otherwise = f"if [[ $cur == -* ]]; then {words(flags)}; else {values(command.positional)}; fi"
         else:
-            out.append(f"        *) {words(flags)} ;;")
-        out += ["        esac", "        ;;"]
+            otherwise = words(flags)
+        out += [*cases(command, otherwise), "        ;;"]
     out += ["    esac", "}", f"complete -F {fn} {prog}", ""]
     return "\n".join(out)
 
@@ -6594,6 +6797,24 @@ def _zsh_completion(prog: str, commands: list[_Completable]) -> str:
         if isinstance(value, tuple):
             return f"{what}:(" + " ".join(re.sub(r"([\\()\s:'\"])", r"\\\1", v) for v in value) + ")"
         return f"{what}:" + {"profile": f"{fn}_profiles", "file": "_files"}.get(value, " ")
+
+    def specs(options: list[tuple[tuple[str, ...], str, str | tuple[str, ...] | None]]) -> list[str]:
+        """The ``_arguments`` specs of ``options``, each quoted for the shell."""
+        found = []
+        for flags, text, value in options:
+            tail = (
+                "["
+                + described(text)
+                + "]"
+                + ("" if value is None else ":" + action(value, flags[-1].lstrip("-")))
+            )
+            if len(flags) > 1:
+                found.append(
+                    _sh_quote(f"({' '.join(flags)})") + "{" + ",".join(flags) + "}" + _sh_quote(tail)
+                )
+            else:
+                found.append(_sh_quote(flags[0] + tail))
+        return found
 
     top, *rest = commands
     described_commands = [f"{n}:{c.help}" for c in rest for n in c.names]
@@ -6616,8 +6837,11 @@ def _zsh_completion(prog: str, commands: list[_Completable]) -> str:
         "    )",
         "    _arguments -C \\",
     ]
-    for flags, text, _ in top.options:
-        out += [f"        {_sh_quote('(- *)' + flag + '[' + described(text) + ']')} \\" for flag in flags]
+    ends = [o for o in top.options if o[0][-1] in ("--help", "--version")]  # nothing after these
+    out += [
+        f"        {_sh_quote('(- *)' + f + '[' + described(t) + ']')} \\" for fs, t, _ in ends for f in fs
+    ]
+    out += [f"        {spec} \\" for spec in specs([o for o in top.options if o not in ends])]
     out += [
         "        ':command:->command' \\",
         "        '*::argument:->argument' && ret=0",
@@ -6630,29 +6854,16 @@ def _zsh_completion(prog: str, commands: list[_Completable]) -> str:
         "        case $words[1] in",
     ]
     for command in rest:
-        specs = []
-        for flags, text, value in command.options:
-            tail = (
-                "["
-                + described(text)
-                + "]"
-                + ("" if value is None else ":" + action(value, flags[-1].lstrip("-")))
-            )
-            if len(flags) > 1:
-                specs.append(
-                    _sh_quote(f"({' '.join(flags)})") + "{" + ",".join(flags) + "}" + _sh_quote(tail)
-                )
-            else:
-                specs.append(_sh_quote(flags[0] + tail))
+        found = specs(command.options)
         if isinstance(command.positional, tuple):
-            specs.append(_sh_quote("1:" + action(command.positional, "value")))
+            found.append(_sh_quote("1:" + action(command.positional, "value")))
         elif command.positional == "command":
-            specs.append(_sh_quote("*::command:_normal"))
+            found.append(_sh_quote("*::command:_normal"))
         elif command.positional == "file":
-            specs.append(_sh_quote("*:file:_files"))
+            found.append(_sh_quote("*:file:_files"))
         out.append(f"        {'|'.join(_sh_quote(n) for n in command.names)})")
         out.append("            _arguments -S \\")
-        out += [f"                {spec} \\" for spec in specs]
+        out += [f"                {spec} \\" for spec in found]
         out += ["                && ret=0", "            ;;"]
     out += [
         "        esac",
@@ -6670,6 +6881,7 @@ def _fish_completion(prog: str, commands: list[_Completable]) -> str:
     """The fish script: ``complete`` rules conditioned on the command word."""
     fn = "__" + _shell_name(prog)
     top, *rest = commands
+    top_values = [f for flags, _, value in top.options if value is not None for f in flags]
 
     def rule(condition: str, *parts: str) -> str:
         return " ".join(("complete -c", prog, "-n", _fish_quote(condition), *parts))
@@ -6685,8 +6897,13 @@ def _fish_completion(prog: str, commands: list[_Completable]) -> str:
         f"function {fn}_command -d 'the command word of the command line'",
         "    set -l tokens (commandline -opc)",
         "    set -e tokens[1]",
+        "    set -l value 0",
         "    for token in $tokens",
-        "        if not string match -q -- '-*' $token",
+        "        if test $value = 1  # the value of an option before the command: --profile dev",
+        "            set value 0",
+        f"        else if contains -- $token {' '.join(_fish_quote(f) for f in top_values)}",
+        "            set value 1",
+        "        else if not string match -q -- '-*' $token",
         "            echo $token",
         "            return 0",
         "        end",
@@ -6703,13 +6920,9 @@ def _fish_completion(prog: str, commands: list[_Completable]) -> str:
         "end",
         f"complete -c {prog} -f",
     ]
-    for flags, text, _ in top.options:
-        out.append(rule(f"not {fn}_command", *option(flags, text)))
-    for command in rest:
-        for name in command.names:
-            out.append(rule(f"not {fn}_command", "-a", _fish_quote(name), "-d", _fish_quote(command.help)))
-    for command in rest:
-        using = f"{fn}_using " + " ".join(_fish_quote(n) for n in command.names)
+
+    def options(condition: str, command: _Completable) -> list[str]:
+        found = []
         for flags, text, value in command.options:
             parts = option(flags, text)
             if isinstance(value, tuple):
@@ -6720,7 +6933,16 @@ def _fish_completion(prog: str, commands: list[_Completable]) -> str:
                 parts += ["-r", "-F"]
             elif value is not None:
                 parts += ["-x"]
-            out.append(rule(using, *parts))
+            found.append(rule(condition, *parts))
+        return found
+
+    out += options(f"not {fn}_command", top)
+    for command in rest:
+        for name in command.names:
+            out.append(rule(f"not {fn}_command", "-a", _fish_quote(name), "-d", _fish_quote(command.help)))
+    for command in rest:
+        using = f"{fn}_using " + " ".join(_fish_quote(n) for n in command.names)
+        out += options(using, command)
         if isinstance(command.positional, tuple):
             out.append(rule(using, "-a", _fish_quote(" ".join(command.positional))))
         elif command.positional == "command":

@@ -496,10 +496,13 @@ def fake() -> Iterator[FakeSignin]:
 @pytest.fixture
 def aws_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """An isolated AWS environment: HOME, config and cache in tmp_path, no proxies."""
+    exec_child = (st._EXEC_MARKER, st._EXEC_CONFIG_FILE, st._EXEC_CREDENTIALS_FILE)  # run in exec's shell
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith("AWS_") and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")
+        if not k.startswith("AWS_")
+        and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")
+        and k not in exec_child
     }
     env.update(
         {
@@ -512,7 +515,11 @@ def aws_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     )
     (tmp_path / "home").mkdir()
     for key in list(os.environ):
-        if key.startswith("AWS_") or key.lower() in ("http_proxy", "https_proxy", "all_proxy"):
+        if (
+            key.startswith("AWS_")
+            or key.lower() in ("http_proxy", "https_proxy", "all_proxy")
+            or key in exec_child
+        ):
             monkeypatch.delenv(key)
     for key, value in env.items():
         if key.startswith("AWS_") or key == "HOME":
@@ -8895,41 +8902,6 @@ class TestRefreshStatusLogoutExec:
         assert str(other) in result.stderr
         assert "valid" in result.stderr
 
-    def test_exec_passes_credentials_and_region(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        path = write_session(aws_env, fake, expires_in=3600, region="eu-west-3")
-        sh = shutil.which("sh")
-        assert sh is not None
-        script = 'printf "%s\\n" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" '
-        script += '"$AWS_CREDENTIAL_EXPIRATION" "$AWS_REGION"'
-        result = run_cli(["exec", "--static", "--", sh, "-c", script], aws_env)
-        assert result.returncode == 0, result.stderr
-        access = json.loads(path.read_text())["accessToken"]
-        lines = result.stdout.splitlines()
-        assert lines[:3] == [access["accessKeyId"], access["secretAccessKey"], access["sessionToken"]]
-        assert iso_instant(lines[3]) == iso_instant(access["expiresAt"])
-        assert lines[4] == "eu-west-3"
-        assert fake.token_calls() == []
-
-    @pytest.mark.parametrize("code", [0, 7, 42])
-    def test_exec_exit_code_propagates(self, fake: FakeSignin, aws_env: dict[str, str], code: int) -> None:
-        write_session(aws_env, fake, expires_in=3600)
-        sh = shutil.which("sh")
-        assert sh is not None
-        result = run_cli(["exec", "--", sh, "-c", f"exit {code}"], aws_env)
-        assert result.returncode == code, result.stderr
-
-    def test_exec_without_session_runs_nothing(
-        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
-    ) -> None:
-        marker = tmp_path / "ran"
-        sh = shutil.which("sh")
-        assert sh is not None
-        result = run_cli(
-            ["exec", "--", sh, "-c", f"touch {shlex.quote(str(marker))}"], login_env(aws_env, fake)
-        )
-        assert result.returncode == 3
-        assert not marker.exists()
-
 
 class TestUnusableSessions:
     """Unusable cache entries and refused refreshes: exit 3 with the login command,
@@ -11856,6 +11828,80 @@ raise SystemExit(9)
 """
 
 
+# Credentials an SDK in exec's child would resolve before the container credentials, if
+# exec let it: setup name -> what writes them (into the test's environment and files).
+def _web_identity(env: dict[str, str], tmp_path: Path) -> None:
+    token = tmp_path / "web-identity-token"
+    token.write_text("eyJ.web.identity")
+    env.update(
+        AWS_ROLE_ARN="arn:aws:iam::210987654321:role/Ci",
+        AWS_WEB_IDENTITY_TOKEN_FILE=str(token),
+        AWS_ROLE_SESSION_NAME="ci",
+    )
+
+
+def _default_keys(env: dict[str, str], tmp_path: Path) -> None:
+    Path(env["AWS_SHARED_CREDENTIALS_FILE"]).write_text(
+        "[default]\naws_access_key_id = AKIADEFAULTKEYS\naws_secret_access_key = default-secret\n"
+    )
+
+
+def _default_login_session(env: dict[str, str], tmp_path: Path) -> None:
+    entry = json.loads(cache_path(env).read_text())
+    entry["accessToken"]["accessKeyId"] = "ASIAOTHERSESSION"
+    entry["idToken"] = fake_jwt({"sub": OTHER_SESSION_ARN})
+    store_entry(env, entry, OTHER_SESSION_ARN)
+    with Path(env["AWS_CONFIG_FILE"]).open("a") as f:
+        f.write(f"[default]\nregion = us-east-1\nlogin_session = {OTHER_SESSION_ARN}\n")
+
+
+def _other_profile(env: dict[str, str], tmp_path: Path) -> None:
+    with Path(env["AWS_CONFIG_FILE"]).open("a") as f:
+        f.write("[profile other]\naws_access_key_id = AKIAOTHERPROFILE\naws_secret_access_key = other\n")
+    env["AWS_PROFILE"] = "other"
+
+
+def _boto2_config(env: dict[str, str], tmp_path: Path) -> None:
+    Path(env["HOME"], ".boto").write_text(
+        "[Credentials]\naws_access_key_id = AKIABOTOTWO\naws_secret_access_key = boto-secret\n"
+    )
+
+
+CONFLICTING_CREDENTIALS: dict[str, Callable[[dict[str, str], Path], None]] = {
+    "~/.boto of boto2": _boto2_config,
+    "web identity in the environment": _web_identity,
+    "[default] keys in the credentials file": _default_keys,
+    "[default] login_session of another session": _default_login_session,
+    "AWS_PROFILE naming another profile": _other_profile,
+}
+CHILD_BOTOCORE_IDENTITY = (
+    "import json, botocore.session\n"
+    "c = botocore.session.Session().get_credentials()\n"
+    "print(json.dumps([c.method, c.get_frozen_credentials().access_key]))\n"
+)
+CHILD_JS_SDK_IDENTITY = """
+const { fromNodeProviderChain } = require("@aws-sdk/credential-providers");
+fromNodeProviderChain()().then(
+  (c) => console.log(JSON.stringify(["node", c.accessKeyId])),
+  (e) => { console.error(String(e)); process.exit(1); });
+"""
+# Counts the SIGINTs it gets (one "INT" line each in the file argv[1]); SIGTERM ends it
+# with 40 + that count.  It takes each signal off the queue at once (sigwaitinfo), as a Go
+# program's signal thread does, so a second SIGINT close behind the first counts too.
+CHILD_COUNTS_SIGINT_SCRIPT = """
+import os, signal, sys
+waited = {signal.SIGINT, signal.SIGTERM}
+signal.pthread_sigmask(signal.SIG_BLOCK, waited)
+with open(sys.argv[1], "a") as f:
+    f.write("ready\\n")
+count = 0
+while signal.sigwaitinfo(waited).si_signo == signal.SIGINT:
+    count += 1
+    with open(sys.argv[1], "a") as f:
+        f.write("INT\\n")
+raise SystemExit(40 + count)
+"""
+
 # Sources the script on stdin's command, then runs the completion function bash registered
 # for NAME with COMP_WORDS set to the remaining arguments; prints COMPREPLY one per line.
 BASH_COMPLETE_SCRIPT = r"""
@@ -11973,6 +12019,108 @@ def fish_offers(env: dict[str, str], script: Path, line: str) -> list[str]:
     commands = f"source {shlex.quote(str(script))}; complete -C {shlex.quote(line)}"
     offered = run_ok(["fish", "--no-config", "-c", commands], env, cwd=None)
     return [entry.split("\t", 1)[0] for entry in offered.splitlines() if entry]
+
+
+def zsh_has_zpty() -> bool:
+    """Whether zsh can drive an interactive zsh on a pseudo-terminal (zsh/zpty)."""
+    return (
+        subprocess.run(["zsh", "-fc", "zmodload zsh/zpty"], capture_output=True, check=False).returncode == 0
+    )
+
+
+def zsh_offers(env: dict[str, str], script: Path, line: str, tmp_path: Path) -> list[str]:
+    """What a real interactive zsh offers for ``line`` (typed, then Tab) with ``script`` loaded."""
+    record = tmp_path / "record.zsh"
+    record.write_text(ZSH_RECORD_OFFERS)
+    done = subprocess.run(
+        ["zsh", "-f", "-c", ZSH_COMPLETE_SCRIPT, "zsh", str(script), line, str(record)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "DONE" in done.stdout, done.stdout + done.stderr
+    return sorted(set(re.findall(r"HIT:([^\s\x1b]+)", done.stdout)))
+
+
+@contextlib.contextmanager
+def on_a_terminal(
+    argv: list[str], env: dict[str, str], *, cwd: Path | None = None
+) -> Iterator[tuple[subprocess.Popen[bytes], int, bytearray]]:
+    """``argv`` as the leader of a new session whose controlling terminal is a new
+    pseudo-terminal, its process group in the foreground (as a shell runs a job):
+    (the process, the terminal's master side, what the terminal showed so far)."""
+    import fcntl
+    import pty
+    import termios
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        argv,
+        env=env,
+        cwd=str(cwd or HERE),
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        start_new_session=True,
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+    )
+    os.close(slave)
+    seen = bytearray()
+
+    def pump() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # every process closed the terminal
+                return
+            if not chunk:
+                return
+            seen.extend(chunk)
+
+    thread = threading.Thread(target=pump, daemon=True)
+    thread.start()
+    try:
+        yield proc, master, seen
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+        thread.join(10)
+        os.close(master)
+
+
+def until_seen(seen: bytearray, wanted: bytes, proc: subprocess.Popen[bytes]) -> None:
+    """Wait (30 s at most) until the terminal has shown ``wanted``."""
+    deadline = time.monotonic() + 30
+    while wanted not in seen:
+        assert proc.poll() is None and time.monotonic() < deadline, bytes(seen)
+        time.sleep(0.02)
+
+
+def until_written(path: Path, text: str, proc: subprocess.Popen[bytes]) -> None:
+    """Wait (30 s at most) until the file ``path`` holds ``text`` or more."""
+    deadline = time.monotonic() + 30
+    while not (path.exists() and path.read_text().startswith(text)):
+        assert proc.poll() is None and time.monotonic() < deadline, path.read_text() if path.exists() else ""
+        time.sleep(0.02)
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes ``pid`` started (Linux: /proc/PID/task/PID/children)."""
+    return [int(n) for n in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def until_state(pids: set[int], state: str) -> None:
+    """Wait (30 s at most) until each process of ``pids`` is in ``state`` (/proc/PID/stat)."""
+    deadline = time.monotonic() + 30
+    while True:
+        states = {Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] for pid in pids}
+        if states == {state}:
+            return
+        assert time.monotonic() < deadline, states
+        time.sleep(0.02)
 
 
 def following_browser(tmp_path: Path) -> Path:
@@ -12379,9 +12527,13 @@ class TestLowLevelCommands:
 
 class TestExecServesCredentials:
     """PROTOCOL.md §14: ``exec`` serves refreshing credentials to its child on 127.0.0.1
-    (``AWS_CONTAINER_CREDENTIALS_FULL_URI`` + token), hides what an SDK would resolve first,
-    checks the session before starting anything, starts ``$SHELL`` without a command, passes
-    the exit code through (128+N for a signal) and forwards SIGINT/SIGTERM/SIGHUP."""
+    (``AWS_CONTAINER_CREDENTIALS_FULL_URI`` + token), or puts them in its environment
+    (``--static``); the child's SDKs (botocore, the JS SDK) resolve nothing else first: no
+    web identity, no other profile, no [default] keys or session; ``SIGNIN_TOKEN_PROFILE``
+    names the profile and refuses a nested exec.  It checks the session before starting
+    anything, starts ``$SHELL`` without a command, passes the exit code through (128+N for a
+    signal), forwards SIGINT/SIGQUIT/SIGTERM/SIGHUP sent to it alone, and one Ctrl-C at the
+    terminal reaches the child once."""
 
     def test_child_botocore_outlives_a_credential_period(
         self, fake: FakeSignin, aws_env: dict[str, str]
@@ -12440,7 +12592,14 @@ class TestExecServesCredentials:
 
     @pytest.mark.parametrize(
         ("script", "code"),
-        [("exit 0", 0), ("exit 7", 7), ("exit 255", 255), ("kill -TERM $$", 143), ("kill -KILL $$", 137)],
+        [
+            ("exit 0", 0),
+            ("exit 7", 7),
+            ("exit 42", 42),
+            ("exit 255", 255),
+            ("kill -TERM $$", 143),
+            ("kill -KILL $$", 137),
+        ],
     )
     def test_exit_code_passthrough(
         self, fake: FakeSignin, aws_env: dict[str, str], script: str, code: int
@@ -12472,6 +12631,61 @@ class TestExecServesCredentials:
         assert rc == 40 + signum, err
         assert marker.read_text() == str(signum)
         assert "Traceback" not in err
+
+    @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the sender of a signal: Linux")
+    @pytest.mark.parametrize("sender", ["the terminal (Ctrl-C)", "kill to exec alone"])
+    def test_one_interrupt_reaches_the_child_once(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, sender: str
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        record = tmp_path / "signals"
+        argv = [sys.executable, "-m", "signin_token", "exec", "--", sys.executable, "-c"]
+        with on_a_terminal([*argv, CHILD_COUNTS_SIGINT_SCRIPT, str(record)], aws_env) as (proc, master, _):
+            until_written(record, "ready\n", proc)
+            if sender.startswith("the terminal"):
+                # exec is stopped while the terminal's SIGINT reaches the child, so that a second
+                # one forwarded by exec could not merge with it in the child's pending signals.
+                os.kill(proc.pid, signal.SIGSTOP)
+                until_state({proc.pid}, "T")
+                os.write(master, b"\x03")  # to the foreground process group: exec and its child
+                until_written(record, "ready\nINT\n", proc)
+                os.kill(proc.pid, signal.SIGCONT)  # exec now takes its pending SIGINT
+            else:
+                os.kill(proc.pid, signal.SIGINT)
+                until_written(record, "ready\nINT\n", proc)
+            proc.send_signal(signal.SIGTERM)  # to exec alone: forwarded, after any second SIGINT
+            rc = proc.wait(timeout=30)
+        assert record.read_text() == "ready\nINT\n"
+        assert rc == 41  # the child's code: one SIGINT
+
+    @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="process states from /proc")
+    def test_ctrl_z_and_fg_in_a_shell_stop_and_continue_exec_and_the_child(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        bash = shutil.which("bash")
+        if bash is None:
+            pytest.skip("bash is not installed")
+        write_session(aws_env, fake, expires_in=3600)
+        record, child_script = tmp_path / "signals", tmp_path / "child.py"
+        child_script.write_text(CHILD_COUNTS_SIGINT_SCRIPT)
+        command = [sys.executable, "-m", "signin_token", "exec", "--", sys.executable, str(child_script)]
+        env = dict(aws_env, PS1="$ ", TERM="dumb")
+        with on_a_terminal([bash, "--norc", "--noprofile", "-i"], env) as (shell, master, seen):
+            os.write(master, f"{shlex.join([*command, str(record)])}\n".encode())
+            until_written(record, "ready\n", shell)
+            exec_pid = child_pids(shell.pid)[0]
+            pids = {exec_pid, *child_pids(exec_pid)}
+            assert len(pids) == 2
+            os.write(master, b"\x1a")  # Ctrl-Z: the whole job stops
+            until_state(pids, "T")
+            os.write(master, b"fg\n")
+            until_state(pids, "S")
+            os.write(master, b"\x03")
+            until_written(record, "ready\nINT\n", shell)
+            os.kill(exec_pid, signal.SIGTERM)
+            os.write(master, b'echo "exit code $?"\n')
+            until_seen(seen, b"exit code 41", shell)
+        assert record.read_text() == "ready\nINT\n"
 
     def test_no_command_runs_shell(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
         write_session(aws_env, fake, expires_in=3600)
@@ -12513,6 +12727,23 @@ class TestExecServesCredentials:
         code, out, _ = run_main(["exec", "--help"])
         assert code == 0 and "15 minutes" in " ".join(out.split()) and "--static" in out
 
+    def test_static_puts_the_credentials_and_region_in_the_environment(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600, region="eu-west-3")
+        sh = shutil.which("sh")
+        assert sh is not None
+        script = 'printf "%s\\n" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" "$AWS_SESSION_TOKEN" '
+        script += '"$AWS_CREDENTIAL_EXPIRATION" "$AWS_REGION"'
+        result = run_cli(["exec", "--static", "--", sh, "-c", script], aws_env)
+        assert result.returncode == 0, result.stderr
+        access = json.loads(path.read_text())["accessToken"]
+        lines = result.stdout.splitlines()
+        assert lines[:3] == [access["accessKeyId"], access["secretAccessKey"], access["sessionToken"]]
+        assert iso_instant(lines[3]) == iso_instant(access["expiresAt"])
+        assert lines[4] == "eu-west-3"
+        assert fake.token_calls() == []
+
     def test_missing_session_starts_nothing(
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
     ) -> None:
@@ -12520,11 +12751,32 @@ class TestExecServesCredentials:
         shell = tmp_path / "my-shell"
         shell.write_text(f"#!/bin/sh\ntouch {shlex.quote(str(marker))}\n")
         shell.chmod(0o755)
-        for args in (["exec"], ["exec", "--", str(shell)], ["exec", "--static", "--", str(shell)]):
+        touch = ["sh", "-c", f"touch {shlex.quote(str(marker))}"]
+        for args in (
+            ["exec"],
+            ["exec", "--", str(shell)],
+            ["exec", "--static", "--", str(shell)],
+            ["exec", "--", *touch],
+        ):
             result = run_cli(args, dict(login_env(aws_env, fake), SHELL=str(shell)))
             assert result.returncode == 3, result.stderr
             assert re.search(LOGIN_COMMAND_RE.format(profile="default"), result.stderr)
         assert not marker.exists()
+
+    @pytest.mark.parametrize("tail", [["ls", "-d", "/tmp"], ["ls"]])
+    def test_the_command_without_dashes_gets_the_corrected_line(
+        self, fake: FakeSignin, aws_env: dict[str, str], tail: list[str]
+    ) -> None:
+        write_session(aws_env, fake, profile="dev")
+        result = run_cli(["exec", "--profile", "dev", *tail], aws_env)
+        assert result.returncode == 2
+        assert "put -- before the command to run" in result.stderr
+        assert "usage: " in result.stderr and "exec [options] [-- CMD [ARGS...]]" in result.stderr
+        fixed = result.stderr.rsplit("put -- before the command to run: ", 1)[1].strip()
+        assert fixed.endswith("exec --profile dev -- " + " ".join(tail)), fixed
+        args = shlex.split(fixed)[shlex.split(fixed).index("exec") :]
+        ran = run_cli(args, aws_env)  # the corrected line works
+        assert ran.returncode == 0, ran.stderr
 
     def test_command_not_found(self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path) -> None:
         write_session(aws_env, fake, expires_in=3600)
@@ -12532,11 +12784,139 @@ class TestExecServesCredentials:
         assert result.returncode == 127
         assert "not found" in result.stderr
 
+    @pytest.mark.parametrize("sdk", ["botocore", "js-sdk"])
+    @pytest.mark.parametrize("setup", sorted(CONFLICTING_CREDENTIALS))
+    def test_the_child_gets_the_served_credentials_whatever_else_is_configured(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, sdk: str, setup: str
+    ) -> None:
+        write_session(aws_env, fake, profile="dev", expires_in=3600)
+        env = dict(aws_env)
+        CONFLICTING_CREDENTIALS[setup](env, tmp_path)
+        if sdk == "botocore":
+            if importlib.util.find_spec("botocore") is None:
+                pytest.skip("botocore is not importable")
+            child = [sys.executable, "-c", CHILD_BOTOCORE_IDENTITY]
+        else:
+            env.update(NODE_PATH=str(js_sdk_node_modules()), NODE_NO_WARNINGS="1")
+            child = ["node", "-e", CHILD_JS_SDK_IDENTITY]
+        result = run_cli(["exec", "--profile", "dev", "--", *child], env, timeout=120)
+        assert result.returncode == 0, result.stderr
+        method, key = json.loads(result.stdout)
+        assert key == "ASIAOLD"  # the served key of profile dev, from its cache entry
+        assert method in ("container-role", "node")
+        assert fake.token_calls() == []
+
+    @pytest.mark.parametrize("sdk", ["botocore", "js-sdk"])
+    def test_static_credentials_win_over_everything_else_configured(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, sdk: str
+    ) -> None:
+        write_session(aws_env, fake, profile="dev", expires_in=3600)
+        env = dict(aws_env)
+        for setup in CONFLICTING_CREDENTIALS.values():
+            setup(env, tmp_path)
+        if sdk == "botocore":
+            if importlib.util.find_spec("botocore") is None:
+                pytest.skip("botocore is not importable")
+            child = [sys.executable, "-c", CHILD_BOTOCORE_IDENTITY]
+        else:
+            env.update(NODE_PATH=str(js_sdk_node_modules()), NODE_NO_WARNINGS="1")
+            child = ["node", "-e", CHILD_JS_SDK_IDENTITY]
+        result = run_cli(["exec", "--static", "--profile", "dev", "--", *child], env, timeout=120)
+        assert result.returncode == 0, result.stderr
+        method, key = json.loads(result.stdout)
+        assert (method, key) in (("env", "ASIAOLD"), ("node", "ASIAOLD"))
+
+    def test_the_child_config_holds_only_how_to_call_aws(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        write_session(aws_env, fake, profile="dev", expires_in=3600, region="eu-west-3")
+        with Path(aws_env["AWS_CONFIG_FILE"]).open("a") as f:
+            f.write("output = table\ncredential_process = /bin/false\nrole_arn = arn:aws:iam::1:role/x\n")
+            f.write("s3 =\n  addressing_style = path\nmax_attempts = 7\n")
+        script = (
+            "import json, os, stat\n"
+            "e = os.environ\n"
+            "files = [e['AWS_CONFIG_FILE'], e['AWS_SHARED_CREDENTIALS_FILE']]\n"
+            "modes = [stat.S_IMODE(os.stat(p).st_mode) for p in files]\n"
+            "print(json.dumps({'files': files, 'modes': modes, 'dir': stat.S_IMODE("
+            "os.stat(os.path.dirname(files[0])).st_mode), 'config': open(files[0]).read(),"
+            " 'credentials': open(files[1]).read(), 'profile': e['SIGNIN_TOKEN_PROFILE']}))\n"
+        )
+        result = run_cli(["exec", "--profile", "dev", "--", sys.executable, "-c", script], aws_env)
+        assert result.returncode == 0, result.stderr
+        doc = json.loads(result.stdout)
+        assert doc["config"] == "[default]\nregion = eu-west-3\noutput = table\nmax_attempts = 7\n"
+        assert doc["credentials"] == ""
+        assert doc["modes"] == [0o600, 0o600] and doc["dir"] == 0o700
+        assert doc["profile"] == "dev"
+        assert not any(os.path.exists(p) for p in doc["files"])  # gone with the child
+        assert not os.path.exists(os.path.dirname(doc["files"][0]))
+        # signin-token in the child reads the user's files: the prompt recipe works there.
+        prompt = 'signin-token status --profile "${SIGNIN_TOKEN_PROFILE:-${AWS_PROFILE:-default}}" --json'
+        env = dict(console_script_env(aws_env, tmp_path), AWS_PROFILE="dev")
+        inside = run_cli(["exec", "--", "sh", "-c", prompt], env)
+        assert inside.returncode == 0, inside.stderr
+        assert json.loads(inside.stdout)["profile"] == "dev"
+        assert json.loads(inside.stdout)["login_session"] == SESSION_ARN
+
+    def test_the_readme_prompt_recipe_works_in_an_exec_shell(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        bash = shutil.which("bash")
+        if bash is None or shutil.which("python3") is None:
+            pytest.skip("bash or python3 is not installed")
+        readme = (HERE / "README.md").read_text()
+        recipe = readme.split("**A shell prompt**", 1)[1].split("\n\n", 2)[1]
+        assert "aws_state()" in recipe and "PS1=" in recipe
+        write_session(aws_env, fake, profile="dev", expires_in=3600)
+        env = dict(console_script_env(aws_env, tmp_path), AWS_PROFILE="dev")
+        script = textwrap.dedent(recipe) + '\nprintf "%s\\n" "$(aws_state)"\n'
+        inside = run_cli(["exec", "--", bash, "--norc", "--noprofile", "-c", script], env)
+        outside = subprocess.run([bash, "--norc", "--noprofile", "-c", script], env=env, capture_output=True)
+        assert inside.returncode == 0, inside.stderr
+        assert inside.stdout == outside.stdout.decode() == "dev:valid\n"
+
+    def test_a_shell_says_what_it_is_and_how_to_leave(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        write_session(aws_env, fake, profile="dev", expires_in=3600)
+        env = dict(aws_env, SHELL=shutil.which("sh") or "/bin/sh")
+        result = run_cli(["exec", "--profile", "dev"], env, stdin_text='echo "in: $SIGNIN_TOKEN_PROFILE"\n')
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "in: dev\n"
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert "profile 'dev'" in result.stderr and "exit" in result.stderr and "Ctrl-D" in result.stderr
+        command = run_cli(["exec", "--profile", "dev", "--", "true"], env)
+        assert command.returncode == 0 and command.stderr == ""
+
+    def test_exec_inside_exec_is_refused(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        write_session(aws_env, fake, profile="dev", expires_in=3600)
+        marker = tmp_path / "ran"
+        inner = shlex.join([sys.executable, "-m", "signin_token", "exec", "--profile", "dev", "--", "touch"])
+        inner += " " + shlex.quote(str(marker))
+        result = run_cli(["exec", "--profile", "dev", "--", "sh", "-c", inner + "; echo $?"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "2\n"
+        assert result.stderr.count("error: ") == 1 and "SIGNIN_TOKEN_PROFILE" in result.stderr
+        assert "unset SIGNIN_TOKEN_PROFILE" in result.stderr
+        assert not marker.exists()
+        assert fake.token_calls() == []
+        # As the message says: unset, it runs.
+        unset = run_cli(
+            ["exec", "--profile", "dev", "--", "sh", "-c", f"unset SIGNIN_TOKEN_PROFILE; {inner}"], aws_env
+        )
+        assert unset.returncode == 0, unset.stderr
+        assert marker.exists()
+
 
 class TestShellCompletion:
     """``completion bash|zsh|fish``: scripts generated from the command table, completing the
-    commands and aliases, each command's options, option choices and the config's profile
-    names (read at completion time by the hidden, local-only ``completion --profiles``)."""
+    commands and aliases (also after shared options before the command), each command's
+    options, option choices and the config's profile names (read at completion time by the
+    hidden, local-only ``completion --profiles``, which lists only names every shell takes
+    unquoted: accepting a completion never runs anything)."""
 
     @pytest.mark.parametrize(
         ("words", "expected"),
@@ -12587,14 +12967,6 @@ class TestShellCompletion:
         # Read at completion time: a profile added later is offered by the same script.
         completion_config(env, COMPLETED_PROFILES + "[profile dz]\n")
         assert bash_offers(env, ["signin-token", "exec", "--profile", "d"]) == ["default", "dev", "dz"]
-
-    def test_profile_names_are_offered_never_expanded(self, aws_env: dict[str, str], tmp_path: Path) -> None:
-        env = console_script_env(aws_env, tmp_path)
-        marker = tmp_path / "expanded"
-        names = [f"x$(touch{'${IFS}'}{marker})", "x`touch`", "x*", "x;y"]
-        completion_config(env, "".join(f"[profile {n}]\n" for n in names))
-        assert bash_offers(env, ["signin-token", "refresh", "--profile", "x"]) == names
-        assert not marker.exists()
 
     def test_bash_completes_files_and_command_lines(self, aws_env: dict[str, str], tmp_path: Path) -> None:
         env = console_script_env(aws_env, tmp_path)
@@ -12746,6 +13118,95 @@ class TestShellCompletion:
             )
             assert "DONE" in done.stdout, done.stdout + done.stderr
             assert sorted(set(re.findall(r"HIT:([^\s\x1b]+)", done.stdout))) == expected, done.stdout
+
+    def test_only_names_every_shell_takes_unquoted_are_offered(
+        self, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = console_script_env(aws_env, tmp_path)
+        marker = tmp_path / "expanded"
+        unsafe = [f"x$(touch{'${IFS}'}{marker})", f"x`touch {marker}`", "x*", "x;y", "x|y", "x&y", "x>y"]
+        unsafe += ["x<y", "x!y", "x{a,b}", "x~", "x?", "x%y", "=x", "x$HOME", "x#y", "x^y", "x(y)"]
+        safe = ["x.b@c+d=e,f:g/h-i", "xé_1"]
+        completion_config(env, "".join(f"[profile {n}]\n" for n in [*unsafe, *safe]))
+        listed = run_cli(["completion", "--profiles"], env)
+        assert listed.returncode == 0 and listed.stdout == "".join(f"{n}\n" for n in safe), listed
+        assert bash_offers(env, ["signin-token", "refresh", "--profile", "x"]) == safe
+        if shutil.which("fish"):
+            script = completion_script(env, "fish", tmp_path / "signin-token.fish")
+            assert fish_offers(env, script, "signin-token refresh --profile x") == sorted(safe)
+        if shutil.which("zsh") and zsh_has_zpty():
+            script = completion_script(env, "zsh", tmp_path / "_signin-token")
+            assert zsh_offers(env, script, "signin-token refresh --profile x", tmp_path) == sorted(safe)
+        assert not marker.exists()
+
+    @pytest.mark.skipif(sys.platform == "win32", reason="a POSIX terminal")
+    def test_accepting_a_completion_on_a_terminal_runs_nothing(
+        self, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        # As a user would: Tab on a prefix that only a hostile name completes, then Enter.
+        bash = shutil.which("bash")
+        if bash is None:
+            pytest.skip("bash is not installed")
+        env = dict(console_script_env(aws_env, tmp_path), PS1="$ ", TERM="dumb")
+        completion_config(env, "[profile x$(touch${IFS}pwned)]\n[profile a;touch${IFS}pwned2]\n")
+        typed = [
+            "source <(signin-token completion bash); echo LO''ADED\n",
+            "signin-token refresh --profile x\t\n",
+            "signin-token status --profile a\t\n",
+            "echo DO''NE\n",
+        ]
+        with on_a_terminal([bash, "--norc", "--noprofile", "-i"], env, cwd=tmp_path) as (proc, master, seen):
+            for keys, wait in zip(typed, ["LOADED", "", "", "DONE"]):
+                os.write(master, keys.encode())
+                if wait:
+                    until_seen(seen, wait.encode(), proc)
+            os.write(master, b"exit\n")
+            proc.wait(timeout=30)
+        assert b"signin-token refresh --profile x" in bytes(seen)  # the line ran, as typed
+        assert not (tmp_path / "pwned").exists() and not (tmp_path / "pwned2").exists()
+
+    @pytest.mark.parametrize(
+        ("words", "expected"),
+        [
+            (["--profile", "dev", "cr"], ["credentials"]),
+            (["--profile", "=", "dev", "cr"], ["credentials"]),  # --profile=dev, split at = by bash
+            (["--region", "us-east-1", "--timeout", "5", "st"], ["status"]),
+            (["--debug", "--profile", "dev", "credentials", "--fo"], ["--format"]),
+            (["--profile", "dev", "credentials", "--format", "j"], ["json"]),
+            (["--region", "eu-west-1", "--profile", "d"], ["default", "dev"]),
+            (["--profile", "dev", "--re"], ["--region"]),
+        ],
+    )
+    def test_bash_completes_after_options_before_the_command(
+        self, aws_env: dict[str, str], tmp_path: Path, words: list[str], expected: list[str]
+    ) -> None:
+        env = console_script_env(aws_env, tmp_path)
+        completion_config(env, COMPLETED_PROFILES)
+        assert bash_offers(env, ["signin-token", *words]) == expected
+
+    def test_zsh_and_fish_complete_after_options_before_the_command(
+        self, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = console_script_env(aws_env, tmp_path)
+        completion_config(env, COMPLETED_PROFILES)
+        cases = [
+            ("signin-token --profile dev cr", ["credentials"]),
+            ("signin-token --region us-east-1 --profile dev credentials --fo", ["--format"]),
+            ("signin-token --profile d", ["default", "dev"]),
+        ]
+        ran = []
+        if shutil.which("fish"):
+            script = completion_script(env, "fish", tmp_path / "signin-token.fish")
+            for line, expected in [*cases, ("signin-token --profile=dev cr", ["credentials"])]:
+                assert fish_offers(env, script, line) == expected, line
+            ran.append("fish")
+        if shutil.which("zsh") and zsh_has_zpty():
+            script = completion_script(env, "zsh", tmp_path / "_signin-token")
+            for line, expected in cases:
+                assert zsh_offers(env, script, line, tmp_path) == expected, line
+            ran.append("zsh")
+        if not ran:
+            pytest.skip("neither fish nor zsh with zsh/zpty is installed")
 
 
 class TestBadInputIsExit2:
@@ -13003,25 +13464,6 @@ class TestSharedOptionsBeforeTheCommand:
         assert result.returncode == 2
         assert "--region is not an option of status" in result.stderr
         assert re.match(r"usage: \S+ -m signin_token status ", result.stderr), result.stderr
-
-
-class TestExecNeedsDashes:
-    """``exec`` takes its command after ``--``; without it, it says where ``--`` goes."""
-
-    @pytest.mark.parametrize("tail", [["ls", "-d", "/tmp"], ["ls"]])
-    def test_the_command_without_dashes_gets_the_corrected_line(
-        self, fake: FakeSignin, aws_env: dict[str, str], tail: list[str]
-    ) -> None:
-        write_session(aws_env, fake, profile="dev")
-        result = run_cli(["exec", "--profile", "dev", *tail], aws_env)
-        assert result.returncode == 2
-        assert "put -- before the command to run" in result.stderr
-        assert "usage: " in result.stderr and "exec [options] [-- CMD [ARGS...]]" in result.stderr
-        fixed = result.stderr.rsplit("put -- before the command to run: ", 1)[1].strip()
-        assert fixed.endswith("exec --profile dev -- " + " ".join(tail)), fixed
-        args = shlex.split(fixed)[shlex.split(fixed).index("exec") :]
-        ran = run_cli(args, aws_env)  # the corrected line works
-        assert ran.returncode == 0, ran.stderr
 
 
 class TestRefreshSaysWhatItDid:
