@@ -10769,19 +10769,54 @@ class TestServeTokenFile:
     def test_the_readme_container_recipe_works_the_first_time(
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
     ) -> None:
-        """``serve --port 9911 --token-file ~/.aws/serve-token > serve.env``, then
-        ``docker run --env-file serve.env``: the file docker reads holds NAME=value lines."""
-        write_session(aws_env, fake, expires_in=3600)
+        """The README's container recipe run by sh as written, with ``signin-token`` this
+        module, a free port for 9911, and for ``docker run --env-file serve.env`` a fresh
+        process that reads serve.env as docker does (NAME=value lines) and fetches."""
+        readme = (HERE / "README.md").read_text(encoding="utf-8")
+        serve, wait, docker = [line.strip() for line in readme.splitlines() if "serve.env" in line][:3]
+        assert serve.startswith(
+            "signin-token serve --profile dev --port 9911 --token-file ~/.aws/serve-token"
+        )
+        assert docker.startswith("docker run --rm --network host --env-file serve.env ")
+        write_session(aws_env, fake, profile="dev", expires_in=3600)
         token_file = Path(aws_env["HOME"]) / ".aws" / "serve-token"
         assert not token_file.exists()
         port = free_port()
-        with serving(aws_env, "--port", str(port), "--token-file", str(token_file)) as h:
-            env_file = dict(line.split("=", 1) for line in h.stdout.splitlines())
-            assert env_file == {
-                "AWS_CONTAINER_CREDENTIALS_FULL_URI": f"http://127.0.0.1:{port}/credentials",
-                "AWS_CONTAINER_AUTHORIZATION_TOKEN": token_file.read_text().strip(),
-            }
-            assert h.creds()
+        client = (
+            "import json, urllib.request\n"
+            "env = dict(line.split('=', 1) for line in open('serve.env').read().splitlines())\n"
+            "request = urllib.request.Request(env['AWS_CONTAINER_CREDENTIALS_FULL_URI'],\n"
+            "    headers={'Authorization': env['AWS_CONTAINER_AUTHORIZATION_TOKEN']})\n"
+            "print(json.load(urllib.request.urlopen(request, timeout=30))['AccessKeyId'])\n"
+        )
+        script = "\n".join(
+            [
+                serve.replace("signin-token", '"$PY" -m signin_token').replace("9911", str(port)),
+                wait,
+                '"$PY" -c "$CLIENT"',
+                "status=$?",
+                "kill $!",
+                "wait $!",
+                "exit $status",
+            ]
+        )
+        env = {**aws_env, "PY": sys.executable, "CLIENT": client}
+        proc = subprocess.run(
+            ["sh", "-c", script],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == "ASIAOLD\n"
+        assert (tmp_path / "serve.env").read_text() == (
+            f"AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:{port}/credentials\n"
+            f"AWS_CONTAINER_AUTHORIZATION_TOKEN={token_file.read_text().strip()}\n"
+        )
+        assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
 
     def test_a_16_character_token_is_enough(
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
