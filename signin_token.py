@@ -4281,8 +4281,9 @@ class _ServedCredentials:
     remain), one caller at a time, so concurrent requests cause at most one
     refresh; a new login or a logout is seen at the next request.  A session
     that needs a new login is answered 503 from memory until the files change.
-    ``clock`` (seconds since the epoch) decides what "5 minutes left" means:
-    credentials that have no more by it are refreshed, never served.
+    ``clock`` (seconds since the epoch) decides what "5 minutes left" means
+    (credentials that have no more by it are refreshed, never served) and
+    when a failure answered from memory is tried again.
     """
 
     def __init__(
@@ -4314,7 +4315,8 @@ class _ServedCredentials:
         self._stamp: tuple[object, ...] | None = None  # the files when _creds was read
         self._creds: Credentials | None = None
         self._body = b""
-        self._failure: tuple[tuple[object, ...] | None, float, int, bytes] | None = None
+        # (the files, when, for how long, status, body) of the last failure
+        self._failure: tuple[tuple[object, ...] | None, float, float, int, bytes] | None = None
 
     def _files(self) -> tuple[object, ...]:
         """The stat of the config file and of the session's cache file, now."""
@@ -4371,13 +4373,21 @@ class _ServedCredentials:
             creds, failure, now = self._creds, self._failure, self._clock()
             if creds is not None and stamp == self._stamp and creds.seconds_left(now) > _REFRESH_WINDOW:
                 return 200, self._body
-            if failure is not None and failure[0] == stamp and time.monotonic() < failure[1]:
-                return failure[2], failure[3]
-            return None
+            return self._standing(failure, stamp, now)
         except (SigninTokenError, OSError, ValueError):
             return None
         finally:
             self._lock.release()
+
+    @staticmethod
+    def _standing(
+        failure: tuple[Any, float, float, int, bytes] | None, stamp: object, now: float
+    ) -> tuple[int, bytes] | None:
+        """The failure's answer while it stands: the same files, and its time
+        not over (a clock set back ends it too)."""
+        if failure is None or failure[0] != stamp or not failure[1] <= now < failure[1] + failure[2]:
+            return None
+        return failure[3], failure[4]
 
     def answer(self) -> tuple[int, bytes]:
         """(HTTP status, JSON body) for an authorized request: 200 with the
@@ -4387,9 +4397,9 @@ class _ServedCredentials:
             stamp: tuple[object, ...] | None = None
             try:
                 stamp = self._files()
-                failure = self._failure
-                if failure is not None and failure[0] == stamp and time.monotonic() < failure[1]:
-                    return failure[2], failure[3]
+                standing = self._standing(self._failure, stamp, self._clock())
+                if standing is not None:
+                    return standing
                 self._current(stamp)
                 return 200, self._body
             except LoginRequiredError as exc:
@@ -4403,7 +4413,7 @@ class _ServedCredentials:
                 status, retry = 500, _SERVE_RETRY
                 text = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) else str(exc)
                 body = _error_body("InternalError", self._clean(f"{type(exc).__name__}: {text}"))
-            self._failure = (stamp, time.monotonic() + retry, status, body)
+            self._failure = (stamp, self._clock(), retry, status, body)
             return status, body
 
 

@@ -10128,19 +10128,24 @@ class TestCredentialServer:
         self, fake: FakeSignin, aws_env: dict[str, str]
     ) -> None:
         path = write_session(aws_env, fake, expires_in=3600)
-        with serving(aws_env) as h:
+        clock = ManualClock()
+        with server_in_process(wall_clock=clock.wall) as (server, token):
             entry = json.loads(path.read_text())
             set_expiry(path, time.time() + 60)
             echo = json.dumps({"error": "server_error", "message": f"boom {entry['refreshToken']}\nx"})
             fake.faults = [("raw", 500, echo.encode(), "application/json")] * 3
-            status, _, body = h.get()
+            ((status, _, body),) = split_responses(send_and_read(server.port, authorized_get(server, token)))
             assert status == 502, body
             doc = json.loads(body)
             assert doc["code"] == "RefreshFailed"
             assert "\n" not in doc["message"] and entry["refreshToken"] not in doc["message"]
             assert "boom" in doc["message"]
-            time.sleep(1.2)  # failures are retried after a second
-            assert h.creds()["AccessKeyId"] != "ASIAOLD"
+            calls = len(fake.token_calls())
+            again = split_responses(send_and_read(server.port, authorized_get(server, token)))
+            assert (again[0][0], again[0][2]) == (502, body) and len(fake.token_calls()) == calls  # memory
+            clock.advance(1.2)  # failures are retried after a second
+            ((status, _, body),) = split_responses(send_and_read(server.port, authorized_get(server, token)))
+            assert status == 200 and json.loads(body)["AccessKeyId"] != "ASIAOLD"
 
     @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
     @pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
