@@ -4457,10 +4457,13 @@ class _CredentialServer:
     - at most ``max_connections`` (default :func:`_connection_cap`, which
       follows the descriptor limit); a new connection when all are taken, or
       ``accept`` failing for want of descriptors, drops the oldest connection
-      that waits for its request head, so a new client is always heard; with
-      nothing to drop the listener rests a moment (no busy loop);
+      that waits for its request head, so a new client is heard; with nothing
+      to drop, the new connection is closed unread, or the listener rests a
+      moment (no busy loop);
     - each wrong token delays its 403 on the loop's timers (never blocking it):
-      0.1 s doubling to 5 s per server, forgiven after a minute without one.
+      0.1 s doubling to 5 s per server, forgiven after a minute without one;
+      the connection keeps its slot meanwhile, so guesses cannot outrun
+      ``max_connections`` per 5 s however many connections are opened.
 
     ``clock`` (monotonic seconds) times the deadlines and delays.
     """
@@ -4638,9 +4641,11 @@ class _CredentialServer:
                 self._drop(sock)
 
     def _evict(self) -> bool:
-        """Drop the oldest connection that is not sending an answer; False when none is."""
+        """Drop the oldest connection still waiting for its request head; False
+        when there is none.  A held 403 keeps its slot: dropping it would tell
+        a guesser "wrong" at once, and free the slot for the next guess."""
         for sock, conn in self._conns.items():
-            if not conn[1] or conn[4] is not None:  # waiting for its head, or a held 403
+            if not conn[1]:
                 self._drop(sock)
                 return True
         return False
@@ -5219,7 +5224,8 @@ _COMMANDS: Final[tuple[tuple[str, tuple[str, ...], str, tuple[_Option, ...]], ..
                 ("--token-file",),
                 {
                     "metavar": "FILE",
-                    "help": "file holding the authorization token, mode 0600 (default: a new random token)",
+                    "help": "file holding the authorization token: yours, mode 0600, 16 characters or "
+                    "more; created with a new random token when missing (default: a new token each start)",
                 },
             ),
             (

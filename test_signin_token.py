@@ -10747,6 +10747,40 @@ class TestCredentialServerUnderAttack:
             guess(0.1)
             guess(0.2)
 
+    def test_more_connections_than_slots_do_not_guess_faster(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        """A held 403 keeps its slot: while the clock stands, connections past the cap are
+        closed unread, so no guess beyond one per slot is even compared."""
+        write_session(aws_env, fake, expires_in=3600)
+        clock = ManualClock()
+        lines: list[str] = []
+        with server_in_process(max_connections=8, clock=clock.monotonic, log=lines.append) as (server, token):
+            wrong = (
+                f"GET /credentials HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nAuthorization: guess\r\n\r\n"
+            ).encode()
+            held = []
+            for _ in range(8):
+                s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+                s.sendall(wrong)
+                held.append(s)
+                wait_for(lambda: len(lines) == len(held), "the guess was not read")
+            extra = []
+            for _ in range(24):
+                s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+                with contextlib.suppress(OSError):  # closed unread: a reset is fine too
+                    s.sendall(wrong)
+                    assert s.recv(100) == b""
+                extra.append(s)
+            assert len(lines) == 8 and not any(answered(s) for s in held)
+            clock.advance(10)  # the loop looks at its timers at least once a second
+            wait_for(lambda: all(answered(s) for s in held), "the held 403s were not sent")
+            assert all(s.recv(100).startswith(b"HTTP/1.1 403 ") for s in held)
+            assert send_and_read(server.port, authorized_get(server, token)).startswith(b"HTTP/1.1 200 ")
+            assert [line.split()[-1] for line in lines] == ["403"] * 8 + ["200"]
+            for s in held + extra:
+                s.close()
+
 
 class TestServeTokenFile:
     """``serve --token-file F``: F is created (0600, exclusively, never through a link) with
