@@ -10514,6 +10514,27 @@ LOW_FD_SERVE = (
     "sys.exit(signin_token.main(sys.argv[2:]))\n"
 )
 
+# serve, whose every descriptor is taken on SIGUSR2 (until EMFILE) and given back on SIGUSR1.
+FD_FILLING_SERVE = (
+    "import os, resource, signal, sys\n"
+    "resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))\n"
+    "taken = []\n"
+    "def fill(*_):\n"
+    "    try:\n"
+    "        while True:\n"
+    "            taken.append(os.open(os.devnull, os.O_RDONLY))\n"
+    "    except OSError:\n"
+    "        os.write(2, b'filled\\n')\n"
+    "def free(*_):\n"
+    "    while taken:\n"
+    "        os.close(taken.pop())\n"
+    "    os.write(2, b'freed\\n')\n"
+    "signal.signal(signal.SIGUSR2, fill)\n"
+    "signal.signal(signal.SIGUSR1, free)\n"
+    "import signin_token\n"
+    "sys.exit(signin_token.main(sys.argv[1:]))\n"
+)
+
 
 def cpu_seconds(pid: int) -> float:
     """User plus system CPU time a process has used (Linux /proc)."""
@@ -10712,6 +10733,30 @@ class TestCredentialServerUnderAttack:
                 for s in idle:
                     s.close()
             assert h.get()[0] == 200  # and after they are gone
+
+    @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_NOFILE and /proc")
+    def test_with_no_descriptor_to_free_the_listener_rests_then_recovers(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        """Every descriptor taken by something else, no connection to drop: accept fails
+        with EMFILE and the listener rests instead of spinning; it listens again by itself."""
+        write_session(aws_env, fake, expires_in=3600)
+        with serving(aws_env, launcher=[sys.executable, "-c", FD_FILLING_SERVE]) as h:
+            h.proc.send_signal(signal.SIGUSR2)
+            wait_for(lambda: "filled\n" in h.stderr, "the descriptors were not taken")
+            waiting = [socket.create_connection(("127.0.0.1", h.port), timeout=10) for _ in range(20)]
+            try:
+                time.sleep(0.5)  # the server has tried to accept them
+                cpu, wall = cpu_seconds(h.proc.pid), time.monotonic()
+                time.sleep(2)  # a busy loop would burn about as much CPU as this
+                cpu, wall = cpu_seconds(h.proc.pid) - cpu, time.monotonic() - wall
+                assert cpu < 0.2 * wall, f"the server used {cpu:.2f} s of CPU in {wall:.2f} s"
+                h.proc.send_signal(signal.SIGUSR1)
+                wait_for(lambda: "freed\n" in h.stderr, "the descriptors were not given back")
+                assert h.get()[0] == 200
+            finally:
+                for s in waiting:
+                    s.close()
 
     def test_wrong_tokens_wait_longer_and_longer_without_holding_up_others(
         self, fake: FakeSignin, aws_env: dict[str, str]
