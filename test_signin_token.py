@@ -10723,9 +10723,9 @@ class TestCredentialServerUnderAttack:
                     with contextlib.suppress(OSError):  # a full backlog may refuse a few
                         idle.append(socket.create_connection(("127.0.0.1", h.port), timeout=10))
                 assert len(idle) >= 250
-                time.sleep(0.5)  # the server has seen them all
+                time.sleep(0.3)  # the server has seen them all
                 cpu, wall = cpu_seconds(h.proc.pid), time.monotonic()
-                time.sleep(2)  # a busy loop would burn about as much CPU as this
+                time.sleep(1)  # a busy loop would burn about as much CPU as this
                 cpu, wall = cpu_seconds(h.proc.pid) - cpu, time.monotonic() - wall
                 assert cpu < 0.2 * wall, f"the server used {cpu:.2f} s of CPU in {wall:.2f} s"
                 assert h.get()[0] == 200  # the oldest idle one made room
@@ -10746,9 +10746,9 @@ class TestCredentialServerUnderAttack:
             wait_for(lambda: "filled\n" in h.stderr, "the descriptors were not taken")
             waiting = [socket.create_connection(("127.0.0.1", h.port), timeout=10) for _ in range(20)]
             try:
-                time.sleep(0.5)  # the server has tried to accept them
+                time.sleep(0.3)  # the server has tried to accept them
                 cpu, wall = cpu_seconds(h.proc.pid), time.monotonic()
-                time.sleep(2)  # a busy loop would burn about as much CPU as this
+                time.sleep(1)  # a busy loop would burn about as much CPU as this
                 cpu, wall = cpu_seconds(h.proc.pid) - cpu, time.monotonic() - wall
                 assert cpu < 0.2 * wall, f"the server used {cpu:.2f} s of CPU in {wall:.2f} s"
                 h.proc.send_signal(signal.SIGUSR1)
