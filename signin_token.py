@@ -4867,6 +4867,10 @@ def _read_token_file(path: str, *, note: Callable[[str], None] | None = None) ->
             raise ParamValidationError(
                 "--token-file", "must not be readable or writable by other users (chmod 600)"
             )
+        if info.st_size > 4096:
+            raise ParamValidationError(
+                "--token-file", "must hold one line of printable ASCII (4 KiB at most)"
+            )
         raw = b""
         while len(raw) <= 4096:
             chunk = os.read(fd, 4097 - len(raw))

@@ -10251,6 +10251,7 @@ class TestCredentialServer:
             ("tok\nsecret-1234", 0o600, "printable"),
             ("tok-secret-1234\x07", 0o600, "printable"),
             ("tok-secret-1234", 0o600, "16 characters at least"),
+            ("tok-secret-1234" * 300, 0o600, "4 KiB at most"),
             (None, 0o600, "cannot be created"),
         ],
     )
