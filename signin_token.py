@@ -2574,6 +2574,52 @@ def _read_pasted_code(inp: TextIO, err: TextIO, state: str) -> str:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _host_check(host: str, port: int) -> Callable[[Sequence[str]], bool]:
+    """Whether a request's ``Host`` fields name the listener on ``host``:``port``.
+
+    A page on another name that was rebound to this address (DNS rebinding)
+    sends that name, and is refused.  Accepted: exactly one field holding
+    ``host:port`` (IPv6 in brackets), ``localhost:port`` too when ``host`` is
+    loopback or a wildcard, and any IP address with the port when ``host`` is a
+    wildcard (``0.0.0.0``, ``::``: the user allowed every address); the bare name too
+    when the port is 80 (RFC 9110 §7.2).  Case and surrounding blanks do not matter.
+    """
+    import ipaddress
+
+    bare = host.strip("[]").lower()
+    try:
+        address: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(bare)
+    except ValueError:
+        address = None
+    names = {bare}
+    if address is not None:
+        names.add(address.compressed)
+    names = {f"[{name}]" if ":" in name else name for name in names}
+    wildcard = address is not None and address.is_unspecified
+    if bare == "localhost" or wildcard or (address is not None and address.is_loopback):
+        names.add("localhost")
+    allowed = frozenset([f"{name}:{port}" for name in names] + (sorted(names) if port == 80 else []))
+
+    def check(fields: Sequence[str]) -> bool:
+        if len(fields) != 1:
+            return False
+        value = fields[0].strip(" \t").lower()
+        if value in allowed:
+            return True
+        if not wildcard:
+            return False
+        bracketed = value.startswith("[")
+        name, _, rest = value[1:].partition("]") if bracketed else value.partition(":")
+        if rest != (f":{port}" if bracketed else str(port)) and not (rest == "" and port == 80):
+            return False
+        try:
+            return ipaddress.ip_address(name).version == (6 if bracketed else 4)
+        except ValueError:
+            return False
+
+    return check
+
+
 class _CallbackServer:
     """The loopback listener for the same-device redirect (127.0.0.1 only).
 
@@ -2595,15 +2641,14 @@ class _CallbackServer:
 
         self.result: dict[str, str] | None = None
         self._done = threading.Event()
-        self._hosts: frozenset[str] = frozenset()
+        self._host_ok: Callable[[Sequence[str]], bool] = lambda fields: False
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
             timeout = 10  # per connection: a silent client is dropped
 
             def do_GET(self) -> None:
-                hosts = self.headers.get_all("Host") or []
-                if len(hosts) != 1 or hosts[0].strip().lower() not in outer._hosts:
+                if not outer._host_ok(self.headers.get_all("Host") or []):
                     self._answer(400, "Bad request", "This is the AWS sign-in callback.")
                     return
                 path, _, query = self.path.partition("?")
@@ -2666,11 +2711,7 @@ class _CallbackServer:
         except OSError as exc:
             raise ConfigError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from exc
         self.port: int = self._server.server_address[1]
-        # The Host a browser sends for the redirect URI (RFC 9110 §7.2: no port means 80).
-        names = ("127.0.0.1", "localhost")
-        self._hosts = frozenset(
-            [f"{name}:{self.port}" for name in names] + (list(names) if self.port == 80 else [])
-        )
+        self._host_ok = _host_check("127.0.0.1", self.port)  # what a browser sends for the redirect URI
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.1,), daemon=True)
         self._thread.start()
 
@@ -4790,6 +4831,7 @@ def _fresh_keys(keys: _SigningKeys, clock: Callable[[], float]) -> _SigningKeys:
 _SERVE_PATH: Final = "/credentials"
 _SERVE_RETRY: Final = 1.0  # seconds a failed refresh is answered from memory before another try
 _SERVE_BODIES: Final = {
+    400: b'{"code": "BadRequest", "message": "the Host header is not this server\'s address"}',
     401: b'{"code": "Unauthorized", "message": "the Authorization header is missing"}',
     403: b'{"code": "Forbidden", "message": "the Authorization header is not this server\'s token"}',
     404: b'{"code": "NotFound", "message": "no such path"}',
@@ -4823,6 +4865,9 @@ class _ServedCredentials:
     remain), one caller at a time, so concurrent requests cause at most one
     refresh; a new login or a logout is seen at the next request.  A session
     that needs a new login is answered 503 from memory until the files change.
+    ``clock`` (seconds since the epoch) decides what "5 minutes left" means
+    (credentials that have no more by it are refreshed, never served) and
+    when a failure answered from memory is tried again.
     """
 
     def __init__(
@@ -4834,10 +4879,12 @@ class _ServedCredentials:
         timeout: float,
         on_clock_skew: Callable[[float], None] | None,
         on_event: Callable[[str], None] | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         import threading
 
         self._lock = threading.Lock()
+        self._clock = clock
         self._profile = profile
         self._options: dict[str, Any] = {
             "region": region,
@@ -4852,7 +4899,8 @@ class _ServedCredentials:
         self._stamp: tuple[object, ...] | None = None  # the files when _creds was read
         self._creds: Credentials | None = None
         self._body = b""
-        self._failure: tuple[tuple[object, ...] | None, float, int, bytes] | None = None
+        # (the files, when, for how long, status, body) of the last failure
+        self._failure: tuple[tuple[object, ...] | None, float, float, int, bytes] | None = None
 
     def _files(self) -> tuple[object, ...]:
         """The stat of the config file and of the session's cache file, now."""
@@ -4867,9 +4915,13 @@ class _ServedCredentials:
 
     def _current(self, stamp: tuple[object, ...]) -> Credentials:
         creds = self._creds
-        if creds is not None and stamp == self._stamp and creds.seconds_left() > _REFRESH_WINDOW:
+        if creds is not None and stamp == self._stamp and creds.seconds_left(self._clock()) > _REFRESH_WINDOW:
             return creds
         creds = get_credentials(self._profile, use_cached_on_failure=False, **self._options)
+        if creds.seconds_left(self._clock()) <= _REFRESH_WINDOW:  # the promise holds by our clock too
+            creds = get_credentials(
+                self._profile, use_cached_on_failure=False, force_refresh=True, **self._options
+            )
         doc = {
             "AccessKeyId": creds.access_key_id,
             "SecretAccessKey": creds.secret_access_key,
@@ -4902,16 +4954,24 @@ class _ServedCredentials:
             return None
         try:
             stamp = self._files()
-            creds, failure = self._creds, self._failure
-            if creds is not None and stamp == self._stamp and creds.seconds_left() > _REFRESH_WINDOW:
+            creds, failure, now = self._creds, self._failure, self._clock()
+            if creds is not None and stamp == self._stamp and creds.seconds_left(now) > _REFRESH_WINDOW:
                 return 200, self._body
-            if failure is not None and failure[0] == stamp and time.monotonic() < failure[1]:
-                return failure[2], failure[3]
-            return None
+            return self._standing(failure, stamp, now)
         except (SigninTokenError, OSError, ValueError):
             return None
         finally:
             self._lock.release()
+
+    @staticmethod
+    def _standing(
+        failure: tuple[Any, float, float, int, bytes] | None, stamp: object, now: float
+    ) -> tuple[int, bytes] | None:
+        """The failure's answer while it stands: the same files, and its time
+        not over (a clock set back ends it too)."""
+        if failure is None or failure[0] != stamp or not failure[1] <= now < failure[1] + failure[2]:
+            return None
+        return failure[3], failure[4]
 
     def answer(self) -> tuple[int, bytes]:
         """(HTTP status, JSON body) for an authorized request: 200 with the
@@ -4921,9 +4981,9 @@ class _ServedCredentials:
             stamp: tuple[object, ...] | None = None
             try:
                 stamp = self._files()
-                failure = self._failure
-                if failure is not None and failure[0] == stamp and time.monotonic() < failure[1]:
-                    return failure[2], failure[3]
+                standing = self._standing(self._failure, stamp, self._clock())
+                if standing is not None:
+                    return standing
                 self._current(stamp)
                 return 200, self._body
             except LoginRequiredError as exc:
@@ -4937,8 +4997,25 @@ class _ServedCredentials:
                 status, retry = 500, _SERVE_RETRY
                 text = f"{exc.strerror}: {exc.filename}" if isinstance(exc, OSError) else str(exc)
                 body = _error_body("InternalError", self._clean(f"{type(exc).__name__}: {text}"))
-            self._failure = (stamp, time.monotonic() + retry, status, body)
+            self._failure = (stamp, self._clock(), retry, status, body)
             return status, body
+
+
+def _connection_cap() -> int:
+    """How many connections the credential server holds at most: 512, or fewer
+    when the descriptor limit (``RLIMIT_NOFILE``) leaves less than that after
+    64 for the rest of the process (files, a refresh's socket, a handed-off answer)."""
+    try:
+        import resource
+    except ImportError:  # Windows: no descriptor limit to follow
+        return 512
+    try:
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (OSError, ValueError):
+        return 512
+    if soft == resource.RLIM_INFINITY or soft < 0:
+        return 512
+    return max(8, min(512, soft - 64))
 
 
 class _CredentialServer:
@@ -4946,21 +5023,40 @@ class _CredentialServer:
 
     ``GET`` on :attr:`url` with ``Authorization: <token>`` answers
     ``{"AccessKeyId", "SecretAccessKey", "Token", "Expiration", "AccountId"}``;
-    no token is 401, a wrong one 403 (constant-time comparison), another path
-    404, another method 405.  Nothing else is ever served, and every answer is
-    ``Cache-Control: no-store``.  ``log`` gets one line per request (method,
-    path, status: never the token or a credential).
+    a ``Host`` that is not this listener (DNS rebinding, see :func:`_host_check`)
+    is 400, no token 401, a wrong one 403 (constant-time comparison), another
+    path 404, another method 405.  Nothing else is ever served, and every
+    answer is ``Cache-Control: no-store``.  ``log`` gets one line per request
+    (method, path, status: never the token or a credential).
 
     One thread runs a ``selectors`` loop over non-blocking sockets, so slow or
     idle clients hold nothing up and a request costs no thread: it answers
     from :class:`_ServedCredentials`'s memory when that needs no network, and
     hands a request that does (a refresh) to a thread of its own.  HTTP/1.1
-    keep-alive, bounded heads (16 KiB), ``timeout`` seconds of silence before
-    a connection is dropped, 512 connections at most.
+    keep-alive, bounded heads (16 KiB).  Against other local users:
+
+    - a request head must be complete ``timeout`` seconds after the connection
+      was accepted (or its previous answer sent); bytes trickled in do not
+      extend that, so a slow client is dropped at the deadline;
+    - at most ``max_connections`` (default :func:`_connection_cap`, which
+      follows the descriptor limit); a new connection when all are taken, or
+      ``accept`` failing for want of descriptors, drops the oldest connection
+      that waits for its request head, so a new client is heard; with nothing
+      to drop, the new connection is closed unread, or the listener rests a
+      moment (no busy loop);
+    - each wrong token delays its 403 on the loop's timers (never blocking it):
+      0.1 s doubling to 5 s per server, forgiven after a minute without one;
+      the connection keeps its slot meanwhile, so guesses cannot outrun
+      ``max_connections`` per 5 s however many connections are opened.
+
+    ``clock`` (monotonic seconds) times the deadlines and delays.
     """
 
     _MAX_HEAD: Final = 16384
-    _MAX_CONNECTIONS: Final = 512
+    _FIRST_DELAY: Final = 0.1  # seconds the first wrong token's 403 waits
+    _MAX_DELAY: Final = 5.0
+    _FORGIVE: Final = 60.0  # seconds without a wrong token that reset the delay
+    _REST: Final = 0.25  # seconds the listener rests when out of descriptors
     _REASONS: Final = {
         200: "OK",
         400: "Bad Request",
@@ -4983,12 +5079,16 @@ class _CredentialServer:
         port: int = 0,
         log: Callable[[str], None] | None = None,
         timeout: float = 10.0,
+        max_connections: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         import selectors
         import socket
         import threading
 
         self._timeout = timeout
+        self._clock = clock
+        self._max = _connection_cap() if max_connections is None else max_connections
         self._source = source
         self._token = token.encode("utf-8")
         self._log = log
@@ -5006,11 +5106,15 @@ class _CredentialServer:
         self._listener = listener
         self.port: int = listener.getsockname()[1]
         self.url = f"http://{f'[{host}]' if ':' in host else host}:{self.port}{_SERVE_PATH}"
+        self._host_ok = _host_check(host, self.port)
         self._selector = selectors.DefaultSelector()
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._stopping = False
-        self._conns: dict[Any, list[Any]] = {}  # socket -> [input, output, deadline, close]
+        # socket -> [input, output, deadline, close, held until]; oldest first
+        self._conns: dict[Any, list[Any]] = {}
+        self._resting_until: float | None = None  # the listener rests (out of descriptors)
+        self._delay, self._last_wrong = 0.0, 0.0
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def start(self) -> None:
@@ -5035,17 +5139,24 @@ class _CredentialServer:
     # -- the loop ------------------------------------------------------------
 
     def _loop(self) -> None:
+        import contextlib
         import selectors
 
         sel = self._selector
         sel.register(self._listener, selectors.EVENT_READ)
         sel.register(self._wake_r, selectors.EVENT_READ)
         while not self._stopping:
-            for key, mask in sel.select(1.0):
+            events = sel.select(self._timers())
+            self._timers()  # what came due while waiting goes first
+            accept = False
+            for key, mask in events:
                 sock = key.fileobj
                 if sock is self._listener:
-                    self._accept()
-                elif sock is not self._wake_r:
+                    accept = True  # after the requests that arrived: a flood evicts no one unheard
+                elif sock is self._wake_r:
+                    with contextlib.suppress(OSError):
+                        self._wake_r.recv(64)
+                elif sock in self._conns:
                     try:
                         if mask & selectors.EVENT_WRITE:
                             self._flush(sock)
@@ -5053,34 +5164,83 @@ class _CredentialServer:
                             self._read(sock)
                     except OSError:  # reset, or gone
                         self._drop(sock)
-            now = time.monotonic()
-            for sock in [s for s, c in self._conns.items() if c[2] < now]:
-                self._drop(sock)  # idle or silent past the timeout
+            if accept:
+                self._accept()
 
-    def _accept(self) -> None:
+    def _timers(self) -> float:
+        """Send the held answers that came due, drop connections past their
+        deadline, let a resting listener listen again; seconds until the next
+        of these (at most 1)."""
         import selectors
 
-        while True:
+        now = self._clock()
+        wait = 1.0
+        for sock, conn in list(self._conns.items()):
+            if conn[4] is not None and conn[4] <= now:
+                conn[4] = None
+                self._selector.register(sock, selectors.EVENT_WRITE)
+                try:
+                    self._flush(sock)
+                except OSError:
+                    self._drop(sock)
+            elif conn[2] <= now and conn[4] is None:
+                self._drop(sock)  # silent, or a head trickled in past the deadline
+            else:
+                wait = min(wait, (conn[2] if conn[4] is None else conn[4]) - now)
+        if self._resting_until is not None:
+            if self._resting_until <= now:
+                self._resting_until = None
+                self._selector.register(self._listener, selectors.EVENT_READ)
+            else:
+                wait = min(wait, self._resting_until - now)
+        return max(wait, 0.0)
+
+    def _accept(self) -> None:
+        """Accept a quarter of the cap at most; more at the next turn of the loop."""
+        import errno
+        import selectors
+
+        for _ in range(max(1, self._max // 4)):
             try:
                 sock, _ = self._listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError:  # out of descriptors, or aborted: try at the next event
+            except OSError as exc:
+                if exc.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    return  # aborted before it was accepted: the next one at the next event
+                if self._evict():  # out of descriptors: the oldest waiting client makes room
+                    continue
+                self._selector.unregister(self._listener)  # nothing to free: rest, do not spin
+                self._resting_until = self._clock() + self._REST
                 return
-            if len(self._conns) >= self._MAX_CONNECTIONS:
+            if len(self._conns) >= self._max and not self._evict():
                 sock.close()
                 continue
             sock.setblocking(False)
-            self._conns[sock] = [bytearray(), b"", time.monotonic() + self._timeout, False]
+            self._conns[sock] = [bytearray(), b"", self._clock() + self._timeout, False, None]
             self._selector.register(sock, selectors.EVENT_READ)
             try:  # the request is often there already: answer it without another select
                 self._read(sock)
             except OSError:
                 self._drop(sock)
 
+    def _evict(self) -> bool:
+        """Drop the oldest connection still waiting for its request head; False
+        when there is none.  A held 403 keeps its slot: dropping it would tell
+        a guesser "wrong" at once, and free the slot for the next guess."""
+        for sock, conn in self._conns.items():
+            if not conn[1]:
+                self._drop(sock)
+                return True
+        return False
+
     def _drop(self, sock: Any) -> None:
-        if self._conns.pop(sock, None) is not None:
-            self._selector.unregister(sock)
+        import contextlib
+
+        conn = self._conns.pop(sock, None)
+        if conn is not None:
+            with contextlib.suppress(KeyError):  # a held answer is not registered
+                self._selector.unregister(sock)
             sock.close()
 
     def _read(self, sock: Any) -> None:
@@ -5091,9 +5251,7 @@ class _CredentialServer:
         if not data:
             self._drop(sock)
             return
-        conn = self._conns[sock]
-        conn[0] += data
-        conn[2] = time.monotonic() + self._timeout
+        self._conns[sock][0] += data  # the deadline stays: trickling buys no time
         self._process(sock)
 
     def _process(self, sock: Any) -> None:
@@ -5125,6 +5283,7 @@ class _CredentialServer:
         method = parts[0].decode("latin-1")
         target = parts[1].decode("latin-1")
         auth: list[bytes] = []
+        hosts: list[str] = []
         close = parts[2] != b"HTTP/1.1"
         for line in lines[1:]:
             name, sep, value = line.partition(b":")
@@ -5134,17 +5293,23 @@ class _CredentialServer:
                 return False
             if name == b"authorization":
                 auth.append(value.strip(b" \t"))
+            elif name == b"host":
+                hosts.append(value.decode("latin-1"))
             elif name == b"connection" and b"close" in value.lower():
                 close = True
             elif name in (b"content-length", b"transfer-encoding"):
                 close = True  # a body is never read: the connection ends after the answer
+        if not self._host_ok(hosts):  # DNS rebinding: another name for this address
+            self._respond(sock, method, target, 400, _SERVE_BODIES[400], close=True)
+            return False
         if method != "GET":  # HEAD and OPTIONS included
             self._respond(sock, method, target, 405, _SERVE_BODIES[405], close=True, allow=True)
             return False
+        hold = None
         if not auth:
             status, body = 401, _SERVE_BODIES[401]
         elif len(auth) != 1 or not hmac.compare_digest(auth[0], self._token):
-            status, body = 403, _SERVE_BODIES[403]
+            status, body, hold = 403, _SERVE_BODIES[403], self._wrong_token()
         elif target.partition("?")[0] != _SERVE_PATH:
             status, body = 404, _SERVE_BODIES[404]
         else:
@@ -5154,8 +5319,17 @@ class _CredentialServer:
                 return False
             status, body = cached
         close = close or status != 200  # a client that got an error starts afresh
-        self._respond(sock, method, target, status, body, close=close)
+        self._respond(sock, method, target, status, body, close=close, hold=hold)
         return not close
+
+    def _wrong_token(self) -> float:
+        """The clock time a wrong token's 403 may leave: guessing gets slower and slower."""
+        now = self._clock()
+        if now - self._last_wrong > self._FORGIVE:
+            self._delay = 0.0
+        self._delay = min(self._MAX_DELAY, max(self._FIRST_DELAY, self._delay * 2))
+        self._last_wrong = now
+        return now + self._delay
 
     def _hand_off(self, sock: Any, method: str, target: str) -> None:
         import threading
@@ -5198,12 +5372,17 @@ class _CredentialServer:
         *,
         close: bool,
         allow: bool = False,
+        hold: float | None = None,
     ) -> None:
         data = self._response(status, body, close=close, allow=allow, head_only=method == "HEAD")
         self._note(method, target, status)
         conn = self._conns[sock]
         conn[1], conn[3] = data, close
-        self._flush(sock)
+        if hold is None:
+            self._flush(sock)
+            return
+        conn[4] = hold  # sent by _timers once the clock passes it
+        self._selector.unregister(sock)
 
     def _flush(self, sock: Any) -> None:
         import selectors
@@ -5222,6 +5401,8 @@ class _CredentialServer:
         if conn[3]:
             self._drop(sock)
             return
+        conn[2] = self._clock() + self._timeout  # the next request head's deadline
+        self._conns[sock] = self._conns.pop(sock)  # the newest again
         if waiting:
             self._selector.modify(sock, selectors.EVENT_READ)
             self._process(sock)  # requests that arrived while this answer waited
@@ -5231,31 +5412,95 @@ class _CredentialServer:
             self._log(f"{_one_line(method, 20)} {_one_line(target, 100)} {status}")
 
 
-def _read_token_file(path: str) -> str:
+_TOKEN_MIN: Final = 16  # characters of a --token-file token
+
+
+def _read_token_file(path: str, *, note: Callable[[str], None] | None = None) -> str:
     """The authorization token in ``path``: a regular file of the current user
-    that no other user can read or write, holding one line of printable ASCII."""
+    that no other user can read or write, holding one line of printable ASCII,
+    16 characters at least.  Opened without following a link and without
+    blocking (a FIFO is refused, not waited on), and checked on the open
+    descriptor before it is read.  When there is no such file, it is created
+    (mode 0600, exclusively, never through a link) with a new random token
+    (256 bits), and ``note`` hears of it; later runs read that token."""
     import stat
 
+    flags = (
+        os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    )
     try:
-        with open(path, "rb") as f:
-            info = os.fstat(f.fileno())
-            raw = f.read(4097)
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        token = _new_token_file(path)
+        if token is not None:
+            if note is not None:
+                note(f"created {_one_line(path, 200)} (mode 0600) with a new token")
+            return token
+        fd = os.open(path, flags)  # another process created it meanwhile
     except OSError as exc:
-        raise ParamValidationError("--token-file", f"cannot be read ({exc.strerror or exc})") from exc
-    if not stat.S_ISREG(info.st_mode):
-        raise ParamValidationError("--token-file", "must be a regular file")
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        raise ParamValidationError("--token-file", "must belong to the user running the server")
-    if os.name == "posix" and info.st_mode & 0o066:
-        raise ParamValidationError(
-            "--token-file", "must not be readable or writable by other users (chmod 600)"
-        )
+        if os.path.islink(path):
+            raise ParamValidationError("--token-file", "must not be a symbolic link") from None
+        raise ParamValidationError("--token-file", f"cannot be read ({exc.strerror or exc})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ParamValidationError("--token-file", "must be a regular file")
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            raise ParamValidationError("--token-file", "must belong to the user running the server")
+        if os.name == "posix" and info.st_mode & 0o066:
+            raise ParamValidationError(
+                "--token-file", "must not be readable or writable by other users (chmod 600)"
+            )
+        if info.st_size > 4096:
+            raise ParamValidationError(
+                "--token-file", "must hold one line of printable ASCII (4 KiB at most)"
+            )
+        raw = b""
+        while len(raw) <= 4096:
+            chunk = os.read(fd, 4097 - len(raw))
+            if not chunk:
+                break
+            raw += chunk
+    except OSError as exc:
+        raise ParamValidationError("--token-file", f"cannot be read ({exc.strerror or exc})") from None
+    finally:
+        os.close(fd)
     text = raw.decode("ascii", "replace").strip()
     if not text:
         raise ParamValidationError("--token-file", "is empty")
     if len(raw) > 4096 or not re.fullmatch(r"[\x20-\x7e]+", text):
         raise ParamValidationError("--token-file", "must hold one line of printable ASCII (4 KiB at most)")
+    if len(text) < _TOKEN_MIN:
+        raise ParamValidationError(
+            "--token-file",
+            f"must hold a token of {_TOKEN_MIN} characters at least (a short one is guessed in seconds)",
+        )
     return text
+
+
+def _new_token_file(path: str) -> str | None:
+    """Create ``path`` (0600, exclusively, not through a link) holding a new
+    random token; ``None`` when it exists by now."""
+    import secrets
+
+    token = secrets.token_urlsafe(32)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except FileExistsError:
+        return None
+    except OSError as exc:
+        raise ParamValidationError("--token-file", f"cannot be created ({exc.strerror or exc})") from None
+    try:
+        try:
+            os.write(fd, (token + "\n").encode("ascii"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        os.unlink(path)  # ours, and incomplete
+        raise ParamValidationError("--token-file", f"cannot be written ({exc.strerror or exc})") from None
+    return token
 
 
 # --------------------------------------------------------------------------
@@ -5567,7 +5812,8 @@ _COMMANDS: Final[tuple[tuple[str, tuple[str, ...], str, tuple[_Option, ...]], ..
                 ("--token-file",),
                 {
                     "metavar": "FILE",
-                    "help": "file holding the authorization token, mode 0600 (default: a new random token)",
+                    "help": "file holding the authorization token: yours, mode 0600, 16 characters or "
+                    "more; created with a new random token when missing (default: a new token each start)",
                 },
             ),
             (
@@ -6551,7 +6797,14 @@ def _cmd_serve(
             "must be a loopback address (127.0.0.0/8, ::1, localhost); --allow-non-loopback "
             "exposes the credentials to anyone who can reach the port and learns the token",
         )
-    token = _read_token_file(args.token_file) if args.token_file else secrets.token_urlsafe(32)
+    if args.token_file:
+
+        def note(text: str) -> None:
+            stderr.write(text + "\n")
+
+        token = _read_token_file(args.token_file, note=note)
+    else:
+        token = secrets.token_urlsafe(32)
     source = _ServedCredentials(
         args.profile,
         region=args.region,

@@ -1156,13 +1156,17 @@ class ServeProcess:
         path: str | None = None,
         method: str = "GET",
         headers: list[tuple[str, str]] | None = None,
+        host: str | None = "",
     ) -> tuple[int, dict[str, str], bytes]:
-        """One request on a new connection; ``token=""`` sends the server's own."""
+        """One request on a new connection; ``token=""`` sends the server's own, and
+        ``host=""`` the Host of its URL (``None``: no Host)."""
         import http.client
 
         conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
         try:
-            conn.putrequest(method, path or self.path, skip_accept_encoding=True)
+            conn.putrequest(method, path or self.path, skip_host=host != "", skip_accept_encoding=True)
+            if host:
+                conn.putheader("Host", host)
             if token is not None:
                 conn.putheader("Authorization", token or self.token)
             for name, value in headers or []:
@@ -1183,9 +1187,12 @@ class ServeProcess:
 
 
 @contextlib.contextmanager
-def serving(env: dict[str, str], *args: str, lines: int = 2) -> Iterator[ServeProcess]:
-    """``python -m signin_token serve ARGS`` until the block ends (then SIGTERM, exit 0)."""
-    proc = spawn([sys.executable, "-m", "signin_token", "serve", *args], env)
+def serving(
+    env: dict[str, str], *args: str, lines: int = 2, launcher: list[str] | None = None
+) -> Iterator[ServeProcess]:
+    """``python -m signin_token serve ARGS`` until the block ends (then SIGTERM, exit 0);
+    ``launcher`` replaces ``python -m signin_token``."""
+    proc = spawn([*(launcher or [sys.executable, "-m", "signin_token"]), "serve", *args], env)
     killer = threading.Timer(120, proc.kill)  # never hang the suite
     killer.start()
     seen: list[str] = []
@@ -10963,12 +10970,33 @@ def sdk_env(aws_env: dict[str, str], tmp_path: Path, handle: ServeProcess) -> di
     return env
 
 
+class ManualClock:
+    """A clock that moves only when told to (``advance``); ``wall`` for the
+    credentials' expiry (epoch seconds), ``monotonic`` for the server's deadlines."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+        self.start = time.monotonic()
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+    def wall(self) -> float:
+        return time.time() + self.offset
+
+    def monotonic(self) -> float:
+        return self.start + self.offset
+
+
 @contextlib.contextmanager
 def server_in_process(
-    profile: str | None = None, **kwargs: Any
+    profile: str | None = None, *, wall_clock: Callable[[], float] = time.time, **kwargs: Any
 ) -> Iterator[tuple[st._CredentialServer, str]]:
-    """The credential server in this process (the environment is ``aws_env``'s), its token."""
-    source = st._ServedCredentials(profile, region=None, endpoint_url=None, timeout=30, on_clock_skew=None)
+    """The credential server in this process (the environment is ``aws_env``'s), its
+    token; ``wall_clock`` is the credentials' clock, ``kwargs`` go to the server."""
+    source = st._ServedCredentials(
+        profile, region=None, endpoint_url=None, timeout=30, on_clock_skew=None, clock=wall_clock
+    )
     source.credentials()
     token = "tok-" + uuid.uuid4().hex
     server = st._CredentialServer(source, token, **kwargs)
@@ -11005,6 +11033,15 @@ def read_one_response(s: socket.socket) -> tuple[int, dict[str, str], bytes]:
         data += s.recv(65536)
     ((status, headers, body),) = split_responses(data)
     return status, headers, body
+
+
+def authorized_get(server: st._CredentialServer, token: str, *, close: bool = True) -> bytes:
+    """A request for the credentials with the server's own Host and token."""
+    return (
+        f"GET /credentials HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nAuthorization: {token}\r\n"
+        + ("Connection: close\r\n" if close else "")
+        + "\r\n"
+    ).encode()
 
 
 def send_and_read(port: int, data: bytes, *, timeout: float = 10) -> bytes:
@@ -11143,17 +11180,24 @@ class TestCredentialServer:
     def test_credentials_inside_the_window_are_never_served(
         self, fake: FakeSignin, aws_env: dict[str, str]
     ) -> None:
-        """The fake issues 303-second credentials: each stays servable for 3 seconds only."""
+        """The fake issues 303-second credentials: they stay servable for 3 seconds only
+        by the server's clock, which is moved 4 seconds on instead of waiting."""
         fake.expires_in = 303
         write_session(aws_env, fake, expires_in=100)
-        with serving(aws_env) as h:
-            first = h.creds()
-            assert iso_instant(first["Expiration"]) > time.time() + 299
-            time.sleep(4)
-            second = h.creds()
+        clock = ManualClock()
+        with server_in_process(wall_clock=clock.wall) as (server, token):
+            first = json.loads(
+                split_responses(send_and_read(server.port, authorized_get(server, token)))[0][2]
+            )
+            assert iso_instant(first["Expiration"]) > clock.wall() + 300
+            fake.expires_in = 3600
+            clock.advance(4)
+            (reply,) = split_responses(send_and_read(server.port, authorized_get(server, token)))
+            assert reply[0] == 200, reply
+            second = json.loads(reply[2])
             assert second["AccessKeyId"] != first["AccessKeyId"]
-            assert iso_instant(second["Expiration"]) > time.time() + 299
-        assert len(fake.token_calls("refresh_token")) == 2  # at start, then after 3 s
+            assert iso_instant(second["Expiration"]) > clock.wall() + 300
+        assert len(fake.token_calls("refresh_token")) == 2  # at start, then 4 s later
 
     def test_session_end_is_503_with_the_login_command_then_serves_after_a_new_login(
         self, fake: FakeSignin, aws_env: dict[str, str]
@@ -11188,19 +11232,24 @@ class TestCredentialServer:
         self, fake: FakeSignin, aws_env: dict[str, str]
     ) -> None:
         path = write_session(aws_env, fake, expires_in=3600)
-        with serving(aws_env) as h:
+        clock = ManualClock()
+        with server_in_process(wall_clock=clock.wall) as (server, token):
             entry = json.loads(path.read_text())
             set_expiry(path, time.time() + 60)
             echo = json.dumps({"error": "server_error", "message": f"boom {entry['refreshToken']}\nx"})
             fake.faults = [("raw", 500, echo.encode(), "application/json")] * 3
-            status, _, body = h.get()
+            ((status, _, body),) = split_responses(send_and_read(server.port, authorized_get(server, token)))
             assert status == 502, body
             doc = json.loads(body)
             assert doc["code"] == "RefreshFailed"
             assert "\n" not in doc["message"] and entry["refreshToken"] not in doc["message"]
             assert "boom" in doc["message"]
-            time.sleep(1.2)  # failures are retried after a second
-            assert h.creds()["AccessKeyId"] != "ASIAOLD"
+            calls = len(fake.token_calls())
+            again = split_responses(send_and_read(server.port, authorized_get(server, token)))
+            assert (again[0][0], again[0][2]) == (502, body) and len(fake.token_calls()) == calls  # memory
+            clock.advance(1.2)  # failures are retried after a second
+            ((status, _, body),) = split_responses(send_and_read(server.port, authorized_get(server, token)))
+            assert status == 200 and json.loads(body)["AccessKeyId"] != "ASIAOLD"
 
     @pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
     @pytest.mark.parametrize("signame", ["SIGTERM", "SIGINT"])
@@ -11305,7 +11354,9 @@ class TestCredentialServer:
             ("  \n", 0o600, "empty"),
             ("tok\nsecret-1234", 0o600, "printable"),
             ("tok-secret-1234\x07", 0o600, "printable"),
-            (None, 0o600, "cannot be read"),
+            ("tok-secret-1234", 0o600, "16 characters at least"),
+            ("tok-secret-1234" * 300, 0o600, "4 KiB at most"),
+            (None, 0o600, "cannot be created"),
         ],
     )
     def test_unsafe_token_file_refused(
@@ -11322,6 +11373,8 @@ class TestCredentialServer:
         if content is not None:
             path.write_text(content)
             path.chmod(mode)
+        else:
+            path = tmp_path / "no-such-directory" / "token"
         result = run_cli(["serve", "--token-file", str(path)], aws_env, timeout=30)
         assert result.returncode == 2, result.stderr
         assert result.stdout == ""
@@ -11415,18 +11468,14 @@ class TestCredentialServerHTTP:
     def test_keep_alive_and_pipelining(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
         write_session(aws_env, fake, expires_in=3600)
         with server_in_process() as (server, token):
-            get = f"GET /credentials HTTP/1.1\r\nHost: x\r\nAuthorization: {token}\r\n\r\n".encode()
+            get = authorized_get(server, token, close=False)
             with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
                 for _ in range(3):  # one connection, one request after another
                     s.sendall(get)
                     status, headers, body = read_one_response(s)
                     assert status == 200 and "connection" not in headers
                     assert json.loads(body)["AccessKeyId"] == "ASIAOLD"
-            close = (
-                b"GET /credentials HTTP/1.1\r\nAuthorization: "
-                + token.encode()
-                + b"\r\nConnection: close\r\n\r\n"
-            )
+            close = authorized_get(server, token)
             replies = split_responses(send_and_read(server.port, b"\r\n" + get + get + close + get))
             assert [r[0] for r in replies] == [200, 200, 200]  # nothing after Connection: close
             assert replies[2][1]["connection"] == "close"
@@ -11434,19 +11483,22 @@ class TestCredentialServerHTTP:
     @pytest.mark.parametrize(
         ("request_bytes", "status"),
         [
-            (b"GET /credentials HTTP/1.0\r\nAuthorization: {token}\r\n\r\n", 200),
-            (b"GET /credentials HTTP/1.1\r\nAuthorization: {token}\r\nContent-Length: 3\r\n\r\nabc", 200),
-            (b"POST /credentials HTTP/1.1\r\nAuthorization: {token}\r\nContent-Length: 2\r\n\r\n{}", 405),
-            (b"HEAD /credentials HTTP/1.1\r\nAuthorization: {token}\r\n\r\n", 405),
+            (b"GET /credentials HTTP/1.0\r\n{H}Authorization: {token}\r\n\r\n", 200),
+            (b"GET /credentials HTTP/1.1\r\n{H}Authorization: {token}\r\nContent-Length: 3\r\n\r\nabc", 200),
+            (b"POST /credentials HTTP/1.1\r\n{H}Authorization: {token}\r\nContent-Length: 2\r\n\r\n{}", 405),
+            (b"HEAD /credentials HTTP/1.1\r\n{H}Authorization: {token}\r\n\r\n", 405),
             (b"garbage\r\n\r\n", 400),
             (b"GET /credentials\r\n\r\n", 400),
             (b"GET /credentials HTTP/2.0\r\n\r\n", 400),
-            (b"GET /credentials HTTP/1.1\r\nno colon here\r\n\r\n", 400),
-            (b"GET /credentials HTTP/1.1\r\nAuthorization : {token}\r\n\r\n", 400),
-            (b"GET /credentials HTTP/1.1\r\nX: a\r\n folded\r\n\r\n", 400),
-            (b"GET /credentials HTTP/1.1\r\n" + b"X: " + b"y" * 20000 + b"\r\n\r\n", 431),
-            (b"GET /credentials HTTP/1.1\r\nAuthorization: {token}\r\nAuthorization: {token}\r\n\r\n", 403),
-            (b"GET http://127.0.0.1/credentials HTTP/1.1\r\nAuthorization: {token}\r\n\r\n", 404),
+            (b"GET /credentials HTTP/1.1\r\n{H}no colon here\r\n\r\n", 400),
+            (b"GET /credentials HTTP/1.1\r\n{H}Authorization : {token}\r\n\r\n", 400),
+            (b"GET /credentials HTTP/1.1\r\n{H}X: a\r\n folded\r\n\r\n", 400),
+            (b"GET /credentials HTTP/1.1\r\n{H}" + b"X: " + b"y" * 20000 + b"\r\n\r\n", 431),
+            (
+                b"GET /credentials HTTP/1.1\r\n{H}Authorization: {token}\r\nAuthorization: {token}\r\n\r\n",
+                403,
+            ),
+            (b"GET http://127.0.0.1/credentials HTTP/1.1\r\n{H}Authorization: {token}\r\n\r\n", 404),
         ],
         ids=[
             "http-1.0",
@@ -11470,6 +11522,7 @@ class TestCredentialServerHTTP:
         path = write_session(aws_env, fake, expires_in=3600)
         with server_in_process() as (server, token):
             data = request_bytes.replace(b"{token}", token.encode())
+            data = data.replace(b"{H}", f"Host: 127.0.0.1:{server.port}\r\n".encode())  # its own Host
             reply = send_and_read(server.port, data)
             assert reply.startswith(f"HTTP/1.1 {status} ".encode()), reply[:60]
             head, _, body = reply.partition(b"\r\n\r\n")
@@ -11484,17 +11537,18 @@ class TestCredentialServerHTTP:
         self, fake: FakeSignin, aws_env: dict[str, str]
     ) -> None:
         write_session(aws_env, fake, expires_in=3600)
-        with server_in_process(timeout=0.5) as (server, token):
+        clock = ManualClock()  # stands still until the end: the deadline is not what is tested here
+        with server_in_process(timeout=0.5, clock=clock.monotonic) as (server, token):
             idle = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in range(40)]
             half = socket.create_connection(("127.0.0.1", server.port), timeout=10)
             half.sendall(b"GET /credentials HTTP/1.1\r\nAuthorization: ")
             trickled = socket.create_connection(("127.0.0.1", server.port), timeout=10)
-            request = f"GET /credentials HTTP/1.1\r\nAuthorization: {token}\r\nConnection: close\r\n\r\n"
+            request = authorized_get(server, token)
             try:
-                for i, byte in enumerate(request.encode()):
+                for i, byte in enumerate(request):
                     trickled.send(bytes([byte]))
                     if i % 10 == 0:  # others are answered meanwhile
-                        reply = send_and_read(server.port, request.encode())
+                        reply = send_and_read(server.port, request)
                         assert reply.startswith(b"HTTP/1.1 200 ")
                 data = b""
                 while True:
@@ -11504,6 +11558,8 @@ class TestCredentialServerHTTP:
                     data += chunk
                 assert data.startswith(b"HTTP/1.1 200 ")
                 # The silent ones are dropped after the timeout (EOF, no answer).
+                clock.advance(0.6)
+                assert send_and_read(server.port, request).startswith(b"HTTP/1.1 200 ")  # wakes the loop
                 for s in [*idle, half]:
                     s.settimeout(10)
                     assert s.recv(100) == b""
@@ -11521,15 +11577,15 @@ class TestCredentialServerHTTP:
             order: list[str] = []
 
             def slow() -> None:
-                request = f"GET /credentials HTTP/1.1\r\nAuthorization: {token}\r\n\r\n".encode()
-                reply = send_and_read(server.port, request, timeout=60)
+                reply = send_and_read(server.port, authorized_get(server, token), timeout=60)
                 order.append("refresh " + reply[:12].decode())
 
             thread = threading.Thread(target=slow)
             thread.start()
             while not fake.token_calls():  # the refresh is under way
                 time.sleep(0.02)
-            reply = send_and_read(server.port, b"GET /credentials HTTP/1.1\r\nConnection: close\r\n\r\n")
+            other = f"GET /credentials HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nConnection: close\r\n\r\n"
+            reply = send_and_read(server.port, other.encode())
             order.append("other " + reply[:12].decode())
             thread.join(60)
             assert order == ["other HTTP/1.1 401", "refresh HTTP/1.1 200"]
@@ -11551,10 +11607,457 @@ class TestCredentialServerHTTP:
                 socket.create_connection(("127.0.0.1", port), timeout=5).close()
         with server_in_process(port=port) as (again, token):  # the same fixed port at once
             assert again.port == port
-            reply = send_and_read(
-                port, f"GET /credentials HTTP/1.0\r\nAuthorization: {token}\r\n\r\n".encode()
-            )
+            reply = send_and_read(port, authorized_get(again, token))
             assert reply.startswith(b"HTTP/1.1 200 ")
+
+
+LOW_FD_SERVE = (
+    "import os, resource, sys\n"
+    "resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))\n"
+    "held = [os.open(os.devnull, os.O_RDONLY) for _ in range(int(sys.argv[1]))]\n"
+    "import signin_token\n"
+    "sys.exit(signin_token.main(sys.argv[2:]))\n"
+)
+
+# serve, whose every descriptor is taken on SIGUSR2 (until EMFILE) and given back on SIGUSR1.
+FD_FILLING_SERVE = (
+    "import os, resource, signal, sys\n"
+    "resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))\n"
+    "taken = []\n"
+    "def fill(*_):\n"
+    "    try:\n"
+    "        while True:\n"
+    "            taken.append(os.open(os.devnull, os.O_RDONLY))\n"
+    "    except OSError:\n"
+    "        os.write(2, b'filled\\n')\n"
+    "def free(*_):\n"
+    "    while taken:\n"
+    "        os.close(taken.pop())\n"
+    "    os.write(2, b'freed\\n')\n"
+    "signal.signal(signal.SIGUSR2, fill)\n"
+    "signal.signal(signal.SIGUSR1, free)\n"
+    "import signin_token\n"
+    "sys.exit(signin_token.main(sys.argv[1:]))\n"
+)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time a process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def answered(s: socket.socket) -> bool:
+    """Whether an answer (or the end) is already waiting on ``s``, without waiting."""
+    s.setblocking(False)
+    try:
+        return s.recv(1, socket.MSG_PEEK) is not None
+    except BlockingIOError:
+        return False
+    finally:
+        s.settimeout(10)
+
+
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    """Until ``condition()`` holds (an event, not a timing: 30 s at most)."""
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.01)
+
+
+class TestCredentialServerUnderAttack:
+    """Another local user against the credential server: DNS rebinding (Host), slowloris,
+    descriptor exhaustion and token guessing.  An authorized client is always answered."""
+
+    @pytest.mark.parametrize(
+        ("listen", "fields", "ok"),
+        [
+            ("127.0.0.1", ["127.0.0.1:{port}"], True),
+            ("127.0.0.1", ["localhost:{port}"], True),
+            ("127.0.0.1", ["LocalHost:{port} "], True),
+            ("127.0.0.1", [], False),
+            ("127.0.0.1", [""], False),
+            ("127.0.0.1", ["evil.example:{port}"], False),
+            ("127.0.0.1", ["localhost.evil.example:{port}"], False),
+            ("127.0.0.1", ["127.0.0.1:{other}"], False),
+            ("127.0.0.1", ["127.0.0.1"], False),
+            ("127.0.0.1", ["localhost"], False),
+            ("127.0.0.1", ["[::1]:{port}"], False),
+            ("127.0.0.1", ["127.0.0.2:{port}"], False),
+            ("127.0.0.1", ["127.0.0.1:{port}", "127.0.0.1:{port}"], False),
+            ("127.0.0.1", ["127.0.0.1:{port}", "evil.example:{port}"], False),
+            ("::1", ["[::1]:{port}"], True),
+            ("::1", ["localhost:{port}"], True),
+            ("::1", ["::1:{port}"], False),
+            ("::1", ["127.0.0.1:{port}"], False),
+            ("127.0.0.2", ["127.0.0.2:{port}"], True),
+            ("127.0.0.2", ["127.0.0.1:{port}"], False),
+            ("192.0.2.7", ["192.0.2.7:{port}"], True),
+            ("192.0.2.7", ["localhost:{port}"], False),
+            ("192.0.2.7", ["evil.example:{port}"], False),
+            ("0.0.0.0", ["192.0.2.7:{port}"], True),
+            ("0.0.0.0", ["localhost:{port}"], True),
+            ("0.0.0.0", ["[2001:db8::1]:{port}"], True),
+            ("0.0.0.0", ["evil.example:{port}"], False),
+            ("0.0.0.0", ["192.0.2.7:{other}"], False),
+            ("0.0.0.0", ["192.0.2.7"], False),
+            ("0.0.0.0", ["2001:db8::1:{port}"], False),
+            ("myhost.example", ["myhost.example:{port}"], True),
+            ("myhost.example", ["evil.example:{port}"], False),
+        ],
+    )
+    def test_host_check_names_only_this_listener(self, listen: str, fields: list[str], ok: bool) -> None:
+        given = [f.format(port=9911, other=9912) for f in fields]
+        assert st._host_check(listen, 9911)(given) is ok, given
+        if ok:  # RFC 9110 §7.2: no port means 80
+            assert st._host_check(listen, 80)([f.replace(":{port}", "") for f in fields])
+
+    def test_another_host_is_400_without_touching_the_credentials(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        with serving(aws_env) as h:
+            set_expiry(path, time.time() + 60)  # the next authorized answer needs a refresh
+            before = path.read_bytes()
+            for host in [None, "evil.example:{port}", "127.0.0.1:1", "127.0.0.1", "[::1]:{port}", "x"]:
+                value = None if host is None else host.format(port=h.port)
+                status, headers, body = h.get(host=value)
+                assert status == 400, (host, body)
+                assert headers["cache-control"] == "no-store"
+                assert json.loads(body)["code"] == "BadRequest"
+            assert fake.token_calls() == [] and path.read_bytes() == before
+            for host in ["localhost:{port}", "127.0.0.1:{port}"]:
+                assert h.get(host=host.format(port=h.port))[0] == 200
+            assert len(fake.token_calls("refresh_token")) == 1  # the first good request refreshed
+
+    def test_ipv6_listener_answers_its_own_names(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        if not socket.has_ipv6:
+            pytest.skip("no IPv6")
+        with socket.socket(socket.AF_INET6) as probe:
+            try:
+                probe.bind(("::1", 0))
+            except OSError:
+                pytest.skip("::1 is not configured here")
+        write_session(aws_env, fake, expires_in=3600)
+        with serving(aws_env, "--host", "::1") as h:
+            assert h.url.startswith("http://[::1]:")
+            assert h.get()[0] == 200  # http.client sends [::1]:PORT
+            assert h.get(host=f"localhost:{h.port}")[0] == 200
+            assert h.get(host=f"127.0.0.1:{h.port}")[0] == 400
+            assert h.get(host=f"evil.example:{h.port}")[0] == 400
+
+    def test_a_head_trickled_past_its_deadline_is_dropped(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        """The deadline runs from the accept (or the previous answer), not from the last byte."""
+        write_session(aws_env, fake, expires_in=3600)
+        clock = ManualClock()
+        with server_in_process(timeout=10, clock=clock.monotonic) as (server, token):
+            trickler = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            kept = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            try:
+                trickler.sendall(b"GET /credentials HTTP/1.1\r\n")
+                # Accepted in order: once this later connection is answered, so was the trickler.
+                assert send_and_read(server.port, authorized_get(server, token)).startswith(b"HTTP/1.1 200 ")
+                clock.advance(6)
+                trickler.sendall(b"X: 1\r\n")
+                kept.sendall(authorized_get(server, token, close=False))  # answered at 6 s
+                assert read_one_response(kept)[0] == 200
+                clock.advance(6)  # 12 s after the accept, 6 s after the last byte and kept's answer
+                trickler.sendall(b"X: 2\r\n")
+                assert send_and_read(server.port, authorized_get(server, token)).startswith(b"HTTP/1.1 200 ")
+                with contextlib.suppress(ConnectionResetError):
+                    assert trickler.recv(100) == b""  # dropped, never answered
+                kept.sendall(authorized_get(server, token, close=False))  # its own deadline: 16 s
+                assert read_one_response(kept)[0] == 200
+            finally:
+                trickler.close()
+                kept.close()
+
+    def test_slowloris_holding_every_slot_does_not_lock_out_a_client(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        with server_in_process(max_connections=32) as (server, token):
+            stop = threading.Event()
+            held: list[socket.socket] = []
+            evicted = [0]
+
+            def attack() -> None:  # 64 connections (twice the cap), a byte each in turn
+                while not stop.is_set():
+                    for i, s in enumerate(held):
+                        try:
+                            s.send(b"X")
+                        except OSError:
+                            evicted[0] += 1
+                            s.close()
+                            held[i] = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+                    while len(held) < 64:
+                        held.append(socket.create_connection(("127.0.0.1", server.port), timeout=10))
+                    time.sleep(0.01)
+
+            attacker = threading.Thread(target=attack)
+            attacker.start()
+            try:
+                wait_for(lambda: evicted[0] >= 32, "the attack never filled the slots")
+                for _ in range(5):
+                    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as s:
+                        s.sendall(authorized_get(server, token))
+                        status, _, body = read_one_response(s)
+                        assert status == 200 and json.loads(body)["AccessKeyId"] == "ASIAOLD"
+            finally:
+                stop.set()
+                attacker.join(30)
+                for s in held:
+                    s.close()
+
+    @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_NOFILE and /proc")
+    @pytest.mark.parametrize("taken", [0, 120], ids=["cap-follows-the-limit", "accept-fails-emfile"])
+    def test_out_of_descriptors_no_busy_loop_and_recovers(
+        self, fake: FakeSignin, aws_env: dict[str, str], taken: int
+    ) -> None:
+        """256 descriptors (macOS's default), 300 idle connections; ``taken`` of them used
+        by something else, so that ``accept`` itself fails with EMFILE."""
+        write_session(aws_env, fake, expires_in=3600)
+        launcher = [sys.executable, "-c", LOW_FD_SERVE, str(taken)]
+        with serving(aws_env, launcher=launcher) as h:
+            idle: list[socket.socket] = []
+            try:
+                for _ in range(300):
+                    with contextlib.suppress(OSError):  # a full backlog may refuse a few
+                        idle.append(socket.create_connection(("127.0.0.1", h.port), timeout=10))
+                assert len(idle) >= 250
+                time.sleep(0.3)  # the server has seen them all
+                cpu, wall = cpu_seconds(h.proc.pid), time.monotonic()
+                time.sleep(1)  # a busy loop would burn about as much CPU as this
+                cpu, wall = cpu_seconds(h.proc.pid) - cpu, time.monotonic() - wall
+                assert cpu < 0.2 * wall, f"the server used {cpu:.2f} s of CPU in {wall:.2f} s"
+                assert h.get()[0] == 200  # the oldest idle one made room
+            finally:
+                for s in idle:
+                    s.close()
+            assert h.get()[0] == 200  # and after they are gone
+
+    @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_NOFILE and /proc")
+    def test_with_no_descriptor_to_free_the_listener_rests_then_recovers(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        """Every descriptor taken by something else, no connection to drop: accept fails
+        with EMFILE and the listener rests instead of spinning; it listens again by itself."""
+        write_session(aws_env, fake, expires_in=3600)
+        with serving(aws_env, launcher=[sys.executable, "-c", FD_FILLING_SERVE]) as h:
+            h.proc.send_signal(signal.SIGUSR2)
+            wait_for(lambda: "filled\n" in h.stderr, "the descriptors were not taken")
+            waiting = [socket.create_connection(("127.0.0.1", h.port), timeout=10) for _ in range(20)]
+            try:
+                time.sleep(0.3)  # the server has tried to accept them
+                cpu, wall = cpu_seconds(h.proc.pid), time.monotonic()
+                time.sleep(1)  # a busy loop would burn about as much CPU as this
+                cpu, wall = cpu_seconds(h.proc.pid) - cpu, time.monotonic() - wall
+                assert cpu < 0.2 * wall, f"the server used {cpu:.2f} s of CPU in {wall:.2f} s"
+                h.proc.send_signal(signal.SIGUSR1)
+                wait_for(lambda: "freed\n" in h.stderr, "the descriptors were not given back")
+                assert h.get()[0] == 200
+            finally:
+                for s in waiting:
+                    s.close()
+
+    def test_wrong_tokens_wait_longer_and_longer_without_holding_up_others(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        clock = ManualClock()  # stands still: every delay is the server's own
+        lines: list[str] = []
+        with server_in_process(timeout=600, clock=clock.monotonic, log=lines.append) as (server, token):
+
+            def poke() -> None:  # an authorized client, answered at once; it wakes the loop
+                assert send_and_read(server.port, authorized_get(server, token)).startswith(b"HTTP/1.1 200 ")
+
+            def guess(expected_delay: float) -> None:
+                s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+                try:
+                    wrong = f"GET /credentials HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\n"
+                    count = len(lines)
+                    s.sendall(f"{wrong}Authorization: {token[:-1]}x\r\n\r\n".encode())
+                    wait_for(lambda: any(" 403" in line for line in lines[count:]), "the guess was not read")
+                    poke()
+                    clock.advance(expected_delay - 0.02)
+                    poke()
+                    assert not answered(s), f"answered before {expected_delay} s"
+                    clock.advance(0.04)
+                    poke()
+                    assert s.recv(100).startswith(b"HTTP/1.1 403 ")
+                finally:
+                    s.close()
+
+            for delay in [0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0]:  # doubling, at most 5 s
+                guess(delay)
+            clock.advance(61)  # a minute without a wrong token forgives them
+            guess(0.1)
+            guess(0.2)
+
+    def test_more_connections_than_slots_do_not_guess_faster(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        """A held 403 keeps its slot: while the clock stands, connections past the cap are
+        closed unread, so no guess beyond one per slot is even compared."""
+        write_session(aws_env, fake, expires_in=3600)
+        clock = ManualClock()
+        lines: list[str] = []
+        with server_in_process(max_connections=8, clock=clock.monotonic, log=lines.append) as (server, token):
+            wrong = (
+                f"GET /credentials HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nAuthorization: guess\r\n\r\n"
+            ).encode()
+            held = []
+            for _ in range(8):
+                s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+                s.sendall(wrong)
+                held.append(s)
+                wait_for(lambda: len(lines) == len(held), "the guess was not read")
+            extra = []
+            for _ in range(24):
+                s = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+                with contextlib.suppress(OSError):  # closed unread: a reset is fine too
+                    s.sendall(wrong)
+                    assert s.recv(100) == b""
+                extra.append(s)
+            assert len(lines) == 8 and not any(answered(s) for s in held)
+            clock.advance(10)  # the loop looks at its timers at least once a second
+            wait_for(lambda: all(answered(s) for s in held), "the held 403s were not sent")
+            assert all(s.recv(100).startswith(b"HTTP/1.1 403 ") for s in held)
+            assert send_and_read(server.port, authorized_get(server, token)).startswith(b"HTTP/1.1 200 ")
+            assert [line.split()[-1] for line in lines] == ["403"] * 8 + ["200"]
+            for s in held + extra:
+                s.close()
+
+
+class TestServeTokenFile:
+    """``serve --token-file F``: F is created (0600, exclusively, never through a link) with
+    a new 256-bit token when missing and reused after; an existing F is checked on the open
+    descriptor before it is read, and a token of fewer than 16 characters is refused."""
+
+    def test_a_missing_file_is_created_0600_and_reused(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        path = tmp_path / "serve-token"
+        with serving(aws_env, "--token-file", str(path)) as first:
+            assert first.creds()
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600 and path.stat().st_uid == os.getuid()
+        assert path.read_text() == first.token + "\n"
+        assert re.fullmatch(r"[A-Za-z0-9_-]{43}", first.token)  # 256 bits
+        assert f"created {path}" in "".join(first.stderr) and first.token not in "".join(first.stderr)
+        stamp = path.stat()
+        with serving(aws_env, "--token-file", str(path)) as second:
+            assert second.token == first.token
+            assert second.creds()
+        assert (path.stat().st_ino, path.stat().st_mtime_ns) == (stamp.st_ino, stamp.st_mtime_ns)
+        assert "created" not in "".join(second.stderr)
+
+    def test_the_readme_container_recipe_works_the_first_time(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        """The README's container recipe run by sh as written, with ``signin-token`` this
+        module, a free port for 9911, and for ``docker run --env-file serve.env`` a fresh
+        process that reads serve.env as docker does (NAME=value lines) and fetches."""
+        readme = (HERE / "README.md").read_text(encoding="utf-8")
+        serve, wait, docker = [line.strip() for line in readme.splitlines() if "serve.env" in line][:3]
+        assert serve.startswith(
+            "signin-token serve --profile dev --port 9911 --token-file ~/.aws/serve-token"
+        )
+        assert docker.startswith("docker run --rm --network host --env-file serve.env ")
+        write_session(aws_env, fake, profile="dev", expires_in=3600)
+        token_file = Path(aws_env["HOME"]) / ".aws" / "serve-token"
+        assert not token_file.exists()
+        port = free_port()
+        client = (
+            "import json, urllib.request\n"
+            "env = dict(line.split('=', 1) for line in open('serve.env').read().splitlines())\n"
+            "request = urllib.request.Request(env['AWS_CONTAINER_CREDENTIALS_FULL_URI'],\n"
+            "    headers={'Authorization': env['AWS_CONTAINER_AUTHORIZATION_TOKEN']})\n"
+            "print(json.load(urllib.request.urlopen(request, timeout=30))['AccessKeyId'])\n"
+        )
+        script = "\n".join(
+            [
+                serve.replace("signin-token", '"$PY" -m signin_token').replace("9911", str(port)),
+                wait,
+                '"$PY" -c "$CLIENT"',
+                "status=$?",
+                "kill $!",
+                "wait $!",
+                "exit $status",
+            ]
+        )
+        env = {**aws_env, "PY": sys.executable, "CLIENT": client}
+        proc = subprocess.run(
+            ["sh", "-c", script],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == "ASIAOLD\n"
+        assert (tmp_path / "serve.env").read_text() == (
+            f"AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:{port}/credentials\n"
+            f"AWS_CONTAINER_AUTHORIZATION_TOKEN={token_file.read_text().strip()}\n"
+        )
+        assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+
+    def test_a_16_character_token_is_enough(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        path = tmp_path / "token"
+        path.write_text("0123456789abcdef\n")
+        path.chmod(0o600)
+        with serving(aws_env, "--token-file", str(path)) as h:
+            assert h.token == "0123456789abcdef" and h.creds()
+
+    @pytest.mark.skipif(os.name != "posix", reason="links, FIFOs and modes")
+    @pytest.mark.parametrize("kind", ["short", "fifo", "link", "dangling-link", "directory", "no-directory"])
+    def test_refused_before_anything(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, kind: str
+    ) -> None:
+        """Exit 2 naming the rule, in-process, before any network I/O (the session would
+        need a refresh) and with no file created or changed."""
+        write_session(aws_env, fake, expires_in=100)
+        target = tmp_path / "target"
+        path = tmp_path / "token"
+        word = {
+            "short": "16 characters at least",
+            "fifo": "regular file",
+            "link": "symbolic link",
+            "dangling-link": "symbolic link",
+            "directory": "regular file",
+            "no-directory": "cannot be created",
+        }[kind]
+        if kind == "short":
+            path.write_text("0123456789abcde\n")  # 15
+            path.chmod(0o600)
+        elif kind == "fifo":
+            os.mkfifo(path, 0o600)  # would block a plain open() for ever
+        elif kind == "link":
+            target.write_text("0123456789abcdef-long-enough\n")
+            target.chmod(0o600)
+            path.symlink_to(target)
+        elif kind == "dangling-link":
+            path.symlink_to(target)
+        elif kind == "directory":
+            path.mkdir(mode=0o700)
+        else:
+            path = tmp_path / "no-such-directory" / "token"
+        before = sorted(p.name for p in tmp_path.iterdir())
+        code, out, err = run_main(["serve", "--token-file", str(path)])
+        assert code == 2, err
+        assert out == "" and word in err and "--token-file" in err
+        assert "0123456789abcde" not in err
+        assert fake.token_calls() == []
+        assert sorted(p.name for p in tmp_path.iterdir()) == before
+        assert not target.exists() or target.read_text() == "0123456789abcdef-long-enough\n"
 
 
 # --------------------------------------------------------------------------
