@@ -31,6 +31,7 @@ attacker could read the key anyway.  Use a native library where that matters.
 
 from __future__ import annotations
 
+import _thread
 import base64
 import binascii
 import dataclasses
@@ -53,6 +54,7 @@ if TYPE_CHECKING:  # pragma: no cover - typing only, costs no import time
 
     _Option = tuple[tuple[str, ...], dict[str, Any]]  # an argparse option: flags, keywords
     _E = TypeVar("_E", bound="_Envelope")  # CreateOAuth2TokenRequest or CreateOAuth2TokenResponse
+    _M = TypeVar("_M", bound="_Model")  # a model structure
 
 __all__ = [
     "API_VERSION",
@@ -346,6 +348,30 @@ class InternalServerException(ServiceError):
     """500 server_error: a service fault; retry later or in another region."""
 
 
+class ResourceNotFoundException(ServiceError):
+    """404 RESOURCE_NOT_FOUND: the session, statement or configuration does not exist."""
+
+
+class ConflictException(ServiceError):
+    """409 CONFLICT: the change collides with the resource's current state."""
+
+
+class ServiceQuotaExceededException(ServiceError):
+    """402 SERVICE_QUOTA_EXCEEDED: a quota of the account is used up."""
+
+
+class InvalidGrantException(ServiceError):
+    """400 invalid_grant: the token exchange's subject token or assertion is refused."""
+
+
+class InvalidScopeException(ServiceError):
+    """400 invalid_scope: the token exchange asked for a scope it may not have."""
+
+
+class ServiceUnavailableException(ServiceError):
+    """503 service_unavailable: the service is briefly unavailable; retried."""
+
+
 class LoginRequiredError(SigninTokenError):
     """A new login is needed: no session, session expired or revoked, or an
     unusable cache entry.  ``command`` is the command that fixes it."""
@@ -371,13 +397,23 @@ _ERROR_TYPES: Final[dict[str, type[ServiceError]]] = {
     "ValidationException": ValidationException,
     "TooManyRequestsError": TooManyRequestsError,
     "InternalServerException": InternalServerException,
+    "ResourceNotFoundException": ResourceNotFoundException,
+    "ConflictException": ConflictException,
+    "ServiceQuotaExceededException": ServiceQuotaExceededException,
+    "InvalidGrantException": InvalidGrantException,
+    "InvalidScopeException": InvalidScopeException,
+    "ServiceUnavailableException": ServiceUnavailableException,
 }
 _STATUS_ERRORS: Final[dict[int, type[ServiceError]]] = {
     400: ValidationException,
     401: AccessDeniedException,
+    402: ServiceQuotaExceededException,
     403: AccessDeniedException,
+    404: ResourceNotFoundException,
+    409: ConflictException,
     429: TooManyRequestsError,
     500: InternalServerException,
+    503: ServiceUnavailableException,
 }
 
 
@@ -403,6 +439,17 @@ class OAuth2ErrorCode(str, enum.Enum):
     AUTHCODE_EXPIRED = "AUTHCODE_EXPIRED"
     SERVER_ERROR = "server_error"
     INVALID_REQUEST = "INVALID_REQUEST"
+    RESOURCE_NOT_FOUND = "RESOURCE_NOT_FOUND"
+    CONFLICT = "CONFLICT"
+    SERVICE_QUOTA_EXCEEDED = "SERVICE_QUOTA_EXCEEDED"
+    UNSUPPORTED_GRANT_TYPE = "unsupported_grant_type"
+    OAUTH_INVALID_REQUEST = "invalid_request"  # the OAuth spelling; INVALID_REQUEST is taken
+    INVALID_GRANT = "invalid_grant"
+    INVALID_SCOPE = "invalid_scope"
+    INVALID_TARGET = "invalid_target"
+    INVALID_CLIENT = "invalid_client"
+    RATE_EXCEEDED = "rate_exceeded"
+    SERVICE_UNAVAILABLE = "service_unavailable"
 
 
 def _check(field: str, value: object, shape: str, *, optional: bool = False) -> None:
@@ -614,6 +661,1242 @@ def _member(data: Mapping[str, Any], wire: str, oauth: str) -> Any:
     """A member by its wire name, else its OAuth name; ``None`` when absent."""
     value = data.get(wire)
     return data.get(oauth) if value is None and oauth != wire else value
+
+
+# The rest of the model (the 14 operations after CreateOAuth2Token), from the
+# tables below.  Each structure is a frozen dataclass made on first use (see
+# _lazy_dataclass): ~0.7 ms each, which the credentials path never pays.
+
+
+class ClientType(str, enum.Enum):
+    """The model's ``ClientType`` enum: what kind of client holds a session."""
+
+    CLI = "CLI"
+    MCP = "MCP"
+
+
+class SessionStatus(str, enum.Enum):
+    """The model's ``SessionStatus`` enum."""
+
+    ACTIVE = "ACTIVE"
+    REVOKED = "REVOKED"
+
+
+# Every member of every structure below, in the model's order: class ->
+# (attribute, model member name, wire name (locationName), shape, required,
+# sensitive).  The one place member and wire names live.
+_MEMBERS: Final[dict[str, tuple[tuple[str, str, str, str, bool, bool], ...]]] = {
+    "BatchRevokeSessionsInput": (
+        ("principal_arn", "principalArn", "principalArn", "PrincipalArnFilter", False, False),
+        ("session_arns", "sessionArns", "sessionArns", "SessionArnList", True, False),
+        ("reason", "reason", "reason", "RevocationReason", False, False),
+    ),
+    "RevokedSession": (("session_arn", "sessionArn", "sessionArn", "SessionArn", True, False),),
+    "BatchRevokeSessionError": (
+        ("session_arn", "sessionArn", "sessionArn", "SessionArn", True, False),
+        ("code", "code", "code", "String", True, False),
+        ("message", "message", "message", "String", True, False),
+    ),
+    "BatchRevokeSessionsOutput": (
+        ("revoked_sessions", "revokedSessions", "revokedSessions", "RevokedSessionList", True, False),
+        ("errors", "errors", "errors", "BatchRevokeSessionErrorList", True, False),
+    ),
+    "CreateBearerTokenRequest": (
+        ("grant_type", "grantType", "grant_type", "ClientCredentialsGrantType", True, False),
+        ("resource", "resource", "resource", "Resource", True, False),
+        ("duration_seconds", "durationSeconds", "duration", "TokenDuration", False, False),
+    ),
+    "CreateBearerTokenResponse": (
+        ("access_token", "accessToken", "access_token", "OAuthAccessToken", True, True),
+        ("token_type", "tokenType", "token_type", "BearerTokenType", True, False),
+        ("expires_in", "expiresIn", "expires_in", "BearerTokenExpiresIn", True, False),
+    ),
+    "CreateOAuth2TokenWithIAMRequest": (
+        ("grant_type", "grantType", "grant_type", "ClientCredentialsGrantType", True, False),
+        ("resource", "resource", "resource", "Resource", True, False),
+    ),
+    "CreateOAuth2TokenWithIAMResponse": (
+        ("access_token", "accessToken", "access_token", "OAuthAccessToken", True, True),
+        ("token_type", "tokenType", "token_type", "BearerTokenType", True, False),
+        ("expires_in", "expiresIn", "expires_in", "TokenExpiresIn", True, False),
+    ),
+    "CreateOAuth2TokenWithTokenExchangeRequest": (
+        ("grant_type", "grantType", "grant_type", "TokenExchangeGrantType", True, False),
+        ("subject_token", "subjectToken", "subject_token", "SubjectToken", False, True),
+        ("subject_token_type", "subjectTokenType", "subject_token_type", "SubjectTokenType", False, False),
+        ("assertion", "assertion", "assertion", "Assertion", False, True),
+        ("client_id", "clientId", "client_id", "JwtBearerClientId", False, False),
+        ("resource", "resource", "resource", "Resource", False, False),
+        ("scope", "scope", "scope", "Scope", False, False),
+    ),
+    "CreateOAuth2TokenWithTokenExchangeResponse": (
+        ("access_token", "accessToken", "access_token", "OAuthAccessToken", True, True),
+        (
+            "issued_token_type",
+            "issuedTokenType",
+            "issued_token_type",
+            "IssuedOAuthAccessTokenType",
+            False,
+            False,
+        ),
+        ("token_type", "tokenType", "token_type", "BearerTokenType", True, False),
+        ("expires_in", "expiresIn", "expires_in", "TokenExpiresIn", True, False),
+        ("resource", "resource", "resource", "Resource", False, False),
+        ("scope", "scope", "scope", "Scope", False, False),
+    ),
+    "DeleteConsoleAuthorizationConfigurationInput": (
+        ("target_id", "targetId", "targetId", "TargetId", False, False),
+    ),
+    "DeleteConsoleAuthorizationConfigurationOutput": (
+        ("target_id", "targetId", "targetId", "TargetId", True, False),
+        ("scope", "scope", "scope", "String", True, False),
+        (
+            "console_authorization_enabled",
+            "consoleAuthorizationEnabled",
+            "consoleAuthorizationEnabled",
+            "Boolean",
+            True,
+            False,
+        ),
+    ),
+    "DeleteResourcePermissionStatementInput": (
+        ("statement_id", "statementId", "statementId", "StatementId", True, False),
+        ("client_token", "clientToken", "clientToken", "ClientToken", False, False),
+    ),
+    "DeleteResourcePermissionStatementOutput": (),
+    "GetConsoleAuthorizationConfigurationInput": (
+        ("target_id", "targetId", "targetId", "TargetId", False, False),
+    ),
+    "GetConsoleAuthorizationConfigurationOutput": (
+        ("target_id", "targetId", "targetId", "TargetId", True, False),
+        ("scope", "scope", "scope", "String", True, False),
+        (
+            "console_authorization_enabled",
+            "consoleAuthorizationEnabled",
+            "consoleAuthorizationEnabled",
+            "Boolean",
+            True,
+            False,
+        ),
+    ),
+    "GetResourcePolicyInput": (),
+    "PolicyStatement": (
+        ("effect", "effect", "Effect", "String", False, False),
+        ("principal", "principal", "Principal", "Principal", False, False),
+        ("action", "action", "Action", "PolicyActions", False, False),
+        ("resource", "resource", "Resource", "String", False, False),
+        ("condition", "condition", "Condition", "ConditionBlock", False, False),
+    ),
+    "SigninResourceBasedPolicy": (
+        ("version", "version", "Version", "String", False, False),
+        ("statement", "statement", "Statement", "PolicyStatements", False, False),
+    ),
+    "GetResourcePolicyOutput": (
+        (
+            "signin_resource_based_policy",
+            "signinResourceBasedPolicy",
+            "signinResourceBasedPolicy",
+            "SigninResourceBasedPolicy",
+            True,
+            False,
+        ),
+    ),
+    "GetSessionInput": (
+        ("session_arn", "sessionArn", "sessionArn", "SessionArn", True, False),
+        ("principal_arn", "principalArn", "principalArn", "PrincipalArnFilter", False, False),
+    ),
+    "GetSessionOutput": (
+        ("session_arn", "sessionArn", "sessionArn", "SessionArn", True, False),
+        ("principal_arn", "principalArn", "principalArn", "PrincipalArn", True, False),
+        ("role", "role", "role", "PrincipalArn", False, False),
+        ("status", "status", "status", "SessionStatus", False, False),
+        ("client_id", "clientId", "clientId", "String", False, False),
+        ("client_type", "clientType", "clientType", "ClientType", False, False),
+        ("resource", "resource", "resource", "String", False, False),
+        ("issued_at", "issuedAt", "issuedAt", "Long", True, False),
+        ("expires_at", "expiresAt", "expiresAt", "Long", True, False),
+        ("last_used_at", "lastUsedAt", "lastUsedAt", "Long", False, False),
+        ("issued_in_region", "issuedInRegion", "issuedInRegion", "String", False, False),
+        ("origin_session_arn", "originSessionArn", "originSessionArn", "SessionArn", False, False),
+        ("user_agent", "userAgent", "userAgent", "String", False, False),
+    ),
+    "IntrospectOAuth2TokenWithIAMRequest": (
+        ("token", "token", "token", "IntrospectionToken", True, True),
+        ("token_type_hint", "tokenTypeHint", "token_type_hint", "TokenTypeHint", False, False),
+    ),
+    "IntrospectOAuth2TokenWithIAMResponse": (
+        ("active", "active", "active", "Boolean", True, False),
+        ("client_id", "clientId", "client_id", "String", False, False),
+        ("user_id", "userId", "user_id", "String", False, False),
+        ("token_type", "tokenType", "token_type", "IntrospectedTokenType", False, False),
+        ("exp", "exp", "exp", "Long", False, False),
+        ("iat", "iat", "iat", "Long", False, False),
+        ("nbf", "nbf", "nbf", "Long", False, False),
+        ("sub", "sub", "sub", "String", False, False),
+        ("aud", "aud", "aud", "String", False, False),
+        ("iss", "iss", "iss", "String", False, False),
+        ("jti", "jti", "jti", "String", False, False),
+        ("account_id", "accountId", "account_id", "AccountId", False, False),
+        ("signin_session", "signinSession", "signin_session", "String", False, False),
+        ("resource", "resource", "resource", "Resource", False, False),
+    ),
+    "ListResourcePermissionStatementsInput": (
+        ("max_results", "maxResults", "maxResults", "ConsolePermissionMaxResults", False, False),
+        ("next_token", "nextToken", "nextToken", "NextToken", False, False),
+    ),
+    "PermissionStatementSummary": (
+        ("sid", "sid", "sid", "StatementId", True, False),
+        ("condition", "condition", "condition", "ConditionBlock", False, False),
+    ),
+    "ListResourcePermissionStatementsOutput": (
+        (
+            "permission_statements",
+            "permissionStatements",
+            "permissionStatements",
+            "PermissionStatementSummaries",
+            True,
+            False,
+        ),
+        ("next_token", "nextToken", "nextToken", "NextToken", False, False),
+    ),
+    "ListSessionsInput": (
+        ("principal_arn", "principalArn", "principalArn", "PrincipalArnFilter", False, False),
+        ("max_results", "maxResults", "maxResults", "SessionsMaxResults", False, False),
+        ("next_token", "nextToken", "nextToken", "NextToken", False, False),
+        ("status", "status", "status", "SessionStatus", False, False),
+        ("client_id", "clientId", "clientId", "String", False, False),
+        ("issued_after", "issuedAfter", "issuedAfter", "Long", False, False),
+        ("issued_before", "issuedBefore", "issuedBefore", "Long", False, False),
+    ),
+    "Session": (
+        ("session_arn", "sessionArn", "sessionArn", "SessionArn", True, False),
+        ("principal_arn", "principalArn", "principalArn", "PrincipalArn", True, False),
+        ("role", "role", "role", "PrincipalArn", False, False),
+        ("status", "status", "status", "SessionStatus", False, False),
+        ("issued_at", "issuedAt", "issuedAt", "Long", True, False),
+        ("expires_at", "expiresAt", "expiresAt", "Long", True, False),
+        ("client_id", "clientId", "clientId", "String", False, False),
+        ("client_type", "clientType", "clientType", "ClientType", False, False),
+        ("resource", "resource", "resource", "String", False, False),
+    ),
+    "ListSessionsOutput": (
+        ("items", "items", "items", "SessionSummaryList", True, False),
+        ("next_token", "nextToken", "nextToken", "NextToken", False, False),
+    ),
+    "PutConsoleAuthorizationConfigurationInput": (
+        ("target_id", "targetId", "targetId", "TargetId", False, False),
+    ),
+    "PutConsoleAuthorizationConfigurationOutput": (
+        ("target_id", "targetId", "targetId", "TargetId", True, False),
+        ("scope", "scope", "scope", "String", True, False),
+        (
+            "console_authorization_enabled",
+            "consoleAuthorizationEnabled",
+            "consoleAuthorizationEnabled",
+            "Boolean",
+            True,
+            False,
+        ),
+    ),
+    "PutResourcePermissionStatementInput": (
+        ("source_vpc", "sourceVpc", "sourceVpc", "SourceVpc", False, False),
+        ("signin_source_vpce", "signinSourceVpce", "signinSourceVpce", "SourceVpce", False, False),
+        ("console_source_vpce", "consoleSourceVpce", "consoleSourceVpce", "SourceVpce", False, False),
+        ("vpc_source_ip", "vpcSourceIp", "vpcSourceIp", "VpcSourceIp", False, False),
+        ("source_ip", "sourceIp", "sourceIp", "SourceIp", False, False),
+        ("requested_region", "requestedRegion", "requestedRegion", "RequestedRegion", False, False),
+        ("excluded_principal", "excludedPrincipal", "excludedPrincipal", "ExcludedPrincipal", False, False),
+        ("client_token", "clientToken", "clientToken", "ClientToken", False, False),
+    ),
+    "PutResourcePermissionStatementOutput": (
+        ("statement_id", "statementId", "statementId", "StatementId", True, False),
+    ),
+    "RevokeOAuth2TokenWithIAMRequest": (("token", "token", "token", "RevocationToken", True, True),),
+    "RevokeOAuth2TokenWithIAMResponse": (),
+}
+
+# Every shape those members use: shape -> (type, min, max, full-match pattern,
+# enum values | list member shape | map key and value shapes).  min/max bound a
+# string's or list's length or a number's value.  Requests are held to all of
+# it; responses only to types, presence and the memory bound (as botocore).
+_RULES: Final[dict[str, tuple[str, int | None, int | None, str | None, tuple[str, ...]]]] = {
+    "AccountId": ("string", 12, 12, r"[0-9]{12}", ()),
+    "Assertion": ("string", 4, 20000, None, ()),
+    "BatchRevokeSessionError": ("structure", None, None, None, ()),
+    "BatchRevokeSessionErrorList": ("list", None, None, None, ("BatchRevokeSessionError",)),
+    "BearerTokenExpiresIn": ("integer", 1, None, None, ()),
+    "BearerTokenType": ("string", None, None, r"Bearer", ()),
+    "Boolean": ("boolean", None, None, None, ()),
+    "ClientCredentialsGrantType": ("string", None, None, r"client_credentials", ()),
+    "ClientToken": ("string", 1, 64, r"[!-~]+", ()),
+    "ClientType": (
+        "string",
+        None,
+        None,
+        None,
+        (
+            "CLI",
+            "MCP",
+        ),
+    ),
+    "Condition": (
+        "map",
+        None,
+        None,
+        None,
+        (
+            "String",
+            "ConditionValues",
+        ),
+    ),
+    "ConditionBlock": (
+        "map",
+        None,
+        None,
+        None,
+        (
+            "ConditionType",
+            "Condition",
+        ),
+    ),
+    "ConditionType": ("string", None, None, None, ()),
+    "ConditionValues": ("list", None, None, None, ("String",)),
+    "ConsolePermissionMaxResults": ("integer", 1, 100, None, ()),
+    "ExcludedPrincipal": (
+        "string",
+        20,
+        2048,
+        r"arn:aws(-[a-z]+)*:((iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]{1,64})|(iam::[0-9]{12}:user/[a-zA-Z0-9_+=,.@-]{1,64})|(sts::[0-9]{12}:federated-user/[a-zA-Z0-9_+=,.@-]{2,193})|(iam::[0-9]{12}:root))",
+        (),
+    ),
+    "IntrospectedTokenType": ("string", None, None, r"(access_token|refresh_token)", ()),
+    "IntrospectionToken": ("string", 1, 12288, r"ASO[AR][A-Za-z0-9+/=_\-]+", ()),
+    "IssuedOAuthAccessTokenType": (
+        "string",
+        None,
+        None,
+        r"urn:ietf:params:oauth:token-type:access_token",
+        (),
+    ),
+    "JwtBearerClientId": ("string", 1, 212, None, ()),
+    "Long": ("long", None, None, None, ()),
+    "NextToken": ("string", 0, 2048, r"[-a-zA-Z0-9+=/_]*", ()),
+    "OAuthAccessToken": ("string", 1, 4096, None, ()),
+    "PermissionStatementSummaries": ("list", None, None, None, ("PermissionStatementSummary",)),
+    "PermissionStatementSummary": ("structure", None, None, None, ()),
+    "PolicyActions": ("list", None, None, None, ("String",)),
+    "PolicyStatement": ("structure", None, None, None, ()),
+    "PolicyStatements": ("list", None, None, None, ("PolicyStatement",)),
+    "Principal": (
+        "map",
+        None,
+        None,
+        None,
+        (
+            "String",
+            "String",
+        ),
+    ),
+    "PrincipalArn": (
+        "string",
+        20,
+        2048,
+        r"arn:aws:((iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]{1,64})|(iam::[0-9]{12}:user/[a-zA-Z0-9_+=,.@-]{1,64})|(sts::[0-9]{12}:federated-user/[a-zA-Z0-9_+=,.@-]{2,193})|(iam::[0-9]{12}:root))",
+        (),
+    ),
+    "PrincipalArnFilter": (
+        "string",
+        20,
+        2048,
+        r"arn:aws:((iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]{1,64})|(iam::[0-9]{12}:user/[a-zA-Z0-9_+=,.@-]{1,64})|(sts::[0-9]{12}:federated-user/[a-zA-Z0-9_+=,.@-]{2,193})|(iam::[0-9]{12}:root)|(iam::[0-9]{12}:[*]))",
+        (),
+    ),
+    "RequestedRegion": ("string", None, None, r"[a-z]{2}(-[a-z]+)+-\d+", ()),
+    "Resource": ("string", 1, 2048, None, ()),
+    "RevocationReason": ("string", 1, 256, None, ()),
+    "RevocationToken": ("string", 1, 12288, r"ASOR[A-Za-z0-9+/=_\-]+", ()),
+    "RevokedSession": ("structure", None, None, None, ()),
+    "RevokedSessionList": ("list", None, None, None, ("RevokedSession",)),
+    "Scope": ("string", 1, 4096, None, ()),
+    "Session": ("structure", None, None, None, ()),
+    "SessionArn": ("string", 1, 256, None, ()),
+    "SessionArnList": ("list", 1, 5, None, ("SessionArn",)),
+    "SessionStatus": (
+        "string",
+        None,
+        None,
+        None,
+        (
+            "ACTIVE",
+            "REVOKED",
+        ),
+    ),
+    "SessionSummaryList": ("list", None, None, None, ("Session",)),
+    "SessionsMaxResults": ("integer", 1, 100, None, ()),
+    "SigninResourceBasedPolicy": ("structure", None, None, None, ()),
+    "SourceIp": ("string", None, None, None, ()),
+    "SourceVpc": ("string", None, None, r"vpc-([0-9a-f]{8}|[0-9a-f]{17})", ()),
+    "SourceVpce": ("string", None, None, r"vpce-[a-z0-9]{8,20}", ()),
+    "StatementId": ("string", None, None, r"[A-Za-z0-9+/]{64}=?", ()),
+    "String": ("string", None, None, None, ()),
+    "SubjectToken": ("string", 4, 20000, None, ()),
+    "SubjectTokenType": ("string", None, None, r"urn:ietf:params:oauth:token-type:.+", ()),
+    "TargetId": ("string", 12, 32, r"(\d{12}|o-[a-z0-9]{10}|r-[0-9a-z]{4,32})", ()),
+    "TokenDuration": ("integer", 300, None, None, ()),
+    "TokenExchangeGrantType": (
+        "string",
+        None,
+        None,
+        r"urn:ietf:params:oauth:grant-type:(token-exchange|jwt-bearer)",
+        (),
+    ),
+    "TokenExpiresIn": ("integer", 1, 3600, None, ()),
+    "TokenTypeHint": ("string", None, None, r"(access_token|refresh_token)", ()),
+    "VpcSourceIp": ("string", None, None, None, ()),
+}
+
+_REALIZING: Final = _thread.allocate_lock()
+_PENDING: Final[dict[type, dict[str, bool]]] = {}  # lazy class -> its dataclass options
+
+
+class _LazyFields:
+    """Stands in for ``__dataclass_fields__`` on a class not made yet: reading it
+    (``dataclasses.fields``, ``is_dataclass``, ``asdict``) makes the class."""
+
+    def __get__(self, obj: object, owner: type) -> Any:
+        _realize(owner)
+        return owner.__dict__["__dataclass_fields__"]
+
+
+def _lazy_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    """Stands in for ``__init__`` on a class not made yet: makes it, then runs the real one."""
+    _realize(type(self))
+    type(self).__init__(self, *args, **kwargs)
+
+
+def _realize(cls: type) -> None:
+    """Run ``dataclasses.dataclass`` on a class :func:`_lazy_dataclass` registered (once)."""
+    with _REALIZING:
+        options = _PENDING.pop(cls, None)
+        if options is None:
+            return
+        delattr(cls, "__init__")  # dataclass writes no attribute already in the class dict
+        delattr(cls, "__dataclass_fields__")
+        dataclasses.dataclass(**options)(cls)
+
+
+if TYPE_CHECKING:  # mypy sees plain dataclasses, exact types and all
+    from dataclasses import dataclass as _lazy_dataclass
+else:
+
+    def _lazy_dataclass(**options: bool) -> Callable[[type], type]:
+        """``dataclasses.dataclass(**options)``, run when the class is first used."""
+
+        def register(cls: type) -> type:
+            cls.__init__ = _lazy_init
+            cls.__dataclass_fields__ = _LazyFields()
+            _PENDING[cls] = options
+            return cls
+
+        return register
+
+
+def _validate(field: str, value: object, shape: str, strict: bool) -> None:
+    """Check a present member against its shape in :data:`_RULES`, naming
+    ``field`` and the rule: every rule when ``strict`` (requests), else only types."""
+    kind, low, high, pattern, extra = _RULES[shape]
+    if kind == "structure":
+        _require_type(field, value, _model_class(shape))
+        return
+    if kind == "list":
+        _require_type(field, value, (tuple, list))
+    elif kind == "map":
+        _require_type(field, value, dict)
+    else:
+        _require_type(field, value, {"string": str, "boolean": bool}.get(kind, int))
+    assert isinstance(value, (str, int, tuple, list, dict))
+    if strict:
+        size = value if isinstance(value, int) else len(value)
+        what = "value" if isinstance(value, int) else "length"
+        if low is not None and size < low:
+            raise ParamValidationError(field, f"{what} must be at least {low}")
+        if high is not None and size > high:
+            raise ParamValidationError(field, f"{what} must be at most {high}")
+        if pattern is not None and re.fullmatch(pattern, str(value)) is None:
+            raise ParamValidationError(field, f"must match {pattern}")
+        if kind == "string" and extra and value not in extra:
+            raise ParamValidationError(field, f"must be one of {', '.join(extra)}")
+    if isinstance(value, (tuple, list)):
+        for index, item in enumerate(value):
+            _validate(f"{field}[{index}]", item, extra[0], strict)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _validate(f"{field} key", key, extra[0], strict)
+            _validate(f"{field}.{key}", item, extra[1], strict)
+
+
+def _model_class(name: str) -> type[_Model]:
+    """The model class named ``name`` (made on first use)."""
+    cls: type[_Model] = globals()[name]
+    return cls
+
+
+def _to_wire(value: object, wire: bool) -> Any:
+    """A member value as JSON: structures by wire (or member) names, tuples as lists."""
+    if isinstance(value, _Model):
+        return value.to_dict(wire=wire)
+    if isinstance(value, (tuple, list)):
+        return [_to_wire(item, wire) for item in value]
+    if isinstance(value, dict):
+        return {key: _to_wire(item, wire) for key, item in value.items()}
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _from_wire(field: str, value: object, shape: str, wire: bool, strict: bool) -> Any:
+    """A JSON value as a member value: structures built, lists as tuples."""
+    kind, _, _, _, extra = _RULES[shape]
+    if kind == "structure":
+        _require_type(field, value, dict)
+        assert isinstance(value, dict)
+        return _model_class(shape)._from(value, wire=wire, strict=strict, field=field)
+    if kind == "list" and isinstance(value, list):
+        return tuple(
+            _from_wire(f"{field}[{i}]", item, extra[0], wire, strict) for i, item in enumerate(value)
+        )
+    if kind == "map" and isinstance(value, dict):
+        return {k: _from_wire(f"{field}.{k}", v, extra[1], wire, strict) for k, v in value.items()}
+    return value
+
+
+class _Model:
+    """What the model's structures share (each is a frozen dataclass): the JSON
+    forms, by wire names or the model's member names, from :data:`_MEMBERS`;
+    checks on construction (a request: every rule of the model, naming the
+    member and the rule; a response: types and presence); a ``repr`` that
+    shows ``<sensitive>`` for every sensitive member."""
+
+    def __post_init__(self) -> None:
+        name = type(self).__name__
+        strict = name in _REQUEST_CLASSES
+        for attr, member, _, shape, required, _ in _MEMBERS[name]:
+            value = getattr(self, attr)
+            if isinstance(value, list):
+                value = tuple(value)
+                object.__setattr__(self, attr, value)
+            if value is None:
+                if required:
+                    raise ParamValidationError(member, "is required")
+                continue
+            _validate(member, value, shape, strict)
+
+    def __repr__(self) -> str:
+        shown = []
+        for attr, _, _, _, _, sensitive in _MEMBERS[type(self).__name__]:
+            value = getattr(self, attr)
+            if value is not None:
+                shown.append(f"{attr}=<sensitive>" if sensitive else f"{attr}={value!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    def to_dict(self, *, wire: bool = True) -> dict[str, Any]:
+        """The JSON form: wire names (the HTTP body) or, with ``wire=False``, the
+        model's member names (as the AWS CLI prints and reads); absent members left out."""
+        return {
+            (wire_name if wire else member): _to_wire(value, wire)
+            for attr, member, wire_name, _, _, _ in _MEMBERS[type(self).__name__]
+            if (value := getattr(self, attr)) is not None
+        }
+
+    @classmethod
+    def from_dict(cls: type[_M], data: Mapping[str, Any], *, wire: bool = True) -> _M:
+        """Read the JSON form (wire names, or member names with ``wire=False``).
+        A request refuses an unknown member; a response ignores it."""
+        strict = cls.__name__ in _REQUEST_CLASSES
+        return cls._from(data, wire=wire, strict=strict, field=cls.__name__)
+
+    @classmethod
+    def _from(cls: type[_M], data: Mapping[str, Any], *, wire: bool, strict: bool, field: str) -> _M:
+        _require_type(field, data, dict)
+        members = _MEMBERS[cls.__name__]
+        names = {(w if wire else m): (a, s) for a, m, w, s, _, _ in members}
+        if strict:
+            unknown = sorted(str(k) for k in data if k not in names)
+            if unknown:
+                raise ParamValidationError(unknown[0], f"is not a member of {cls.__name__}")
+        values = {
+            attr: _from_wire(name, data[name], shape, wire, strict)
+            for name, (attr, shape) in names.items()
+            if data.get(name) is not None
+        }
+        return cls(**values)
+
+
+class _Operation:
+    """One operation of the model: HTTP method, path and query (from its
+    ``requestUri``), input and output class names, auth (``sigv4`` or ``none``),
+    static context parameters (which endpoint family), modeled errors, the
+    attributes filled with a UUID4 when absent (``idempotencyToken``) and the
+    paginator (input token, output token, limit key, result key; attributes)."""
+
+    __slots__ = (
+        "auth",
+        "context",
+        "errors",
+        "idempotency",
+        "input",
+        "method",
+        "name",
+        "output",
+        "paginator",
+        "path",
+        "python_name",
+        "query",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        python_name: str,
+        method: str,
+        uri: str,
+        input_: str,
+        output: str,
+        auth: str,
+        context: dict[str, bool],
+        errors: tuple[str, ...],
+        idempotency: tuple[str, ...],
+        paginator: tuple[str, str, str, str] | None,
+    ) -> None:
+        self.name = name
+        self.python_name = python_name
+        self.method = method
+        self.path, _, self.query = uri.partition("?")
+        self.input = input_
+        self.output = output
+        self.auth = auth
+        self.context = context
+        self.errors = errors
+        self.idempotency = idempotency
+        self.paginator = paginator
+
+    @property
+    def cli_name(self) -> str:
+        """The name as the AWS CLI v2 spells it (``list-sessions``)."""
+        return self.python_name.replace("_", "-")
+
+    def __repr__(self) -> str:
+        return f"_Operation({self.name!r})"
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class BatchRevokeSessionsInput(_Model):
+    """Input of ``BatchRevokeSessions``: up to five sessions to end at once."""
+
+    session_arns: tuple[str, ...]
+    principal_arn: str | None = None
+    reason: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class RevokedSession(_Model):
+    """A session ``BatchRevokeSessions`` ended."""
+
+    session_arn: str
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class BatchRevokeSessionError(_Model):
+    """A session ``BatchRevokeSessions`` could not end, with the reason."""
+
+    session_arn: str
+    code: str
+    message: str
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class BatchRevokeSessionsOutput(_Model):
+    """Output of ``BatchRevokeSessions``: what was revoked and what failed."""
+
+    revoked_sessions: tuple[RevokedSession, ...]
+    errors: tuple[BatchRevokeSessionError, ...]
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class CreateBearerTokenRequest(_Model):
+    """Input of ``CreateBearerToken`` (client credentials grant, SigV4-signed)."""
+
+    grant_type: str
+    resource: str
+    duration_seconds: int | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class CreateBearerTokenResponse(_Model):
+    """Output of ``CreateBearerToken``: a bearer access token (sensitive)."""
+
+    access_token: str
+    token_type: str
+    expires_in: int
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class CreateOAuth2TokenWithIAMRequest(_Model):
+    """Input of ``CreateOAuth2TokenWithIAM`` (client credentials grant, SigV4-signed)."""
+
+    grant_type: str
+    resource: str
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class CreateOAuth2TokenWithIAMResponse(_Model):
+    """Output of ``CreateOAuth2TokenWithIAM``: an OAuth access token (sensitive)."""
+
+    access_token: str
+    token_type: str
+    expires_in: int
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class CreateOAuth2TokenWithTokenExchangeRequest(_Model):
+    """Input of ``CreateOAuth2TokenWithTokenExchange`` (RFC 8693 or JWT bearer; unsigned)."""
+
+    grant_type: str
+    subject_token: str | None = None
+    subject_token_type: str | None = None
+    assertion: str | None = None
+    client_id: str | None = None
+    resource: str | None = None
+    scope: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class CreateOAuth2TokenWithTokenExchangeResponse(_Model):
+    """Output of ``CreateOAuth2TokenWithTokenExchange``: the issued access token."""
+
+    access_token: str
+    token_type: str
+    expires_in: int
+    issued_token_type: str | None = None
+    resource: str | None = None
+    scope: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class DeleteConsoleAuthorizationConfigurationInput(_Model):
+    """Input of ``DeleteConsoleAuthorizationConfiguration``: the account or organization target."""
+
+    target_id: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class DeleteConsoleAuthorizationConfigurationOutput(_Model):
+    """Output of ``DeleteConsoleAuthorizationConfiguration``: the configuration as it now is."""
+
+    target_id: str
+    scope: str
+    console_authorization_enabled: bool
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class DeleteResourcePermissionStatementInput(_Model):
+    """Input of ``DeleteResourcePermissionStatement``: the statement to remove."""
+
+    statement_id: str
+    client_token: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class DeleteResourcePermissionStatementOutput(_Model):
+    """Output of ``DeleteResourcePermissionStatement`` (no members)."""
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class GetConsoleAuthorizationConfigurationInput(_Model):
+    """Input of ``GetConsoleAuthorizationConfiguration``: the account or organization target."""
+
+    target_id: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class GetConsoleAuthorizationConfigurationOutput(_Model):
+    """Output of ``GetConsoleAuthorizationConfiguration``: whether console authorization is on."""
+
+    target_id: str
+    scope: str
+    console_authorization_enabled: bool
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class GetResourcePolicyInput(_Model):
+    """Input of ``GetResourcePolicy`` (no members)."""
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class PolicyStatement(_Model):
+    """One statement of the sign-in resource-based policy (IAM policy names)."""
+
+    effect: str | None = None
+    principal: dict[str, str] | None = None
+    action: tuple[str, ...] | None = None
+    resource: str | None = None
+    condition: dict[str, dict[str, tuple[str, ...]]] | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class SigninResourceBasedPolicy(_Model):
+    """The sign-in resource-based policy: version and statements."""
+
+    version: str | None = None
+    statement: tuple[PolicyStatement, ...] | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class GetResourcePolicyOutput(_Model):
+    """Output of ``GetResourcePolicy``: the sign-in resource-based policy."""
+
+    signin_resource_based_policy: SigninResourceBasedPolicy
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class GetSessionInput(_Model):
+    """Input of ``GetSession``: the session to describe."""
+
+    session_arn: str
+    principal_arn: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class GetSessionOutput(_Model):
+    """Output of ``GetSession``: one sign-in session in full."""
+
+    session_arn: str
+    principal_arn: str
+    issued_at: int
+    expires_at: int
+    role: str | None = None
+    status: str | None = None
+    client_id: str | None = None
+    client_type: str | None = None
+    resource: str | None = None
+    last_used_at: int | None = None
+    issued_in_region: str | None = None
+    origin_session_arn: str | None = None
+    user_agent: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class IntrospectOAuth2TokenWithIAMRequest(_Model):
+    """Input of ``IntrospectOAuth2TokenWithIAM``: the token to inspect (sensitive)."""
+
+    token: str
+    token_type_hint: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class IntrospectOAuth2TokenWithIAMResponse(_Model):
+    """Output of ``IntrospectOAuth2TokenWithIAM`` (RFC 7662 claims)."""
+
+    active: bool
+    client_id: str | None = None
+    user_id: str | None = None
+    token_type: str | None = None
+    exp: int | None = None
+    iat: int | None = None
+    nbf: int | None = None
+    sub: str | None = None
+    aud: str | None = None
+    iss: str | None = None
+    jti: str | None = None
+    account_id: str | None = None
+    signin_session: str | None = None
+    resource: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class ListResourcePermissionStatementsInput(_Model):
+    """Input of ``ListResourcePermissionStatements`` (paginated)."""
+
+    max_results: int | None = None
+    next_token: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class PermissionStatementSummary(_Model):
+    """One resource permission statement: its id and conditions."""
+
+    sid: str
+    condition: dict[str, dict[str, tuple[str, ...]]] | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class ListResourcePermissionStatementsOutput(_Model):
+    """A page of ``ListResourcePermissionStatements``."""
+
+    permission_statements: tuple[PermissionStatementSummary, ...]
+    next_token: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class ListSessionsInput(_Model):
+    """Input of ``ListSessions`` (paginated), with the model's filters."""
+
+    principal_arn: str | None = None
+    max_results: int | None = None
+    next_token: str | None = None
+    status: str | None = None
+    client_id: str | None = None
+    issued_after: int | None = None
+    issued_before: int | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class Session(_Model):
+    """One sign-in session as ``ListSessions`` lists it."""
+
+    session_arn: str
+    principal_arn: str
+    issued_at: int
+    expires_at: int
+    role: str | None = None
+    status: str | None = None
+    client_id: str | None = None
+    client_type: str | None = None
+    resource: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class ListSessionsOutput(_Model):
+    """A page of ``ListSessions``."""
+
+    items: tuple[Session, ...]
+    next_token: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class PutConsoleAuthorizationConfigurationInput(_Model):
+    """Input of ``PutConsoleAuthorizationConfiguration``: the account or organization target."""
+
+    target_id: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class PutConsoleAuthorizationConfigurationOutput(_Model):
+    """Output of ``PutConsoleAuthorizationConfiguration``: the configuration as it now is."""
+
+    target_id: str
+    scope: str
+    console_authorization_enabled: bool
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class PutResourcePermissionStatementInput(_Model):
+    """Input of ``PutResourcePermissionStatement``: the conditions of a new statement."""
+
+    source_vpc: str | None = None
+    signin_source_vpce: str | None = None
+    console_source_vpce: str | None = None
+    vpc_source_ip: str | None = None
+    source_ip: str | None = None
+    requested_region: str | None = None
+    excluded_principal: str | None = None
+    client_token: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class PutResourcePermissionStatementOutput(_Model):
+    """Output of ``PutResourcePermissionStatement``: the new statement id."""
+
+    statement_id: str
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class RevokeOAuth2TokenWithIAMRequest(_Model):
+    """Input of ``RevokeOAuth2TokenWithIAM``: the refresh token to revoke (sensitive)."""
+
+    token: str
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class RevokeOAuth2TokenWithIAMResponse(_Model):
+    """Output of ``RevokeOAuth2TokenWithIAM`` (no members)."""
+
+
+# The operations, from the model: name -> _Operation.  ``python_name`` is botocore's
+# (``xform_name``), ``cli_name`` the AWS CLI's.
+_OPERATIONS: Final[dict[str, _Operation]] = {
+    "BatchRevokeSessions": _Operation(
+        "BatchRevokeSessions",
+        "batch_revoke_sessions",
+        "POST",
+        "/batch-revoke-sessions",
+        "BatchRevokeSessionsInput",
+        "BatchRevokeSessionsOutput",
+        "sigv4",
+        {"IsControlPlane": True},
+        (
+            "TooManyRequestsError",
+            "ResourceNotFoundException",
+            "InternalServerException",
+            "ValidationException",
+            "AccessDeniedException",
+        ),
+        (),
+        None,
+    ),
+    "CreateBearerToken": _Operation(
+        "CreateBearerToken",
+        "create_bearer_token",
+        "POST",
+        "/v1/token?x-amz-token-request-type=bearer",
+        "CreateBearerTokenRequest",
+        "CreateBearerTokenResponse",
+        "sigv4",
+        {"IsOAuthEndpoint": True},
+        ("TooManyRequestsError", "InternalServerException", "ValidationException", "AccessDeniedException"),
+        (),
+        None,
+    ),
+    "CreateOAuth2Token": _Operation(
+        "CreateOAuth2Token",
+        "create_oauth2_token",
+        "POST",
+        "/v1/token",
+        "CreateOAuth2TokenRequest",
+        "CreateOAuth2TokenResponse",
+        "none",
+        {"IsControlPlane": False},
+        ("TooManyRequestsError", "InternalServerException", "ValidationException", "AccessDeniedException"),
+        (),
+        None,
+    ),
+    "CreateOAuth2TokenWithIAM": _Operation(
+        "CreateOAuth2TokenWithIAM",
+        "create_oauth2_token_with_iam",
+        "POST",
+        "/v1/token?x-amz-client-auth-method=iam",
+        "CreateOAuth2TokenWithIAMRequest",
+        "CreateOAuth2TokenWithIAMResponse",
+        "sigv4",
+        {"IsOAuthEndpoint": True},
+        ("TooManyRequestsError", "InternalServerException", "ValidationException", "AccessDeniedException"),
+        (),
+        None,
+    ),
+    "CreateOAuth2TokenWithTokenExchange": _Operation(
+        "CreateOAuth2TokenWithTokenExchange",
+        "create_o_auth2_token_with_token_exchange",
+        "POST",
+        "/v1/token?x-amz-oauth-token-method=token-exchange",
+        "CreateOAuth2TokenWithTokenExchangeRequest",
+        "CreateOAuth2TokenWithTokenExchangeResponse",
+        "none",
+        {"IsOAuthEndpoint": True},
+        (
+            "InvalidGrantException",
+            "InvalidScopeException",
+            "TooManyRequestsError",
+            "ServiceUnavailableException",
+            "InternalServerException",
+            "ValidationException",
+        ),
+        (),
+        None,
+    ),
+    "DeleteConsoleAuthorizationConfiguration": _Operation(
+        "DeleteConsoleAuthorizationConfiguration",
+        "delete_console_authorization_configuration",
+        "POST",
+        "/delete-console-authorization-configuration",
+        "DeleteConsoleAuthorizationConfigurationInput",
+        "DeleteConsoleAuthorizationConfigurationOutput",
+        "sigv4",
+        {"IsControlPlane": True},
+        (
+            "TooManyRequestsError",
+            "ResourceNotFoundException",
+            "InternalServerException",
+            "ValidationException",
+            "AccessDeniedException",
+        ),
+        (),
+        None,
+    ),
+    "DeleteResourcePermissionStatement": _Operation(
+        "DeleteResourcePermissionStatement",
+        "delete_resource_permission_statement",
+        "POST",
+        "/delete-resource-permission-statement",
+        "DeleteResourcePermissionStatementInput",
+        "DeleteResourcePermissionStatementOutput",
+        "sigv4",
+        {"IsControlPlane": True},
+        (
+            "TooManyRequestsError",
+            "ResourceNotFoundException",
+            "InternalServerException",
+            "ValidationException",
+            "AccessDeniedException",
+        ),
+        ("client_token",),
+        None,
+    ),
+    "GetConsoleAuthorizationConfiguration": _Operation(
+        "GetConsoleAuthorizationConfiguration",
+        "get_console_authorization_configuration",
+        "POST",
+        "/get-console-authorization-configuration",
+        "GetConsoleAuthorizationConfigurationInput",
+        "GetConsoleAuthorizationConfigurationOutput",
+        "sigv4",
+        {"IsControlPlane": True},
+        (
+            "TooManyRequestsError",
+            "ResourceNotFoundException",
+            "InternalServerException",
+            "ValidationException",
+            "AccessDeniedException",
+        ),
+        (),
+        None,
+    ),
+    "GetResourcePolicy": _Operation(
+        "GetResourcePolicy",
+        "get_resource_policy",
+        "POST",
+        "/get-resource-policy",
+        "GetResourcePolicyInput",
+        "GetResourcePolicyOutput",
+        "sigv4",
+        {"IsControlPlane": True},
+        (
+            "TooManyRequestsError",
+            "ResourceNotFoundException",
+            "InternalServerException",
+            "AccessDeniedException",
+        ),
+        (),
+        None,
+    ),
+    "GetSession": _Operation(
+        "GetSession",
+        "get_session",
+        "POST",
+        "/get-session",
+        "GetSessionInput",
+        "GetSessionOutput",
+        "sigv4",
+        {"IsControlPlane": True},
+        (
+            "TooManyRequestsError",
+            "ResourceNotFoundException",
+            "InternalServerException",
+            "ValidationException",
+            "AccessDeniedException",
+        ),
+        (),
+        None,
+    ),
+    "IntrospectOAuth2TokenWithIAM": _Operation(
+        "IntrospectOAuth2TokenWithIAM",
+        "introspect_oauth2_token_with_iam",
+        "POST",
+        "/v1/introspect?x-amz-client-auth-method=iam",
+        "IntrospectOAuth2TokenWithIAMRequest",
+        "IntrospectOAuth2TokenWithIAMResponse",
+        "sigv4",
+        {"IsOAuthEndpoint": True},
+        ("TooManyRequestsError", "InternalServerException", "ValidationException", "AccessDeniedException"),
+        (),
+        None,
+    ),
+    "ListResourcePermissionStatements": _Operation(
+        "ListResourcePermissionStatements",
+        "list_resource_permission_statements",
+        "POST",
+        "/list-resource-permission-statements",
+        "ListResourcePermissionStatementsInput",
+        "ListResourcePermissionStatementsOutput",
+        "sigv4",
+        {"IsControlPlane": True},
+        (
+            "TooManyRequestsError",
+            "ResourceNotFoundException",
+            "InternalServerException",
+            "ValidationException",
+            "AccessDeniedException",
+        ),
+        (),
+        ("next_token", "next_token", "max_results", "permission_statements"),
+    ),
+    "ListSessions": _Operation(
+        "ListSessions",
+        "list_sessions",
+        "POST",
+        "/list-sessions",
+        "ListSessionsInput",
+        "ListSessionsOutput",
+        "sigv4",
+        {"IsControlPlane": True},
+        ("TooManyRequestsError", "InternalServerException", "ValidationException", "AccessDeniedException"),
+        (),
+        ("next_token", "next_token", "max_results", "items"),
+    ),
+    "PutConsoleAuthorizationConfiguration": _Operation(
+        "PutConsoleAuthorizationConfiguration",
+        "put_console_authorization_configuration",
+        "POST",
+        "/put-console-authorization-configuration",
+        "PutConsoleAuthorizationConfigurationInput",
+        "PutConsoleAuthorizationConfigurationOutput",
+        "sigv4",
+        {"IsControlPlane": True},
+        (
+            "TooManyRequestsError",
+            "ConflictException",
+            "ResourceNotFoundException",
+            "InternalServerException",
+            "ValidationException",
+            "AccessDeniedException",
+        ),
+        (),
+        None,
+    ),
+    "PutResourcePermissionStatement": _Operation(
+        "PutResourcePermissionStatement",
+        "put_resource_permission_statement",
+        "POST",
+        "/put-resource-permission-statement",
+        "PutResourcePermissionStatementInput",
+        "PutResourcePermissionStatementOutput",
+        "sigv4",
+        {"IsControlPlane": True},
+        (
+            "TooManyRequestsError",
+            "ConflictException",
+            "ServiceQuotaExceededException",
+            "InternalServerException",
+            "ValidationException",
+            "AccessDeniedException",
+        ),
+        ("client_token",),
+        None,
+    ),
+    "RevokeOAuth2TokenWithIAM": _Operation(
+        "RevokeOAuth2TokenWithIAM",
+        "revoke_oauth2_token_with_iam",
+        "POST",
+        "/v1/revoke?x-amz-client-auth-method=iam",
+        "RevokeOAuth2TokenWithIAMRequest",
+        "RevokeOAuth2TokenWithIAMResponse",
+        "sigv4",
+        {"IsOAuthEndpoint": True},
+        ("TooManyRequestsError", "InternalServerException", "ValidationException", "AccessDeniedException"),
+        (),
+        None,
+    ),
+}
+_REQUEST_CLASSES: Final = frozenset(op.input for op in _OPERATIONS.values())
 
 
 # --------------------------------------------------------------------------
