@@ -3,7 +3,8 @@
     python bench_signin_token.py [--quick]
 
 Measures, on this machine:
-  1. a DPoP proof (ES256 signature included), warm;
+  1. a DPoP proof (ES256 signature included), warm; a SigV4 signature of one
+     request, warm, against botocore's ``SigV4Auth`` in the same run;
   2. the first proof in a fresh process (key from PEM, table build, proof);
   3. ``import signin_token`` above ``python -c pass``;
   4. ``signin-token credentials`` (the console script, as pip installs it) on a
@@ -303,6 +304,38 @@ def main() -> int:
         rows.append(("  cryptography ES256 sign, for scale", f"{ref:8.1f} µs"))
     except ImportError:
         rows.append(("  cryptography ES256 sign, for scale", "     n/a (not installed)"))
+
+    # 1b. Signing one request with SigV4 (ListSessions, with a session token), warm.
+    sign_url = "https://signin.us-east-1.api.aws/list-sessions"
+    sign_body = b'{"maxResults":20}'
+    sign_headers = {"Content-Type": "application/json"}
+    sign_keys = st._SigningKeys("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "bench-token" * 40)
+
+    def sign_ours() -> None:
+        st._sigv4_headers("POST", sign_url, sign_headers, sign_body, sign_keys, "us-east-1", time.time())
+
+    sign_ours()
+    signed = median_us(sign_ours, number=500 if quick else 2000, repeat=5 if quick else 9)
+    line = f"{signed:8.1f} µs"
+    try:
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        auth = SigV4Auth(
+            Credentials(sign_keys.access_key_id, sign_keys.secret_access_key, "bench-token" * 40),
+            "signin",
+            "us-east-1",
+        )
+        request = AWSRequest(method="POST", url=sign_url, data=sign_body, headers=dict(sign_headers))
+        auth.add_auth(request)
+        theirs_us = median_us(
+            lambda: auth.add_auth(request), number=500 if quick else 2000, repeat=5 if quick else 9
+        )
+        line += f"  botocore SigV4Auth {theirs_us:.1f} µs  ratio {signed / theirs_us:.2f}"
+    except ImportError:
+        line += "  (botocore not installed: no comparison)"
+    rows.append(("SigV4 signature of one request, warm (median)", line))
 
     # 2. First proof in a fresh process: PEM load (table build) + proof.
     pem = key.to_pem()

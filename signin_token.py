@@ -2462,6 +2462,178 @@ class DPoPKey:
 
 
 # --------------------------------------------------------------------------
+# AWS Signature Version 4
+# --------------------------------------------------------------------------
+
+# Headers SigV4 never signs (botocore's SIGNED_HEADERS_BLACKLIST): a proxy or
+# the HTTP stack may change them on the way.
+_SIGV4_UNSIGNED_HEADERS: Final = frozenset(
+    (
+        "baggage",
+        "connection",
+        "expect",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "traceparent",
+        "tracestate",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "user-agent",
+        "x-amzn-trace-id",
+    )
+)
+# The headers the signer sets itself, replaced when the caller's headers hold them.
+_SIGV4_OWN_HEADERS: Final = frozenset(("authorization", "x-amz-date", "x-amz-security-token"))
+
+
+class _SigningKeys:
+    """AWS credentials that sign a request; ``repr`` shows only where they came from."""
+
+    __slots__ = ("access_key_id", "expiration", "secret_access_key", "session_token", "source")
+
+    def __init__(
+        self,
+        access_key_id: str,
+        secret_access_key: str,
+        session_token: str | None = None,
+        expiration: float | None = None,
+        source: str = "",
+    ) -> None:
+        self.access_key_id = access_key_id
+        self.secret_access_key = secret_access_key
+        self.session_token = session_token
+        self.expiration = expiration  # epoch seconds; None for long-term keys
+        self.source = source  # for people: "environment", "shared credentials file (profile dev)"
+        _note_secrets(secret_access_key, session_token)
+
+    def __repr__(self) -> str:
+        return f"_SigningKeys(source={self.source!r}, expiration={self.expiration!r})"
+
+
+def _sigv4_host(url: str) -> str:
+    """The Host header botocore signs: lower-case host, its port unless the scheme's default."""
+    scheme, _, rest = url.partition("://")
+    netloc = rest.split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
+    if netloc.startswith("["):
+        host, _, port = netloc[1:].partition("]")
+        host, port = f"[{host.lower()}]", port[1:]
+    else:
+        host, _, port = netloc.partition(":")
+        host = host.lower()
+    if port and int(port) != {"http": 80, "https": 443}.get(scheme.lower()):
+        return f"{host}:{int(port)}"
+    return host
+
+
+def _sigv4_canonical_path(path: str) -> str:
+    """RFC 3986 dot segments and repeated slashes removed, then percent-encoded (not ``/~``)."""
+    from urllib.parse import quote
+
+    if not path:
+        return "/"
+    segments: list[str] = []
+    for segment in path.split("/"):
+        if segment == "..":
+            if segments:
+                segments.pop()
+        elif segment and segment != ".":
+            segments.append(segment)
+    first = "/" if path[0] == "/" else ""
+    last = "/" if path[-1] == "/" and segments else ""
+    return quote(first + "/".join(segments) + last, safe="/~")
+
+
+def _sigv4_sign(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    keys: _SigningKeys,
+    region: str,
+    now: float,
+    service: str,
+) -> tuple[dict[str, str], str, str]:
+    """The headers SigV4 adds, the canonical request and the string to sign.
+
+    The canonical request holds the session token: never log it.
+    """
+    import hmac
+
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+    added = {"X-Amz-Date": stamp}
+    if keys.session_token:
+        added["X-Amz-Security-Token"] = keys.session_token
+    signed: dict[str, list[str]] = {}
+    for name, value in headers.items():
+        lname = name.lower()
+        if lname not in _SIGV4_UNSIGNED_HEADERS and lname not in _SIGV4_OWN_HEADERS:
+            signed.setdefault(lname, []).append(" ".join(value.split()))
+    for name, value in added.items():
+        signed[name.lower()] = [value]
+    if "host" not in signed:
+        signed["host"] = [_sigv4_host(url)]
+    names = sorted(signed)
+    signed_headers = ";".join(names)
+    after_scheme = url.partition("://")[2]
+    slash = after_scheme.find("/")
+    path_query = after_scheme[slash:] if slash >= 0 else ""
+    path, _, query = path_query.split("#", 1)[0].partition("?")
+    pairs = sorted(pair.partition("=")[::2] for pair in query.split("&")) if query else []
+    payload_hash = next(
+        (v for k, v in headers.items() if k.lower() == "x-amz-content-sha256"),
+        hashlib.sha256(body).hexdigest(),
+    )
+    canonical_request = "\n".join(
+        (
+            method.upper(),
+            _sigv4_canonical_path(path),
+            "&".join(f"{k}={v}" for k, v in pairs),
+            "".join(f"{name}:{','.join(signed[name])}\n" for name in names),
+            signed_headers,
+            payload_hash,
+        )
+    )
+    scope = f"{stamp[:8]}/{region}/{service}/aws4_request"
+    string_to_sign = "\n".join(
+        ("AWS4-HMAC-SHA256", stamp, scope, hashlib.sha256(canonical_request.encode("utf-8")).hexdigest())
+    )
+    key = ("AWS4" + keys.secret_access_key).encode("utf-8")
+    for part in (stamp[:8], region, service, "aws4_request"):
+        key = hmac.new(key, part.encode("utf-8"), hashlib.sha256).digest()
+    signature = hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+    added["Authorization"] = (
+        f"AWS4-HMAC-SHA256 Credential={keys.access_key_id}/{scope}, "
+        f"SignedHeaders={signed_headers}, Signature={signature}"
+    )
+    return added, canonical_request, string_to_sign
+
+
+def _sigv4_headers(
+    method: str,
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    keys: _SigningKeys,
+    region: str,
+    now: float,
+    service: str = SIGNING_NAME,
+) -> dict[str, str]:
+    """The headers SigV4 adds (Authorization, X-Amz-Date, X-Amz-Security-Token when a session token).
+
+    Signs as botocore's ``SigV4Auth`` signs a rest-json request: every header
+    given except hop-by-hop ones and User-Agent, plus Host (from ``url`` unless
+    given) and the added ones; the query of ``url`` as it is written; the
+    SHA-256 of ``body`` (or a given X-Amz-Content-SHA256).  ``now`` is epoch
+    seconds.  Any Authorization, X-Amz-Date or X-Amz-Security-Token in
+    ``headers`` is replaced: send the returned ones in their place.
+    """
+    return _sigv4_sign(method, url, headers, body, keys, region, now, service)[0]
+
+
+# --------------------------------------------------------------------------
 # Endpoints (PROTOCOL.md §1)
 # --------------------------------------------------------------------------
 

@@ -2965,6 +2965,218 @@ class TestDPoPProof:
 
 
 # --------------------------------------------------------------------------
+# AWS Signature Version 4
+# --------------------------------------------------------------------------
+
+# The pinned data of today's service (botocore 1.44.8): ../shared/signin-2023-01-01 beside a checkout.
+PINNED_DIR = HERE.parent / "shared" / "signin-2023-01-01"
+PINNED_BOTOCORE = (1, 44, 8)
+
+
+def pinned_json(name: str) -> dict[str, Any] | None:
+    """A file of the pinned data (``service-2.json``, ``partitions.json``, ...), or None without it."""
+    path = PINNED_DIR / name
+    return dict(json.loads(path.read_bytes())) if path.exists() else None
+
+
+# The AWS SigV4 test suite's example credentials and time (20150830T123600Z).
+SIGV4_EXAMPLE_KEYS = ("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+SIGV4_EXAMPLE_NOW = 1440938160.0
+# Cases of the published suite (aws-sig-v4-test-suite): name -> (method, path and query, signature).
+SIGV4_VECTORS = {
+    "get-vanilla": ("GET", "/", "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31"),
+    "post-vanilla": ("POST", "/", "5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b"),
+    "get-vanilla-query-order-key-case": (
+        "GET",
+        "/?Param2=value2&Param1=value1",
+        "b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500",
+    ),
+    "get-vanilla-empty-query-key": (
+        "GET",
+        "/?Param1=value1",
+        "a67d582fa61cc504c4bae71f336f98b97f1ea3c7a6bfe1b6e45aec72011b9aeb",
+    ),
+    "get-utf8": ("GET", "/\u1234", "8318018e0b0f223aa2bbf98705b62bb787dc9c0e678f255a891fd03141be5d85"),
+    "normalize-path/get-slash-dot-slash": (
+        "GET",
+        "/./",
+        "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+    ),
+    "normalize-path/get-relative": (
+        "GET",
+        "/example/..",
+        "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
+    ),
+}
+
+
+def sigv4_example_keys(token: str | None = None) -> Any:
+    """The suite's example keys as signing keys (with ``token`` as the session token)."""
+    return st._SigningKeys(*SIGV4_EXAMPLE_KEYS, session_token=token, source="test")
+
+
+class TestSigV4Vectors:
+    """The published SigV4 test suite's signatures, canonical request and string to sign (no peer)."""
+
+    @pytest.mark.parametrize("name", sorted(SIGV4_VECTORS))
+    def test_published_signature(self, name: str) -> None:
+        method, path, signature = SIGV4_VECTORS[name]
+        added = st._sigv4_headers(
+            method,
+            "https://example.amazonaws.com" + path,
+            {"Host": "example.amazonaws.com"},
+            b"",
+            sigv4_example_keys(),
+            "us-east-1",
+            SIGV4_EXAMPLE_NOW,
+            service="service",
+        )
+        assert added == {
+            "X-Amz-Date": "20150830T123600Z",
+            "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/"
+            f"aws4_request, SignedHeaders=host;x-amz-date, Signature={signature}",
+        }
+
+    def test_get_vanilla_canonical_request_and_string_to_sign(self) -> None:
+        _, canonical, to_sign = st._sigv4_sign(
+            "GET",
+            "https://example.amazonaws.com/",
+            {"Host": "example.amazonaws.com"},
+            b"",
+            sigv4_example_keys(),
+            "us-east-1",
+            SIGV4_EXAMPLE_NOW,
+            "service",
+        )
+        assert canonical == (
+            "GET\n/\n\nhost:example.amazonaws.com\nx-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        )
+        assert to_sign == (
+            "AWS4-HMAC-SHA256\n20150830T123600Z\n20150830/us-east-1/service/aws4_request\n"
+            "bb579772317eb040ac9ed261061d46c1f17a8133879d6129b6e1c25292927e63"
+        )
+
+    def test_host_comes_from_the_url_without_a_default_port(self) -> None:
+        def host_line(url: str) -> str:
+            _, canonical, _ = st._sigv4_sign(
+                "POST", url, {}, b"{}", sigv4_example_keys(), "us-east-1", SIGV4_EXAMPLE_NOW, "signin"
+            )
+            return canonical.split("\n")[3]
+
+        assert host_line("https://Signin.US-East-1.api.aws/list-sessions") == "host:signin.us-east-1.api.aws"
+        assert host_line("https://signin.us-east-1.api.aws:443/x") == "host:signin.us-east-1.api.aws"
+        assert host_line("http://127.0.0.1:8080/x") == "host:127.0.0.1:8080"
+        assert host_line("http://[::1]:9/x") == "host:[::1]:9"
+        assert host_line("http://localhost:80/x") == "host:localhost"
+
+    def test_session_token_is_signed_and_added(self) -> None:
+        added, canonical, _ = st._sigv4_sign(
+            "POST",
+            "https://signin.us-east-1.api.aws/list-sessions",
+            {"Content-Type": "application/json"},
+            b"{}",
+            sigv4_example_keys("the-session-token"),
+            "us-east-1",
+            SIGV4_EXAMPLE_NOW,
+            "signin",
+        )
+        assert added["X-Amz-Security-Token"] == "the-session-token"
+        assert "\nx-amz-security-token:the-session-token\n" in canonical
+        assert "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token," in added["Authorization"]
+
+    def test_own_and_hop_by_hop_headers_of_the_caller_are_not_signed(self) -> None:
+        given = {
+            "Authorization": "stale",
+            "x-amz-date": "19990101T000000Z",
+            "X-Amz-Security-Token": "stale-token",
+            "User-Agent": "signin-token",
+            "Connection": "close",
+            "Content-Type": "application/json",
+            "X-Odd": "  a   b  ",
+        }
+        added, canonical, _ = st._sigv4_sign(
+            "POST", "https://h.example/p", given, b"", sigv4_example_keys(), "r-1", SIGV4_EXAMPLE_NOW, "s"
+        )
+        assert set(added) == {"X-Amz-Date", "Authorization"}
+        assert "SignedHeaders=content-type;host;x-amz-date;x-odd," in added["Authorization"]
+        assert "x-amz-date:20150830T123600Z\nx-odd:a b\n" in canonical
+        assert "stale" not in canonical
+
+    def test_payload_hash_is_of_the_body(self) -> None:
+        body = b'{"maxResults":5}'
+        _, canonical, _ = st._sigv4_sign(
+            "POST", "https://h.example/p", {}, body, sigv4_example_keys(), "r-1", SIGV4_EXAMPLE_NOW, "s"
+        )
+        assert canonical.endswith("\n" + hashlib.sha256(body).hexdigest())
+
+    def test_repr_shows_neither_key_nor_token(self) -> None:
+        keys = st._SigningKeys(
+            "AKIAEXAMPLEKEYID0001", "secret/Key+value0001", "token-value-0001", 1.0, "environment"
+        )
+        text = repr(keys)
+        assert "environment" in text
+        for secret in ("AKIAEXAMPLEKEYID0001", "secret/Key+value0001", "token-value-0001"):
+            assert secret not in text
+        assert not hasattr(keys, "__dict__")
+        assert st._redact("x secret/Key+value0001 token-value-0001 y") == "x *** *** y"
+
+
+class TestSigV4Botocore:
+    """Peer test: botocore's SigV4Auth gives every operation of the model the same canonical
+    request, string to sign and headers, with and without a session token."""
+
+    @staticmethod
+    def operations() -> dict[str, Any]:
+        model = pinned_json("service-2.json")
+        if model is None:
+            model = service_model()
+        return dict(model["operations"])
+
+    @pytest.mark.parametrize("token", [None, "FQoGZXIvYXdzEXAMPLEtoken//+=="], ids=["keys", "session"])
+    def test_every_operation_signs_as_botocore(self, token: str | None) -> None:
+        if importlib.util.find_spec("botocore") is None:
+            pytest.skip("botocore is not importable (peer test)")
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        operations = self.operations()
+        assert operations
+        now = 1767225600.25  # 2026-01-01T00:00:00.25Z
+        for name, op in operations.items():
+            url = "https://signin.eu-west-2.api.aws" + op["http"]["requestUri"]
+            body = json.dumps({"clientId": "arn:aws:signin:::devtools/same-device", "n": name}).encode()
+            headers = {"Content-Type": "application/json", "User-Agent": "signin-token/0 peer-test"}
+            ours, canonical, to_sign = st._sigv4_sign(
+                op["http"]["method"],
+                url,
+                headers,
+                body,
+                sigv4_example_keys(token),
+                "eu-west-2",
+                now,
+                "signin",
+            )
+            request = AWSRequest(method=op["http"]["method"], url=url, data=body, headers=dict(headers))
+            auth = SigV4Auth(Credentials(*SIGV4_EXAMPLE_KEYS, token), "signin", "eu-west-2")
+            request.context["timestamp"] = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+            auth._modify_request_before_signing(request)
+            assert canonical == auth.canonical_request(request), name
+            assert to_sign == auth.string_to_sign(request, canonical), name
+            auth._inject_signature_to_request(request, auth.signature(to_sign, request))
+            theirs = {
+                k: request.headers[k]
+                for k in ("X-Amz-Date", "X-Amz-Security-Token", "Authorization")
+                if k in request.headers
+            }
+            assert ours == theirs, name
+            assert ours == st._sigv4_headers(
+                op["http"]["method"], url, headers, body, sigv4_example_keys(token), "eu-west-2", now
+            )
+
+
+# --------------------------------------------------------------------------
 # Endpoints (PROTOCOL.md §1)
 # --------------------------------------------------------------------------
 
