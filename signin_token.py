@@ -46,9 +46,9 @@ import time
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (5 ms)
 if TYPE_CHECKING:  # pragma: no cover - typing only, costs no import time
-    import asyncio
     import socket
     import ssl
+    import threading
     from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
     from typing import Any, ClassVar, Final, TextIO, TypeVar
 
@@ -253,6 +253,7 @@ _DEFAULT_TIMEOUT: Final = 30.0
 _DEFAULT_MAX_ATTEMPTS: Final = 3
 _BACKOFF_BASE: Final = 0.5  # seconds; full jitter over base * 2**(attempt-1)
 _BACKOFF_CAP: Final = 20.0  # no single wait longer, Retry-After included
+_RETRYABLE_STATUSES: Final = frozenset((429, 500, 502, 503, 504))  # throttling and transient faults
 _CLOCK_SKEW_TOLERANCE: Final = 60  # seconds before a server Date counts as skew
 
 # --------------------------------------------------------------------------
@@ -407,13 +408,9 @@ _ERROR_TYPES: Final[dict[str, type[ServiceError]]] = {
 _STATUS_ERRORS: Final[dict[int, type[ServiceError]]] = {
     400: ValidationException,
     401: AccessDeniedException,
-    402: ServiceQuotaExceededException,
     403: AccessDeniedException,
-    404: ResourceNotFoundException,
-    409: ConflictException,
     429: TooManyRequestsError,
     500: InternalServerException,
-    503: ServiceUnavailableException,
 }
 
 
@@ -2898,11 +2895,13 @@ def _http_post(
     timeout: float,
     ca_bundle: str | None,
     secrets_: Sequence[str | None] = (),
+    abort: threading.Event | None = None,
 ) -> _Response:
     """POST once; returns any HTTP status.  Never follows a redirect, caps the
     body at 1 MiB, bounds the whole exchange by ``timeout`` and raises
     :class:`TransportError` for network failures, redacted of ``secrets_``
-    and of the ``DPoP`` header."""
+    and of the ``DPoP`` and ``X-Amz-Security-Token`` headers.  Setting
+    ``abort`` (from another thread) shuts the connection down at once."""
     import contextlib
     import http.client
     import socket
@@ -2921,15 +2920,20 @@ def _http_post(
             with contextlib.suppress(OSError):  # already closed
                 sock.shutdown(socket.SHUT_RDWR)
 
+    def connected(sock: socket.socket) -> None:
+        sockets.append(sock)
+        if expired.is_set():  # aborted while connecting
+            watchdog()
+
     class _Connection(http.client.HTTPConnection):
         def connect(self) -> None:
             super().connect()
-            sockets.append(self.sock)
+            connected(self.sock)
 
     class _TLSConnection(http.client.HTTPSConnection):
         def connect(self) -> None:
             super().connect()
-            sockets.append(self.sock)
+            connected(self.sock)
 
     class _Handler(urllib.request.HTTPHandler):
         def http_open(self, req: Any) -> Any:
@@ -2954,11 +2958,18 @@ def _http_post(
         handlers.append(_TLSHandler(context=_tls_context(ca_bundle)))
     opener = urllib.request.build_opener(*handlers)
     request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
-    in_flight = (*secrets_, headers.get("DPoP"))
+    in_flight = (*secrets_, headers.get("DPoP"), headers.get("X-Amz-Security-Token"))
     failure: BaseException | None = None
-    timer = threading.Timer(timeout, watchdog)
-    timer.daemon = True
-    timer.start()
+    finished = False
+    wake = threading.Event() if abort is None else abort
+
+    def guard() -> None:  # the deadline, or the caller's abort, whichever comes first
+        wake.wait(timeout)
+        if not finished:
+            watchdog()
+
+    guard_thread = threading.Thread(target=guard, name="signin-token deadline", daemon=True)
+    guard_thread.start()
     try:
         try:
             response = opener.open(request, timeout=timeout)
@@ -2984,7 +2995,9 @@ def _http_post(
     except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
         failure = exc  # raised below, outside this block: never as anyone's __context__
     finally:
-        timer.cancel()
+        finished = True
+        wake.set()
+        guard_thread.join()  # at once: no thread outlives the exchange
     if failure is not None:
         reason = getattr(failure, "reason", None) or failure
         timed_out = expired.is_set() or isinstance(reason, (socket.timeout, TimeoutError))
@@ -2995,11 +3008,6 @@ def _http_post(
     return _Response(status if status is not None else 0, names, b"".join(chunks))
 
 
-# The asyncio transport reads a response as http.client does, with its limits.
-_MAX_LINE: Final = 65536  # bytes in a status, header or chunk-size line
-_MAX_HEADERS: Final = 100
-
-
 async def _http_post_async(
     url: str,
     body: bytes,
@@ -3008,98 +3016,24 @@ async def _http_post_async(
     timeout: float,
     ca_bundle: str | None,
     secrets_: Sequence[str | None] = (),
-    tls: ssl.SSLContext | None = None,
 ) -> _Response:
-    """:func:`_http_post` on asyncio streams: the same limits, results and
-    errors, and nothing blocks the event loop.  HTTP/1.1 with ``Connection:
-    close``; proxies from the environment as urllib uses them (a ``CONNECT``
-    tunnel for https), never for loopback.  ``tls`` is a context from
-    :func:`_tls_context` (else one is built from ``ca_bundle`` off the loop).
-    Cancelling the task closes the connection at once."""
+    """:func:`_http_post` for asyncio: the same exchange in a worker thread, so
+    the same limits, results and errors, and the event loop never blocks.
+    Cancelling the task shuts the connection down at once (the thread then
+    ends by itself)."""
     import asyncio
-    import http.client
-    import socket
+    import functools
+    import threading
 
-    if tls is None and url.startswith("https://"):
-        tls = await asyncio.get_running_loop().run_in_executor(None, _tls_context, ca_bundle)
-    in_flight: list[str | None] = [*secrets_, headers.get("DPoP")]
-    connecting = [True]  # until the request is sent: urllib reports those errors by reason
-    failure: BaseException
-    try:
-        return await asyncio.wait_for(
-            _exchange_async(url, body, headers, tls, in_flight, connecting), timeout
-        )
-    except asyncio.TimeoutError as exc:  # in 3.11+ the built-in TimeoutError, an OSError
-        failure = exc
-    except (OSError, http.client.HTTPException) as exc:
-        failure = exc
-    reason: BaseException | str = failure
-    if not connecting[0]:
-        reason = getattr(failure, "reason", None) or failure
-    elif isinstance(failure, OSError) and failure.errno and type(failure).__module__ == "builtins":
-        reason = OSError(failure.errno, os.strerror(failure.errno))  # not asyncio's "Connect call failed"
-    timed_out = isinstance(failure, asyncio.TimeoutError) or isinstance(
-        reason, (socket.timeout, TimeoutError)
+    abort = threading.Event()
+    post = functools.partial(
+        _http_post, url, body, headers, timeout=timeout, ca_bundle=ca_bundle, secrets_=secrets_, abort=abort
     )
-    described = reason if isinstance(reason, BaseException) else failure
-    raise _transport_error(url, reason, timed_out, timeout, in_flight) from _stand_in(described, in_flight)
-
-
-async def _exchange_async(
-    url: str,
-    body: bytes,
-    headers: Mapping[str, str],
-    tls: ssl.SSLContext | None,
-    secrets_: list[str | None],
-    connecting: list[bool],
-) -> _Response:
-    """Connect (directly or through a proxy), send the request, read the response."""
-    import asyncio
-    import urllib.parse
-
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if tls is not None else 80)
-    netloc = parts.netloc.rpartition("@")[2]
-    authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    proxy = None if _is_loopback(netloc) else _proxy_for(parts.scheme, netloc)
-    fields = {"Host": netloc, "Content-Length": str(len(body)), "Connection": "close"}
-    fields["Accept-Encoding"] = "identity"
-    fields.update(headers)
-    writer: asyncio.StreamWriter | None = None
-    sock: socket.socket | None = None
     try:
-        if proxy is None:
-            reader, writer = await asyncio.open_connection(host, port, ssl=tls, limit=_MAX_LINE)
-        else:
-            proxy_host, proxy_port, authorization = proxy
-            secrets_.append(authorization)
-            if not proxy_host:
-                raise OSError(f"the {parts.scheme} proxy setting names no host")  # it may hold a password
-            if tls is None:  # http: the absolute URL, to the proxy
-                reader, writer = await asyncio.open_connection(proxy_host, proxy_port, limit=_MAX_LINE)
-                target = url
-                if authorization:
-                    fields["Proxy-Authorization"] = authorization
-            else:  # https: TLS to the server inside the proxy's tunnel
-                sock = await _tunnel_async(proxy_host, proxy_port, authority, authorization)
-                reader, writer = await asyncio.open_connection(
-                    sock=sock, ssl=tls, server_hostname=host, limit=_MAX_LINE
-                )
-                sock = None  # the transport owns it now
-        head = [f"POST {target} HTTP/1.1", *(f"{k}: {v}" for k, v in fields.items())]
-        if any(c in line for line in head for c in "\r\n\0"):
-            raise ValueError("a request header holds a line break")
-        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
-        await writer.drain()
-        connecting[0] = False
-        return await _read_response_async(reader)
-    finally:  # no await here: a cancelled task must let go at once
-        if writer is not None:
-            writer.transport.abort()
-        if sock is not None:
-            sock.close()
+        return await asyncio.get_running_loop().run_in_executor(None, post)
+    except asyncio.CancelledError:
+        abort.set()
+        raise
 
 
 def _proxy_for(scheme: str, netloc: str) -> tuple[str, int, str | None] | None:
@@ -3127,166 +3061,6 @@ def _proxy_for(scheme: str, netloc: str) -> tuple[str, int, str | None] | None:
     return parts.hostname or "", port or (443 if parts.scheme == "https" else 80), authorization
 
 
-async def _tunnel_async(host: str, port: int, authority: str, authorization: str | None) -> socket.socket:
-    """A connected non-blocking socket to ``authority`` through the HTTP proxy
-    at ``host:port`` (``CONNECT``); ``OSError`` as http.client words it."""
-    import asyncio
-    import socket
-
-    loop = asyncio.get_running_loop()
-    errors: list[OSError] = []
-    for family, kind, proto, _, address in await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM):
-        sock = socket.socket(family, kind, proto)
-        try:
-            sock.setblocking(False)
-            await loop.sock_connect(sock, address)
-            break
-        except OSError as exc:
-            sock.close()
-            errors.append(exc)
-        except BaseException:
-            sock.close()
-            raise
-    else:
-        raise errors[-1] if errors else OSError(f"no address for the proxy {host}")
-    try:
-        head = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}"]
-        if authorization:
-            head.append(f"Proxy-Authorization: {authorization}")
-        await loop.sock_sendall(sock, ("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
-        data = b""
-        while b"\n\r\n" not in data and b"\n\n" not in data and len(data) <= _MAX_LINE:
-            chunk = await loop.sock_recv(sock, 65536)
-            if not chunk:
-                break
-            data += chunk
-        reader = asyncio.StreamReader(limit=_MAX_LINE)
-        reader.feed_data(data)
-        reader.feed_eof()
-        status, reason, _ = await _read_head_async(reader)
-        if status != 200:
-            raise OSError(f"Tunnel connection failed: {status} {reason.strip()}")
-        if await reader.read():
-            raise OSError("Tunnel connection failed: the proxy sent data before the TLS handshake")
-    except BaseException:
-        sock.close()
-        raise
-    return sock
-
-
-async def _read_line_async(reader: asyncio.StreamReader, what: str) -> bytes:
-    """One line (empty at the end of the stream); ``LineTooLong`` past 64 KiB."""
-    import asyncio
-    import http.client
-
-    try:
-        line = await reader.readuntil(b"\n")
-    except asyncio.IncompleteReadError as exc:
-        line = exc.partial
-    except asyncio.LimitOverrunError:
-        raise http.client.LineTooLong(what) from None
-    if len(line) > _MAX_LINE:
-        raise http.client.LineTooLong(what)
-    return line
-
-
-async def _read_head_async(reader: asyncio.StreamReader) -> tuple[int, str, list[tuple[str, str]]]:
-    """A status line and its header fields (names lower-case), as http.client reads them."""
-    import http.client
-
-    line = str(await _read_line_async(reader, "status line"), "iso-8859-1")
-    if not line:
-        raise http.client.RemoteDisconnected("Remote end closed connection without response")
-    words = line.split(None, 2)
-    if len(words) < 2 or not words[0].startswith("HTTP/"):
-        raise http.client.BadStatusLine(line)
-    try:
-        status = int(words[1])
-    except ValueError:
-        status = 0
-    if not 100 <= status <= 999:
-        raise http.client.BadStatusLine(line)
-    fields: list[tuple[str, str]] = []
-    count = 0
-    broken = False  # after a line that is no field, email.parser (so urllib) sees no more fields
-    while True:
-        raw = await _read_line_async(reader, "header line")
-        if raw in (b"\r\n", b"\n", b""):
-            break
-        count += 1
-        if count > _MAX_HEADERS:
-            raise http.client.HTTPException(f"got more than {_MAX_HEADERS} headers")
-        text = str(raw, "iso-8859-1").rstrip("\r\n")
-        if broken:
-            continue
-        if text[:1] in (" ", "\t"):  # an obsolete folded continuation
-            if fields:
-                fields[-1] = (fields[-1][0], f"{fields[-1][1]} {text.strip()}")
-        elif re.match(r"[\x21-\x39\x3b-\x7e]*:", text):
-            name, _, value = text.partition(":")
-            fields.append((name.lower(), value.strip()))
-        else:
-            broken = True
-    return status, words[2] if len(words) > 2 else "", fields
-
-
-async def _read_response_async(reader: asyncio.StreamReader) -> _Response:
-    """The response: 100 Continue skipped; a chunked, Content-Length or
-    read-to-EOF body, capped at 1 MiB."""
-    import asyncio
-    import http.client
-
-    status, _, fields = await _read_head_async(reader)
-    while status == 100:
-        status, _, fields = await _read_head_async(reader)
-    first: dict[str, str] = {}
-    for name, value in fields:
-        first.setdefault(name, value)  # framing by the first field, as http.client
-    length: int | None = None
-    if status in (204, 304) or status < 200:
-        length = 0
-    elif first.get("transfer-encoding", "").lower() != "chunked" and first.get("content-length"):
-        try:
-            length = int(first["content-length"])
-        except ValueError:
-            length = None
-        if length is not None and length < 0:
-            length = None
-    chunks: list[bytes] = []
-    size = 0
-    if length is None and first.get("transfer-encoding", "").lower() == "chunked":
-        while True:
-            line = await _read_line_async(reader, "chunk size")
-            try:
-                left = int(line.split(b";", 1)[0], 16)
-            except ValueError:
-                left = -1
-            if left < 0:
-                raise http.client.IncompleteRead(b"")
-            if left == 0:
-                break
-            size += left
-            if size > _MAX_RESPONSE_BYTES:
-                raise InvalidResponseError(f"response body exceeds {_MAX_RESPONSE_BYTES} bytes", status)
-            try:
-                chunks.append(await reader.readexactly(left))
-                await reader.readexactly(2)  # the CRLF after the chunk
-            except asyncio.IncompleteReadError:
-                raise http.client.IncompleteRead(b"") from None  # as http.client words it
-        while await _read_line_async(reader, "trailer line") not in (b"\r\n", b"\n", b""):
-            pass
-    else:
-        while length is None or size < length:
-            chunk = await reader.read(65536 if length is None else min(65536, length - size))
-            if not chunk:
-                break  # a short body is returned as read, as urllib does
-            size += len(chunk)
-            if size > _MAX_RESPONSE_BYTES:
-                raise InvalidResponseError(f"response body exceeds {_MAX_RESPONSE_BYTES} bytes", status)
-            chunks.append(chunk)
-    return _Response(status, dict(fields), b"".join(chunks))
-
-
 def _service_error(response: _Response, secrets_: Sequence[str | None]) -> ServiceError:
     """Classify an error response (PROTOCOL.md §11) into a :class:`ServiceError`.
 
@@ -3306,7 +3080,11 @@ def _service_error(response: _Response, secrets_: Sequence[str | None]) -> Servi
     if not error_type:
         raw = data.get("__type") or data.get("code")
         error_type = raw.rsplit("#", 1)[-1] if isinstance(raw, str) else ""
-    cls = _ERROR_TYPES.get(error_type) or _STATUS_ERRORS.get(response.status, ServiceError)
+    cls = (
+        _ERROR_TYPES.get(error_type, ServiceError)
+        if error_type
+        else _STATUS_ERRORS.get(response.status, ServiceError)
+    )
     code = data.get("error")
     error: OAuth2ErrorCode | str | None = None
     if isinstance(code, str):
@@ -3427,30 +3205,52 @@ class _Attempt:
             self._on_event(_one_line(_redact(line, self._secrets), 2000))
 
 
+# The public name of the credentials that sign a request (SigV4).
+SigningCredentials = _SigningKeys
+
+
 class SigninClient:
-    """A client of the Sign-In service's one operation, ``CreateOAuth2Token``.
+    """A client of the whole Sign-In API: one method per operation (botocore's
+    snake_case names), each taking the operation's input class and returning
+    its output class, and paginators for the two listing operations.
+
+    Every operation goes through one pipeline: validate (the input class
+    checks every rule of the model when built), serialize (rest-json: the
+    body by wire names, the query of the model's ``requestUri``, each
+    ``idempotencyToken`` member filled with a new UUID4 when absent and kept
+    across the retries of that call), resolve the endpoint of the
+    operation's family (:func:`resolve_endpoint`), sign (SigV4, service
+    ``signin``, in ``region``, for all but the two ``noAuth`` token
+    operations; ``CreateOAuth2Token`` carries its DPoP proof instead), send,
+    parse, retry.
 
     ``region`` / ``endpoint_url`` are resolved by :func:`resolve_endpoint`.
     Every request has a ``timeout`` (seconds, for the whole exchange), TLS
     verification on (``ca_bundle``, else ``$AWS_CA_BUNDLE``, else the system
     store) and proxies from the standard environment variables.
 
-    A refresh is retried up to ``max_attempts`` times on 429, 5xx and
-    transport errors (exponential backoff, full jitter, ``Retry-After`` up to
-    20 s), each attempt with a new proof; a code redemption is never retried.
-    When the server refuses a proof or token as expired and its ``Date`` is
-    more than 60 s from our clock, the call is retried once with ``iat``
+    ``credentials`` sign the SigV4 operations: a :class:`SigningCredentials`,
+    a callable returning one (asked once per call), or ``None`` to resolve
+    them on first use from ``profile`` and the environment as botocore
+    does.  They are never needed for ``CreateOAuth2Token``.
+
+    Every call is retried up to ``max_attempts`` times on 429, 500, 502,
+    503, 504 and transport errors (exponential backoff, full jitter,
+    ``Retry-After`` up to 20 s; waits through ``sleep``), each attempt
+    signed anew; a code redemption is never retried, nor is any other 4xx.
+    When the server refuses a request as expired and its ``Date`` is more
+    than 60 s from our clock, the call is retried once with the clock
     corrected; the offset stays in :attr:`clock_offset` and is reported
     through ``on_clock_skew``.
 
-    ``on_event``, when given, is called with one line per HTTP attempt, as
-    both methods make them: method, URL, attempt number, status and request
-    id (or the transport failure), elapsed time, and whether and why the
-    call goes on.  The line is redacted of every secret and never holds a
-    header or a body.
+    ``on_event``, when given, is called with one line per HTTP attempt:
+    method, URL, attempt number, status and request id (or the transport
+    failure), elapsed time, and whether and why the call goes on.  The line
+    is redacted of every secret and never holds a header or a body.
 
-    :meth:`create_oauth2_token` blocks; :meth:`create_oauth2_token_async`
-    does the same on asyncio (cancellable, never blocking the loop).
+    The methods block; :meth:`call_async` and
+    :meth:`create_oauth2_token_async` do the same on asyncio (the exchange
+    in a worker thread, cancellable at once, never blocking the loop).
     """
 
     def __init__(
@@ -3468,6 +3268,8 @@ class SigninClient:
         sleep: Callable[[float], None] = time.sleep,
         on_clock_skew: Callable[[float], None] | None = None,
         on_event: Callable[[str], None] | None = None,
+        credentials: SigningCredentials | Callable[[], SigningCredentials] | None = None,
+        profile: str | None = None,
     ) -> None:
         env = os.environ if environ is None else environ
         _require_type("timeout", timeout, (int, float))
@@ -3476,6 +3278,8 @@ class SigninClient:
         _require_type("max_attempts", max_attempts, int)
         if not 1 <= max_attempts <= 10:
             raise ParamValidationError("max_attempts", "must be between 1 and 10")
+        if credentials is not None and not callable(credentials):
+            _require_type("credentials", credentials, SigningCredentials)
         self.endpoint = resolve_endpoint(
             region,
             endpoint_url=endpoint_url,
@@ -3484,6 +3288,7 @@ class SigninClient:
             environ=env,
         )
         self.token_url = self.endpoint + _TOKEN_PATH
+        self.region = region or None
         self.timeout = float(timeout)
         self.ca_bundle = ca_bundle or env.get("AWS_CA_BUNDLE") or None
         self.max_attempts = max_attempts
@@ -3492,7 +3297,16 @@ class SigninClient:
         self._sleep = sleep
         self._on_clock_skew = on_clock_skew
         self._on_event = on_event
-        self._tls: ssl.SSLContext | None = None  # the asyncio driver's, built once
+        self._credentials = credentials
+        self._profile = profile
+        self._environ = env
+        self._endpoint_args: dict[str, Any] = {
+            "endpoint_url": endpoint_url,
+            "use_fips": use_fips,
+            "use_dualstack": use_dualstack,
+            "environ": env,
+        }
+        self._endpoints: dict[tuple[bool, bool], str] = {(False, False): self.endpoint}
 
     def __repr__(self) -> str:
         return f"SigninClient(endpoint={self.endpoint!r})"
@@ -3500,6 +3314,8 @@ class SigninClient:
     def now(self) -> float:
         """The current time, corrected by any measured server clock offset."""
         return self._clock() + self.clock_offset
+
+    # -- the operations -----------------------------------------------------
 
     def create_oauth2_token(
         self,
@@ -3514,15 +3330,238 @@ class SigninClient:
         Raises a :class:`ServiceError` subclass for an error status,
         :class:`TransportError`, or :class:`InvalidResponseError`.
         """
-        call = self._call(request, dpop_key, body_format)
+        out: CreateOAuth2TokenResponse = self._run(
+            self._call(_OPERATIONS["CreateOAuth2Token"], request, dpop_key, body_format)
+        )
+        return out
+
+    async def create_oauth2_token_async(
+        self,
+        request: CreateOAuth2TokenRequest,
+        dpop_key: DPoPKey,
+        *,
+        body_format: str = "json",
+    ) -> CreateOAuth2TokenResponse:
+        """:meth:`create_oauth2_token` for asyncio: the same arguments, results,
+        retries and errors, and the event loop is never blocked.  Cancelling
+        the task (or a timeout around it) closes the connection in flight at
+        once.  Retry waits use ``asyncio.sleep``.
+        """
+        out: CreateOAuth2TokenResponse = await self._run_async(
+            self._call(_OPERATIONS["CreateOAuth2Token"], request, dpop_key, body_format)
+        )
+        return out
+
+    def batch_revoke_sessions(self, request: BatchRevokeSessionsInput) -> BatchRevokeSessionsOutput:
+        """``BatchRevokeSessions``: end up to five sign-in sessions (control plane, SigV4)."""
+        out: BatchRevokeSessionsOutput = self.call("BatchRevokeSessions", request)
+        return out
+
+    def create_bearer_token(self, request: CreateBearerTokenRequest) -> CreateBearerTokenResponse:
+        """``CreateBearerToken``: a bearer token for the caller's IAM identity (OAuth host, SigV4)."""
+        out: CreateBearerTokenResponse = self.call("CreateBearerToken", request)
+        return out
+
+    def create_oauth2_token_with_iam(
+        self, request: CreateOAuth2TokenWithIAMRequest
+    ) -> CreateOAuth2TokenWithIAMResponse:
+        """``CreateOAuth2TokenWithIAM``: an OAuth access token for the caller (OAuth host, SigV4)."""
+        out: CreateOAuth2TokenWithIAMResponse = self.call("CreateOAuth2TokenWithIAM", request)
+        return out
+
+    def create_oauth2_token_with_token_exchange(
+        self, request: CreateOAuth2TokenWithTokenExchangeRequest
+    ) -> CreateOAuth2TokenWithTokenExchangeResponse:
+        """``CreateOAuth2TokenWithTokenExchange``: trade a token or assertion (OAuth host, unsigned)."""
+        out: CreateOAuth2TokenWithTokenExchangeResponse = self.call(
+            "CreateOAuth2TokenWithTokenExchange", request
+        )
+        return out
+
+    def delete_console_authorization_configuration(
+        self, request: DeleteConsoleAuthorizationConfigurationInput
+    ) -> DeleteConsoleAuthorizationConfigurationOutput:
+        """``DeleteConsoleAuthorizationConfiguration`` (control plane, SigV4)."""
+        out: DeleteConsoleAuthorizationConfigurationOutput = self.call(
+            "DeleteConsoleAuthorizationConfiguration", request
+        )
+        return out
+
+    def delete_resource_permission_statement(
+        self, request: DeleteResourcePermissionStatementInput
+    ) -> DeleteResourcePermissionStatementOutput:
+        """``DeleteResourcePermissionStatement`` (control plane, SigV4, idempotent by client token)."""
+        out: DeleteResourcePermissionStatementOutput = self.call("DeleteResourcePermissionStatement", request)
+        return out
+
+    def get_console_authorization_configuration(
+        self, request: GetConsoleAuthorizationConfigurationInput
+    ) -> GetConsoleAuthorizationConfigurationOutput:
+        """``GetConsoleAuthorizationConfiguration`` (control plane, SigV4)."""
+        out: GetConsoleAuthorizationConfigurationOutput = self.call(
+            "GetConsoleAuthorizationConfiguration", request
+        )
+        return out
+
+    def get_resource_policy(self, request: GetResourcePolicyInput) -> GetResourcePolicyOutput:
+        """``GetResourcePolicy``: the sign-in resource-based policy (control plane, SigV4)."""
+        out: GetResourcePolicyOutput = self.call("GetResourcePolicy", request)
+        return out
+
+    def get_session(self, request: GetSessionInput) -> GetSessionOutput:
+        """``GetSession``: one sign-in session in full (control plane, SigV4)."""
+        out: GetSessionOutput = self.call("GetSession", request)
+        return out
+
+    def introspect_oauth2_token_with_iam(
+        self, request: IntrospectOAuth2TokenWithIAMRequest
+    ) -> IntrospectOAuth2TokenWithIAMResponse:
+        """``IntrospectOAuth2TokenWithIAM``: what a token is and whether it is active (OAuth host, SigV4)."""
+        out: IntrospectOAuth2TokenWithIAMResponse = self.call("IntrospectOAuth2TokenWithIAM", request)
+        return out
+
+    def list_resource_permission_statements(
+        self, request: ListResourcePermissionStatementsInput
+    ) -> ListResourcePermissionStatementsOutput:
+        """``ListResourcePermissionStatements``: one page (control plane, SigV4); see :meth:`pages`."""
+        out: ListResourcePermissionStatementsOutput = self.call("ListResourcePermissionStatements", request)
+        return out
+
+    def list_sessions(self, request: ListSessionsInput) -> ListSessionsOutput:
+        """``ListSessions``: one page of sign-in sessions (control plane, SigV4); see :meth:`pages`."""
+        out: ListSessionsOutput = self.call("ListSessions", request)
+        return out
+
+    def put_console_authorization_configuration(
+        self, request: PutConsoleAuthorizationConfigurationInput
+    ) -> PutConsoleAuthorizationConfigurationOutput:
+        """``PutConsoleAuthorizationConfiguration`` (control plane, SigV4)."""
+        out: PutConsoleAuthorizationConfigurationOutput = self.call(
+            "PutConsoleAuthorizationConfiguration", request
+        )
+        return out
+
+    def put_resource_permission_statement(
+        self, request: PutResourcePermissionStatementInput
+    ) -> PutResourcePermissionStatementOutput:
+        """``PutResourcePermissionStatement`` (control plane, SigV4, idempotent by client token)."""
+        out: PutResourcePermissionStatementOutput = self.call("PutResourcePermissionStatement", request)
+        return out
+
+    def revoke_oauth2_token_with_iam(
+        self, request: RevokeOAuth2TokenWithIAMRequest
+    ) -> RevokeOAuth2TokenWithIAMResponse:
+        """``RevokeOAuth2TokenWithIAM``: revoke a refresh token (OAuth host, SigV4)."""
+        out: RevokeOAuth2TokenWithIAMResponse = self.call("RevokeOAuth2TokenWithIAM", request)
+        return out
+
+    # -- paginators ---------------------------------------------------------
+
+    def list_sessions_pages(self, request: ListSessionsInput | None = None) -> Iterator[ListSessionsOutput]:
+        """Every page of ``ListSessions``, from ``request`` (default: no filter) on."""
+        return self.pages("ListSessions", ListSessionsInput() if request is None else request)
+
+    def list_sessions_items(self, request: ListSessionsInput | None = None) -> Iterator[Session]:
+        """Every session ``ListSessions`` lists, page after page."""
+        for page in self.list_sessions_pages(request):
+            yield from page.items
+
+    def list_resource_permission_statements_pages(
+        self, request: ListResourcePermissionStatementsInput | None = None
+    ) -> Iterator[ListResourcePermissionStatementsOutput]:
+        """Every page of ``ListResourcePermissionStatements``, from ``request`` on."""
+        empty = ListResourcePermissionStatementsInput()
+        return self.pages("ListResourcePermissionStatements", empty if request is None else request)
+
+    def list_resource_permission_statements_items(
+        self, request: ListResourcePermissionStatementsInput | None = None
+    ) -> Iterator[PermissionStatementSummary]:
+        """Every statement ``ListResourcePermissionStatements`` lists, page after page."""
+        for page in self.list_resource_permission_statements_pages(request):
+            yield from page.permission_statements
+
+    def pages(self, operation: str, request: Any) -> Iterator[Any]:
+        """Every page of a paginated ``operation`` (paginators-1.json), lazily:
+        each page's ``nextToken`` goes into the next request until a page has
+        none.  A token the service sends twice in a row raises
+        :class:`InvalidResponseError` (as botocore), not an endless loop."""
+        op = self._operation(operation)
+        if op.paginator is None:
+            raise ParamValidationError("operation", f"{op.name} is not paginated")
+        input_token, output_token, _, _ = op.paginator
+        _require_type("request", request, _model_class(op.input))
+        return self._pages(op, request, input_token, output_token)
+
+    def _pages(self, op: _Operation, request: Any, input_token: str, output_token: str) -> Iterator[Any]:
+        seen = getattr(request, input_token)
+        while True:
+            page = self.call(op.name, request)
+            yield page
+            token = getattr(page, output_token)
+            if not token:
+                return
+            if token == seen:
+                raise InvalidResponseError(f"{op.name} sent the same next token twice in a row")
+            seen = token
+            request = dataclasses.replace(request, **{input_token: token})
+
+    # -- the pipeline -------------------------------------------------------
+
+    def call(self, operation: str, request: Any) -> Any:
+        """Call ``operation`` (the model's name, botocore's snake_case name or
+        the AWS CLI's kebab-case name) with ``request``, an instance of its
+        input class; returns its output class.  ``CreateOAuth2Token`` needs
+        :meth:`create_oauth2_token` (it takes a DPoP key)."""
+        return self._run(self._call(self._operation(operation), request, None, "json"))
+
+    async def call_async(self, operation: str, request: Any) -> Any:
+        """:meth:`call` for asyncio (cancellable at once, never blocking the loop)."""
+        return await self._run_async(self._call(self._operation(operation), request, None, "json"))
+
+    @staticmethod
+    def _operation(name: str) -> _Operation:
+        _require_type("operation", name, str)
+        op = _OPERATIONS.get(name) or next(
+            (o for o in _OPERATIONS.values() if name in (o.python_name, o.cli_name)), None
+        )
+        if op is None:
+            raise ParamValidationError("operation", f"{name!r} is not an operation of {SERVICE_ID}")
+        return op
+
+    def _url(self, op: _Operation) -> str:
+        """The operation's URL: its family's endpoint, then the model's path and query."""
+        family = (bool(op.context.get("IsControlPlane")), bool(op.context.get("IsOAuthEndpoint")))
+        base = self._endpoints.get(family)
+        if base is None:
+            context: dict[str, Any] = {"is_control_plane": family[0], "is_oauth_endpoint": family[1]}
+            base = self._endpoints[family] = resolve_endpoint(self.region, **self._endpoint_args, **context)
+        return base + op.path + (f"?{op.query}" if op.query else "")
+
+    def _signing(self, op: _Operation) -> SigningCredentials:
+        """The credentials and region that sign ``op``; errors before any I/O."""
+        if not self.region:
+            raise ParamValidationError(
+                "region",
+                f"is required to sign {op.name} (SigV4): set --region, AWS_REGION or a profile region",
+            )
+        given = self._credentials
+        if given is None:
+            resolve: Callable[..., SigningCredentials] = globals()["_signing_keys"]  # branch sigv4
+            keys = resolve(self._profile, self._environ)
+        else:
+            keys = given() if callable(given) else given
+        _require_type("credentials", keys, SigningCredentials)
+        return keys
+
+    def _run(self, call: Generator[_Post | _Sleep, _Response | None, Any]) -> Any:
+        """The blocking driver of :meth:`_call`."""
         response: _Response | None = None
         error: TransportError | None = None
         while True:
             try:
                 step = call.send(response) if error is None else call.throw(error)
             except StopIteration as done:
-                result: CreateOAuth2TokenResponse = done.value
-                return result
+                return done.value
             response = error = None
             if isinstance(step, _Sleep):
                 self._sleep(step.seconds)
@@ -3539,21 +3578,11 @@ class SigninClient:
             except TransportError as exc:
                 error = exc  # thrown in above, outside this block
 
-    async def create_oauth2_token_async(
-        self,
-        request: CreateOAuth2TokenRequest,
-        dpop_key: DPoPKey,
-        *,
-        body_format: str = "json",
-    ) -> CreateOAuth2TokenResponse:
-        """:meth:`create_oauth2_token` for asyncio: the same arguments, results,
-        retries and errors, and the event loop is never blocked.  Cancelling
-        the task (or a timeout around it) closes the connection in flight at
-        once; nothing goes on in a thread.  Retry waits use ``asyncio.sleep``.
-        """
+    async def _run_async(self, call: Generator[_Post | _Sleep, _Response | None, Any]) -> Any:
+        """The asyncio driver of :meth:`_call`: each exchange in a worker thread
+        (:func:`_http_post_async`), waits through ``asyncio.sleep``."""
         import asyncio
 
-        call = self._call(request, dpop_key, body_format)
         try:
             response: _Response | None = None
             error: TransportError | None = None
@@ -3561,18 +3590,11 @@ class SigninClient:
                 try:
                     step = call.send(response) if error is None else call.throw(error)
                 except StopIteration as done:
-                    result: CreateOAuth2TokenResponse = done.value
-                    return result
+                    return done.value
                 response = error = None
                 if isinstance(step, _Sleep):
                     await asyncio.sleep(step.seconds)
                     continue
-                tls = None
-                if step.url.startswith("https://"):
-                    if self._tls is None:  # built once per client, off the loop (it reads files)
-                        loop = asyncio.get_running_loop()
-                        self._tls = await loop.run_in_executor(None, _tls_context, self.ca_bundle)
-                    tls = self._tls
                 try:
                     response = await _http_post_async(
                         step.url,
@@ -3581,7 +3603,6 @@ class SigninClient:
                         timeout=self.timeout,
                         ca_bundle=self.ca_bundle,
                         secrets_=step.secrets,
-                        tls=tls,
                     )
                 except TransportError as exc:
                     error = exc
@@ -3589,46 +3610,66 @@ class SigninClient:
             call.close()
 
     def _call(
-        self, request: CreateOAuth2TokenRequest, dpop_key: DPoPKey, body_format: str
-    ) -> Generator[_Post | _Sleep, _Response | None, CreateOAuth2TokenResponse]:
+        self, op: _Operation, request: Any, dpop_key: DPoPKey | None, body_format: str
+    ) -> Generator[_Post | _Sleep, _Response | None, Any]:
         """The call without I/O, run by both drivers: yields each :class:`_Post`
         (receiving its response, or its :class:`TransportError` thrown in) and
-        each :class:`_Sleep`; returns the parsed response or raises.  A new
-        proof per attempt; only refreshes are retried (429, 5xx, transport);
-        one clock-skew retry; redirects refused; outside text redacted."""
-        _require_type("request", request, CreateOAuth2TokenRequest)
-        _require_type("dpop_key", dpop_key, DPoPKey)
-        body = request.token_input
-        if body_format == "json":
-            payload = json.dumps(body.to_dict()).encode("utf-8")
-            content_type = "application/json"
-        elif body_format == "form":
-            payload = "&".join(f"{k}={_quote(v)}" for k, v in body.to_form().items()).encode("ascii")
-            content_type = "application/x-www-form-urlencoded"
+        each :class:`_Sleep`; returns the parsed response or raises.  Every
+        check runs before the first yield.  Each attempt is signed anew (a
+        new DPoP proof, a new SigV4 signature); retries on 429, 5xx and
+        transport errors (never a code redemption); one clock-skew retry;
+        redirects refused; outside text redacted."""
+        _require_type(
+            "request",
+            request,
+            _model_class(op.input) if op.name != "CreateOAuth2Token" else CreateOAuth2TokenRequest,
+        )
+        url = self._url(op)
+        retryable = True
+        if op.name == "CreateOAuth2Token":
+            _require_type("dpop_key", dpop_key, DPoPKey)
+            body = request.token_input
+            if body_format == "json":
+                payload = json.dumps(body.to_dict()).encode("utf-8")
+                content_type = "application/json"
+            elif body_format == "form":
+                payload = "&".join(f"{k}={_quote(v)}" for k, v in body.to_form().items()).encode("ascii")
+                content_type = "application/x-www-form-urlencoded"
+            else:
+                raise ParamValidationError("body_format", "must be json or form")
+            request_secrets: tuple[str | None, ...] = (body.refresh_token, body.code, body.code_verifier)
+            retryable = body.grant_type == "refresh_token"
         else:
-            raise ParamValidationError("body_format", "must be json or form")
-        _note_secrets(body.refresh_token, body.code, body.code_verifier)
-        retryable = body.grant_type == "refresh_token"
+            filled = {attr: _uuid4() for attr in op.idempotency if getattr(request, attr) is None}
+            if filled:  # one token for every attempt of this call, as botocore
+                request = dataclasses.replace(request, **filled)
+            payload = json.dumps(request.to_dict()).encode("utf-8")
+            content_type = "application/json"
+            request_secrets = tuple(_sensitive_values(request))
+        keys = self._signing(op) if op.auth == "sigv4" else None
+        _note_secrets(*request_secrets)
         attempts = self.max_attempts if retryable else 1
         last_words = "code redemptions are never retried" if not retryable else "last attempt"
         attempt = 0
         skew_retried = False
         while True:
             attempt += 1
-            proof = dpop_key.proof(self.token_url, iat=int(self.now()))
-            secrets_ = (body.refresh_token, body.code, body.code_verifier, proof)
-            headers = {
-                "Content-Type": content_type,
-                "Accept": "application/json",
-                "User-Agent": _USER_AGENT,
-                "DPoP": proof,
-            }
-            label = f"{self.token_url} attempt {attempt}/{attempts}"
+            headers = {"Content-Type": content_type, "Accept": "application/json", "User-Agent": _USER_AGENT}
+            secrets_ = request_secrets
+            if dpop_key is not None:
+                proof = dpop_key.proof(url, iat=int(self.now()))
+                headers["DPoP"] = proof
+                secrets_ = (*secrets_, proof)
+            if keys is not None:
+                assert self.region is not None  # checked by _signing
+                headers.update(_sigv4_headers("POST", url, headers, payload, keys, self.region, self.now()))
+                secrets_ = (*secrets_, keys.secret_access_key, keys.session_token)
+            label = f"{url} attempt {attempt}/{attempts}"
             if skew_retried:
                 label += " (clock corrected)"
             report = _Attempt(self._on_event, label, secrets_)
             try:
-                response = yield _Post(self.token_url, payload, headers, secrets_)
+                response = yield _Post(url, payload, headers, secrets_)
             except TransportError as exc:
                 report.failed(exc)
                 if attempt >= attempts:
@@ -3643,24 +3684,27 @@ class SigninClient:
             report.answered(response)
             if response.status == 200:
                 report.done(None)
-                return self._parse(response, secrets_)
+                if op.name == "CreateOAuth2Token":
+                    return self._parse(response, secrets_)
+                return _parse_output(op, response, secrets_)
             if 300 <= response.status < 400:
                 report.done("not retried: redirects are never followed")
                 raise InvalidResponseError(
-                    f"the token endpoint answered HTTP {response.status} (a redirect); "
-                    "redirects are never followed",
+                    f"the {'token ' if op.name == 'CreateOAuth2Token' else op.name + ' '}endpoint answered "
+                    f"HTTP {response.status} (a redirect); redirects are never followed",
                     response.status,
                 )
             error = _service_error(response, secrets_)
             if not skew_retried and self._measure_skew(response, error):
                 report.done(
                     f"clock-skew retry: the server's Date is {self.clock_offset:+.0f} s from this "
-                    "clock; retrying at once with iat corrected by that offset"
+                    f"clock; retrying at once with {'iat' if dpop_key else 'the time'} corrected "
+                    "by that offset"
                 )
                 skew_retried = True
-                attempt -= 1  # a corrected proof, not a repeat of the same one
+                attempt -= 1  # a corrected request, not a repeat of the same one
                 continue
-            transient = response.status == 429 or response.status >= 500
+            transient = response.status in _RETRYABLE_STATUSES
             if not transient:
                 report.done(f"not retried: HTTP {response.status} is not a retryable status")
                 raise error
@@ -3727,6 +3771,37 @@ class SigninClient:
         raise InvalidResponseError(
             f"malformed token response: {_one_line(_redact(str(failure), known))}", response.status
         ) from _stand_in(failure, known)
+
+
+def _sensitive_values(model: _Model) -> list[str]:
+    """The values of a structure's sensitive members (to redact from outside text)."""
+    return [
+        value
+        for attr, _, _, _, _, sensitive in _MEMBERS[type(model).__name__]
+        if sensitive and isinstance(value := getattr(model, attr), str)
+    ]
+
+
+def _parse_output(op: _Operation, response: _Response, secrets_: Sequence[str | None]) -> Any:
+    """The output class of ``op`` from a 200 response (an empty body is ``{}``);
+    its sensitive values are noted.  :class:`InvalidResponseError` (redacted)
+    when it is malformed.  Liberal as botocore: unknown members are ignored."""
+    data: dict[str, Any] = {}
+    failure: ValueError | TypeError
+    try:
+        if response.body.strip():
+            data = _load_json_object(response.body, f"{op.name} response")
+        out = _model_class(op.output).from_dict(data)
+    except (ValueError, TypeError) as exc:  # ParamValidationError is a ValueError
+        failure = exc  # raised below, outside this block: never as anyone's __context__
+    else:
+        _note_secrets(*_sensitive_values(out))
+        return out
+    wire = {w for _, _, w, _, _, sensitive in _MEMBERS[op.output] if sensitive}
+    known = (*secrets_, *(v for k, v in data.items() if k in wire and isinstance(v, str)))
+    raise InvalidResponseError(
+        f"malformed {op.name} response: {_one_line(_redact(str(failure), known))}", response.status
+    ) from _stand_in(failure, known)
 
 
 def _response_secrets(data: Mapping[str, Any]) -> list[str]:
