@@ -268,12 +268,22 @@ _PARTITIONS: Final = (
     ("aws-us-gov", r"^us\-gov\-\w+\-\d+$", ("aws-us-gov-global",), "amazonaws.com", "api.aws", True, True),
 )
 # The service's endpoint rule set (botocore data/signin/2023-01-01/
-# endpoint-rule-set-1.json) as it resolves CreateOAuth2Token (static context
-# IsControlPlane=false), rule by rule: without FIPS and dual-stack, the
-# partition's console host after the region, else signin.{dnsSuffix}; FIPS
-# alone: us-gov-west-1's own URL, then aws-us-gov's FIPS host after the region;
+# endpoint-rule-set-1.json), rule by rule, for the three operation families
+# its static context parameters name.  Control plane (IsControlPlane):
+# signin.{region}.{the partition's API suffix}, FIPS and dual-stack ignored.
+# OAuth (IsOAuthEndpoint): FIPS is an error; in aws, {region}.oauth.signin.aws
+# (dual-stack ignored); elsewhere as the sign-in hosts.  Sign-in hosts (the
+# rest, CreateOAuth2Token): without FIPS and dual-stack, the partition's
+# console host after the region, else signin.{dnsSuffix}; FIPS alone:
+# us-gov-west-1's own URL, then aws-us-gov's FIPS host after the region;
 # otherwise signin[-fips].{region}.{dnsSuffix | dualStackDnsSuffix}, or an
 # error where the partition lacks FIPS or dual-stack.
+_CONTROL_PLANE_SUFFIXES: Final = {"aws": "api.aws", "aws-cn": "api.amazonwebservices.com.cn"}
+_OAUTH_HOST: Final = "oauth.signin.aws"  # aws only
+_OAUTH_FIPS_RULE: Final = (
+    "FIPS endpoints are not supported for OAuth operations. Disable FIPS or use a non-OAuth"
+    " operation. (signin endpoint rule set)"
+)
 _SIGNIN_HOSTS: Final = {
     "aws": "signin.aws.amazon.com",
     "aws-cn": "signin.amazonaws.cn",
@@ -2748,11 +2758,20 @@ def _rule_set_endpoint(
     use_fips: bool,
     use_dualstack: bool,
     partitions: Sequence[tuple[str, str, tuple[str, ...], str, str, bool, bool]] = _PARTITIONS,
+    *,
+    is_control_plane: bool = False,
+    is_oauth_endpoint: bool = False,
 ) -> str:
-    """The URL the endpoint rule set gives CreateOAuth2Token in a valid ``region``."""
+    """The URL the endpoint rule set gives an operation family in a valid ``region``."""
     name, _, _, dns, dual_dns, has_fips, has_dual = next(
         (p for p in partitions if region in p[2] or re.match(p[1], region)), partitions[0]
     )
+    if is_control_plane:
+        return f"https://signin.{region}.{_CONTROL_PLANE_SUFFIXES.get(name, dual_dns)}"
+    if is_oauth_endpoint and use_fips:
+        raise ParamValidationError("use_fips", _OAUTH_FIPS_RULE)
+    if is_oauth_endpoint and name == "aws":
+        return f"https://{region}.{_OAUTH_HOST}"
     if not use_fips and not use_dualstack:
         return f"https://{region}.{_SIGNIN_HOSTS.get(name, 'signin.' + dns)}"
     if use_fips and not use_dualstack and region in _FIPS_REGION_URLS:
@@ -2779,16 +2798,21 @@ def resolve_endpoint(
     use_fips: bool = False,
     use_dualstack: bool = False,
     environ: Mapping[str, str] | None = None,
+    is_control_plane: bool | None = None,
+    is_oauth_endpoint: bool | None = None,
 ) -> str:
-    """The Sign-In base URL.
+    """The Sign-In base URL for an operation family.
 
-    Order: ``endpoint_url``, then ``$AWS_ENDPOINT_URL_SIGNIN``, then
-    ``$AWS_ENDPOINT_URL`` (FIPS and dual-stack do not apply to these, as in
-    botocore), then the URL the service's endpoint rule set gives ``region``
-    in its partition (every partition botocore knows, ISO ones included; a
-    region no partition claims is in aws).  Raises
-    :class:`ParamValidationError` for a missing or malformed region (checked
-    first, even with an endpoint URL), for FIPS or dual-stack where the
+    ``is_control_plane`` and ``is_oauth_endpoint`` are the operation's static
+    context parameters in the model (None: unset; both unset or false is the
+    sign-in host family of ``CreateOAuth2Token``).  Order: ``endpoint_url``,
+    then ``$AWS_ENDPOINT_URL_SIGNIN``, then ``$AWS_ENDPOINT_URL``, for every
+    family (FIPS and dual-stack do not apply to these, as in botocore), then
+    the URL the service's endpoint rule set gives the family in ``region``'s
+    partition (every partition botocore knows, ISO ones included; a region no
+    partition claims is in aws).  Raises :class:`ParamValidationError` for a
+    missing or malformed region (checked first, even with an endpoint URL),
+    for FIPS with an OAuth operation, for FIPS or dual-stack where the
     partition has none, and for any URL that is not https (http is allowed to
     loopback only) or that cannot be encoded (non-UTF-8 text, a bad DNS name).
     """
@@ -2805,8 +2829,16 @@ def resolve_endpoint(
         if url:
             return _check_endpoint_url(url, source)
     if not region:
+        if is_oauth_endpoint and use_fips and not is_control_plane:
+            raise ParamValidationError("use_fips", _OAUTH_FIPS_RULE)
         raise ParamValidationError("region", "Missing Region: set --region, AWS_REGION or a profile region")
-    return _rule_set_endpoint(region, use_fips, use_dualstack)
+    return _rule_set_endpoint(
+        region,
+        use_fips,
+        use_dualstack,
+        is_control_plane=bool(is_control_plane),
+        is_oauth_endpoint=bool(is_oauth_endpoint),
+    )
 
 
 # --------------------------------------------------------------------------

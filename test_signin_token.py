@@ -3320,53 +3320,6 @@ def endpoint_regions(data: dict[str, Any]) -> list[str]:
     return [*regions, "xx-nowhere-1", "zz9"]
 
 
-class EndpointBotocore:
-    """botocore's own rule-set resolver for CreateOAuth2Token (no network, no credentials)."""
-
-    def __init__(self) -> None:
-        for name in ("botocore",):
-            if importlib.util.find_spec(name) is None:
-                pytest.skip(f"{name} is not importable")
-        import botocore.session
-        from botocore.exceptions import DataNotFoundError, EndpointResolutionError
-
-        self.error = EndpointResolutionError
-        self.session = botocore.session.Session()
-        loader = self.session.get_component("data_loader")
-        try:
-            self.ruleset = loader.load_service_model("signin", "endpoint-rule-set-1")
-        except DataNotFoundError:
-            pytest.skip("this botocore has no signin endpoint rule set")
-        self.partitions: dict[str, Any] = loader.load_data("partitions")
-        self.model = self.session.get_service_model("signin")
-        self.operation = self.model.operation_model("CreateOAuth2Token")
-
-    def url(
-        self, region: str | None, fips: bool, dual: bool, partitions: dict[str, Any] | None = None
-    ) -> str:
-        """The URL, or ``"error: <the rule's message>"``."""
-        from botocore.regions import EndpointRulesetResolver
-
-        builtins = {
-            "AWS::Region": region,
-            "AWS::UseFIPS": fips,
-            "AWS::UseDualStack": dual,
-            "SDK::Endpoint": None,
-        }
-        resolver = EndpointRulesetResolver(
-            self.ruleset,
-            copy.deepcopy(partitions or self.partitions),
-            self.model,
-            builtins,
-            {},
-            self.session.get_component("event_emitter"),
-        )
-        try:
-            return str(resolver.construct_endpoint(self.operation, {}, {}).url)
-        except self.error as exc:
-            return f"error: {exc}"
-
-
 def endpoint_ours(region: str, fips: bool, dual: bool, partitions: Any = None) -> str:
     """Our URL, or ``"error: <field>: <rule>"``."""
     try:
@@ -3711,68 +3664,6 @@ class TestEndpointPartitions:
             )
             assert got == "https://x.example"
 
-    # -- botocore as the reference (skips without it) ---------------------------------------
-
-    def test_partitions_are_botocores(self) -> None:
-        boto = EndpointBotocore()
-        assert endpoint_partition_rows(boto.partitions) == st._PARTITIONS
-
-    def test_every_region_and_setting_resolves_as_in_botocore(self) -> None:
-        boto = EndpointBotocore()
-        regions = endpoint_regions(boto.partitions)
-        assert {"us-iso-east-1", "us-isob-east-1", "eu-isoe-west-1", "us-isof-south-1"} <= set(regions)
-        mismatches = []
-        for region in regions:
-            for fips, dual in ENDPOINT_COMBOS:
-                ours, theirs = endpoint_ours(region, fips, dual), boto.url(region, fips, dual)
-                if ours != theirs:
-                    mismatches.append((region, fips, dual, ours, theirs))
-        assert mismatches == []
-        assert len(regions) * len(ENDPOINT_COMBOS) >= 200
-
-    def test_error_rules_match_botocore(self) -> None:
-        boto = EndpointBotocore()
-        reduced = endpoint_reduced(boto.partitions)
-        rows = endpoint_partition_rows(reduced)
-        errors = mismatches = 0
-        for region in endpoint_regions(reduced):
-            for fips, dual in ENDPOINT_COMBOS:
-                ours, theirs = endpoint_ours(region, fips, dual, rows), boto.url(region, fips, dual, reduced)
-                errors += theirs.startswith("error: ")
-                if not endpoint_same(ours, theirs):
-                    mismatches += 1
-                    print(region, fips, dual, ours, theirs)
-        assert mismatches == 0
-        assert errors >= 10  # the error rules were really reached
-
-    def test_missing_region_as_in_botocore(self) -> None:
-        boto = EndpointBotocore()
-        assert "Missing Region" in boto.url(None, False, False)
-        with pytest.raises(st.ParamValidationError) as info:
-            st.resolve_endpoint(None, environ={})
-        assert "Missing Region" in info.value.rule
-
-    @pytest.mark.parametrize(
-        "region", ["us-east-1", "eu-central-2", "cn-northwest-1", "us-gov-west-1", "us-gov-east-1"]
-    )
-    def test_signin_client_settings_resolve_as_ours(self, region: str) -> None:
-        """A real botocore signin client (config use_fips_endpoint / use_dualstack_endpoint,
-        dummy credentials, no request sent) resolves CreateOAuth2Token's URL as we do."""
-        boto = EndpointBotocore()
-        from botocore.config import Config
-
-        for fips, dual in ENDPOINT_COMBOS:
-            client = boto.session.create_client(
-                "signin",
-                region_name=region,
-                aws_access_key_id="AKIDEXAMPLE",
-                aws_secret_access_key="dummy",
-                config=Config(use_fips_endpoint=fips, use_dualstack_endpoint=dual),
-            )
-            op = client.meta.service_model.operation_model("CreateOAuth2Token")
-            url = client._ruleset_resolver.construct_endpoint(op, {}, {}).url
-            assert url == st.resolve_endpoint(region, use_fips=fips, use_dualstack=dual, environ={})
-
 
 class TestEndpointUrlEncoding:
     """An endpoint URL that cannot go on the wire (a host IDNA cannot encode, text that is
@@ -3859,6 +3750,448 @@ class TestEndpointSelectionOrder:
         assert result.returncode == 0, result.stderr
         assert len(fake.token_calls("refresh_token")) == 1
         assert json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
+
+
+# The rule set's answers, derived once from the pinned data (../shared/signin-2023-01-01) and
+# checked against it when it is present: every region partitions.json lists, by partition ...
+ENDPOINT_PINNED_REGIONS = {
+    "aws": "af-south-1 ap-east-1 ap-east-2 ap-northeast-1 ap-northeast-2 ap-northeast-3 ap-south-1"
+    " ap-south-2 ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-4 ap-southeast-5"
+    " ap-southeast-6 ap-southeast-7 aws-global ca-central-1 ca-west-1 eu-central-1 eu-central-2"
+    " eu-north-1 eu-south-1 eu-south-2 eu-west-1 eu-west-2 eu-west-3 il-central-1 me-central-1"
+    " me-south-1 me-west-1 mx-central-1 sa-east-1 sa-west-1 us-east-1 us-east-2 us-west-1 us-west-2",
+    "aws-cn": "aws-cn-global cn-north-1 cn-northwest-1",
+    "aws-eusc": "eusc-de-east-1",
+    "aws-iso": "aws-iso-global us-iso-east-1 us-iso-west-1",
+    "aws-iso-b": "aws-iso-b-global us-isob-east-1 us-isob-west-1",
+    "aws-iso-e": "aws-iso-e-global eu-isoe-west-1",
+    "aws-iso-f": "aws-iso-f-global us-isof-east-1 us-isof-south-1",
+    "aws-us-gov": "aws-us-gov-global us-gov-east-1 us-gov-west-1",
+}
+# ... a made-up region its regex claims (the first it matches, last number 97; endpoint_regions) ...
+ENDPOINT_MADE_UP = {
+    "aws": "af-south-97",
+    "aws-cn": "cn-north-97",
+    "aws-eusc": "eusc-de-east-97",
+    "aws-iso": "us-iso-east-97",
+    "aws-iso-b": "us-isob-east-97",
+    "aws-iso-e": "eu-isoe-west-97",
+    "aws-iso-f": "us-isof-east-97",
+    "aws-us-gov": "us-gov-east-97",
+}
+# ... and the host per family and setting: the sign-in hosts without FIPS and dual-stack, FIPS,
+# dual-stack, both; the OAuth family without FIPS, with dual-stack (with FIPS: ENDPOINT_OAUTH_FIPS);
+# the control plane (any setting).  "{r}" is the region.
+ENDPOINT_EXPECTED = {
+    "aws": (
+        "{r}.signin.aws.amazon.com",
+        "signin-fips.{r}.amazonaws.com",
+        "signin.{r}.api.aws",
+        "signin-fips.{r}.api.aws",
+        "{r}.oauth.signin.aws",
+        "{r}.oauth.signin.aws",
+        "signin.{r}.api.aws",
+    ),
+    "aws-cn": (
+        "{r}.signin.amazonaws.cn",
+        "signin-fips.{r}.amazonaws.com.cn",
+        "signin.{r}.api.amazonwebservices.com.cn",
+        "signin-fips.{r}.api.amazonwebservices.com.cn",
+        "{r}.signin.amazonaws.cn",
+        "signin.{r}.api.amazonwebservices.com.cn",
+        "signin.{r}.api.amazonwebservices.com.cn",
+    ),
+    "aws-eusc": (
+        "{r}.signin.amazonaws-eusc.eu",
+        "signin-fips.{r}.amazonaws.eu",
+        "signin.{r}.api.amazonwebservices.eu",
+        "signin-fips.{r}.api.amazonwebservices.eu",
+        "{r}.signin.amazonaws-eusc.eu",
+        "signin.{r}.api.amazonwebservices.eu",
+        "signin.{r}.api.amazonwebservices.eu",
+    ),
+    "aws-iso": (
+        "{r}.signin.c2shome.ic.gov",
+        "signin-fips.{r}.c2s.ic.gov",
+        "signin.{r}.api.aws.ic.gov",
+        "signin-fips.{r}.api.aws.ic.gov",
+        "{r}.signin.c2shome.ic.gov",
+        "signin.{r}.api.aws.ic.gov",
+        "signin.{r}.api.aws.ic.gov",
+    ),
+    "aws-iso-b": (
+        "{r}.signin.sc2shome.sgov.gov",
+        "signin-fips.{r}.sc2s.sgov.gov",
+        "signin.{r}.api.aws.scloud",
+        "signin-fips.{r}.api.aws.scloud",
+        "{r}.signin.sc2shome.sgov.gov",
+        "signin.{r}.api.aws.scloud",
+        "signin.{r}.api.aws.scloud",
+    ),
+    "aws-iso-e": (
+        "{r}.signin.csphome.adc-e.uk",
+        "signin-fips.{r}.cloud.adc-e.uk",
+        "signin.{r}.api.cloud-aws.adc-e.uk",
+        "signin-fips.{r}.api.cloud-aws.adc-e.uk",
+        "{r}.signin.csphome.adc-e.uk",
+        "signin.{r}.api.cloud-aws.adc-e.uk",
+        "signin.{r}.api.cloud-aws.adc-e.uk",
+    ),
+    "aws-iso-f": (
+        "{r}.signin.csphome.hci.ic.gov",
+        "signin-fips.{r}.csp.hci.ic.gov",
+        "signin.{r}.api.aws.hci.ic.gov",
+        "signin-fips.{r}.api.aws.hci.ic.gov",
+        "{r}.signin.csphome.hci.ic.gov",
+        "signin.{r}.api.aws.hci.ic.gov",
+        "signin.{r}.api.aws.hci.ic.gov",
+    ),
+    "aws-us-gov": (
+        "{r}.signin.amazonaws-us-gov.com",
+        "{r}.signin-fips.amazonaws-us-gov.com",
+        "signin.{r}.api.aws",
+        "signin-fips.{r}.api.aws",
+        "{r}.signin.amazonaws-us-gov.com",
+        "signin.{r}.api.aws",
+        "signin.{r}.api.aws",
+    ),
+}
+ENDPOINT_FIPS_REGION_HOSTS = {"us-gov-west-1": "signin-fips.amazonaws-us-gov.com"}  # its own rule
+ENDPOINT_OAUTH_FIPS = (
+    "error: FIPS endpoints are not supported for OAuth operations. Disable FIPS or use a non-OAuth operation."
+)
+ENDPOINT_MISSING_REGION = "error: Invalid Configuration: Missing Region"
+# The operation families: the model's static context parameters (service-2.json staticContextParams).
+ENDPOINT_FAMILIES = {
+    "signin": {"IsControlPlane": False},
+    "oauth": {"IsOAuthEndpoint": True},
+    "control": {"IsControlPlane": True},
+}
+
+
+def endpoint_family_kwargs(family: str) -> dict[str, bool | None]:
+    """resolve_endpoint's keywords for a family."""
+    params = ENDPOINT_FAMILIES[family]
+    return {
+        "is_control_plane": params.get("IsControlPlane"),
+        "is_oauth_endpoint": params.get("IsOAuthEndpoint"),
+    }
+
+
+def endpoint_table_regions() -> dict[str, str]:
+    """region -> partition: every listed region, a made-up one per partition, two no regex claims."""
+    regions = {r: p for p, listed in ENDPOINT_PINNED_REGIONS.items() for r in listed.split()}
+    regions.update({r: p for p, r in ENDPOINT_MADE_UP.items()})
+    return {**regions, "xx-nowhere-1": "aws", "zz9": "aws"}
+
+
+def endpoint_from_table(region: str | None, family: str, fips: bool, dual: bool) -> str:
+    """The expected URL (or ``"error: ..."``) from the compact tables above."""
+    if region is None:
+        return ENDPOINT_OAUTH_FIPS if family == "oauth" and fips else ENDPOINT_MISSING_REGION
+    row = ENDPOINT_EXPECTED[endpoint_table_regions()[region]]
+    if family == "control":
+        host = row[6]
+    elif family == "oauth" and fips:
+        return ENDPOINT_OAUTH_FIPS
+    elif family == "oauth" and row[4] != row[0]:  # aws: the OAuth host
+        host = row[5 if dual else 4]
+    elif fips and not dual and region in ENDPOINT_FIPS_REGION_HOSTS:
+        host = ENDPOINT_FIPS_REGION_HOSTS[region]
+    else:
+        host = row[ENDPOINT_COMBOS.index((fips, dual))]
+    return "https://" + host.format(r=region)
+
+
+class RuleSetEvaluator:
+    """An independent evaluator of a Smithy endpoint rule set: the conditions signin's uses
+    (isSet, not, booleanEquals, stringEquals, getAttr, aws.partition), tree, endpoint and
+    error rules, and ``{Name}`` / ``{Name#attr}`` templates, over a partitions.json."""
+
+    TEMPLATE = re.compile(r"\{([A-Za-z]+)(?:#([A-Za-z]+))?\}")
+
+    def __init__(self, ruleset: dict[str, Any], partitions: dict[str, Any]) -> None:
+        self.ruleset = ruleset
+        self.partitions = partitions["partitions"]
+
+    def resolve(self, **params: Any) -> str:
+        """The endpoint URL, or ``"error: <the rule's message>"``."""
+        scope = {name: spec.get("default") for name, spec in self.ruleset["parameters"].items()}
+        scope.update({k: v for k, v in params.items() if v is not None})
+        outcome = self.rules(self.ruleset["rules"], scope)
+        assert outcome is not None, f"no rule matched {params}"
+        return outcome
+
+    def rules(self, rules: list[dict[str, Any]], scope: dict[str, Any]) -> str | None:
+        """The first matching rule's outcome (a tree whose rules all fail matches nothing)."""
+        for rule in rules:
+            local = dict(scope)
+            if not all(self.condition(c, local) for c in rule.get("conditions", [])):
+                continue
+            if rule["type"] == "tree":
+                outcome = self.rules(rule["rules"], local)
+                if outcome is not None:
+                    return outcome
+            elif rule["type"] == "endpoint":
+                return str(self.value(rule["endpoint"]["url"], local))
+            else:
+                assert rule["type"] == "error", rule["type"]
+                return "error: " + str(self.value(rule["error"], local))
+        return None
+
+    def condition(self, cond: dict[str, Any], scope: dict[str, Any]) -> bool:
+        """True unless the function gives None or False; a true one binds its ``assign``."""
+        value = self.value(cond, scope)
+        if value is None or value is False:
+            return False
+        if "assign" in cond:
+            scope[cond["assign"]] = value
+        return True
+
+    def value(self, node: Any, scope: dict[str, Any]) -> Any:
+        """A literal (templates expanded), a reference or a function call."""
+        if isinstance(node, bool):
+            return node
+        if isinstance(node, str):
+            return self.TEMPLATE.sub(lambda m: str(self.attr(scope[m[1]], m[2])), node)
+        if "ref" in node:
+            return scope.get(node["ref"])
+        fn, args = node["fn"], [self.value(a, scope) for a in node["argv"]]
+        if fn == "isSet":
+            return args[0] is not None
+        if fn == "not":
+            return not args[0]
+        if fn in ("booleanEquals", "stringEquals"):
+            return args[0] == args[1]
+        if fn == "getAttr":
+            return self.attr(args[0], args[1])
+        assert fn == "aws.partition", fn
+        return self.partition(args[0])
+
+    @staticmethod
+    def attr(value: Any, path: str | None) -> Any:
+        """``value``'s attribute at a dotted ``path`` (None: the value itself)."""
+        for part in path.split(".") if path else ():
+            value = value[part]
+        return value
+
+    def partition(self, region: str) -> dict[str, Any]:
+        """The first partition listing ``region`` or whose regex matches it, else the first."""
+        for p in self.partitions:
+            if region in p["regions"] or re.match(p["regionRegex"], region):
+                return {**p["outputs"], "name": p["id"]}
+        return {**self.partitions[0]["outputs"], "name": self.partitions[0]["id"]}
+
+
+def endpoint_pinned_evaluator(partitions: dict[str, Any] | None = None) -> RuleSetEvaluator | None:
+    """The evaluator over the pinned rule set (and pinned or given partitions), None without the data."""
+    ruleset, pinned = pinned_json("endpoint-rule-set-1.json"), pinned_json("partitions.json")
+    if ruleset is None or pinned is None:
+        return None
+    return RuleSetEvaluator(ruleset, partitions or pinned)
+
+
+def endpoint_ours_family(
+    region: str | None, family: str, fips: bool, dual: bool, partitions: Any = None
+) -> str:
+    """Our URL for a family, or ``"error: <field>: <rule>"``."""
+    kwargs = endpoint_family_kwargs(family)
+    try:
+        if partitions is None:
+            return st.resolve_endpoint(region, use_fips=fips, use_dualstack=dual, environ={}, **kwargs)
+        assert region is not None
+        return st._rule_set_endpoint(
+            region,
+            fips,
+            dual,
+            partitions,
+            is_control_plane=bool(kwargs["is_control_plane"]),
+            is_oauth_endpoint=bool(kwargs["is_oauth_endpoint"]),
+        )
+    except st.ParamValidationError as exc:
+        return f"error: {exc.field}: {exc.rule}"
+
+
+def endpoint_matches(ours: str, expected: str) -> bool:
+    """Equal URLs, or both errors with the rule's message inside ours, naming a setting."""
+    if expected.startswith("error: ") and ours.startswith("error: "):
+        field, _, rule = ours[7:].partition(": ")
+        setting = "region" if "Missing Region" in expected else ("use_fips", "use_dualstack")
+        return expected.split(": ", 1)[1].split(": ")[-1] in rule and field in setting
+    return ours == expected
+
+
+class TestEndpointRuleSet:
+    """Every operation family (sign-in hosts, OAuth, control plane) in every region of every
+    partition, with every FIPS/dual-stack setting, as the pinned rule set gives it (an
+    independent evaluator over ../shared/signin-2023-01-01; the compact tables without it)."""
+
+    def test_tables_are_the_pinned_data(self) -> None:
+        evaluator = endpoint_pinned_evaluator()
+        partitions, model = pinned_json("partitions.json"), pinned_json("service-2.json")
+        if evaluator is None or partitions is None or model is None:
+            pytest.skip(f"no pinned data in {PINNED_DIR}: the compact tables stand in for it")
+        assert {p["id"]: " ".join(p["regions"]) for p in partitions["partitions"]} == ENDPOINT_PINNED_REGIONS
+        made_up = [r for r in endpoint_regions(partitions) if r not in endpoint_table_regions()]
+        assert made_up == []
+        assert endpoint_partition_rows(partitions) == st._PARTITIONS
+        families = {json.dumps(op.get("staticContextParams")) for op in model["operations"].values()}
+        wanted = {json.dumps({k: {"value": v} for k, v in f.items()}) for f in ENDPOINT_FAMILIES.values()}
+        assert families == wanted
+        checked = 0
+        for region in [*endpoint_table_regions(), None]:
+            for family, params in ENDPOINT_FAMILIES.items():
+                for fips, dual in ENDPOINT_COMBOS:
+                    got = evaluator.resolve(Region=region, UseFIPS=fips, UseDualStack=dual, **params)
+                    assert got == endpoint_from_table(region, family, fips, dual), (
+                        region,
+                        family,
+                        fips,
+                        dual,
+                    )
+                    checked += 1
+        assert checked == (len(endpoint_table_regions()) + 1) * 3 * 4
+
+    def test_every_region_family_and_setting(self) -> None:
+        evaluator = endpoint_pinned_evaluator()
+        mismatches, errors = [], 0
+        for region in [*endpoint_table_regions(), None]:
+            for family, params in ENDPOINT_FAMILIES.items():
+                for fips, dual in ENDPOINT_COMBOS:
+                    if evaluator is None:
+                        expected = endpoint_from_table(region, family, fips, dual)
+                    else:
+                        expected = evaluator.resolve(Region=region, UseFIPS=fips, UseDualStack=dual, **params)
+                    errors += expected.startswith("error: ")
+                    ours = endpoint_ours_family(region, family, fips, dual)
+                    if not endpoint_matches(ours, expected):
+                        mismatches.append((region, family, fips, dual, ours, expected))
+        assert mismatches == []
+        assert errors == len(endpoint_table_regions()) * 2 + 3 * 4  # OAuth with FIPS; no region
+
+    def test_error_rules_of_partitions_without_fips_or_dualstack(self) -> None:
+        evaluator = endpoint_pinned_evaluator()
+        partitions = pinned_json("partitions.json")
+        if evaluator is None or partitions is None:
+            pytest.skip(f"no pinned data in {PINNED_DIR}: TestEndpointPartitions checks these rules by hand")
+        reduced = endpoint_reduced(partitions)
+        evaluator, rows = endpoint_pinned_evaluator(reduced), endpoint_partition_rows(reduced)
+        assert evaluator is not None
+        mismatches, errors = [], 0
+        for region in endpoint_regions(reduced):
+            for family, params in ENDPOINT_FAMILIES.items():
+                for fips, dual in ENDPOINT_COMBOS:
+                    expected = evaluator.resolve(Region=region, UseFIPS=fips, UseDualStack=dual, **params)
+                    errors += expected.startswith("error: ") and "OAuth" not in expected
+                    ours = endpoint_ours_family(region, family, fips, dual, rows)
+                    if not endpoint_matches(ours, expected):
+                        mismatches.append((region, family, fips, dual, ours, expected))
+        assert mismatches == []
+        assert errors >= 20  # the partitions' error rules were really reached
+
+    @pytest.mark.parametrize("family", sorted(ENDPOINT_FAMILIES))
+    @pytest.mark.parametrize("source", ENDPOINT_SOURCES)
+    def test_overrides_apply_to_every_family(self, family: str, source: str) -> None:
+        """Even the control plane, whose rules the rule set evaluates before Endpoint."""
+        url = "https://signin.internal.example:8443/base"
+        kwargs: dict[str, Any] = {"environ": {}}
+        if source == "endpoint_url":
+            kwargs["endpoint_url"] = url
+        else:
+            kwargs["environ"] = {source: url}
+        for fips, dual in ENDPOINT_COMBOS:
+            got = st.resolve_endpoint(
+                "us-east-1", use_fips=fips, use_dualstack=dual, **kwargs, **endpoint_family_kwargs(family)
+            )
+            assert got == url
+
+    def test_oauth_fips_names_the_setting(self) -> None:
+        for region in ("us-east-1", "cn-north-1", None):
+            with pytest.raises(st.ParamValidationError) as info:
+                st.resolve_endpoint(region, use_fips=True, is_oauth_endpoint=True, environ={})
+            assert info.value.field == "use_fips"
+            assert "not supported for OAuth operations" in info.value.rule
+
+    def test_defaults_are_create_oauth2_tokens(self) -> None:
+        for region in endpoint_table_regions():
+            for fips, dual in ENDPOINT_COMBOS:
+                assert endpoint_ours_family(region, "signin", fips, dual) == endpoint_ours(region, fips, dual)
+
+
+class TestEndpointBotocore:
+    """Peer test: botocore's live resolver (its own rule set and partitions, a real client's
+    settings) gives every family, region and setting our URL; botocore >= the pinned 1.44.8."""
+
+    def test_every_family_region_and_setting_as_botocore(self) -> None:
+        if importlib.util.find_spec("botocore") is None:
+            pytest.skip("botocore is not importable (peer test)")
+        import botocore
+        import botocore.session
+        from botocore.config import Config
+        from botocore.exceptions import EndpointResolutionError
+        from botocore.regions import EndpointRulesetResolver
+
+        version = tuple(int(x) for x in re.findall(r"\d+", botocore.__version__)[:3])
+        if version < PINNED_BOTOCORE:
+            pytest.skip(
+                f"botocore {botocore.__version__} is installed; this peer test needs botocore >= "
+                f"{'.'.join(map(str, PINNED_BOTOCORE))}, the version of the pinned data"
+            )
+        session = botocore.session.Session()
+        loader = session.get_component("data_loader")
+        ruleset = loader.load_service_model("signin", "endpoint-rule-set-1")
+        partitions = loader.load_data("partitions")
+        model = session.get_service_model("signin")
+        operations = {
+            "signin": model.operation_model("CreateOAuth2Token"),
+            "oauth": model.operation_model("CreateOAuth2TokenWithIAM"),
+            "control": model.operation_model("ListSessions"),
+        }
+
+        def theirs(region: str | None, family: str, fips: bool, dual: bool) -> str:
+            builtins = {"AWS::Region": region, "AWS::UseFIPS": fips, "AWS::UseDualStack": dual}
+            resolver = EndpointRulesetResolver(
+                ruleset,
+                copy.deepcopy(partitions),
+                model,
+                {**builtins, "SDK::Endpoint": None},
+                {},
+                session.get_component("event_emitter"),
+            )
+            try:
+                return str(resolver.construct_endpoint(operations[family], {}, {}).url)
+            except EndpointResolutionError as exc:
+                return f"error: {exc}"
+
+        mismatches = []
+        regions = [*endpoint_regions(partitions), None]
+        for region in regions:
+            for family in ENDPOINT_FAMILIES:
+                for fips, dual in ENDPOINT_COMBOS:
+                    ours, expected = (
+                        endpoint_ours_family(region, family, fips, dual),
+                        theirs(region, family, fips, dual),
+                    )
+                    if not endpoint_matches(ours, expected):
+                        mismatches.append((region, family, fips, dual, ours, expected))
+        assert mismatches == []
+        assert len(regions) >= 60
+        for region in ("us-east-1", "cn-north-1", "us-gov-west-1", "eusc-de-east-1"):
+            for fips, dual in ENDPOINT_COMBOS:
+                client = session.create_client(
+                    "signin",
+                    region_name=region,
+                    aws_access_key_id="AKIDEXAMPLE",
+                    aws_secret_access_key="dummy",
+                    config=Config(use_fips_endpoint=fips, use_dualstack_endpoint=dual),
+                )
+                for family, op in operations.items():
+                    ours = endpoint_ours_family(region, family, fips, dual)
+                    try:
+                        url = str(client._ruleset_resolver.construct_endpoint(op, {}, {}).url)
+                    except EndpointResolutionError as exc:
+                        url = f"error: {exc}"
+                    assert endpoint_matches(ours, url), (region, family, fips, dual, ours, url)
 
 
 # --------------------------------------------------------------------------
