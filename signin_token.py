@@ -1281,6 +1281,9 @@ class _Model:
             for name, (attr, shape) in names.items()
             if data.get(name) is not None
         }
+        for attr, member, _, _, required, _ in members:
+            if required and attr not in values:
+                raise ParamValidationError(member, "is required")
         return cls(**values)
 
 
@@ -3455,6 +3458,8 @@ class SigninClient:
         )
         return out
 
+    create_o_auth2_token_with_token_exchange = create_oauth2_token_with_token_exchange  # botocore's spelling
+
     def delete_console_authorization_configuration(
         self, request: DeleteConsoleAuthorizationConfigurationInput
     ) -> DeleteConsoleAuthorizationConfigurationOutput:
@@ -3610,8 +3615,9 @@ class SigninClient:
         family = (bool(op.context.get("IsControlPlane")), bool(op.context.get("IsOAuthEndpoint")))
         base = self._endpoints.get(family)
         if base is None:
-            context: dict[str, Any] = {"is_control_plane": family[0], "is_oauth_endpoint": family[1]}
-            base = self._endpoints[family] = resolve_endpoint(self.region, **self._endpoint_args, **context)
+            base = self._endpoints[family] = resolve_endpoint(
+                self.region, **self._endpoint_args, is_control_plane=family[0], is_oauth_endpoint=family[1]
+            )
         return base + op.path + (f"?{op.query}" if op.query else "")
 
     def _signing(self, op: _Operation) -> SigningCredentials:

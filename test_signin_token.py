@@ -14,6 +14,7 @@ import asyncio
 import base64
 import contextlib
 import copy
+import dataclasses
 import datetime
 import gzip
 import hashlib
@@ -2288,6 +2289,373 @@ class TestModelLiberalResponses:
         else:
             assert time.gmtime(expiration).tm_year == 9999
         assert cached_expiry(path) == int(expiration)
+
+
+# Today's model (../shared/signin-2023-01-01), one valid input per operation by the
+# model's member names, and one service answer per operation by wire names.
+PRINCIPAL = "arn:aws:iam::123456789012:user/alice"
+SESSION = "arn:aws:signin:us-east-1:123456789012:session/5f0e8d"
+STATEMENT = "A" * 63 + "/"
+API_INPUTS: dict[str, dict[str, Any]] = {
+    "BatchRevokeSessions": {"sessionArns": [SESSION], "principalArn": PRINCIPAL, "reason": "offboarding"},
+    "CreateBearerToken": {
+        "grantType": "client_credentials",
+        "resource": "https://mcp.example",
+        "durationSeconds": 900,
+    },
+    "CreateOAuth2TokenWithIAM": {"grantType": "client_credentials", "resource": "https://mcp.example"},
+    "CreateOAuth2TokenWithTokenExchange": {
+        "grantType": "urn:ietf:params:oauth:grant-type:token-exchange",
+        "subjectToken": "subject-token-SECRET-1234",
+        "subjectTokenType": "urn:ietf:params:oauth:token-type:access_token",
+        "clientId": "my-client",
+        "resource": "https://mcp.example",
+        "scope": "openid",
+    },
+    "DeleteConsoleAuthorizationConfiguration": {"targetId": "123456789012"},
+    "DeleteResourcePermissionStatement": {"statementId": STATEMENT},
+    "GetConsoleAuthorizationConfiguration": {"targetId": "o-abcdefghij"},
+    "GetResourcePolicy": {},
+    "GetSession": {"sessionArn": SESSION, "principalArn": "arn:aws:iam::123456789012:*"},
+    "IntrospectOAuth2TokenWithIAM": {"token": "ASORintrospect-SECRET-5678", "tokenTypeHint": "refresh_token"},
+    "ListResourcePermissionStatements": {"maxResults": 10},
+    "ListSessions": {
+        "principalArn": PRINCIPAL,
+        "maxResults": 2,
+        "status": "ACTIVE",
+        "issuedAfter": 1700000000,
+    },
+    "PutConsoleAuthorizationConfiguration": {"targetId": "r-abcd12345678"},
+    "PutResourcePermissionStatement": {
+        "sourceVpc": "vpc-0123abcd",
+        "requestedRegion": "eu-west-1",
+        "excludedPrincipal": "arn:aws:iam::123456789012:role/breakglass",
+        "clientToken": "caller-chosen-token",
+    },
+    "RevokeOAuth2TokenWithIAM": {"token": "ASORrevoke-SECRET-9012"},
+}
+API_SESSION = {
+    "sessionArn": SESSION,
+    "principalArn": PRINCIPAL,
+    "issuedAt": 1700000000,
+    "expiresAt": 1700043200,
+    "status": "ACTIVE",
+    "clientType": "CLI",
+}
+CONSOLE_CONFIG = {"targetId": "123456789012", "scope": "ACCOUNT", "consoleAuthorizationEnabled": True}
+API_OUTPUTS: dict[str, dict[str, Any]] = {
+    "BatchRevokeSessions": {
+        "revokedSessions": [{"sessionArn": SESSION}],
+        "errors": [{"sessionArn": SESSION + "x", "code": "NotFound", "message": "no such session"}],
+    },
+    "CreateBearerToken": {"access_token": "bearer-SECRET-abcdef", "token_type": "Bearer", "expires_in": 900},
+    "CreateOAuth2TokenWithIAM": {
+        "access_token": "oauth-SECRET-abcdef",
+        "token_type": "Bearer",
+        "expires_in": 3600,
+    },
+    "CreateOAuth2TokenWithTokenExchange": {
+        "access_token": "exchanged-SECRET-abcdef",
+        "issued_token_type": "urn:ietf:params:oauth:token-type:access_token",
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "openid",
+    },
+    "DeleteConsoleAuthorizationConfiguration": CONSOLE_CONFIG,
+    "DeleteResourcePermissionStatement": {},
+    "GetConsoleAuthorizationConfiguration": CONSOLE_CONFIG,
+    "GetResourcePolicy": {
+        "signinResourceBasedPolicy": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Deny",
+                    "Principal": {"AWS": "*"},
+                    "Action": ["signin:AuthorizeOAuth2Access"],
+                    "Resource": "*",
+                    "Condition": {"StringNotEquals": {"aws:SourceVpc": ["vpc-0123abcd"]}},
+                }
+            ],
+        }
+    },
+    "GetSession": dict(
+        API_SESSION, userAgent="aws-cli/2.36.7", lastUsedAt=1700001000, issuedInRegion="us-east-1"
+    ),
+    "IntrospectOAuth2TokenWithIAM": {
+        "active": True,
+        "client_id": "arn:aws:signin:::devtools/same-device",
+        "token_type": "refresh_token",
+        "exp": 1700043200,
+        "account_id": "123456789012",
+        "signin_session": SESSION,
+    },
+    "ListResourcePermissionStatements": {
+        "permissionStatements": [
+            {"sid": STATEMENT, "condition": {"StringEquals": {"aws:SourceVpc": ["vpc-1"]}}}
+        ]
+    },
+    "ListSessions": {"items": [API_SESSION]},
+    "PutConsoleAuthorizationConfiguration": CONSOLE_CONFIG,
+    "PutResourcePermissionStatement": {"statementId": STATEMENT},
+    "RevokeOAuth2TokenWithIAM": {},
+}
+API_OPERATIONS = sorted(API_INPUTS)
+
+
+def wire_form(shapes: dict[str, Any], shape: str, value: Any) -> Any:
+    """``value`` (by the model's member names) renamed to wire names, read from the model file."""
+    spec = shapes[shape]
+    if spec["type"] == "structure":
+        return {
+            spec["members"][name].get("locationName", name): wire_form(
+                shapes, spec["members"][name]["shape"], v
+            )
+            for name, v in value.items()
+        }
+    if spec["type"] == "list":
+        return [wire_form(shapes, spec["member"]["shape"], v) for v in value]
+    if spec["type"] == "map":
+        return {k: wire_form(shapes, spec["value"]["shape"], v) for k, v in value.items()}
+    return value
+
+
+class TestModelWholeApi:
+    """Every structure of today's model is a class with the model's members (snake_case),
+    wire names as the model says, sensitive members hidden, dataclass tools working."""
+
+    def test_every_structure_is_a_class(self) -> None:
+        model = todays_model()
+        for name, spec in model["shapes"].items():
+            if spec["type"] != "structure":
+                continue
+            cls = getattr(st, name)
+            assert name in st.__all__, name
+            if spec.get("exception"):
+                assert issubclass(cls, st.ServiceError), name
+                continue
+            assert dataclasses.is_dataclass(cls), name
+            attrs = {f.name for f in dataclasses.fields(cls)}
+            snake = {re.sub(r"(?<!^)(?=[A-Z])", "_", m).lower() for m in spec["members"]}
+            if name not in ("CreateOAuth2TokenRequestBody", "CreateOAuth2TokenResponseBody", "AccessToken"):
+                assert attrs == snake, name
+
+    def test_member_table_is_the_model(self) -> None:
+        shapes = todays_model()["shapes"]
+        for name, rows in st._MEMBERS.items():
+            spec = shapes[name]
+            assert [r[1] for r in rows] == list(spec["members"]), name
+            for _attr, member, wire, shape, required, sensitive in rows:
+                m = spec["members"][member]
+                assert (wire, shape, required) == (
+                    m.get("locationName", member),
+                    m["shape"],
+                    member in spec.get("required", []),
+                ), (name, member)
+                assert sensitive == bool(shapes[shape].get("sensitive")), (name, member)
+        for shape, (kind, low, high, pattern, extra) in st._RULES.items():
+            spec = shapes[shape]
+            assert (kind, low, high, pattern) == (
+                spec["type"],
+                spec.get("min"),
+                spec.get("max"),
+                spec.get("pattern"),
+            )
+            if "enum" in spec:
+                assert list(extra) == spec["enum"]
+
+    def test_operation_table_is_the_model(self) -> None:
+        model = todays_model()
+        assert sorted(st._OPERATIONS) == sorted(model["operations"])
+        for name, spec in model["operations"].items():
+            op = st._OPERATIONS[name]
+            uri = op.path + (f"?{op.query}" if op.query else "")
+            assert (op.method, uri, op.input, op.output) == (
+                spec["http"]["method"],
+                spec["http"]["requestUri"],
+                spec["input"]["shape"],
+                spec["output"]["shape"],
+            )
+            assert op.auth == ("none" if spec.get("auth") == ["smithy.api#noAuth"] else "sigv4"), name
+            assert op.context == {k: v["value"] for k, v in spec.get("staticContextParams", {}).items()}
+            assert list(op.errors) == [e["shape"] for e in spec["errors"]]
+            members = model["shapes"][spec["input"]["shape"]]["members"]
+            assert list(op.idempotency) == [
+                re.sub(r"(?<!^)(?=[A-Z])", "_", m).lower()
+                for m, s in members.items()
+                if s.get("idempotencyToken")
+            ]
+        names = {op.cli_name for op in st._OPERATIONS.values()}
+        assert {"list-sessions", "batch-revoke-sessions", "create-oauth2-token-with-iam"} <= names
+        assert "introspect-oauth2-token-with-iam" in names and len(names) == 16
+        if importlib.util.find_spec("botocore") is not None:  # peer: the AWS CLI's spelling
+            from botocore import xform_name
+
+            for name, op in st._OPERATIONS.items():
+                assert (op.python_name, op.cli_name) == (xform_name(name), xform_name(name, "-"))
+
+    @pytest.mark.parametrize("name", API_OPERATIONS)
+    def test_round_trip_by_member_and_wire_names(self, name: str) -> None:
+        shapes = todays_model()["shapes"]
+        op = st._OPERATIONS[name]
+        request = getattr(st, op.input).from_dict(API_INPUTS[name], wire=False)
+        assert request.to_dict(wire=False) == API_INPUTS[name]
+        assert request.to_dict() == wire_form(shapes, op.input, API_INPUTS[name])
+        assert getattr(st, op.input).from_dict(request.to_dict()) == request
+        out = getattr(st, op.output).from_dict(API_OUTPUTS[name])
+        assert out.to_dict() == API_OUTPUTS[name]
+        assert wire_form(shapes, op.output, out.to_dict(wire=False)) == API_OUTPUTS[name]
+        assert dataclasses.replace(out) == out and dataclasses.asdict(out).keys() == {
+            f.name for f in dataclasses.fields(out)
+        }
+
+    def test_sensitive_members_hidden_from_repr(self) -> None:
+        for name in (
+            "IntrospectOAuth2TokenWithIAM",
+            "RevokeOAuth2TokenWithIAM",
+            "CreateOAuth2TokenWithTokenExchange",
+        ):
+            op = st._OPERATIONS[name]
+            request = getattr(st, op.input).from_dict(API_INPUTS[name], wire=False)
+            assert "SECRET" not in repr(request) and "<sensitive>" in repr(request), name
+        for name in ("CreateBearerToken", "CreateOAuth2TokenWithIAM", "CreateOAuth2TokenWithTokenExchange"):
+            out = getattr(st, st._OPERATIONS[name].output).from_dict(API_OUTPUTS[name])
+            assert "SECRET" not in repr(out) and "access_token=<sensitive>" in repr(out), name
+        assert "alice" in repr(st.GetSessionInput(session_arn=SESSION, principal_arn=PRINCIPAL))
+
+    def test_enums_are_the_model(self) -> None:
+        shapes = todays_model()["shapes"]
+        assert [m.value for m in st.SessionStatus] == shapes["SessionStatus"]["enum"]
+        assert [m.value for m in st.ClientType] == shapes["ClientType"]["enum"]
+        request = st.ListSessionsInput(status=st.SessionStatus.REVOKED)
+        assert (
+            request.to_dict() == {"status": "REVOKED"}
+            and json.dumps(request.to_dict()) == '{"status": "REVOKED"}'
+        )
+
+    def test_frozen_and_lists_kept_as_tuples(self) -> None:
+        request = st.BatchRevokeSessionsInput(session_arns=[SESSION])
+        assert request.session_arns == (SESSION,) and hash(request) == hash(
+            st.BatchRevokeSessionsInput((SESSION,))
+        )
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            request.reason = "x"  # type: ignore[misc]
+
+    def test_classes_made_on_first_use_not_at_import(self) -> None:
+        code = (
+            "import signin_token as st, dataclasses\n"
+            "lazy = [n for n in st._MEMBERS if '__dataclass_params__' not in vars(getattr(st, n))]\n"
+            "assert len(lazy) == len(st._MEMBERS), lazy\n"
+            "assert dataclasses.is_dataclass(st.Session) and '__dataclass_params__' in vars(st.Session)\n"
+            "st.ListSessionsInput(max_results=3)\n"
+            "assert '__dataclass_params__' in vars(st.ListSessionsInput)\n"
+            "assert '__dataclass_params__' not in vars(st.GetSessionInput)\n"
+            "print('ok')\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=HERE, capture_output=True, text=True, check=False
+        )
+        assert out.stdout == "ok\n", out.stderr
+
+    def test_classes_made_once_under_threads(self) -> None:
+        code = (
+            "import signin_token as st, threading\n"
+            "errors = []\n"
+            "def make():\n"
+            "    try:\n"
+            "        for _ in range(50): st.GetSessionInput(session_arn='s')\n"
+            "    except Exception as exc: errors.append(exc)\n"
+            "threads = [threading.Thread(target=make) for _ in range(8)]\n"
+            "[t.start() for t in threads]; [t.join() for t in threads]\n"
+            "print(errors)\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=HERE, capture_output=True, text=True, check=False
+        )
+        assert out.stdout == "[]\n", out.stderr
+
+
+# One broken rule of each kind: operation, members (by member names), member named, rule.
+VALIDATION_CASES = [
+    ("GetSession", {}, "sessionArn", "is required"),
+    ("BatchRevokeSessions", {"sessionArns": []}, "sessionArns", "length must be at least 1"),
+    ("BatchRevokeSessions", {"sessionArns": [SESSION] * 6}, "sessionArns", "length must be at most 5"),
+    ("BatchRevokeSessions", {"sessionArns": [""]}, "sessionArns[0]", "length must be at least 1"),
+    (
+        "BatchRevokeSessions",
+        {"sessionArns": [SESSION], "reason": "r" * 257},
+        "reason",
+        "length must be at most 256",
+    ),
+    ("ListSessions", {"maxResults": 0}, "maxResults", "value must be at least 1"),
+    ("ListSessions", {"maxResults": 101}, "maxResults", "value must be at most 100"),
+    (
+        "CreateBearerToken",
+        {"grantType": "client_credentials", "resource": "r", "durationSeconds": 299},
+        "durationSeconds",
+        "value must be at least 300",
+    ),
+    ("ListSessions", {"status": "EXPIRED"}, "status", "must be one of ACTIVE, REVOKED"),
+    ("ListSessions", {"principalArn": "arn:aws:iam::12345:user/alice"}, "principalArn", "must match"),
+    ("GetConsoleAuthorizationConfiguration", {"targetId": "12345678901x"}, "targetId", "must match"),
+    ("RevokeOAuth2TokenWithIAM", {"token": "ASOAnot-a-refresh-token"}, "token", "must match"),
+    ("CreateOAuth2TokenWithIAM", {"grantType": "password", "resource": "r"}, "grantType", "must match"),
+    ("PutResourcePermissionStatement", {"clientToken": "with space"}, "clientToken", "must match"),
+    ("PutResourcePermissionStatement", {"clientToken": "t" * 65}, "clientToken", "length must be at most 64"),
+    ("ListSessions", {"unknownMember": 1}, "unknownMember", "is not a member of ListSessionsInput"),
+]
+
+
+class TestModelWholeApiValidation:
+    """Every rule kind of the model (required, length, range, pattern, enum, type, unknown
+    member) is checked when a request is built, naming the member and the rule; responses
+    only by type and presence; the offending value never in the message."""
+
+    @pytest.mark.parametrize(("name", "members", "field", "rule"), VALIDATION_CASES)
+    def test_rule_named(self, name: str, members: dict[str, Any], field: str, rule: str) -> None:
+        cls = getattr(st, st._OPERATIONS[name].input)
+        with pytest.raises(st.ParamValidationError) as info:
+            cls.from_dict(members, wire=False)
+        assert info.value.field == field and info.value.rule.startswith(rule), info.value
+        assert str(info.value).startswith(f"Invalid parameter {field}: {rule}")
+
+    @pytest.mark.parametrize(
+        ("members", "message"),
+        [
+            ({"maxResults": "10"}, "maxResults must be int, not str"),
+            ({"maxResults": True}, "maxResults must be int, not bool"),
+            ({"issuedAfter": 1.5}, "issuedAfter must be int, not float"),
+            ({"clientId": 7}, "clientId must be str, not int"),
+        ],
+    )
+    def test_types(self, members: dict[str, Any], message: str) -> None:
+        with pytest.raises(TypeError, match=re.escape(message)):
+            st.ListSessionsInput.from_dict(members, wire=False)
+
+    def test_a_secret_never_in_the_message(self) -> None:
+        secret = "ASOA" + "s3cr3t" * 3
+        with pytest.raises(st.ParamValidationError) as info:
+            st.RevokeOAuth2TokenWithIAMRequest(token=secret)
+        assert "s3cr3t" not in str(info.value) and "s3cr3t" not in repr(info.value)
+
+    def test_wire_names_refused_where_member_names_are_read(self) -> None:
+        with pytest.raises(st.ParamValidationError, match="grant_type: is not a member"):
+            st.CreateBearerTokenRequest.from_dict(
+                {"grant_type": "client_credentials", "resource": "r"}, wire=False
+            )
+
+    def test_responses_liberal(self) -> None:
+        out = st.ListSessionsOutput.from_dict(
+            {
+                "items": [dict(API_SESSION, status="SUSPENDED", brandNew=1)],
+                "nextToken": "not a /valid token!",
+                "x": 2,
+            }
+        )
+        assert out.items[0].status == "SUSPENDED" and out.next_token == "not a /valid token!"
+        with pytest.raises(st.ParamValidationError, match="items: is required"):
+            st.ListSessionsOutput.from_dict({})
+        with pytest.raises(TypeError, match="issuedAt must be int"):
+            st.ListSessionsOutput.from_dict({"items": [dict(API_SESSION, issuedAt="yesterday")]})
 
 
 # --------------------------------------------------------------------------
@@ -6170,6 +6538,417 @@ class TestClientDebugEvents:
             rf"debug: POST {re.escape(fake.token_url)} attempt {attempts}: HTTP 200 OK, "
             rf"request id {REQUEST_ID_RE}, \d+ ms",
         )
+
+
+API_KEYS = st.SigningCredentials(
+    "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "session-TOKEN-SECRET-1"
+)
+
+
+class FakeApi:
+    """A loopback Sign-In API: records each POST (path, query, headers, JSON body) and
+    answers with the next scripted reply (status, JSON body or bytes, headers) or, when
+    none is left, the operation's answer from ``API_OUTPUTS``."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.replies: list[tuple[int, Any, dict[str, str]]] = []
+        self.lock = threading.Lock()
+        routes = {op.path + (f"?{op.query}" if op.query else ""): name for name, op in st._OPERATIONS.items()}
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                path, _, query = self.path.partition("?")
+                record = {
+                    "operation": routes.get(self.path),
+                    "path": path,
+                    "query": query,
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                    "raw": raw,
+                    "body": json.loads(raw) if raw else None,
+                }
+                with outer.lock:
+                    outer.requests.append(record)
+                    reply = outer.replies.pop(0) if outer.replies else None
+                if reply is None:
+                    reply = (200, API_OUTPUTS.get(record["operation"] or "", {}), {})
+                status, body, headers = reply
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header(
+                    "x-amzn-RequestId", headers.pop("x-amzn-RequestId", "req-" + uuid.uuid4().hex[:8])
+                )
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def api() -> Iterator[FakeApi]:
+    server = FakeApi()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def api_client(api: FakeApi, waits: list[float] | None = None, **kw: Any) -> st.SigninClient:
+    sleep = waits.append if waits is not None else (lambda _s: None)
+    kw.setdefault("credentials", API_KEYS)
+    return st.SigninClient("us-east-1", endpoint_url=api.url, environ={}, sleep=sleep, **kw)
+
+
+def api_request(name: str, **over: Any) -> Any:
+    return getattr(st, st._OPERATIONS[name].input).from_dict(dict(API_INPUTS[name], **over), wire=False)
+
+
+UUID4_RE = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+
+
+class TestApiOperations:
+    """Every operation through the one pipeline against a loopback fake: method, path and
+    query of the model's requestUri, the body by wire names, SigV4 (or nothing for noAuth),
+    the response parsed into the output class; the endpoint family per operation."""
+
+    @pytest.mark.parametrize("name", API_OPERATIONS)
+    def test_round_trip(self, api: FakeApi, name: str) -> None:
+        op = st._OPERATIONS[name]
+        client = api_client(api)
+        out = getattr(client, op.python_name)(api_request(name))
+        assert type(out) is getattr(st, op.output) and out.to_dict() == API_OUTPUTS[name]
+        (got,) = api.requests
+        uri = todays_model()["operations"][name]["http"]["requestUri"]
+        assert got["operation"] == name and got["path"] + (f"?{got['query']}" if got["query"] else "") == uri
+        expected = wire_form(todays_model()["shapes"], op.input, API_INPUTS[name])
+        if op.idempotency and "clientToken" not in API_INPUTS[name]:
+            assert re.fullmatch(UUID4_RE, got["body"].pop("clientToken"))
+        assert got["body"] == expected
+        headers = got["headers"]
+        assert headers["content-type"] == "application/json" and "dpop" not in headers
+        if op.auth == "sigv4":
+            stamp = headers["x-amz-date"]
+            assert headers["authorization"].startswith(
+                f"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/{stamp[:8]}/us-east-1/signin/aws4_request, "
+                "SignedHeaders="
+            )
+            assert headers["x-amz-security-token"] == API_KEYS.session_token
+        else:
+            assert "authorization" not in headers and "x-amz-security-token" not in headers
+
+    def test_same_through_call_by_any_name_and_async(self, api: FakeApi) -> None:
+        client = api_client(api)
+        outs = [
+            client.call(n, api_request("GetSession")) for n in ("GetSession", "get_session", "get-session")
+        ]
+        outs.append(asyncio.run(client.call_async("get-session", api_request("GetSession"))))
+        assert all(out == outs[0] for out in outs) and len(api.requests) == 4
+        with pytest.raises(st.ParamValidationError, match="operation: 'GetSessions' is not an operation"):
+            client.call("GetSessions", api_request("GetSession"))
+
+    def test_wrong_input_class_refused_before_io(self, api: FakeApi) -> None:
+        with pytest.raises(TypeError, match="request must be GetSessionInput, not ListSessionsInput"):
+            api_client(api).get_session(st.ListSessionsInput())  # type: ignore[arg-type]
+        assert api.requests == []
+
+    def test_sigv4_needs_a_region_and_credentials_before_io(self, api: FakeApi) -> None:
+        client = st.SigninClient(endpoint_url=api.url, environ={}, credentials=API_KEYS)
+        with pytest.raises(st.ParamValidationError, match="region: is required to sign ListSessions"):
+            client.list_sessions(st.ListSessionsInput())
+        calls: list[int] = []
+
+        def keys() -> st.SigningCredentials:
+            calls.append(1)
+            return st.SigningCredentials("AKIDLAZY", "lazy-secret-key-123")
+
+        client = api_client(api, credentials=keys)
+        client.list_sessions(st.ListSessionsInput())
+        client.create_oauth2_token_with_token_exchange(api_request("CreateOAuth2TokenWithTokenExchange"))
+        assert calls == [1]  # asked once per signed call, never for noAuth
+        assert "Credential=AKIDLAZY/" in api.requests[0]["headers"]["authorization"]
+        assert "x-amz-security-token" not in api.requests[0]["headers"]
+
+    def test_endpoint_family_per_operation(self) -> None:
+        client = st.SigninClient("eu-central-1", environ={}, credentials=API_KEYS)
+        hosts = {name: client._url(op).split("/")[2] for name, op in st._OPERATIONS.items()}
+        assert hosts["CreateOAuth2Token"] == "eu-central-1.signin.aws.amazon.com"
+        assert hosts["ListSessions"] == hosts["BatchRevokeSessions"] == "signin.eu-central-1.api.aws"
+        assert (
+            hosts["RevokeOAuth2TokenWithIAM"] == hosts["CreateBearerToken"] == "eu-central-1.oauth.signin.aws"
+        )
+        for name, op in st._OPERATIONS.items():
+            expected = st.resolve_endpoint(
+                "eu-central-1",
+                environ={},
+                is_control_plane=op.context.get("IsControlPlane"),
+                is_oauth_endpoint=op.context.get("IsOAuthEndpoint"),
+            )
+            assert client._url(op).startswith(expected + op.path), name
+
+    def test_sensitive_values_never_in_debug_lines_or_errors(self, api: FakeApi) -> None:
+        lines: list[str] = []
+        request = api_request("RevokeOAuth2TokenWithIAM")
+        api.replies.append((400, {"error": "INVALID_REQUEST", "message": f"bad token {request.token}"}, {}))
+        with pytest.raises(st.ValidationException) as info:
+            api_client(api, on_event=lines.append).revoke_oauth2_token_with_iam(request)
+        text = "\n".join(lines) + str(info.value) + repr(info.value)
+        for secret in (request.token, API_KEYS.secret_access_key, API_KEYS.session_token):
+            assert secret not in text
+        assert lines and "attempt 1/3" in lines[0]
+
+    def test_malformed_response_redacted(self, api: FakeApi) -> None:
+        api.replies.append((200, {"access_token": "leaky-SECRET-value-1", "token_type": "Bearer"}, {}))
+        with pytest.raises(st.InvalidResponseError, match="malformed CreateBearerToken response: ") as info:
+            api_client(api).create_bearer_token(api_request("CreateBearerToken"))
+        assert "leaky-SECRET" not in str(info.value) and "expiresIn: is required" in str(info.value)
+
+
+# Each modeled exception: (name, HTTP status the model gives it or a plausible one, code).
+MODELED_ERRORS = [
+    ("AccessDeniedException", 403, "INSUFFICIENT_PERMISSIONS"),
+    ("ConflictException", 409, "CONFLICT"),
+    ("InternalServerException", 500, "server_error"),
+    ("InvalidGrantException", 400, "invalid_grant"),
+    ("InvalidScopeException", 400, "invalid_scope"),
+    ("ResourceNotFoundException", 404, "RESOURCE_NOT_FOUND"),
+    ("ServiceQuotaExceededException", 402, "SERVICE_QUOTA_EXCEEDED"),
+    ("ServiceUnavailableException", 503, "service_unavailable"),
+    ("TooManyRequestsError", 429, "rate_exceeded"),
+    ("ValidationException", 400, "invalid_request"),
+]
+
+
+class TestApiErrorsAndRetries:
+    """Every modeled exception is its own class, chosen as rest-json does (x-amzn-ErrorType,
+    then __type, then code) with code, status and request id; an unknown one is a generic
+    ServiceError; 429/500/502/503/504 and transport errors retried with backoff up to
+    max_attempts, any other status not; one idempotency token for every attempt."""
+
+    def test_every_modeled_exception_has_its_class(self) -> None:
+        names = {n for n, s in todays_model()["shapes"].items() if s.get("exception")}
+        assert names == {name for name, _, _ in MODELED_ERRORS}
+        for name in names:
+            assert issubclass(getattr(st, name), st.ServiceError) and name in st.__all__
+
+    @pytest.mark.parametrize(("name", "status", "code"), MODELED_ERRORS)
+    @pytest.mark.parametrize("how", ["header", "__type", "code"])
+    def test_chosen_as_rest_json(self, api: FakeApi, name: str, status: int, code: str, how: str) -> None:
+        body: dict[str, Any] = {"error": code, "message": "refused"}
+        headers = {"x-amzn-RequestId": "req-1234"}
+        if how == "header":
+            headers["x-amzn-ErrorType"] = f"{name}:http://internal.amazon.com/"
+        else:
+            body[how] = f"com.amazon.signin#{name}" if how == "__type" else name
+        api.replies.extend([(status, body, dict(headers)) for _ in range(3)])
+        with pytest.raises(st.ServiceError) as info:
+            api_client(api, max_attempts=1).put_resource_permission_statement(
+                api_request("PutResourcePermissionStatement")
+            )
+        exc = info.value
+        assert type(exc) is getattr(st, name)
+        assert (exc.error, exc.status, exc.request_id, exc.message) == (
+            st.OAuth2ErrorCode(code),
+            status,
+            "req-1234",
+            "refused",
+        )
+        assert str(exc) == f"{name} ({code}, HTTP {status}): refused [request id req-1234]"
+
+    def test_unknown_error_type_stays_generic(self, api: FakeApi) -> None:
+        api.replies.append((400, {"__type": "BrandNewException", "error": "brand_new", "message": "m"}, {}))
+        with pytest.raises(st.ServiceError) as info:
+            api_client(api).get_session(api_request("GetSession"))
+        assert type(info.value) is st.ServiceError
+        assert (info.value.error_type, info.value.error, info.value.status) == (
+            "BrandNewException",
+            "brand_new",
+            400,
+        )
+
+    @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+    def test_transient_statuses_retried_with_one_client_token(self, api: FakeApi, status: int) -> None:
+        waits: list[float] = []
+        api.replies.extend([(status, {"error": "server_error", "message": "busy"}, {})] * 2)
+        request = api_request("DeleteResourcePermissionStatement")
+        out = api_client(api, waits).delete_resource_permission_statement(request)
+        assert out == st.DeleteResourcePermissionStatementOutput() and len(api.requests) == 3
+        tokens = {r["body"]["clientToken"] for r in api.requests}
+        assert len(tokens) == 1 and re.fullmatch(UUID4_RE, tokens.pop())
+        assert len(waits) == 2 and 0 <= waits[0] <= 0.5 and 0 <= waits[1] <= 1.0
+        assert request.client_token is None  # the caller's request is left as it was
+        dates = [r["headers"]["authorization"] for r in api.requests]
+        assert all(d.startswith("AWS4-HMAC-SHA256 ") for d in dates)  # each attempt signed
+
+    def test_new_client_token_per_call_and_given_one_kept(self, api: FakeApi) -> None:
+        client = api_client(api)
+        for _ in range(2):
+            client.delete_resource_permission_statement(api_request("DeleteResourcePermissionStatement"))
+        client.put_resource_permission_statement(api_request("PutResourcePermissionStatement"))
+        tokens = [r["body"]["clientToken"] for r in api.requests]
+        assert tokens[0] != tokens[1] and tokens[2] == "caller-chosen-token"
+
+    def test_gives_up_after_max_attempts(self, api: FakeApi) -> None:
+        waits: list[float] = []
+        reply = {"__type": "ServiceUnavailableException", "error": "service_unavailable", "message": "down"}
+        api.replies.extend([(503, reply, {})] * 5)
+        with pytest.raises(st.ServiceUnavailableException):
+            api_client(api, waits, max_attempts=4).list_sessions(st.ListSessionsInput())
+        assert len(api.requests) == 4 and len(waits) == 3
+
+    @pytest.mark.parametrize(
+        ("status", "name"),
+        [
+            (400, "ValidationException"),
+            (403, "AccessDeniedException"),
+            (404, "ResourceNotFoundException"),
+            (409, "ConflictException"),
+        ],
+    )
+    def test_other_4xx_not_retried(self, api: FakeApi, status: int, name: str) -> None:
+        waits: list[float] = []
+        api.replies.append((status, {"__type": name, "error": "INVALID_REQUEST", "message": "no"}, {}))
+        with pytest.raises(getattr(st, name)):
+            api_client(api, waits).get_session(api_request("GetSession"))
+        assert len(api.requests) == 1 and waits == []
+
+    def test_transport_errors_retried(self) -> None:
+        server = HostileServer("reset")
+        try:
+            waits: list[float] = []
+            client = st.SigninClient(
+                "us-east-1", endpoint_url=server.url, environ={}, credentials=API_KEYS, sleep=waits.append
+            )
+            with pytest.raises(st.TransportError):
+                client.get_session(api_request("GetSession"))
+            assert len(server.received) == 3 and len(waits) == 2
+        finally:
+            server.close()
+
+    def test_retry_after_honoured(self, api: FakeApi) -> None:
+        waits: list[float] = []
+        api.replies.append((429, {"error": "rate_exceeded", "message": "slow"}, {"Retry-After": "7"}))
+        api_client(api, waits).get_resource_policy(st.GetResourcePolicyInput())
+        assert waits == [7.0] and len(api.requests) == 2
+
+
+class TestApiPagination:
+    """ListSessions and ListResourcePermissionStatements (paginators-1.json): pages follow
+    nextToken until a page has none; items run across pages; a repeated token is an error."""
+
+    def session(self, n: int) -> dict[str, Any]:
+        return dict(API_SESSION, sessionArn=f"{SESSION}-{n}")
+
+    def test_sessions_across_pages(self, api: FakeApi) -> None:
+        api.replies.extend(
+            [
+                (200, {"items": [self.session(1), self.session(2)], "nextToken": "page2"}, {}),
+                (200, {"items": [self.session(3)], "nextToken": "page3"}, {}),
+                (200, {"items": []}, {}),
+            ]
+        )
+        client = api_client(api)
+        items = list(client.list_sessions_items(st.ListSessionsInput(max_results=2, status="ACTIVE")))
+        assert [s.session_arn for s in items] == [f"{SESSION}-{n}" for n in (1, 2, 3)]
+        assert [r["body"] for r in api.requests] == [
+            {"maxResults": 2, "status": "ACTIVE"},
+            {"maxResults": 2, "status": "ACTIVE", "nextToken": "page2"},
+            {"maxResults": 2, "status": "ACTIVE", "nextToken": "page3"},
+        ]
+
+    def test_pages_are_lazy_and_typed(self, api: FakeApi) -> None:
+        api.replies.append((200, {"permissionStatements": [{"sid": STATEMENT}], "nextToken": "more"}, {}))
+        pages = api_client(api).list_resource_permission_statements_pages()
+        assert api.requests == []
+        first = next(pages)
+        assert type(first) is st.ListResourcePermissionStatementsOutput and first.next_token == "more"
+        assert len(api.requests) == 1
+        statements = list(api_client(api).list_resource_permission_statements_items())
+        assert [s.sid for s in statements] == [STATEMENT]
+
+    def test_repeated_token_stops(self, api: FakeApi) -> None:
+        api.replies.extend([(200, {"items": [], "nextToken": "same"}, {})] * 2)
+        with pytest.raises(st.InvalidResponseError, match="ListSessions sent the same next token twice"):
+            list(api_client(api).list_sessions_pages())
+        assert len(api.requests) == 2
+
+    def test_only_paginated_operations(self, api: FakeApi) -> None:
+        with pytest.raises(st.ParamValidationError, match="GetSession is not paginated"):
+            api_client(api).pages("GetSession", api_request("GetSession"))
+
+
+class TestApiAsBotocore:
+    """Peer test: for every operation, botocore 1.44.8's validator accepts the same input,
+    its serializer makes the same URL path, query and body, and its SigV4 signer the same
+    signature for the request our fake received."""
+
+    @pytest.mark.parametrize("name", API_OPERATIONS)
+    def test_serialized_and_signed_as_botocore(self, api: FakeApi, name: str) -> None:
+        if importlib.util.find_spec("botocore") is None:
+            pytest.skip("botocore is not importable (peer test)")
+        import botocore.model
+        import botocore.serialize
+        import botocore.validate
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        model = botocore.model.ServiceModel(todays_model(), "signin")
+        op_model = model.operation_model(name)
+        params = dict(API_INPUTS[name])
+        if st._OPERATIONS[name].idempotency and "clientToken" not in params:
+            params["clientToken"] = "11111111-2222-4333-8444-555555555555"
+        report = botocore.validate.ParamValidator().validate(params, op_model.input_shape)
+        assert not report.has_errors(), report.generate_report()
+        theirs = botocore.serialize.create_serializer("rest-json").serialize_to_request(params, op_model)
+        request = api_request(
+            name, **({"clientToken": params["clientToken"]} if "clientToken" in params else {})
+        )
+        getattr(api_client(api), st._OPERATIONS[name].python_name)(request)
+        (got,) = api.requests
+        assert got["path"] + (f"?{got['query']}" if got["query"] else "") == theirs["url_path"] + (
+            "?" + urllib.parse.urlencode(theirs["query_string"]) if theirs["query_string"] else ""
+        )
+        assert json.loads(theirs["body"] or b"{}") == got["body"]
+        if st._OPERATIONS[name].auth != "sigv4":
+            return
+        headers = got["headers"]
+        signed = headers["authorization"].split("SignedHeaders=")[1].split(",")[0].split(";")
+        aws = AWSRequest(
+            method="POST",
+            url=api.url + got["path"] + (f"?{got['query']}" if got["query"] else ""),
+            data=got["raw"],
+            headers={
+                k: headers[k] for k in signed if k not in ("x-amz-date", "x-amz-security-token", "host")
+            },
+        )
+        creds = Credentials(API_KEYS.access_key_id, API_KEYS.secret_access_key, API_KEYS.session_token)
+        auth = SigV4Auth(creds, "signin", "us-east-1")
+        aws.context["timestamp"] = headers["x-amz-date"]
+        auth._modify_request_before_signing(aws)
+        canonical = auth.canonical_request(aws)
+        auth._inject_signature_to_request(aws, auth.signature(auth.string_to_sign(aws, canonical), aws))
+        assert aws.headers["Authorization"] == headers["authorization"], canonical
 
 
 # --------------------------------------------------------------------------
