@@ -4822,9 +4822,11 @@ class _Profile:
         timeout: float,
         on_clock_skew: Callable[[float], None] | None,
         on_event: Callable[[str], None] | None = None,
+        credentials: Callable[[], SigningCredentials] | SigningCredentials | None = None,
     ) -> SigninClient:
         """A client for this profile: its endpoint, FIPS, dual-stack, CA bundle
-        and attempts settings (environment first, as in botocore)."""
+        and attempts settings (environment first, as in botocore); ``credentials``
+        sign its SigV4 operations (see :class:`SigninClient`)."""
         settings: dict[str, Any] = {}
         for env_var, key in (
             ("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"),
@@ -4856,6 +4858,7 @@ class _Profile:
             environ=environ,
             on_clock_skew=on_clock_skew,
             on_event=on_event,
+            credentials=credentials,
             **settings,
         )
 
@@ -6734,6 +6737,18 @@ _FORMAT_HELP: Final = (
     "output format: process (the credential_process JSON), env, env-no-export, powershell, "
     "windows-cmd, fish or json (default: %(default)s)"
 )
+
+
+class _OperationNames(tuple[str, ...]):
+    """The operations as the AWS CLI v2 names them (``list-sessions``), what
+    ``api --help`` and the completion scripts offer; ``in`` also accepts the
+    model's names (``ListSessions``), so argparse takes either."""
+
+    def __contains__(self, name: object) -> bool:
+        return name in _OPERATIONS or super().__contains__(name)
+
+
+_OPERATION_NAMES: Final = _OperationNames(op.cli_name for op in _OPERATIONS.values())
 _COMMANDS: Final[tuple[tuple[str, tuple[str, ...], str, tuple[_Option, ...]], ...]] = (
     (
         "login",
@@ -6819,8 +6834,17 @@ _COMMANDS: Final[tuple[tuple[str, tuple[str, ...], str, tuple[_Option, ...]], ..
         (),
         "list every profile that uses a login session, from local files (no network)",
         (
-            _DEBUG_OPTION,
+            *_COMMON_OPTIONS,
             (("--json",), {**_FLAG, "help": "print a JSON list, one object a profile (default: a table)"}),
+            (
+                ("--remote",),
+                {
+                    **_FLAG,
+                    "help": "also list the caller's sign-in sessions from the service (ListSessions, "
+                    "every page, signed with the profile's credentials); with --json one object: "
+                    "items (the service's) and local (default: local files only)",
+                },
+            ),
         ),
     ),
     (
@@ -6828,7 +6852,16 @@ _COMMANDS: Final[tuple[tuple[str, tuple[str, ...], str, tuple[_Option, ...]], ..
         (),
         "delete the profile's cached session (credentials already issued stay valid until they expire)",
         (
-            *_OFFLINE,
+            *_COMMON_OPTIONS,
+            (
+                ("--revoke",),
+                {
+                    **_FLAG,
+                    "help": "first revoke the session's refresh token on the service "
+                    "(RevokeOAuth2TokenWithIAM, signed with the session's own credentials); if the "
+                    "service refuses, the local session is kept (default: local only)",
+                },
+            ),
             (
                 ("--all",),
                 {
@@ -7000,6 +7033,53 @@ _COMMANDS: Final[tuple[tuple[str, tuple[str, ...], str, tuple[_Option, ...]], ..
             ),
         ),
     ),
+    (
+        "api",
+        (),
+        "call one operation of the Sign-In API and print its response as JSON",
+        (
+            *_COMMON_OPTIONS,
+            (
+                ("operation",),
+                {
+                    "nargs": "?",
+                    "choices": _OPERATION_NAMES,
+                    "metavar": "OPERATION",
+                    "help": "the operation, as the AWS CLI names it (list-sessions) or as the model "
+                    "does (ListSessions); see --list",
+                },
+            ),
+            (("--list",), {**_FLAG, "help": "print every operation's name, one a line (default: off)"}),
+            (
+                ("--input-json",),
+                {
+                    "metavar": "FILE",
+                    "help": "the request: a file, or - for stdin, holding one JSON object keyed by "
+                    "the model's member names (default: {})",
+                },
+            ),
+            (
+                ("--no-paginate",),
+                {
+                    **_FLAG,
+                    "help": "print only the first page of a paginated operation, with its nextToken "
+                    "(default: every page, the lists joined)",
+                },
+            ),
+            (
+                ("--dry-run",),
+                {
+                    **_FLAG,
+                    "help": "print the first request (method, url, headers, body), signed, with every "
+                    "secret redacted, and send nothing (default: off)",
+                },
+            ),
+            (
+                ("--dpop-key",),
+                {"metavar": "FILE", "help": "PEM file of the DPoP key (create-oauth2-token only)"},
+            ),
+        ),
+    ),
 )
 # Two or three real examples at the end of each command's help ("{prog}" is the program).
 _EXAMPLES: Final[dict[str, tuple[str, ...]]] = {
@@ -7015,8 +7095,8 @@ _EXAMPLES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "refresh": ("{prog} refresh --profile dev", "{prog} refresh --profile dev --force"),
     "status": ("{prog} status --profile dev", "{prog} status --json"),
-    "sessions": ("{prog} sessions", "{prog} sessions --json"),
-    "logout": ("{prog} logout --profile dev", "{prog} logout --all"),
+    "sessions": ("{prog} sessions", "{prog} sessions --json", "{prog} sessions --remote --profile dev"),
+    "logout": ("{prog} logout --profile dev", "{prog} logout --all", "{prog} logout --profile dev --revoke"),
     "exec": (
         "{prog} exec --profile dev -- terraform apply",
         "{prog} exec --profile dev -- aws sts get-caller-identity",
@@ -7037,6 +7117,11 @@ _EXAMPLES: Final[dict[str, tuple[str, ...]]] = {
     "token": (
         "{prog} token --region us-east-1 --dpop-key key.pem --input-json - < body.json",
         "{prog} token --endpoint-url http://127.0.0.1:8000 --dpop-key key.pem --form --input-json body.json",
+    ),
+    "api": (
+        "{prog} api --list",
+        "{prog} api list-sessions --profile dev --region us-east-1",
+        "{prog} api get-session --profile dev --input-json session.json --dry-run",
     ),
 }
 
@@ -7351,9 +7436,21 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     elif cmd == "status":
         return _cmd_status(args, stdout, stderr, warn)
     elif cmd == "sessions":
+        if args.remote:
+            return _cmd_remote_sessions(args, stdout, stderr, skew, trace, warn)
+        for flag in ("profile", "region", "endpoint_url"):
+            if getattr(args, flag) is not None:
+                raise ParamValidationError(f"--{flag.replace('_', '-')}", "is used only with --remote")
         return _cmd_sessions(args, stdout, stderr, warn)
     elif cmd == "logout":
+        if args.revoke:
+            return _cmd_revoke(args, stderr, skew, warn, trace)
+        for flag in ("region", "endpoint_url"):
+            if getattr(args, flag) is not None:
+                raise ParamValidationError(f"--{flag.replace('_', '-')}", "is used only with --revoke")
         return _cmd_logout(args, stderr)
+    elif cmd == "api":
+        return _cmd_api(args, stdin, stdout, skew, trace, warn)
     elif cmd == "exec":
         return _cmd_exec(args, stderr, skew, trace)
     elif cmd == "serve":
@@ -7478,6 +7575,272 @@ def _cmd_logout(args: Any, stderr: TextIO) -> int:
             "Credentials already issued stay valid until they expire (at most 15 "
             "minutes); the config file is unchanged.\n"
         )
+    return _EXIT_OK
+
+
+def _cmd_revoke(
+    args: Any,
+    stderr: TextIO,
+    skew: Callable[[float], None],
+    warn: Callable[[str], None],
+    trace: Callable[[str], None] | None,
+) -> int:
+    """``logout --revoke``: revoke the session's refresh token on the service,
+    then delete the cache entry, saying what was and was not done.
+
+    1. The session's own credentials (refreshed first when due, as every use
+       does) sign ``RevokeOAuth2TokenWithIAM`` of the entry's refresh token.
+    2. A refresh by another process meanwhile rotates the token: the new one
+       is revoked too (up to three times), so no live token is left behind.
+    3. Only then is the entry deleted, as ``logout`` does.
+
+    When anything before the deletion fails (the service refuses, the
+    credentials lack ``signin:RevokeOAuth2TokenWithIAM``, the session has
+    ended), the entry is kept, so that the revocation can be retried, and
+    the message says how to remove it anyway.
+    """
+    if args.all:
+        raise ParamValidationError(
+            "--revoke", "revokes one profile's session; it cannot be combined with --all"
+        )
+    prof = _Profile(args.profile, None)
+    region = prof.region(args.region)  # bad settings: exit 2 before anything is read
+    prof.endpoint_url(args.endpoint_url)
+    if not prof.settings.get("login_session"):
+        stderr.write(f"warning: no login session found for profile {prof.name!r}; nothing revoked\n")
+        return _EXIT_OK
+    path = prof.cache_path()
+    plain = _command("logout", "--profile", prof.name)
+    revoked: list[str] = []
+    try:
+        # 1. The session's current credentials, then its current refresh token.
+        creds = get_credentials(
+            args.profile,
+            region=args.region,
+            endpoint_url=args.endpoint_url,
+            timeout=args.timeout,
+            on_clock_skew=skew,
+            on_warning=warn,
+        )
+        keys = SigningCredentials(creds.access_key_id, creds.secret_access_key, creds.session_token)
+        client = prof.client(region, args.endpoint_url, args.timeout, skew, trace, credentials=keys)
+        # 2. Revoke it, and any token a concurrent refresh put in its place.
+        for _ in range(3):
+            token = _read_entry(path, prof.login_command, warn).get("refreshToken")
+            if not isinstance(token, str) or token in revoked:
+                break
+            client.revoke_oauth2_token_with_iam(RevokeOAuth2TokenWithIAMRequest(token=token))
+            revoked.append(token)
+    except (SigninTokenError, OSError, ValueError, TypeError) as exc:
+        if isinstance(exc, ServiceError):
+            what = "the service refused to revoke the session's refresh token"
+        else:
+            what = "the session's refresh token was not revoked"
+        text = _one_line(
+            _redact(str(exc) if not isinstance(exc, OSError) else str(exc.strerror), revoked), 2000
+        )
+        stderr.write(
+            f"error: {what}: {text}; the local session was NOT removed (so that revoking can be "
+            f"retried); run {plain} to remove it anyway\n"
+        )
+        return _exit_code(exc) if not isinstance(exc, LoginRequiredError) else _EXIT_ERROR
+    # 3. Delete the entry, as logout does.
+    removed = logout(args.profile)
+    stderr.write(f"revoked the refresh token of session {creds.login_session} on the service\n")
+    for gone in removed:
+        stderr.write(f"removed {gone}\n")
+    stderr.write(
+        "Credentials already issued stay valid until they expire (at most 15 minutes); "
+        "the config file is unchanged.\n"
+    )
+    return _EXIT_OK
+
+
+def _api_client(
+    args: Any, skew: Callable[[float], None], trace: Callable[[str], None] | None, warn: Callable[[str], None]
+) -> SigninClient:
+    """The client of ``api`` and ``sessions --remote``: the profile's endpoint,
+    FIPS, dual-stack, CA bundle and attempts settings; SigV4 credentials in
+    botocore's order (:func:`_signing_keys`), resolved at the first signed call."""
+    prof = _Profile(args.profile, None)
+
+    def credentials() -> SigningCredentials:
+        return _signing_keys(args.profile, os.environ, timeout=args.timeout, on_warning=warn)
+
+    return prof.client(prof.region(args.region), args.endpoint_url, args.timeout, skew, trace, credentials)
+
+
+def _read_argument_file(path: str, stdin: TextIO, what: str, limit: int) -> bytes | str:
+    """A file named on the command line (``-``: stdin), at most ``limit``
+    bytes: opened without blocking (a FIFO or device never hangs), a regular
+    file, read with a bound.  :class:`ParamValidationError` naming ``what``."""
+    if path == "-":
+        text = stdin.read(limit + 1)
+        if len(text) > limit:
+            raise ParamValidationError(what, f"stdin holds more than {limit} bytes")
+        return text
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ParamValidationError(what, f"{path} is not a regular file")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(65536, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise ParamValidationError(what, f"{path} is larger than {limit} bytes")
+    return b"".join(chunks)
+
+
+def _cmd_api(
+    args: Any,
+    stdin: TextIO,
+    stdout: TextIO,
+    skew: Callable[[float], None],
+    trace: Callable[[str], None] | None,
+    warn: Callable[[str], None],
+) -> int:
+    """``api``: one operation of the model by name; prints its response as one
+    JSON object keyed by the model's member names (a paginated operation:
+    every page, the result lists joined, unless ``--no-paginate``), or with
+    ``--dry-run`` its first request, signed and redacted, sending nothing.
+
+    1. ``--list``: the operations' AWS CLI names, one a line.
+    2. The request, read and checked against the model before any I/O.
+    3. The client (the profile's settings; credentials on first use).
+    4. ``--dry-run``, or the call.
+    """
+    # 1. The names.
+    if args.list:
+        if args.operation is not None:
+            raise ParamValidationError("--list", "takes no OPERATION")
+        stdout.write("".join(f"{op.cli_name}\n" for op in _OPERATIONS.values()))
+        return _EXIT_OK
+    if args.operation is None:
+        raise ParamValidationError("OPERATION", f"is required; {_command('api', '--list')} lists them")
+    op = SigninClient._operation(args.operation)
+    # 2. The request, by the model's member names.
+    data: dict[str, Any] = {}
+    if args.input_json is not None:
+        raw = _read_argument_file(args.input_json, stdin, "--input-json", _MAX_RESPONSE_BYTES)
+        try:
+            data = _load_json_object(raw, "--input-json")
+        except ValueError as exc:
+            raise ParamValidationError("--input-json", str(exc)) from None
+    key: DPoPKey | None = None
+    if op.name == "CreateOAuth2Token":
+        request: Any = CreateOAuth2TokenRequest.from_dict(data)
+        if args.dpop_key is None:
+            raise ParamValidationError("--dpop-key", "is required for CreateOAuth2Token (its DPoP proof)")
+        key = DPoPKey.from_pem(_read_argument_file(args.dpop_key, stdin, "--dpop-key", 65536))
+    elif args.dpop_key is not None:
+        raise ParamValidationError("--dpop-key", f"only CreateOAuth2Token takes a DPoP key, not {op.name}")
+    else:
+        request = _model_class(op.input).from_dict(data, wire=False)
+    # 3. The client.
+    client = _api_client(args, skew, trace, warn)
+    # 4. The first request, or the call.
+    if args.dry_run:
+        stdout.write(json.dumps(_dry_run(client, op, request, key)) + "\n")
+    elif key is not None:
+        stdout.write(json.dumps(client.create_oauth2_token(request, key).to_dict()) + "\n")
+    elif op.paginator is not None and not args.no_paginate:
+        stdout.write(json.dumps(_joined_pages(client, op, request)) + "\n")
+    else:
+        stdout.write(json.dumps(client.call(op.name, request).to_dict(wire=False)) + "\n")
+    return _EXIT_OK
+
+
+def _joined_pages(client: SigninClient, op: _Operation, request: Any) -> dict[str, Any]:
+    """Every page of a paginated operation as one response, as the AWS CLI
+    prints it: the result lists joined, the first page's other members, no
+    next token."""
+    assert op.paginator is not None
+    _, output_token, _, result_key = op.paginator
+    names = {attr: member for attr, member, _, _, _, _ in _MEMBERS[op.output]}
+    joined: dict[str, Any] | None = None
+    items: list[Any] = []
+    for page in client.pages(op.name, request):
+        shown = page.to_dict(wire=False)
+        items += shown.pop(names[result_key], [])
+        shown.pop(names[output_token], None)
+        joined = shown if joined is None else joined
+    return {**(joined or {}), names[result_key]: items}
+
+
+_REDACTED: Final = "***"
+
+
+def _dry_run(client: SigninClient, op: _Operation, request: Any, key: DPoPKey | None) -> dict[str, Any]:
+    """The first request of a call as it would be sent (``method``, ``url``,
+    ``headers``, ``body``), signed, with every secret redacted: the security
+    token, the signature, the DPoP proof and each sensitive member of the
+    body.  Nothing is sent (the pipeline stops at its first step)."""
+    call = client._call(op, request, key, "json")
+    try:
+        step = next(call)
+    finally:
+        call.close()
+    assert isinstance(step, _Post)
+    secrets_ = {value for value in step.secrets if value}
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, str):
+            return _REDACTED if value in secrets_ else _redact(value, step.secrets)
+        if isinstance(value, list):
+            return [scrub(item) for item in value]
+        if isinstance(value, dict):
+            return {name: scrub(item) for name, item in value.items()}
+        return value
+
+    headers = {}
+    for name, value in step.headers.items():
+        if name.lower() in ("x-amz-security-token", "dpop"):
+            value = _REDACTED
+        elif name.lower() == "authorization":
+            value = re.sub(r"Signature=\S+", f"Signature={_REDACTED}", value)
+        headers[name] = scrub(value)
+    body = json.loads(step.body) if step.body else {}
+    return {"method": op.method, "url": step.url, "headers": headers, "body": scrub(body)}
+
+
+def _cmd_remote_sessions(
+    args: Any,
+    stdout: TextIO,
+    stderr: TextIO,
+    skew: Callable[[float], None],
+    trace: Callable[[str], None] | None,
+    warn: Callable[[str], None],
+) -> int:
+    """``sessions --remote``: the caller's sign-in sessions from the service
+    (``ListSessions``, every page) beside the local view; with ``--json``
+    one object, ``items`` (each session by the model's member names) and
+    ``local`` (what ``sessions --json`` prints)."""
+    client = _api_client(args, skew, trace, warn)
+    remote = [session.to_dict(wire=False) for session in client.list_sessions_items()]
+    if args.json:
+        stdout.write(json.dumps({"items": remote, "local": _list_sessions(warn=warn)}) + "\n")
+        return _EXIT_OK
+    _cmd_sessions(args, stdout, stderr, warn)
+    stdout.write(f"\nsign-in sessions on the service ({len(remote)}, ListSessions in {client.region}):\n")
+    table = [["SESSION", "PRINCIPAL", "STATUS", "CLIENT", "ISSUED", "EXPIRES"]]
+    for item in remote:
+        cells = [item.get("sessionArn"), item.get("principalArn"), item.get("status"), item.get("clientType")]
+        for stamp in (item.get("issuedAt"), item.get("expiresAt")):
+            when = datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc) if stamp else None
+            cells.append(_format_timestamp(when) if when else None)
+        table.append([_one_line(str(c)) if c else "-" for c in cells])
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    for line in table:
+        stdout.write("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() + "\n")
     return _EXIT_OK
 
 
