@@ -5482,11 +5482,14 @@ def _login_entries(cache_dir: str) -> list[str]:
     return paths
 
 
-def _remove_entry(path: str) -> bool:
-    """Delete an entry, its temp files and its lock file, holding its lock."""
+def _remove_entry(path: str, first: Callable[[], None] | None = None) -> bool:
+    """Delete an entry, its temp files and its lock file, holding its lock;
+    ``first`` runs under the lock before that (if it raises, nothing is deleted)."""
     if not os.path.lexists(path) and not os.path.lexists(path + ".lock"):
         return False
     with _FileLock(path + ".lock") as lock:
+        if first is not None:
+            first()
         removed = _unlink_quietly(path)
         _sweep_temps(path)
         lock.unlink()
@@ -7588,11 +7591,11 @@ def _cmd_revoke(
     """``logout --revoke``: revoke the session's refresh token on the service,
     then delete the cache entry, saying what was and was not done.
 
-    1. The session's own credentials (refreshed first when due, as every use
-       does) sign ``RevokeOAuth2TokenWithIAM`` of the entry's refresh token.
-    2. A refresh by another process meanwhile rotates the token: the new one
-       is revoked too (up to three times), so no live token is left behind.
-    3. Only then is the entry deleted, as ``logout`` does.
+    1. The session's own credentials, refreshed first when due (as every use
+       does), to sign ``RevokeOAuth2TokenWithIAM``.
+    2. Under the entry's lock (no refresh of ours can rotate the token
+       meanwhile): revoke the entry's current refresh token, then delete the
+       entry as ``logout`` does.
 
     When anything before the deletion fails (the service refuses, the
     credentials lack ``signin:RevokeOAuth2TokenWithIAM``, the session has
@@ -7613,7 +7616,7 @@ def _cmd_revoke(
     plain = _command("logout", "--profile", prof.name)
     revoked: list[str] = []
     try:
-        # 1. The session's current credentials, then its current refresh token.
+        # 1. The session's current credentials.
         creds = get_credentials(
             args.profile,
             region=args.region,
@@ -7624,13 +7627,16 @@ def _cmd_revoke(
         )
         keys = SigningCredentials(creds.access_key_id, creds.secret_access_key, creds.session_token)
         client = prof.client(region, args.endpoint_url, args.timeout, skew, trace, credentials=keys)
-        # 2. Revoke it, and any token a concurrent refresh put in its place.
-        for _ in range(3):
+
+        # 2. Under the lock: revoke the current refresh token, then delete the entry.
+        def revoke() -> None:
             token = _read_entry(path, prof.login_command, warn).get("refreshToken")
-            if not isinstance(token, str) or token in revoked:
-                break
-            client.revoke_oauth2_token_with_iam(RevokeOAuth2TokenWithIAMRequest(token=token))
+            if not isinstance(token, str):
+                raise LoginRequiredError(f"the cache entry {path} holds no refresh token")
             revoked.append(token)
+            client.revoke_oauth2_token_with_iam(RevokeOAuth2TokenWithIAMRequest(token=token))
+
+        removed = _remove_entry(path, revoke)
     except (SigninTokenError, OSError, ValueError, TypeError) as exc:
         if isinstance(exc, ServiceError):
             what = "the service refused to revoke the session's refresh token"
@@ -7644,11 +7650,9 @@ def _cmd_revoke(
             f"retried); run {plain} to remove it anyway\n"
         )
         return _exit_code(exc) if not isinstance(exc, LoginRequiredError) else _EXIT_ERROR
-    # 3. Delete the entry, as logout does.
-    removed = logout(args.profile)
     stderr.write(f"revoked the refresh token of session {creds.login_session} on the service\n")
-    for gone in removed:
-        stderr.write(f"removed {gone}\n")
+    if removed:
+        stderr.write(f"removed {path}\n")
     stderr.write(
         "Credentials already issued stay valid until they expire (at most 15 minutes); "
         "the config file is unchanged.\n"

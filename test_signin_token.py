@@ -13681,6 +13681,573 @@ class TestAdviceWorksAsPrinted:
         self.follow(advised_command(result.stderr), env)
 
 
+def member_form(shapes: dict[str, Any], shape: str, value: Any) -> Any:
+    """``value`` (by wire names, as the service sends it) renamed to the model's member names."""
+    spec = shapes[shape]
+    if spec["type"] == "structure":
+        wire = {m.get("locationName", name): (name, m["shape"]) for name, m in spec["members"].items()}
+        return {wire[k][0]: member_form(shapes, wire[k][1], v) for k, v in value.items() if k in wire}
+    if spec["type"] == "list":
+        return [member_form(shapes, spec["member"]["shape"], v) for v in value]
+    if spec["type"] == "map":
+        return {k: member_form(shapes, spec["value"]["shape"], v) for k, v in value.items()}
+    return value
+
+
+def assert_sigv4(
+    record: dict[str, Any], keys: tuple[str, str, str | None], region: str = "us-east-1"
+) -> None:
+    """An independent check of a recorded request's AWS Signature Version 4 (the steps of
+    the AWS documentation, written out here): signed by ``keys`` (access key id, secret,
+    session token) for service signin in ``region``, over the body received."""
+    import hmac
+
+    access, secret, token = keys
+    headers = record["headers"]
+    found = re.fullmatch(
+        r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/signin/aws4_request, "
+        r"SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})",
+        headers["authorization"],
+    )
+    assert found, headers["authorization"]
+    key_id, day, scope_region, signed, signature = found.groups()
+    assert (key_id, scope_region) == (access, region)
+    stamp = headers["x-amz-date"]
+    assert stamp[:8] == day and "host" in signed.split(";")
+    pairs = sorted(urllib.parse.parse_qsl(record["query"], keep_blank_values=True))
+    query = "&".join(f"{urllib.parse.quote(k, '-_.~')}={urllib.parse.quote(v, '-_.~')}" for k, v in pairs)
+    canonical = "\n".join(
+        [
+            "POST",
+            urllib.parse.quote(record["path"], "/-_.~"),
+            query,
+            "".join(f"{name}:{' '.join(headers[name].split())}\n" for name in signed.split(";")),
+            signed,
+            hashlib.sha256(record["raw"]).hexdigest(),
+        ]
+    )
+    scope = f"{day}/{region}/signin/aws4_request"
+    to_sign = f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    key = ("AWS4" + secret).encode()
+    for part in (day, region, "signin", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    assert hmac.compare_digest(hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest(), signature)
+    assert headers.get("x-amz-security-token") == token
+    assert ("x-amz-security-token" in signed.split(";")) == (token is not None)
+
+
+API_ENV_KEYS = (API_KEYS.access_key_id, API_KEYS.secret_access_key, API_KEYS.session_token)
+
+
+@pytest.fixture
+def api_env(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """aws_env with API_KEYS as the environment's credentials (the first source, as in botocore)."""
+    for var, value in zip(("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"), API_ENV_KEYS):
+        monkeypatch.setenv(var, str(value))
+        aws_env[var] = str(value)
+    return aws_env
+
+
+def run_api(api: FakeApi, args: list[str], stdin: str = "") -> tuple[int, str, str]:
+    """``api ARGS`` in-process against ``api`` in us-east-1."""
+    return run_main(["api", *args, "--region", "us-east-1", "--endpoint-url", api.url], stdin)
+
+
+def assert_no_secret(texts: Iterable[str], secrets_: Iterable[str | None]) -> None:
+    """None of ``secrets_`` appears in any of ``texts``."""
+    joined = "\n".join(texts)
+    for secret in secrets_:
+        if secret:
+            assert secret not in joined, "a secret reached an output stream"
+
+
+def model_shapes() -> dict[str, Any]:
+    shapes: dict[str, Any] = todays_model()["shapes"]
+    return shapes
+
+
+class TestApiCommand:
+    """``api``: every operation of the model from the command line, as the AWS CLI v2 names and
+    prints them: the request by the model's member names (--input-json), the response as one
+    JSON object by member names, pages joined, SigV4 by the credentials botocore would pick."""
+
+    def test_list_spells_every_operation_as_the_aws_cli(self) -> None:
+        code, out, err = run_main(["api", "--list"])
+        assert code == 0 and err == ""
+        names = out.splitlines()
+        assert len(names) == len(todays_model()["operations"]) == 16
+        assert {"list-sessions", "batch-revoke-sessions", "create-oauth2-token"} <= set(names)
+        assert "create-o-auth2-token-with-token-exchange" in names  # botocore's xform_name, as the CLI
+        if importlib.util.find_spec("botocore") is not None:
+            from botocore import xform_name  # what awscli's clidriver names operations with
+
+            assert names == [xform_name(name, "-") for name in sorted(todays_model()["operations"])]
+
+    @pytest.mark.parametrize("name", API_OPERATIONS)
+    def test_every_operation_signed_and_printed_by_member_names(
+        self, api: FakeApi, api_env: dict[str, str], tmp_path: Path, name: str
+    ) -> None:
+        op = st._OPERATIONS[name]
+        request = tmp_path / "request.json"
+        request.write_text(json.dumps(API_INPUTS[name]))
+        code, out, err = run_api(api, [op.cli_name, "--input-json", str(request)])
+        assert code == 0, err
+        assert err == ""
+        assert json.loads(out) == member_form(model_shapes(), op.output, API_OUTPUTS[name])
+        (got,) = api.requests
+        assert got["operation"] == name
+        if op.idempotency and "clientToken" not in API_INPUTS[name]:
+            assert re.fullmatch(UUID4_RE, got["body"].pop("clientToken"))
+        assert got["body"] == wire_form(model_shapes(), op.input, API_INPUTS[name])
+        if op.auth == "sigv4":
+            assert_sigv4(got, API_ENV_KEYS)
+        else:
+            assert "authorization" not in got["headers"]
+        sensitive = [v for a, m, _, _, _, s in st._MEMBERS[op.input] if s for v in [API_INPUTS[name].get(m)]]
+        assert_no_secret([out, err], [*sensitive, API_KEYS.secret_access_key, API_KEYS.session_token])
+
+    def test_the_model_name_and_stdin(self, api: FakeApi, api_env: dict[str, str]) -> None:
+        code, out, err = run_api(
+            api, ["GetSession", "--input-json", "-"], json.dumps(API_INPUTS["GetSession"])
+        )
+        assert code == 0, err
+        assert json.loads(out) == member_form(model_shapes(), "GetSessionOutput", API_OUTPUTS["GetSession"])
+        assert api.requests[0]["body"] == API_INPUTS["GetSession"]
+
+    def test_no_input_is_an_empty_request_and_an_empty_response_is_empty(
+        self, api: FakeApi, api_env: dict[str, str]
+    ) -> None:
+        code, out, err = run_api(api, ["get-resource-policy"])  # no --input-json: {}
+        assert code == 0, err
+        assert json.loads(out) == member_form(
+            model_shapes(), "GetResourcePolicyOutput", API_OUTPUTS["GetResourcePolicy"]
+        )
+        assert api.requests[0]["raw"] == b"{}"
+        api.replies.append((200, b"", {}))
+        data = json.dumps(API_INPUTS["RevokeOAuth2TokenWithIAM"])
+        code, out, err = run_api(api, ["revoke-oauth2-token-with-iam", "--input-json", "-"], data)
+        assert (code, out, err) == (0, "{}\n", "")
+
+    def test_pages_joined_by_default_first_page_with_no_paginate(
+        self, api: FakeApi, api_env: dict[str, str]
+    ) -> None:
+        second = dict(API_SESSION, sessionArn=SESSION + "2")
+        pages = [(200, {"items": [API_SESSION], "nextToken": "page-2"}, {}), (200, {"items": [second]}, {})]
+        api.replies.extend(pages)
+        code, out, err = run_api(api, ["list-sessions", "--input-json", "-"], '{"maxResults": 1}')
+        assert code == 0, err
+        assert json.loads(out) == {"items": [API_SESSION, second]}
+        assert [r["body"] for r in api.requests] == [
+            {"maxResults": 1},
+            {"maxResults": 1, "nextToken": "page-2"},
+        ]
+        for record in api.requests:
+            assert_sigv4(record, API_ENV_KEYS)
+        api.requests.clear()
+        api.replies.extend(pages)
+        code, out, err = run_api(api, ["list-sessions", "--no-paginate"])
+        assert code == 0, err
+        assert json.loads(out) == {"items": [API_SESSION], "nextToken": "page-2"}
+        assert len(api.requests) == 1
+
+    @pytest.mark.parametrize("name", ["RevokeOAuth2TokenWithIAM", "CreateOAuth2TokenWithTokenExchange"])
+    def test_dry_run_prints_the_signed_request_redacted_and_sends_nothing(
+        self, api: FakeApi, api_env: dict[str, str], name: str
+    ) -> None:
+        op = st._OPERATIONS[name]
+        code, out, err = run_api(
+            api, [op.cli_name, "--dry-run", "--input-json", "-"], json.dumps(API_INPUTS[name])
+        )
+        assert code == 0, err
+        assert api.requests == []
+        shown = json.loads(out)
+        assert set(shown) == {"method", "url", "headers", "body"}
+        assert shown["method"] == "POST" and shown["url"] == api.url + op.path + "?" + op.query
+        sensitive = {m for _, m, _, _, _, s in st._MEMBERS[op.input] if s}
+        hidden = {w for _, _, w, _, _, s in st._MEMBERS[op.input] if s}  # by wire names, as sent
+        expected = wire_form(model_shapes(), op.input, API_INPUTS[name])
+        assert shown["body"] == {k: "***" if k in hidden else v for k, v in expected.items()}
+        if op.auth == "sigv4":
+            assert shown["headers"]["X-Amz-Security-Token"] == "***"
+            assert shown["headers"]["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+            assert shown["headers"]["Authorization"].endswith(", Signature=***")
+        else:
+            assert "Authorization" not in shown["headers"]
+        values = [API_INPUTS[name].get(m) for m in sensitive]
+        assert_no_secret([out, err], [*values, API_KEYS.secret_access_key, API_KEYS.session_token])
+
+    def test_dry_run_resolves_the_operations_endpoint_family(self, api_env: dict[str, str]) -> None:
+        urls = {}
+        for name in ("ListSessions", "RevokeOAuth2TokenWithIAM"):
+            data = json.dumps(API_INPUTS[name])
+            code, out, err = run_main(
+                ["api", name, "--dry-run", "--region", "eu-west-1", "--input-json", "-"], data
+            )
+            assert code == 0, err
+            urls[name] = json.loads(out)["url"]
+        assert urls == {
+            "ListSessions": "https://signin.eu-west-1.api.aws/list-sessions",
+            "RevokeOAuth2TokenWithIAM": "https://eu-west-1.oauth.signin.aws/v1/revoke?x-amz-client-auth-method=iam",
+        }
+
+    def test_create_oauth2_token_with_its_dpop_key(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        key = st.DPoPKey.generate()
+        pem = tmp_path / "key.pem"
+        pem.write_text(key.to_pem())
+        refresh = fake.seed_session(key)
+        body = json.dumps(
+            {
+                "tokenInput": {
+                    "clientId": st.SAME_DEVICE_CLIENT_ID,
+                    "grantType": "refresh_token",
+                    "refreshToken": refresh,
+                }
+            }
+        )
+        base = [
+            "api",
+            "create-oauth2-token",
+            "--endpoint-url",
+            fake.url,
+            "--region",
+            "us-east-1",
+            "--input-json",
+            "-",
+        ]
+        code, out, err = run_main([*base, "--dry-run", "--dpop-key", str(pem)], body)
+        assert code == 0, err
+        shown = json.loads(out)
+        assert shown["headers"]["DPoP"] == "***" and shown["body"]["refreshToken"] == "***"
+        assert fake.token_calls() == []
+        assert_no_secret([out, err], [refresh])
+        code, out, err = run_main(base, body)
+        assert code == 2 and "--dpop-key: is required for CreateOAuth2Token" in err
+        code, out, err = run_main([*base, "--dpop-key", str(pem)], body)
+        assert code == 0, err
+        assert set(json.loads(out)["tokenOutput"]) >= {
+            "accessToken",
+            "tokenType",
+            "expiresIn",
+            "refreshToken",
+        }
+        assert len(fake.token_calls("refresh_token")) == 1
+        assert_no_secret([err], [refresh])
+
+    @pytest.mark.parametrize(
+        ("argv", "stdin", "said"),
+        [
+            (["list-sessions"], '{"maxResults": 0}', "maxResults: value must be at least 1"),
+            (["list-sessions"], '{"status": "EXPIRED"}', "status: must be one of ACTIVE, REVOKED"),
+            (["list-sessions"], '{"max_results": 5}', "max_results: is not a member of ListSessionsInput"),
+            (["get-session"], "{}", "sessionArn: is required"),
+            (["get-session"], "[1]", "--input-json"),
+            (["get-session"], "{", "--input-json"),
+            (["revoke-oauth2-token-with-iam"], '{"token": "ASOAnot-a-refresh-token"}', "token: must match"),
+            (["get-sessions"], "{}", "invalid choice: 'get-sessions'"),
+            (["--list", "get-session"], "{}", "--list: takes no OPERATION"),
+            ([], "{}", "OPERATION: is required"),
+            (
+                ["get-session", "--dpop-key", "k.pem"],
+                json.dumps(API_INPUTS["GetSession"]),
+                "--dpop-key: only",
+            ),
+        ],
+    )
+    def test_invalid_input_exit_2_before_any_request(
+        self, api: FakeApi, aws_env: dict[str, str], argv: list[str], stdin: str, said: str
+    ) -> None:
+        code, out, err = run_api(api, [*argv, "--input-json", "-"], stdin)  # no credentials at all
+        assert code == 2, err
+        assert said in err and out == ""
+        assert api.requests == []
+
+    def test_input_json_that_is_not_a_regular_file_exit_2_without_blocking(
+        self, api: FakeApi, api_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        fifo = tmp_path / "fifo"
+        os.mkfifo(fifo)  # nobody writes: a blocking open would hang
+        code, _, err = run_api(api, ["get-session", "--input-json", str(fifo)])
+        assert code == 2 and f"--input-json: {fifo} is not a regular file" in err
+        code, _, err = run_api(api, ["get-session", "--input-json", str(tmp_path)])
+        assert code == 2 and "is not a regular file" in err
+        assert api.requests == []
+
+    def test_modeled_error_exit_1_one_line(self, api: FakeApi, api_env: dict[str, str]) -> None:
+        api.replies.append(
+            (
+                403,
+                {"error": "INSUFFICIENT_PERMISSIONS", "message": "not allowed to list sessions"},
+                {
+                    "x-amzn-ErrorType": "AccessDeniedException:http://internal.amazon.com/",
+                    "x-amzn-RequestId": "req-42",
+                },
+            )
+        )
+        code, out, err = run_api(api, ["list-sessions"])
+        assert (code, out) == (1, "")
+        assert err.count("\n") == 1
+        assert err == (
+            "error: AccessDeniedException (INSUFFICIENT_PERMISSIONS, HTTP 403): "
+            "not allowed to list sessions [request id req-42]\n"
+        )
+        assert len(api.requests) == 1  # a 403 is not retried
+
+    def test_no_credentials_exit_3_and_no_request(self, api: FakeApi, aws_env: dict[str, str]) -> None:
+        code, out, err = run_api(api, ["list-sessions"])
+        assert (code, out) == (3, "")
+        assert err.startswith("error: no AWS credentials for profile 'default'")
+        assert "To sign in again, run: " in err
+        assert api.requests == []
+
+    def test_an_unsupported_source_is_named_exit_2_and_no_request(
+        self, api: FakeApi, aws_env: dict[str, str]
+    ) -> None:
+        write_aws_files(aws_env, "[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/R\n")
+        code, out, err = run_api(api, ["list-sessions", "--profile", "dev"])
+        assert (code, out) == (2, "")
+        assert "role_arn" in err
+        assert api.requests == []
+
+    def test_the_profiles_own_keys_sign(self, api: FakeApi, api_env: dict[str, str]) -> None:
+        write_aws_files(api_env, "", "[dev]\n" + key_lines("shared"))
+        code, _, err = run_api(
+            api, ["list-sessions", "--profile", "dev"]
+        )  # an explicit profile skips the env
+        assert code == 0, err
+        assert_sigv4(api.requests[0], SOURCE_KEYS["shared"])
+
+    def test_debug_one_line_per_attempt_and_no_secret(self, api: FakeApi, api_env: dict[str, str]) -> None:
+        data = json.dumps(API_INPUTS["IntrospectOAuth2TokenWithIAM"])
+        api.replies.append((503, {"error": "service_unavailable", "message": "busy"}, {}))
+        code, out, err = run_api(
+            api, ["introspect-oauth2-token-with-iam", "--debug", "--input-json", "-"], data
+        )
+        assert code == 0, err
+        assert len(api.requests) == 2
+        lines = [line for line in err.splitlines() if line.startswith("debug: POST ")]
+        assert len(lines) == 2 and "attempt 1/3: HTTP 503" in lines[0] and "attempt 2/3: HTTP 200" in lines[1]
+        secret = API_INPUTS["IntrospectOAuth2TokenWithIAM"]["token"]
+        assert_no_secret([out, err], [secret, API_KEYS.secret_access_key, API_KEYS.session_token])
+
+    def test_completion_offers_the_operations_and_options(
+        self, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = console_script_env(aws_env, tmp_path)
+        assert bash_offers(env, ["signin-token", "api", "list-"]) == [
+            "list-resource-permission-statements",
+            "list-sessions",
+        ]
+        assert bash_offers(env, ["signin-token", "api", "--dr"]) == ["--dry-run"]
+        assert bash_offers(env, ["signin-token", "logout", "--rev"]) == ["--revoke"]
+        assert bash_offers(env, ["signin-token", "sessions", "--rem"]) == ["--remote"]
+
+
+class RevokingSignin(FakeSignin):
+    """The strict fake that also answers ``RevokeOAuth2TokenWithIAM``: refresh tokens in the
+    service's form (``ASOR...``); a revocation must carry a valid SigV4 signature by
+    credentials this fake issued (assert_sigv4) and names a live refresh token, which then
+    dies.  With ``refuse`` set it answers 403 AccessDeniedException instead."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.issued: dict[str, tuple[str, str, str | None]] = {
+            "ASIAOLD": ("ASIAOLD", "old-secret", "old-session")  # write_session's credentials
+        }
+        self.revocations: list[dict[str, Any]] = []
+        self.refuse = False
+
+    def _rename(self, token: str) -> str:
+        named = "ASOR" + token[len("rt-") :]
+        with self.lock:
+            self.refresh_tokens[named] = self.refresh_tokens.pop(token)
+        return named
+
+    def seed_session(self, key: st.DPoPKey, **kw: Any) -> str:
+        return self._rename(super().seed_session(key, **kw))
+
+    def _tokens(self, jkt: str, client_id: str, id_token: bool) -> dict[str, Any]:
+        out = super()._tokens(jkt, client_id, id_token)
+        if "refreshToken" in out:
+            out["refreshToken"] = self._rename(out["refreshToken"])
+        at = out["accessToken"]
+        with self.lock:
+            self.issued[at["accessKeyId"]] = (at["accessKeyId"], at["secretAccessKey"], at["sessionToken"])
+        return out
+
+    def _post(self, h: http.server.BaseHTTPRequestHandler) -> None:
+        path, _, query = h.path.partition("?")
+        if path != "/v1/revoke":
+            super()._post(h)
+            return
+        raw = h.rfile.read(int(h.headers.get("Content-Length") or 0))
+        record = {
+            "path": path,
+            "query": query,
+            "headers": {k.lower(): v for k, v in h.headers.items()},
+            "raw": raw,
+        }
+        token = json.loads(raw).get("token")
+        key_id = record["headers"].get("authorization", "").partition("Credential=")[2].partition("/")[0]
+        try:
+            assert query == "x-amz-client-auth-method=iam"
+            assert_sigv4(record, self.issued[key_id])
+            signed = True
+        except (AssertionError, KeyError):
+            signed = False
+        with self.lock:
+            live = self.refresh_tokens.pop(token, None) is not None if signed and not self.refuse else None
+            self.revocations.append({"token": token, "key": key_id, "signed": signed, "live": live})
+        if not signed:
+            self._error(h, 403, "AccessDeniedException", "INVALID_REQUEST", "the signature does not match")
+        elif self.refuse:
+            self._error(
+                h,
+                403,
+                "AccessDeniedException",
+                "INSUFFICIENT_PERMISSIONS",
+                "not authorized to perform signin:RevokeOAuth2TokenWithIAM",
+            )
+        else:
+            self._send(h, 200, b"{}")
+
+
+@pytest.fixture
+def revoking() -> Iterator[RevokingSignin]:
+    server = RevokingSignin()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+class TestLogoutRevoke:
+    """``logout --revoke``: RevokeOAuth2TokenWithIAM for the session's refresh token, signed with
+    the session's own current credentials, before the cache entry is deleted; a refusal keeps
+    the entry and says what was and was not done."""
+
+    def test_revoked_then_removed(self, revoking: RevokingSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(aws_env, revoking)
+        token = json.loads(path.read_text())["refreshToken"]
+        code, out, err = run_main(["logout", "--revoke"])
+        assert (code, out) == (0, "")
+        assert revoking.revocations == [{"token": token, "key": "ASIAOLD", "signed": True, "live": True}]
+        assert not path.exists()
+        assert f"revoked the refresh token of session {SESSION_ARN} on the service" in err
+        assert f"removed {path}" in err
+        assert revoking.token_calls() == []  # the credentials were valid: no refresh
+        assert_no_secret([out, err], [token, "old-secret", "old-session"])
+
+    def test_expired_credentials_are_refreshed_first(
+        self, revoking: RevokingSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, revoking, expires_in=60)  # due for a refresh
+        first = json.loads(path.read_text())["refreshToken"]
+        code, _, err = run_main(["logout", "--revoke"])
+        assert code == 0, err
+        assert len(revoking.token_calls("refresh_token")) == 1
+        (revocation,) = revoking.revocations
+        assert revocation["signed"] and revocation["live"]
+        assert revocation["key"] != "ASIAOLD"  # signed with the refreshed credentials
+        assert revocation["token"] not in (first, None)  # the rotated token, the live one
+        assert not path.exists()
+
+    def test_refused_keeps_the_session_and_says_so(
+        self, revoking: RevokingSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, revoking)
+        before = path.read_bytes()
+        revoking.refuse = True
+        code, out, err = run_main(["logout", "--revoke"])
+        assert (code, out) == (1, "")
+        assert err.count("\n") == 1
+        assert err.startswith(
+            "error: the service refused to revoke the session's refresh token: AccessDeniedException "
+            "(INSUFFICIENT_PERMISSIONS, HTTP 403): not authorized to perform signin:RevokeOAuth2TokenWithIAM"
+        )
+        assert (
+            "the local session was NOT removed" in err
+            and "logout --profile default to remove it anyway" in err
+        )
+        assert path.read_bytes() == before
+        token = json.loads(before)["refreshToken"]
+        assert token in revoking.refresh_tokens  # still live on the service
+        assert_no_secret([out, err], [token, "old-secret", "old-session"])
+        code, _, err = run_main(["logout"])  # as advised
+        assert code == 0 and not path.exists()
+
+    def test_with_all_exit_2_nothing_touched(self, revoking: RevokingSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(aws_env, revoking)
+        code, _, err = run_main(["logout", "--revoke", "--all"])
+        assert code == 2 and "--revoke: revokes one profile's session" in err
+        assert path.exists() and revoking.revocations == []
+
+    def test_no_session_nothing_to_revoke(self, revoking: RevokingSignin, aws_env: dict[str, str]) -> None:
+        code, _, err = run_main(["logout", "--revoke", "--profile", "nobody"])
+        assert code == 0 and "no login session found for profile 'nobody'; nothing revoked" in err
+        assert revoking.revocations == []
+
+
+class TestRemoteSessions:
+    """``sessions --remote``: the caller's sign-in sessions from ListSessions (every page,
+    signed with the profile's credentials) beside the local view."""
+
+    def pages(self, api: FakeApi) -> list[dict[str, Any]]:
+        second = dict(API_SESSION, sessionArn=SESSION + "2", status="REVOKED")
+        api.replies.extend(
+            [(200, {"items": [API_SESSION], "nextToken": "p2"}, {}), (200, {"items": [second]}, {})]
+        )
+        return [API_SESSION, second]
+
+    def test_json_items_by_member_names_beside_local(
+        self, api: FakeApi, fake: FakeSignin, api_env: dict[str, str]
+    ) -> None:
+        write_session(api_env, fake)
+        items = self.pages(api)
+        argv = ["sessions", "--remote", "--json", "--region", "us-east-1", "--endpoint-url", api.url]
+        code, out, err = run_main(argv)
+        assert code == 0, err
+        shown = json.loads(out)
+        assert shown["items"] == [member_form(model_shapes(), "Session", item) for item in items]
+        assert [row["profile"] for row in shown["local"]] == ["default"]
+        assert [r["body"] for r in api.requests] == [{}, {"nextToken": "p2"}]
+        for record in api.requests:
+            assert_sigv4(record, API_ENV_KEYS)
+        assert_no_secret([out, err], [API_KEYS.secret_access_key, API_KEYS.session_token, "old-secret"])
+
+    def test_table(self, api: FakeApi, api_env: dict[str, str]) -> None:
+        self.pages(api)
+        code, out, err = run_main(
+            ["sessions", "--remote", "--region", "us-east-1", "--endpoint-url", api.url]
+        )
+        assert code == 0, err
+        remote = out.split("sign-in sessions on the service (2, ListSessions in us-east-1):\n")[
+            1
+        ].splitlines()
+        assert remote[0].split() == ["SESSION", "PRINCIPAL", "STATUS", "CLIENT", "ISSUED", "EXPIRES"]
+        assert remote[1].split() == [
+            SESSION,
+            PRINCIPAL,
+            "ACTIVE",
+            "CLI",
+            "2023-11-14T22:13:20Z",
+            "2023-11-15T10:13:20Z",
+        ]
+        assert remote[2].split()[:3] == [SESSION + "2", PRINCIPAL, "REVOKED"]
+
+    def test_remote_options_only_with_remote(self, aws_env: dict[str, str]) -> None:
+        code, _, err = run_main(["sessions", "--profile", "dev"])
+        assert code == 2 and "--profile: is used only with --remote" in err
+
+    def test_no_credentials_exit_3_no_request(self, api: FakeApi, aws_env: dict[str, str]) -> None:
+        code, out, err = run_main(
+            ["sessions", "--remote", "--region", "us-east-1", "--endpoint-url", api.url]
+        )
+        assert (code, out) == (3, "") and "no AWS credentials" in err
+        assert api.requests == []
+
+
 # --------------------------------------------------------------------------
 # Whole-program properties: hostile input to every parser, secrets never shown
 # --------------------------------------------------------------------------
