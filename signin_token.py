@@ -6736,6 +6736,15 @@ _COMMON_OPTIONS: Final[tuple[_Option, ...]] = (
     _DEBUG_OPTION,
 )
 _OFFLINE: Final = (_PROFILE_OPTION, _DEBUG_OPTION)  # what a command that reads local files only takes
+
+
+def _only_with(flag: str, options: tuple[_Option, ...]) -> tuple[_Option, ...]:
+    """``options`` of a command that goes online only with ``flag``: each help says so."""
+    return tuple(
+        (flags, {**kwargs, "help": f"{kwargs['help']}; used only with {flag}"}) for flags, kwargs in options
+    )
+
+
 _FORMAT_HELP: Final = (
     "output format: process (the credential_process JSON), env, env-no-export, powershell, "
     "windows-cmd, fish or json (default: %(default)s)"
@@ -6837,7 +6846,8 @@ _COMMANDS: Final[tuple[tuple[str, tuple[str, ...], str, tuple[_Option, ...]], ..
         (),
         "list every profile that uses a login session, from local files (no network)",
         (
-            *_COMMON_OPTIONS,
+            *_only_with("--remote", (_PROFILE_OPTION, _REGION_OPTION, _ENDPOINT_OPTION, _TIMEOUT_OPTION)),
+            _DEBUG_OPTION,
             (("--json",), {**_FLAG, "help": "print a JSON list, one object a profile (default: a table)"}),
             (
                 ("--remote",),
@@ -6855,7 +6865,8 @@ _COMMANDS: Final[tuple[tuple[str, tuple[str, ...], str, tuple[_Option, ...]], ..
         (),
         "delete the profile's cached session (credentials already issued stay valid until they expire)",
         (
-            *_COMMON_OPTIONS,
+            *_OFFLINE,
+            *_only_with("--revoke", (_REGION_OPTION, _ENDPOINT_OPTION, _TIMEOUT_OPTION)),
             (
                 ("--revoke",),
                 {
@@ -7079,7 +7090,10 @@ _COMMANDS: Final[tuple[tuple[str, tuple[str, ...], str, tuple[_Option, ...]], ..
             ),
             (
                 ("--dpop-key",),
-                {"metavar": "FILE", "help": "PEM file of the DPoP key (create-oauth2-token only)"},
+                {
+                    "metavar": "FILE",
+                    "help": "PEM file of the DPoP key (required for create-oauth2-token, refused otherwise)",
+                },
             ),
         ),
     ),

@@ -13461,8 +13461,6 @@ class TestCommandLineHelp:
             ("pkce", {"--endpoint-url", "--timeout", "--region", "--profile"}),
             ("dpop-key", {"--endpoint-url", "--timeout", "--region", "--profile"}),
             ("status", {"--endpoint-url", "--timeout", "--region"}),
-            ("logout", {"--endpoint-url", "--timeout", "--region"}),
-            ("sessions", {"--endpoint-url", "--timeout", "--region", "--profile"}),
             ("completion", {"--profile", "--region", "--endpoint-url", "--timeout", "--debug"}),
         ],
     )
@@ -14030,6 +14028,14 @@ class TestApiCommand:
         assert len(lines) == 2 and "attempt 1/3: HTTP 503" in lines[0] and "attempt 2/3: HTTP 200" in lines[1]
         secret = API_INPUTS["IntrospectOAuth2TokenWithIAM"]["token"]
         assert_no_secret([out, err], [secret, API_KEYS.secret_access_key, API_KEYS.session_token])
+
+    @pytest.mark.parametrize(("command", "flag"), [("logout", "--revoke"), ("sessions", "--remote")])
+    def test_network_options_of_local_commands_say_when_they_apply(self, command: str, flag: str) -> None:
+        code, out, _ = run_main([command, "--help"])
+        assert code == 0
+        for option in ("--region", "--endpoint-url", "--timeout"):
+            said = re.search(rf"^  {option} \S+\s+(.*?)(?=^  -)", out, re.M | re.S)
+            assert said and f"used only with {flag}" in " ".join(said[1].split()), (option, out)
 
     def test_completion_offers_the_operations_and_options(
         self, aws_env: dict[str, str], tmp_path: Path
