@@ -7750,10 +7750,12 @@ def _cmd_api(
     if args.input_json is not None:
         raw = _read_argument_file(args.input_json, stdin, "--input-json", _MAX_RESPONSE_BYTES)
         try:
-            data = _load_json_object(raw, "--input-json")
+            data = _load_json_object(raw, "the input")
         except ValueError as exc:
             raise ParamValidationError("--input-json", str(exc)) from None
     key: DPoPKey | None = None
+    if args.dpop_key == "-" and args.input_json == "-":
+        raise ParamValidationError("--dpop-key", "cannot be read from stdin too: --input-json - reads it")
     if op.name == "CreateOAuth2Token":
         request: Any = CreateOAuth2TokenRequest.from_dict(data)
         if args.dpop_key is None:

@@ -13940,8 +13940,9 @@ class TestApiCommand:
             (["list-sessions"], '{"status": "EXPIRED"}', "status: must be one of ACTIVE, REVOKED"),
             (["list-sessions"], '{"max_results": 5}', "max_results: is not a member of ListSessionsInput"),
             (["get-session"], "{}", "sessionArn: is required"),
-            (["get-session"], "[1]", "--input-json"),
-            (["get-session"], "{", "--input-json"),
+            (["get-session"], "[1]", "--input-json: the input is not a JSON object"),
+            (["get-session"], "{", "--input-json: the input is not valid JSON"),
+            (["create-oauth2-token", "--dpop-key", "-"], "{}", "--dpop-key: cannot be read from stdin too"),
             (["revoke-oauth2-token-with-iam"], '{"token": "ASOAnot-a-refresh-token"}', "token: must match"),
             (["get-sessions"], "{}", "invalid choice: 'get-sessions'"),
             (["--list", "get-session"], "{}", "--list: takes no OPERATION"),
@@ -13991,6 +13992,21 @@ class TestApiCommand:
             "not allowed to list sessions [request id req-42]\n"
         )
         assert len(api.requests) == 1  # a 403 is not retried
+
+    def test_a_service_echoing_a_secret_is_redacted_even_in_the_debug_traceback(
+        self, api: FakeApi, api_env: dict[str, str]
+    ) -> None:
+        secret = API_INPUTS["RevokeOAuth2TokenWithIAM"]["token"]
+        echo = {"error": "INVALID_REQUEST", "message": f"bad token {secret} ({API_KEYS.session_token})"}
+        api.replies.append((400, echo, {"x-amzn-ErrorType": "ValidationException"}))
+        data = json.dumps(API_INPUTS["RevokeOAuth2TokenWithIAM"])
+        code, out, err = run_api(api, ["revoke-oauth2-token-with-iam", "--debug", "--input-json", "-"], data)
+        assert (code, out) == (1, "")
+        assert (
+            "Traceback" in err
+            and "error: ValidationException (INVALID_REQUEST, HTTP 400): bad token ***" in err
+        )
+        assert_no_secret([err], [secret, API_KEYS.secret_access_key, API_KEYS.session_token])
 
     def test_no_credentials_exit_3_and_no_request(self, api: FakeApi, aws_env: dict[str, str]) -> None:
         code, out, err = run_api(api, ["list-sessions"])
