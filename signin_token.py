@@ -2823,6 +2823,9 @@ def resolve_endpoint(
         _require_type("region", region, str)
         if re.fullmatch(_REGION_RE, region) is None:
             raise ParamValidationError("region", "must be a region name such as us-east-1")
+    for name, flag in (("is_control_plane", is_control_plane), ("is_oauth_endpoint", is_oauth_endpoint)):
+        if flag is not None:
+            _require_type(name, flag, bool)
     env = os.environ if environ is None else environ
     for source, url in (
         ("endpoint_url", endpoint_url),
@@ -5810,6 +5813,285 @@ def _confirm(answer: bool | None, question: str, inp: TextIO, err: TextIO, yes_c
     err.write(f"{question} (y/n): ")
     err.flush()
     return inp.readline().strip().lower() in ("y", "yes")
+
+
+# Credentials for SigV4-signed calls, in botocore's order (create_credential_resolver).
+_CREDENTIAL_PROCESS_TIMEOUT: Final = 60.0  # seconds a credential_process may take
+_CONTAINER_TIMEOUT: Final = 5.0  # seconds for the container endpoint (botocore: 2 s, 3 tries)
+_CONTAINER_HOSTS: Final = ("169.254.170.2", "169.254.170.23", "fd00:ec2::23")  # ECS and EKS
+# Profile settings for sources botocore would use and we do not: setting -> the source.
+_UNSUPPORTED_SOURCES: Final = (
+    ("role_arn", "assume role"),
+    ("web_identity_token_file", "web identity"),
+    ("sso_session", "IAM Identity Center (SSO)"),
+    ("sso_start_url", "IAM Identity Center (SSO)"),
+    ("sso_region", "IAM Identity Center (SSO)"),
+    ("sso_account_id", "IAM Identity Center (SSO)"),
+    ("sso_role_name", "IAM Identity Center (SSO)"),
+)
+
+
+def _static_keys(
+    values: Mapping[str, str], names: tuple[str, str, tuple[str, ...]], where: str, source: str
+) -> _SigningKeys | None:
+    """Keys from ``values`` (access key, secret key, session token names), or None
+    without an access key id; an access key id without its secret is an error."""
+    access_name, secret_name, token_names = names
+    access = values.get(access_name, "")
+    if not access:
+        return None
+    secret = values.get(secret_name, "")
+    if not secret:
+        raise ConfigError(f"{where} sets {access_name} but not {secret_name}")
+    token = next((values[n] for n in token_names if values.get(n)), None)
+    return _SigningKeys(access, secret, token, None, source)
+
+
+def _process_keys(command: str, source: str, environ: Mapping[str, str], timeout: float) -> _SigningKeys:
+    """Run a ``credential_process`` (split as a shell would, run without one; its
+    stdin and stderr are ours, as in botocore) and read its Version 1 JSON
+    (PROTOCOL.md §12)."""
+    import shlex
+    import subprocess
+
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise ConfigError(f"{source} cannot be split into arguments: {exc}") from None
+    if not argv:
+        raise ConfigError(f"{source} is empty")
+    try:
+        done = subprocess.run(
+            argv,
+            stdout=subprocess.PIPE,
+            env=dict(environ),
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise SigninTokenError(f"{source} did not finish within {timeout:g} s") from None
+    except OSError as exc:
+        raise SigninTokenError(f"{source} could not be run: {exc.strerror or type(exc).__name__}") from None
+    if done.returncode != 0:
+        raise SigninTokenError(f"{source} exited with status {done.returncode}")
+    try:
+        out = json.loads(done.stdout.decode("utf-8")) if len(done.stdout) <= _MAX_RESPONSE_BYTES else None
+    except ValueError:
+        out = None
+    if not isinstance(out, dict):
+        raise SigninTokenError(f"{source} did not print a JSON object on stdout")
+    if type(out.get("Version")) is not int or out["Version"] != 1:
+        raise SigninTokenError(f"{source} printed an unsupported Version (supported: 1)")
+    for name in ("AccessKeyId", "SecretAccessKey", "SessionToken"):
+        if name in out and not (isinstance(out[name], str) and out[name]):
+            raise SigninTokenError(f"{source} printed {name} that is not a non-empty string")
+    for name in ("AccessKeyId", "SecretAccessKey"):
+        if name not in out:
+            raise SigninTokenError(f"{source} printed no {name}")
+    expiration = None
+    if out.get("Expiration") is not None:
+        try:
+            expiration = _parse_timestamp(out["Expiration"], "Expiration").timestamp()
+        except ValueError:
+            raise SigninTokenError(f"{source} printed an Expiration that is not an ISO 8601 time") from None
+    return _SigningKeys(
+        out["AccessKeyId"], out["SecretAccessKey"], out.get("SessionToken"), expiration, source
+    )
+
+
+def _container_keys(environ: Mapping[str, str], timeout: float) -> _SigningKeys:
+    """GET the container endpoint (PROTOCOL.md §14): https, or http to loopback
+    or the ECS/EKS link-local hosts only; never a proxy, never a redirect."""
+    import http.client
+    import socket
+    from urllib.parse import urlsplit
+
+    relative = environ.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+    if relative:
+        var, url = "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", f"http://169.254.170.2{relative}"
+    else:
+        var, url = "AWS_CONTAINER_CREDENTIALS_FULL_URI", environ.get("AWS_CONTAINER_CREDENTIALS_FULL_URI", "")
+    parts = urlsplit(url)
+    try:
+        ok = url.isascii() and url.isprintable() and " " not in url and parts.port != 0
+    except ValueError:  # a port that is not a number from 0 to 65535
+        ok = False
+    if not ok or parts.scheme not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        raise ConfigError(f"{var} must be an http or https URL of printable ASCII")
+    if parts.scheme == "http" and not (_is_loopback(parts.netloc) or parts.hostname in _CONTAINER_HOSTS):
+        raise ConfigError(
+            f"{var}: http is allowed only to loopback or the ECS/EKS hosts"
+            f" ({', '.join(_CONTAINER_HOSTS)}); use https"
+        )
+    headers = {"Accept": "application/json"}
+    token = None
+    token_file = environ.get("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")
+    if token_file:
+        try:
+            with open(token_file, encoding="utf-8") as f:
+                token = f.read()
+        except (OSError, UnicodeError) as exc:
+            what = getattr(exc, "strerror", None) or type(exc).__name__
+            raise ConfigError(
+                f"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE {token_file} cannot be read: {what}"
+            ) from None
+        token_var = "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"
+    elif environ.get("AWS_CONTAINER_AUTHORIZATION_TOKEN") is not None:
+        token, token_var = environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"], "AWS_CONTAINER_AUTHORIZATION_TOKEN"
+    if token is not None:
+        if not token.isprintable():
+            raise ConfigError(f"{token_var} is not a legal header value (a line break or control character)")
+        _note_secrets(token)
+        headers["Authorization"] = token
+    source = f"container endpoint ({var})"
+    try:
+        if parts.scheme == "https":
+            conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+                parts.hostname,
+                parts.port,
+                timeout=timeout,
+                context=_tls_context(environ.get("AWS_CA_BUNDLE") or None),
+            )
+        else:
+            conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+        try:
+            conn.request(
+                "GET", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), headers=headers
+            )
+            response = conn.getresponse()
+            body = response.read(_MAX_RESPONSE_BYTES + 1)
+        finally:
+            conn.close()
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        raise _transport_error(url, exc, isinstance(exc, socket.timeout), timeout, [token]) from None
+    if response.status != 200:
+        raise SigninTokenError(f"{source} answered HTTP {response.status}")
+    try:
+        out = json.loads(body.decode("utf-8")) if len(body) <= _MAX_RESPONSE_BYTES else None
+    except ValueError:
+        out = None
+    if not isinstance(out, dict) or not all(
+        isinstance(out.get(k), str) and out[k] for k in ("AccessKeyId", "SecretAccessKey", "Token")
+    ):
+        raise InvalidResponseError(
+            f"{source} did not answer a JSON object with AccessKeyId, SecretAccessKey, Token"
+        )
+    expiration = None
+    if out.get("Expiration") is not None:
+        try:
+            expiration = _parse_timestamp(out["Expiration"], "Expiration").timestamp()
+        except ValueError:
+            raise InvalidResponseError(
+                f"{source} answered an Expiration that is not an ISO 8601 time"
+            ) from None
+    return _SigningKeys(out["AccessKeyId"], out["SecretAccessKey"], out["Token"], expiration, source)
+
+
+def _signing_keys(
+    profile: str | None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    clock: Callable[[], float] = time.time,
+    region: str | None = None,
+    endpoint_url: str | None = None,
+    timeout: float = _DEFAULT_TIMEOUT,
+    process_timeout: float = _CREDENTIAL_PROCESS_TIMEOUT,
+    on_warning: Callable[[str], None] | None = None,
+) -> _SigningKeys:
+    """The credentials that sign a call, from the first source that has them,
+    in botocore's order: the environment's keys (skipped when ``profile`` is
+    given, as in botocore); the profile's (config and shared credentials file
+    merged) assume-role, web identity or SSO settings, which are refused naming
+    the setting; the shared credentials file's keys; the profile's
+    ``login_session`` (refreshed when due, as :func:`get_credentials`); its
+    ``credential_process``; the config file's keys; the container endpoint.
+    Raises :class:`LoginRequiredError` when there is none (a login is the fix).
+    Credentials that expired by ``clock()`` are refused."""
+    env = os.environ if environ is None else environ
+    explicit = profile is not None
+    if not explicit:
+        keys = _static_keys(
+            env,
+            ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", ("AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")),
+            "the environment",
+            "environment",
+        )
+        if keys is not None:
+            stamp = env.get("AWS_CREDENTIAL_EXPIRATION")
+            if stamp:
+                try:
+                    keys.expiration = _parse_timestamp(stamp, "AWS_CREDENTIAL_EXPIRATION").timestamp()
+                except ValueError:
+                    raise ConfigError("AWS_CREDENTIAL_EXPIRATION is not an ISO 8601 time") from None
+            return _fresh_keys(keys, clock)
+    prof = _Profile(profile, env)
+    shared = _ConfigFile(_credentials_path(env), "shared credentials file")
+    from_shared = {k: v for k, v in (shared.section(prof.name) or {}).items() if isinstance(v, str)}
+    if prof.config.profile(prof.name) is None and not from_shared and (explicit or prof.name != "default"):
+        raise ConfigError(
+            f"profile {prof.name!r} is in neither the config file nor the shared credentials file"
+        )
+    merged = {**prof.settings, **from_shared}
+    for key, style in _UNSUPPORTED_SOURCES:
+        if merged.get(key) and not (key == "role_arn" and merged.get("web_identity_token_file")):
+            raise ConfigError(
+                f"profile {prof.name!r} uses {style} credentials ({key}),"
+                " which signin-token does not implement"
+            )
+    if not explicit and env.get("AWS_WEB_IDENTITY_TOKEN_FILE"):
+        raise ConfigError(
+            "AWS_WEB_IDENTITY_TOKEN_FILE asks for web identity credentials,"
+            " which signin-token does not implement"
+        )
+    token_names = ("aws_session_token", "aws_security_token")
+    names = ("aws_access_key_id", "aws_secret_access_key", token_names)
+    keys = _static_keys(
+        from_shared,
+        names,
+        f"profile {prof.name!r} in the shared credentials file",
+        f"shared credentials file (profile {prof.name})",
+    )
+    if keys is None and merged.get("login_session"):
+        creds = get_credentials(
+            prof.name,
+            region=region,
+            endpoint_url=endpoint_url,
+            timeout=timeout,
+            environ=env,
+            on_warning=on_warning,
+        )
+        keys = _SigningKeys(
+            creds.access_key_id,
+            creds.secret_access_key,
+            creds.session_token,
+            creds.expiration.timestamp(),
+            f"login session (profile {prof.name})",
+        )
+    if keys is None and "credential_process" in merged:  # set but empty: an error, as in botocore
+        keys = _process_keys(
+            merged["credential_process"], f"credential_process (profile {prof.name})", env, process_timeout
+        )
+    if keys is None:
+        keys = _static_keys(merged, names, f"profile {prof.name!r}", f"config file (profile {prof.name})")
+    if keys is None and (
+        env.get("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") or env.get("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+    ):
+        keys = _container_keys(env, timeout)
+    if keys is None:
+        raise LoginRequiredError(
+            f"no AWS credentials for profile {prof.name!r}: no keys in the environment or the profile, no"
+            " login_session, credential_process or container endpoint (instance metadata is not used)",
+            prof.login_command,
+        )
+    return _fresh_keys(keys, clock)
+
+
+def _fresh_keys(keys: _SigningKeys, clock: Callable[[], float]) -> _SigningKeys:
+    """``keys``, unless they have expired."""
+    if keys.expiration is not None and keys.expiration <= clock():
+        stamp = _format_timestamp(datetime.datetime.fromtimestamp(keys.expiration, datetime.timezone.utc))
+        raise SigninTokenError(f"the credentials from the {keys.source} expired at {stamp}")
+    return keys
 
 
 # --------------------------------------------------------------------------

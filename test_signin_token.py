@@ -3523,7 +3523,9 @@ class TestSigV4Botocore:
         return dict(model["operations"])
 
     @pytest.mark.parametrize("token", [None, "FQoGZXIvYXdzEXAMPLEtoken//+=="], ids=["keys", "session"])
-    def test_every_operation_signs_as_botocore(self, token: str | None) -> None:
+    def test_every_operation_signs_as_botocore(
+        self, token: str | None, caplog: pytest.LogCaptureFixture
+    ) -> None:
         if importlib.util.find_spec("botocore") is None:
             pytest.skip("botocore is not importable (peer test)")
         from botocore.auth import SigV4Auth
@@ -3532,37 +3534,37 @@ class TestSigV4Botocore:
 
         operations = self.operations()
         assert operations
-        now = 1767225600.25  # 2026-01-01T00:00:00.25Z
         for name, op in operations.items():
-            url = "https://signin.eu-west-2.api.aws" + op["http"]["requestUri"]
+            static = {k: v["value"] for k, v in op.get("staticContextParams", {}).items()}
+            base = st.resolve_endpoint(
+                "eu-west-2",
+                environ={},
+                is_control_plane=static.get("IsControlPlane"),
+                is_oauth_endpoint=static.get("IsOAuthEndpoint"),
+            )
+            url, method = base + op["http"]["requestUri"], op["http"]["method"]
             body = json.dumps({"clientId": "arn:aws:signin:::devtools/same-device", "n": name}).encode()
             headers = {"Content-Type": "application/json", "User-Agent": "signin-token/0 peer-test"}
+            request = AWSRequest(method=method, url=url, data=body, headers=dict(headers))
+            caplog.clear()
+            with caplog.at_level(10, logger="botocore.auth"):  # DEBUG: botocore logs both texts
+                SigV4Auth(Credentials(*SIGV4_EXAMPLE_KEYS, token), "signin", "eu-west-2").add_auth(request)
+            logged = {}
+            for record in caplog.records:
+                label, _, text = record.getMessage().partition(":\n")
+                logged[label] = text
+            stamp = datetime.datetime.strptime(request.context["timestamp"], "%Y%m%dT%H%M%SZ")
+            now = stamp.replace(tzinfo=datetime.timezone.utc).timestamp()
+            keys = sigv4_example_keys(token)
             ours, canonical, to_sign = st._sigv4_sign(
-                op["http"]["method"],
-                url,
-                headers,
-                body,
-                sigv4_example_keys(token),
-                "eu-west-2",
-                now,
-                "signin",
+                method, url, headers, body, keys, "eu-west-2", now, "signin"
             )
-            request = AWSRequest(method=op["http"]["method"], url=url, data=body, headers=dict(headers))
-            auth = SigV4Auth(Credentials(*SIGV4_EXAMPLE_KEYS, token), "signin", "eu-west-2")
-            request.context["timestamp"] = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
-            auth._modify_request_before_signing(request)
-            assert canonical == auth.canonical_request(request), name
-            assert to_sign == auth.string_to_sign(request, canonical), name
-            auth._inject_signature_to_request(request, auth.signature(to_sign, request))
-            theirs = {
-                k: request.headers[k]
-                for k in ("X-Amz-Date", "X-Amz-Security-Token", "Authorization")
-                if k in request.headers
-            }
-            assert ours == theirs, name
-            assert ours == st._sigv4_headers(
-                op["http"]["method"], url, headers, body, sigv4_example_keys(token), "eu-west-2", now
-            )
+            assert canonical == logged["CanonicalRequest"], name
+            assert to_sign == logged["StringToSign"], name
+            names = ("X-Amz-Date", "X-Amz-Security-Token", "Authorization")
+            assert ours == {k: request.headers[k] for k in names if k in request.headers}, name
+            assert ours == st._sigv4_headers(method, url, headers, body, keys, "eu-west-2", now)
+            assert ("X-Amz-Security-Token" in ours) == (token is not None)
 
 
 # --------------------------------------------------------------------------
@@ -3688,22 +3690,12 @@ def endpoint_regions(data: dict[str, Any]) -> list[str]:
     return [*regions, "xx-nowhere-1", "zz9"]
 
 
-def endpoint_ours(region: str, fips: bool, dual: bool, partitions: Any = None) -> str:
-    """Our URL, or ``"error: <field>: <rule>"``."""
+def endpoint_ours(region: str, fips: bool, dual: bool) -> str:
+    """Our URL with today's defaults (CreateOAuth2Token), or ``"error: <field>: <rule>"``."""
     try:
-        if partitions is None:
-            return st.resolve_endpoint(region, use_fips=fips, use_dualstack=dual, environ={})
-        return st._rule_set_endpoint(region, fips, dual, partitions)
+        return st.resolve_endpoint(region, use_fips=fips, use_dualstack=dual, environ={})
     except st.ParamValidationError as exc:
         return f"error: {exc.field}: {exc.rule}"
-
-
-def endpoint_same(ours: str, theirs: str) -> bool:
-    """Equal URLs, or both errors with botocore's rule message inside ours."""
-    if theirs.startswith("error: ") and ours.startswith("error: "):
-        message = theirs.split(": ", 1)[1]
-        return message.split(": ", 1)[-1] in ours
-    return ours == theirs
 
 
 ENDPOINT_SOURCES = ["endpoint_url", "AWS_ENDPOINT_URL_SIGNIN", "AWS_ENDPOINT_URL"]
@@ -4479,6 +4471,12 @@ class TestEndpointRuleSet:
                 st.resolve_endpoint(region, use_fips=True, is_oauth_endpoint=True, environ={})
             assert info.value.field == "use_fips"
             assert "not supported for OAuth operations" in info.value.rule
+
+    @pytest.mark.parametrize("name", ["is_control_plane", "is_oauth_endpoint"])
+    def test_family_flags_are_booleans(self, name: str) -> None:
+        with pytest.raises(TypeError) as info:
+            st.resolve_endpoint("us-east-1", environ={}, **{name: "true"})
+        assert name in str(info.value)
 
     def test_defaults_are_create_oauth2_tokens(self) -> None:
         for region in endpoint_table_regions():
@@ -11136,6 +11134,374 @@ class TestRefusalMessages:
         assert len(fake.token_calls()) == 1  # a redemption is never retried
         assert config.read_bytes() == before
         assert not cache_path(env).exists()
+
+
+# Static keys as the shared files hold them: profile -> (access key id, secret, session token).
+SOURCE_KEYS = {
+    "env": ("AKIAENVIRONMENT00001", "env-secret-access-key-0001", "env-session-token-0001"),
+    "shared": ("AKIASHAREDFILE000001", "shared-secret-access-key-01", None),
+    "config": ("AKIACONFIGFILE000001", "config-secret-access-key-01", "config-session-token-01"),
+    "process": ("ASIAPROCESS000000001", "process-secret-access-key-1", "process-session-token-001"),
+}
+
+
+def key_lines(name: str) -> str:
+    """``aws_access_key_id`` (and secret, token) lines for SOURCE_KEYS[name]."""
+    access, secret, token = SOURCE_KEYS[name]
+    text = f"aws_access_key_id = {access}\naws_secret_access_key = {secret}\n"
+    return text + (f"aws_session_token = {token}\n" if token else "")
+
+
+def write_aws_files(env: dict[str, str], config: str = "", credentials: str = "") -> None:
+    """The config and shared credentials files of ``env`` with these contents."""
+    for var, text in (("AWS_CONFIG_FILE", config), ("AWS_SHARED_CREDENTIALS_FILE", credentials)):
+        path = Path(env[var])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        path.chmod(0o600)
+
+
+def process_script(tmp_path: Path, body: str, name: str = "creds process.py") -> str:
+    """A real credential_process: a Python script (in a directory with a space) and its command line."""
+    path = tmp_path / "bin dir" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(f"import json, sys, time\n{body}\n")
+    return f'{shlex.quote(sys.executable)} "{path}"'
+
+
+def assert_keys(keys: Any, name: str, source: str) -> None:
+    """``keys`` are SOURCE_KEYS[name] and came from ``source``."""
+    assert (keys.access_key_id, keys.secret_access_key, keys.session_token) == SOURCE_KEYS[name]
+    assert keys.source == source
+
+
+class TestSigningKeySources:
+    """Credentials for signed calls, from each source in botocore's order (create_credential_resolver):
+    environment, shared credentials file, login_session, credential_process, config file, container."""
+
+    def test_environment_keys_with_token_and_expiration(self, aws_env: dict[str, str]) -> None:
+        access, secret, token = SOURCE_KEYS["env"]
+        later = time.time() + 3600
+        env = {
+            **aws_env,
+            "AWS_ACCESS_KEY_ID": access,
+            "AWS_SECRET_ACCESS_KEY": secret,
+            "AWS_SESSION_TOKEN": token,
+            "AWS_CREDENTIAL_EXPIRATION": iso_stamp(later),
+        }
+        write_aws_files(env, "[default]\n" + key_lines("config"), "[default]\n" + key_lines("shared"))
+        keys = st._signing_keys(None, env)
+        assert_keys(keys, "env", "environment")
+        assert keys.expiration == pytest.approx(later, abs=1)
+        with pytest.raises(st.SigninTokenError) as info:
+            st._signing_keys(None, env, clock=lambda: later + 1)
+        assert "expired" in str(info.value) and "environment" in str(info.value)
+
+    def test_an_explicit_profile_skips_the_environment_keys(self, aws_env: dict[str, str]) -> None:
+        access, secret, _ = SOURCE_KEYS["env"]
+        env = {**aws_env, "AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret, "AWS_PROFILE": "dev"}
+        write_aws_files(env, "", "[dev]\n" + key_lines("shared"))
+        assert_keys(st._signing_keys("dev", env), "shared", "shared credentials file (profile dev)")
+        assert st._signing_keys(None, env).source == "environment"  # AWS_PROFILE is not explicit
+
+    @pytest.mark.parametrize("missing", ["AWS_SECRET_ACCESS_KEY", "aws_secret_access_key"])
+    def test_an_access_key_without_its_secret_names_the_setting(
+        self, aws_env: dict[str, str], missing: str
+    ) -> None:
+        access = SOURCE_KEYS["env"][0]
+        env = dict(aws_env)
+        if missing.isupper():
+            env["AWS_ACCESS_KEY_ID"] = access
+        else:
+            write_aws_files(env, f"[default]\naws_access_key_id = {access}\n")
+        with pytest.raises(st.ConfigError) as info:
+            st._signing_keys(None, env)
+        assert missing in str(info.value)
+
+    def test_shared_credentials_file_before_config_file(self, aws_env: dict[str, str]) -> None:
+        write_aws_files(aws_env, "[profile dev]\n" + key_lines("config"), "[dev]\n" + key_lines("shared"))
+        assert_keys(st._signing_keys("dev", aws_env), "shared", "shared credentials file (profile dev)")
+        write_aws_files(aws_env, "[profile dev]\n" + key_lines("config"))
+        assert_keys(st._signing_keys("dev", aws_env), "config", "config file (profile dev)")
+
+    def test_login_session_as_get_credentials_refreshed_when_due(
+        self, aws_env: dict[str, str], fake: FakeSignin
+    ) -> None:
+        write_session(aws_env, fake, profile="dev", expires_in=3600)
+        keys = st._signing_keys("dev", aws_env)
+        assert (keys.access_key_id, keys.secret_access_key, keys.session_token) == (
+            "ASIAOLD",
+            "old-secret",
+            "old-session",
+        )
+        assert keys.source == "login session (profile dev)"
+        assert fake.token_calls() == []
+        set_expiry(cache_path(aws_env), time.time() + 60)  # due: inside the 5-minute window
+        keys = st._signing_keys("dev", aws_env)
+        assert len(fake.token_calls("refresh_token")) == 1
+        entry = json.loads(cache_path(aws_env).read_text())["accessToken"]
+        assert (keys.access_key_id, keys.secret_access_key, keys.session_token) == (
+            entry["accessKeyId"],
+            entry["secretAccessKey"],
+            entry["sessionToken"],
+        )
+        assert keys.access_key_id != "ASIAOLD"
+        assert keys.expiration == pytest.approx(iso_instant(entry["expiresAt"]), abs=1)
+
+    def test_botocore_order_login_then_process_then_config_keys(
+        self, aws_env: dict[str, str], fake: FakeSignin, tmp_path: Path
+    ) -> None:
+        access, secret, token = SOURCE_KEYS["process"]
+        doc = {"Version": 1, "AccessKeyId": access, "SecretAccessKey": secret, "SessionToken": token}
+        command = process_script(tmp_path, f"print(json.dumps({doc!r}))")
+        write_session(aws_env, fake, profile="dev")
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        config.write_text(config.read_text() + f"credential_process = {command}\n" + key_lines("config"))
+        assert st._signing_keys("dev", aws_env).source == "login session (profile dev)"
+        write_aws_files(aws_env, f"[profile dev]\ncredential_process = {command}\n" + key_lines("config"))
+        assert_keys(st._signing_keys("dev", aws_env), "process", "credential_process (profile dev)")
+
+    def test_credential_process_split_without_a_shell_stderr_passed_through(
+        self, aws_env: dict[str, str], tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    ) -> None:
+        access, secret, token = SOURCE_KEYS["process"]
+        later = time.time() + 900
+        doc = {
+            "Version": 1,
+            "AccessKeyId": access,
+            "SecretAccessKey": secret,
+            "SessionToken": token,
+            "Expiration": iso_stamp(later),
+        }
+        body = "sys.stderr.write('process says hello; args=' + repr(sys.argv[1:]) + '\\n')\n"
+        body += f"print(json.dumps({doc!r}))"
+        command = process_script(tmp_path, body) + " 'one arg' two;echo"
+        write_aws_files(aws_env, f"[profile dev]\ncredential_process = {command}\n")
+        keys = st._signing_keys("dev", aws_env)
+        assert_keys(keys, "process", "credential_process (profile dev)")
+        assert keys.expiration == pytest.approx(later, abs=1)
+        assert "process says hello; args=['one arg', 'two;echo']" in capfd.readouterr().err
+
+    @pytest.mark.parametrize(
+        ("body", "words"),
+        [
+            ("sys.exit(3)", "exited with status 3"),
+            ("print('not json SECRETVALUE-123456')", "did not print a JSON object"),
+            ({"Version": 2}, "Version"),
+            ({"Version": True}, "Version"),
+            ({"AccessKeyId": None}, "AccessKeyId"),
+            ({"SecretAccessKey": 7}, "SecretAccessKey"),
+            ({"Expiration": "soon"}, "Expiration"),
+            ({"Expiration": "2001-01-01T00:00:00Z"}, "expired"),
+        ],
+    )
+    def test_credential_process_failures_are_clear_and_secret_free(
+        self, aws_env: dict[str, str], tmp_path: Path, body: str | dict[str, Any], words: str
+    ) -> None:
+        if isinstance(body, dict):  # a good answer but for these members (None: left out)
+            doc = {"Version": 1, "AccessKeyId": "ASIAX", "SecretAccessKey": "SECRETVALUE-123456", **body}
+            body = f"print(json.dumps({ {k: v for k, v in doc.items() if v is not None}!r}))"
+        write_aws_files(aws_env, f"[default]\ncredential_process = {process_script(tmp_path, body)}\n")
+        with pytest.raises(st.SigninTokenError) as info:
+            st._signing_keys(None, aws_env)
+        assert words in str(info.value) and "credential_process (profile default)" in str(info.value)
+        assert all("SECRETVALUE" not in repr(exc) for exc in exception_chain(info.value))
+
+    def test_credential_process_timeout(self, aws_env: dict[str, str], tmp_path: Path) -> None:
+        write_aws_files(
+            aws_env, f"[default]\ncredential_process = {process_script(tmp_path, 'time.sleep(60)')}\n"
+        )
+        with pytest.raises(st.SigninTokenError) as info:
+            st._signing_keys(None, aws_env, process_timeout=0.5)
+        assert "did not finish within 0.5 s" in str(info.value)
+
+    @pytest.mark.parametrize(
+        ("command", "words"),
+        [
+            ("'unclosed", "cannot be split into arguments"),
+            ("", "is empty"),  # set but empty: an error, as in botocore
+            ("/nonexistent/credential-helper --x", "could not be run"),
+        ],
+    )
+    def test_credential_process_that_cannot_run(
+        self, aws_env: dict[str, str], command: str, words: str
+    ) -> None:
+        write_aws_files(aws_env, f"[default]\ncredential_process = {command}\nregion = us-east-1\n")
+        with pytest.raises(st.SigninTokenError) as info:
+            st._signing_keys(None, aws_env)
+        assert f"credential_process (profile default) {words}" in str(info.value)
+
+    def test_container_endpoint_of_serve_with_token_or_token_file(
+        self, aws_env: dict[str, str], fake: FakeSignin, tmp_path: Path
+    ) -> None:
+        write_session(aws_env, fake)
+        with serving(aws_env) as server:
+            served = server.creds()
+            consumer = {**aws_env, "AWS_CONFIG_FILE": str(tmp_path / "no-config")}
+            consumer["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = server.url
+            consumer["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = "wrong-token-value-0001"
+            with pytest.raises(st.SigninTokenError) as info:
+                st._signing_keys(None, consumer)
+            assert "HTTP 403" in str(info.value) and "wrong-token" not in str(info.value)
+            consumer["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = server.token
+            keys = st._signing_keys(None, consumer)
+            token_file = tmp_path / "token"
+            token_file.write_text(server.token)
+            consumer["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = "ignored-when-a-file-is-named"
+            consumer["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] = str(token_file)
+            from_file = st._signing_keys(None, consumer)
+        for got in (keys, from_file):
+            assert (got.access_key_id, got.secret_access_key, got.session_token) == (
+                served["AccessKeyId"],
+                served["SecretAccessKey"],
+                served["Token"],
+            )
+            assert got.source == "container endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI)"
+            assert got.expiration == pytest.approx(iso_instant(served["Expiration"]), abs=1)
+
+    @pytest.mark.parametrize(
+        ("environ", "words"),
+        [
+            ({"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://10.0.0.1/creds"}, "loopback or the ECS/EKS"),
+            (
+                {"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1.evil.example/c"},
+                "loopback or the ECS/EKS",
+            ),
+            ({"AWS_CONTAINER_CREDENTIALS_FULL_URI": "ftp://127.0.0.1/c"}, "http or https URL"),
+            ({"AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:99999/c"}, "http or https URL"),
+            (
+                {
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:9/c",
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN": "a\r\nX: y",
+                },
+                "AWS_CONTAINER_AUTHORIZATION_TOKEN is not a legal header value",
+            ),
+        ],
+    )
+    def test_container_settings_refused_before_any_request(
+        self, aws_env: dict[str, str], environ: dict[str, str], words: str
+    ) -> None:
+        with pytest.raises(st.ConfigError) as info:
+            st._signing_keys(None, {**aws_env, **environ})
+        assert words in str(info.value)
+
+    @pytest.mark.parametrize(
+        ("where", "setting", "words"),
+        [
+            (
+                "config",
+                "role_arn = arn:aws:iam::123456789012:role/R\nsource_profile = base",
+                "assume role credentials (role_arn)",
+            ),
+            (
+                "credentials",
+                "role_arn = arn:aws:iam::123456789012:role/R\ncredential_source = Environment",
+                "(role_arn)",
+            ),
+            (
+                "config",
+                "web_identity_token_file = /t\nrole_arn = arn:aws:iam::123456789012:role/R",
+                "web identity credentials (web_identity_token_file)",
+            ),
+            (
+                "config",
+                "sso_session = corp\nsso_account_id = 123456789012\nsso_role_name = R",
+                "(sso_session)",
+            ),
+            (
+                "config",
+                "sso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1",
+                "SSO) credentials (sso_start_url)",
+            ),
+        ],
+    )
+    def test_sources_we_do_not_implement_name_the_setting(
+        self, aws_env: dict[str, str], where: str, setting: str, words: str
+    ) -> None:
+        if where == "config":
+            write_aws_files(aws_env, f"[profile dev]\n{setting}\n" + key_lines("config"))
+        else:
+            write_aws_files(aws_env, "[profile dev]\n" + key_lines("config"), f"[dev]\n{setting}\n")
+        with pytest.raises(st.ConfigError) as info:
+            st._signing_keys("dev", aws_env)
+        assert words in str(info.value) and "profile 'dev'" in str(info.value)
+        assert "does not implement" in str(info.value)
+
+    def test_web_identity_from_the_environment_unless_a_profile_is_given(
+        self, aws_env: dict[str, str]
+    ) -> None:
+        env = {
+            **aws_env,
+            "AWS_WEB_IDENTITY_TOKEN_FILE": "/t",
+            "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/R",
+        }
+        write_aws_files(env, "[profile dev]\n" + key_lines("config"))
+        with pytest.raises(st.ConfigError) as info:
+            st._signing_keys(None, env)
+        assert "AWS_WEB_IDENTITY_TOKEN_FILE" in str(info.value)
+        assert_keys(st._signing_keys("dev", env), "config", "config file (profile dev)")
+
+    def test_no_source_is_a_login_required_error(self, aws_env: dict[str, str]) -> None:
+        write_aws_files(aws_env, "[profile dev]\nregion = eu-west-1\n")
+        with pytest.raises(st.LoginRequiredError) as info:
+            st._signing_keys("dev", aws_env)
+        assert "no AWS credentials for profile 'dev'" in str(info.value)
+        assert "instance metadata is not used" in str(info.value)
+        assert info.value.command.endswith("login --profile dev")
+
+    def test_a_named_profile_that_does_not_exist(self, aws_env: dict[str, str]) -> None:
+        write_aws_files(aws_env, "[default]\n" + key_lines("config"))
+        for profile, env in (("nope", aws_env), (None, {**aws_env, "AWS_PROFILE": "nope"})):
+            with pytest.raises(st.ConfigError) as info:
+                st._signing_keys(profile, env)
+            assert "'nope' is in neither the config file nor the shared credentials file" in str(info.value)
+
+    def test_inside_exec_the_container_endpoint_signs(
+        self, aws_env: dict[str, str], fake: FakeSignin
+    ) -> None:
+        """exec's child has no keys or profile of its own: the served credentials are its source."""
+        path = write_session(aws_env, fake, profile="dev")
+        probe = "import signin_token as st; k = st._signing_keys(None); print(k.source, k.access_key_id)"
+        result = run_cli(["exec", "--profile", "dev", "--", sys.executable, "-c", probe], aws_env)
+        assert result.returncode == 0, result.stderr
+        access = json.loads(path.read_text())["accessToken"]["accessKeyId"]
+        assert result.stdout == f"container endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI) {access}\n"
+
+    def test_order_as_botocore(self, aws_env: dict[str, str], fake: FakeSignin, tmp_path: Path) -> None:
+        """Peer test: botocore's resolver picks the same keys for an explicit profile with several sources."""
+        need_botocore()
+        access, secret, token = SOURCE_KEYS["process"]
+        doc = {"Version": 1, "AccessKeyId": access, "SecretAccessKey": secret, "SessionToken": token}
+        process = f"credential_process = {process_script(tmp_path, f'print(json.dumps({doc!r}))')}\n"
+        env_keys = {
+            "AWS_ACCESS_KEY_ID": SOURCE_KEYS["env"][0],
+            "AWS_SECRET_ACCESS_KEY": SOURCE_KEYS["env"][1],
+        }
+        scenarios = [
+            (env_keys, key_lines("config"), key_lines("shared")),
+            ({}, key_lines("config"), key_lines("shared")),
+            ({}, process + key_lines("config"), ""),
+            ({}, key_lines("config"), ""),
+        ]
+        for extra, config, shared in scenarios:
+            env = {**aws_env, **extra}
+            write_aws_files(env, f"[profile dev]\n{config}", f"[dev]\n{shared}" if shared else "")
+            theirs = botocore_credentials(env, "dev")
+            ours = st._signing_keys("dev", env)
+            assert (ours.access_key_id, ours.secret_access_key) == (theirs["key"], theirs["secret"])
+        write_aws_files(aws_env)
+        write_session(aws_env, fake, profile="dev")
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        config.write_text(config.read_text() + process + key_lines("config"))
+        theirs = botocore_credentials(aws_env, "dev")
+        assert theirs["method"] == "login" and st._signing_keys("dev", aws_env).access_key_id == theirs["key"]
+
+    def test_secrets_never_in_repr(self, aws_env: dict[str, str]) -> None:
+        write_aws_files(aws_env, "[default]\n" + key_lines("config"))
+        keys = st._signing_keys(None, aws_env)
+        for secret in SOURCE_KEYS["config"][1:]:
+            assert secret is not None and secret not in repr(keys)
+        assert "config file (profile default)" in repr(keys)
 
 
 # --------------------------------------------------------------------------
