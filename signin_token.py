@@ -3632,8 +3632,14 @@ class SigninClient:
             )
         given = self._credentials
         if given is None:
-            resolve: Callable[..., SigningCredentials] = globals()["_signing_keys"]  # branch sigv4
-            keys = resolve(self._profile, self._environ)
+            keys = _signing_keys(
+                self._profile,
+                self._environ,
+                clock=self._clock,
+                region=self.region,
+                endpoint_url=self._endpoint_args["endpoint_url"],
+                timeout=self.timeout,
+            )
         else:
             keys = given() if callable(given) else given
         _require_type("credentials", keys, SigningCredentials)

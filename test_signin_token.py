@@ -6687,6 +6687,30 @@ class TestApiOperations:
         assert "Credential=AKIDLAZY/" in api.requests[0]["headers"]["authorization"]
         assert "x-amz-security-token" not in api.requests[0]["headers"]
 
+    def test_credentials_resolved_from_the_profile_on_first_use(
+        self, api: FakeApi, aws_env: dict[str, str]
+    ) -> None:
+        aws = Path(aws_env["AWS_CONFIG_FILE"]).parent
+        aws.mkdir(parents=True, exist_ok=True)
+        Path(aws_env["AWS_CONFIG_FILE"]).write_text("[profile admin]\nregion = eu-west-1\n")
+        creds = Path(aws_env["AWS_SHARED_CREDENTIALS_FILE"])
+        creds.write_text(
+            "[admin]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret-key-1\n"
+        )
+        creds.chmod(0o600)
+        env = dict(aws_env, AWS_ACCESS_KEY_ID="AKIDENVIRONMENT", AWS_SECRET_ACCESS_KEY="environment-secret")
+        client = st.SigninClient("eu-west-1", endpoint_url=api.url, environ=env, profile="admin")
+        client.list_sessions(st.ListSessionsInput())  # an explicit profile skips the environment's keys
+        assert "Credential=AKIDPROFILE/" in api.requests[0]["headers"]["authorization"]
+        st.SigninClient("eu-west-1", endpoint_url=api.url, environ=env).list_sessions(st.ListSessionsInput())
+        assert "Credential=AKIDENVIRONMENT/" in api.requests[1]["headers"]["authorization"]
+
+    def test_no_credentials_is_a_clear_error_before_io(self, api: FakeApi, aws_env: dict[str, str]) -> None:
+        client = st.SigninClient("eu-west-1", endpoint_url=api.url, environ=aws_env)
+        with pytest.raises(st.LoginRequiredError, match="no AWS credentials for profile 'default'"):
+            client.get_resource_policy(st.GetResourcePolicyInput())
+        assert api.requests == []
+
     def test_endpoint_family_per_operation(self) -> None:
         client = st.SigninClient("eu-central-1", environ={}, credentials=API_KEYS)
         hosts = {name: client._url(op).split("/")[2] for name, op in st._OPERATIONS.items()}
