@@ -3603,6 +3603,17 @@ class SigninClient:
         """:meth:`call` for asyncio (cancellable at once, never blocking the loop)."""
         return await self._run_async(self._call(self._operation(operation), request, None, "json"))
 
+    def _first_request(self, operation: str, request: Any) -> _Post:
+        """The first HTTP request of a call, serialized and signed, without sending
+        it (for ``--dry-run``): its ``url``, ``headers``, ``body`` and ``secrets``."""
+        call = self._call(self._operation(operation), request, None, "json")
+        try:
+            step = next(call)
+        finally:
+            call.close()
+        assert isinstance(step, _Post)
+        return step
+
     @staticmethod
     def _operation(name: str) -> _Operation:
         _require_type("operation", name, str)

@@ -6665,6 +6665,16 @@ class TestApiOperations:
         with pytest.raises(st.ParamValidationError, match="operation: 'GetSessions' is not an operation"):
             client.call("GetSessions", api_request("GetSession"))
 
+    def test_first_request_prepared_without_sending(self, api: FakeApi) -> None:
+        client = api_client(api)
+        step = client._first_request("revoke-oauth2-token-with-iam", api_request("RevokeOAuth2TokenWithIAM"))
+        assert step.url == api.url + "/v1/revoke?x-amz-client-auth-method=iam"
+        assert json.loads(step.body) == {"token": API_INPUTS["RevokeOAuth2TokenWithIAM"]["token"]}
+        assert step.headers["X-Amz-Security-Token"] == API_KEYS.session_token
+        assert step.headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+        assert {API_INPUTS["RevokeOAuth2TokenWithIAM"]["token"], API_KEYS.session_token} <= set(step.secrets)
+        assert api.requests == []
+
     def test_wrong_input_class_refused_before_io(self, api: FakeApi) -> None:
         with pytest.raises(TypeError, match="request must be GetSessionInput, not ListSessionsInput"):
             api_client(api).get_session(st.ListSessionsInput())  # type: ignore[arg-type]
