@@ -2,8 +2,8 @@
 
 One vendorable, standard-library-only module: the AWS Sign-In service model
 (``signin`` 2023-01-01) as dataclasses with client-side validation, PKCE, a
-pure-Python ES256 DPoP signer, the ``CreateOAuth2Token`` call over ``urllib``
-(and asyncio streams), login sessions shared with the AWS CLI and SDKs under
+pure-Python ES256 DPoP signer, every operation of the service over ``urllib``
+(asyncio through a worker thread), login sessions shared with the AWS CLI and SDKs under
 OpenSSH-style file checks, a local container-credentials server that keeps
 credentials fresh past their 15 minutes, and a command line
 (``signin-token`` / ``python -m signin_token``) usable as a ``credential_process``.
@@ -2848,7 +2848,7 @@ def resolve_endpoint(
 
 
 # --------------------------------------------------------------------------
-# HTTP transport (urllib, and asyncio streams) and the one redaction of outside text
+# HTTP transport (urllib; asyncio through a worker thread) and the one redaction of outside text
 # --------------------------------------------------------------------------
 
 

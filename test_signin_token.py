@@ -4561,7 +4561,7 @@ class TestEndpointBotocore:
 
 
 # --------------------------------------------------------------------------
-# HTTP transport (urllib, and asyncio streams) and the one redaction of outside text
+# HTTP transport (urllib; asyncio through a worker thread) and the one redaction of outside text
 # --------------------------------------------------------------------------
 
 HOSTILE_CLI_MODES = ("status", "header", "long", "truncated", "truncated-length")
