@@ -6675,6 +6675,48 @@ class TestApiOperations:
         assert {API_INPUTS["RevokeOAuth2TokenWithIAM"]["token"], API_KEYS.session_token} <= set(step.secrets)
         assert api.requests == []
 
+    def test_async_cancel_closes_the_connection_at_once(self) -> None:
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        seen = {"request": threading.Event(), "closed": threading.Event()}
+
+        def hang() -> None:  # read the request, answer nothing, see the client close
+            server.settimeout(20)
+            with contextlib.suppress(OSError):
+                conn, _ = server.accept()
+                with conn:
+                    conn.settimeout(20)
+                    data = b""
+                    while b"\r\n\r\n" not in data:
+                        data += conn.recv(65536)
+                    seen["request"].set()
+                    while conn.recv(65536):
+                        pass
+                    seen["closed"].set()
+
+        before = set(threading.enumerate())
+        thread = threading.Thread(target=hang, daemon=True)
+        thread.start()
+        url = f"http://127.0.0.1:{server.getsockname()[1]}"
+        client = st.SigninClient("us-east-1", endpoint_url=url, environ={}, credentials=API_KEYS)
+
+        async def main() -> None:
+            task = asyncio.ensure_future(client.call_async("ListSessions", st.ListSessionsInput()))
+            while not seen["request"].is_set():
+                await asyncio.sleep(0.01)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+        try:
+            asyncio.run(main())
+            thread.join(25)
+        finally:
+            server.close()
+        assert seen["closed"].is_set()
+        assert [t for t in threading.enumerate() if t not in before and t is not thread] == []
+
     def test_wrong_input_class_refused_before_io(self, api: FakeApi) -> None:
         with pytest.raises(TypeError, match="request must be GetSessionInput, not ListSessionsInput"):
             api_client(api).get_session(st.ListSessionsInput())  # type: ignore[arg-type]
