@@ -2543,8 +2543,10 @@ class TestModelWholeApi:
     def test_classes_made_on_first_use_not_at_import(self) -> None:
         code = (
             "import signin_token as st, dataclasses\n"
-            "lazy = [n for n in st._MEMBERS if '__dataclass_params__' not in vars(getattr(st, n))]\n"
-            "assert len(lazy) == len(st._MEMBERS), lazy\n"
+            "names = [*st._MEMBERS, 'AccessToken', 'CreateOAuth2TokenRequest', 'CreateOAuth2TokenResponse',\n"
+            "         'CreateOAuth2TokenRequestBody', 'CreateOAuth2TokenResponseBody']\n"
+            "lazy = [n for n in names if '__dataclass_params__' not in vars(getattr(st, n))]\n"
+            "assert len(lazy) == len(names) == 41, lazy\n"
             "assert dataclasses.is_dataclass(st.Session) and '__dataclass_params__' in vars(st.Session)\n"
             "st.ListSessionsInput(max_results=3)\n"
             "assert '__dataclass_params__' in vars(st.ListSessionsInput)\n"
@@ -2555,6 +2557,24 @@ class TestModelWholeApi:
             [sys.executable, "-c", code], cwd=HERE, capture_output=True, text=True, check=False
         )
         assert out.stdout == "ok\n", out.stderr
+
+    @pytest.mark.parametrize(("expires_in", "made"), [(3600, []), (60, ["CreateOAuth2TokenRequestBody"])])
+    def test_valid_cache_makes_no_model_class(
+        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, made: list[str]
+    ) -> None:
+        write_session(aws_env, fake, expires_in=expires_in)
+        probe = (
+            "import io, signin_token as st\n"
+            "pending = {c.__name__ for c in st._PENDING}\n"
+            "rc = st.main(['credentials'], stdout=io.StringIO())\n"
+            "print(rc, sorted(pending - {c.__name__ for c in st._PENDING}))\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", probe], env=aws_env, cwd=HERE, capture_output=True, text=True, check=False
+        )
+        rc, _, names = out.stdout.partition(" ")
+        assert rc == "0", out.stderr
+        assert (names.strip() == "[]") is (made == []) and all(n in names for n in made), out.stdout
 
     def test_classes_made_once_under_threads(self) -> None:
         code = (
