@@ -2,8 +2,8 @@
 
 One vendorable, standard-library-only module: the AWS Sign-In service model
 (``signin`` 2023-01-01) as dataclasses with client-side validation, PKCE, a
-pure-Python ES256 DPoP signer, the ``CreateOAuth2Token`` call over ``urllib``
-(and asyncio streams), login sessions shared with the AWS CLI and SDKs under
+pure-Python ES256 DPoP signer, every operation of the service over ``urllib``
+(asyncio through a worker thread), login sessions shared with the AWS CLI and SDKs under
 OpenSSH-style file checks, a local container-credentials server that keeps
 credentials fresh past their 15 minutes, and a command line
 (``signin-token`` / ``python -m signin_token``) usable as a ``credential_process``.
@@ -504,6 +504,56 @@ class OAuth2ErrorCode(str, enum.Enum):
     SERVICE_UNAVAILABLE = "service_unavailable"
 
 
+# The model's structures are frozen dataclasses made on first use: creating a
+# dataclass costs ~0.7 ms, and the credentials path (a valid cache) needs none
+# of them.  The class itself is created at import (cheap) and registered here;
+# dataclasses.dataclass runs on it when it is first instantiated or inspected.
+_REALIZING: Final = _thread.allocate_lock()
+_PENDING: Final[dict[type, dict[str, bool]]] = {}  # lazy class -> its dataclass options
+
+
+class _LazyFields:
+    """Stands in for ``__dataclass_fields__`` on a class not made yet: reading it
+    (``dataclasses.fields``, ``is_dataclass``, ``asdict``) makes the class."""
+
+    def __get__(self, obj: object, owner: type) -> Any:
+        _realize(owner)
+        return owner.__dict__["__dataclass_fields__"]
+
+
+def _lazy_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    """Stands in for ``__init__`` on a class not made yet: makes it, then runs the real one."""
+    _realize(type(self))
+    type(self).__init__(self, *args, **kwargs)
+
+
+def _realize(cls: type) -> None:
+    """Run ``dataclasses.dataclass`` on a class :func:`_lazy_dataclass` registered (once)."""
+    with _REALIZING:
+        options = _PENDING.pop(cls, None)
+        if options is None:
+            return
+        delattr(cls, "__init__")  # dataclass writes no attribute already in the class dict
+        delattr(cls, "__dataclass_fields__")
+        dataclasses.dataclass(**options)(cls)
+
+
+if TYPE_CHECKING:  # mypy sees plain dataclasses, exact types and all
+    from dataclasses import dataclass as _lazy_dataclass
+else:
+
+    def _lazy_dataclass(**options: bool) -> Callable[[type], type]:
+        """``dataclasses.dataclass(**options)``, run when the class is first used."""
+
+        def register(cls: type) -> type:
+            cls.__init__ = _lazy_init
+            cls.__dataclass_fields__ = _LazyFields()
+            _PENDING[cls] = options
+            return cls
+
+        return register
+
+
 def _check(field: str, value: object, shape: str, *, optional: bool = False) -> None:
     """Check one member against its shape in ``_SHAPES``; ``None`` means absent."""
     if value is None:
@@ -522,7 +572,7 @@ def _check(field: str, value: object, shape: str, *, optional: bool = False) -> 
         raise ParamValidationError(field, f"must match {pattern}")
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
+@_lazy_dataclass(frozen=True, repr=False)
 class AccessToken:
     """Temporary AWS credentials (the model's sensitive ``AccessToken``).
 
@@ -551,7 +601,7 @@ class AccessToken:
         return cls(**{a: _member(data, w, o) for a, w, o in _ACCESS_TOKEN_MEMBERS})
 
 
-@dataclasses.dataclass(frozen=True)
+@_lazy_dataclass(frozen=True)
 class CreateOAuth2TokenRequestBody:
     """The token request (HTTP payload of ``CreateOAuth2Token``), validated on
     construction: every model constraint plus the grant-type rules.
@@ -634,7 +684,7 @@ class _Envelope:
         return cls(**{cls._attr: cls._payload.from_dict(data[cls._wire])})
 
 
-@dataclasses.dataclass(frozen=True)
+@_lazy_dataclass(frozen=True)
 class CreateOAuth2TokenRequest(
     _Envelope, attr="token_input", wire="tokenInput", payload=CreateOAuth2TokenRequestBody
 ):
@@ -643,7 +693,7 @@ class CreateOAuth2TokenRequest(
     token_input: CreateOAuth2TokenRequestBody
 
 
-@dataclasses.dataclass(frozen=True)
+@_lazy_dataclass(frozen=True)
 class CreateOAuth2TokenResponseBody:
     """The token response.  ``refresh_token`` may be ``None`` after a refresh
     (keep the old one); ``id_token`` comes only from a code redemption;
@@ -700,7 +750,7 @@ class CreateOAuth2TokenResponseBody:
         )
 
 
-@dataclasses.dataclass(frozen=True)
+@_lazy_dataclass(frozen=True)
 class CreateOAuth2TokenResponse(
     _Envelope, attr="token_output", wire="tokenOutput", payload=CreateOAuth2TokenResponseBody
 ):
@@ -1106,51 +1156,6 @@ _RULES: Final[dict[str, tuple[str, int | None, int | None, str | None, tuple[str
     "TokenTypeHint": ("string", None, None, r"(access_token|refresh_token)", ()),
     "VpcSourceIp": ("string", None, None, None, ()),
 }
-
-_REALIZING: Final = _thread.allocate_lock()
-_PENDING: Final[dict[type, dict[str, bool]]] = {}  # lazy class -> its dataclass options
-
-
-class _LazyFields:
-    """Stands in for ``__dataclass_fields__`` on a class not made yet: reading it
-    (``dataclasses.fields``, ``is_dataclass``, ``asdict``) makes the class."""
-
-    def __get__(self, obj: object, owner: type) -> Any:
-        _realize(owner)
-        return owner.__dict__["__dataclass_fields__"]
-
-
-def _lazy_init(self: Any, *args: Any, **kwargs: Any) -> None:
-    """Stands in for ``__init__`` on a class not made yet: makes it, then runs the real one."""
-    _realize(type(self))
-    type(self).__init__(self, *args, **kwargs)
-
-
-def _realize(cls: type) -> None:
-    """Run ``dataclasses.dataclass`` on a class :func:`_lazy_dataclass` registered (once)."""
-    with _REALIZING:
-        options = _PENDING.pop(cls, None)
-        if options is None:
-            return
-        delattr(cls, "__init__")  # dataclass writes no attribute already in the class dict
-        delattr(cls, "__dataclass_fields__")
-        dataclasses.dataclass(**options)(cls)
-
-
-if TYPE_CHECKING:  # mypy sees plain dataclasses, exact types and all
-    from dataclasses import dataclass as _lazy_dataclass
-else:
-
-    def _lazy_dataclass(**options: bool) -> Callable[[type], type]:
-        """``dataclasses.dataclass(**options)``, run when the class is first used."""
-
-        def register(cls: type) -> type:
-            cls.__init__ = _lazy_init
-            cls.__dataclass_fields__ = _LazyFields()
-            _PENDING[cls] = options
-            return cls
-
-        return register
 
 
 def _validate(field: str, value: object, shape: str, strict: bool) -> None:
@@ -2848,7 +2853,7 @@ def resolve_endpoint(
 
 
 # --------------------------------------------------------------------------
-# HTTP transport (urllib, and asyncio streams) and the one redaction of outside text
+# HTTP transport (urllib; asyncio through a worker thread) and the one redaction of outside text
 # --------------------------------------------------------------------------
 
 
@@ -3603,6 +3608,17 @@ class SigninClient:
         """:meth:`call` for asyncio (cancellable at once, never blocking the loop)."""
         return await self._run_async(self._call(self._operation(operation), request, None, "json"))
 
+    def _first_request(self, operation: str, request: Any) -> _Post:
+        """The first HTTP request of a call, serialized and signed, without sending
+        it (for ``--dry-run``): its ``url``, ``headers``, ``body`` and ``secrets``."""
+        call = self._call(self._operation(operation), request, None, "json")
+        try:
+            step = next(call)
+        finally:
+            call.close()
+        assert isinstance(step, _Post)
+        return step
+
     @staticmethod
     def _operation(name: str) -> _Operation:
         _require_type("operation", name, str)
@@ -3632,8 +3648,14 @@ class SigninClient:
             )
         given = self._credentials
         if given is None:
-            resolve: Callable[..., SigningCredentials] = globals()["_signing_keys"]  # branch sigv4
-            keys = resolve(self._profile, self._environ)
+            keys = _signing_keys(
+                self._profile,
+                self._environ,
+                clock=self._clock,
+                region=self.region,
+                endpoint_url=self._endpoint_args["endpoint_url"],
+                timeout=self.timeout,
+            )
         else:
             keys = given() if callable(given) else given
         _require_type("credentials", keys, SigningCredentials)

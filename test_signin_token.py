@@ -2543,8 +2543,10 @@ class TestModelWholeApi:
     def test_classes_made_on_first_use_not_at_import(self) -> None:
         code = (
             "import signin_token as st, dataclasses\n"
-            "lazy = [n for n in st._MEMBERS if '__dataclass_params__' not in vars(getattr(st, n))]\n"
-            "assert len(lazy) == len(st._MEMBERS), lazy\n"
+            "names = [*st._MEMBERS, 'AccessToken', 'CreateOAuth2TokenRequest', 'CreateOAuth2TokenResponse',\n"
+            "         'CreateOAuth2TokenRequestBody', 'CreateOAuth2TokenResponseBody']\n"
+            "lazy = [n for n in names if '__dataclass_params__' not in vars(getattr(st, n))]\n"
+            "assert len(lazy) == len(names) == 41, lazy\n"
             "assert dataclasses.is_dataclass(st.Session) and '__dataclass_params__' in vars(st.Session)\n"
             "st.ListSessionsInput(max_results=3)\n"
             "assert '__dataclass_params__' in vars(st.ListSessionsInput)\n"
@@ -2555,6 +2557,24 @@ class TestModelWholeApi:
             [sys.executable, "-c", code], cwd=HERE, capture_output=True, text=True, check=False
         )
         assert out.stdout == "ok\n", out.stderr
+
+    @pytest.mark.parametrize(("expires_in", "made"), [(3600, []), (60, ["CreateOAuth2TokenRequestBody"])])
+    def test_valid_cache_makes_no_model_class(
+        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, made: list[str]
+    ) -> None:
+        write_session(aws_env, fake, expires_in=expires_in)
+        probe = (
+            "import io, signin_token as st\n"
+            "pending = {c.__name__ for c in st._PENDING}\n"
+            "rc = st.main(['credentials'], stdout=io.StringIO())\n"
+            "print(rc, sorted(pending - {c.__name__ for c in st._PENDING}))\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", probe], env=aws_env, cwd=HERE, capture_output=True, text=True, check=False
+        )
+        rc, _, names = out.stdout.partition(" ")
+        assert rc == "0", out.stderr
+        assert (names.strip() == "[]") is (made == []) and all(n in names for n in made), out.stdout
 
     def test_classes_made_once_under_threads(self) -> None:
         code = (
@@ -4561,7 +4581,7 @@ class TestEndpointBotocore:
 
 
 # --------------------------------------------------------------------------
-# HTTP transport (urllib, and asyncio streams) and the one redaction of outside text
+# HTTP transport (urllib; asyncio through a worker thread) and the one redaction of outside text
 # --------------------------------------------------------------------------
 
 HOSTILE_CLI_MODES = ("status", "header", "long", "truncated", "truncated-length")
@@ -6665,6 +6685,58 @@ class TestApiOperations:
         with pytest.raises(st.ParamValidationError, match="operation: 'GetSessions' is not an operation"):
             client.call("GetSessions", api_request("GetSession"))
 
+    def test_first_request_prepared_without_sending(self, api: FakeApi) -> None:
+        client = api_client(api)
+        step = client._first_request("revoke-oauth2-token-with-iam", api_request("RevokeOAuth2TokenWithIAM"))
+        assert step.url == api.url + "/v1/revoke?x-amz-client-auth-method=iam"
+        assert json.loads(step.body) == {"token": API_INPUTS["RevokeOAuth2TokenWithIAM"]["token"]}
+        assert step.headers["X-Amz-Security-Token"] == API_KEYS.session_token
+        assert step.headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+        assert {API_INPUTS["RevokeOAuth2TokenWithIAM"]["token"], API_KEYS.session_token} <= set(step.secrets)
+        assert api.requests == []
+
+    def test_async_cancel_closes_the_connection_at_once(self) -> None:
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        seen = {"request": threading.Event(), "closed": threading.Event()}
+
+        def hang() -> None:  # read the request, answer nothing, see the client close
+            server.settimeout(20)
+            with contextlib.suppress(OSError):
+                conn, _ = server.accept()
+                with conn:
+                    conn.settimeout(20)
+                    data = b""
+                    while b"\r\n\r\n" not in data:
+                        data += conn.recv(65536)
+                    seen["request"].set()
+                    while conn.recv(65536):
+                        pass
+                    seen["closed"].set()
+
+        before = set(threading.enumerate())
+        thread = threading.Thread(target=hang, daemon=True)
+        thread.start()
+        url = f"http://127.0.0.1:{server.getsockname()[1]}"
+        client = st.SigninClient("us-east-1", endpoint_url=url, environ={}, credentials=API_KEYS)
+
+        async def main() -> None:
+            task = asyncio.ensure_future(client.call_async("ListSessions", st.ListSessionsInput()))
+            while not seen["request"].is_set():
+                await asyncio.sleep(0.01)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+        try:
+            asyncio.run(main())
+            thread.join(25)
+        finally:
+            server.close()
+        assert seen["closed"].is_set()
+        assert [t for t in threading.enumerate() if t not in before and t is not thread] == []
+
     def test_wrong_input_class_refused_before_io(self, api: FakeApi) -> None:
         with pytest.raises(TypeError, match="request must be GetSessionInput, not ListSessionsInput"):
             api_client(api).get_session(st.ListSessionsInput())  # type: ignore[arg-type]
@@ -6686,6 +6758,30 @@ class TestApiOperations:
         assert calls == [1]  # asked once per signed call, never for noAuth
         assert "Credential=AKIDLAZY/" in api.requests[0]["headers"]["authorization"]
         assert "x-amz-security-token" not in api.requests[0]["headers"]
+
+    def test_credentials_resolved_from_the_profile_on_first_use(
+        self, api: FakeApi, aws_env: dict[str, str]
+    ) -> None:
+        aws = Path(aws_env["AWS_CONFIG_FILE"]).parent
+        aws.mkdir(parents=True, exist_ok=True)
+        Path(aws_env["AWS_CONFIG_FILE"]).write_text("[profile admin]\nregion = eu-west-1\n")
+        creds = Path(aws_env["AWS_SHARED_CREDENTIALS_FILE"])
+        creds.write_text(
+            "[admin]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret-key-1\n"
+        )
+        creds.chmod(0o600)
+        env = dict(aws_env, AWS_ACCESS_KEY_ID="AKIDENVIRONMENT", AWS_SECRET_ACCESS_KEY="environment-secret")
+        client = st.SigninClient("eu-west-1", endpoint_url=api.url, environ=env, profile="admin")
+        client.list_sessions(st.ListSessionsInput())  # an explicit profile skips the environment's keys
+        assert "Credential=AKIDPROFILE/" in api.requests[0]["headers"]["authorization"]
+        st.SigninClient("eu-west-1", endpoint_url=api.url, environ=env).list_sessions(st.ListSessionsInput())
+        assert "Credential=AKIDENVIRONMENT/" in api.requests[1]["headers"]["authorization"]
+
+    def test_no_credentials_is_a_clear_error_before_io(self, api: FakeApi, aws_env: dict[str, str]) -> None:
+        client = st.SigninClient("eu-west-1", endpoint_url=api.url, environ=aws_env)
+        with pytest.raises(st.LoginRequiredError, match="no AWS credentials for profile 'default'"):
+            client.get_resource_policy(st.GetResourcePolicyInput())
+        assert api.requests == []
 
     def test_endpoint_family_per_operation(self) -> None:
         client = st.SigninClient("eu-central-1", environ={}, credentials=API_KEYS)
