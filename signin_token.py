@@ -3608,10 +3608,11 @@ class SigninClient:
         """:meth:`call` for asyncio (cancellable at once, never blocking the loop)."""
         return await self._run_async(self._call(self._operation(operation), request, None, "json"))
 
-    def _first_request(self, operation: str, request: Any) -> _Post:
+    def _first_request(self, operation: str, request: Any, dpop_key: DPoPKey | None = None) -> _Post:
         """The first HTTP request of a call, serialized and signed, without sending
-        it (for ``--dry-run``): its ``url``, ``headers``, ``body`` and ``secrets``."""
-        call = self._call(self._operation(operation), request, None, "json")
+        it (for ``--dry-run``): its ``url``, ``headers``, ``body`` and ``secrets``.
+        ``CreateOAuth2Token`` takes its ``dpop_key``."""
+        call = self._call(self._operation(operation), request, dpop_key, "json")
         try:
             step = next(call)
         finally:
@@ -7826,12 +7827,7 @@ def _dry_run(client: SigninClient, op: _Operation, request: Any, key: DPoPKey | 
     ``headers``, ``body``), signed, with every secret redacted: the security
     token, the signature, the DPoP proof and each sensitive member of the
     body.  Nothing is sent (the pipeline stops at its first step)."""
-    call = client._call(op, request, key, "json")
-    try:
-        step = next(call)
-    finally:
-        call.close()
-    assert isinstance(step, _Post)
+    step = client._first_request(op.name, request, key)
     secrets_ = {value for value in step.secrets if value}
 
     def scrub(value: Any) -> Any:
