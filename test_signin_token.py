@@ -13944,6 +13944,16 @@ class TestApiCommand:
         assert json.loads(out) == {"items": [API_SESSION], "nextToken": "page-2"}
         assert len(api.requests) == 1
 
+    def test_joined_across_an_empty_page(self, api: FakeApi, api_env: dict[str, str]) -> None:
+        statement = API_OUTPUTS["ListResourcePermissionStatements"]["permissionStatements"][0]
+        pages = [{"permissionStatements": [], "nextToken": "p2"}, {"permissionStatements": [statement]}]
+        api.replies.extend((200, page, {}) for page in pages)
+        code, out, err = run_api(api, ["list-resource-permission-statements"])
+        assert code == 0, err
+        shown = member_form(model_shapes(), "PermissionStatementSummary", statement)
+        assert json.loads(out) == {"permissionStatements": [shown]}
+        assert [r["body"] for r in api.requests] == [{}, {"nextToken": "p2"}]
+
     @pytest.mark.parametrize("name", ["RevokeOAuth2TokenWithIAM", "CreateOAuth2TokenWithTokenExchange"])
     def test_dry_run_prints_the_signed_request_redacted_and_sends_nothing(
         self, api: FakeApi, api_env: dict[str, str], name: str
