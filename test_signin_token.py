@@ -14170,6 +14170,10 @@ class TestApiCommand:
         assert bash_offers(env, ["signin-token", "api", "--dr"]) == ["--dry-run"]
         assert bash_offers(env, ["signin-token", "logout", "--rev"]) == ["--revoke"]
         assert bash_offers(env, ["signin-token", "sessions", "--rem"]) == ["--remote"]
+        if shutil.which("fish") is not None:
+            script = completion_script(env, "fish", tmp_path / "signin-token.fish")
+            offered = fish_offers(env, script, "signin-token api list-")
+            assert offered == ["list-resource-permission-statements", "list-sessions"]
 
 
 class RevokingSignin(FakeSignin):
