@@ -518,7 +518,7 @@ class _LazyFields:
 
     def __get__(self, obj: object, owner: type) -> Any:
         _realize(owner)
-        return owner.__dict__["__dataclass_fields__"]
+        return owner.__dataclass_fields__  # type: ignore[attr-defined]
 
 
 def _lazy_init(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -528,14 +528,15 @@ def _lazy_init(self: Any, *args: Any, **kwargs: Any) -> None:
 
 
 def _realize(cls: type) -> None:
-    """Run ``dataclasses.dataclass`` on a class :func:`_lazy_dataclass` registered (once)."""
+    """Run ``dataclasses.dataclass`` on each class of ``cls.__mro__`` that
+    :func:`_lazy_dataclass` registered, once, bases first."""
     with _REALIZING:
-        options = _PENDING.pop(cls, None)
-        if options is None:
-            return
-        delattr(cls, "__init__")  # dataclass writes no attribute already in the class dict
-        delattr(cls, "__dataclass_fields__")
-        dataclasses.dataclass(**options)(cls)
+        for base in reversed(cls.__mro__):
+            options = _PENDING.pop(base, None)
+            if options is not None:
+                delattr(base, "__init__")  # dataclass writes no attribute already in the class dict
+                delattr(base, "__dataclass_fields__")
+                dataclasses.dataclass(**options)(base)
 
 
 if TYPE_CHECKING:  # mypy sees plain dataclasses, exact types and all
@@ -1192,6 +1193,11 @@ def _validate(field: str, value: object, shape: str, strict: bool) -> None:
             _validate(f"{field}.{key}", item, extra[1], strict)
 
 
+def _shape_of(cls: type) -> str:
+    """The model structure ``cls`` is (or subclasses): its name in :data:`_MEMBERS`."""
+    return next(c.__name__ for c in cls.__mro__ if c.__module__ == __name__ and c.__name__ in _MEMBERS)
+
+
 def _model_class(name: str) -> type[_Model]:
     """The model class named ``name`` (made on first use)."""
     cls: type[_Model] = globals()[name]
@@ -1235,7 +1241,7 @@ class _Model:
     shows ``<sensitive>`` for every sensitive member."""
 
     def __post_init__(self) -> None:
-        name = type(self).__name__
+        name = _shape_of(type(self))
         strict = name in _REQUEST_CLASSES
         for attr, member, _, shape, required, _ in _MEMBERS[name]:
             value = getattr(self, attr)
@@ -1250,7 +1256,7 @@ class _Model:
 
     def __repr__(self) -> str:
         shown = []
-        for attr, _, _, _, _, sensitive in _MEMBERS[type(self).__name__]:
+        for attr, _, _, _, _, sensitive in _MEMBERS[_shape_of(type(self))]:
             value = getattr(self, attr)
             if value is not None:
                 shown.append(f"{attr}=<sensitive>" if sensitive else f"{attr}={value!r}")
@@ -1261,7 +1267,7 @@ class _Model:
         model's member names (as the AWS CLI prints and reads); absent members left out."""
         return {
             (wire_name if wire else member): _to_wire(value, wire)
-            for attr, member, wire_name, _, _, _ in _MEMBERS[type(self).__name__]
+            for attr, member, wire_name, _, _, _ in _MEMBERS[_shape_of(type(self))]
             if (value := getattr(self, attr)) is not None
         }
 
@@ -1269,13 +1275,13 @@ class _Model:
     def from_dict(cls: type[_M], data: Mapping[str, Any], *, wire: bool = True) -> _M:
         """Read the JSON form (wire names, or member names with ``wire=False``).
         A request refuses an unknown member; a response ignores it."""
-        strict = cls.__name__ in _REQUEST_CLASSES
+        strict = _shape_of(cls) in _REQUEST_CLASSES
         return cls._from(data, wire=wire, strict=strict, field=cls.__name__)
 
     @classmethod
     def _from(cls: type[_M], data: Mapping[str, Any], *, wire: bool, strict: bool, field: str) -> _M:
         _require_type(field, data, dict)
-        members = _MEMBERS[cls.__name__]
+        members = _MEMBERS[_shape_of(cls)]
         names = {(w if wire else m): (a, s) for a, m, w, s, _, _ in members}
         if strict:
             unknown = sorted(str(k) for k in data if k not in names)
@@ -3886,7 +3892,7 @@ def _sensitive_values(model: _Model) -> list[str]:
     """The values of a structure's sensitive members (to redact from outside text)."""
     return [
         value
-        for attr, _, _, _, _, sensitive in _MEMBERS[type(model).__name__]
+        for attr, _, _, _, _, sensitive in _MEMBERS[_shape_of(type(model))]
         if sensitive and isinstance(value := getattr(model, attr), str)
     ]
 

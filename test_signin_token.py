@@ -2576,6 +2576,20 @@ class TestModelWholeApi:
         assert rc == "0", out.stderr
         assert (names.strip() == "[]") is (made == []) and all(n in names for n in made), out.stdout
 
+    def test_subclass_of_a_class_not_made_yet(self) -> None:
+        code = (
+            "import signin_token as st, dataclasses\n"
+            "class Mine(st.GetSessionInput): pass\n"
+            "assert Mine(session_arn='s').session_arn == 's'\n"
+            "class Other(st.ListSessionsInput): pass\n"
+            "assert [f.name for f in dataclasses.fields(Other)][:2] == ['principal_arn', 'max_results']\n"
+            "print('ok')\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=HERE, capture_output=True, text=True, check=False
+        )
+        assert out.stdout == "ok\n", out.stderr
+
     def test_classes_made_once_under_threads(self) -> None:
         code = (
             "import signin_token as st, threading\n"
