@@ -7728,7 +7728,10 @@ def _read_argument_file(path: str, stdin: TextIO, what: str, limit: int) -> byte
         return text
     import stat
 
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise ParamValidationError(what, f"cannot open {path}: {exc.strerror}") from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise ParamValidationError(what, f"{path} is not a regular file")

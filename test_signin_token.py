@@ -14100,7 +14100,7 @@ class TestApiCommand:
         assert said in err and out == ""
         assert api.requests == []
 
-    def test_input_json_that_is_not_a_regular_file_exit_2_without_blocking(
+    def test_input_json_missing_or_not_a_regular_file_exit_2_without_blocking(
         self, api: FakeApi, api_env: dict[str, str], tmp_path: Path
     ) -> None:
         fifo = tmp_path / "fifo"
@@ -14109,6 +14109,8 @@ class TestApiCommand:
         assert code == 2 and f"--input-json: {fifo} is not a regular file" in err
         code, _, err = run_api(api, ["get-session", "--input-json", str(tmp_path)])
         assert code == 2 and "is not a regular file" in err
+        code, _, err = run_api(api, ["get-session", "--input-json", str(tmp_path / "missing.json")])
+        assert code == 2 and "--input-json: cannot open" in err and "No such file or directory" in err
         assert api.requests == []
 
     def test_modeled_error_exit_1_one_line(self, api: FakeApi, api_env: dict[str, str]) -> None:
