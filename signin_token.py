@@ -6873,7 +6873,7 @@ _COMMANDS: Final[tuple[tuple[str, tuple[str, ...], str, tuple[_Option, ...]], ..
     (
         "sessions",
         (),
-        "list every profile that uses a login session, from local files (no network)",
+        "list every profile that uses a login session, from local files (no network unless --remote)",
         (
             *_only_with("--remote", (_PROFILE_OPTION, _REGION_OPTION, _ENDPOINT_OPTION, _TIMEOUT_OPTION)),
             _DEBUG_OPTION,
