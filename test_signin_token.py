@@ -13932,6 +13932,30 @@ class TestApiCommand:
         sensitive = [v for a, m, _, _, _, s in st._MEMBERS[op.input] if s for v in [API_INPUTS[name].get(m)]]
         assert_no_secret([out, err], [*sensitive, API_KEYS.secret_access_key, API_KEYS.session_token])
 
+    @pytest.mark.parametrize("name", API_OPERATIONS)
+    def test_printed_as_botocore_parses_it(
+        self, api: FakeApi, api_env: dict[str, str], tmp_path: Path, name: str
+    ) -> None:
+        """Peer test: the printed response equals what botocore 1.44.8's rest-json parser makes
+        of the same HTTP response (the AWS CLI prints that)."""
+        if importlib.util.find_spec("botocore") is None:
+            pytest.skip("botocore is not importable (peer test)")
+        import botocore.model
+        import botocore.parsers
+
+        op = st._OPERATIONS[name]
+        raw = json.dumps(API_OUTPUTS[name]).encode()
+        api.replies.append((200, raw, {}))
+        code, out, err = run_api(api, [op.cli_name, "--input-json", "-"], json.dumps(API_INPUTS[name]))
+        assert code == 0, err
+        model = botocore.model.ServiceModel(todays_model(), "signin")
+        output_shape = model.operation_model(name).output_shape
+        parsed = botocore.parsers.create_parser("rest-json").parse(
+            {"status_code": 200, "headers": {}, "body": raw}, output_shape
+        )
+        parsed.pop("ResponseMetadata", None)
+        assert json.loads(out) == parsed
+
     def test_the_model_name_and_stdin(self, api: FakeApi, api_env: dict[str, str]) -> None:
         code, out, err = run_api(
             api, ["GetSession", "--input-json", "-"], json.dumps(API_INPUTS["GetSession"])
