@@ -5875,6 +5875,16 @@ def _static_keys(
     return _SigningKeys(access, secret, token, None, source)
 
 
+def _expiration_of(doc: Mapping[str, Any], said: str) -> float | None:
+    """The epoch seconds of ``doc``'s optional ISO 8601 ``Expiration``."""
+    stamp = doc.get("Expiration")
+    try:
+        return None if stamp is None else _parse_timestamp(stamp, "Expiration").timestamp()
+    except ValueError:
+        pass  # raised below, without the parser's exception as its context
+    raise InvalidResponseError(f"{said} an Expiration that is not an ISO 8601 time")
+
+
 def _process_keys(command: str, source: str, environ: Mapping[str, str], timeout: float) -> _SigningKeys:
     """Run a ``credential_process`` (split as a shell would, run without one; its
     stdin and stderr are ours, as in botocore) and read its Version 1 JSON
@@ -5888,18 +5898,15 @@ def _process_keys(command: str, source: str, environ: Mapping[str, str], timeout
         raise ConfigError(f"{source} cannot be split into arguments: {exc}") from None
     if not argv:
         raise ConfigError(f"{source} is empty")
+    failure = ""  # raised outside the handlers: its output is never anyone's __context__
     try:
-        done = subprocess.run(
-            argv,
-            stdout=subprocess.PIPE,
-            env=dict(environ),
-            timeout=timeout,
-            check=False,
-        )
+        done = subprocess.run(argv, stdout=subprocess.PIPE, env=dict(environ), timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
-        raise SigninTokenError(f"{source} did not finish within {timeout:g} s") from None
+        failure = f"did not finish within {timeout:g} s"
     except OSError as exc:
-        raise SigninTokenError(f"{source} could not be run: {exc.strerror or type(exc).__name__}") from None
+        failure = f"could not be run: {exc.strerror or type(exc).__name__}"
+    if failure:
+        raise SigninTokenError(f"{source} {failure}")
     if done.returncode != 0:
         raise SigninTokenError(f"{source} exited with status {done.returncode}")
     try:
@@ -5916,12 +5923,7 @@ def _process_keys(command: str, source: str, environ: Mapping[str, str], timeout
     for name in ("AccessKeyId", "SecretAccessKey"):
         if name not in out:
             raise SigninTokenError(f"{source} printed no {name}")
-    expiration = None
-    if out.get("Expiration") is not None:
-        try:
-            expiration = _parse_timestamp(out["Expiration"], "Expiration").timestamp()
-        except ValueError:
-            raise SigninTokenError(f"{source} printed an Expiration that is not an ISO 8601 time") from None
+    expiration = _expiration_of(out, f"{source} printed")
     return _SigningKeys(
         out["AccessKeyId"], out["SecretAccessKey"], out.get("SessionToken"), expiration, source
     )
@@ -5972,6 +5974,7 @@ def _container_keys(environ: Mapping[str, str], timeout: float) -> _SigningKeys:
         _note_secrets(token)
         headers["Authorization"] = token
     source = f"container endpoint ({var})"
+    failure: BaseException | None = None  # raised outside the handler: never anyone's __context__
     try:
         if parts.scheme == "https":
             conn: http.client.HTTPConnection = http.client.HTTPSConnection(
@@ -5987,11 +5990,15 @@ def _container_keys(environ: Mapping[str, str], timeout: float) -> _SigningKeys:
                 "GET", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), headers=headers
             )
             response = conn.getresponse()
-            body = response.read(_MAX_RESPONSE_BYTES + 1)
+            with response:  # closed even when the body breaks off
+                body = response.read(_MAX_RESPONSE_BYTES + 1)
         finally:
             conn.close()
     except (OSError, http.client.HTTPException, ValueError) as exc:
-        raise _transport_error(url, exc, isinstance(exc, socket.timeout), timeout, [token]) from None
+        failure = exc
+    if failure is not None:
+        timed_out = isinstance(failure, socket.timeout)
+        raise _transport_error(url, failure, timed_out, timeout, [token]) from _stand_in(failure, [token])
     if response.status != 200:
         raise SigninTokenError(f"{source} answered HTTP {response.status}")
     try:
@@ -6004,14 +6011,7 @@ def _container_keys(environ: Mapping[str, str], timeout: float) -> _SigningKeys:
         raise InvalidResponseError(
             f"{source} did not answer a JSON object with AccessKeyId, SecretAccessKey, Token"
         )
-    expiration = None
-    if out.get("Expiration") is not None:
-        try:
-            expiration = _parse_timestamp(out["Expiration"], "Expiration").timestamp()
-        except ValueError:
-            raise InvalidResponseError(
-                f"{source} answered an Expiration that is not an ISO 8601 time"
-            ) from None
+    expiration = _expiration_of(out, f"{source} answered")
     return _SigningKeys(out["AccessKeyId"], out["SecretAccessKey"], out["Token"], expiration, source)
 
 

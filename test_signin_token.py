@@ -11469,6 +11469,24 @@ class TestSigningKeySources:
             assert got.source == "container endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI)"
             assert got.expiration == pytest.approx(iso_instant(served["Expiration"]), abs=1)
 
+    @pytest.mark.parametrize("mode", HostileServer.MODES)
+    def test_hostile_container_endpoint_never_shows_the_token(
+        self, aws_env: dict[str, str], mode: str
+    ) -> None:
+        token = "container-token-secret-0001"
+        server = HostileServer(mode)
+        try:
+            env = {**aws_env, "AWS_CONTAINER_CREDENTIALS_FULL_URI": server.url + "/creds"}
+            env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = token
+            with pytest.raises(st.SigninTokenError) as info:
+                st._signing_keys(None, env, timeout=5)
+        finally:
+            server.close()
+        assert server.received and token.encode() in server.received[0]  # it was sent, and echoed
+        for exc in exception_chain(info.value):
+            assert token not in str(exc) and token not in repr(exc.args)
+        assert server.url.split("//")[1] in str(info.value) or "container endpoint" in str(info.value)
+
     @pytest.mark.parametrize(
         ("environ", "words"),
         [
