@@ -5326,8 +5326,8 @@ async def get_credentials_async(
 
     The cache lock is awaited (non-blocking attempts between
     ``asyncio.sleep``), the refresh goes through
-    :meth:`SigninClient.create_oauth2_token_async`, and nothing runs in a
-    thread.  Cancelling the task (or a timeout around it, such as
+    :meth:`SigninClient.create_oauth2_token_async` (the HTTP exchange in a
+    worker thread).  Cancelling the task (or a timeout around it, such as
     ``asyncio.wait_for``) aborts the request in flight and releases the
     lock at once; the cache entry is left as it was, or completely written.
     """
