@@ -1,6 +1,6 @@
 """Benchmarks for signin_token: prints medians of repeated runs, asserts nothing.
 
-    python bench_signin_token.py [--quick]
+    python bench_signin_token.py [--quick] [--before=REF]
 
 Measures, on this machine:
   1. a DPoP proof (ES256 signature included), warm; a SigV4 signature of one
@@ -11,7 +11,10 @@ Measures, on this machine:
      valid cache entry, whole process, against botocore resolving the same
      ``login_session`` profile, each in a clean virtual environment of its own
      (bytecode compiled at install, as pip does); and the floor: that
-     interpreter importing only what the module itself imports;
+     interpreter importing only what the module itself imports; and a vendored
+     copy as ``credential_process`` runs it: the copied-file form (compiled every
+     run) against the import form from cached bytecode, for this checkout and for
+     the module at git ``REF`` (``--before=REF``, default ``main``);
   5. a one-shot refresh against a loopback server, whole process, against
      botocore + awscrt doing the same refresh, in the same environments;
   6. ``serve``: 2,000 credential fetches from 32 concurrent clients, a new
@@ -390,6 +393,46 @@ def main() -> int:
             ratio = statistics.median(ours) / statistics.median(theirs)
             line += f"  botocore {statistics.median(theirs):.1f} ms  ratio {ratio:.3f} (target <= 0.15)"
         rows.append(("credentials, valid cache, whole process (console script)", line))
+
+        # 4b. A vendored copy run as credential_process: the copied-file form compiles the
+        # whole file every run; the import form runs from cached bytecode.  "Before": the
+        # same import form on the module of --before REF (default main), from git.
+        env, reset = write_profile(Path(tmp) / "vendored", key, 3600)
+        env.pop("PYTHONPATH")
+        vendored = {"this checkout": HERE / "signin_token.py"}
+        before = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--before=")), "main")
+        shown = subprocess.run(
+            ["git", "-C", str(HERE), "show", f"{before}:signin_token.py"], capture_output=True, check=False
+        )
+        if shown.returncode == 0:
+            (Path(tmp) / "before.py").write_bytes(shown.stdout)
+            vendored[f"before ({before})"] = Path(tmp) / "before.py"
+        forms: dict[str, list[str]] = {}
+        for label, source in vendored.items():
+            opt = Path(tmp) / "opt" / label.split(" ")[0]
+            opt.mkdir(parents=True)
+            (opt / "signin_token.py").write_bytes(source.read_bytes())
+            subprocess.run([py, "-m", "compileall", "-q", str(opt)], check=True)
+            run = f"import sys; sys.path.insert(0, {str(opt)!r}); import signin_token as s; "
+            run += "raise SystemExit(s.main())"
+            forms[f"credentials, valid cache, vendored, cached bytecode, {label}"] = [
+                py,
+                "-c",
+                run,
+                "credentials",
+            ]
+            if label == "this checkout":
+                forms["credentials, valid cache, vendored, copied-file form (compiles each run)"] = [
+                    py,
+                    str(opt / "signin_token.py"),
+                    "credentials",
+                ]
+        times: dict[str, list[float]] = {label: [] for label in forms}
+        for _ in range(runs):  # interleaved
+            for label, argv in forms.items():
+                times[label].append(process_ms(argv, 1, env))
+        for label, values in times.items():
+            rows.append((label, f"{statistics.median(values):8.1f} ms"))
 
         server = TokenServer()
         try:

@@ -2,8 +2,8 @@
 
 One vendorable, standard-library-only module: the AWS Sign-In service model
 (``signin`` 2023-01-01) as dataclasses with client-side validation, PKCE, a
-pure-Python ES256 DPoP signer, the ``CreateOAuth2Token`` call over ``urllib``
-(and asyncio streams), login sessions shared with the AWS CLI and SDKs under
+pure-Python ES256 DPoP signer, every operation of the service over ``urllib``
+(asyncio through a worker thread), login sessions shared with the AWS CLI and SDKs under
 OpenSSH-style file checks, a local container-credentials server that keeps
 credentials fresh past their 15 minutes, and a command line
 (``signin-token`` / ``python -m signin_token``) usable as a ``credential_process``.
@@ -31,6 +31,7 @@ attacker could read the key anyway.  Use a native library where that matters.
 
 from __future__ import annotations
 
+import _thread
 import base64
 import binascii
 import dataclasses
@@ -45,14 +46,15 @@ import time
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (5 ms)
 if TYPE_CHECKING:  # pragma: no cover - typing only, costs no import time
-    import asyncio
     import socket
     import ssl
+    import threading
     from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
     from typing import Any, ClassVar, Final, TextIO, TypeVar
 
     _Option = tuple[tuple[str, ...], dict[str, Any]]  # an argparse option: flags, keywords
     _E = TypeVar("_E", bound="_Envelope")  # CreateOAuth2TokenRequest or CreateOAuth2TokenResponse
+    _M = TypeVar("_M", bound="_Model")  # a model structure
 
 __all__ = [
     "API_VERSION",
@@ -67,23 +69,68 @@ __all__ = [
     "UID",
     "AccessDeniedException",
     "AccessToken",
+    "BatchRevokeSessionError",
+    "BatchRevokeSessionsInput",
+    "BatchRevokeSessionsOutput",
+    "ClientType",
     "ConfigError",
+    "ConflictException",
+    "CreateBearerTokenRequest",
+    "CreateBearerTokenResponse",
     "CreateOAuth2TokenRequest",
     "CreateOAuth2TokenRequestBody",
     "CreateOAuth2TokenResponse",
     "CreateOAuth2TokenResponseBody",
+    "CreateOAuth2TokenWithIAMRequest",
+    "CreateOAuth2TokenWithIAMResponse",
+    "CreateOAuth2TokenWithTokenExchangeRequest",
+    "CreateOAuth2TokenWithTokenExchangeResponse",
     "Credentials",
     "DPoPKey",
+    "DeleteConsoleAuthorizationConfigurationInput",
+    "DeleteConsoleAuthorizationConfigurationOutput",
+    "DeleteResourcePermissionStatementInput",
+    "DeleteResourcePermissionStatementOutput",
+    "GetConsoleAuthorizationConfigurationInput",
+    "GetConsoleAuthorizationConfigurationOutput",
+    "GetResourcePolicyInput",
+    "GetResourcePolicyOutput",
+    "GetSessionInput",
+    "GetSessionOutput",
     "InternalServerException",
+    "IntrospectOAuth2TokenWithIAMRequest",
+    "IntrospectOAuth2TokenWithIAMResponse",
+    "InvalidGrantException",
     "InvalidKeyError",
     "InvalidResponseError",
+    "InvalidScopeException",
+    "ListResourcePermissionStatementsInput",
+    "ListResourcePermissionStatementsOutput",
+    "ListSessionsInput",
+    "ListSessionsOutput",
     "LoginRequiredError",
     "OAuth2ErrorCode",
     "PKCEPair",
     "ParamValidationError",
+    "PermissionStatementSummary",
+    "PolicyStatement",
+    "PutConsoleAuthorizationConfigurationInput",
+    "PutConsoleAuthorizationConfigurationOutput",
+    "PutResourcePermissionStatementInput",
+    "PutResourcePermissionStatementOutput",
+    "ResourceNotFoundException",
+    "RevokeOAuth2TokenWithIAMRequest",
+    "RevokeOAuth2TokenWithIAMResponse",
+    "RevokedSession",
     "ServiceError",
+    "ServiceQuotaExceededException",
+    "ServiceUnavailableException",
+    "Session",
+    "SessionStatus",
     "SigninClient",
+    "SigninResourceBasedPolicy",
     "SigninTokenError",
+    "SigningCredentials",
     "TooManyRequestsError",
     "TransportError",
     "UnsafeFileError",
@@ -261,6 +308,7 @@ _DEFAULT_TIMEOUT: Final = 30.0
 _DEFAULT_MAX_ATTEMPTS: Final = 3
 _BACKOFF_BASE: Final = 0.5  # seconds; full jitter over base * 2**(attempt-1)
 _BACKOFF_CAP: Final = 20.0  # no single wait longer, Retry-After included
+_RETRYABLE_STATUSES: Final = frozenset((429, 500, 502, 503, 504))  # throttling and transient faults
 _CLOCK_SKEW_TOLERANCE: Final = 60  # seconds before a server Date counts as skew
 
 # --------------------------------------------------------------------------
@@ -356,6 +404,30 @@ class InternalServerException(ServiceError):
     """500 server_error: a service fault; retry later or in another region."""
 
 
+class ResourceNotFoundException(ServiceError):
+    """404 RESOURCE_NOT_FOUND: the session, statement or configuration does not exist."""
+
+
+class ConflictException(ServiceError):
+    """409 CONFLICT: the change collides with the resource's current state."""
+
+
+class ServiceQuotaExceededException(ServiceError):
+    """402 SERVICE_QUOTA_EXCEEDED: a quota of the account is used up."""
+
+
+class InvalidGrantException(ServiceError):
+    """400 invalid_grant: the token exchange's subject token or assertion is refused."""
+
+
+class InvalidScopeException(ServiceError):
+    """400 invalid_scope: the token exchange asked for a scope it may not have."""
+
+
+class ServiceUnavailableException(ServiceError):
+    """503 service_unavailable: the service is briefly unavailable; retried."""
+
+
 class LoginRequiredError(SigninTokenError):
     """A new login is needed: no session, session expired or revoked, or an
     unusable cache entry.  ``command`` is the command that fixes it."""
@@ -381,6 +453,12 @@ _ERROR_TYPES: Final[dict[str, type[ServiceError]]] = {
     "ValidationException": ValidationException,
     "TooManyRequestsError": TooManyRequestsError,
     "InternalServerException": InternalServerException,
+    "ResourceNotFoundException": ResourceNotFoundException,
+    "ConflictException": ConflictException,
+    "ServiceQuotaExceededException": ServiceQuotaExceededException,
+    "InvalidGrantException": InvalidGrantException,
+    "InvalidScopeException": InvalidScopeException,
+    "ServiceUnavailableException": ServiceUnavailableException,
 }
 _STATUS_ERRORS: Final[dict[int, type[ServiceError]]] = {
     400: ValidationException,
@@ -413,6 +491,68 @@ class OAuth2ErrorCode(str, enum.Enum):
     AUTHCODE_EXPIRED = "AUTHCODE_EXPIRED"
     SERVER_ERROR = "server_error"
     INVALID_REQUEST = "INVALID_REQUEST"
+    RESOURCE_NOT_FOUND = "RESOURCE_NOT_FOUND"
+    CONFLICT = "CONFLICT"
+    SERVICE_QUOTA_EXCEEDED = "SERVICE_QUOTA_EXCEEDED"
+    UNSUPPORTED_GRANT_TYPE = "unsupported_grant_type"
+    OAUTH_INVALID_REQUEST = "invalid_request"  # the OAuth spelling; INVALID_REQUEST is taken
+    INVALID_GRANT = "invalid_grant"
+    INVALID_SCOPE = "invalid_scope"
+    INVALID_TARGET = "invalid_target"
+    INVALID_CLIENT = "invalid_client"
+    RATE_EXCEEDED = "rate_exceeded"
+    SERVICE_UNAVAILABLE = "service_unavailable"
+
+
+# The model's structures are frozen dataclasses made on first use: creating a
+# dataclass costs ~0.7 ms, and the credentials path (a valid cache) needs none
+# of them.  The class itself is created at import (cheap) and registered here;
+# dataclasses.dataclass runs on it when it is first instantiated or inspected.
+_REALIZING: Final = _thread.allocate_lock()
+_PENDING: Final[dict[type, dict[str, bool]]] = {}  # lazy class -> its dataclass options
+
+
+class _LazyFields:
+    """Stands in for ``__dataclass_fields__`` on a class not made yet: reading it
+    (``dataclasses.fields``, ``is_dataclass``, ``asdict``) makes the class."""
+
+    def __get__(self, obj: object, owner: type) -> Any:
+        _realize(owner)
+        return owner.__dataclass_fields__  # type: ignore[attr-defined]
+
+
+def _lazy_init(self: Any, *args: Any, **kwargs: Any) -> None:
+    """Stands in for ``__init__`` on a class not made yet: makes it, then runs the real one."""
+    _realize(type(self))
+    type(self).__init__(self, *args, **kwargs)
+
+
+def _realize(cls: type) -> None:
+    """Run ``dataclasses.dataclass`` on each class of ``cls.__mro__`` that
+    :func:`_lazy_dataclass` registered, once, bases first."""
+    with _REALIZING:
+        for base in reversed(cls.__mro__):
+            options = _PENDING.pop(base, None)
+            if options is not None:
+                delattr(base, "__init__")  # dataclass writes no attribute already in the class dict
+                delattr(base, "__dataclass_fields__")
+                dataclasses.dataclass(**options)(base)
+
+
+if TYPE_CHECKING:  # mypy sees plain dataclasses, exact types and all
+    from dataclasses import dataclass as _lazy_dataclass
+else:
+
+    def _lazy_dataclass(**options: bool) -> Callable[[type], type]:
+        """``dataclasses.dataclass(**options)``, run when the class is first used."""
+
+        def register(cls: type) -> type:
+            cls.__init__ = _lazy_init
+            cls.__dataclass_fields__ = _LazyFields()
+            _PENDING[cls] = options
+            return cls
+
+        return register
 
 
 def _check(field: str, value: object, shape: str, *, optional: bool = False) -> None:
@@ -433,7 +573,7 @@ def _check(field: str, value: object, shape: str, *, optional: bool = False) -> 
         raise ParamValidationError(field, f"must match {pattern}")
 
 
-@dataclasses.dataclass(frozen=True, repr=False)
+@_lazy_dataclass(frozen=True, repr=False)
 class AccessToken:
     """Temporary AWS credentials (the model's sensitive ``AccessToken``).
 
@@ -462,7 +602,7 @@ class AccessToken:
         return cls(**{a: _member(data, w, o) for a, w, o in _ACCESS_TOKEN_MEMBERS})
 
 
-@dataclasses.dataclass(frozen=True)
+@_lazy_dataclass(frozen=True)
 class CreateOAuth2TokenRequestBody:
     """The token request (HTTP payload of ``CreateOAuth2Token``), validated on
     construction: every model constraint plus the grant-type rules.
@@ -545,7 +685,7 @@ class _Envelope:
         return cls(**{cls._attr: cls._payload.from_dict(data[cls._wire])})
 
 
-@dataclasses.dataclass(frozen=True)
+@_lazy_dataclass(frozen=True)
 class CreateOAuth2TokenRequest(
     _Envelope, attr="token_input", wire="tokenInput", payload=CreateOAuth2TokenRequestBody
 ):
@@ -554,7 +694,7 @@ class CreateOAuth2TokenRequest(
     token_input: CreateOAuth2TokenRequestBody
 
 
-@dataclasses.dataclass(frozen=True)
+@_lazy_dataclass(frozen=True)
 class CreateOAuth2TokenResponseBody:
     """The token response.  ``refresh_token`` may be ``None`` after a refresh
     (keep the old one); ``id_token`` comes only from a code redemption;
@@ -611,7 +751,7 @@ class CreateOAuth2TokenResponseBody:
         )
 
 
-@dataclasses.dataclass(frozen=True)
+@_lazy_dataclass(frozen=True)
 class CreateOAuth2TokenResponse(
     _Envelope, attr="token_output", wire="tokenOutput", payload=CreateOAuth2TokenResponseBody
 ):
@@ -624,6 +764,1205 @@ def _member(data: Mapping[str, Any], wire: str, oauth: str) -> Any:
     """A member by its wire name, else its OAuth name; ``None`` when absent."""
     value = data.get(wire)
     return data.get(oauth) if value is None and oauth != wire else value
+
+
+# The rest of the model (the 14 operations after CreateOAuth2Token), from the
+# tables below.  Each structure is a frozen dataclass made on first use (see
+# _lazy_dataclass): ~0.7 ms each, which the credentials path never pays.
+
+
+class ClientType(str, enum.Enum):
+    """The model's ``ClientType`` enum: what kind of client holds a session."""
+
+    CLI = "CLI"
+    MCP = "MCP"
+
+
+class SessionStatus(str, enum.Enum):
+    """The model's ``SessionStatus`` enum."""
+
+    ACTIVE = "ACTIVE"
+    REVOKED = "REVOKED"
+
+
+# Every member of every structure below, in the model's order: class ->
+# (attribute, model member name, wire name (locationName), shape, required,
+# sensitive).  The one place member and wire names live.
+_MEMBERS: Final[dict[str, tuple[tuple[str, str, str, str, bool, bool], ...]]] = {
+    "BatchRevokeSessionsInput": (
+        ("principal_arn", "principalArn", "principalArn", "PrincipalArnFilter", False, False),
+        ("session_arns", "sessionArns", "sessionArns", "SessionArnList", True, False),
+        ("reason", "reason", "reason", "RevocationReason", False, False),
+    ),
+    "RevokedSession": (("session_arn", "sessionArn", "sessionArn", "SessionArn", True, False),),
+    "BatchRevokeSessionError": (
+        ("session_arn", "sessionArn", "sessionArn", "SessionArn", True, False),
+        ("code", "code", "code", "String", True, False),
+        ("message", "message", "message", "String", True, False),
+    ),
+    "BatchRevokeSessionsOutput": (
+        ("revoked_sessions", "revokedSessions", "revokedSessions", "RevokedSessionList", True, False),
+        ("errors", "errors", "errors", "BatchRevokeSessionErrorList", True, False),
+    ),
+    "CreateBearerTokenRequest": (
+        ("grant_type", "grantType", "grant_type", "ClientCredentialsGrantType", True, False),
+        ("resource", "resource", "resource", "Resource", True, False),
+        ("duration_seconds", "durationSeconds", "duration", "TokenDuration", False, False),
+    ),
+    "CreateBearerTokenResponse": (
+        ("access_token", "accessToken", "access_token", "OAuthAccessToken", True, True),
+        ("token_type", "tokenType", "token_type", "BearerTokenType", True, False),
+        ("expires_in", "expiresIn", "expires_in", "BearerTokenExpiresIn", True, False),
+    ),
+    "CreateOAuth2TokenWithIAMRequest": (
+        ("grant_type", "grantType", "grant_type", "ClientCredentialsGrantType", True, False),
+        ("resource", "resource", "resource", "Resource", True, False),
+    ),
+    "CreateOAuth2TokenWithIAMResponse": (
+        ("access_token", "accessToken", "access_token", "OAuthAccessToken", True, True),
+        ("token_type", "tokenType", "token_type", "BearerTokenType", True, False),
+        ("expires_in", "expiresIn", "expires_in", "TokenExpiresIn", True, False),
+    ),
+    "CreateOAuth2TokenWithTokenExchangeRequest": (
+        ("grant_type", "grantType", "grant_type", "TokenExchangeGrantType", True, False),
+        ("subject_token", "subjectToken", "subject_token", "SubjectToken", False, True),
+        ("subject_token_type", "subjectTokenType", "subject_token_type", "SubjectTokenType", False, False),
+        ("assertion", "assertion", "assertion", "Assertion", False, True),
+        ("client_id", "clientId", "client_id", "JwtBearerClientId", False, False),
+        ("resource", "resource", "resource", "Resource", False, False),
+        ("scope", "scope", "scope", "Scope", False, False),
+    ),
+    "CreateOAuth2TokenWithTokenExchangeResponse": (
+        ("access_token", "accessToken", "access_token", "OAuthAccessToken", True, True),
+        (
+            "issued_token_type",
+            "issuedTokenType",
+            "issued_token_type",
+            "IssuedOAuthAccessTokenType",
+            False,
+            False,
+        ),
+        ("token_type", "tokenType", "token_type", "BearerTokenType", True, False),
+        ("expires_in", "expiresIn", "expires_in", "TokenExpiresIn", True, False),
+        ("resource", "resource", "resource", "Resource", False, False),
+        ("scope", "scope", "scope", "Scope", False, False),
+    ),
+    "DeleteConsoleAuthorizationConfigurationInput": (
+        ("target_id", "targetId", "targetId", "TargetId", False, False),
+    ),
+    "DeleteConsoleAuthorizationConfigurationOutput": (
+        ("target_id", "targetId", "targetId", "TargetId", True, False),
+        ("scope", "scope", "scope", "String", True, False),
+        (
+            "console_authorization_enabled",
+            "consoleAuthorizationEnabled",
+            "consoleAuthorizationEnabled",
+            "Boolean",
+            True,
+            False,
+        ),
+    ),
+    "DeleteResourcePermissionStatementInput": (
+        ("statement_id", "statementId", "statementId", "StatementId", True, False),
+        ("client_token", "clientToken", "clientToken", "ClientToken", False, False),
+    ),
+    "DeleteResourcePermissionStatementOutput": (),
+    "GetConsoleAuthorizationConfigurationInput": (
+        ("target_id", "targetId", "targetId", "TargetId", False, False),
+    ),
+    "GetConsoleAuthorizationConfigurationOutput": (
+        ("target_id", "targetId", "targetId", "TargetId", True, False),
+        ("scope", "scope", "scope", "String", True, False),
+        (
+            "console_authorization_enabled",
+            "consoleAuthorizationEnabled",
+            "consoleAuthorizationEnabled",
+            "Boolean",
+            True,
+            False,
+        ),
+    ),
+    "GetResourcePolicyInput": (),
+    "PolicyStatement": (
+        ("effect", "effect", "Effect", "String", False, False),
+        ("principal", "principal", "Principal", "Principal", False, False),
+        ("action", "action", "Action", "PolicyActions", False, False),
+        ("resource", "resource", "Resource", "String", False, False),
+        ("condition", "condition", "Condition", "ConditionBlock", False, False),
+    ),
+    "SigninResourceBasedPolicy": (
+        ("version", "version", "Version", "String", False, False),
+        ("statement", "statement", "Statement", "PolicyStatements", False, False),
+    ),
+    "GetResourcePolicyOutput": (
+        (
+            "signin_resource_based_policy",
+            "signinResourceBasedPolicy",
+            "signinResourceBasedPolicy",
+            "SigninResourceBasedPolicy",
+            True,
+            False,
+        ),
+    ),
+    "GetSessionInput": (
+        ("session_arn", "sessionArn", "sessionArn", "SessionArn", True, False),
+        ("principal_arn", "principalArn", "principalArn", "PrincipalArnFilter", False, False),
+    ),
+    "GetSessionOutput": (
+        ("session_arn", "sessionArn", "sessionArn", "SessionArn", True, False),
+        ("principal_arn", "principalArn", "principalArn", "PrincipalArn", True, False),
+        ("role", "role", "role", "PrincipalArn", False, False),
+        ("status", "status", "status", "SessionStatus", False, False),
+        ("client_id", "clientId", "clientId", "String", False, False),
+        ("client_type", "clientType", "clientType", "ClientType", False, False),
+        ("resource", "resource", "resource", "String", False, False),
+        ("issued_at", "issuedAt", "issuedAt", "Long", True, False),
+        ("expires_at", "expiresAt", "expiresAt", "Long", True, False),
+        ("last_used_at", "lastUsedAt", "lastUsedAt", "Long", False, False),
+        ("issued_in_region", "issuedInRegion", "issuedInRegion", "String", False, False),
+        ("origin_session_arn", "originSessionArn", "originSessionArn", "SessionArn", False, False),
+        ("user_agent", "userAgent", "userAgent", "String", False, False),
+    ),
+    "IntrospectOAuth2TokenWithIAMRequest": (
+        ("token", "token", "token", "IntrospectionToken", True, True),
+        ("token_type_hint", "tokenTypeHint", "token_type_hint", "TokenTypeHint", False, False),
+    ),
+    "IntrospectOAuth2TokenWithIAMResponse": (
+        ("active", "active", "active", "Boolean", True, False),
+        ("client_id", "clientId", "client_id", "String", False, False),
+        ("user_id", "userId", "user_id", "String", False, False),
+        ("token_type", "tokenType", "token_type", "IntrospectedTokenType", False, False),
+        ("exp", "exp", "exp", "Long", False, False),
+        ("iat", "iat", "iat", "Long", False, False),
+        ("nbf", "nbf", "nbf", "Long", False, False),
+        ("sub", "sub", "sub", "String", False, False),
+        ("aud", "aud", "aud", "String", False, False),
+        ("iss", "iss", "iss", "String", False, False),
+        ("jti", "jti", "jti", "String", False, False),
+        ("account_id", "accountId", "account_id", "AccountId", False, False),
+        ("signin_session", "signinSession", "signin_session", "String", False, False),
+        ("resource", "resource", "resource", "Resource", False, False),
+    ),
+    "ListResourcePermissionStatementsInput": (
+        ("max_results", "maxResults", "maxResults", "ConsolePermissionMaxResults", False, False),
+        ("next_token", "nextToken", "nextToken", "NextToken", False, False),
+    ),
+    "PermissionStatementSummary": (
+        ("sid", "sid", "sid", "StatementId", True, False),
+        ("condition", "condition", "condition", "ConditionBlock", False, False),
+    ),
+    "ListResourcePermissionStatementsOutput": (
+        (
+            "permission_statements",
+            "permissionStatements",
+            "permissionStatements",
+            "PermissionStatementSummaries",
+            True,
+            False,
+        ),
+        ("next_token", "nextToken", "nextToken", "NextToken", False, False),
+    ),
+    "ListSessionsInput": (
+        ("principal_arn", "principalArn", "principalArn", "PrincipalArnFilter", False, False),
+        ("max_results", "maxResults", "maxResults", "SessionsMaxResults", False, False),
+        ("next_token", "nextToken", "nextToken", "NextToken", False, False),
+        ("status", "status", "status", "SessionStatus", False, False),
+        ("client_id", "clientId", "clientId", "String", False, False),
+        ("issued_after", "issuedAfter", "issuedAfter", "Long", False, False),
+        ("issued_before", "issuedBefore", "issuedBefore", "Long", False, False),
+    ),
+    "Session": (
+        ("session_arn", "sessionArn", "sessionArn", "SessionArn", True, False),
+        ("principal_arn", "principalArn", "principalArn", "PrincipalArn", True, False),
+        ("role", "role", "role", "PrincipalArn", False, False),
+        ("status", "status", "status", "SessionStatus", False, False),
+        ("issued_at", "issuedAt", "issuedAt", "Long", True, False),
+        ("expires_at", "expiresAt", "expiresAt", "Long", True, False),
+        ("client_id", "clientId", "clientId", "String", False, False),
+        ("client_type", "clientType", "clientType", "ClientType", False, False),
+        ("resource", "resource", "resource", "String", False, False),
+    ),
+    "ListSessionsOutput": (
+        ("items", "items", "items", "SessionSummaryList", True, False),
+        ("next_token", "nextToken", "nextToken", "NextToken", False, False),
+    ),
+    "PutConsoleAuthorizationConfigurationInput": (
+        ("target_id", "targetId", "targetId", "TargetId", False, False),
+    ),
+    "PutConsoleAuthorizationConfigurationOutput": (
+        ("target_id", "targetId", "targetId", "TargetId", True, False),
+        ("scope", "scope", "scope", "String", True, False),
+        (
+            "console_authorization_enabled",
+            "consoleAuthorizationEnabled",
+            "consoleAuthorizationEnabled",
+            "Boolean",
+            True,
+            False,
+        ),
+    ),
+    "PutResourcePermissionStatementInput": (
+        ("source_vpc", "sourceVpc", "sourceVpc", "SourceVpc", False, False),
+        ("signin_source_vpce", "signinSourceVpce", "signinSourceVpce", "SourceVpce", False, False),
+        ("console_source_vpce", "consoleSourceVpce", "consoleSourceVpce", "SourceVpce", False, False),
+        ("vpc_source_ip", "vpcSourceIp", "vpcSourceIp", "VpcSourceIp", False, False),
+        ("source_ip", "sourceIp", "sourceIp", "SourceIp", False, False),
+        ("requested_region", "requestedRegion", "requestedRegion", "RequestedRegion", False, False),
+        ("excluded_principal", "excludedPrincipal", "excludedPrincipal", "ExcludedPrincipal", False, False),
+        ("client_token", "clientToken", "clientToken", "ClientToken", False, False),
+    ),
+    "PutResourcePermissionStatementOutput": (
+        ("statement_id", "statementId", "statementId", "StatementId", True, False),
+    ),
+    "RevokeOAuth2TokenWithIAMRequest": (("token", "token", "token", "RevocationToken", True, True),),
+    "RevokeOAuth2TokenWithIAMResponse": (),
+}
+
+# Every shape those members use: shape -> (type, min, max, full-match pattern,
+# enum values | list member shape | map key and value shapes).  min/max bound a
+# string's or list's length or a number's value.  Requests are held to all of
+# it; responses only to types, presence and the memory bound (as botocore).
+_RULES: Final[dict[str, tuple[str, int | None, int | None, str | None, tuple[str, ...]]]] = {
+    "AccountId": ("string", 12, 12, r"[0-9]{12}", ()),
+    "Assertion": ("string", 4, 20000, None, ()),
+    "BatchRevokeSessionError": ("structure", None, None, None, ()),
+    "BatchRevokeSessionErrorList": ("list", None, None, None, ("BatchRevokeSessionError",)),
+    "BearerTokenExpiresIn": ("integer", 1, None, None, ()),
+    "BearerTokenType": ("string", None, None, r"Bearer", ()),
+    "Boolean": ("boolean", None, None, None, ()),
+    "ClientCredentialsGrantType": ("string", None, None, r"client_credentials", ()),
+    "ClientToken": ("string", 1, 64, r"[!-~]+", ()),
+    "ClientType": (
+        "string",
+        None,
+        None,
+        None,
+        (
+            "CLI",
+            "MCP",
+        ),
+    ),
+    "Condition": (
+        "map",
+        None,
+        None,
+        None,
+        (
+            "String",
+            "ConditionValues",
+        ),
+    ),
+    "ConditionBlock": (
+        "map",
+        None,
+        None,
+        None,
+        (
+            "ConditionType",
+            "Condition",
+        ),
+    ),
+    "ConditionType": ("string", None, None, None, ()),
+    "ConditionValues": ("list", None, None, None, ("String",)),
+    "ConsolePermissionMaxResults": ("integer", 1, 100, None, ()),
+    "ExcludedPrincipal": (
+        "string",
+        20,
+        2048,
+        r"arn:aws(-[a-z]+)*:((iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]{1,64})|(iam::[0-9]{12}:user/[a-zA-Z0-9_+=,.@-]{1,64})|(sts::[0-9]{12}:federated-user/[a-zA-Z0-9_+=,.@-]{2,193})|(iam::[0-9]{12}:root))",
+        (),
+    ),
+    "IntrospectedTokenType": ("string", None, None, r"(access_token|refresh_token)", ()),
+    "IntrospectionToken": ("string", 1, 12288, r"ASO[AR][A-Za-z0-9+/=_\-]+", ()),
+    "IssuedOAuthAccessTokenType": (
+        "string",
+        None,
+        None,
+        r"urn:ietf:params:oauth:token-type:access_token",
+        (),
+    ),
+    "JwtBearerClientId": ("string", 1, 212, None, ()),
+    "Long": ("long", None, None, None, ()),
+    "NextToken": ("string", 0, 2048, r"[-a-zA-Z0-9+=/_]*", ()),
+    "OAuthAccessToken": ("string", 1, 4096, None, ()),
+    "PermissionStatementSummaries": ("list", None, None, None, ("PermissionStatementSummary",)),
+    "PermissionStatementSummary": ("structure", None, None, None, ()),
+    "PolicyActions": ("list", None, None, None, ("String",)),
+    "PolicyStatement": ("structure", None, None, None, ()),
+    "PolicyStatements": ("list", None, None, None, ("PolicyStatement",)),
+    "Principal": (
+        "map",
+        None,
+        None,
+        None,
+        (
+            "String",
+            "String",
+        ),
+    ),
+    "PrincipalArn": (
+        "string",
+        20,
+        2048,
+        r"arn:aws:((iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]{1,64})|(iam::[0-9]{12}:user/[a-zA-Z0-9_+=,.@-]{1,64})|(sts::[0-9]{12}:federated-user/[a-zA-Z0-9_+=,.@-]{2,193})|(iam::[0-9]{12}:root))",
+        (),
+    ),
+    "PrincipalArnFilter": (
+        "string",
+        20,
+        2048,
+        r"arn:aws:((iam::[0-9]{12}:role/[a-zA-Z0-9_+=,.@-]{1,64})|(iam::[0-9]{12}:user/[a-zA-Z0-9_+=,.@-]{1,64})|(sts::[0-9]{12}:federated-user/[a-zA-Z0-9_+=,.@-]{2,193})|(iam::[0-9]{12}:root)|(iam::[0-9]{12}:[*]))",
+        (),
+    ),
+    "RequestedRegion": ("string", None, None, r"[a-z]{2}(-[a-z]+)+-\d+", ()),
+    "Resource": ("string", 1, 2048, None, ()),
+    "RevocationReason": ("string", 1, 256, None, ()),
+    "RevocationToken": ("string", 1, 12288, r"ASOR[A-Za-z0-9+/=_\-]+", ()),
+    "RevokedSession": ("structure", None, None, None, ()),
+    "RevokedSessionList": ("list", None, None, None, ("RevokedSession",)),
+    "Scope": ("string", 1, 4096, None, ()),
+    "Session": ("structure", None, None, None, ()),
+    "SessionArn": ("string", 1, 256, None, ()),
+    "SessionArnList": ("list", 1, 5, None, ("SessionArn",)),
+    "SessionStatus": (
+        "string",
+        None,
+        None,
+        None,
+        (
+            "ACTIVE",
+            "REVOKED",
+        ),
+    ),
+    "SessionSummaryList": ("list", None, None, None, ("Session",)),
+    "SessionsMaxResults": ("integer", 1, 100, None, ()),
+    "SigninResourceBasedPolicy": ("structure", None, None, None, ()),
+    "SourceIp": ("string", None, None, None, ()),
+    "SourceVpc": ("string", None, None, r"vpc-([0-9a-f]{8}|[0-9a-f]{17})", ()),
+    "SourceVpce": ("string", None, None, r"vpce-[a-z0-9]{8,20}", ()),
+    "StatementId": ("string", None, None, r"[A-Za-z0-9+/]{64}=?", ()),
+    "String": ("string", None, None, None, ()),
+    "SubjectToken": ("string", 4, 20000, None, ()),
+    "SubjectTokenType": ("string", None, None, r"urn:ietf:params:oauth:token-type:.+", ()),
+    "TargetId": ("string", 12, 32, r"(\d{12}|o-[a-z0-9]{10}|r-[0-9a-z]{4,32})", ()),
+    "TokenDuration": ("integer", 300, None, None, ()),
+    "TokenExchangeGrantType": (
+        "string",
+        None,
+        None,
+        r"urn:ietf:params:oauth:grant-type:(token-exchange|jwt-bearer)",
+        (),
+    ),
+    "TokenExpiresIn": ("integer", 1, 3600, None, ()),
+    "TokenTypeHint": ("string", None, None, r"(access_token|refresh_token)", ()),
+    "VpcSourceIp": ("string", None, None, None, ()),
+}
+
+
+def _validate(field: str, value: object, shape: str, strict: bool) -> None:
+    """Check a present member against its shape in :data:`_RULES`, naming
+    ``field`` and the rule: every rule when ``strict`` (requests), else only types."""
+    kind, low, high, pattern, extra = _RULES[shape]
+    if kind == "structure":
+        _require_type(field, value, _model_class(shape))
+        return
+    if kind == "list":
+        _require_type(field, value, (tuple, list))
+    elif kind == "map":
+        _require_type(field, value, dict)
+    else:
+        _require_type(field, value, {"string": str, "boolean": bool}.get(kind, int))
+    assert isinstance(value, (str, int, tuple, list, dict))
+    if strict:
+        size = value if isinstance(value, int) else len(value)
+        what = "value" if isinstance(value, int) else "length"
+        if low is not None and size < low:
+            raise ParamValidationError(field, f"{what} must be at least {low}")
+        if high is not None and size > high:
+            raise ParamValidationError(field, f"{what} must be at most {high}")
+        if pattern is not None and re.fullmatch(pattern, str(value)) is None:
+            raise ParamValidationError(field, f"must match {pattern}")
+        if kind == "string" and extra and value not in extra:
+            raise ParamValidationError(field, f"must be one of {', '.join(extra)}")
+    if isinstance(value, (tuple, list)):
+        for index, item in enumerate(value):
+            _validate(f"{field}[{index}]", item, extra[0], strict)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _validate(f"{field} key", key, extra[0], strict)
+            _validate(f"{field}.{key}", item, extra[1], strict)
+
+
+def _shape_of(cls: type) -> str:
+    """The model structure ``cls`` is (or subclasses): its name in :data:`_MEMBERS`."""
+    return next(c.__name__ for c in cls.__mro__ if c.__module__ == __name__ and c.__name__ in _MEMBERS)
+
+
+def _model_class(name: str) -> type[_Model]:
+    """The model class named ``name`` (made on first use)."""
+    cls: type[_Model] = globals()[name]
+    return cls
+
+
+def _to_wire(value: object, wire: bool) -> Any:
+    """A member value as JSON: structures by wire (or member) names, tuples as lists."""
+    if isinstance(value, _Model):
+        return value.to_dict(wire=wire)
+    if isinstance(value, (tuple, list)):
+        return [_to_wire(item, wire) for item in value]
+    if isinstance(value, dict):
+        return {key: _to_wire(item, wire) for key, item in value.items()}
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def _from_wire(field: str, value: object, shape: str, wire: bool, strict: bool) -> Any:
+    """A JSON value as a member value: structures built, lists as tuples."""
+    kind, _, _, _, extra = _RULES[shape]
+    if kind == "structure":
+        _require_type(field, value, dict)
+        assert isinstance(value, dict)
+        return _model_class(shape)._from(value, wire=wire, strict=strict, field=field)
+    if kind == "list" and isinstance(value, list):
+        return tuple(
+            _from_wire(f"{field}[{i}]", item, extra[0], wire, strict) for i, item in enumerate(value)
+        )
+    if kind == "map" and isinstance(value, dict):
+        return {k: _from_wire(f"{field}.{k}", v, extra[1], wire, strict) for k, v in value.items()}
+    return value
+
+
+class _Model:
+    """What the model's structures share (each is a frozen dataclass): the JSON
+    forms, by wire names or the model's member names, from :data:`_MEMBERS`;
+    checks on construction (a request: every rule of the model, naming the
+    member and the rule; a response: types and presence); a ``repr`` that
+    shows ``<sensitive>`` for every sensitive member."""
+
+    def __post_init__(self) -> None:
+        name = _shape_of(type(self))
+        strict = name in _REQUEST_CLASSES
+        for attr, member, _, shape, required, _ in _MEMBERS[name]:
+            value = getattr(self, attr)
+            if isinstance(value, list):
+                value = tuple(value)
+                object.__setattr__(self, attr, value)
+            if value is None:
+                if required:
+                    raise ParamValidationError(member, "is required")
+                continue
+            _validate(member, value, shape, strict)
+
+    def __repr__(self) -> str:
+        shown = []
+        for attr, _, _, _, _, sensitive in _MEMBERS[_shape_of(type(self))]:
+            value = getattr(self, attr)
+            if value is not None:
+                shown.append(f"{attr}=<sensitive>" if sensitive else f"{attr}={value!r}")
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+    def to_dict(self, *, wire: bool = True) -> dict[str, Any]:
+        """The JSON form: wire names (the HTTP body) or, with ``wire=False``, the
+        model's member names (as the AWS CLI prints and reads); absent members left out."""
+        return {
+            (wire_name if wire else member): _to_wire(value, wire)
+            for attr, member, wire_name, _, _, _ in _MEMBERS[_shape_of(type(self))]
+            if (value := getattr(self, attr)) is not None
+        }
+
+    @classmethod
+    def from_dict(cls: type[_M], data: Mapping[str, Any], *, wire: bool = True) -> _M:
+        """Read the JSON form (wire names, or member names with ``wire=False``).
+        A request refuses an unknown member; a response ignores it."""
+        strict = _shape_of(cls) in _REQUEST_CLASSES
+        return cls._from(data, wire=wire, strict=strict, field=cls.__name__)
+
+    @classmethod
+    def _from(cls: type[_M], data: Mapping[str, Any], *, wire: bool, strict: bool, field: str) -> _M:
+        _require_type(field, data, dict)
+        members = _MEMBERS[_shape_of(cls)]
+        names = {(w if wire else m): (a, s) for a, m, w, s, _, _ in members}
+        if strict:
+            unknown = sorted(str(k) for k in data if k not in names)
+            if unknown:
+                raise ParamValidationError(unknown[0], f"is not a member of {cls.__name__}")
+        values = {
+            attr: _from_wire(name, data[name], shape, wire, strict)
+            for name, (attr, shape) in names.items()
+            if data.get(name) is not None
+        }
+        for attr, member, _, _, required, _ in members:
+            if required and attr not in values:
+                raise ParamValidationError(member, "is required")
+        return cls(**values)
+
+
+class _Operation:
+    """One operation of the model: HTTP method, path and query (from its
+    ``requestUri``), input and output class names, auth (``sigv4`` or ``none``),
+    static context parameters (which endpoint family), modeled errors, the
+    attributes filled with a UUID4 when absent (``idempotencyToken``) and the
+    paginator (input token, output token, limit key, result key; attributes)."""
+
+    __slots__ = (
+        "auth",
+        "context",
+        "errors",
+        "idempotency",
+        "input",
+        "method",
+        "name",
+        "output",
+        "paginator",
+        "path",
+        "python_name",
+        "query",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        python_name: str,
+        method: str,
+        uri: str,
+        input_: str,
+        output: str,
+        auth: str,
+        context: dict[str, bool],
+        errors: tuple[str, ...],
+        idempotency: tuple[str, ...],
+        paginator: tuple[str, str, str, str] | None,
+    ) -> None:
+        self.name = name
+        self.python_name = python_name
+        self.method = method
+        self.path, _, self.query = uri.partition("?")
+        self.input = input_
+        self.output = output
+        self.auth = auth
+        self.context = context
+        self.errors = errors
+        self.idempotency = idempotency
+        self.paginator = paginator
+
+    @property
+    def cli_name(self) -> str:
+        """The name as the AWS CLI v2 spells it (``list-sessions``)."""
+        return self.python_name.replace("_", "-")
+
+    def __repr__(self) -> str:
+        return f"_Operation({self.name!r})"
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class BatchRevokeSessionsInput(_Model):
+    """Input of ``BatchRevokeSessions``: up to five sessions to end at once."""
+
+    session_arns: tuple[str, ...]
+    principal_arn: str | None = None
+    reason: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class RevokedSession(_Model):
+    """A session ``BatchRevokeSessions`` ended."""
+
+    session_arn: str
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class BatchRevokeSessionError(_Model):
+    """A session ``BatchRevokeSessions`` could not end, with the reason."""
+
+    session_arn: str
+    code: str
+    message: str
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class BatchRevokeSessionsOutput(_Model):
+    """Output of ``BatchRevokeSessions``: what was revoked and what failed."""
+
+    revoked_sessions: tuple[RevokedSession, ...]
+    errors: tuple[BatchRevokeSessionError, ...]
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class CreateBearerTokenRequest(_Model):
+    """Input of ``CreateBearerToken`` (client credentials grant, SigV4-signed)."""
+
+    grant_type: str
+    resource: str
+    duration_seconds: int | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class CreateBearerTokenResponse(_Model):
+    """Output of ``CreateBearerToken``: a bearer access token (sensitive)."""
+
+    access_token: str
+    token_type: str
+    expires_in: int
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class CreateOAuth2TokenWithIAMRequest(_Model):
+    """Input of ``CreateOAuth2TokenWithIAM`` (client credentials grant, SigV4-signed)."""
+
+    grant_type: str
+    resource: str
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class CreateOAuth2TokenWithIAMResponse(_Model):
+    """Output of ``CreateOAuth2TokenWithIAM``: an OAuth access token (sensitive)."""
+
+    access_token: str
+    token_type: str
+    expires_in: int
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class CreateOAuth2TokenWithTokenExchangeRequest(_Model):
+    """Input of ``CreateOAuth2TokenWithTokenExchange`` (RFC 8693 or JWT bearer; unsigned)."""
+
+    grant_type: str
+    subject_token: str | None = None
+    subject_token_type: str | None = None
+    assertion: str | None = None
+    client_id: str | None = None
+    resource: str | None = None
+    scope: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class CreateOAuth2TokenWithTokenExchangeResponse(_Model):
+    """Output of ``CreateOAuth2TokenWithTokenExchange``: the issued access token."""
+
+    access_token: str
+    token_type: str
+    expires_in: int
+    issued_token_type: str | None = None
+    resource: str | None = None
+    scope: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class DeleteConsoleAuthorizationConfigurationInput(_Model):
+    """Input of ``DeleteConsoleAuthorizationConfiguration``: the account or organization target."""
+
+    target_id: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class DeleteConsoleAuthorizationConfigurationOutput(_Model):
+    """Output of ``DeleteConsoleAuthorizationConfiguration``: the configuration as it now is."""
+
+    target_id: str
+    scope: str
+    console_authorization_enabled: bool
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class DeleteResourcePermissionStatementInput(_Model):
+    """Input of ``DeleteResourcePermissionStatement``: the statement to remove."""
+
+    statement_id: str
+    client_token: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class DeleteResourcePermissionStatementOutput(_Model):
+    """Output of ``DeleteResourcePermissionStatement`` (no members)."""
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class GetConsoleAuthorizationConfigurationInput(_Model):
+    """Input of ``GetConsoleAuthorizationConfiguration``: the account or organization target."""
+
+    target_id: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class GetConsoleAuthorizationConfigurationOutput(_Model):
+    """Output of ``GetConsoleAuthorizationConfiguration``: whether console authorization is on."""
+
+    target_id: str
+    scope: str
+    console_authorization_enabled: bool
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class GetResourcePolicyInput(_Model):
+    """Input of ``GetResourcePolicy`` (no members)."""
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class PolicyStatement(_Model):
+    """One statement of the sign-in resource-based policy (IAM policy names)."""
+
+    effect: str | None = None
+    principal: dict[str, str] | None = None
+    action: tuple[str, ...] | None = None
+    resource: str | None = None
+    condition: dict[str, dict[str, tuple[str, ...]]] | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class SigninResourceBasedPolicy(_Model):
+    """The sign-in resource-based policy: version and statements."""
+
+    version: str | None = None
+    statement: tuple[PolicyStatement, ...] | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class GetResourcePolicyOutput(_Model):
+    """Output of ``GetResourcePolicy``: the sign-in resource-based policy."""
+
+    signin_resource_based_policy: SigninResourceBasedPolicy
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class GetSessionInput(_Model):
+    """Input of ``GetSession``: the session to describe."""
+
+    session_arn: str
+    principal_arn: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class GetSessionOutput(_Model):
+    """Output of ``GetSession``: one sign-in session in full."""
+
+    session_arn: str
+    principal_arn: str
+    issued_at: int
+    expires_at: int
+    role: str | None = None
+    status: str | None = None
+    client_id: str | None = None
+    client_type: str | None = None
+    resource: str | None = None
+    last_used_at: int | None = None
+    issued_in_region: str | None = None
+    origin_session_arn: str | None = None
+    user_agent: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class IntrospectOAuth2TokenWithIAMRequest(_Model):
+    """Input of ``IntrospectOAuth2TokenWithIAM``: the token to inspect (sensitive)."""
+
+    token: str
+    token_type_hint: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class IntrospectOAuth2TokenWithIAMResponse(_Model):
+    """Output of ``IntrospectOAuth2TokenWithIAM`` (RFC 7662 claims)."""
+
+    active: bool
+    client_id: str | None = None
+    user_id: str | None = None
+    token_type: str | None = None
+    exp: int | None = None
+    iat: int | None = None
+    nbf: int | None = None
+    sub: str | None = None
+    aud: str | None = None
+    iss: str | None = None
+    jti: str | None = None
+    account_id: str | None = None
+    signin_session: str | None = None
+    resource: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class ListResourcePermissionStatementsInput(_Model):
+    """Input of ``ListResourcePermissionStatements`` (paginated)."""
+
+    max_results: int | None = None
+    next_token: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class PermissionStatementSummary(_Model):
+    """One resource permission statement: its id and conditions."""
+
+    sid: str
+    condition: dict[str, dict[str, tuple[str, ...]]] | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class ListResourcePermissionStatementsOutput(_Model):
+    """A page of ``ListResourcePermissionStatements``."""
+
+    permission_statements: tuple[PermissionStatementSummary, ...]
+    next_token: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class ListSessionsInput(_Model):
+    """Input of ``ListSessions`` (paginated), with the model's filters."""
+
+    principal_arn: str | None = None
+    max_results: int | None = None
+    next_token: str | None = None
+    status: str | None = None
+    client_id: str | None = None
+    issued_after: int | None = None
+    issued_before: int | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class Session(_Model):
+    """One sign-in session as ``ListSessions`` lists it."""
+
+    session_arn: str
+    principal_arn: str
+    issued_at: int
+    expires_at: int
+    role: str | None = None
+    status: str | None = None
+    client_id: str | None = None
+    client_type: str | None = None
+    resource: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class ListSessionsOutput(_Model):
+    """A page of ``ListSessions``."""
+
+    items: tuple[Session, ...]
+    next_token: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class PutConsoleAuthorizationConfigurationInput(_Model):
+    """Input of ``PutConsoleAuthorizationConfiguration``: the account or organization target."""
+
+    target_id: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class PutConsoleAuthorizationConfigurationOutput(_Model):
+    """Output of ``PutConsoleAuthorizationConfiguration``: the configuration as it now is."""
+
+    target_id: str
+    scope: str
+    console_authorization_enabled: bool
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class PutResourcePermissionStatementInput(_Model):
+    """Input of ``PutResourcePermissionStatement``: the conditions of a new statement."""
+
+    source_vpc: str | None = None
+    signin_source_vpce: str | None = None
+    console_source_vpce: str | None = None
+    vpc_source_ip: str | None = None
+    source_ip: str | None = None
+    requested_region: str | None = None
+    excluded_principal: str | None = None
+    client_token: str | None = None
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class PutResourcePermissionStatementOutput(_Model):
+    """Output of ``PutResourcePermissionStatement``: the new statement id."""
+
+    statement_id: str
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class RevokeOAuth2TokenWithIAMRequest(_Model):
+    """Input of ``RevokeOAuth2TokenWithIAM``: the refresh token to revoke (sensitive)."""
+
+    token: str
+
+
+@_lazy_dataclass(frozen=True, repr=False)
+class RevokeOAuth2TokenWithIAMResponse(_Model):
+    """Output of ``RevokeOAuth2TokenWithIAM`` (no members)."""
+
+
+# The operations, from the model: name -> _Operation.  ``python_name`` is botocore's
+# (``xform_name``), ``cli_name`` the AWS CLI's.
+_OPERATIONS: Final[dict[str, _Operation]] = {
+    "BatchRevokeSessions": _Operation(
+        "BatchRevokeSessions",
+        "batch_revoke_sessions",
+        "POST",
+        "/batch-revoke-sessions",
+        "BatchRevokeSessionsInput",
+        "BatchRevokeSessionsOutput",
+        "sigv4",
+        {"IsControlPlane": True},
+        (
+            "TooManyRequestsError",
+            "ResourceNotFoundException",
+            "InternalServerException",
+            "ValidationException",
+            "AccessDeniedException",
+        ),
+        (),
+        None,
+    ),
+    "CreateBearerToken": _Operation(
+        "CreateBearerToken",
+        "create_bearer_token",
+        "POST",
+        "/v1/token?x-amz-token-request-type=bearer",
+        "CreateBearerTokenRequest",
+        "CreateBearerTokenResponse",
+        "sigv4",
+        {"IsOAuthEndpoint": True},
+        ("TooManyRequestsError", "InternalServerException", "ValidationException", "AccessDeniedException"),
+        (),
+        None,
+    ),
+    "CreateOAuth2Token": _Operation(
+        "CreateOAuth2Token",
+        "create_oauth2_token",
+        "POST",
+        "/v1/token",
+        "CreateOAuth2TokenRequest",
+        "CreateOAuth2TokenResponse",
+        "none",
+        {"IsControlPlane": False},
+        ("TooManyRequestsError", "InternalServerException", "ValidationException", "AccessDeniedException"),
+        (),
+        None,
+    ),
+    "CreateOAuth2TokenWithIAM": _Operation(
+        "CreateOAuth2TokenWithIAM",
+        "create_oauth2_token_with_iam",
+        "POST",
+        "/v1/token?x-amz-client-auth-method=iam",
+        "CreateOAuth2TokenWithIAMRequest",
+        "CreateOAuth2TokenWithIAMResponse",
+        "sigv4",
+        {"IsOAuthEndpoint": True},
+        ("TooManyRequestsError", "InternalServerException", "ValidationException", "AccessDeniedException"),
+        (),
+        None,
+    ),
+    "CreateOAuth2TokenWithTokenExchange": _Operation(
+        "CreateOAuth2TokenWithTokenExchange",
+        "create_o_auth2_token_with_token_exchange",
+        "POST",
+        "/v1/token?x-amz-oauth-token-method=token-exchange",
+        "CreateOAuth2TokenWithTokenExchangeRequest",
+        "CreateOAuth2TokenWithTokenExchangeResponse",
+        "none",
+        {"IsOAuthEndpoint": True},
+        (
+            "InvalidGrantException",
+            "InvalidScopeException",
+            "TooManyRequestsError",
+            "ServiceUnavailableException",
+            "InternalServerException",
+            "ValidationException",
+        ),
+        (),
+        None,
+    ),
+    "DeleteConsoleAuthorizationConfiguration": _Operation(
+        "DeleteConsoleAuthorizationConfiguration",
+        "delete_console_authorization_configuration",
+        "POST",
+        "/delete-console-authorization-configuration",
+        "DeleteConsoleAuthorizationConfigurationInput",
+        "DeleteConsoleAuthorizationConfigurationOutput",
+        "sigv4",
+        {"IsControlPlane": True},
+        (
+            "TooManyRequestsError",
+            "ResourceNotFoundException",
+            "InternalServerException",
+            "ValidationException",
+            "AccessDeniedException",
+        ),
+        (),
+        None,
+    ),
+    "DeleteResourcePermissionStatement": _Operation(
+        "DeleteResourcePermissionStatement",
+        "delete_resource_permission_statement",
+        "POST",
+        "/delete-resource-permission-statement",
+        "DeleteResourcePermissionStatementInput",
+        "DeleteResourcePermissionStatementOutput",
+        "sigv4",
+        {"IsControlPlane": True},
+        (
+            "TooManyRequestsError",
+            "ResourceNotFoundException",
+            "InternalServerException",
+            "ValidationException",
+            "AccessDeniedException",
+        ),
+        ("client_token",),
+        None,
+    ),
+    "GetConsoleAuthorizationConfiguration": _Operation(
+        "GetConsoleAuthorizationConfiguration",
+        "get_console_authorization_configuration",
+        "POST",
+        "/get-console-authorization-configuration",
+        "GetConsoleAuthorizationConfigurationInput",
+        "GetConsoleAuthorizationConfigurationOutput",
+        "sigv4",
+        {"IsControlPlane": True},
+        (
+            "TooManyRequestsError",
+            "ResourceNotFoundException",
+            "InternalServerException",
+            "ValidationException",
+            "AccessDeniedException",
+        ),
+        (),
+        None,
+    ),
+    "GetResourcePolicy": _Operation(
+        "GetResourcePolicy",
+        "get_resource_policy",
+        "POST",
+        "/get-resource-policy",
+        "GetResourcePolicyInput",
+        "GetResourcePolicyOutput",
+        "sigv4",
+        {"IsControlPlane": True},
+        (
+            "TooManyRequestsError",
+            "ResourceNotFoundException",
+            "InternalServerException",
+            "AccessDeniedException",
+        ),
+        (),
+        None,
+    ),
+    "GetSession": _Operation(
+        "GetSession",
+        "get_session",
+        "POST",
+        "/get-session",
+        "GetSessionInput",
+        "GetSessionOutput",
+        "sigv4",
+        {"IsControlPlane": True},
+        (
+            "TooManyRequestsError",
+            "ResourceNotFoundException",
+            "InternalServerException",
+            "ValidationException",
+            "AccessDeniedException",
+        ),
+        (),
+        None,
+    ),
+    "IntrospectOAuth2TokenWithIAM": _Operation(
+        "IntrospectOAuth2TokenWithIAM",
+        "introspect_oauth2_token_with_iam",
+        "POST",
+        "/v1/introspect?x-amz-client-auth-method=iam",
+        "IntrospectOAuth2TokenWithIAMRequest",
+        "IntrospectOAuth2TokenWithIAMResponse",
+        "sigv4",
+        {"IsOAuthEndpoint": True},
+        ("TooManyRequestsError", "InternalServerException", "ValidationException", "AccessDeniedException"),
+        (),
+        None,
+    ),
+    "ListResourcePermissionStatements": _Operation(
+        "ListResourcePermissionStatements",
+        "list_resource_permission_statements",
+        "POST",
+        "/list-resource-permission-statements",
+        "ListResourcePermissionStatementsInput",
+        "ListResourcePermissionStatementsOutput",
+        "sigv4",
+        {"IsControlPlane": True},
+        (
+            "TooManyRequestsError",
+            "ResourceNotFoundException",
+            "InternalServerException",
+            "ValidationException",
+            "AccessDeniedException",
+        ),
+        (),
+        ("next_token", "next_token", "max_results", "permission_statements"),
+    ),
+    "ListSessions": _Operation(
+        "ListSessions",
+        "list_sessions",
+        "POST",
+        "/list-sessions",
+        "ListSessionsInput",
+        "ListSessionsOutput",
+        "sigv4",
+        {"IsControlPlane": True},
+        ("TooManyRequestsError", "InternalServerException", "ValidationException", "AccessDeniedException"),
+        (),
+        ("next_token", "next_token", "max_results", "items"),
+    ),
+    "PutConsoleAuthorizationConfiguration": _Operation(
+        "PutConsoleAuthorizationConfiguration",
+        "put_console_authorization_configuration",
+        "POST",
+        "/put-console-authorization-configuration",
+        "PutConsoleAuthorizationConfigurationInput",
+        "PutConsoleAuthorizationConfigurationOutput",
+        "sigv4",
+        {"IsControlPlane": True},
+        (
+            "TooManyRequestsError",
+            "ConflictException",
+            "ResourceNotFoundException",
+            "InternalServerException",
+            "ValidationException",
+            "AccessDeniedException",
+        ),
+        (),
+        None,
+    ),
+    "PutResourcePermissionStatement": _Operation(
+        "PutResourcePermissionStatement",
+        "put_resource_permission_statement",
+        "POST",
+        "/put-resource-permission-statement",
+        "PutResourcePermissionStatementInput",
+        "PutResourcePermissionStatementOutput",
+        "sigv4",
+        {"IsControlPlane": True},
+        (
+            "TooManyRequestsError",
+            "ConflictException",
+            "ServiceQuotaExceededException",
+            "InternalServerException",
+            "ValidationException",
+            "AccessDeniedException",
+        ),
+        ("client_token",),
+        None,
+    ),
+    "RevokeOAuth2TokenWithIAM": _Operation(
+        "RevokeOAuth2TokenWithIAM",
+        "revoke_oauth2_token_with_iam",
+        "POST",
+        "/v1/revoke?x-amz-client-auth-method=iam",
+        "RevokeOAuth2TokenWithIAMRequest",
+        "RevokeOAuth2TokenWithIAMResponse",
+        "sigv4",
+        {"IsOAuthEndpoint": True},
+        ("TooManyRequestsError", "InternalServerException", "ValidationException", "AccessDeniedException"),
+        (),
+        None,
+    ),
+}
+_REQUEST_CLASSES: Final = frozenset(op.input for op in _OPERATIONS.values())
 
 
 # --------------------------------------------------------------------------
@@ -1520,7 +2859,7 @@ def resolve_endpoint(
 
 
 # --------------------------------------------------------------------------
-# HTTP transport (urllib, and asyncio streams) and the one redaction of outside text
+# HTTP transport (urllib; asyncio through a worker thread) and the one redaction of outside text
 # --------------------------------------------------------------------------
 
 
@@ -1650,11 +2989,13 @@ def _http_post(
     timeout: float,
     ca_bundle: str | None,
     secrets_: Sequence[str | None] = (),
+    abort: threading.Event | None = None,
 ) -> _Response:
     """POST once; returns any HTTP status.  Never follows a redirect, caps the
     body at 1 MiB, bounds the whole exchange by ``timeout`` and raises
     :class:`TransportError` for network failures, redacted of ``secrets_``
-    and of the ``DPoP`` header."""
+    and of the ``DPoP`` and ``X-Amz-Security-Token`` headers.  Setting
+    ``abort`` (from another thread) shuts the connection down at once."""
     import contextlib
     import http.client
     import socket
@@ -1673,15 +3014,20 @@ def _http_post(
             with contextlib.suppress(OSError):  # already closed
                 sock.shutdown(socket.SHUT_RDWR)
 
+    def connected(sock: socket.socket) -> None:
+        sockets.append(sock)
+        if expired.is_set():  # aborted while connecting
+            watchdog()
+
     class _Connection(http.client.HTTPConnection):
         def connect(self) -> None:
             super().connect()
-            sockets.append(self.sock)
+            connected(self.sock)
 
     class _TLSConnection(http.client.HTTPSConnection):
         def connect(self) -> None:
             super().connect()
-            sockets.append(self.sock)
+            connected(self.sock)
 
     class _Handler(urllib.request.HTTPHandler):
         def http_open(self, req: Any) -> Any:
@@ -1706,11 +3052,18 @@ def _http_post(
         handlers.append(_TLSHandler(context=_tls_context(ca_bundle)))
     opener = urllib.request.build_opener(*handlers)
     request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
-    in_flight = (*secrets_, headers.get("DPoP"))
+    in_flight = (*secrets_, headers.get("DPoP"), headers.get("X-Amz-Security-Token"))
     failure: BaseException | None = None
-    timer = threading.Timer(timeout, watchdog)
-    timer.daemon = True
-    timer.start()
+    finished = False
+    wake = threading.Event() if abort is None else abort
+
+    def guard() -> None:  # the deadline, or the caller's abort, whichever comes first
+        wake.wait(timeout)
+        if not finished:
+            watchdog()
+
+    guard_thread = threading.Thread(target=guard, name="signin-token deadline", daemon=True)
+    guard_thread.start()
     try:
         try:
             response = opener.open(request, timeout=timeout)
@@ -1736,7 +3089,9 @@ def _http_post(
     except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
         failure = exc  # raised below, outside this block: never as anyone's __context__
     finally:
-        timer.cancel()
+        finished = True
+        wake.set()
+        guard_thread.join()  # at once: no thread outlives the exchange
     if failure is not None:
         reason = getattr(failure, "reason", None) or failure
         timed_out = expired.is_set() or isinstance(reason, (socket.timeout, TimeoutError))
@@ -1747,11 +3102,6 @@ def _http_post(
     return _Response(status if status is not None else 0, names, b"".join(chunks))
 
 
-# The asyncio transport reads a response as http.client does, with its limits.
-_MAX_LINE: Final = 65536  # bytes in a status, header or chunk-size line
-_MAX_HEADERS: Final = 100
-
-
 async def _http_post_async(
     url: str,
     body: bytes,
@@ -1760,98 +3110,24 @@ async def _http_post_async(
     timeout: float,
     ca_bundle: str | None,
     secrets_: Sequence[str | None] = (),
-    tls: ssl.SSLContext | None = None,
 ) -> _Response:
-    """:func:`_http_post` on asyncio streams: the same limits, results and
-    errors, and nothing blocks the event loop.  HTTP/1.1 with ``Connection:
-    close``; proxies from the environment as urllib uses them (a ``CONNECT``
-    tunnel for https), never for loopback.  ``tls`` is a context from
-    :func:`_tls_context` (else one is built from ``ca_bundle`` off the loop).
-    Cancelling the task closes the connection at once."""
+    """:func:`_http_post` for asyncio: the same exchange in a worker thread, so
+    the same limits, results and errors, and the event loop never blocks.
+    Cancelling the task shuts the connection down at once (the thread then
+    ends by itself)."""
     import asyncio
-    import http.client
-    import socket
+    import functools
+    import threading
 
-    if tls is None and url.startswith("https://"):
-        tls = await asyncio.get_running_loop().run_in_executor(None, _tls_context, ca_bundle)
-    in_flight: list[str | None] = [*secrets_, headers.get("DPoP")]
-    connecting = [True]  # until the request is sent: urllib reports those errors by reason
-    failure: BaseException
-    try:
-        return await asyncio.wait_for(
-            _exchange_async(url, body, headers, tls, in_flight, connecting), timeout
-        )
-    except asyncio.TimeoutError as exc:  # in 3.11+ the built-in TimeoutError, an OSError
-        failure = exc
-    except (OSError, http.client.HTTPException) as exc:
-        failure = exc
-    reason: BaseException | str = failure
-    if not connecting[0]:
-        reason = getattr(failure, "reason", None) or failure
-    elif isinstance(failure, OSError) and failure.errno and type(failure).__module__ == "builtins":
-        reason = OSError(failure.errno, os.strerror(failure.errno))  # not asyncio's "Connect call failed"
-    timed_out = isinstance(failure, asyncio.TimeoutError) or isinstance(
-        reason, (socket.timeout, TimeoutError)
+    abort = threading.Event()
+    post = functools.partial(
+        _http_post, url, body, headers, timeout=timeout, ca_bundle=ca_bundle, secrets_=secrets_, abort=abort
     )
-    described = reason if isinstance(reason, BaseException) else failure
-    raise _transport_error(url, reason, timed_out, timeout, in_flight) from _stand_in(described, in_flight)
-
-
-async def _exchange_async(
-    url: str,
-    body: bytes,
-    headers: Mapping[str, str],
-    tls: ssl.SSLContext | None,
-    secrets_: list[str | None],
-    connecting: list[bool],
-) -> _Response:
-    """Connect (directly or through a proxy), send the request, read the response."""
-    import asyncio
-    import urllib.parse
-
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or ""
-    port = parts.port or (443 if tls is not None else 80)
-    netloc = parts.netloc.rpartition("@")[2]
-    authority = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    proxy = None if _is_loopback(netloc) else _proxy_for(parts.scheme, netloc)
-    fields = {"Host": netloc, "Content-Length": str(len(body)), "Connection": "close"}
-    fields["Accept-Encoding"] = "identity"
-    fields.update(headers)
-    writer: asyncio.StreamWriter | None = None
-    sock: socket.socket | None = None
     try:
-        if proxy is None:
-            reader, writer = await asyncio.open_connection(host, port, ssl=tls, limit=_MAX_LINE)
-        else:
-            proxy_host, proxy_port, authorization = proxy
-            secrets_.append(authorization)
-            if not proxy_host:
-                raise OSError(f"the {parts.scheme} proxy setting names no host")  # it may hold a password
-            if tls is None:  # http: the absolute URL, to the proxy
-                reader, writer = await asyncio.open_connection(proxy_host, proxy_port, limit=_MAX_LINE)
-                target = url
-                if authorization:
-                    fields["Proxy-Authorization"] = authorization
-            else:  # https: TLS to the server inside the proxy's tunnel
-                sock = await _tunnel_async(proxy_host, proxy_port, authority, authorization)
-                reader, writer = await asyncio.open_connection(
-                    sock=sock, ssl=tls, server_hostname=host, limit=_MAX_LINE
-                )
-                sock = None  # the transport owns it now
-        head = [f"POST {target} HTTP/1.1", *(f"{k}: {v}" for k, v in fields.items())]
-        if any(c in line for line in head for c in "\r\n\0"):
-            raise ValueError("a request header holds a line break")
-        writer.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
-        await writer.drain()
-        connecting[0] = False
-        return await _read_response_async(reader)
-    finally:  # no await here: a cancelled task must let go at once
-        if writer is not None:
-            writer.transport.abort()
-        if sock is not None:
-            sock.close()
+        return await asyncio.get_running_loop().run_in_executor(None, post)
+    except asyncio.CancelledError:
+        abort.set()
+        raise
 
 
 def _proxy_for(scheme: str, netloc: str) -> tuple[str, int, str | None] | None:
@@ -1879,166 +3155,6 @@ def _proxy_for(scheme: str, netloc: str) -> tuple[str, int, str | None] | None:
     return parts.hostname or "", port or (443 if parts.scheme == "https" else 80), authorization
 
 
-async def _tunnel_async(host: str, port: int, authority: str, authorization: str | None) -> socket.socket:
-    """A connected non-blocking socket to ``authority`` through the HTTP proxy
-    at ``host:port`` (``CONNECT``); ``OSError`` as http.client words it."""
-    import asyncio
-    import socket
-
-    loop = asyncio.get_running_loop()
-    errors: list[OSError] = []
-    for family, kind, proto, _, address in await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM):
-        sock = socket.socket(family, kind, proto)
-        try:
-            sock.setblocking(False)
-            await loop.sock_connect(sock, address)
-            break
-        except OSError as exc:
-            sock.close()
-            errors.append(exc)
-        except BaseException:
-            sock.close()
-            raise
-    else:
-        raise errors[-1] if errors else OSError(f"no address for the proxy {host}")
-    try:
-        head = [f"CONNECT {authority} HTTP/1.1", f"Host: {authority}"]
-        if authorization:
-            head.append(f"Proxy-Authorization: {authorization}")
-        await loop.sock_sendall(sock, ("\r\n".join(head) + "\r\n\r\n").encode("latin-1"))
-        data = b""
-        while b"\n\r\n" not in data and b"\n\n" not in data and len(data) <= _MAX_LINE:
-            chunk = await loop.sock_recv(sock, 65536)
-            if not chunk:
-                break
-            data += chunk
-        reader = asyncio.StreamReader(limit=_MAX_LINE)
-        reader.feed_data(data)
-        reader.feed_eof()
-        status, reason, _ = await _read_head_async(reader)
-        if status != 200:
-            raise OSError(f"Tunnel connection failed: {status} {reason.strip()}")
-        if await reader.read():
-            raise OSError("Tunnel connection failed: the proxy sent data before the TLS handshake")
-    except BaseException:
-        sock.close()
-        raise
-    return sock
-
-
-async def _read_line_async(reader: asyncio.StreamReader, what: str) -> bytes:
-    """One line (empty at the end of the stream); ``LineTooLong`` past 64 KiB."""
-    import asyncio
-    import http.client
-
-    try:
-        line = await reader.readuntil(b"\n")
-    except asyncio.IncompleteReadError as exc:
-        line = exc.partial
-    except asyncio.LimitOverrunError:
-        raise http.client.LineTooLong(what) from None
-    if len(line) > _MAX_LINE:
-        raise http.client.LineTooLong(what)
-    return line
-
-
-async def _read_head_async(reader: asyncio.StreamReader) -> tuple[int, str, list[tuple[str, str]]]:
-    """A status line and its header fields (names lower-case), as http.client reads them."""
-    import http.client
-
-    line = str(await _read_line_async(reader, "status line"), "iso-8859-1")
-    if not line:
-        raise http.client.RemoteDisconnected("Remote end closed connection without response")
-    words = line.split(None, 2)
-    if len(words) < 2 or not words[0].startswith("HTTP/"):
-        raise http.client.BadStatusLine(line)
-    try:
-        status = int(words[1])
-    except ValueError:
-        status = 0
-    if not 100 <= status <= 999:
-        raise http.client.BadStatusLine(line)
-    fields: list[tuple[str, str]] = []
-    count = 0
-    broken = False  # after a line that is no field, email.parser (so urllib) sees no more fields
-    while True:
-        raw = await _read_line_async(reader, "header line")
-        if raw in (b"\r\n", b"\n", b""):
-            break
-        count += 1
-        if count > _MAX_HEADERS:
-            raise http.client.HTTPException(f"got more than {_MAX_HEADERS} headers")
-        text = str(raw, "iso-8859-1").rstrip("\r\n")
-        if broken:
-            continue
-        if text[:1] in (" ", "\t"):  # an obsolete folded continuation
-            if fields:
-                fields[-1] = (fields[-1][0], f"{fields[-1][1]} {text.strip()}")
-        elif re.match(r"[\x21-\x39\x3b-\x7e]*:", text):
-            name, _, value = text.partition(":")
-            fields.append((name.lower(), value.strip()))
-        else:
-            broken = True
-    return status, words[2] if len(words) > 2 else "", fields
-
-
-async def _read_response_async(reader: asyncio.StreamReader) -> _Response:
-    """The response: 100 Continue skipped; a chunked, Content-Length or
-    read-to-EOF body, capped at 1 MiB."""
-    import asyncio
-    import http.client
-
-    status, _, fields = await _read_head_async(reader)
-    while status == 100:
-        status, _, fields = await _read_head_async(reader)
-    first: dict[str, str] = {}
-    for name, value in fields:
-        first.setdefault(name, value)  # framing by the first field, as http.client
-    length: int | None = None
-    if status in (204, 304) or status < 200:
-        length = 0
-    elif first.get("transfer-encoding", "").lower() != "chunked" and first.get("content-length"):
-        try:
-            length = int(first["content-length"])
-        except ValueError:
-            length = None
-        if length is not None and length < 0:
-            length = None
-    chunks: list[bytes] = []
-    size = 0
-    if length is None and first.get("transfer-encoding", "").lower() == "chunked":
-        while True:
-            line = await _read_line_async(reader, "chunk size")
-            try:
-                left = int(line.split(b";", 1)[0], 16)
-            except ValueError:
-                left = -1
-            if left < 0:
-                raise http.client.IncompleteRead(b"")
-            if left == 0:
-                break
-            size += left
-            if size > _MAX_RESPONSE_BYTES:
-                raise InvalidResponseError(f"response body exceeds {_MAX_RESPONSE_BYTES} bytes", status)
-            try:
-                chunks.append(await reader.readexactly(left))
-                await reader.readexactly(2)  # the CRLF after the chunk
-            except asyncio.IncompleteReadError:
-                raise http.client.IncompleteRead(b"") from None  # as http.client words it
-        while await _read_line_async(reader, "trailer line") not in (b"\r\n", b"\n", b""):
-            pass
-    else:
-        while length is None or size < length:
-            chunk = await reader.read(65536 if length is None else min(65536, length - size))
-            if not chunk:
-                break  # a short body is returned as read, as urllib does
-            size += len(chunk)
-            if size > _MAX_RESPONSE_BYTES:
-                raise InvalidResponseError(f"response body exceeds {_MAX_RESPONSE_BYTES} bytes", status)
-            chunks.append(chunk)
-    return _Response(status, dict(fields), b"".join(chunks))
-
-
 def _service_error(response: _Response, secrets_: Sequence[str | None]) -> ServiceError:
     """Classify an error response (PROTOCOL.md §11) into a :class:`ServiceError`.
 
@@ -2058,7 +3174,11 @@ def _service_error(response: _Response, secrets_: Sequence[str | None]) -> Servi
     if not error_type:
         raw = data.get("__type") or data.get("code")
         error_type = raw.rsplit("#", 1)[-1] if isinstance(raw, str) else ""
-    cls = _ERROR_TYPES.get(error_type) or _STATUS_ERRORS.get(response.status, ServiceError)
+    cls = (
+        _ERROR_TYPES.get(error_type, ServiceError)
+        if error_type
+        else _STATUS_ERRORS.get(response.status, ServiceError)
+    )
     code = data.get("error")
     error: OAuth2ErrorCode | str | None = None
     if isinstance(code, str):
@@ -2179,30 +3299,52 @@ class _Attempt:
             self._on_event(_one_line(_redact(line, self._secrets), 2000))
 
 
+# The public name of the credentials that sign a request (SigV4).
+SigningCredentials = _SigningKeys
+
+
 class SigninClient:
-    """A client of the Sign-In service's one operation, ``CreateOAuth2Token``.
+    """A client of the whole Sign-In API: one method per operation (botocore's
+    snake_case names), each taking the operation's input class and returning
+    its output class, and paginators for the two listing operations.
+
+    Every operation goes through one pipeline: validate (the input class
+    checks every rule of the model when built), serialize (rest-json: the
+    body by wire names, the query of the model's ``requestUri``, each
+    ``idempotencyToken`` member filled with a new UUID4 when absent and kept
+    across the retries of that call), resolve the endpoint of the
+    operation's family (:func:`resolve_endpoint`), sign (SigV4, service
+    ``signin``, in ``region``, for all but the two ``noAuth`` token
+    operations; ``CreateOAuth2Token`` carries its DPoP proof instead), send,
+    parse, retry.
 
     ``region`` / ``endpoint_url`` are resolved by :func:`resolve_endpoint`.
     Every request has a ``timeout`` (seconds, for the whole exchange), TLS
     verification on (``ca_bundle``, else ``$AWS_CA_BUNDLE``, else the system
     store) and proxies from the standard environment variables.
 
-    A refresh is retried up to ``max_attempts`` times on 429, 5xx and
-    transport errors (exponential backoff, full jitter, ``Retry-After`` up to
-    20 s), each attempt with a new proof; a code redemption is never retried.
-    When the server refuses a proof or token as expired and its ``Date`` is
-    more than 60 s from our clock, the call is retried once with ``iat``
+    ``credentials`` sign the SigV4 operations: a :class:`SigningCredentials`,
+    a callable returning one (asked once per call), or ``None`` to resolve
+    them on first use from ``profile`` and the environment as botocore
+    does.  They are never needed for ``CreateOAuth2Token``.
+
+    Every call is retried up to ``max_attempts`` times on 429, 500, 502,
+    503, 504 and transport errors (exponential backoff, full jitter,
+    ``Retry-After`` up to 20 s; waits through ``sleep``), each attempt
+    signed anew; a code redemption is never retried, nor is any other 4xx.
+    When the server refuses a request as expired and its ``Date`` is more
+    than 60 s from our clock, the call is retried once with the clock
     corrected; the offset stays in :attr:`clock_offset` and is reported
     through ``on_clock_skew``.
 
-    ``on_event``, when given, is called with one line per HTTP attempt, as
-    both methods make them: method, URL, attempt number, status and request
-    id (or the transport failure), elapsed time, and whether and why the
-    call goes on.  The line is redacted of every secret and never holds a
-    header or a body.
+    ``on_event``, when given, is called with one line per HTTP attempt:
+    method, URL, attempt number, status and request id (or the transport
+    failure), elapsed time, and whether and why the call goes on.  The line
+    is redacted of every secret and never holds a header or a body.
 
-    :meth:`create_oauth2_token` blocks; :meth:`create_oauth2_token_async`
-    does the same on asyncio (cancellable, never blocking the loop).
+    The methods block; :meth:`call_async` and
+    :meth:`create_oauth2_token_async` do the same on asyncio (the exchange
+    in a worker thread, cancellable at once, never blocking the loop).
     """
 
     def __init__(
@@ -2220,6 +3362,8 @@ class SigninClient:
         sleep: Callable[[float], None] = time.sleep,
         on_clock_skew: Callable[[float], None] | None = None,
         on_event: Callable[[str], None] | None = None,
+        credentials: SigningCredentials | Callable[[], SigningCredentials] | None = None,
+        profile: str | None = None,
     ) -> None:
         env = os.environ if environ is None else environ
         _require_type("timeout", timeout, (int, float))
@@ -2228,6 +3372,8 @@ class SigninClient:
         _require_type("max_attempts", max_attempts, int)
         if not 1 <= max_attempts <= 10:
             raise ParamValidationError("max_attempts", "must be between 1 and 10")
+        if credentials is not None and not callable(credentials):
+            _require_type("credentials", credentials, SigningCredentials)
         self.endpoint = resolve_endpoint(
             region,
             endpoint_url=endpoint_url,
@@ -2236,6 +3382,7 @@ class SigninClient:
             environ=env,
         )
         self.token_url = self.endpoint + _TOKEN_PATH
+        self.region = region or None
         self.timeout = float(timeout)
         self.ca_bundle = ca_bundle or env.get("AWS_CA_BUNDLE") or None
         self.max_attempts = max_attempts
@@ -2244,7 +3391,16 @@ class SigninClient:
         self._sleep = sleep
         self._on_clock_skew = on_clock_skew
         self._on_event = on_event
-        self._tls: ssl.SSLContext | None = None  # the asyncio driver's, built once
+        self._credentials = credentials
+        self._profile = profile
+        self._environ = env
+        self._endpoint_args: dict[str, Any] = {
+            "endpoint_url": endpoint_url,
+            "use_fips": use_fips,
+            "use_dualstack": use_dualstack,
+            "environ": env,
+        }
+        self._endpoints: dict[tuple[bool, bool], str] = {(False, False): self.endpoint}
 
     def __repr__(self) -> str:
         return f"SigninClient(endpoint={self.endpoint!r})"
@@ -2252,6 +3408,8 @@ class SigninClient:
     def now(self) -> float:
         """The current time, corrected by any measured server clock offset."""
         return self._clock() + self.clock_offset
+
+    # -- the operations -----------------------------------------------------
 
     def create_oauth2_token(
         self,
@@ -2266,15 +3424,259 @@ class SigninClient:
         Raises a :class:`ServiceError` subclass for an error status,
         :class:`TransportError`, or :class:`InvalidResponseError`.
         """
-        call = self._call(request, dpop_key, body_format)
+        out: CreateOAuth2TokenResponse = self._run(
+            self._call(_OPERATIONS["CreateOAuth2Token"], request, dpop_key, body_format)
+        )
+        return out
+
+    async def create_oauth2_token_async(
+        self,
+        request: CreateOAuth2TokenRequest,
+        dpop_key: DPoPKey,
+        *,
+        body_format: str = "json",
+    ) -> CreateOAuth2TokenResponse:
+        """:meth:`create_oauth2_token` for asyncio: the same arguments, results,
+        retries and errors, and the event loop is never blocked.  Cancelling
+        the task (or a timeout around it) closes the connection in flight at
+        once.  Retry waits use ``asyncio.sleep``.
+        """
+        out: CreateOAuth2TokenResponse = await self._run_async(
+            self._call(_OPERATIONS["CreateOAuth2Token"], request, dpop_key, body_format)
+        )
+        return out
+
+    def batch_revoke_sessions(self, request: BatchRevokeSessionsInput) -> BatchRevokeSessionsOutput:
+        """``BatchRevokeSessions``: end up to five sign-in sessions (control plane, SigV4)."""
+        out: BatchRevokeSessionsOutput = self.call("BatchRevokeSessions", request)
+        return out
+
+    def create_bearer_token(self, request: CreateBearerTokenRequest) -> CreateBearerTokenResponse:
+        """``CreateBearerToken``: a bearer token for the caller's IAM identity (OAuth host, SigV4)."""
+        out: CreateBearerTokenResponse = self.call("CreateBearerToken", request)
+        return out
+
+    def create_oauth2_token_with_iam(
+        self, request: CreateOAuth2TokenWithIAMRequest
+    ) -> CreateOAuth2TokenWithIAMResponse:
+        """``CreateOAuth2TokenWithIAM``: an OAuth access token for the caller (OAuth host, SigV4)."""
+        out: CreateOAuth2TokenWithIAMResponse = self.call("CreateOAuth2TokenWithIAM", request)
+        return out
+
+    def create_oauth2_token_with_token_exchange(
+        self, request: CreateOAuth2TokenWithTokenExchangeRequest
+    ) -> CreateOAuth2TokenWithTokenExchangeResponse:
+        """``CreateOAuth2TokenWithTokenExchange``: trade a token or assertion (OAuth host, unsigned)."""
+        out: CreateOAuth2TokenWithTokenExchangeResponse = self.call(
+            "CreateOAuth2TokenWithTokenExchange", request
+        )
+        return out
+
+    create_o_auth2_token_with_token_exchange = create_oauth2_token_with_token_exchange  # botocore's spelling
+
+    def delete_console_authorization_configuration(
+        self, request: DeleteConsoleAuthorizationConfigurationInput
+    ) -> DeleteConsoleAuthorizationConfigurationOutput:
+        """``DeleteConsoleAuthorizationConfiguration`` (control plane, SigV4)."""
+        out: DeleteConsoleAuthorizationConfigurationOutput = self.call(
+            "DeleteConsoleAuthorizationConfiguration", request
+        )
+        return out
+
+    def delete_resource_permission_statement(
+        self, request: DeleteResourcePermissionStatementInput
+    ) -> DeleteResourcePermissionStatementOutput:
+        """``DeleteResourcePermissionStatement`` (control plane, SigV4, idempotent by client token)."""
+        out: DeleteResourcePermissionStatementOutput = self.call("DeleteResourcePermissionStatement", request)
+        return out
+
+    def get_console_authorization_configuration(
+        self, request: GetConsoleAuthorizationConfigurationInput
+    ) -> GetConsoleAuthorizationConfigurationOutput:
+        """``GetConsoleAuthorizationConfiguration`` (control plane, SigV4)."""
+        out: GetConsoleAuthorizationConfigurationOutput = self.call(
+            "GetConsoleAuthorizationConfiguration", request
+        )
+        return out
+
+    def get_resource_policy(self, request: GetResourcePolicyInput) -> GetResourcePolicyOutput:
+        """``GetResourcePolicy``: the sign-in resource-based policy (control plane, SigV4)."""
+        out: GetResourcePolicyOutput = self.call("GetResourcePolicy", request)
+        return out
+
+    def get_session(self, request: GetSessionInput) -> GetSessionOutput:
+        """``GetSession``: one sign-in session in full (control plane, SigV4)."""
+        out: GetSessionOutput = self.call("GetSession", request)
+        return out
+
+    def introspect_oauth2_token_with_iam(
+        self, request: IntrospectOAuth2TokenWithIAMRequest
+    ) -> IntrospectOAuth2TokenWithIAMResponse:
+        """``IntrospectOAuth2TokenWithIAM``: what a token is and whether it is active (OAuth host, SigV4)."""
+        out: IntrospectOAuth2TokenWithIAMResponse = self.call("IntrospectOAuth2TokenWithIAM", request)
+        return out
+
+    def list_resource_permission_statements(
+        self, request: ListResourcePermissionStatementsInput
+    ) -> ListResourcePermissionStatementsOutput:
+        """``ListResourcePermissionStatements``: one page (control plane, SigV4); see :meth:`pages`."""
+        out: ListResourcePermissionStatementsOutput = self.call("ListResourcePermissionStatements", request)
+        return out
+
+    def list_sessions(self, request: ListSessionsInput) -> ListSessionsOutput:
+        """``ListSessions``: one page of sign-in sessions (control plane, SigV4); see :meth:`pages`."""
+        out: ListSessionsOutput = self.call("ListSessions", request)
+        return out
+
+    def put_console_authorization_configuration(
+        self, request: PutConsoleAuthorizationConfigurationInput
+    ) -> PutConsoleAuthorizationConfigurationOutput:
+        """``PutConsoleAuthorizationConfiguration`` (control plane, SigV4)."""
+        out: PutConsoleAuthorizationConfigurationOutput = self.call(
+            "PutConsoleAuthorizationConfiguration", request
+        )
+        return out
+
+    def put_resource_permission_statement(
+        self, request: PutResourcePermissionStatementInput
+    ) -> PutResourcePermissionStatementOutput:
+        """``PutResourcePermissionStatement`` (control plane, SigV4, idempotent by client token)."""
+        out: PutResourcePermissionStatementOutput = self.call("PutResourcePermissionStatement", request)
+        return out
+
+    def revoke_oauth2_token_with_iam(
+        self, request: RevokeOAuth2TokenWithIAMRequest
+    ) -> RevokeOAuth2TokenWithIAMResponse:
+        """``RevokeOAuth2TokenWithIAM``: revoke a refresh token (OAuth host, SigV4)."""
+        out: RevokeOAuth2TokenWithIAMResponse = self.call("RevokeOAuth2TokenWithIAM", request)
+        return out
+
+    # -- paginators ---------------------------------------------------------
+
+    def list_sessions_pages(self, request: ListSessionsInput | None = None) -> Iterator[ListSessionsOutput]:
+        """Every page of ``ListSessions``, from ``request`` (default: no filter) on."""
+        return self.pages("ListSessions", ListSessionsInput() if request is None else request)
+
+    def list_sessions_items(self, request: ListSessionsInput | None = None) -> Iterator[Session]:
+        """Every session ``ListSessions`` lists, page after page."""
+        for page in self.list_sessions_pages(request):
+            yield from page.items
+
+    def list_resource_permission_statements_pages(
+        self, request: ListResourcePermissionStatementsInput | None = None
+    ) -> Iterator[ListResourcePermissionStatementsOutput]:
+        """Every page of ``ListResourcePermissionStatements``, from ``request`` on."""
+        empty = ListResourcePermissionStatementsInput()
+        return self.pages("ListResourcePermissionStatements", empty if request is None else request)
+
+    def list_resource_permission_statements_items(
+        self, request: ListResourcePermissionStatementsInput | None = None
+    ) -> Iterator[PermissionStatementSummary]:
+        """Every statement ``ListResourcePermissionStatements`` lists, page after page."""
+        for page in self.list_resource_permission_statements_pages(request):
+            yield from page.permission_statements
+
+    def pages(self, operation: str, request: Any) -> Iterator[Any]:
+        """Every page of a paginated ``operation`` (paginators-1.json), lazily:
+        each page's ``nextToken`` goes into the next request until a page has
+        none.  A token the service sends twice in a row raises
+        :class:`InvalidResponseError` (as botocore), not an endless loop."""
+        op = self._operation(operation)
+        if op.paginator is None:
+            raise ParamValidationError("operation", f"{op.name} is not paginated")
+        input_token, output_token, _, _ = op.paginator
+        _require_type("request", request, _model_class(op.input))
+        return self._pages(op, request, input_token, output_token)
+
+    def _pages(self, op: _Operation, request: Any, input_token: str, output_token: str) -> Iterator[Any]:
+        seen = getattr(request, input_token)
+        while True:
+            page = self.call(op.name, request)
+            yield page
+            token = getattr(page, output_token)
+            if not token:
+                return
+            if token == seen:
+                raise InvalidResponseError(f"{op.name} sent the same next token twice in a row")
+            seen = token
+            request = dataclasses.replace(request, **{input_token: token})
+
+    # -- the pipeline -------------------------------------------------------
+
+    def call(self, operation: str, request: Any) -> Any:
+        """Call ``operation`` (the model's name, botocore's snake_case name or
+        the AWS CLI's kebab-case name) with ``request``, an instance of its
+        input class; returns its output class.  ``CreateOAuth2Token`` needs
+        :meth:`create_oauth2_token` (it takes a DPoP key)."""
+        return self._run(self._call(self._operation(operation), request, None, "json"))
+
+    async def call_async(self, operation: str, request: Any) -> Any:
+        """:meth:`call` for asyncio (cancellable at once, never blocking the loop)."""
+        return await self._run_async(self._call(self._operation(operation), request, None, "json"))
+
+    def _first_request(self, operation: str, request: Any, dpop_key: DPoPKey | None = None) -> _Post:
+        """The first HTTP request of a call, serialized and signed, without sending
+        it (for ``--dry-run``): its ``url``, ``headers``, ``body`` and ``secrets``.
+        ``CreateOAuth2Token`` takes its ``dpop_key``."""
+        call = self._call(self._operation(operation), request, dpop_key, "json")
+        try:
+            step = next(call)
+        finally:
+            call.close()
+        assert isinstance(step, _Post)
+        return step
+
+    @staticmethod
+    def _operation(name: str) -> _Operation:
+        _require_type("operation", name, str)
+        op = _OPERATIONS.get(name) or next(
+            (o for o in _OPERATIONS.values() if name in (o.python_name, o.cli_name)), None
+        )
+        if op is None:
+            raise ParamValidationError("operation", f"{name!r} is not an operation of {SERVICE_ID}")
+        return op
+
+    def _url(self, op: _Operation) -> str:
+        """The operation's URL: its family's endpoint, then the model's path and query."""
+        family = (bool(op.context.get("IsControlPlane")), bool(op.context.get("IsOAuthEndpoint")))
+        base = self._endpoints.get(family)
+        if base is None:
+            base = self._endpoints[family] = resolve_endpoint(
+                self.region, **self._endpoint_args, is_control_plane=family[0], is_oauth_endpoint=family[1]
+            )
+        return base + op.path + (f"?{op.query}" if op.query else "")
+
+    def _signing(self, op: _Operation) -> SigningCredentials:
+        """The credentials and region that sign ``op``; errors before any I/O."""
+        if not self.region:
+            raise ParamValidationError(
+                "region",
+                f"is required to sign {op.name} (SigV4): set --region, AWS_REGION or a profile region",
+            )
+        given = self._credentials
+        if given is None:
+            keys = _signing_keys(
+                self._profile,
+                self._environ,
+                clock=self._clock,
+                region=self.region,
+                endpoint_url=self._endpoint_args["endpoint_url"],
+                timeout=self.timeout,
+            )
+        else:
+            keys = given() if callable(given) else given
+        _require_type("credentials", keys, SigningCredentials)
+        return keys
+
+    def _run(self, call: Generator[_Post | _Sleep, _Response | None, Any]) -> Any:
+        """The blocking driver of :meth:`_call`."""
         response: _Response | None = None
         error: TransportError | None = None
         while True:
             try:
                 step = call.send(response) if error is None else call.throw(error)
             except StopIteration as done:
-                result: CreateOAuth2TokenResponse = done.value
-                return result
+                return done.value
             response = error = None
             if isinstance(step, _Sleep):
                 self._sleep(step.seconds)
@@ -2291,21 +3693,11 @@ class SigninClient:
             except TransportError as exc:
                 error = exc  # thrown in above, outside this block
 
-    async def create_oauth2_token_async(
-        self,
-        request: CreateOAuth2TokenRequest,
-        dpop_key: DPoPKey,
-        *,
-        body_format: str = "json",
-    ) -> CreateOAuth2TokenResponse:
-        """:meth:`create_oauth2_token` for asyncio: the same arguments, results,
-        retries and errors, and the event loop is never blocked.  Cancelling
-        the task (or a timeout around it) closes the connection in flight at
-        once; nothing goes on in a thread.  Retry waits use ``asyncio.sleep``.
-        """
+    async def _run_async(self, call: Generator[_Post | _Sleep, _Response | None, Any]) -> Any:
+        """The asyncio driver of :meth:`_call`: each exchange in a worker thread
+        (:func:`_http_post_async`), waits through ``asyncio.sleep``."""
         import asyncio
 
-        call = self._call(request, dpop_key, body_format)
         try:
             response: _Response | None = None
             error: TransportError | None = None
@@ -2313,18 +3705,11 @@ class SigninClient:
                 try:
                     step = call.send(response) if error is None else call.throw(error)
                 except StopIteration as done:
-                    result: CreateOAuth2TokenResponse = done.value
-                    return result
+                    return done.value
                 response = error = None
                 if isinstance(step, _Sleep):
                     await asyncio.sleep(step.seconds)
                     continue
-                tls = None
-                if step.url.startswith("https://"):
-                    if self._tls is None:  # built once per client, off the loop (it reads files)
-                        loop = asyncio.get_running_loop()
-                        self._tls = await loop.run_in_executor(None, _tls_context, self.ca_bundle)
-                    tls = self._tls
                 try:
                     response = await _http_post_async(
                         step.url,
@@ -2333,7 +3718,6 @@ class SigninClient:
                         timeout=self.timeout,
                         ca_bundle=self.ca_bundle,
                         secrets_=step.secrets,
-                        tls=tls,
                     )
                 except TransportError as exc:
                     error = exc
@@ -2341,46 +3725,66 @@ class SigninClient:
             call.close()
 
     def _call(
-        self, request: CreateOAuth2TokenRequest, dpop_key: DPoPKey, body_format: str
-    ) -> Generator[_Post | _Sleep, _Response | None, CreateOAuth2TokenResponse]:
+        self, op: _Operation, request: Any, dpop_key: DPoPKey | None, body_format: str
+    ) -> Generator[_Post | _Sleep, _Response | None, Any]:
         """The call without I/O, run by both drivers: yields each :class:`_Post`
         (receiving its response, or its :class:`TransportError` thrown in) and
-        each :class:`_Sleep`; returns the parsed response or raises.  A new
-        proof per attempt; only refreshes are retried (429, 5xx, transport);
-        one clock-skew retry; redirects refused; outside text redacted."""
-        _require_type("request", request, CreateOAuth2TokenRequest)
-        _require_type("dpop_key", dpop_key, DPoPKey)
-        body = request.token_input
-        if body_format == "json":
-            payload = json.dumps(body.to_dict()).encode("utf-8")
-            content_type = "application/json"
-        elif body_format == "form":
-            payload = "&".join(f"{k}={_quote(v)}" for k, v in body.to_form().items()).encode("ascii")
-            content_type = "application/x-www-form-urlencoded"
+        each :class:`_Sleep`; returns the parsed response or raises.  Every
+        check runs before the first yield.  Each attempt is signed anew (a
+        new DPoP proof, a new SigV4 signature); retries on 429, 5xx and
+        transport errors (never a code redemption); one clock-skew retry;
+        redirects refused; outside text redacted."""
+        _require_type(
+            "request",
+            request,
+            _model_class(op.input) if op.name != "CreateOAuth2Token" else CreateOAuth2TokenRequest,
+        )
+        url = self._url(op)
+        retryable = True
+        if op.name == "CreateOAuth2Token":
+            _require_type("dpop_key", dpop_key, DPoPKey)
+            body = request.token_input
+            if body_format == "json":
+                payload = json.dumps(body.to_dict()).encode("utf-8")
+                content_type = "application/json"
+            elif body_format == "form":
+                payload = "&".join(f"{k}={_quote(v)}" for k, v in body.to_form().items()).encode("ascii")
+                content_type = "application/x-www-form-urlencoded"
+            else:
+                raise ParamValidationError("body_format", "must be json or form")
+            request_secrets: tuple[str | None, ...] = (body.refresh_token, body.code, body.code_verifier)
+            retryable = body.grant_type == "refresh_token"
         else:
-            raise ParamValidationError("body_format", "must be json or form")
-        _note_secrets(body.refresh_token, body.code, body.code_verifier)
-        retryable = body.grant_type == "refresh_token"
+            filled = {attr: _uuid4() for attr in op.idempotency if getattr(request, attr) is None}
+            if filled:  # one token for every attempt of this call, as botocore
+                request = dataclasses.replace(request, **filled)
+            payload = json.dumps(request.to_dict()).encode("utf-8")
+            content_type = "application/json"
+            request_secrets = tuple(_sensitive_values(request))
+        keys = self._signing(op) if op.auth == "sigv4" else None
+        _note_secrets(*request_secrets)
         attempts = self.max_attempts if retryable else 1
         last_words = "code redemptions are never retried" if not retryable else "last attempt"
         attempt = 0
         skew_retried = False
         while True:
             attempt += 1
-            proof = dpop_key.proof(self.token_url, iat=int(self.now()))
-            secrets_ = (body.refresh_token, body.code, body.code_verifier, proof)
-            headers = {
-                "Content-Type": content_type,
-                "Accept": "application/json",
-                "User-Agent": _USER_AGENT,
-                "DPoP": proof,
-            }
-            label = f"{self.token_url} attempt {attempt}/{attempts}"
+            headers = {"Content-Type": content_type, "Accept": "application/json", "User-Agent": _USER_AGENT}
+            secrets_ = request_secrets
+            if dpop_key is not None:
+                proof = dpop_key.proof(url, iat=int(self.now()))
+                headers["DPoP"] = proof
+                secrets_ = (*secrets_, proof)
+            if keys is not None:
+                assert self.region is not None  # checked by _signing
+                headers.update(_sigv4_headers("POST", url, headers, payload, keys, self.region, self.now()))
+                secrets_ = (*secrets_, keys.secret_access_key, keys.session_token)
+            label = f"{url} attempt {attempt}/{attempts}"
             if skew_retried:
                 label += " (clock corrected)"
             report = _Attempt(self._on_event, label, secrets_)
             try:
-                response = yield _Post(self.token_url, payload, headers, secrets_)
+                response = yield _Post(url, payload, headers, secrets_)
             except TransportError as exc:
                 report.failed(exc)
                 if attempt >= attempts:
@@ -2395,24 +3799,27 @@ class SigninClient:
             report.answered(response)
             if response.status == 200:
                 report.done(None)
-                return self._parse(response, secrets_)
+                if op.name == "CreateOAuth2Token":
+                    return self._parse(response, secrets_)
+                return _parse_output(op, response, secrets_)
             if 300 <= response.status < 400:
                 report.done("not retried: redirects are never followed")
                 raise InvalidResponseError(
-                    f"the token endpoint answered HTTP {response.status} (a redirect); "
-                    "redirects are never followed",
+                    f"the {'token ' if op.name == 'CreateOAuth2Token' else op.name + ' '}endpoint answered "
+                    f"HTTP {response.status} (a redirect); redirects are never followed",
                     response.status,
                 )
             error = _service_error(response, secrets_)
             if not skew_retried and self._measure_skew(response, error):
                 report.done(
                     f"clock-skew retry: the server's Date is {self.clock_offset:+.0f} s from this "
-                    "clock; retrying at once with iat corrected by that offset"
+                    f"clock; retrying at once with {'iat' if dpop_key else 'the time'} corrected "
+                    "by that offset"
                 )
                 skew_retried = True
-                attempt -= 1  # a corrected proof, not a repeat of the same one
+                attempt -= 1  # a corrected request, not a repeat of the same one
                 continue
-            transient = response.status == 429 or response.status >= 500
+            transient = response.status in _RETRYABLE_STATUSES
             if not transient:
                 report.done(f"not retried: HTTP {response.status} is not a retryable status")
                 raise error
@@ -2479,6 +3886,37 @@ class SigninClient:
         raise InvalidResponseError(
             f"malformed token response: {_one_line(_redact(str(failure), known))}", response.status
         ) from _stand_in(failure, known)
+
+
+def _sensitive_values(model: _Model) -> list[str]:
+    """The values of a structure's sensitive members (to redact from outside text)."""
+    return [
+        value
+        for attr, _, _, _, _, sensitive in _MEMBERS[_shape_of(type(model))]
+        if sensitive and isinstance(value := getattr(model, attr), str)
+    ]
+
+
+def _parse_output(op: _Operation, response: _Response, secrets_: Sequence[str | None]) -> Any:
+    """The output class of ``op`` from a 200 response (an empty body is ``{}``);
+    its sensitive values are noted.  :class:`InvalidResponseError` (redacted)
+    when it is malformed.  Liberal as botocore: unknown members are ignored."""
+    data: dict[str, Any] = {}
+    failure: ValueError | TypeError
+    try:
+        if response.body.strip():
+            data = _load_json_object(response.body, f"{op.name} response")
+        out = _model_class(op.output).from_dict(data)
+    except (ValueError, TypeError) as exc:  # ParamValidationError is a ValueError
+        failure = exc  # raised below, outside this block: never as anyone's __context__
+    else:
+        _note_secrets(*_sensitive_values(out))
+        return out
+    wire = {w for _, _, w, _, _, sensitive in _MEMBERS[op.output] if sensitive}
+    known = (*secrets_, *(v for k, v in data.items() if k in wire and isinstance(v, str)))
+    raise InvalidResponseError(
+        f"malformed {op.name} response: {_one_line(_redact(str(failure), known))}", response.status
+    ) from _stand_in(failure, known)
 
 
 def _response_secrets(data: Mapping[str, Any]) -> list[str]:
@@ -3462,9 +4900,11 @@ class _Profile:
         timeout: float,
         on_clock_skew: Callable[[float], None] | None,
         on_event: Callable[[str], None] | None = None,
+        credentials: Callable[[], SigningCredentials] | SigningCredentials | None = None,
     ) -> SigninClient:
         """A client for this profile: its endpoint, FIPS, dual-stack, CA bundle
-        and attempts settings (environment first, as in botocore)."""
+        and attempts settings (environment first, as in botocore); ``credentials``
+        sign its SigV4 operations (see :class:`SigninClient`)."""
         settings: dict[str, Any] = {}
         for env_var, key in (
             ("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"),
@@ -3496,6 +4936,7 @@ class _Profile:
             environ=environ,
             on_clock_skew=on_clock_skew,
             on_event=on_event,
+            credentials=credentials,
             **settings,
         )
 
@@ -3963,8 +5404,8 @@ async def get_credentials_async(
 
     The cache lock is awaited (non-blocking attempts between
     ``asyncio.sleep``), the refresh goes through
-    :meth:`SigninClient.create_oauth2_token_async`, and nothing runs in a
-    thread.  Cancelling the task (or a timeout around it, such as
+    :meth:`SigninClient.create_oauth2_token_async` (the HTTP exchange in a
+    worker thread).  Cancelling the task (or a timeout around it, such as
     ``asyncio.wait_for``) aborts the request in flight and releases the
     lock at once; the cache entry is left as it was, or completely written.
     """
@@ -4148,11 +5589,14 @@ def _login_entries(cache_dir: str) -> list[str]:
     return paths
 
 
-def _remove_entry(path: str) -> bool:
-    """Delete an entry, its temp files and its lock file, holding its lock."""
+def _remove_entry(path: str, first: Callable[[], None] | None = None) -> bool:
+    """Delete an entry, its temp files and its lock file, holding its lock;
+    ``first`` runs under the lock before that (if it raises, nothing is deleted)."""
     if not os.path.lexists(path) and not os.path.lexists(path + ".lock"):
         return False
     with _FileLock(path + ".lock") as lock:
+        if first is not None:
+            first()
         removed = _unlink_quietly(path)
         _sweep_temps(path)
         lock.unlink()
@@ -5664,10 +7108,31 @@ _COMMON_OPTIONS: Final[tuple[_Option, ...]] = (
     _DEBUG_OPTION,
 )
 _OFFLINE: Final = (_PROFILE_OPTION, _DEBUG_OPTION)  # what a command that reads local files only takes
+
+
+def _only_with(flag: str, options: tuple[_Option, ...]) -> tuple[_Option, ...]:
+    """``options`` of a command that goes online only with ``flag``: each help says so."""
+    return tuple(
+        (flags, {**kwargs, "help": f"{kwargs['help']}; used only with {flag}"}) for flags, kwargs in options
+    )
+
+
 _FORMAT_HELP: Final = (
     "output format: process (the credential_process JSON), env, env-no-export, powershell, "
     "windows-cmd, fish or json (default: %(default)s)"
 )
+
+
+class _OperationNames(tuple[str, ...]):
+    """The operations as the AWS CLI v2 names them (``list-sessions``), what
+    ``api --help`` and the completion scripts offer; ``in`` also accepts the
+    model's names (``ListSessions``), so argparse takes either."""
+
+    def __contains__(self, name: object) -> bool:
+        return name in _OPERATIONS or super().__contains__(name)
+
+
+_OPERATION_NAMES: Final = _OperationNames(op.cli_name for op in _OPERATIONS.values())
 _COMMANDS: Final[tuple[tuple[str, tuple[str, ...], str, tuple[_Option, ...]], ...]] = (
     (
         "login",
@@ -5751,10 +7216,20 @@ _COMMANDS: Final[tuple[tuple[str, tuple[str, ...], str, tuple[_Option, ...]], ..
     (
         "sessions",
         (),
-        "list every profile that uses a login session, from local files (no network)",
+        "list every profile that uses a login session, from local files (no network unless --remote)",
         (
+            *_only_with("--remote", (_PROFILE_OPTION, _REGION_OPTION, _ENDPOINT_OPTION, _TIMEOUT_OPTION)),
             _DEBUG_OPTION,
             (("--json",), {**_FLAG, "help": "print a JSON list, one object a profile (default: a table)"}),
+            (
+                ("--remote",),
+                {
+                    **_FLAG,
+                    "help": "also list the caller's sign-in sessions from the service (ListSessions, "
+                    "every page, signed with the profile's credentials); with --json one object: "
+                    "items (the service's) and local (default: local files only)",
+                },
+            ),
         ),
     ),
     (
@@ -5763,6 +7238,16 @@ _COMMANDS: Final[tuple[tuple[str, tuple[str, ...], str, tuple[_Option, ...]], ..
         "delete the profile's cached session (credentials already issued stay valid until they expire)",
         (
             *_OFFLINE,
+            *_only_with("--revoke", (_REGION_OPTION, _ENDPOINT_OPTION, _TIMEOUT_OPTION)),
+            (
+                ("--revoke",),
+                {
+                    **_FLAG,
+                    "help": "first revoke the session's refresh token on the service "
+                    "(RevokeOAuth2TokenWithIAM, signed with the session's own credentials); if the "
+                    "service refuses, the local session is kept (default: local only)",
+                },
+            ),
             (
                 ("--all",),
                 {
@@ -5935,6 +7420,56 @@ _COMMANDS: Final[tuple[tuple[str, tuple[str, ...], str, tuple[_Option, ...]], ..
             ),
         ),
     ),
+    (
+        "api",
+        (),
+        "call one operation of the Sign-In API and print its response as JSON",
+        (
+            *_COMMON_OPTIONS,
+            (
+                ("operation",),
+                {
+                    "nargs": "?",
+                    "choices": _OPERATION_NAMES,
+                    "metavar": "OPERATION",
+                    "help": "the operation, as the AWS CLI names it (list-sessions) or as the model "
+                    "does (ListSessions); see --list",
+                },
+            ),
+            (("--list",), {**_FLAG, "help": "print every operation's name, one a line (default: off)"}),
+            (
+                ("--input-json",),
+                {
+                    "metavar": "FILE",
+                    "help": "the request: a file, or - for stdin, holding one JSON object keyed by "
+                    "the model's member names (default: {})",
+                },
+            ),
+            (
+                ("--no-paginate",),
+                {
+                    **_FLAG,
+                    "help": "print only the first page of a paginated operation, with its nextToken "
+                    "(default: every page, the lists joined)",
+                },
+            ),
+            (
+                ("--dry-run",),
+                {
+                    **_FLAG,
+                    "help": "print the first request (method, url, headers, body), signed, with every "
+                    "secret redacted, and send nothing (default: off)",
+                },
+            ),
+            (
+                ("--dpop-key",),
+                {
+                    "metavar": "FILE",
+                    "help": "PEM file of the DPoP key (required for create-oauth2-token, refused otherwise)",
+                },
+            ),
+        ),
+    ),
 )
 # Two or three real examples at the end of each command's help ("{prog}" is the program).
 _EXAMPLES: Final[dict[str, tuple[str, ...]]] = {
@@ -5950,8 +7485,8 @@ _EXAMPLES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "refresh": ("{prog} refresh --profile dev", "{prog} refresh --profile dev --force"),
     "status": ("{prog} status --profile dev", "{prog} status --json"),
-    "sessions": ("{prog} sessions", "{prog} sessions --json"),
-    "logout": ("{prog} logout --profile dev", "{prog} logout --all"),
+    "sessions": ("{prog} sessions", "{prog} sessions --json", "{prog} sessions --remote --profile dev"),
+    "logout": ("{prog} logout --profile dev", "{prog} logout --all", "{prog} logout --profile dev --revoke"),
     "exec": (
         "{prog} exec --profile dev -- terraform apply",
         "{prog} exec --profile dev -- aws sts get-caller-identity",
@@ -5972,6 +7507,11 @@ _EXAMPLES: Final[dict[str, tuple[str, ...]]] = {
     "token": (
         "{prog} token --region us-east-1 --dpop-key key.pem --input-json - < body.json",
         "{prog} token --endpoint-url http://127.0.0.1:8000 --dpop-key key.pem --form --input-json body.json",
+    ),
+    "api": (
+        "{prog} api --list",
+        "{prog} api list-sessions --profile dev --region us-east-1",
+        "{prog} api get-session --profile dev --input-json session.json --dry-run",
     ),
 }
 
@@ -6333,9 +7873,21 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     elif cmd == "status":
         return _cmd_status(args, stdout, stderr, warn)
     elif cmd == "sessions":
+        if args.remote:
+            return _cmd_remote_sessions(args, stdout, stderr, skew, trace, warn)
+        for flag in ("profile", "region", "endpoint_url"):
+            if getattr(args, flag) is not None:
+                raise ParamValidationError(f"--{flag.replace('_', '-')}", "is used only with --remote")
         return _cmd_sessions(args, stdout, stderr, warn)
     elif cmd == "logout":
+        if args.revoke:
+            return _cmd_revoke(args, stderr, skew, warn, trace)
+        for flag in ("region", "endpoint_url"):
+            if getattr(args, flag) is not None:
+                raise ParamValidationError(f"--{flag.replace('_', '-')}", "is used only with --revoke")
         return _cmd_logout(args, stderr)
+    elif cmd == "api":
+        return _cmd_api(args, stdin, stdout, skew, trace, warn)
     elif cmd == "exec":
         return _cmd_exec(args, stderr, skew, trace)
     elif cmd == "serve":
@@ -6491,6 +8043,273 @@ def _cmd_logout(args: Any, stderr: TextIO) -> int:
             "Credentials already issued stay valid until they expire (at most 15 "
             "minutes); the config file is unchanged.\n"
         )
+    return _EXIT_OK
+
+
+def _cmd_revoke(
+    args: Any,
+    stderr: TextIO,
+    skew: Callable[[float], None],
+    warn: Callable[[str], None],
+    trace: Callable[[str], None] | None,
+) -> int:
+    """``logout --revoke``: revoke the session's refresh token on the service,
+    then delete the cache entry, saying what was and was not done.
+
+    1. The session's own credentials, refreshed first when due (as every use
+       does), to sign ``RevokeOAuth2TokenWithIAM``.
+    2. Under the entry's lock (no refresh of ours can rotate the token
+       meanwhile): revoke the entry's current refresh token, then delete the
+       entry as ``logout`` does.
+
+    When anything before the deletion fails (the service refuses, the
+    credentials lack ``signin:RevokeOAuth2TokenWithIAM``, the session has
+    ended), the entry is kept, so that the revocation can be retried, and
+    the message says how to remove it anyway.
+    """
+    if args.all:
+        raise ParamValidationError(
+            "--revoke", "revokes one profile's session; it cannot be combined with --all"
+        )
+    prof = _Profile(args.profile, None)
+    region = prof.region(args.region)  # bad settings: exit 2 before anything is read
+    prof.endpoint_url(args.endpoint_url)
+    if not prof.settings.get("login_session"):
+        stderr.write(f"warning: no login session found for profile {prof.name!r}; nothing revoked\n")
+        return _EXIT_OK
+    path = prof.cache_path()
+    plain = _command("logout", "--profile", prof.name)
+    revoked: list[str] = []
+    try:
+        # 1. The session's current credentials.
+        creds = get_credentials(
+            args.profile,
+            region=args.region,
+            endpoint_url=args.endpoint_url,
+            timeout=args.timeout,
+            on_clock_skew=skew,
+            on_warning=warn,
+        )
+        keys = SigningCredentials(creds.access_key_id, creds.secret_access_key, creds.session_token)
+        client = prof.client(region, args.endpoint_url, args.timeout, skew, trace, credentials=keys)
+
+        # 2. Under the lock: revoke the current refresh token, then delete the entry.
+        def revoke() -> None:
+            token = _read_entry(path, prof.login_command, warn).get("refreshToken")
+            if not isinstance(token, str):
+                raise LoginRequiredError(f"the cache entry {path} holds no refresh token")
+            revoked.append(token)
+            client.revoke_oauth2_token_with_iam(RevokeOAuth2TokenWithIAMRequest(token=token))
+
+        removed = _remove_entry(path, revoke)
+    except (SigninTokenError, OSError, ValueError, TypeError) as exc:
+        if isinstance(exc, ServiceError):
+            what = "the service refused to revoke the session's refresh token"
+        else:
+            what = "the session's refresh token was not revoked"
+        text = _one_line(
+            _redact(str(exc) if not isinstance(exc, OSError) else str(exc.strerror), revoked), 2000
+        )
+        stderr.write(
+            f"error: {what}: {text}; the local session was NOT removed (so that revoking can be "
+            f"retried); run {plain} to remove it anyway\n"
+        )
+        return _exit_code(exc) if not isinstance(exc, LoginRequiredError) else _EXIT_ERROR
+    stderr.write(f"revoked the refresh token of session {creds.login_session} on the service\n")
+    if removed:
+        stderr.write(f"removed {path}\n")
+    stderr.write(
+        "Credentials already issued stay valid until they expire (at most 15 minutes); "
+        "the config file is unchanged.\n"
+    )
+    return _EXIT_OK
+
+
+def _api_client(
+    args: Any, skew: Callable[[float], None], trace: Callable[[str], None] | None, warn: Callable[[str], None]
+) -> SigninClient:
+    """The client of ``api`` and ``sessions --remote``: the profile's endpoint,
+    FIPS, dual-stack, CA bundle and attempts settings; SigV4 credentials in
+    botocore's order (:func:`_signing_keys`), resolved at the first signed call."""
+    prof = _Profile(args.profile, None)
+
+    def credentials() -> SigningCredentials:
+        return _signing_keys(args.profile, os.environ, timeout=args.timeout, on_warning=warn)
+
+    return prof.client(prof.region(args.region), args.endpoint_url, args.timeout, skew, trace, credentials)
+
+
+def _read_argument_file(path: str, stdin: TextIO, what: str, limit: int) -> bytes | str:
+    """A file named on the command line (``-``: stdin), at most ``limit``
+    bytes: opened without blocking (a FIFO or device never hangs), a regular
+    file, read with a bound.  :class:`ParamValidationError` naming ``what``."""
+    if path == "-":
+        text = stdin.read(limit + 1)
+        if len(text) > limit:
+            raise ParamValidationError(what, f"stdin holds more than {limit} bytes")
+        return text
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise ParamValidationError(what, f"cannot open {path}: {exc.strerror}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ParamValidationError(what, f"{path} is not a regular file")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(65536, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise ParamValidationError(what, f"{path} is larger than {limit} bytes")
+    return b"".join(chunks)
+
+
+def _cmd_api(
+    args: Any,
+    stdin: TextIO,
+    stdout: TextIO,
+    skew: Callable[[float], None],
+    trace: Callable[[str], None] | None,
+    warn: Callable[[str], None],
+) -> int:
+    """``api``: one operation of the model by name; prints its response as one
+    JSON object keyed by the model's member names (a paginated operation:
+    every page, the result lists joined, unless ``--no-paginate``), or with
+    ``--dry-run`` its first request, signed and redacted, sending nothing.
+
+    1. ``--list``: the operations' AWS CLI names, one a line.
+    2. The request, read and checked against the model before any I/O.
+    3. The client (the profile's settings; credentials on first use).
+    4. ``--dry-run``, or the call.
+    """
+    # 1. The names.
+    if args.list:
+        if args.operation is not None:
+            raise ParamValidationError("--list", "takes no OPERATION")
+        stdout.write("".join(f"{op.cli_name}\n" for op in _OPERATIONS.values()))
+        return _EXIT_OK
+    if args.operation is None:
+        raise ParamValidationError("OPERATION", f"is required; {_command('api', '--list')} lists them")
+    op = SigninClient._operation(args.operation)
+    # 2. The request, by the model's member names.
+    data: dict[str, Any] = {}
+    if args.input_json is not None:
+        raw = _read_argument_file(args.input_json, stdin, "--input-json", _MAX_RESPONSE_BYTES)
+        try:
+            data = _load_json_object(raw, "the input")
+        except ValueError as exc:
+            raise ParamValidationError("--input-json", str(exc)) from None
+    key: DPoPKey | None = None
+    if args.dpop_key == "-" and args.input_json == "-":
+        raise ParamValidationError("--dpop-key", "cannot be read from stdin too: --input-json - reads it")
+    if op.name == "CreateOAuth2Token":
+        request: Any = CreateOAuth2TokenRequest.from_dict(data)
+        if args.dpop_key is None:
+            raise ParamValidationError("--dpop-key", "is required for CreateOAuth2Token (its DPoP proof)")
+        key = DPoPKey.from_pem(_read_argument_file(args.dpop_key, stdin, "--dpop-key", 65536))
+    elif args.dpop_key is not None:
+        raise ParamValidationError("--dpop-key", f"only CreateOAuth2Token takes a DPoP key, not {op.name}")
+    else:
+        request = _model_class(op.input).from_dict(data, wire=False)
+    # 3. The client.
+    client = _api_client(args, skew, trace, warn)
+    # 4. The first request, or the call.
+    if args.dry_run:
+        stdout.write(json.dumps(_dry_run(client, op, request, key)) + "\n")
+    elif key is not None:
+        stdout.write(json.dumps(client.create_oauth2_token(request, key).to_dict()) + "\n")
+    elif op.paginator is not None and not args.no_paginate:
+        stdout.write(json.dumps(_joined_pages(client, op, request)) + "\n")
+    else:
+        stdout.write(json.dumps(client.call(op.name, request).to_dict(wire=False)) + "\n")
+    return _EXIT_OK
+
+
+def _joined_pages(client: SigninClient, op: _Operation, request: Any) -> dict[str, Any]:
+    """Every page of a paginated operation as one response, as the AWS CLI
+    prints it: the result lists joined, the first page's other members, no
+    next token."""
+    assert op.paginator is not None
+    _, output_token, _, result_key = op.paginator
+    names = {attr: member for attr, member, _, _, _, _ in _MEMBERS[op.output]}
+    joined: dict[str, Any] | None = None
+    items: list[Any] = []
+    for page in client.pages(op.name, request):
+        shown = page.to_dict(wire=False)
+        items += shown.pop(names[result_key], [])
+        shown.pop(names[output_token], None)
+        joined = shown if joined is None else joined
+    return {**(joined or {}), names[result_key]: items}
+
+
+_REDACTED: Final = "***"
+
+
+def _dry_run(client: SigninClient, op: _Operation, request: Any, key: DPoPKey | None) -> dict[str, Any]:
+    """The first request of a call as it would be sent (``method``, ``url``,
+    ``headers``, ``body``), signed, with every secret redacted: the security
+    token, the signature, the DPoP proof and each sensitive member of the
+    body.  Nothing is sent (the pipeline stops at its first step)."""
+    step = client._first_request(op.name, request, key)
+    secrets_ = {value for value in step.secrets if value}
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, str):
+            return _REDACTED if value in secrets_ else _redact(value, step.secrets)
+        if isinstance(value, list):
+            return [scrub(item) for item in value]
+        if isinstance(value, dict):
+            return {name: scrub(item) for name, item in value.items()}
+        return value
+
+    headers = {}
+    for name, value in step.headers.items():
+        if name.lower() in ("x-amz-security-token", "dpop"):
+            value = _REDACTED
+        elif name.lower() == "authorization":
+            value = re.sub(r"Signature=\S+", f"Signature={_REDACTED}", value)
+        headers[name] = scrub(value)
+    body = json.loads(step.body) if step.body else {}
+    return {"method": op.method, "url": step.url, "headers": headers, "body": scrub(body)}
+
+
+def _cmd_remote_sessions(
+    args: Any,
+    stdout: TextIO,
+    stderr: TextIO,
+    skew: Callable[[float], None],
+    trace: Callable[[str], None] | None,
+    warn: Callable[[str], None],
+) -> int:
+    """``sessions --remote``: the caller's sign-in sessions from the service
+    (``ListSessions``, every page) beside the local view; with ``--json``
+    one object, ``items`` (each session by the model's member names) and
+    ``local`` (what ``sessions --json`` prints)."""
+    client = _api_client(args, skew, trace, warn)
+    remote = [session.to_dict(wire=False) for session in client.list_sessions_items()]
+    if args.json:
+        stdout.write(json.dumps({"items": remote, "local": _list_sessions(warn=warn)}) + "\n")
+        return _EXIT_OK
+    _cmd_sessions(args, stdout, stderr, warn)
+    stdout.write(f"\nsign-in sessions on the service ({len(remote)}, ListSessions in {client.region}):\n")
+    table = [["SESSION", "PRINCIPAL", "STATUS", "CLIENT", "ISSUED", "EXPIRES"]]
+    for item in remote:
+        cells = [item.get("sessionArn"), item.get("principalArn"), item.get("status"), item.get("clientType")]
+        for stamp in (item.get("issuedAt"), item.get("expiresAt")):
+            when = datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc) if stamp else None
+            cells.append(_format_timestamp(when) if when else None)
+        table.append([_one_line(str(c)) if c else "-" for c in cells])
+    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
+    for line in table:
+        stdout.write("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() + "\n")
     return _EXIT_OK
 
 

@@ -14,6 +14,7 @@ import asyncio
 import base64
 import contextlib
 import copy
+import dataclasses
 import datetime
 import gzip
 import hashlib
@@ -1595,6 +1596,16 @@ def service_model() -> dict[str, Any]:
     pytest.skip(f"no service model: neither {shared} nor botocore's data/signin/2023-01-01/service-2.json")
 
 
+def todays_model() -> dict[str, Any]:
+    """Today's model, pinned beside a checkout (``../shared/signin-2023-01-01``, botocore
+    1.44.8): the one the module implements in full; skipped when absent."""
+    path = HERE.parent / "shared" / "signin-2023-01-01" / "service-2.json"
+    if not path.exists():
+        pytest.skip(f"today's service model is not at {path}")
+    model: dict[str, Any] = json.loads(path.read_text())
+    return model
+
+
 def model_is_ours(model: dict[str, Any]) -> bool:
     """True for the revision the module implements (the one in ``../shared``): only
     then must every constrained shape and the error enum match exactly.  A newer
@@ -1656,11 +1667,11 @@ class TestServiceMetadata:
         assert issubclass(st.AccessDeniedException, st.ServiceError)
 
     def test_error_code_enum_matches_model(self) -> None:
-        model = service_model()
-        values = model["shapes"]["OAuth2ErrorCode"]["enum"]
+        values = todays_model()["shapes"]["OAuth2ErrorCode"]["enum"]
         ours = [m.value for m in st.OAuth2ErrorCode]
-        # A newer revision appends codes; those are kept verbatim (ServiceError.error is the string).
-        assert ours == (values if model_is_ours(model) else values[: len(ours)])
+        # The first revision's six codes first, then the ones today's model appends.
+        assert ours == values
+        assert ours[:6] == service_model()["shapes"]["OAuth2ErrorCode"]["enum"][:6]
         for value in ours:
             member = st.OAuth2ErrorCode(value)
             assert isinstance(member, str) and member == value
@@ -1673,6 +1684,17 @@ class TestServiceMetadata:
             "AUTHCODE_EXPIRED",
             "server_error",
             "INVALID_REQUEST",
+            "RESOURCE_NOT_FOUND",
+            "CONFLICT",
+            "SERVICE_QUOTA_EXCEEDED",
+            "unsupported_grant_type",
+            "invalid_request",
+            "invalid_grant",
+            "invalid_scope",
+            "invalid_target",
+            "invalid_client",
+            "rate_exceeded",
+            "service_unavailable",
         }
         with pytest.raises(ValueError):
             st.OAuth2ErrorCode("SERVER_ERROR")  # the model spells it lower-case
@@ -2281,6 +2303,407 @@ class TestModelLiberalResponses:
         else:
             assert time.gmtime(expiration).tm_year == 9999
         assert cached_expiry(path) == int(expiration)
+
+
+# Today's model (../shared/signin-2023-01-01), one valid input per operation by the
+# model's member names, and one service answer per operation by wire names.
+PRINCIPAL = "arn:aws:iam::123456789012:user/alice"
+SESSION = "arn:aws:signin:us-east-1:123456789012:session/5f0e8d"
+STATEMENT = "A" * 63 + "/"
+API_INPUTS: dict[str, dict[str, Any]] = {
+    "BatchRevokeSessions": {"sessionArns": [SESSION], "principalArn": PRINCIPAL, "reason": "offboarding"},
+    "CreateBearerToken": {
+        "grantType": "client_credentials",
+        "resource": "https://mcp.example",
+        "durationSeconds": 900,
+    },
+    "CreateOAuth2TokenWithIAM": {"grantType": "client_credentials", "resource": "https://mcp.example"},
+    "CreateOAuth2TokenWithTokenExchange": {
+        "grantType": "urn:ietf:params:oauth:grant-type:token-exchange",
+        "subjectToken": "subject-token-SECRET-1234",
+        "subjectTokenType": "urn:ietf:params:oauth:token-type:access_token",
+        "clientId": "my-client",
+        "resource": "https://mcp.example",
+        "scope": "openid",
+    },
+    "DeleteConsoleAuthorizationConfiguration": {"targetId": "123456789012"},
+    "DeleteResourcePermissionStatement": {"statementId": STATEMENT},
+    "GetConsoleAuthorizationConfiguration": {"targetId": "o-abcdefghij"},
+    "GetResourcePolicy": {},
+    "GetSession": {"sessionArn": SESSION, "principalArn": "arn:aws:iam::123456789012:*"},
+    "IntrospectOAuth2TokenWithIAM": {"token": "ASORintrospect-SECRET-5678", "tokenTypeHint": "refresh_token"},
+    "ListResourcePermissionStatements": {"maxResults": 10},
+    "ListSessions": {
+        "principalArn": PRINCIPAL,
+        "maxResults": 2,
+        "status": "ACTIVE",
+        "issuedAfter": 1700000000,
+    },
+    "PutConsoleAuthorizationConfiguration": {"targetId": "r-abcd12345678"},
+    "PutResourcePermissionStatement": {
+        "sourceVpc": "vpc-0123abcd",
+        "requestedRegion": "eu-west-1",
+        "excludedPrincipal": "arn:aws:iam::123456789012:role/breakglass",
+        "clientToken": "caller-chosen-token",
+    },
+    "RevokeOAuth2TokenWithIAM": {"token": "ASORrevoke-SECRET-9012"},
+}
+API_SESSION = {
+    "sessionArn": SESSION,
+    "principalArn": PRINCIPAL,
+    "issuedAt": 1700000000,
+    "expiresAt": 1700043200,
+    "status": "ACTIVE",
+    "clientType": "CLI",
+}
+CONSOLE_CONFIG = {"targetId": "123456789012", "scope": "ACCOUNT", "consoleAuthorizationEnabled": True}
+API_OUTPUTS: dict[str, dict[str, Any]] = {
+    "BatchRevokeSessions": {
+        "revokedSessions": [{"sessionArn": SESSION}],
+        "errors": [{"sessionArn": SESSION + "x", "code": "NotFound", "message": "no such session"}],
+    },
+    "CreateBearerToken": {"access_token": "bearer-SECRET-abcdef", "token_type": "Bearer", "expires_in": 900},
+    "CreateOAuth2TokenWithIAM": {
+        "access_token": "oauth-SECRET-abcdef",
+        "token_type": "Bearer",
+        "expires_in": 3600,
+    },
+    "CreateOAuth2TokenWithTokenExchange": {
+        "access_token": "exchanged-SECRET-abcdef",
+        "issued_token_type": "urn:ietf:params:oauth:token-type:access_token",
+        "token_type": "Bearer",
+        "expires_in": 300,
+        "scope": "openid",
+    },
+    "DeleteConsoleAuthorizationConfiguration": CONSOLE_CONFIG,
+    "DeleteResourcePermissionStatement": {},
+    "GetConsoleAuthorizationConfiguration": CONSOLE_CONFIG,
+    "GetResourcePolicy": {
+        "signinResourceBasedPolicy": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Deny",
+                    "Principal": {"AWS": "*"},
+                    "Action": ["signin:AuthorizeOAuth2Access"],
+                    "Resource": "*",
+                    "Condition": {"StringNotEquals": {"aws:SourceVpc": ["vpc-0123abcd"]}},
+                }
+            ],
+        }
+    },
+    "GetSession": dict(
+        API_SESSION, userAgent="aws-cli/2.36.7", lastUsedAt=1700001000, issuedInRegion="us-east-1"
+    ),
+    "IntrospectOAuth2TokenWithIAM": {
+        "active": True,
+        "client_id": "arn:aws:signin:::devtools/same-device",
+        "token_type": "refresh_token",
+        "exp": 1700043200,
+        "account_id": "123456789012",
+        "signin_session": SESSION,
+    },
+    "ListResourcePermissionStatements": {
+        "permissionStatements": [
+            {"sid": STATEMENT, "condition": {"StringEquals": {"aws:SourceVpc": ["vpc-1"]}}}
+        ]
+    },
+    "ListSessions": {"items": [API_SESSION]},
+    "PutConsoleAuthorizationConfiguration": CONSOLE_CONFIG,
+    "PutResourcePermissionStatement": {"statementId": STATEMENT},
+    "RevokeOAuth2TokenWithIAM": {},
+}
+API_OPERATIONS = sorted(API_INPUTS)
+
+
+def wire_form(shapes: dict[str, Any], shape: str, value: Any) -> Any:
+    """``value`` (by the model's member names) renamed to wire names, read from the model file."""
+    spec = shapes[shape]
+    if spec["type"] == "structure":
+        return {
+            spec["members"][name].get("locationName", name): wire_form(
+                shapes, spec["members"][name]["shape"], v
+            )
+            for name, v in value.items()
+        }
+    if spec["type"] == "list":
+        return [wire_form(shapes, spec["member"]["shape"], v) for v in value]
+    if spec["type"] == "map":
+        return {k: wire_form(shapes, spec["value"]["shape"], v) for k, v in value.items()}
+    return value
+
+
+class TestModelWholeApi:
+    """Every structure of today's model is a class with the model's members (snake_case),
+    wire names as the model says, sensitive members hidden, dataclass tools working."""
+
+    def test_every_structure_is_a_class(self) -> None:
+        model = todays_model()
+        for name, spec in model["shapes"].items():
+            if spec["type"] != "structure":
+                continue
+            cls = getattr(st, name)
+            assert name in st.__all__, name
+            if spec.get("exception"):
+                assert issubclass(cls, st.ServiceError), name
+                continue
+            assert dataclasses.is_dataclass(cls), name
+            attrs = {f.name for f in dataclasses.fields(cls)}
+            snake = {re.sub(r"(?<!^)(?=[A-Z])", "_", m).lower() for m in spec["members"]}
+            if name not in ("CreateOAuth2TokenRequestBody", "CreateOAuth2TokenResponseBody", "AccessToken"):
+                assert attrs == snake, name
+
+    def test_member_table_is_the_model(self) -> None:
+        shapes = todays_model()["shapes"]
+        for name, rows in st._MEMBERS.items():
+            spec = shapes[name]
+            assert [r[1] for r in rows] == list(spec["members"]), name
+            for _attr, member, wire, shape, required, sensitive in rows:
+                m = spec["members"][member]
+                assert (wire, shape, required) == (
+                    m.get("locationName", member),
+                    m["shape"],
+                    member in spec.get("required", []),
+                ), (name, member)
+                assert sensitive == bool(shapes[shape].get("sensitive")), (name, member)
+        for shape, (kind, low, high, pattern, extra) in st._RULES.items():
+            spec = shapes[shape]
+            assert (kind, low, high, pattern) == (
+                spec["type"],
+                spec.get("min"),
+                spec.get("max"),
+                spec.get("pattern"),
+            )
+            if "enum" in spec:
+                assert list(extra) == spec["enum"]
+
+    def test_operation_table_is_the_model(self) -> None:
+        model = todays_model()
+        assert sorted(st._OPERATIONS) == sorted(model["operations"])
+        for name, spec in model["operations"].items():
+            op = st._OPERATIONS[name]
+            uri = op.path + (f"?{op.query}" if op.query else "")
+            assert (op.method, uri, op.input, op.output) == (
+                spec["http"]["method"],
+                spec["http"]["requestUri"],
+                spec["input"]["shape"],
+                spec["output"]["shape"],
+            )
+            assert op.auth == ("none" if spec.get("auth") == ["smithy.api#noAuth"] else "sigv4"), name
+            assert op.context == {k: v["value"] for k, v in spec.get("staticContextParams", {}).items()}
+            assert list(op.errors) == [e["shape"] for e in spec["errors"]]
+            members = model["shapes"][spec["input"]["shape"]]["members"]
+            assert list(op.idempotency) == [
+                re.sub(r"(?<!^)(?=[A-Z])", "_", m).lower()
+                for m, s in members.items()
+                if s.get("idempotencyToken")
+            ]
+        names = {op.cli_name for op in st._OPERATIONS.values()}
+        assert {"list-sessions", "batch-revoke-sessions", "create-oauth2-token-with-iam"} <= names
+        assert "introspect-oauth2-token-with-iam" in names and len(names) == 16
+        if importlib.util.find_spec("botocore") is not None:  # peer: the AWS CLI's spelling
+            from botocore import xform_name
+
+            for name, op in st._OPERATIONS.items():
+                assert (op.python_name, op.cli_name) == (xform_name(name), xform_name(name, "-"))
+
+    @pytest.mark.parametrize("name", API_OPERATIONS)
+    def test_round_trip_by_member_and_wire_names(self, name: str) -> None:
+        shapes = todays_model()["shapes"]
+        op = st._OPERATIONS[name]
+        request = getattr(st, op.input).from_dict(API_INPUTS[name], wire=False)
+        assert request.to_dict(wire=False) == API_INPUTS[name]
+        assert request.to_dict() == wire_form(shapes, op.input, API_INPUTS[name])
+        assert getattr(st, op.input).from_dict(request.to_dict()) == request
+        out = getattr(st, op.output).from_dict(API_OUTPUTS[name])
+        assert out.to_dict() == API_OUTPUTS[name]
+        assert wire_form(shapes, op.output, out.to_dict(wire=False)) == API_OUTPUTS[name]
+        assert dataclasses.replace(out) == out and dataclasses.asdict(out).keys() == {
+            f.name for f in dataclasses.fields(out)
+        }
+
+    def test_sensitive_members_hidden_from_repr(self) -> None:
+        for name in (
+            "IntrospectOAuth2TokenWithIAM",
+            "RevokeOAuth2TokenWithIAM",
+            "CreateOAuth2TokenWithTokenExchange",
+        ):
+            op = st._OPERATIONS[name]
+            request = getattr(st, op.input).from_dict(API_INPUTS[name], wire=False)
+            assert "SECRET" not in repr(request) and "<sensitive>" in repr(request), name
+        for name in ("CreateBearerToken", "CreateOAuth2TokenWithIAM", "CreateOAuth2TokenWithTokenExchange"):
+            out = getattr(st, st._OPERATIONS[name].output).from_dict(API_OUTPUTS[name])
+            assert "SECRET" not in repr(out) and "access_token=<sensitive>" in repr(out), name
+        assert "alice" in repr(st.GetSessionInput(session_arn=SESSION, principal_arn=PRINCIPAL))
+
+    def test_enums_are_the_model(self) -> None:
+        shapes = todays_model()["shapes"]
+        assert [m.value for m in st.SessionStatus] == shapes["SessionStatus"]["enum"]
+        assert [m.value for m in st.ClientType] == shapes["ClientType"]["enum"]
+        request = st.ListSessionsInput(status=st.SessionStatus.REVOKED)
+        assert (
+            request.to_dict() == {"status": "REVOKED"}
+            and json.dumps(request.to_dict()) == '{"status": "REVOKED"}'
+        )
+
+    def test_frozen_and_lists_kept_as_tuples(self) -> None:
+        request = st.BatchRevokeSessionsInput(session_arns=[SESSION])
+        assert request.session_arns == (SESSION,) and hash(request) == hash(
+            st.BatchRevokeSessionsInput((SESSION,))
+        )
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            request.reason = "x"  # type: ignore[misc]
+
+    def test_classes_made_on_first_use_not_at_import(self) -> None:
+        code = (
+            "import signin_token as st, dataclasses\n"
+            "names = [*st._MEMBERS, 'AccessToken', 'CreateOAuth2TokenRequest', 'CreateOAuth2TokenResponse',\n"
+            "         'CreateOAuth2TokenRequestBody', 'CreateOAuth2TokenResponseBody']\n"
+            "lazy = [n for n in names if '__dataclass_params__' not in vars(getattr(st, n))]\n"
+            "assert len(lazy) == len(names) == 41, lazy\n"
+            "assert dataclasses.is_dataclass(st.Session) and '__dataclass_params__' in vars(st.Session)\n"
+            "st.ListSessionsInput(max_results=3)\n"
+            "assert '__dataclass_params__' in vars(st.ListSessionsInput)\n"
+            "assert '__dataclass_params__' not in vars(st.GetSessionInput)\n"
+            "print('ok')\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=HERE, capture_output=True, text=True, check=False
+        )
+        assert out.stdout == "ok\n", out.stderr
+
+    @pytest.mark.parametrize(("expires_in", "made"), [(3600, []), (60, ["CreateOAuth2TokenRequestBody"])])
+    def test_valid_cache_makes_no_model_class(
+        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, made: list[str]
+    ) -> None:
+        write_session(aws_env, fake, expires_in=expires_in)
+        probe = (
+            "import io, signin_token as st\n"
+            "pending = {c.__name__ for c in st._PENDING}\n"
+            "rc = st.main(['credentials'], stdout=io.StringIO())\n"
+            "print(rc, sorted(pending - {c.__name__ for c in st._PENDING}))\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", probe], env=aws_env, cwd=HERE, capture_output=True, text=True, check=False
+        )
+        rc, _, names = out.stdout.partition(" ")
+        assert rc == "0", out.stderr
+        assert (names.strip() == "[]") is (made == []) and all(n in names for n in made), out.stdout
+
+    def test_subclass_of_a_class_not_made_yet(self) -> None:
+        code = (
+            "import signin_token as st, dataclasses\n"
+            "class Mine(st.GetSessionInput): pass\n"
+            "assert Mine(session_arn='s').session_arn == 's'\n"
+            "class Other(st.ListSessionsInput): pass\n"
+            "assert [f.name for f in dataclasses.fields(Other)][:2] == ['principal_arn', 'max_results']\n"
+            "print('ok')\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=HERE, capture_output=True, text=True, check=False
+        )
+        assert out.stdout == "ok\n", out.stderr
+
+    def test_classes_made_once_under_threads(self) -> None:
+        code = (
+            "import signin_token as st, threading\n"
+            "errors = []\n"
+            "def make():\n"
+            "    try:\n"
+            "        for _ in range(50): st.GetSessionInput(session_arn='s')\n"
+            "    except Exception as exc: errors.append(exc)\n"
+            "threads = [threading.Thread(target=make) for _ in range(8)]\n"
+            "[t.start() for t in threads]; [t.join() for t in threads]\n"
+            "print(errors)\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], cwd=HERE, capture_output=True, text=True, check=False
+        )
+        assert out.stdout == "[]\n", out.stderr
+
+
+# One broken rule of each kind: operation, members (by member names), member named, rule.
+VALIDATION_CASES = [
+    ("GetSession", {}, "sessionArn", "is required"),
+    ("BatchRevokeSessions", {"sessionArns": []}, "sessionArns", "length must be at least 1"),
+    ("BatchRevokeSessions", {"sessionArns": [SESSION] * 6}, "sessionArns", "length must be at most 5"),
+    ("BatchRevokeSessions", {"sessionArns": [""]}, "sessionArns[0]", "length must be at least 1"),
+    (
+        "BatchRevokeSessions",
+        {"sessionArns": [SESSION], "reason": "r" * 257},
+        "reason",
+        "length must be at most 256",
+    ),
+    ("ListSessions", {"maxResults": 0}, "maxResults", "value must be at least 1"),
+    ("ListSessions", {"maxResults": 101}, "maxResults", "value must be at most 100"),
+    (
+        "CreateBearerToken",
+        {"grantType": "client_credentials", "resource": "r", "durationSeconds": 299},
+        "durationSeconds",
+        "value must be at least 300",
+    ),
+    ("ListSessions", {"status": "EXPIRED"}, "status", "must be one of ACTIVE, REVOKED"),
+    ("ListSessions", {"principalArn": "arn:aws:iam::12345:user/alice"}, "principalArn", "must match"),
+    ("GetConsoleAuthorizationConfiguration", {"targetId": "12345678901x"}, "targetId", "must match"),
+    ("RevokeOAuth2TokenWithIAM", {"token": "ASOAnot-a-refresh-token"}, "token", "must match"),
+    ("CreateOAuth2TokenWithIAM", {"grantType": "password", "resource": "r"}, "grantType", "must match"),
+    ("PutResourcePermissionStatement", {"clientToken": "with space"}, "clientToken", "must match"),
+    ("PutResourcePermissionStatement", {"clientToken": "t" * 65}, "clientToken", "length must be at most 64"),
+    ("ListSessions", {"unknownMember": 1}, "unknownMember", "is not a member of ListSessionsInput"),
+]
+
+
+class TestModelWholeApiValidation:
+    """Every rule kind of the model (required, length, range, pattern, enum, type, unknown
+    member) is checked when a request is built, naming the member and the rule; responses
+    only by type and presence; the offending value never in the message."""
+
+    @pytest.mark.parametrize(("name", "members", "field", "rule"), VALIDATION_CASES)
+    def test_rule_named(self, name: str, members: dict[str, Any], field: str, rule: str) -> None:
+        cls = getattr(st, st._OPERATIONS[name].input)
+        with pytest.raises(st.ParamValidationError) as info:
+            cls.from_dict(members, wire=False)
+        assert info.value.field == field and info.value.rule.startswith(rule), info.value
+        assert str(info.value).startswith(f"Invalid parameter {field}: {rule}")
+
+    @pytest.mark.parametrize(
+        ("members", "message"),
+        [
+            ({"maxResults": "10"}, "maxResults must be int, not str"),
+            ({"maxResults": True}, "maxResults must be int, not bool"),
+            ({"issuedAfter": 1.5}, "issuedAfter must be int, not float"),
+            ({"clientId": 7}, "clientId must be str, not int"),
+        ],
+    )
+    def test_types(self, members: dict[str, Any], message: str) -> None:
+        with pytest.raises(TypeError, match=re.escape(message)):
+            st.ListSessionsInput.from_dict(members, wire=False)
+
+    def test_a_secret_never_in_the_message(self) -> None:
+        secret = "ASOA" + "s3cr3t" * 3
+        with pytest.raises(st.ParamValidationError) as info:
+            st.RevokeOAuth2TokenWithIAMRequest(token=secret)
+        assert "s3cr3t" not in str(info.value) and "s3cr3t" not in repr(info.value)
+
+    def test_wire_names_refused_where_member_names_are_read(self) -> None:
+        with pytest.raises(st.ParamValidationError, match="grant_type: is not a member"):
+            st.CreateBearerTokenRequest.from_dict(
+                {"grant_type": "client_credentials", "resource": "r"}, wire=False
+            )
+
+    def test_responses_liberal(self) -> None:
+        out = st.ListSessionsOutput.from_dict(
+            {
+                "items": [dict(API_SESSION, status="SUSPENDED", brandNew=1)],
+                "nextToken": "not a /valid token!",
+                "x": 2,
+            }
+        )
+        assert out.items[0].status == "SUSPENDED" and out.next_token == "not a /valid token!"
+        with pytest.raises(st.ParamValidationError, match="items: is required"):
+            st.ListSessionsOutput.from_dict({})
+        with pytest.raises(TypeError, match="issuedAt must be int"):
+            st.ListSessionsOutput.from_dict({"items": [dict(API_SESSION, issuedAt="yesterday")]})
 
 
 # --------------------------------------------------------------------------
@@ -4186,7 +4609,7 @@ class TestEndpointBotocore:
 
 
 # --------------------------------------------------------------------------
-# HTTP transport (urllib, and asyncio streams) and the one redaction of outside text
+# HTTP transport (urllib; asyncio through a worker thread) and the one redaction of outside text
 # --------------------------------------------------------------------------
 
 HOSTILE_CLI_MODES = ("status", "header", "long", "truncated", "truncated-length")
@@ -4994,8 +5417,8 @@ class TestClientErrors:
         assert type(exc) is cls and exc.status == status and exc.message == "m"
 
     def test_unknown_error_code_kept_raw(self, fake: FakeSignin) -> None:
-        exc = self.call(fake, ("status", 400, "ValidationException", "invalid_grant"))
-        assert exc.error == "invalid_grant" and not isinstance(exc.error, st.OAuth2ErrorCode)
+        exc = self.call(fake, ("status", 400, "ValidationException", "invalid_dpop_proof"))
+        assert exc.error == "invalid_dpop_proof" and not isinstance(exc.error, st.OAuth2ErrorCode)
 
     def test_non_json_error_body(self, fake: FakeSignin) -> None:
         exc = self.call(fake, ("raw", 502, b"<html><body>Bad Gateway</body></html>", "text/html"))
@@ -5800,9 +6223,8 @@ class TestClientAsyncio:
                 key = st.DPoPKey.generate()
                 out = drive(client, refresh_request(fake, key), key, use_async)
                 assert out.token_output.refresh_token in fake.refresh_tokens
-            context = client._tls
-            assert context is not None and context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
-            assert drive(client, refresh_request(fake, key), key, True) and client._tls is context  # reused
+            context = st._tls_context(str(tls_files["ca"]))  # what both drivers verify with
+            assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
         finally:
             fake.close()
 
@@ -6162,6 +6584,493 @@ class TestClientDebugEvents:
             rf"debug: POST {re.escape(fake.token_url)} attempt {attempts}: HTTP 200 OK, "
             rf"request id {REQUEST_ID_RE}, \d+ ms",
         )
+
+
+API_KEYS = st.SigningCredentials(
+    "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "session-TOKEN-SECRET-1"
+)
+
+
+class FakeApi:
+    """A loopback Sign-In API: records each POST (path, query, headers, JSON body) and
+    answers with the next scripted reply (status, JSON body or bytes, headers) or, when
+    none is left, the operation's answer from ``API_OUTPUTS``."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, Any]] = []
+        self.replies: list[tuple[int, Any, dict[str, str]]] = []
+        self.lock = threading.Lock()
+        routes = {op.path + (f"?{op.query}" if op.query else ""): name for name, op in st._OPERATIONS.items()}
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                path, _, query = self.path.partition("?")
+                record = {
+                    "operation": routes.get(self.path),
+                    "path": path,
+                    "query": query,
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                    "raw": raw,
+                    "body": json.loads(raw) if raw else None,
+                }
+                with outer.lock:
+                    outer.requests.append(record)
+                    reply = outer.replies.pop(0) if outer.replies else None
+                if reply is None:
+                    reply = (200, API_OUTPUTS.get(record["operation"] or "", {}), {})
+                status, body, headers = reply
+                data = body if isinstance(body, bytes) else json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header(
+                    "x-amzn-RequestId", headers.pop("x-amzn-RequestId", "req-" + uuid.uuid4().hex[:8])
+                )
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+        class Server(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def api() -> Iterator[FakeApi]:
+    server = FakeApi()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def api_client(api: FakeApi, waits: list[float] | None = None, **kw: Any) -> st.SigninClient:
+    sleep = waits.append if waits is not None else (lambda _s: None)
+    kw.setdefault("credentials", API_KEYS)
+    return st.SigninClient("us-east-1", endpoint_url=api.url, environ={}, sleep=sleep, **kw)
+
+
+def api_request(name: str, **over: Any) -> Any:
+    return getattr(st, st._OPERATIONS[name].input).from_dict(dict(API_INPUTS[name], **over), wire=False)
+
+
+UUID4_RE = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+
+
+class TestApiOperations:
+    """Every operation through the one pipeline against a loopback fake: method, path and
+    query of the model's requestUri, the body by wire names, SigV4 (or nothing for noAuth),
+    the response parsed into the output class; the endpoint family per operation."""
+
+    @pytest.mark.parametrize("name", API_OPERATIONS)
+    def test_round_trip(self, api: FakeApi, name: str) -> None:
+        op = st._OPERATIONS[name]
+        client = api_client(api)
+        out = getattr(client, op.python_name)(api_request(name))
+        assert type(out) is getattr(st, op.output) and out.to_dict() == API_OUTPUTS[name]
+        (got,) = api.requests
+        uri = todays_model()["operations"][name]["http"]["requestUri"]
+        assert got["operation"] == name and got["path"] + (f"?{got['query']}" if got["query"] else "") == uri
+        expected = wire_form(todays_model()["shapes"], op.input, API_INPUTS[name])
+        if op.idempotency and "clientToken" not in API_INPUTS[name]:
+            assert re.fullmatch(UUID4_RE, got["body"].pop("clientToken"))
+        assert got["body"] == expected
+        headers = got["headers"]
+        assert headers["content-type"] == "application/json" and "dpop" not in headers
+        if op.auth == "sigv4":
+            stamp = headers["x-amz-date"]
+            assert headers["authorization"].startswith(
+                f"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/{stamp[:8]}/us-east-1/signin/aws4_request, "
+                "SignedHeaders="
+            )
+            assert headers["x-amz-security-token"] == API_KEYS.session_token
+        else:
+            assert "authorization" not in headers and "x-amz-security-token" not in headers
+
+    def test_same_through_call_by_any_name_and_async(self, api: FakeApi) -> None:
+        client = api_client(api)
+        outs = [
+            client.call(n, api_request("GetSession")) for n in ("GetSession", "get_session", "get-session")
+        ]
+        outs.append(asyncio.run(client.call_async("get-session", api_request("GetSession"))))
+        assert all(out == outs[0] for out in outs) and len(api.requests) == 4
+        with pytest.raises(st.ParamValidationError, match="operation: 'GetSessions' is not an operation"):
+            client.call("GetSessions", api_request("GetSession"))
+
+    def test_first_request_prepared_without_sending(self, api: FakeApi) -> None:
+        client = api_client(api)
+        step = client._first_request("revoke-oauth2-token-with-iam", api_request("RevokeOAuth2TokenWithIAM"))
+        assert step.url == api.url + "/v1/revoke?x-amz-client-auth-method=iam"
+        assert json.loads(step.body) == {"token": API_INPUTS["RevokeOAuth2TokenWithIAM"]["token"]}
+        assert step.headers["X-Amz-Security-Token"] == API_KEYS.session_token
+        assert step.headers["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+        assert {API_INPUTS["RevokeOAuth2TokenWithIAM"]["token"], API_KEYS.session_token} <= set(step.secrets)
+        assert api.requests == []
+
+    def test_async_cancel_closes_the_connection_at_once(self) -> None:
+        server = socket.socket()
+        server.bind(("127.0.0.1", 0))
+        server.listen(1)
+        seen = {"request": threading.Event(), "closed": threading.Event()}
+
+        def hang() -> None:  # read the request, answer nothing, see the client close
+            server.settimeout(20)
+            with contextlib.suppress(OSError):
+                conn, _ = server.accept()
+                with conn:
+                    conn.settimeout(20)
+                    data = b""
+                    while b"\r\n\r\n" not in data:
+                        data += conn.recv(65536)
+                    seen["request"].set()
+                    while conn.recv(65536):
+                        pass
+                    seen["closed"].set()
+
+        before = set(threading.enumerate())
+        thread = threading.Thread(target=hang, daemon=True)
+        thread.start()
+        url = f"http://127.0.0.1:{server.getsockname()[1]}"
+        client = st.SigninClient("us-east-1", endpoint_url=url, environ={}, credentials=API_KEYS)
+
+        async def main() -> None:
+            task = asyncio.ensure_future(client.call_async("ListSessions", st.ListSessionsInput()))
+            while not seen["request"].is_set():
+                await asyncio.sleep(0.01)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+        try:
+            asyncio.run(main())
+            thread.join(25)
+        finally:
+            server.close()
+        assert seen["closed"].is_set()
+        assert [t for t in threading.enumerate() if t not in before and t is not thread] == []
+
+    def test_wrong_input_class_refused_before_io(self, api: FakeApi) -> None:
+        with pytest.raises(TypeError, match="request must be GetSessionInput, not ListSessionsInput"):
+            api_client(api).get_session(st.ListSessionsInput())  # type: ignore[arg-type]
+        assert api.requests == []
+
+    def test_sigv4_needs_a_region_and_credentials_before_io(self, api: FakeApi) -> None:
+        client = st.SigninClient(endpoint_url=api.url, environ={}, credentials=API_KEYS)
+        with pytest.raises(st.ParamValidationError, match="region: is required to sign ListSessions"):
+            client.list_sessions(st.ListSessionsInput())
+        calls: list[int] = []
+
+        def keys() -> st.SigningCredentials:
+            calls.append(1)
+            return st.SigningCredentials("AKIDLAZY", "lazy-secret-key-123")
+
+        client = api_client(api, credentials=keys)
+        client.list_sessions(st.ListSessionsInput())
+        client.create_oauth2_token_with_token_exchange(api_request("CreateOAuth2TokenWithTokenExchange"))
+        assert calls == [1]  # asked once per signed call, never for noAuth
+        assert "Credential=AKIDLAZY/" in api.requests[0]["headers"]["authorization"]
+        assert "x-amz-security-token" not in api.requests[0]["headers"]
+
+    def test_credentials_resolved_from_the_profile_on_first_use(
+        self, api: FakeApi, aws_env: dict[str, str]
+    ) -> None:
+        aws = Path(aws_env["AWS_CONFIG_FILE"]).parent
+        aws.mkdir(parents=True, exist_ok=True)
+        Path(aws_env["AWS_CONFIG_FILE"]).write_text("[profile admin]\nregion = eu-west-1\n")
+        creds = Path(aws_env["AWS_SHARED_CREDENTIALS_FILE"])
+        creds.write_text(
+            "[admin]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = profile-secret-key-1\n"
+        )
+        creds.chmod(0o600)
+        env = dict(aws_env, AWS_ACCESS_KEY_ID="AKIDENVIRONMENT", AWS_SECRET_ACCESS_KEY="environment-secret")
+        client = st.SigninClient("eu-west-1", endpoint_url=api.url, environ=env, profile="admin")
+        client.list_sessions(st.ListSessionsInput())  # an explicit profile skips the environment's keys
+        assert "Credential=AKIDPROFILE/" in api.requests[0]["headers"]["authorization"]
+        st.SigninClient("eu-west-1", endpoint_url=api.url, environ=env).list_sessions(st.ListSessionsInput())
+        assert "Credential=AKIDENVIRONMENT/" in api.requests[1]["headers"]["authorization"]
+
+    def test_no_credentials_is_a_clear_error_before_io(self, api: FakeApi, aws_env: dict[str, str]) -> None:
+        client = st.SigninClient("eu-west-1", endpoint_url=api.url, environ=aws_env)
+        with pytest.raises(st.LoginRequiredError, match="no AWS credentials for profile 'default'"):
+            client.get_resource_policy(st.GetResourcePolicyInput())
+        assert api.requests == []
+
+    def test_endpoint_family_per_operation(self) -> None:
+        client = st.SigninClient("eu-central-1", environ={}, credentials=API_KEYS)
+        hosts = {name: client._url(op).split("/")[2] for name, op in st._OPERATIONS.items()}
+        assert hosts["CreateOAuth2Token"] == "eu-central-1.signin.aws.amazon.com"
+        assert hosts["ListSessions"] == hosts["BatchRevokeSessions"] == "signin.eu-central-1.api.aws"
+        assert (
+            hosts["RevokeOAuth2TokenWithIAM"] == hosts["CreateBearerToken"] == "eu-central-1.oauth.signin.aws"
+        )
+        for name, op in st._OPERATIONS.items():
+            expected = st.resolve_endpoint(
+                "eu-central-1",
+                environ={},
+                is_control_plane=op.context.get("IsControlPlane"),
+                is_oauth_endpoint=op.context.get("IsOAuthEndpoint"),
+            )
+            assert client._url(op).startswith(expected + op.path), name
+
+    def test_sensitive_values_never_in_debug_lines_or_errors(self, api: FakeApi) -> None:
+        lines: list[str] = []
+        request = api_request("RevokeOAuth2TokenWithIAM")
+        api.replies.append((400, {"error": "INVALID_REQUEST", "message": f"bad token {request.token}"}, {}))
+        with pytest.raises(st.ValidationException) as info:
+            api_client(api, on_event=lines.append).revoke_oauth2_token_with_iam(request)
+        text = "\n".join(lines) + str(info.value) + repr(info.value)
+        for secret in (request.token, API_KEYS.secret_access_key, API_KEYS.session_token):
+            assert secret not in text
+        assert lines and "attempt 1/3" in lines[0]
+
+    def test_malformed_response_redacted(self, api: FakeApi) -> None:
+        api.replies.append((200, {"access_token": "leaky-SECRET-value-1", "token_type": "Bearer"}, {}))
+        with pytest.raises(st.InvalidResponseError, match="malformed CreateBearerToken response: ") as info:
+            api_client(api).create_bearer_token(api_request("CreateBearerToken"))
+        assert "leaky-SECRET" not in str(info.value) and "expiresIn: is required" in str(info.value)
+
+
+# Each modeled exception: (name, HTTP status the model gives it or a plausible one, code).
+MODELED_ERRORS = [
+    ("AccessDeniedException", 403, "INSUFFICIENT_PERMISSIONS"),
+    ("ConflictException", 409, "CONFLICT"),
+    ("InternalServerException", 500, "server_error"),
+    ("InvalidGrantException", 400, "invalid_grant"),
+    ("InvalidScopeException", 400, "invalid_scope"),
+    ("ResourceNotFoundException", 404, "RESOURCE_NOT_FOUND"),
+    ("ServiceQuotaExceededException", 402, "SERVICE_QUOTA_EXCEEDED"),
+    ("ServiceUnavailableException", 503, "service_unavailable"),
+    ("TooManyRequestsError", 429, "rate_exceeded"),
+    ("ValidationException", 400, "invalid_request"),
+]
+
+
+class TestApiErrorsAndRetries:
+    """Every modeled exception is its own class, chosen as rest-json does (x-amzn-ErrorType,
+    then __type, then code) with code, status and request id; an unknown one is a generic
+    ServiceError; 429/500/502/503/504 and transport errors retried with backoff up to
+    max_attempts, any other status not; one idempotency token for every attempt."""
+
+    def test_every_modeled_exception_has_its_class(self) -> None:
+        names = {n for n, s in todays_model()["shapes"].items() if s.get("exception")}
+        assert names == {name for name, _, _ in MODELED_ERRORS}
+        for name in names:
+            assert issubclass(getattr(st, name), st.ServiceError) and name in st.__all__
+
+    @pytest.mark.parametrize(("name", "status", "code"), MODELED_ERRORS)
+    @pytest.mark.parametrize("how", ["header", "__type", "code"])
+    def test_chosen_as_rest_json(self, api: FakeApi, name: str, status: int, code: str, how: str) -> None:
+        body: dict[str, Any] = {"error": code, "message": "refused"}
+        headers = {"x-amzn-RequestId": "req-1234"}
+        if how == "header":
+            headers["x-amzn-ErrorType"] = f"{name}:http://internal.amazon.com/"
+        else:
+            body[how] = f"com.amazon.signin#{name}" if how == "__type" else name
+        api.replies.extend([(status, body, dict(headers)) for _ in range(3)])
+        with pytest.raises(st.ServiceError) as info:
+            api_client(api, max_attempts=1).put_resource_permission_statement(
+                api_request("PutResourcePermissionStatement")
+            )
+        exc = info.value
+        assert type(exc) is getattr(st, name)
+        assert (exc.error, exc.status, exc.request_id, exc.message) == (
+            st.OAuth2ErrorCode(code),
+            status,
+            "req-1234",
+            "refused",
+        )
+        assert str(exc) == f"{name} ({code}, HTTP {status}): refused [request id req-1234]"
+
+    def test_unknown_error_type_stays_generic(self, api: FakeApi) -> None:
+        api.replies.append((400, {"__type": "BrandNewException", "error": "brand_new", "message": "m"}, {}))
+        with pytest.raises(st.ServiceError) as info:
+            api_client(api).get_session(api_request("GetSession"))
+        assert type(info.value) is st.ServiceError
+        assert (info.value.error_type, info.value.error, info.value.status) == (
+            "BrandNewException",
+            "brand_new",
+            400,
+        )
+
+    @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+    def test_transient_statuses_retried_with_one_client_token(self, api: FakeApi, status: int) -> None:
+        waits: list[float] = []
+        api.replies.extend([(status, {"error": "server_error", "message": "busy"}, {})] * 2)
+        request = api_request("DeleteResourcePermissionStatement")
+        out = api_client(api, waits).delete_resource_permission_statement(request)
+        assert out == st.DeleteResourcePermissionStatementOutput() and len(api.requests) == 3
+        tokens = {r["body"]["clientToken"] for r in api.requests}
+        assert len(tokens) == 1 and re.fullmatch(UUID4_RE, tokens.pop())
+        assert len(waits) == 2 and 0 <= waits[0] <= 0.5 and 0 <= waits[1] <= 1.0
+        assert request.client_token is None  # the caller's request is left as it was
+        dates = [r["headers"]["authorization"] for r in api.requests]
+        assert all(d.startswith("AWS4-HMAC-SHA256 ") for d in dates)  # each attempt signed
+
+    def test_new_client_token_per_call_and_given_one_kept(self, api: FakeApi) -> None:
+        client = api_client(api)
+        for _ in range(2):
+            client.delete_resource_permission_statement(api_request("DeleteResourcePermissionStatement"))
+        client.put_resource_permission_statement(api_request("PutResourcePermissionStatement"))
+        tokens = [r["body"]["clientToken"] for r in api.requests]
+        assert tokens[0] != tokens[1] and tokens[2] == "caller-chosen-token"
+
+    def test_gives_up_after_max_attempts(self, api: FakeApi) -> None:
+        waits: list[float] = []
+        reply = {"__type": "ServiceUnavailableException", "error": "service_unavailable", "message": "down"}
+        api.replies.extend([(503, reply, {})] * 5)
+        with pytest.raises(st.ServiceUnavailableException):
+            api_client(api, waits, max_attempts=4).list_sessions(st.ListSessionsInput())
+        assert len(api.requests) == 4 and len(waits) == 3
+
+    @pytest.mark.parametrize(
+        ("status", "name"),
+        [
+            (400, "ValidationException"),
+            (403, "AccessDeniedException"),
+            (404, "ResourceNotFoundException"),
+            (409, "ConflictException"),
+        ],
+    )
+    def test_other_4xx_not_retried(self, api: FakeApi, status: int, name: str) -> None:
+        waits: list[float] = []
+        api.replies.append((status, {"__type": name, "error": "INVALID_REQUEST", "message": "no"}, {}))
+        with pytest.raises(getattr(st, name)):
+            api_client(api, waits).get_session(api_request("GetSession"))
+        assert len(api.requests) == 1 and waits == []
+
+    def test_transport_errors_retried(self) -> None:
+        server = HostileServer("reset")
+        try:
+            waits: list[float] = []
+            client = st.SigninClient(
+                "us-east-1", endpoint_url=server.url, environ={}, credentials=API_KEYS, sleep=waits.append
+            )
+            with pytest.raises(st.TransportError):
+                client.get_session(api_request("GetSession"))
+            assert len(server.received) == 3 and len(waits) == 2
+        finally:
+            server.close()
+
+    def test_retry_after_honoured(self, api: FakeApi) -> None:
+        waits: list[float] = []
+        api.replies.append((429, {"error": "rate_exceeded", "message": "slow"}, {"Retry-After": "7"}))
+        api_client(api, waits).get_resource_policy(st.GetResourcePolicyInput())
+        assert waits == [7.0] and len(api.requests) == 2
+
+
+class TestApiPagination:
+    """ListSessions and ListResourcePermissionStatements (paginators-1.json): pages follow
+    nextToken until a page has none; items run across pages; a repeated token is an error."""
+
+    def session(self, n: int) -> dict[str, Any]:
+        return dict(API_SESSION, sessionArn=f"{SESSION}-{n}")
+
+    def test_sessions_across_pages(self, api: FakeApi) -> None:
+        api.replies.extend(
+            [
+                (200, {"items": [self.session(1), self.session(2)], "nextToken": "page2"}, {}),
+                (200, {"items": [self.session(3)], "nextToken": "page3"}, {}),
+                (200, {"items": []}, {}),
+            ]
+        )
+        client = api_client(api)
+        items = list(client.list_sessions_items(st.ListSessionsInput(max_results=2, status="ACTIVE")))
+        assert [s.session_arn for s in items] == [f"{SESSION}-{n}" for n in (1, 2, 3)]
+        assert [r["body"] for r in api.requests] == [
+            {"maxResults": 2, "status": "ACTIVE"},
+            {"maxResults": 2, "status": "ACTIVE", "nextToken": "page2"},
+            {"maxResults": 2, "status": "ACTIVE", "nextToken": "page3"},
+        ]
+
+    def test_pages_are_lazy_and_typed(self, api: FakeApi) -> None:
+        api.replies.append((200, {"permissionStatements": [{"sid": STATEMENT}], "nextToken": "more"}, {}))
+        pages = api_client(api).list_resource_permission_statements_pages()
+        assert api.requests == []
+        first = next(pages)
+        assert type(first) is st.ListResourcePermissionStatementsOutput and first.next_token == "more"
+        assert len(api.requests) == 1
+        statements = list(api_client(api).list_resource_permission_statements_items())
+        assert [s.sid for s in statements] == [STATEMENT]
+
+    def test_repeated_token_stops(self, api: FakeApi) -> None:
+        api.replies.extend([(200, {"items": [], "nextToken": "same"}, {})] * 2)
+        with pytest.raises(st.InvalidResponseError, match="ListSessions sent the same next token twice"):
+            list(api_client(api).list_sessions_pages())
+        assert len(api.requests) == 2
+
+    def test_only_paginated_operations(self, api: FakeApi) -> None:
+        with pytest.raises(st.ParamValidationError, match="GetSession is not paginated"):
+            api_client(api).pages("GetSession", api_request("GetSession"))
+
+
+class TestApiAsBotocore:
+    """Peer test: for every operation, botocore 1.44.8's validator accepts the same input,
+    its serializer makes the same URL path, query and body, and its SigV4 signer the same
+    signature for the request our fake received."""
+
+    @pytest.mark.parametrize("name", API_OPERATIONS)
+    def test_serialized_and_signed_as_botocore(self, api: FakeApi, name: str) -> None:
+        if importlib.util.find_spec("botocore") is None:
+            pytest.skip("botocore is not importable (peer test)")
+        import botocore.model
+        import botocore.serialize
+        import botocore.validate
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        model = botocore.model.ServiceModel(todays_model(), "signin")
+        op_model = model.operation_model(name)
+        params = dict(API_INPUTS[name])
+        if st._OPERATIONS[name].idempotency and "clientToken" not in params:
+            params["clientToken"] = "11111111-2222-4333-8444-555555555555"
+        report = botocore.validate.ParamValidator().validate(params, op_model.input_shape)
+        assert not report.has_errors(), report.generate_report()
+        theirs = botocore.serialize.create_serializer("rest-json").serialize_to_request(params, op_model)
+        request = api_request(
+            name, **({"clientToken": params["clientToken"]} if "clientToken" in params else {})
+        )
+        getattr(api_client(api), st._OPERATIONS[name].python_name)(request)
+        (got,) = api.requests
+        assert got["path"] + (f"?{got['query']}" if got["query"] else "") == theirs["url_path"] + (
+            "?" + urllib.parse.urlencode(theirs["query_string"]) if theirs["query_string"] else ""
+        )
+        assert json.loads(theirs["body"] or b"{}") == got["body"]
+        if st._OPERATIONS[name].auth != "sigv4":
+            return
+        headers = got["headers"]
+        signed = headers["authorization"].split("SignedHeaders=")[1].split(",")[0].split(";")
+        aws = AWSRequest(
+            method="POST",
+            url=api.url + got["path"] + (f"?{got['query']}" if got["query"] else ""),
+            data=got["raw"],
+            headers={
+                k: headers[k] for k in signed if k not in ("x-amz-date", "x-amz-security-token", "host")
+            },
+        )
+        creds = Credentials(API_KEYS.access_key_id, API_KEYS.secret_access_key, API_KEYS.session_token)
+        auth = SigV4Auth(creds, "signin", "us-east-1")
+        aws.context["timestamp"] = headers["x-amz-date"]
+        auth._modify_request_before_signing(aws)
+        canonical = auth.canonical_request(aws)
+        auth._inject_signature_to_request(aws, auth.signature(auth.string_to_sign(aws, canonical), aws))
+        assert aws.headers["Authorization"] == headers["authorization"], canonical
 
 
 # --------------------------------------------------------------------------
@@ -13847,8 +14756,6 @@ class TestCommandLineHelp:
             ("pkce", {"--endpoint-url", "--timeout", "--region", "--profile"}),
             ("dpop-key", {"--endpoint-url", "--timeout", "--region", "--profile"}),
             ("status", {"--endpoint-url", "--timeout", "--region"}),
-            ("logout", {"--endpoint-url", "--timeout", "--region"}),
-            ("sessions", {"--endpoint-url", "--timeout", "--region", "--profile"}),
             ("completion", {"--profile", "--region", "--endpoint-url", "--timeout", "--debug"}),
         ],
     )
@@ -14259,6 +15166,637 @@ class TestReadmeCommandsParse:
                 except SystemExit as exc:
                     pytest.fail(f"{line!r}: exit {exc.code}: {err.getvalue()}")
             assert extras == [], (line, extras)
+
+
+def member_form(shapes: dict[str, Any], shape: str, value: Any) -> Any:
+    """``value`` (by wire names, as the service sends it) renamed to the model's member names."""
+    spec = shapes[shape]
+    if spec["type"] == "structure":
+        wire = {m.get("locationName", name): (name, m["shape"]) for name, m in spec["members"].items()}
+        return {wire[k][0]: member_form(shapes, wire[k][1], v) for k, v in value.items() if k in wire}
+    if spec["type"] == "list":
+        return [member_form(shapes, spec["member"]["shape"], v) for v in value]
+    if spec["type"] == "map":
+        return {k: member_form(shapes, spec["value"]["shape"], v) for k, v in value.items()}
+    return value
+
+
+def assert_sigv4(
+    record: dict[str, Any], keys: tuple[str, str, str | None], region: str = "us-east-1"
+) -> None:
+    """An independent check of a recorded request's AWS Signature Version 4 (the steps of
+    the AWS documentation, written out here): signed by ``keys`` (access key id, secret,
+    session token) for service signin in ``region``, over the body received."""
+    import hmac
+
+    access, secret, token = keys
+    headers = record["headers"]
+    found = re.fullmatch(
+        r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/signin/aws4_request, "
+        r"SignedHeaders=([a-z0-9;-]+), Signature=([0-9a-f]{64})",
+        headers["authorization"],
+    )
+    assert found, headers["authorization"]
+    key_id, day, scope_region, signed, signature = found.groups()
+    assert (key_id, scope_region) == (access, region)
+    stamp = headers["x-amz-date"]
+    assert stamp[:8] == day and "host" in signed.split(";")
+    pairs = sorted(urllib.parse.parse_qsl(record["query"], keep_blank_values=True))
+    query = "&".join(f"{urllib.parse.quote(k, '-_.~')}={urllib.parse.quote(v, '-_.~')}" for k, v in pairs)
+    canonical = "\n".join(
+        [
+            "POST",
+            urllib.parse.quote(record["path"], "/-_.~"),
+            query,
+            "".join(f"{name}:{' '.join(headers[name].split())}\n" for name in signed.split(";")),
+            signed,
+            hashlib.sha256(record["raw"]).hexdigest(),
+        ]
+    )
+    scope = f"{day}/{region}/signin/aws4_request"
+    to_sign = f"AWS4-HMAC-SHA256\n{stamp}\n{scope}\n{hashlib.sha256(canonical.encode()).hexdigest()}"
+    key = ("AWS4" + secret).encode()
+    for part in (day, region, "signin", "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    assert hmac.compare_digest(hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest(), signature)
+    assert headers.get("x-amz-security-token") == token
+    assert ("x-amz-security-token" in signed.split(";")) == (token is not None)
+
+
+API_ENV_KEYS = (API_KEYS.access_key_id, API_KEYS.secret_access_key, API_KEYS.session_token)
+
+
+@pytest.fixture
+def api_env(aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """aws_env with API_KEYS as the environment's credentials (the first source, as in botocore)."""
+    for var, value in zip(("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"), API_ENV_KEYS):
+        monkeypatch.setenv(var, str(value))
+        aws_env[var] = str(value)
+    return aws_env
+
+
+def run_api(api: FakeApi, args: list[str], stdin: str = "") -> tuple[int, str, str]:
+    """``api ARGS`` in-process against ``api`` in us-east-1."""
+    return run_main(["api", *args, "--region", "us-east-1", "--endpoint-url", api.url], stdin)
+
+
+def assert_no_secret(texts: Iterable[str], secrets_: Iterable[str | None]) -> None:
+    """None of ``secrets_`` appears in any of ``texts``."""
+    joined = "\n".join(texts)
+    for secret in secrets_:
+        if secret:
+            assert secret not in joined, "a secret reached an output stream"
+
+
+def model_shapes() -> dict[str, Any]:
+    shapes: dict[str, Any] = todays_model()["shapes"]
+    return shapes
+
+
+class TestApiCommand:
+    """``api``: every operation of the model from the command line, as the AWS CLI v2 names and
+    prints them: the request by the model's member names (--input-json), the response as one
+    JSON object by member names, pages joined, SigV4 by the credentials botocore would pick."""
+
+    def test_list_spells_every_operation_as_the_aws_cli(self) -> None:
+        code, out, err = run_main(["api", "--list"])
+        assert code == 0 and err == ""
+        names = out.splitlines()
+        assert len(names) == len(todays_model()["operations"]) == 16
+        assert {"list-sessions", "batch-revoke-sessions", "create-oauth2-token"} <= set(names)
+        assert "create-o-auth2-token-with-token-exchange" in names  # botocore's xform_name, as the CLI
+        if importlib.util.find_spec("botocore") is not None:
+            from botocore import xform_name  # what awscli's clidriver names operations with
+
+            assert names == [xform_name(name, "-") for name in sorted(todays_model()["operations"])]
+
+    @pytest.mark.parametrize("name", API_OPERATIONS)
+    def test_every_operation_signed_and_printed_by_member_names(
+        self, api: FakeApi, api_env: dict[str, str], tmp_path: Path, name: str
+    ) -> None:
+        op = st._OPERATIONS[name]
+        request = tmp_path / "request.json"
+        request.write_text(json.dumps(API_INPUTS[name]))
+        code, out, err = run_api(api, [op.cli_name, "--input-json", str(request)])
+        assert code == 0, err
+        assert err == ""
+        assert json.loads(out) == member_form(model_shapes(), op.output, API_OUTPUTS[name])
+        (got,) = api.requests
+        assert got["operation"] == name
+        if op.idempotency and "clientToken" not in API_INPUTS[name]:
+            assert re.fullmatch(UUID4_RE, got["body"].pop("clientToken"))
+        assert got["body"] == wire_form(model_shapes(), op.input, API_INPUTS[name])
+        if op.auth == "sigv4":
+            assert_sigv4(got, API_ENV_KEYS)
+        else:
+            assert "authorization" not in got["headers"]
+        sensitive = [v for a, m, _, _, _, s in st._MEMBERS[op.input] if s for v in [API_INPUTS[name].get(m)]]
+        assert_no_secret([out, err], [*sensitive, API_KEYS.secret_access_key, API_KEYS.session_token])
+
+    @pytest.mark.parametrize("name", API_OPERATIONS)
+    def test_printed_as_botocore_parses_it(
+        self, api: FakeApi, api_env: dict[str, str], tmp_path: Path, name: str
+    ) -> None:
+        """Peer test: the printed response equals what botocore 1.44.8's rest-json parser makes
+        of the same HTTP response (the AWS CLI prints that)."""
+        if importlib.util.find_spec("botocore") is None:
+            pytest.skip("botocore is not importable (peer test)")
+        import botocore.model
+        import botocore.parsers
+
+        op = st._OPERATIONS[name]
+        raw = json.dumps(API_OUTPUTS[name]).encode()
+        api.replies.append((200, raw, {}))
+        code, out, err = run_api(api, [op.cli_name, "--input-json", "-"], json.dumps(API_INPUTS[name]))
+        assert code == 0, err
+        model = botocore.model.ServiceModel(todays_model(), "signin")
+        output_shape = model.operation_model(name).output_shape
+        parsed = botocore.parsers.create_parser("rest-json").parse(
+            {"status_code": 200, "headers": {}, "body": raw}, output_shape
+        )
+        parsed.pop("ResponseMetadata", None)
+        assert json.loads(out) == parsed
+
+    def test_the_model_name_and_stdin(self, api: FakeApi, api_env: dict[str, str]) -> None:
+        code, out, err = run_api(
+            api, ["GetSession", "--input-json", "-"], json.dumps(API_INPUTS["GetSession"])
+        )
+        assert code == 0, err
+        assert json.loads(out) == member_form(model_shapes(), "GetSessionOutput", API_OUTPUTS["GetSession"])
+        assert api.requests[0]["body"] == API_INPUTS["GetSession"]
+
+    def test_no_input_is_an_empty_request_and_an_empty_response_is_empty(
+        self, api: FakeApi, api_env: dict[str, str]
+    ) -> None:
+        code, out, err = run_api(api, ["get-resource-policy"])  # no --input-json: {}
+        assert code == 0, err
+        assert json.loads(out) == member_form(
+            model_shapes(), "GetResourcePolicyOutput", API_OUTPUTS["GetResourcePolicy"]
+        )
+        assert api.requests[0]["raw"] == b"{}"
+        api.replies.append((200, b"", {}))
+        data = json.dumps(API_INPUTS["RevokeOAuth2TokenWithIAM"])
+        code, out, err = run_api(api, ["revoke-oauth2-token-with-iam", "--input-json", "-"], data)
+        assert (code, out, err) == (0, "{}\n", "")
+
+    def test_pages_joined_by_default_first_page_with_no_paginate(
+        self, api: FakeApi, api_env: dict[str, str]
+    ) -> None:
+        second = dict(API_SESSION, sessionArn=SESSION + "2")
+        pages = [(200, {"items": [API_SESSION], "nextToken": "page-2"}, {}), (200, {"items": [second]}, {})]
+        api.replies.extend(pages)
+        code, out, err = run_api(api, ["list-sessions", "--input-json", "-"], '{"maxResults": 1}')
+        assert code == 0, err
+        assert json.loads(out) == {"items": [API_SESSION, second]}
+        assert [r["body"] for r in api.requests] == [
+            {"maxResults": 1},
+            {"maxResults": 1, "nextToken": "page-2"},
+        ]
+        for record in api.requests:
+            assert_sigv4(record, API_ENV_KEYS)
+        api.requests.clear()
+        api.replies.extend(pages)
+        code, out, err = run_api(api, ["list-sessions", "--no-paginate"])
+        assert code == 0, err
+        assert json.loads(out) == {"items": [API_SESSION], "nextToken": "page-2"}
+        assert len(api.requests) == 1
+
+    def test_joined_across_an_empty_page(self, api: FakeApi, api_env: dict[str, str]) -> None:
+        statement = API_OUTPUTS["ListResourcePermissionStatements"]["permissionStatements"][0]
+        pages = [{"permissionStatements": [], "nextToken": "p2"}, {"permissionStatements": [statement]}]
+        api.replies.extend((200, page, {}) for page in pages)
+        code, out, err = run_api(api, ["list-resource-permission-statements"])
+        assert code == 0, err
+        shown = member_form(model_shapes(), "PermissionStatementSummary", statement)
+        assert json.loads(out) == {"permissionStatements": [shown]}
+        assert [r["body"] for r in api.requests] == [{}, {"nextToken": "p2"}]
+
+    @pytest.mark.parametrize("name", ["RevokeOAuth2TokenWithIAM", "CreateOAuth2TokenWithTokenExchange"])
+    def test_dry_run_prints_the_signed_request_redacted_and_sends_nothing(
+        self, api: FakeApi, api_env: dict[str, str], name: str
+    ) -> None:
+        op = st._OPERATIONS[name]
+        code, out, err = run_api(
+            api, [op.cli_name, "--dry-run", "--input-json", "-"], json.dumps(API_INPUTS[name])
+        )
+        assert code == 0, err
+        assert api.requests == []
+        shown = json.loads(out)
+        assert set(shown) == {"method", "url", "headers", "body"}
+        assert shown["method"] == "POST" and shown["url"] == api.url + op.path + "?" + op.query
+        sensitive = {m for _, m, _, _, _, s in st._MEMBERS[op.input] if s}
+        hidden = {w for _, _, w, _, _, s in st._MEMBERS[op.input] if s}  # by wire names, as sent
+        expected = wire_form(model_shapes(), op.input, API_INPUTS[name])
+        assert shown["body"] == {k: "***" if k in hidden else v for k, v in expected.items()}
+        if op.auth == "sigv4":
+            assert shown["headers"]["X-Amz-Security-Token"] == "***"
+            assert shown["headers"]["Authorization"].startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+            assert shown["headers"]["Authorization"].endswith(", Signature=***")
+        else:
+            assert "Authorization" not in shown["headers"]
+        values = [API_INPUTS[name].get(m) for m in sensitive]
+        assert_no_secret([out, err], [*values, API_KEYS.secret_access_key, API_KEYS.session_token])
+
+    def test_dry_run_resolves_the_operations_endpoint_family(self, api_env: dict[str, str]) -> None:
+        urls = {}
+        for name in ("ListSessions", "RevokeOAuth2TokenWithIAM"):
+            data = json.dumps(API_INPUTS[name])
+            code, out, err = run_main(
+                ["api", name, "--dry-run", "--region", "eu-west-1", "--input-json", "-"], data
+            )
+            assert code == 0, err
+            urls[name] = json.loads(out)["url"]
+        assert urls == {
+            "ListSessions": "https://signin.eu-west-1.api.aws/list-sessions",
+            "RevokeOAuth2TokenWithIAM": "https://eu-west-1.oauth.signin.aws/v1/revoke?x-amz-client-auth-method=iam",
+        }
+
+    def test_create_oauth2_token_with_its_dpop_key(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        key = st.DPoPKey.generate()
+        pem = tmp_path / "key.pem"
+        pem.write_text(key.to_pem())
+        refresh = fake.seed_session(key)
+        body = json.dumps(
+            {
+                "tokenInput": {
+                    "clientId": st.SAME_DEVICE_CLIENT_ID,
+                    "grantType": "refresh_token",
+                    "refreshToken": refresh,
+                }
+            }
+        )
+        base = [
+            "api",
+            "create-oauth2-token",
+            "--endpoint-url",
+            fake.url,
+            "--region",
+            "us-east-1",
+            "--input-json",
+            "-",
+        ]
+        code, out, err = run_main([*base, "--dry-run", "--dpop-key", str(pem)], body)
+        assert code == 0, err
+        shown = json.loads(out)
+        assert shown["headers"]["DPoP"] == "***" and shown["body"]["refreshToken"] == "***"
+        assert fake.token_calls() == []
+        assert_no_secret([out, err], [refresh])
+        code, out, err = run_main(base, body)
+        assert code == 2 and "--dpop-key: is required for CreateOAuth2Token" in err
+        code, out, err = run_main([*base, "--dpop-key", str(pem)], body)
+        assert code == 0, err
+        assert set(json.loads(out)["tokenOutput"]) >= {
+            "accessToken",
+            "tokenType",
+            "expiresIn",
+            "refreshToken",
+        }
+        assert len(fake.token_calls("refresh_token")) == 1
+        assert_no_secret([err], [refresh])
+
+    @pytest.mark.parametrize(
+        ("argv", "stdin", "said"),
+        [
+            (["list-sessions"], '{"maxResults": 0}', "maxResults: value must be at least 1"),
+            (["list-sessions"], '{"status": "EXPIRED"}', "status: must be one of ACTIVE, REVOKED"),
+            (["list-sessions"], '{"max_results": 5}', "max_results: is not a member of ListSessionsInput"),
+            (["get-session"], "{}", "sessionArn: is required"),
+            (["get-session"], "[1]", "--input-json: the input is not a JSON object"),
+            (["get-session"], "{", "--input-json: the input is not valid JSON"),
+            (["create-oauth2-token", "--dpop-key", "-"], "{}", "--dpop-key: cannot be read from stdin too"),
+            (["revoke-oauth2-token-with-iam"], '{"token": "ASOAnot-a-refresh-token"}', "token: must match"),
+            (["get-sessions"], "{}", "invalid choice: 'get-sessions'"),
+            (["--list", "get-session"], "{}", "--list: takes no OPERATION"),
+            ([], "{}", "OPERATION: is required"),
+            (
+                ["get-session", "--dpop-key", "k.pem"],
+                json.dumps(API_INPUTS["GetSession"]),
+                "--dpop-key: only",
+            ),
+        ],
+    )
+    def test_invalid_input_exit_2_before_any_request(
+        self, api: FakeApi, aws_env: dict[str, str], argv: list[str], stdin: str, said: str
+    ) -> None:
+        code, out, err = run_api(api, [*argv, "--input-json", "-"], stdin)  # no credentials at all
+        assert code == 2, err
+        assert said in err and out == ""
+        assert api.requests == []
+
+    def test_input_json_missing_or_not_a_regular_file_exit_2_without_blocking(
+        self, api: FakeApi, api_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        fifo = tmp_path / "fifo"
+        os.mkfifo(fifo)  # nobody writes: a blocking open would hang
+        code, _, err = run_api(api, ["get-session", "--input-json", str(fifo)])
+        assert code == 2 and f"--input-json: {fifo} is not a regular file" in err
+        code, _, err = run_api(api, ["get-session", "--input-json", str(tmp_path)])
+        assert code == 2 and "is not a regular file" in err
+        code, _, err = run_api(api, ["get-session", "--input-json", str(tmp_path / "missing.json")])
+        assert code == 2 and "--input-json: cannot open" in err and "No such file or directory" in err
+        assert api.requests == []
+
+    def test_modeled_error_exit_1_one_line(self, api: FakeApi, api_env: dict[str, str]) -> None:
+        api.replies.append(
+            (
+                403,
+                {"error": "INSUFFICIENT_PERMISSIONS", "message": "not allowed to list sessions"},
+                {
+                    "x-amzn-ErrorType": "AccessDeniedException:http://internal.amazon.com/",
+                    "x-amzn-RequestId": "req-42",
+                },
+            )
+        )
+        code, out, err = run_api(api, ["list-sessions"])
+        assert (code, out) == (1, "")
+        assert err.count("\n") == 1
+        assert err == (
+            "error: AccessDeniedException (INSUFFICIENT_PERMISSIONS, HTTP 403): "
+            "not allowed to list sessions [request id req-42]\n"
+        )
+        assert len(api.requests) == 1  # a 403 is not retried
+
+    def test_a_service_echoing_a_secret_is_redacted_even_in_the_debug_traceback(
+        self, api: FakeApi, api_env: dict[str, str]
+    ) -> None:
+        secret = API_INPUTS["RevokeOAuth2TokenWithIAM"]["token"]
+        echo = {"error": "INVALID_REQUEST", "message": f"bad token {secret} ({API_KEYS.session_token})"}
+        api.replies.append((400, echo, {"x-amzn-ErrorType": "ValidationException"}))
+        data = json.dumps(API_INPUTS["RevokeOAuth2TokenWithIAM"])
+        code, out, err = run_api(api, ["revoke-oauth2-token-with-iam", "--debug", "--input-json", "-"], data)
+        assert (code, out) == (1, "")
+        assert (
+            "Traceback" in err
+            and "error: ValidationException (INVALID_REQUEST, HTTP 400): bad token ***" in err
+        )
+        assert_no_secret([err], [secret, API_KEYS.secret_access_key, API_KEYS.session_token])
+
+    def test_no_credentials_exit_3_and_no_request(self, api: FakeApi, aws_env: dict[str, str]) -> None:
+        code, out, err = run_api(api, ["list-sessions"])
+        assert (code, out) == (3, "")
+        assert err.startswith("error: no AWS credentials for profile 'default'")
+        assert "To sign in again, run: " in err
+        assert api.requests == []
+
+    def test_an_unsupported_source_is_named_exit_2_and_no_request(
+        self, api: FakeApi, aws_env: dict[str, str]
+    ) -> None:
+        write_aws_files(aws_env, "[profile dev]\nrole_arn = arn:aws:iam::123456789012:role/R\n")
+        code, out, err = run_api(api, ["list-sessions", "--profile", "dev"])
+        assert (code, out) == (2, "")
+        assert "role_arn" in err
+        assert api.requests == []
+
+    def test_the_profiles_own_keys_sign(self, api: FakeApi, api_env: dict[str, str]) -> None:
+        write_aws_files(api_env, "", "[dev]\n" + key_lines("shared"))
+        code, _, err = run_api(
+            api, ["list-sessions", "--profile", "dev"]
+        )  # an explicit profile skips the env
+        assert code == 0, err
+        assert_sigv4(api.requests[0], SOURCE_KEYS["shared"])
+
+    def test_debug_one_line_per_attempt_and_no_secret(self, api: FakeApi, api_env: dict[str, str]) -> None:
+        data = json.dumps(API_INPUTS["IntrospectOAuth2TokenWithIAM"])
+        api.replies.append((503, {"error": "service_unavailable", "message": "busy"}, {}))
+        code, out, err = run_api(
+            api, ["introspect-oauth2-token-with-iam", "--debug", "--input-json", "-"], data
+        )
+        assert code == 0, err
+        assert len(api.requests) == 2
+        lines = [line for line in err.splitlines() if line.startswith("debug: POST ")]
+        assert len(lines) == 2 and "attempt 1/3: HTTP 503" in lines[0] and "attempt 2/3: HTTP 200" in lines[1]
+        secret = API_INPUTS["IntrospectOAuth2TokenWithIAM"]["token"]
+        assert_no_secret([out, err], [secret, API_KEYS.secret_access_key, API_KEYS.session_token])
+
+    @pytest.mark.parametrize(("command", "flag"), [("logout", "--revoke"), ("sessions", "--remote")])
+    def test_network_options_of_local_commands_say_when_they_apply(self, command: str, flag: str) -> None:
+        code, out, _ = run_main([command, "--help"])
+        assert code == 0
+        for option in ("--region", "--endpoint-url", "--timeout"):
+            said = re.search(rf"^  {option} \S+\s+(.*?)(?=^  -)", out, re.M | re.S)
+            assert said and f"used only with {flag}" in " ".join(said[1].split()), (option, out)
+
+    def test_completion_offers_the_operations_and_options(
+        self, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = console_script_env(aws_env, tmp_path)
+        assert bash_offers(env, ["signin-token", "api", "list-"]) == [
+            "list-resource-permission-statements",
+            "list-sessions",
+        ]
+        assert bash_offers(env, ["signin-token", "api", "--dr"]) == ["--dry-run"]
+        assert bash_offers(env, ["signin-token", "logout", "--rev"]) == ["--revoke"]
+        assert bash_offers(env, ["signin-token", "sessions", "--rem"]) == ["--remote"]
+        if shutil.which("fish") is not None:
+            script = completion_script(env, "fish", tmp_path / "signin-token.fish")
+            offered = fish_offers(env, script, "signin-token api list-")
+            assert offered == ["list-resource-permission-statements", "list-sessions"]
+
+
+class RevokingSignin(FakeSignin):
+    """The strict fake that also answers ``RevokeOAuth2TokenWithIAM``: refresh tokens in the
+    service's form (``ASOR...``); a revocation must carry a valid SigV4 signature by
+    credentials this fake issued (assert_sigv4) and names a live refresh token, which then
+    dies.  With ``refuse`` set it answers 403 AccessDeniedException instead."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.issued: dict[str, tuple[str, str, str | None]] = {
+            "ASIAOLD": ("ASIAOLD", "old-secret", "old-session")  # write_session's credentials
+        }
+        self.revocations: list[dict[str, Any]] = []
+        self.refuse = False
+
+    def _rename(self, token: str) -> str:
+        named = "ASOR" + token[len("rt-") :]
+        with self.lock:
+            self.refresh_tokens[named] = self.refresh_tokens.pop(token)
+        return named
+
+    def seed_session(self, key: st.DPoPKey, **kw: Any) -> str:
+        return self._rename(super().seed_session(key, **kw))
+
+    def _tokens(self, jkt: str, client_id: str, id_token: bool) -> dict[str, Any]:
+        out = super()._tokens(jkt, client_id, id_token)
+        if "refreshToken" in out:
+            out["refreshToken"] = self._rename(out["refreshToken"])
+        at = out["accessToken"]
+        with self.lock:
+            self.issued[at["accessKeyId"]] = (at["accessKeyId"], at["secretAccessKey"], at["sessionToken"])
+        return out
+
+    def _post(self, h: http.server.BaseHTTPRequestHandler) -> None:
+        path, _, query = h.path.partition("?")
+        if path != "/v1/revoke":
+            super()._post(h)
+            return
+        raw = h.rfile.read(int(h.headers.get("Content-Length") or 0))
+        record = {
+            "path": path,
+            "query": query,
+            "headers": {k.lower(): v for k, v in h.headers.items()},
+            "raw": raw,
+        }
+        token = json.loads(raw).get("token")
+        key_id = record["headers"].get("authorization", "").partition("Credential=")[2].partition("/")[0]
+        try:
+            assert query == "x-amz-client-auth-method=iam"
+            assert_sigv4(record, self.issued[key_id])
+            signed = True
+        except (AssertionError, KeyError):
+            signed = False
+        with self.lock:
+            live = self.refresh_tokens.pop(token, None) is not None if signed and not self.refuse else None
+            self.revocations.append({"token": token, "key": key_id, "signed": signed, "live": live})
+        if not signed:
+            self._error(h, 403, "AccessDeniedException", "INVALID_REQUEST", "the signature does not match")
+        elif self.refuse:
+            self._error(
+                h,
+                403,
+                "AccessDeniedException",
+                "INSUFFICIENT_PERMISSIONS",
+                "not authorized to perform signin:RevokeOAuth2TokenWithIAM",
+            )
+        else:
+            self._send(h, 200, b"{}")
+
+
+@pytest.fixture
+def revoking() -> Iterator[RevokingSignin]:
+    server = RevokingSignin()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+class TestLogoutRevoke:
+    """``logout --revoke``: RevokeOAuth2TokenWithIAM for the session's refresh token, signed with
+    the session's own current credentials, before the cache entry is deleted; a refusal keeps
+    the entry and says what was and was not done."""
+
+    def test_revoked_then_removed(self, revoking: RevokingSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(aws_env, revoking)
+        token = json.loads(path.read_text())["refreshToken"]
+        code, out, err = run_main(["logout", "--revoke"])
+        assert (code, out) == (0, "")
+        assert revoking.revocations == [{"token": token, "key": "ASIAOLD", "signed": True, "live": True}]
+        assert not path.exists()
+        assert f"revoked the refresh token of session {SESSION_ARN} on the service" in err
+        assert f"removed {path}" in err
+        assert revoking.token_calls() == []  # the credentials were valid: no refresh
+        assert_no_secret([out, err], [token, "old-secret", "old-session"])
+
+    def test_expired_credentials_are_refreshed_first(
+        self, revoking: RevokingSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, revoking, expires_in=60)  # due for a refresh
+        first = json.loads(path.read_text())["refreshToken"]
+        code, _, err = run_main(["logout", "--revoke"])
+        assert code == 0, err
+        assert len(revoking.token_calls("refresh_token")) == 1
+        (revocation,) = revoking.revocations
+        assert revocation["signed"] and revocation["live"]
+        assert revocation["key"] != "ASIAOLD"  # signed with the refreshed credentials
+        assert revocation["token"] not in (first, None)  # the rotated token, the live one
+        assert not path.exists()
+
+    def test_refused_keeps_the_session_and_says_so(
+        self, revoking: RevokingSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, revoking)
+        before = path.read_bytes()
+        revoking.refuse = True
+        code, out, err = run_main(["logout", "--revoke"])
+        assert (code, out) == (1, "")
+        assert err.count("\n") == 1
+        assert err.startswith(
+            "error: the service refused to revoke the session's refresh token: AccessDeniedException "
+            "(INSUFFICIENT_PERMISSIONS, HTTP 403): not authorized to perform signin:RevokeOAuth2TokenWithIAM"
+        )
+        assert (
+            "the local session was NOT removed" in err
+            and "logout --profile default to remove it anyway" in err
+        )
+        assert path.read_bytes() == before
+        token = json.loads(before)["refreshToken"]
+        assert token in revoking.refresh_tokens  # still live on the service
+        assert_no_secret([out, err], [token, "old-secret", "old-session"])
+        code, _, err = run_main(["logout"])  # as advised
+        assert code == 0 and not path.exists()
+
+    def test_with_all_exit_2_nothing_touched(self, revoking: RevokingSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(aws_env, revoking)
+        code, _, err = run_main(["logout", "--revoke", "--all"])
+        assert code == 2 and "--revoke: revokes one profile's session" in err
+        assert path.exists() and revoking.revocations == []
+
+    def test_no_session_nothing_to_revoke(self, revoking: RevokingSignin, aws_env: dict[str, str]) -> None:
+        code, _, err = run_main(["logout", "--revoke", "--profile", "nobody"])
+        assert code == 0 and "no login session found for profile 'nobody'; nothing revoked" in err
+        assert revoking.revocations == []
+
+
+class TestRemoteSessions:
+    """``sessions --remote``: the caller's sign-in sessions from ListSessions (every page,
+    signed with the profile's credentials) beside the local view."""
+
+    def pages(self, api: FakeApi) -> list[dict[str, Any]]:
+        second = dict(API_SESSION, sessionArn=SESSION + "2", status="REVOKED")
+        api.replies.extend(
+            [(200, {"items": [API_SESSION], "nextToken": "p2"}, {}), (200, {"items": [second]}, {})]
+        )
+        return [API_SESSION, second]
+
+    def test_json_items_by_member_names_beside_local(
+        self, api: FakeApi, fake: FakeSignin, api_env: dict[str, str]
+    ) -> None:
+        write_session(api_env, fake)
+        items = self.pages(api)
+        argv = ["sessions", "--remote", "--json", "--region", "us-east-1", "--endpoint-url", api.url]
+        code, out, err = run_main(argv)
+        assert code == 0, err
+        shown = json.loads(out)
+        assert shown["items"] == [member_form(model_shapes(), "Session", item) for item in items]
+        assert [row["profile"] for row in shown["local"]] == ["default"]
+        assert [r["body"] for r in api.requests] == [{}, {"nextToken": "p2"}]
+        for record in api.requests:
+            assert_sigv4(record, API_ENV_KEYS)
+        assert_no_secret([out, err], [API_KEYS.secret_access_key, API_KEYS.session_token, "old-secret"])
+
+    def test_table(self, api: FakeApi, api_env: dict[str, str]) -> None:
+        self.pages(api)
+        code, out, err = run_main(
+            ["sessions", "--remote", "--region", "us-east-1", "--endpoint-url", api.url]
+        )
+        assert code == 0, err
+        remote = out.split("sign-in sessions on the service (2, ListSessions in us-east-1):\n")[
+            1
+        ].splitlines()
+        assert remote[0].split() == ["SESSION", "PRINCIPAL", "STATUS", "CLIENT", "ISSUED", "EXPIRES"]
+        assert remote[1].split() == [
+            SESSION,
+            PRINCIPAL,
+            "ACTIVE",
+            "CLI",
+            "2023-11-14T22:13:20Z",
+            "2023-11-15T10:13:20Z",
+        ]
+        assert remote[2].split()[:3] == [SESSION + "2", PRINCIPAL, "REVOKED"]
+
+    def test_remote_options_only_with_remote(self, aws_env: dict[str, str]) -> None:
+        code, _, err = run_main(["sessions", "--profile", "dev"])
+        assert code == 2 and "--profile: is used only with --remote" in err
+
+    def test_no_credentials_exit_3_no_request(self, api: FakeApi, aws_env: dict[str, str]) -> None:
+        code, out, err = run_main(
+            ["sessions", "--remote", "--region", "us-east-1", "--endpoint-url", api.url]
+        )
+        assert (code, out) == (3, "") and "no AWS credentials" in err
+        assert api.requests == []
 
 
 # --------------------------------------------------------------------------
