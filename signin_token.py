@@ -2518,6 +2518,8 @@ _PROFILE_RE: Final = r"[^\s\[\]'\"\\]+"
 _O_NOFOLLOW: Final[int] = getattr(os, "O_NOFOLLOW", 0)
 _O_EXTRA: Final[int] = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOCTTY", 0)
 _TEMP_RE: Final = r"\.[0-9a-f]{12}\.tmp"  # what follows a file's name in its temp files' names
+_MAX_CONFIG_BYTES: Final = 4 << 20  # config and shared credentials files; generated ones stay far below
+_MAX_LINKS: Final = 40  # links in a chain followed at most (Linux's own limit)
 
 
 def _parse_timestamp(value: object, field: str) -> datetime.datetime:
@@ -2594,9 +2596,7 @@ class _ConfigFile:
     def __init__(self, path: str, what: str = "config file") -> None:
         self.path = path
         try:
-            _check_trusted_file(path, what)
-            with open(path, "rb") as f:
-                raw = f.read()
+            raw = _read_checked(path, what, limit=_MAX_CONFIG_BYTES)
         except FileNotFoundError:
             raw = b""
         except OSError as exc:
@@ -2753,32 +2753,25 @@ def _owner_name(uid: int) -> str:
         return str(uid)
 
 
-def _check_ownership(path: str, st: os.stat_result, what: str, *, root_ok: bool) -> None:
-    """StrictModes: refuse what another user owns or can write (POSIX only)."""
+def _check_ownership(path: str, st: os.stat_result, what: str, *, root_ok: bool, link: bool = False) -> None:
+    """StrictModes: refuse what another user owns or can write (POSIX only).
+    A symbolic link (``link``, its ``lstat``) is judged by its owner alone:
+    only the owner of a link (or of its directory) can change it."""
     if os.name != "posix":
         return
     uid = os.geteuid()
     if st.st_uid != uid and not (root_ok and st.st_uid == 0):
+        what = f"{what} (a symbolic link)" if link else what
         raise UnsafeFileError(
             f"{what} {path} is owned by {_owner_name(st.st_uid)}, not by you: refusing to use it "
-            f"(fix: chown {_owner_name(uid)} {_sh_quote(path)})"
+            f"(fix: chown {'-h ' if link else ''}{_owner_name(uid)} {_sh_quote(path)})"
         )
-    if st.st_mode & 0o022:
+    if st.st_mode & 0o022 and not link:
         mode = "700" if os.path.isdir(path) else "600"
         raise UnsafeFileError(
             f"{what} {path} can be written by other users (mode {st.st_mode & 0o777:04o}): refusing "
             f"to use it (fix: chmod {mode} {_sh_quote(path)})"
         )
-
-
-def _check_trusted_file(path: str, what: str) -> None:
-    """A file that decides where secrets go (the config file) must not be one
-    another user can change; links chosen by the user are followed."""
-    import stat
-
-    st = os.stat(path)
-    if stat.S_ISREG(st.st_mode):
-        _check_ownership(path, st, what, root_ok=True)
 
 
 def _check_private_dir(path: str) -> None:
@@ -2813,37 +2806,137 @@ def _open_no_follow(path: str, flags: int, what: str, mode: int = 0o600) -> int:
         raise
 
 
-def _read_private(path: str, what: str, warn: Callable[[str], None] | None = None) -> bytes:
-    """The bytes of a file that holds secrets, read safely.
+def _file_kind(mode: int) -> str:
+    """What a file that is not a regular one is, for an error message."""
+    import stat
 
-    Never follows a link, never blocks on a FIFO or device, refuses what is
-    not a regular file or what another user owns or can write, and tightens
-    a file only its owner writes but others can read (the JS SDK creates
-    entries 0644 under umask 022) to 0600, with a warning.
+    for test, kind in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISLNK, "a symbolic link"),
+    ):
+        if test(mode):
+            return kind
+    return "a special file"
+
+
+def _size_text(size: int) -> str:
+    """A byte count as people say it: 4 MiB, 64 KiB, 4096 bytes."""
+    for shift, unit in ((20, "MiB"), (10, "KiB")):
+        if size >= 1 << shift and size % (1 << shift) == 0:
+            return f"{size >> shift} {unit}"
+    return f"{size} bytes"
+
+
+def _user_link_target(path: str, what: str) -> str:
+    """Where the links at ``path`` lead (``path`` itself when it is none),
+    followed only while each one is the user's (or root's) choice: a link
+    another user made is refused, as is a chain longer than 40 links."""
+    import stat
+
+    current = path
+    for _ in range(_MAX_LINKS):
+        try:
+            info = os.lstat(current)
+        except FileNotFoundError:
+            return current
+        if not stat.S_ISLNK(info.st_mode):
+            return current
+        _check_ownership(current, info, what, root_ok=True, link=True)
+        current = os.path.join(os.path.dirname(current), os.readlink(current))
+    raise UnsafeFileError(f"{what} {path} is a chain of more than {_MAX_LINKS} symbolic links")
+
+
+def _read_checked(
+    path: str,
+    what: str,
+    *,
+    limit: int,
+    links: bool = True,
+    root_ok: bool = True,
+    private: bool = False,
+    warn: Callable[[str], None] | None = None,
+    check: Callable[[os.stat_result], None] | None = None,
+) -> bytes:
+    """The bytes of a file the program reads (config, shared credentials,
+    cache entry, token file, ``--input-json`` file), checked on the open
+    descriptor before a byte is read.
+
+    1. Open without blocking (a FIFO or device never hangs) and without
+       following a link at ``path`` itself; with ``links``, a link (or chain)
+       the user or root made is followed to its target, itself opened without
+       following one, as the user chose it; without, any link is refused.
+    2. ``fstat`` the descriptor: a regular file (else :class:`UnsafeFileError`
+       naming what it is), owned by the user (or root, with ``root_ok``) and
+       not writable by others (StrictModes, the fix in the message), at most
+       ``limit`` bytes (else :class:`UnsafeFileError`: no unbounded read).
+    3. ``check``, when given, judges the ``fstat`` result too (and raises).
+       With ``private`` (a file that holds secrets), a file only its owner
+       writes but others can read is tightened to 0600, with a warning.
+    4. Read at most ``limit`` bytes (a file that grows meanwhile is refused).
+
+    ``FileNotFoundError`` and other ``OSError`` pass through for the caller
+    to word.
     """
     import stat
 
-    fd = _open_no_follow(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0), what)
+    target = _user_link_target(path, what) if links else path
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise UnsafeFileError(f"{what} {path} is not a regular file: refusing to read it")
-        _check_ownership(path, st, what, root_ok=False)
-        if os.name == "posix" and st.st_mode & 0o077:
+        fd = _open_no_follow(target, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0), what)
+    except (FileNotFoundError, UnsafeFileError):
+        raise
+    except OSError:  # a socket cannot be opened at all (ENXIO): say what it is
+        try:
+            mode = os.lstat(target).st_mode
+        except OSError:
+            mode = stat.S_IFREG
+        if not stat.S_ISREG(mode):
+            raise UnsafeFileError(
+                f"{what} {path} is {_file_kind(mode)}, not a regular file: refusing to read it"
+            ) from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafeFileError(
+                f"{what} {path} is {_file_kind(info.st_mode)}, not a regular file: refusing to read it"
+            )
+        _check_ownership(path, info, what, root_ok=root_ok)
+        too_large = UnsafeFileError(f"{what} {path} is larger than {_size_text(limit)}: refusing to read it")
+        if info.st_size > limit:
+            raise too_large
+        if check is not None:
+            check(info)
+        if private and os.name == "posix" and info.st_mode & 0o077:
             os.fchmod(fd, 0o600)
             if warn is not None:
-                warn(f"{what} {path} was readable by other users (mode {st.st_mode & 0o777:04o}); now 0600")
+                warn(f"{what} {path} was readable by other users (mode {info.st_mode & 0o777:04o}); now 0600")
         chunks = []
         size = 0
-        while size <= _MAX_RESPONSE_BYTES:
-            chunk = os.read(fd, 65536)
+        while size <= limit:
+            chunk = os.read(fd, min(65536, limit + 1 - size))
             if not chunk:
                 break
             chunks.append(chunk)
             size += len(chunk)
+        if size > limit:
+            raise too_large
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def _read_private(path: str, what: str, warn: Callable[[str], None] | None = None) -> bytes:
+    """The bytes of a file that holds secrets (a cache entry), read by
+    :func:`_read_checked`: never through a link, owned by the user (not
+    root), at most 1 MiB, tightened to 0600 when others can read it (the JS
+    SDK creates entries 0644 under umask 022)."""
+    return _read_checked(
+        path, what, limit=_MAX_RESPONSE_BYTES, links=False, root_ok=False, private=True, warn=warn
+    )
 
 
 def _atomic_write(path: str, data: bytes, mode: int = 0o600) -> None:
@@ -4650,22 +4743,19 @@ class _CredentialServer:
 def _read_token_file(path: str) -> str:
     """The authorization token in ``path``: a regular file of the current user
     that no other user can read or write, holding one line of printable ASCII."""
-    import stat
+
+    def unshared(info: os.stat_result) -> None:
+        if os.name == "posix" and info.st_mode & 0o066:
+            raise ParamValidationError(
+                "--token-file", "must not be readable or writable by other users (chmod 600)"
+            )
 
     try:
-        with open(path, "rb") as f:
-            info = os.fstat(f.fileno())
-            raw = f.read(4097)
+        raw = _read_checked(path, "token file", limit=4096, root_ok=False, check=unshared)
+    except UnsafeFileError as exc:
+        raise ParamValidationError("--token-file", f"cannot be used: {exc}") from exc
     except OSError as exc:
         raise ParamValidationError("--token-file", f"cannot be read ({exc.strerror or exc})") from exc
-    if not stat.S_ISREG(info.st_mode):
-        raise ParamValidationError("--token-file", "must be a regular file")
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
-        raise ParamValidationError("--token-file", "must belong to the user running the server")
-    if os.name == "posix" and info.st_mode & 0o066:
-        raise ParamValidationError(
-            "--token-file", "must not be readable or writable by other users (chmod 600)"
-        )
     text = raw.decode("ascii", "replace").strip()
     if not text:
         raise ParamValidationError("--token-file", "is empty")
@@ -5323,9 +5413,10 @@ def _cmd_token(
             raise ParamValidationError("--input-json", "cannot be combined with the body flags")
         if args.input_json == "-":
             raw: str | bytes = stdin.read(_MAX_RESPONSE_BYTES + 1)
+            if len(raw) > _MAX_RESPONSE_BYTES:
+                raise ParamValidationError("--input-json", "must be at most 1 MiB")
         else:
-            with open(args.input_json, "rb") as f:
-                raw = f.read(_MAX_RESPONSE_BYTES + 1)
+            raw = _read_checked(args.input_json, "--input-json file", limit=_MAX_RESPONSE_BYTES)
         try:
             data = _load_json_object(raw, "--input-json")
         except ValueError as exc:
@@ -5342,8 +5433,7 @@ def _cmd_token(
             code_verifier=args.code_verifier,
             refresh_token=args.refresh_token,
         )
-    with open(args.dpop_key, "rb") as f:
-        key = DPoPKey.from_pem(f.read(65536))
+    key = DPoPKey.from_pem(_read_checked(args.dpop_key, "--dpop-key file", limit=65536))
     client = SigninClient(
         args.region,
         endpoint_url=args.endpoint_url,
