@@ -2609,24 +2609,34 @@ class _ConfigFile:
         self.newline = "\r\n" if "\r\n" in text else "\n"
         # Split where configparser (and so every AWS tool) does: \r\n, \r, \n only.
         self.lines: list[str] = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", text)
+        self._index()
 
     @staticmethod
     def _match(pattern: str, line: str) -> re.Match[str] | None:
         """The match of a top-level (not indented) line, its ending and spaces stripped."""
         return None if line[:1] in (" ", "\t") else re.fullmatch(pattern, line.strip())
 
-    def _find(self, names: tuple[str, ...]) -> tuple[int, int] | None:
-        """(header index, end index) of the first section named one of ``names``."""
-        start = None
+    def _index(self) -> None:
+        """One pass over the lines: each section name (white space collapsed)
+        to the (header index, end index) of its first section, in file order.
+        Every lookup reads this index, so that a config with thousands of
+        profiles is parsed once, not once per profile; :meth:`set` rebuilds it."""
+        self._spans: dict[str, tuple[int, int]] = {}
+        start, name = -1, ""
         for i, line in enumerate(self.lines):
             m = self._match(_SECTION_RE, line)
             if m is None:
                 continue
-            if start is not None:
-                return start, i
-            if " ".join(m.group(1).split()) in names:
-                start = i
-        return None if start is None else (start, len(self.lines))
+            if start >= 0:
+                self._spans.setdefault(name, (start, i))
+            start, name = i, " ".join(m.group(1).split())
+        if start >= 0:
+            self._spans.setdefault(name, (start, len(self.lines)))
+
+    def _find(self, names: tuple[str, ...]) -> tuple[int, int] | None:
+        """(header index, end index) of the first section named one of ``names``."""
+        spans = [self._spans[n] for n in names if n in self._spans]
+        return min(spans) if spans else None
 
     @staticmethod
     def _names(profile: str) -> tuple[str, ...]:
@@ -2660,11 +2670,7 @@ class _ConfigFile:
     def profiles(self) -> dict[str, dict[str, str]]:
         """Every profile section by profile name (``[default]`` and ``[profile NAME]``)."""
         found: dict[str, dict[str, str]] = {}
-        for line in self.lines:
-            m = self._match(_SECTION_RE, line)
-            if m is None:
-                continue
-            header = " ".join(m.group(1).split())
+        for header in self._spans:  # in file order
             name = "default" if header == "default" else header[8:] if header.startswith("profile ") else None
             if name and name not in found:
                 found[name] = self.profile(name) or {}
@@ -2678,6 +2684,7 @@ class _ConfigFile:
             self._end_last_line()
             header = "default" if profile == "default" else f"profile {profile}"
             self.lines += [f"[{header}]{self.newline}", line]
+            self._index()
             return
         start, end = span
         found = False
@@ -2697,10 +2704,11 @@ class _ConfigFile:
             elif text.strip():
                 in_option = False  # a comment
         if found:
-            return
+            return  # lines replaced in place: the index still holds
         if last_option == len(self.lines) - 1:
             self._end_last_line()
         self.lines.insert(last_option + 1, line)
+        self._index()
 
     def _end_last_line(self) -> None:
         if self.lines and not self.lines[-1].endswith(("\n", "\r")):
