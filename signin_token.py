@@ -1397,8 +1397,14 @@ def _redact(text: str, secrets_: Iterable[str | None] = ()) -> str:
 
 
 def _one_line(text: str, limit: int = 300) -> str:
-    """Outside text made safe for one line of output: no control characters, bounded."""
-    text = "".join(c if c.isprintable() else " " for c in text).strip()
+    """The one sanitiser: outside text (from a file or the network) made safe
+    for a line of human-readable output.  Line breaks and other white space
+    become spaces; every other character a terminal could act on or that
+    could reorder the line (C0 and C1 controls, DEL, the bidi embeddings,
+    overrides, isolates and marks, other format characters, lone surrogates)
+    becomes a visible escape such as ``\\x1b`` or ``\\u202e``; the result
+    is bounded to ``limit`` characters."""
+    text = "".join(c if c.isprintable() else " " if c.isspace() else ascii(c)[1:-1] for c in text).strip()
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -2839,6 +2845,10 @@ def _size_text(size: int) -> str:
     return f"{size} bytes"
 
 
+class _TooLargeError(UnsafeFileError):
+    """A file past the size bound of what it is (see :func:`_read_checked`)."""
+
+
 def _user_link_target(path: str, what: str) -> str:
     """Where the links at ``path`` lead (``path`` itself when it is none),
     followed only while each one is the user's (or root's) choice: a link
@@ -2880,7 +2890,7 @@ def _read_checked(
     2. ``fstat`` the descriptor: a regular file (else :class:`UnsafeFileError`
        naming what it is), owned by the user (or root, with ``root_ok``) and
        not writable by others (StrictModes, the fix in the message), at most
-       ``limit`` bytes (else :class:`UnsafeFileError`: no unbounded read).
+       ``limit`` bytes (else :class:`_TooLargeError`: no unbounded read).
     3. ``check``, when given, judges the ``fstat`` result too (and raises).
        With ``private`` (a file that holds secrets), a file only its owner
        writes but others can read is tightened to 0600, with a warning.
@@ -2913,7 +2923,7 @@ def _read_checked(
                 f"{what} {path} is {_file_kind(info.st_mode)}, not a regular file: refusing to read it"
             )
         _check_ownership(path, info, what, root_ok=root_ok)
-        too_large = UnsafeFileError(f"{what} {path} is larger than {_size_text(limit)}: refusing to read it")
+        too_large = _TooLargeError(f"{what} {path} is larger than {_size_text(limit)}: refusing to read it")
         if info.st_size > limit:
             raise too_large
         if check is not None:
@@ -3127,6 +3137,10 @@ def _read_entry_raw(
     while True:
         try:
             raw = _read_private(path, "cache file", warn)
+        except _TooLargeError as exc:  # unusable, as one that does not parse
+            raise LoginRequiredError(
+                f"unusable cache entry {path}: it is larger than 1 MiB", login_command
+            ) from exc
         except FileNotFoundError:
             raise LoginRequiredError(
                 f"no cached login session ({path} does not exist)", login_command
@@ -3190,9 +3204,10 @@ class Credentials:
 
 
 def _account_of(access: Mapping[str, Any], login_session: str) -> str | None:
-    """The entry's ``accountId``, else the one in the session ARN (the JS SDK needs it)."""
+    """The entry's ``accountId`` when it is one (12 digits), else the one in
+    the session ARN (the JS SDK needs it), else ``None``."""
     account = access.get("accountId")
-    if isinstance(account, str) and account:
+    if isinstance(account, str) and re.fullmatch(r"[0-9]{12}", account):
         return account
     parts = login_session.split(":")
     return parts[4] if len(parts) > 5 and re.fullmatch(r"\d{12}", parts[4]) else None
@@ -4137,14 +4152,16 @@ def login(
         and _session_alive(prof.cache_dir, previous)
         and not _confirm(
             replace,
-            f"Profile {prof.name} is configured to use session {previous}. "
+            f"Profile {prof.name} is configured to use session {_one_line(previous, 2000)}. "
             "Sign in again and use the new session instead?",
             inp,
             err,
             _command("login", "--profile", prof.name, "--yes"),
         )
     ):
-        raise SigninTokenError(f"login cancelled: profile {prof.name!r} keeps its session {previous}")
+        raise SigninTokenError(
+            f"login cancelled: profile {prof.name!r} keeps its session {_one_line(previous, 2000)}"
+        )
     prompted = chosen_region is None
     if chosen_region is None:
         chosen_region = _prompt_region(prof, inp, err)
@@ -5473,7 +5490,7 @@ def _skew_warner(stderr: TextIO) -> Callable[[float], None]:
 def _summary(prefix: str, creds: Credentials, now: float | None = None) -> str:
     left = int(creds.seconds_left(now))
     return (
-        f"{prefix}: session {creds.login_session}, account {creds.account_id}, "
+        f"{prefix}: session {_one_line(str(creds.login_session), 2000)}, account {creds.account_id}, "
         f"credentials expire {_format_timestamp(creds.expiration)} "
         f"(in {max(left, 0) // 60} min)\n"
     )
@@ -5482,7 +5499,7 @@ def _summary(prefix: str, creds: Credentials, now: float | None = None) -> str:
 def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     def log(text: str) -> None:
         if args.debug:
-            stderr.write(f"debug: {text}\n")
+            stderr.write(f"debug: {_one_line(text, 4000)}\n")
 
     def warn(text: str) -> None:
         stderr.write(f"warning: {_one_line(text, 2000)}\n")
@@ -5593,7 +5610,7 @@ def _cmd_status(args: Any, stdout: TextIO, stderr: TextIO, warn: Callable[[str],
         unknown_end = info["state"] == "refreshable" and end is None
         meaning = _STATE_MEANINGS["refreshable, end unknown" if unknown_end else info["state"]]
         stdout.write(
-            f"profile: {info['profile']}\nsession: {info['login_session']}\n"
+            f"profile: {info['profile']}\nsession: {_one_line(info['login_session'], 2000)}\n"
             f"account: {info['account_id']}\nexpires: {info['expiration']}\n"
             f"time left: {left // 60} min {left % 60} s\n"
             f"session ends: {end + ' (estimated: sign-in + 12 h)' if end else 'unknown'}\n"
@@ -5649,7 +5666,8 @@ def _cmd_refresh(
     )
     left = max(int(creds.seconds_left()), 0)
     expires = f"{_format_timestamp(creds.expiration)} (in {left // 60} min {left % 60} s)"
-    whose = f"profile {prof.name!r} (session {creds.login_session}, account {creds.account_id})"
+    session = _one_line(str(creds.login_session), 2000)
+    whose = f"profile {prof.name!r} (session {session}, account {creds.account_id})"
     if creds.access_key_id != before:
         stderr.write(f"refreshed: {whose} has new credentials, expiring {expires}\n")
     elif creds.seconds_left() > _REFRESH_WINDOW:
@@ -5672,7 +5690,7 @@ def _cmd_logout(args: Any, stderr: TextIO) -> int:
     removed = logout(args.profile, all_sessions=args.all)
     for path in removed:
         names = ", ".join(sorted(using.get(path, []))) or "no profile in the config file"
-        stderr.write(f"removed {path} (used by: {names})\n")
+        stderr.write(f"removed {_one_line(path, 2000)} (used by: {_one_line(names, 2000)})\n")
     if not removed:
         what = "any profile" if args.all else f"profile {prof.name!r}"
         stderr.write(f"no cached login session to remove for {what}\n")
@@ -5843,9 +5861,9 @@ def _cmd_serve(
                 f"warning: listening on {server.url}: anyone who can reach it and learns the "
                 "token gets the credentials, and the token travels in clear text\n"
             )
+        session = _one_line(str(creds.login_session), 2000)
         stderr.write(
-            f"serving the credentials of session {creds.login_session} at {server.url}; "
-            "stop with Ctrl-C or SIGTERM\n"
+            f"serving the credentials of session {session} at {server.url}; stop with Ctrl-C or SIGTERM\n"
         )
         stderr.flush()
         while not stop.wait(0.5):

@@ -7664,6 +7664,255 @@ class TestNoLostUpdatesOrResurrection:
         assert_no_network(fake)
 
 
+@contextlib.contextmanager
+def special_file(path: Path, kind: str) -> Iterator[None]:
+    """``path`` made a file that is not a regular one: ``fifo``, ``directory``, ``socket``,
+    ``dev-zero`` (a link to /dev/zero) or ``link-to-fifo``; removed afterwards."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    listener = None
+    if kind == "fifo":
+        os.mkfifo(path, 0o600)
+    elif kind == "directory":
+        path.mkdir(0o700)
+    elif kind == "socket":
+        listener = socket.socket(socket.AF_UNIX)
+        os.chdir(path.parent)  # a relative name: socket paths are short
+        try:
+            listener.bind(path.name)
+        finally:
+            os.chdir(HERE)
+    elif kind == "dev-zero":
+        os.symlink("/dev/zero", path)
+    else:
+        os.mkfifo(path.parent / "fifo", 0o600)
+        os.symlink(path.parent / "fifo", path)
+    try:
+        yield
+    finally:
+        if listener is not None:
+            listener.close()
+
+
+# What the refusal of each special file names.
+SPECIAL_KINDS = {
+    "fifo": "a FIFO",
+    "directory": "a directory",
+    "socket": "a socket",
+    "dev-zero": "a character device",
+    "link-to-fifo": "a FIFO",
+}
+
+
+@contextlib.contextmanager
+def fifo_fed_by_another_user(path: Path, text: str) -> Iterator[threading.Thread]:
+    """A FIFO at ``path`` that ``nobody`` owns (0622: anyone may write) with a writer
+    waiting to feed it ``text``, as another user could set up in a sticky directory."""
+    os.mkfifo(path, 0o622)
+    os.chmod(path, 0o622)  # noqa: S103 - anyone may write into it
+    os.chown(path, NOBODY_UID, NOBODY_UID)
+
+    def feed() -> None:
+        with contextlib.suppress(OSError), open(path, "w") as f:  # blocks until a reader opens
+            f.write(text)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    try:
+        yield writer
+    finally:
+        with contextlib.suppress(OSError):  # release a writer nobody read from
+            os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+        writer.join(10)
+
+
+class TestFilesCheckedBeforeReading:
+    """Every file read (config, shared credentials, cache entry, serve's token file, token's
+    --input-json) is opened without blocking and without following a link another user
+    made, then checked on the open descriptor: a regular file, owner and modes by the
+    StrictModes rule, a size bound.  Only then is it read: a FIFO or device never hangs a
+    command, /dev/zero is no MemoryError, and nothing reaches the network."""
+
+    @pytest.mark.parametrize("kind", list(SPECIAL_KINDS))
+    @pytest.mark.parametrize("command", ["credentials", "sessions"])
+    def test_a_config_that_is_no_regular_file_is_refused_at_once(
+        self, fake: FakeSignin, aws_env: dict[str, str], kind: str, command: str
+    ) -> None:
+        write_session(aws_env, fake, expires_in=60)  # due: a read config would send a refresh
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        config.unlink()
+        with special_file(config, kind):
+            result = run_cli([command], aws_env, timeout=20)
+        assert result.returncode == 1, result.stderr
+        assert result.stdout == ""
+        assert f"config file {config} is {SPECIAL_KINDS[kind]}" in result.stderr
+        assert "not a regular file" in result.stderr and "Traceback" not in result.stderr
+        assert_no_network(fake)
+
+    @pytest.mark.parametrize("kind", [*SPECIAL_KINDS, "too-large", "others-can-write"])
+    def test_completion_of_profiles_prints_nothing_at_once_for_an_unusable_config(
+        self, aws_env: dict[str, str], kind: str
+    ) -> None:
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        if kind == "too-large":
+            write_config(aws_env, "[profile a]\n" + "#" * (4 << 20))
+        elif kind == "others-can-write":
+            write_config(aws_env, "[profile a]\n").chmod(0o666)
+        with contextlib.ExitStack() as stack:
+            if kind in SPECIAL_KINDS:
+                stack.enter_context(special_file(config, kind))
+            result = run_cli(["completion", "--profiles"], aws_env, timeout=20)
+        assert (result.returncode, result.stdout) == (0, "")
+
+    def test_a_fifo_another_user_feeds_in_a_sticky_directory_is_refused(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        need_root()
+        import tempfile
+
+        shared = Path(tempfile.mkdtemp(prefix="signin-token-sticky-"))
+        try:
+            shared.chmod(0o1777)  # a shared directory such as /tmp
+            write_session(aws_env, fake, expires_in=60)
+            hostile = f"[default]\nendpoint_url = {fake.url}\nlogin_session = {SESSION_ARN}\n"
+            env = dict(aws_env, AWS_CONFIG_FILE=str(shared / "config"))
+            with fifo_fed_by_another_user(shared / "config", hostile):
+                results = [run_cli(command, env, timeout=20) for command in (["credentials"], ["status"])]
+                completion = run_cli(["completion", "--profiles"], env, timeout=20)
+            for result in results:
+                assert result.returncode == 1, result.stderr
+                assert f"config file {shared / 'config'} is a FIFO" in result.stderr
+            assert (completion.returncode, completion.stdout) == (0, "")
+            assert_no_network(fake)
+        finally:
+            shutil.rmtree(shared)
+
+    def test_a_link_another_user_made_is_refused_and_one_of_the_user_is_followed(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        real = tmp_path / "real-config"
+        os.replace(config, real)
+        os.symlink(real, config)
+        chained = tmp_path / "chained"
+        os.symlink(config, chained)
+        for path in (config, chained):  # the user's own links (a chain of two too) keep working
+            result = run_cli(["credentials"], dict(aws_env, AWS_CONFIG_FILE=str(path)))
+            assert result.returncode == 0, result.stderr
+            assert json.loads(result.stdout)["AccessKeyId"] == "ASIAOLD"
+        need_root()
+        os.lchown(config, NOBODY_UID, NOBODY_UID)
+        result = run_cli(["credentials"], dict(aws_env, AWS_CONFIG_FILE=str(chained)))
+        assert result.returncode == 1, result.stderr
+        assert f"config file (a symbolic link) {config} is owned by nobody" in result.stderr
+        assert f"chown -h {nobody_user()} {config}" in result.stderr
+        assert fake.token_calls() == []
+
+    def test_a_config_over_4_mib_is_refused_before_it_is_read(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        write_session(aws_env, fake, expires_in=60)
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        with config.open("a") as f:
+            f.write("# padding\n" * ((4 << 20) // 10))
+        result = run_cli(["credentials"], aws_env, timeout=20)
+        assert result.returncode == 1, result.stderr
+        assert f"config file {config} is larger than 4 MiB" in result.stderr
+        assert_no_network(fake)
+
+    @pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+    def test_a_shared_credentials_file_that_is_no_regular_file_fails_the_login_at_once(
+        self, fake: FakeSignin, aws_env: dict[str, str], kind: str
+    ) -> None:
+        env = login_env(aws_env, fake)
+        config_file_with(env)
+        shared = Path(env["AWS_SHARED_CREDENTIALS_FILE"])
+        with special_file(shared, kind):
+            result = run_cli(["login", "--profile", "dev", "--no-browser", "--callback-timeout", "5"], env)
+        assert result.returncode == 1, result.stderr
+        assert f"shared credentials file {shared} is {SPECIAL_KINDS[kind]}" in result.stderr
+        assert "http" not in result.stderr
+        assert_no_network(fake)
+
+    @pytest.mark.parametrize("kind", ["fifo", "dev-zero", "directory", "too-large", "nobody's"])
+    def test_an_unusable_token_file_stops_serve_at_once(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, kind: str
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        path = tmp_path / "token"
+        with contextlib.ExitStack() as stack:
+            if kind == "too-large":
+                path.write_text("t" * 5000)
+                path.chmod(0o600)
+            elif kind == "nobody's":
+                need_root()
+                path.write_text("a-token-of-another-user")
+                path.chmod(0o600)
+                os.chown(path, NOBODY_UID, NOBODY_UID)
+            else:
+                stack.enter_context(special_file(path, kind))
+            result = run_cli(["serve", "--token-file", str(path)], aws_env, timeout=20)
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        expected = {"too-large": "larger than 4 KiB", "nobody's": f"chown {nobody_user()}"}
+        assert expected.get(kind, SPECIAL_KINDS.get(kind, "")) in result.stderr, result.stderr
+        assert "--token-file" in result.stderr and "another-user" not in result.stderr
+
+    def test_a_cache_entry_over_1_mib_is_unusable_and_kept(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        entry = json.loads(path.read_text())
+        entry["padding"] = "x" * (1 << 20)
+        path.write_text(json.dumps(entry))
+        before = file_state(path)
+        for command in (["credentials"], ["status"]):
+            result = run_cli(command, aws_env, timeout=20)
+            assert result.returncode == 3, result.stderr
+            assert f"unusable cache entry {path}: it is larger than 1 MiB" in result.stderr
+        assert file_state(path) == before
+        assert_no_network(fake)
+
+    @pytest.mark.parametrize("kind", ["fifo", "dev-zero", "too-large"])
+    def test_an_unusable_input_json_file_is_refused_at_once(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, kind: str
+    ) -> None:
+        key_file = tmp_path / "key.pem"
+        key_file.write_text(st.DPoPKey.generate().to_pem())
+        key_file.chmod(0o600)
+        path = tmp_path / "request.json"
+        with contextlib.ExitStack() as stack:
+            if kind == "too-large":
+                path.write_text(json.dumps({"padding": "x" * (1 << 20)}))
+            else:
+                stack.enter_context(special_file(path, kind))
+            argv = [
+                "token",
+                "--endpoint-url",
+                fake.url,
+                "--dpop-key",
+                str(key_file),
+                "--input-json",
+                str(path),
+            ]
+            result = run_cli(argv, aws_env, timeout=20)
+        assert result.returncode == 1, result.stderr
+        expected = "larger than 1 MiB" if kind == "too-large" else SPECIAL_KINDS[kind]
+        assert f"--input-json file {path} is {expected}" in result.stderr
+        assert fake.token_calls() == []
+
+    def test_input_json_on_stdin_is_bounded(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        key_file = tmp_path / "key.pem"
+        key_file.write_text(st.DPoPKey.generate().to_pem())
+        argv = ["token", "--endpoint-url", fake.url, "--dpop-key", str(key_file), "--input-json", "-"]
+        code, out, err = run_main(argv, stdin=json.dumps({"padding": "x" * (1 << 20)}))
+        assert (code, out) == (2, "")
+        assert "--input-json: must be at most 1 MiB" in err
+        assert fake.token_calls() == []
+
+
 # --------------------------------------------------------------------------
 # Sessions: credentials, refresh, status, logout, login
 # --------------------------------------------------------------------------
