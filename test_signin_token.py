@@ -3929,6 +3929,46 @@ class TestTransportRedaction:
         assert st._redact(first, [first]) == "***"  # a secret in flight is always redacted
 
 
+class TestOneSanitiser:
+    """``_one_line`` is the one sanitiser of outside text for human-readable output:
+    white space becomes a space, every other character a terminal acts on (C0, C1, DEL)
+    or that reorders the line (bidi embeddings, overrides, isolates, marks; other format
+    characters; lone surrogates) becomes a visible escape, and the result is bounded."""
+
+    @pytest.mark.parametrize(
+        "char",
+        [
+            "\x00",
+            "\x07",
+            "\x1b",
+            "\x7f",
+            "\x9b",
+            *(chr(c) for c in range(0x202A, 0x202F)),
+            *(chr(c) for c in range(0x2066, 0x206A)),
+            "\u200e",
+            "\u200f",
+            "\u061c",
+            "\ufeff",
+            "\udc80",
+        ],
+    )
+    def test_each_control_or_format_character_becomes_a_visible_escape(self, char: str) -> None:
+        text = st._one_line(f"a{char}b")
+        assert text == f"a{ascii(char)[1:-1]}b"
+        assert char not in text and text.isprintable()
+
+    def test_line_breaks_become_spaces_and_printable_text_is_kept(self) -> None:
+        assert st._one_line(" x\r\ny\tz\u2028w\n") == "x  y z w"
+        assert (
+            st._one_line("é ü ☃ 日本 arn:aws:iam::123456789012:user/A")
+            == "é ü ☃ 日本 arn:aws:iam::123456789012:user/A"
+        )
+
+    def test_the_result_is_bounded(self) -> None:
+        assert st._one_line("\x1b" * 1000, 50) == "\\x1b" * 11 + "\\x1..."
+        assert len(st._one_line("x" * 5000)) == 300
+
+
 # --------------------------------------------------------------------------
 # The client
 # --------------------------------------------------------------------------
@@ -12218,6 +12258,83 @@ class TestAdviceWorksAsPrinted:
         result = run_cli(["login"], env)
         assert result.returncode == 2, result.stderr
         self.follow(advised_command(result.stderr), env)
+
+
+# Characters that must never reach a stream raw: what sets a window title, clears the
+# screen, rings the bell, or reorders the line.
+RAW_TERMINAL_CONTROLS = frozenset("\x1b\x07\x9b\u202e\u2066\u200f")
+
+
+class TestNoRawEscapesInOutput:
+    """Values from files and the network pass the one sanitiser before any human-readable
+    output: escapes planted in a cache entry's accountId (another tool wrote it), in a
+    config ``login_session`` value and in a section name reach no stream raw."""
+
+    SESSION = SESSION_ARN + "\x1b]0;pwned\x07\u202e\x9b2J"
+    SECTION = "profile e\x1b[2J\x07\u2066v\u200f"
+
+    def planted(self, fake: FakeSignin, env: dict[str, str]) -> Path:
+        """A usable entry for :attr:`SESSION`, its accountId full of escapes, used by
+        ``[default]`` and by the section :attr:`SECTION`."""
+        write_session(env, fake, expires_in=3600)
+        entry = json.loads(cache_path(env).read_text())
+        entry["accessToken"]["accountId"] = "\x1b]2;title\x07\u202e12"
+        path = store_entry(env, entry, self.SESSION)
+        write_config(
+            env,
+            f"[default]\nregion = us-east-1\nlogin_session = {self.SESSION}\n"
+            f"[{self.SECTION}]\nlogin_session = {self.SESSION}\n",
+        )
+        return path
+
+    @staticmethod
+    def assert_clean(*texts: str) -> None:
+        for text in texts:
+            assert not RAW_TERMINAL_CONTROLS & set(text), text
+
+    def test_status_refresh_sessions_and_logout_all(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        path = self.planted(fake, aws_env)
+        code, out, err = run_main(["status"])
+        assert code == 0, err
+        self.assert_clean(out, err)
+        assert "session: " + ascii(self.SESSION)[1:-1] in out
+        assert f"account: {ACCOUNT}\n" in out  # the malformed accountId: the ARN's instead
+        code, out, err = run_main(["sessions"])
+        assert code == 0, err
+        self.assert_clean(out, err)
+        code, out, err = run_main(["refresh", "--force"])
+        assert code == 0, err
+        self.assert_clean(out, err)
+        assert err.startswith("refreshed: ") and f"account {ACCOUNT})" in err
+        assert len(fake.token_calls()) == 1
+        code, out, err = run_main(["credentials"])
+        assert code == 0, err
+        assert json.loads(out)["AccountId"] == ACCOUNT
+        code, out, err = run_main(["logout", "--all"])
+        assert code == 0, err
+        self.assert_clean(out, err)
+        assert "\\x1b[2J\\x07\\u2066v\\u200f" in err  # the section name, escaped
+        assert not path.exists()
+
+    def test_serve_start_up_line(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        self.planted(fake, aws_env)
+        with serving(aws_env) as h:
+            assert h.creds()["AccountId"] == ACCOUNT
+            for _ in range(500):  # its stderr is read by another thread
+                if h.stderr:
+                    break
+                time.sleep(0.01)
+            first = h.stderr[0]
+        assert first.startswith("serving the credentials of session ")
+        assert ascii(self.SESSION)[1:-1] in first
+        self.assert_clean(h.stdout, *h.stderr)
+
+    def test_login_skip_if_valid_summary(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        self.planted(fake, aws_env)
+        code, out, err = run_main(["login", "--skip-if-valid"])
+        assert code == 0, err
+        assert err.startswith("already signed in: session ")
+        self.assert_clean(out, err)
 
 
 # --------------------------------------------------------------------------
