@@ -7953,6 +7953,85 @@ class TestFilesCheckedBeforeReading:
         assert fake.token_calls() == []
 
 
+def many_profiles_config(count: int) -> tuple[str, dict[str, dict[str, str]]]:
+    """A generated config of ``count`` profiles (IAM Identity Center ones, ``login_session``
+    ones, nested ``s3`` blocks, comments, a duplicate section) and the string options of each."""
+    text = "# generated\n[default]\nregion = eu-west-1\n"
+    expected: dict[str, dict[str, str]] = {"default": {"region": "eu-west-1"}}
+    for i in range(count):
+        if i % 3 == 0:
+            body = {"login_session": f"arn:aws:iam::123456789012:user/u{i}", "region": "us-east-1"}
+        elif i % 3 == 1:
+            body = {"sso_session": "corp", "sso_account_id": f"{100000000000 + i}", "sso_role_name": "Dev"}
+        else:
+            body = {"region": "us-west-2"}
+        text += f"[profile p{i}]\n" + "".join(f"{k} = {v}\n" for k, v in body.items())
+        if i % 3 == 2:  # a nested block: not a string option of the profile
+            text += "s3 =\n  max_concurrent_requests = 20\n; a comment\n"
+        expected[f"p{i}"] = body
+    text += "[profile p1]\nregion = ignored\n[sso-session corp]\nsso_region = us-east-1\n"
+    return text, expected
+
+
+class TestConfigParsedOnce:
+    """The config is parsed in one pass into a section index that every lookup reads
+    and :meth:`set` rebuilds: thousands of profiles read exactly as a few do, and edits
+    keep every other lookup right."""
+
+    def test_thousands_of_profiles_each_read_as_written(self, aws_env: dict[str, str]) -> None:
+        text, expected = many_profiles_config(5000)
+        config = write_config(aws_env, text)
+        parsed = st._ConfigFile(str(config))
+        profiles = parsed.profiles()
+        assert profiles == expected  # the first [profile p1] wins, as before
+        assert list(profiles) == list(expected)  # file order
+        nested = {"region": "us-west-2", "s3": {"max_concurrent_requests": "20"}}
+        assert parsed.section("profile p5", "profile p2") == nested
+        assert parsed.section("sso-session corp") == {"sso_region": "us-east-1"}
+        code, out, err = run_main(["completion", "--profiles"])
+        assert (code, err) == (0, "")
+        assert out.splitlines() == list(expected)
+
+    def test_sessions_and_logout_over_thousands_of_profiles(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        text, _ = many_profiles_config(3000)
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        config.write_text(text + f"[profile mine]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\n")
+        code, out, err = run_main(["sessions", "--json"])
+        assert code == 0, err
+        rows = {row["profile"]: row for row in json.loads(out)}
+        assert len(rows) == 1000 + 1 and rows["mine"]["state"] == "valid"
+        assert rows["p2997"]["state"] == "logged-out"
+        code, out, err = run_main(["logout", "--profile", "mine"])
+        assert code == 0, err
+        assert f"removed {path} (used by: mine)" in err
+        assert not path.exists()
+
+    def test_edits_keep_every_lookup_right(self, tmp_path: Path) -> None:
+        path = tmp_path / "config"
+        path.write_text("[profile a]\nregion = us-east-1\n[profile b]\nx = 1\n\n[profile c]\ny = 2")
+        config = st._ConfigFile(str(path))
+        config.set("a", "login_session", SESSION_ARN)  # a line inserted before b and c
+        config.set("c", "z", "3")  # a line added at the very end
+        config.set("new", "region", "eu-west-1")  # a section appended
+        config.set("b", "x", "4")  # replaced in place
+        expected = {
+            "a": {"region": "us-east-1", "login_session": SESSION_ARN},
+            "b": {"x": "4"},
+            "c": {"y": "2", "z": "3"},
+            "new": {"region": "eu-west-1"},
+        }
+        assert config.profiles() == expected
+        config.save()
+        assert st._ConfigFile(str(path)).profiles() == expected
+        assert path.read_text() == (
+            f"[profile a]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\n[profile b]\nx = 4\n\n"
+            "[profile c]\ny = 2\nz = 3\n[profile new]\nregion = eu-west-1\n"
+        )
+
+
 # --------------------------------------------------------------------------
 # Sessions: credentials, refresh, status, logout, login
 # --------------------------------------------------------------------------
