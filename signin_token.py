@@ -2630,7 +2630,7 @@ class _ConfigFile:
         self._spans: dict[str, tuple[int, int]] = {}
         start, name = -1, ""
         for i, line in enumerate(self.lines):
-            m = self._match(_SECTION_RE, line)
+            m = self._match(_SECTION_RE, line) if "[" in line else None  # most lines hold none
             if m is None:
                 continue
             if start >= 0:
