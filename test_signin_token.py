@@ -7744,25 +7744,22 @@ SPECIAL_KINDS = {
 
 
 @contextlib.contextmanager
-def fifo_fed_by_another_user(path: Path, text: str) -> Iterator[threading.Thread]:
-    """A FIFO at ``path`` that ``nobody`` owns (0622: anyone may write) with a writer
-    waiting to feed it ``text``, as another user could set up in a sticky directory."""
-    os.mkfifo(path, 0o622)
-    os.chmod(path, 0o622)  # noqa: S103 - anyone may write into it
-    os.chown(path, NOBODY_UID, NOBODY_UID)
-
-    def feed() -> None:
-        with contextlib.suppress(OSError), open(path, "w") as f:  # blocks until a reader opens
-            f.write(text)
-
-    writer = threading.Thread(target=feed, daemon=True)
-    writer.start()
+def fifo_fed_by_another_user(path: Path, text: str) -> Iterator[subprocess.Popen[str]]:
+    """``nobody`` (a real process, through setpriv) makes a FIFO at ``path`` and waits to
+    feed it ``text``, as another user can in a sticky directory such as /tmp."""
+    script = 'mkfifo -m 622 "$1" && printf %s "$2" > "$1"'
+    as_nobody = ["setpriv", f"--reuid={NOBODY_UID}", f"--regid={NOBODY_UID}", "--clear-groups"]
+    writer = subprocess.Popen([*as_nobody, "sh", "-c", script, "sh", str(path), text], text=True)
     try:
+        for _ in range(1000):  # until the FIFO exists
+            if path.exists() or writer.poll() is not None:
+                break
+            time.sleep(0.01)
+        assert stat.S_ISFIFO(os.lstat(path).st_mode) and os.lstat(path).st_uid == NOBODY_UID
         yield writer
     finally:
-        with contextlib.suppress(OSError):  # release a writer nobody read from
-            os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
-        writer.join(10)
+        writer.kill()
+        writer.wait()
 
 
 class TestFilesCheckedBeforeReading:
@@ -7806,7 +7803,7 @@ class TestFilesCheckedBeforeReading:
     def test_a_fifo_another_user_feeds_in_a_sticky_directory_is_refused(
         self, fake: FakeSignin, aws_env: dict[str, str]
     ) -> None:
-        need_root()
+        need_setpriv()
         import tempfile
 
         shared = Path(tempfile.mkdtemp(prefix="signin-token-sticky-"))
