@@ -1,6 +1,6 @@
 """Benchmarks for signin_token: prints medians of repeated runs, asserts nothing.
 
-    python bench_signin_token.py [--quick] [--before=REF]
+    python bench_signin_token.py [--quick] [--before=REF] [--config]
 
 Measures, on this machine:
   1. a DPoP proof (ES256 signature included), warm; a SigV4 signature of one
@@ -21,7 +21,11 @@ Measures, on this machine:
      connection each, p50/p99 latency and the refreshes the loopback server
      saw meanwhile (credentials servable for 1-2 s, valid, then due as the
      run starts); for scale, the same with a ``credentials`` process per fetch
-     (50 fetches).
+     (50 fetches);
+  7. a generated config of 5,000 profiles (half IAM Identity Center, half
+     ``login_session``): ``completion --profiles`` (what Tab runs),
+     ``sessions`` and ``logout --profile p0``, whole process each
+     (``--config`` runs this case alone).
 For scale it also times python-ecdsa and cryptography ES256 signatures when
 they are importable.  Comparisons with botocore are skipped without botocore
 and awscrt.
@@ -274,9 +278,58 @@ BOTOCORE = (
 )
 
 
+def many_profiles(root: Path, key: st.DPoPKey, count: int) -> tuple[dict[str, str], Any]:
+    """A config of ``count`` profiles ``p0``, ``p1``...: the even ones IAM Identity
+    Center profiles as generated configs hold them, the odd ones and ``p0`` with a
+    ``login_session``; returns (env, function that writes ``p0``'s cache entry)."""
+    lines = []
+    for i in range(count):
+        lines.append(f"[profile p{i}]\nregion = us-east-1\noutput = json\n")
+        if i % 2 and i:
+            lines.append(f"login_session = arn:aws:sts::123456789012:assumed-role/Role{i % 50}/user{i}\n")
+        elif i:
+            lines.append(f"sso_session = corp\nsso_account_id = {100000000000 + i}\nsso_role_name = Dev\n")
+        else:
+            lines.append(f"login_session = {SESSION}\n")
+    env, reset = write_profile(root, key, 3600)
+    (root / "config").write_text("".join(lines) + "[sso-session corp]\nsso_region = us-east-1\n")
+    return env, reset
+
+
+def config_rows(runs: int) -> list[tuple[str, str]]:
+    """7. The commands that read the whole config, on 5,000 profiles."""
+    py = sys.executable
+    with tempfile.TemporaryDirectory() as tmp:
+        env, reset = many_profiles(Path(tmp), st.DPoPKey.generate(), 5000)
+        env.pop("AWS_PROFILE")
+        figures = []
+        for args, setup in (
+            (["completion", "--profiles"], None),
+            (["sessions"], None),
+            (["logout", "--profile", "p0"], reset),
+        ):
+            ms = process_ms([py, "-m", "signin_token", *args], runs, env, setup)
+            figures.append(f"{' '.join(args)} {ms:.0f} ms")
+    figures.append("(target: well under 1000 ms)")
+    return [("config of 5,000 profiles, whole process", "  ".join(figures))]
+
+
+def print_rows(rows: list[tuple[str, str]], runs: int) -> int:
+    print(
+        f"signin_token {st.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+        f"{runs} runs per process figure"
+    )
+    width = max(len(name) for name, _ in rows)
+    for name, value in rows:
+        print(f"{name.ljust(width)}  {value}")
+    return 0
+
+
 def main() -> int:
     quick = "--quick" in sys.argv
     runs = 5 if quick else 21
+    if "--config" in sys.argv:
+        return print_rows(config_rows(runs), runs)
     py = sys.executable
     rows: list[tuple[str, str]] = []
 
@@ -502,14 +555,9 @@ def main() -> int:
         finally:
             server.close()
 
-    print(
-        f"signin_token {st.__version__}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
-        f"{runs} runs per process figure"
-    )
-    width = max(len(name) for name, _ in rows)
-    for name, value in rows:
-        print(f"{name.ljust(width)}  {value}")
-    return 0
+    # 7. Commands that read the whole config.
+    rows += config_rows(runs)
+    return print_rows(rows, runs)
 
 
 if __name__ == "__main__":

@@ -2943,8 +2943,14 @@ def _redact(text: str, secrets_: Iterable[str | None] = ()) -> str:
 
 
 def _one_line(text: str, limit: int = 300) -> str:
-    """Outside text made safe for one line of output: no control characters, bounded."""
-    text = "".join(c if c.isprintable() else " " for c in text).strip()
+    """The one sanitiser: outside text (from a file or the network) made safe
+    for a line of human-readable output.  Line breaks and other white space
+    become spaces; every other character a terminal could act on or that
+    could reorder the line (C0 and C1 controls, DEL, the bidi embeddings,
+    overrides, isolates and marks, other format characters, lone surrogates)
+    becomes a visible escape such as ``\\x1b`` or ``\\u202e``; the result
+    is bounded to ``limit`` characters."""
+    text = "".join(c if c.isprintable() else " " if c.isspace() else ascii(c)[1:-1] for c in text).strip()
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -4204,6 +4210,8 @@ _PROFILE_RE: Final = r"[^\s\[\]'\"\\]+"
 _O_NOFOLLOW: Final[int] = getattr(os, "O_NOFOLLOW", 0)
 _O_EXTRA: Final[int] = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOCTTY", 0)
 _TEMP_RE: Final = r"\.[0-9a-f]{12}\.tmp"  # what follows a file's name in its temp files' names
+_MAX_CONFIG_BYTES: Final = 4 << 20  # config and shared credentials files; generated ones stay far below
+_MAX_LINKS: Final = 40  # links in a chain followed at most (Linux's own limit)
 
 
 def _parse_timestamp(value: object, field: str) -> datetime.datetime:
@@ -4288,9 +4296,7 @@ class _ConfigFile:
     def __init__(self, path: str, what: str = "config file") -> None:
         self.path = path
         try:
-            _check_trusted_file(path, what)
-            with open(path, "rb") as f:
-                raw = f.read()
+            raw = _read_checked(path, what, limit=_MAX_CONFIG_BYTES)
         except FileNotFoundError:
             raw = b""
         except OSError as exc:
@@ -4303,24 +4309,34 @@ class _ConfigFile:
         self.newline = "\r\n" if "\r\n" in text else "\n"
         # Split where configparser (and so every AWS tool) does: \r\n, \r, \n only.
         self.lines: list[str] = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z", text)
+        self._index()
 
     @staticmethod
     def _match(pattern: str, line: str) -> re.Match[str] | None:
         """The match of a top-level (not indented) line, its ending and spaces stripped."""
         return None if line[:1] in (" ", "\t") else re.fullmatch(pattern, line.strip())
 
-    def _find(self, names: tuple[str, ...]) -> tuple[int, int] | None:
-        """(header index, end index) of the first section named one of ``names``."""
-        start = None
+    def _index(self) -> None:
+        """One pass over the lines: each section name (white space collapsed)
+        to the (header index, end index) of its first section, in file order.
+        Every lookup reads this index, so that a config with thousands of
+        profiles is parsed once, not once per profile; :meth:`set` rebuilds it."""
+        self._spans: dict[str, tuple[int, int]] = {}
+        start, name = -1, ""
         for i, line in enumerate(self.lines):
-            m = self._match(_SECTION_RE, line)
+            m = self._match(_SECTION_RE, line) if "[" in line else None  # most lines hold none
             if m is None:
                 continue
-            if start is not None:
-                return start, i
-            if " ".join(m.group(1).split()) in names:
-                start = i
-        return None if start is None else (start, len(self.lines))
+            if start >= 0:
+                self._spans.setdefault(name, (start, i))
+            start, name = i, " ".join(m.group(1).split())
+        if start >= 0:
+            self._spans.setdefault(name, (start, len(self.lines)))
+
+    def _find(self, names: tuple[str, ...]) -> tuple[int, int] | None:
+        """(header index, end index) of the first section named one of ``names``."""
+        spans = [self._spans[n] for n in names if n in self._spans]
+        return min(spans) if spans else None
 
     @staticmethod
     def _names(profile: str) -> tuple[str, ...]:
@@ -4354,11 +4370,7 @@ class _ConfigFile:
     def profiles(self) -> dict[str, dict[str, str]]:
         """Every profile section by profile name (``[default]`` and ``[profile NAME]``)."""
         found: dict[str, dict[str, str]] = {}
-        for line in self.lines:
-            m = self._match(_SECTION_RE, line)
-            if m is None:
-                continue
-            header = " ".join(m.group(1).split())
+        for header in self._spans:  # in file order
             name = "default" if header == "default" else header[8:] if header.startswith("profile ") else None
             if name and name not in found:
                 found[name] = self.profile(name) or {}
@@ -4372,6 +4384,7 @@ class _ConfigFile:
             self._end_last_line()
             header = "default" if profile == "default" else f"profile {profile}"
             self.lines += [f"[{header}]{self.newline}", line]
+            self._index()
             return
         start, end = span
         found = False
@@ -4391,10 +4404,11 @@ class _ConfigFile:
             elif text.strip():
                 in_option = False  # a comment
         if found:
-            return
+            return  # lines replaced in place: the index still holds
         if last_option == len(self.lines) - 1:
             self._end_last_line()
         self.lines.insert(last_option + 1, line)
+        self._index()
 
     def _end_last_line(self) -> None:
         if self.lines and not self.lines[-1].endswith(("\n", "\r")):
@@ -4447,32 +4461,25 @@ def _owner_name(uid: int) -> str:
         return str(uid)
 
 
-def _check_ownership(path: str, st: os.stat_result, what: str, *, root_ok: bool) -> None:
-    """StrictModes: refuse what another user owns or can write (POSIX only)."""
+def _check_ownership(path: str, st: os.stat_result, what: str, *, root_ok: bool, link: bool = False) -> None:
+    """StrictModes: refuse what another user owns or can write (POSIX only).
+    A symbolic link (``link``, its ``lstat``) is judged by its owner alone:
+    only the owner of a link (or of its directory) can change it."""
     if os.name != "posix":
         return
     uid = os.geteuid()
     if st.st_uid != uid and not (root_ok and st.st_uid == 0):
+        what = f"{what} (a symbolic link)" if link else what
         raise UnsafeFileError(
             f"{what} {path} is owned by {_owner_name(st.st_uid)}, not by you: refusing to use it "
-            f"(fix: chown {_owner_name(uid)} {_sh_quote(path)})"
+            f"(fix: chown {'-h ' if link else ''}{_owner_name(uid)} {_sh_quote(path)})"
         )
-    if st.st_mode & 0o022:
+    if st.st_mode & 0o022 and not link:
         mode = "700" if os.path.isdir(path) else "600"
         raise UnsafeFileError(
             f"{what} {path} can be written by other users (mode {st.st_mode & 0o777:04o}): refusing "
             f"to use it (fix: chmod {mode} {_sh_quote(path)})"
         )
-
-
-def _check_trusted_file(path: str, what: str) -> None:
-    """A file that decides where secrets go (the config file) must not be one
-    another user can change; links chosen by the user are followed."""
-    import stat
-
-    st = os.stat(path)
-    if stat.S_ISREG(st.st_mode):
-        _check_ownership(path, st, what, root_ok=True)
 
 
 def _check_private_dir(path: str) -> None:
@@ -4507,37 +4514,141 @@ def _open_no_follow(path: str, flags: int, what: str, mode: int = 0o600) -> int:
         raise
 
 
-def _read_private(path: str, what: str, warn: Callable[[str], None] | None = None) -> bytes:
-    """The bytes of a file that holds secrets, read safely.
+def _file_kind(mode: int) -> str:
+    """What a file that is not a regular one is, for an error message."""
+    import stat
 
-    Never follows a link, never blocks on a FIFO or device, refuses what is
-    not a regular file or what another user owns or can write, and tightens
-    a file only its owner writes but others can read (the JS SDK creates
-    entries 0644 under umask 022) to 0600, with a warning.
+    for test, kind in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISLNK, "a symbolic link"),
+    ):
+        if test(mode):
+            return kind
+    return "a special file"
+
+
+def _size_text(size: int) -> str:
+    """A byte count as people say it: 4 MiB, 64 KiB, 4096 bytes."""
+    for shift, unit in ((20, "MiB"), (10, "KiB")):
+        if size >= 1 << shift and size % (1 << shift) == 0:
+            return f"{size >> shift} {unit}"
+    return f"{size} bytes"
+
+
+class _TooLargeError(UnsafeFileError):
+    """A file past the size bound of what it is (see :func:`_read_checked`)."""
+
+
+def _user_link_target(path: str, what: str) -> str:
+    """Where the links at ``path`` lead (``path`` itself when it is none),
+    followed only while each one is the user's (or root's) choice: a link
+    another user made is refused, as is a chain longer than 40 links."""
+    import stat
+
+    current = path
+    for _ in range(_MAX_LINKS):
+        try:
+            info = os.lstat(current)
+        except FileNotFoundError:
+            return current
+        if not stat.S_ISLNK(info.st_mode):
+            return current
+        _check_ownership(current, info, what, root_ok=True, link=True)
+        current = os.path.join(os.path.dirname(current), os.readlink(current))
+    raise UnsafeFileError(f"{what} {path} is a chain of more than {_MAX_LINKS} symbolic links")
+
+
+def _read_checked(
+    path: str,
+    what: str,
+    *,
+    limit: int,
+    links: bool = True,
+    root_ok: bool = True,
+    private: bool = False,
+    warn: Callable[[str], None] | None = None,
+    check: Callable[[os.stat_result], None] | None = None,
+) -> bytes:
+    """The bytes of a file the program reads (config, shared credentials,
+    cache entry, token file, ``--input-json`` file), checked on the open
+    descriptor before a byte is read.
+
+    1. Open without blocking (a FIFO or device never hangs) and without
+       following a link at ``path`` itself; with ``links``, a link (or chain)
+       the user or root made is followed to its target, itself opened without
+       following one, as the user chose it; without, any link is refused.
+    2. ``fstat`` the descriptor: a regular file (else :class:`UnsafeFileError`
+       naming what it is), owned by the user (or root, with ``root_ok``) and
+       not writable by others (StrictModes, the fix in the message), at most
+       ``limit`` bytes (else :class:`_TooLargeError`: no unbounded read).
+    3. ``check``, when given, judges the ``fstat`` result too (and raises).
+       With ``private`` (a file that holds secrets), a file only its owner
+       writes but others can read is tightened to 0600, with a warning.
+    4. Read at most ``limit`` bytes (a file that grows meanwhile is refused).
+
+    ``FileNotFoundError`` and other ``OSError`` pass through for the caller
+    to word.
     """
     import stat
 
-    fd = _open_no_follow(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0), what)
+    target = _user_link_target(path, what) if links else path
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise UnsafeFileError(f"{what} {path} is not a regular file: refusing to read it")
-        _check_ownership(path, st, what, root_ok=False)
-        if os.name == "posix" and st.st_mode & 0o077:
+        fd = _open_no_follow(target, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0), what)
+    except (FileNotFoundError, UnsafeFileError):
+        raise
+    except OSError:  # a socket cannot be opened at all (ENXIO): say what it is
+        try:
+            mode = os.lstat(target).st_mode
+        except OSError:
+            mode = stat.S_IFREG
+        if not stat.S_ISREG(mode):
+            raise UnsafeFileError(
+                f"{what} {path} is {_file_kind(mode)}, not a regular file: refusing to read it"
+            ) from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafeFileError(
+                f"{what} {path} is {_file_kind(info.st_mode)}, not a regular file: refusing to read it"
+            )
+        _check_ownership(path, info, what, root_ok=root_ok)
+        too_large = _TooLargeError(f"{what} {path} is larger than {_size_text(limit)}: refusing to read it")
+        if info.st_size > limit:
+            raise too_large
+        if check is not None:
+            check(info)
+        if private and os.name == "posix" and info.st_mode & 0o077:
             os.fchmod(fd, 0o600)
             if warn is not None:
-                warn(f"{what} {path} was readable by other users (mode {st.st_mode & 0o777:04o}); now 0600")
+                warn(f"{what} {path} was readable by other users (mode {info.st_mode & 0o777:04o}); now 0600")
         chunks = []
         size = 0
-        while size <= _MAX_RESPONSE_BYTES:
-            chunk = os.read(fd, 65536)
+        while size <= limit:
+            chunk = os.read(fd, min(65536, limit + 1 - size))
             if not chunk:
                 break
             chunks.append(chunk)
             size += len(chunk)
+        if size > limit:
+            raise too_large
         return b"".join(chunks)
     finally:
         os.close(fd)
+
+
+def _read_private(path: str, what: str, warn: Callable[[str], None] | None = None) -> bytes:
+    """The bytes of a file that holds secrets (a cache entry), read by
+    :func:`_read_checked`: never through a link, owned by the user (not
+    root), at most 1 MiB, tightened to 0600 when others can read it (the JS
+    SDK creates entries 0644 under umask 022)."""
+    return _read_checked(
+        path, what, limit=_MAX_RESPONSE_BYTES, links=False, root_ok=False, private=True, warn=warn
+    )
 
 
 def _atomic_write(path: str, data: bytes, mode: int = 0o600) -> None:
@@ -4720,6 +4831,10 @@ def _read_entry_raw(
     while True:
         try:
             raw = _read_private(path, "cache file", warn)
+        except _TooLargeError as exc:  # unusable, as one that does not parse
+            raise LoginRequiredError(
+                f"unusable cache entry {path}: it is larger than 1 MiB", login_command
+            ) from exc
         except FileNotFoundError:
             raise LoginRequiredError(
                 f"no cached login session ({path} does not exist)", login_command
@@ -4783,9 +4898,10 @@ class Credentials:
 
 
 def _account_of(access: Mapping[str, Any], login_session: str) -> str | None:
-    """The entry's ``accountId``, else the one in the session ARN (the JS SDK needs it)."""
+    """The entry's ``accountId`` when it is one (12 digits), else the one in
+    the session ARN (the JS SDK needs it), else ``None``."""
     account = access.get("accountId")
-    if isinstance(account, str) and account:
+    if isinstance(account, str) and re.fullmatch(r"[0-9]{12}", account):
         return account
     parts = login_session.split(":")
     return parts[4] if len(parts) > 5 and re.fullmatch(r"\d{12}", parts[4]) else None
@@ -5817,14 +5933,16 @@ def login(
         and _session_alive(prof.cache_dir, previous)
         and not _confirm(
             replace,
-            f"Profile {prof.name} is configured to use session {previous}. "
+            f"Profile {prof.name} is configured to use session {_one_line(previous, 2000)}. "
             "Sign in again and use the new session instead?",
             inp,
             err,
             _command("login", "--profile", prof.name, "--yes"),
         )
     ):
-        raise SigninTokenError(f"login cancelled: profile {prof.name!r} keeps its session {previous}")
+        raise SigninTokenError(
+            f"login cancelled: profile {prof.name!r} keeps its session {_one_line(previous, 2000)}"
+        )
     prompted = chosen_region is None
     if chosen_region is None:
         chosen_region = _prompt_region(prof, inp, err)
@@ -6862,53 +6980,35 @@ _TOKEN_MIN: Final = 16  # characters of a --token-file token
 def _read_token_file(path: str, *, note: Callable[[str], None] | None = None) -> str:
     """The authorization token in ``path``: a regular file of the current user
     that no other user can read or write, holding one line of printable ASCII,
-    16 characters at least.  Opened without following a link and without
-    blocking (a FIFO is refused, not waited on), and checked on the open
-    descriptor before it is read.  When there is no such file, it is created
+    16 characters at least, read with :func:`_read_checked` (no link, no
+    blocking: a FIFO is refused, not waited on; checked on the open
+    descriptor before it is read).  When there is no such file, it is created
     (mode 0600, exclusively, never through a link) with a new random token
     (256 bits), and ``note`` hears of it; later runs read that token."""
-    import stat
 
-    flags = (
-        os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    )
-    try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        token = _new_token_file(path)
-        if token is not None:
-            if note is not None:
-                note(f"created {_one_line(path, 200)} (mode 0600) with a new token")
-            return token
-        fd = os.open(path, flags)  # another process created it meanwhile
-    except OSError as exc:
-        if os.path.islink(path):
-            raise ParamValidationError("--token-file", "must not be a symbolic link") from None
-        raise ParamValidationError("--token-file", f"cannot be read ({exc.strerror or exc})") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise ParamValidationError("--token-file", "must be a regular file")
-        if hasattr(os, "getuid") and info.st_uid != os.getuid():
-            raise ParamValidationError("--token-file", "must belong to the user running the server")
+    def unshared(info: os.stat_result) -> None:
         if os.name == "posix" and info.st_mode & 0o066:
             raise ParamValidationError(
                 "--token-file", "must not be readable or writable by other users (chmod 600)"
             )
-        if info.st_size > 4096:
-            raise ParamValidationError(
-                "--token-file", "must hold one line of printable ASCII (4 KiB at most)"
-            )
-        raw = b""
-        while len(raw) <= 4096:
-            chunk = os.read(fd, 4097 - len(raw))
-            if not chunk:
-                break
-            raw += chunk
+
+    def read() -> bytes:
+        return _read_checked(path, "token file", limit=4096, links=False, root_ok=False, check=unshared)
+
+    try:
+        try:
+            raw = read()
+        except FileNotFoundError:
+            token = _new_token_file(path)
+            if token is not None:
+                if note is not None:
+                    note(f"created {_one_line(path, 200)} (mode 0600) with a new token")
+                return token
+            raw = read()  # another process created it meanwhile
+    except UnsafeFileError as exc:
+        raise ParamValidationError("--token-file", f"cannot be used: {exc}") from exc
     except OSError as exc:
-        raise ParamValidationError("--token-file", f"cannot be read ({exc.strerror or exc})") from None
-    finally:
-        os.close(fd)
+        raise ParamValidationError("--token-file", f"cannot be read ({exc.strerror or exc})") from exc
     text = raw.decode("ascii", "replace").strip()
     if not text:
         raise ParamValidationError("--token-file", "is empty")
@@ -7738,11 +7838,7 @@ def _cmd_token(
     if args.input_json is not None:
         if any(v is not None for v in flags):
             raise ParamValidationError("--input-json", "cannot be combined with the body flags")
-        if args.input_json == "-":
-            raw: str | bytes = stdin.read(_MAX_RESPONSE_BYTES + 1)
-        else:
-            with open(args.input_json, "rb") as f:
-                raw = f.read(_MAX_RESPONSE_BYTES + 1)
+        raw = _read_argument_file(args.input_json, stdin, "--input-json", _MAX_RESPONSE_BYTES)
         try:
             data = _load_json_object(raw, "--input-json")
         except ValueError as exc:
@@ -7759,8 +7855,7 @@ def _cmd_token(
             code_verifier=args.code_verifier,
             refresh_token=args.refresh_token,
         )
-    with open(args.dpop_key, "rb") as f:
-        key = DPoPKey.from_pem(f.read(65536))
+    key = DPoPKey.from_pem(_read_argument_file(args.dpop_key, stdin, "--dpop-key", 65536))
     client = SigninClient(
         args.region,
         endpoint_url=args.endpoint_url,
@@ -7792,7 +7887,7 @@ def _skew_warner(stderr: TextIO) -> Callable[[float], None]:
 def _summary(prefix: str, creds: Credentials, now: float | None = None) -> str:
     left = int(creds.seconds_left(now))
     return (
-        f"{prefix}: session {creds.login_session}, account {creds.account_id}, "
+        f"{prefix}: session {_one_line(str(creds.login_session), 2000)}, account {creds.account_id}, "
         f"credentials expire {_format_timestamp(creds.expiration)} "
         f"(in {max(left, 0) // 60} min)\n"
     )
@@ -7801,7 +7896,7 @@ def _summary(prefix: str, creds: Credentials, now: float | None = None) -> str:
 def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
     def log(text: str) -> None:
         if args.debug:
-            stderr.write(f"debug: {text}\n")
+            stderr.write(f"debug: {_one_line(text, 4000)}\n")
 
     def warn(text: str) -> None:
         stderr.write(f"warning: {_one_line(text, 2000)}\n")
@@ -7924,7 +8019,7 @@ def _cmd_status(args: Any, stdout: TextIO, stderr: TextIO, warn: Callable[[str],
         unknown_end = info["state"] == "refreshable" and end is None
         meaning = _STATE_MEANINGS["refreshable, end unknown" if unknown_end else info["state"]]
         stdout.write(
-            f"profile: {info['profile']}\nsession: {info['login_session']}\n"
+            f"profile: {info['profile']}\nsession: {_one_line(info['login_session'], 2000)}\n"
             f"account: {info['account_id']}\nexpires: {info['expiration']}\n"
             f"time left: {left // 60} min {left % 60} s\n"
             f"session ends: {end + ' (estimated: sign-in + 12 h)' if end else 'unknown'}\n"
@@ -8011,7 +8106,8 @@ def _cmd_refresh(
     )
     left = max(int(creds.seconds_left()), 0)
     expires = f"{_format_timestamp(creds.expiration)} (in {left // 60} min {left % 60} s)"
-    whose = f"profile {prof.name!r} (session {creds.login_session}, account {creds.account_id})"
+    session = _one_line(str(creds.login_session), 2000)
+    whose = f"profile {prof.name!r} (session {session}, account {creds.account_id})"
     if creds.access_key_id != before:
         stderr.write(f"refreshed: {whose} has new credentials, expiring {expires}\n")
     elif creds.seconds_left() > _REFRESH_WINDOW:
@@ -8034,7 +8130,7 @@ def _cmd_logout(args: Any, stderr: TextIO) -> int:
     removed = logout(args.profile, all_sessions=args.all)
     for path in removed:
         names = ", ".join(sorted(using.get(path, []))) or "no profile in the config file"
-        stderr.write(f"removed {path} (used by: {names})\n")
+        stderr.write(f"removed {_one_line(path, 2000)} (used by: {_one_line(names, 2000)})\n")
     if not removed:
         what = "any profile" if args.all else f"profile {prof.name!r}"
         stderr.write(f"no cached login session to remove for {what}\n")
@@ -8141,35 +8237,20 @@ def _api_client(
 
 def _read_argument_file(path: str, stdin: TextIO, what: str, limit: int) -> bytes | str:
     """A file named on the command line (``-``: stdin), at most ``limit``
-    bytes: opened without blocking (a FIFO or device never hangs), a regular
-    file, read with a bound.  :class:`ParamValidationError` naming ``what``."""
+    bytes, read by :func:`_read_checked` (no blocking, no link another user
+    made, a regular file of the user's, a bound).  Anything wrong with it is
+    a :class:`ParamValidationError` naming ``what`` (exit 2, nothing done)."""
     if path == "-":
         text = stdin.read(limit + 1)
         if len(text) > limit:
-            raise ParamValidationError(what, f"stdin holds more than {limit} bytes")
+            raise ParamValidationError(what, f"stdin holds more than {_size_text(limit)}")
         return text
-    import stat
-
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+        return _read_checked(path, f"{what} file", limit=limit)
+    except UnsafeFileError as exc:
+        raise ParamValidationError(what, str(exc)) from None
     except OSError as exc:
-        raise ParamValidationError(what, f"cannot open {path}: {exc.strerror}") from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ParamValidationError(what, f"{path} is not a regular file")
-        chunks: list[bytes] = []
-        size = 0
-        while size <= limit:
-            chunk = os.read(fd, min(65536, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    finally:
-        os.close(fd)
-    if size > limit:
-        raise ParamValidationError(what, f"{path} is larger than {limit} bytes")
-    return b"".join(chunks)
+        raise ParamValidationError(what, f"cannot open {path}: {exc.strerror or exc}") from None
 
 
 def _cmd_api(
@@ -8657,9 +8738,9 @@ def _cmd_serve(
                 f"warning: listening on {server.url}: anyone who can reach it and learns the "
                 "token gets the credentials, and the token travels in clear text\n"
             )
+        session = _one_line(str(creds.login_session), 2000)
         stderr.write(
-            f"serving the credentials of session {creds.login_session} at {server.url}; "
-            "stop with Ctrl-C or SIGTERM\n"
+            f"serving the credentials of session {session} at {server.url}; stop with Ctrl-C or SIGTERM\n"
         )
         stderr.flush()
         while not stop.wait(0.5):

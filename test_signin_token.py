@@ -4909,6 +4909,46 @@ class TestTransportRedaction:
         assert st._redact(first, [first]) == "***"  # a secret in flight is always redacted
 
 
+class TestOneSanitiser:
+    """``_one_line`` is the one sanitiser of outside text for human-readable output:
+    white space becomes a space, every other character a terminal acts on (C0, C1, DEL)
+    or that reorders the line (bidi embeddings, overrides, isolates, marks; other format
+    characters; lone surrogates) becomes a visible escape, and the result is bounded."""
+
+    @pytest.mark.parametrize(
+        "char",
+        [
+            "\x00",
+            "\x07",
+            "\x1b",
+            "\x7f",
+            "\x9b",
+            *(chr(c) for c in range(0x202A, 0x202F)),
+            *(chr(c) for c in range(0x2066, 0x206A)),
+            "\u200e",
+            "\u200f",
+            "\u061c",
+            "\ufeff",
+            "\udc80",
+        ],
+    )
+    def test_each_control_or_format_character_becomes_a_visible_escape(self, char: str) -> None:
+        text = st._one_line(f"a{char}b")
+        assert text == f"a{ascii(char)[1:-1]}b"
+        assert char not in text and text.isprintable()
+
+    def test_line_breaks_become_spaces_and_printable_text_is_kept(self) -> None:
+        assert st._one_line(" x\r\ny\tz\u2028w\n") == "x  y z w"
+        assert (
+            st._one_line("é ü ☃ 日本 arn:aws:iam::123456789012:user/A")
+            == "é ü ☃ 日本 arn:aws:iam::123456789012:user/A"
+        )
+
+    def test_the_result_is_bounded(self) -> None:
+        assert st._one_line("\x1b" * 1000, 50) == "\\x1b" * 11 + "\\x1..."
+        assert len(st._one_line("x" * 5000)) == 300
+
+
 # --------------------------------------------------------------------------
 # The client
 # --------------------------------------------------------------------------
@@ -9255,6 +9295,335 @@ class TestNoLostUpdatesOrResurrection:
         assert config.read_bytes() == before and file_mode(config) == mode
         assert not Path(env["AWS_LOGIN_CACHE_DIRECTORY"]).exists()
         assert_no_network(fake)
+
+
+@contextlib.contextmanager
+def special_file(path: Path, kind: str) -> Iterator[None]:
+    """``path`` made a file that is not a regular one: ``fifo``, ``directory``, ``socket``,
+    ``dev-zero`` (a link to /dev/zero) or ``link-to-fifo``; removed afterwards."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    listener = None
+    if kind == "fifo":
+        os.mkfifo(path, 0o600)
+    elif kind == "directory":
+        path.mkdir(0o700)
+    elif kind == "socket":
+        listener = socket.socket(socket.AF_UNIX)
+        os.chdir(path.parent)  # a relative name: socket paths are short
+        try:
+            listener.bind(path.name)
+        finally:
+            os.chdir(HERE)
+    elif kind == "dev-zero":
+        os.symlink("/dev/zero", path)
+    else:
+        os.mkfifo(path.parent / "fifo", 0o600)
+        os.symlink(path.parent / "fifo", path)
+    try:
+        yield
+    finally:
+        if listener is not None:
+            listener.close()
+
+
+# What the refusal of each special file names.
+SPECIAL_KINDS = {
+    "fifo": "a FIFO",
+    "directory": "a directory",
+    "socket": "a socket",
+    "dev-zero": "a character device",
+    "link-to-fifo": "a FIFO",
+}
+
+
+@contextlib.contextmanager
+def fifo_fed_by_another_user(path: Path, text: str) -> Iterator[subprocess.Popen[str]]:
+    """``nobody`` (a real process, through setpriv) makes a FIFO at ``path`` and waits to
+    feed it ``text``, as another user can in a sticky directory such as /tmp."""
+    script = 'mkfifo -m 622 "$1" && printf %s "$2" > "$1"'
+    as_nobody = ["setpriv", f"--reuid={NOBODY_UID}", f"--regid={NOBODY_UID}", "--clear-groups"]
+    writer = subprocess.Popen([*as_nobody, "sh", "-c", script, "sh", str(path), text], text=True)
+    try:
+        for _ in range(1000):  # until the FIFO exists
+            if path.exists() or writer.poll() is not None:
+                break
+            time.sleep(0.01)
+        assert stat.S_ISFIFO(os.lstat(path).st_mode) and os.lstat(path).st_uid == NOBODY_UID
+        yield writer
+    finally:
+        writer.kill()
+        writer.wait()
+
+
+class TestFilesCheckedBeforeReading:
+    """Every file read (config, shared credentials, cache entry, serve's token file, token's
+    --input-json) is opened without blocking and without following a link another user
+    made, then checked on the open descriptor: a regular file, owner and modes by the
+    StrictModes rule, a size bound.  Only then is it read: a FIFO or device never hangs a
+    command, /dev/zero is no MemoryError, and nothing reaches the network."""
+
+    @pytest.mark.parametrize("kind", list(SPECIAL_KINDS))
+    @pytest.mark.parametrize("command", ["credentials", "sessions"])
+    def test_a_config_that_is_no_regular_file_is_refused_at_once(
+        self, fake: FakeSignin, aws_env: dict[str, str], kind: str, command: str
+    ) -> None:
+        write_session(aws_env, fake, expires_in=60)  # due: a read config would send a refresh
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        config.unlink()
+        with special_file(config, kind):
+            result = run_cli([command], aws_env, timeout=20)
+        assert result.returncode == 1, result.stderr
+        assert result.stdout == ""
+        assert f"config file {config} is {SPECIAL_KINDS[kind]}" in result.stderr
+        assert "not a regular file" in result.stderr and "Traceback" not in result.stderr
+        assert_no_network(fake)
+
+    @pytest.mark.parametrize("kind", [*SPECIAL_KINDS, "too-large", "others-can-write"])
+    def test_completion_of_profiles_prints_nothing_at_once_for_an_unusable_config(
+        self, aws_env: dict[str, str], kind: str
+    ) -> None:
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        if kind == "too-large":
+            write_config(aws_env, "[profile a]\n" + "#" * (4 << 20))
+        elif kind == "others-can-write":
+            write_config(aws_env, "[profile a]\n").chmod(0o666)
+        with contextlib.ExitStack() as stack:
+            if kind in SPECIAL_KINDS:
+                stack.enter_context(special_file(config, kind))
+            result = run_cli(["completion", "--profiles"], aws_env, timeout=20)
+        assert (result.returncode, result.stdout) == (0, "")
+
+    def test_a_fifo_another_user_feeds_in_a_sticky_directory_is_refused(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        need_setpriv()
+        import tempfile
+
+        shared = Path(tempfile.mkdtemp(prefix="signin-token-sticky-"))
+        try:
+            shared.chmod(0o1777)  # a shared directory such as /tmp
+            write_session(aws_env, fake, expires_in=60)
+            hostile = f"[default]\nendpoint_url = {fake.url}\nlogin_session = {SESSION_ARN}\n"
+            env = dict(aws_env, AWS_CONFIG_FILE=str(shared / "config"))
+            with fifo_fed_by_another_user(shared / "config", hostile):
+                results = [run_cli(command, env, timeout=20) for command in (["credentials"], ["status"])]
+                completion = run_cli(["completion", "--profiles"], env, timeout=20)
+            for result in results:
+                assert result.returncode == 1, result.stderr
+                assert f"config file {shared / 'config'} is a FIFO" in result.stderr
+            assert (completion.returncode, completion.stdout) == (0, "")
+            assert_no_network(fake)
+        finally:
+            shutil.rmtree(shared)
+
+    def test_a_link_another_user_made_is_refused_and_one_of_the_user_is_followed(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        real = tmp_path / "real-config"
+        os.replace(config, real)
+        os.symlink(real, config)
+        chained = tmp_path / "chained"
+        os.symlink(config, chained)
+        for path in (config, chained):  # the user's own links (a chain of two too) keep working
+            result = run_cli(["credentials"], dict(aws_env, AWS_CONFIG_FILE=str(path)))
+            assert result.returncode == 0, result.stderr
+            assert json.loads(result.stdout)["AccessKeyId"] == "ASIAOLD"
+        need_root()
+        os.lchown(config, NOBODY_UID, NOBODY_UID)
+        result = run_cli(["credentials"], dict(aws_env, AWS_CONFIG_FILE=str(chained)))
+        assert result.returncode == 1, result.stderr
+        assert f"config file (a symbolic link) {config} is owned by nobody" in result.stderr
+        assert f"chown -h {nobody_user()} {config}" in result.stderr
+        assert fake.token_calls() == []
+
+    def test_a_config_over_4_mib_is_refused_before_it_is_read(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        write_session(aws_env, fake, expires_in=60)
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        with config.open("a") as f:
+            f.write("# padding\n" * ((4 << 20) // 10))
+        result = run_cli(["credentials"], aws_env, timeout=20)
+        assert result.returncode == 1, result.stderr
+        assert f"config file {config} is larger than 4 MiB" in result.stderr
+        assert_no_network(fake)
+
+    @pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+    def test_a_shared_credentials_file_that_is_no_regular_file_fails_the_login_at_once(
+        self, fake: FakeSignin, aws_env: dict[str, str], kind: str
+    ) -> None:
+        env = login_env(aws_env, fake)
+        config_file_with(env)
+        shared = Path(env["AWS_SHARED_CREDENTIALS_FILE"])
+        with special_file(shared, kind):
+            result = run_cli(["login", "--profile", "dev", "--no-browser", "--callback-timeout", "5"], env)
+        assert result.returncode == 1, result.stderr
+        assert f"shared credentials file {shared} is {SPECIAL_KINDS[kind]}" in result.stderr
+        assert "http" not in result.stderr
+        assert_no_network(fake)
+
+    @pytest.mark.parametrize("kind", ["fifo", "dev-zero", "directory", "too-large", "nobody's"])
+    def test_an_unusable_token_file_stops_serve_at_once(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, kind: str
+    ) -> None:
+        write_session(aws_env, fake, expires_in=3600)
+        path = tmp_path / "token"
+        with contextlib.ExitStack() as stack:
+            if kind == "too-large":
+                path.write_text("t" * 5000)
+                path.chmod(0o600)
+            elif kind == "nobody's":
+                need_root()
+                path.write_text("a-token-of-another-user")
+                path.chmod(0o600)
+                os.chown(path, NOBODY_UID, NOBODY_UID)
+            else:
+                stack.enter_context(special_file(path, kind))
+            result = run_cli(["serve", "--token-file", str(path)], aws_env, timeout=20)
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        expected = {
+            "too-large": "larger than 4 KiB",
+            "nobody's": f"chown {nobody_user()}",
+            "dev-zero": "a symbolic link",  # serve follows no link at all
+        }
+        assert expected.get(kind, SPECIAL_KINDS.get(kind, "")) in result.stderr, result.stderr
+        assert "--token-file" in result.stderr and "another-user" not in result.stderr
+
+    def test_a_cache_entry_over_1_mib_is_unusable_and_kept(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=60)
+        entry = json.loads(path.read_text())
+        entry["padding"] = "x" * (1 << 20)
+        path.write_text(json.dumps(entry))
+        before = file_state(path)
+        for command in (["credentials"], ["status"]):
+            result = run_cli(command, aws_env, timeout=20)
+            assert result.returncode == 3, result.stderr
+            assert f"unusable cache entry {path}: it is larger than 1 MiB" in result.stderr
+        assert file_state(path) == before
+        assert_no_network(fake)
+
+    @pytest.mark.parametrize("kind", ["fifo", "dev-zero", "too-large"])
+    def test_an_unusable_input_json_file_is_refused_at_once(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, kind: str
+    ) -> None:
+        key_file = tmp_path / "key.pem"
+        key_file.write_text(st.DPoPKey.generate().to_pem())
+        key_file.chmod(0o600)
+        path = tmp_path / "request.json"
+        with contextlib.ExitStack() as stack:
+            if kind == "too-large":
+                path.write_text(json.dumps({"padding": "x" * (1 << 20)}))
+            else:
+                stack.enter_context(special_file(path, kind))
+            argv = [
+                "token",
+                "--endpoint-url",
+                fake.url,
+                "--dpop-key",
+                str(key_file),
+                "--input-json",
+                str(path),
+            ]
+            result = run_cli(argv, aws_env, timeout=20)
+        assert result.returncode == 2, result.stderr
+        expected = "larger than 1 MiB" if kind == "too-large" else SPECIAL_KINDS[kind]
+        assert f"--input-json file {path} is {expected}" in result.stderr
+        assert fake.token_calls() == []
+
+    def test_input_json_on_stdin_is_bounded(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        key_file = tmp_path / "key.pem"
+        key_file.write_text(st.DPoPKey.generate().to_pem())
+        argv = ["token", "--endpoint-url", fake.url, "--dpop-key", str(key_file), "--input-json", "-"]
+        code, out, err = run_main(argv, stdin=json.dumps({"padding": "x" * (1 << 20)}))
+        assert (code, out) == (2, "")
+        assert "--input-json: stdin holds more than 1 MiB" in err
+        assert fake.token_calls() == []
+
+
+def many_profiles_config(count: int) -> tuple[str, dict[str, dict[str, str]]]:
+    """A generated config of ``count`` profiles (IAM Identity Center ones, ``login_session``
+    ones, nested ``s3`` blocks, comments, a duplicate section) and the string options of each."""
+    text = "# generated\n[default]\nregion = eu-west-1\n"
+    expected: dict[str, dict[str, str]] = {"default": {"region": "eu-west-1"}}
+    for i in range(count):
+        if i % 3 == 0:
+            body = {"login_session": f"arn:aws:iam::123456789012:user/u{i}", "region": "us-east-1"}
+        elif i % 3 == 1:
+            body = {"sso_session": "corp", "sso_account_id": f"{100000000000 + i}", "sso_role_name": "Dev"}
+        else:
+            body = {"region": "us-west-2"}
+        text += f"[profile p{i}]\n" + "".join(f"{k} = {v}\n" for k, v in body.items())
+        if i % 3 == 2:  # a nested block: not a string option of the profile
+            text += "s3 =\n  max_concurrent_requests = 20\n; a comment\n"
+        expected[f"p{i}"] = body
+    text += "[profile p1]\nregion = ignored\n[sso-session corp]\nsso_region = us-east-1\n"
+    return text, expected
+
+
+class TestConfigParsedOnce:
+    """The config is parsed in one pass into a section index that every lookup reads
+    and :meth:`set` rebuilds: thousands of profiles read exactly as a few do, and edits
+    keep every other lookup right."""
+
+    def test_thousands_of_profiles_each_read_as_written(self, aws_env: dict[str, str]) -> None:
+        text, expected = many_profiles_config(5000)
+        config = write_config(aws_env, text)
+        parsed = st._ConfigFile(str(config))
+        profiles = parsed.profiles()
+        assert profiles == expected  # the first [profile p1] wins, as before
+        assert list(profiles) == list(expected)  # file order
+        nested = {"region": "us-west-2", "s3": {"max_concurrent_requests": "20"}}
+        assert parsed.section("profile p5", "profile p2") == nested
+        assert parsed.section("sso-session corp") == {"sso_region": "us-east-1"}
+        code, out, err = run_main(["completion", "--profiles"])
+        assert (code, err) == (0, "")
+        assert out.splitlines() == list(expected)
+
+    def test_sessions_and_logout_over_thousands_of_profiles(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        text, _ = many_profiles_config(3000)
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        config.write_text(text + f"[profile mine]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\n")
+        code, out, err = run_main(["sessions", "--json"])
+        assert code == 0, err
+        rows = {row["profile"]: row for row in json.loads(out)}
+        assert len(rows) == 1000 + 1 and rows["mine"]["state"] == "valid"
+        assert rows["p2997"]["state"] == "logged-out"
+        code, out, err = run_main(["logout", "--profile", "mine"])
+        assert code == 0, err
+        assert f"removed {path} (used by: mine)" in err
+        assert not path.exists()
+
+    def test_edits_keep_every_lookup_right(self, tmp_path: Path) -> None:
+        path = tmp_path / "config"
+        path.write_text("[profile a]\nregion = us-east-1\n[profile b]\nx = 1\n\n[profile c]\ny = 2")
+        config = st._ConfigFile(str(path))
+        config.set("a", "login_session", SESSION_ARN)  # a line inserted before b and c
+        config.set("c", "z", "3")  # a line added at the very end
+        config.set("new", "region", "eu-west-1")  # a section appended
+        config.set("b", "x", "4")  # replaced in place
+        expected = {
+            "a": {"region": "us-east-1", "login_session": SESSION_ARN},
+            "b": {"x": "4"},
+            "c": {"y": "2", "z": "3"},
+            "new": {"region": "eu-west-1"},
+        }
+        assert config.profiles() == expected
+        config.save()
+        assert st._ConfigFile(str(path)).profiles() == expected
+        assert path.read_text() == (
+            f"[profile a]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\n[profile b]\nx = 4\n\n"
+            "[profile c]\ny = 2\nz = 3\n[profile new]\nregion = eu-west-1\n"
+        )
 
 
 # --------------------------------------------------------------------------
@@ -13824,7 +14193,7 @@ class TestLowLevelCommands:
             ],
             stdin=json.dumps(st.CreateOAuth2TokenRequestBody(**REFRESH_MEMBERS).to_dict()),
         )
-        assert code == 1 and out == ""
+        assert code == 2 and out == ""  # a bad argument: nothing was done
         self.assert_one_error_line(err)
         assert "absent.pem" in err
 
@@ -15491,9 +15860,12 @@ class TestApiCommand:
         fifo = tmp_path / "fifo"
         os.mkfifo(fifo)  # nobody writes: a blocking open would hang
         code, _, err = run_api(api, ["get-session", "--input-json", str(fifo)])
-        assert code == 2 and f"--input-json: {fifo} is not a regular file" in err
+        assert (
+            code == 2
+            and f"--input-json: --input-json file {fifo} is a FIFO (named pipe), not a regular file" in err
+        )
         code, _, err = run_api(api, ["get-session", "--input-json", str(tmp_path)])
-        assert code == 2 and "is not a regular file" in err
+        assert code == 2 and "is a directory, not a regular file" in err
         code, _, err = run_api(api, ["get-session", "--input-json", str(tmp_path / "missing.json")])
         assert code == 2 and "--input-json: cannot open" in err and "No such file or directory" in err
         assert api.requests == []
@@ -15797,6 +16169,83 @@ class TestRemoteSessions:
         )
         assert (code, out) == (3, "") and "no AWS credentials" in err
         assert api.requests == []
+
+
+# Characters that must never reach a stream raw: what sets a window title, clears the
+# screen, rings the bell, or reorders the line.
+RAW_TERMINAL_CONTROLS = frozenset("\x1b\x07\x9b\u202e\u2066\u200f")
+
+
+class TestNoRawEscapesInOutput:
+    """Values from files and the network pass the one sanitiser before any human-readable
+    output: escapes planted in a cache entry's accountId (another tool wrote it), in a
+    config ``login_session`` value and in a section name reach no stream raw."""
+
+    SESSION = SESSION_ARN + "\x1b]0;pwned\x07\u202e\x9b2J"
+    SECTION = "profile e\x1b[2J\x07\u2066v\u200f"
+
+    def planted(self, fake: FakeSignin, env: dict[str, str]) -> Path:
+        """A usable entry for :attr:`SESSION`, its accountId full of escapes, used by
+        ``[default]`` and by the section :attr:`SECTION`."""
+        write_session(env, fake, expires_in=3600)
+        entry = json.loads(cache_path(env).read_text())
+        entry["accessToken"]["accountId"] = "\x1b]2;title\x07\u202e12"
+        path = store_entry(env, entry, self.SESSION)
+        write_config(
+            env,
+            f"[default]\nregion = us-east-1\nlogin_session = {self.SESSION}\n"
+            f"[{self.SECTION}]\nlogin_session = {self.SESSION}\n",
+        )
+        return path
+
+    @staticmethod
+    def assert_clean(*texts: str) -> None:
+        for text in texts:
+            assert not RAW_TERMINAL_CONTROLS & set(text), text
+
+    def test_status_refresh_sessions_and_logout_all(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        path = self.planted(fake, aws_env)
+        code, out, err = run_main(["status"])
+        assert code == 0, err
+        self.assert_clean(out, err)
+        assert "session: " + ascii(self.SESSION)[1:-1] in out
+        assert f"account: {ACCOUNT}\n" in out  # the malformed accountId: the ARN's instead
+        code, out, err = run_main(["sessions"])
+        assert code == 0, err
+        self.assert_clean(out, err)
+        code, out, err = run_main(["refresh", "--force"])
+        assert code == 0, err
+        self.assert_clean(out, err)
+        assert err.startswith("refreshed: ") and f"account {ACCOUNT})" in err
+        assert len(fake.token_calls()) == 1
+        code, out, err = run_main(["credentials"])
+        assert code == 0, err
+        assert json.loads(out)["AccountId"] == ACCOUNT
+        code, out, err = run_main(["logout", "--all"])
+        assert code == 0, err
+        self.assert_clean(out, err)
+        assert "\\x1b[2J\\x07\\u2066v\\u200f" in err  # the section name, escaped
+        assert not path.exists()
+
+    def test_serve_start_up_line(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        self.planted(fake, aws_env)
+        with serving(aws_env) as h:
+            assert h.creds()["AccountId"] == ACCOUNT
+            for _ in range(500):  # its stderr is read by another thread
+                if h.stderr:
+                    break
+                time.sleep(0.01)
+            first = h.stderr[0]
+        assert first.startswith("serving the credentials of session ")
+        assert ascii(self.SESSION)[1:-1] in first
+        self.assert_clean(h.stdout, *h.stderr)
+
+    def test_login_skip_if_valid_summary(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        self.planted(fake, aws_env)
+        code, out, err = run_main(["login", "--skip-if-valid"])
+        assert code == 0, err
+        assert err.startswith("already signed in: session ")
+        self.assert_clean(out, err)
 
 
 # --------------------------------------------------------------------------
