@@ -991,6 +991,7 @@ def response_body(**over: Any) -> st.CreateOAuth2TokenResponseBody:
 # What is enforced: requests as the model says, except the refresh token (the service's
 # own opaque token echoed back); responses only up to a memory bound (PROTOCOL.md §13).
 MAX_TOKEN_CHARS = 64 * 1024
+REFRESH_TOKEN_MAX = 12288  # today's model: refused beyond this in a request (exit 2, before I/O)
 
 
 SAME_DEVICE_CLIENT = "arn:aws:signin:::devtools/same-device"
@@ -1589,6 +1590,18 @@ def model_is_ours(model: dict[str, Any]) -> bool:
     return len(model["operations"]) == 1
 
 
+def todays_model() -> dict[str, Any]:
+    """Today's model (botocore 1.44.8): ``../shared/signin-2023-01-01/service-2.json``,
+    else botocore's copy when it has the 16 operations; skipped when neither does."""
+    shared = HERE.parent / "shared" / "signin-2023-01-01" / "service-2.json"
+    if shared.exists():
+        return dict(json.loads(shared.read_bytes()))
+    model = service_model()
+    if model_is_ours(model):
+        pytest.skip(f"no model of today: {shared} is missing and botocore ships the first one")
+    return model
+
+
 class TestServiceMetadata:
     """Service metadata and enums equal the model file (service-2.json ``metadata``, PROTOCOL.md §5)."""
 
@@ -1642,24 +1655,36 @@ class TestServiceMetadata:
         assert issubclass(st.AccessDeniedException, st.ServiceError)
 
     def test_error_code_enum_matches_model(self) -> None:
-        model = service_model()
-        values = model["shapes"]["OAuth2ErrorCode"]["enum"]
+        """Today's model's 17 codes, in its order; the first model's six come first."""
+        values = todays_model()["shapes"]["OAuth2ErrorCode"]["enum"]
         ours = [m.value for m in st.OAuth2ErrorCode]
-        # A newer revision appends codes; those are kept verbatim (ServiceError.error is the string).
-        assert ours == (values if model_is_ours(model) else values[: len(ours)])
+        assert ours == values
+        first = service_model()["shapes"]["OAuth2ErrorCode"]["enum"]
+        assert ours[: len(first)] == first
         for value in ours:
             member = st.OAuth2ErrorCode(value)
             assert isinstance(member, str) and member == value
 
     def test_error_code_enum_literal(self) -> None:
-        assert {m.value for m in st.OAuth2ErrorCode} == {
+        assert [m.value for m in st.OAuth2ErrorCode] == [
             "TOKEN_EXPIRED",
             "USER_CREDENTIALS_CHANGED",
             "INSUFFICIENT_PERMISSIONS",
             "AUTHCODE_EXPIRED",
             "server_error",
             "INVALID_REQUEST",
-        }
+            "RESOURCE_NOT_FOUND",
+            "CONFLICT",
+            "SERVICE_QUOTA_EXCEEDED",
+            "unsupported_grant_type",
+            "invalid_request",
+            "invalid_grant",
+            "invalid_scope",
+            "invalid_target",
+            "invalid_client",
+            "rate_exceeded",
+            "service_unavailable",
+        ]
         with pytest.raises(ValueError):
             st.OAuth2ErrorCode("SERVER_ERROR")  # the model spells it lower-case
 
@@ -1711,7 +1736,7 @@ def boundary_cases() -> list[Any]:
         ("AuthorizationCode", model["AuthorizationCode"], "auth", "code", "code"),
         ("RedirectUri", model["RedirectUri"], "auth", "redirect_uri", "redirectUri"),
         ("CodeVerifier", model["CodeVerifier"], "auth", "code_verifier", "codeVerifier"),
-        ("RefreshToken", memory, "refresh", "refresh_token", "refreshToken"),
+        ("RefreshToken", (1, REFRESH_TOKEN_MAX), "refresh", "refresh_token", "refreshToken"),
         ("RefreshToken", memory, "response", "refresh_token", "refreshToken"),
         ("IdToken", memory, "response", "id_token", "idToken"),
         ("TokenType", memory, "response", "token_type", "tokenType"),
@@ -2212,13 +2237,28 @@ class TestModelLiberalResponses:
         (call,) = fake.token_calls("refresh_token")
         assert call["json"]["refreshToken"] == token and call["jkt"] == key.thumbprint()
 
-    def test_refresh_request_past_the_memory_bound_is_refused_before_sending(self, fake: FakeSignin) -> None:
+    def test_refresh_request_past_the_model_maximum_is_refused_before_sending(
+        self, fake: FakeSignin, tmp_path: Path
+    ) -> None:
+        """Today's model: RefreshToken at most 12288 characters in a request."""
         with pytest.raises(st.ParamValidationError) as info:
             st.CreateOAuth2TokenRequestBody(
-                **dict(REFRESH_MEMBERS, refresh_token="R" * (MAX_TOKEN_CHARS + 1))
+                **dict(REFRESH_MEMBERS, refresh_token="R" * (REFRESH_TOKEN_MAX + 1))
             )
-        assert info.value.field == "refreshToken" and "RRRR" not in str(info.value)
+        assert info.value.field == "refreshToken" and str(REFRESH_TOKEN_MAX) in info.value.rule
+        assert "RRRR" not in str(info.value)
+        key_file = tmp_path / "key.pem"
+        key_file.write_text(st.DPoPKey.generate().to_pem())
+        over = "R" * (REFRESH_TOKEN_MAX + 1)
+        rc, out, err = run_main(token_refresh_argv(fake.url, key_file, over))
+        assert (rc, out) == (2, "") and "refreshToken" in err and "RRRR" not in err, err
         assert fake.token_calls() == []
+        key = st.DPoPKey.generate()
+        at_max = fake.seed_session(key, length=REFRESH_TOKEN_MAX)
+        body = st.CreateOAuth2TokenRequestBody(**dict(REFRESH_MEMBERS, refresh_token=at_max))
+        fake_client(fake).create_oauth2_token(st.CreateOAuth2TokenRequest(body), key)
+        (call,) = fake.token_calls("refresh_token")
+        assert call["json"]["refreshToken"] == at_max
 
     @pytest.mark.parametrize(
         ("over", "field"),
@@ -4437,8 +4477,8 @@ class TestClientErrors:
         assert type(exc) is cls and exc.status == status and exc.message == "m"
 
     def test_unknown_error_code_kept_raw(self, fake: FakeSignin) -> None:
-        exc = self.call(fake, ("status", 400, "ValidationException", "invalid_grant"))
-        assert exc.error == "invalid_grant" and not isinstance(exc.error, st.OAuth2ErrorCode)
+        exc = self.call(fake, ("status", 400, "ValidationException", "brand_new_code"))
+        assert exc.error == "brand_new_code" and not isinstance(exc.error, st.OAuth2ErrorCode)
 
     def test_non_json_error_body(self, fake: FakeSignin) -> None:
         exc = self.call(fake, ("raw", 502, b"<html><body>Bad Gateway</body></html>", "text/html"))
@@ -6685,38 +6725,49 @@ class TestConfigFileKeptAsWritten:
         ("previous", "yes"),
         [(OTHER_SESSION_ARN, False), (OTHER_SESSION_ARN, True), (SESSION_ARN, False), (SESSION_ARN, True)],
     )
-    def test_replacing_a_usable_session_asks_before_the_browser(
+    def test_replacing_a_session_asks_after_the_sign_in_only_when_it_differs(
         self, fake: FakeSignin, aws_env: dict[str, str], previous: str, yes: bool
     ) -> None:
+        """As the AWS CLI (login.py): no question before the browser; a different session
+        needs --yes (no terminal to ask on); the same session never asks."""
         env = login_env(aws_env, fake)
         write_session(env, fake, profile="other")  # a usable entry for SESSION_ARN
         if previous == OTHER_SESSION_ARN:
             shutil.copy(cache_path(env), cache_path(env, OTHER_SESSION_ARN))
         before = f"[profile dev]\n# keep me\nlogin_session = {previous}\nregion = us-east-1\n".encode()
         config = write_config(env, before)
-        if not yes:  # no terminal, no --yes: refused before anyone is sent to sign in
-            result = run_cli(["login", "--profile", "dev", "--no-browser"], env)
-            assert result.returncode == 2, result.stderr
-            assert "--yes" in result.stderr and "http" not in result.stderr
-            assert config.read_bytes() == before
-            with fake.lock:
-                assert fake.codes == {}
-            return
-        rc, out, err = full_login(env, "--profile", "dev", "--yes")
-        assert rc == 0, err
+        entry_before = cache_path(env).read_bytes()
+        rc, out, err = full_login(env, "--profile", "dev", *(["--yes"] if yes else []))
         assert out == ""
+        assert len(fake.token_calls("authorization_code")) == 1  # the browser was sent, then asked
+        if previous == OTHER_SESSION_ARN and not yes:
+            assert rc == 2, err
+            assert re.search(r"run: \S.* login --profile dev --yes$", err, re.M), err
+            assert f"the new session {SESSION_ARN} was not stored" in err
+            assert config.read_bytes() == before
+            assert cache_path(env).read_bytes() == entry_before  # nothing stored
+            return
+        assert rc == 0, err
+        assert "(y/n)" not in err and "--yes" not in err
         assert config.read_bytes() == before.replace(previous.encode(), SESSION_ARN.encode())
+        assert cache_path(env).read_bytes() != entry_before
 
     @pytest.mark.parametrize("previous", [OTHER_SESSION_ARN, SESSION_ARN])
-    def test_replacing_a_session_with_no_usable_entry_needs_no_answer(
+    def test_a_dead_session_is_replaced_as_a_live_one(
         self, fake: FakeSignin, aws_env: dict[str, str], previous: str
     ) -> None:
+        """No entry for the current session: the same session needs no answer; a
+        different one is asked about all the same (the AWS CLI asks whenever it differs)."""
         before = f"[profile dev]\n# keep me\nlogin_session = {previous}\nregion = us-east-1\n".encode()
         env = login_env(aws_env, fake)
         config = write_config(env, before)
         rc, out, err = full_login(env, "--profile", "dev")
-        assert rc == 0, err
         assert out == ""
+        if previous == OTHER_SESSION_ARN:
+            assert rc == 2, err
+            assert config.read_bytes() == before and not cache_path(env).exists()
+            rc, out, err = full_login(env, "--profile", "dev", "--yes")
+        assert rc == 0, err
         assert config.read_bytes() == before.replace(previous.encode(), SESSION_ARN.encode())
         assert cache_path(env).exists()
 
@@ -7761,6 +7812,8 @@ STATUS_KEYS = {
     "state",
     "session_end",
     "cache_file",
+    "refused",
+    "login_profile",
 }
 SESSIONS_ROW_KEYS = {
     "profile",
@@ -7872,6 +7925,18 @@ def warning_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("warning:")]
 
 
+# A 400 about the grant, with the real service's text (PROTOCOL.md §11): a definitive refusal.
+GRANT_REFUSED_FAULT = (
+    "raw",
+    400,
+    json.dumps(
+        {
+            "error": "INVALID_REQUEST",
+            "message": "The provided authorization grant is invalid, expired, revoked, or malformed",
+        }
+    ).encode(),
+    "application/json",
+)
 REFRESH_FAILURES = {
     # name: (faults for the fake, what the warning or error must say failed)
     "5xx-x3": ([("status", 500, "InternalServerException", "server_error")] * 3, "InternalServerException"),
@@ -7880,7 +7945,16 @@ REFRESH_FAILURES = {
         "TooManyRequests",
     ),
     "transport": ([], "127.0.0.1"),
-    "refused-token": ([], "INVALID_REQUEST"),
+    "rate_exceeded": (
+        [("status", 429, "TooManyRequestsError", "rate_exceeded", {"Retry-After": "0"})] * 3,
+        "rate_exceeded",
+    ),
+    "service_unavailable": (
+        [("status", 503, "ServiceUnavailableException", "service_unavailable", {"Retry-After": "0"})] * 3,
+        "service_unavailable",
+    ),
+    "conflict": ([("status", 409, "ConflictException", "CONFLICT")], "CONFLICT"),
+    "request-fault": ([("status", 400, "ValidationException", "INVALID_REQUEST")], "INVALID_REQUEST"),
     "permissions": (
         [("status", 403, "AccessDeniedException", "INSUFFICIENT_PERMISSIONS")],
         "SignInLocalDevelopmentAccess",
@@ -7896,9 +7970,6 @@ def break_next_refresh(env: dict[str, str], fake: FakeSignin, failure: str, path
     if failure == "transport":
         env = dict(env, AWS_ENDPOINT_URL_SIGNIN=f"http://127.0.0.1:{free_port()}")
         os.environ["AWS_ENDPOINT_URL_SIGNIN"] = env["AWS_ENDPOINT_URL_SIGNIN"]
-    elif failure == "refused-token":
-        with fake.lock:
-            fake.refresh_tokens.clear()
     elif failure == "broken-dpopKey":
         entry = json.loads(path.read_text())
         entry["dpopKey"] = "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n"
@@ -8336,8 +8407,10 @@ class TestUnusableSessions:
         [
             (("status", 401, "AccessDeniedException", "TOKEN_EXPIRED"), 3),
             (("status", 403, "AccessDeniedException", "USER_CREDENTIALS_CHANGED"), 3),
-            (("status", 400, "ValidationException", "INVALID_REQUEST"), 3),
+            (GRANT_REFUSED_FAULT, 3),
             (None, 3),  # a refresh token the service does not know: the fake's own 400
+            (("status", 400, "ValidationException", "invalid_grant"), 3),
+            (("status", 400, "ValidationException", "INVALID_REQUEST"), 1),  # not about the grant
             (("status", 403, "AccessDeniedException", "INSUFFICIENT_PERMISSIONS"), 1),
         ],
         ids=[
@@ -8345,6 +8418,8 @@ class TestUnusableSessions:
             "credentials-changed",
             "invalid-grant-injected",
             "invalid-grant-real",
+            "invalid_grant-code",
+            "malformed-request",
             "permissions",
         ],
     )
@@ -8367,9 +8442,11 @@ class TestUnusableSessions:
         assert Path(aws_env["AWS_CONFIG_FILE"]).read_bytes() == config_before
         if rc == 3:
             assert re.search(LOGIN_COMMAND_RE.format(profile="dev"), result.stderr), result.stderr
-        else:
+        elif "INSUFFICIENT_PERMISSIONS" in str(fault):
             assert "signin:CreateOAuth2Token" in result.stderr
             assert "SignInLocalDevelopmentAccess" in result.stderr
+        else:
+            assert "check the endpoint and region settings" in result.stderr, result.stderr
 
     @pytest.mark.parametrize(
         ("setup", "command"),
@@ -8682,7 +8759,13 @@ class TestSessionStatusStates:
         for args in (["status"], ["status", "--json"]):
             result = run_cli([*args, "--profile", "dev"], env)
             assert result.returncode == 3, result.stderr
-            assert result.stdout == ""
+            if args == ["status"]:
+                assert result.stdout == ""
+            else:  # one JSON object in every state
+                info = json.loads(result.stdout)
+                assert set(info) == STATUS_KEYS | {"error", "login_command"}
+                assert (info["state"], info["valid"], info["cache_file"]) == ("unusable", False, str(path))
+                assert re.search(LOGIN_COMMAND_RE.format(profile="dev"), info["login_command"])
             assert str(path) in result.stderr
             assert re.search(LOGIN_COMMAND_RE.format(profile="dev"), result.stderr), result.stderr
         assert path.read_bytes() == before
@@ -9350,7 +9433,8 @@ class TestStillValidCredentialsKept:
         assert REFRESH_FAILURES[failure][1] in warning, warning
         assert re.search(LOGIN_COMMAND_RE.format(profile="default"), warning), warning
         assert path.read_bytes() == before
-        attempts = {"transport": 0, "broken-dpopKey": 0, "refused-token": 1, "permissions": 1}.get(failure, 3)
+        attempts = {"transport": 0, "broken-dpopKey": 0, "request-fault": 1, "permissions": 1, "conflict": 1}
+        attempts = attempts.get(failure, 3)
         assert len(fake.token_calls()) == attempts
 
     @pytest.mark.parametrize("failure", list(REFRESH_FAILURES))
@@ -9747,7 +9831,7 @@ class TestRefusalMessages:
                 ["signin:CreateOAuth2Token", "SignInLocalDevelopmentAccess"],
             ),
             (("status", 403, "AccessDeniedException", "BRAND_NEW_CODE"), 1, ["BRAND_NEW_CODE"]),
-            (("status", 400, "ValidationException", "BRAND_NEW_CODE"), 3, ["BRAND_NEW_CODE"]),
+            (("status", 400, "ValidationException", "BRAND_NEW_CODE"), 1, ["BRAND_NEW_CODE"]),
         ],
         ids=["token-expired", "credentials-changed", "permissions", "unknown-403", "unknown-400"],
     )
@@ -11961,11 +12045,16 @@ class TestAdviceWorksAsPrinted:
         assert result.returncode == 2, result.stderr
         self.follow(advised_command(result.stderr), env, "dev")
 
-    def test_replacing_a_usable_session_without_a_terminal_exit_2(
+    def test_replacing_a_session_without_a_terminal_exit_2(
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
     ) -> None:
+        """A re-login into the same session asks nothing; into another, the advice
+        (--yes) works as printed."""
         env = self.env(aws_env, fake, tmp_path)
         write_session(env, fake)
+        same = run_cli(["login"], env)
+        assert same.returncode == 0, same.stderr
+        write_config(env, f"[default]\nregion = us-east-1\nlogin_session = {OTHER_SESSION_ARN}\n")
         result = run_cli(["login"], env)
         assert result.returncode == 2, result.stderr
         self.follow(advised_command(result.stderr), env)
