@@ -290,8 +290,11 @@ class InvalidResponseError(SigninTokenError):
 class TransportError(SigninTokenError):
     """The request did not complete: refused, reset, DNS, TLS or timeout.
 
-    ``__cause__`` is a redacted stand-in naming the underlying exception.
+    ``__cause__`` is a redacted stand-in naming the underlying exception;
+    ``attempts`` is how many HTTP attempts the call made.
     """
+
+    attempts: int = 1
 
 
 class ServiceError(SigninTokenError):
@@ -299,8 +302,11 @@ class ServiceError(SigninTokenError):
 
     ``error`` is an :class:`OAuth2ErrorCode` when the code is known, else the
     raw string (or ``None``); ``message`` is the service's text, ``status``
-    the HTTP status and ``request_id`` the ``x-amzn-RequestId`` header.
+    the HTTP status, ``request_id`` the ``x-amzn-RequestId`` header and
+    ``attempts`` how many HTTP attempts the call made.
     """
+
+    attempts: int = 1
 
     def __init__(
         self,
@@ -2197,6 +2203,7 @@ class SigninClient:
                 report.failed(exc)
                 if attempt >= attempts:
                     report.done(f"not retried: {last_words}")
+                    exc.attempts = attempt
                     raise
                 response = None
             if response is None:  # a transport error: back off, then a new attempt
@@ -2216,6 +2223,7 @@ class SigninClient:
                     response.status,
                 )
             error = _service_error(response, secrets_)
+            error.attempts = attempt
             if not skew_retried and self._measure_skew(response, error):
                 report.done(
                     f"clock-skew retry: the server's Date is {self.clock_offset:+.0f} s from this "
@@ -3391,11 +3399,11 @@ class _Profile:
     def session(self) -> str:
         session = self.settings.get("login_session")
         if not session:
-            style = [style for key, style in _OTHER_CREDENTIALS if key in self.settings]
-            if style:  # login would refuse it: never suggest it
+            other = [(key, style) for key, style in _OTHER_CREDENTIALS if key in self.settings]
+            if other:  # login would refuse it: never suggest it
                 raise ConfigError(
-                    f"profile {self.name!r} has no login session: it is configured with {style[0]} "
-                    f"credentials, which this tool does not manage"
+                    f"profile {self.name!r} has no login session: it is configured with {other[0][1]} "
+                    f"credentials ({other[0][0]}), which this tool does not manage"
                 )
             raise LoginRequiredError(f"profile {self.name!r} has no login session", self.login_command)
         return session
@@ -3525,6 +3533,22 @@ def _refusal(exc: ServiceError) -> tuple[str, str | None]:
             advice if kind == "transient" else "the service is busy or failing: try again later",
         )
     return kind or "fault", advice or None
+
+
+def _failure_advice(exc: SigninTokenError) -> tuple[str, str | None]:
+    """The kind of a failed refresh (see ``_REFUSALS``) and what to do, when
+    its message does not say it already: a transport failure is transient."""
+    if isinstance(exc, TransportError):
+        return "transient", "check the network connection and the proxy and endpoint settings, then try again"
+    if isinstance(exc, ServiceError):
+        return _refusal(exc)
+    return "fault", None
+
+
+def _after_attempts(exc: SigninTokenError) -> str:
+    """`` after N attempts`` for a call that made more than one, else ``""``."""
+    attempts = exc.attempts if isinstance(exc, (TransportError, ServiceError)) else 1
+    return f" after {attempts} attempts" if attempts > 1 else ""
 
 
 def _refresh_error(exc: ServiceError, profile: _Profile) -> SigninTokenError:
@@ -3824,14 +3848,16 @@ class _CredentialsCall:
         left = current.seconds_left()
         if left <= 0:
             return None
-        self.warn(
-            _one_line(
-                f"could not refresh the credentials of profile {self.prof.name!r} ({exc}); using the "
-                f"cached ones, which expire in {int(left) // 60} min {int(left) % 60} s. If this "
-                f"persists, run: {self.prof.login_command}",
-                2000,
-            )
+        kind, advice = _failure_advice(exc)
+        text = (
+            f"could not refresh the credentials of profile {self.prof.name!r}{_after_attempts(exc)} "
+            f"({exc}); using the cached ones, which expire in {int(left) // 60} min {int(left) % 60} s"
         )
+        if advice:
+            text += f"; {advice}"
+        if kind != "transient":  # a new session may help; waiting will not
+            text += f". If this persists, run: {self.prof.login_command}"
+        self.warn(_one_line(text, 2000))
         return current
 
 
@@ -6391,6 +6417,37 @@ def _fish_completion(prog: str, commands: list[_Completable]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _refresh_failure(args: Any, exc: TransportError | ServiceError) -> tuple[str, str | None]:
+    """The error line of a refresh that failed for good (connection refused,
+    timeouts, 5xx after the last retry, a refusal): how many attempts were
+    made and, when cached credentials exist, when they expire(d); and the
+    one advice line, if there is advice."""
+    _, advice = _failure_advice(exc)
+    made = f"{exc.attempts} attempt{'s' if exc.attempts != 1 else ''}"
+    name = args.profile or "default"
+    cached = ""
+    try:
+        prof = _session_profile(args.profile, None)
+        name = prof.name
+        creds = Credentials._from_entry(_read_entry(prof.cache_path(), "", wait=0), prof.session())
+    except (SigninTokenError, OSError, ValueError, KeyError, TypeError):
+        pass  # no cached credentials to speak of
+    else:
+        left = int(creds.seconds_left())
+        when = _format_timestamp(creds.expiration)
+        cached = (
+            f"; the cached credentials expire at {when} (in {left // 60} min {left % 60} s)"
+            if left > 0
+            else f"; the cached credentials expired at {when} ({-left // 60} min ago)"
+        )
+    line = f"could not refresh the credentials of profile {name!r} ({made}): {exc}{cached}"
+    return line, advice
+
+
+# The commands whose failures are failed refreshes of the profile's session.
+_REFRESHING: Final = ("credentials", "export-credentials", "refresh", "exec")
+
+
 def _exit_code(exc: BaseException) -> int:
     if isinstance(exc, LoginRequiredError):
         return _EXIT_LOGIN
@@ -6450,7 +6507,12 @@ def main(
             if not isinstance(exc, OSError) or not exc.filename
             else f"{exc.strerror}: {exc.filename}"
         )
+        advice = None
+        if isinstance(exc, (TransportError, ServiceError)) and getattr(args, "command", "") in _REFRESHING:
+            message, advice = _refresh_failure(args, exc)
         err.write(f"error: {_one_line(_redact(message, given), 2000)}\n")
+        if advice:
+            err.write(f"hint: {advice}\n")
         if isinstance(exc, LoginRequiredError) and exc.command:
             err.write(f"To sign in again, run: {exc.command}\n")
         return _exit_code(exc)

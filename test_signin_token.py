@@ -7963,6 +7963,10 @@ REFRESH_FAILURES = {
 }
 
 
+# The failures above that a new session may fix (the others are transient: waiting helps).
+SESSION_FAULTS = ("permissions", "request-fault", "broken-dpopKey")
+
+
 def break_next_refresh(env: dict[str, str], fake: FakeSignin, failure: str, path: Path) -> dict[str, str]:
     """Make the next refresh of the entry at ``path`` fail as ``failure`` says; the env to use."""
     faults, _ = REFRESH_FAILURES[failure]
@@ -8587,6 +8591,29 @@ class TestBotocoreSharesSessions:
         after = run_cli(["credentials"], aws_env)
         assert json.loads(after.stdout)["AccessKeyId"] == got["key"]
 
+    def test_a_region_given_only_at_login_is_where_everyone_refreshes(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        """``login --region`` writes no region to the config but records ``signInRegion``:
+        botocore 1.44 and we then refresh with no region anywhere (PROTOCOL.md §16)."""
+        need_botocore()
+        env = login_env(aws_env, fake)
+        del env["AWS_REGION"]
+        rc, _, err = full_login(env, "--region", "eu-west-2")
+        assert rc == 0, err
+        path = cache_path(env)
+        assert json.loads(path.read_text())["signInRegion"] == "eu-west-2"
+        assert "region" not in Path(env["AWS_CONFIG_FILE"]).read_text()
+        set_expiry(path, time.time() + 120)
+        got = botocore_credentials(env, "default")
+        assert len(fake.token_calls("refresh_token")) == 1
+        assert json.loads(path.read_text())["accessToken"]["accessKeyId"] == got["key"]
+        set_expiry(path, time.time() + 120)
+        ours = run_cli(["credentials"], env)
+        assert ours.returncode == 0, ours.stderr
+        assert len(fake.token_calls("refresh_token")) == 2
+        assert json.loads(path.read_text())["signInRegion"] == "eu-west-2"  # kept by both
+
 
 class TestJavaScriptSDKSharesSessions:
     """The AWS SDK for JavaScript v3 (@aws-sdk/credential-provider-login) and signin_token share
@@ -8631,6 +8658,27 @@ class TestJavaScriptSDKSharesSessions:
         )
         assert abs(iso_instant(doc["Expiration"]) - iso_instant(got["expiration"])) < 1
         assert len(fake.token_calls()) == 2
+
+    def test_a_region_given_only_at_login_is_where_everyone_refreshes(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        """``login --region`` (no region in the config, none in the environment): the JS
+        SDK refreshes in the entry's ``signInRegion``, and so do we afterwards."""
+        js_sdk_node_modules()
+        env = dict(aws_env, AWS_ENDPOINT_URL_SIGNIN=fake.url)
+        rc, _, err = full_login(env, "--region", "ap-southeast-2")
+        assert rc == 0, err
+        path = cache_path(env)
+        assert json.loads(path.read_text())["signInRegion"] == "ap-southeast-2"
+        assert "region" not in Path(env["AWS_CONFIG_FILE"]).read_text()
+        set_expiry(path, time.time() + 120)
+        got = js_sdk_credentials(env, tmp_path)
+        assert len(fake.token_calls("refresh_token")) == 1
+        assert json.loads(path.read_text())["accessToken"]["accessKeyId"] == got["key"]
+        set_expiry(path, time.time() + 120)
+        ours = run_cli(["credentials"], env)
+        assert ours.returncode == 0, ours.stderr
+        assert len(fake.token_calls("refresh_token")) == 2
 
     def test_we_refresh_what_js_wrote_and_keep_its_members(
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
@@ -9431,7 +9479,8 @@ class TestStillValidCredentialsKept:
         (warning,) = result.stderr.splitlines()
         assert warning.startswith("warning: could not refresh")
         assert REFRESH_FAILURES[failure][1] in warning, warning
-        assert re.search(LOGIN_COMMAND_RE.format(profile="default"), warning), warning
+        login_hint = re.search(LOGIN_COMMAND_RE.format(profile="default"), warning)
+        assert (login_hint is not None) == (failure in SESSION_FAULTS), warning  # not for transient ones
         assert path.read_bytes() == before
         attempts = {"transport": 0, "broken-dpopKey": 0, "request-fault": 1, "permissions": 1, "conflict": 1}
         attempts = attempts.get(failure, 3)
@@ -9463,7 +9512,8 @@ class TestStillValidCredentialsKept:
         assert 0 < creds.seconds_left() <= 200
         (warning,) = warnings
         assert REFRESH_FAILURES[failure][1] in warning, warning
-        assert re.search(LOGIN_COMMAND_RE.format(profile="default"), warning), warning
+        login_hint = re.search(LOGIN_COMMAND_RE.format(profile="default"), warning)
+        assert (login_hint is not None) == (failure in SESSION_FAULTS), warning
         with pytest.raises(st.SigninTokenError):  # forced: the failure is the answer
             break_next_refresh(env, fake, failure, path)
             st.get_credentials(environ=env, force_refresh=True, on_warning=warnings.append)
@@ -9876,6 +9926,441 @@ class TestRefusalMessages:
         assert len(fake.token_calls()) == 1  # a redemption is never retried
         assert config.read_bytes() == before
         assert not cache_path(env).exists()
+
+
+class TestSignInRegion:
+    """The entry's ``signInRegion``: written at login, used first at every refresh (before
+    the flag, the environment and the profile), validated where it is read (PROTOCOL.md §16)."""
+
+    def connect_host(self, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, *argv: str) -> str:
+        """Run ``credentials ARGV`` in-process with an expired entry and no endpoint override,
+        through a refusing proxy: the host the refresh went to (its CONNECT line)."""
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+        for name in ("no_proxy", "NO_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        proxy = RecordingProxy(refusal=b"HTTP/1.1 403 no\r\nContent-Length: 0\r\n\r\n")
+        try:
+            monkeypatch.setenv("https_proxy", proxy.url)
+            rc, out, err = run_main(["credentials", *argv])
+        finally:
+            proxy.close()
+        assert (rc, out) == (1, ""), err
+        (head,) = proxy.heads
+        return head.split(b" ")[1].decode()
+
+    @pytest.mark.parametrize(
+        ("recorded", "host"),
+        [
+            ("eu-west-2", "eu-west-2.signin.aws.amazon.com:443"),
+            ("cn-north-1", "cn-north-1.signin.amazonaws.cn:443"),
+            ("", "ap-south-1.signin.aws.amazon.com:443"),  # empty: as absent
+            (None, "ap-south-1.signin.aws.amazon.com:443"),  # the AWS CLI's entries
+        ],
+    )
+    def test_used_before_the_flag_the_environment_and_the_profile(
+        self,
+        fake: FakeSignin,
+        aws_env: dict[str, str],
+        monkeypatch: pytest.MonkeyPatch,
+        recorded: str | None,
+        host: str,
+    ) -> None:
+        extra = {} if recorded is None else {"signInRegion": recorded}
+        path = write_session(aws_env, fake, expires_in=-60, region="us-west-1", extra=extra)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SIGNIN", "")
+        monkeypatch.setenv("AWS_REGION", "sa-east-1")
+        before = path.read_bytes()
+        assert self.connect_host(aws_env, monkeypatch, "--region", "ap-south-1") == host
+        assert path.read_bytes() == before
+
+    @pytest.mark.parametrize(
+        "hostile", ["evil.example.com/x", "us-east-1.attacker.example", "a b", "US-EAST-1", 7, ["eu-west-2"]]
+    )
+    def test_a_value_that_is_not_a_region_is_ignored_with_one_warning(
+        self, fake: FakeSignin, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, hostile: Any
+    ) -> None:
+        write_session(aws_env, fake, expires_in=-60, region="us-west-1", extra={"signInRegion": hostile})
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SIGNIN", "")
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+        proxy = RecordingProxy(refusal=b"HTTP/1.1 403 no\r\nContent-Length: 0\r\n\r\n")
+        try:
+            monkeypatch.setenv("https_proxy", proxy.url)
+            rc, out, err = run_main(["credentials"])
+        finally:
+            proxy.close()
+        assert (rc, out) == (1, ""), err
+        assert [head.split(b" ")[1] for head in proxy.heads] == [b"us-west-1.signin.aws.amazon.com:443"]
+        (warning,) = warning_lines(err)
+        assert "signInRegion" in warning and "ignoring it" in warning
+        if isinstance(hostile, str) and len(hostile) > 3:
+            assert hostile not in err
+
+    def test_login_records_the_region_it_used_and_a_later_login_reuses_it(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        """``login --region`` writes no region to the config; ``login --profile X`` as every
+        exit-3 message prints it then needs no region and no terminal."""
+        env = dict(aws_env, AWS_ENDPOINT_URL_SIGNIN=fake.url)
+        rc, _, err = full_login(env, "--region", "eu-central-1")
+        assert rc == 0, err
+        entry = json.loads(cache_path(env).read_text())
+        assert entry["signInRegion"] == "eu-central-1"
+        assert Path(env["AWS_CONFIG_FILE"]).read_text() == f"[default]\nlogin_session = {SESSION_ARN}\n"
+        rc, _, err = full_login(env)  # no region anywhere: the session's own
+        assert rc == 0, err
+        assert json.loads(cache_path(env).read_text())["signInRegion"] == "eu-central-1"
+        assert "AWS Region" not in err
+        assert Path(env["AWS_CONFIG_FILE"]).read_text() == f"[default]\nlogin_session = {SESSION_ARN}\n"
+
+
+def refuse_next_refresh(fake: FakeSignin, refusal: str) -> None:
+    """Make the fake refuse the next refresh definitively, as ``refusal`` names."""
+    if refusal == "unknown-token":
+        with fake.lock:
+            fake.refresh_tokens.clear()
+    elif refusal == "grant-message":
+        fake.faults.append(GRANT_REFUSED_FAULT)
+    else:
+        status = {"invalid_grant": 400, "TOKEN_EXPIRED": 401}.get(refusal, 403)
+        kind = "ValidationException" if status == 400 else "AccessDeniedException"
+        fake.faults.append(("status", status, kind, refusal))
+
+
+DEFINITIVE_REFUSALS = [
+    "TOKEN_EXPIRED",
+    "USER_CREDENTIALS_CHANGED",
+    "invalid_grant",
+    "grant-message",
+    "unknown-token",
+]
+
+
+class TestRefusedRefreshEndsSession:
+    """A definitive refusal (PROTOCOL.md §16) ends the session for this tool, as for
+    botocore and the JS SDK, even while the cached credentials are valid; a marker beside
+    the entry records it, keyed by the refused refresh token; the entry stays as it was."""
+
+    @pytest.mark.parametrize("refusal", DEFINITIVE_REFUSALS)
+    def test_ended_until_a_new_login(self, fake: FakeSignin, aws_env: dict[str, str], refusal: str) -> None:
+        path = write_session(aws_env, fake, expires_in=200)  # valid, inside the refresh window
+        refuse_next_refresh(fake, refusal)
+        before = path.read_bytes()
+        first = run_cli(["credentials"], aws_env)
+        assert (first.returncode, first.stdout) == (3, ""), first.stderr
+        assert re.search(LOGIN_COMMAND_RE.format(profile="default"), first.stderr), first.stderr
+        assert warning_lines(first.stderr) == [] and "ASIAOLD" not in first.stderr
+        assert len(fake.token_calls()) == 1
+        assert path.read_bytes() == before  # other tools read it as it is
+        marker = path.parent / (path.name + ".ended")
+        assert file_mode(marker) == 0o600
+        assert json.loads(before)["refreshToken"] not in marker.read_text()
+        # From now on: ended, without asking the service again.
+        for args in (["credentials"], ["refresh"], ["credentials", "--format", "env"]):
+            again = run_cli(args, aws_env)
+            assert (again.returncode, again.stdout) == (3, ""), again.stderr
+            assert re.search(LOGIN_COMMAND_RE.format(profile="default"), again.stderr), again.stderr
+        status = run_cli(["status"], aws_env)
+        assert status.returncode == 3
+        assert "state: ended (the service refused" in status.stdout, status.stdout
+        info = json.loads(run_cli(["status", "--json"], aws_env).stdout)
+        assert (info["state"], info["refused"], info["valid"]) == ("ended", True, False)
+        assert len(fake.token_calls()) == 1
+        assert path.read_bytes() == before
+
+    def test_credentials_login_signs_in_and_clears_it(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = dict(login_env(aws_env, fake), BROWSER=str(following_browser(tmp_path)))
+        path = write_session(env, fake, expires_in=200)
+        refuse_next_refresh(fake, "TOKEN_EXPIRED")
+        assert run_cli(["credentials"], env).returncode == 3
+        result = run_cli(["credentials", "--login"], env)
+        assert result.returncode == 0, result.stderr
+        doc = json.loads(result.stdout)
+        assert doc["AccessKeyId"] == json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
+        assert len(fake.token_calls("authorization_code")) == 1
+        assert not (path.parent / (path.name + ".ended")).exists()
+        assert run_cli(["status"], env).returncode == 0
+        assert run_cli(["credentials"], env).returncode == 0
+
+    def test_a_new_refresh_token_from_another_tool_clears_it(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        """Another tool's login rewrites the entry in place (the AWS CLI does): a new refresh
+        token, so the marker is stale and the session is usable again."""
+        path = write_session(aws_env, fake, expires_in=200)
+        refuse_next_refresh(fake, "USER_CREDENTIALS_CHANGED")
+        assert run_cli(["credentials"], aws_env).returncode == 3
+        entry = json.loads(path.read_text())
+        entry["refreshToken"] = fake.seed_session(st.DPoPKey.from_pem(entry["dpopKey"]))
+        entry["accessToken"]["accessKeyId"] = "ASIANEWLOGIN"
+        entry["accessToken"]["expiresAt"] = iso_stamp(time.time() + 3600)
+        with path.open("r+") as f:  # in place, same inode, as the AWS CLI writes
+            f.write(json.dumps(entry))
+            f.truncate()
+        result = run_cli(["credentials"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["AccessKeyId"] == "ASIANEWLOGIN"
+        assert json.loads(run_cli(["status", "--json"], aws_env).stdout)["state"] == "valid"
+        set_expiry(path, time.time() + 100)
+        refreshed = run_cli(["refresh"], aws_env)
+        assert refreshed.returncode == 0, refreshed.stderr
+        assert not (path.parent / (path.name + ".ended")).exists()  # a stale marker is cleaned
+
+    @pytest.mark.parametrize("all_sessions", [False, True])
+    def test_logout_removes_the_marker(
+        self, fake: FakeSignin, aws_env: dict[str, str], all_sessions: bool
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=200)
+        refuse_next_refresh(fake, "TOKEN_EXPIRED")
+        assert run_cli(["credentials"], aws_env).returncode == 3
+        marker = path.parent / (path.name + ".ended")
+        assert marker.exists()
+        if all_sessions:
+            path.unlink()  # a marker whose entry is already gone is removed too
+        result = run_cli(["logout", *(["--all"] if all_sessions else [])], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert sorted(p.name for p in path.parent.iterdir()) == []
+
+    def test_python_api_raises_session_ended(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, expires_in=200)
+        refuse_next_refresh(fake, "invalid_grant")
+        warnings: list[str] = []
+        with pytest.raises(st.SessionEndedError) as info:
+            st.get_credentials(on_warning=warnings.append)
+        assert isinstance(info.value, st.LoginRequiredError) and info.value.command
+        with pytest.raises(st.SessionEndedError):
+            asyncio.run(st.get_credentials_async(on_warning=warnings.append))
+        assert warnings == [] and len(fake.token_calls()) == 1
+        assert st.session_status()["state"] == "ended"
+
+    def test_a_marker_through_a_link_is_not_trusted(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        digest = hashlib.sha256(json.loads(path.read_text())["refreshToken"].encode()).hexdigest()
+        planted = tmp_path / "planted"
+        planted.write_text(digest + "\n")
+        (path.parent / (path.name + ".ended")).symlink_to(planted)
+        result = run_cli(["credentials"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["AccessKeyId"] == "ASIAOLD"
+
+    @pytest.mark.parametrize(
+        "failure", ["5xx-x3", "429", "rate_exceeded", "service_unavailable", "transport"]
+    )
+    def test_transient_failures_keep_the_session(
+        self, fake: FakeSignin, aws_env: dict[str, str], failure: str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=200)
+        env = break_next_refresh(aws_env, fake, failure, path)
+        result = run_cli(["credentials"], env)
+        assert result.returncode == 0, result.stderr
+        assert len(warning_lines(result.stderr)) == 1
+        assert not (path.parent / (path.name + ".ended")).exists()
+        assert json.loads(run_cli(["status", "--json"], env).stdout)["state"] == "refreshable"
+        fake.faults.clear()
+        env["AWS_ENDPOINT_URL_SIGNIN"] = fake.url
+        assert run_cli(["credentials"], env).returncode == 0
+        assert json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
+
+
+# Every code of today's model: the status and error type to send it with, and its kind.
+REFUSAL_KINDS = {
+    "TOKEN_EXPIRED": (401, "AccessDeniedException", "ended"),
+    "USER_CREDENTIALS_CHANGED": (403, "AccessDeniedException", "ended"),
+    "INSUFFICIENT_PERMISSIONS": (403, "AccessDeniedException", "fault"),
+    "AUTHCODE_EXPIRED": (401, "AccessDeniedException", "ended"),
+    "server_error": (500, "InternalServerException", "transient"),
+    "INVALID_REQUEST": (400, "ValidationException", "fault"),
+    "RESOURCE_NOT_FOUND": (404, "ResourceNotFoundException", "fault"),
+    "CONFLICT": (409, "ConflictException", "transient"),
+    "SERVICE_QUOTA_EXCEEDED": (402, "ServiceQuotaExceededException", "transient"),
+    "unsupported_grant_type": (400, "ValidationException", "fault"),
+    "invalid_request": (400, "ValidationException", "fault"),
+    "invalid_grant": (400, "InvalidGrantException", "ended"),
+    "invalid_scope": (400, "InvalidScopeException", "fault"),
+    "invalid_target": (400, "ValidationException", "fault"),
+    "invalid_client": (401, "AccessDeniedException", "fault"),
+    "rate_exceeded": (429, "TooManyRequestsError", "transient"),
+    "service_unavailable": (503, "ServiceUnavailableException", "transient"),
+}
+
+
+class TestRefusalKinds:
+    """Each of the model's 17 error codes means one thing at refresh and at login
+    (definitive, transient or a request fault) and says what to do (PROTOCOL.md §16)."""
+
+    def test_one_table_covers_every_code(self) -> None:
+        assert list(REFUSAL_KINDS) == [m.value for m in st.OAuth2ErrorCode]
+        for code, (_, _, kind) in REFUSAL_KINDS.items():
+            assert st._REFUSALS[code][0] == kind, code
+            assert st._REFUSALS[code][1].strip(), code
+
+    @pytest.mark.parametrize("code", list(REFUSAL_KINDS))
+    def test_at_refresh_with_valid_credentials(
+        self, fake: FakeSignin, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, code: str
+    ) -> None:
+        status, error_type, kind = REFUSAL_KINDS[code]
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+        path = write_session(aws_env, fake, expires_in=200)
+        before = path.read_bytes()
+        fake.faults.append(("status", status, error_type, code))
+        rc, out, err = run_main(["credentials"])
+        advice = st._REFUSALS[code][1]
+        if kind == "ended":
+            assert (rc, out) == (3, ""), err
+            assert advice in err and re.search(LOGIN_COMMAND_RE.format(profile="default"), err), err
+        else:  # the session stays usable: the cached credentials, one warning saying what to do
+            assert rc == 0, err
+            assert json.loads(out)["AccessKeyId"] == "ASIAOLD"
+            (warning,) = warning_lines(err)
+            assert code in warning and advice in err, err
+        assert path.read_bytes() == before
+        assert (path.parent / (path.name + ".ended")).exists() == (kind == "ended")
+        assert len(fake.token_calls()) == 1
+
+    @pytest.mark.parametrize("code", ["AUTHCODE_EXPIRED", "server_error", "invalid_client"])
+    def test_at_login(self, fake: FakeSignin, aws_env: dict[str, str], code: str) -> None:
+        status, error_type, kind = REFUSAL_KINDS[code]
+        env = login_env(aws_env, fake)
+        fake.faults.append(("status", status, error_type, code))
+        rc, out, err = full_login(env, "--profile", "dev")
+        assert (rc, out) == (1, ""), err
+        assert st._REFUSALS[code][1] in err, err
+        login_hint = re.search(LOGIN_COMMAND_RE.format(profile="dev"), err)
+        assert (login_hint is not None) == (kind == "ended"), err
+        assert len(fake.token_calls()) == 1 and not cache_path(env).exists()
+
+
+class TestStatusJsonEveryState:
+    """``status --json`` prints one JSON object in every state, with the exit code of
+    ``status``: valid and refreshable 0; ended, logged-out and unusable 3."""
+
+    @pytest.mark.parametrize("setup", ["no-login-session", "no-cache-file", "unparsable", "ended", "valid"])
+    def test_one_object(self, fake: FakeSignin, aws_env: dict[str, str], setup: str) -> None:
+        path = write_session(aws_env, fake, profile="dev")
+        if setup == "no-login-session":
+            Path(aws_env["AWS_CONFIG_FILE"]).write_text("[profile dev]\nregion = us-east-1\n")
+        elif setup == "no-cache-file":
+            path.unlink()
+        elif setup == "unparsable":
+            path.write_text("{")
+        elif setup == "ended":
+            set_expiry(path, time.time() + 200)
+            refuse_next_refresh(fake, "TOKEN_EXPIRED")
+            assert run_cli(["credentials", "--profile", "dev"], aws_env).returncode == 3
+        text = run_cli(["status", "--profile", "dev"], aws_env)
+        result = run_cli(["status", "--json", "--profile", "dev"], aws_env)
+        assert result.returncode == text.returncode == (0 if setup == "valid" else 3), result.stderr
+        info = json.loads(result.stdout)
+        assert isinstance(info, dict) and result.stdout.count("\n") == 1
+        state = {"no-login-session": "logged-out", "no-cache-file": "logged-out", "unparsable": "unusable"}
+        assert info["state"] == state.get(setup, setup)
+        assert info["profile"] == "dev" and info["valid"] is (setup == "valid")
+        assert set(info) >= STATUS_KEYS
+        if setup in state:
+            assert re.search(LOGIN_COMMAND_RE.format(profile="dev"), info["login_command"])
+            assert info["error"] and info["expiration"] is None
+
+
+class TestCredentialProcessProfiles:
+    """A profile whose ``credential_process`` runs this tool's ``credentials --profile X``:
+    status, credentials, refresh and logout act on X's session, and no message suggests
+    ``login`` for the process profile, which login refuses (PROTOCOL.md §10, §12)."""
+
+    LINES = (
+        "{prog} credentials --profile dev",
+        "{prog} export-credentials --format process --profile=dev",
+        "{prog} --profile dev credentials",
+    )
+
+    def setup(self, fake: FakeSignin, env: dict[str, str], line: str, expires_in: float = 3600) -> Path:
+        path = write_session(env, fake, profile="dev", expires_in=expires_in)
+        prog = f"{sys.executable} -m signin_token"
+        with Path(env["AWS_CONFIG_FILE"]).open("a") as f:
+            f.write(f"[profile app]\ncredential_process = {line.format(prog=prog)}\n")
+        return path
+
+    @pytest.mark.parametrize("line", LINES)
+    def test_commands_act_on_the_session_read(
+        self, fake: FakeSignin, aws_env: dict[str, str], line: str
+    ) -> None:
+        path = self.setup(fake, aws_env, line, expires_in=60)
+        refresh = run_cli(["refresh", "--profile", "app"], aws_env)
+        assert refresh.returncode == 0, refresh.stderr
+        assert len(fake.token_calls("refresh_token")) == 1
+        creds = run_cli(["credentials", "--profile", "app"], aws_env)
+        assert creds.returncode == 0, creds.stderr
+        assert (
+            json.loads(creds.stdout)["AccessKeyId"]
+            == json.loads(path.read_text())["accessToken"]["accessKeyId"]
+        )
+        status = run_cli(["status", "--json", "--profile", "app"], aws_env)
+        assert status.returncode == 0, status.stderr
+        info = json.loads(status.stdout)
+        assert (info["profile"], info["login_profile"], info["state"]) == ("app", "dev", "valid")
+        text = run_cli(["status", "--profile", "app"], aws_env)
+        assert "reads profile dev" in text.stdout
+        logout = run_cli(["logout", "--profile", "app"], aws_env)
+        assert logout.returncode == 0 and not path.exists()
+        after = run_cli(["credentials", "--profile", "app"], aws_env)
+        assert after.returncode == 3
+        assert re.search(LOGIN_COMMAND_RE.format(profile="dev"), after.stderr), after.stderr
+        assert "--profile app" not in after.stderr
+
+    def test_ended_session_advice_names_the_login_profile(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = dict(login_env(aws_env, fake), BROWSER=str(following_browser(tmp_path)))
+        self.setup(fake, env, self.LINES[0], expires_in=200)
+        refuse_next_refresh(fake, "TOKEN_EXPIRED")
+        for args in (["credentials"], ["status"], ["refresh"]):
+            result = run_cli([*args, "--profile", "app"], env)
+            assert result.returncode == 3, result.stderr
+            assert "--profile app" not in result.stderr, result.stderr
+        advice = advised_command(result.stderr)
+        ran = run_as_printed(advice, env)
+        assert ran.returncode == 0, (advice, ran.stderr)
+        assert run_cli(["credentials", "--profile", "app"], env).returncode == 0
+
+    @pytest.mark.parametrize(
+        "line", ["aws configure export-credentials --profile dev", "{prog} credentials --profile app"]
+    )
+    def test_other_processes_are_not_followed_and_login_is_not_suggested(
+        self, fake: FakeSignin, aws_env: dict[str, str], line: str
+    ) -> None:
+        self.setup(fake, aws_env, line)
+        for args in (["credentials"], ["status"], ["status", "--json"], ["refresh"]):
+            result = run_cli([*args, "--profile", "app"], aws_env)
+            assert result.returncode == 2, result.stderr
+            assert "credential_process" in result.stderr, result.stderr
+            assert not re.search(r"(signin_token|signin-token) login", result.stderr), result.stderr
+        assert fake.token_calls() == []
+
+
+class TestAdviceCarriesCommandLineSettings:
+    """A session made or used with ``--region`` / ``--endpoint-url`` on the command line:
+    the login command a message prints carries them, and works as printed."""
+
+    def test_endpoint_and_region_only_on_the_command_line(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = dict(aws_env, BROWSER=str(following_browser(tmp_path)))
+        flags = ["--region", "eu-north-1", "--endpoint-url", fake.url]
+        login = run_cli(["login", *flags], env)
+        assert login.returncode == 0, login.stderr
+        path = cache_path(env)
+        set_expiry(path, time.time() + 200)
+        refuse_next_refresh(fake, "TOKEN_EXPIRED")
+        result = run_cli(["credentials", *flags], env)
+        assert result.returncode == 3, result.stderr
+        advice = advised_command(result.stderr)
+        assert "--endpoint-url" in advice and "eu-north-1" in advice, advice
+        ran = run_as_printed(advice, env)
+        assert ran.returncode == 0, (advice, ran.stderr)
+        after = run_cli(["credentials", *flags], env)
+        assert after.returncode == 0, after.stderr
 
 
 # --------------------------------------------------------------------------
