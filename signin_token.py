@@ -6444,6 +6444,30 @@ def _refresh_failure(args: Any, exc: TransportError | ServiceError) -> tuple[str
     return line, advice
 
 
+def _tell_terminal(line: str, err: TextIO) -> None:
+    """Write ``line`` to the controlling terminal too, when there is one and
+    ``err`` is not a terminal: SDKs and Terraform swallow a credential
+    process's stderr (boto/botocore#1348) and show only "exit status 3".
+    Never blocks, never makes a terminal ours, and any failure is ignored."""
+    try:
+        if err.isatty():
+            return  # the user sees stderr already
+    except (OSError, ValueError):
+        pass
+    try:
+        fd = os.open(
+            "/dev/tty", os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_NONBLOCK", 0) | _O_EXTRA
+        )
+    except OSError:
+        return  # no controlling terminal (or not POSIX)
+    try:
+        os.write(fd, f"{_program()}: {line}\n".encode("utf-8", "replace"))
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 # The commands whose failures are failed refreshes of the profile's session.
 _REFRESHING: Final = ("credentials", "export-credentials", "refresh", "exec")
 
@@ -6515,6 +6539,10 @@ def main(
             err.write(f"hint: {advice}\n")
         if isinstance(exc, LoginRequiredError) and exc.command:
             err.write(f"To sign in again, run: {exc.command}\n")
+            if getattr(args, "command", "") in ("credentials", "export-credentials"):
+                _tell_terminal(
+                    f"{_one_line(_redact(message, given), 500)}; to sign in again, run: {exc.command}", err
+                )
         return _exit_code(exc)
 
 

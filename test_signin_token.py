@@ -10363,6 +10363,209 @@ class TestAdviceCarriesCommandLineSettings:
         assert after.returncode == 0, after.stderr
 
 
+class OnATerminal:
+    """A process whose controlling terminal is a new pty (stdin and/or stderr on it, as
+    asked); ``shown`` is everything the terminal displayed so far."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], *, stdin: bool, stderr: bool) -> None:
+        pty = pytest.importorskip("pty")
+        self.master, self.slave = pty.openpty()  # the slave stays open here until the end:
+        name = os.ttyname(self.slave)  # a child that holds none of it may still open /dev/tty
+
+        def session_on_the_pty() -> None:
+            os.setsid()
+            os.close(os.open(name, os.O_RDWR))  # a session leader's first terminal becomes its own
+
+        self.proc = subprocess.Popen(
+            argv,
+            env=env,
+            cwd=str(HERE),
+            stdin=self.slave if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self.slave if stderr else subprocess.PIPE,
+            preexec_fn=session_on_the_pty,
+        )
+        self.seen = bytearray()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._pump, daemon=True)
+        self.thread.start()
+
+    def _pump(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.master, 4096)
+            except OSError:  # every holder of the terminal has closed it
+                break
+            if not chunk:
+                break
+            self.seen.extend(chunk)
+        self.done.set()
+
+    def wait_for(self, pattern: bytes) -> re.Match[bytes]:
+        deadline = time.monotonic() + 30
+        while True:
+            m = re.search(pattern, bytes(self.seen))
+            if m is not None:
+                return m
+            assert not self.done.is_set() and time.monotonic() < deadline, bytes(self.seen)
+            time.sleep(0.02)
+
+    def type(self, text: str) -> None:
+        os.write(self.master, text.encode())
+
+    def finish(self, timeout: float = 60) -> tuple[int, str, str, str]:
+        """(exit code, stdout, stderr when piped, what the terminal showed)."""
+        try:
+            rc = self.proc.wait(timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+            os.close(self.slave)
+        self.done.wait(10)
+        os.close(self.master)
+        assert self.proc.stdout is not None
+        out = self.proc.stdout.read().decode()
+        self.proc.stdout.close()
+        err = ""
+        if self.proc.stderr is not None:
+            err = self.proc.stderr.read().decode()
+            self.proc.stderr.close()
+        return rc, out, err, bytes(self.seen).decode(errors="replace").replace("\r\n", "\n")
+
+
+class TestReplaceQuestionOnATerminal:
+    """After the sign-in, on a terminal, a different session is asked about with ``(y/n)``
+    (as the AWS CLI's login.py does); "n" stores nothing."""
+
+    @pytest.mark.parametrize("answer", ["y", "n"])
+    def test_asked_after_the_browser(self, fake: FakeSignin, aws_env: dict[str, str], answer: str) -> None:
+        env = login_env(aws_env, fake)
+        before = f"[default]\nregion = us-east-1\nlogin_session = {OTHER_SESSION_ARN}\n"
+        config = write_config(env, before)
+        argv = [sys.executable, "-m", "signin_token", "login", "--no-browser", "--callback-timeout", "30"]
+        term = OnATerminal(argv, env, stdin=True, stderr=True)
+        url = term.wait_for(rb"(http://127\.0\.0\.1:\d+/v1/authorize\?\S+)\r?\n").group(1).decode()
+        assert b"(y/n)" not in term.seen  # no question before the browser
+        status, page = browser_follow(url)
+        assert status == 200, page
+        question = term.wait_for(rb"Use the new session (\S+) instead\? \(y/n\): ")
+        assert question.group(1).decode() == SESSION_ARN
+        term.type(answer + "\n")
+        rc, out, _, shown = term.finish()
+        assert out == ""
+        assert OTHER_SESSION_ARN in shown
+        if answer == "y":
+            assert rc == 0, shown
+            assert config.read_text() == before.replace(OTHER_SESSION_ARN, SESSION_ARN)
+            assert cache_path(env).exists()
+        else:
+            assert rc == 1, shown
+            assert "was not stored" in shown
+            assert config.read_text() == before and not cache_path(env).exists()
+
+
+class TestFailedRefreshMessages:
+    """Connection refused, timeouts and a 5xx after the last retry: one error line with how
+    many attempts were made and when the cached credentials expire(d), one hint line, never
+    a traceback."""
+
+    @pytest.mark.parametrize(
+        ("failure", "attempts", "hint"),
+        [
+            ("refused", 2, "check the network connection"),
+            ("timeout", 1, "check the network connection"),
+            ("5xx", 2, "the service failed: try again later"),
+            ("503", 2, "the service is unavailable"),
+        ],
+    )
+    @pytest.mark.parametrize("args", [["credentials"], ["refresh", "--force"]])
+    def test_one_line_and_one_hint(
+        self,
+        fake: FakeSignin,
+        aws_env: dict[str, str],
+        failure: str,
+        attempts: int,
+        hint: str,
+        args: list[str],
+    ) -> None:
+        expires_in = -90 if args == ["credentials"] else 3600
+        path = write_session(aws_env, fake, expires_in=expires_in)
+        env = dict(aws_env, AWS_MAX_ATTEMPTS=str(attempts))
+        if failure == "refused":
+            env["AWS_ENDPOINT_URL_SIGNIN"] = f"http://127.0.0.1:{free_port()}"
+        elif failure == "timeout":
+            fake.faults.append(("sleep", 3))
+            args = [*args, "--timeout", "0.5"]
+        else:
+            status, kind, code = (500, "InternalServerException", "server_error")
+            if failure == "503":
+                status, kind, code = (503, "ServiceUnavailableException", "service_unavailable")
+            fake.faults.extend([("status", status, kind, code, {"Retry-After": "0"})] * attempts)
+        before = path.read_bytes()
+        result = run_cli(args, env)
+        assert (result.returncode, result.stdout) == (1, ""), result.stderr
+        error, advice = result.stderr.splitlines()
+        made = f"({attempts} attempt{'s' if attempts > 1 else ''})"
+        assert error.startswith(f"error: could not refresh the credentials of profile 'default' {made}: ")
+        stamp = json.loads(before)["accessToken"]["expiresAt"]
+        verb = "expired at" if expires_in < 0 else "expire at"
+        assert f"the cached credentials {verb} {stamp}" in error, error
+        assert advice.startswith("hint: ") and hint in advice, advice
+        assert "Traceback" not in result.stderr
+        assert path.read_bytes() == before
+
+
+class TestExit3ReachesTheTerminal:
+    """SDKs swallow a credential process's stderr (boto/botocore#1348): when ``credentials``
+    exits 3 and there is a controlling terminal, the login line also goes to it."""
+
+    def argv(self) -> list[str]:
+        return [sys.executable, "-m", "signin_token", "credentials"]
+
+    def test_written_to_the_terminal_when_stderr_is_swallowed(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        write_session(aws_env, fake, expires_in=200)
+        refuse_next_refresh(fake, "TOKEN_EXPIRED")
+        term = OnATerminal(self.argv(), aws_env, stdin=False, stderr=False)
+        rc, out, err, shown = term.finish()
+        assert (rc, out) == (3, ""), err
+        assert re.search(LOGIN_COMMAND_RE.format(profile="default"), err), err
+        (line,) = shown.splitlines()
+        assert "signin_token: " in line and "to sign in again, run: " in line
+        assert re.search(LOGIN_COMMAND_RE.format(profile="default"), line), line
+        for secret in (
+            "old-secret",
+            "old-session",
+            json.loads(cache_path(aws_env).read_text())["refreshToken"],
+        ):
+            assert secret not in line and secret not in err
+
+    def test_not_twice_when_stderr_is_the_terminal(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        Path(aws_env["AWS_CONFIG_FILE"]).parent.mkdir(parents=True)
+        Path(aws_env["AWS_CONFIG_FILE"]).write_text("[default]\nregion = us-east-1\n")
+        term = OnATerminal(self.argv(), aws_env, stdin=False, stderr=True)
+        rc, out, _, shown = term.finish()
+        assert (rc, out) == (3, ""), shown
+        assert len(re.findall(LOGIN_COMMAND_RE.format(profile="default"), shown)) == 1, shown
+
+    def test_without_a_terminal_nothing_changes(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, expires_in=200)
+        refuse_next_refresh(fake, "TOKEN_EXPIRED")
+        proc = subprocess.run(
+            self.argv(),
+            env=aws_env,
+            cwd=str(HERE),
+            capture_output=True,
+            text=True,
+            start_new_session=True,
+            timeout=60,
+        )
+        assert (proc.returncode, proc.stdout) == (3, ""), proc.stderr
+        assert re.search(LOGIN_COMMAND_RE.format(profile="default"), proc.stderr), proc.stderr
+
+
 # --------------------------------------------------------------------------
 # Local credential server: container credentials on loopback (PROTOCOL.md §14)
 # --------------------------------------------------------------------------
