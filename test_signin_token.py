@@ -9119,15 +9119,19 @@ class TestGetCredentialsAsync:
             (-60, ("status", 403, "AccessDeniedException", "INSUFFICIENT_PERMISSIONS")),
             (-60, ("status", 400, "ValidationException", "INVALID_REQUEST")),
         ],
-        ids=["still-valid-permissions", "still-valid-ended", "ended", "permissions", "invalid-grant"],
+        ids=["still-valid-permissions", "still-valid-ended", "ended", "permissions", "malformed-request"],
     )
     def test_same_fallback_and_errors_as_blocking(
         self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, fault: tuple[Any, ...]
     ) -> None:
         path = write_session(aws_env, fake, expires_in=expires_in)
         before = path.read_bytes()
+        marker = path.parent / (path.name + ".ended")
+        ended = "TOKEN_EXPIRED" in fault
         seen = []
         for use_async in (False, True):
+            assert marker.exists() == (ended and use_async)  # the refusal recorded by the first call
+            marker.unlink(missing_ok=True)  # so that the second call asks the service too
             fake.faults.append(fault)
             warnings: list[str] = []
             kw: dict[str, Any] = {"environ": aws_env, "on_warning": warnings.append}
@@ -9138,11 +9142,13 @@ class TestGetCredentialsAsync:
             seen.append((result, [re.sub(r" \[request id [^]]*\]", "", w) for w in warnings]))
         assert seen[0] == seen[1], seen
         (kind, value), warnings = seen[0]
-        if expires_in > 0:  # the cached credentials, with the warning
+        if ended:  # a definitive refusal: no fallback, even to valid credentials
+            assert kind == "SessionEndedError" and warnings == []
+        elif expires_in > 0:  # the cached credentials, with the warning
             assert kind == "ok" and value.access_key_id == "ASIAOLD"
             assert len(warnings) == 1 and "using the cached ones" in warnings[0]
         else:
-            assert kind in ("LoginRequiredError", "SigninTokenError") and warnings == []
+            assert kind == "SigninTokenError" and warnings == []
         assert path.read_bytes() == before
         assert len(fake.requests) == 2  # one refusal each, not retried
 
