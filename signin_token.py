@@ -3229,12 +3229,12 @@ def _refused(path: str, entry: Mapping[str, Any]) -> bool:
     its marker holds that token's digest.  A marker for another token (a new
     login, by any tool, brought a new one) is stale and means nothing; an
     unsafe one (a link, another user's file) is not trusted."""
-    import hmac
-
     try:
         held = _read_private(_ended_path(path), "session-ended marker")
     except (OSError, SigninTokenError):
-        return False
+        return False  # the usual case: no marker (and no import on the fast path)
+    import hmac
+
     return hmac.compare_digest(held.strip(), _token_digest(entry))
 
 

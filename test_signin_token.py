@@ -13575,6 +13575,7 @@ class TestSecrets:
             code, _, err = run(["refresh", "--force", "--timeout", "2"] + (["--debug"] if debug else []))
             assert code in (1, 3) and "refresh token *** is invalid" in err, err
             fake.faults = []
+            (path.parent / (path.name + ".ended")).unlink(missing_ok=True)  # a 400 about it ended it
         fake.faults = [
             ("raw", 200, json.dumps({"accessToken": current_refresh_token()}).encode(), "application/json")
         ]
