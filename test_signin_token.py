@@ -1055,7 +1055,8 @@ def token_response_body(drop: str = "", **changes: Any) -> bytes:
 
 
 def assert_error_output(err: str, *, debug: bool, login: bool) -> None:
-    """One ``error:`` line (plus the login hint for exit 3); a traceback only with --debug."""
+    """One ``error:`` line (plus the login hint for exit 3, or at most one ``hint:`` line
+    saying what to do); a traceback only with --debug."""
     errors = [line for line in err.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1, err
     assert all(c.isprintable() for c in errors[0]), err
@@ -1068,7 +1069,7 @@ def assert_error_output(err: str, *, debug: bool, login: bool) -> None:
     if login:
         assert len(lines) == 2 and lines[1].startswith("To sign in again, run: "), err
     else:
-        assert len(lines) == 1, err
+        assert len(lines) == 1 or (len(lines) == 2 and lines[1].startswith("hint: ")), err
 
 
 def raw_http(
@@ -4025,10 +4026,9 @@ def fault_cases() -> list[Any]:
     for status in (400, 401, 403):
         for code in ERROR_CODES:
             etype = "ValidationException" if status == 400 else "AccessDeniedException"
-            # The permissions hint wins over the status; 400 is otherwise an invalid grant.
-            login = code in ("TOKEN_EXPIRED", "USER_CREDENTIALS_CHANGED") or (
-                status == 400 and code != "INSUFFICIENT_PERMISSIONS"
-            )
+            # A definitive code ends the session whatever the status ("injected 400" names
+            # no grant: a 400 is a request fault unless it is about the grant).
+            login = code in ("TOKEN_EXPIRED", "USER_CREDENTIALS_CHANGED", "AUTHCODE_EXPIRED")
             cls = st.ValidationException if status == 400 else st.AccessDeniedException
             add(f"{status}-{code}", ("status", status, etype, code), 1, 3 if login else 1, cls, status, code)
     # The error type from the status alone (no x-amzn-ErrorType header).
@@ -4040,7 +4040,7 @@ def fault_cases() -> list[Any]:
         st.AccessDeniedException,
         401,
     )
-    add("400-non-json", ("raw", 400, b"\xff\x00 junk", "text/plain"), 1, 3, st.ValidationException, 400)
+    add("400-non-json", ("raw", 400, b"\xff\x00 junk", "text/plain"), 1, 1, st.ValidationException, 400)
     add("403-html", ("raw", 403, HTML_PAGE, "text/html"), 1, 1, st.AccessDeniedException, 403)
     too_many = ("status", 429, "TooManyRequestsError", "INVALID_REQUEST")
     add("429", too_many, 3, 1, st.TooManyRequestsError, 429, "INVALID_REQUEST")
@@ -4760,7 +4760,10 @@ class TestFaultMatrix:
         assert len(fake.token_calls()) == (0 if fault[0] == "refused" else attempts)
         assert_fresh_jtis(fake)
         assert path.read_bytes() == before
-        assert sorted(p.name for p in path.parent.iterdir()) == sorted([path.name, path.name + ".lock"])
+        ended = [path.name + ".ended"] if refresh_exit == 3 else []  # the session ended by the refusal
+        assert sorted(p.name for p in path.parent.iterdir()) == sorted(
+            [path.name, path.name + ".lock", *ended]
+        )
 
     @pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
     @pytest.mark.parametrize("case", FAULT_CASES)
@@ -5652,7 +5655,16 @@ class TestClientDebugEvents:
 # --------------------------------------------------------------------------
 
 CROSS_DEVICE_CLIENT = "arn:aws:signin:::devtools/cross-device"
-CACHE_ENTRY_KEYS = {"accessToken", "tokenType", "clientId", "refreshToken", "idToken", "dpopKey"}
+# The AWS CLI's keys, and signInRegion (botocore >= 1.44 and the JS SDK read it, PROTOCOL.md §16).
+CACHE_ENTRY_KEYS = {
+    "accessToken",
+    "tokenType",
+    "clientId",
+    "refreshToken",
+    "idToken",
+    "dpopKey",
+    "signInRegion",
+}
 
 
 def sec1_der_and_jwk(d: int) -> tuple[bytes, dict[str, str]]:
@@ -7802,6 +7814,18 @@ def login_for_js_sdk(aws_env: dict[str, str], fake: FakeSignin, variable: str) -
     return env
 
 
+def signed_in_with_a_region_flag(env: dict[str, str], region: str) -> Path:
+    """``login --region REGION`` and no region anywhere else: the entry records it as
+    ``signInRegion``, the config gets none (as the AWS CLI); the entry, set near expiry."""
+    rc, _, err = full_login(env, "--region", region)
+    assert rc == 0, err
+    path = cache_path(env)
+    assert json.loads(path.read_text())["signInRegion"] == region
+    assert "region" not in Path(env["AWS_CONFIG_FILE"]).read_text()
+    set_expiry(path, time.time() + 120)
+    return path
+
+
 STATUS_KEYS = {
     "profile",
     "login_session",
@@ -8599,12 +8623,7 @@ class TestBotocoreSharesSessions:
         need_botocore()
         env = login_env(aws_env, fake)
         del env["AWS_REGION"]
-        rc, _, err = full_login(env, "--region", "eu-west-2")
-        assert rc == 0, err
-        path = cache_path(env)
-        assert json.loads(path.read_text())["signInRegion"] == "eu-west-2"
-        assert "region" not in Path(env["AWS_CONFIG_FILE"]).read_text()
-        set_expiry(path, time.time() + 120)
+        path = signed_in_with_a_region_flag(env, "eu-west-2")
         got = botocore_credentials(env, "default")
         assert len(fake.token_calls("refresh_token")) == 1
         assert json.loads(path.read_text())["accessToken"]["accessKeyId"] == got["key"]
@@ -8666,12 +8685,7 @@ class TestJavaScriptSDKSharesSessions:
         SDK refreshes in the entry's ``signInRegion``, and so do we afterwards."""
         js_sdk_node_modules()
         env = dict(aws_env, AWS_ENDPOINT_URL_SIGNIN=fake.url)
-        rc, _, err = full_login(env, "--region", "ap-southeast-2")
-        assert rc == 0, err
-        path = cache_path(env)
-        assert json.loads(path.read_text())["signInRegion"] == "ap-southeast-2"
-        assert "region" not in Path(env["AWS_CONFIG_FILE"]).read_text()
-        set_expiry(path, time.time() + 120)
+        path = signed_in_with_a_region_flag(env, "ap-southeast-2")
         got = js_sdk_credentials(env, tmp_path)
         assert len(fake.token_calls("refresh_token")) == 1
         assert json.loads(path.read_text())["accessToken"]["accessKeyId"] == got["key"]
