@@ -3881,10 +3881,16 @@ def get_credentials(
     credentials are still valid, they are returned and ``on_warning`` (by
     default: a line on stderr) says what failed, unless the session was
     logged out (its entry removed) meanwhile or ``use_cached_on_failure``
-    is false (the credential server, which promises 5 minutes).  Raises
-    :class:`LoginRequiredError` when a new login is needed and
-    :class:`UnsafeFileError` for a cache another user could tamper with.
-    ``on_event`` hears of each HTTP attempt (see :class:`SigninClient`).
+    is false (the credential server, which promises 5 minutes).  A refresh
+    goes to the entry's ``signInRegion`` first, then to ``region``, the
+    environment's and the profile's.  Raises :class:`LoginRequiredError`
+    when a new login is needed: :class:`SessionEndedError` once the service
+    has definitively refused the session's refresh token (no fallback to
+    still-valid credentials, and the service is not asked again until a new
+    login), and :class:`UnsafeFileError` for a cache another user could
+    tamper with.  A profile whose ``credential_process`` runs this tool for
+    another profile uses that profile's session.  ``on_event`` hears of
+    each HTTP attempt (see :class:`SigninClient`).
     """
     call = _CredentialsCall(
         profile,
@@ -5169,7 +5175,8 @@ _COMMANDS: Final[tuple[tuple[str, tuple[str, ...], str, tuple[_Option, ...]], ..
                 ("--yes",),
                 {
                     **_FLAG,
-                    "help": "replace the profile's current login_session without asking (default: ask)",
+                    "help": "replace the profile's current login_session with a different session "
+                    "without asking (default: ask after the sign-in; with no terminal, store nothing)",
                 },
             ),
         ),
