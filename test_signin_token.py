@@ -10344,6 +10344,22 @@ class TestCredentialProcessProfiles:
         assert ran.returncode == 0, (advice, ran.stderr)
         assert run_cli(["credentials", "--profile", "app"], env).returncode == 0
 
+    def test_credentials_login_signs_in_the_profile_read(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = dict(login_env(aws_env, fake), BROWSER=str(following_browser(tmp_path)))
+        path = self.setup(fake, env, self.LINES[0], expires_in=200)
+        refuse_next_refresh(fake, "invalid_grant")
+        config_before = Path(env["AWS_CONFIG_FILE"]).read_text()
+        result = run_cli(["credentials", "--login", "--profile", "app"], env)
+        assert result.returncode == 0, result.stderr
+        assert (
+            json.loads(result.stdout)["AccessKeyId"]
+            == json.loads(path.read_text())["accessToken"]["accessKeyId"]
+        )
+        assert len(fake.token_calls("authorization_code")) == 1
+        assert Path(env["AWS_CONFIG_FILE"]).read_text() == config_before  # dev's session, app untouched
+
     @pytest.mark.parametrize(
         "line", ["aws configure export-credentials --profile dev", "{prog} credentials --profile app"]
     )
@@ -10483,6 +10499,19 @@ class TestReplaceQuestionOnATerminal:
             assert rc == 1, shown
             assert "was not stored" in shown
             assert config.read_text() == before and not cache_path(env).exists()
+
+    def test_the_same_session_is_not_asked_about(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        env = login_env(aws_env, fake)
+        write_session(env, fake)
+        argv = [sys.executable, "-m", "signin_token", "login", "--no-browser", "--callback-timeout", "30"]
+        term = OnATerminal(argv, env, stdin=True, stderr=True)
+        url = term.wait_for(rb"(http://127\.0\.0\.1:\d+/v1/authorize\?\S+)\r?\n").group(1).decode()
+        status, page = browser_follow(url)
+        assert status == 200, page
+        rc, out, _, shown = term.finish()
+        assert (rc, out) == (0, ""), shown
+        assert "(y/n)" not in shown and "signed in profile default" in shown
+        assert json.loads(cache_path(env).read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
 
 
 class TestFailedRefreshMessages:
