@@ -6453,14 +6453,16 @@ def _refresh_failure(args: Any, exc: TransportError | ServiceError) -> tuple[str
 
 def _tell_terminal(line: str, err: TextIO) -> None:
     """Write ``line`` to the controlling terminal too, when there is one and
-    ``err`` is not a terminal: SDKs and Terraform swallow a credential
-    process's stderr (boto/botocore#1348) and show only "exit status 3".
-    Never blocks, never makes a terminal ours, and any failure is ignored."""
+    ``err`` is a file but not a terminal: SDKs and Terraform swallow a
+    credential process's stderr (boto/botocore#1348) and show only "exit
+    status 3".  Never blocks, never makes a terminal ours, and any failure is
+    ignored."""
     try:
         if err.isatty():
             return  # the user sees stderr already
+        err.fileno()  # an in-memory stream: the caller reads it, no SDK swallows it
     except (OSError, ValueError):
-        pass
+        return
     try:
         fd = os.open(
             "/dev/tty", os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_NONBLOCK", 0) | _O_EXTRA
