@@ -3432,10 +3432,16 @@ def _login_profile_of(settings: Mapping[str, str]) -> str | None:
             break
     else:
         return None
-    command = next(
-        (w for j, w in enumerate(rest) if not w.startswith("-") and rest[j - 1 : j] != ["--profile"]), None
-    )
-    found = _profile_argument(" ".join(_sh_quote(w) for w in rest))
+    command: str | None = None  # the first word that is not an option
+    found: str | None = None  # the last --profile, as argparse takes it
+    after = iter(rest)
+    for word in after:
+        if word == "--profile":
+            found = next(after, None)
+        elif word.startswith("--profile="):
+            found = word[len("--profile=") :]
+        elif command is None and not word.startswith("-"):
+            command = word
     if command not in ("credentials", "export-credentials") or not found:
         return None
     try:
