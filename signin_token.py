@@ -126,6 +126,7 @@ __all__ = [
     "ServiceQuotaExceededException",
     "ServiceUnavailableException",
     "Session",
+    "SessionEndedError",
     "SessionStatus",
     "SigninClient",
     "SigninResourceBasedPolicy",
@@ -180,11 +181,10 @@ _SHAPES: Final[dict[str, tuple[int | None, int | None, str | None]]] = {
     "CodeVerifier": (43, 128, r"[A-Za-z0-9\-._~]+"),
     "GrantType": (None, None, r"(authorization_code|refresh_token)"),
     "RedirectUri": (1, 2048, None),
-    # Both ways: the service's own opaque token, echoed back in a refresh, so a
-    # session whose token is longer than the model's 2048 can still refresh.
-    "RefreshToken": (1, _MAX_TOKEN_CHARS, None),
+    "RefreshToken": (1, 12288, None),  # today's model (2048 in the first one)
     # Response members: any positive lifetime, any token up to the memory bound.
     "ExpiresIn": (1, None, None),
+    "IssuedRefreshToken": (1, _MAX_TOKEN_CHARS, None),  # what the service sends: not refused here
     "IdToken": (1, _MAX_TOKEN_CHARS, None),
     # The model says "aws_sigv4"; real caches hold a URN.  Kept verbatim (§5).
     "TokenType": (1, _MAX_TOKEN_CHARS, None),
@@ -348,8 +348,11 @@ class InvalidResponseError(SigninTokenError):
 class TransportError(SigninTokenError):
     """The request did not complete: refused, reset, DNS, TLS or timeout.
 
-    ``__cause__`` is a redacted stand-in naming the underlying exception.
+    ``__cause__`` is a redacted stand-in naming the underlying exception;
+    ``attempts`` is how many HTTP attempts the call made.
     """
+
+    attempts: int = 1
 
 
 class ServiceError(SigninTokenError):
@@ -357,8 +360,11 @@ class ServiceError(SigninTokenError):
 
     ``error`` is an :class:`OAuth2ErrorCode` when the code is known, else the
     raw string (or ``None``); ``message`` is the service's text, ``status``
-    the HTTP status and ``request_id`` the ``x-amzn-RequestId`` header.
+    the HTTP status, ``request_id`` the ``x-amzn-RequestId`` header and
+    ``attempts`` how many HTTP attempts the call made.
     """
+
+    attempts: int = 1
 
     def __init__(
         self,
@@ -437,6 +443,13 @@ class LoginRequiredError(SigninTokenError):
         self.command = command
 
 
+class SessionEndedError(LoginRequiredError):
+    """The service definitively refused the session's refresh token (its 12
+    hours are over, the password changed, the grant is invalid or revoked).
+    The session stays ended for this tool, even while its cached credentials
+    are still valid, until a new login brings a new refresh token."""
+
+
 class ConfigError(SigninTokenError):
     """The AWS config file or a profile in it cannot be used as asked."""
 
@@ -483,7 +496,8 @@ def _require_type(field: str, value: object, expected: type | tuple[type, ...]) 
 
 
 class OAuth2ErrorCode(str, enum.Enum):
-    """The model's ``OAuth2ErrorCode`` enum."""
+    """The model's ``OAuth2ErrorCode`` enum (17 values, in the model's order);
+    what each means for a session is in ``_REFUSALS``."""
 
     TOKEN_EXPIRED = "TOKEN_EXPIRED"
     USER_CREDENTIALS_CHANGED = "USER_CREDENTIALS_CHANGED"
@@ -710,7 +724,7 @@ class CreateOAuth2TokenResponseBody:
         _require_type("access_token", self.access_token, AccessToken)
         _check("tokenType", self.token_type, "TokenType")
         _check("expiresIn", self.expires_in, "ExpiresIn")
-        _check("refreshToken", self.refresh_token, "RefreshToken", optional=True)
+        _check("refreshToken", self.refresh_token, "IssuedRefreshToken", optional=True)
         _check("idToken", self.id_token, "IdToken", optional=True)
 
     def to_dict(self) -> dict[str, Any]:
@@ -3795,6 +3809,7 @@ class SigninClient:
                 report.failed(exc)
                 if attempt >= attempts:
                     report.done(f"not retried: {last_words}")
+                    exc.attempts = attempt
                     raise
                 response = None
             if response is None:  # a transport error: back off, then a new attempt
@@ -3816,6 +3831,7 @@ class SigninClient:
                     response.status,
                 )
             error = _service_error(response, secrets_)
+            error.attempts = attempt
             if not skew_retried and self._measure_skew(response, error):
                 report.done(
                     f"clock-skew retry: the server's Date is {self.clock_offset:+.0f} s from this "
@@ -4857,16 +4873,76 @@ def _read_entry_raw(
 
 _SESSION_LIFETIME: Final = 12 * 3600  # seconds a sign-in lasts at most (PROTOCOL.md §15)
 _DEFAULT_REGION_PROMPT: Final = "us-east-1"  # what Enter at the region prompt keeps, as in the AWS CLI
-# What each refusal of the service means for the user (PROTOCOL.md §11, §13).
-_REFUSALS: Final = {
-    "AUTHCODE_EXPIRED": "the sign-in took too long and its code expired: sign in again",
-    "INSUFFICIENT_PERMISSIONS": (
-        "the signed-in identity is not allowed to create login sessions: it needs "
-        "signin:CreateOAuth2Token, for example through the AWS managed policy SignInLocalDevelopmentAccess"
+_ENDED_SUFFIX: Final = ".ended"  # beside an entry: the digest of the refresh token the service refused
+# What each error code of the model (OAuth2ErrorCode, in its order) means at login
+# and at refresh, and what to do (PROTOCOL.md §11, §13, §16).  "ended": the grant
+# (the code, or the session's refresh token) is definitively refused: sign in
+# again, and a refused refresh ends the session; "transient": try again later,
+# still-valid credentials keep serving; "fault": the request or its setup is
+# wrong, so retrying the same request cannot help.  A 429 or 5xx is transient
+# and a 400 that names the grant or the refresh token ends it, whatever the code.
+_REFUSALS: Final[dict[str, tuple[str, str]]] = {
+    "TOKEN_EXPIRED": (
+        "ended",
+        "the login session has ended (a session lasts at most 12 hours): sign in again",
     ),
-    "USER_CREDENTIALS_CHANGED": "the password of the signed-in user changed: sign in again",
-    "TOKEN_EXPIRED": "the login session has ended (a session lasts at most 12 hours): sign in again",
+    "USER_CREDENTIALS_CHANGED": ("ended", "the password of the signed-in user changed: sign in again"),
+    "INSUFFICIENT_PERMISSIONS": (
+        "fault",
+        "the signed-in identity is not allowed to create login sessions: it needs "
+        "signin:CreateOAuth2Token, for example through the AWS managed policy SignInLocalDevelopmentAccess",
+    ),
+    "AUTHCODE_EXPIRED": ("ended", "the sign-in took too long and its code expired: sign in again"),
+    "server_error": ("transient", "the service failed: try again later, or use another region"),
+    "INVALID_REQUEST": (
+        "fault",
+        "the service found the request malformed: check the endpoint and region settings, and that "
+        "this tool is up to date",
+    ),
+    "RESOURCE_NOT_FOUND": (
+        "fault",
+        "the service does not know what was asked for: check the endpoint and region settings",
+    ),
+    "CONFLICT": ("transient", "another request changed the session at the same time: try again"),
+    "SERVICE_QUOTA_EXCEEDED": (
+        "transient",
+        "a service quota is exhausted: try again later, or ask for a higher quota",
+    ),
+    "unsupported_grant_type": (
+        "fault",
+        "the endpoint does not take this kind of grant: check that the endpoint settings name the "
+        "AWS Sign-In service",
+    ),
+    "invalid_request": (
+        "fault",
+        "the service found the request malformed: check the endpoint and region settings, and that "
+        "this tool is up to date",
+    ),
+    "invalid_grant": ("ended", "the grant is invalid, expired or revoked: sign in again"),
+    "invalid_scope": (
+        "fault",
+        "the service refused the requested scope: check that the endpoint settings name the AWS "
+        "Sign-In service",
+    ),
+    "invalid_target": (
+        "fault",
+        "the service refused the requested target: check that the endpoint settings name the AWS "
+        "Sign-In service",
+    ),
+    "invalid_client": (
+        "fault",
+        "the service does not accept the client id: check that the endpoint settings name the AWS "
+        "Sign-In service",
+    ),
+    "rate_exceeded": ("transient", "the service is limiting requests: try again in a moment"),
+    "service_unavailable": (
+        "transient",
+        "the service is unavailable: try again later, or use another region",
+    ),
 }
+# A 400 about the grant itself (real text: "The provided authorization grant is
+# invalid, expired, revoked, or malformed"; "The refresh token has expired.").
+_GRANT_REFUSED_RE: Final = r"(?i)\bgrant\b|\brefresh[ _-]?token\b"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -4920,14 +4996,61 @@ def _session_end(entry: Mapping[str, Any]) -> float | None:
     return float(iat) + _SESSION_LIFETIME
 
 
-def _session_alive(cache_dir: str, session: str) -> bool:
-    """Whether a session could still be used: a usable entry, not past its end."""
+def _sign_in_region(entry: Mapping[str, Any], path: str, warn: Callable[[str], None] | None) -> str | None:
+    """The entry's ``signInRegion`` (the region of its sign-in, which botocore
+    >= 1.44 and the JS SDK refresh in first, PROTOCOL.md §16), or ``None``
+    when absent or empty.  A value that is not a region name is ignored with
+    a warning (it never reaches a URL); the entry stays usable."""
+    value = entry.get("signInRegion")
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and re.fullmatch(_REGION_RE, value):
+        return value
+    if warn is not None:
+        warn(f"cache file {path} has a signInRegion that is not a region name; ignoring it")
+    return None
+
+
+def _ended_path(path: str) -> str:
+    """The marker beside a cache entry that says the service refused its refresh token."""
+    return path + _ENDED_SUFFIX
+
+
+def _token_digest(entry: Mapping[str, Any]) -> bytes:
+    """What an ended marker holds: SHA-256 of the entry's refresh token (not the token)."""
+    token = entry.get("refreshToken")
+    text = token if isinstance(token, str) else ""
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest().encode("ascii")
+
+
+def _refused(path: str, entry: Mapping[str, Any]) -> bool:
+    """Whether the service has refused the refresh token ``entry`` holds now:
+    its marker holds that token's digest.  A marker for another token (a new
+    login, by any tool, brought a new one) is stale and means nothing; an
+    unsafe one (a link, another user's file) is not trusted."""
     try:
-        entry = _read_entry(_cache_path(cache_dir, session), "", wait=0)
-    except SigninTokenError:
-        return False
-    end = _session_end(entry)
-    return end is None or end > time.time()
+        held = _read_private(_ended_path(path), "session-ended marker")
+    except (OSError, SigninTokenError):
+        return False  # the usual case: no marker (and no import on the fast path)
+    import hmac
+
+    return hmac.compare_digest(held.strip(), _token_digest(entry))
+
+
+def _mark_refused(path: str, entry: Mapping[str, Any]) -> None:
+    """Record, under the entry's lock, that the service refused the refresh
+    token of ``entry``; the entry itself is left byte for byte as it was."""
+    marker = _ended_path(path)
+    _sweep_temps(marker)
+    _atomic_write(marker, _token_digest(entry) + b"\n")
+
+
+def _ended_error(session: str, login_command: str) -> SessionEndedError:
+    return SessionEndedError(
+        f"the login session {session} has ended: the service refused to refresh it, so it cannot "
+        "be used again; sign in again",
+        login_command,
+    )
 
 
 def _truthy(value: str | None) -> bool:
@@ -4956,6 +5079,7 @@ class _Profile:
         self.settings = self.config.profile(self.name) or {}
         self.cache_dir = _cache_dir(self.environ)
         self.login_command = _command("login", "--profile", self.name)
+        self.via: str | None = None  # the credential_process profile that led here, if one did
 
     def _setting(self, env_var: str, key: str) -> tuple[str, str] | None:
         """(source, value) of a setting: the environment first, then the profile."""
@@ -5065,9 +5189,24 @@ class _Profile:
         found = [f"{style} credentials ({key})" for key, style in _OTHER_CREDENTIALS if key in keys]
         return found[0] if found else None
 
+    def advise(self, region: str | None, endpoint_url: str | None) -> None:
+        """Make the login command carry the ``--region`` and ``--endpoint-url``
+        this command was given, so that it works as printed."""
+        extra = [
+            *(("--region", region) if region else ()),
+            *(("--endpoint-url", endpoint_url) if endpoint_url else ()),
+        ]
+        self.login_command = _command("login", "--profile", self.name, *extra)
+
     def session(self) -> str:
         session = self.settings.get("login_session")
         if not session:
+            other = [(key, style) for key, style in _OTHER_CREDENTIALS if key in self.settings]
+            if other:  # login would refuse it: never suggest it
+                raise ConfigError(
+                    f"profile {self.name!r} has no login session: it is configured with {other[0][1]} "
+                    f"credentials ({other[0][0]}), which this tool does not manage"
+                )
             raise LoginRequiredError(_no_session_message(self), self.login_command)
         return session
 
@@ -5102,6 +5241,57 @@ def _no_session_message(prof: _Profile) -> str:
     else:
         text += " No profile has a login session yet."
     return _one_line(text, 2000)
+
+
+def _login_profile_of(settings: Mapping[str, str]) -> str | None:
+    """The profile a ``credential_process`` line reads, when the line runs this
+    tool's ``credentials`` (or ``export-credentials``) with ``--profile X``:
+    ``X``; else ``None``."""
+    import shlex
+
+    try:
+        words = shlex.split(settings.get("credential_process", ""))
+    except ValueError:
+        return None
+    for i, word in enumerate(words):
+        base = os.path.basename(word)
+        if base.startswith("signin-token") or base == "signin_token.py":
+            rest = words[i + 1 :]
+            break
+        if word == "-m" and words[i + 1 : i + 2] == ["signin_token"]:
+            rest = words[i + 2 :]
+            break
+    else:
+        return None
+    command: str | None = None  # the first word that is not an option
+    found: str | None = None  # the last --profile, as argparse takes it
+    after = iter(rest)
+    for word in after:
+        if word == "--profile":
+            found = next(after, None)
+        elif word.startswith("--profile="):
+            found = word[len("--profile=") :]
+        elif command is None and not word.startswith("-"):
+            command = word
+    if command not in ("credentials", "export-credentials") or not found:
+        return None
+    try:
+        return _check_profile_name(found, "credential_process --profile")
+    except ParamValidationError:
+        return None
+
+
+def _session_profile(profile: str | None, environ: Mapping[str, str] | None) -> _Profile:
+    """The profile whose session a command acts on: ``profile`` itself, or,
+    when it has no ``login_session`` and its ``credential_process`` runs this
+    tool for another profile, that profile (one step, never a chain)."""
+    prof = _Profile(profile, environ)
+    target = None if prof.settings.get("login_session") else _login_profile_of(prof.settings)
+    if target is None or target == prof.name:
+        return prof
+    other = _Profile(target, environ)
+    other.via = prof.name
+    return other
 
 
 def _how_run() -> tuple[str, str]:
@@ -5160,23 +5350,55 @@ def _default_warning(text: str) -> None:
     sys.stderr.write(f"warning: {text}\n")
 
 
-def _refusal(exc: ServiceError) -> str | None:
-    """What a refusal of the service means, for the codes that have a meaning."""
+def _refusal(exc: ServiceError) -> tuple[str, str | None]:
+    """What a refusal of the service means (see ``_REFUSALS``): its kind,
+    ``ended``, ``transient`` or ``fault``, and what to do (``None``: the
+    code has no advice of its own)."""
     code = exc.error.value if isinstance(exc.error, OAuth2ErrorCode) else exc.error
-    return _REFUSALS.get(code) if isinstance(code, str) else None
+    kind, advice = _REFUSALS.get(code, ("", "")) if isinstance(code, str) else ("", "")
+    if kind == "ended":
+        return kind, advice
+    if exc.status == 400 and re.search(_GRANT_REFUSED_RE, exc.message):
+        return "ended", "the service refused the grant as invalid, expired or revoked: sign in again"
+    if (
+        exc.status == 429
+        or (exc.status or 0) >= 500
+        or isinstance(exc, (TooManyRequestsError, InternalServerException))
+    ):
+        return (
+            "transient",
+            advice if kind == "transient" else "the service is busy or failing: try again later",
+        )
+    return kind or "fault", advice or None
+
+
+def _failure_advice(exc: SigninTokenError) -> tuple[str, str | None]:
+    """The kind of a failed refresh (see ``_REFUSALS``) and what to do, when
+    its message does not say it already: a transport failure is transient."""
+    if isinstance(exc, TransportError):
+        return "transient", "check the network connection and the proxy and endpoint settings, then try again"
+    if isinstance(exc, ServiceError):
+        return _refusal(exc)
+    return "fault", None
+
+
+def _after_attempts(exc: SigninTokenError) -> str:
+    """`` after N attempts`` for a call that made more than one, else ``""``."""
+    attempts = exc.attempts if isinstance(exc, (TransportError, ServiceError)) else 1
+    return f" after {attempts} attempts" if attempts > 1 else ""
 
 
 def _refresh_error(exc: ServiceError, profile: _Profile) -> SigninTokenError:
-    """What a refused refresh means for the user (PROTOCOL.md §11)."""
-    meaning = _refusal(exc)
-    if exc.error == OAuth2ErrorCode.INSUFFICIENT_PERMISSIONS:
-        return SigninTokenError(f"{exc}. {meaning}")
-    ended = exc.error in (OAuth2ErrorCode.TOKEN_EXPIRED, OAuth2ErrorCode.USER_CREDENTIALS_CHANGED)
-    if ended or isinstance(exc, ValidationException):
-        why = meaning or "the service refused its refresh token"
-        return LoginRequiredError(
-            f"the login session can no longer be refreshed: {why} ({exc})", profile.login_command
+    """What a refused refresh means for the user (PROTOCOL.md §11, ``_REFUSALS``):
+    a :class:`SessionEndedError` for a definitive refusal; a fault with advice
+    as a :class:`SigninTokenError` saying what to do; else ``exc`` itself."""
+    kind, advice = _refusal(exc)
+    if kind == "ended":
+        return SessionEndedError(
+            f"the login session can no longer be refreshed: {advice} ({exc})", profile.login_command
         )
+    if kind == "fault" and advice:
+        return SigninTokenError(f"{exc}. {advice}")
     return exc
 
 
@@ -5243,6 +5465,7 @@ def _store_refreshed(
         return _parse_entry(now_raw, path, profile.login_command)
     _sweep_temps(path)
     _atomic_write(path, json.dumps(updated).encode("utf-8"))
+    _unlink_quietly(_ended_path(path))  # a marker for the token just replaced: stale
     return updated
 
 
@@ -5277,11 +5500,22 @@ def _refresh_plan(
     """Step 1 of a refresh, on the entry just re-read under its lock: ``None``
     when it no longer needs one (another process has refreshed it), else
     the request to send."""
+    if _refused(path, entry):  # another process has just been refused
+        raise _ended_error(session, profile.login_command)
     current = Credentials._from_entry(entry, session)
     if not force and current.seconds_left(client.now()) > _REFRESH_WINDOW:
         return None
     request, key = _refresh_request(entry, path, profile.login_command)
     return _RefreshPlan(raw, entry, request, key)
+
+
+def _refresh_failed(exc: ServiceError, plan: _RefreshPlan, path: str, profile: _Profile) -> SigninTokenError:
+    """Step 2 on a refusal, still under the lock: what it means for the user;
+    a definitive one is recorded beside the entry, which stays as it was."""
+    error = _refresh_error(exc, profile)
+    if isinstance(error, SessionEndedError):
+        _mark_refused(path, plan.entry)
+    return error
 
 
 def _refresh_store(
@@ -5320,7 +5554,7 @@ def _refresh_locked(
         try:
             out = client.create_oauth2_token(plan.request, plan.key).token_output
         except ServiceError as exc:
-            raise _refresh_error(exc, profile) from exc
+            raise _refresh_failed(exc, plan, path, profile) from exc
         return _refresh_store(plan, out, path, session, client, profile)
 
 
@@ -5381,7 +5615,7 @@ async def _refresh_locked_async(
         try:
             out = (await client.create_oauth2_token_async(plan.request, plan.key)).token_output
         except ServiceError as exc:
-            raise _refresh_error(exc, profile) from exc
+            raise _refresh_failed(exc, plan, path, profile) from exc
         return _refresh_store(plan, out, path, session, client, profile)
     finally:
         lock.__exit__(None, None, None)
@@ -5408,24 +5642,32 @@ class _CredentialsCall:
     ) -> None:
         self.warn = on_warning or _default_warning
         self.use_cached = use_cached_on_failure
-        self.prof = _Profile(profile, environ)
+        self.prof = _session_profile(profile, environ)
         self.region = self.prof.region(region)
         self.prof.endpoint_url(endpoint_url)  # bad settings are errors before any I/O, even unused ones
+        self.prof.advise(region, endpoint_url)
         self.session = self.prof.session()
         self.path = _cache_path(self.prof.cache_dir, self.session)
         self.force = force_refresh
         self.current: Credentials | None = None
+        self.sign_in_region: str | None = None
         self._client_options = (endpoint_url, timeout, on_clock_skew, on_event)
 
     def cached(self, entry: Mapping[str, Any]) -> Credentials | None:
-        """The credentials of the entry read before the lock, when they need no refresh."""
+        """The credentials of the entry read before the lock, when they need no
+        refresh; :class:`SessionEndedError` once the service has refused it."""
+        if _refused(self.path, entry):
+            raise _ended_error(self.session, self.prof.login_command)
+        self.sign_in_region = _sign_in_region(entry, self.path, self.warn)
         self.current = Credentials._from_entry(entry, self.session)
         if not self.force and self.current.seconds_left() > _REFRESH_WINDOW:
             return self.current
         return None
 
     def client(self) -> SigninClient:
-        return self.prof.client(self.region, *self._client_options)
+        """A client in the session's ``signInRegion``, else the region resolved
+        from the argument, the environment and the profile."""
+        return self.prof.client(self.sign_in_region or self.region, *self._client_options)
 
     def result(self, entry: Mapping[str, Any]) -> Credentials:
         return Credentials._from_entry(entry, self.session)
@@ -5436,19 +5678,23 @@ class _CredentialsCall:
         current = self.current
         if current is None or self.force or not self.use_cached or isinstance(exc, UnsafeFileError):
             return None
+        if isinstance(exc, SessionEndedError):  # as botocore and the JS SDK: the refusal is the answer
+            return None
         if not os.path.lexists(self.path):  # logged out meanwhile: as if before the call
             return None
         left = current.seconds_left()
         if left <= 0:
             return None
-        self.warn(
-            _one_line(
-                f"could not refresh the credentials of profile {self.prof.name!r} ({exc}); using the "
-                f"cached ones, which expire in {int(left) // 60} min {int(left) % 60} s. If this "
-                f"persists, run: {self.prof.login_command}",
-                2000,
-            )
+        kind, advice = _failure_advice(exc)
+        text = (
+            f"could not refresh the credentials of profile {self.prof.name!r}{_after_attempts(exc)} "
+            f"({exc}); using the cached ones, which expire in {int(left) // 60} min {int(left) % 60} s"
         )
+        if advice:
+            text += f"; {advice}"
+        if kind != "transient":  # a new session may help; waiting will not
+            text += f". If this persists, run: {self.prof.login_command}"
+        self.warn(_one_line(text, 2000))
         return current
 
 
@@ -5472,10 +5718,16 @@ def get_credentials(
     credentials are still valid, they are returned and ``on_warning`` (by
     default: a line on stderr) says what failed, unless the session was
     logged out (its entry removed) meanwhile or ``use_cached_on_failure``
-    is false (the credential server, which promises 5 minutes).  Raises
-    :class:`LoginRequiredError` when a new login is needed and
-    :class:`UnsafeFileError` for a cache another user could tamper with.
-    ``on_event`` hears of each HTTP attempt (see :class:`SigninClient`).
+    is false (the credential server, which promises 5 minutes).  A refresh
+    goes to the entry's ``signInRegion`` first, then to ``region``, the
+    environment's and the profile's.  Raises :class:`LoginRequiredError`
+    when a new login is needed: :class:`SessionEndedError` once the service
+    has definitively refused the session's refresh token (no fallback to
+    still-valid credentials, and the service is not asked again until a new
+    login), and :class:`UnsafeFileError` for a cache another user could
+    tamper with.  A profile whose ``credential_process`` runs this tool for
+    another profile uses that profile's session.  ``on_event`` hears of
+    each HTTP attempt (see :class:`SigninClient`).
     """
     call = _CredentialsCall(
         profile,
@@ -5557,7 +5809,8 @@ def _status_of(entry: Mapping[str, Any], session: str, path: str, login_command:
 
     ``valid``: more than 5 minutes of credentials left; ``refreshable``:
     fewer, but the session is within its estimated end (or its end is
-    unknown), so the next use refreshes them; ``ended``: past its end.
+    unknown), so the next use refreshes them; ``ended``: past its end, or
+    the service refused its refresh token (``refused``).
     :class:`LoginRequiredError` when the entry would be refreshed but cannot
     make the request (an unusable key or client id).
     """
@@ -5565,7 +5818,10 @@ def _status_of(entry: Mapping[str, Any], session: str, path: str, login_command:
     creds = Credentials._from_entry(entry, session)
     left = int(creds.seconds_left(now))
     end = _session_end(entry)
-    if left > _REFRESH_WINDOW:
+    refused = _refused(path, entry)
+    if refused:
+        state = "ended"
+    elif left > _REFRESH_WINDOW:
         state = "valid"
     elif end is not None and end <= now:
         state = "ended"
@@ -5585,6 +5841,7 @@ def _status_of(entry: Mapping[str, Any], session: str, path: str, login_command:
             else _format_timestamp(datetime.datetime.fromtimestamp(end, datetime.timezone.utc))
         ),
         "cache_file": path,
+        "refused": refused,
     }
 
 
@@ -5602,14 +5859,19 @@ def session_status(
     within its estimated end, so the next use refreshes them; ``ended``:
     past that end, a new login is needed), ``session_end`` (the estimated
     end, sign-in + 12 hours, ISO 8601; ``None`` when unknown) and
-    ``cache_file``.  Raises :class:`LoginRequiredError` when there is no
-    session or its entry is unusable.
+    ``cache_file``, ``refused`` (the service refused the session's
+    refresh token: ended until a new login) and ``login_profile`` (the
+    profile whose session it is: ``profile`` itself, or the one its
+    ``credential_process`` runs this tool for).  Raises
+    :class:`LoginRequiredError` when there is no session or its entry is
+    unusable.
     """
-    prof = _Profile(profile, environ)
+    prof = _session_profile(profile, environ)
     session = prof.session()
     path = _cache_path(prof.cache_dir, session)
     entry = _read_entry(path, prof.login_command, on_warning or _default_warning)
-    return {"profile": prof.name, **_status_of(entry, session, path, prof.login_command)}
+    status = _status_of(entry, session, path, prof.login_command)
+    return {"profile": prof.via or prof.name, "login_profile": prof.name, **status}
 
 
 def _profile_argument(command: str) -> str | None:
@@ -5706,15 +5968,18 @@ def _login_entries(cache_dir: str) -> list[str]:
 
 
 def _remove_entry(path: str, first: Callable[[], None] | None = None) -> bool:
-    """Delete an entry, its temp files and its lock file, holding its lock;
-    ``first`` runs under the lock before that (if it raises, nothing is deleted)."""
-    if not os.path.lexists(path) and not os.path.lexists(path + ".lock"):
+    """Delete an entry, its temp files, its ended marker and its lock file,
+    holding its lock; ``first`` runs under the lock before that (if it
+    raises, nothing is deleted)."""
+    if not any(os.path.lexists(p) for p in (path, path + ".lock", _ended_path(path))):
         return False
     with _FileLock(path + ".lock") as lock:
         if first is not None:
             first()
         removed = _unlink_quietly(path)
         _sweep_temps(path)
+        _unlink_quietly(_ended_path(path))
+        _sweep_temps(_ended_path(path))
         lock.unlink()
     return removed
 
@@ -5733,10 +5998,13 @@ def logout(
     there was no session: logging out twice is not an error).  Credentials
     already issued stay valid until they expire.
     """
-    prof = _Profile(profile, environ)
+    prof = _session_profile(profile, environ)
     if all_sessions:
         paths = _login_entries(prof.cache_dir)
         with_locks = {p[: -len(".lock")] for p in _glob_suffix(prof.cache_dir, ".json.lock")}
+        with_locks |= {
+            p[: -len(_ENDED_SUFFIX)] for p in _glob_suffix(prof.cache_dir, ".json" + _ENDED_SUFFIX)
+        }
         for orphan in sorted(with_locks - set(paths)):
             if not os.path.lexists(orphan):
                 _remove_entry(orphan)  # our own lock file of an entry already gone
@@ -5896,12 +6164,15 @@ def login(
     cross-device flow, the code pasted on ``stdin``.  The authorize URL is
     written to ``stderr``.  Everything that could make the login fail is
     checked before the browser opens: the arguments, a profile with other
-    credentials, the region (asked for on a terminal when none is
-    configured, then written to the profile), a config file that cannot be
-    updated, and replacing the profile's current ``login_session`` while
-    that session is still usable, which needs ``replace=True`` or a "y" on a
-    terminal.  Then writes the cache
-    entry and ``login_session`` to the config, under their locks.
+    credentials, the region (the argument, the environment, the profile,
+    the current session's ``signInRegion``; else asked for on a terminal,
+    then written to the profile) and a config file that cannot be updated.
+    After the sign-in, as the AWS CLI does, replacing the profile's current
+    ``login_session`` with a different session needs ``replace=True`` or a
+    "y" on a terminal; otherwise nothing is stored (:class:`ConfigError`
+    without a terminal, :class:`SigninTokenError` for a "n").  Then writes
+    the cache entry (with ``signInRegion``, the region used) and
+    ``login_session`` to the config, under their locks.
     ``on_event`` hears of each HTTP attempt (see :class:`SigninClient`).
 
     Before the same-device login waits, ``stderr`` also says what to do if
@@ -5928,22 +6199,14 @@ def login(
     prof.config.check_writable()
     _check_private_dir(prof.cache_dir)
     previous = prof.settings.get("login_session")
-    if (
-        previous
-        and _session_alive(prof.cache_dir, previous)
-        and not _confirm(
-            replace,
-            f"Profile {prof.name} is configured to use session {_one_line(previous, 2000)}. "
-            "Sign in again and use the new session instead?",
-            inp,
-            err,
-            _command("login", "--profile", prof.name, "--yes"),
-        )
-    ):
-        raise SigninTokenError(
-            f"login cancelled: profile {prof.name!r} keeps its session {_one_line(previous, 2000)}"
-        )
     prompted = chosen_region is None
+    if chosen_region is None and previous:  # the region the current session signed in to, if recorded
+        import contextlib
+
+        path = _cache_path(prof.cache_dir, previous)
+        with contextlib.suppress(SigninTokenError, OSError):  # no usable entry: no region from it
+            chosen_region = _sign_in_region(_read_entry(path, "", wait=0), path, None)
+        prompted = chosen_region is None
     if chosen_region is None:
         chosen_region = _prompt_region(prof, inp, err)
     client = prof.client(chosen_region, endpoint_url, timeout, on_clock_skew, on_event)
@@ -6005,13 +6268,33 @@ def login(
     try:
         out = client.create_oauth2_token(request, key).token_output
     except ServiceError as exc:
-        meaning = _refusal(exc)
-        if meaning is None:
+        kind, advice = _refusal(exc)
+        if advice is None:
             raise
-        raise SigninTokenError(f"{exc}. {meaning}: {prof.login_command}") from exc
+        then = f": {prof.login_command}" if kind == "ended" else ""
+        raise SigninTokenError(f"{exc}. {advice}{then}") from exc
     if out.id_token is None or out.refresh_token is None:
         raise InvalidResponseError("the code redemption returned no idToken or refreshToken")
     session, account = _session_from_id_token(out.id_token)
+    # As the AWS CLI asks: after the sign-in, only when the session differs.  Declined
+    # (or no terminal to ask on), nothing is stored: the new session is dropped.
+    if previous and previous != session:
+        yes_command = _command("login", "--profile", prof.name, "--yes")
+        if replace is None and not _is_terminal(inp):
+            raise ConfigError(
+                f"profile {prof.name!r} is configured to use session {_one_line(previous, 2000)}; the new "
+                f"session {_one_line(session, 2000)} was not stored (no terminal to ask whether to "
+                f"replace it). To sign in again and replace it, run: {yes_command}"
+            )
+        question = (
+            f"Profile {prof.name} is configured to use session {_one_line(previous, 2000)}. "
+            f"Use the new session {_one_line(session, 2000)} instead?"
+        )
+        if not _confirm(replace, question, inp, err, yes_command):
+            raise SigninTokenError(
+                f"login cancelled: profile {prof.name!r} keeps its session {_one_line(previous, 2000)}; "
+                f"the new session {_one_line(session, 2000)} was not stored"
+            )
     entry = {
         "accessToken": {
             "accessKeyId": out.access_token.access_key_id,
@@ -6025,6 +6308,7 @@ def login(
         "refreshToken": out.refresh_token,
         "idToken": out.id_token,
         "dpopKey": key.to_pem(),
+        "signInRegion": chosen_region,  # where the refreshes go, whatever the caller's region (§16)
     }
     _make_private_dir(prof.cache_dir)
     _check_private_dir(prof.cache_dir)
@@ -6032,6 +6316,7 @@ def login(
     with _FileLock(path + ".lock"):
         _sweep_temps(path)
         _atomic_write(path, json.dumps(entry).encode("utf-8"))
+        _unlink_quietly(_ended_path(path))  # a new refresh token: the session is usable again
     _update_config(prof.config.path, prof.name, session, chosen_region if prompted else None)
     return Credentials._from_entry(entry, session)
 
@@ -6075,7 +6360,7 @@ def _credentials_or_login(
         return get_credentials(profile, on_warning=on_warning, **options)
     except LoginRequiredError:
         pass  # a new login is needed: take the profile's login lock
-    prof = _Profile(profile, None)
+    prof = _session_profile(profile, None)  # a credential_process profile signs in the one it reads
     _make_private_dir(prof.cache_dir)
     _check_private_dir(prof.cache_dir)
     lock = _FileLock(_login_lock_path(prof), timeout=_CALLBACK_WAIT + _LOCK_WAIT)
@@ -6088,7 +6373,7 @@ def _credentials_or_login(
         except LoginRequiredError as exc:
             reason = str(exc)
         stderr.write(f"{_one_line(reason, 2000)}; signing in again\n")
-        return login(profile, replace=True, stdin=stdin, stderr=stderr, **options)
+        return login(prof.name, replace=True, stdin=stdin, stderr=stderr, **options)
 
 
 def _is_terminal(stream: TextIO) -> bool:
@@ -7278,7 +7563,8 @@ _COMMANDS: Final[tuple[tuple[str, tuple[str, ...], str, tuple[_Option, ...]], ..
                 ("--yes",),
                 {
                     **_FLAG,
-                    "help": "replace the profile's current login_session without asking (default: ask)",
+                    "help": "replace the profile's current login_session with a different session "
+                    "without asking (default: ask after the sign-in; with no terminal, store nothing)",
                 },
             ),
         ),
@@ -8004,29 +8290,83 @@ _STATE_MEANINGS: Final = {
         "unknown (its idToken has no sign-in time): the next use refreshes them"
     ),
     "ended": "the login session has passed its estimated end (12 hours after the sign-in): sign in again",
+    "ended, refused": (
+        "the service refused to refresh the login session, which cannot be used again: sign in again"
+    ),
 }
+
+
+def _status_failure(args: Any, exc: SigninTokenError) -> dict[str, Any]:
+    """What ``status --json`` prints when there is no usable session:
+    ``logged-out`` (no ``login_session``, or no cache entry) or
+    ``unusable``, every other member ``None`` (``valid``: false), and the
+    ``error`` and the ``login_command`` (when one helps) of the text form."""
+    try:
+        prof = _session_profile(args.profile, None)
+        session = prof.settings.get("login_session") or None
+        path = _cache_path(prof.cache_dir, session) if session else None
+        names: tuple[str | None, str | None] = (prof.via or prof.name, prof.name)
+    except SigninTokenError:
+        session = path = None
+        names = (args.profile, None)
+    gone = session is None or (path is not None and not os.path.lexists(path))
+    return {
+        "profile": names[0],
+        "login_profile": names[1],
+        "login_session": session,
+        "account_id": _account_of({}, session) if session else None,
+        "expiration": None,
+        "seconds_left": None,
+        "valid": False,
+        "state": "logged-out" if gone else "unusable",
+        "session_end": None,
+        "cache_file": path,
+        "refused": False,
+        "error": _one_line(str(exc), 2000),
+        "login_command": getattr(exc, "command", "") or None,
+    }
 
 
 def _cmd_status(args: Any, stdout: TextIO, stderr: TextIO, warn: Callable[[str], None]) -> int:
     """``status``: exit 0 while the credentials are valid or the next use
-    refreshes them, 3 (with the login command) once the session has ended."""
-    info = session_status(args.profile, on_warning=warn)
+    refreshes them, 3 (with the login command) once the session has ended or
+    when there is none.  ``--json`` prints one object in every state
+    (``logged-out`` and ``unusable`` too), with the same exit codes."""
+    try:
+        info = session_status(args.profile, on_warning=warn)
+    except (LoginRequiredError, UnsafeFileError) as exc:
+        if not args.json:
+            raise
+        stdout.write(json.dumps(_status_failure(args, exc)) + "\n")
+        raise
     if args.json:
         stdout.write(json.dumps(info) + "\n")
     else:
         left = max(info["seconds_left"], 0)
         end = info["session_end"]
         unknown_end = info["state"] == "refreshable" and end is None
-        meaning = _STATE_MEANINGS["refreshable, end unknown" if unknown_end else info["state"]]
+        key = (
+            "refreshable, end unknown"
+            if unknown_end
+            else "ended, refused"
+            if info["refused"]
+            else info["state"]
+        )
+        meaning = _STATE_MEANINGS[key]
+        via = (
+            f" (its credential_process reads profile {info['login_profile']})"
+            if info["login_profile"] != info["profile"]
+            else ""
+        )
         stdout.write(
-            f"profile: {info['profile']}\nsession: {_one_line(info['login_session'], 2000)}\n"
+            f"profile: {info['profile']}{via}\\nsession: {_one_line(info['login_session'], 2000)}\\n"
             f"account: {info['account_id']}\nexpires: {info['expiration']}\n"
             f"time left: {left // 60} min {left % 60} s\n"
             f"session ends: {end + ' (estimated: sign-in + 12 h)' if end else 'unknown'}\n"
             f"state: {info['state']} ({meaning})\n"
         )
     if info["state"] == "ended":
-        stderr.write(f"To sign in again, run: {_command('login', '--profile', info['profile'])}\n")
+        stderr.write(f"To sign in again, run: {_command('login', '--profile', info['login_profile'])}\n")
         return _EXIT_LOGIN
     return _EXIT_OK
 
@@ -8094,7 +8434,7 @@ def _cmd_refresh(
     common: dict[str, Any],
 ) -> int:
     """``refresh``: refresh when due (always with ``--force``) and say which happened."""
-    prof = _Profile(args.profile, None)
+    prof = _session_profile(args.profile, None)
     prof.region(args.region)  # bad settings: exit 2 before anything is read
     prof.endpoint_url(args.endpoint_url)
     try:
@@ -8122,7 +8462,7 @@ def _cmd_refresh(
 
 def _cmd_logout(args: Any, stderr: TextIO) -> int:
     """``logout`` as ``aws logout`` does it: no session is a note and exit 0."""
-    prof = _Profile(args.profile, None)
+    prof = _session_profile(args.profile, None)
     using = _profiles_using(prof.config, prof.cache_dir)
     if not args.all and not prof.settings.get("login_session"):
         stderr.write(f"warning: {_no_session_message(prof)}\n")
@@ -9107,6 +9447,63 @@ def _fish_completion(prog: str, commands: list[_Completable]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _refresh_failure(args: Any, exc: TransportError | ServiceError) -> tuple[str, str | None]:
+    """The error line of a refresh that failed for good (connection refused,
+    timeouts, 5xx after the last retry, a refusal): how many attempts were
+    made and, when cached credentials exist, when they expire(d); and the
+    one advice line, if there is advice."""
+    _, advice = _failure_advice(exc)
+    made = f"{exc.attempts} attempt{'s' if exc.attempts != 1 else ''}"
+    name = args.profile or "default"
+    cached = ""
+    try:
+        prof = _session_profile(args.profile, None)
+        name = prof.name
+        creds = Credentials._from_entry(_read_entry(prof.cache_path(), "", wait=0), prof.session())
+    except (SigninTokenError, OSError, ValueError, KeyError, TypeError):
+        pass  # no cached credentials to speak of
+    else:
+        left = int(creds.seconds_left())
+        when = _format_timestamp(creds.expiration)
+        cached = (
+            f"; the cached credentials expire at {when} (in {left // 60} min {left % 60} s)"
+            if left > 0
+            else f"; the cached credentials expired at {when} ({-left // 60} min ago)"
+        )
+    line = f"could not refresh the credentials of profile {name!r} ({made}): {exc}{cached}"
+    return line, advice
+
+
+def _tell_terminal(line: str, err: TextIO) -> None:
+    """Write ``line`` to the controlling terminal too, when there is one and
+    ``err`` is a file but not a terminal: SDKs and Terraform swallow a
+    credential process's stderr (boto/botocore#1348) and show only "exit
+    status 3".  Never blocks, never makes a terminal ours, and any failure is
+    ignored."""
+    try:
+        if err.isatty():
+            return  # the user sees stderr already
+        err.fileno()  # an in-memory stream: the caller reads it, no SDK swallows it
+    except (OSError, ValueError):
+        return
+    try:
+        fd = os.open(
+            "/dev/tty", os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_NONBLOCK", 0) | _O_EXTRA
+        )
+    except OSError:
+        return  # no controlling terminal (or not POSIX)
+    try:
+        os.write(fd, f"{_program()}: {line}\n".encode("utf-8", "replace"))
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# The commands whose failures are failed refreshes of the profile's session.
+_REFRESHING: Final = ("credentials", "export-credentials", "refresh", "exec")
+
+
 def _exit_code(exc: BaseException) -> int:
     if isinstance(exc, LoginRequiredError):
         return _EXIT_LOGIN
@@ -9167,9 +9564,18 @@ def main(
             if not isinstance(exc, OSError) or not exc.filename
             else f"{exc.strerror}: {exc.filename}"
         )
+        advice = None
+        if isinstance(exc, (TransportError, ServiceError)) and getattr(args, "command", "") in _REFRESHING:
+            message, advice = _refresh_failure(args, exc)
         err.write(f"error: {_one_line(_redact(message, given), 2000)}\n")
+        if advice:
+            err.write(f"hint: {advice}\n")
         if isinstance(exc, LoginRequiredError) and exc.command:
             err.write(f"To sign in again, run: {exc.command}\n")
+            if getattr(args, "command", "") in ("credentials", "export-credentials"):
+                _tell_terminal(
+                    f"{_one_line(_redact(message, given), 500)}; to sign in again, run: {exc.command}", err
+                )
         return _exit_code(exc)
 
 

@@ -999,6 +999,7 @@ def response_body(**over: Any) -> st.CreateOAuth2TokenResponseBody:
 # What is enforced: requests as the model says, except the refresh token (the service's
 # own opaque token echoed back); responses only up to a memory bound (PROTOCOL.md §13).
 MAX_TOKEN_CHARS = 64 * 1024
+REFRESH_TOKEN_MAX = 12288  # today's model: refused beyond this in a request (exit 2, before I/O)
 
 
 SAME_DEVICE_CLIENT = "arn:aws:signin:::devtools/same-device"
@@ -1062,7 +1063,8 @@ def token_response_body(drop: str = "", **changes: Any) -> bytes:
 
 
 def assert_error_output(err: str, *, debug: bool, login: bool) -> None:
-    """One ``error:`` line (plus the login hint for exit 3); a traceback only with --debug."""
+    """One ``error:`` line (plus the login hint for exit 3, or at most one ``hint:`` line
+    saying what to do); a traceback only with --debug."""
     errors = [line for line in err.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1, err
     assert all(c.isprintable() for c in errors[0]), err
@@ -1075,7 +1077,7 @@ def assert_error_output(err: str, *, debug: bool, login: bool) -> None:
     if login:
         assert len(lines) == 2 and lines[1].startswith("To sign in again, run: "), err
     else:
-        assert len(lines) == 1, err
+        assert len(lines) == 1 or (len(lines) == 2 and lines[1].startswith("hint: ")), err
 
 
 def raw_http(
@@ -1667,17 +1669,18 @@ class TestServiceMetadata:
         assert issubclass(st.AccessDeniedException, st.ServiceError)
 
     def test_error_code_enum_matches_model(self) -> None:
+        """Today's model's 17 codes, in its order; the first model's six come first."""
         values = todays_model()["shapes"]["OAuth2ErrorCode"]["enum"]
         ours = [m.value for m in st.OAuth2ErrorCode]
-        # The first revision's six codes first, then the ones today's model appends.
         assert ours == values
-        assert ours[:6] == service_model()["shapes"]["OAuth2ErrorCode"]["enum"][:6]
+        first = service_model()["shapes"]["OAuth2ErrorCode"]["enum"]
+        assert ours[: len(first)] == first
         for value in ours:
             member = st.OAuth2ErrorCode(value)
             assert isinstance(member, str) and member == value
 
     def test_error_code_enum_literal(self) -> None:
-        assert {m.value for m in st.OAuth2ErrorCode} == {
+        assert [m.value for m in st.OAuth2ErrorCode] == [
             "TOKEN_EXPIRED",
             "USER_CREDENTIALS_CHANGED",
             "INSUFFICIENT_PERMISSIONS",
@@ -1695,7 +1698,7 @@ class TestServiceMetadata:
             "invalid_client",
             "rate_exceeded",
             "service_unavailable",
-        }
+        ]
         with pytest.raises(ValueError):
             st.OAuth2ErrorCode("SERVER_ERROR")  # the model spells it lower-case
 
@@ -1747,7 +1750,7 @@ def boundary_cases() -> list[Any]:
         ("AuthorizationCode", model["AuthorizationCode"], "auth", "code", "code"),
         ("RedirectUri", model["RedirectUri"], "auth", "redirect_uri", "redirectUri"),
         ("CodeVerifier", model["CodeVerifier"], "auth", "code_verifier", "codeVerifier"),
-        ("RefreshToken", memory, "refresh", "refresh_token", "refreshToken"),
+        ("RefreshToken", (1, REFRESH_TOKEN_MAX), "refresh", "refresh_token", "refreshToken"),
         ("RefreshToken", memory, "response", "refresh_token", "refreshToken"),
         ("IdToken", memory, "response", "id_token", "idToken"),
         ("TokenType", memory, "response", "token_type", "tokenType"),
@@ -2248,13 +2251,28 @@ class TestModelLiberalResponses:
         (call,) = fake.token_calls("refresh_token")
         assert call["json"]["refreshToken"] == token and call["jkt"] == key.thumbprint()
 
-    def test_refresh_request_past_the_memory_bound_is_refused_before_sending(self, fake: FakeSignin) -> None:
+    def test_refresh_request_past_the_model_maximum_is_refused_before_sending(
+        self, fake: FakeSignin, tmp_path: Path
+    ) -> None:
+        """Today's model: RefreshToken at most 12288 characters in a request."""
         with pytest.raises(st.ParamValidationError) as info:
             st.CreateOAuth2TokenRequestBody(
-                **dict(REFRESH_MEMBERS, refresh_token="R" * (MAX_TOKEN_CHARS + 1))
+                **dict(REFRESH_MEMBERS, refresh_token="R" * (REFRESH_TOKEN_MAX + 1))
             )
-        assert info.value.field == "refreshToken" and "RRRR" not in str(info.value)
+        assert info.value.field == "refreshToken" and str(REFRESH_TOKEN_MAX) in info.value.rule
+        assert "RRRR" not in str(info.value)
+        key_file = tmp_path / "key.pem"
+        key_file.write_text(st.DPoPKey.generate().to_pem())
+        over = "R" * (REFRESH_TOKEN_MAX + 1)
+        rc, out, err = run_main(token_refresh_argv(fake.url, key_file, over))
+        assert (rc, out) == (2, "") and "refreshToken" in err and "RRRR" not in err, err
         assert fake.token_calls() == []
+        key = st.DPoPKey.generate()
+        at_max = fake.seed_session(key, length=REFRESH_TOKEN_MAX)
+        body = st.CreateOAuth2TokenRequestBody(**dict(REFRESH_MEMBERS, refresh_token=at_max))
+        fake_client(fake).create_oauth2_token(st.CreateOAuth2TokenRequest(body), key)
+        (call,) = fake.token_calls("refresh_token")
+        assert call["json"]["refreshToken"] == at_max
 
     @pytest.mark.parametrize(
         ("over", "field"),
@@ -5005,10 +5023,9 @@ def fault_cases() -> list[Any]:
     for status in (400, 401, 403):
         for code in ERROR_CODES:
             etype = "ValidationException" if status == 400 else "AccessDeniedException"
-            # The permissions hint wins over the status; 400 is otherwise an invalid grant.
-            login = code in ("TOKEN_EXPIRED", "USER_CREDENTIALS_CHANGED") or (
-                status == 400 and code != "INSUFFICIENT_PERMISSIONS"
-            )
+            # A definitive code ends the session whatever the status ("injected 400" names
+            # no grant: a 400 is a request fault unless it is about the grant).
+            login = code in ("TOKEN_EXPIRED", "USER_CREDENTIALS_CHANGED", "AUTHCODE_EXPIRED")
             cls = st.ValidationException if status == 400 else st.AccessDeniedException
             add(f"{status}-{code}", ("status", status, etype, code), 1, 3 if login else 1, cls, status, code)
     # The error type from the status alone (no x-amzn-ErrorType header).
@@ -5020,7 +5037,7 @@ def fault_cases() -> list[Any]:
         st.AccessDeniedException,
         401,
     )
-    add("400-non-json", ("raw", 400, b"\xff\x00 junk", "text/plain"), 1, 3, st.ValidationException, 400)
+    add("400-non-json", ("raw", 400, b"\xff\x00 junk", "text/plain"), 1, 1, st.ValidationException, 400)
     add("403-html", ("raw", 403, HTML_PAGE, "text/html"), 1, 1, st.AccessDeniedException, 403)
     too_many = ("status", 429, "TooManyRequestsError", "INVALID_REQUEST")
     add("429", too_many, 3, 1, st.TooManyRequestsError, 429, "INVALID_REQUEST")
@@ -5457,8 +5474,8 @@ class TestClientErrors:
         assert type(exc) is cls and exc.status == status and exc.message == "m"
 
     def test_unknown_error_code_kept_raw(self, fake: FakeSignin) -> None:
-        exc = self.call(fake, ("status", 400, "ValidationException", "invalid_dpop_proof"))
-        assert exc.error == "invalid_dpop_proof" and not isinstance(exc.error, st.OAuth2ErrorCode)
+        exc = self.call(fake, ("status", 400, "ValidationException", "brand_new_code"))
+        assert exc.error == "brand_new_code" and not isinstance(exc.error, st.OAuth2ErrorCode)
 
     def test_non_json_error_body(self, fake: FakeSignin) -> None:
         exc = self.call(fake, ("raw", 502, b"<html><body>Bad Gateway</body></html>", "text/html"))
@@ -5740,7 +5757,10 @@ class TestFaultMatrix:
         assert len(fake.token_calls()) == (0 if fault[0] == "refused" else attempts)
         assert_fresh_jtis(fake)
         assert path.read_bytes() == before
-        assert sorted(p.name for p in path.parent.iterdir()) == sorted([path.name, path.name + ".lock"])
+        ended = [path.name + ".ended"] if refresh_exit == 3 else []  # the session ended by the refusal
+        assert sorted(p.name for p in path.parent.iterdir()) == sorted(
+            [path.name, path.name + ".lock", *ended]
+        )
 
     @pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
     @pytest.mark.parametrize("case", FAULT_CASES)
@@ -7118,7 +7138,16 @@ class TestApiAsBotocore:
 # --------------------------------------------------------------------------
 
 CROSS_DEVICE_CLIENT = "arn:aws:signin:::devtools/cross-device"
-CACHE_ENTRY_KEYS = {"accessToken", "tokenType", "clientId", "refreshToken", "idToken", "dpopKey"}
+# The AWS CLI's keys, and signInRegion (botocore >= 1.44 and the JS SDK read it, PROTOCOL.md §16).
+CACHE_ENTRY_KEYS = {
+    "accessToken",
+    "tokenType",
+    "clientId",
+    "refreshToken",
+    "idToken",
+    "dpopKey",
+    "signInRegion",
+}
 
 
 def sec1_der_and_jwk(d: int) -> tuple[bytes, dict[str, str]]:
@@ -8318,38 +8347,49 @@ class TestConfigFileKeptAsWritten:
         ("previous", "yes"),
         [(OTHER_SESSION_ARN, False), (OTHER_SESSION_ARN, True), (SESSION_ARN, False), (SESSION_ARN, True)],
     )
-    def test_replacing_a_usable_session_asks_before_the_browser(
+    def test_replacing_a_session_asks_after_the_sign_in_only_when_it_differs(
         self, fake: FakeSignin, aws_env: dict[str, str], previous: str, yes: bool
     ) -> None:
+        """As the AWS CLI (login.py): no question before the browser; a different session
+        needs --yes (no terminal to ask on); the same session never asks."""
         env = login_env(aws_env, fake)
         write_session(env, fake, profile="other")  # a usable entry for SESSION_ARN
         if previous == OTHER_SESSION_ARN:
             shutil.copy(cache_path(env), cache_path(env, OTHER_SESSION_ARN))
         before = f"[profile dev]\n# keep me\nlogin_session = {previous}\nregion = us-east-1\n".encode()
         config = write_config(env, before)
-        if not yes:  # no terminal, no --yes: refused before anyone is sent to sign in
-            result = run_cli(["login", "--profile", "dev", "--no-browser"], env)
-            assert result.returncode == 2, result.stderr
-            assert "--yes" in result.stderr and "http" not in result.stderr
-            assert config.read_bytes() == before
-            with fake.lock:
-                assert fake.codes == {}
-            return
-        rc, out, err = full_login(env, "--profile", "dev", "--yes")
-        assert rc == 0, err
+        entry_before = cache_path(env).read_bytes()
+        rc, out, err = full_login(env, "--profile", "dev", *(["--yes"] if yes else []))
         assert out == ""
+        assert len(fake.token_calls("authorization_code")) == 1  # the browser was sent, then asked
+        if previous == OTHER_SESSION_ARN and not yes:
+            assert rc == 2, err
+            assert re.search(r"run: \S.* login --profile dev --yes$", err, re.M), err
+            assert f"the new session {SESSION_ARN} was not stored" in err
+            assert config.read_bytes() == before
+            assert cache_path(env).read_bytes() == entry_before  # nothing stored
+            return
+        assert rc == 0, err
+        assert "(y/n)" not in err and "--yes" not in err
         assert config.read_bytes() == before.replace(previous.encode(), SESSION_ARN.encode())
+        assert cache_path(env).read_bytes() != entry_before
 
     @pytest.mark.parametrize("previous", [OTHER_SESSION_ARN, SESSION_ARN])
-    def test_replacing_a_session_with_no_usable_entry_needs_no_answer(
+    def test_a_dead_session_is_replaced_as_a_live_one(
         self, fake: FakeSignin, aws_env: dict[str, str], previous: str
     ) -> None:
+        """No entry for the current session: the same session needs no answer; a
+        different one is asked about all the same (the AWS CLI asks whenever it differs)."""
         before = f"[profile dev]\n# keep me\nlogin_session = {previous}\nregion = us-east-1\n".encode()
         env = login_env(aws_env, fake)
         config = write_config(env, before)
         rc, out, err = full_login(env, "--profile", "dev")
-        assert rc == 0, err
         assert out == ""
+        if previous == OTHER_SESSION_ARN:
+            assert rc == 2, err
+            assert config.read_bytes() == before and not cache_path(env).exists()
+            rc, out, err = full_login(env, "--profile", "dev", "--yes")
+        assert rc == 0, err
         assert config.read_bytes() == before.replace(previous.encode(), SESSION_ARN.encode())
         assert cache_path(env).exists()
 
@@ -9713,6 +9753,18 @@ def login_for_js_sdk(aws_env: dict[str, str], fake: FakeSignin, variable: str) -
     return env
 
 
+def signed_in_with_a_region_flag(env: dict[str, str], region: str) -> Path:
+    """``login --region REGION`` and no region anywhere else: the entry records it as
+    ``signInRegion``, the config gets none (as the AWS CLI); the entry, set near expiry."""
+    rc, _, err = full_login(env, "--region", region)
+    assert rc == 0, err
+    path = cache_path(env)
+    assert json.loads(path.read_text())["signInRegion"] == region
+    assert "region" not in Path(env["AWS_CONFIG_FILE"]).read_text()
+    set_expiry(path, time.time() + 120)
+    return path
+
+
 STATUS_KEYS = {
     "profile",
     "login_session",
@@ -9723,6 +9775,8 @@ STATUS_KEYS = {
     "state",
     "session_end",
     "cache_file",
+    "refused",
+    "login_profile",
 }
 SESSIONS_ROW_KEYS = {
     "profile",
@@ -9834,6 +9888,18 @@ def warning_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("warning:")]
 
 
+# A 400 about the grant, with the real service's text (PROTOCOL.md §11): a definitive refusal.
+GRANT_REFUSED_FAULT = (
+    "raw",
+    400,
+    json.dumps(
+        {
+            "error": "INVALID_REQUEST",
+            "message": "The provided authorization grant is invalid, expired, revoked, or malformed",
+        }
+    ).encode(),
+    "application/json",
+)
 REFRESH_FAILURES = {
     # name: (faults for the fake, what the warning or error must say failed)
     "5xx-x3": ([("status", 500, "InternalServerException", "server_error")] * 3, "InternalServerException"),
@@ -9842,13 +9908,26 @@ REFRESH_FAILURES = {
         "TooManyRequests",
     ),
     "transport": ([], "127.0.0.1"),
-    "refused-token": ([], "INVALID_REQUEST"),
+    "rate_exceeded": (
+        [("status", 429, "TooManyRequestsError", "rate_exceeded", {"Retry-After": "0"})] * 3,
+        "rate_exceeded",
+    ),
+    "service_unavailable": (
+        [("status", 503, "ServiceUnavailableException", "service_unavailable", {"Retry-After": "0"})] * 3,
+        "service_unavailable",
+    ),
+    "conflict": ([("status", 409, "ConflictException", "CONFLICT")], "CONFLICT"),
+    "request-fault": ([("status", 400, "ValidationException", "INVALID_REQUEST")], "INVALID_REQUEST"),
     "permissions": (
         [("status", 403, "AccessDeniedException", "INSUFFICIENT_PERMISSIONS")],
         "SignInLocalDevelopmentAccess",
     ),
     "broken-dpopKey": ([], "DPoP key"),
 }
+
+
+# The failures above that a new session may fix (the others are transient: waiting helps).
+SESSION_FAULTS = ("permissions", "request-fault", "broken-dpopKey")
 
 
 def break_next_refresh(env: dict[str, str], fake: FakeSignin, failure: str, path: Path) -> dict[str, str]:
@@ -9858,9 +9937,6 @@ def break_next_refresh(env: dict[str, str], fake: FakeSignin, failure: str, path
     if failure == "transport":
         env = dict(env, AWS_ENDPOINT_URL_SIGNIN=f"http://127.0.0.1:{free_port()}")
         os.environ["AWS_ENDPOINT_URL_SIGNIN"] = env["AWS_ENDPOINT_URL_SIGNIN"]
-    elif failure == "refused-token":
-        with fake.lock:
-            fake.refresh_tokens.clear()
     elif failure == "broken-dpopKey":
         entry = json.loads(path.read_text())
         entry["dpopKey"] = "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n"
@@ -10263,8 +10339,10 @@ class TestUnusableSessions:
         [
             (("status", 401, "AccessDeniedException", "TOKEN_EXPIRED"), 3),
             (("status", 403, "AccessDeniedException", "USER_CREDENTIALS_CHANGED"), 3),
-            (("status", 400, "ValidationException", "INVALID_REQUEST"), 3),
+            (GRANT_REFUSED_FAULT, 3),
             (None, 3),  # a refresh token the service does not know: the fake's own 400
+            (("status", 400, "ValidationException", "invalid_grant"), 3),
+            (("status", 400, "ValidationException", "INVALID_REQUEST"), 1),  # not about the grant
             (("status", 403, "AccessDeniedException", "INSUFFICIENT_PERMISSIONS"), 1),
         ],
         ids=[
@@ -10272,6 +10350,8 @@ class TestUnusableSessions:
             "credentials-changed",
             "invalid-grant-injected",
             "invalid-grant-real",
+            "invalid_grant-code",
+            "malformed-request",
             "permissions",
         ],
     )
@@ -10294,9 +10374,11 @@ class TestUnusableSessions:
         assert Path(aws_env["AWS_CONFIG_FILE"]).read_bytes() == config_before
         if rc == 3:
             assert re.search(LOGIN_COMMAND_RE.format(profile="dev"), result.stderr), result.stderr
-        else:
+        elif "INSUFFICIENT_PERMISSIONS" in str(fault):
             assert "signin:CreateOAuth2Token" in result.stderr
             assert "SignInLocalDevelopmentAccess" in result.stderr
+        else:
+            assert "check the endpoint and region settings" in result.stderr, result.stderr
 
     @pytest.mark.parametrize(
         ("setup", "command"),
@@ -10437,6 +10519,24 @@ class TestBotocoreSharesSessions:
         after = run_cli(["credentials"], aws_env)
         assert json.loads(after.stdout)["AccessKeyId"] == got["key"]
 
+    def test_a_region_given_only_at_login_is_where_everyone_refreshes(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        """``login --region`` writes no region to the config but records ``signInRegion``:
+        botocore 1.44 and we then refresh with no region anywhere (PROTOCOL.md §16)."""
+        need_botocore()
+        env = login_env(aws_env, fake)
+        del env["AWS_REGION"]
+        path = signed_in_with_a_region_flag(env, "eu-west-2")
+        got = botocore_credentials(env, "default")
+        assert len(fake.token_calls("refresh_token")) == 1
+        assert json.loads(path.read_text())["accessToken"]["accessKeyId"] == got["key"]
+        set_expiry(path, time.time() + 120)
+        ours = run_cli(["credentials"], env)
+        assert ours.returncode == 0, ours.stderr
+        assert len(fake.token_calls("refresh_token")) == 2
+        assert json.loads(path.read_text())["signInRegion"] == "eu-west-2"  # kept by both
+
 
 class TestJavaScriptSDKSharesSessions:
     """The AWS SDK for JavaScript v3 (@aws-sdk/credential-provider-login) and signin_token share
@@ -10481,6 +10581,22 @@ class TestJavaScriptSDKSharesSessions:
         )
         assert abs(iso_instant(doc["Expiration"]) - iso_instant(got["expiration"])) < 1
         assert len(fake.token_calls()) == 2
+
+    def test_a_region_given_only_at_login_is_where_everyone_refreshes(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        """``login --region`` (no region in the config, none in the environment): the JS
+        SDK refreshes in the entry's ``signInRegion``, and so do we afterwards."""
+        js_sdk_node_modules()
+        env = dict(aws_env, AWS_ENDPOINT_URL_SIGNIN=fake.url)
+        path = signed_in_with_a_region_flag(env, "ap-southeast-2")
+        got = js_sdk_credentials(env, tmp_path)
+        assert len(fake.token_calls("refresh_token")) == 1
+        assert json.loads(path.read_text())["accessToken"]["accessKeyId"] == got["key"]
+        set_expiry(path, time.time() + 120)
+        ours = run_cli(["credentials"], env)
+        assert ours.returncode == 0, ours.stderr
+        assert len(fake.token_calls("refresh_token")) == 2
 
     def test_we_refresh_what_js_wrote_and_keep_its_members(
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
@@ -10609,7 +10725,13 @@ class TestSessionStatusStates:
         for args in (["status"], ["status", "--json"]):
             result = run_cli([*args, "--profile", "dev"], env)
             assert result.returncode == 3, result.stderr
-            assert result.stdout == ""
+            if args == ["status"]:
+                assert result.stdout == ""
+            else:  # one JSON object in every state
+                info = json.loads(result.stdout)
+                assert set(info) == STATUS_KEYS | {"error", "login_command"}
+                assert (info["state"], info["valid"], info["cache_file"]) == ("unusable", False, str(path))
+                assert re.search(LOGIN_COMMAND_RE.format(profile="dev"), info["login_command"])
             assert str(path) in result.stderr
             assert re.search(LOGIN_COMMAND_RE.format(profile="dev"), result.stderr), result.stderr
         assert path.read_bytes() == before
@@ -10915,15 +11037,19 @@ class TestGetCredentialsAsync:
             (-60, ("status", 403, "AccessDeniedException", "INSUFFICIENT_PERMISSIONS")),
             (-60, ("status", 400, "ValidationException", "INVALID_REQUEST")),
         ],
-        ids=["still-valid-permissions", "still-valid-ended", "ended", "permissions", "invalid-grant"],
+        ids=["still-valid-permissions", "still-valid-ended", "ended", "permissions", "malformed-request"],
     )
     def test_same_fallback_and_errors_as_blocking(
         self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, fault: tuple[Any, ...]
     ) -> None:
         path = write_session(aws_env, fake, expires_in=expires_in)
         before = path.read_bytes()
+        marker = path.parent / (path.name + ".ended")
+        ended = "TOKEN_EXPIRED" in fault
         seen = []
         for use_async in (False, True):
+            assert marker.exists() == (ended and use_async)  # the refusal recorded by the first call
+            marker.unlink(missing_ok=True)  # so that the second call asks the service too
             fake.faults.append(fault)
             warnings: list[str] = []
             kw: dict[str, Any] = {"environ": aws_env, "on_warning": warnings.append}
@@ -10934,11 +11060,13 @@ class TestGetCredentialsAsync:
             seen.append((result, [re.sub(r" \[request id [^]]*\]", "", w) for w in warnings]))
         assert seen[0] == seen[1], seen
         (kind, value), warnings = seen[0]
-        if expires_in > 0:  # the cached credentials, with the warning
+        if ended:  # a definitive refusal: no fallback, even to valid credentials
+            assert kind == "SessionEndedError" and warnings == []
+        elif expires_in > 0:  # the cached credentials, with the warning
             assert kind == "ok" and value.access_key_id == "ASIAOLD"
             assert len(warnings) == 1 and "using the cached ones" in warnings[0]
         else:
-            assert kind in ("LoginRequiredError", "SigninTokenError") and warnings == []
+            assert kind == "SigninTokenError" and warnings == []
         assert path.read_bytes() == before
         assert len(fake.requests) == 2  # one refusal each, not retried
 
@@ -11275,9 +11403,11 @@ class TestStillValidCredentialsKept:
         (warning,) = result.stderr.splitlines()
         assert warning.startswith("warning: could not refresh")
         assert REFRESH_FAILURES[failure][1] in warning, warning
-        assert re.search(LOGIN_COMMAND_RE.format(profile="default"), warning), warning
+        login_hint = re.search(LOGIN_COMMAND_RE.format(profile="default"), warning)
+        assert (login_hint is not None) == (failure in SESSION_FAULTS), warning  # not for transient ones
         assert path.read_bytes() == before
-        attempts = {"transport": 0, "broken-dpopKey": 0, "refused-token": 1, "permissions": 1}.get(failure, 3)
+        attempts = {"transport": 0, "broken-dpopKey": 0, "request-fault": 1, "permissions": 1, "conflict": 1}
+        attempts = attempts.get(failure, 3)
         assert len(fake.token_calls()) == attempts
 
     @pytest.mark.parametrize("failure", list(REFRESH_FAILURES))
@@ -11306,7 +11436,8 @@ class TestStillValidCredentialsKept:
         assert 0 < creds.seconds_left() <= 200
         (warning,) = warnings
         assert REFRESH_FAILURES[failure][1] in warning, warning
-        assert re.search(LOGIN_COMMAND_RE.format(profile="default"), warning), warning
+        login_hint = re.search(LOGIN_COMMAND_RE.format(profile="default"), warning)
+        assert (login_hint is not None) == (failure in SESSION_FAULTS), warning
         with pytest.raises(st.SigninTokenError):  # forced: the failure is the answer
             break_next_refresh(env, fake, failure, path)
             st.get_credentials(environ=env, force_refresh=True, on_warning=warnings.append)
@@ -11674,7 +11805,7 @@ class TestRefusalMessages:
                 ["signin:CreateOAuth2Token", "SignInLocalDevelopmentAccess"],
             ),
             (("status", 403, "AccessDeniedException", "BRAND_NEW_CODE"), 1, ["BRAND_NEW_CODE"]),
-            (("status", 400, "ValidationException", "BRAND_NEW_CODE"), 3, ["BRAND_NEW_CODE"]),
+            (("status", 400, "ValidationException", "BRAND_NEW_CODE"), 1, ["BRAND_NEW_CODE"]),
         ],
         ids=["token-expired", "credentials-changed", "permissions", "unknown-403", "unknown-400"],
     )
@@ -11722,9 +11853,9 @@ class TestRefusalMessages:
 
 
 TYPO_CONFIG = (
-    "[profile dev]\nlogin_session = " + SESSION_ARN + "\n\n"
-    "[profile prod]\nlogin_session = " + OTHER_SESSION_ARN + "\n\n"
-    "[profile plain]\nregion = eu-west-1\n"
+    "[profile dev]\\nlogin_session = " + SESSION_ARN + "\\n\\n"
+    "[profile prod]\\nlogin_session = " + OTHER_SESSION_ARN + "\\n\\n"
+    "[profile plain]\\nregion = eu-west-1\\n"
 )
 
 
@@ -11764,7 +11895,7 @@ class TestUnknownProfiles:
         self, fake: FakeSignin, aws_env: dict[str, str]
     ) -> None:
         env = login_env(aws_env, fake)
-        config, _ = config_file_with(env, "[profile plain]\nregion = eu-west-1\n")
+        config, _ = config_file_with(env, "[profile plain]\\nregion = eu-west-1\\n")
         code, _, err = run_main(["status", "--profile", "zzzzzz"])
         assert code == 3
         assert "did you mean" not in err
@@ -11780,12 +11911,12 @@ class TestUnknownProfiles:
         env = login_env(aws_env, fake)
         config_file_with(env, TYPO_CONFIG)
         shared = Path(env["AWS_SHARED_CREDENTIALS_FILE"])
-        shared.write_text("[static]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n")
+        shared.write_text("[static]\\naws_access_key_id = AKIAEXAMPLE\\naws_secret_access_key = x\\n")
         shared.chmod(0o600)
         for name in ("plain", "static"):
             code, _, err = run_main(["status", "--profile", name])
             assert code == 3, err
-            assert f"error: profile '{name}' has no login session\n" in err
+            assert f"error: profile '{name}' has no login session\\n" in err
             assert "did you mean" not in err and "config file" not in err
 
     def test_a_new_profile_can_still_be_signed_in(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
@@ -11793,7 +11924,7 @@ class TestUnknownProfiles:
         config, _ = config_file_with(env, TYPO_CONFIG)
         rc, _, err = full_login(env, "--profile", "newname")
         assert rc == 0, err
-        assert f"[profile newname]\nlogin_session = {SESSION_ARN}" in config.read_text()
+        assert f"[profile newname]\\nlogin_session = {SESSION_ARN}" in config.read_text()
         assert run_cli(["credentials", "--profile", "newname"], env).returncode == 0
 
 
@@ -11809,8 +11940,8 @@ SOURCE_KEYS = {
 def key_lines(name: str) -> str:
     """``aws_access_key_id`` (and secret, token) lines for SOURCE_KEYS[name]."""
     access, secret, token = SOURCE_KEYS[name]
-    text = f"aws_access_key_id = {access}\naws_secret_access_key = {secret}\n"
-    return text + (f"aws_session_token = {token}\n" if token else "")
+    text = f"aws_access_key_id = {access}\\naws_secret_access_key = {secret}\\n"
+    return text + (f"aws_session_token = {token}\\n" if token else "")
 
 
 def write_aws_files(env: dict[str, str], config: str = "", credentials: str = "") -> None:
@@ -11826,7 +11957,7 @@ def process_script(tmp_path: Path, body: str, name: str = "creds process.py") ->
     """A real credential_process: a Python script (in a directory with a space) and its command line."""
     path = tmp_path / "bin dir" / name
     path.parent.mkdir(exist_ok=True)
-    path.write_text(f"import json, sys, time\n{body}\n")
+    path.write_text(f"import json, sys, time\\n{body}\\n")
     return f'{shlex.quote(sys.executable)} "{path}"'
 
 
@@ -11850,7 +11981,7 @@ class TestSigningKeySources:
             "AWS_SESSION_TOKEN": token,
             "AWS_CREDENTIAL_EXPIRATION": iso_stamp(later),
         }
-        write_aws_files(env, "[default]\n" + key_lines("config"), "[default]\n" + key_lines("shared"))
+        write_aws_files(env, "[default]\\n" + key_lines("config"), "[default]\\n" + key_lines("shared"))
         keys = st._signing_keys(None, env)
         assert_keys(keys, "env", "environment")
         assert keys.expiration == pytest.approx(later, abs=1)
@@ -11861,7 +11992,7 @@ class TestSigningKeySources:
     def test_an_explicit_profile_skips_the_environment_keys(self, aws_env: dict[str, str]) -> None:
         access, secret, _ = SOURCE_KEYS["env"]
         env = {**aws_env, "AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret, "AWS_PROFILE": "dev"}
-        write_aws_files(env, "", "[dev]\n" + key_lines("shared"))
+        write_aws_files(env, "", "[dev]\\n" + key_lines("shared"))
         assert_keys(st._signing_keys("dev", env), "shared", "shared credentials file (profile dev)")
         assert st._signing_keys(None, env).source == "environment"  # AWS_PROFILE is not explicit
 
@@ -11874,15 +12005,15 @@ class TestSigningKeySources:
         if missing.isupper():
             env["AWS_ACCESS_KEY_ID"] = access
         else:
-            write_aws_files(env, f"[default]\naws_access_key_id = {access}\n")
+            write_aws_files(env, f"[default]\\naws_access_key_id = {access}\\n")
         with pytest.raises(st.ConfigError) as info:
             st._signing_keys(None, env)
         assert missing in str(info.value)
 
     def test_shared_credentials_file_before_config_file(self, aws_env: dict[str, str]) -> None:
-        write_aws_files(aws_env, "[profile dev]\n" + key_lines("config"), "[dev]\n" + key_lines("shared"))
+        write_aws_files(aws_env, "[profile dev]\\n" + key_lines("config"), "[dev]\\n" + key_lines("shared"))
         assert_keys(st._signing_keys("dev", aws_env), "shared", "shared credentials file (profile dev)")
-        write_aws_files(aws_env, "[profile dev]\n" + key_lines("config"))
+        write_aws_files(aws_env, "[profile dev]\\n" + key_lines("config"))
         assert_keys(st._signing_keys("dev", aws_env), "config", "config file (profile dev)")
 
     def test_login_session_as_get_credentials_refreshed_when_due(
@@ -11917,9 +12048,9 @@ class TestSigningKeySources:
         command = process_script(tmp_path, f"print(json.dumps({doc!r}))")
         write_session(aws_env, fake, profile="dev")
         config = Path(aws_env["AWS_CONFIG_FILE"])
-        config.write_text(config.read_text() + f"credential_process = {command}\n" + key_lines("config"))
+        config.write_text(config.read_text() + f"credential_process = {command}\\n" + key_lines("config"))
         assert st._signing_keys("dev", aws_env).source == "login session (profile dev)"
-        write_aws_files(aws_env, f"[profile dev]\ncredential_process = {command}\n" + key_lines("config"))
+        write_aws_files(aws_env, f"[profile dev]\\ncredential_process = {command}\\n" + key_lines("config"))
         assert_keys(st._signing_keys("dev", aws_env), "process", "credential_process (profile dev)")
 
     def test_credential_process_split_without_a_shell_stderr_passed_through(
@@ -11934,10 +12065,10 @@ class TestSigningKeySources:
             "SessionToken": token,
             "Expiration": iso_stamp(later),
         }
-        body = "sys.stderr.write('process says hello; args=' + repr(sys.argv[1:]) + '\\n')\n"
+        body = "sys.stderr.write('process says hello; args=' + repr(sys.argv[1:]) + '\\\\n')\\n"
         body += f"print(json.dumps({doc!r}))"
         command = process_script(tmp_path, body) + " 'one arg' two;echo"
-        write_aws_files(aws_env, f"[profile dev]\ncredential_process = {command}\n")
+        write_aws_files(aws_env, f"[profile dev]\\ncredential_process = {command}\\n")
         keys = st._signing_keys("dev", aws_env)
         assert_keys(keys, "process", "credential_process (profile dev)")
         assert keys.expiration == pytest.approx(later, abs=1)
@@ -11962,7 +12093,7 @@ class TestSigningKeySources:
         if isinstance(body, dict):  # a good answer but for these members (None: left out)
             doc = {"Version": 1, "AccessKeyId": "ASIAX", "SecretAccessKey": "SECRETVALUE-123456", **body}
             body = f"print(json.dumps({ {k: v for k, v in doc.items() if v is not None}!r}))"
-        write_aws_files(aws_env, f"[default]\ncredential_process = {process_script(tmp_path, body)}\n")
+        write_aws_files(aws_env, f"[default]\\ncredential_process = {process_script(tmp_path, body)}\\n")
         with pytest.raises(st.SigninTokenError) as info:
             st._signing_keys(None, aws_env)
         assert words in str(info.value) and "credential_process (profile default)" in str(info.value)
@@ -11970,7 +12101,7 @@ class TestSigningKeySources:
 
     def test_credential_process_timeout(self, aws_env: dict[str, str], tmp_path: Path) -> None:
         write_aws_files(
-            aws_env, f"[default]\ncredential_process = {process_script(tmp_path, 'time.sleep(60)')}\n"
+            aws_env, f"[default]\\ncredential_process = {process_script(tmp_path, 'time.sleep(60)')}\\n"
         )
         with pytest.raises(st.SigninTokenError) as info:
             st._signing_keys(None, aws_env, process_timeout=0.5)
@@ -11987,7 +12118,7 @@ class TestSigningKeySources:
     def test_credential_process_that_cannot_run(
         self, aws_env: dict[str, str], command: str, words: str
     ) -> None:
-        write_aws_files(aws_env, f"[default]\ncredential_process = {command}\nregion = us-east-1\n")
+        write_aws_files(aws_env, f"[default]\\ncredential_process = {command}\\nregion = us-east-1\\n")
         with pytest.raises(st.SigninTokenError) as info:
             st._signing_keys(None, aws_env)
         assert f"credential_process (profile default) {words}" in str(info.value)
@@ -12051,7 +12182,7 @@ class TestSigningKeySources:
             (
                 {
                     "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:9/c",
-                    "AWS_CONTAINER_AUTHORIZATION_TOKEN": "a\r\nX: y",
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN": "a\\r\\nX: y",
                 },
                 "AWS_CONTAINER_AUTHORIZATION_TOKEN is not a legal header value",
             ),
@@ -12069,27 +12200,27 @@ class TestSigningKeySources:
         [
             (
                 "config",
-                "role_arn = arn:aws:iam::123456789012:role/R\nsource_profile = base",
+                "role_arn = arn:aws:iam::123456789012:role/R\\nsource_profile = base",
                 "assume role credentials (role_arn)",
             ),
             (
                 "credentials",
-                "role_arn = arn:aws:iam::123456789012:role/R\ncredential_source = Environment",
+                "role_arn = arn:aws:iam::123456789012:role/R\\ncredential_source = Environment",
                 "(role_arn)",
             ),
             (
                 "config",
-                "web_identity_token_file = /t\nrole_arn = arn:aws:iam::123456789012:role/R",
+                "web_identity_token_file = /t\\nrole_arn = arn:aws:iam::123456789012:role/R",
                 "web identity credentials (web_identity_token_file)",
             ),
             (
                 "config",
-                "sso_session = corp\nsso_account_id = 123456789012\nsso_role_name = R",
+                "sso_session = corp\\nsso_account_id = 123456789012\\nsso_role_name = R",
                 "(sso_session)",
             ),
             (
                 "config",
-                "sso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1",
+                "sso_start_url = https://x.awsapps.com/start\\nsso_region = us-east-1",
                 "SSO) credentials (sso_start_url)",
             ),
         ],
@@ -12098,9 +12229,9 @@ class TestSigningKeySources:
         self, aws_env: dict[str, str], where: str, setting: str, words: str
     ) -> None:
         if where == "config":
-            write_aws_files(aws_env, f"[profile dev]\n{setting}\n" + key_lines("config"))
+            write_aws_files(aws_env, f"[profile dev]\\n{setting}\\n" + key_lines("config"))
         else:
-            write_aws_files(aws_env, "[profile dev]\n" + key_lines("config"), f"[dev]\n{setting}\n")
+            write_aws_files(aws_env, "[profile dev]\\n" + key_lines("config"), f"[dev]\\n{setting}\\n")
         with pytest.raises(st.ConfigError) as info:
             st._signing_keys("dev", aws_env)
         assert words in str(info.value) and "profile 'dev'" in str(info.value)
@@ -12114,14 +12245,14 @@ class TestSigningKeySources:
             "AWS_WEB_IDENTITY_TOKEN_FILE": "/t",
             "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/R",
         }
-        write_aws_files(env, "[profile dev]\n" + key_lines("config"))
+        write_aws_files(env, "[profile dev]\\n" + key_lines("config"))
         with pytest.raises(st.ConfigError) as info:
             st._signing_keys(None, env)
         assert "AWS_WEB_IDENTITY_TOKEN_FILE" in str(info.value)
         assert_keys(st._signing_keys("dev", env), "config", "config file (profile dev)")
 
     def test_no_source_is_a_login_required_error(self, aws_env: dict[str, str]) -> None:
-        write_aws_files(aws_env, "[profile dev]\nregion = eu-west-1\n")
+        write_aws_files(aws_env, "[profile dev]\\nregion = eu-west-1\\n")
         with pytest.raises(st.LoginRequiredError) as info:
             st._signing_keys("dev", aws_env)
         assert "no AWS credentials for profile 'dev'" in str(info.value)
@@ -12129,7 +12260,7 @@ class TestSigningKeySources:
         assert info.value.command.endswith("login --profile dev")
 
     def test_a_named_profile_that_does_not_exist(self, aws_env: dict[str, str]) -> None:
-        write_aws_files(aws_env, "[default]\n" + key_lines("config"))
+        write_aws_files(aws_env, "[default]\\n" + key_lines("config"))
         for profile, env in (("nope", aws_env), (None, {**aws_env, "AWS_PROFILE": "nope"})):
             with pytest.raises(st.ConfigError) as info:
                 st._signing_keys(profile, env)
@@ -12144,14 +12275,14 @@ class TestSigningKeySources:
         result = run_cli(["exec", "--profile", "dev", "--", sys.executable, "-c", probe], aws_env)
         assert result.returncode == 0, result.stderr
         access = json.loads(path.read_text())["accessToken"]["accessKeyId"]
-        assert result.stdout == f"container endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI) {access}\n"
+        assert result.stdout == f"container endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI) {access}\\n"
 
     def test_order_as_botocore(self, aws_env: dict[str, str], fake: FakeSignin, tmp_path: Path) -> None:
         """Peer test: botocore's resolver picks the same keys for an explicit profile with several sources."""
         need_botocore()
         access, secret, token = SOURCE_KEYS["process"]
         doc = {"Version": 1, "AccessKeyId": access, "SecretAccessKey": secret, "SessionToken": token}
-        process = f"credential_process = {process_script(tmp_path, f'print(json.dumps({doc!r}))')}\n"
+        process = f"credential_process = {process_script(tmp_path, f'print(json.dumps({doc!r}))')}\\n"
         env_keys = {
             "AWS_ACCESS_KEY_ID": SOURCE_KEYS["env"][0],
             "AWS_SECRET_ACCESS_KEY": SOURCE_KEYS["env"][1],
@@ -12164,7 +12295,7 @@ class TestSigningKeySources:
         ]
         for extra, config, shared in scenarios:
             env = {**aws_env, **extra}
-            write_aws_files(env, f"[profile dev]\n{config}", f"[dev]\n{shared}" if shared else "")
+            write_aws_files(env, f"[profile dev]\\n{config}", f"[dev]\\n{shared}" if shared else "")
             theirs = botocore_credentials(env, "dev")
             ours = st._signing_keys("dev", env)
             assert (ours.access_key_id, ours.secret_access_key) == (theirs["key"], theirs["secret"])
@@ -12176,11 +12307,678 @@ class TestSigningKeySources:
         assert theirs["method"] == "login" and st._signing_keys("dev", aws_env).access_key_id == theirs["key"]
 
     def test_secrets_never_in_repr(self, aws_env: dict[str, str]) -> None:
-        write_aws_files(aws_env, "[default]\n" + key_lines("config"))
+        write_aws_files(aws_env, "[default]\\n" + key_lines("config"))
         keys = st._signing_keys(None, aws_env)
         for secret in SOURCE_KEYS["config"][1:]:
             assert secret is not None and secret not in repr(keys)
         assert "config file (profile default)" in repr(keys)
+
+
+class TestSignInRegion:
+    """The entry's ``signInRegion``: written at login, used first at every refresh (before
+    the flag, the environment and the profile), validated where it is read (PROTOCOL.md §16)."""
+
+    def connect_host(self, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, *argv: str) -> str:
+        """Run ``credentials ARGV`` in-process with an expired entry and no endpoint override,
+        through a refusing proxy: the host the refresh went to (its CONNECT line)."""
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+        for name in ("no_proxy", "NO_PROXY"):
+            monkeypatch.delenv(name, raising=False)
+        proxy = RecordingProxy(refusal=b"HTTP/1.1 403 no\\r\\nContent-Length: 0\\r\\n\\r\\n")
+        try:
+            monkeypatch.setenv("https_proxy", proxy.url)
+            rc, out, err = run_main(["credentials", *argv])
+        finally:
+            proxy.close()
+        assert (rc, out) == (1, ""), err
+        (head,) = proxy.heads
+        return head.split(b" ")[1].decode()
+
+    @pytest.mark.parametrize(
+        ("recorded", "host"),
+        [
+            ("eu-west-2", "eu-west-2.signin.aws.amazon.com:443"),
+            ("cn-north-1", "cn-north-1.signin.amazonaws.cn:443"),
+            ("", "ap-south-1.signin.aws.amazon.com:443"),  # empty: as absent
+            (None, "ap-south-1.signin.aws.amazon.com:443"),  # the AWS CLI's entries
+        ],
+    )
+    def test_used_before_the_flag_the_environment_and_the_profile(
+        self,
+        fake: FakeSignin,
+        aws_env: dict[str, str],
+        monkeypatch: pytest.MonkeyPatch,
+        recorded: str | None,
+        host: str,
+    ) -> None:
+        extra = {} if recorded is None else {"signInRegion": recorded}
+        path = write_session(aws_env, fake, expires_in=-60, region="us-west-1", extra=extra)
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SIGNIN", "")
+        monkeypatch.setenv("AWS_REGION", "sa-east-1")
+        before = path.read_bytes()
+        assert self.connect_host(aws_env, monkeypatch, "--region", "ap-south-1") == host
+        assert path.read_bytes() == before
+
+    @pytest.mark.parametrize(
+        "hostile", ["evil.example.com/x", "us-east-1.attacker.example", "a b", "US-EAST-1", 7, ["eu-west-2"]]
+    )
+    def test_a_value_that_is_not_a_region_is_ignored_with_one_warning(
+        self, fake: FakeSignin, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, hostile: Any
+    ) -> None:
+        write_session(aws_env, fake, expires_in=-60, region="us-west-1", extra={"signInRegion": hostile})
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SIGNIN", "")
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+        proxy = RecordingProxy(refusal=b"HTTP/1.1 403 no\\r\\nContent-Length: 0\\r\\n\\r\\n")
+        try:
+            monkeypatch.setenv("https_proxy", proxy.url)
+            rc, out, err = run_main(["credentials"])
+        finally:
+            proxy.close()
+        assert (rc, out) == (1, ""), err
+        assert [head.split(b" ")[1] for head in proxy.heads] == [b"us-west-1.signin.aws.amazon.com:443"]
+        (warning,) = warning_lines(err)
+        assert "signInRegion" in warning and "ignoring it" in warning
+        if isinstance(hostile, str) and len(hostile) > 3:
+            assert hostile not in err
+
+    def test_login_records_the_region_it_used_and_a_later_login_reuses_it(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        """``login --region`` writes no region to the config; ``login --profile X`` as every
+        exit-3 message prints it then needs no region and no terminal."""
+        env = dict(aws_env, AWS_ENDPOINT_URL_SIGNIN=fake.url)
+        rc, _, err = full_login(env, "--region", "eu-central-1")
+        assert rc == 0, err
+        entry = json.loads(cache_path(env).read_text())
+        assert entry["signInRegion"] == "eu-central-1"
+        assert Path(env["AWS_CONFIG_FILE"]).read_text() == f"[default]\\nlogin_session = {SESSION_ARN}\\n"
+        rc, _, err = full_login(env)  # no region anywhere: the session's own
+        assert rc == 0, err
+        assert json.loads(cache_path(env).read_text())["signInRegion"] == "eu-central-1"
+        assert "AWS Region" not in err
+        assert Path(env["AWS_CONFIG_FILE"]).read_text() == f"[default]\\nlogin_session = {SESSION_ARN}\\n"
+
+
+def refuse_next_refresh(fake: FakeSignin, refusal: str) -> None:
+    """Make the fake refuse the next refresh definitively, as ``refusal`` names."""
+    if refusal == "unknown-token":
+        with fake.lock:
+            fake.refresh_tokens.clear()
+    elif refusal == "grant-message":
+        fake.faults.append(GRANT_REFUSED_FAULT)
+    else:
+        status = {"invalid_grant": 400, "TOKEN_EXPIRED": 401}.get(refusal, 403)
+        kind = "ValidationException" if status == 400 else "AccessDeniedException"
+        fake.faults.append(("status", status, kind, refusal))
+
+
+DEFINITIVE_REFUSALS = [
+    "TOKEN_EXPIRED",
+    "USER_CREDENTIALS_CHANGED",
+    "invalid_grant",
+    "grant-message",
+    "unknown-token",
+]
+
+
+class TestRefusedRefreshEndsSession:
+    """A definitive refusal (PROTOCOL.md §16) ends the session for this tool, as for
+    botocore and the JS SDK, even while the cached credentials are valid; a marker beside
+    the entry records it, keyed by the refused refresh token; the entry stays as it was."""
+
+    @pytest.mark.parametrize("refusal", DEFINITIVE_REFUSALS)
+    def test_ended_until_a_new_login(self, fake: FakeSignin, aws_env: dict[str, str], refusal: str) -> None:
+        path = write_session(aws_env, fake, expires_in=200)  # valid, inside the refresh window
+        refuse_next_refresh(fake, refusal)
+        before = path.read_bytes()
+        first = run_cli(["credentials"], aws_env)
+        assert (first.returncode, first.stdout) == (3, ""), first.stderr
+        assert re.search(LOGIN_COMMAND_RE.format(profile="default"), first.stderr), first.stderr
+        assert warning_lines(first.stderr) == [] and "ASIAOLD" not in first.stderr
+        assert len(fake.token_calls()) == 1
+        assert path.read_bytes() == before  # other tools read it as it is
+        marker = path.parent / (path.name + ".ended")
+        assert file_mode(marker) == 0o600
+        assert json.loads(before)["refreshToken"] not in marker.read_text()
+        # From now on: ended, without asking the service again.
+        for args in (["credentials"], ["refresh"], ["credentials", "--format", "env"]):
+            again = run_cli(args, aws_env)
+            assert (again.returncode, again.stdout) == (3, ""), again.stderr
+            assert re.search(LOGIN_COMMAND_RE.format(profile="default"), again.stderr), again.stderr
+        status = run_cli(["status"], aws_env)
+        assert status.returncode == 3
+        assert "state: ended (the service refused" in status.stdout, status.stdout
+        info = json.loads(run_cli(["status", "--json"], aws_env).stdout)
+        assert (info["state"], info["refused"], info["valid"]) == ("ended", True, False)
+        assert len(fake.token_calls()) == 1
+        assert path.read_bytes() == before
+
+    def test_credentials_login_signs_in_and_clears_it(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = dict(login_env(aws_env, fake), BROWSER=str(following_browser(tmp_path)))
+        path = write_session(env, fake, expires_in=200)
+        refuse_next_refresh(fake, "TOKEN_EXPIRED")
+        assert run_cli(["credentials"], env).returncode == 3
+        result = run_cli(["credentials", "--login"], env)
+        assert result.returncode == 0, result.stderr
+        doc = json.loads(result.stdout)
+        assert doc["AccessKeyId"] == json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
+        assert len(fake.token_calls("authorization_code")) == 1
+        assert not (path.parent / (path.name + ".ended")).exists()
+        assert run_cli(["status"], env).returncode == 0
+        assert run_cli(["credentials"], env).returncode == 0
+
+    def test_a_new_refresh_token_from_another_tool_clears_it(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        """Another tool's login rewrites the entry in place (the AWS CLI does): a new refresh
+        token, so the marker is stale and the session is usable again."""
+        path = write_session(aws_env, fake, expires_in=200)
+        refuse_next_refresh(fake, "USER_CREDENTIALS_CHANGED")
+        assert run_cli(["credentials"], aws_env).returncode == 3
+        entry = json.loads(path.read_text())
+        entry["refreshToken"] = fake.seed_session(st.DPoPKey.from_pem(entry["dpopKey"]))
+        entry["accessToken"]["accessKeyId"] = "ASIANEWLOGIN"
+        entry["accessToken"]["expiresAt"] = iso_stamp(time.time() + 3600)
+        with path.open("r+") as f:  # in place, same inode, as the AWS CLI writes
+            f.write(json.dumps(entry))
+            f.truncate()
+        result = run_cli(["credentials"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["AccessKeyId"] == "ASIANEWLOGIN"
+        assert json.loads(run_cli(["status", "--json"], aws_env).stdout)["state"] == "valid"
+        set_expiry(path, time.time() + 100)
+        refreshed = run_cli(["refresh"], aws_env)
+        assert refreshed.returncode == 0, refreshed.stderr
+        assert not (path.parent / (path.name + ".ended")).exists()  # a stale marker is cleaned
+
+    @pytest.mark.parametrize("all_sessions", [False, True])
+    def test_logout_removes_the_marker(
+        self, fake: FakeSignin, aws_env: dict[str, str], all_sessions: bool
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=200)
+        refuse_next_refresh(fake, "TOKEN_EXPIRED")
+        assert run_cli(["credentials"], aws_env).returncode == 3
+        marker = path.parent / (path.name + ".ended")
+        assert marker.exists()
+        if all_sessions:
+            path.unlink()  # a marker whose entry is already gone is removed too
+        result = run_cli(["logout", *(["--all"] if all_sessions else [])], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert sorted(p.name for p in path.parent.iterdir()) == []
+
+    def test_python_api_raises_session_ended(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, expires_in=200)
+        refuse_next_refresh(fake, "invalid_grant")
+        warnings: list[str] = []
+        with pytest.raises(st.SessionEndedError) as info:
+            st.get_credentials(on_warning=warnings.append)
+        assert isinstance(info.value, st.LoginRequiredError) and info.value.command
+        with pytest.raises(st.SessionEndedError):
+            asyncio.run(st.get_credentials_async(on_warning=warnings.append))
+        assert warnings == [] and len(fake.token_calls()) == 1
+        assert st.session_status()["state"] == "ended"
+
+    def test_a_marker_through_a_link_is_not_trusted(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        digest = hashlib.sha256(json.loads(path.read_text())["refreshToken"].encode()).hexdigest()
+        planted = tmp_path / "planted"
+        planted.write_text(digest + "\\n")
+        (path.parent / (path.name + ".ended")).symlink_to(planted)
+        result = run_cli(["credentials"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["AccessKeyId"] == "ASIAOLD"
+
+    @pytest.mark.parametrize(
+        "failure", ["5xx-x3", "429", "rate_exceeded", "service_unavailable", "transport"]
+    )
+    def test_transient_failures_keep_the_session(
+        self, fake: FakeSignin, aws_env: dict[str, str], failure: str
+    ) -> None:
+        path = write_session(aws_env, fake, expires_in=200)
+        env = break_next_refresh(aws_env, fake, failure, path)
+        result = run_cli(["credentials"], env)
+        assert result.returncode == 0, result.stderr
+        assert len(warning_lines(result.stderr)) == 1
+        assert not (path.parent / (path.name + ".ended")).exists()
+        assert json.loads(run_cli(["status", "--json"], env).stdout)["state"] == "refreshable"
+        fake.faults.clear()
+        env["AWS_ENDPOINT_URL_SIGNIN"] = fake.url
+        assert run_cli(["credentials"], env).returncode == 0
+        assert json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
+
+
+# Every code of today's model: the status and error type to send it with, and its kind.
+REFUSAL_KINDS = {
+    "TOKEN_EXPIRED": (401, "AccessDeniedException", "ended"),
+    "USER_CREDENTIALS_CHANGED": (403, "AccessDeniedException", "ended"),
+    "INSUFFICIENT_PERMISSIONS": (403, "AccessDeniedException", "fault"),
+    "AUTHCODE_EXPIRED": (401, "AccessDeniedException", "ended"),
+    "server_error": (500, "InternalServerException", "transient"),
+    "INVALID_REQUEST": (400, "ValidationException", "fault"),
+    "RESOURCE_NOT_FOUND": (404, "ResourceNotFoundException", "fault"),
+    "CONFLICT": (409, "ConflictException", "transient"),
+    "SERVICE_QUOTA_EXCEEDED": (402, "ServiceQuotaExceededException", "transient"),
+    "unsupported_grant_type": (400, "ValidationException", "fault"),
+    "invalid_request": (400, "ValidationException", "fault"),
+    "invalid_grant": (400, "InvalidGrantException", "ended"),
+    "invalid_scope": (400, "InvalidScopeException", "fault"),
+    "invalid_target": (400, "ValidationException", "fault"),
+    "invalid_client": (401, "AccessDeniedException", "fault"),
+    "rate_exceeded": (429, "TooManyRequestsError", "transient"),
+    "service_unavailable": (503, "ServiceUnavailableException", "transient"),
+}
+
+
+class TestRefusalKinds:
+    """Each of the model's 17 error codes means one thing at refresh and at login
+    (definitive, transient or a request fault) and says what to do (PROTOCOL.md §16)."""
+
+    def test_one_table_covers_every_code(self) -> None:
+        assert list(REFUSAL_KINDS) == [m.value for m in st.OAuth2ErrorCode]
+        for code, (_, _, kind) in REFUSAL_KINDS.items():
+            assert st._REFUSALS[code][0] == kind, code
+            assert st._REFUSALS[code][1].strip(), code
+
+    @pytest.mark.parametrize("code", list(REFUSAL_KINDS))
+    def test_at_refresh_with_valid_credentials(
+        self, fake: FakeSignin, aws_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, code: str
+    ) -> None:
+        status, error_type, kind = REFUSAL_KINDS[code]
+        monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+        path = write_session(aws_env, fake, expires_in=200)
+        before = path.read_bytes()
+        fake.faults.append(("status", status, error_type, code))
+        rc, out, err = run_main(["credentials"])
+        advice = st._REFUSALS[code][1]
+        if kind == "ended":
+            assert (rc, out) == (3, ""), err
+            assert advice in err and re.search(LOGIN_COMMAND_RE.format(profile="default"), err), err
+        else:  # the session stays usable: the cached credentials, one warning saying what to do
+            assert rc == 0, err
+            assert json.loads(out)["AccessKeyId"] == "ASIAOLD"
+            (warning,) = warning_lines(err)
+            assert code in warning and advice in err, err
+        assert path.read_bytes() == before
+        assert (path.parent / (path.name + ".ended")).exists() == (kind == "ended")
+        assert len(fake.token_calls()) == 1
+
+    @pytest.mark.parametrize("code", ["AUTHCODE_EXPIRED", "server_error", "invalid_client"])
+    def test_at_login(self, fake: FakeSignin, aws_env: dict[str, str], code: str) -> None:
+        status, error_type, kind = REFUSAL_KINDS[code]
+        env = login_env(aws_env, fake)
+        fake.faults.append(("status", status, error_type, code))
+        rc, out, err = full_login(env, "--profile", "dev")
+        assert (rc, out) == (1, ""), err
+        assert st._REFUSALS[code][1] in err, err
+        login_hint = re.search(LOGIN_COMMAND_RE.format(profile="dev"), err)
+        assert (login_hint is not None) == (kind == "ended"), err
+        assert len(fake.token_calls()) == 1 and not cache_path(env).exists()
+
+
+class TestStatusJsonEveryState:
+    """``status --json`` prints one JSON object in every state, with the exit code of
+    ``status``: valid and refreshable 0; ended, logged-out and unusable 3."""
+
+    @pytest.mark.parametrize("setup", ["no-login-session", "no-cache-file", "unparsable", "ended", "valid"])
+    def test_one_object(self, fake: FakeSignin, aws_env: dict[str, str], setup: str) -> None:
+        path = write_session(aws_env, fake, profile="dev")
+        if setup == "no-login-session":
+            Path(aws_env["AWS_CONFIG_FILE"]).write_text("[profile dev]\\nregion = us-east-1\\n")
+        elif setup == "no-cache-file":
+            path.unlink()
+        elif setup == "unparsable":
+            path.write_text("{")
+        elif setup == "ended":
+            set_expiry(path, time.time() + 200)
+            refuse_next_refresh(fake, "TOKEN_EXPIRED")
+            assert run_cli(["credentials", "--profile", "dev"], aws_env).returncode == 3
+        text = run_cli(["status", "--profile", "dev"], aws_env)
+        result = run_cli(["status", "--json", "--profile", "dev"], aws_env)
+        assert result.returncode == text.returncode == (0 if setup == "valid" else 3), result.stderr
+        info = json.loads(result.stdout)
+        assert isinstance(info, dict) and result.stdout.count("\\n") == 1
+        state = {"no-login-session": "logged-out", "no-cache-file": "logged-out", "unparsable": "unusable"}
+        assert info["state"] == state.get(setup, setup)
+        assert info["profile"] == "dev" and info["valid"] is (setup == "valid")
+        assert set(info) >= STATUS_KEYS
+        if setup in state:
+            assert re.search(LOGIN_COMMAND_RE.format(profile="dev"), info["login_command"])
+            assert info["error"] and info["expiration"] is None
+
+
+class TestCredentialProcessProfiles:
+    """A profile whose ``credential_process`` runs this tool's ``credentials --profile X``:
+    status, credentials, refresh and logout act on X's session, and no message suggests
+    ``login`` for the process profile, which login refuses (PROTOCOL.md §10, §12)."""
+
+    LINES = (
+        "{prog} credentials --profile dev",
+        "{prog} export-credentials --format process --profile=dev",
+        "{prog} --profile dev credentials",
+    )
+
+    def setup(self, fake: FakeSignin, env: dict[str, str], line: str, expires_in: float = 3600) -> Path:
+        path = write_session(env, fake, profile="dev", expires_in=expires_in)
+        prog = f"{sys.executable} -m signin_token"
+        with Path(env["AWS_CONFIG_FILE"]).open("a") as f:
+            f.write(f"[profile app]\\ncredential_process = {line.format(prog=prog)}\\n")
+        return path
+
+    @pytest.mark.parametrize("line", LINES)
+    def test_commands_act_on_the_session_read(
+        self, fake: FakeSignin, aws_env: dict[str, str], line: str
+    ) -> None:
+        path = self.setup(fake, aws_env, line, expires_in=60)
+        refresh = run_cli(["refresh", "--profile", "app"], aws_env)
+        assert refresh.returncode == 0, refresh.stderr
+        assert len(fake.token_calls("refresh_token")) == 1
+        creds = run_cli(["credentials", "--profile", "app"], aws_env)
+        assert creds.returncode == 0, creds.stderr
+        assert (
+            json.loads(creds.stdout)["AccessKeyId"]
+            == json.loads(path.read_text())["accessToken"]["accessKeyId"]
+        )
+        status = run_cli(["status", "--json", "--profile", "app"], aws_env)
+        assert status.returncode == 0, status.stderr
+        info = json.loads(status.stdout)
+        assert (info["profile"], info["login_profile"], info["state"]) == ("app", "dev", "valid")
+        text = run_cli(["status", "--profile", "app"], aws_env)
+        assert "reads profile dev" in text.stdout
+        logout = run_cli(["logout", "--profile", "app"], aws_env)
+        assert logout.returncode == 0 and not path.exists()
+        after = run_cli(["credentials", "--profile", "app"], aws_env)
+        assert after.returncode == 3
+        assert re.search(LOGIN_COMMAND_RE.format(profile="dev"), after.stderr), after.stderr
+        assert "--profile app" not in after.stderr
+
+    def test_ended_session_advice_names_the_login_profile(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = dict(login_env(aws_env, fake), BROWSER=str(following_browser(tmp_path)))
+        self.setup(fake, env, self.LINES[0], expires_in=200)
+        refuse_next_refresh(fake, "TOKEN_EXPIRED")
+        for args in (["credentials"], ["status"], ["refresh"]):
+            result = run_cli([*args, "--profile", "app"], env)
+            assert result.returncode == 3, result.stderr
+            assert "--profile app" not in result.stderr, result.stderr
+        advice = advised_command(result.stderr)
+        ran = run_as_printed(advice, env)
+        assert ran.returncode == 0, (advice, ran.stderr)
+        assert run_cli(["credentials", "--profile", "app"], env).returncode == 0
+
+    def test_credentials_login_signs_in_the_profile_read(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = dict(login_env(aws_env, fake), BROWSER=str(following_browser(tmp_path)))
+        path = self.setup(fake, env, self.LINES[0], expires_in=200)
+        refuse_next_refresh(fake, "invalid_grant")
+        config_before = Path(env["AWS_CONFIG_FILE"]).read_text()
+        result = run_cli(["credentials", "--login", "--profile", "app"], env)
+        assert result.returncode == 0, result.stderr
+        assert (
+            json.loads(result.stdout)["AccessKeyId"]
+            == json.loads(path.read_text())["accessToken"]["accessKeyId"]
+        )
+        assert len(fake.token_calls("authorization_code")) == 1
+        assert Path(env["AWS_CONFIG_FILE"]).read_text() == config_before  # dev's session, app untouched
+
+    @pytest.mark.parametrize(
+        "line", ["aws configure export-credentials --profile dev", "{prog} credentials --profile app"]
+    )
+    def test_other_processes_are_not_followed_and_login_is_not_suggested(
+        self, fake: FakeSignin, aws_env: dict[str, str], line: str
+    ) -> None:
+        self.setup(fake, aws_env, line)
+        for args in (["credentials"], ["status"], ["status", "--json"], ["refresh"]):
+            result = run_cli([*args, "--profile", "app"], aws_env)
+            assert result.returncode == 2, result.stderr
+            assert "credential_process" in result.stderr, result.stderr
+            assert not re.search(r"(signin_token|signin-token) login", result.stderr), result.stderr
+        assert fake.token_calls() == []
+
+
+class TestAdviceCarriesCommandLineSettings:
+    """A session made or used with ``--region`` / ``--endpoint-url`` on the command line:
+    the login command a message prints carries them, and works as printed."""
+
+    def test_endpoint_and_region_only_on_the_command_line(
+        self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
+    ) -> None:
+        env = dict(aws_env, BROWSER=str(following_browser(tmp_path)))
+        flags = ["--region", "eu-north-1", "--endpoint-url", fake.url]
+        login = run_cli(["login", *flags], env)
+        assert login.returncode == 0, login.stderr
+        path = cache_path(env)
+        set_expiry(path, time.time() + 200)
+        refuse_next_refresh(fake, "TOKEN_EXPIRED")
+        result = run_cli(["credentials", *flags], env)
+        assert result.returncode == 3, result.stderr
+        advice = advised_command(result.stderr)
+        assert "--endpoint-url" in advice and "eu-north-1" in advice, advice
+        ran = run_as_printed(advice, env)
+        assert ran.returncode == 0, (advice, ran.stderr)
+        after = run_cli(["credentials", *flags], env)
+        assert after.returncode == 0, after.stderr
+
+
+class OnATerminal:
+    """A process whose controlling terminal is a new pty (stdin and/or stderr on it, as
+    asked); ``shown`` is everything the terminal displayed so far."""
+
+    def __init__(self, argv: list[str], env: dict[str, str], *, stdin: bool, stderr: bool) -> None:
+        pty = pytest.importorskip("pty")
+        self.master, self.slave = pty.openpty()  # the slave stays open here until the end:
+        name = os.ttyname(self.slave)  # a child that holds none of it may still open /dev/tty
+
+        def session_on_the_pty() -> None:
+            os.setsid()
+            os.close(os.open(name, os.O_RDWR))  # a session leader's first terminal becomes its own
+
+        self.proc = subprocess.Popen(
+            argv,
+            env=env,
+            cwd=str(HERE),
+            stdin=self.slave if stdin else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self.slave if stderr else subprocess.PIPE,
+            preexec_fn=session_on_the_pty,
+        )
+        self.seen = bytearray()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._pump, daemon=True)
+        self.thread.start()
+
+    def _pump(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.master, 4096)
+            except OSError:  # every holder of the terminal has closed it
+                break
+            if not chunk:
+                break
+            self.seen.extend(chunk)
+        self.done.set()
+
+    def wait_for(self, pattern: bytes) -> re.Match[bytes]:
+        deadline = time.monotonic() + 30
+        while True:
+            m = re.search(pattern, bytes(self.seen))
+            if m is not None:
+                return m
+            assert not self.done.is_set() and time.monotonic() < deadline, bytes(self.seen)
+            time.sleep(0.02)
+
+    def type(self, text: str) -> None:
+        os.write(self.master, text.encode())
+
+    def finish(self, timeout: float = 60) -> tuple[int, str, str, str]:
+        """(exit code, stdout, stderr when piped, what the terminal showed)."""
+        try:
+            rc = self.proc.wait(timeout)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+            self.proc.wait()
+            os.close(self.slave)
+        self.done.wait(10)
+        os.close(self.master)
+        assert self.proc.stdout is not None
+        out = self.proc.stdout.read().decode()
+        self.proc.stdout.close()
+        err = ""
+        if self.proc.stderr is not None:
+            err = self.proc.stderr.read().decode()
+            self.proc.stderr.close()
+        return rc, out, err, bytes(self.seen).decode(errors="replace").replace("\\r\\n", "\\n")
+
+
+class TestReplaceQuestionOnATerminal:
+    """After the sign-in, on a terminal, a different session is asked about with ``(y/n)``
+    (as the AWS CLI's login.py does); "n" stores nothing."""
+
+    @pytest.mark.parametrize("answer", ["y", "n"])
+    def test_asked_after_the_browser(self, fake: FakeSignin, aws_env: dict[str, str], answer: str) -> None:
+        env = login_env(aws_env, fake)
+        before = f"[default]\\nregion = us-east-1\\nlogin_session = {OTHER_SESSION_ARN}\\n"
+        config = write_config(env, before)
+        argv = [sys.executable, "-m", "signin_token", "login", "--no-browser", "--callback-timeout", "30"]
+        term = OnATerminal(argv, env, stdin=True, stderr=True)
+        url = term.wait_for(rb"(http://127\\.0\\.0\\.1:\\d+/v1/authorize\\?\\S+)\\r?\\n").group(1).decode()
+        assert b"(y/n)" not in term.seen  # no question before the browser
+        status, page = browser_follow(url)
+        assert status == 200, page
+        question = term.wait_for(rb"Use the new session (\\S+) instead\\? \\(y/n\\): ")
+        assert question.group(1).decode() == SESSION_ARN
+        term.type(answer + "\\n")
+        rc, out, _, shown = term.finish()
+        assert out == ""
+        assert OTHER_SESSION_ARN in shown
+        if answer == "y":
+            assert rc == 0, shown
+            assert config.read_text() == before.replace(OTHER_SESSION_ARN, SESSION_ARN)
+            assert cache_path(env).exists()
+        else:
+            assert rc == 1, shown
+            assert "was not stored" in shown
+            assert config.read_text() == before and not cache_path(env).exists()
+
+    def test_the_same_session_is_not_asked_about(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        env = login_env(aws_env, fake)
+        write_session(env, fake)
+        argv = [sys.executable, "-m", "signin_token", "login", "--no-browser", "--callback-timeout", "30"]
+        term = OnATerminal(argv, env, stdin=True, stderr=True)
+        url = term.wait_for(rb"(http://127\\.0\\.0\\.1:\\d+/v1/authorize\\?\\S+)\\r?\\n").group(1).decode()
+        status, page = browser_follow(url)
+        assert status == 200, page
+        rc, out, _, shown = term.finish()
+        assert (rc, out) == (0, ""), shown
+        assert "(y/n)" not in shown and "signed in profile default" in shown
+        assert json.loads(cache_path(env).read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
+
+
+class TestFailedRefreshMessages:
+    """Connection refused, timeouts and a 5xx after the last retry: one error line with how
+    many attempts were made and when the cached credentials expire(d), one hint line, never
+    a traceback."""
+
+    @pytest.mark.parametrize(
+        ("failure", "attempts", "hint"),
+        [
+            ("refused", 2, "check the network connection"),
+            ("timeout", 1, "check the network connection"),
+            ("5xx", 2, "the service failed: try again later"),
+            ("503", 2, "the service is unavailable"),
+        ],
+    )
+    @pytest.mark.parametrize("args", [["credentials"], ["refresh", "--force"]])
+    def test_one_line_and_one_hint(
+        self,
+        fake: FakeSignin,
+        aws_env: dict[str, str],
+        failure: str,
+        attempts: int,
+        hint: str,
+        args: list[str],
+    ) -> None:
+        expires_in = -90 if args == ["credentials"] else 3600
+        path = write_session(aws_env, fake, expires_in=expires_in)
+        env = dict(aws_env, AWS_MAX_ATTEMPTS=str(attempts))
+        if failure == "refused":
+            env["AWS_ENDPOINT_URL_SIGNIN"] = f"http://127.0.0.1:{free_port()}"
+        elif failure == "timeout":
+            fake.faults.append(("sleep", 3))
+            args = [*args, "--timeout", "0.5"]
+        else:
+            status, kind, code = (500, "InternalServerException", "server_error")
+            if failure == "503":
+                status, kind, code = (503, "ServiceUnavailableException", "service_unavailable")
+            fake.faults.extend([("status", status, kind, code, {"Retry-After": "0"})] * attempts)
+        before = path.read_bytes()
+        result = run_cli(args, env)
+        assert (result.returncode, result.stdout) == (1, ""), result.stderr
+        error, advice = result.stderr.splitlines()
+        made = f"({attempts} attempt{'s' if attempts > 1 else ''})"
+        assert error.startswith(f"error: could not refresh the credentials of profile 'default' {made}: ")
+        stamp = json.loads(before)["accessToken"]["expiresAt"]
+        verb = "expired at" if expires_in < 0 else "expire at"
+        assert f"the cached credentials {verb} {stamp}" in error, error
+        assert advice.startswith("hint: ") and hint in advice, advice
+        assert "Traceback" not in result.stderr
+        assert path.read_bytes() == before
+
+
+class TestExit3ReachesTheTerminal:
+    """SDKs swallow a credential process's stderr (boto/botocore#1348): when ``credentials``
+    exits 3 and there is a controlling terminal, the login line also goes to it."""
+
+    def argv(self) -> list[str]:
+        return [sys.executable, "-m", "signin_token", "credentials"]
+
+    def test_written_to_the_terminal_when_stderr_is_swallowed(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        write_session(aws_env, fake, expires_in=200)
+        refuse_next_refresh(fake, "TOKEN_EXPIRED")
+        term = OnATerminal(self.argv(), aws_env, stdin=False, stderr=False)
+        rc, out, err, shown = term.finish()
+        assert (rc, out) == (3, ""), err
+        assert re.search(LOGIN_COMMAND_RE.format(profile="default"), err), err
+        (line,) = shown.splitlines()
+        assert "signin_token: " in line and "to sign in again, run: " in line
+        assert re.search(LOGIN_COMMAND_RE.format(profile="default"), line), line
+        for secret in (
+            "old-secret",
+            "old-session",
+            json.loads(cache_path(aws_env).read_text())["refreshToken"],
+        ):
+            assert secret not in line and secret not in err
+
+    def test_not_twice_when_stderr_is_the_terminal(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        Path(aws_env["AWS_CONFIG_FILE"]).parent.mkdir(parents=True)
+        Path(aws_env["AWS_CONFIG_FILE"]).write_text("[default]\\nregion = us-east-1\\n")
+        term = OnATerminal(self.argv(), aws_env, stdin=False, stderr=True)
+        rc, out, _, shown = term.finish()
+        assert (rc, out) == (3, ""), shown
+        assert len(re.findall(LOGIN_COMMAND_RE.format(profile="default"), shown)) == 1, shown
+
+    def test_without_a_terminal_nothing_changes(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        write_session(aws_env, fake, expires_in=200)
+        refuse_next_refresh(fake, "TOKEN_EXPIRED")
+        proc = subprocess.run(
+            self.argv(),
+            env=aws_env,
+            cwd=str(HERE),
+            capture_output=True,
+            text=True,
+            start_new_session=True,
+            timeout=60,
+        )
+        assert (proc.returncode, proc.stdout) == (3, ""), proc.stderr
+        assert re.search(LOGIN_COMMAND_RE.format(profile="default"), proc.stderr), proc.stderr
 
 
 # --------------------------------------------------------------------------
@@ -15314,11 +16112,16 @@ class TestAdviceWorksAsPrinted:
         assert result.returncode == 2, result.stderr
         self.follow(advised_command(result.stderr), env, "dev")
 
-    def test_replacing_a_usable_session_without_a_terminal_exit_2(
+    def test_replacing_a_session_without_a_terminal_exit_2(
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
     ) -> None:
+        """A re-login into the same session asks nothing; into another, the advice
+        (--yes) works as printed."""
         env = self.env(aws_env, fake, tmp_path)
         write_session(env, fake)
+        same = run_cli(["login"], env)
+        assert same.returncode == 0, same.stderr
+        write_config(env, f"[default]\nregion = us-east-1\nlogin_session = {OTHER_SESSION_ARN}\n")
         result = run_cli(["login"], env)
         assert result.returncode == 2, result.stderr
         self.follow(advised_command(result.stderr), env)
@@ -17069,6 +17872,7 @@ class TestSecrets:
             code, _, err = run(["refresh", "--force", "--timeout", "2"] + (["--debug"] if debug else []))
             assert code in (1, 3) and "refresh token *** is invalid" in err, err
             fake.faults = []
+            (path.parent / (path.name + ".ended")).unlink(missing_ok=True)  # a 400 about it ended it
         fake.faults = [
             ("raw", 200, json.dumps({"accessToken": current_refresh_token()}).encode(), "application/json")
         ]
