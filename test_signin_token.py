@@ -542,6 +542,46 @@ def run_cli(
     )
 
 
+class Ran(NamedTuple):
+    """What a command gave: its exit code and its two output streams (as a process's)."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_here(
+    args: list[str],
+    env: Mapping[str, str],
+    *,
+    stdin_text: str | None = None,
+    sleeps: list[float] | None = None,
+    torn_read_wait: float = st._TORN_READ_WAIT,
+) -> Ran:
+    """``python -m signin_token ARGS`` in-process: ``main`` with in-memory streams, run
+    with exactly ``env`` as ``os.environ`` (restored afterwards) and no secret noted by
+    an earlier call, as a new process starts.  Its sleeps (backoff, torn-read waits)
+    are recorded in ``sleeps`` and take no time."""
+    saved = dict(os.environ)
+    st._noted_secrets.clear()
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        code = st.main(
+            args,
+            stdin=io.StringIO(stdin_text or ""),
+            stdout=out,
+            stderr=err,
+            sleep=(sleeps if sleeps is not None else []).append,
+            torn_read_wait=torn_read_wait,
+        )
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return Ran(code, out.getvalue(), err.getvalue())
+
+
 def beside_a_ticker(work: Callable[[], Any]) -> tuple[Any, list[float]]:
     """Run the coroutine ``work()`` on a new event loop beside a task that ticks every
     10 ms: (its result, the times of the ticks)."""
@@ -678,10 +718,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def run_main(argv: list[str], stdin: str = "") -> tuple[int, str, str]:
-    """The CLI in-process with in-memory streams: (exit code, stdout, stderr)."""
+def run_main(argv: list[str], stdin: str = "", **timing: Any) -> tuple[int, str, str]:
+    """The CLI in-process with in-memory streams: (exit code, stdout, stderr).
+    ``timing``: ``main``'s ``clock``, ``sleep`` and ``torn_read_wait``."""
     out, err = io.StringIO(), io.StringIO()
-    code = st.main(argv, stdin=io.StringIO(stdin), stdout=out, stderr=err)
+    code = st.main(argv, stdin=io.StringIO(stdin), stdout=out, stderr=err, **timing)
     return code, out.getvalue(), err.getvalue()
 
 
@@ -4710,8 +4751,10 @@ class TestFaultMatrix:
             args += ["--endpoint-url", f"http://127.0.0.1:{free_port()}"]
         else:
             fake.faults = [fault] * attempts
-        code, out, err = run_main(args)
+        sleeps: list[float] = []  # the backoff between attempts, recorded instead of waited
+        code, out, err = run_main(args, sleep=sleeps.append)
         assert code == refresh_exit, err
+        assert len(sleeps) == attempts - 1 and all(0 <= s <= 20 for s in sleeps), sleeps
         assert out == ""
         assert_error_output(err, debug=debug, login=refresh_exit == 3)
         assert hint.lower() in err.lower()
@@ -4848,8 +4891,10 @@ class TestFaultMatrix:
     ) -> None:
         path = write_session(aws_env, fake)
         fake.faults = list(faults)
-        code, _, err = run_main(["refresh", "--force", "--timeout", "1"])
+        sleeps: list[float] = []
+        code, _, err = run_main(["refresh", "--force", "--timeout", "1"], sleep=sleeps.append)
         assert code == 0, err
+        assert len(sleeps) == 2
         assert len(fake.token_calls()) == 3
         assert_fresh_jtis(fake)
         entry = json.loads(path.read_text())
