@@ -8358,8 +8358,11 @@ class TestUnusableSessions:
         path = write_session(aws_env, fake, expires_in=3600)
         path.write_text(corrupt(json.loads(path.read_text())))
         before = path.read_bytes()
-        result = run_cli([command], aws_env)
+        sleeps: list[float] = []
+        result = run_here([command], aws_env, sleeps=sleeps)
         assert result.returncode == 3, result.stderr
+        # Re-read for the torn-read wait (another tool may be rewriting it), then given up.
+        assert sleeps and set(sleeps) == {0.05} and sum(sleeps) >= st._TORN_READ_WAIT, sleeps
         assert result.stdout == ""
         assert str(path) in result.stderr
         assert path.read_bytes() == before
@@ -8370,7 +8373,7 @@ class TestUnusableSessions:
             aws_env, fake, expires_in=-60, extra={"dpopKey": "-----BEGIN EC PRIVATE KEY-----\nAAAA\n"}
         )
         before = path.read_bytes()
-        result = run_cli(["credentials"], aws_env)
+        result = run_here(["credentials"], aws_env)
         assert result.returncode == 3, result.stderr
         assert str(path) in result.stderr
         assert path.read_bytes() == before
@@ -8404,7 +8407,7 @@ class TestUnusableSessions:
             fake.faults.append(fault)
         before = path.read_bytes()
         config_before = Path(aws_env["AWS_CONFIG_FILE"]).read_bytes()
-        result = run_cli(["credentials", "--profile", "dev"], aws_env)
+        result = run_here(["credentials", "--profile", "dev"], aws_env)
         assert result.returncode == rc, result.stderr
         assert result.stdout == ""
         assert len(fake.token_calls()) == 1  # refusals are not retried
@@ -8439,7 +8442,7 @@ class TestUnusableSessions:
             config.write_text("[profile dev]\nregion = us-east-1\noutput = json\n")
         elif setup == "no-cache-file":
             config.write_text(f"[profile dev]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\n")
-        result = run_cli([command, "--profile", "dev"], env)
+        result = run_here([command, "--profile", "dev"], env)
         assert result.returncode == 3, result.stderr
         assert result.stdout == ""
         assert re.search(LOGIN_COMMAND_RE.format(profile="dev"), result.stderr), result.stderr
