@@ -12496,8 +12496,10 @@ class TestHostileInput:
         for i in range(30):
             mutated = mutate_bytes(rng, valid) if i % 2 else json.dumps(mutate_json(rng, entry)).encode()
             path.write_bytes(mutated)
-            code, out, err = run_main(["credentials", "--timeout", "2"])
+            sleeps: list[float] = []  # a torn-read re-read, recorded instead of waited
+            code, out, err = run_main(["credentials", "--timeout", "2"], sleep=sleeps.append)
             assert code in (0, 3), (mutated[:200], err)
+            assert set(sleeps) <= {0.05}, sleeps
             assert "Traceback" not in err
             if code:
                 assert_error_output(err, debug=False, login=True)
