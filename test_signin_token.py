@@ -34,7 +34,6 @@ import ssl
 import stat
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 import traceback
@@ -768,7 +767,9 @@ def pkcs8_key_der(inner: bytes, *, alg_oid: str = OID_EC, curve: str = OID_P256)
 
 
 def pem_armor(label: str, der: bytes) -> str:
-    body = "\n".join(textwrap.wrap(base64.b64encode(der).decode(), 64))
+    """``der`` in PEM: base64 in 64-character lines between the ``label`` lines."""
+    text = base64.b64encode(der).decode()
+    body = "\n".join(text[i : i + 64] for i in range(0, len(text), 64))
     return f"-----BEGIN {label}-----\n{body}\n-----END {label}-----\n"
 
 
