@@ -2396,6 +2396,7 @@ class TestECDSA:
 
     def test_cryptography_verifies(self) -> None:
         pytest.importorskip("cryptography")
+        from cryptography.exceptions import InvalidSignature
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import ec
         from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
@@ -2411,7 +2412,13 @@ class TestECDSA:
         der = encode_dss_signature(
             int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
         )
-        public.verify(der, b"message", ec.ECDSA(hashes.SHA256()))
+        assert public.verify(der, b"message", ec.ECDSA(hashes.SHA256())) is None  # raises when invalid
+        tampered = bytearray(der)
+        tampered[-1] ^= 1
+        with pytest.raises(InvalidSignature):
+            public.verify(bytes(tampered), b"message", ec.ECDSA(hashes.SHA256()))
+        with pytest.raises(InvalidSignature):
+            public.verify(der, b"messagf", ec.ECDSA(hashes.SHA256()))
 
     @pytest.mark.parametrize("d", [0, -1, P256_N, P256_N + 1, 2**256])
     def test_scalar_out_of_range(self, d: int) -> None:
@@ -2967,6 +2974,7 @@ class TestDPoPProof:
 
     def test_verified_by_cryptography(self) -> None:
         pytest.importorskip("cryptography")
+        from cryptography.exceptions import InvalidSignature
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import ec
         from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
@@ -2980,7 +2988,9 @@ class TestDPoPProof:
         der = encode_dss_signature(
             int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
         )
-        public.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
+        assert public.verify(der, signing_input, ec.ECDSA(hashes.SHA256())) is None  # raises when invalid
+        with pytest.raises(InvalidSignature):
+            public.verify(der, signing_input + b".", ec.ECDSA(hashes.SHA256()))
 
     @pytest.mark.parametrize(
         ("htu", "htm"),
@@ -10207,18 +10217,19 @@ class TestCredentialServer:
 
     @pytest.mark.parametrize("host", ["localhost", "127.0.0.2", "::1"])
     def test_other_loopback_hosts(self, fake: FakeSignin, aws_env: dict[str, str], host: str) -> None:
-        if host == "::1" and not socket.has_ipv6:
-            pytest.skip("no IPv6")
+        if host == "::1":
+            try:
+                with socket.socket(socket.AF_INET6) as s:
+                    s.bind(("::1", 0))
+            except OSError:
+                pytest.skip("::1 is not configured here")
         if host == "127.0.0.2" and not sys.platform.startswith("linux"):
             pytest.skip("all of 127/8 is local on Linux only")
         write_session(aws_env, fake, expires_in=3600)
-        try:
-            with serving(aws_env, "--host", host) as h:
-                assert h.creds()
-        except AssertionError as exc:
-            if host == "::1" and "cannot listen" in str(exc):
-                pytest.skip("::1 is not configured here")
-            raise
+        with serving(aws_env, "--host", host) as h:
+            creds = h.creds()
+        assert creds["AccessKeyId"] == "ASIAOLD" and creds["Token"] == "old-session", creds
+        assert set(creds) >= {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}, creds
 
     def test_help_explains_the_exposure(self) -> None:
         code, out, _ = run_main(["serve", "--help"])
@@ -11911,9 +11922,18 @@ class TestSharedOptionsBeforeTheCommand:
         assert json.loads(creds.stdout)["AccessKeyId"] == "ASIAOLD"
 
     def test_after_the_command_wins(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        write_session(aws_env, fake, profile="dev")
-        result = run_cli(["--profile", "nobody", "credentials", "--profile", "dev"], aws_env)
+        path = write_session(aws_env, fake, profile="dev")
+        entry = json.loads(path.read_text())  # the profile named first: a session of its own
+        entry["accessToken"]["accessKeyId"] = "ASIAFIRST"
+        store_entry(aws_env, entry, OTHER_SESSION_ARN)
+        with open(aws_env["AWS_CONFIG_FILE"], "a") as f:
+            f.write(f"[profile first]\nregion = us-east-1\nlogin_session = {OTHER_SESSION_ARN}\n")
+        result = run_here(["--profile", "first", "credentials", "--profile", "dev"], aws_env)
         assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["AccessKeyId"] == "ASIAOLD"
+        result = run_here(["--profile", "dev", "credentials", "--profile", "first"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["AccessKeyId"] == "ASIAFIRST"
 
     def test_an_option_the_command_does_not_take_is_refused(self, aws_env: dict[str, str]) -> None:
         result = run_cli(["--region", "us-east-1", "status"], aws_env)
