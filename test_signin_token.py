@@ -44,7 +44,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from email.utils import formatdate
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import pytest
 
@@ -523,6 +523,64 @@ def aws_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 # --------------------------------------------------------------------------
 # Shared helpers
 # --------------------------------------------------------------------------
+
+# The peers the suite checks itself against, and the word each one's skip reason holds.
+# CI installs them all and names them in $SIGNIN_TOKEN_REQUIRED_PEERS (comma-separated);
+# there, a test skipped for want of one fails instead.  Elsewhere they skip with the reason.
+PEER_SKIP_WORDS = {
+    "botocore": r"\bbotocore\b",
+    "awscrt": r"\bawscrt\b",
+    "cryptography": r"\bcryptography\b",
+    "node-sdk": r"\bnode\b|@aws-sdk|\bJS SDK\b",
+    "fish": r"\bfish\b",
+    "zsh": r"\bzsh\b",
+}
+
+
+def required_peers() -> dict[str, str]:
+    """The peers named in ``$SIGNIN_TOKEN_REQUIRED_PEERS`` -> their skip-reason pattern."""
+    names = [n.strip() for n in os.environ.get("SIGNIN_TOKEN_REQUIRED_PEERS", "").split(",") if n.strip()]
+    unknown = sorted(set(names) - set(PEER_SKIP_WORDS))
+    if unknown:
+        raise pytest.UsageError(f"SIGNIN_TOKEN_REQUIRED_PEERS names unknown peers {unknown}")
+    return {n: PEER_SKIP_WORDS[n] for n in names}
+
+
+class RequiredPeersPlugin:
+    """Turns the skip of a test whose reason names a required peer into a failure."""
+
+    def __init__(self, peers: dict[str, str]) -> None:
+        self.peers = peers
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+        outcome = yield
+        report = outcome.get_result()  # type: ignore[attr-defined]
+        if not report.skipped or not isinstance(report.longrepr, tuple):
+            return
+        reason = str(report.longrepr[2])
+        missing = [name for name, words in self.peers.items() if re.search(words, reason)]
+        if missing:
+            report.outcome = "failed"
+            report.longrepr = f"required peer {', '.join(missing)} missing in CI: {reason}"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def peers_required_in_ci(request: pytest.FixtureRequest) -> None:
+    """Registers :class:`RequiredPeersPlugin` once, before the first test runs (test
+    modules cannot hold hooks themselves)."""
+    peers = required_peers()
+    manager = request.config.pluginmanager
+    if peers and not manager.has_plugin("signin-token-required-peers"):
+        manager.register(RequiredPeersPlugin(peers), "signin-token-required-peers")
+
+
+def need_peer(peer: str, reason: str) -> NoReturn:
+    """Skip (outside CI) or fail (in CI, where ``peer`` is required): ``peer`` is missing."""
+    assert re.search(PEER_SKIP_WORDS[peer], reason), reason
+    if peer in required_peers():
+        pytest.fail(f"required peer {peer} missing in CI: {reason}")
+    pytest.skip(reason)
 
 
 def run_cli(
@@ -1067,9 +1125,10 @@ def full_login(env: dict[str, str], *extra: str) -> tuple[int, str, str]:
 
 
 def need_botocore() -> None:
+    """botocore and awscrt (its login needs the CRT), else skip (fail in CI)."""
     for name in ("botocore", "awscrt"):
         if importlib.util.find_spec(name) is None:
-            pytest.skip(f"{name} is not importable")
+            need_peer(name, f"{name} is not importable")
 
 
 HTML_PAGE = b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>oops</body></html>"
@@ -7773,12 +7832,13 @@ const { fromLoginCredentials } = require("@aws-sdk/credential-provider-login");
 def js_sdk_node_modules() -> Path:
     """The node_modules holding the JS SDK: $SIGNIN_TOKEN_NODE_MODULES, else /work/node's."""
     if shutil.which("node") is None:
-        pytest.skip("node is not installed")
+        need_peer("node-sdk", "node is not installed")
     for candidate in (os.environ.get("SIGNIN_TOKEN_NODE_MODULES"), "/work/node/node_modules"):
         if candidate and (Path(candidate) / JS_SDK_LOGIN_PACKAGE).is_dir():
             return Path(candidate)
-    pytest.skip(
-        f"{JS_SDK_LOGIN_PACKAGE} not found: set SIGNIN_TOKEN_NODE_MODULES to the node_modules holding it"
+    need_peer(
+        "node-sdk",
+        f"{JS_SDK_LOGIN_PACKAGE} not found: set SIGNIN_TOKEN_NODE_MODULES to the node_modules holding it",
     )
 
 
@@ -8174,7 +8234,7 @@ class TestCredentialsCommand:
 
     def test_credential_process_from_botocore(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
         if importlib.util.find_spec("botocore") is None:
-            pytest.skip("botocore is not importable")
+            need_peer("botocore", "botocore is not importable")
         path = write_session(aws_env, fake, profile="dev", expires_in=3600)
         command = shlex.join([sys.executable, "-m", "signin_token", "credentials", "--profile", "dev"])
         with Path(aws_env["AWS_CONFIG_FILE"]).open("a") as f:
