@@ -15,9 +15,9 @@ import base64
 import contextlib
 import copy
 import datetime
-import gzip
 import hashlib
 import http.server
+import importlib.metadata
 import importlib.util
 import io
 import json
@@ -1125,10 +1125,19 @@ def full_login(env: dict[str, str], *extra: str) -> tuple[int, str, str]:
 
 
 def need_botocore() -> None:
-    """botocore and awscrt (its login needs the CRT), else skip (fail in CI)."""
+    """botocore (at least the version the pinned data comes from) and awscrt (its login
+    needs the CRT) for a peer test, else skip (fail in CI)."""
     for name in ("botocore", "awscrt"):
         if importlib.util.find_spec(name) is None:
             need_peer(name, f"{name} is not importable")
+    version = importlib.metadata.version("botocore")
+    numbers = tuple(int(n) for n in re.findall(r"\d+", version)[:3])
+    if numbers < PINNED_BOTOCORE:
+        pinned = ".".join(map(str, PINNED_BOTOCORE))
+        need_peer(
+            "botocore",
+            f"botocore {version} is older than {pinned}, the peer version these tests compare with",
+        )
 
 
 HTML_PAGE = b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>oops</body></html>"
@@ -1665,33 +1674,155 @@ def config_file_with(env: dict[str, Any], text: str = SMALL_CONFIG) -> tuple[Pat
 # --------------------------------------------------------------------------
 
 
-def service_model() -> dict[str, Any]:
-    """The service model: ``../shared/service-2.json`` beside a checkout, else the
-    copy botocore ships (which may be a newer revision: see ``model_is_ours``);
-    skipped, naming both places, only when neither exists."""
-    shared = HERE.parent / "shared" / "service-2.json"
-    candidates = [shared]
-    spec = importlib.util.find_spec("botocore")
-    if spec is not None and spec.origin is not None:
-        data = Path(spec.origin).parent / "data" / "signin" / "2023-01-01"
-        candidates += [data / "service-2.json", data / "service-2.json.gz"]  # newer botocore gzips
-    for path in candidates:
-        if path.exists():
-            raw = path.read_bytes()
-            return dict(json.loads(gzip.decompress(raw) if path.suffix == ".gz" else raw))
-    pytest.skip(f"no service model: neither {shared} nor botocore's data/signin/2023-01-01/service-2.json")
+# The model's two revisions beside a checkout: the first (one operation, CreateOAuth2Token),
+# which the module was built from, and today's as botocore 1.44.8 ships it (16 operations).
+FIRST_MODEL = HERE.parent / "shared" / "service-2.json"
+PINNED_DIR = HERE.parent / "shared" / "signin-2023-01-01"
+PINNED_BOTOCORE = (1, 44, 8)  # the botocore the pinned data comes from
+
+# Today's model reduced to what the tests below read (derived once from
+# PINNED_DIR/service-2.json, and checked against it whenever it is there): the suite
+# needs nothing beside the checkout and never reads an installed botocore's data.
+PINNED_MODEL_FACTS: dict[str, Any] = {
+    "metadata": {
+        "apiVersion": "2023-01-01",
+        "endpointPrefix": "signin",
+        "signingName": "signin",
+        "serviceId": "Signin",
+        "serviceFullName": "AWS Sign-In Service",
+        "protocol": "rest-json",
+        "signatureVersion": "v4",
+        "uid": "signin-2023-01-01",
+    },
+    "operations": {
+        **{
+            name: {}
+            for name in (
+                "BatchRevokeSessions",
+                "CreateBearerToken",
+                "CreateOAuth2TokenWithIAM",
+                "CreateOAuth2TokenWithTokenExchange",
+                "DeleteConsoleAuthorizationConfiguration",
+                "DeleteResourcePermissionStatement",
+                "GetConsoleAuthorizationConfiguration",
+                "GetResourcePolicy",
+                "GetSession",
+                "IntrospectOAuth2TokenWithIAM",
+                "ListResourcePermissionStatements",
+                "ListSessions",
+                "PutConsoleAuthorizationConfiguration",
+                "PutResourcePermissionStatement",
+                "RevokeOAuth2TokenWithIAM",
+            )
+        },
+        "CreateOAuth2Token": {
+            "http": {"method": "POST", "requestUri": "/v1/token", "responseCode": 200},
+            "errors": [
+                {"shape": "TooManyRequestsError"},
+                {"shape": "InternalServerException"},
+                {"shape": "ValidationException"},
+                {"shape": "AccessDeniedException"},
+            ],
+        },
+    },
+    "shapes": {
+        "OAuth2ErrorCode": {
+            "type": "string",
+            "enum": [
+                "TOKEN_EXPIRED",
+                "USER_CREDENTIALS_CHANGED",
+                "INSUFFICIENT_PERMISSIONS",
+                "AUTHCODE_EXPIRED",
+                "server_error",
+                "INVALID_REQUEST",
+                "RESOURCE_NOT_FOUND",
+                "CONFLICT",
+                "SERVICE_QUOTA_EXCEEDED",
+                "unsupported_grant_type",
+                "invalid_request",
+                "invalid_grant",
+                "invalid_scope",
+                "invalid_target",
+                "invalid_client",
+                "rate_exceeded",
+                "service_unavailable",
+            ],
+        },
+        "AuthorizationCode": {"type": "string", "min": 1, "max": 512},
+        "ClientId": {"type": "string", "pattern": "arn:aws:signin:::devtools/(cross-device|same-device)"},
+        "CodeVerifier": {"type": "string", "min": 43, "max": 128, "pattern": "[A-Za-z0-9\\-._~]+"},
+        "ExpiresIn": {"type": "integer", "min": 1, "max": 900},
+        "GrantType": {"type": "string", "pattern": "(authorization_code|refresh_token)"},
+        "IdToken": {"type": "string", "min": 1, "max": 4096},
+        "RedirectUri": {"type": "string", "min": 1, "max": 2048},
+        "RefreshToken": {"type": "string", "min": 1, "max": 12288, "sensitive": True},
+        "TokenType": {"type": "string", "pattern": "aws_sigv4"},
+        "CreateOAuth2TokenRequestBody": {
+            "type": "structure",
+            "required": ["clientId", "grantType"],
+            "members": {
+                m: {}
+                for m in ("clientId", "grantType", "code", "redirectUri", "codeVerifier", "refreshToken")
+            },
+        },
+        "AccessToken": {
+            "type": "structure",
+            "required": ["accessKeyId", "secretAccessKey", "sessionToken"],
+            "sensitive": True,
+        },
+        "CreateOAuth2TokenResponseBody": {
+            "type": "structure",
+            "members": {m: {} for m in ("accessToken", "tokenType", "expiresIn", "refreshToken", "idToken")},
+        },
+    },
+}
+
+
+def projected(data: Any, like: Any) -> Any:
+    """``data`` cut down to the keys ``like`` has, at every depth (a missing key: ``KeyError``)."""
+    if isinstance(like, dict) and like:
+        return {key: projected(data[key], value) for key, value in like.items()}
+    if isinstance(like, dict):  # {}: the key's presence is the fact
+        return {}
+    return data
+
+
+def load_model(path: Path) -> dict[str, Any]:
+    return dict(json.loads(path.read_bytes()))
+
+
+@pytest.fixture(params=["first-revision", "pinned"])
+def model(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """A revision of the service model: the first (``../shared/service-2.json``, skipped
+    when not beside the checkout), or today's pinned one (``../shared/signin-2023-01-01/``,
+    else the facts above, which hold all that the tests read of it)."""
+    if request.param == "first-revision":
+        if not FIRST_MODEL.exists():
+            pytest.skip(f"the model's first revision {FIRST_MODEL} is not beside this checkout")
+        return load_model(FIRST_MODEL)
+    pinned = PINNED_DIR / "service-2.json"
+    return load_model(pinned) if pinned.exists() else copy.deepcopy(PINNED_MODEL_FACTS)
 
 
 def model_is_ours(model: dict[str, Any]) -> bool:
-    """True for the revision the module implements (the one in ``../shared``): only
-    then must every constrained shape and the error enum match exactly.  A newer
-    revision (newer botocore) adds operations, shapes and error codes and may raise
-    response maxima; the module must stay compatible with it (checked always)."""
+    """True for the revision the module implements (the first, ``../shared/service-2.json``):
+    only then must every constrained shape and the error enum match exactly.  Today's
+    (the pinned one) adds operations, shapes and error codes and raises response
+    maxima; the module must stay compatible with it (checked always)."""
     return len(model["operations"]) == 1
 
 
 class TestServiceMetadata:
     """Service metadata and enums equal the model file (service-2.json ``metadata``, PROTOCOL.md §5)."""
+
+    def test_pinned_facts_are_the_pinned_model(self) -> None:
+        """The facts the suite falls back on are today's pinned model, cut down."""
+        pinned = PINNED_DIR / "service-2.json"
+        if not pinned.exists():
+            pytest.skip(f"the pinned model {pinned} is not beside this checkout")
+        data = load_model(pinned)
+        assert set(data["operations"]) == set(PINNED_MODEL_FACTS["operations"])
+        assert projected(data, PINNED_MODEL_FACTS) == PINNED_MODEL_FACTS
 
     @pytest.mark.parametrize(
         ("constant", "key"),
@@ -1706,8 +1837,8 @@ class TestServiceMetadata:
             ("UID", "uid"),
         ],
     )
-    def test_constant_matches_model(self, constant: str, key: str) -> None:
-        assert getattr(st, constant) == service_model()["metadata"][key]
+    def test_constant_matches_model(self, constant: str, key: str, model: dict[str, Any]) -> None:
+        assert getattr(st, constant) == model["metadata"][key]
 
     @pytest.mark.parametrize(
         ("constant", "value"),
@@ -1725,8 +1856,7 @@ class TestServiceMetadata:
     def test_constant_literal(self, constant: str, value: str) -> None:
         assert getattr(st, constant) == value
 
-    def test_operation_http_binding(self) -> None:
-        model = service_model()
+    def test_operation_http_binding(self, model: dict[str, Any]) -> None:
         op = model["operations"]["CreateOAuth2Token"]
         assert op["http"] == {"method": "POST", "requestUri": "/v1/token", "responseCode": 200}
         errors = {e["shape"] for e in op["errors"]}
@@ -1742,8 +1872,7 @@ class TestServiceMetadata:
             assert issubclass(cls, st.ServiceError) and issubclass(cls, st.SigninTokenError)
         assert issubclass(st.AccessDeniedException, st.ServiceError)
 
-    def test_error_code_enum_matches_model(self) -> None:
-        model = service_model()
+    def test_error_code_enum_matches_model(self, model: dict[str, Any]) -> None:
         values = model["shapes"]["OAuth2ErrorCode"]["enum"]
         ours = [m.value for m in st.OAuth2ErrorCode]
         # A newer revision appends codes; those are kept verbatim (ServiceError.error is the string).
@@ -1764,10 +1893,9 @@ class TestServiceMetadata:
         with pytest.raises(ValueError):
             st.OAuth2ErrorCode("SERVER_ERROR")  # the model spells it lower-case
 
-    def test_constraint_table_is_the_model(self) -> None:
+    def test_constraint_table_is_the_model(self, model: dict[str, Any]) -> None:
         """The tables below cover every constrained shape of the model, TokenType
         excepted (its pattern is not enforced: PROTOCOL.md §5)."""
-        model = service_model()
         shapes = model["shapes"]
         constrained = {
             name: (s.get("min"), s.get("max"), s.get("pattern"))
@@ -1787,8 +1915,8 @@ class TestServiceMetadata:
             assert low == 1 and high is not None and MODEL_SHAPES[name][1] <= high <= 65536, name
         assert constrained["ExpiresIn"][0] == 1
 
-    def test_required_members_match_model(self) -> None:
-        shapes = service_model()["shapes"]
+    def test_required_members_match_model(self, model: dict[str, Any]) -> None:
+        shapes = model["shapes"]
         assert shapes["CreateOAuth2TokenRequestBody"]["required"] == ["clientId", "grantType"]
         assert set(shapes["AccessToken"]["required"]) == set(st.AccessToken("a", "b", "c").to_dict())
         assert shapes["AccessToken"]["sensitive"] is True
@@ -8233,8 +8361,7 @@ class TestCredentialsCommand:
         assert [c["json"]["refreshToken"] for c in fake.token_calls()] == [old["refreshToken"]] * 2
 
     def test_credential_process_from_botocore(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        if importlib.util.find_spec("botocore") is None:
-            need_peer("botocore", "botocore is not importable")
+        need_botocore()
         path = write_session(aws_env, fake, profile="dev", expires_in=3600)
         command = shlex.join([sys.executable, "-m", "signin_token", "credentials", "--profile", "dev"])
         with Path(aws_env["AWS_CONFIG_FILE"]).open("a") as f:
