@@ -575,6 +575,25 @@ def peers_required_in_ci(request: pytest.FixtureRequest) -> None:
         manager.register(RequiredPeersPlugin(peers), "signin-token-required-peers")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def interruptible_children() -> Iterator[None]:
+    """Processes the tests start get SIGINT as from a terminal.  A runner started in the
+    background (``cmd &`` in a script, nohup, some CI agents) has SIGINT ignored, and an
+    ignored signal stays ignored across exec: the Ctrl-C tests' SIGINT would then do
+    nothing.  A handled one is reset to the default at exec, so handle it here."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGINT"):
+        yield
+        return
+    before = signal.getsignal(signal.SIGINT)
+    if before == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        if before == signal.SIG_IGN:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def need_peer(peer: str, reason: str) -> NoReturn:
     """Skip (outside CI) or fail (in CI, where ``peer`` is required): ``peer`` is missing."""
     assert re.search(PEER_SKIP_WORDS[peer], reason), reason
