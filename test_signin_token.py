@@ -627,8 +627,8 @@ class Ran(NamedTuple):
 
 
 def run_here(
-    args: list[str],
-    env: Mapping[str, str],
+    args: list[Any],
+    env: Mapping[str, Any],
     *,
     stdin_text: str | None = None,
     sleeps: list[float] | None = None,
@@ -637,15 +637,16 @@ def run_here(
     """``python -m signin_token ARGS`` in-process: ``main`` with in-memory streams, run
     with exactly ``env`` as ``os.environ`` (restored afterwards) and no secret noted by
     an earlier call, as a new process starts.  Its sleeps (backoff, torn-read waits)
-    are recorded in ``sleeps`` and take no time."""
+    are recorded in ``sleeps`` and take no time.  Bytes in ``args`` and ``env`` reach
+    ``main`` as Python passes a process's undecodable bytes (surrogate escapes)."""
     saved = dict(os.environ)
     st._noted_secrets.clear()
     out, err = io.StringIO(), io.StringIO()
     try:
         os.environ.clear()
-        os.environ.update(env)
+        os.environ.update({os.fsdecode(k): os.fsdecode(v) for k, v in env.items()})
         code = st.main(
-            args,
+            [os.fsdecode(a) for a in args],
             stdin=io.StringIO(stdin_text or ""),
             stdout=out,
             stderr=err,
@@ -7684,7 +7685,7 @@ class TestConfigInjection:
         else:
             env[where] = region
         config, before = config_file_with(env, text)
-        result = run_cli(args, env)
+        result = run_here(args, env)
         assert result.returncode == 2, result.stderr
         assert result.stdout == ""
         source = {"--region": "region", "profile": "region (profile dev)"}.get(where, where)
@@ -7698,7 +7699,7 @@ class TestConfigInjection:
             if where == "profile":
                 config.write_bytes(before + f"login_session = {SESSION_ARN}\n".encode())
             for command in ("credentials", "refresh"):
-                result = run_cli([command, "--profile", "dev"], env)
+                result = run_here([command, "--profile", "dev"], env)
                 assert result.returncode == 2, result.stderr
                 assert result.stdout == ""
             assert fake.token_calls() == []
@@ -7755,7 +7756,7 @@ class TestConfigInjection:
         assert parsed.sections() == ["default", "profile dev"]
         assert dict(parsed["profile dev"]) == {"region": "eu-west-1", "login_session": sub}
         assert dict(parsed["default"]) == {"output": "json"}
-        result = run_cli(["credentials", "--profile", "dev"], env)
+        result = run_here(["credentials", "--profile", "dev"], env)
         assert result.returncode == 0, result.stderr
         assert cache_path(env, sub).exists()
 
@@ -7789,7 +7790,7 @@ class TestConfigInjection:
                 if isinstance(name, str) and "\x00" in name:
                     continue
                 run_env[how] = name
-            result = run_cli_bytes(args, run_env, timeout=30)
+            result = run_here(args, run_env)
             assert result.returncode == 2, (name, result.stderr)
             assert result.stdout == ""
             assert "http" not in result.stderr
