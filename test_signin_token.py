@@ -11888,7 +11888,7 @@ class TestBadInputIsExit2:
     touched, no network (PROTOCOL.md §11; ``_seconds``, the argv check in ``main``)."""
 
     @staticmethod
-    def check_refused(result: subprocess.CompletedProcess[str], flag: str) -> None:
+    def check_refused(result: Ran, flag: str) -> None:
         assert result.returncode == 2, result.stderr
         assert result.stdout == ""
         assert flag in result.stderr, result.stderr
@@ -11914,7 +11914,7 @@ class TestBadInputIsExit2:
             ]
         home = tree_state(Path(env["HOME"]))
         for args in commands:
-            self.check_refused(run_cli(args, env), flag)
+            self.check_refused(run_here(args, env), flag)
         assert tree_state(Path(env["HOME"])) == home
         assert config.read_bytes() == before
         assert_no_network(fake)
@@ -11929,7 +11929,7 @@ class TestBadInputIsExit2:
             ["logout", "--profile="],
             ["logout", "--all", "--profile", ""],
         ):
-            self.check_refused(run_cli(args, aws_env), "profile")
+            self.check_refused(run_here(args, aws_env), "profile")
         assert tree_state(Path(aws_env["HOME"])) == before
         assert path.exists()
 
@@ -11964,7 +11964,7 @@ class TestBadInputIsExit2:
         before = tree_state(Path(env["HOME"]))
         bad = next(a for a in args if isinstance(a, bytes))
         flag = bad.split(b"=")[0].decode() if bad.startswith(b"-") else args[args.index(bad) - 1]
-        result = run_cli_bytes(args, env)
+        result = run_here(args, env)
         self.check_refused(result, f"{flag}: is not valid UTF-8")
         assert tree_state(Path(env["HOME"])) == before
         assert path.exists()
@@ -11980,7 +11980,7 @@ class TestBadInputIsExit2:
         body.write_bytes(data)
         key = tmp_path / "key.pem"
         key.write_text(st.DPoPKey.generate().to_pem())
-        result = run_cli(
+        result = run_here(
             ["token", "--dpop-key", str(key), "--input-json", str(body), "--endpoint-url", fake.url],
             dict(aws_env),
         )
@@ -12026,7 +12026,7 @@ class TestCommandLineHelp:
     def test_offline_commands_list_no_network_options(
         self, command: str, absent: set[str], aws_env: dict[str, str]
     ) -> None:
-        shown = set(re.findall(r"--[a-z-]+", run_cli([command, "--help"], aws_env).stdout))
+        shown = set(re.findall(r"--[a-z-]+", run_here([command, "--help"], aws_env).stdout))
         assert not shown & absent, shown & absent
 
     def test_console_script_usage_names_signin_token(self, aws_env: dict[str, str], tmp_path: Path) -> None:
@@ -12057,8 +12057,8 @@ class TestCommandLineHelp:
         assert f"run: {script} login --profile default" in elsewhere.stderr  # not on PATH: absolute
 
     def test_version_is_documented_and_printed(self, aws_env: dict[str, str]) -> None:
-        assert "--version" in run_cli(["--help"], aws_env).stdout
-        result = run_cli(["--version"], aws_env)
+        assert "--version" in run_here(["--help"], aws_env).stdout
+        result = run_here(["--version"], aws_env)
         assert (result.returncode, result.stdout.strip()) == (0, f"signin-token {st.__version__}")
 
     def test_an_unknown_flag_shows_that_commands_usage(self, aws_env: dict[str, str]) -> None:
