@@ -3709,6 +3709,7 @@ async def get_credentials_async(
     use_cached_on_failure: bool = True,
     on_event: Callable[[str], None] | None = None,
     clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
     torn_read_wait: float = _TORN_READ_WAIT,
 ) -> Credentials:
     """:func:`get_credentials` for asyncio: the same arguments, results,
@@ -3720,8 +3721,8 @@ async def get_credentials_async(
     thread.  Cancelling the task (or a timeout around it, such as
     ``asyncio.wait_for``) aborts the request in flight and releases the
     lock at once; the cache entry is left as it was, or completely written.
-    ``clock`` and ``torn_read_wait`` as for :func:`get_credentials`; every wait
-    is ``asyncio.sleep``.
+    ``clock`` and ``torn_read_wait`` as for :func:`get_credentials`; ``sleep`` is
+    accepted for the same signature, but every wait here is ``asyncio.sleep``.
     """
     call = _CredentialsCall(
         profile,

@@ -2497,7 +2497,7 @@ class TestModelLiberalResponses:
         entry = json.loads(cache_path(env).read_text())
         assert len(entry["refreshToken"]) == 3000 and len(entry["idToken"]) > 4096
         assert cached_expiry(cache_path(env)) > time.time() + 86000
-        forced = run_cli(["refresh", "--force"], env)
+        forced = run_here(["refresh", "--force"], env)
         assert forced.returncode == 0, forced.stderr
         (refresh,) = fake.token_calls("refresh_token")
         assert refresh["json"]["refreshToken"] == entry["refreshToken"]
@@ -4102,7 +4102,7 @@ class TestTransportRedaction:
         server = HostileServer(mode)
         try:
             aws_env["AWS_ENDPOINT_URL_SIGNIN"] = server.url
-            result = run_cli(["credentials", *(["--debug"] if debug else [])], aws_env)
+            result = run_here(["credentials", *(["--debug"] if debug else [])], aws_env)
         finally:
             server.close()
         assert result.returncode == 1, result.stderr
@@ -4131,7 +4131,7 @@ class TestTransportRedaction:
         try:
             argv = token_code_argv(server.url, key_file, code, verifier, REDIRECT_URI)
             argv += ["--debug"] if debug else []
-            result = run_cli(argv, aws_env)
+            result = run_here(argv, aws_env)
         finally:
             server.close()
         assert result.returncode == 1, result.stderr
@@ -5142,7 +5142,7 @@ class TestClockSkew:
     def test_refresh(self, fake: FakeSignin, aws_env: dict[str, str], offset: int) -> None:
         fake.clock_offset = offset
         path = write_session(aws_env, fake)
-        result = run_cli(["refresh", "--force"], aws_env)
+        result = run_here(["refresh", "--force"], aws_env)
         assert result.returncode == 0, result.stderr
         done = time.time()
         assert 595 <= skew_seconds(result.stderr) <= 605
@@ -5164,7 +5164,7 @@ class TestClockSkew:
         key_file = tmp_path / "key.pem"
         key_file.write_text(st.DPoPKey.generate().to_pem())
         _, code_value, verifier = code_request(fake, DISCARD_REDIRECT_URI)
-        result = run_cli(
+        result = run_here(
             token_code_argv(fake.url, key_file, code_value, verifier, DISCARD_REDIRECT_URI), aws_env
         )
         assert result.returncode == 0, result.stderr
@@ -5225,7 +5225,7 @@ class TestClockSkew:
         path = write_session(aws_env, fake)
         before = path.read_bytes()
         fake.faults = [fault] if fault else []
-        result = run_cli(["refresh", "--force"], aws_env)
+        result = run_here(["refresh", "--force"], aws_env)
         assert result.returncode == exit_code, result.stderr
         assert "clock" not in result.stderr
         assert len(fake.token_calls()) == 1
@@ -5860,7 +5860,7 @@ class TestClientDebugEvents:
                 "exec": ["exec", "--debug", "--", sys.executable, "-c", "pass"],
                 "exec-static": ["exec", "--static", "--debug", "--", sys.executable, "-c", "pass"],
             }[command]
-            result = run_cli(argv, aws_env)
+            result = run_here(argv, aws_env)
             assert result.returncode == 0, result.stderr
             err = result.stderr
         assert_one_attempt_line(
@@ -6664,11 +6664,11 @@ def make_unsafe(path: Path, change: str, safe_mode: str) -> str:
 
 
 def refused_with_fix(commands: Iterable[list[str]], env: dict[str, str], fix: str) -> list[str]:
-    """Run each CLI command: each must exit 1 with nothing on stdout and ``fix`` on stderr;
-    their stderr texts."""
+    """Run each CLI command (in-process): each must exit 1 with nothing on stdout and ``fix``
+    on stderr; their stderr texts."""
     errors = []
     for command in commands:
-        result = run_cli(command, env)
+        result = run_here(command, env)
         assert result.returncode == 1, result.stderr
         assert result.stdout == ""
         assert fix in result.stderr, result.stderr
@@ -6920,7 +6920,7 @@ class TestConfigFileKeptAsWritten:
         env = login_env(aws_env, fake)
         before = f"[default]\nregion = us-east-1\n\n[profile busy]\n{line}\nregion = us-east-1\n".encode()
         config = write_config(env, before)
-        result = run_cli(["login", "--profile", "busy", "--no-browser", "--callback-timeout", "3"], env)
+        result = run_here(["login", "--profile", "busy", "--no-browser", "--callback-timeout", "3"], env)
         assert result.returncode == 2, result.stderr
         assert result.stdout == ""
         first_key = line.split(" ", 1)[0] if not line.startswith("sso_session") else "sso_role_name"
@@ -6958,7 +6958,7 @@ class TestConfigFileKeptAsWritten:
         before = f"[profile dev]\n# keep me\nlogin_session = {previous}\nregion = us-east-1\n".encode()
         config = write_config(env, before)
         if not yes:  # no terminal, no --yes: refused before anyone is sent to sign in
-            result = run_cli(["login", "--profile", "dev", "--no-browser"], env)
+            result = run_here(["login", "--profile", "dev", "--no-browser"], env)
             assert result.returncode == 2, result.stderr
             assert "--yes" in result.stderr and "http" not in result.stderr
             assert config.read_bytes() == before
@@ -7012,14 +7012,14 @@ class TestEntriesFromOtherSDKs:
         when = time.time() + expires_in
         entry = entry_variant(fake, variant, when)
         path = store_entry(env, entry)
-        result = run_cli(["credentials"], env)
+        result = run_here(["credentials"], env)
         assert result.returncode == 0, result.stderr
         doc = json.loads(result.stdout)
         if expires_in > 300:
             assert fake.token_calls() == []
             assert doc["AccessKeyId"] == "ASIAOTHERSDK"
             assert abs(iso_instant(doc["Expiration"]) - int(when)) < 1
-            forced = run_cli(["refresh", "--force"], env)  # proves the key binding
+            forced = run_here(["refresh", "--force"], env)  # proves the key binding
             assert forced.returncode == 0, forced.stderr
         else:
             assert doc["AccessKeyId"] != "ASIAOTHERSDK"
@@ -7032,7 +7032,7 @@ class TestEntriesFromOtherSDKs:
             assert new["identityToken"] == entry["identityToken"]
         assert new["accessToken"]["accountId"] == ACCOUNT
         if variant.startswith("pkcs8"):  # the rotated token still works with the same key
-            again = run_cli(["refresh", "--force"], env)
+            again = run_here(["refresh", "--force"], env)
             assert again.returncode == 0, again.stderr
 
 
@@ -7138,7 +7138,7 @@ class TestCacheLinksAndSpecialFiles:
             os.symlink(target, f"{config}{suffix}")
         before = tree_state(tmp_path, skip=path.parent)
         for _ in range(2):
-            result = run_cli(["refresh", "--force"], aws_env)
+            result = run_here(["refresh", "--force"], aws_env)
             assert result.returncode == 0, result.stderr
         assert len(fake.token_calls("refresh_token")) == 2
         assert victim.read_bytes() == VICTIM_BYTES
@@ -7185,7 +7185,7 @@ class TestCacheLinksAndSpecialFiles:
         os.symlink(victim, lock)
         entry_before = file_state(path)
         before = tree_state(tmp_path, skip=path.parent)
-        result = run_cli(["credentials"], aws_env, timeout=20)
+        result = run_here(["credentials"], aws_env)
         assert result.returncode == 1, result.stderr
         assert result.stdout == ""
         assert str(lock) in result.stderr and "symbolic link" in result.stderr
@@ -7217,7 +7217,7 @@ class TestCacheLinksAndSpecialFiles:
             os.mkfifo(tmp_path / "fifo", 0o600)
             os.symlink(tmp_path / "fifo", path)
         before = tree_state(tmp_path)
-        result = run_cli([command], aws_env, timeout=20)
+        result = run_here([command], aws_env)
         assert result.returncode == 1, result.stderr
         assert result.stdout == ""
         assert str(path) in result.stderr
@@ -7256,7 +7256,7 @@ class TestCacheLinksAndSpecialFiles:
         assert stat.S_ISREG(os.lstat(entry).st_mode)
         first = json.loads(entry.read_text())["accessToken"]["accessKeyId"]
         set_expiry(entry, time.time() + 60)
-        result = run_cli(["credentials"], env)
+        result = run_here(["credentials"], env)
         assert result.returncode == 0, result.stderr
         assert (
             json.loads(result.stdout)["AccessKeyId"]
@@ -7266,7 +7266,7 @@ class TestCacheLinksAndSpecialFiles:
         assert len(fake.token_calls("refresh_token")) == 1
         assert link.is_symlink() and os.readlink(link) == str(real)
         assert file_mode(real) == 0o700 and file_mode(entry) == 0o600
-        logout = run_cli(["logout"], env)
+        logout = run_here(["logout"], env)
         assert logout.returncode == 0, logout.stderr
         assert not entry.exists() and link.is_symlink()
 
@@ -7290,7 +7290,7 @@ class TestCacheLinksAndSpecialFiles:
         assert real.read_bytes() == before + f"login_session = {SESSION_ARN}\n".encode()
         assert file_mode(real) == 0o644
         assert not list(dotfiles.glob("*.tmp")) and not list(config.parent.glob("*.tmp"))
-        result = run_cli(["credentials", "--profile", "dev"], env)
+        result = run_here(["credentials", "--profile", "dev"], env)
         assert result.returncode == 0, result.stderr
 
     def test_temp_files_of_a_killed_writer_are_swept_by_refresh_and_logout(
@@ -7308,7 +7308,7 @@ class TestCacheLinksAndSpecialFiles:
         ]
         for junk in ours + not_ours:
             junk.write_text('{"accessToken": {"accessKeyId": "half-writ')
-        result = run_cli(["credentials"], aws_env)
+        result = run_here(["credentials"], aws_env)
         assert result.returncode == 0, result.stderr
         assert len(fake.token_calls("refresh_token")) == 1
         assert [p for p in ours if p.exists()] == []
@@ -7316,7 +7316,7 @@ class TestCacheLinksAndSpecialFiles:
         ours = [Path(f"{path}.{os.urandom(6).hex()}.tmp") for _ in range(2)]
         for junk in ours:
             junk.write_text("half")
-        result = run_cli(["logout"], aws_env)
+        result = run_here(["logout"], aws_env)
         assert result.returncode == 0, result.stderr
         assert not path.exists() and not Path(f"{path}.lock").exists()
         assert [p for p in ours if p.exists()] == []
@@ -7338,7 +7338,7 @@ class TestCacheOwnershipAndModes:
         fix = make_unsafe(cache, change, "700")
         entry_before = file_state(path)
         refused_with_fix([["credentials"], ["refresh", "--force"], ["status"]], aws_env, fix)
-        login = run_cli(["login", "--profile", "other", "--no-browser", "--callback-timeout", "5"], aws_env)
+        login = run_here(["login", "--profile", "other", "--no-browser", "--callback-timeout", "5"], aws_env)
         assert login.returncode == 1, login.stderr
         assert fix in login.stderr and "http" not in login.stderr
         assert_no_network(fake)
@@ -7363,7 +7363,7 @@ class TestCacheOwnershipAndModes:
     ) -> None:
         path = write_session(aws_env, fake, expires_in=expires_in)
         path.chmod(mode)
-        result = run_cli(["credentials"], aws_env)
+        result = run_here(["credentials"], aws_env)
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["AccessKeyId"]
         (warning,) = result.stderr.splitlines()
@@ -7371,7 +7371,7 @@ class TestCacheOwnershipAndModes:
         assert f"{mode:04o}" in warning
         assert file_mode(path) == 0o600
         assert len(fake.token_calls("refresh_token")) == (expires_in < 300)
-        again = run_cli(["credentials"], aws_env)
+        again = run_here(["credentials"], aws_env)
         assert again.returncode == 0 and again.stderr == ""
 
     def test_login_creates_a_private_cache_directory_and_config(
@@ -7395,7 +7395,7 @@ class TestCacheOwnershipAndModes:
         config = tmp_path / "other" / "deep" / "config"
         assert file_mode(config) == 0o600
         assert config.read_text() == f"[default]\nlogin_session = {SESSION_ARN}\n"
-        assert run_cli(["credentials"], env).returncode == 0
+        assert run_here(["credentials"], env).returncode == 0
 
     @pytest.mark.parametrize("change", ["chmod-0666", "chmod-0620", "chown-nobody"])
     def test_config_file_others_can_change_is_refused(
@@ -8188,7 +8188,7 @@ class TestLoginSkipIfValid:
         self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, refreshes: int
     ) -> None:
         write_session(aws_env, fake, expires_in=expires_in)
-        result = run_cli(["login", "--skip-if-valid", "--no-browser", "--callback-timeout", "3"], aws_env)
+        result = run_here(["login", "--skip-if-valid", "--no-browser", "--callback-timeout", "3"], aws_env)
         assert result.returncode == 0, result.stderr
         assert result.stdout == ""
         assert "/v1/authorize" not in result.stderr
@@ -8225,7 +8225,7 @@ class TestCredentialsCommand:
     ) -> None:
         path = write_session(aws_env, fake, expires_in=3600)
         before = path.read_bytes()
-        result = run_cli([command, "--format", "process"], aws_env)
+        result = run_here([command, "--format", "process"], aws_env)
         assert result.returncode == 0, result.stderr
         assert result.stdout.count("\n") == 1
         doc = json.loads(result.stdout)
@@ -8242,12 +8242,12 @@ class TestCredentialsCommand:
         assert fake.token_calls() == []
         assert path.read_bytes() == before
         # process is also the default format
-        plain = run_cli([command], aws_env)
+        plain = run_here([command], aws_env)
         assert plain.stdout == result.stdout
 
     def test_json_format(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
         write_session(aws_env, fake, expires_in=3600)
-        result = run_cli(["credentials", "--format", "json"], aws_env)
+        result = run_here(["credentials", "--format", "json"], aws_env)
         assert result.returncode == 0, result.stderr
         doc = json.loads(result.stdout)
         assert doc["AccessKeyId"] == "ASIAOLD"
@@ -8267,7 +8267,7 @@ class TestCredentialsCommand:
     def test_shell_formats(self, fake: FakeSignin, aws_env: dict[str, str], fmt: str, pattern: str) -> None:
         path = write_session(aws_env, fake, expires_in=3600)
         expires = json.loads(path.read_text())["accessToken"]["expiresAt"]
-        result = run_cli(["credentials", "--format", fmt], aws_env)
+        result = run_here(["credentials", "--format", fmt], aws_env)
         assert result.returncode == 0, result.stderr
         found = {}
         for line in result.stdout.splitlines():
@@ -8333,7 +8333,7 @@ class TestCredentialsCommand:
         before = path.read_bytes()
         old = json.loads(before)
         t0 = time.time()
-        result = run_cli(["credentials"], aws_env)
+        result = run_here(["credentials"], aws_env)
         assert result.returncode == 0, result.stderr
         doc = json.loads(result.stdout)
         if not refreshed:
@@ -8371,12 +8371,12 @@ class TestCredentialsCommand:
         path = write_session(aws_env, fake, expires_in=60)
         old = json.loads(path.read_text())
         fake.omit_refresh_token = True
-        result = run_cli(["credentials"], aws_env)
+        result = run_here(["credentials"], aws_env)
         assert result.returncode == 0, result.stderr
         new = json.loads(path.read_text())
         assert new["refreshToken"] == old["refreshToken"]
         assert new["accessToken"]["accessKeyId"] == json.loads(result.stdout)["AccessKeyId"] != "ASIAOLD"
-        again = run_cli(["refresh", "--force"], aws_env)
+        again = run_here(["refresh", "--force"], aws_env)
         assert again.returncode == 0, again.stderr
         assert [c["json"]["refreshToken"] for c in fake.token_calls()] == [old["refreshToken"]] * 2
 
@@ -8409,7 +8409,7 @@ class TestRefreshStatusLogoutExec:
         self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, args: list[str], calls: int
     ) -> None:
         path = write_session(aws_env, fake, expires_in=expires_in)
-        result = run_cli(["refresh", *args], aws_env)
+        result = run_here(["refresh", *args], aws_env)
         assert result.returncode == 0, result.stderr
         assert result.stdout == ""
         assert len(fake.token_calls("refresh_token")) == calls
@@ -8427,10 +8427,10 @@ class TestRefreshStatusLogoutExec:
     ) -> None:
         path = write_session(aws_env, fake, expires_in=expires_in, profile="dev")
         before = path.read_bytes()
-        text = run_cli(["status", "--profile", "dev"], aws_env)
+        text = run_here(["status", "--profile", "dev"], aws_env)
         assert text.returncode == rc, text.stderr
         assert SESSION_ARN in text.stdout
-        result = run_cli(["status", "--json"], dict(aws_env, AWS_PROFILE="dev"))
+        result = run_here(["status", "--json"], dict(aws_env, AWS_PROFILE="dev"))
         assert result.returncode == rc, result.stderr
         info = json.loads(result.stdout)
         assert info["profile"] == "dev"
@@ -8448,7 +8448,7 @@ class TestRefreshStatusLogoutExec:
         other = store_entry(aws_env, json.loads(path.read_text()), OTHER_SESSION_ARN)
         config = Path(aws_env["AWS_CONFIG_FILE"])
         config_before = config.read_bytes()
-        result = run_cli(["logout"], aws_env)
+        result = run_here(["logout"], aws_env)
         assert result.returncode == 0, result.stderr
         assert result.stdout == ""
         assert not path.exists()
@@ -8457,7 +8457,7 @@ class TestRefreshStatusLogoutExec:
         assert str(path) in result.stderr
         assert "valid" in result.stderr
         assert fake.token_calls() == []
-        after = run_cli(["credentials"], aws_env)
+        after = run_here(["credentials"], aws_env)
         assert after.returncode == 3
 
     def test_logout_all(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
@@ -8476,7 +8476,7 @@ class TestRefreshStatusLogoutExec:
         (cache / "notes.txt").write_text(json.dumps(entry))  # judged by content, as aws logout does
         config = Path(aws_env["AWS_CONFIG_FILE"])
         config_before = config.read_bytes()
-        result = run_cli(["logout", "--all"], aws_env)
+        result = run_here(["logout", "--all"], aws_env)
         assert result.returncode == 0, result.stderr
         assert not path.exists()
         assert not other.exists()
@@ -8886,7 +8886,7 @@ class TestSessionStatusStates:
         config = Path(env["AWS_CONFIG_FILE"])
         config.write_text(f"[profile dev]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\n")
         before = files_under(Path(env["HOME"]))
-        text = run_cli(["status", "--profile", "dev"], env)
+        text = run_here(["status", "--profile", "dev"], env)
         assert text.returncode == rc, text.stderr
         lines = dict(line.split(": ", 1) for line in text.stdout.splitlines())
         assert lines["session"] == SESSION_ARN and lines["account"] == ACCOUNT
@@ -8898,7 +8898,7 @@ class TestSessionStatusStates:
             assert iso_instant(lines["session ends"].split()[0]) == estimated_session_end(entry)
         login_hint = re.search(LOGIN_COMMAND_RE.format(profile="dev"), text.stderr)
         assert (login_hint is not None) == (state == "ended"), text.stderr
-        result = run_cli(["status", "--json", "--profile", "dev"], env)
+        result = run_here(["status", "--json", "--profile", "dev"], env)
         assert result.returncode == rc, result.stderr
         info = json.loads(result.stdout)
         assert set(info) == STATUS_KEYS
@@ -8926,14 +8926,14 @@ class TestSessionStatusStates:
         env = login_env(aws_env, fake)
         store_entry(env, entry_signed_in_ago(fake, expires_in=-60, signed_in_ago=3600))
         Path(env["AWS_CONFIG_FILE"]).write_text(f"[default]\nlogin_session = {SESSION_ARN}\n")
-        status = run_cli(["status"], env)
+        status = run_here(["status"], env)
         assert status.returncode == 0, status.stderr
         assert "the next use refreshes them" in status.stdout
-        creds = run_cli(["credentials"], env)
+        creds = run_here(["credentials"], env)
         assert creds.returncode == 0, creds.stderr
         assert json.loads(creds.stdout)["AccessKeyId"] != "ASIAOLD"
         assert len(fake.token_calls("refresh_token")) == 1
-        after = json.loads(run_cli(["status", "--json"], env).stdout)
+        after = json.loads(run_here(["status", "--json"], env).stdout)
         assert after["state"] == "valid"
 
     def test_refresh_due_but_the_key_is_unusable_is_exit_3(
@@ -8946,7 +8946,7 @@ class TestSessionStatusStates:
         Path(env["AWS_CONFIG_FILE"]).write_text(f"[profile dev]\nlogin_session = {SESSION_ARN}\n")
         before = path.read_bytes()
         for args in (["status"], ["status", "--json"]):
-            result = run_cli([*args, "--profile", "dev"], env)
+            result = run_here([*args, "--profile", "dev"], env)
             assert result.returncode == 3, result.stderr
             assert result.stdout == ""
             assert str(path) in result.stderr
@@ -9046,7 +9046,7 @@ class TestSessionsList:
         env = login_env(aws_env, fake)
         entries = self.setup_files(fake, env, tmp_path)
         before = files_under(tmp_path)
-        result = run_cli(["sessions", *flags], env)
+        result = run_here(["sessions", *flags], env)
         assert result.returncode == 0, result.stderr
         assert fake.requests == []
         assert files_under(tmp_path) == before
@@ -9097,7 +9097,7 @@ class TestSessionsList:
         loose = cache_path(env, LISTED_SESSION_ARNS["dev"])
         loose.chmod(0o644)  # as the JS SDK creates entries under umask 022
         before = files_under(tmp_path)
-        result = run_cli(["sessions", "--json"], env)
+        result = run_here(["sessions", "--json"], env)
         assert result.returncode == 0, result.stderr
         assert {r["profile"]: r["state"] for r in json.loads(result.stdout)}["dev"] == "refreshable"
         assert file_mode(loose) == 0o600
@@ -9113,9 +9113,9 @@ class TestSessionsList:
         config = Path(env["AWS_CONFIG_FILE"])
         config.parent.mkdir(parents=True)
         config.write_text("[default]\nregion = us-east-1\n[profile x]\ncredential_process = /bin/true\n")
-        result = run_cli(["sessions", "--json"], env)
+        result = run_here(["sessions", "--json"], env)
         assert (result.returncode, json.loads(result.stdout)) == (0, [])
-        text = run_cli(["sessions"], env)
+        text = run_here(["sessions"], env)
         assert text.returncode == 0 and len(text.stdout.splitlines()) == 1, text.stdout
         assert text.stdout.startswith("PROFILE")
         assert not Path(env["AWS_LOGIN_CACHE_DIRECTORY"]).exists()
@@ -9338,7 +9338,7 @@ class TestGetCredentialsAsync:
         assert path.read_bytes() == before
         assert [p.name for p in path.parent.iterdir() if p.name.endswith(".tmp")] == []
         # Another process refreshes at once: the lock was released (its wait would be 120 s).
-        result = run_cli(["refresh", "--force"], aws_env, timeout=30)
+        result = run_here(["refresh", "--force"], aws_env)
         assert result.returncode == 0, result.stderr
         assert json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
         assert len(fake.token_calls("refresh_token")) == 1
@@ -9522,7 +9522,7 @@ class TestRegionResolution:
         env = login_env(aws_env, fake)
         del env["AWS_REGION"]
         config, before = config_file_with(env, "[profile dev]\noutput = json\n")
-        result = run_cli(["login", "--profile", "dev", "--no-browser", "--callback-timeout", "5"], env)
+        result = run_here(["login", "--profile", "dev", "--no-browser", "--callback-timeout", "5"], env)
         assert result.returncode == 2, result.stderr
         assert "http" not in result.stderr
         m = re.search(
@@ -9540,7 +9540,7 @@ class TestRegionResolution:
             rc, _, err = login_finish(h)
         assert rc == 0, err
         assert config.read_bytes() == before + f"login_session = {SESSION_ARN}\n".encode()
-        assert json.loads(run_cli(["credentials", "--profile", "dev"], env).stdout)["AccountId"] == ACCOUNT
+        assert json.loads(run_here(["credentials", "--profile", "dev"], env).stdout)["AccountId"] == ACCOUNT
 
 
 class TestLoginRefusesOtherCredentials:
@@ -9571,7 +9571,7 @@ class TestLoginRefusesOtherCredentials:
             "aws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n"
         )
         config, before = config_file_with(env)
-        result = run_cli(["login", "--profile", profile, "--no-browser", "--callback-timeout", "5"], env)
+        result = run_here(["login", "--profile", profile, "--no-browser", "--callback-timeout", "5"], env)
         assert result.returncode == 2, result.stderr
         assert "aws_access_key_id" in result.stderr and "http" not in result.stderr
         assert config.read_bytes() == before
@@ -9603,7 +9603,7 @@ class TestStillValidCredentialsKept:
         path = write_session(aws_env, fake, expires_in=200)
         env = break_next_refresh(aws_env, fake, failure, path)
         before = path.read_bytes()
-        result = run_cli(["credentials"], env)
+        result = run_here(["credentials"], env)
         assert result.returncode == 0, result.stderr
         doc = json.loads(result.stdout)
         assert (doc["AccessKeyId"], doc["SecretAccessKey"], doc["SessionToken"]) == (
@@ -9659,7 +9659,7 @@ class TestStillValidCredentialsKept:
         path = write_session(aws_env, fake, expires_in=expires_in)
         env = break_next_refresh(aws_env, fake, failure, path)
         before = path.read_bytes()
-        result = run_cli(args, env)
+        result = run_here(args, env)
         assert result.returncode in (1, 3), result.stderr
         assert result.stdout == ""
         assert "ASIAOLD" not in result.stderr and "old-secret" not in result.stderr
@@ -9678,7 +9678,7 @@ class TestLogoutLikeAwsLogout:
         """``logout --profile dev`` twice: exit 0 each time, nothing on stdout, and ``note``
         naming the profile on stderr."""
         for _ in range(2):
-            result = run_cli(["logout", "--profile", "dev"], env)
+            result = run_here(["logout", "--profile", "dev"], env)
             assert result.returncode == 0, result.stderr
             assert result.stdout == ""
             assert note in result.stderr and "'dev'" in result.stderr
@@ -9696,7 +9696,7 @@ class TestLogoutLikeAwsLogout:
         path = write_session(aws_env, fake, profile="dev")
         config = Path(aws_env["AWS_CONFIG_FILE"])
         before = config.read_bytes()
-        first = run_cli(["logout", "--profile", "dev"], aws_env)
+        first = run_here(["logout", "--profile", "dev"], aws_env)
         assert first.returncode == 0 and not path.exists(), first.stderr
         self.logout_dev_twice(aws_env, "no cached login session")
         assert config.read_bytes() == before
@@ -9738,7 +9738,7 @@ class TestLogoutLikeAwsLogout:
         orphan_lock.write_text("")
         Path(f"{path}.lock").write_text("")
         before_keep = {name: (cache / name).read_bytes() for name in keep}
-        result = run_cli(["logout", "--all"], aws_env)
+        result = run_here(["logout", "--all"], aws_env)
         assert result.returncode == 0, result.stderr
         assert result.stdout == ""
         assert not path.exists() and not other.exists() and not renamed.exists()
@@ -9755,7 +9755,7 @@ class TestLogoutLikeAwsLogout:
         assert "(used by: solo)" in removed[str(other)]
         assert "no profile" in removed[str(renamed)]
         assert config.read_bytes() == config_before
-        again = run_cli(["logout", "--all"], aws_env)
+        again = run_here(["logout", "--all"], aws_env)
         assert again.returncode == 0, again.stderr
         assert "no cached login session" in again.stderr
         assert fake.token_calls() == []
@@ -9790,7 +9790,7 @@ class TestProfileSettings:
             tail = "\n[services local]\nsts =\n  endpoint_url = http://127.0.0.1:9\n"
             tail += f"signin =\n  endpoint_url = {fake.url}\n"
             path = self.config_with(aws_env, fake, "services = local\n", tail)
-        result = run_cli(["credentials"], aws_env)
+        result = run_here(["credentials"], aws_env)
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["AccessKeyId"] != "ASIAOLD"
         assert len(fake.token_calls("refresh_token")) == 1
@@ -9820,7 +9820,7 @@ class TestProfileSettings:
         args = ["refresh", "--force", "--timeout", "5"]
         if winner == "--endpoint-url":
             args += ["--endpoint-url", fake.url]
-        result = run_cli(args, env)
+        result = run_here(args, env)
         assert result.returncode == 0, result.stderr
         assert len(fake.token_calls("refresh_token")) == 1
         prof = st._Profile(None, env)
@@ -9870,7 +9870,7 @@ class TestProfileSettings:
         )
         before = path.read_bytes()
         for command in ("credentials", "refresh"):
-            result = run_cli([command], aws_env)
+            result = run_here([command], aws_env)
             assert result.returncode == 2, result.stderr
             assert "nowhere" in result.stderr
         assert path.read_bytes() == before
@@ -9897,7 +9897,7 @@ class TestProfileSettings:
         if variable is not None:
             env["AWS_MAX_ATTEMPTS"] = variable
         before = path.read_bytes()
-        result = run_cli(["refresh", "--force"], env)
+        result = run_here(["refresh", "--force"], env)
         assert result.returncode == 1, result.stderr
         assert "InternalServerException" in result.stderr
         assert len(fake.token_calls()) == attempts
@@ -9945,11 +9945,11 @@ class TestProfileSettings:
             path = self.config_with(
                 aws_env, tls, f"endpoint_url = {tls.url}\nca_bundle = {tls_files['ca']}\n", expires_in=3600
             )
-            result = run_cli(["refresh", "--force"], aws_env)
+            result = run_here(["refresh", "--force"], aws_env)
             assert result.returncode == 0, result.stderr
             assert len(tls.token_calls("refresh_token")) == 1
             assert json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
-            wrong = run_cli(["refresh", "--force"], dict(aws_env, AWS_CA_BUNDLE=str(tls_files["other-ca"])))
+            wrong = run_here(["refresh", "--force"], dict(aws_env, AWS_CA_BUNDLE=str(tls_files["other-ca"])))
             assert wrong.returncode == 1 and "CERTIFICATE_VERIFY_FAILED" in wrong.stderr, wrong.stderr
             missing = tls_files["ca"].with_name("no-such-bundle.pem")
             config_file_with(
@@ -9957,14 +9957,14 @@ class TestProfileSettings:
                 f"[default]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\n"
                 f"endpoint_url = {tls.url}\nca_bundle = {missing}\n",
             )
-            gone = run_cli(["refresh", "--force"], aws_env)
+            gone = run_here(["refresh", "--force"], aws_env)
             assert gone.returncode == 2, gone.stderr
             assert str(missing) in gone.stderr and "ca_bundle" in gone.stderr
             config_file_with(
                 aws_env,
                 f"[default]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\nendpoint_url = {tls.url}\n",
             )
-            gone = run_cli(["refresh", "--force"], dict(aws_env, AWS_CA_BUNDLE=str(missing)))
+            gone = run_here(["refresh", "--force"], dict(aws_env, AWS_CA_BUNDLE=str(missing)))
             assert gone.returncode == 2, gone.stderr
             assert str(missing) in gone.stderr and "AWS_CA_BUNDLE" in gone.stderr
             assert len(tls.token_calls("refresh_token")) == 1
@@ -9993,7 +9993,7 @@ class TestProfileSettings:
             header = "default" if name == "default" else f"profile {name}"
             text += f"[{header}]\nregion = us-east-1\nlogin_session = {session}\n"
         config_file_with(aws_env, text)
-        result = run_cli(["credentials"], dict(aws_env, **variables))
+        result = run_here(["credentials"], dict(aws_env, **variables))
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["AccessKeyId"] == f"ASIA{chosen.upper()}"
 
@@ -10023,7 +10023,7 @@ class TestRefusalMessages:
         path = write_session(aws_env, fake, expires_in=-60)
         fake.faults.append(fault)
         before = path.read_bytes()
-        result = run_cli(["credentials"], aws_env)
+        result = run_here(["credentials"], aws_env)
         assert result.returncode == rc, result.stderr
         assert result.stdout == ""
         for word in words:
@@ -10944,7 +10944,7 @@ class TestExportQuoting:
         entry["accessToken"]["secretAccessKey"] = "new\nline"
         path.write_text(json.dumps(entry))
         for fmt in SHELL_FORMATS:
-            refused = run_cli(["credentials", "--format", fmt], aws_env)
+            refused = run_here(["credentials", "--format", fmt], aws_env)
             assert refused.returncode == 1 and refused.stdout == ""
             assert "new" not in refused.stderr
 
@@ -12121,10 +12121,10 @@ class TestSharedOptionsBeforeTheCommand:
 
     def test_profile_before_the_command(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
         write_session(aws_env, fake, profile="dev")
-        status = run_cli(["--profile", "dev", "status"], aws_env)
+        status = run_here(["--profile", "dev", "status"], aws_env)
         assert status.returncode == 0, status.stderr
         assert "profile: dev" in status.stdout
-        creds = run_cli(["--profile", "dev", "--timeout", "5", "credentials"], aws_env)
+        creds = run_here(["--profile", "dev", "--timeout", "5", "credentials"], aws_env)
         assert creds.returncode == 0, creds.stderr
         assert json.loads(creds.stdout)["AccessKeyId"] == "ASIAOLD"
 
@@ -12173,7 +12173,7 @@ class TestRefreshSaysWhatItDid:
 
     def test_nothing_to_do(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
         write_session(aws_env, fake, expires_in=3600)
-        result = run_cli(["refresh"], aws_env)
+        result = run_here(["refresh"], aws_env)
         assert result.returncode == 0, result.stderr
         assert re.search(r"nothing to do: .* still valid for (59|60) min", result.stderr), result.stderr
         assert fake.token_calls() == []
@@ -12183,7 +12183,7 @@ class TestRefreshSaysWhatItDid:
         self, fake: FakeSignin, aws_env: dict[str, str], seconds: int, args: list[str]
     ) -> None:
         path = write_session(aws_env, fake, expires_in=seconds)
-        result = run_cli(["refresh", *args], aws_env)
+        result = run_here(["refresh", *args], aws_env)
         assert result.returncode == 0, result.stderr
         expiry = json.loads(path.read_text())["accessToken"]["expiresAt"]
         assert re.search(
@@ -12201,7 +12201,7 @@ class TestAdviceWorksAsPrinted:
     def follow(self, advice: str, env: dict[str, str], profile: str = "default") -> None:
         ran = run_as_printed(advice, env)
         assert ran.returncode == 0, (advice, ran.stderr)
-        after = run_cli(["credentials", "--profile", profile], env)
+        after = run_here(["credentials", "--profile", profile], env)
         assert after.returncode == 0, after.stderr
 
     @pytest.mark.parametrize("command", [["credentials"], ["status"], ["refresh"], ["exec", "--", "true"]])
@@ -12209,7 +12209,7 @@ class TestAdviceWorksAsPrinted:
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path, command: list[str]
     ) -> None:
         env = self.env(aws_env, fake, tmp_path)
-        result = run_cli(command, env)
+        result = (run_cli if command[0] == "exec" else run_here)(command, env)
         assert result.returncode == 3, result.stderr
         self.follow(advised_command(result.stderr), env)
 
@@ -12224,7 +12224,7 @@ class TestAdviceWorksAsPrinted:
         )
         with fake.lock:
             fake.refresh_tokens.clear()
-        result = run_cli(command, env)
+        result = run_here(command, env)
         assert result.returncode == 3, result.stderr
         self.follow(advised_command(result.stderr), env)
 
@@ -12233,7 +12233,7 @@ class TestAdviceWorksAsPrinted:
     ) -> None:
         env = self.env(aws_env, fake, tmp_path)
         del env["AWS_REGION"]
-        result = run_cli(["login", "--profile", "dev"], env)
+        result = run_here(["login", "--profile", "dev"], env)
         assert result.returncode == 2, result.stderr
         self.follow(advised_command(result.stderr), env, "dev")
 
@@ -12242,7 +12242,7 @@ class TestAdviceWorksAsPrinted:
     ) -> None:
         env = self.env(aws_env, fake, tmp_path)
         write_session(env, fake)
-        result = run_cli(["login"], env)
+        result = run_here(["login"], env)
         assert result.returncode == 2, result.stderr
         self.follow(advised_command(result.stderr), env)
 
@@ -12977,7 +12977,7 @@ class TestHostileEdgeCases:
         entry = json.loads(path.read_text())
         entry["accessToken"]["expiresAt"] = "9999-12-31T23:59:59-05:00"
         path.write_text(json.dumps(entry))
-        result = run_cli(["credentials"], aws_env)
+        result = run_here(["credentials"], aws_env)
         assert result.returncode == 3, result.stderr
         assert "Traceback" not in result.stderr
 
