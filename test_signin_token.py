@@ -797,8 +797,10 @@ def free_port() -> int:
 
 def run_main(argv: list[str], stdin: str = "", **timing: Any) -> tuple[int, str, str]:
     """The CLI in-process with in-memory streams: (exit code, stdout, stderr).
-    ``timing``: ``main``'s ``clock``, ``sleep`` and ``torn_read_wait``."""
+    ``timing``: ``main``'s ``clock``, ``sleep`` and ``torn_read_wait``; by default its
+    sleeps (backoff, torn-read waits) take no time."""
     out, err = io.StringIO(), io.StringIO()
+    timing.setdefault("sleep", lambda _seconds: None)
     code = st.main(argv, stdin=io.StringIO(stdin), stdout=out, stderr=err, **timing)
     return code, out.getvalue(), err.getvalue()
 
@@ -9636,7 +9638,8 @@ class TestStillValidCredentialsKept:
         path = write_session(aws_env, fake, expires_in=200)
         env = break_next_refresh(aws_env, fake, failure, path)
         warnings: list[str] = []
-        creds = st.get_credentials(environ=env, on_warning=warnings.append)
+        sleeps: list[float] = []  # the backoff, recorded instead of waited
+        creds = st.get_credentials(environ=env, on_warning=warnings.append, sleep=sleeps.append)
         assert (creds.access_key_id, creds.secret_access_key, creds.session_token) == (
             "ASIAOLD",
             "old-secret",
@@ -9648,8 +9651,11 @@ class TestStillValidCredentialsKept:
         assert re.search(LOGIN_COMMAND_RE.format(profile="default"), warning), warning
         with pytest.raises(st.SigninTokenError):  # forced: the failure is the answer
             break_next_refresh(env, fake, failure, path)
-            st.get_credentials(environ=env, force_refresh=True, on_warning=warnings.append)
+            st.get_credentials(
+                environ=env, force_refresh=True, on_warning=warnings.append, sleep=sleeps.append
+            )
         assert len(warnings) == 1
+        assert all(0 <= s <= 20 for s in sleeps), sleeps
 
     @pytest.mark.parametrize("failure", list(REFRESH_FAILURES))
     @pytest.mark.parametrize(("args", "expires_in"), [(["credentials"], -60), (["refresh", "--force"], 3600)])
