@@ -8400,26 +8400,8 @@ class TestCredentialsCommand:
 
 
 class TestRefreshStatusLogoutExec:
-    """``refresh``, ``status`` (local files only), ``logout`` and ``exec``
-    (PROTOCOL.md §9, §10, §12)."""
-
-    @pytest.mark.parametrize(
-        ("expires_in", "args", "calls"),
-        [(3600, [], 0), (100, [], 1), (3600, ["--force"], 1), (-100, ["--force"], 1)],
-    )
-    def test_refresh(
-        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, args: list[str], calls: int
-    ) -> None:
-        path = write_session(aws_env, fake, expires_in=expires_in)
-        result = run_here(["refresh", *args], aws_env)
-        assert result.returncode == 0, result.stderr
-        assert result.stdout == ""
-        assert len(fake.token_calls("refresh_token")) == calls
-        entry = json.loads(path.read_text())
-        assert (entry["accessToken"]["accessKeyId"] == "ASIAOLD") == (calls == 0)
-        assert SESSION_ARN in result.stderr
-        assert ACCOUNT in result.stderr
-        assert entry["accessToken"]["expiresAt"] in result.stderr
+    """``status`` (local files only) and ``exec`` (PROTOCOL.md §9, §10, §12); ``refresh`` is
+    in TestRefreshSaysWhatItDid, ``logout`` in TestLogoutLikeAwsLogout."""
 
     @pytest.mark.parametrize(
         ("expires_in", "rc", "valid"), [(3600, 0, True), (400, 0, True), (200, 0, False), (-60, 0, False)]
@@ -8444,51 +8426,6 @@ class TestRefreshStatusLogoutExec:
         assert iso_instant(info["expiration"]) == iso_instant(json.loads(before)["accessToken"]["expiresAt"])
         assert fake.token_calls() == []
         assert path.read_bytes() == before
-
-    def test_logout_one_profile(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
-        other = store_entry(aws_env, json.loads(path.read_text()), OTHER_SESSION_ARN)
-        config = Path(aws_env["AWS_CONFIG_FILE"])
-        config_before = config.read_bytes()
-        result = run_here(["logout"], aws_env)
-        assert result.returncode == 0, result.stderr
-        assert result.stdout == ""
-        assert not path.exists()
-        assert other.exists()
-        assert config.read_bytes() == config_before
-        assert str(path) in result.stderr
-        assert "valid" in result.stderr
-        assert fake.token_calls() == []
-        after = run_here(["credentials"], aws_env)
-        assert after.returncode == 3
-
-    def test_logout_all(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
-        entry = json.loads(path.read_text())
-        other = store_entry(aws_env, entry, OTHER_SESSION_ARN)
-        cache = path.parent
-        keep = {
-            "sso-token.json": json.dumps({"accessToken": "aoa-token", "expiresAt": "2030-01-01T00:00:00Z"}),
-            "settings.json": json.dumps({"accessToken": {"note": "no key id"}}),
-            "list.json": "[1, 2, 3]",
-            "broken.json": "{not json",
-        }
-        for name, text in keep.items():
-            (cache / name).write_text(text)
-        (cache / "notes.txt").write_text(json.dumps(entry))  # judged by content, as aws logout does
-        config = Path(aws_env["AWS_CONFIG_FILE"])
-        config_before = config.read_bytes()
-        result = run_here(["logout", "--all"], aws_env)
-        assert result.returncode == 0, result.stderr
-        assert not path.exists()
-        assert not other.exists()
-        assert not (cache / "notes.txt").exists()
-        for name, text in keep.items():
-            assert (cache / name).read_text() == text, name
-        assert config.read_bytes() == config_before
-        assert str(path) in result.stderr
-        assert str(other) in result.stderr
-        assert "valid" in result.stderr
 
     def test_exec_passes_credentials_and_region(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
         path = write_session(aws_env, fake, expires_in=3600, region="eu-west-3")
@@ -9707,6 +9644,23 @@ class TestLogoutLikeAwsLogout:
         self.logout_dev_twice(aws_env, "no cached login session")
         assert config.read_bytes() == before
 
+    def test_one_profile(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
+        path = write_session(aws_env, fake, expires_in=3600)
+        other = store_entry(aws_env, json.loads(path.read_text()), OTHER_SESSION_ARN)
+        config = Path(aws_env["AWS_CONFIG_FILE"])
+        config_before = config.read_bytes()
+        result = run_here(["logout"], aws_env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == ""
+        assert not path.exists()
+        assert other.exists()
+        assert config.read_bytes() == config_before
+        assert str(path) in result.stderr
+        assert "valid" in result.stderr
+        assert fake.token_calls() == []
+        after = run_here(["credentials"], aws_env)
+        assert after.returncode == 3
+
     def test_all_removes_sessions_by_content_and_names_their_profiles(
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
     ) -> None:
@@ -9724,6 +9678,8 @@ class TestLogoutLikeAwsLogout:
         renamed = cache / "copied-by-hand.bak"
         renamed.write_text(json.dumps(entry))
         renamed.chmod(0o600)
+        notes = cache / "notes.txt"  # judged by content, as aws logout does
+        notes.write_text(json.dumps(entry))
         outside = tmp_path / "outside-entry.json"
         outside.write_text(json.dumps(entry))
         outside.chmod(0o600)
@@ -9731,6 +9687,8 @@ class TestLogoutLikeAwsLogout:
         keep = {
             "sso-token.json": json.dumps({"accessToken": "aoa-token", "expiresAt": "2030-01-01T00:00:00Z"}),
             "no-key-id.json": json.dumps({"accessToken": {"secretAccessKey": "x"}}),
+            "settings.json": json.dumps({"accessToken": {"note": "no key id"}}),
+            "list.json": "[1, 2, 3]",
             "junk.json": "{not json",
             "binary": "\x00\x01\x02",
             "README": "notes",
@@ -9747,7 +9705,7 @@ class TestLogoutLikeAwsLogout:
         result = run_here(["logout", "--all"], aws_env)
         assert result.returncode == 0, result.stderr
         assert result.stdout == ""
-        assert not path.exists() and not other.exists() and not renamed.exists()
+        assert not path.exists() and not other.exists() and not renamed.exists() and not notes.exists()
         assert not orphan_lock.exists() and not Path(f"{path}.lock").exists()
         assert {name: (cache / name).read_bytes() for name in keep} == before_keep
         assert (cache / "link-to-an-entry.json").is_symlink()
@@ -9756,7 +9714,8 @@ class TestLogoutLikeAwsLogout:
         removed = {
             line.split()[1]: line for line in result.stderr.splitlines() if line.startswith("removed ")
         }
-        assert set(removed) == {str(path), str(other), str(renamed)}
+        assert set(removed) == {str(path), str(other), str(renamed), str(notes)}
+        assert "stay valid until they expire" in result.stderr
         assert "(used by: dev, ops)" in removed[str(path)]
         assert "(used by: solo)" in removed[str(other)]
         assert "no profile" in removed[str(renamed)]
@@ -12175,27 +12134,34 @@ class TestExecNeedsDashes:
 
 
 class TestRefreshSaysWhatItDid:
-    """``refresh``: refreshed (the new expiry) or nothing to do (still valid for N minutes)."""
+    """``refresh``: refreshes when due (always with ``--force``) and says which it did:
+    refreshed (the new expiry) or nothing to do (still valid for N minutes)."""
 
-    def test_nothing_to_do(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        write_session(aws_env, fake, expires_in=3600)
-        result = run_here(["refresh"], aws_env)
-        assert result.returncode == 0, result.stderr
-        assert re.search(r"nothing to do: .* still valid for (59|60) min", result.stderr), result.stderr
-        assert fake.token_calls() == []
-
-    @pytest.mark.parametrize(("seconds", "args"), [(100, []), (3600, ["--force"])])
-    def test_refreshed(
-        self, fake: FakeSignin, aws_env: dict[str, str], seconds: int, args: list[str]
+    @pytest.mark.parametrize(
+        ("expires_in", "args", "calls"),
+        [(3600, [], 0), (100, [], 1), (3600, ["--force"], 1), (-100, ["--force"], 1)],
+    )
+    def test_refresh(
+        self, fake: FakeSignin, aws_env: dict[str, str], expires_in: float, args: list[str], calls: int
     ) -> None:
-        path = write_session(aws_env, fake, expires_in=seconds)
+        path = write_session(aws_env, fake, expires_in=expires_in)
         result = run_here(["refresh", *args], aws_env)
         assert result.returncode == 0, result.stderr
-        expiry = json.loads(path.read_text())["accessToken"]["expiresAt"]
-        assert re.search(
-            rf"refreshed: profile 'default' \(.*\) has new credentials, expiring {expiry}", result.stderr
-        )
-        assert len(fake.token_calls("refresh_token")) == 1
+        assert result.stdout == ""
+        assert len(fake.token_calls("refresh_token")) == calls
+        assert len(fake.token_calls()) == calls
+        entry = json.loads(path.read_text())
+        assert (entry["accessToken"]["accessKeyId"] == "ASIAOLD") == (calls == 0)
+        assert SESSION_ARN in result.stderr
+        assert ACCOUNT in result.stderr
+        expiry = entry["accessToken"]["expiresAt"]
+        assert expiry in result.stderr
+        if calls:
+            assert re.search(
+                rf"refreshed: profile 'default' \(.*\) has new credentials, expiring {expiry}", result.stderr
+            ), result.stderr
+        else:
+            assert re.search(r"nothing to do: .* still valid for (59|60) min", result.stderr), result.stderr
 
 
 class TestAdviceWorksAsPrinted:
