@@ -7525,8 +7525,10 @@ class TestCacheOtherWriters:
         whole = path.read_bytes()
         rewrite_in_place(path, whole[: len(whole) // 2])
         before = file_state(path)
-        result = run_cli([command], aws_env)
+        sleeps: list[float] = []  # the torn-read wait, recorded instead of waited
+        result = run_here([command], aws_env, sleeps=sleeps)
         assert result.returncode == 3, result.stderr
+        assert sum(sleeps) >= st._TORN_READ_WAIT, sleeps
         assert result.stdout == ""
         assert str(path) in result.stderr
         assert re.search(LOGIN_COMMAND_RE.format(profile="default"), result.stderr), result.stderr
@@ -7543,7 +7545,7 @@ class TestCacheOtherWriters:
         entry["accessToken"].update({"credentialScope": "eu-west-1", "futureAccess": {"a": [True, None]}})
         path.write_text(json.dumps(entry))
         for command in (["credentials"], ["refresh", "--force"]):
-            result = run_cli(command, aws_env)
+            result = run_here(command, aws_env)
             assert result.returncode == 0, result.stderr
         assert len(fake.token_calls("refresh_token")) == 2
         new = json.loads(path.read_text())
@@ -7566,14 +7568,14 @@ class TestCacheOtherWriters:
         else:
             entry["accessToken"]["accountId"] = None if stored == "null" else ""
         path.write_text(json.dumps(entry))
-        valid = run_cli(["credentials", "--format", "process"], aws_env)
+        valid = run_here(["credentials", "--format", "process"], aws_env)
         assert valid.returncode == 0, valid.stderr
         assert json.loads(valid.stdout)["AccountId"] == ACCOUNT
         assert fake.token_calls() == []
-        forced = run_cli(["refresh", "--force"], aws_env)
+        forced = run_here(["refresh", "--force"], aws_env)
         assert forced.returncode == 0, forced.stderr
         assert json.loads(path.read_text())["accessToken"]["accountId"] == ACCOUNT
-        after = run_cli(["credentials", "--format", "process"], aws_env)
+        after = run_here(["credentials", "--format", "process"], aws_env)
         assert after.returncode == 0, after.stderr
         doc = json.loads(after.stdout)
         assert doc["AccountId"] == ACCOUNT and doc["AccessKeyId"] != "ASIAOLD"
@@ -7589,7 +7591,7 @@ class TestCacheOtherWriters:
         Path(aws_env["AWS_CONFIG_FILE"]).write_text(
             f"[default]\nregion = us-east-1\nlogin_session = {session}\n"
         )
-        result = run_cli(["credentials"], aws_env)
+        result = run_here(["credentials"], aws_env)
         assert result.returncode == 0, result.stderr
         assert "AccountId" not in json.loads(result.stdout)
         assert "accountId" not in json.loads(path.read_text())["accessToken"]
