@@ -633,6 +633,7 @@ def run_here(
     stdin_text: str | None = None,
     sleeps: list[float] | None = None,
     torn_read_wait: float = st._TORN_READ_WAIT,
+    stderr: io.StringIO | None = None,
 ) -> Ran:
     """``python -m signin_token ARGS`` in-process: ``main`` with in-memory streams, run
     with exactly ``env`` as ``os.environ`` (restored afterwards) and no secret noted by
@@ -641,7 +642,7 @@ def run_here(
     ``main`` as Python passes a process's undecodable bytes (surrogate escapes)."""
     saved = dict(os.environ)
     st._noted_secrets.clear()
-    out, err = io.StringIO(), io.StringIO()
+    out, err = io.StringIO(), io.StringIO() if stderr is None else stderr
     try:
         os.environ.clear()
         os.environ.update({os.fsdecode(k): os.fsdecode(v) for k, v in env.items()})
@@ -1144,6 +1145,52 @@ def full_login(env: dict[str, str], *extra: str) -> tuple[int, str, str]:
         status, page = browser_follow(login_url(h))
         assert status == 200, page
         return login_finish(h)
+
+
+class TappedStream(io.StringIO):
+    """An in-memory stream that also hands each complete line to ``lines``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self._partial = ""
+
+    def write(self, text: str) -> int:
+        self._partial += text
+        *done, self._partial = self._partial.split("\n")
+        for line in done:
+            self.lines.put(line)
+        return super().write(text)
+
+
+def full_login_here(env: dict[str, str], *extra: str) -> Ran:
+    """:func:`full_login` in-process: ``main`` runs in a thread, the scripted browser
+    follows the URL it prints."""
+    err = TappedStream()
+    result: list[Ran] = []
+
+    def run() -> None:
+        try:
+            result.append(
+                run_here(["login", "--no-browser", "--callback-timeout", "30", *extra], env, stderr=err)
+            )
+        finally:
+            err.lines.put(None)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        while True:
+            line = err.lines.get(timeout=30)
+            assert line is not None, "the login ended without printing a URL: " + err.getvalue()
+            if line.startswith("http"):
+                break
+        status, page = browser_follow(line)
+        assert status == 200, page
+    finally:
+        thread.join(60)
+    (ran,) = result
+    return ran
 
 
 def need_botocore() -> None:
@@ -2494,7 +2541,7 @@ class TestModelLiberalResponses:
         fake.long_tokens = 3000
         fake.expires_in = 86400
         env = login_env(aws_env, fake)
-        rc, _, err = full_login(env)
+        rc, _, err = full_login_here(env)
         assert rc == 0, err
         entry = json.loads(cache_path(env).read_text())
         assert len(entry["refreshToken"]) == 3000 and len(entry["idToken"]) > 4096
@@ -6837,9 +6884,9 @@ class TestConfigFileKeptAsWritten:
         config.chmod(0o640)
         if how == "env":
             env["AWS_PROFILE"] = "dev"
-            rc, out, err = full_login(env)
+            rc, out, err = full_login_here(env)
         else:
-            rc, out, err = full_login(env, "--profile", "dev")
+            rc, out, err = full_login_here(env, "--profile", "dev")
         assert rc == 0, err
         assert out == ""
         assert "dev" in err
@@ -6866,7 +6913,7 @@ class TestConfigFileKeptAsWritten:
         del env["AWS_REGION"]
         env.update(variables)
         config = write_config(env, RICH_CONFIG)
-        rc, _, err = full_login(env, "--profile", "fresh", *flags)
+        rc, _, err = full_login_here(env, "--profile", "fresh", *flags)
         assert rc == 0, err
         text = config.read_text()
         assert text.startswith(RICH_CONFIG)
@@ -6887,7 +6934,7 @@ class TestConfigFileKeptAsWritten:
         script += "print(json.dumps(raw_config_parse(sys.argv[1])))"
         parse = [sys.executable, "-c", script, str(config)]
         before = json.loads(subprocess.run(parse, capture_output=True, text=True, check=True).stdout)
-        rc, _, err = full_login(env, "--profile", "dev")
+        rc, _, err = full_login_here(env, "--profile", "dev")
         assert rc == 0, err
         after = json.loads(subprocess.run(parse, capture_output=True, text=True, check=True).stdout)
         before["profile dev"]["login_session"] = SESSION_ARN
@@ -6900,7 +6947,7 @@ class TestConfigFileKeptAsWritten:
         env = login_env(aws_env, fake)
         before = "# owner: Zoë\u2028team\x85infra\n[profile dev]\nregion = eu-west-1\n".encode()
         config = write_config(env, before)
-        rc, _, err = full_login(env, "--profile", "dev")
+        rc, _, err = full_login_here(env, "--profile", "dev")
         assert rc == 0, err
         after = config.read_bytes()
         assert after == before + f"login_session = {SESSION_ARN}\n".encode()
@@ -6942,7 +6989,7 @@ class TestConfigFileKeptAsWritten:
     ) -> None:
         env = login_env(aws_env, fake)
         config = write_config(env, f"[profile busy]\n{line}\n")
-        rc, _, err = full_login(env, "--profile", "busy")
+        rc, _, err = full_login_here(env, "--profile", "busy")
         assert rc == 0, err
         assert config.read_text() == f"[profile busy]\n{line}\nlogin_session = {SESSION_ARN}\n"
 
@@ -6967,7 +7014,7 @@ class TestConfigFileKeptAsWritten:
             with fake.lock:
                 assert fake.codes == {}
             return
-        rc, out, err = full_login(env, "--profile", "dev", "--yes")
+        rc, out, err = full_login_here(env, "--profile", "dev", "--yes")
         assert rc == 0, err
         assert out == ""
         assert config.read_bytes() == before.replace(previous.encode(), SESSION_ARN.encode())
@@ -6979,7 +7026,7 @@ class TestConfigFileKeptAsWritten:
         before = f"[profile dev]\n# keep me\nlogin_session = {previous}\nregion = us-east-1\n".encode()
         env = login_env(aws_env, fake)
         config = write_config(env, before)
-        rc, out, err = full_login(env, "--profile", "dev")
+        rc, out, err = full_login_here(env, "--profile", "dev")
         assert rc == 0, err
         assert out == ""
         assert config.read_bytes() == before.replace(previous.encode(), SESSION_ARN.encode())
@@ -7237,7 +7284,7 @@ class TestCacheLinksAndSpecialFiles:
         victim = tmp_path / "victim"
         victim.write_bytes(VICTIM_BYTES)
         os.symlink(victim, path)
-        rc, _, err = full_login(env)
+        rc, _, err = full_login_here(env)
         assert rc == 0, err
         assert victim.read_bytes() == VICTIM_BYTES
         assert not path.is_symlink() and stat.S_ISREG(os.lstat(path).st_mode)
@@ -7252,7 +7299,7 @@ class TestCacheLinksAndSpecialFiles:
         link = tmp_path / "home" / "cache-link"
         os.symlink(real, link)
         env = login_env(aws_env, fake, AWS_LOGIN_CACHE_DIRECTORY=str(link))
-        rc, _, err = full_login(env)
+        rc, _, err = full_login_here(env)
         assert rc == 0, err
         entry = real / cache_path(env).name
         assert stat.S_ISREG(os.lstat(entry).st_mode)
@@ -7286,7 +7333,7 @@ class TestCacheLinksAndSpecialFiles:
         config.parent.mkdir(parents=True)
         os.symlink(os.path.relpath(real, config.parent), config)
         link_text = os.readlink(config)
-        rc, _, err = full_login(env, "--profile", "dev")
+        rc, _, err = full_login_here(env, "--profile", "dev")
         assert rc == 0, err
         assert config.is_symlink() and os.readlink(config) == link_text
         assert real.read_bytes() == before + f"login_session = {SESSION_ARN}\n".encode()
@@ -7387,7 +7434,7 @@ class TestCacheOwnershipAndModes:
         )
         old = os.umask(0)  # the most permissive umask a login can inherit
         try:
-            rc, _, err = full_login(env)
+            rc, _, err = full_login_here(env)
         finally:
             os.umask(old)
         assert rc == 0, err
@@ -7622,7 +7669,7 @@ class TestConfigEditPlacement:
         config.parent.mkdir(parents=True)
         config.write_bytes(before.replace("\n", newline).encode())
         config.chmod(0o600)
-        rc, _, err = full_login(env, "--profile", profile, "--yes")
+        rc, _, err = full_login_here(env, "--profile", profile, "--yes")
         assert rc == 0, err
         expected = expected.replace("@", f"login_session = {SESSION_ARN}\n")
         assert config.read_bytes() == expected.replace("\n", newline).encode()
@@ -7731,7 +7778,7 @@ class TestConfigInjection:
         fake.subject = sub
         env = login_env(aws_env, fake)
         config, before = config_file_with(env)
-        rc, out, err = full_login(env, "--profile", "dev")
+        rc, out, err = full_login_here(env, "--profile", "dev")
         assert rc == 1, err
         assert out == ""
         assert "idToken" in err and "sub" in err
@@ -7750,7 +7797,7 @@ class TestConfigInjection:
         env = login_env(aws_env, fake)
         config, before = config_file_with(env)
         fake.subject = sub
-        rc, _, err = full_login(env, "--profile", "dev")
+        rc, _, err = full_login_here(env, "--profile", "dev")
         assert rc == 0, err
         assert config.read_bytes() == before + f"login_session = {sub}\n".encode()
         import configparser
@@ -9376,7 +9423,7 @@ class TestRegionResolution:
         del env["AWS_REGION"]
         env.update(variables)
         config, before = config_file_with(env, "[profile dev]\noutput = json\n")
-        rc, _, err = full_login(env, "--profile", "dev", *flags)
+        rc, _, err = full_login_here(env, "--profile", "dev", *flags)
         assert rc == 0, err
         assert "AWS Region" not in err
         assert config.read_bytes() == before + f"login_session = {SESSION_ARN}\n".encode()
@@ -9528,7 +9575,7 @@ class TestLoginRefusesOtherCredentials:
             "[default]\naws_access_key_id = AKIAEXAMPLE\n[profile dev]\naws_access_key_id = AKIAX\n"
         )
         config, before = config_file_with(env)
-        rc, _, err = full_login(env, "--profile", "dev")
+        rc, _, err = full_login_here(env, "--profile", "dev")
         assert rc == 0, err
         assert config.read_bytes() == before + f"login_session = {SESSION_ARN}\n".encode()
 
@@ -10017,7 +10064,7 @@ class TestRefusalMessages:
         env = login_env(aws_env, fake)
         config, before = config_file_with(env)
         fake.faults.append(fault)
-        rc, out, err = full_login(env, "--profile", "dev")
+        rc, out, err = full_login_here(env, "--profile", "dev")
         assert rc == 1, err
         assert out == ""
         for word in words:
