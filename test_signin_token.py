@@ -8258,7 +8258,7 @@ class TestLoginSkipIfValid:
                 fake.faults.append(("status", 401, "AccessDeniedException", "TOKEN_EXPIRED"))
             else:
                 path.write_text("{")
-        rc, out, err = full_login(env, "--skip-if-valid")
+        rc, out, err = full_login_here(env, "--skip-if-valid")
         assert rc == 0, err
         assert out == ""
         assert len(fake.token_calls("authorization_code")) == 1
