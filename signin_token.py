@@ -3840,7 +3840,12 @@ def _profile_argument(command: str) -> str | None:
 
 
 def _list_sessions(
-    environ: Mapping[str, str] | None = None, warn: Callable[[str], None] | None = None
+    environ: Mapping[str, str] | None = None,
+    warn: Callable[[str], None] | None = None,
+    *,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+    torn_read_wait: float = _TORN_READ_WAIT,
 ) -> list[dict[str, Any]]:
     """Every profile with a ``login_session`` and every profile whose
     ``credential_process`` runs this tool, in config file order, with the
@@ -3884,7 +3889,8 @@ def _list_sessions(
         }
         if session and path and os.path.lexists(path):
             try:
-                status = _status_of(_read_entry(path, "", warn), session, path, "")
+                entry = _read_entry(path, "", warn, wait=torn_read_wait, sleep=sleep)
+                status = _status_of(entry, session, path, "", clock())
             except SigninTokenError:  # unparsable, unreadable, unsafe, or no usable key
                 row["state"] = "unusable"
             else:
@@ -5508,7 +5514,7 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, timing: Mappi
     elif cmd == "status":
         return _cmd_status(args, stdout, stderr, warn, timing)
     elif cmd == "sessions":
-        return _cmd_sessions(args, stdout, stderr, warn)
+        return _cmd_sessions(args, stdout, stderr, warn, timing)
     elif cmd == "logout":
         return _cmd_logout(args, stderr)
     elif cmd == "exec":
@@ -5561,9 +5567,11 @@ def _cmd_status(
     return _EXIT_OK
 
 
-def _cmd_sessions(args: Any, stdout: TextIO, stderr: TextIO, warn: Callable[[str], None]) -> int:
+def _cmd_sessions(
+    args: Any, stdout: TextIO, stderr: TextIO, warn: Callable[[str], None], timing: Mapping[str, Any]
+) -> int:
     """``sessions``: a table (a header row, padded columns) or ``--json``."""
-    rows = _list_sessions(warn=warn)
+    rows = _list_sessions(warn=warn, **timing)
     if args.json:
         stdout.write(json.dumps(rows) + "\n")
         return _EXIT_OK
