@@ -5366,7 +5366,12 @@ def _finish_args(args: Any, own: Any | None, arguments: Sequence[str]) -> None:
 
 
 def _cmd_token(
-    args: Any, stdin: TextIO, stdout: TextIO, log: Callable[[str], None], skew: Callable[[float], None]
+    args: Any,
+    stdin: TextIO,
+    stdout: TextIO,
+    log: Callable[[str], None],
+    skew: Callable[[float], None],
+    timing: Mapping[str, Any],
 ) -> int:
     flags = (
         args.grant_type,
@@ -5406,6 +5411,8 @@ def _cmd_token(
         args.region,
         endpoint_url=args.endpoint_url,
         timeout=args.timeout,
+        clock=timing["clock"],
+        sleep=timing["sleep"],
         on_clock_skew=skew,
         on_event=log if args.debug else None,
     )
@@ -5476,7 +5483,7 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, timing: Mappi
         else:
             stdout.write(pem)
     elif cmd == "token":
-        return _cmd_token(args, stdin, stdout, log, skew)
+        return _cmd_token(args, stdin, stdout, log, skew, timing)
     elif cmd == "login":
         replace = True if args.yes else None
         if args.skip_if_valid:
