@@ -187,7 +187,8 @@ class FakeSignin:
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.token_url = self.url + "/v1/token"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        # A short poll: close() waits for the loop to notice the shutdown, once per test.
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.005,), daemon=True)
         self.thread.start()
 
     def close(self) -> None:
