@@ -521,6 +521,13 @@ def aws_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     return env
 
 
+@pytest.fixture
+def signed_in(aws_env: dict[str, str], fake: FakeSignin) -> Path:
+    """A session of the default profile with an hour of credentials left, as ``aws login``
+    leaves it (see ``write_session``): the path of its cache entry."""
+    return write_session(aws_env, fake, expires_in=3600)
+
+
 # --------------------------------------------------------------------------
 # Shared helpers
 # --------------------------------------------------------------------------
@@ -5155,9 +5162,9 @@ class TestFaultMatrix:
         ids=["reset-503", "resetmid-500", "timeout-429"],
     )
     def test_refresh_recovers_after_transient_faults(
-        self, fake: FakeSignin, aws_env: dict[str, str], faults: list[tuple[Any, ...]]
+        self, fake: FakeSignin, aws_env: dict[str, str], faults: list[tuple[Any, ...]], signed_in: Path
     ) -> None:
-        path = write_session(aws_env, fake)
+        path = signed_in
         fake.faults = list(faults)
         sleeps: list[float] = []
         code, _, err = run_main(["refresh", "--force", "--timeout", "1"], sleep=sleeps.append)
@@ -7528,9 +7535,9 @@ class TestCacheOtherWriters:
     with members we do not know, without ``accountId`` (PROTOCOL.md §9, §13)."""
 
     def test_an_entry_caught_half_rewritten_is_read_again_by_the_cli(
-        self, fake: FakeSignin, aws_env: dict[str, str]
+        self, fake: FakeSignin, aws_env: dict[str, str], signed_in: Path
     ) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
+        path = signed_in
         inode = path.stat().st_ino
         data = json.dumps(
             other_sdk_entry(fake, "ASIAREWRITTEN", 3600), indent=2
@@ -7548,9 +7555,9 @@ class TestCacheOtherWriters:
         assert fake.token_calls() == []
 
     def test_an_entry_caught_half_rewritten_is_read_again_by_the_api(
-        self, fake: FakeSignin, aws_env: dict[str, str]
+        self, fake: FakeSignin, aws_env: dict[str, str], signed_in: Path
     ) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
+        path = signed_in
         data = json.dumps(other_sdk_entry(fake, "ASIAREWRITTEN", 3600)).encode()
         warnings: list[str] = []
         thread = rewrite_in_place(path, data, torn_for=0.3)
@@ -7607,9 +7614,9 @@ class TestCacheOtherWriters:
 
     @pytest.mark.parametrize("stored", ["absent", "null", "empty"])
     def test_a_missing_account_id_is_derived_from_the_session_never_null(
-        self, fake: FakeSignin, aws_env: dict[str, str], stored: str
+        self, fake: FakeSignin, aws_env: dict[str, str], stored: str, signed_in: Path
     ) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
+        path = signed_in
         entry = json.loads(path.read_text())
         if stored == "absent":
             del entry["accessToken"]["accountId"]
@@ -8273,9 +8280,9 @@ class TestCredentialsCommand:
 
     @pytest.mark.parametrize("command", ["credentials", "export-credentials"])
     def test_process_format_from_a_valid_entry_needs_no_network(
-        self, fake: FakeSignin, aws_env: dict[str, str], command: str
+        self, fake: FakeSignin, aws_env: dict[str, str], command: str, signed_in: Path
     ) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
+        path = signed_in
         before = path.read_bytes()
         result = run_here([command, "--format", "process"], aws_env)
         assert result.returncode == 0, result.stderr
@@ -8316,8 +8323,10 @@ class TestCredentialsCommand:
             ("windows-cmd", r"set (AWS_[A-Z_]+)=(.*)"),
         ],
     )
-    def test_shell_formats(self, fake: FakeSignin, aws_env: dict[str, str], fmt: str, pattern: str) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
+    def test_shell_formats(
+        self, fake: FakeSignin, aws_env: dict[str, str], fmt: str, pattern: str, signed_in: Path
+    ) -> None:
+        path = signed_in
         expires = json.loads(path.read_text())["accessToken"]["expiresAt"]
         result = run_here(["credentials", "--format", fmt], aws_env)
         assert result.returncode == 0, result.stderr
@@ -8350,9 +8359,9 @@ class TestCredentialsCommand:
         ],
     )
     def test_env_output_evaluated_by_bash(
-        self, fake: FakeSignin, aws_env: dict[str, str], fmt: str, secret: str
+        self, fake: FakeSignin, aws_env: dict[str, str], fmt: str, secret: str, signed_in: Path
     ) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
+        path = signed_in
         entry = json.loads(path.read_text())
         entry["accessToken"]["secretAccessKey"] = secret
         path.write_text(json.dumps(entry))
@@ -8561,8 +8570,9 @@ class TestUnusableSessions:
         aws_env: dict[str, str],
         corrupt: Callable[[dict[str, Any]], str],
         command: str,
+        signed_in: Path,
     ) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
+        path = signed_in
         path.write_text(corrupt(json.loads(path.read_text())))
         before = path.read_bytes()
         sleeps: list[float] = []
@@ -9213,8 +9223,10 @@ class TestGetCredentialsAsync:
         )
         assert st.get_credentials_async.__kwdefaults__ == st.get_credentials.__kwdefaults__
 
-    def test_same_credentials_as_blocking(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
+    def test_same_credentials_as_blocking(
+        self, fake: FakeSignin, aws_env: dict[str, str], signed_in: Path
+    ) -> None:
+        path = signed_in
         cached = st.get_credentials(environ=aws_env)
         assert credential_fields(asyncio.run(st.get_credentials_async(environ=aws_env))) == credential_fields(
             cached
@@ -9312,9 +9324,9 @@ class TestGetCredentialsAsync:
         assert creds.access_key_id != "ASIAOLD"
 
     def test_cancelled_mid_refresh_releases_the_lock_and_keeps_the_entry(
-        self, fake: FakeSignin, aws_env: dict[str, str]
+        self, fake: FakeSignin, aws_env: dict[str, str], signed_in: Path
     ) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
+        path = signed_in
         before = path.read_bytes()
         fake.faults.append(("sleep", 30))  # the service hangs
 
@@ -9694,8 +9706,8 @@ class TestLogoutLikeAwsLogout:
         self.logout_dev_twice(aws_env, "no cached login session")
         assert config.read_bytes() == before
 
-    def test_one_profile(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        path = write_session(aws_env, fake, expires_in=3600)
+    def test_one_profile(self, fake: FakeSignin, aws_env: dict[str, str], signed_in: Path) -> None:
+        path = signed_in
         other = store_entry(aws_env, json.loads(path.read_text()), OTHER_SESSION_ARN)
         config = Path(aws_env["AWS_CONFIG_FILE"])
         config_before = config.read_bytes()
@@ -11936,8 +11948,10 @@ class TestBadInputIsExit2:
         if flag == "--timeout":
             assert json.loads(path.read_text())["accessToken"]["accessKeyId"] == "ASIAOLD"
 
-    def test_an_empty_profile_for_logout(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        path = write_session(aws_env, fake)
+    def test_an_empty_profile_for_logout(
+        self, fake: FakeSignin, aws_env: dict[str, str], signed_in: Path
+    ) -> None:
+        path = signed_in
         before = tree_state(Path(aws_env["HOME"]))
         for args in (
             ["logout", "--profile", ""],
@@ -12994,8 +13008,10 @@ class TestHostileEdgeCases:
         failures = fuzz(lambda p: st._read_entry(p, "login", wait=0), [str(path)], (st.LoginRequiredError,))
         assert not failures, failures
 
-    def test_cli_cache_timestamp_out_of_range(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
-        path = write_session(aws_env, fake)
+    def test_cli_cache_timestamp_out_of_range(
+        self, fake: FakeSignin, aws_env: dict[str, str], signed_in: Path
+    ) -> None:
+        path = signed_in
         entry = json.loads(path.read_text())
         entry["accessToken"]["expiresAt"] = "9999-12-31T23:59:59-05:00"
         path.write_text(json.dumps(entry))
