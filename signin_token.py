@@ -4827,11 +4827,12 @@ def _read_entry(
     warn: Callable[[str], None] | None = None,
     *,
     wait: float = _TORN_READ_WAIT,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """A cache entry, read safely and checked; :class:`LoginRequiredError` when
     there is none or it is unusable.  One that does not parse is re-read for
-    up to ``wait`` seconds: another tool may be rewriting it in place."""
-    return _read_entry_raw(path, login_command, warn, wait=wait)[1]
+    up to ``wait`` seconds (of ``sleep``): another tool may be rewriting it in place."""
+    return _read_entry_raw(path, login_command, warn, wait=wait, sleep=sleep)[1]
 
 
 def _read_entry_raw(
@@ -4840,10 +4841,11 @@ def _read_entry_raw(
     warn: Callable[[str], None] | None = None,
     *,
     wait: float = _TORN_READ_WAIT,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[bytes, dict[str, Any]]:
     """:func:`_read_entry`, also returning the bytes it parsed."""
     _check_private_dir(os.path.dirname(path))
-    deadline = time.monotonic() + wait
+    waited = 0.0
     while True:
         try:
             raw = _read_private(path, "cache file", warn)
@@ -4862,9 +4864,10 @@ def _read_entry_raw(
         try:
             return raw, _parse_entry(raw, path, login_command)
         except LoginRequiredError:
-            if time.monotonic() >= deadline:
+            if waited >= wait:
                 raise
-        time.sleep(0.05)
+        sleep(0.05)
+        waited += 0.05
 
 
 # --------------------------------------------------------------------------
@@ -5141,6 +5144,9 @@ class _Profile:
         on_clock_skew: Callable[[float], None] | None,
         on_event: Callable[[str], None] | None = None,
         credentials: Callable[[], SigningCredentials] | SigningCredentials | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> SigninClient:
         """A client for this profile: its endpoint, FIPS, dual-stack, CA bundle
         and attempts settings (environment first, as in botocore); ``credentials``
@@ -5174,6 +5180,8 @@ class _Profile:
             ca_bundle=ca_bundle,
             max_attempts=max_attempts,
             environ=environ,
+            clock=clock,
+            sleep=sleep,
             on_clock_skew=on_clock_skew,
             on_event=on_event,
             credentials=credentials,
@@ -5539,6 +5547,9 @@ def _refresh_locked(
     profile: _Profile,
     force: bool,
     warn: Callable[[str], None] | None = None,
+    *,
+    wait: float = _TORN_READ_WAIT,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     """Refresh one cache entry under its lock; returns the entry now on disk.
 
@@ -5547,7 +5558,7 @@ def _refresh_locked(
     refresh.  Any failure leaves the file exactly as it was.
     """
     with _FileLock(path + ".lock"):
-        raw, entry = _read_entry_raw(path, profile.login_command, warn)
+        raw, entry = _read_entry_raw(path, profile.login_command, warn, wait=wait, sleep=sleep)
         plan = _refresh_plan(raw, entry, path, session, client, profile, force)
         if plan is None:
             return entry
@@ -5577,13 +5588,13 @@ async def _lock_async(lock: _FileLock) -> None:
 
 
 async def _read_entry_async(
-    path: str, login_command: str, warn: Callable[[str], None] | None
+    path: str, login_command: str, warn: Callable[[str], None] | None, wait: float = _TORN_READ_WAIT
 ) -> tuple[bytes, dict[str, Any]]:
     """:func:`_read_entry_raw` for asyncio: an entry caught half-written is
     re-read after ``asyncio.sleep``, never after a blocking sleep."""
     import asyncio
 
-    deadline = time.monotonic() + _TORN_READ_WAIT
+    deadline = time.monotonic() + wait
     while True:
         try:
             return _read_entry_raw(path, login_command, warn, wait=0)
@@ -5600,6 +5611,7 @@ async def _refresh_locked_async(
     profile: _Profile,
     force: bool,
     warn: Callable[[str], None] | None = None,
+    wait: float = _TORN_READ_WAIT,
 ) -> dict[str, Any]:
     """:func:`_refresh_locked` for asyncio: the lock awaited, the request sent
     with :meth:`SigninClient.create_oauth2_token_async`.  Cancelled, the
@@ -5608,7 +5620,7 @@ async def _refresh_locked_async(
     lock = _FileLock(path + ".lock")
     await _lock_async(lock)
     try:
-        raw, entry = await _read_entry_async(path, profile.login_command, warn)
+        raw, entry = await _read_entry_async(path, profile.login_command, warn, wait)
         plan = _refresh_plan(raw, entry, path, session, client, profile, force)
         if plan is None:
             return entry
@@ -5639,6 +5651,9 @@ class _CredentialsCall:
         *,
         use_cached_on_failure: bool,
         on_event: Callable[[str], None] | None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        torn_read_wait: float = _TORN_READ_WAIT,
     ) -> None:
         self.warn = on_warning or _default_warning
         self.use_cached = use_cached_on_failure
@@ -5652,6 +5667,7 @@ class _CredentialsCall:
         self.current: Credentials | None = None
         self.sign_in_region: str | None = None
         self._client_options = (endpoint_url, timeout, on_clock_skew, on_event)
+        self.clock, self.sleep, self.wait = clock, sleep, torn_read_wait
 
     def cached(self, entry: Mapping[str, Any]) -> Credentials | None:
         """The credentials of the entry read before the lock, when they need no
@@ -5660,14 +5676,15 @@ class _CredentialsCall:
             raise _ended_error(self.session, self.prof.login_command)
         self.sign_in_region = _sign_in_region(entry, self.path, self.warn)
         self.current = Credentials._from_entry(entry, self.session)
-        if not self.force and self.current.seconds_left() > _REFRESH_WINDOW:
+        if not self.force and self.current.seconds_left(self.clock()) > _REFRESH_WINDOW:
             return self.current
         return None
 
     def client(self) -> SigninClient:
         """A client in the session's ``signInRegion``, else the region resolved
         from the argument, the environment and the profile."""
-        return self.prof.client(self.sign_in_region or self.region, *self._client_options)
+        region = self.sign_in_region or self.region
+        return self.prof.client(region, *self._client_options, clock=self.clock, sleep=self.sleep)
 
     def result(self, entry: Mapping[str, Any]) -> Credentials:
         return Credentials._from_entry(entry, self.session)
@@ -5682,7 +5699,7 @@ class _CredentialsCall:
             return None
         if not os.path.lexists(self.path):  # logged out meanwhile: as if before the call
             return None
-        left = current.seconds_left()
+        left = current.seconds_left(self.clock())
         if left <= 0:
             return None
         kind, advice = _failure_advice(exc)
@@ -5710,6 +5727,9 @@ def get_credentials(
     on_warning: Callable[[str], None] | None = None,
     use_cached_on_failure: bool = True,
     on_event: Callable[[str], None] | None = None,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+    torn_read_wait: float = _TORN_READ_WAIT,
 ) -> Credentials:
     """The profile's credentials, refreshed first when 5 minutes or less remain.
 
@@ -5727,7 +5747,10 @@ def get_credentials(
     login), and :class:`UnsafeFileError` for a cache another user could
     tamper with.  A profile whose ``credential_process`` runs this tool for
     another profile uses that profile's session.  ``on_event`` hears of
-    each HTTP attempt (see :class:`SigninClient`).
+    each HTTP attempt (see :class:`SigninClient`).  ``clock`` and ``sleep``
+    are the client's (see :class:`SigninClient`); an entry that does not
+    parse (another tool rewriting it in place) is re-read for
+    ``torn_read_wait`` seconds of ``sleep``.
     """
     call = _CredentialsCall(
         profile,
@@ -5740,12 +5763,26 @@ def get_credentials(
         on_warning,
         use_cached_on_failure=use_cached_on_failure,
         on_event=on_event,
+        clock=clock,
+        sleep=sleep,
+        torn_read_wait=torn_read_wait,
     )
-    cached = call.cached(_read_entry(call.path, call.prof.login_command, call.warn))
+    cached = call.cached(
+        _read_entry(call.path, call.prof.login_command, call.warn, wait=call.wait, sleep=sleep)
+    )
     if cached is not None:
         return cached
     try:
-        entry = _refresh_locked(call.path, call.session, call.client(), call.prof, call.force, call.warn)
+        entry = _refresh_locked(
+            call.path,
+            call.session,
+            call.client(),
+            call.prof,
+            call.force,
+            call.warn,
+            wait=call.wait,
+            sleep=sleep,
+        )
     except SigninTokenError as exc:
         fallback = call.after_failure(exc)
         if fallback is None:
@@ -5766,6 +5803,9 @@ async def get_credentials_async(
     on_warning: Callable[[str], None] | None = None,
     use_cached_on_failure: bool = True,
     on_event: Callable[[str], None] | None = None,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+    torn_read_wait: float = _TORN_READ_WAIT,
 ) -> Credentials:
     """:func:`get_credentials` for asyncio: the same arguments, results,
     warnings and errors, and the event loop is never blocked.
@@ -5776,6 +5816,8 @@ async def get_credentials_async(
     worker thread).  Cancelling the task (or a timeout around it, such as
     ``asyncio.wait_for``) aborts the request in flight and releases the
     lock at once; the cache entry is left as it was, or completely written.
+    ``clock`` and ``torn_read_wait`` as for :func:`get_credentials`; ``sleep`` is
+    accepted for the same signature, but every wait here is ``asyncio.sleep``.
     """
     call = _CredentialsCall(
         profile,
@@ -5788,13 +5830,17 @@ async def get_credentials_async(
         on_warning,
         use_cached_on_failure=use_cached_on_failure,
         on_event=on_event,
+        clock=clock,
+        torn_read_wait=torn_read_wait,
     )
-    cached = call.cached((await _read_entry_async(call.path, call.prof.login_command, call.warn))[1])
+    cached = call.cached(
+        (await _read_entry_async(call.path, call.prof.login_command, call.warn, call.wait))[1]
+    )
     if cached is not None:
         return cached
     try:
         entry = await _refresh_locked_async(
-            call.path, call.session, call.client(), call.prof, call.force, call.warn
+            call.path, call.session, call.client(), call.prof, call.force, call.warn, call.wait
         )
     except SigninTokenError as exc:
         fallback = call.after_failure(exc)
@@ -5804,7 +5850,9 @@ async def get_credentials_async(
     return call.result(entry)
 
 
-def _status_of(entry: Mapping[str, Any], session: str, path: str, login_command: str) -> dict[str, Any]:
+def _status_of(
+    entry: Mapping[str, Any], session: str, path: str, login_command: str, now: float | None = None
+) -> dict[str, Any]:
     """What :func:`session_status` says of a usable entry (all but ``profile``).
 
     ``valid``: more than 5 minutes of credentials left; ``refreshable``:
@@ -5814,7 +5862,7 @@ def _status_of(entry: Mapping[str, Any], session: str, path: str, login_command:
     :class:`LoginRequiredError` when the entry would be refreshed but cannot
     make the request (an unusable key or client id).
     """
-    now = time.time()
+    now = time.time() if now is None else now
     creds = Credentials._from_entry(entry, session)
     left = int(creds.seconds_left(now))
     end = _session_end(entry)
@@ -5850,6 +5898,9 @@ def session_status(
     *,
     environ: Mapping[str, str] | None = None,
     on_warning: Callable[[str], None] | None = None,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+    torn_read_wait: float = _TORN_READ_WAIT,
 ) -> dict[str, Any]:
     """The profile's session as a dict, from local files only (no network).
 
@@ -5864,13 +5915,15 @@ def session_status(
     profile whose session it is: ``profile`` itself, or the one its
     ``credential_process`` runs this tool for).  Raises
     :class:`LoginRequiredError` when there is no session or its entry is
-    unusable.
+    unusable.  ``clock`` tells the time; an entry that does not parse is
+    re-read for ``torn_read_wait`` seconds of ``sleep``.
     """
     prof = _session_profile(profile, environ)
     session = prof.session()
     path = _cache_path(prof.cache_dir, session)
-    entry = _read_entry(path, prof.login_command, on_warning or _default_warning)
-    status = _status_of(entry, session, path, prof.login_command)
+    warn = on_warning or _default_warning
+    entry = _read_entry(path, prof.login_command, warn, wait=torn_read_wait, sleep=sleep)
+    status = _status_of(entry, session, path, prof.login_command, clock())
     return {"profile": prof.via or prof.name, "login_profile": prof.name, **status}
 
 
@@ -5892,7 +5945,12 @@ def _profile_argument(command: str) -> str | None:
 
 
 def _list_sessions(
-    environ: Mapping[str, str] | None = None, warn: Callable[[str], None] | None = None
+    environ: Mapping[str, str] | None = None,
+    warn: Callable[[str], None] | None = None,
+    *,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+    torn_read_wait: float = _TORN_READ_WAIT,
 ) -> list[dict[str, Any]]:
     """Every profile with a ``login_session`` and every profile whose
     ``credential_process`` runs this tool, in config file order, with the
@@ -5936,7 +5994,8 @@ def _list_sessions(
         }
         if session and path and os.path.lexists(path):
             try:
-                status = _status_of(_read_entry(path, "", warn), session, path, "")
+                entry = _read_entry(path, "", warn, wait=torn_read_wait, sleep=sleep)
+                status = _status_of(entry, session, path, "", clock())
             except SigninTokenError:  # unparsable, unreadable, unsafe, or no usable key
                 row["state"] = "unusable"
             else:
@@ -8111,7 +8170,12 @@ def _finish_args(args: Any, own: Any | None, arguments: Sequence[str]) -> None:
 
 
 def _cmd_token(
-    args: Any, stdin: TextIO, stdout: TextIO, log: Callable[[str], None], skew: Callable[[float], None]
+    args: Any,
+    stdin: TextIO,
+    stdout: TextIO,
+    log: Callable[[str], None],
+    skew: Callable[[float], None],
+    timing: Mapping[str, Any],
 ) -> int:
     flags = (
         args.grant_type,
@@ -8146,6 +8210,8 @@ def _cmd_token(
         args.region,
         endpoint_url=args.endpoint_url,
         timeout=args.timeout,
+        clock=timing["clock"],
+        sleep=timing["sleep"],
         on_clock_skew=skew,
         on_event=log if args.debug else None,
     )
@@ -8179,7 +8245,7 @@ def _summary(prefix: str, creds: Credentials, now: float | None = None) -> str:
     )
 
 
-def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
+def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO, timing: Mapping[str, Any]) -> int:
     def log(text: str) -> None:
         if args.debug:
             stderr.write(f"debug: {_one_line(text, 4000)}\n")
@@ -8216,12 +8282,12 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
         else:
             stdout.write(pem)
     elif cmd == "token":
-        return _cmd_token(args, stdin, stdout, log, skew)
+        return _cmd_token(args, stdin, stdout, log, skew, timing)
     elif cmd == "login":
         replace = True if args.yes else None
         if args.skip_if_valid:
             try:
-                creds = get_credentials(args.profile, on_clock_skew=skew, on_warning=warn, **common)
+                creds = get_credentials(args.profile, on_clock_skew=skew, on_warning=warn, **common, **timing)
             except LoginRequiredError as exc:
                 log(f"session not reusable: {exc}")
                 replace = True  # a session that cannot be used loses nothing by being replaced
@@ -8247,19 +8313,19 @@ def _run(args: Any, stdin: TextIO, stdout: TextIO, stderr: TextIO) -> int:
                 args.profile, stdin=stdin, stderr=stderr, on_clock_skew=skew, on_warning=warn, **common
             )
         else:
-            creds = get_credentials(args.profile, on_clock_skew=skew, on_warning=warn, **common)
+            creds = get_credentials(args.profile, on_clock_skew=skew, on_warning=warn, **common, **timing)
         stdout.write(_export(creds, args.format))
     elif cmd == "refresh":
-        return _cmd_refresh(args, stderr, skew, warn, common)
+        return _cmd_refresh(args, stderr, skew, warn, {**common, **timing})
     elif cmd == "status":
-        return _cmd_status(args, stdout, stderr, warn)
+        return _cmd_status(args, stdout, stderr, warn, timing)
     elif cmd == "sessions":
         if args.remote:
-            return _cmd_remote_sessions(args, stdout, stderr, skew, trace, warn)
+            return _cmd_remote_sessions(args, stdout, stderr, skew, trace, warn, timing)
         for flag in ("profile", "region", "endpoint_url"):
             if getattr(args, flag) is not None:
                 raise ParamValidationError(f"--{flag.replace('_', '-')}", "is used only with --remote")
-        return _cmd_sessions(args, stdout, stderr, warn)
+        return _cmd_sessions(args, stdout, stderr, warn, timing)
     elif cmd == "logout":
         if args.revoke:
             return _cmd_revoke(args, stderr, skew, warn, trace)
@@ -8327,17 +8393,19 @@ def _status_failure(args: Any, exc: SigninTokenError) -> dict[str, Any]:
     }
 
 
-def _cmd_status(args: Any, stdout: TextIO, stderr: TextIO, warn: Callable[[str], None]) -> int:
+def _cmd_status(
+    args: Any, stdout: TextIO, stderr: TextIO, warn: Callable[[str], None], timing: Mapping[str, Any]
+) -> int:
     """``status``: exit 0 while the credentials are valid or the next use
     refreshes them, 3 (with the login command) once the session has ended or
     when there is none.  ``--json`` prints one object in every state
     (``logged-out`` and ``unusable`` too), with the same exit codes."""
     try:
-        info = session_status(args.profile, on_warning=warn)
+        info = session_status(args.profile, on_warning=warn, **timing)
     except (LoginRequiredError, UnsafeFileError) as exc:
         if not args.json:
             raise
-        stdout.write(json.dumps(_status_failure(args, exc)) + "\n")
+        stdout.write(json.dumps(_status_failure(args, exc)) + "\\n")
         raise
     if args.json:
         stdout.write(json.dumps(info) + "\n")
@@ -8371,9 +8439,11 @@ def _cmd_status(args: Any, stdout: TextIO, stderr: TextIO, warn: Callable[[str],
     return _EXIT_OK
 
 
-def _cmd_sessions(args: Any, stdout: TextIO, stderr: TextIO, warn: Callable[[str], None]) -> int:
+def _cmd_sessions(
+    args: Any, stdout: TextIO, stderr: TextIO, warn: Callable[[str], None], timing: Mapping[str, Any]
+) -> int:
     """``sessions``: a table (a header row, padded columns) or ``--json``."""
-    rows = _list_sessions(warn=warn)
+    rows = _list_sessions(warn=warn, **timing)
     if args.json:
         stdout.write(json.dumps(rows) + "\n")
         return _EXIT_OK
@@ -8438,7 +8508,10 @@ def _cmd_refresh(
     prof.region(args.region)  # bad settings: exit 2 before anything is read
     prof.endpoint_url(args.endpoint_url)
     try:
-        before = _read_entry(prof.cache_path(), prof.login_command, warn)["accessToken"]["accessKeyId"]
+        read = _read_entry(
+            prof.cache_path(), prof.login_command, warn, wait=common["torn_read_wait"], sleep=common["sleep"]
+        )
+        before = read["accessToken"]["accessKeyId"]
     except LoginRequiredError:
         before = None  # get_credentials says why, with the login command
     creds = get_credentials(
@@ -8709,6 +8782,7 @@ def _cmd_remote_sessions(
     skew: Callable[[float], None],
     trace: Callable[[str], None] | None,
     warn: Callable[[str], None],
+    timing: Mapping[str, Any],
 ) -> int:
     """``sessions --remote``: the caller's sign-in sessions from the service
     (``ListSessions``, every page) beside the local view; with ``--json``
@@ -8717,9 +8791,9 @@ def _cmd_remote_sessions(
     client = _api_client(args, skew, trace, warn)
     remote = [session.to_dict(wire=False) for session in client.list_sessions_items()]
     if args.json:
-        stdout.write(json.dumps({"items": remote, "local": _list_sessions(warn=warn)}) + "\n")
+        stdout.write(json.dumps({"items": remote, "local": _list_sessions(warn=warn, **timing)}) + "\n")
         return _EXIT_OK
-    _cmd_sessions(args, stdout, stderr, warn)
+    _cmd_sessions(args, stdout, stderr, warn, timing)
     stdout.write(f"\nsign-in sessions on the service ({len(remote)}, ListSessions in {client.region}):\n")
     table = [["SESSION", "PRINCIPAL", "STATUS", "CLIENT", "ISSUED", "EXPIRES"]]
     for item in remote:
@@ -9518,10 +9592,15 @@ def main(
     stdin: TextIO | None = None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+    torn_read_wait: float = _TORN_READ_WAIT,
 ) -> int:
     """Run the command line; returns the exit code (0 ok, 1 error, 2 usage or
     invalid input, 3 a new login is needed).  Machine output goes to
-    ``stdout``; URLs, prompts, progress and errors go to ``stderr``."""
+    ``stdout``; URLs, prompts, progress and errors go to ``stderr``.
+    ``clock``, ``sleep`` and ``torn_read_wait`` reach the commands that read
+    and refresh a session (see :func:`get_credentials`)."""
     out = sys.stdout if stdout is None else stdout
     err = sys.stderr if stderr is None else stderr
     inp = sys.stdin if stdin is None else stdin
@@ -9546,7 +9625,7 @@ def main(
         except SystemExit as exc:  # argparse exits 0 for --help, 2 for usage errors
             return int(exc.code) if isinstance(exc.code, int) else _EXIT_USAGE
     try:
-        return _run(args, inp, out, err)
+        return _run(args, inp, out, err, {"clock": clock, "sleep": sleep, "torn_read_wait": torn_read_wait})
     except KeyboardInterrupt:
         err.write("interrupted\n")
         return 130
