@@ -5216,6 +5216,11 @@ class _Profile:
                     f"credentials ({other[0][0]}), which this tool does not manage"
                 )
             raise LoginRequiredError(_no_session_message(self), self.login_command)
+        if re.fullmatch(r"[\x21-\x7e]{1,2048}", session) is None:  # an ARN, as every tool writes it
+            raise ConfigError(
+                f"profile {self.name!r} has a login_session ({_one_line(session, 80)}) that is not a "
+                "session ARN: printable ASCII without spaces is required; log in again to replace it"
+            )
         return session
 
     def cache_path(self) -> str:
@@ -8405,7 +8410,7 @@ def _cmd_status(
     except (LoginRequiredError, UnsafeFileError) as exc:
         if not args.json:
             raise
-        stdout.write(json.dumps(_status_failure(args, exc)) + "\\n")
+        stdout.write(json.dumps(_status_failure(args, exc)) + "\n")
         raise
     if args.json:
         stdout.write(json.dumps(info) + "\n")
@@ -8427,7 +8432,7 @@ def _cmd_status(
             else ""
         )
         stdout.write(
-            f"profile: {info['profile']}{via}\\nsession: {_one_line(info['login_session'], 2000)}\\n"
+            f"profile: {info['profile']}{via}\nsession: {_one_line(info['login_session'], 2000)}\n"
             f"account: {info['account_id']}\nexpires: {info['expiration']}\n"
             f"time left: {left // 60} min {left % 60} s\n"
             f"session ends: {end + ' (estimated: sign-in + 12 h)' if end else 'unknown'}\n"

@@ -12150,9 +12150,9 @@ class TestRefusalMessages:
 
 
 TYPO_CONFIG = (
-    "[profile dev]\\nlogin_session = " + SESSION_ARN + "\\n\\n"
-    "[profile prod]\\nlogin_session = " + OTHER_SESSION_ARN + "\\n\\n"
-    "[profile plain]\\nregion = eu-west-1\\n"
+    "[profile dev]\nlogin_session = " + SESSION_ARN + "\n\n"
+    "[profile prod]\nlogin_session = " + OTHER_SESSION_ARN + "\n\n"
+    "[profile plain]\nregion = eu-west-1\n"
 )
 
 
@@ -12192,7 +12192,7 @@ class TestUnknownProfiles:
         self, fake: FakeSignin, aws_env: dict[str, str]
     ) -> None:
         env = login_env(aws_env, fake)
-        config, _ = config_file_with(env, "[profile plain]\\nregion = eu-west-1\\n")
+        config, _ = config_file_with(env, "[profile plain]\nregion = eu-west-1\n")
         code, _, err = run_main(["status", "--profile", "zzzzzz"])
         assert code == 3
         assert "did you mean" not in err
@@ -12208,12 +12208,12 @@ class TestUnknownProfiles:
         env = login_env(aws_env, fake)
         config_file_with(env, TYPO_CONFIG)
         shared = Path(env["AWS_SHARED_CREDENTIALS_FILE"])
-        shared.write_text("[static]\\naws_access_key_id = AKIAEXAMPLE\\naws_secret_access_key = x\\n")
+        shared.write_text("[static]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = x\n")
         shared.chmod(0o600)
         for name in ("plain", "static"):
             code, _, err = run_main(["status", "--profile", name])
             assert code == 3, err
-            assert f"error: profile '{name}' has no login session\\n" in err
+            assert f"error: profile '{name}' has no login session\n" in err
             assert "did you mean" not in err and "config file" not in err
 
     def test_a_new_profile_can_still_be_signed_in(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
@@ -12221,7 +12221,7 @@ class TestUnknownProfiles:
         config, _ = config_file_with(env, TYPO_CONFIG)
         rc, _, err = full_login(env, "--profile", "newname")
         assert rc == 0, err
-        assert f"[profile newname]\\nlogin_session = {SESSION_ARN}" in config.read_text()
+        assert f"[profile newname]\nlogin_session = {SESSION_ARN}" in config.read_text()
         assert run_cli(["credentials", "--profile", "newname"], env).returncode == 0
 
 
@@ -12237,8 +12237,8 @@ SOURCE_KEYS = {
 def key_lines(name: str) -> str:
     """``aws_access_key_id`` (and secret, token) lines for SOURCE_KEYS[name]."""
     access, secret, token = SOURCE_KEYS[name]
-    text = f"aws_access_key_id = {access}\\naws_secret_access_key = {secret}\\n"
-    return text + (f"aws_session_token = {token}\\n" if token else "")
+    text = f"aws_access_key_id = {access}\naws_secret_access_key = {secret}\n"
+    return text + (f"aws_session_token = {token}\n" if token else "")
 
 
 def write_aws_files(env: dict[str, str], config: str = "", credentials: str = "") -> None:
@@ -12254,7 +12254,7 @@ def process_script(tmp_path: Path, body: str, name: str = "creds process.py") ->
     """A real credential_process: a Python script (in a directory with a space) and its command line."""
     path = tmp_path / "bin dir" / name
     path.parent.mkdir(exist_ok=True)
-    path.write_text(f"import json, sys, time\\n{body}\\n")
+    path.write_text(f"import json, sys, time\n{body}\n")
     return f'{shlex.quote(sys.executable)} "{path}"'
 
 
@@ -12278,7 +12278,7 @@ class TestSigningKeySources:
             "AWS_SESSION_TOKEN": token,
             "AWS_CREDENTIAL_EXPIRATION": iso_stamp(later),
         }
-        write_aws_files(env, "[default]\\n" + key_lines("config"), "[default]\\n" + key_lines("shared"))
+        write_aws_files(env, "[default]\n" + key_lines("config"), "[default]\n" + key_lines("shared"))
         keys = st._signing_keys(None, env)
         assert_keys(keys, "env", "environment")
         assert keys.expiration == pytest.approx(later, abs=1)
@@ -12289,7 +12289,7 @@ class TestSigningKeySources:
     def test_an_explicit_profile_skips_the_environment_keys(self, aws_env: dict[str, str]) -> None:
         access, secret, _ = SOURCE_KEYS["env"]
         env = {**aws_env, "AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret, "AWS_PROFILE": "dev"}
-        write_aws_files(env, "", "[dev]\\n" + key_lines("shared"))
+        write_aws_files(env, "", "[dev]\n" + key_lines("shared"))
         assert_keys(st._signing_keys("dev", env), "shared", "shared credentials file (profile dev)")
         assert st._signing_keys(None, env).source == "environment"  # AWS_PROFILE is not explicit
 
@@ -12302,15 +12302,15 @@ class TestSigningKeySources:
         if missing.isupper():
             env["AWS_ACCESS_KEY_ID"] = access
         else:
-            write_aws_files(env, f"[default]\\naws_access_key_id = {access}\\n")
+            write_aws_files(env, f"[default]\naws_access_key_id = {access}\n")
         with pytest.raises(st.ConfigError) as info:
             st._signing_keys(None, env)
         assert missing in str(info.value)
 
     def test_shared_credentials_file_before_config_file(self, aws_env: dict[str, str]) -> None:
-        write_aws_files(aws_env, "[profile dev]\\n" + key_lines("config"), "[dev]\\n" + key_lines("shared"))
+        write_aws_files(aws_env, "[profile dev]\n" + key_lines("config"), "[dev]\n" + key_lines("shared"))
         assert_keys(st._signing_keys("dev", aws_env), "shared", "shared credentials file (profile dev)")
-        write_aws_files(aws_env, "[profile dev]\\n" + key_lines("config"))
+        write_aws_files(aws_env, "[profile dev]\n" + key_lines("config"))
         assert_keys(st._signing_keys("dev", aws_env), "config", "config file (profile dev)")
 
     def test_login_session_as_get_credentials_refreshed_when_due(
@@ -12345,9 +12345,9 @@ class TestSigningKeySources:
         command = process_script(tmp_path, f"print(json.dumps({doc!r}))")
         write_session(aws_env, fake, profile="dev")
         config = Path(aws_env["AWS_CONFIG_FILE"])
-        config.write_text(config.read_text() + f"credential_process = {command}\\n" + key_lines("config"))
+        config.write_text(config.read_text() + f"credential_process = {command}\n" + key_lines("config"))
         assert st._signing_keys("dev", aws_env).source == "login session (profile dev)"
-        write_aws_files(aws_env, f"[profile dev]\\ncredential_process = {command}\\n" + key_lines("config"))
+        write_aws_files(aws_env, f"[profile dev]\ncredential_process = {command}\n" + key_lines("config"))
         assert_keys(st._signing_keys("dev", aws_env), "process", "credential_process (profile dev)")
 
     def test_credential_process_split_without_a_shell_stderr_passed_through(
@@ -12362,10 +12362,10 @@ class TestSigningKeySources:
             "SessionToken": token,
             "Expiration": iso_stamp(later),
         }
-        body = "sys.stderr.write('process says hello; args=' + repr(sys.argv[1:]) + '\\\\n')\\n"
+        body = "sys.stderr.write('process says hello; args=' + repr(sys.argv[1:]) + '\\n')\n"
         body += f"print(json.dumps({doc!r}))"
         command = process_script(tmp_path, body) + " 'one arg' two;echo"
-        write_aws_files(aws_env, f"[profile dev]\\ncredential_process = {command}\\n")
+        write_aws_files(aws_env, f"[profile dev]\ncredential_process = {command}\n")
         keys = st._signing_keys("dev", aws_env)
         assert_keys(keys, "process", "credential_process (profile dev)")
         assert keys.expiration == pytest.approx(later, abs=1)
@@ -12390,7 +12390,7 @@ class TestSigningKeySources:
         if isinstance(body, dict):  # a good answer but for these members (None: left out)
             doc = {"Version": 1, "AccessKeyId": "ASIAX", "SecretAccessKey": "SECRETVALUE-123456", **body}
             body = f"print(json.dumps({ {k: v for k, v in doc.items() if v is not None}!r}))"
-        write_aws_files(aws_env, f"[default]\\ncredential_process = {process_script(tmp_path, body)}\\n")
+        write_aws_files(aws_env, f"[default]\ncredential_process = {process_script(tmp_path, body)}\n")
         with pytest.raises(st.SigninTokenError) as info:
             st._signing_keys(None, aws_env)
         assert words in str(info.value) and "credential_process (profile default)" in str(info.value)
@@ -12398,7 +12398,7 @@ class TestSigningKeySources:
 
     def test_credential_process_timeout(self, aws_env: dict[str, str], tmp_path: Path) -> None:
         write_aws_files(
-            aws_env, f"[default]\\ncredential_process = {process_script(tmp_path, 'time.sleep(60)')}\\n"
+            aws_env, f"[default]\ncredential_process = {process_script(tmp_path, 'time.sleep(60)')}\n"
         )
         with pytest.raises(st.SigninTokenError) as info:
             st._signing_keys(None, aws_env, process_timeout=0.5)
@@ -12415,7 +12415,7 @@ class TestSigningKeySources:
     def test_credential_process_that_cannot_run(
         self, aws_env: dict[str, str], command: str, words: str
     ) -> None:
-        write_aws_files(aws_env, f"[default]\\ncredential_process = {command}\\nregion = us-east-1\\n")
+        write_aws_files(aws_env, f"[default]\ncredential_process = {command}\nregion = us-east-1\n")
         with pytest.raises(st.SigninTokenError) as info:
             st._signing_keys(None, aws_env)
         assert f"credential_process (profile default) {words}" in str(info.value)
@@ -12479,7 +12479,7 @@ class TestSigningKeySources:
             (
                 {
                     "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:9/c",
-                    "AWS_CONTAINER_AUTHORIZATION_TOKEN": "a\\r\\nX: y",
+                    "AWS_CONTAINER_AUTHORIZATION_TOKEN": "a\r\nX: y",
                 },
                 "AWS_CONTAINER_AUTHORIZATION_TOKEN is not a legal header value",
             ),
@@ -12497,27 +12497,27 @@ class TestSigningKeySources:
         [
             (
                 "config",
-                "role_arn = arn:aws:iam::123456789012:role/R\\nsource_profile = base",
+                "role_arn = arn:aws:iam::123456789012:role/R\nsource_profile = base",
                 "assume role credentials (role_arn)",
             ),
             (
                 "credentials",
-                "role_arn = arn:aws:iam::123456789012:role/R\\ncredential_source = Environment",
+                "role_arn = arn:aws:iam::123456789012:role/R\ncredential_source = Environment",
                 "(role_arn)",
             ),
             (
                 "config",
-                "web_identity_token_file = /t\\nrole_arn = arn:aws:iam::123456789012:role/R",
+                "web_identity_token_file = /t\nrole_arn = arn:aws:iam::123456789012:role/R",
                 "web identity credentials (web_identity_token_file)",
             ),
             (
                 "config",
-                "sso_session = corp\\nsso_account_id = 123456789012\\nsso_role_name = R",
+                "sso_session = corp\nsso_account_id = 123456789012\nsso_role_name = R",
                 "(sso_session)",
             ),
             (
                 "config",
-                "sso_start_url = https://x.awsapps.com/start\\nsso_region = us-east-1",
+                "sso_start_url = https://x.awsapps.com/start\nsso_region = us-east-1",
                 "SSO) credentials (sso_start_url)",
             ),
         ],
@@ -12526,9 +12526,9 @@ class TestSigningKeySources:
         self, aws_env: dict[str, str], where: str, setting: str, words: str
     ) -> None:
         if where == "config":
-            write_aws_files(aws_env, f"[profile dev]\\n{setting}\\n" + key_lines("config"))
+            write_aws_files(aws_env, f"[profile dev]\n{setting}\n" + key_lines("config"))
         else:
-            write_aws_files(aws_env, "[profile dev]\\n" + key_lines("config"), f"[dev]\\n{setting}\\n")
+            write_aws_files(aws_env, "[profile dev]\n" + key_lines("config"), f"[dev]\n{setting}\n")
         with pytest.raises(st.ConfigError) as info:
             st._signing_keys("dev", aws_env)
         assert words in str(info.value) and "profile 'dev'" in str(info.value)
@@ -12542,14 +12542,14 @@ class TestSigningKeySources:
             "AWS_WEB_IDENTITY_TOKEN_FILE": "/t",
             "AWS_ROLE_ARN": "arn:aws:iam::123456789012:role/R",
         }
-        write_aws_files(env, "[profile dev]\\n" + key_lines("config"))
+        write_aws_files(env, "[profile dev]\n" + key_lines("config"))
         with pytest.raises(st.ConfigError) as info:
             st._signing_keys(None, env)
         assert "AWS_WEB_IDENTITY_TOKEN_FILE" in str(info.value)
         assert_keys(st._signing_keys("dev", env), "config", "config file (profile dev)")
 
     def test_no_source_is_a_login_required_error(self, aws_env: dict[str, str]) -> None:
-        write_aws_files(aws_env, "[profile dev]\\nregion = eu-west-1\\n")
+        write_aws_files(aws_env, "[profile dev]\nregion = eu-west-1\n")
         with pytest.raises(st.LoginRequiredError) as info:
             st._signing_keys("dev", aws_env)
         assert "no AWS credentials for profile 'dev'" in str(info.value)
@@ -12557,7 +12557,7 @@ class TestSigningKeySources:
         assert info.value.command.endswith("login --profile dev")
 
     def test_a_named_profile_that_does_not_exist(self, aws_env: dict[str, str]) -> None:
-        write_aws_files(aws_env, "[default]\\n" + key_lines("config"))
+        write_aws_files(aws_env, "[default]\n" + key_lines("config"))
         for profile, env in (("nope", aws_env), (None, {**aws_env, "AWS_PROFILE": "nope"})):
             with pytest.raises(st.ConfigError) as info:
                 st._signing_keys(profile, env)
@@ -12572,14 +12572,14 @@ class TestSigningKeySources:
         result = run_cli(["exec", "--profile", "dev", "--", sys.executable, "-c", probe], aws_env)
         assert result.returncode == 0, result.stderr
         access = json.loads(path.read_text())["accessToken"]["accessKeyId"]
-        assert result.stdout == f"container endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI) {access}\\n"
+        assert result.stdout == f"container endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI) {access}\n"
 
     def test_order_as_botocore(self, aws_env: dict[str, str], fake: FakeSignin, tmp_path: Path) -> None:
         """Peer test: botocore's resolver picks the same keys for an explicit profile with several sources."""
         need_botocore()
         access, secret, token = SOURCE_KEYS["process"]
         doc = {"Version": 1, "AccessKeyId": access, "SecretAccessKey": secret, "SessionToken": token}
-        process = f"credential_process = {process_script(tmp_path, f'print(json.dumps({doc!r}))')}\\n"
+        process = f"credential_process = {process_script(tmp_path, f'print(json.dumps({doc!r}))')}\n"
         env_keys = {
             "AWS_ACCESS_KEY_ID": SOURCE_KEYS["env"][0],
             "AWS_SECRET_ACCESS_KEY": SOURCE_KEYS["env"][1],
@@ -12592,7 +12592,7 @@ class TestSigningKeySources:
         ]
         for extra, config, shared in scenarios:
             env = {**aws_env, **extra}
-            write_aws_files(env, f"[profile dev]\\n{config}", f"[dev]\\n{shared}" if shared else "")
+            write_aws_files(env, f"[profile dev]\n{config}", f"[dev]\n{shared}" if shared else "")
             theirs = botocore_credentials(env, "dev")
             ours = st._signing_keys("dev", env)
             assert (ours.access_key_id, ours.secret_access_key) == (theirs["key"], theirs["secret"])
@@ -12604,7 +12604,7 @@ class TestSigningKeySources:
         assert theirs["method"] == "login" and st._signing_keys("dev", aws_env).access_key_id == theirs["key"]
 
     def test_secrets_never_in_repr(self, aws_env: dict[str, str]) -> None:
-        write_aws_files(aws_env, "[default]\\n" + key_lines("config"))
+        write_aws_files(aws_env, "[default]\n" + key_lines("config"))
         keys = st._signing_keys(None, aws_env)
         for secret in SOURCE_KEYS["config"][1:]:
             assert secret is not None and secret not in repr(keys)
@@ -12621,7 +12621,7 @@ class TestSignInRegion:
         monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
         for name in ("no_proxy", "NO_PROXY"):
             monkeypatch.delenv(name, raising=False)
-        proxy = RecordingProxy(refusal=b"HTTP/1.1 403 no\\r\\nContent-Length: 0\\r\\n\\r\\n")
+        proxy = RecordingProxy(refusal=b"HTTP/1.1 403 no\r\nContent-Length: 0\r\n\r\n")
         try:
             monkeypatch.setenv("https_proxy", proxy.url)
             rc, out, err = run_main(["credentials", *argv])
@@ -12665,7 +12665,7 @@ class TestSignInRegion:
         write_session(aws_env, fake, expires_in=-60, region="us-west-1", extra={"signInRegion": hostile})
         monkeypatch.setenv("AWS_ENDPOINT_URL_SIGNIN", "")
         monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-        proxy = RecordingProxy(refusal=b"HTTP/1.1 403 no\\r\\nContent-Length: 0\\r\\n\\r\\n")
+        proxy = RecordingProxy(refusal=b"HTTP/1.1 403 no\r\nContent-Length: 0\r\n\r\n")
         try:
             monkeypatch.setenv("https_proxy", proxy.url)
             rc, out, err = run_main(["credentials"])
@@ -12688,12 +12688,12 @@ class TestSignInRegion:
         assert rc == 0, err
         entry = json.loads(cache_path(env).read_text())
         assert entry["signInRegion"] == "eu-central-1"
-        assert Path(env["AWS_CONFIG_FILE"]).read_text() == f"[default]\\nlogin_session = {SESSION_ARN}\\n"
+        assert Path(env["AWS_CONFIG_FILE"]).read_text() == f"[default]\nlogin_session = {SESSION_ARN}\n"
         rc, _, err = full_login(env)  # no region anywhere: the session's own
         assert rc == 0, err
         assert json.loads(cache_path(env).read_text())["signInRegion"] == "eu-central-1"
         assert "AWS Region" not in err
-        assert Path(env["AWS_CONFIG_FILE"]).read_text() == f"[default]\\nlogin_session = {SESSION_ARN}\\n"
+        assert Path(env["AWS_CONFIG_FILE"]).read_text() == f"[default]\nlogin_session = {SESSION_ARN}\n"
 
 
 def refuse_next_refresh(fake: FakeSignin, refusal: str) -> None:
@@ -12823,7 +12823,7 @@ class TestRefusedRefreshEndsSession:
         path = write_session(aws_env, fake, expires_in=3600)
         digest = hashlib.sha256(json.loads(path.read_text())["refreshToken"].encode()).hexdigest()
         planted = tmp_path / "planted"
-        planted.write_text(digest + "\\n")
+        planted.write_text(digest + "\n")
         (path.parent / (path.name + ".ended")).symlink_to(planted)
         result = run_cli(["credentials"], aws_env)
         assert result.returncode == 0, result.stderr
@@ -12924,7 +12924,7 @@ class TestStatusJsonEveryState:
     def test_one_object(self, fake: FakeSignin, aws_env: dict[str, str], setup: str) -> None:
         path = write_session(aws_env, fake, profile="dev")
         if setup == "no-login-session":
-            Path(aws_env["AWS_CONFIG_FILE"]).write_text("[profile dev]\\nregion = us-east-1\\n")
+            Path(aws_env["AWS_CONFIG_FILE"]).write_text("[profile dev]\nregion = us-east-1\n")
         elif setup == "no-cache-file":
             path.unlink()
         elif setup == "unparsable":
@@ -12937,7 +12937,7 @@ class TestStatusJsonEveryState:
         result = run_cli(["status", "--json", "--profile", "dev"], aws_env)
         assert result.returncode == text.returncode == (0 if setup == "valid" else 3), result.stderr
         info = json.loads(result.stdout)
-        assert isinstance(info, dict) and result.stdout.count("\\n") == 1
+        assert isinstance(info, dict) and result.stdout.count("\n") == 1
         state = {"no-login-session": "logged-out", "no-cache-file": "logged-out", "unparsable": "unusable"}
         assert info["state"] == state.get(setup, setup)
         assert info["profile"] == "dev" and info["valid"] is (setup == "valid")
@@ -12962,7 +12962,7 @@ class TestCredentialProcessProfiles:
         path = write_session(env, fake, profile="dev", expires_in=expires_in)
         prog = f"{sys.executable} -m signin_token"
         with Path(env["AWS_CONFIG_FILE"]).open("a") as f:
-            f.write(f"[profile app]\\ncredential_process = {line.format(prog=prog)}\\n")
+            f.write(f"[profile app]\ncredential_process = {line.format(prog=prog)}\n")
         return path
 
     @pytest.mark.parametrize("line", LINES)
@@ -13130,7 +13130,7 @@ class OnATerminal:
         if self.proc.stderr is not None:
             err = self.proc.stderr.read().decode()
             self.proc.stderr.close()
-        return rc, out, err, bytes(self.seen).decode(errors="replace").replace("\\r\\n", "\\n")
+        return rc, out, err, bytes(self.seen).decode(errors="replace").replace("\r\n", "\n")
 
 
 class TestReplaceQuestionOnATerminal:
@@ -13140,17 +13140,17 @@ class TestReplaceQuestionOnATerminal:
     @pytest.mark.parametrize("answer", ["y", "n"])
     def test_asked_after_the_browser(self, fake: FakeSignin, aws_env: dict[str, str], answer: str) -> None:
         env = login_env(aws_env, fake)
-        before = f"[default]\\nregion = us-east-1\\nlogin_session = {OTHER_SESSION_ARN}\\n"
+        before = f"[default]\nregion = us-east-1\nlogin_session = {OTHER_SESSION_ARN}\n"
         config = write_config(env, before)
         argv = [sys.executable, "-m", "signin_token", "login", "--no-browser", "--callback-timeout", "30"]
         term = OnATerminal(argv, env, stdin=True, stderr=True)
-        url = term.wait_for(rb"(http://127\\.0\\.0\\.1:\\d+/v1/authorize\\?\\S+)\\r?\\n").group(1).decode()
+        url = term.wait_for(rb"(http://127\.0\.0\.1:\d+/v1/authorize\?\S+)\r?\n").group(1).decode()
         assert b"(y/n)" not in term.seen  # no question before the browser
         status, page = browser_follow(url)
         assert status == 200, page
-        question = term.wait_for(rb"Use the new session (\\S+) instead\\? \\(y/n\\): ")
+        question = term.wait_for(rb"Use the new session (\S+) instead\? \(y/n\): ")
         assert question.group(1).decode() == SESSION_ARN
-        term.type(answer + "\\n")
+        term.type(answer + "\n")
         rc, out, _, shown = term.finish()
         assert out == ""
         assert OTHER_SESSION_ARN in shown
@@ -13168,7 +13168,7 @@ class TestReplaceQuestionOnATerminal:
         write_session(env, fake)
         argv = [sys.executable, "-m", "signin_token", "login", "--no-browser", "--callback-timeout", "30"]
         term = OnATerminal(argv, env, stdin=True, stderr=True)
-        url = term.wait_for(rb"(http://127\\.0\\.0\\.1:\\d+/v1/authorize\\?\\S+)\\r?\\n").group(1).decode()
+        url = term.wait_for(rb"(http://127\.0\.0\.1:\d+/v1/authorize\?\S+)\r?\n").group(1).decode()
         status, page = browser_follow(url)
         assert status == 200, page
         rc, out, _, shown = term.finish()
@@ -13256,7 +13256,7 @@ class TestExit3ReachesTheTerminal:
 
     def test_not_twice_when_stderr_is_the_terminal(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
         Path(aws_env["AWS_CONFIG_FILE"]).parent.mkdir(parents=True)
-        Path(aws_env["AWS_CONFIG_FILE"]).write_text("[default]\\nregion = us-east-1\\n")
+        Path(aws_env["AWS_CONFIG_FILE"]).write_text("[default]\nregion = us-east-1\n")
         term = OnATerminal(self.argv(), aws_env, stdin=False, stderr=True)
         rc, out, _, shown = term.finish()
         assert (rc, out) == (3, ""), shown
@@ -16437,7 +16437,7 @@ class TestAdviceWorksAsPrinted:
         write_session(env, fake)
         same = run_cli(["login"], env)
         assert same.returncode == 0, same.stderr
-        write_config(env, f"[default]\\nregion = us-east-1\\nlogin_session = {OTHER_SESSION_ARN}\\n")
+        write_config(env, f"[default]\nregion = us-east-1\nlogin_session = {OTHER_SESSION_ARN}\n")
         result = run_cli(["login"], env)
         assert result.returncode == 2, result.stderr
         self.follow(advised_command(result.stderr), env)
@@ -17297,23 +17297,24 @@ RAW_TERMINAL_CONTROLS = frozenset("\x1b\x07\x9b\u202e\u2066\u200f")
 
 class TestNoRawEscapesInOutput:
     """Values from files and the network pass the one sanitiser before any human-readable
-    output: escapes planted in a cache entry's accountId (another tool wrote it), in a
-    config ``login_session`` value and in a section name reach no stream raw."""
+    output: escapes planted in a cache entry's accountId (another tool wrote it) and in a
+    section name reach no stream raw; a config ``login_session`` that is no session ARN is
+    refused where it is read, in one clean line."""
 
     SESSION = SESSION_ARN + "\x1b]0;pwned\x07\u202e\x9b2J"
     SECTION = "profile e\x1b[2J\x07\u2066v\u200f"
 
     def planted(self, fake: FakeSignin, env: dict[str, str]) -> Path:
-        """A usable entry for :attr:`SESSION`, its accountId full of escapes, used by
-        ``[default]`` and by the section :attr:`SECTION`."""
+        """A usable entry, its accountId full of escapes, used by ``[default]`` and by
+        the section :attr:`SECTION`."""
         write_session(env, fake, expires_in=3600)
         entry = json.loads(cache_path(env).read_text())
         entry["accessToken"]["accountId"] = "\x1b]2;title\x07\u202e12"
-        path = store_entry(env, entry, self.SESSION)
+        path = store_entry(env, entry, SESSION_ARN)
         write_config(
             env,
-            f"[default]\nregion = us-east-1\nlogin_session = {self.SESSION}\n"
-            f"[{self.SECTION}]\nlogin_session = {self.SESSION}\n",
+            f"[default]\nregion = us-east-1\nlogin_session = {SESSION_ARN}\n"
+            f"[{self.SECTION}]\nlogin_session = {SESSION_ARN}\n",
         )
         return path
 
@@ -17327,7 +17328,7 @@ class TestNoRawEscapesInOutput:
         code, out, err = run_main(["status"])
         assert code == 0, err
         self.assert_clean(out, err)
-        assert "session: " + ascii(self.SESSION)[1:-1] in out
+        assert f"session: {SESSION_ARN}\n" in out
         assert f"account: {ACCOUNT}\n" in out  # the malformed accountId: the ARN's instead
         code, out, err = run_main(["sessions"])
         assert code == 0, err
@@ -17346,6 +17347,19 @@ class TestNoRawEscapesInOutput:
         assert "\\x1b[2J\\x07\\u2066v\\u200f" in err  # the section name, escaped
         assert not path.exists()
 
+    def test_a_login_session_that_is_no_arn_is_refused_in_one_clean_line(
+        self, fake: FakeSignin, aws_env: dict[str, str]
+    ) -> None:
+        login_env(aws_env, fake)
+        write_config(aws_env, f"[default]\nregion = us-east-1\nlogin_session = {self.SESSION}\n")
+        for argv in (["status"], ["credentials"], ["refresh", "--force"], ["exec", "--", "true"]):
+            code, out, err = run_main(argv)
+            assert (code, out) == (2, ""), err
+            self.assert_clean(err)
+            assert err.count("\n") == 1 and "'default' has a login_session" in err
+            assert "not a session ARN" in err
+        assert_no_network(fake)
+
     def test_serve_start_up_line(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
         self.planted(fake, aws_env)
         with serving(aws_env) as h:
@@ -17356,7 +17370,7 @@ class TestNoRawEscapesInOutput:
                 time.sleep(0.01)
             first = h.stderr[0]
         assert first.startswith("serving the credentials of session ")
-        assert ascii(self.SESSION)[1:-1] in first
+        assert SESSION_ARN in first
         self.assert_clean(h.stdout, *h.stderr)
 
     def test_login_skip_if_valid_summary(self, fake: FakeSignin, aws_env: dict[str, str]) -> None:
