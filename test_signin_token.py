@@ -12911,7 +12911,8 @@ class TestRefusalKinds:
         rc, out, err = full_login(env, "--profile", "dev")
         assert (rc, out) == (1, ""), err
         assert st._REFUSALS[code][1] in err, err
-        login_hint = re.search(LOGIN_COMMAND_RE.format(profile="dev"), err)
+        failure = err[err.index("error: ") :]  # not the --remote advice printed before the wait
+        login_hint = re.search(LOGIN_COMMAND_RE.format(profile="dev"), failure)
         assert (login_hint is not None) == (kind == "ended"), err
         assert len(fake.token_calls()) == 1 and not cache_path(env).exists()
 
@@ -13729,7 +13730,7 @@ class TestCredentialServer:
             ("tok\nsecret-1234", 0o600, "printable"),
             ("tok-secret-1234\x07", 0o600, "printable"),
             ("tok-secret-1234", 0o600, "16 characters at least"),
-            ("tok-secret-1234" * 300, 0o600, "4 KiB at most"),
+            ("tok-secret-1234" * 300, 0o600, "larger than 4 KiB"),
             (None, 0o600, "cannot be created"),
         ],
     )
