@@ -8626,7 +8626,7 @@ def _cmd_revoke(
         )
         stderr.write(
             f"error: {what}: {text}; the local session was NOT removed (so that revoking can be "
-            f"retried); run {plain} to remove it anyway\n"
+            f"retried). To remove it anyway, run: {plain}\n"
         )
         return _exit_code(exc) if not isinstance(exc, LoginRequiredError) else _EXIT_ERROR
     stderr.write(f"revoked the refresh token of session {creds.login_session} on the service\n")
