@@ -12728,7 +12728,7 @@ class TestRefusedRefreshEndsSession:
         path = write_session(aws_env, fake, expires_in=200)  # valid, inside the refresh window
         refuse_next_refresh(fake, refusal)
         before = path.read_bytes()
-        first = run_cli(["credentials"], aws_env)
+        first = run_here(["credentials"], aws_env)
         assert (first.returncode, first.stdout) == (3, ""), first.stderr
         assert re.search(LOGIN_COMMAND_RE.format(profile="default"), first.stderr), first.stderr
         assert warning_lines(first.stderr) == [] and "ASIAOLD" not in first.stderr
@@ -12739,13 +12739,13 @@ class TestRefusedRefreshEndsSession:
         assert json.loads(before)["refreshToken"] not in marker.read_text()
         # From now on: ended, without asking the service again.
         for args in (["credentials"], ["refresh"], ["credentials", "--format", "env"]):
-            again = run_cli(args, aws_env)
+            again = run_here(args, aws_env)
             assert (again.returncode, again.stdout) == (3, ""), again.stderr
             assert re.search(LOGIN_COMMAND_RE.format(profile="default"), again.stderr), again.stderr
-        status = run_cli(["status"], aws_env)
+        status = run_here(["status"], aws_env)
         assert status.returncode == 3
         assert "state: ended (the service refused" in status.stdout, status.stdout
-        info = json.loads(run_cli(["status", "--json"], aws_env).stdout)
+        info = json.loads(run_here(["status", "--json"], aws_env).stdout)
         assert (info["state"], info["refused"], info["valid"]) == ("ended", True, False)
         assert len(fake.token_calls()) == 1
         assert path.read_bytes() == before
@@ -12756,15 +12756,15 @@ class TestRefusedRefreshEndsSession:
         env = dict(login_env(aws_env, fake), BROWSER=str(following_browser(tmp_path)))
         path = write_session(env, fake, expires_in=200)
         refuse_next_refresh(fake, "TOKEN_EXPIRED")
-        assert run_cli(["credentials"], env).returncode == 3
-        result = run_cli(["credentials", "--login"], env)
+        assert run_here(["credentials"], env).returncode == 3
+        result = run_cli(["credentials", "--login"], env)  # a process: webbrowser reads BROWSER once
         assert result.returncode == 0, result.stderr
         doc = json.loads(result.stdout)
         assert doc["AccessKeyId"] == json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
         assert len(fake.token_calls("authorization_code")) == 1
         assert not (path.parent / (path.name + ".ended")).exists()
-        assert run_cli(["status"], env).returncode == 0
-        assert run_cli(["credentials"], env).returncode == 0
+        assert run_here(["status"], env).returncode == 0
+        assert run_here(["credentials"], env).returncode == 0
 
     def test_a_new_refresh_token_from_another_tool_clears_it(
         self, fake: FakeSignin, aws_env: dict[str, str]
@@ -12773,7 +12773,7 @@ class TestRefusedRefreshEndsSession:
         token, so the marker is stale and the session is usable again."""
         path = write_session(aws_env, fake, expires_in=200)
         refuse_next_refresh(fake, "USER_CREDENTIALS_CHANGED")
-        assert run_cli(["credentials"], aws_env).returncode == 3
+        assert run_here(["credentials"], aws_env).returncode == 3
         entry = json.loads(path.read_text())
         entry["refreshToken"] = fake.seed_session(st.DPoPKey.from_pem(entry["dpopKey"]))
         entry["accessToken"]["accessKeyId"] = "ASIANEWLOGIN"
@@ -12781,12 +12781,12 @@ class TestRefusedRefreshEndsSession:
         with path.open("r+") as f:  # in place, same inode, as the AWS CLI writes
             f.write(json.dumps(entry))
             f.truncate()
-        result = run_cli(["credentials"], aws_env)
+        result = run_here(["credentials"], aws_env)
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["AccessKeyId"] == "ASIANEWLOGIN"
-        assert json.loads(run_cli(["status", "--json"], aws_env).stdout)["state"] == "valid"
+        assert json.loads(run_here(["status", "--json"], aws_env).stdout)["state"] == "valid"
         set_expiry(path, time.time() + 100)
-        refreshed = run_cli(["refresh"], aws_env)
+        refreshed = run_here(["refresh"], aws_env)
         assert refreshed.returncode == 0, refreshed.stderr
         assert not (path.parent / (path.name + ".ended")).exists()  # a stale marker is cleaned
 
@@ -12796,12 +12796,12 @@ class TestRefusedRefreshEndsSession:
     ) -> None:
         path = write_session(aws_env, fake, expires_in=200)
         refuse_next_refresh(fake, "TOKEN_EXPIRED")
-        assert run_cli(["credentials"], aws_env).returncode == 3
+        assert run_here(["credentials"], aws_env).returncode == 3
         marker = path.parent / (path.name + ".ended")
         assert marker.exists()
         if all_sessions:
             path.unlink()  # a marker whose entry is already gone is removed too
-        result = run_cli(["logout", *(["--all"] if all_sessions else [])], aws_env)
+        result = run_here(["logout", *(["--all"] if all_sessions else [])], aws_env)
         assert result.returncode == 0, result.stderr
         assert sorted(p.name for p in path.parent.iterdir()) == []
 
@@ -12825,7 +12825,7 @@ class TestRefusedRefreshEndsSession:
         planted = tmp_path / "planted"
         planted.write_text(digest + "\n")
         (path.parent / (path.name + ".ended")).symlink_to(planted)
-        result = run_cli(["credentials"], aws_env)
+        result = run_here(["credentials"], aws_env)
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["AccessKeyId"] == "ASIAOLD"
 
@@ -12837,14 +12837,14 @@ class TestRefusedRefreshEndsSession:
     ) -> None:
         path = write_session(aws_env, fake, expires_in=200)
         env = break_next_refresh(aws_env, fake, failure, path)
-        result = run_cli(["credentials"], env)
+        result = run_here(["credentials"], env)
         assert result.returncode == 0, result.stderr
         assert len(warning_lines(result.stderr)) == 1
         assert not (path.parent / (path.name + ".ended")).exists()
-        assert json.loads(run_cli(["status", "--json"], env).stdout)["state"] == "refreshable"
+        assert json.loads(run_here(["status", "--json"], env).stdout)["state"] == "refreshable"
         fake.faults.clear()
         env["AWS_ENDPOINT_URL_SIGNIN"] = fake.url
-        assert run_cli(["credentials"], env).returncode == 0
+        assert run_here(["credentials"], env).returncode == 0
         assert json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
 
 
