@@ -12971,24 +12971,24 @@ class TestCredentialProcessProfiles:
         self, fake: FakeSignin, aws_env: dict[str, str], line: str
     ) -> None:
         path = self.setup(fake, aws_env, line, expires_in=60)
-        refresh = run_cli(["refresh", "--profile", "app"], aws_env)
+        refresh = run_here(["refresh", "--profile", "app"], aws_env)
         assert refresh.returncode == 0, refresh.stderr
         assert len(fake.token_calls("refresh_token")) == 1
-        creds = run_cli(["credentials", "--profile", "app"], aws_env)
+        creds = run_here(["credentials", "--profile", "app"], aws_env)
         assert creds.returncode == 0, creds.stderr
         assert (
             json.loads(creds.stdout)["AccessKeyId"]
             == json.loads(path.read_text())["accessToken"]["accessKeyId"]
         )
-        status = run_cli(["status", "--json", "--profile", "app"], aws_env)
+        status = run_here(["status", "--json", "--profile", "app"], aws_env)
         assert status.returncode == 0, status.stderr
         info = json.loads(status.stdout)
         assert (info["profile"], info["login_profile"], info["state"]) == ("app", "dev", "valid")
-        text = run_cli(["status", "--profile", "app"], aws_env)
+        text = run_here(["status", "--profile", "app"], aws_env)
         assert "reads profile dev" in text.stdout
-        logout = run_cli(["logout", "--profile", "app"], aws_env)
+        logout = run_here(["logout", "--profile", "app"], aws_env)
         assert logout.returncode == 0 and not path.exists()
-        after = run_cli(["credentials", "--profile", "app"], aws_env)
+        after = run_here(["credentials", "--profile", "app"], aws_env)
         assert after.returncode == 3
         assert re.search(LOGIN_COMMAND_RE.format(profile="dev"), after.stderr), after.stderr
         assert "--profile app" not in after.stderr
@@ -13000,13 +13000,13 @@ class TestCredentialProcessProfiles:
         self.setup(fake, env, self.LINES[0], expires_in=200)
         refuse_next_refresh(fake, "TOKEN_EXPIRED")
         for args in (["credentials"], ["status"], ["refresh"]):
-            result = run_cli([*args, "--profile", "app"], env)
+            result = run_here([*args, "--profile", "app"], env)
             assert result.returncode == 3, result.stderr
             assert "--profile app" not in result.stderr, result.stderr
         advice = advised_command(result.stderr)
         ran = run_as_printed(advice, env)
         assert ran.returncode == 0, (advice, ran.stderr)
-        assert run_cli(["credentials", "--profile", "app"], env).returncode == 0
+        assert run_here(["credentials", "--profile", "app"], env).returncode == 0
 
     def test_credentials_login_signs_in_the_profile_read(
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
@@ -13032,7 +13032,7 @@ class TestCredentialProcessProfiles:
     ) -> None:
         self.setup(fake, aws_env, line)
         for args in (["credentials"], ["status"], ["status", "--json"], ["refresh"]):
-            result = run_cli([*args, "--profile", "app"], aws_env)
+            result = run_here([*args, "--profile", "app"], aws_env)
             assert result.returncode == 2, result.stderr
             assert "credential_process" in result.stderr, result.stderr
             assert not re.search(r"(signin_token|signin-token) login", result.stderr), result.stderr
