@@ -4183,8 +4183,9 @@ class _CallbackServer:
     def wait(self, timeout: float) -> dict[str, str] | None:
         """The callback's parameters, or ``None`` when ``timeout`` passes first."""
         deadline = time.monotonic() + timeout
-        while not self._done.wait(0.2):  # short waits keep Ctrl-C responsive
-            if time.monotonic() > deadline:
+        # Short waits keep Ctrl-C responsive; none goes past the deadline.
+        while not self._done.wait(min(0.2, max(0.0, deadline - time.monotonic()))):
+            if time.monotonic() >= deadline:
                 return None
         return self.result
 
