@@ -12933,9 +12933,9 @@ class TestStatusJsonEveryState:
         elif setup == "ended":
             set_expiry(path, time.time() + 200)
             refuse_next_refresh(fake, "TOKEN_EXPIRED")
-            assert run_cli(["credentials", "--profile", "dev"], aws_env).returncode == 3
-        text = run_cli(["status", "--profile", "dev"], aws_env)
-        result = run_cli(["status", "--json", "--profile", "dev"], aws_env)
+            assert run_here(["credentials", "--profile", "dev"], aws_env).returncode == 3
+        text = run_here(["status", "--profile", "dev"], aws_env)
+        result = run_here(["status", "--json", "--profile", "dev"], aws_env)
         assert result.returncode == text.returncode == (0 if setup == "valid" else 3), result.stderr
         info = json.loads(result.stdout)
         assert isinstance(info, dict) and result.stdout.count("\n") == 1
