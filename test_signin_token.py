@@ -13216,7 +13216,7 @@ class TestFailedRefreshMessages:
                 status, kind, code = (503, "ServiceUnavailableException", "service_unavailable")
             fake.faults.extend([("status", status, kind, code, {"Retry-After": "0"})] * attempts)
         before = path.read_bytes()
-        result = run_cli(args, env)
+        result = run_here(args, env)
         assert (result.returncode, result.stdout) == (1, ""), result.stderr
         error, advice = result.stderr.splitlines()
         made = f"({attempts} attempt{'s' if attempts > 1 else ''})"
