@@ -13479,9 +13479,16 @@ class TestCredentialServer:
     def test_only_the_token_holder_gets_only_the_credentials(
         self, fake: FakeSignin, aws_env: dict[str, str]
     ) -> None:
+        """In-process, with a server clock that runs fast: each wrong token's 403 is held
+        longer than the last (0.1 s doubling), which would be 6 s of real waiting."""
         path = write_session(aws_env, fake, expires_in=3600)
         secrets_ = entry_secrets(path)
-        with serving(aws_env) as h:
+        clock = ManualClock()
+        with (
+            server_in_process(timeout=10**6, clock=clock.monotonic) as (server, token),
+            ticking(server, token, clock),
+        ):
+            h = ServeProcess(None, server.url, token, "")  # type: ignore[arg-type]
             cases: list[tuple[str, dict[str, Any], int]] = [
                 ("no token", {"token": None}, 401),
                 ("wrong token", {"token": "wrong"}, 403),
@@ -14031,6 +14038,26 @@ def answered(s: socket.socket) -> bool:
         return False
     finally:
         s.settimeout(10)
+
+
+@contextlib.contextmanager
+def ticking(server: st._CredentialServer, token: str, clock: ManualClock) -> Iterator[None]:
+    """Move the server's ``clock`` on a second every 5 ms of real time, waking its loop
+    with an authorized request each time, so held answers come due at once."""
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(0.005):
+            clock.advance(1)
+            send_and_read(server.port, authorized_get(server, token))
+
+    thread = threading.Thread(target=tick, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(30)
 
 
 def wait_for(condition: Callable[[], bool], what: str) -> None:
