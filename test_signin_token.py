@@ -14714,7 +14714,7 @@ import botocore.session
 removed = [name for name in sys.argv[1].split(",") if name in os.environ]
 creds = botocore.session.Session().get_credentials()
 first = creds.get_frozen_credentials().access_key
-time.sleep(4)
+time.sleep(1.5)  # past the 1 second the first credentials are servable
 second = creds.get_frozen_credentials().access_key
 print(json.dumps({"method": creds.method, "first": first, "second": second, "removed": removed,
                   "uri": os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
@@ -15445,7 +15445,7 @@ class TestExecServesCredentials:
     ) -> None:
         if importlib.util.find_spec("botocore") is None:
             pytest.skip("botocore is not importable")
-        fake.expires_in = 303  # each set of credentials is servable for 3 seconds
+        fake.expires_in = 301  # each set of credentials is servable for 1 second
         write_session(aws_env, fake, profile="dev", expires_in=100)
         env = dict(aws_env, AWS_PROFILE="dev", **STALE_CREDENTIALS_ENV)
         result = run_cli(
