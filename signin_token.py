@@ -4172,7 +4172,7 @@ class _CallbackServer:
             raise ConfigError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from exc
         self.port: int = self._server.server_address[1]
         self._host_ok = _host_check("127.0.0.1", self.port)  # what a browser sends for the redirect URI
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.1,), daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
         self._thread.start()
 
     @property
