@@ -3459,7 +3459,8 @@ class SigninClient:
         """:meth:`create_oauth2_token` for asyncio: the same arguments, results,
         retries and errors, and the event loop is never blocked.  Cancelling
         the task (or a timeout around it) closes the connection in flight at
-        once.  Retry waits use ``asyncio.sleep``.
+        once.  Retry waits use ``asyncio.sleep`` (or the client's ``sleep``, when
+        one was given).
         """
         out: CreateOAuth2TokenResponse = await self._run_async(
             self._call(_OPERATIONS["CreateOAuth2Token"], request, dpop_key, body_format)
@@ -3728,7 +3729,10 @@ class SigninClient:
                     return done.value
                 response = error = None
                 if isinstance(step, _Sleep):
-                    await asyncio.sleep(step.seconds)
+                    if self._sleep is time.sleep:
+                        await asyncio.sleep(step.seconds)
+                    else:  # a sleep given to the client (one that records, in tests) is used as given
+                        self._sleep(step.seconds)
                     continue
                 try:
                     response = await _http_post_async(
