@@ -469,6 +469,9 @@ class FakeSignin:
         elif kind == "sleep":  # ("sleep", seconds): answer nothing for a while
             time.sleep(fault[1])
             h.close_connection = True
+        elif kind == "hang":  # ("hang", event): answer nothing until the test sets event (30 s at most)
+            fault[1].wait(30)
+            h.close_connection = True
         elif kind == "delay":  # ("delay", seconds): answer normally, that much later
             time.sleep(fault[1])
             return False
@@ -13955,7 +13958,8 @@ class TestCredentialServerHTTP:
         path = write_session(aws_env, fake, expires_in=3600)
         with server_in_process() as (server, token):
             set_expiry(path, time.time() + 60)
-            fake.faults = [("sleep", 2)]  # the first refresh attempt hangs, then the retry works
+            hung = threading.Event()
+            fake.faults = [("hang", hung)]  # the first refresh attempt hangs, then the retry works
             order: list[str] = []
 
             def slow() -> None:
@@ -13969,6 +13973,7 @@ class TestCredentialServerHTTP:
             other = f"GET /credentials HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nConnection: close\r\n\r\n"
             reply = send_and_read(server.port, other.encode())
             order.append("other " + reply[:12].decode())
+            hung.set()
             thread.join(60)
             assert order == ["other HTTP/1.1 401", "refresh HTTP/1.1 200"]
             assert len(fake.token_calls()) == 2  # the hung attempt and its retry
