@@ -9606,7 +9606,7 @@ class TestNoLostUpdatesOrResurrection:
         assert str(path) in logout_result[2]
         assert not path.exists() and not lock.exists()
         assert os.listdir(path.parent) == []
-        after = run_cli(["credentials"], aws_env)
+        after = run_here(["credentials"], aws_env)
         assert after.returncode == 3, after.stderr
 
     @pytest.mark.parametrize(
@@ -13604,7 +13604,7 @@ class TestCredentialServer:
             new_login_entry(aws_env, fake, "ASIANEW")
             assert h.creds()["AccessKeyId"] == "ASIANEW"
             # A logout is seen at once, not served from memory.
-            assert run_cli(["logout"], aws_env).returncode == 0
+            assert run_here(["logout"], aws_env).returncode == 0
             status, _, body = h.get()
             assert status == 503 and json.loads(body)["code"] == "LoginRequired"
             new_login_entry(aws_env, fake, "ASIAAGAIN")
