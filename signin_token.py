@@ -3459,7 +3459,8 @@ class SigninClient:
         """:meth:`create_oauth2_token` for asyncio: the same arguments, results,
         retries and errors, and the event loop is never blocked.  Cancelling
         the task (or a timeout around it) closes the connection in flight at
-        once.  Retry waits use ``asyncio.sleep``.
+        once.  Retry waits use ``asyncio.sleep`` (or the client's ``sleep``, when
+        one was given).
         """
         out: CreateOAuth2TokenResponse = await self._run_async(
             self._call(_OPERATIONS["CreateOAuth2Token"], request, dpop_key, body_format)
@@ -3728,7 +3729,10 @@ class SigninClient:
                     return done.value
                 response = error = None
                 if isinstance(step, _Sleep):
-                    await asyncio.sleep(step.seconds)
+                    if self._sleep is time.sleep:
+                        await asyncio.sleep(step.seconds)
+                    else:  # a sleep given to the client (one that records, in tests) is used as given
+                        self._sleep(step.seconds)
                     continue
                 try:
                     response = await _http_post_async(
@@ -4172,7 +4176,7 @@ class _CallbackServer:
             raise ConfigError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from exc
         self.port: int = self._server.server_address[1]
         self._host_ok = _host_check("127.0.0.1", self.port)  # what a browser sends for the redirect URI
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.1,), daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
         self._thread.start()
 
     @property
@@ -4183,8 +4187,9 @@ class _CallbackServer:
     def wait(self, timeout: float) -> dict[str, str] | None:
         """The callback's parameters, or ``None`` when ``timeout`` passes first."""
         deadline = time.monotonic() + timeout
-        while not self._done.wait(0.2):  # short waits keep Ctrl-C responsive
-            if time.monotonic() > deadline:
+        # Short waits keep Ctrl-C responsive; none goes past the deadline.
+        while not self._done.wait(min(0.2, max(0.0, deadline - time.monotonic()))):
+            if time.monotonic() >= deadline:
                 return None
         return self.result
 

@@ -469,6 +469,9 @@ class FakeSignin:
         elif kind == "sleep":  # ("sleep", seconds): answer nothing for a while
             time.sleep(fault[1])
             h.close_connection = True
+        elif kind == "hang":  # ("hang", event): answer nothing until the test sets event (30 s at most)
+            fault[1].wait(30)
+            h.close_connection = True
         elif kind == "delay":  # ("delay", seconds): answer normally, that much later
             time.sleep(fault[1])
             return False
@@ -7035,7 +7038,7 @@ class FakeApi:
 
         self.server = Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.005,), daemon=True)
         self.thread.start()
 
     def close(self) -> None:
@@ -9611,7 +9614,7 @@ class TestNoLostUpdatesOrResurrection:
         assert str(path) in logout_result[2]
         assert not path.exists() and not lock.exists()
         assert os.listdir(path.parent) == []
-        after = run_cli(["credentials"], aws_env)
+        after = run_here(["credentials"], aws_env)
         assert after.returncode == 3, after.stderr
 
     @pytest.mark.parametrize(
@@ -12737,7 +12740,7 @@ class TestRefusedRefreshEndsSession:
         path = write_session(aws_env, fake, expires_in=200)  # valid, inside the refresh window
         refuse_next_refresh(fake, refusal)
         before = path.read_bytes()
-        first = run_cli(["credentials"], aws_env)
+        first = run_here(["credentials"], aws_env)
         assert (first.returncode, first.stdout) == (3, ""), first.stderr
         assert re.search(LOGIN_COMMAND_RE.format(profile="default"), first.stderr), first.stderr
         assert warning_lines(first.stderr) == [] and "ASIAOLD" not in first.stderr
@@ -12748,13 +12751,13 @@ class TestRefusedRefreshEndsSession:
         assert json.loads(before)["refreshToken"] not in marker.read_text()
         # From now on: ended, without asking the service again.
         for args in (["credentials"], ["refresh"], ["credentials", "--format", "env"]):
-            again = run_cli(args, aws_env)
+            again = run_here(args, aws_env)
             assert (again.returncode, again.stdout) == (3, ""), again.stderr
             assert re.search(LOGIN_COMMAND_RE.format(profile="default"), again.stderr), again.stderr
-        status = run_cli(["status"], aws_env)
+        status = run_here(["status"], aws_env)
         assert status.returncode == 3
         assert "state: ended (the service refused" in status.stdout, status.stdout
-        info = json.loads(run_cli(["status", "--json"], aws_env).stdout)
+        info = json.loads(run_here(["status", "--json"], aws_env).stdout)
         assert (info["state"], info["refused"], info["valid"]) == ("ended", True, False)
         assert len(fake.token_calls()) == 1
         assert path.read_bytes() == before
@@ -12765,15 +12768,15 @@ class TestRefusedRefreshEndsSession:
         env = dict(login_env(aws_env, fake), BROWSER=str(following_browser(tmp_path)))
         path = write_session(env, fake, expires_in=200)
         refuse_next_refresh(fake, "TOKEN_EXPIRED")
-        assert run_cli(["credentials"], env).returncode == 3
-        result = run_cli(["credentials", "--login"], env)
+        assert run_here(["credentials"], env).returncode == 3
+        result = run_cli(["credentials", "--login"], env)  # a process: webbrowser reads BROWSER once
         assert result.returncode == 0, result.stderr
         doc = json.loads(result.stdout)
         assert doc["AccessKeyId"] == json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
         assert len(fake.token_calls("authorization_code")) == 1
         assert not (path.parent / (path.name + ".ended")).exists()
-        assert run_cli(["status"], env).returncode == 0
-        assert run_cli(["credentials"], env).returncode == 0
+        assert run_here(["status"], env).returncode == 0
+        assert run_here(["credentials"], env).returncode == 0
 
     def test_a_new_refresh_token_from_another_tool_clears_it(
         self, fake: FakeSignin, aws_env: dict[str, str]
@@ -12782,7 +12785,7 @@ class TestRefusedRefreshEndsSession:
         token, so the marker is stale and the session is usable again."""
         path = write_session(aws_env, fake, expires_in=200)
         refuse_next_refresh(fake, "USER_CREDENTIALS_CHANGED")
-        assert run_cli(["credentials"], aws_env).returncode == 3
+        assert run_here(["credentials"], aws_env).returncode == 3
         entry = json.loads(path.read_text())
         entry["refreshToken"] = fake.seed_session(st.DPoPKey.from_pem(entry["dpopKey"]))
         entry["accessToken"]["accessKeyId"] = "ASIANEWLOGIN"
@@ -12790,12 +12793,12 @@ class TestRefusedRefreshEndsSession:
         with path.open("r+") as f:  # in place, same inode, as the AWS CLI writes
             f.write(json.dumps(entry))
             f.truncate()
-        result = run_cli(["credentials"], aws_env)
+        result = run_here(["credentials"], aws_env)
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["AccessKeyId"] == "ASIANEWLOGIN"
-        assert json.loads(run_cli(["status", "--json"], aws_env).stdout)["state"] == "valid"
+        assert json.loads(run_here(["status", "--json"], aws_env).stdout)["state"] == "valid"
         set_expiry(path, time.time() + 100)
-        refreshed = run_cli(["refresh"], aws_env)
+        refreshed = run_here(["refresh"], aws_env)
         assert refreshed.returncode == 0, refreshed.stderr
         assert not (path.parent / (path.name + ".ended")).exists()  # a stale marker is cleaned
 
@@ -12805,12 +12808,12 @@ class TestRefusedRefreshEndsSession:
     ) -> None:
         path = write_session(aws_env, fake, expires_in=200)
         refuse_next_refresh(fake, "TOKEN_EXPIRED")
-        assert run_cli(["credentials"], aws_env).returncode == 3
+        assert run_here(["credentials"], aws_env).returncode == 3
         marker = path.parent / (path.name + ".ended")
         assert marker.exists()
         if all_sessions:
             path.unlink()  # a marker whose entry is already gone is removed too
-        result = run_cli(["logout", *(["--all"] if all_sessions else [])], aws_env)
+        result = run_here(["logout", *(["--all"] if all_sessions else [])], aws_env)
         assert result.returncode == 0, result.stderr
         assert sorted(p.name for p in path.parent.iterdir()) == []
 
@@ -12834,7 +12837,7 @@ class TestRefusedRefreshEndsSession:
         planted = tmp_path / "planted"
         planted.write_text(digest + "\n")
         (path.parent / (path.name + ".ended")).symlink_to(planted)
-        result = run_cli(["credentials"], aws_env)
+        result = run_here(["credentials"], aws_env)
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)["AccessKeyId"] == "ASIAOLD"
 
@@ -12846,14 +12849,14 @@ class TestRefusedRefreshEndsSession:
     ) -> None:
         path = write_session(aws_env, fake, expires_in=200)
         env = break_next_refresh(aws_env, fake, failure, path)
-        result = run_cli(["credentials"], env)
+        result = run_here(["credentials"], env)
         assert result.returncode == 0, result.stderr
         assert len(warning_lines(result.stderr)) == 1
         assert not (path.parent / (path.name + ".ended")).exists()
-        assert json.loads(run_cli(["status", "--json"], env).stdout)["state"] == "refreshable"
+        assert json.loads(run_here(["status", "--json"], env).stdout)["state"] == "refreshable"
         fake.faults.clear()
         env["AWS_ENDPOINT_URL_SIGNIN"] = fake.url
-        assert run_cli(["credentials"], env).returncode == 0
+        assert run_here(["credentials"], env).returncode == 0
         assert json.loads(path.read_text())["accessToken"]["accessKeyId"] != "ASIAOLD"
 
 
@@ -12942,9 +12945,9 @@ class TestStatusJsonEveryState:
         elif setup == "ended":
             set_expiry(path, time.time() + 200)
             refuse_next_refresh(fake, "TOKEN_EXPIRED")
-            assert run_cli(["credentials", "--profile", "dev"], aws_env).returncode == 3
-        text = run_cli(["status", "--profile", "dev"], aws_env)
-        result = run_cli(["status", "--json", "--profile", "dev"], aws_env)
+            assert run_here(["credentials", "--profile", "dev"], aws_env).returncode == 3
+        text = run_here(["status", "--profile", "dev"], aws_env)
+        result = run_here(["status", "--json", "--profile", "dev"], aws_env)
         assert result.returncode == text.returncode == (0 if setup == "valid" else 3), result.stderr
         info = json.loads(result.stdout)
         assert isinstance(info, dict) and result.stdout.count("\n") == 1
@@ -12980,24 +12983,24 @@ class TestCredentialProcessProfiles:
         self, fake: FakeSignin, aws_env: dict[str, str], line: str
     ) -> None:
         path = self.setup(fake, aws_env, line, expires_in=60)
-        refresh = run_cli(["refresh", "--profile", "app"], aws_env)
+        refresh = run_here(["refresh", "--profile", "app"], aws_env)
         assert refresh.returncode == 0, refresh.stderr
         assert len(fake.token_calls("refresh_token")) == 1
-        creds = run_cli(["credentials", "--profile", "app"], aws_env)
+        creds = run_here(["credentials", "--profile", "app"], aws_env)
         assert creds.returncode == 0, creds.stderr
         assert (
             json.loads(creds.stdout)["AccessKeyId"]
             == json.loads(path.read_text())["accessToken"]["accessKeyId"]
         )
-        status = run_cli(["status", "--json", "--profile", "app"], aws_env)
+        status = run_here(["status", "--json", "--profile", "app"], aws_env)
         assert status.returncode == 0, status.stderr
         info = json.loads(status.stdout)
         assert (info["profile"], info["login_profile"], info["state"]) == ("app", "dev", "valid")
-        text = run_cli(["status", "--profile", "app"], aws_env)
+        text = run_here(["status", "--profile", "app"], aws_env)
         assert "reads profile dev" in text.stdout
-        logout = run_cli(["logout", "--profile", "app"], aws_env)
+        logout = run_here(["logout", "--profile", "app"], aws_env)
         assert logout.returncode == 0 and not path.exists()
-        after = run_cli(["credentials", "--profile", "app"], aws_env)
+        after = run_here(["credentials", "--profile", "app"], aws_env)
         assert after.returncode == 3
         assert re.search(LOGIN_COMMAND_RE.format(profile="dev"), after.stderr), after.stderr
         assert "--profile app" not in after.stderr
@@ -13009,13 +13012,13 @@ class TestCredentialProcessProfiles:
         self.setup(fake, env, self.LINES[0], expires_in=200)
         refuse_next_refresh(fake, "TOKEN_EXPIRED")
         for args in (["credentials"], ["status"], ["refresh"]):
-            result = run_cli([*args, "--profile", "app"], env)
+            result = run_here([*args, "--profile", "app"], env)
             assert result.returncode == 3, result.stderr
             assert "--profile app" not in result.stderr, result.stderr
         advice = advised_command(result.stderr)
         ran = run_as_printed(advice, env)
         assert ran.returncode == 0, (advice, ran.stderr)
-        assert run_cli(["credentials", "--profile", "app"], env).returncode == 0
+        assert run_here(["credentials", "--profile", "app"], env).returncode == 0
 
     def test_credentials_login_signs_in_the_profile_read(
         self, fake: FakeSignin, aws_env: dict[str, str], tmp_path: Path
@@ -13041,7 +13044,7 @@ class TestCredentialProcessProfiles:
     ) -> None:
         self.setup(fake, aws_env, line)
         for args in (["credentials"], ["status"], ["status", "--json"], ["refresh"]):
-            result = run_cli([*args, "--profile", "app"], aws_env)
+            result = run_here([*args, "--profile", "app"], aws_env)
             assert result.returncode == 2, result.stderr
             assert "credential_process" in result.stderr, result.stderr
             assert not re.search(r"(signin_token|signin-token) login", result.stderr), result.stderr
@@ -13225,7 +13228,7 @@ class TestFailedRefreshMessages:
                 status, kind, code = (503, "ServiceUnavailableException", "service_unavailable")
             fake.faults.extend([("status", status, kind, code, {"Retry-After": "0"})] * attempts)
         before = path.read_bytes()
-        result = run_cli(args, env)
+        result = run_here(args, env)
         assert (result.returncode, result.stdout) == (1, ""), result.stderr
         error, advice = result.stderr.splitlines()
         made = f"({attempts} attempt{'s' if attempts > 1 else ''})"
@@ -13488,9 +13491,16 @@ class TestCredentialServer:
     def test_only_the_token_holder_gets_only_the_credentials(
         self, fake: FakeSignin, aws_env: dict[str, str]
     ) -> None:
+        """In-process, with a server clock that runs fast: each wrong token's 403 is held
+        longer than the last (0.1 s doubling), which would be 6 s of real waiting."""
         path = write_session(aws_env, fake, expires_in=3600)
         secrets_ = entry_secrets(path)
-        with serving(aws_env) as h:
+        clock = ManualClock()
+        with (
+            server_in_process(timeout=10**6, clock=clock.monotonic) as (server, token),
+            ticking(server, token, clock),
+        ):
+            h = ServeProcess(None, server.url, token, "")  # type: ignore[arg-type]
             cases: list[tuple[str, dict[str, Any], int]] = [
                 ("no token", {"token": None}, 401),
                 ("wrong token", {"token": "wrong"}, 403),
@@ -13603,7 +13613,7 @@ class TestCredentialServer:
             new_login_entry(aws_env, fake, "ASIANEW")
             assert h.creds()["AccessKeyId"] == "ASIANEW"
             # A logout is seen at once, not served from memory.
-            assert run_cli(["logout"], aws_env).returncode == 0
+            assert run_here(["logout"], aws_env).returncode == 0
             status, _, body = h.get()
             assert status == 503 and json.loads(body)["code"] == "LoginRequired"
             new_login_entry(aws_env, fake, "ASIAAGAIN")
@@ -13957,7 +13967,8 @@ class TestCredentialServerHTTP:
         path = write_session(aws_env, fake, expires_in=3600)
         with server_in_process() as (server, token):
             set_expiry(path, time.time() + 60)
-            fake.faults = [("sleep", 2)]  # the first refresh attempt hangs, then the retry works
+            hung = threading.Event()
+            fake.faults = [("hang", hung)]  # the first refresh attempt hangs, then the retry works
             order: list[str] = []
 
             def slow() -> None:
@@ -13971,6 +13982,7 @@ class TestCredentialServerHTTP:
             other = f"GET /credentials HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nConnection: close\r\n\r\n"
             reply = send_and_read(server.port, other.encode())
             order.append("other " + reply[:12].decode())
+            hung.set()
             thread.join(60)
             assert order == ["other HTTP/1.1 401", "refresh HTTP/1.1 200"]
             assert len(fake.token_calls()) == 2  # the hung attempt and its retry
@@ -14040,6 +14052,26 @@ def answered(s: socket.socket) -> bool:
         return False
     finally:
         s.settimeout(10)
+
+
+@contextlib.contextmanager
+def ticking(server: st._CredentialServer, token: str, clock: ManualClock) -> Iterator[None]:
+    """Move the server's ``clock`` on a second every 5 ms of real time, waking its loop
+    with an authorized request each time, so held answers come due at once."""
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(0.005):
+            clock.advance(1)
+            send_and_read(server.port, authorized_get(server, token))
+
+    thread = threading.Thread(target=tick, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(30)
 
 
 def wait_for(condition: Callable[[], bool], what: str) -> None:
@@ -14696,7 +14728,7 @@ import botocore.session
 removed = [name for name in sys.argv[1].split(",") if name in os.environ]
 creds = botocore.session.Session().get_credentials()
 first = creds.get_frozen_credentials().access_key
-time.sleep(4)
+time.sleep(1.5)  # past the 1 second the first credentials are servable
 second = creds.get_frozen_credentials().access_key
 print(json.dumps({"method": creds.method, "first": first, "second": second, "removed": removed,
                   "uri": os.environ["AWS_CONTAINER_CREDENTIALS_FULL_URI"],
@@ -15427,7 +15459,7 @@ class TestExecServesCredentials:
     ) -> None:
         if importlib.util.find_spec("botocore") is None:
             pytest.skip("botocore is not importable")
-        fake.expires_in = 303  # each set of credentials is servable for 3 seconds
+        fake.expires_in = 301  # each set of credentials is servable for 1 second
         write_session(aws_env, fake, profile="dev", expires_in=100)
         env = dict(aws_env, AWS_PROFILE="dev", **STALE_CREDENTIALS_ENV)
         result = run_cli(
