@@ -8469,8 +8469,17 @@ def _cmd_sessions(
         cells = [row["profile"], uses, row["account_id"], row["login_session"]]
         cells += [row["expiration"], row["session_end"], row["state"]]
         table.append([_one_line(c) if c else "-" for c in cells])
+    _write_table(table, stdout)
+    return _EXIT_OK
+
+
+def _write_table(table: list[list[str]], stdout: TextIO) -> None:
+    """``table`` (a header row, then rows of sanitised cells) in columns two
+    spaces apart that fit the terminal (:func:`_fit_widths`): a cell cut to
+    its column's width ends with an ellipsis (``...`` where the output's
+    encoding has none)."""
     widths = _fit_widths([max(len(line[i]) for line in table) for i in range(len(table[0]))], stdout)
-    mark = "\u2026"  # an ellipsis, where the output's encoding has one
+    mark = "\u2026"
     try:
         mark.encode(getattr(stdout, "encoding", None) or "utf-8")
     except (LookupError, UnicodeEncodeError):
@@ -8478,7 +8487,6 @@ def _cmd_sessions(
     for line in table:
         cut = [c if len(c) <= w else c[: w - len(mark)] + mark for c, w in zip(line, widths)]
         stdout.write("  ".join(c.ljust(w) for c, w in zip(cut, widths)).rstrip() + "\n")
-    return _EXIT_OK
 
 
 def _fit_widths(widths: list[int], stdout: TextIO) -> list[int]:
@@ -8812,9 +8820,7 @@ def _cmd_remote_sessions(
             when = datetime.datetime.fromtimestamp(stamp, datetime.timezone.utc) if stamp else None
             cells.append(_format_timestamp(when) if when else None)
         table.append([_one_line(str(c)) if c else "-" for c in cells])
-    widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
-    for line in table:
-        stdout.write("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() + "\n")
+    _write_table(table, stdout)
     return _EXIT_OK
 
 

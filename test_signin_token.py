@@ -17320,6 +17320,21 @@ class TestRemoteSessions:
         ]
         assert remote[2].split()[:3] == [SESSION + "2", PRINCIPAL, "REVOKED"]
 
+    def test_table_fits_the_terminal(
+        self, api: FakeApi, api_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        self.pages(api)
+        argv = ["sessions", "--remote", "--region", "us-east-1", "--endpoint-url", api.url]
+        monkeypatch.delenv("COLUMNS", raising=False)
+        _, whole, _ = run_main(argv)
+        width = max(len(line) for line in whole.split("ListSessions in us-east-1):\n")[1].splitlines())
+        monkeypatch.setenv("COLUMNS", str(width - 10))
+        code, out, err = run_main(argv)
+        assert code == 0, err
+        remote = out.split("ListSessions in us-east-1):\n")[1].splitlines()
+        assert max(len(line) for line in remote) <= width - 10
+        assert any("\u2026" in line for line in remote)  # the widest column cut, with an ellipsis
+
     def test_remote_options_only_with_remote(self, aws_env: dict[str, str]) -> None:
         code, _, err = run_main(["sessions", "--profile", "dev"])
         assert code == 2 and "--profile: is used only with --remote" in err
