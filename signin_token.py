@@ -7382,9 +7382,8 @@ def _new_token_file(path: str) -> str | None:
     import secrets
 
     token = secrets.token_urlsafe(32)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
     try:
-        fd = os.open(path, flags, 0o600)
+        fd = _open_no_follow(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, "token file")
     except FileExistsError:
         return None
     except OSError as exc:
