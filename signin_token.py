@@ -6463,7 +6463,6 @@ def _confirm(answer: bool | None, question: str, inp: TextIO, err: TextIO, yes_c
 
 # Credentials for SigV4-signed calls, in botocore's order (create_credential_resolver).
 _CREDENTIAL_PROCESS_TIMEOUT: Final = 60.0  # seconds a credential_process may take
-_CONTAINER_TIMEOUT: Final = 5.0  # seconds for the container endpoint (botocore: 2 s, 3 tries)
 _CONTAINER_HOSTS: Final = ("169.254.170.2", "169.254.170.23", "fd00:ec2::23")  # ECS and EKS
 # Profile settings for sources botocore would use and we do not: setting -> the source.
 _UNSUPPORTED_SOURCES: Final = (
